@@ -1,0 +1,17 @@
+import type { AppContext } from '../src/context';
+
+/**
+ * Seeders run once on an empty database, in order. Base content (territories, the default
+ * questionnaire, the expert factor lists, reference indicators) is always loaded; demo
+ * content (rounds with synthetic responses, a Delphi panel) only when KEDERGI_DEMO is on.
+ * Each seeder must be idempotent: it checks whether its content is already there.
+ */
+export type Seeder = (ctx: AppContext) => Promise<void>;
+
+export const baseSeeders: Seeder[] = [];
+export const demoSeeders: Seeder[] = [];
+
+export async function runSeeds(ctx: AppContext, demo: boolean): Promise<void> {
+  for (const seed of baseSeeders) await seed(ctx);
+  if (demo) for (const seed of demoSeeders) await seed(ctx);
+}

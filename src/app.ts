@@ -1,0 +1,117 @@
+import path from 'node:path';
+import cookieParser from 'cookie-parser';
+import ejs from 'ejs';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { AppContext } from './context';
+import { AppError, NotFoundError, isApiRequest } from './errors';
+import { authenticateMiddleware } from './middleware/auth';
+import { csrfMiddleware } from './middleware/csrf';
+import { localeMiddleware } from './middleware/locale';
+import { authRoutes, createAuthService } from './modules/auth/auth.routes';
+import { featureRoutes } from './modules';
+import { publicDir, viewsDir } from './paths';
+import { translator, DEFAULT_LANGUAGE } from './i18n';
+
+/**
+ * Views render inside views/layout.ejs unless they pass `layout: false`
+ * (CSV-like or print-only pages). EJS has no layouts of its own.
+ */
+function renderWithLayout(file: string, opts: object, callback: (e: Error | null, html?: string) => void): void {
+  const options = opts as Record<string, unknown>;
+  ejs.renderFile(file, options, { cache: process.env.NODE_ENV === 'production' }, (err, body) => {
+    if (err) return callback(err);
+    if (options.layout === false) return callback(null, body);
+    ejs.renderFile(path.join(viewsDir, 'layout.ejs'), { ...options, body }, { cache: process.env.NODE_ENV === 'production' }, callback);
+  });
+}
+
+export function createApp(ctx: AppContext): express.Express {
+  const app = express();
+  const secureCookies = ctx.config.env === 'production' && Boolean(ctx.config.publicUrl?.startsWith('https:'));
+  const auth = createAuthService(ctx);
+
+  app.set('trust proxy', 'loopback');
+  app.disable('x-powered-by');
+  app.engine('ejs', renderWithLayout);
+  app.set('view engine', 'ejs');
+  app.set('views', viewsDir);
+
+  app.use(
+    pinoHttp({
+      logger: ctx.logger,
+      // Query strings can carry tokens; log the path only.
+      serializers: { req: (req: { method: string; url: string; id: unknown }) => ({ id: req.id, method: req.method, path: String(req.url).split('?')[0] }) },
+      autoLogging: { ignore: (req) => req.url === '/healthz' },
+    }),
+  );
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: true,
+        directives: {
+          'script-src': ["'self'"],
+          'style-src': ["'self'"],
+          // Server-rendered SVG charts and progress bars set widths through style attributes.
+          'style-src-attr': ["'unsafe-inline'"],
+          'img-src': ["'self'", 'data:'],
+          'form-action': ["'self'"],
+          'frame-ancestors': ["'none'"],
+          'upgrade-insecure-requests': null,
+        },
+      },
+      referrerPolicy: { policy: 'no-referrer' },
+      strictTransportSecurity: secureCookies,
+    }),
+  );
+  app.use('/static', express.static(publicDir, { maxAge: '1h', index: false }));
+  app.use(cookieParser());
+  app.use(localeMiddleware);
+  app.use(express.urlencoded({ extended: true, limit: '200kb', parameterLimit: 5000 }));
+  app.use(express.json({ limit: '2mb' }));
+  app.use(authenticateMiddleware(auth, secureCookies));
+  app.use(csrfMiddleware(secureCookies));
+
+  app.use(authRoutes(ctx, auth));
+  for (const routes of featureRoutes) app.use(routes(ctx));
+
+  app.use((_req, _res, next) => next(new NotFoundError()));
+  app.use(errorMiddleware(ctx));
+  return app;
+}
+
+function errorMiddleware(ctx: AppContext) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    let error: AppError;
+    if (err instanceof AppError) {
+      error = err;
+    } else if (typeof err === 'object' && err && 'type' in err && (err as { type: string }).type === 'entity.too.large') {
+      error = new AppError('payload_too_large', 413, 'errors:tooLarge');
+    } else if (typeof err === 'object' && err && 'type' in err && (err as { type: string }).type === 'entity.parse.failed') {
+      error = new AppError('invalid_json', 400, 'errors:invalidJson');
+    } else {
+      ctx.logger.error({ err, path: req.path }, 'unhandled error');
+      error = new AppError('internal', 500, 'errors:internal');
+    }
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    const t = req.t ?? translator(DEFAULT_LANGUAGE);
+    const message = t(error.messageKey, error.params);
+    if (isApiRequest(req)) {
+      const fields = error.fields.map((f) => ({ path: f.path, message: t(f.key, f.params) }));
+      res.status(error.status).json({ error: { code: error.code, message, ...(fields.length ? { fields } : {}) } });
+      return;
+    }
+    const showStack = ctx.config.env === 'development' && !(err instanceof AppError) && err instanceof Error;
+    res.status(error.status).render('errors/error', {
+      title: message,
+      status: error.status,
+      message,
+      fields: error.fields.map((f) => ({ path: f.path, message: t(f.key, f.params) })),
+      stack: showStack ? (err as Error).stack : undefined,
+    });
+  };
+}

@@ -1,0 +1,62 @@
+import { ConfigError, loadConfig } from './config';
+import { createDb } from './db/knex';
+import { migrateLatest, migrateRollbackAll } from './db/migrate';
+
+/**
+ * Command line: `npm run --silent cli -- <command> ...`. Each command is registered in
+ * `commands`; features add theirs (models, backup) beside these.
+ */
+export type Command = (args: string[]) => Promise<number>;
+
+export const commands: Record<string, Command> = {
+  async migrate() {
+    const db = createDb(loadConfig().database);
+    try {
+      const applied = await migrateLatest(db);
+      process.stdout.write(applied.length ? `Applied ${applied.length} migrations\n` : 'Database is up to date\n');
+      return 0;
+    } finally {
+      await db.destroy();
+    }
+  },
+  async 'migrate:rollback'() {
+    const db = createDb(loadConfig().database);
+    try {
+      await migrateRollbackAll(db);
+      process.stdout.write('Rolled back all migrations\n');
+      return 0;
+    } finally {
+      await db.destroy();
+    }
+  },
+};
+
+export async function runCli(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  // Commands with subcommands are registered as "models fit"; the longest match wins.
+  const key = name && args[0] && commands[`${name} ${args[0]}`] ? `${name} ${args[0]}` : name;
+  const command = key ? commands[key] : undefined;
+  if (!command) {
+    process.stderr.write(`Usage: kedergi <${Object.keys(commands).join('|')}> [args]\n`);
+    return 2;
+  }
+  try {
+    return await command(key === name ? args : args.slice(1));
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(e.message + '\n');
+      return 1;
+    }
+    throw e;
+  }
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

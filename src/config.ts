@@ -1,0 +1,106 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { projectRoot } from './paths';
+
+const booleanFlag = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+
+const positiveInt = z.coerce.number().int().positive();
+
+export const ZEnvironment = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATABASE_URL: z
+    .string()
+    .min(1)
+    .default('data/kedergi.sqlite')
+    .refine((v) => !/^[a-z]+:\/\//i.test(v) || /^postgres(ql)?:\/\//i.test(v), {
+      message: 'must be a SQLite file path or a postgres:// URL',
+    }),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  KEDERGI_ADMIN_EMAIL: z.string().email('must be an e-mail address').optional(),
+  KEDERGI_ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional(),
+  KEDERGI_DEMO: booleanFlag.default(true),
+  KEDERGI_PUBLIC_URL: z.string().url('must be an absolute URL').optional(),
+  KEDERGI_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  KEDERGI_LOGIN_LIMIT_PER_IP: positiveInt.default(30),
+  KEDERGI_LOGIN_LIMIT_PER_EMAIL: positiveInt.default(8),
+  KEDERGI_DATA_DIR: z.string().min(1).default('data'),
+});
+export type TEnvironment = z.infer<typeof ZEnvironment>;
+
+export interface Config {
+  env: TEnvironment['NODE_ENV'];
+  port: number;
+  database: { client: 'sqlite'; filename: string } | { client: 'postgres'; url: string };
+  jwtSecret: string;
+  admin?: { email: string; password: string };
+  demo: boolean;
+  publicUrl?: string;
+  logLevel: TEnvironment['KEDERGI_LOG_LEVEL'];
+  loginLimitPerIp: number;
+  loginLimitPerEmail: number;
+  dataDir: string;
+  sessionTtlSeconds: number;
+  sessionMaxAgeSeconds: number;
+  apiTokenTtlSeconds: number;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * The secret must survive restarts (or every session dies) but must never be a
+ * string that ships in the code, so the first start writes a random one beside the data.
+ */
+function persistentSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'jwt-secret');
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  fs.mkdirSync(dataDir, { recursive: true });
+  const secret = crypto.randomBytes(48).toString('base64url');
+  fs.writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
+  return secret;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = ZEnvironment.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`Invalid configuration: ${issue.path.join('.')} ${issue.message}`);
+  }
+  const e = parsed.data;
+  if (Boolean(e.KEDERGI_ADMIN_EMAIL) !== Boolean(e.KEDERGI_ADMIN_PASSWORD)) {
+    const missing = e.KEDERGI_ADMIN_EMAIL ? 'KEDERGI_ADMIN_PASSWORD' : 'KEDERGI_ADMIN_EMAIL';
+    throw new ConfigError(`Invalid configuration: ${missing} is required when the other administrator variable is set`);
+  }
+  const dataDir = path.resolve(projectRoot, e.KEDERGI_DATA_DIR);
+  const isPg = /^postgres(ql)?:\/\//i.test(e.DATABASE_URL);
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    database: isPg
+      ? { client: 'postgres', url: e.DATABASE_URL }
+      : {
+          client: 'sqlite',
+          filename: e.DATABASE_URL === ':memory:' ? ':memory:' : path.resolve(projectRoot, e.DATABASE_URL),
+        },
+    jwtSecret: e.JWT_SECRET ?? persistentSecret(dataDir),
+    admin: e.KEDERGI_ADMIN_EMAIL ? { email: e.KEDERGI_ADMIN_EMAIL.toLowerCase(), password: e.KEDERGI_ADMIN_PASSWORD! } : undefined,
+    demo: e.KEDERGI_DEMO,
+    publicUrl: e.KEDERGI_PUBLIC_URL?.replace(/\/$/, ''),
+    logLevel: e.KEDERGI_LOG_LEVEL,
+    loginLimitPerIp: e.KEDERGI_LOGIN_LIMIT_PER_IP,
+    loginLimitPerEmail: e.KEDERGI_LOGIN_LIMIT_PER_EMAIL,
+    dataDir,
+    sessionTtlSeconds: 8 * 3600,
+    sessionMaxAgeSeconds: 7 * 24 * 3600,
+    apiTokenTtlSeconds: 24 * 3600,
+  };
+}

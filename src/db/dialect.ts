@@ -1,0 +1,68 @@
+import type { Knex } from 'knex';
+
+/**
+ * Every difference between SQLite and PostgreSQL that the code has to know about lives
+ * here. Elsewhere queries are plain knex and run on both.
+ */
+export type DialectName = 'sqlite' | 'postgres';
+
+export function dialectOf(db: Knex): DialectName {
+  const client = String(db.client.config.client);
+  return client === 'pg' || client === 'postgres' || client === 'postgresql' ? 'postgres' : 'sqlite';
+}
+
+/** Insert one row and give back its generated id (RETURNING works on both engines). */
+export async function insertReturningId(
+  db: Knex | Knex.Transaction,
+  table: string,
+  row: Record<string, unknown>,
+): Promise<number> {
+  const [res] = await db(table).insert(row).returning('id');
+  return Number(typeof res === 'object' ? (res as { id: number }).id : res);
+}
+
+/** pg returns COUNT and AVG as strings and booleans as booleans; SQLite as numbers. */
+export function num(value: unknown): number {
+  if (value === null || value === undefined) return 0;
+  return typeof value === 'number' ? value : Number(value);
+}
+
+export function numOrNull(value: unknown): number | null {
+  if (value === null || value === undefined) return null;
+  return typeof value === 'number' ? value : Number(value);
+}
+
+export function bool(value: unknown): boolean {
+  return value === true || value === 1 || value === '1' || value === 't' || value === 'true';
+}
+
+/** Timestamps are stored as ISO-8601 UTC strings: they sort and compare the same on both engines. */
+export function nowIso(): string {
+  return new Date().toISOString();
+}
+
+/** Case-insensitive LIKE: ILIKE on PostgreSQL, LIKE (already case-insensitive for ASCII) on SQLite. */
+export function ilike(db: Knex, column: string, pattern: string): Knex.Raw {
+  return dialectOf(db) === 'postgres' ? db.raw('?? ILIKE ?', [column, pattern]) : db.raw('?? LIKE ?', [column, pattern]);
+}
+
+/** Floating-point cast for averages of integer columns (SQLite's AVG already returns REAL). */
+export function realCast(db: Knex, expression: string): string {
+  return dialectOf(db) === 'postgres' ? `(${expression})::double precision` : `(${expression}) * 1.0`;
+}
+
+/** Largest number of bound parameters one statement may carry. */
+export function maxBindings(db: Knex): number {
+  return dialectOf(db) === 'postgres' ? 65_000 : 32_000;
+}
+
+/** Insert many rows in statements that stay under the engine's parameter limit. */
+export async function batchInsert(db: Knex | Knex.Transaction, table: string, rows: Record<string, unknown>[]): Promise<void> {
+  if (rows.length === 0) return;
+  const columns = Object.keys(rows[0]!).length || 1;
+  const limit = dialectOf(db as Knex) === 'postgres' ? 65_000 : 32_000;
+  const size = Math.max(1, Math.floor(limit / columns) - 1);
+  for (let i = 0; i < rows.length; i += size) {
+    await db(table).insert(rows.slice(i, i + size));
+  }
+}

@@ -1,0 +1,40 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import knex, { Knex } from 'knex';
+import type { Config } from '../config';
+
+export type Db = Knex;
+
+/**
+ * SQLite gets one connection: knex then queues every query and transaction through it,
+ * so concurrent requests never meet SQLITE_BUSY, and each connection is set up the same way.
+ */
+export function createDb(database: Config['database']): Db {
+  if (database.client === 'postgres') {
+    return knex({
+      client: 'pg',
+      connection: database.url,
+      pool: { min: 0, max: 10 },
+    });
+  }
+  if (database.filename !== ':memory:') fs.mkdirSync(path.dirname(database.filename), { recursive: true });
+  return knex({
+    client: 'sqlite3',
+    connection: { filename: database.filename },
+    useNullAsDefault: true,
+    pool: {
+      min: 1,
+      max: 1,
+      // An in-memory database lives only as long as its one connection.
+      idleTimeoutMillis: Number.MAX_SAFE_INTEGER,
+      afterCreate(conn: any, done: (err: Error | null, conn: any) => void) {
+        conn.serialize(() => {
+          conn.run('PRAGMA journal_mode = WAL');
+          conn.run('PRAGMA synchronous = FULL');
+          conn.run('PRAGMA busy_timeout = 5000');
+          conn.run('PRAGMA foreign_keys = ON', (err: Error | null) => done(err, conn));
+        });
+      },
+    },
+  });
+}

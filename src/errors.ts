@@ -1,0 +1,111 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { ZodError } from 'zod';
+
+export interface FieldError {
+  /** Dotted path of the offending field, e.g. "answers.B01" or "enterprises.3.territory". */
+  path: string;
+  /** i18n key of the message (namespace included). */
+  key: string;
+  params?: Record<string, unknown>;
+}
+
+/**
+ * Every error the app raises on purpose. The message is an i18n key so that pages show it
+ * in the user's language; the code is stable for API clients.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    readonly messageKey: string,
+    readonly params: Record<string, unknown> = {},
+    readonly fields: FieldError[] = [],
+  ) {
+    super(code);
+    this.name = 'AppError';
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(fields: FieldError[], messageKey = 'errors:validation') {
+    super('validation_failed', 400, messageKey, {}, fields);
+  }
+}
+export class NotFoundError extends AppError {
+  constructor(messageKey = 'errors:notFound') {
+    super('not_found', 404, messageKey);
+  }
+}
+export class UnauthorizedError extends AppError {
+  constructor(messageKey = 'errors:unauthorized') {
+    super('unauthorized', 401, messageKey);
+  }
+}
+export class ForbiddenError extends AppError {
+  constructor(messageKey = 'errors:forbidden') {
+    super('forbidden', 403, messageKey);
+  }
+}
+export class ConflictError extends AppError {
+  constructor(code: string, messageKey: string, params: Record<string, unknown> = {}) {
+    super(code, 409, messageKey, params);
+  }
+}
+
+/** Map zod issues to field errors whose messages come from the catalogues. */
+export function zodFieldErrors(error: ZodError): FieldError[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.map(String).join('.');
+    const i = issue as unknown as Record<string, unknown>;
+    switch (issue.code) {
+      case 'invalid_type':
+        return i.input === undefined
+          ? { path, key: 'errors:field.required' }
+          : { path, key: 'errors:field.invalidType' };
+      case 'too_small':
+        return i.origin === 'string'
+          ? Number(i.minimum) <= 1
+            ? { path, key: 'errors:field.required' }
+            : { path, key: 'errors:field.tooShort', params: { min: i.minimum } }
+          : { path, key: 'errors:field.tooSmall', params: { min: i.minimum } };
+      case 'too_big':
+        return i.origin === 'string'
+          ? { path, key: 'errors:field.tooLong', params: { max: i.maximum } }
+          : { path, key: 'errors:field.tooBig', params: { max: i.maximum } };
+      case 'invalid_value':
+        return { path, key: 'errors:field.invalidChoice' };
+      case 'unrecognized_keys':
+        return { path: path || String((i.keys as string[] | undefined)?.[0] ?? ''), key: 'errors:field.unknown' };
+      case 'invalid_format':
+        return { path, key: i.format === 'email' ? 'errors:field.email' : 'errors:field.invalidFormat' };
+      case 'custom': {
+        const key = (i.params as { key?: string } | undefined)?.key;
+        return { path, key: key ?? 'errors:field.invalid' };
+      }
+      default:
+        return { path, key: 'errors:field.invalid' };
+    }
+  });
+}
+
+/** Parse with zod or throw a ValidationError naming every bad field. */
+export function parseOrThrow<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: ZodError } }, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new ValidationError(zodFieldErrors(result.error));
+  return result.data;
+}
+
+/** The one async wrapper: a rejected promise reaches the error middleware. */
+export function asyncHandler<Req extends Request = Request>(
+  fn: (req: Req, res: Response, next: NextFunction) => Promise<unknown> | unknown,
+): RequestHandler {
+  return (req, res, next) => {
+    Promise.resolve()
+      .then(() => fn(req as Req, res, next))
+      .catch(next);
+  };
+}
+
+export function isApiRequest(req: Request): boolean {
+  return req.originalUrl.startsWith('/api/');
+}

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+
+export const ROLES = ['admin', 'researcher', 'expert'] as const;
+export const ZRole = z.enum(ROLES);
+export type TRole = z.infer<typeof ZRole>;
+
+export interface SessionUser {
+  id: number;
+  email: string;
+  name: string;
+  role: TRole;
+}
+
+export const ZLogin = z.object({
+  email: z.string().trim().toLowerCase().min(1).max(254),
+  password: z.string().min(1).max(200),
+  next: z.string().max(500).optional(),
+});
+export type TLogin = z.infer<typeof ZLogin>;
+
+export const ZTokenRequest = z.strictObject({
+  email: z.string().trim().toLowerCase().min(1).max(254),
+  password: z.string().min(1).max(200),
+});
+export type TTokenRequest = z.infer<typeof ZTokenRequest>;
+
+export const ZPassword = z.string().min(10).max(200);
+
+export const ZChangePassword = z
+  .object({
+    current: z.string().min(1).max(200),
+    password: ZPassword,
+    confirm: z.string().max(200),
+  })
+  .refine((v) => v.password === v.confirm, { path: ['confirm'], message: 'mismatch', params: { key: 'auth:passwordMismatch' } });
+export type TChangePassword = z.infer<typeof ZChangePassword>;
+
+/** Claims inside a session or API JWT. */
+export const ZTokenClaims = z.object({
+  sub: z.string(),
+  tv: z.number().int(),
+  /** When the chain of renewed session tokens began; caps how long renewal may go on. */
+  orig: z.number().int(),
+  iat: z.number().int(),
+  exp: z.number().int(),
+});
+export type TTokenClaims = z.infer<typeof ZTokenClaims>;

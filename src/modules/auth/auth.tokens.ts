@@ -1,0 +1,36 @@
+import jwt from 'jsonwebtoken';
+import { ZTokenClaims, type TTokenClaims } from './auth.schemas';
+
+export const ISSUER = 'kedergi';
+export type Audience = 'kedergi-web' | 'kedergi-api' | 'kedergi-respondent';
+
+export interface SignInput {
+  subject: string;
+  tokenVersion: number;
+  audience: Audience;
+  ttlSeconds: number;
+  origin?: number;
+}
+
+export function signToken(secret: string, input: SignInput): { token: string; expiresAt: Date } {
+  const now = Math.floor(Date.now() / 1000);
+  const token = jwt.sign({ tv: input.tokenVersion, orig: input.origin ?? now }, secret, {
+    algorithm: 'HS256',
+    subject: input.subject,
+    issuer: ISSUER,
+    audience: input.audience,
+    expiresIn: input.ttlSeconds,
+  });
+  return { token, expiresAt: new Date((now + input.ttlSeconds) * 1000) };
+}
+
+/** Only HS256 is accepted: a token that names another algorithm (or `none`) is refused. */
+export function verifyToken(secret: string, token: string, audience: Audience): TTokenClaims | null {
+  try {
+    const decoded = jwt.verify(token, secret, { algorithms: ['HS256'], issuer: ISSUER, audience });
+    const parsed = ZTokenClaims.safeParse(decoded);
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}

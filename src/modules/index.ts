@@ -1,0 +1,28 @@
+import type { Router } from 'express';
+import type { AppContext } from '../context';
+import { analysisRoutes } from './analysis/analysis.routes';
+import { expertsRoutes } from './experts/experts.routes';
+import { healthRoutes } from './health/health.routes';
+import { homeRoutes } from './home/home.routes';
+import { indicatorsRoutes } from './indicators/indicators.routes';
+import { invitationsRoutes } from './invitations/invitations.routes';
+import { questionnairesRoutes } from './questionnaires/questionnaires.routes';
+import { responsesRoutes } from './responses/responses.routes';
+import { roundsRoutes } from './rounds/rounds.routes';
+import { territoriesRoutes } from './territories/territories.routes';
+import { usersRoutes } from './users/users.routes';
+
+/** Feature routers, mounted at the root in this order after authentication and CSRF. */
+export const featureRoutes: Array<(ctx: AppContext) => Router> = [
+  healthRoutes,
+  homeRoutes,
+  usersRoutes,
+  territoriesRoutes,
+  questionnairesRoutes,
+  roundsRoutes,
+  invitationsRoutes,
+  responsesRoutes,
+  analysisRoutes,
+  expertsRoutes,
+  indicatorsRoutes,
+];

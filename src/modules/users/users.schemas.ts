@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { ZPassword, ZRole, type TRole } from '../auth/auth.schemas';
+
+export interface UserRecord {
+  id: number;
+  email: string;
+  name: string;
+  passwordHash: string;
+  role: TRole;
+  disabled: boolean;
+  tokenVersion: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export const ZCreateUser = z.strictObject({
+  email: z.string().trim().toLowerCase().email().max(254),
+  name: z.string().trim().min(1).max(200),
+  role: ZRole,
+  password: z.union([z.literal(''), ZPassword]).optional(),
+});
+export type TCreateUser = z.infer<typeof ZCreateUser>;
+
+export const ZChangeRole = z.strictObject({ role: ZRole });
+export type TChangeRole = z.infer<typeof ZChangeRole>;
+
+export const ZUserId = z.coerce.number().int().positive();

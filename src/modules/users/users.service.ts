@@ -1,0 +1,126 @@
+import crypto from 'node:crypto';
+import bcrypt from 'bcrypt';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors';
+import type { TRole } from '../auth/auth.schemas';
+import type { UsersRepository } from './users.repository';
+import type { TCreateUser, UserRecord } from './users.schemas';
+
+export function generatePassword(): string {
+  return crypto.randomBytes(12).toString('base64url');
+}
+
+export class UsersService {
+  constructor(
+    private readonly repo: UsersRepository,
+    private readonly bcryptRounds: number,
+  ) {}
+
+  hash(password: string): Promise<string> {
+    return bcrypt.hash(password, this.bcryptRounds);
+  }
+
+  list(): Promise<UserRecord[]> {
+    return this.repo.list();
+  }
+
+  async get(id: number): Promise<UserRecord> {
+    const user = await this.repo.findById(id);
+    if (!user) throw new NotFoundError();
+    return user;
+  }
+
+  /** Creates the user; when no password is given one is generated and returned to show once. */
+  async create(actorId: number | null, input: TCreateUser): Promise<{ id: number; password: string }> {
+    if (await this.repo.findByEmail(input.email)) {
+      throw new ValidationError([{ path: 'email', key: 'users:emailTaken' }]);
+    }
+    const password = input.password || generatePassword();
+    const id = await this.repo.transaction(async (trx) => {
+      const newId = await this.repo.create({ email: input.email, name: input.name, role: input.role, passwordHash: await this.hash(password) }, trx);
+      await this.repo.audit(actorId, 'user.create', `user:${newId}`, input.role, trx);
+      return newId;
+    });
+    return { id, password };
+  }
+
+  /** Role changes and disabling must never leave the platform without an active administrator. */
+  private async assertAdminRemains(target: UserRecord, change: { role?: TRole; disabled?: boolean }, trx: Parameters<UsersRepository['countActiveAdmins']>[0]) {
+    const losesAdmin = target.role === 'admin' && !target.disabled && ((change.role && change.role !== 'admin') || change.disabled === true);
+    if (losesAdmin && (await this.repo.countActiveAdmins(trx)) <= 1) {
+      throw new ConflictError('last_admin', 'users:lastAdmin');
+    }
+  }
+
+  async changeRole(actorId: number, id: number, role: TRole): Promise<void> {
+    await this.repo.transaction(async (trx) => {
+      const target = await this.get(id);
+      if (target.role === role) return;
+      await this.assertAdminRemains(target, { role }, trx);
+      await this.repo.update(id, { role, bumpTokenVersion: true }, trx);
+      await this.repo.audit(actorId, 'user.role', `user:${id}`, `${target.role}->${role}`, trx);
+    });
+  }
+
+  async setDisabled(actorId: number, id: number, disabled: boolean): Promise<void> {
+    await this.repo.transaction(async (trx) => {
+      const target = await this.get(id);
+      if (target.disabled === disabled) return;
+      await this.assertAdminRemains(target, { disabled }, trx);
+      await this.repo.update(id, { disabled, bumpTokenVersion: true }, trx);
+      await this.repo.audit(actorId, disabled ? 'user.disable' : 'user.enable', `user:${id}`, undefined, trx);
+    });
+  }
+
+  async resetPassword(actorId: number, id: number): Promise<string> {
+    await this.get(id);
+    const password = generatePassword();
+    const passwordHash = await this.hash(password);
+    await this.repo.transaction(async (trx) => {
+      await this.repo.update(id, { passwordHash, bumpTokenVersion: true }, trx);
+      await this.repo.audit(actorId, 'user.resetPassword', `user:${id}`, undefined, trx);
+    });
+    return password;
+  }
+
+  async changeOwnPassword(id: number, current: string, next: string): Promise<void> {
+    const user = await this.get(id);
+    if (!(await bcrypt.compare(current, user.passwordHash))) {
+      throw new ValidationError([{ path: 'current', key: 'auth:currentPasswordWrong' }]);
+    }
+    const passwordHash = await this.hash(next);
+    await this.repo.transaction(async (trx) => {
+      await this.repo.update(id, { passwordHash, bumpTokenVersion: true }, trx);
+      await this.repo.audit(id, 'user.changePassword', `user:${id}`, undefined, trx);
+    });
+  }
+
+  async revokeSessions(id: number): Promise<void> {
+    await this.repo.update(id, { bumpTokenVersion: true });
+  }
+
+  /**
+   * Start-up: the administrator named in the environment is created or has its password
+   * reset; with no such variables an empty user table gets admin@localhost with a random
+   * password that the caller prints once.
+   */
+  async ensureBootstrapAdmin(admin?: { email: string; password: string }): Promise<{ email: string; password?: string } | undefined> {
+    if (admin) {
+      const existing = await this.repo.findByEmail(admin.email);
+      const passwordHash = await this.hash(admin.password);
+      if (existing) {
+        const same = await bcrypt.compare(admin.password, existing.passwordHash);
+        if (!same || existing.role !== 'admin' || existing.disabled) {
+          await this.repo.update(existing.id, { passwordHash, role: 'admin', disabled: false, bumpTokenVersion: !same });
+        }
+      } else {
+        await this.repo.create({ email: admin.email, name: 'Administrator', role: 'admin', passwordHash });
+      }
+      return { email: admin.email };
+    }
+    if ((await this.repo.count()) > 0) return undefined;
+    const password = generatePassword();
+    await this.repo.create({ email: 'admin@localhost', name: 'Administrator', role: 'admin', passwordHash: await this.hash(password) });
+    return { email: 'admin@localhost', password };
+  }
+}
+
