@@ -1,4 +1,6 @@
 import type { AppContext } from '../src/context';
+import { seedDefaultQuestionnaire } from '../src/modules/questionnaires/questionnaires.seed';
+import { seedTerritories } from '../src/modules/territories/territories.seed';
 
 /**
  * Seeders run once on an empty database, in order. Base content (territories, the default
@@ -10,6 +12,9 @@ export type Seeder = (ctx: AppContext) => Promise<void>;
 
 export const baseSeeders: Seeder[] = [];
 export const demoSeeders: Seeder[] = [];
+
+// Territories first: the questionnaire's territory question and every later seeder refer to them.
+baseSeeders.push(seedTerritories, seedDefaultQuestionnaire);
 
 export async function runSeeds(ctx: AppContext, demo: boolean): Promise<void> {
   for (const seed of baseSeeders) await seed(ctx);

@@ -1,0 +1,172 @@
+import type { Knex } from 'knex';
+import { bool, insertReturningId, num, numOrNull, nowIso } from '../../db/dialect';
+import type {
+  QuestionnaireCategoryRow,
+  QuestionnaireItemRow,
+  QuestionnaireSummary,
+  TQuestionnaireDefinition,
+} from './questionnaires.schemas';
+
+export interface QuestionnaireRow {
+  id: number;
+  code: string;
+  version: number;
+  title_kk: string;
+  title_ru: string;
+  title_en: string;
+  definition: string;
+  createdAt: string;
+}
+
+function toRow(row: Record<string, unknown>): QuestionnaireRow {
+  return {
+    id: num(row.id),
+    code: String(row.code),
+    version: num(row.version),
+    title_kk: String(row.title_kk),
+    title_ru: String(row.title_ru),
+    title_en: String(row.title_en),
+    definition: String(row.definition),
+    createdAt: String(row.created_at),
+  };
+}
+
+type Db = Knex | Knex.Transaction;
+
+export class QuestionnairesRepository {
+  constructor(private readonly db: Knex) {}
+
+  transaction<T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return this.db.transaction(fn);
+  }
+
+  async list(): Promise<QuestionnaireSummary[]> {
+    const items = this.db('questionnaire_items').select('questionnaire_id').count({ n: '*' }).groupBy('questionnaire_id').as('i');
+    const rounds = this.db('rounds').select('questionnaire_id').count({ n: '*' }).groupBy('questionnaire_id').as('r');
+    const rows = await this.db('questionnaires as q')
+      .leftJoin(items, 'i.questionnaire_id', 'q.id')
+      .leftJoin(rounds, 'r.questionnaire_id', 'q.id')
+      .select('q.id', 'q.code', 'q.version', 'q.title_kk', 'q.title_ru', 'q.title_en', 'q.created_at', 'i.n as item_count', 'r.n as round_count')
+      .orderBy([{ column: 'q.code' }, { column: 'q.version', order: 'desc' }]);
+    return rows.map((row: Record<string, unknown>) => ({
+      id: num(row.id),
+      code: String(row.code),
+      version: num(row.version),
+      title_kk: String(row.title_kk),
+      title_ru: String(row.title_ru),
+      title_en: String(row.title_en),
+      createdAt: String(row.created_at),
+      itemCount: num(row.item_count),
+      roundCount: num(row.round_count),
+    }));
+  }
+
+  async findById(id: number, db: Db = this.db): Promise<QuestionnaireRow | undefined> {
+    const row = await db('questionnaires').where({ id }).first();
+    return row ? toRow(row) : undefined;
+  }
+
+  async findLatestByCode(code: string, db: Db = this.db): Promise<QuestionnaireRow | undefined> {
+    const row = await db('questionnaires').where({ code }).orderBy('version', 'desc').first();
+    return row ? toRow(row) : undefined;
+  }
+
+  async countRoundsUsing(id: number, db: Db = this.db): Promise<number> {
+    const row = await db('rounds').where({ questionnaire_id: id }).count({ n: '*' }).first();
+    return num(row?.n);
+  }
+
+  async categories(questionnaireId: number, db: Db = this.db): Promise<QuestionnaireCategoryRow[]> {
+    const rows = await db('questionnaire_categories').where({ questionnaire_id: questionnaireId }).orderBy('position');
+    return rows.map((row: Record<string, unknown>) => ({
+      id: num(row.id),
+      code: String(row.code),
+      pest: row.pest == null ? null : String(row.pest),
+      position: num(row.position),
+      title_kk: String(row.title_kk),
+      title_ru: String(row.title_ru),
+      title_en: String(row.title_en),
+    }));
+  }
+
+  async items(questionnaireId: number, db: Db = this.db): Promise<QuestionnaireItemRow[]> {
+    const rows = await db('questionnaire_items as i')
+      .join('questionnaire_categories as c', 'c.id', 'i.category_id')
+      .where('i.questionnaire_id', questionnaireId)
+      .select('i.*', 'c.code as category_code')
+      .orderBy('i.position');
+    return rows.map((row: Record<string, unknown>) => ({
+      id: num(row.id),
+      code: String(row.code),
+      categoryId: num(row.category_id),
+      categoryCode: String(row.category_code),
+      position: num(row.position),
+      text_kk: String(row.text_kk),
+      text_ru: String(row.text_ru),
+      text_en: String(row.text_en),
+      allowCannotJudge: bool(row.allow_cannot_judge),
+      allowComment: bool(row.allow_comment),
+      required: bool(row.required),
+      referenceMean: numOrNull(row.reference_mean),
+    }));
+  }
+
+  /** The questionnaire row; its categories and items are written by writeContent in the same transaction. */
+  async insert(def: TQuestionnaireDefinition, version: number, createdBy: number | null, trx: Knex.Transaction): Promise<number> {
+    return insertReturningId(trx, 'questionnaires', {
+      code: def.code,
+      version,
+      title_kk: def.title.kk,
+      title_ru: def.title.ru,
+      title_en: def.title.en,
+      definition: JSON.stringify(def),
+      created_by: createdBy,
+      created_at: nowIso(),
+    });
+  }
+
+  async updateDefinition(id: number, def: TQuestionnaireDefinition, trx: Knex.Transaction): Promise<void> {
+    await trx('questionnaires').where({ id }).update({
+      title_kk: def.title.kk,
+      title_ru: def.title.ru,
+      title_en: def.title.en,
+      definition: JSON.stringify(def),
+    });
+  }
+
+  async deleteContent(id: number, trx: Knex.Transaction): Promise<void> {
+    await trx('questionnaire_items').where({ questionnaire_id: id }).delete();
+    await trx('questionnaire_categories').where({ questionnaire_id: id }).delete();
+  }
+
+  async writeContent(id: number, def: TQuestionnaireDefinition, trx: Knex.Transaction): Promise<void> {
+    const categoryIds = new Map<string, number>();
+    for (const [position, c] of def.categories.entries()) {
+      const categoryId = await insertReturningId(trx, 'questionnaire_categories', {
+        questionnaire_id: id,
+        code: c.code,
+        pest: c.pest ?? null,
+        position: position + 1,
+        title_kk: c.title.kk,
+        title_ru: c.title.ru,
+        title_en: c.title.en,
+      });
+      categoryIds.set(c.code, categoryId);
+    }
+    const rows = def.items.map((item, position) => ({
+      questionnaire_id: id,
+      category_id: categoryIds.get(item.category)!,
+      code: item.code,
+      position: position + 1,
+      text_kk: item.text.kk,
+      text_ru: item.text.ru,
+      text_en: item.text.en,
+      allow_cannot_judge: Boolean(def.scale.notApplicable) && item.allowCannotJudge !== false,
+      allow_comment: item.allowComment !== false,
+      required: item.required !== false,
+      reference_mean: item.referenceMean ?? null,
+    }));
+    // 12 columns x 500 items stays far below either engine's parameter limit.
+    await trx('questionnaire_items').insert(rows);
+  }
+}

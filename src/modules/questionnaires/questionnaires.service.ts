@@ -1,0 +1,169 @@
+import type { Knex } from 'knex';
+import type { ZodError } from 'zod';
+import { ConflictError, NotFoundError, ValidationError, zodFieldErrors, type FieldError } from '../../errors';
+import { QuestionnairesRepository, type QuestionnaireRow } from './questionnaires.repository';
+import {
+  ZQuestionnaireDefinition,
+  type Questionnaire,
+  type QuestionnaireSummary,
+  type TQuestionnaireDefinition,
+} from './questionnaires.schemas';
+
+/** ["items", 3, "text", "ru"] -> "$.items[3].text.ru": the path an author finds in their JSON file. */
+export function jsonPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '$';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(String(part))) out += `.${String(part)}`;
+    else out += `[${JSON.stringify(String(part))}]`;
+  }
+  return out;
+}
+
+/** Every zod issue as a field error whose path is a JSON path; an unknown key is reported at its own path. */
+export function definitionErrors(error: ZodError): FieldError[] {
+  const messages = zodFieldErrors(error);
+  return error.issues.flatMap((issue, i) => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ path: jsonPath([...issue.path, key]), key: 'errors:field.unknown' }));
+    }
+    return [{ ...messages[i]!, path: jsonPath(issue.path) }];
+  });
+}
+
+/** Validate a questionnaire in the exchange format; a ValidationError lists every problem with its JSON path. */
+export function parseDefinition(value: unknown): TQuestionnaireDefinition {
+  const result = ZQuestionnaireDefinition.safeParse(value);
+  if (!result.success) throw new ValidationError(definitionErrors(result.error), 'questionnaires:errors.importFailed');
+  return result.data;
+}
+
+/** JSON text (pasted or uploaded) -> validated definition. */
+export function parseDefinitionText(text: string): TQuestionnaireDefinition {
+  let value: unknown;
+  try {
+    value = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (e) {
+    throw new ValidationError(
+      [{ path: '$', key: 'questionnaires:errors.invalidJson', params: { detail: e instanceof Error ? e.message : String(e) } }],
+      'questionnaires:errors.importFailed',
+    );
+  }
+  return parseDefinition(value);
+}
+
+export interface SaveResult {
+  id: number;
+  code: string;
+  version: number;
+  /** created: a new version row; updated: an unused version changed in place; unchanged: nothing to do. */
+  outcome: 'created' | 'updated' | 'unchanged';
+}
+
+function isUniqueViolation(e: unknown): boolean {
+  const err = e as { code?: string; message?: string };
+  return err?.code === '23505' || err?.code === 'SQLITE_CONSTRAINT' || /UNIQUE constraint failed/.test(String(err?.message));
+}
+
+export class QuestionnairesService {
+  constructor(private readonly repo: QuestionnairesRepository) {}
+
+  list(): Promise<QuestionnaireSummary[]> {
+    return this.repo.list();
+  }
+
+  private async row(id: number, db?: Knex.Transaction): Promise<QuestionnaireRow> {
+    const row = await this.repo.findById(id, db);
+    if (!row) throw new NotFoundError();
+    return row;
+  }
+
+  /** The definition plus the category and item rows (with ids) that rounds render and answers refer to. */
+  async getQuestionnaire(id: number): Promise<Questionnaire> {
+    const row = await this.row(id);
+    const [categories, items] = await Promise.all([this.repo.categories(id), this.repo.items(id)]);
+    const { definition, ...rest } = row;
+    return { ...rest, definition: JSON.parse(definition) as TQuestionnaireDefinition, categories, items };
+  }
+
+  /** The exchange format, exactly as imported (re-importing it gives the same questionnaire). */
+  async exportDefinition(id: number): Promise<TQuestionnaireDefinition> {
+    return JSON.parse((await this.row(id)).definition) as TQuestionnaireDefinition;
+  }
+
+  async roundsUsing(id: number): Promise<number> {
+    return this.repo.countRoundsUsing(id);
+  }
+
+  async latestByCode(code: string): Promise<QuestionnaireRow | undefined> {
+    return this.repo.findLatestByCode(code);
+  }
+
+  /**
+   * Import: a new code starts at version 1; a known code gets the next version, so rounds on
+   * earlier versions keep their questions. Importing the latest version's exact content again
+   * changes nothing. All rows are written in one transaction.
+   */
+  async importDefinition(def: TQuestionnaireDefinition, actorId: number | null): Promise<SaveResult> {
+    return this.guardRace(() =>
+      this.repo.transaction(async (trx) => {
+        const latest = await this.repo.findLatestByCode(def.code, trx);
+        if (latest && latest.definition === JSON.stringify(def)) {
+          return { id: latest.id, code: latest.code, version: latest.version, outcome: 'unchanged' as const };
+        }
+        return this.insertVersion(def, (latest?.version ?? 0) + 1, actorId, trx);
+      }),
+    );
+  }
+
+  /**
+   * Edit a version. A version that any round uses is never modified: the edit becomes a new
+   * version instead. An unused version is changed in place. The code cannot change in an edit.
+   */
+  async updateDefinition(id: number, def: TQuestionnaireDefinition, actorId: number | null): Promise<SaveResult> {
+    return this.guardRace(() =>
+      this.repo.transaction(async (trx) => {
+        const current = await this.row(id, trx);
+        if (def.code !== current.code) {
+          throw new ValidationError([{ path: '$.code', key: 'questionnaires:errors.codeChanged', params: { code: current.code } }], 'questionnaires:errors.importFailed');
+        }
+        if (current.definition === JSON.stringify(def)) {
+          return { id, code: current.code, version: current.version, outcome: 'unchanged' as const };
+        }
+        if ((await this.repo.countRoundsUsing(id, trx)) > 0) {
+          const latest = await this.repo.findLatestByCode(def.code, trx);
+          return this.insertVersion(def, latest!.version + 1, actorId, trx);
+        }
+        await this.repo.updateDefinition(id, def, trx);
+        await this.repo.deleteContent(id, trx);
+        await this.repo.writeContent(id, def, trx);
+        return { id, code: current.code, version: current.version, outcome: 'updated' as const };
+      }),
+    );
+  }
+
+  private async insertVersion(def: TQuestionnaireDefinition, version: number, actorId: number | null, trx: Knex.Transaction): Promise<SaveResult> {
+    const id = await this.repo.insert(def, version, actorId, trx);
+    await this.repo.writeContent(id, def, trx);
+    return { id, code: def.code, version, outcome: 'created' };
+  }
+
+  /** Two simultaneous imports of one code both compute the same next version; the loser gets a 409. */
+  private async guardRace<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new ConflictError('version_conflict', 'questionnaires:errors.versionConflict');
+      throw e;
+    }
+  }
+}
+
+export function questionnairesService(db: Knex): QuestionnairesService {
+  return new QuestionnairesService(new QuestionnairesRepository(db));
+}
+
+/** For other modules: a questionnaire version with its definition, category rows and item rows. */
+export function getQuestionnaire(db: Knex, id: number): Promise<Questionnaire> {
+  return questionnairesService(db).getQuestionnaire(id);
+}

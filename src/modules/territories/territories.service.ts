@@ -1,0 +1,75 @@
+import type { Knex } from 'knex';
+import { NotFoundError, ValidationError } from '../../errors';
+import { createTerritoryMatcher, type TerritoryMatcher } from './territories.matcher';
+import { TerritoriesRepository } from './territories.repository';
+import type { TerritoryRecord, TTerritoryInput } from './territories.schemas';
+
+export class TerritoriesService {
+  constructor(private readonly repo: TerritoriesRepository) {}
+
+  list(): Promise<TerritoryRecord[]> {
+    return this.repo.list();
+  }
+
+  /** Territories a respondent or a target can be attached to (districts and cities, not the region itself). */
+  async listLeaves(): Promise<TerritoryRecord[]> {
+    const all = await this.repo.list();
+    const parents = new Set(all.map((t) => t.parentId).filter((id): id is number => id !== null));
+    return all.filter((t) => !parents.has(t.id));
+  }
+
+  async get(id: number): Promise<TerritoryRecord> {
+    const t = await this.repo.findById(id);
+    if (!t) throw new NotFoundError();
+    return t;
+  }
+
+  async create(input: TTerritoryInput): Promise<number> {
+    return this.repo.transaction(async (trx) => {
+      await this.check(input, null, trx);
+      return this.repo.create(input, trx);
+    });
+  }
+
+  async update(id: number, input: TTerritoryInput): Promise<void> {
+    await this.repo.transaction(async (trx) => {
+      if (!(await this.repo.findById(id, trx))) throw new NotFoundError();
+      await this.check(input, id, trx);
+      await this.repo.update(id, input, trx);
+    });
+  }
+
+  /** Code unique; the parent exists and is not the territory itself or one of its descendants. */
+  private async check(input: TTerritoryInput, id: number | null, trx: Knex.Transaction): Promise<void> {
+    const sameCode = await this.repo.findByCode(input.code, trx);
+    if (sameCode && sameCode.id !== id) throw new ValidationError([{ path: 'code', key: 'territories:codeTaken' }]);
+    let parentId = input.parentId;
+    const seen = new Set<number>();
+    while (parentId !== null) {
+      if (parentId === id || seen.has(parentId)) throw new ValidationError([{ path: 'parentId', key: 'territories:parentCycle' }]);
+      seen.add(parentId);
+      const parent = await this.repo.findById(parentId, trx);
+      if (!parent) throw new ValidationError([{ path: 'parentId', key: 'errors:field.invalidChoice' }]);
+      parentId = parent.parentId;
+    }
+  }
+
+  /** A territory by code, or by name in any language, case-insensitively (see territories.matcher.ts). */
+  async findByAnyName(nameOrCode: string): Promise<TerritoryRecord | undefined> {
+    return (await this.matcher())(nameOrCode);
+  }
+
+  /** Load the table once and match many names (an uploaded list of enterprises). */
+  async matcher(): Promise<TerritoryMatcher> {
+    return createTerritoryMatcher(await this.repo.list());
+  }
+}
+
+export function territoriesService(db: Knex): TerritoriesService {
+  return new TerritoriesService(new TerritoriesRepository(db));
+}
+
+/** For other modules: a territory by code or by its name in kk/ru/en, case-insensitive; undefined if none or ambiguous. */
+export function findTerritoryByAnyName(db: Knex, nameOrCode: string): Promise<TerritoryRecord | undefined> {
+  return territoriesService(db).findByAnyName(nameOrCode);
+}
