@@ -66,3 +66,34 @@ export async function batchInsert(db: Knex | Knex.Transaction, table: string, ro
     await db(table).insert(rows.slice(i, i + size));
   }
 }
+
+/**
+ * Rows per multi-row INSERT: under the parameter limit, and on SQLite at most 500 rows,
+ * because knex writes a SQLite multi-row insert as a compound SELECT and SQLite refuses more
+ * than 500 terms (SQLITE_MAX_COMPOUND_SELECT) with "too many terms in compound SELECT".
+ */
+export function rowsPerInsert(db: Knex, columns: number): number {
+  const byBindings = Math.max(1, Math.floor(maxBindings(db) / Math.max(1, columns)) - 1);
+  return dialectOf(db) === 'sqlite' ? Math.min(500, byBindings) : byBindings;
+}
+
+/**
+ * Insert many rows (call it inside a transaction so they stand together) and give back the
+ * requested columns of every inserted row. Order is not guaranteed: return a unique column
+ * along with the id to match rows up.
+ */
+export async function batchInsertReturning<T extends Record<string, unknown>>(
+  db: Knex | Knex.Transaction,
+  table: string,
+  rows: Record<string, unknown>[],
+  returning: string[],
+): Promise<T[]> {
+  if (rows.length === 0) return [];
+  const size = rowsPerInsert(db as Knex, Object.keys(rows[0]!).length);
+  const out: T[] = [];
+  for (let i = 0; i < rows.length; i += size) {
+    const inserted = (await db(table).insert(rows.slice(i, i + size)).returning(returning)) as T[];
+    for (const row of inserted) out.push(row);
+  }
+  return out;
+}
