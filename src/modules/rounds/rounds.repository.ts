@@ -1,0 +1,120 @@
+import type { Knex } from 'knex';
+import { insertReturningId, num, numOrNull, nowIso } from '../../db/dialect';
+import type { RoundInput, RoundListRow, RoundRecord, RoundTarget, TAudience, TRoundStatus } from './rounds.schemas';
+
+type Db = Knex | Knex.Transaction;
+
+function toRecord(row: Record<string, unknown>): RoundRecord {
+  return {
+    id: num(row.id),
+    title: String(row.title),
+    questionnaireId: num(row.questionnaire_id),
+    status: row.status as TRoundStatus,
+    audience: row.audience as TAudience,
+    hasPublicLink: row.public_token_hash != null,
+    opensAt: row.opens_at == null ? null : String(row.opens_at),
+    closesAt: row.closes_at == null ? null : String(row.closes_at),
+    targetTotal: numOrNull(row.target_total),
+    createdBy: numOrNull(row.created_by),
+    createdAt: String(row.created_at),
+    updatedAt: String(row.updated_at),
+  };
+}
+
+export class RoundsRepository {
+  constructor(private readonly db: Knex) {}
+
+  transaction<T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return this.db.transaction(fn);
+  }
+
+  async list(): Promise<RoundListRow[]> {
+    const submitted = this.db('responses').where({ status: 'submitted' }).select('round_id').count({ n: '*' }).groupBy('round_id').as('s');
+    const rows = await this.db('rounds as r')
+      .join('questionnaires as q', 'q.id', 'r.questionnaire_id')
+      .leftJoin(submitted, 's.round_id', 'r.id')
+      .select('r.*', 'q.code as q_code', 'q.version as q_version', 'q.title_kk as q_title_kk', 'q.title_ru as q_title_ru', 'q.title_en as q_title_en', 's.n as submitted')
+      .orderBy('r.id', 'desc');
+    return rows.map((row: Record<string, unknown>) => ({
+      ...toRecord(row),
+      questionnaireCode: String(row.q_code),
+      questionnaireVersion: num(row.q_version),
+      questionnaireTitle_kk: String(row.q_title_kk),
+      questionnaireTitle_ru: String(row.q_title_ru),
+      questionnaireTitle_en: String(row.q_title_en),
+      submitted: num(row.submitted),
+    }));
+  }
+
+  async findById(id: number, db: Db = this.db): Promise<RoundRecord | undefined> {
+    const row = await db('rounds').where({ id }).first();
+    return row ? toRecord(row) : undefined;
+  }
+
+  async findByPublicTokenHash(hash: string): Promise<RoundRecord | undefined> {
+    const row = await this.db('rounds').where({ public_token_hash: hash }).first();
+    return row ? toRecord(row) : undefined;
+  }
+
+  async targets(roundId: number, db: Db = this.db): Promise<RoundTarget[]> {
+    const rows = await db('round_targets').where({ round_id: roundId }).orderBy('territory_id');
+    return rows.map((row: Record<string, unknown>) => ({ territoryId: num(row.territory_id), target: num(row.target) }));
+  }
+
+  async questionnaireExists(id: number, db: Db = this.db): Promise<boolean> {
+    return Boolean(await db('questionnaires').where({ id }).first('id'));
+  }
+
+  async existingTerritoryIds(ids: number[], db: Db = this.db): Promise<Set<number>> {
+    if (ids.length === 0) return new Set();
+    const rows = await db('territories').whereIn('id', ids).select('id');
+    return new Set(rows.map((r: { id: unknown }) => num(r.id)));
+  }
+
+  async insert(input: RoundInput, status: TRoundStatus, publicTokenHash: string | null, createdBy: number | null, trx: Knex.Transaction): Promise<number> {
+    const now = nowIso();
+    const id = await insertReturningId(trx, 'rounds', {
+      title: input.title,
+      questionnaire_id: input.questionnaireId,
+      status,
+      audience: input.audience,
+      public_token_hash: publicTokenHash,
+      opens_at: input.opensAt,
+      closes_at: input.closesAt,
+      target_total: input.targetTotal,
+      created_by: createdBy,
+      created_at: now,
+      updated_at: now,
+    });
+    await this.replaceTargets(id, input.targets, trx);
+    return id;
+  }
+
+  async update(id: number, input: RoundInput, trx: Knex.Transaction): Promise<void> {
+    await trx('rounds').where({ id }).update({
+      title: input.title,
+      questionnaire_id: input.questionnaireId,
+      audience: input.audience,
+      opens_at: input.opensAt,
+      closes_at: input.closesAt,
+      target_total: input.targetTotal,
+      updated_at: nowIso(),
+    });
+    await this.replaceTargets(id, input.targets, trx);
+  }
+
+  async replaceTargets(roundId: number, targets: RoundTarget[], trx: Knex.Transaction): Promise<void> {
+    await trx('round_targets').where({ round_id: roundId }).delete();
+    if (targets.length) await trx('round_targets').insert(targets.map((t) => ({ round_id: roundId, territory_id: t.territoryId, target: t.target })));
+  }
+
+  /** Compare-and-set on the status so that two simultaneous clicks cannot both apply. */
+  async setStatus(id: number, from: TRoundStatus, to: TRoundStatus, trx: Knex.Transaction): Promise<boolean> {
+    const changed = await trx('rounds').where({ id, status: from }).update({ status: to, updated_at: nowIso() });
+    return num(changed) === 1;
+  }
+
+  async setPublicTokenHash(id: number, hash: string | null, db: Db = this.db): Promise<void> {
+    await db('rounds').where({ id }).update({ public_token_hash: hash, updated_at: nowIso() });
+  }
+}

@@ -1,0 +1,162 @@
+import type { Knex } from 'knex';
+import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../errors';
+import { generateLinkToken, hashToken } from '../../lib/tokens';
+import { RoundsRepository } from './rounds.repository';
+import { ROUND_TRANSITIONS, type RoundInput, type RoundListRow, type RoundRecord, type RoundTarget, type TRoundStatus } from './rounds.schemas';
+
+/**
+ * The one rule the respondent flow asks: answers are accepted only while the round is open
+ * AND the clock is inside [opensAt, closesAt] (a missing bound is no bound). Status alone is
+ * not enough: an "open" round whose closing time has passed accepts nothing, even before an
+ * administrator clicks "close".
+ */
+export function isRoundAcceptingAnswers(round: Pick<RoundRecord, 'status' | 'opensAt' | 'closesAt'>, now: Date = new Date()): boolean {
+  if (round.status !== 'open') return false;
+  const t = now.getTime();
+  if (round.opensAt && t < Date.parse(round.opensAt)) return false;
+  if (round.closesAt && t >= Date.parse(round.closesAt)) return false;
+  return true;
+}
+
+/** For the respondent's page: accepting, not open yet, or closed (which covers draft, closed, archived and a passed closing time). */
+export function roundWindowState(round: Pick<RoundRecord, 'status' | 'opensAt' | 'closesAt'>, now: Date = new Date()): 'accepting' | 'notYetOpen' | 'closed' {
+  if (isRoundAcceptingAnswers(round, now)) return 'accepting';
+  if ((round.status === 'draft' || round.status === 'open') && round.opensAt && now.getTime() < Date.parse(round.opensAt)) return 'notYetOpen';
+  return 'closed';
+}
+
+export function canTransition(from: TRoundStatus, to: TRoundStatus): boolean {
+  return ROUND_TRANSITIONS[from].includes(to);
+}
+
+export interface RoundWithTargets extends RoundRecord {
+  targets: RoundTarget[];
+}
+
+export interface SavedRound {
+  round: RoundWithTargets;
+  /** Present only when a public link was just created: shown once, never stored. */
+  publicToken?: string;
+}
+
+export class RoundsService {
+  constructor(private readonly repo: RoundsRepository) {}
+
+  list(): Promise<RoundListRow[]> {
+    return this.repo.list();
+  }
+
+  async get(id: number, db?: Knex.Transaction): Promise<RoundWithTargets> {
+    const round = await this.repo.findById(id, db);
+    if (!round) throw new NotFoundError();
+    return { ...round, targets: await this.repo.targets(id, db) };
+  }
+
+  /** The round a public link belongs to (the token is hashed; the link itself is never stored). */
+  findByPublicToken(token: string): Promise<RoundRecord | undefined> {
+    return this.repo.findByPublicTokenHash(hashToken(token));
+  }
+
+  async create(input: RoundInput, actorId: number | null, status: 'draft' | 'open' = 'draft', now = new Date()): Promise<SavedRound> {
+    return this.repo.transaction(async (trx) => {
+      await this.check(input, trx);
+      if (status === 'open') this.checkCanOpen(input, now);
+      const publicToken = input.audience === 'public' ? generateLinkToken() : undefined;
+      const id = await this.repo.insert(input, status, publicToken ? hashToken(publicToken) : null, actorId, trx);
+      return { round: await this.get(id, trx), publicToken };
+    });
+  }
+
+  /**
+   * A draft can change entirely. Once opened, the questionnaire and the audience are fixed
+   * (answers already refer to the questionnaire's items; links are already out); title, times
+   * and targets may still change. An archived round is read-only.
+   */
+  async update(id: number, input: RoundInput, now = new Date()): Promise<SavedRound> {
+    return this.repo.transaction(async (trx) => {
+      const current = await this.get(id, trx);
+      if (current.status === 'archived') throw new ConflictError('round_archived', 'rounds:errors.archived');
+      const locked: FieldError[] = [];
+      if (current.status !== 'draft') {
+        if (input.questionnaireId !== current.questionnaireId) locked.push({ path: 'questionnaireId', key: 'rounds:errors.lockedAfterDraft' });
+        if (input.audience !== current.audience) locked.push({ path: 'audience', key: 'rounds:errors.lockedAfterDraft' });
+      }
+      if (locked.length) throw new ValidationError(locked);
+      await this.check(input, trx);
+      if (current.status === 'open') this.checkCanOpen(input, now);
+      await this.repo.update(id, input, trx);
+      let publicToken: string | undefined;
+      if (input.audience === 'public' && !current.hasPublicLink) {
+        publicToken = generateLinkToken();
+        await this.repo.setPublicTokenHash(id, hashToken(publicToken), trx);
+      } else if (input.audience === 'invitation' && current.hasPublicLink) {
+        await this.repo.setPublicTokenHash(id, null, trx);
+      }
+      return { round: await this.get(id, trx), publicToken };
+    });
+  }
+
+  /** Allowed changes are in ROUND_TRANSITIONS; opening also needs a closing time still ahead. */
+  async changeStatus(id: number, to: TRoundStatus, now = new Date()): Promise<RoundWithTargets> {
+    return this.repo.transaction(async (trx) => {
+      const round = await this.get(id, trx);
+      if (!canTransition(round.status, to)) {
+        throw new ConflictError('invalid_transition', 'rounds:errors.invalidTransition', { from: round.status, to });
+      }
+      if (to === 'open') this.checkCanOpen(round, now);
+      if (!(await this.repo.setStatus(id, round.status, to, trx))) {
+        throw new ConflictError('invalid_transition', 'rounds:errors.invalidTransition', { from: round.status, to });
+      }
+      return this.get(id, trx);
+    });
+  }
+
+  /** A new public link; the old one stops working at once. */
+  async regeneratePublicLink(id: number): Promise<string> {
+    const round = await this.get(id);
+    if (round.audience !== 'public') throw new ConflictError('not_public', 'rounds:errors.notPublic');
+    if (round.status === 'archived') throw new ConflictError('round_archived', 'rounds:errors.archived');
+    const token = generateLinkToken();
+    await this.repo.setPublicTokenHash(id, hashToken(token));
+    return token;
+  }
+
+  private checkCanOpen(round: Pick<RoundInput, 'closesAt'>, now: Date): void {
+    if (round.closesAt && Date.parse(round.closesAt) <= now.getTime()) {
+      throw new ValidationError([{ path: 'closesAt', key: 'rounds:errors.closesInPast' }], 'rounds:errors.cannotOpen');
+    }
+  }
+
+  private async check(input: RoundInput, trx: Knex.Transaction): Promise<void> {
+    const fields: FieldError[] = [];
+    if (!(await this.repo.questionnaireExists(input.questionnaireId, trx))) {
+      fields.push({ path: 'questionnaireId', key: 'errors:field.invalidChoice' });
+    }
+    if (input.opensAt && input.closesAt && Date.parse(input.closesAt) <= Date.parse(input.opensAt)) {
+      fields.push({ path: 'closesAt', key: 'rounds:errors.closesBeforeOpens' });
+    }
+    const ids = input.targets.map((t) => t.territoryId);
+    const existing = await this.repo.existingTerritoryIds(ids, trx);
+    const seen = new Set<number>();
+    for (const id of ids) {
+      if (!existing.has(id)) fields.push({ path: `targets.t${id}`, key: 'errors:field.invalidChoice' });
+      else if (seen.has(id)) fields.push({ path: `targets.t${id}`, key: 'rounds:errors.duplicateTarget' });
+      seen.add(id);
+    }
+    if (fields.length) throw new ValidationError(fields);
+  }
+}
+
+export function roundsService(db: Knex): RoundsService {
+  return new RoundsService(new RoundsRepository(db));
+}
+
+/** For the respondent flow: the round of a public link, or undefined. */
+export function findRoundByPublicToken(db: Knex, token: string): Promise<RoundRecord | undefined> {
+  return roundsService(db).findByPublicToken(token);
+}
+
+/** For other modules: one round with its per-territory targets (NotFoundError if absent). */
+export function getRound(db: Knex, id: number): Promise<RoundWithTargets> {
+  return roundsService(db).get(id);
+}
