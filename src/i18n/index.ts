@@ -46,6 +46,8 @@ export function getI18n(): I18n {
     initAsync: false,
     interpolation: { escapeValue: false }, // EJS escapes on output
     returnNull: false,
+    // A missing key shows as ⟦ns:key⟧ so tests (and people) can spot it on a page.
+    parseMissingKeyHandler: (key: string) => `⟦${key}⟧`,
   });
   instance = i;
   return i;

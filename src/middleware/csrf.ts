@@ -28,6 +28,9 @@ export function csrfMiddleware(secure: boolean) {
     res.locals.csrfToken = token;
     if (SAFE_METHODS.has(req.method)) return next();
     if (req.viaBearer) return next();
+    // An API call without a session rides on no ambient credential (the token call returns
+    // its token in the body, never as a cookie), so there is nothing to forge.
+    if (req.originalUrl.startsWith('/api/') && !req.user) return next();
 
     const fetchSite = req.get('sec-fetch-site');
     if (fetchSite && fetchSite !== 'same-origin' && fetchSite !== 'none') {

@@ -18,7 +18,7 @@ function toRecord(row: Record<string, unknown>): UserRecord {
 }
 
 export interface UsersRepository {
-  findById(id: number): Promise<UserRecord | undefined>;
+  findById(id: number, trx?: Knex.Transaction): Promise<UserRecord | undefined>;
   findByEmail(email: string): Promise<UserRecord | undefined>;
   list(): Promise<UserRecord[]>;
   count(): Promise<number>;
@@ -36,8 +36,8 @@ export interface UsersRepository {
 export class KnexUsersRepository implements UsersRepository {
   constructor(private readonly db: Knex) {}
 
-  async findById(id: number) {
-    const row = await this.db('users').where({ id }).first();
+  async findById(id: number, trx?: Knex.Transaction) {
+    const row = await (trx ?? this.db)('users').where({ id }).first();
     return row ? toRecord(row) : undefined;
   }
 

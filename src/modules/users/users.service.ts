@@ -23,8 +23,9 @@ export class UsersService {
     return this.repo.list();
   }
 
-  async get(id: number): Promise<UserRecord> {
-    const user = await this.repo.findById(id);
+  /** Inside a transaction pass it on: SQLite has one connection, and a query outside it would wait forever. */
+  async get(id: number, trx?: Parameters<UsersRepository['findById']>[1]): Promise<UserRecord> {
+    const user = await this.repo.findById(id, trx);
     if (!user) throw new NotFoundError();
     return user;
   }
@@ -53,7 +54,7 @@ export class UsersService {
 
   async changeRole(actorId: number, id: number, role: TRole): Promise<void> {
     await this.repo.transaction(async (trx) => {
-      const target = await this.get(id);
+      const target = await this.get(id, trx);
       if (target.role === role) return;
       await this.assertAdminRemains(target, { role }, trx);
       await this.repo.update(id, { role, bumpTokenVersion: true }, trx);
@@ -63,7 +64,7 @@ export class UsersService {
 
   async setDisabled(actorId: number, id: number, disabled: boolean): Promise<void> {
     await this.repo.transaction(async (trx) => {
-      const target = await this.get(id);
+      const target = await this.get(id, trx);
       if (target.disabled === disabled) return;
       await this.assertAdminRemains(target, { disabled }, trx);
       await this.repo.update(id, { disabled, bumpTokenVersion: true }, trx);
