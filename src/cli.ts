@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from './config';
 import { createDb } from './db/knex';
 import { migrateLatest, migrateRollbackAll } from './db/migrate';
+import { backupDatabase, restoreDatabase } from './modules/backup/backup.service';
 
 /**
  * Command line: `npm run --silent cli -- <command> ...`. Each command is registered in
@@ -9,6 +10,24 @@ import { migrateLatest, migrateRollbackAll } from './db/migrate';
 export type Command = (args: string[]) => Promise<number>;
 
 export const commands: Record<string, Command> = {
+  async backup([file]) {
+    if (!file) {
+      process.stderr.write('Usage: backup FILE\n');
+      return 2;
+    }
+    await backupDatabase(loadConfig().database, file);
+    process.stdout.write(`Backup written to ${file}\n`);
+    return 0;
+  },
+  async restore([file]) {
+    if (!file) {
+      process.stderr.write('Usage: restore FILE\n');
+      return 2;
+    }
+    await restoreDatabase(loadConfig().database, file);
+    process.stdout.write(`Restored from ${file}\n`);
+    return 0;
+  },
   async migrate() {
     const db = createDb(loadConfig().database);
     try {
