@@ -4,7 +4,7 @@ import pino, { Logger } from 'pino';
  * JSON lines: a newline inside a value is escaped, so user input cannot forge a log line.
  * Credentials never reach the log: headers that carry them are redacted.
  */
-export function createLogger(level: string): Logger {
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino({
     level,
     redact: {
@@ -19,6 +19,6 @@ export function createLogger(level: string): Logger {
       ],
       censor: '[redacted]',
     },
-  });
+  }, destination);
 }
 export type { Logger };
