@@ -1,0 +1,185 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import table17 from '../../../seeds/domain/reference-data/east-kz-innovation-activity-2010-2020.json';
+import table40 from '../../../seeds/domain/reference-data/east-kz-territories-2020.json';
+import { runModelCommand, type CliStreams } from '../../../src/modules/indicators/models.cli';
+import { apiTokenFor, createTestApp, loginAs, type TestApp } from '../../helpers/app';
+
+const run = promisify(execFile);
+const projectRoot = path.resolve(__dirname, '../../..');
+
+/** The issue's published contract, filled with the table 17 reference file. */
+const fitSpec = {
+  form: 'power',
+  y: 'INact',
+  x: ['dZin', 'Nsb', 't'],
+  timeColumn: 'year',
+  rows: table17.rows,
+  forecast: [{ year: 2025, dZin: 2.4, Nsb: 97.6 }],
+};
+
+const compositeSpec = {
+  rows: table40.rows.filter((r) => r.kind !== 'region').map(({ en, X1, X2, X3, X4, X5, X6 }) => ({ territory: en, X1, X2, X3, X4, X5, X6 })),
+  indicators: Object.entries(table40.columns).map(([name, c]) => ({ name, direction: c.direction, weight: 1 })),
+  aggregate: 'arithmetic',
+  levels: 'kmeans',
+};
+
+function captured(stdin = ''): CliStreams & { out: string; err: string } {
+  const io = {
+    out: '',
+    err: '',
+    stdout: { write: (s: string) => (io.out += s) },
+    stderr: { write: (s: string) => (io.err += s) },
+    readStdin: async () => stdin,
+  };
+  return io;
+}
+
+describe('model specs: API and CLI', () => {
+  let t: TestApp;
+  let token: string;
+  let dir: string;
+  beforeAll(async () => {
+    t = await createTestApp();
+    token = await apiTokenFor(t, 'researcher');
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kedergi-models-'));
+  });
+  afterAll(async () => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    await t.close();
+  });
+
+  it('POST /api/v1/models/fit reproduces the published table 17 model in the contract shape', async () => {
+    const res = await request(t.app).post('/api/v1/models/fit').set('authorization', `Bearer ${token}`).send(fitSpec);
+    expect(res.status).toBe(200);
+    const b = res.body;
+    expect(b.form).toBe('power');
+    expect(b.n).toBe(11);
+    expect(Math.abs(b.coefficients.dZin - 0.355)).toBeLessThan(0.001);
+    expect(Math.abs(b.coefficients.Nsb - 1.931)).toBeLessThan(0.001);
+    expect(Math.abs(b.coefficients.t - 0.265)).toBeLessThan(0.001);
+    expect(Math.abs(b.intercept - -6.915)).toBeLessThan(0.01);
+    expect(Math.abs(b.A - Math.exp(b.intercept))).toBeLessThan(1e-12);
+    expect(Math.abs(b.r - 0.876)).toBeLessThan(0.001);
+    expect(Object.keys(b.standardErrors)).toEqual(expect.arrayContaining(['dZin', 'Nsb', 't']));
+    expect(typeof b.r2).toBe('number');
+    expect(b.fitted).toHaveLength(11);
+    expect(b.forecast).toHaveLength(1);
+    expect(b.forecast[0].year).toBe(2025);
+    // t for 2025 is 16 (2010 is t = 1); the forecast is the model at (2.4, 97.6, 16).
+    const expected = b.A * 2.4 ** b.coefficients.dZin * 97.6 ** b.coefficients.Nsb * 16 ** b.coefficients.t;
+    expect(Math.abs(b.forecast[0].y - expected)).toBeLessThan(1e-9);
+  });
+
+  it('CLI (runCli path, file and stdin) prints exactly what the API returns', async () => {
+    const file = path.join(dir, 'fit.json');
+    fs.writeFileSync(file, JSON.stringify(fitSpec));
+    const api = await request(t.app).post('/api/v1/models/fit').set('authorization', `Bearer ${token}`).send(fitSpec);
+    const fromFile = captured();
+    expect(await runModelCommand('fit', [file], fromFile)).toBe(0);
+    expect(JSON.parse(fromFile.out)).toEqual(api.body);
+    const fromStdin = captured(JSON.stringify(fitSpec));
+    expect(await runModelCommand('fit', ['-'], fromStdin)).toBe(0);
+    expect(JSON.parse(fromStdin.out)).toEqual(api.body);
+
+    const composite = await request(t.app).post('/api/v1/models/composite').set('authorization', `Bearer ${token}`).send(compositeSpec);
+    expect(composite.status).toBe(200);
+    const cli = captured(JSON.stringify(compositeSpec));
+    expect(await runModelCommand('composite', ['-'], cli)).toBe(0);
+    expect(JSON.parse(cli.out)).toEqual(composite.body);
+  });
+
+  it('`npm run --silent cli -- models fit FILE` reproduces table 17 from the reference file in a separate process', async () => {
+    const file = path.join(dir, 'fit-process.json');
+    fs.writeFileSync(file, JSON.stringify({ ...fitSpec, forecast: undefined }));
+    const { stdout } = await run('npm', ['run', '--silent', 'cli', '--', 'models', 'fit', file], { cwd: projectRoot, env: { ...process.env, DATABASE_URL: '/nonexistent/dir/never-created.sqlite' } });
+    const b = JSON.parse(stdout);
+    expect(Math.abs(b.coefficients.dZin - 0.355)).toBeLessThan(0.001);
+    expect(Math.abs(b.coefficients.Nsb - 1.931)).toBeLessThan(0.001);
+    expect(Math.abs(b.coefficients.t - 0.265)).toBeLessThan(0.001);
+    expect(Math.abs(b.intercept - -6.915)).toBeLessThan(0.01);
+    expect(Math.abs(b.r - 0.876)).toBeLessThan(0.001);
+    expect(fs.existsSync('/nonexistent/dir')).toBe(false);
+  });
+
+  it('a bad spec: API 400 naming the field, CLI exit 2 naming the same field on stderr', async () => {
+    const bad = { ...fitSpec, rows: fitSpec.rows.map((r, i) => (i === 3 ? { ...r, dZin: 'abc' } : r)) };
+    const res = await request(t.app).post('/api/v1/models/fit').set('authorization', `Bearer ${token}`).send(bad);
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('validation_failed');
+    expect(res.body.error.fields.map((f: { path: string }) => f.path)).toEqual(['rows.3.dZin']);
+    const cli = captured(JSON.stringify(bad));
+    expect(await runModelCommand('fit', ['-'], cli)).toBe(2);
+    expect(cli.err).toContain('rows.3.dZin');
+    expect(cli.out).toBe('');
+
+    const noForm = captured(JSON.stringify({ ...fitSpec, form: 'cubic' }));
+    expect(await runModelCommand('fit', ['-'], noForm)).toBe(2);
+    expect(noForm.err).toMatch(/^\s+form: /m);
+
+    const notJson = captured('{oops');
+    expect(await runModelCommand('composite', ['-'], notJson)).toBe(2);
+    expect(await runModelCommand('fit', [path.join(dir, 'missing.json')], captured())).toBe(2);
+  });
+
+  it('a power model refuses a zero; composite names a missing indicator value and an unknown key', async () => {
+    const zero = { ...fitSpec, rows: fitSpec.rows.map((r, i) => (i === 0 ? { ...r, INact: 0 } : r)) };
+    const res = await request(t.app).post('/api/v1/models/fit').set('authorization', `Bearer ${token}`).send(zero);
+    expect(res.status).toBe(400);
+    expect(res.body.error.fields[0].path).toBe('rows.0.INact');
+
+    const missing = { ...compositeSpec, rows: compositeSpec.rows.map((r, i) => (i === 2 ? { territory: r.territory, X1: r.X1 } : r)) };
+    const c = await request(t.app).post('/api/v1/models/composite').set('authorization', `Bearer ${token}`).send(missing);
+    expect(c.status).toBe(400);
+    expect(c.body.error.fields.map((f: { path: string }) => f.path)).toContain('rows.2.X2');
+
+    const extra = await request(t.app).post('/api/v1/models/composite').set('authorization', `Bearer ${token}`).send({ ...compositeSpec, colour: 'red' });
+    expect(extra.status).toBe(400);
+    expect(extra.body.error.fields[0].path).toBe('colour');
+  });
+
+  it('collinear regressors and too few rows are reported on x and rows', async () => {
+    const rows = table17.rows.map((r) => ({ ...r, twice: r.dZin * 2 }));
+    const collinear = await request(t.app).post('/api/v1/models/fit').set('authorization', `Bearer ${token}`).send({ form: 'linear', y: 'INact', x: ['dZin', 'twice'], rows });
+    expect(collinear.status).toBe(400);
+    expect(collinear.body.error.fields[0].path).toBe('x');
+    const few = await request(t.app).post('/api/v1/models/fit').set('authorization', `Bearer ${token}`).send({ form: 'linear', y: 'INact', x: ['dZin', 'Nsb'], rows: rows.slice(0, 3) });
+    expect(few.status).toBe(400);
+    expect(few.body.error.fields[0].path).toBe('rows');
+  });
+
+  it('table 40 composite: 19 territories, ranks 1..19, level 5 holds the top-ranked territory', async () => {
+    for (const levels of ['equal-interval', 'kmeans']) {
+      const res = await request(t.app).post('/api/v1/models/composite').set('authorization', `Bearer ${token}`).send({ ...compositeSpec, levels });
+      const rows = res.body.territories as Array<{ territory: string; integral: number; level: number; rank: number; partial: Record<string, number> }>;
+      expect(rows).toHaveLength(19);
+      const top = rows.find((r) => r.rank === 1)!;
+      expect(top.level).toBe(5);
+      expect(rows.find((r) => r.rank === Math.max(...rows.map((x) => x.rank)))!.level).toBe(1);
+      // Tarbagatai has the highest unemployment (5.3): its destimulant partial index is 0.
+      expect(rows.find((r) => r.territory === 'Tarbagatai district')!.partial.X1).toBe(0);
+    }
+    const geo = await request(t.app).post('/api/v1/models/composite').set('authorization', `Bearer ${token}`).send({ ...compositeSpec, aggregate: 'geometric' });
+    const tarbagatai = geo.body.territories.find((r: { territory: string }) => r.territory === 'Tarbagatai district');
+    expect(tarbagatai.integral).toBe(0);
+    expect(tarbagatai.zeroPartials).toContain('X1');
+    expect(geo.body.geometricZeros).toBeGreaterThan(0);
+  });
+
+  it('only researchers and admins may call the model API; experts get 403, anonymous 401', async () => {
+    const expert = await apiTokenFor(t, 'expert');
+    expect((await request(t.app).post('/api/v1/models/fit').set('authorization', `Bearer ${expert}`).send(fitSpec)).status).toBe(403);
+    expect((await request(t.app).post('/api/v1/models/composite').send(compositeSpec)).status).toBe(401);
+    const admin = await apiTokenFor(t, 'admin');
+    expect((await request(t.app).post('/api/v1/models/composite').set('authorization', `Bearer ${admin}`).send(compositeSpec)).status).toBe(200);
+    const { agent } = await loginAs(t, 'researcher');
+    // A cookie session without a CSRF token is refused.
+    expect((await agent.post('/api/v1/models/fit').send(fitSpec)).status).toBe(403);
+  });
+});
