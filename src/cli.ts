@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from './config';
 import { createDb } from './db/knex';
 import { migrateLatest, migrateRollbackAll } from './db/migrate';
+import { runModelCommand } from './modules/indicators/models.cli';
 import { backupDatabase, restoreDatabase } from './modules/backup/backup.service';
 
 /**
@@ -48,6 +49,9 @@ export const commands: Record<string, Command> = {
       await db.destroy();
     }
   },
+  // Indicator model specs: no database needed (see src/modules/indicators/models.cli.ts).
+  'models fit': (args) => runModelCommand('fit', args),
+  'models composite': (args) => runModelCommand('composite', args),
 };
 
 export async function runCli(argv: string[]): Promise<number> {
