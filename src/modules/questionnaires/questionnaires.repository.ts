@@ -167,6 +167,6 @@ export class QuestionnairesRepository {
       reference_mean: item.referenceMean ?? null,
     }));
     // 12 columns x 500 items stays far below either engine's parameter limit.
-    await trx('questionnaire_items').insert(rows);
+    if (rows.length) await trx('questionnaire_items').insert(rows);
   }
 }

@@ -1,7 +1,155 @@
-import { Router } from 'express';
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import multer from 'multer';
 import type { AppContext } from '../../context';
+import { asyncHandler, parseOrThrow, ValidationError } from '../../errors';
+import { handleForm, renderForm } from '../../lib/forms';
+import { requireRole } from '../../middleware/auth';
+import { ZImportForm, ZQuestionnaireId, type Questionnaire } from './questionnaires.schemas';
+import { parseDefinition, parseDefinitionText, questionnairesService, type SaveResult } from './questionnaires.service';
 
-export function questionnairesRoutes(_ctx: AppContext): Router {
+const MAX_UPLOAD_BYTES = 2 * 1024 * 1024;
+
+/** The pasted text, or the uploaded file when one was chosen (the file wins). */
+function importText(req: Request): string {
+  const file = (req as Request & { file?: Express.Multer.File }).file;
+  if (file && file.size > 0) return file.buffer.toString('utf8');
+  const { json } = parseOrThrow(ZImportForm, req.body ?? {});
+  if (!json || !json.trim()) throw new ValidationError([{ path: 'json', key: 'questionnaires:errors.nothingToImport' }], 'questionnaires:errors.importFailed');
+  return json;
+}
+
+function apiSummary(q: { id: number; code: string; version: number; title_kk: string; title_ru: string; title_en: string }) {
+  return { id: q.id, code: q.code, version: q.version, title: { kk: q.title_kk, ru: q.title_ru, en: q.title_en } };
+}
+
+export function questionnairesRoutes(ctx: AppContext): Router {
   const router = Router();
+  const questionnaires = questionnairesService(ctx.db);
+  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_UPLOAD_BYTES, fieldSize: MAX_UPLOAD_BYTES, files: 1, fields: 5 } }).single('file');
+  const uploadOrFieldError = (req: Request, res: Response, next: NextFunction) =>
+    upload(req, res, (err: unknown) => {
+      if (err instanceof multer.MulterError) {
+        return next(new ValidationError([{ path: 'file', key: err.code === 'LIMIT_FILE_SIZE' ? 'questionnaires:errors.fileTooLarge' : 'errors:field.invalid' }], 'questionnaires:errors.importFailed'));
+      }
+      next(err);
+    });
+
+  router.use('/admin/questionnaires', requireRole('admin'));
+
+  const listLocals = async (req: Request, extra: Record<string, unknown> = {}) => ({
+    title: req.t('questionnaires:title'),
+    questionnaires: await questionnaires.list(),
+    ...extra,
+  });
+
+  const savedNotice = (req: Request, q: Questionnaire) => {
+    const saved = String(req.query.saved ?? '');
+    if (!['created', 'updated', 'unchanged'].includes(saved)) return undefined;
+    return req.t(`questionnaires:saved.${saved}`, { code: q.code, version: q.version });
+  };
+
+  router.get(
+    '/admin/questionnaires',
+    asyncHandler(async (req, res) => {
+      renderForm(res, 'questionnaires/list', await listLocals(req));
+    }),
+  );
+
+  router.post(
+    '/admin/questionnaires/import',
+    uploadOrFieldError,
+    asyncHandler(async (req, res) => {
+      await handleForm(res, 'questionnaires/list', await listLocals(req, { values: { json: typeof req.body?.json === 'string' ? req.body.json : '' } }), async () => {
+        const result = await questionnaires.importDefinition(parseDefinitionText(importText(req)), req.user!.id);
+        res.redirect(303, `/admin/questionnaires/${result.id}?saved=${result.outcome}`);
+      });
+    }),
+  );
+
+  router.get(
+    '/admin/questionnaires/:id',
+    asyncHandler(async (req, res) => {
+      const q = await questionnaires.getQuestionnaire(parseOrThrow(ZQuestionnaireId, req.params.id));
+      res.render('questionnaires/detail', {
+        title: `${q.code} v${q.version}`,
+        q,
+        roundCount: await questionnaires.roundsUsing(q.id),
+        notice: savedNotice(req, q),
+      });
+    }),
+  );
+
+  router.get(
+    '/admin/questionnaires/:id/export.json',
+    asyncHandler(async (req, res) => {
+      const id = parseOrThrow(ZQuestionnaireId, req.params.id);
+      const q = await questionnaires.getQuestionnaire(id);
+      res.set('Content-Disposition', `attachment; filename="${q.code.replace(/[^A-Za-z0-9_.-]/g, '_')}-v${q.version}.json"`);
+      res.type('application/json').send(JSON.stringify(q.definition, null, 2) + '\n');
+    }),
+  );
+
+  const editLocals = async (req: Request, q: Questionnaire, json: string) => ({
+    title: req.t('questionnaires:editTitle', { code: q.code, version: q.version }),
+    q,
+    roundCount: await questionnaires.roundsUsing(q.id),
+    values: { json },
+  });
+
+  router.get(
+    '/admin/questionnaires/:id/edit',
+    asyncHandler(async (req, res) => {
+      const q = await questionnaires.getQuestionnaire(parseOrThrow(ZQuestionnaireId, req.params.id));
+      renderForm(res, 'questionnaires/edit', await editLocals(req, q, JSON.stringify(q.definition, null, 2)));
+    }),
+  );
+
+  router.post(
+    '/admin/questionnaires/:id/edit',
+    asyncHandler(async (req, res) => {
+      const q = await questionnaires.getQuestionnaire(parseOrThrow(ZQuestionnaireId, req.params.id));
+      const json = typeof req.body?.json === 'string' ? req.body.json : '';
+      await handleForm(res, 'questionnaires/edit', await editLocals(req, q, json), async () => {
+        const result = await questionnaires.updateDefinition(q.id, parseDefinitionText(importText(req)), req.user!.id);
+        res.redirect(303, `/admin/questionnaires/${result.id}?saved=${result.outcome}`);
+      });
+    }),
+  );
+
+  // JSON API
+  router.get(
+    '/api/v1/questionnaires',
+    requireRole('admin', 'researcher'),
+    asyncHandler(async (_req, res) => {
+      const list = await questionnaires.list();
+      res.json({ questionnaires: list.map((q) => ({ ...apiSummary(q), items: q.itemCount, rounds: q.roundCount, createdAt: q.createdAt })) });
+    }),
+  );
+
+  router.get(
+    '/api/v1/questionnaires/:id',
+    requireRole('admin', 'researcher'),
+    asyncHandler(async (req, res) => {
+      const q = await questionnaires.getQuestionnaire(parseOrThrow(ZQuestionnaireId, req.params.id));
+      res.json({
+        ...apiSummary(q),
+        createdAt: q.createdAt,
+        rounds: await questionnaires.roundsUsing(q.id),
+        definition: q.definition,
+        categories: q.categories.map((c) => ({ id: c.id, code: c.code })),
+        items: q.items.map((i) => ({ id: i.id, code: i.code, category: i.categoryCode })),
+      });
+    }),
+  );
+
+  router.post(
+    '/api/v1/questionnaires',
+    requireRole('admin'),
+    asyncHandler(async (req, res) => {
+      const result: SaveResult = await questionnaires.importDefinition(parseDefinition(req.body), req.user!.id);
+      res.status(result.outcome === 'created' ? 201 : 200).json(result);
+    }),
+  );
+
   return router;
 }
