@@ -1,0 +1,284 @@
+import type { Knex } from 'knex';
+import { bool, insertReturningId, num, numOrNull } from '../../db/dialect';
+import { isLanguage } from '../../i18n';
+import {
+  ZRespondentDefinition,
+  type InvitationStatus,
+  type InvitationWithRound,
+  type ProfileAnswers,
+  type ProfileColumns,
+  type QuestionnaireForm,
+  type ResponseRecord,
+  type RoundRecord,
+  type StoredAnswer,
+  type TerritoryChoice,
+} from './responses.schemas';
+
+type Db = Knex | Knex.Transaction;
+
+function toRound(row: Record<string, unknown>, prefix = ''): RoundRecord {
+  return {
+    id: num(row[`${prefix}id`]),
+    title: String(row[`${prefix}title`]),
+    questionnaireId: num(row[`${prefix}questionnaire_id`]),
+    status: String(row[`${prefix}status`]),
+    audience: String(row[`${prefix}audience`]),
+    opensAt: (row[`${prefix}opens_at`] as string | null) ?? null,
+    closesAt: (row[`${prefix}closes_at`] as string | null) ?? null,
+  };
+}
+
+function parseProfile(text: unknown): ProfileAnswers {
+  if (typeof text !== 'string' || !text) return {};
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as ProfileAnswers) : {};
+  } catch {
+    return {};
+  }
+}
+
+function toResponse(row: Record<string, unknown>): ResponseRecord {
+  return {
+    id: num(row.id),
+    invitationId: num(row.invitation_id),
+    roundId: num(row.round_id),
+    status: row.status === 'submitted' ? 'submitted' : 'in_progress',
+    language: isLanguage(row.language) ? row.language : 'kk',
+    profile: parseProfile(row.profile),
+    idempotencyKey: (row.idempotency_key as string | null) ?? null,
+    submittedAt: (row.submitted_at as string | null) ?? null,
+  };
+}
+
+const INVITATION_COLUMNS = [
+  'i.id as id',
+  'i.round_id as round_id',
+  'i.source as source',
+  'i.enterprise_name as enterprise_name',
+  'i.status as status',
+  'i.expires_at as expires_at',
+  'r.id as r_id',
+  'r.title as r_title',
+  'r.questionnaire_id as r_questionnaire_id',
+  'r.status as r_status',
+  'r.audience as r_audience',
+  'r.opens_at as r_opens_at',
+  'r.closes_at as r_closes_at',
+];
+
+function toInvitation(row: Record<string, unknown>): InvitationWithRound {
+  return {
+    id: num(row.id),
+    roundId: num(row.round_id),
+    source: String(row.source),
+    enterpriseName: String(row.enterprise_name ?? ''),
+    status: String(row.status) as InvitationStatus,
+    expiresAt: (row.expires_at as string | null) ?? null,
+    round: toRound(row, 'r_'),
+  };
+}
+
+/** The only place the answering flow talks to the database. */
+export class ResponsesRepository {
+  constructor(private readonly db: Knex) {}
+
+  transaction<T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return this.db.transaction(fn);
+  }
+
+  // -- invitations and rounds ------------------------------------------------------------------
+
+  /** One query whatever the outcome, so that unknown and known tokens cost the same. */
+  async findInvitationByTokenHash(tokenHash: string): Promise<InvitationWithRound | undefined> {
+    const row = await this.db('invitations as i').join('rounds as r', 'r.id', 'i.round_id').where('i.token_hash', tokenHash).first(INVITATION_COLUMNS);
+    return row ? toInvitation(row) : undefined;
+  }
+
+  async findInvitation(id: number, db: Db = this.db): Promise<InvitationWithRound | undefined> {
+    const row = await db('invitations as i').join('rounds as r', 'r.id', 'i.round_id').where('i.id', id).first(INVITATION_COLUMNS);
+    return row ? toInvitation(row) : undefined;
+  }
+
+  async findRoundByPublicTokenHash(tokenHash: string): Promise<RoundRecord | undefined> {
+    const row = await this.db('rounds').where({ public_token_hash: tokenHash }).first();
+    return row ? toRound(row) : undefined;
+  }
+
+  /** pending -> opened; later states are left alone (a second device only resumes). */
+  async markOpened(invitationId: number, now: string): Promise<void> {
+    await this.db('invitations').where({ id: invitationId, status: 'pending' }).update({ status: 'opened', opened_at: now });
+  }
+
+  /** A respondent who came through a public link gets an invitation row of their own. */
+  async createPublicInvitation(
+    trx: Knex.Transaction,
+    input: { roundId: number; tokenHash: string; now: string; language: string },
+  ): Promise<number> {
+    const invitationId = await insertReturningId(trx, 'invitations', {
+      round_id: input.roundId,
+      token_hash: input.tokenHash,
+      source: 'public',
+      enterprise_name: '',
+      status: 'opened',
+      opened_at: input.now,
+      created_at: input.now,
+    });
+    await trx('responses').insert({
+      round_id: input.roundId,
+      invitation_id: invitationId,
+      status: 'in_progress',
+      language: input.language,
+      started_at: input.now,
+      updated_at: input.now,
+    });
+    return invitationId;
+  }
+
+  // -- questionnaire and territories ------------------------------------------------------------
+
+  async loadQuestionnaireForm(questionnaireId: number): Promise<QuestionnaireForm | undefined> {
+    const q = await this.db('questionnaires').where({ id: questionnaireId }).first();
+    if (!q) return undefined;
+    const definition = ZRespondentDefinition.parse(JSON.parse(String(q.definition)));
+    const categories = await this.db('questionnaire_categories').where({ questionnaire_id: questionnaireId }).orderBy([{ column: 'position' }, { column: 'id' }]);
+    const items = await this.db('questionnaire_items as qi')
+      .join('questionnaire_categories as qc', 'qc.id', 'qi.category_id')
+      .where('qi.questionnaire_id', questionnaireId)
+      .orderBy([{ column: 'qc.position' }, { column: 'qi.position' }, { column: 'qi.id' }])
+      .select('qi.*', 'qc.code as category_code');
+    return {
+      id: num(q.id),
+      code: String(q.code),
+      title_kk: String(q.title_kk),
+      title_ru: String(q.title_ru),
+      title_en: String(q.title_en),
+      scale: definition.scale,
+      profile: definition.profile,
+      categories: categories.map((c: Record<string, unknown>) => ({
+        id: num(c.id),
+        code: String(c.code),
+        position: num(c.position),
+        title_kk: String(c.title_kk),
+        title_ru: String(c.title_ru),
+        title_en: String(c.title_en),
+      })),
+      items: items.map((i: Record<string, unknown>) => ({
+        id: num(i.id),
+        code: String(i.code),
+        categoryId: num(i.category_id),
+        categoryCode: String(i.category_code),
+        position: num(i.position),
+        text_kk: String(i.text_kk),
+        text_ru: String(i.text_ru),
+        text_en: String(i.text_en),
+        allowCannotJudge: bool(i.allow_cannot_judge),
+        allowComment: bool(i.allow_comment),
+        required: bool(i.required),
+      })),
+    };
+  }
+
+  /** Territories a respondent can pick: those without sub-territories (districts and cities, not the region). */
+  async listLeafTerritories(): Promise<TerritoryChoice[]> {
+    const rows = await this.db('territories as t')
+      .whereNotExists(this.db('territories as c').whereRaw('c.parent_id = t.id').select(this.db.raw('1')))
+      .orderBy([{ column: 't.position' }, { column: 't.name_en' }])
+      .select('t.id', 't.code', 't.name_kk', 't.name_ru', 't.name_en');
+    return rows.map((r: Record<string, unknown>) => ({
+      id: num(r.id),
+      code: String(r.code),
+      name_kk: String(r.name_kk),
+      name_ru: String(r.name_ru),
+      name_en: String(r.name_en),
+    }));
+  }
+
+  // -- responses and answers --------------------------------------------------------------------
+
+  async findResponseByInvitation(invitationId: number, db: Db = this.db): Promise<ResponseRecord | undefined> {
+    const row = await db('responses').where({ invitation_id: invitationId }).first();
+    return row ? toResponse(row) : undefined;
+  }
+
+  async findResponseByIdempotencyKey(key: string, db: Db = this.db): Promise<ResponseRecord | undefined> {
+    const row = await db('responses').where({ idempotency_key: key }).first();
+    return row ? toResponse(row) : undefined;
+  }
+
+  /**
+   * The response of an invitation, created on the first save. Two devices saving their first
+   * page at the same moment both end up with the same row (the insert of the second is ignored).
+   */
+  async ensureResponse(trx: Knex.Transaction, input: { invitationId: number; roundId: number; language: string; now: string }): Promise<ResponseRecord> {
+    await trx('responses')
+      .insert({
+        round_id: input.roundId,
+        invitation_id: input.invitationId,
+        status: 'in_progress',
+        language: input.language,
+        started_at: input.now,
+        updated_at: input.now,
+      })
+      .onConflict('invitation_id')
+      .ignore();
+    const response = await this.findResponseByInvitation(input.invitationId, trx);
+    if (!response) throw new Error('response row missing after insert');
+    return response;
+  }
+
+  /**
+   * Claims the row for this save: only an in-progress response is touched, and on PostgreSQL the
+   * row lock serialises the save with a concurrent submit. 0 means it was submitted meanwhile.
+   */
+  async touchInProgress(trx: Knex.Transaction, responseId: number, language: string, now: string): Promise<number> {
+    return trx('responses').where({ id: responseId, status: 'in_progress' }).update({ updated_at: now, language });
+  }
+
+  async updateProfile(trx: Knex.Transaction, responseId: number, profile: ProfileAnswers, columns: ProfileColumns): Promise<void> {
+    await trx('responses').where({ id: responseId }).update({
+      profile: JSON.stringify(profile),
+      territory_id: columns.territoryId,
+      sector: columns.sector,
+      size: columns.size,
+      employees: columns.employees,
+      innovated: columns.innovated,
+    });
+  }
+
+  async upsertAnswers(trx: Knex.Transaction, rows: Array<{ responseId: number; roundId: number; itemId: number; value: number | null; comment: string | null }>): Promise<void> {
+    if (rows.length === 0) return;
+    await trx('answers')
+      .insert(rows.map((r) => ({ response_id: r.responseId, item_id: r.itemId, round_id: r.roundId, value: r.value, comment: r.comment })))
+      .onConflict(['response_id', 'item_id'])
+      .merge(['value', 'comment']);
+  }
+
+  async deleteAnswers(trx: Knex.Transaction, responseId: number): Promise<void> {
+    await trx('answers').where({ response_id: responseId }).delete();
+  }
+
+  async answersOf(responseId: number, db: Db = this.db): Promise<StoredAnswer[]> {
+    const rows = await db('answers').where({ response_id: responseId }).select('item_id', 'value', 'comment');
+    return rows.map((r: Record<string, unknown>) => ({ itemId: num(r.item_id), value: numOrNull(r.value), comment: (r.comment as string | null) ?? null }));
+  }
+
+  /** opened/pending -> in_progress on the first save. */
+  async markInvitationStarted(trx: Knex.Transaction, invitationId: number, now: string): Promise<void> {
+    await trx('invitations').where({ id: invitationId }).whereIn('status', ['pending', 'opened']).update({ status: 'in_progress', started_at: now });
+    // A public respondent's invitation was created already opened; keep opened_at for list ones opened by API clients too.
+    await trx('invitations').where({ id: invitationId }).whereNull('opened_at').update({ opened_at: now });
+  }
+
+  /** The race-safe submit: exactly one caller sees 1. */
+  async markSubmitted(trx: Knex.Transaction, responseId: number, now: string, idempotencyKey: string | null, language: string): Promise<number> {
+    return trx('responses')
+      .where({ id: responseId, status: 'in_progress' })
+      .update({ status: 'submitted', submitted_at: now, updated_at: now, idempotency_key: idempotencyKey, language });
+  }
+
+  async markInvitationSubmitted(trx: Knex.Transaction, invitationId: number, now: string): Promise<void> {
+    await trx('invitations').where({ id: invitationId }).update({ status: 'submitted', submitted_at: now });
+    await trx('invitations').where({ id: invitationId }).whereNull('started_at').update({ started_at: now });
+  }
+}

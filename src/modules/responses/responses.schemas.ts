@@ -1,0 +1,361 @@
+import { z } from 'zod';
+import type { FieldError } from '../../errors';
+import { LANGUAGES, type Language } from '../../i18n';
+
+/**
+ * What the answering flow needs from a questionnaire version. The definition JSON was validated
+ * when it was imported (questionnaires module); here it is read leniently, keeping only the parts
+ * the respondent sees (scale labels, profile questions), so that a field added to the exchange
+ * format later does not break answering.
+ */
+const ZText = z.object({ kk: z.string(), ru: z.string(), en: z.string() });
+export type TText = z.infer<typeof ZText>;
+
+const ZOption = z.object({ code: z.string(), exclusive: z.boolean().optional(), text: ZText });
+
+export const ZRespondentProfileQuestion = z.discriminatedUnion('type', [
+  z.object({ code: z.string(), type: z.literal('choice-from-territories'), required: z.boolean(), text: ZText }),
+  z.object({ code: z.string(), type: z.literal('choice'), required: z.boolean(), text: ZText, options: z.array(ZOption) }),
+  z.object({ code: z.string(), type: z.literal('multi-choice'), required: z.boolean(), text: ZText, options: z.array(ZOption) }),
+  z.object({ code: z.string(), type: z.literal('integer'), required: z.boolean(), text: ZText, min: z.number().int(), max: z.number().int() }),
+]);
+export type TRespondentProfileQuestion = z.infer<typeof ZRespondentProfileQuestion>;
+
+export const ZRespondentDefinition = z.object({
+  scale: z.object({
+    min: z.number().int(),
+    max: z.number().int(),
+    labels: z.record(z.string(), ZText),
+    notApplicable: ZText.optional(),
+  }),
+  profile: z.array(ZRespondentProfileQuestion).default([]),
+});
+export type TRespondentDefinition = z.infer<typeof ZRespondentDefinition>;
+
+export interface FormCategory {
+  id: number;
+  code: string;
+  position: number;
+  title_kk: string;
+  title_ru: string;
+  title_en: string;
+}
+
+export interface FormItem {
+  id: number;
+  code: string;
+  categoryId: number;
+  categoryCode: string;
+  position: number;
+  text_kk: string;
+  text_ru: string;
+  text_en: string;
+  allowCannotJudge: boolean;
+  allowComment: boolean;
+  required: boolean;
+}
+
+/** One questionnaire version as the respondent meets it. Versions never change, so it is cached. */
+export interface QuestionnaireForm {
+  id: number;
+  code: string;
+  title_kk: string;
+  title_ru: string;
+  title_en: string;
+  scale: TRespondentDefinition['scale'];
+  profile: TRespondentProfileQuestion[];
+  categories: FormCategory[];
+  items: FormItem[];
+}
+
+export interface TerritoryChoice {
+  id: number;
+  code: string;
+  name_kk: string;
+  name_ru: string;
+  name_en: string;
+}
+
+export type InvitationStatus = 'pending' | 'opened' | 'in_progress' | 'submitted' | 'expired';
+
+export interface InvitationWithRound {
+  id: number;
+  roundId: number;
+  source: string;
+  enterpriseName: string;
+  status: InvitationStatus;
+  expiresAt: string | null;
+  round: {
+    id: number;
+    title: string;
+    questionnaireId: number;
+    status: string;
+    audience: string;
+    opensAt: string | null;
+    closesAt: string | null;
+  };
+}
+
+export type RoundRecord = InvitationWithRound['round'];
+
+export type ProfileValue = string | string[] | number;
+export type ProfileAnswers = Record<string, ProfileValue>;
+
+export interface ResponseRecord {
+  id: number;
+  invitationId: number;
+  roundId: number;
+  status: 'in_progress' | 'submitted';
+  language: Language;
+  profile: ProfileAnswers;
+  idempotencyKey: string | null;
+  submittedAt: string | null;
+}
+
+export interface StoredAnswer {
+  itemId: number;
+  value: number | null;
+  comment: string | null;
+}
+
+/** A validated rating: a scale value, or null for "cannot judge". */
+export interface AnswerInput {
+  value: number | null;
+  comment: string | null;
+}
+
+/** Profile columns kept beside the JSON so analysis can filter with plain WHERE clauses. */
+export interface ProfileColumns {
+  territoryId: number | null;
+  sector: string | null;
+  size: string | null;
+  employees: number | null;
+  innovated: boolean | null;
+}
+
+export const MAX_COMMENT_LENGTH = 2000;
+
+// ---------------------------------------------------------------------------------------------
+// Request bodies. The shape is checked by zod (strict: an unknown field refuses the page); the
+// values against the questionnaire by the pure validators below, which know the item codes.
+
+const ZRawValue = z.union([z.string().max(20), z.number(), z.null()]);
+const ZCodeKey = z.string().max(60);
+
+export const ZNav = z.enum(['next', 'back', 'review']);
+export type TNav = z.infer<typeof ZNav>;
+
+export const ZPageBody = z.strictObject({
+  answers: z.record(ZCodeKey, ZRawValue).optional(),
+  comments: z.record(ZCodeKey, z.string().max(MAX_COMMENT_LENGTH * 2)).optional(),
+  nav: ZNav.optional(),
+});
+export type TPageBody = z.infer<typeof ZPageBody>;
+
+const ZProfileRaw = z.record(ZCodeKey, z.union([z.string().max(200), z.number(), z.array(z.string().max(200)).max(50), z.null()]));
+
+/** The profile page posts each question under its own code, plus the navigation button. */
+export const ZProfileBody = z.object({ nav: ZNav.optional() }).catchall(z.union([z.string().max(200), z.array(z.string().max(200)).max(50)]));
+
+export const ZIdempotencyKey = z.string().trim().regex(/^[A-Za-z0-9_-]{8,100}$/);
+
+export const ZSubmitBody = z.strictObject({ idempotencyKey: ZIdempotencyKey.optional() });
+
+/** The one-request submission used by API clients and load tests (form-encoded or JSON). */
+export const ZSubmitAllBody = z.strictObject({
+  profile: ZProfileRaw.default({}),
+  answers: z.record(ZCodeKey, ZRawValue).default({}),
+  comments: z.record(ZCodeKey, z.string().max(MAX_COMMENT_LENGTH * 2)).optional(),
+  idempotencyKey: ZIdempotencyKey.optional(),
+  language: z.enum(LANGUAGES).optional(),
+});
+export type TSubmitAllBody = z.infer<typeof ZSubmitAllBody>;
+
+export const ZLanguageBody = z.strictObject({ lang: z.enum(LANGUAGES) });
+
+export const ZCategoryCode = z.string().min(1).max(60).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/);
+
+// ---------------------------------------------------------------------------------------------
+// Pure validation of answers against a questionnaire.
+
+export interface ValidatedAnswers {
+  /** Item code -> validated answer; only items the respondent answered. */
+  answers: Map<string, AnswerInput>;
+  /** Malformed or out-of-range input: the page is refused and nothing is stored. */
+  invalid: FieldError[];
+  /** Required items left unanswered: marked, the rest is stored. */
+  missing: FieldError[];
+}
+
+function isBlank(raw: unknown): boolean {
+  return raw === undefined || (typeof raw === 'string' && raw.trim() === '');
+}
+
+/** "na" (forms) or null (JSON) is "cannot judge"; integers in the scale range are ratings. */
+export function parseRating(raw: string | number | null, scale: { min: number; max: number }): number | null | 'invalid' {
+  if (raw === null || raw === 'na') return null;
+  const n = typeof raw === 'number' ? raw : /^\s*-?\d{1,3}\s*$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isInteger(n) || n < scale.min || n > scale.max) return 'invalid';
+  return n;
+}
+
+/**
+ * Check the ratings and comments posted for `items` (one page, or the whole questionnaire).
+ * Every posted code must belong to `items`; a comment needs a rating beside it, because an
+ * answer row without a value means "cannot judge".
+ */
+export function validateAnswers(
+  items: FormItem[],
+  scale: { min: number; max: number },
+  rawAnswers: Record<string, string | number | null>,
+  rawComments: Record<string, string> = {},
+): ValidatedAnswers {
+  const byCode = new Map(items.map((item) => [item.code, item]));
+  const invalid: FieldError[] = [];
+  const missing: FieldError[] = [];
+  const answers = new Map<string, AnswerInput>();
+  const range = { min: scale.min, max: scale.max };
+
+  for (const code of Object.keys(rawAnswers)) {
+    if (!byCode.has(code)) invalid.push({ path: `answers.${code}`, key: 'respond:errors.unknownItem', params: { code } });
+  }
+  for (const code of Object.keys(rawComments)) {
+    const item = byCode.get(code);
+    if (!item) invalid.push({ path: `comments.${code}`, key: 'respond:errors.unknownItem', params: { code } });
+    else if (!item.allowComment && !isBlank(rawComments[code])) invalid.push({ path: `comments.${code}`, key: 'respond:errors.commentNotAllowed' });
+    else if ((rawComments[code] ?? '').trim().length > MAX_COMMENT_LENGTH) {
+      invalid.push({ path: `comments.${code}`, key: 'respond:errors.commentTooLong', params: { max: MAX_COMMENT_LENGTH } });
+    }
+  }
+
+  for (const item of items) {
+    const raw = rawAnswers[item.code];
+    const commentRaw = rawComments[item.code];
+    const comment = isBlank(commentRaw) ? null : commentRaw!.trim().replace(/\r\n/g, '\n');
+    if (isBlank(raw)) {
+      if (item.required) missing.push({ path: `answers.${item.code}`, key: 'respond:errors.requiredItem' });
+      continue;
+    }
+    const value = parseRating(raw as string | number | null, scale);
+    if (value === 'invalid') {
+      invalid.push({ path: `answers.${item.code}`, key: 'respond:errors.outOfRange', params: range });
+      continue;
+    }
+    if (value === null && !item.allowCannotJudge) {
+      invalid.push({ path: `answers.${item.code}`, key: 'respond:errors.cannotJudgeNotAllowed', params: range });
+      continue;
+    }
+    answers.set(item.code, { value, comment: item.allowComment ? comment : null });
+  }
+  return { answers, invalid, missing };
+}
+
+export interface ValidatedProfile {
+  profile: ProfileAnswers;
+  columns: ProfileColumns;
+  invalid: FieldError[];
+  missing: FieldError[];
+}
+
+/**
+ * Check the profile answers against the profile questions of the definition. Territories are
+ * posted by code. The filter columns are filled from the questions with the conventional codes
+ * (territory, sector, size, employees, innovated); other questions live only in the JSON.
+ */
+export function validateProfile(
+  questions: TRespondentProfileQuestion[],
+  territories: TerritoryChoice[],
+  raw: Record<string, unknown>,
+): ValidatedProfile {
+  const invalid: FieldError[] = [];
+  const missing: FieldError[] = [];
+  const profile: ProfileAnswers = {};
+  const known = new Set(questions.map((q) => q.code));
+  for (const code of Object.keys(raw)) {
+    if (!known.has(code)) invalid.push({ path: `profile.${code}`, key: 'respond:errors.unknownField', params: { code } });
+  }
+
+  for (const q of questions) {
+    const path = `profile.${q.code}`;
+    const value = raw[q.code];
+    const list = Array.isArray(value) ? value.filter((v) => !isBlank(v)) : isBlank(value) || value === null ? [] : [value];
+    if (list.length === 0) {
+      if (q.required) missing.push({ path, key: 'respond:errors.required' });
+      continue;
+    }
+    if (q.type !== 'multi-choice' && list.length > 1) {
+      invalid.push({ path, key: 'respond:errors.invalidChoice' });
+      continue;
+    }
+    const first = list[0];
+    switch (q.type) {
+      case 'choice-from-territories': {
+        const territory = territories.find((t) => t.code === first);
+        if (!territory) invalid.push({ path, key: 'respond:errors.invalidChoice' });
+        else profile[q.code] = territory.code;
+        break;
+      }
+      case 'choice': {
+        if (typeof first !== 'string' || !q.options.some((o) => o.code === first)) invalid.push({ path, key: 'respond:errors.invalidChoice' });
+        else profile[q.code] = first;
+        break;
+      }
+      case 'multi-choice': {
+        const codes = [...new Set(list)];
+        if (codes.some((c) => typeof c !== 'string' || !q.options.some((o) => o.code === c))) {
+          invalid.push({ path, key: 'respond:errors.invalidChoice' });
+          break;
+        }
+        const exclusive = q.options.find((o) => o.exclusive && codes.includes(o.code));
+        if (exclusive && codes.length > 1) {
+          // The option's label goes in per language: each catalogue's message picks its own.
+          invalid.push({ path, key: 'respond:errors.exclusive', params: { option_kk: exclusive.text.kk, option_ru: exclusive.text.ru, option_en: exclusive.text.en } });
+          break;
+        }
+        // Keep the definition's order, so the stored JSON does not depend on the order of the form fields.
+        profile[q.code] = q.options.filter((o) => codes.includes(o.code)).map((o) => o.code);
+        break;
+      }
+      case 'integer': {
+        const n = typeof first === 'number' ? first : typeof first === 'string' && /^\s*-?\d{1,9}\s*$/.test(first) ? Number(first) : NaN;
+        if (!Number.isInteger(n) || n < q.min || n > q.max) invalid.push({ path, key: 'respond:errors.integer', params: { min: q.min, max: q.max } });
+        else profile[q.code] = n;
+        break;
+      }
+    }
+  }
+  return { profile, columns: profileColumns(questions, territories, profile), invalid, missing };
+}
+
+/** The filter columns of responses, derived from a validated profile. */
+export function profileColumns(questions: TRespondentProfileQuestion[], territories: TerritoryChoice[], profile: ProfileAnswers): ProfileColumns {
+  const territoryQuestion = questions.find((q) => q.type === 'choice-from-territories');
+  const territoryCode = territoryQuestion ? profile[territoryQuestion.code] : undefined;
+  const innovationQuestion = questions.find((q) => q.code === 'innovated' && q.type === 'multi-choice');
+  const innovations = profile.innovated;
+  let innovated: boolean | null = null;
+  if (innovationQuestion && innovationQuestion.type === 'multi-choice' && Array.isArray(innovations) && innovations.length > 0) {
+    // Innovating means any option other than the exclusive "none".
+    innovated = innovations.some((code) => !innovationQuestion.options.find((o) => o.code === code)?.exclusive);
+  }
+  return {
+    territoryId: territories.find((t) => t.code === territoryCode)?.id ?? null,
+    sector: typeof profile.sector === 'string' ? profile.sector : null,
+    size: typeof profile.size === 'string' ? profile.size : null,
+    employees: typeof profile.employees === 'number' ? profile.employees : null,
+    innovated,
+  };
+}
+
+/** Required profile questions and items not answered yet; empty means the response may be submitted. */
+export function missingAnswers(form: QuestionnaireForm, profile: ProfileAnswers, answered: Set<number>): FieldError[] {
+  const out: FieldError[] = [];
+  for (const q of form.profile) {
+    const v = profile[q.code];
+    if (q.required && (v === undefined || (Array.isArray(v) && v.length === 0))) out.push({ path: `profile.${q.code}`, key: 'respond:errors.required' });
+  }
+  for (const item of form.items) {
+    if (item.required && !answered.has(item.id)) out.push({ path: `answers.${item.code}`, key: 'respond:errors.requiredItem' });
+  }
+  return out;
+}

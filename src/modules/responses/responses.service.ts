@@ -1,0 +1,330 @@
+import type { Knex } from 'knex';
+import { nowIso } from '../../db/dialect';
+import { AppError, ConflictError, ValidationError, parseOrThrow, type FieldError } from '../../errors';
+import type { Language } from '../../i18n';
+import { generateLinkToken, hashToken } from '../../lib/tokens';
+import { ResponsesRepository } from './responses.repository';
+import {
+  ZPageBody,
+  ZProfileBody,
+  ZSubmitAllBody,
+  missingAnswers,
+  validateAnswers,
+  validateProfile,
+  type AnswerInput,
+  type FormItem,
+  type InvitationWithRound,
+  type ProfileAnswers,
+  type QuestionnaireForm,
+  type ResponseRecord,
+  type RoundRecord,
+  type StoredAnswer,
+} from './responses.schemas';
+
+/** The states in which a respondent cannot go on, each with its own page. */
+export type StopKind = 'invalidLink' | 'closed' | 'notOpen' | 'expired' | 'noSession' | 'alreadySubmitted' | 'tooMany';
+
+const STOP_STATUS: Record<StopKind, number> = {
+  // Unknown, used-up and expired links share one answer (status, page and cost), so a link's
+  // existence cannot be probed.
+  invalidLink: 410,
+  closed: 410,
+  expired: 410,
+  notOpen: 403,
+  noSession: 401,
+  alreadySubmitted: 409,
+  tooMany: 429,
+};
+
+export class RespondentStop extends AppError {
+  constructor(
+    readonly kind: StopKind,
+    params: Record<string, unknown> = {},
+  ) {
+    super(kind === 'alreadySubmitted' ? 'already_submitted' : `respondent_${kind.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())}`, STOP_STATUS[kind], `respond:stop.${kind}.title`, params);
+  }
+}
+
+export type Availability = 'open' | 'closed' | 'notOpen';
+
+/** Open and close times are enforced here, on the server, whatever a page showed earlier. */
+export function roundAvailability(round: Pick<RoundRecord, 'status' | 'opensAt' | 'closesAt'>, now: number): Availability {
+  if (round.status === 'closed' || round.status === 'archived') return 'closed';
+  if (round.status !== 'open') return 'notOpen';
+  if (round.opensAt && Date.parse(round.opensAt) > now) return 'notOpen';
+  if (round.closesAt && Date.parse(round.closesAt) <= now) return 'closed';
+  return 'open';
+}
+
+export function invitationExpired(invitation: Pick<InvitationWithRound, 'status' | 'expiresAt'>, now: number): boolean {
+  return invitation.status === 'expired' || (invitation.expiresAt !== null && Date.parse(invitation.expiresAt) <= now);
+}
+
+export interface RespondentSession {
+  invitation: InvitationWithRound;
+  form: QuestionnaireForm;
+  response: ResponseRecord | undefined;
+  answers: Map<number, StoredAnswer>;
+}
+
+export interface SubmitResult {
+  responseId: number;
+  /** True when this request repeated an earlier successful one (same idempotency key). */
+  replay: boolean;
+  submittedAt: string;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; errno?: number; message?: string };
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT' || /UNIQUE constraint failed/.test(String(e?.message));
+}
+
+/**
+ * The answering flow: links exchanged for a respondent session, a page saved per request in one
+ * transaction, and a submission that happens once even when two tabs or a replayed request race.
+ */
+export class ResponsesService {
+  private readonly forms = new Map<number, Promise<QuestionnaireForm | undefined>>();
+
+  constructor(
+    private readonly repo: ResponsesRepository,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** Questionnaire versions never change once a round uses them, so the parsed form is kept. */
+  form(questionnaireId: number): Promise<QuestionnaireForm | undefined> {
+    let cached = this.forms.get(questionnaireId);
+    if (!cached) {
+      cached = this.repo.loadQuestionnaireForm(questionnaireId);
+      cached.catch(() => this.forms.delete(questionnaireId));
+      this.forms.set(questionnaireId, cached);
+    }
+    return cached;
+  }
+
+  territories() {
+    return this.repo.listLeafTerritories();
+  }
+
+  private checkRound(round: RoundRecord): void {
+    const availability = roundAvailability(round, this.clock());
+    if (availability === 'closed') throw new RespondentStop('closed');
+    if (availability === 'notOpen') throw new RespondentStop('notOpen', { opensAt: round.opensAt });
+  }
+
+  /** GET /r/:token: the invitation id to put in the respondent cookie. */
+  async exchangeInvitationToken(token: string): Promise<number> {
+    const invitation = token.length <= 200 ? await this.repo.findInvitationByTokenHash(hashToken(token)) : undefined;
+    const now = this.clock();
+    if (!invitation || invitation.status === 'submitted' || invitationExpired(invitation, now)) {
+      throw new RespondentStop('invalidLink');
+    }
+    this.checkRound(invitation.round);
+    await this.repo.markOpened(invitation.id, new Date(now).toISOString());
+    return invitation.id;
+  }
+
+  /**
+   * GET /p/:token: a public round link. A visitor who already holds a questionnaire of this round
+   * resumes it; anyone else gets a new invitation and response, after `beforeCreate` (the per-IP
+   * rate limit) has let them through.
+   */
+  async exchangePublicToken(token: string, currentInvitationId: number | undefined, language: Language, beforeCreate: () => Promise<void>): Promise<number> {
+    const round = token.length <= 200 ? await this.repo.findRoundByPublicTokenHash(hashToken(token)) : undefined;
+    if (!round || round.audience !== 'public') throw new RespondentStop('invalidLink');
+    this.checkRound(round);
+    if (currentInvitationId !== undefined) {
+      const current = await this.repo.findInvitation(currentInvitationId);
+      if (current && current.roundId === round.id) return current.id;
+    }
+    await beforeCreate();
+    const now = nowIso();
+    // The row needs a unique token hash; the token itself is never handed out (the cookie is the key).
+    return this.repo.transaction((trx) => this.repo.createPublicInvitation(trx, { roundId: round.id, tokenHash: hashToken(generateLinkToken()), now, language }));
+  }
+
+  /**
+   * Everything a respondent page needs. Refuses (with the matching page) a missing invitation,
+   * a submitted one (unless `allowSubmitted`, for the submit handlers' replay check), an expired
+   * invitation and a round that is not open now.
+   */
+  async openSession(invitationId: number | undefined, options: { allowSubmitted?: boolean } = {}): Promise<RespondentSession> {
+    const invitation = invitationId === undefined ? undefined : await this.repo.findInvitation(invitationId);
+    if (!invitation) throw new RespondentStop('noSession');
+    const response = await this.repo.findResponseByInvitation(invitation.id);
+    if (invitation.status === 'submitted' || response?.status === 'submitted') {
+      if (!options.allowSubmitted) throw new RespondentStop('alreadySubmitted', { submittedAt: response?.submittedAt ?? null });
+    } else {
+      if (invitationExpired(invitation, this.clock())) throw new RespondentStop('expired');
+      this.checkRound(invitation.round);
+    }
+    const form = await this.form(invitation.round.questionnaireId);
+    if (!form) throw new Error(`questionnaire ${invitation.round.questionnaireId} of round ${invitation.round.id} not found`);
+    const answers = new Map((response ? await this.repo.answersOf(response.id) : []).map((a) => [a.itemId, a]));
+    return { invitation, form, response, answers };
+  }
+
+  /** The steps of the flow in order: profile, one page per category, review. */
+  steps(form: QuestionnaireForm): string[] {
+    return ['profile', ...form.categories.map((c) => c.code), 'review'];
+  }
+
+  /** Where a returning respondent should go on: the first step with a required answer missing. */
+  resumeStep(session: RespondentSession): string {
+    const missing = this.missing(session);
+    if (!session.response) return 'profile';
+    for (const error of missing) {
+      if (error.path.startsWith('profile.')) return 'profile';
+      const code = error.path.slice('answers.'.length);
+      const item = session.form.items.find((i) => i.code === code);
+      if (item) return item.categoryCode;
+    }
+    const lastAnswered = [...session.form.categories].reverse().find((c) => session.form.items.some((i) => i.categoryId === c.id && session.answers.has(i.id)));
+    const steps = this.steps(session.form);
+    if (!lastAnswered) return 'profile';
+    return steps[Math.min(steps.indexOf(lastAnswered.code) + 1, steps.length - 1)]!;
+  }
+
+  missing(session: RespondentSession): FieldError[] {
+    return missingAnswers(session.form, session.response?.profile ?? {}, new Set(session.answers.keys()));
+  }
+
+  itemsOf(form: QuestionnaireForm, categoryCode: string): FormItem[] {
+    return form.items.filter((i) => i.categoryCode === categoryCode);
+  }
+
+  /** Runs one page save: claims the in-progress response (creating it on the first save) or stops. */
+  private async inSave<T>(session: RespondentSession, language: Language, fn: (trx: Knex.Transaction, response: ResponseRecord) => Promise<T>): Promise<T> {
+    return this.repo.transaction(async (trx) => {
+      const now = nowIso();
+      const response = await this.repo.ensureResponse(trx, { invitationId: session.invitation.id, roundId: session.invitation.roundId, language, now });
+      const claimed = await this.repo.touchInProgress(trx, response.id, language, now);
+      if (claimed === 0) throw new RespondentStop('alreadySubmitted', { submittedAt: response.submittedAt });
+      const result = await fn(trx, response);
+      await this.repo.markInvitationStarted(trx, session.invitation.id, now);
+      return result;
+    });
+  }
+
+  /**
+   * POST of the profile page. Malformed values refuse the page (nothing stored); required
+   * questions left empty are returned to be marked while the rest is saved.
+   */
+  async saveProfile(session: RespondentSession, body: unknown, language: Language): Promise<{ missing: FieldError[]; profile: ProfileAnswers }> {
+    const { nav: _nav, ...raw } = parseOrThrow(ZProfileBody, body);
+    const territories = await this.repo.listLeafTerritories();
+    const checked = validateProfile(session.form.profile, territories, raw);
+    if (checked.invalid.length) throw new ValidationError(checked.invalid, 'respond:errors.malformed');
+    await this.inSave(session, language, (trx, response) => this.repo.updateProfile(trx, response.id, checked.profile, checked.columns));
+    return { missing: checked.missing, profile: checked.profile };
+  }
+
+  /** POST of one category page; same rules as the profile page. */
+  async savePage(session: RespondentSession, categoryCode: string, body: unknown, language: Language): Promise<{ missing: FieldError[] }> {
+    const input = parseOrThrow(ZPageBody, body);
+    const items = this.itemsOf(session.form, categoryCode);
+    const checked = validateAnswers(items, session.form.scale, input.answers ?? {}, input.comments ?? {});
+    if (checked.invalid.length) throw new ValidationError(checked.invalid, 'respond:errors.malformed');
+    await this.inSave(session, language, async (trx, response) => {
+      await this.repo.upsertAnswers(trx, this.answerRows(items, checked.answers, response));
+    });
+    // An item answered on an earlier visit is not missing just because this post left it out.
+    const missing = checked.missing.filter((e) => {
+      const item = items.find((i) => `answers.${i.code}` === e.path);
+      return !item || !session.answers.has(item.id);
+    });
+    return { missing };
+  }
+
+  private answerRows(items: FormItem[], answers: Map<string, AnswerInput>, response: ResponseRecord) {
+    return items
+      .filter((item) => answers.has(item.code))
+      .map((item) => ({ responseId: response.id, roundId: response.roundId, itemId: item.id, value: answers.get(item.code)!.value, comment: answers.get(item.code)!.comment }));
+  }
+
+  /** The answer of a response that is already submitted: a replay with its key, or a refusal. */
+  private alreadySubmitted(response: ResponseRecord, idempotencyKey: string | undefined): SubmitResult {
+    if (idempotencyKey && response.idempotencyKey === idempotencyKey) {
+      return { responseId: response.id, replay: true, submittedAt: response.submittedAt ?? '' };
+    }
+    throw new RespondentStop('alreadySubmitted', { submittedAt: response.submittedAt });
+  }
+
+  private async guardKey(trx: Knex.Transaction, responseId: number, idempotencyKey: string | undefined): Promise<void> {
+    if (!idempotencyKey) return;
+    const other = await this.repo.findResponseByIdempotencyKey(idempotencyKey, trx);
+    if (other && other.id !== responseId) throw new ConflictError('idempotency_key_reused', 'respond:errors.keyReused');
+  }
+
+  /**
+   * Submit once. The conditional UPDATE ... WHERE status = 'in_progress' decides between racing
+   * tabs; completeness is checked after it, inside the same transaction, so an incomplete
+   * response rolls back to in progress.
+   */
+  async submit(session: RespondentSession, idempotencyKey: string | undefined, language: Language): Promise<SubmitResult> {
+    try {
+      return await this.repo.transaction(async (trx) => {
+        const response = await this.repo.findResponseByInvitation(session.invitation.id, trx);
+        if (!response) throw new ValidationError(missingAnswers(session.form, {}, new Set()), 'respond:errors.incompleteSubmit');
+        if (response.status === 'submitted') return this.alreadySubmitted(response, idempotencyKey);
+        await this.guardKey(trx, response.id, idempotencyKey);
+        const now = nowIso();
+        const claimed = await this.repo.markSubmitted(trx, response.id, now, idempotencyKey ?? null, language);
+        if (claimed === 0) {
+          const current = await this.repo.findResponseByInvitation(session.invitation.id, trx);
+          return this.alreadySubmitted(current!, idempotencyKey);
+        }
+        const fresh = (await this.repo.findResponseByInvitation(session.invitation.id, trx))!;
+        const answered = new Set((await this.repo.answersOf(response.id, trx)).map((a) => a.itemId));
+        const missing = missingAnswers(session.form, fresh.profile, answered);
+        if (missing.length) throw new ValidationError(missing, 'respond:errors.incompleteSubmit');
+        await this.repo.markInvitationSubmitted(trx, session.invitation.id, now);
+        return { responseId: response.id, replay: false, submittedAt: now };
+      });
+    } catch (error) {
+      throw this.translateKeyClash(error);
+    }
+  }
+
+  /**
+   * POST /respond/submit-all: the profile and every answer in one request, validated completely
+   * before anything is written, then stored and submitted in one transaction.
+   */
+  async submitAll(session: RespondentSession, body: unknown, language: Language): Promise<SubmitResult> {
+    const input = parseOrThrow(ZSubmitAllBody, body);
+    if (session.response?.status === 'submitted') return this.alreadySubmitted(session.response, input.idempotencyKey);
+    const lang = input.language ?? language;
+    const territories = await this.repo.listLeafTerritories();
+    const profile = validateProfile(session.form.profile, territories, input.profile);
+    const answers = validateAnswers(session.form.items, session.form.scale, input.answers, input.comments ?? {});
+    const invalid = [...profile.invalid, ...answers.invalid];
+    if (invalid.length) throw new ValidationError(invalid, 'respond:errors.malformed');
+    const missing = [...profile.missing, ...answers.missing];
+    if (missing.length) throw new ValidationError(missing, 'respond:errors.incompleteSubmit');
+    try {
+      return await this.repo.transaction(async (trx) => {
+        const now = nowIso();
+        const response = await this.repo.ensureResponse(trx, { invitationId: session.invitation.id, roundId: session.invitation.roundId, language: lang, now });
+        if (response.status === 'submitted') return this.alreadySubmitted(response, input.idempotencyKey);
+        await this.guardKey(trx, response.id, input.idempotencyKey);
+        const claimed = await this.repo.touchInProgress(trx, response.id, lang, now);
+        if (claimed === 0) return this.alreadySubmitted((await this.repo.findResponseByInvitation(session.invitation.id, trx))!, input.idempotencyKey);
+        await this.repo.updateProfile(trx, response.id, profile.profile, profile.columns);
+        await this.repo.deleteAnswers(trx, response.id);
+        await this.repo.upsertAnswers(trx, this.answerRows(session.form.items, answers.answers, response));
+        await this.repo.markInvitationStarted(trx, session.invitation.id, now);
+        await this.repo.markSubmitted(trx, response.id, now, input.idempotencyKey ?? null, lang);
+        await this.repo.markInvitationSubmitted(trx, session.invitation.id, now);
+        return { responseId: response.id, replay: false, submittedAt: now };
+      });
+    } catch (error) {
+      throw this.translateKeyClash(error);
+    }
+  }
+
+  /** Two responses racing with one idempotency key: the unique index refuses the second. */
+  private translateKeyClash(error: unknown): unknown {
+    if (!(error instanceof AppError) && isUniqueViolation(error)) return new ConflictError('idempotency_key_reused', 'respond:errors.keyReused');
+    return error;
+  }
+}
