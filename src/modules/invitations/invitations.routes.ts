@@ -1,7 +1,227 @@
-import { Router } from 'express';
-import type { AppContext } from '../../context';
+import { Router, type Request, type Response } from 'express';
+import multer from 'multer';
+import { baseUrl, type AppContext } from '../../context';
+import { asyncHandler, parseOrThrow, ValidationError } from '../../errors';
+import { localized } from '../../i18n';
+import { handleForm, renderForm } from '../../lib/forms';
+import { writeCsv } from '../../lib/spreadsheet';
+import { requireRole } from '../../middleware/auth';
+import { invitationsService, type EnterpriseLookups, type ChoiceOption, type ImportOutcome } from './invitations.service';
+import {
+  INVITATION_STATES,
+  LINKS_SHOWN_ON_PAGE,
+  MAX_ENTERPRISES,
+  MAX_UPLOAD_BYTES,
+  ZInvitationFilters,
+  ZOpaqueId,
+  ZPasteForm,
+  ZRoundId,
+  ZUploadForm,
+  type CreatedInvitation,
+  type RoundInfo,
+} from './invitations.schemas';
 
-export function invitationsRoutes(_ctx: AppContext): Router {
+/** Where a round's invitation pages live; the rounds pages link here. */
+export const invitationsPath = (roundId: number) => `/admin/rounds/${roundId}/invitations`;
+
+/** Labels for views: territory names and questionnaire option texts in the reader's language. */
+function labelHelpers(lookups: EnterpriseLookups, lang: string) {
+  const territories = new Map(lookups.territories.map((t) => [t.id, t]));
+  const option = (options: ChoiceOption[]) => (code: string | null) => {
+    if (!code) return '';
+    const o = options.find((x) => x.code === code);
+    return o ? (o.text as Record<string, string>)[lang] ?? o.code : code;
+  };
+  return {
+    territoryName: (id: number | null) => {
+      const t = id ? territories.get(id) : undefined;
+      return t ? localized(t as unknown as Record<string, unknown>, 'name', lang as 'kk') : '';
+    },
+    sectorLabel: option(lookups.sectorOptions),
+    sizeLabel: option(lookups.sizeOptions),
+  };
+}
+
+export function invitationsRoutes(ctx: AppContext): Router {
   const router = Router();
+  const service = invitationsService(ctx.db, ctx.config.jwtSecret);
+  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 5 } });
+
+  router.use('/admin/rounds/:id/invitations', requireRole('admin'));
+  router.use('/api/v1/rounds/:id/invitations', requireRole('admin'));
+
+  const roundOf = (req: Request) => service.getRound(parseOrThrow(ZRoundId, req.params.id));
+
+  const commonLocals = async (req: Request, round: RoundInfo) => {
+    const lookups = await service.lookups(round);
+    return { round, lookups, ...labelHelpers(lookups, req.lang) };
+  };
+
+  const newFormLocals = async (req: Request, round: RoundInfo, values: Record<string, unknown> = {}) => ({
+    title: req.t('invitations:new.title'),
+    ...(await commonLocals(req, round)),
+    maxRows: MAX_ENTERPRISES,
+    maxMegabytes: Math.round(MAX_UPLOAD_BYTES / 1024 / 1024),
+    values,
+  });
+
+  /** The links of a new batch: this response is the only place they are ever shown. */
+  const renderResult = async (req: Request, res: Response, round: RoundInfo, created: { invitations: CreatedInvitation[]; batchId: string }) => {
+    res.set('Cache-Control', 'no-store');
+    res.status(201).render('invitations/result', {
+      title: req.t('invitations:result.title'),
+      ...(await commonLocals(req, round)),
+      shown: created.invitations.slice(0, LINKS_SHOWN_ON_PAGE),
+      total: created.invitations.length,
+      batchId: created.batchId,
+    });
+  };
+
+  const afterImport = async (req: Request, res: Response, round: RoundInfo, outcome: ImportOutcome) => {
+    if (outcome.kind === 'imported') return renderResult(req, res, round, outcome);
+    res.redirect(303, `${invitationsPath(round.id)}/imports/${outcome.importId}`);
+  };
+
+  router.get(
+    '/admin/rounds/:id/invitations',
+    asyncHandler(async (req, res) => {
+      const round = await roundOf(req);
+      const filters = ZInvitationFilters.parse(req.query);
+      const list = await service.list(round.id, filters);
+      const query = (overrides: Record<string, unknown>) => {
+        const params = new URLSearchParams();
+        for (const [k, v] of Object.entries({ ...filters, ...overrides })) if (v !== undefined && v !== '' && !(k === 'page' && v === 1)) params.set(k, String(v));
+        const s = params.toString();
+        return s ? `?${s}` : '';
+      };
+      res.render('invitations/list', {
+        title: req.t('invitations:list.title'),
+        ...(await commonLocals(req, round)),
+        filters,
+        states: INVITATION_STATES,
+        query,
+        ...list,
+      });
+    }),
+  );
+
+  router.get(
+    '/admin/rounds/:id/invitations/new',
+    asyncHandler(async (req, res) => {
+      const round = await roundOf(req);
+      renderForm(res, 'invitations/new', await newFormLocals(req, round));
+    }),
+  );
+
+  router.post(
+    '/admin/rounds/:id/invitations/paste',
+    asyncHandler(async (req, res) => {
+      const round = await roundOf(req);
+      await handleForm(res, 'invitations/new', await newFormLocals(req, round, req.body ?? {}), async () => {
+        const { text } = parseOrThrow(ZPasteForm, req.body);
+        const rows = await service.readTable({ text }, 'text');
+        await afterImport(req, res, round, await service.importTable(round.id, req.user!.id, rows, null, baseUrl(ctx, req), 'text'));
+      });
+    }),
+  );
+
+  router.post(
+    '/admin/rounds/:id/invitations/upload',
+    asyncHandler(async (req, res) => {
+      const round = await roundOf(req);
+      await handleForm(res, 'invitations/new', await newFormLocals(req, round), async () => {
+        await new Promise<void>((resolve, reject) => {
+          upload.single('file')(req, res, (err: unknown) => {
+            if (!err) return resolve();
+            if (err instanceof multer.MulterError) {
+              const key = err.code === 'LIMIT_FILE_SIZE' ? 'invitations:errors.file.tooLarge' : 'invitations:errors.file.format';
+              return reject(new ValidationError([{ path: 'file', key, params: { max: Math.round(MAX_UPLOAD_BYTES / 1024 / 1024), line: '?' } }]));
+            }
+            reject(err);
+          });
+        });
+        parseOrThrow(ZUploadForm, { ...(req.body ?? {}) });
+        if (!req.file) throw new ValidationError([{ path: 'file', key: 'invitations:errors.file.missing' }]);
+        const rows = await service.readTable({ buffer: req.file.buffer }, 'file');
+        await afterImport(req, res, round, await service.importTable(round.id, req.user!.id, rows, req.file.originalname, baseUrl(ctx, req), 'file'));
+      });
+    }),
+  );
+
+  router.get(
+    '/admin/rounds/:id/invitations/imports/:importId',
+    asyncHandler(async (req, res) => {
+      const round = await roundOf(req);
+      const importId = parseOrThrow(ZOpaqueId, req.params.importId);
+      const summary = await service.importSummary(round.id, req.user!.id, importId);
+      res.render('invitations/preview', {
+        title: req.t('invitations:preview.title'),
+        ...(await commonLocals(req, round)),
+        importId,
+        ...summary,
+      });
+    }),
+  );
+
+  router.get(
+    '/admin/rounds/:id/invitations/imports/:importId/errors.csv',
+    asyncHandler(async (req, res) => {
+      const round = await roundOf(req);
+      const importId = parseOrThrow(ZOpaqueId, req.params.importId);
+      const bad = await service.importErrors(round.id, req.user!.id, importId);
+      res.set('Content-Type', 'text/csv; charset=utf-8');
+      res.set('Content-Disposition', `attachment; filename="round-${round.id}-invitation-errors.csv"`);
+      await writeCsv(
+        res,
+        ['line', 'column', 'value', 'reason'],
+        bad.map((b) => [b.line, b.column, b.value, req.t(b.key, b.params)]),
+      );
+    }),
+  );
+
+  router.post(
+    '/admin/rounds/:id/invitations/imports/:importId/confirm',
+    asyncHandler(async (req, res) => {
+      const round = await roundOf(req);
+      const importId = parseOrThrow(ZOpaqueId, req.params.importId);
+      const created = await service.confirmImport(round.id, req.user!.id, importId, baseUrl(ctx, req));
+      await renderResult(req, res, round, created);
+    }),
+  );
+
+  router.post(
+    '/admin/rounds/:id/invitations/imports/:importId/cancel',
+    asyncHandler(async (req, res) => {
+      const round = await roundOf(req);
+      const importId = parseOrThrow(ZOpaqueId, req.params.importId);
+      await service.cancelImport(round.id, req.user!.id, importId);
+      res.redirect(303, `${invitationsPath(round.id)}/new`);
+    }),
+  );
+
+  // A POST, not a GET: the download destroys the only copy of the links.
+  router.post(
+    '/admin/rounds/:id/invitations/links/:batchId',
+    asyncHandler(async (req, res) => {
+      const round = await roundOf(req);
+      const batchId = parseOrThrow(ZOpaqueId, req.params.batchId);
+      const { rows } = await service.takeLinks(round.id, req.user!.id, batchId, baseUrl(ctx, req), req.lang);
+      res.set('Cache-Control', 'no-store');
+      res.set('Content-Type', 'text/csv; charset=utf-8');
+      res.set('Content-Disposition', `attachment; filename="round-${round.id}-invitation-links.csv"`);
+      await writeCsv(res, ['name', 'contact', 'territory', 'sector', 'size', 'link'], rows);
+    }),
+  );
+
+  router.post(
+    '/api/v1/rounds/:id/invitations',
+    asyncHandler(async (req, res) => {
+      const roundId = parseOrThrow(ZRoundId, req.params.id);
+      const invitations = await service.createFromApi(roundId, req.user!.id, req.body, baseUrl(ctx, req));
+      res.set('Cache-Control', 'no-store');
+      res.status(201).json({ invitations: invitations.map((i) => ({ id: i.id, link: i.link, name: i.name })) });
+    }),
+  );
+
   return router;
 }

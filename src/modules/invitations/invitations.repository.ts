@@ -1,0 +1,272 @@
+import type { Knex } from 'knex';
+import { batchInsertReturning, ilike, num, numOrNull } from '../../db/dialect';
+import type { InvitationListRow, RoundInfo, TInvitationFilters, TInvitationState } from './invitations.schemas';
+
+/*
+ * Invitation progress is read from the invitation row and, to stay right whichever of them the
+ * respondent flow updates first, from its response row too. Every query that uses these
+ * fragments aliases invitations as i, rounds as ro and responses as resp.
+ */
+export const SUBMITTED_SQL = `(i.status = 'submitted' OR i.submitted_at IS NOT NULL OR resp.status = 'submitted')`;
+export const STARTED_SQL = `(${SUBMITTED_SQL} OR i.status = 'in_progress' OR i.started_at IS NOT NULL OR resp.id IS NOT NULL)`;
+export const OPENED_SQL = `(${STARTED_SQL} OR i.status = 'opened' OR i.opened_at IS NOT NULL)`;
+/** An unfinished invitation is expired when marked so, past its own expiry, or when its round has ended. */
+const EXPIRED_SQL = `(i.status = 'expired' OR (i.expires_at IS NOT NULL AND i.expires_at < ?) OR ro.status IN ('closed', 'archived') OR (ro.closes_at IS NOT NULL AND ro.closes_at < ?))`;
+
+/** SQL CASE giving the effective state of an invitation at `now` (ISO string), with its bindings. */
+export function invitationStateSql(now: string): { sql: string; bindings: string[] } {
+  return {
+    sql: `CASE WHEN ${SUBMITTED_SQL} THEN 'submitted' WHEN ${EXPIRED_SQL} THEN 'expired' WHEN ${STARTED_SQL} THEN 'in_progress' WHEN ${OPENED_SQL} THEN 'opened' ELSE 'pending' END`,
+    bindings: [now, now],
+  };
+}
+
+/** invitations i joined to its round (ro) and its response if any (resp). */
+export function invitationsWithProgress(db: Knex | Knex.Transaction): Knex.QueryBuilder {
+  return db('invitations as i').join('rounds as ro', 'ro.id', 'i.round_id').leftJoin('responses as resp', 'resp.invitation_id', 'i.id');
+}
+
+export interface NewInvitationRow {
+  name: string;
+  contact: string | null;
+  territoryId: number;
+  sector: string;
+  size: string;
+  tokenHash: string;
+}
+
+export interface ImportRecord {
+  id: string;
+  roundId: number;
+  createdBy: number;
+  filename: string | null;
+  goodRows: string;
+  badRows: string;
+  goodCount: number;
+  badCount: number;
+  expiresAt: string;
+}
+
+export interface LinkBatchRecord {
+  id: string;
+  roundId: number;
+  createdBy: number;
+  linkCount: number;
+  payload: string;
+  expiresAt: string;
+}
+
+export interface InvitationExportRow {
+  id: number;
+  name: string;
+  contact: string | null;
+  territoryId: number | null;
+  sector: string | null;
+  size: string | null;
+}
+
+function toListRow(row: Record<string, unknown>): InvitationListRow {
+  return {
+    id: num(row.id),
+    name: String(row.enterprise_name),
+    contact: (row.contact as string | null) ?? null,
+    territoryId: numOrNull(row.territory_id),
+    sector: (row.sector as string | null) ?? null,
+    size: (row.size as string | null) ?? null,
+    state: row.state as TInvitationState,
+    source: String(row.source),
+    createdAt: String(row.created_at),
+    openedAt: (row.opened_at as string | null) ?? null,
+    submittedAt: (row.submitted_at as string | null) ?? null,
+  };
+}
+
+export class InvitationsRepository {
+  constructor(private readonly db: Knex) {}
+
+  transaction<T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return this.db.transaction(fn);
+  }
+
+  async findRound(id: number, trx?: Knex.Transaction): Promise<RoundInfo | undefined> {
+    const row = await (trx ?? this.db)('rounds').where({ id }).first();
+    if (!row) return undefined;
+    return {
+      id: num(row.id),
+      title: String(row.title),
+      status: String(row.status),
+      audience: String(row.audience),
+      questionnaireId: num(row.questionnaire_id),
+      targetTotal: numOrNull(row.target_total),
+      opensAt: (row.opens_at as string | null) ?? null,
+      closesAt: (row.closes_at as string | null) ?? null,
+    };
+  }
+
+  /** Inserts the rows in multi-row statements; returns id and token hash of each (order not guaranteed). */
+  async insertInvitations(trx: Knex.Transaction, roundId: number, rows: NewInvitationRow[], now: string): Promise<Array<{ id: number; tokenHash: string }>> {
+    const inserted = await batchInsertReturning<{ id: unknown; token_hash: unknown }>(
+      trx,
+      'invitations',
+      rows.map((r) => ({
+        round_id: roundId,
+        token_hash: r.tokenHash,
+        source: 'list',
+        enterprise_name: r.name,
+        contact: r.contact,
+        territory_id: r.territoryId,
+        sector: r.sector,
+        size: r.size,
+        status: 'pending',
+        created_at: now,
+      })),
+      ['id', 'token_hash'],
+    );
+    return inserted.map((r) => ({ id: num(r.id), tokenHash: String(r.token_hash) }));
+  }
+
+  async audit(trx: Knex.Transaction, actorId: number, action: string, subject: string, detail: string, now: string): Promise<void> {
+    await trx('audit_log').insert({ actor_id: actorId, action, subject, detail, created_at: now });
+  }
+
+  /** Parked imports and link batches past their time are removed whenever a new one is made. */
+  async purgeExpired(now: string): Promise<void> {
+    await this.db('invitation_imports').where('expires_at', '<', now).delete();
+    await this.db('invitation_link_batches').where('expires_at', '<', now).delete();
+  }
+
+  async createImport(record: ImportRecord, now: string): Promise<void> {
+    await this.db('invitation_imports').insert({
+      id: record.id,
+      round_id: record.roundId,
+      created_by: record.createdBy,
+      filename: record.filename,
+      good_rows: record.goodRows,
+      bad_rows: record.badRows,
+      good_count: record.goodCount,
+      bad_count: record.badCount,
+      created_at: now,
+      expires_at: record.expiresAt,
+    });
+  }
+
+  async findImport(id: string, trx?: Knex.Transaction): Promise<ImportRecord | undefined> {
+    const row = await (trx ?? this.db)('invitation_imports').where({ id }).first();
+    if (!row) return undefined;
+    return {
+      id: String(row.id),
+      roundId: num(row.round_id),
+      createdBy: num(row.created_by),
+      filename: (row.filename as string | null) ?? null,
+      goodRows: String(row.good_rows),
+      badRows: String(row.bad_rows),
+      goodCount: num(row.good_count),
+      badCount: num(row.bad_count),
+      expiresAt: String(row.expires_at),
+    };
+  }
+
+  /** Deletes and reports whether this call was the one that deleted it (a concurrent confirm gets false). */
+  async deleteImport(id: string, trx?: Knex.Transaction): Promise<boolean> {
+    return num(await (trx ?? this.db)('invitation_imports').where({ id }).delete()) === 1;
+  }
+
+  async createLinkBatch(trx: Knex.Transaction, record: LinkBatchRecord, now: string): Promise<void> {
+    await trx('invitation_link_batches').insert({
+      id: record.id,
+      round_id: record.roundId,
+      created_by: record.createdBy,
+      link_count: record.linkCount,
+      payload: record.payload,
+      created_at: now,
+      expires_at: record.expiresAt,
+    });
+  }
+
+  async findLinkBatch(id: string, trx?: Knex.Transaction): Promise<LinkBatchRecord | undefined> {
+    const row = await (trx ?? this.db)('invitation_link_batches').where({ id }).first();
+    if (!row) return undefined;
+    return {
+      id: String(row.id),
+      roundId: num(row.round_id),
+      createdBy: num(row.created_by),
+      linkCount: num(row.link_count),
+      payload: String(row.payload),
+      expiresAt: String(row.expires_at),
+    };
+  }
+
+  async deleteLinkBatch(id: string, trx?: Knex.Transaction): Promise<boolean> {
+    return num(await (trx ?? this.db)('invitation_link_batches').where({ id }).delete()) === 1;
+  }
+
+  private filtered(roundId: number, filters: TInvitationFilters, now: string): Knex.QueryBuilder {
+    const q = invitationsWithProgress(this.db).where('i.round_id', roundId);
+    if (filters.territory) q.where('i.territory_id', filters.territory);
+    if (filters.sector) q.where('i.sector', filters.sector);
+    if (filters.size) q.where('i.size', filters.size);
+    if (filters.q) {
+      const pattern = `%${filters.q}%`;
+      q.where((w) => w.where(ilike(this.db, 'i.enterprise_name', pattern)).orWhere(ilike(this.db, 'i.contact', pattern)));
+    }
+    if (filters.state) {
+      const state = invitationStateSql(now);
+      q.whereRaw(`(${state.sql}) = ?`, [...state.bindings, filters.state]);
+    }
+    return q;
+  }
+
+  async list(roundId: number, filters: TInvitationFilters, now: string, limit: number, offset: number): Promise<{ rows: InvitationListRow[]; total: number }> {
+    const state = invitationStateSql(now);
+    const totalRow = await this.filtered(roundId, filters, now).count({ n: '*' }).first();
+    const rows = await this.filtered(roundId, filters, now)
+      .select(
+        'i.id',
+        'i.enterprise_name',
+        'i.contact',
+        'i.territory_id',
+        'i.sector',
+        'i.size',
+        'i.source',
+        'i.created_at',
+        'i.opened_at',
+        'i.submitted_at',
+        this.db.raw(`${state.sql} as state`, state.bindings),
+      )
+      .orderBy('i.id')
+      .limit(limit)
+      .offset(offset);
+    return { rows: rows.map(toListRow), total: num(totalRow?.n) };
+  }
+
+  /** Number of invitations of the round in each effective state (one GROUP BY). */
+  async countByState(roundId: number, now: string): Promise<Record<TInvitationState, number>> {
+    const state = invitationStateSql(now);
+    // Grouped in an outer query: PostgreSQL does not see "CASE ... $1" and "CASE ... $3" as one expression.
+    const inner = invitationsWithProgress(this.db).where('i.round_id', roundId).select(this.db.raw(`${state.sql} as state`, state.bindings));
+    const rows = await this.db.from(inner.as('s')).select('state').count({ n: '*' }).groupBy('state');
+    const out: Record<TInvitationState, number> = { pending: 0, opened: 0, in_progress: 0, submitted: 0, expired: 0 };
+    for (const row of rows as Array<Record<string, unknown>>) out[row.state as TInvitationState] = num(row.n);
+    return out;
+  }
+
+  /** A page of the round's invitations with id in [fromId, toId] after `afterId` (keyset paging). */
+  async pageByIdRange(roundId: number, fromId: number, toId: number, afterId: number, limit: number): Promise<InvitationExportRow[]> {
+    const rows = await this.db('invitations')
+      .where('round_id', roundId)
+      .where('id', '>=', fromId)
+      .where('id', '<=', toId)
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .limit(limit)
+      .select('id', 'enterprise_name', 'contact', 'territory_id', 'sector', 'size');
+    return rows.map((r: Record<string, unknown>) => ({
+      id: num(r.id),
+      name: String(r.enterprise_name),
+      contact: (r.contact as string | null) ?? null,
+      territoryId: numOrNull(r.territory_id),
+      sector: (r.sector as string | null) ?? null,
+      size: (r.size as string | null) ?? null,
+    }));
+  }
+}

@@ -1,0 +1,116 @@
+import { z } from 'zod';
+
+/** Effective state of an invitation as administrators see it (see invitationStateSql). */
+export const INVITATION_STATES = ['pending', 'opened', 'in_progress', 'submitted', 'expired'] as const;
+export const ZInvitationState = z.enum(INVITATION_STATES);
+export type TInvitationState = z.infer<typeof ZInvitationState>;
+
+/** One upload (or one API call) may carry this many enterprises. */
+export const MAX_ENTERPRISES = 100_000;
+/** Uploaded files larger than this are refused before parsing (100k rows of CSV are about 10 MB). */
+export const MAX_UPLOAD_BYTES = 40 * 1024 * 1024;
+/** How long a parked upload waits for confirmation, and how long links stay downloadable. */
+export const IMPORT_TTL_MS = 60 * 60 * 1000;
+export const LINK_BATCH_TTL_MS = 30 * 60 * 1000;
+/** Links listed on the result page; all of them are in the CSV. */
+export const LINKS_SHOWN_ON_PAGE = 1000;
+export const INVITATIONS_PAGE_SIZE = 100;
+
+export const ZRoundId = z.coerce.number().int().positive();
+/** Ids of parked imports and link batches: 128 random bits in base64url. */
+export const ZOpaqueId = z.string().regex(/^[A-Za-z0-9_-]{22}$/);
+
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v === null ? undefined : v);
+
+/**
+ * One enterprise as typed by a person: territory by code or by name in any language, sector
+ * and size by option code or label in any language. Resolution against the territories table
+ * and the round's questionnaire happens after this shape check.
+ */
+export const ZEnterpriseInput = z.strictObject({
+  name: z.string().trim().min(1).max(300),
+  contact: z.preprocess(emptyToUndefined, z.string().trim().max(300).optional()),
+  territory: z.string().trim().min(1).max(200),
+  sector: z.string().trim().min(1).max(200),
+  size: z.string().trim().min(1).max(200),
+});
+export type TEnterpriseInput = z.infer<typeof ZEnterpriseInput>;
+
+/** POST /api/v1/rounds/:id/invitations: all or nothing. */
+export const ZCreateInvitationsBody = z.strictObject({
+  enterprises: z.array(ZEnterpriseInput).min(1).max(MAX_ENTERPRISES),
+});
+export type TCreateInvitationsBody = z.infer<typeof ZCreateInvitationsBody>;
+
+/** The paste form: CSV text with a header line. The global form-body limit (200 kB) caps its size. */
+export const ZPasteForm = z.strictObject({ text: z.string().max(1_000_000) });
+export type TPasteForm = z.infer<typeof ZPasteForm>;
+
+/** The upload form carries no fields besides the file (the CSRF token travels in the URL). */
+export const ZUploadForm = z.strictObject({});
+
+/** Filters of the invitation list (query string); anything unparseable is simply not applied. */
+export const ZInvitationFilters = z.object({
+  state: z.preprocess(emptyToUndefined, ZInvitationState.optional()).catch(undefined),
+  territory: z.preprocess(emptyToUndefined, z.coerce.number().int().positive().optional()).catch(undefined),
+  sector: z.preprocess(emptyToUndefined, z.string().trim().max(60).optional()).catch(undefined),
+  size: z.preprocess(emptyToUndefined, z.string().trim().max(20).optional()).catch(undefined),
+  q: z.preprocess(emptyToUndefined, z.string().trim().max(100).optional()).catch(undefined),
+  page: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(100_000).default(1)).catch(1),
+});
+export type TInvitationFilters = z.infer<typeof ZInvitationFilters>;
+
+/** An enterprise after validation and resolution: what becomes an invitations row. */
+export interface ResolvedEnterprise {
+  line: number;
+  name: string;
+  contact: string | null;
+  territoryId: number;
+  sector: string;
+  size: string;
+}
+
+/** A rejected cell of an uploaded row: line number in the file, column, the value, the reason (i18n key). */
+export interface BadRow {
+  line: number;
+  column: string;
+  value: string;
+  key: string;
+  params?: Record<string, unknown>;
+}
+
+export interface RoundInfo {
+  id: number;
+  title: string;
+  status: string;
+  audience: string;
+  questionnaireId: number;
+  targetTotal: number | null;
+  opensAt: string | null;
+  closesAt: string | null;
+}
+
+export interface InvitationListRow {
+  id: number;
+  name: string;
+  contact: string | null;
+  territoryId: number | null;
+  sector: string | null;
+  size: string | null;
+  state: TInvitationState;
+  source: string;
+  createdAt: string;
+  openedAt: string | null;
+  submittedAt: string | null;
+}
+
+/** A created invitation with its plaintext link: exists only in the response that created it. */
+export interface CreatedInvitation {
+  id: number;
+  link: string;
+  name: string;
+  contact: string | null;
+  territoryId: number;
+  sector: string;
+  size: string;
+}

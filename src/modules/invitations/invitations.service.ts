@@ -1,0 +1,367 @@
+import type { Knex } from 'knex';
+import { nowIso } from '../../db/dialect';
+import { ConflictError, NotFoundError, ValidationError, zodFieldErrors, type FieldError } from '../../errors';
+import { localized, type Language } from '../../i18n';
+import { parseCsvTable, readUploadedTable, TableReadError, type CellValue, type TableRow } from '../../lib/spreadsheet';
+import { generateLinkToken, hashToken } from '../../lib/tokens';
+import { getQuestionnaire } from '../questionnaires/questionnaires.service';
+import type { TProfileQuestion } from '../questionnaires/questionnaires.schemas';
+import { normaliseName, type TerritoryMatcher } from '../territories/territories.matcher';
+import type { TerritoryRecord } from '../territories/territories.schemas';
+import { territoriesService } from '../territories/territories.service';
+import { opaqueId, openLinks, sealLinks } from './invitations.links';
+import { InvitationsRepository } from './invitations.repository';
+import {
+  IMPORT_TTL_MS,
+  INVITATIONS_PAGE_SIZE,
+  LINK_BATCH_TTL_MS,
+  MAX_ENTERPRISES,
+  ZCreateInvitationsBody,
+  ZEnterpriseInput,
+  type BadRow,
+  type CreatedInvitation,
+  type InvitationListRow,
+  type ResolvedEnterprise,
+  type RoundInfo,
+  type TEnterpriseInput,
+  type TInvitationFilters,
+  type TInvitationState,
+} from './invitations.schemas';
+
+export const ENTERPRISE_FIELDS = ['name', 'contact', 'territory', 'sector', 'size'] as const;
+type EnterpriseField = (typeof ENTERPRISE_FIELDS)[number];
+const REQUIRED_COLUMNS: EnterpriseField[] = ['name', 'territory', 'sector', 'size'];
+
+/**
+ * Header names accepted for each column (compared after normaliseName): the English names
+ * the help text documents, plus what Kazakh and Russian users naturally type.
+ */
+const HEADER_ALIASES: Record<EnterpriseField, string[]> = {
+  name: ['name', 'enterprise', 'enterprise name', 'company', 'атауы', 'кәсіпорын', 'кәсіпорын атауы', 'название', 'наименование', 'предприятие', 'организация', 'компания'],
+  contact: ['contact', 'email', 'e-mail', 'phone', 'байланыс', 'телефон', 'контакт', 'контакты', 'эл. почта', 'электронная почта'],
+  territory: ['territory', 'district', 'city', 'аумақ', 'аудан', 'қала', 'территория', 'район', 'город'],
+  sector: ['sector', 'activity', 'сала', 'қызмет түрі', 'сектор', 'отрасль', 'вид деятельности'],
+  size: ['size', 'enterprise size', 'көлемі', 'көлем', 'мөлшері', 'размер', 'размер предприятия'],
+};
+const COLUMN_BY_HEADER = new Map<string, EnterpriseField>(
+  Object.entries(HEADER_ALIASES).flatMap(([field, names]) => names.map((n) => [normaliseName(n), field as EnterpriseField] as const)),
+);
+
+export interface ChoiceOption {
+  code: string;
+  text: { kk: string; ru: string; en: string };
+}
+
+/** What rows are resolved against: the territories table and the round questionnaire's options. */
+export interface EnterpriseLookups {
+  territories: TerritoryRecord[];
+  matchTerritory: TerritoryMatcher;
+  sectorOptions: ChoiceOption[];
+  sizeOptions: ChoiceOption[];
+}
+
+export type ImportOutcome =
+  | { kind: 'imported'; invitations: CreatedInvitation[]; batchId: string; total: number }
+  | { kind: 'preview'; importId: string; goodCount: number; bad: BadRow[]; badCount: number; filename: string | null };
+
+function optionsOf(profile: TProfileQuestion[], code: string): ChoiceOption[] {
+  const q = profile.find((p) => p.code === code);
+  return q && (q.type === 'choice' || q.type === 'multi-choice') ? q.options.map((o) => ({ code: o.code, text: o.text })) : [];
+}
+
+/** An option by its code or its label in any language, ignoring case and spacing. */
+function matchOption(options: ChoiceOption[], value: string): string | undefined {
+  const key = normaliseName(value);
+  return options.find((o) => [o.code, o.text.kk, o.text.ru, o.text.en].some((label) => normaliseName(label) === key))?.code;
+}
+
+/** Free-text fallback when the questionnaire has no such question: the value itself, if it fits the column. */
+function freeCode(value: string, max: number): string | undefined {
+  return value.length <= max ? value : undefined;
+}
+
+export class InvitationsService {
+  constructor(
+    private readonly repo: InvitationsRepository,
+    private readonly db: Knex,
+    private readonly secret: string,
+  ) {}
+
+  async getRound(id: number): Promise<RoundInfo> {
+    const round = await this.repo.findRound(id);
+    if (!round) throw new NotFoundError();
+    return round;
+  }
+
+  /** Invitations are added while a round is being prepared or is running, not after. */
+  private assertAcceptsInvitations(round: RoundInfo): void {
+    if (round.status === 'closed' || round.status === 'archived') {
+      throw new ConflictError('round_closed', 'invitations:errors.roundClosed');
+    }
+  }
+
+  async lookups(round: RoundInfo): Promise<EnterpriseLookups> {
+    const territories = territoriesService(this.db);
+    const questionnaire = await getQuestionnaire(this.db, round.questionnaireId);
+    return {
+      territories: await territories.list(),
+      matchTerritory: await territories.matcher(),
+      sectorOptions: optionsOf(questionnaire.definition.profile, 'sector'),
+      sizeOptions: optionsOf(questionnaire.definition.profile, 'size'),
+    };
+  }
+
+  /** Resolve one shape-checked enterprise; every unresolvable field is reported. */
+  resolve(input: TEnterpriseInput, lookups: EnterpriseLookups): { enterprise?: Omit<ResolvedEnterprise, 'line'>; errors: Array<{ field: EnterpriseField; key: string; params: Record<string, unknown> }> } {
+    const errors: Array<{ field: EnterpriseField; key: string; params: Record<string, unknown> }> = [];
+    const territory = lookups.matchTerritory(input.territory);
+    if (!territory) errors.push({ field: 'territory', key: 'invitations:errors.unknownTerritory', params: { value: input.territory } });
+    const sector = lookups.sectorOptions.length ? matchOption(lookups.sectorOptions, input.sector) : freeCode(input.sector, 60);
+    if (!sector) {
+      errors.push({ field: 'sector', key: 'invitations:errors.unknownOption', params: { value: input.sector, options: lookups.sectorOptions.map((o) => o.code).join(', ') } });
+    }
+    const size = lookups.sizeOptions.length ? matchOption(lookups.sizeOptions, input.size) : freeCode(input.size, 20);
+    if (!size) {
+      errors.push({ field: 'size', key: 'invitations:errors.unknownOption', params: { value: input.size, options: lookups.sizeOptions.map((o) => o.code).join(', ') } });
+    }
+    if (errors.length || !territory || !sector || !size) return { errors };
+    return { enterprise: { name: input.name, contact: input.contact ?? null, territoryId: territory.id, sector, size }, errors };
+  }
+
+  /**
+   * Check an uploaded table: the header must name the required columns (in any of the accepted
+   * languages); then every data row is shape-checked with zod and resolved. Every bad cell is
+   * reported with the row's line number in the file.
+   */
+  checkTable(rows: TableRow[], lookups: EnterpriseLookups, fieldPath: string): { good: ResolvedEnterprise[]; bad: BadRow[] } {
+    const [header, ...data] = rows;
+    if (!header || data.length === 0) throw new ValidationError([{ path: fieldPath, key: 'invitations:errors.noRows' }]);
+    const columnIndex = new Map<EnterpriseField, number>();
+    header.cells.forEach((cell, i) => {
+      const field = COLUMN_BY_HEADER.get(normaliseName(cell));
+      if (field && !columnIndex.has(field)) columnIndex.set(field, i);
+    });
+    const missing = REQUIRED_COLUMNS.filter((c) => !columnIndex.has(c));
+    if (missing.length) {
+      throw new ValidationError([{ path: fieldPath, key: 'invitations:errors.missingColumns', params: { columns: missing.join(', '), found: header.cells.join(', ') } }]);
+    }
+    const good: ResolvedEnterprise[] = [];
+    const bad: BadRow[] = [];
+    for (const row of data) {
+      const raw: Record<string, string> = {};
+      for (const [field, i] of columnIndex) raw[field] = row.cells[i] ?? '';
+      const parsed = ZEnterpriseInput.safeParse(raw);
+      if (!parsed.success) {
+        for (const f of zodFieldErrors(parsed.error)) {
+          bad.push({ line: row.line, column: f.path, value: raw[f.path] ?? '', key: f.key, params: f.params });
+        }
+        continue;
+      }
+      const { enterprise, errors } = this.resolve(parsed.data, lookups);
+      for (const e of errors) bad.push({ line: row.line, column: e.field, value: raw[e.field] ?? '', key: e.key, params: e.params });
+      if (enterprise) good.push({ line: row.line, ...enterprise });
+    }
+    return { good, bad };
+  }
+
+  /**
+   * Create the invitations, their hashed tokens, an audit entry and the sealed one-time link
+   * batch in one transaction. The plaintext links exist only in the returned list.
+   */
+  async createInvitations(
+    round: RoundInfo,
+    actorId: number,
+    enterprises: Array<Omit<ResolvedEnterprise, 'line'>>,
+    base: string,
+    inSameTransaction?: (trx: Knex.Transaction) => Promise<void>,
+  ): Promise<{ invitations: CreatedInvitation[]; batchId: string }> {
+    this.assertAcceptsInvitations(round);
+    const now = nowIso();
+    const tokens = enterprises.map(() => generateLinkToken());
+    const hashes = tokens.map(hashToken);
+    const position = new Map(hashes.map((h, i) => [h, i]));
+    const batchId = opaqueId();
+    await this.repo.purgeExpired(now);
+    const ids = await this.repo.transaction(async (trx) => {
+      const current = await this.repo.findRound(round.id, trx);
+      if (!current) throw new NotFoundError();
+      this.assertAcceptsInvitations(current);
+      if (inSameTransaction) await inSameTransaction(trx);
+      const inserted = await this.repo.insertInvitations(
+        trx,
+        round.id,
+        enterprises.map((e, i) => ({ ...e, tokenHash: hashes[i]! })),
+        now,
+      );
+      const idsInOrder = new Array<number>(enterprises.length);
+      for (const row of inserted) idsInOrder[position.get(row.tokenHash)!] = row.id;
+      await this.repo.createLinkBatch(
+        trx,
+        {
+          id: batchId,
+          roundId: round.id,
+          createdBy: actorId,
+          linkCount: enterprises.length,
+          payload: sealLinks(this.secret, idsInOrder.map((id, i) => [id, tokens[i]!])),
+          expiresAt: new Date(Date.now() + LINK_BATCH_TTL_MS).toISOString(),
+        },
+        now,
+      );
+      await this.repo.audit(trx, actorId, 'invitations.create', `round:${round.id}`, `count=${enterprises.length}`, now);
+      return idsInOrder;
+    });
+    const invitations = enterprises.map((e, i) => ({ id: ids[i]!, link: `${base}/r/${tokens[i]}`, ...e }));
+    return { invitations, batchId };
+  }
+
+  /** The API: everything valid or nothing created; errors carry paths like enterprises.3.territory. */
+  async createFromApi(roundId: number, actorId: number, body: unknown, base: string): Promise<CreatedInvitation[]> {
+    const round = await this.getRound(roundId);
+    this.assertAcceptsInvitations(round);
+    const parsed = ZCreateInvitationsBody.safeParse(body);
+    const fields: FieldError[] = parsed.success ? [] : zodFieldErrors(parsed.error);
+    if (!parsed.success && fields.some((f) => !/^enterprises\.\d+(\.|$)/.test(f.path))) throw new ValidationError(fields);
+    // Shape errors of single rows do not stop the resolution of the others: the caller gets every error at once.
+    const items = Array.isArray((body as { enterprises?: unknown })?.enterprises) ? ((body as { enterprises: unknown[] }).enterprises) : [];
+    const lookups = await this.lookups(round);
+    const resolved: Array<Omit<ResolvedEnterprise, 'line'>> = [];
+    items.forEach((item, i) => {
+      const one = ZEnterpriseInput.safeParse(item);
+      if (!one.success) return;
+      const { enterprise, errors } = this.resolve(one.data, lookups);
+      for (const e of errors) fields.push({ path: `enterprises.${i}.${e.field}`, key: e.key, params: e.params });
+      if (enterprise) resolved.push(enterprise);
+    });
+    if (fields.length) throw new ValidationError(fields);
+    return (await this.createInvitations(round, actorId, resolved, base)).invitations;
+  }
+
+  /** Read pasted text or an uploaded file into table rows; unreadable input is a field error on `fieldPath`. */
+  async readTable(source: { text: string } | { buffer: Buffer }, fieldPath: string): Promise<TableRow[]> {
+    try {
+      if ('text' in source) return parseCsvTable(source.text, MAX_ENTERPRISES);
+      return (await readUploadedTable(source.buffer, MAX_ENTERPRISES)).rows;
+    } catch (e) {
+      if (e instanceof TableReadError) throw new ValidationError([{ path: fieldPath, key: `invitations:errors.file.${e.reason}`, params: e.params }]);
+      throw e;
+    }
+  }
+
+  /**
+   * A pasted or uploaded list: without bad rows it is imported at once; with bad rows nothing
+   * is imported and the checked rows are parked until the administrator confirms the good ones.
+   */
+  async importTable(roundId: number, actorId: number, rows: TableRow[], filename: string | null, base: string, fieldPath: string): Promise<ImportOutcome> {
+    const round = await this.getRound(roundId);
+    this.assertAcceptsInvitations(round);
+    const { good, bad } = this.checkTable(rows, await this.lookups(round), fieldPath);
+    if (bad.length === 0) {
+      const { invitations, batchId } = await this.createInvitations(round, actorId, good, base);
+      return { kind: 'imported', invitations, batchId, total: invitations.length };
+    }
+    const importId = opaqueId();
+    const now = nowIso();
+    await this.repo.purgeExpired(now);
+    await this.repo.createImport(
+      {
+        id: importId,
+        roundId,
+        createdBy: actorId,
+        filename: filename?.slice(0, 300) ?? null,
+        goodRows: JSON.stringify(good.map((g) => [g.line, g.name, g.contact, g.territoryId, g.sector, g.size])),
+        badRows: JSON.stringify(bad),
+        goodCount: good.length,
+        badCount: bad.length,
+        expiresAt: new Date(Date.now() + IMPORT_TTL_MS).toISOString(),
+      },
+      now,
+    );
+    return { kind: 'preview', importId, goodCount: good.length, bad, badCount: bad.length, filename };
+  }
+
+  private async ownImport(roundId: number, actorId: number, importId: string) {
+    const record = await this.repo.findImport(importId);
+    if (!record || record.roundId !== roundId || record.createdBy !== actorId || record.expiresAt < nowIso()) {
+      throw new ConflictError('import_gone', 'invitations:errors.importGone');
+    }
+    return record;
+  }
+
+  /** The bad rows of a parked import (for the full error report). */
+  async importErrors(roundId: number, actorId: number, importId: string): Promise<BadRow[]> {
+    return JSON.parse((await this.ownImport(roundId, actorId, importId)).badRows) as BadRow[];
+  }
+
+  async importSummary(roundId: number, actorId: number, importId: string): Promise<{ goodCount: number; badCount: number; filename: string | null; bad: BadRow[] }> {
+    const record = await this.ownImport(roundId, actorId, importId);
+    return { goodCount: record.goodCount, badCount: record.badCount, filename: record.filename, bad: JSON.parse(record.badRows) as BadRow[] };
+  }
+
+  /** Import the good rows of a parked upload. The record is deleted first, so a replayed confirm imports nothing. */
+  async confirmImport(roundId: number, actorId: number, importId: string, base: string): Promise<{ invitations: CreatedInvitation[]; batchId: string }> {
+    const round = await this.getRound(roundId);
+    const record = await this.ownImport(roundId, actorId, importId);
+    if (record.goodCount === 0) throw new ConflictError('nothing_to_import', 'invitations:errors.nothingToImport');
+    const good = (JSON.parse(record.goodRows) as Array<[number, string, string | null, number, string, string]>).map(([, name, contact, territoryId, sector, size]) => ({
+      name,
+      contact,
+      territoryId,
+      sector,
+      size,
+    }));
+    return this.createInvitations(round, actorId, good, base, async (trx) => {
+      // Deleted in the transaction that imports: of two concurrent confirms only one deletes, the other imports nothing.
+      if (!(await this.repo.deleteImport(importId, trx))) throw new ConflictError('import_gone', 'invitations:errors.importGone');
+    });
+  }
+
+  async cancelImport(roundId: number, actorId: number, importId: string): Promise<void> {
+    await this.ownImport(roundId, actorId, importId);
+    await this.repo.deleteImport(importId);
+  }
+
+  /**
+   * Hand out the mail-merge rows of a link batch exactly once: the sealed record is deleted
+   * before the first row is produced. Rows: name, contact, territory, sector, size, link.
+   */
+  async takeLinks(roundId: number, actorId: number, batchId: string, base: string, lang: Language): Promise<{ count: number; rows: AsyncIterable<CellValue[]> }> {
+    const batch = await this.repo.findLinkBatch(batchId);
+    if (!batch || batch.roundId !== roundId || batch.createdBy !== actorId || batch.expiresAt < nowIso()) {
+      throw new ConflictError('links_gone', 'invitations:errors.linksGone');
+    }
+    const links = openLinks(this.secret, batch.payload);
+    if (!(await this.repo.deleteLinkBatch(batchId)) || !links) throw new ConflictError('links_gone', 'invitations:errors.linksGone');
+    const tokenById = new Map(links);
+    const ids = links.map(([id]) => id);
+    const fromId = ids.reduce((a, b) => Math.min(a, b), Infinity);
+    const toId = ids.reduce((a, b) => Math.max(a, b), 0);
+    const territories = new Map((await territoriesService(this.db).list()).map((t) => [t.id, t]));
+    const repo = this.repo;
+    async function* rows(): AsyncGenerator<CellValue[]> {
+      let after = 0;
+      for (;;) {
+        const page = await repo.pageByIdRange(roundId, fromId, toId, after, 2000);
+        if (page.length === 0) return;
+        for (const inv of page) {
+          const token = tokenById.get(inv.id);
+          if (!token) continue;
+          const territory = inv.territoryId ? territories.get(inv.territoryId) : undefined;
+          yield [inv.name, inv.contact, territory ? localized(territory as unknown as Record<string, unknown>, 'name', lang) : '', inv.sector, inv.size, `${base}/r/${token}`];
+        }
+        after = page[page.length - 1]!.id;
+      }
+    }
+    return { count: links.length, rows: rows() };
+  }
+
+  async list(roundId: number, filters: TInvitationFilters): Promise<{ rows: InvitationListRow[]; total: number; pages: number; counts: Record<TInvitationState, number> }> {
+    const now = nowIso();
+    const { rows, total } = await this.repo.list(roundId, filters, now, INVITATIONS_PAGE_SIZE, (filters.page - 1) * INVITATIONS_PAGE_SIZE);
+    const counts = await this.repo.countByState(roundId, now);
+    return { rows, total, pages: Math.max(1, Math.ceil(total / INVITATIONS_PAGE_SIZE)), counts };
+  }
+}
+
+export function invitationsService(db: Knex, secret: string): InvitationsService {
+  return new InvitationsService(new InvitationsRepository(db), db, secret);
+}
