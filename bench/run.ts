@@ -1,0 +1,675 @@
+/**
+ * `npm run bench`: Kedergi measured against its own stack's limit, on SQLite and PostgreSQL.
+ *
+ *   npm run bench                     full run: 50 connections x 20 s, rounds of 10k, 100k, 1M
+ *   npm run bench -- --quick          10 s of load, rounds of 10k and 100k
+ *   npm run bench -- --smoke          2 s of load, tiny rounds (what tests/bench/smoke.test.ts runs)
+ *   BENCH_SCALE=5000,50000            round sizes of your choice (or full | quick | smoke)
+ *   BENCH_ENGINES=sqlite              one engine only (default: sqlite,pg)
+ *   BENCH_PG_URL=postgres://...       use this PostgreSQL server instead of starting a throwaway one
+ *   --out=path                        where results.json goes (default bench/results.json)
+ *   --keep                            keep bench/tmp/run-* (databases, server logs) for inspection
+ *
+ * Every server runs in its own process on an ephemeral loopback port; every database is
+ * created for the run under bench/tmp (SQLite) or in the PostgreSQL server (dropped at the end).
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Knex } from 'knex';
+import type { Config } from '../src/config';
+import type { AppContext } from '../src/context';
+import { createDb } from '../src/db/knex';
+import { migrateLatest } from '../src/db/migrate';
+import { generateLinkToken } from '../src/lib/tokens';
+import { createLogger } from '../src/logger';
+import { KnexUsersRepository } from '../src/modules/users/users.repository';
+import { UsersService } from '../src/modules/users/users.service';
+import { runSeeds } from '../seeds';
+import { loadRankingFunction } from './lib/adapters';
+import { cookieHeader, cookieJar, drain, http, median } from './lib/http';
+import { runLoad, type LoadResult } from './lib/load';
+import { bareInvitations, createInvitations, createRound, loadRound, surveyShape } from './lib/loader';
+import { startPg, type PgServer } from './lib/pg';
+import { measurePeakRss, projectRoot, rssBytes, startChild, type ChildServer } from './lib/proc';
+import { ENGINE_LABEL, machineInfo, markdownTable, sizeLabel, type Engine, type Machine, type Row } from './lib/report';
+import { baselineRequests, exchangeTokens, submissionShape, submitAllRequests } from './lib/submissions';
+
+// ------------------------------------------------------------------------------------------------
+// Options
+
+export interface BenchOptions {
+  mode: 'full' | 'quick' | 'smoke' | 'custom';
+  sizes: number[];
+  exportSize: number;
+  seconds: number;
+  connections: number;
+  reps: number;
+  engines: Engine[];
+  out: string;
+  keep: boolean;
+  serverLogLevel: string;
+}
+
+const PRESETS = {
+  full: { sizes: [10_000, 100_000, 1_000_000], seconds: 20, connections: 50, reps: 3 },
+  quick: { sizes: [10_000, 100_000], seconds: 10, connections: 50, reps: 3 },
+  smoke: { sizes: [300, 3000], seconds: 2, connections: 10, reps: 1 },
+} as const;
+
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
+  const flag = (name: string) => argv.includes(`--${name}`);
+  const value = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const scale = value('scale') ?? env.BENCH_SCALE ?? (flag('smoke') ? 'smoke' : flag('quick') ? 'quick' : 'full');
+  const preset = scale in PRESETS ? PRESETS[scale as keyof typeof PRESETS] : undefined;
+  const sizes = preset
+    ? [...preset.sizes]
+    : scale
+        .split(',')
+        .map((s) => Number(s.trim().replace(/k$/i, '000').replace(/m$/i, '000000')))
+        .filter((n) => Number.isInteger(n) && n > 0)
+        .sort((a, b) => a - b);
+  if (sizes.length === 0) throw new Error(`BENCH_SCALE "${scale}": give full, quick, smoke or sizes like 10000,100000`);
+  const base = preset ?? PRESETS.quick;
+  const engines = (value('engines') ?? env.BENCH_ENGINES ?? 'sqlite,pg')
+    .split(',')
+    .map((e) => (e.trim() === 'postgres' || e.trim() === 'postgresql' ? 'pg' : e.trim()))
+    .filter((e): e is Engine => e === 'sqlite' || e === 'pg');
+  // Exports are measured on the round closest to 100k responses.
+  const exportSize = sizes.reduce((best, n) => (Math.abs(Math.log(n / 100_000)) < Math.abs(Math.log(best / 100_000)) ? n : best), sizes[0]!);
+  return {
+    mode: preset ? (scale as 'full' | 'quick' | 'smoke') : 'custom',
+    sizes,
+    exportSize,
+    seconds: Number(value('seconds') ?? env.BENCH_SECONDS ?? base.seconds),
+    connections: Number(value('connections') ?? env.BENCH_CONNECTIONS ?? base.connections),
+    reps: Number(value('reps') ?? env.BENCH_REPS ?? base.reps),
+    engines: engines.length ? [...new Set(engines)] : ['sqlite', 'pg'],
+    out: path.resolve(value('out') ?? path.join(projectRoot, 'bench', 'results.json')),
+    keep: flag('keep'),
+    serverLogLevel: env.BENCH_SERVER_LOG_LEVEL ?? 'info',
+  };
+}
+
+/** Errors from knex carry the whole statement; a line of it is enough here. */
+function short(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  const flat = text.replace(/\s+/g, ' ');
+  return flat.length > 400 ? `${flat.slice(0, 200)} … ${flat.slice(-180)}` : flat;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Databases and processes
+
+interface Target {
+  engine: Engine;
+  version: string;
+  newDatabase(label: string): Promise<{ database: Config['database']; url: string }>;
+}
+
+const children = new Set<ChildServer>();
+let pgServer: PgServer | undefined;
+
+async function startServer(kind: 'kedergi' | 'baseline', env: Record<string, string>, logFile: string): Promise<ChildServer> {
+  const entry = kind === 'kedergi' ? 'src/server.ts' : 'bench/baseline/server.ts';
+  const child = await startChild(entry, env, logFile);
+  children.add(child);
+  return child;
+}
+
+async function stopServer(child: ChildServer): Promise<void> {
+  children.delete(child);
+  await child.stop();
+}
+
+function benchConfig(database: Config['database'], dataDir: string): Config {
+  return {
+    env: 'production',
+    port: 0,
+    database,
+    jwtSecret: 'bench-only-secret-' + crypto.randomBytes(24).toString('hex'),
+    demo: false,
+    logLevel: 'silent',
+    loginLimitPerIp: 1000,
+    loginLimitPerEmail: 1000,
+    dataDir,
+    sessionTtlSeconds: 3600,
+    sessionMaxAgeSeconds: 3600,
+    apiTokenTtlSeconds: 3600,
+  };
+}
+
+/** The bench's own connection to a database, migrated and with the base content seeded. */
+async function openDb(database: Config['database'], dataDir: string, seed: boolean): Promise<{ db: Knex; ctx: AppContext }> {
+  const db = createDb(database);
+  await migrateLatest(db);
+  const ctx: AppContext = { db, config: benchConfig(database, dataDir), logger: createLogger('silent'), bcryptRounds: 4 };
+  if (seed) await runSeeds(ctx, false);
+  return { db, ctx };
+}
+
+// ------------------------------------------------------------------------------------------------
+// 1. Submission throughput
+
+interface ThroughputResult {
+  kedergi: LoadResult & { stored: number; invitations: number; exchangeSeconds: number };
+  baseline: LoadResult & { stored: number; invitations: number };
+}
+
+async function submittedIn(db: Knex, roundId: number): Promise<number> {
+  const row = await db('responses').where({ round_id: roundId, status: 'submitted' }).count<{ c: number | string }[]>('* as c');
+  return Number(row[0]!.c);
+}
+
+async function throughput(target: Target, o: BenchOptions, dir: string, serverEnv: Record<string, string>, log: (s: string) => void): Promise<ThroughputResult> {
+  // Baseline first: its rate sizes the pool of invitations the real route needs.
+  const base = await target.newDatabase('baseline');
+  const { db: bdb } = await openDb(base.database, dir, true);
+  const shape = await surveyShape(bdb);
+  const bRound = await createRound(bdb, shape, 'bench baseline');
+  const bIds = await bareInvitations(bdb, bRound, Math.max(5000, o.seconds * 6000));
+  const subShape = await submissionShape(bdb, bRound);
+  const baselineServer = await startServer('baseline', { DATABASE_URL: base.url, PORT: '0', BASELINE_ROUND_ID: String(bRound) }, path.join(dir, `baseline-submit.log`));
+  log(`  baseline: ${o.connections} connections x ${o.seconds} s`);
+  const bLoad = await runLoad({ url: baselineServer.url, connections: o.connections, seconds: o.seconds, pool: baselineRequests(subShape, bIds) });
+  await stopServer(baselineServer);
+  const bStored = await submittedIn(bdb, bRound);
+  await bdb.destroy();
+  log(`  baseline: ${bLoad.requestsPerSecond.toFixed(0)} req/s, p99 ${bLoad.p99} ms, errors ${bLoad.errors}, stored ${bStored}`);
+
+  const real = await target.newDatabase('submit');
+  const server = await startServer('kedergi', { ...serverEnv, DATABASE_URL: real.url, KEDERGI_DEMO: '1' }, path.join(dir, 'kedergi-submit.log'));
+  const { db } = await openDb(real.database, dir, false);
+  const rShape = await surveyShape(db);
+  const round = await createRound(db, rShape, 'bench throughput');
+  const count = Math.min(200_000, Math.ceil(bLoad.requestsPerSecond * o.seconds * 1.25) + 4 * o.connections);
+  const tokens = Array.from({ length: count }, () => generateLinkToken());
+  await createInvitations(db, round, tokens, rShape.territoryIds);
+  const t0 = performance.now();
+  const credentials = await exchangeTokens(server.url, tokens);
+  const exchangeSeconds = (performance.now() - t0) / 1000;
+  log(`  kedergi: ${count} invitation links opened in ${exchangeSeconds.toFixed(1)} s; ${o.connections} connections x ${o.seconds} s`);
+  const before = await submittedIn(db, round);
+  const load = await runLoad({ url: server.url, connections: o.connections, seconds: o.seconds, pool: submitAllRequests(await submissionShape(db, round), credentials) });
+  const stored = (await submittedIn(db, round)) - before;
+  await stopServer(server);
+  await db.destroy();
+  log(`  kedergi: ${load.requestsPerSecond.toFixed(0)} req/s, p99 ${load.p99} ms, errors ${load.errors}, stored ${stored}`);
+  return {
+    kedergi: { ...load, stored, invitations: count, exchangeSeconds },
+    baseline: { ...bLoad, stored: bStored, invitations: bIds.length },
+  };
+}
+
+// ------------------------------------------------------------------------------------------------
+// 2 and 3. Aggregation at scale, memory
+
+interface Timing {
+  first: number;
+  median: number;
+  all: number[];
+}
+
+async function timed(reps: number, fn: () => Promise<void>): Promise<Timing> {
+  const all: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await fn();
+    all.push(performance.now() - t0);
+  }
+  return { first: all[0]!, median: median(all), all };
+}
+
+interface ScaleResult {
+  size: number;
+  roundId: number;
+  loadSeconds: number;
+  bareQuery: Timing;
+  service: Timing | null;
+  page: Timing | null;
+  api: Timing | null;
+  baselineHttp: Timing;
+}
+
+interface MemoryFigure {
+  peakMb: number | null;
+  startMb: number | null;
+  seconds: number | null;
+  bytes: number | null;
+  status: number | null;
+}
+
+interface AggregationResult {
+  scales: ScaleResult[];
+  memory: {
+    idleMb: number;
+    baselineIdleMb: number;
+    rankingPage: MemoryFigure;
+    rankingApi: MemoryFigure;
+    baselineRanking: MemoryFigure;
+    csv: MemoryFigure;
+    xlsx: MemoryFigure;
+    baselineCsv: MemoryFigure;
+    baselineXlsx: MemoryFigure;
+  };
+  problems: string[];
+}
+
+const MB = 1024 * 1024;
+
+async function memoryOf(pid: number, url: string, init: RequestInit = {}): Promise<MemoryFigure> {
+  const { result, peakBytes, startBytes } = await measurePeakRss(pid, () => drain(url, init));
+  return { peakMb: peakBytes / MB, startMb: startBytes / MB, seconds: result.ms / 1000, bytes: result.bytes, status: result.status };
+}
+
+async function login(baseUrl: string, email: string, password: string): Promise<{ cookie: string; token: string }> {
+  const page = await http(`${baseUrl}/login`);
+  const jar = cookieJar(page.headers.getSetCookie());
+  const csrf = jar.get('kedergi_csrf');
+  if (!csrf) throw new Error('GET /login set no CSRF cookie');
+  const res = await http(`${baseUrl}/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookieHeader(jar) },
+    body: new URLSearchParams({ _csrf: csrf, email, password, next: '/' }).toString(),
+  });
+  if (res.status !== 303) throw new Error(`login failed: ${res.status}`);
+  cookieJar(res.headers.getSetCookie(), jar);
+  const tok = await http(`${baseUrl}/api/v1/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+  if (tok.status !== 200) throw new Error(`API token failed: ${tok.status}`);
+  return { cookie: cookieHeader(jar), token: (JSON.parse(tok.text) as { token: string }).token };
+}
+
+async function aggregation(target: Target, o: BenchOptions, dir: string, serverEnv: Record<string, string>, log: (s: string) => void): Promise<AggregationResult> {
+  const problems: string[] = [];
+  const agg = await target.newDatabase('scale');
+  const { db, ctx } = await openDb(agg.database, dir, true);
+  const shape = await surveyShape(db);
+  const rounds: Array<{ size: number; roundId: number; loadSeconds: number }> = [];
+  for (const size of o.sizes) {
+    const roundId = await createRound(db, shape, `bench ${sizeLabel(size)}`, 'closed');
+    const loaded = await loadRound(db, shape, roundId, size);
+    rounds.push({ size, roundId, loadSeconds: loaded.seconds });
+    log(`  loaded ${sizeLabel(size)} responses (${loaded.answers} answers) in ${loaded.seconds.toFixed(1)} s`);
+  }
+  const password = crypto.randomBytes(12).toString('base64url');
+  const email = `bench-researcher-${process.pid}@example.kz`;
+  await new UsersService(new KnexUsersRepository(db), 4).create(null, { email, name: 'Bench researcher', role: 'researcher', password });
+
+  const server = await startServer('kedergi', { ...serverEnv, DATABASE_URL: agg.url, KEDERGI_DEMO: '0' }, path.join(dir, 'kedergi-scale.log'));
+  const baseline = await startServer('baseline', { DATABASE_URL: agg.url, PORT: '0', BASELINE_ROUND_ID: String(rounds[0]!.roundId) }, path.join(dir, 'baseline-scale.log'));
+  const { cookie, token } = await login(server.url, email, password);
+  const rank = await loadRankingFunction();
+  if (!rank.fn) problems.push(`ranking service: ${rank.problem}`);
+
+  const expectOk = (what: string) => (res: { status: number; text?: string }) => {
+    if (res.status !== 200) throw new Error(`${what} answered ${res.status}${res.text?.startsWith('{') ? ': ' + res.text.slice(0, 160) : ''}`);
+  };
+  const optional = async (what: string, fn: () => Promise<Timing>): Promise<Timing | null> => {
+    try {
+      return await fn();
+    } catch (e) {
+      problems.push(`${what}: ${short(e)}`);
+      return null;
+    }
+  };
+
+  const scales: ScaleResult[] = [];
+  for (const r of rounds) {
+    const bareQuery = await timed(o.reps, async () => {
+      await db('answers as a')
+        .join('responses as r', 'r.id', 'a.response_id')
+        .where({ 'a.round_id': r.roundId, 'r.status': 'submitted' })
+        .groupBy('a.item_id', 'a.value')
+        .select('a.item_id', 'a.value', db.raw('count(*) as n'));
+    });
+    const baselineHttp = await timed(o.reps, async () => expectOk('baseline /rank')(await drain(`${baseline.url}/rank/${r.roundId}`)));
+    const service = rank.fn ? await optional(`ranking service ${sizeLabel(r.size)}`, () => timed(o.reps, async () => void (await rank.fn!(ctx, r.roundId)))) : null;
+    const page = await optional(`GET /analysis/rounds/${r.roundId}`, () =>
+      timed(o.reps, async () => expectOk('ranking page')(await http(`${server.url}/analysis/rounds/${r.roundId}`, { headers: { cookie } }))),
+    );
+    const api = await optional(`GET /api/v1/rounds/${r.roundId}/ranking`, () =>
+      timed(o.reps, async () => expectOk('ranking API')(await http(`${server.url}/api/v1/rounds/${r.roundId}/ranking`, { headers: { authorization: `Bearer ${token}` } }))),
+    );
+    scales.push({ ...r, bareQuery, service, page, api, baselineHttp });
+    const ms = (t: Timing | null) => (t ? `${t.median.toFixed(0)} ms` : 'n/a');
+    log(`  ${sizeLabel(r.size)}: bare query ${ms(bareQuery)}, service ${ms(service)}, page ${ms(page)}, API ${ms(api)}`);
+  }
+
+  // Memory: the largest round ranked, the ~100k round exported; each peak measured on its own.
+  const largest = rounds.at(-1)!;
+  const exported = rounds.find((r) => r.size === o.exportSize)!;
+  const idleMb = rssBytes(server.pid) / MB;
+  const baselineIdleMb = rssBytes(baseline.pid) / MB;
+  const checked = (what: string, f: MemoryFigure) => {
+    if (f.status !== 200) {
+      problems.push(`${what} answered ${f.status}`);
+      return { ...f, peakMb: null, seconds: null };
+    }
+    return f;
+  };
+  const auth = { headers: { authorization: `Bearer ${token}` } };
+  const rankingPage = checked('ranking page (memory)', await memoryOf(server.pid, `${server.url}/analysis/rounds/${largest.roundId}`, { headers: { cookie } }));
+  const rankingApi = checked('ranking API (memory)', await memoryOf(server.pid, `${server.url}/api/v1/rounds/${largest.roundId}/ranking`, auth));
+  const baselineRanking = checked('baseline /rank (memory)', await memoryOf(baseline.pid, `${baseline.url}/rank/${largest.roundId}`));
+  const csv = checked('responses.csv', await memoryOf(server.pid, `${server.url}/api/v1/rounds/${exported.roundId}/responses.csv`, auth));
+  const xlsx = checked('responses.xlsx', await memoryOf(server.pid, `${server.url}/api/v1/rounds/${exported.roundId}/responses.xlsx`, auth));
+  const baselineCsv = checked('baseline export.csv', await memoryOf(baseline.pid, `${baseline.url}/export/${exported.roundId}.csv`));
+  const baselineXlsx = checked('baseline export.xlsx', await memoryOf(baseline.pid, `${baseline.url}/export/${exported.roundId}.xlsx`));
+  const mb = (f: MemoryFigure) => (f.peakMb === null ? 'n/a' : `${f.peakMb.toFixed(0)} MB in ${f.seconds!.toFixed(1)} s`);
+  log(`  memory: idle ${idleMb.toFixed(0)} MB; ranking ${sizeLabel(largest.size)} ${mb(rankingPage)}; CSV ${sizeLabel(exported.size)} ${mb(csv)}; XLSX ${mb(xlsx)}`);
+  log(`  baseline: idle ${baselineIdleMb.toFixed(0)} MB; /rank ${mb(baselineRanking)}; CSV ${mb(baselineCsv)}; XLSX ${mb(baselineXlsx)}`);
+
+  await stopServer(server);
+  await stopServer(baseline);
+  await db.destroy();
+  return { scales, memory: { idleMb, baselineIdleMb, rankingPage, rankingApi, baselineRanking, csv, xlsx, baselineCsv, baselineXlsx }, problems };
+}
+
+// ------------------------------------------------------------------------------------------------
+// The table
+
+function exponent(points: Array<{ n: number; t: number | null | undefined }>): number | null {
+  const a = points[0];
+  const b = points.at(-1);
+  if (!a || !b || a === b || !a.t || !b.t) return null;
+  return Math.log(b.t / a.t) / Math.log(b.n / a.n);
+}
+
+function rowsFor(engine: Engine, o: BenchOptions, tp: ThroughputResult | undefined, ag: AggregationResult | undefined): Row[] {
+  const rows: Row[] = [];
+  const load = `${o.connections} conn × ${o.seconds} s`;
+  if (tp) {
+    const share = tp.kedergi.requestsPerSecond / tp.baseline.requestsPerSecond;
+    rows.push(
+      {
+        engine,
+        section: 'throughput',
+        key: 'submit.rps',
+        measure: `Submissions per second, ${load}`,
+        unit: 'rps',
+        kedergi: tp.kedergi.requestsPerSecond,
+        baseline: tp.baseline.requestsPerSecond,
+        ratio: share,
+        ratioLabel: `${(share * 100).toFixed(0)}%`,
+        target: engine === 'sqlite' ? '≥ 60% of baseline' : undefined,
+        met: engine === 'sqlite' ? share >= 0.6 : undefined,
+      },
+      { engine, section: 'throughput', key: 'submit.p50', measure: 'Submission latency p50', unit: 'ms', kedergi: tp.kedergi.p50, baseline: tp.baseline.p50, ratio: tp.kedergi.p50 / tp.baseline.p50 },
+      {
+        engine,
+        section: 'throughput',
+        key: 'submit.p99',
+        measure: 'Submission latency p99',
+        unit: 'ms',
+        kedergi: tp.kedergi.p99,
+        baseline: tp.baseline.p99,
+        ratio: tp.kedergi.p99 / tp.baseline.p99,
+        target: '< 100 ms',
+        met: tp.kedergi.p99 < 100,
+      },
+      {
+        engine,
+        section: 'throughput',
+        key: 'submit.errors',
+        measure: 'Submission errors (transport, timeout, non-2xx/3xx)',
+        unit: 'count',
+        kedergi: tp.kedergi.errors,
+        baseline: tp.baseline.errors,
+        target: '0',
+        met: tp.kedergi.errors === 0 && tp.baseline.errors === 0 && tp.kedergi.stored === tp.kedergi.ok,
+        note: `${tp.kedergi.stored} of ${tp.kedergi.ok} accepted found submitted in the database${tp.kedergi.exhausted ? '; invitation pool ran out' : ''}`,
+      },
+    );
+  }
+  if (ag) {
+    const big = ag.scales.at(-1)!;
+    for (const s of ag.scales) {
+      const isBig = s === big && s.size >= 1_000_000;
+      const limit = engine === 'sqlite' ? 2000 : 1000;
+      rows.push({
+        engine,
+        section: 'ranking',
+        key: `ranking.service.${s.size}`,
+        measure: `Barrier ranking (service), ${sizeLabel(s.size)} responses`,
+        unit: 'ms',
+        kedergi: s.service?.median ?? null,
+        baseline: s.bareQuery.median,
+        ratio: s.service ? s.service.median / s.bareQuery.median : null,
+        target: isBig ? `< ${limit} ms` : undefined,
+        met: isBig ? (s.service ? s.service.median < limit : false) : undefined,
+      });
+      rows.push({
+        engine,
+        section: 'ranking',
+        key: `ranking.page.${s.size}`,
+        measure: `Ranking page GET /analysis/rounds/:id, ${sizeLabel(s.size)}`,
+        unit: 'ms',
+        kedergi: s.page?.median ?? null,
+        baseline: s.baselineHttp.median,
+        ratio: s.page ? s.page.median / s.baselineHttp.median : null,
+      });
+      rows.push({
+        engine,
+        section: 'ranking',
+        key: `ranking.api.${s.size}`,
+        measure: `Ranking API GET /api/v1/rounds/:id/ranking, ${sizeLabel(s.size)}`,
+        unit: 'ms',
+        kedergi: s.api?.median ?? null,
+        baseline: s.baselineHttp.median,
+        ratio: s.api ? s.api.median / s.baselineHttp.median : null,
+      });
+    }
+    if (ag.scales.length > 1) {
+      const span = `${sizeLabel(ag.scales[0]!.size)} → ${sizeLabel(big.size)}`;
+      const pts = (f: (s: ScaleResult) => number | null | undefined) => ag.scales.map((s) => ({ n: s.size, t: f(s) }));
+      const eService = exponent(pts((s) => s.service?.median));
+      const ePage = exponent(pts((s) => s.page?.median));
+      rows.push({
+        engine,
+        section: 'ranking',
+        key: 'ranking.exponent.service',
+        measure: `Growth exponent of the ranking service, ${span}`,
+        unit: 'exp',
+        kedergi: eService,
+        baseline: exponent(pts((s) => s.bareQuery.median)),
+        target: '≈ 1 or less',
+        met: eService === null ? false : eService <= 1.15,
+      });
+      rows.push({
+        engine,
+        section: 'ranking',
+        key: 'ranking.exponent.page',
+        measure: `Growth exponent of the ranking page, ${span}`,
+        unit: 'exp',
+        kedergi: ePage,
+        baseline: exponent(pts((s) => s.baselineHttp.median)),
+        target: '≈ 1 or less',
+        met: ePage === null ? false : ePage <= 1.15,
+      });
+    }
+    const m = ag.memory;
+    const big2 = sizeLabel(big.size);
+    const ex = sizeLabel(o.exportSize);
+    const memRow = (key: string, measure: string, k: MemoryFigure, b: MemoryFigure | number): Row => ({
+      engine,
+      section: 'memory',
+      key,
+      measure,
+      unit: 'MB',
+      kedergi: k.peakMb,
+      baseline: typeof b === 'number' ? b : b.peakMb,
+      ratio: k.peakMb !== null && (typeof b === 'number' ? b : b.peakMb) ? k.peakMb / (typeof b === 'number' ? b : b.peakMb!) : null,
+      target: '< 300 MB',
+      met: k.peakMb === null ? false : k.peakMb < 300,
+    });
+    rows.push({ engine, section: 'memory', key: 'memory.idle', measure: 'Server RSS at rest (after start and login)', unit: 'MB', kedergi: m.idleMb, baseline: m.baselineIdleMb });
+    rows.push(memRow('memory.rankingPage', `Peak server RSS, ranking page of ${big2} responses`, m.rankingPage, m.baselineRanking));
+    rows.push(memRow('memory.rankingApi', `Peak server RSS, ranking API of ${big2} responses`, m.rankingApi, m.baselineRanking));
+    rows.push(memRow('memory.csv', `Peak server RSS, CSV export of ${ex} responses`, m.csv, m.baselineCsv));
+    rows.push(memRow('memory.xlsx', `Peak server RSS, XLSX export of ${ex} responses`, m.xlsx, m.baselineXlsx));
+    const timeRow = (key: string, measure: string, k: MemoryFigure, b: MemoryFigure): Row => ({
+      engine,
+      section: 'memory',
+      key,
+      measure,
+      unit: 's',
+      kedergi: k.seconds,
+      baseline: b.seconds,
+      ratio: k.seconds !== null && b.seconds ? k.seconds / b.seconds : null,
+    });
+    rows.push(timeRow('export.csv.time', `CSV export of ${ex} responses, time`, m.csv, m.baselineCsv));
+    rows.push(timeRow('export.xlsx.time', `XLSX export of ${ex} responses, time`, m.xlsx, m.baselineXlsx));
+    for (const s of ag.scales) {
+      rows.push({ engine, section: 'load', key: `load.${s.size}`, measure: `Bulk load of ${sizeLabel(s.size)} responses × 22 answers (+5% in progress)`, unit: 's', kedergi: s.loadSeconds, baseline: null });
+    }
+  }
+  return rows;
+}
+
+// ------------------------------------------------------------------------------------------------
+
+export interface BenchResults {
+  startedAt: string;
+  finishedAt: string;
+  seconds: number;
+  options: BenchOptions;
+  machine: Machine;
+  rows: Row[];
+  details: Partial<Record<Engine, { throughput?: ThroughputResult; aggregation?: AggregationResult; error?: string }>>;
+  problems: string[];
+  table: string;
+}
+
+async function main(): Promise<number> {
+  const o = parseOptions(process.argv.slice(2), process.env);
+  const started = new Date();
+  const log = (s: string) => process.stderr.write(s + '\n');
+  const tmpRoot = path.join(projectRoot, 'bench', 'tmp');
+  const runDir = path.join(tmpRoot, `run-${process.pid}-${Date.now()}`);
+  fs.mkdirSync(runDir, { recursive: true });
+  const machine = machineInfo();
+  const details: BenchResults['details'] = {};
+  const problems: string[] = [];
+  let rows: Row[] = [];
+
+  const cleanup = async () => {
+    for (const c of [...children]) await stopServer(c).catch(() => undefined);
+    if (pgServer) await pgServer.stop().catch((e) => log(`stopping PostgreSQL: ${e}`));
+    pgServer = undefined;
+    if (!o.keep) fs.rmSync(runDir, { recursive: true, force: true });
+  };
+  const onSignal = () => {
+    log('interrupted: cleaning up');
+    void cleanup().then(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  log(`Kedergi bench (${o.mode}): engines ${o.engines.join(', ')}; rounds ${o.sizes.map(sizeLabel).join(', ')}; load ${o.connections} connections × ${o.seconds} s; ${o.reps} repetitions`);
+  try {
+    for (const engine of o.engines) {
+      const dir = path.join(runDir, engine);
+      fs.mkdirSync(dir, { recursive: true });
+      let target: Target;
+      if (engine === 'sqlite') {
+        const probe = createDb({ client: 'sqlite', filename: ':memory:' });
+        const version = String(((await probe.raw('select sqlite_version() as v')) as Array<{ v: string }>)[0]!.v);
+        await probe.destroy();
+        machine.sqlite = version;
+        target = {
+          engine,
+          version,
+          async newDatabase(label) {
+            const filename = path.join(dir, `${label}.sqlite`);
+            return { database: { client: 'sqlite', filename }, url: filename };
+          },
+        };
+      } else {
+        log('starting PostgreSQL');
+        const pgDir = path.join(runDir, 'pg');
+        fs.mkdirSync(pgDir, { recursive: true });
+        pgServer = await startPg(pgDir);
+        machine.postgres = pgServer.version;
+        machine.pgSettings = pgServer.settings;
+        const server = pgServer;
+        target = {
+          engine,
+          version: server.version,
+          async newDatabase(label) {
+            const url = await server.createDatabase(`kedergi_bench_${label}`);
+            return { database: { client: 'postgres', url }, url };
+          },
+        };
+      }
+      const serverEnv = {
+        NODE_ENV: 'production',
+        PORT: '0',
+        JWT_SECRET: crypto.randomBytes(48).toString('base64url'),
+        KEDERGI_ADMIN_EMAIL: 'bench-admin@example.kz',
+        KEDERGI_ADMIN_PASSWORD: crypto.randomBytes(12).toString('base64url'),
+        KEDERGI_DATA_DIR: path.join(dir, 'data'),
+        KEDERGI_LOG_LEVEL: o.serverLogLevel,
+      };
+      const entry: NonNullable<BenchResults['details'][Engine]> = {};
+      details[engine] = entry;
+      log(`== ${ENGINE_LABEL[engine]} ${target.version}: submission throughput`);
+      try {
+        entry.throughput = await throughput(target, o, dir, serverEnv, log);
+      } catch (e) {
+        const msg = `${ENGINE_LABEL[engine]} throughput failed: ${short(e)}`;
+        problems.push(msg);
+        log(msg);
+      }
+      log(`== ${ENGINE_LABEL[engine]}: aggregation at scale and memory`);
+      try {
+        entry.aggregation = await aggregation(target, o, dir, serverEnv, log);
+        problems.push(...entry.aggregation.problems.map((p) => `${ENGINE_LABEL[engine]}: ${p}`));
+      } catch (e) {
+        const msg = `${ENGINE_LABEL[engine]} aggregation failed: ${short(e)}`;
+        problems.push(msg);
+        log(msg);
+      }
+      for (const c of [...children]) await stopServer(c);
+      if (engine === 'pg' && pgServer) {
+        await pgServer.stop();
+        pgServer = undefined;
+      }
+      rows = rows.concat(rowsFor(engine, o, entry.throughput, entry.aggregation));
+    }
+  } finally {
+    await cleanup();
+  }
+
+  const table = markdownTable(rows);
+  const finished = new Date();
+  const results: BenchResults = {
+    startedAt: started.toISOString(),
+    finishedAt: finished.toISOString(),
+    seconds: (finished.getTime() - started.getTime()) / 1000,
+    options: o,
+    machine,
+    rows,
+    details,
+    problems,
+    table,
+  };
+  fs.mkdirSync(path.dirname(o.out), { recursive: true });
+  fs.writeFileSync(o.out, JSON.stringify(results, null, 2) + '\n');
+  const m = machine;
+  process.stdout.write(
+    `\n${table}\n\nMachine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.os}; Node ${m.node}; SQLite ${m.sqlite ?? '-'}; PostgreSQL ${m.postgres ?? '-'}. ` +
+      `Run took ${results.seconds.toFixed(0)} s (${o.mode}). Results: ${path.relative(process.cwd(), o.out)}\n`,
+  );
+  if (problems.length) process.stdout.write(`\nProblems:\n${problems.map((p) => `- ${p}`).join('\n')}\n`);
+  return problems.length ? 1 : 0;
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (e) => {
+      process.stderr.write(`bench failed: ${e instanceof Error ? e.stack : String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}
