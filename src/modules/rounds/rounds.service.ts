@@ -21,7 +21,7 @@ export function isRoundAcceptingAnswers(round: Pick<RoundRecord, 'status' | 'ope
 /** For the respondent's page: accepting, not open yet, or closed (which covers draft, closed, archived and a passed closing time). */
 export function roundWindowState(round: Pick<RoundRecord, 'status' | 'opensAt' | 'closesAt'>, now: Date = new Date()): 'accepting' | 'notYetOpen' | 'closed' {
   if (isRoundAcceptingAnswers(round, now)) return 'accepting';
-  if ((round.status === 'draft' || round.status === 'open') && round.opensAt && now.getTime() < Date.parse(round.opensAt)) return 'notYetOpen';
+  if (round.status === 'open' && round.opensAt && now.getTime() < Date.parse(round.opensAt)) return 'notYetOpen';
   return 'closed';
 }
 
