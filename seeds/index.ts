@@ -1,6 +1,7 @@
 import type { AppContext } from '../src/context';
 import { seedDefaultQuestionnaire } from '../src/modules/questionnaires/questionnaires.seed';
 import { seedTerritories } from '../src/modules/territories/territories.seed';
+import { seedReferenceIndicators, seedSurveyIndicators } from '../src/modules/indicators/indicators.seed';
 
 /**
  * Seeders run once on an empty database, in order. Base content (territories, the default
@@ -15,6 +16,11 @@ export const demoSeeders: Seeder[] = [];
 
 // Territories first: the questionnaire's territory question and every later seeder refer to them.
 baseSeeders.push(seedTerritories, seedDefaultQuestionnaire);
+
+// Reference statistics (all of reference-data/) and the saved table 40 index and table 17 model;
+// after the demo responses, the demo rounds' survey indicators.
+baseSeeders.push(seedReferenceIndicators);
+demoSeeders.push(seedSurveyIndicators);
 
 export async function runSeeds(ctx: AppContext, demo: boolean): Promise<void> {
   for (const seed of baseSeeders) await seed(ctx);

@@ -1,0 +1,421 @@
+import type { Knex } from 'knex';
+import { dialectOf, insertReturningId, num, numOrNull, nowIso, realCast, rowsPerInsert } from '../../db/dialect';
+import type { DatasetRecord, IndicatorRecord, ModelOrigin, ModelRecord, TDirection, ValueRecord } from './indicators.schemas';
+
+type Executor = Knex | Knex.Transaction;
+
+function toDataset(row: Record<string, unknown>): DatasetRecord {
+  return {
+    id: num(row.id),
+    code: String(row.code),
+    name: String(row.name),
+    description: row.description == null ? null : String(row.description),
+    source: row.source == null ? null : String(row.source),
+    roundId: numOrNull(row.round_id),
+    createdAt: String(row.created_at),
+    ...(row.indicator_count !== undefined ? { indicatorCount: num(row.indicator_count) } : {}),
+    ...(row.value_count !== undefined ? { valueCount: num(row.value_count) } : {}),
+  };
+}
+
+function toIndicator(row: Record<string, unknown>): IndicatorRecord {
+  return {
+    id: num(row.id),
+    datasetId: num(row.dataset_id),
+    datasetCode: String(row.dataset_code ?? ''),
+    datasetName: String(row.dataset_name ?? ''),
+    code: String(row.code),
+    name_kk: String(row.name_kk),
+    name_ru: String(row.name_ru),
+    name_en: String(row.name_en),
+    unit: String(row.unit ?? ''),
+    direction: row.direction as TDirection,
+    source: row.source == null ? null : String(row.source),
+    roundId: numOrNull(row.round_id),
+    position: num(row.position),
+  };
+}
+
+function toModel(row: Record<string, unknown>): ModelRecord {
+  return {
+    id: num(row.id),
+    datasetId: numOrNull(row.dataset_id),
+    kind: row.kind as ModelRecord['kind'],
+    title: String(row.title),
+    spec: JSON.parse(String(row.spec)),
+    origin: row.origin == null ? null : (JSON.parse(String(row.origin)) as ModelOrigin),
+    result: JSON.parse(String(row.result)),
+    createdBy: numOrNull(row.created_by),
+    createdAt: String(row.created_at),
+  };
+}
+
+export interface NewIndicator {
+  datasetId: number;
+  code: string;
+  name_kk: string;
+  name_ru: string;
+  name_en: string;
+  unit: string;
+  direction: TDirection;
+  source: string | null;
+  roundId?: number | null;
+  position?: number;
+}
+
+export interface PendingImport {
+  id: number;
+  datasetId: number;
+  fileName: string;
+  format: 'wide' | 'long';
+  payload: unknown;
+  report: unknown;
+  status: 'pending' | 'confirmed';
+  createdBy: number | null;
+  createdAt: string;
+}
+
+export interface RoundSummary {
+  id: number;
+  title: string;
+  status: string;
+  questionnaireId: number;
+  opensAt: string | null;
+  closesAt: string | null;
+  createdAt: string;
+}
+
+/** The only place knex is used for indicators, their values, imports and saved models. */
+export class IndicatorsRepository {
+  constructor(readonly db: Knex) {}
+
+  transaction<T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return this.db.transaction(fn);
+  }
+
+  /* ---- datasets ---- */
+
+  async listDatasets(): Promise<DatasetRecord[]> {
+    const rows = await this.db('indicator_datasets as d')
+      .select('d.*')
+      .select(this.db.raw('(SELECT COUNT(*) FROM indicators i WHERE i.dataset_id = d.id) AS indicator_count'))
+      .select(
+        this.db.raw('(SELECT COUNT(*) FROM indicator_values v JOIN indicators i ON i.id = v.indicator_id WHERE i.dataset_id = d.id) AS value_count'),
+      )
+      .orderBy([{ column: 'd.round_id', order: 'asc' }, { column: 'd.id', order: 'asc' }]);
+    return rows.map(toDataset);
+  }
+
+  async findDataset(id: number, trx?: Executor): Promise<DatasetRecord | undefined> {
+    const row = await (trx ?? this.db)('indicator_datasets').where({ id }).first();
+    return row ? toDataset(row) : undefined;
+  }
+
+  async findDatasetByCode(code: string, trx?: Executor): Promise<DatasetRecord | undefined> {
+    const row = await (trx ?? this.db)('indicator_datasets').where({ code }).first();
+    return row ? toDataset(row) : undefined;
+  }
+
+  async findDatasetByRound(roundId: number, trx?: Executor): Promise<DatasetRecord | undefined> {
+    const row = await (trx ?? this.db)('indicator_datasets').where({ round_id: roundId }).first();
+    return row ? toDataset(row) : undefined;
+  }
+
+  async createDataset(
+    input: { code: string; name: string; description: string | null; source: string | null; roundId?: number | null; createdBy?: number | null },
+    trx?: Executor,
+  ): Promise<number> {
+    const now = nowIso();
+    return insertReturningId(trx ?? this.db, 'indicator_datasets', {
+      code: input.code,
+      name: input.name,
+      description: input.description,
+      source: input.source,
+      round_id: input.roundId ?? null,
+      created_by: input.createdBy ?? null,
+      created_at: now,
+      updated_at: now,
+    });
+  }
+
+  async updateDataset(id: number, input: { name: string; description: string | null; source: string | null }, trx?: Executor): Promise<void> {
+    await (trx ?? this.db)('indicator_datasets').where({ id }).update({ ...input, updated_at: nowIso() });
+  }
+
+  /* ---- indicators ---- */
+
+  private indicatorQuery(db: Executor) {
+    return db('indicators as i')
+      .join('indicator_datasets as d', 'd.id', 'i.dataset_id')
+      .select('i.*', 'd.code as dataset_code', 'd.name as dataset_name')
+      .orderBy([{ column: 'd.id' }, { column: 'i.position' }, { column: 'i.id' }]);
+  }
+
+  async listIndicators(datasetId?: number, trx?: Executor): Promise<IndicatorRecord[]> {
+    const q = this.indicatorQuery(trx ?? this.db);
+    if (datasetId !== undefined) q.where('i.dataset_id', datasetId);
+    return (await q).map(toIndicator);
+  }
+
+  async findIndicator(id: number, trx?: Executor): Promise<IndicatorRecord | undefined> {
+    const row = await this.indicatorQuery(trx ?? this.db).where('i.id', id).first();
+    return row ? toIndicator(row) : undefined;
+  }
+
+  async indicatorsByIds(ids: number[], trx?: Executor): Promise<IndicatorRecord[]> {
+    if (ids.length === 0) return [];
+    return (await this.indicatorQuery(trx ?? this.db).whereIn('i.id', ids)).map(toIndicator);
+  }
+
+  async createIndicator(input: NewIndicator, trx?: Executor): Promise<number> {
+    const now = nowIso();
+    return insertReturningId(trx ?? this.db, 'indicators', {
+      dataset_id: input.datasetId,
+      code: input.code,
+      name_kk: input.name_kk,
+      name_ru: input.name_ru,
+      name_en: input.name_en,
+      unit: input.unit,
+      direction: input.direction,
+      source: input.source,
+      round_id: input.roundId ?? null,
+      position: input.position ?? 0,
+      created_at: now,
+      updated_at: now,
+    });
+  }
+
+  async updateIndicator(
+    id: number,
+    input: { name_kk: string; name_ru: string; name_en: string; unit: string; direction: TDirection; source: string | null },
+    trx?: Executor,
+  ): Promise<void> {
+    await (trx ?? this.db)('indicators').where({ id }).update({ ...input, updated_at: nowIso() });
+  }
+
+  async maxIndicatorPosition(datasetId: number, trx?: Executor): Promise<number> {
+    const row = await (trx ?? this.db)('indicators').where({ dataset_id: datasetId }).max({ m: 'position' }).first();
+    return num(row?.m);
+  }
+
+  /* ---- values ---- */
+
+  /** Insert or replace values (same indicator, territory and period: the new value wins). */
+  async upsertValues(values: ValueRecord[], trx: Executor): Promise<void> {
+    const rows = values.map((v) => ({ indicator_id: v.indicatorId, territory_id: v.territoryId, period: v.period, value: v.value }));
+    const size = rowsPerInsert(trx as Knex, 4);
+    for (let i = 0; i < rows.length; i += size) {
+      await trx('indicator_values')
+        .insert(rows.slice(i, i + size))
+        .onConflict(['indicator_id', 'territory_id', 'period'])
+        .merge(['value']);
+    }
+  }
+
+  async deleteValuesOfIndicators(indicatorIds: number[], trx: Executor): Promise<number> {
+    if (indicatorIds.length === 0) return 0;
+    return trx('indicator_values').whereIn('indicator_id', indicatorIds).delete();
+  }
+
+  async values(filter: { indicatorIds: number[]; territoryIds?: number[]; periods?: string[] }): Promise<ValueRecord[]> {
+    if (filter.indicatorIds.length === 0) return [];
+    const q = this.db('indicator_values').whereIn('indicator_id', filter.indicatorIds).select('indicator_id', 'territory_id', 'period', 'value');
+    if (filter.territoryIds) q.whereIn('territory_id', filter.territoryIds);
+    if (filter.periods) q.whereIn('period', filter.periods);
+    const rows = await q.orderBy([{ column: 'period' }, { column: 'territory_id' }]);
+    return rows.map((r) => ({ indicatorId: num(r.indicator_id), territoryId: num(r.territory_id), period: String(r.period), value: Number(r.value) }));
+  }
+
+  /** Distinct periods per indicator, ascending. */
+  async periodsByIndicator(indicatorIds?: number[]): Promise<Map<number, string[]>> {
+    const q = this.db('indicator_values').distinct('indicator_id', 'period').orderBy([{ column: 'indicator_id' }, { column: 'period' }]);
+    if (indicatorIds) q.whereIn('indicator_id', indicatorIds);
+    const out = new Map<number, string[]>();
+    for (const r of await q) {
+      const id = num(r.indicator_id);
+      out.set(id, [...(out.get(id) ?? []), String(r.period)]);
+    }
+    return out;
+  }
+
+  /** Territories that have at least one value of the given indicators. */
+  async territoryIdsWithValues(indicatorIds?: number[]): Promise<number[]> {
+    const q = this.db('indicator_values').distinct('territory_id');
+    if (indicatorIds) q.whereIn('indicator_id', indicatorIds);
+    return (await q).map((r) => num(r.territory_id));
+  }
+
+  async valuesOfTerritory(territoryId: number): Promise<Array<ValueRecord & { indicator: IndicatorRecord }>> {
+    const rows = await this.db('indicator_values as v')
+      .join('indicators as i', 'i.id', 'v.indicator_id')
+      .join('indicator_datasets as d', 'd.id', 'i.dataset_id')
+      .where('v.territory_id', territoryId)
+      .select('i.*', 'd.code as dataset_code', 'd.name as dataset_name', 'v.period', 'v.value', 'v.territory_id')
+      .orderBy([{ column: 'd.id' }, { column: 'i.position' }, { column: 'i.id' }, { column: 'v.period' }]);
+    return rows.map((r) => ({ indicator: toIndicator(r), indicatorId: num(r.id), territoryId: num(r.territory_id), period: String(r.period), value: Number(r.value) }));
+  }
+
+  async countValues(datasetId: number): Promise<number> {
+    const row = await this.db('indicator_values as v').join('indicators as i', 'i.id', 'v.indicator_id').where('i.dataset_id', datasetId).count({ n: '*' }).first();
+    return num(row?.n);
+  }
+
+  /* ---- imports ---- */
+
+  async createImport(input: Omit<PendingImport, 'id' | 'status' | 'createdAt'>): Promise<number> {
+    return insertReturningId(this.db, 'indicator_imports', {
+      dataset_id: input.datasetId,
+      file_name: input.fileName,
+      format: input.format,
+      payload: JSON.stringify(input.payload),
+      report: JSON.stringify(input.report),
+      status: 'pending',
+      created_by: input.createdBy,
+      created_at: nowIso(),
+    });
+  }
+
+  async findImport(id: number, trx?: Executor): Promise<PendingImport | undefined> {
+    const row = await (trx ?? this.db)('indicator_imports').where({ id }).first();
+    if (!row) return undefined;
+    return {
+      id: num(row.id),
+      datasetId: num(row.dataset_id),
+      fileName: String(row.file_name),
+      format: row.format,
+      payload: JSON.parse(String(row.payload)),
+      report: JSON.parse(String(row.report)),
+      status: row.status,
+      createdBy: numOrNull(row.created_by),
+      createdAt: String(row.created_at),
+    };
+  }
+
+  /** Marks a pending import confirmed; false when it was not pending (a second click, another tab). */
+  async markImportConfirmed(id: number, trx: Executor): Promise<boolean> {
+    const n = await trx('indicator_imports').where({ id, status: 'pending' }).update({ status: 'confirmed', payload: '{}' });
+    return n === 1;
+  }
+
+  async deleteImport(id: number): Promise<void> {
+    await this.db('indicator_imports').where({ id, status: 'pending' }).delete();
+  }
+
+  /* ---- saved models ---- */
+
+  async createModel(
+    input: { datasetId: number | null; kind: ModelRecord['kind']; title: string; spec: unknown; origin: ModelOrigin | null; result: unknown; createdBy: number | null },
+    trx?: Executor,
+  ): Promise<number> {
+    return insertReturningId(trx ?? this.db, 'indicator_models', {
+      dataset_id: input.datasetId,
+      kind: input.kind,
+      title: input.title,
+      spec: JSON.stringify(input.spec),
+      origin: input.origin ? JSON.stringify(input.origin) : null,
+      result: JSON.stringify(input.result),
+      created_by: input.createdBy,
+      created_at: nowIso(),
+    });
+  }
+
+  async updateModel(id: number, input: { spec: unknown; result: unknown }): Promise<void> {
+    await this.db('indicator_models').where({ id }).update({ spec: JSON.stringify(input.spec), result: JSON.stringify(input.result) });
+  }
+
+  async deleteModel(id: number): Promise<void> {
+    await this.db('indicator_models').where({ id }).delete();
+  }
+
+  async findModel(id: number): Promise<ModelRecord | undefined> {
+    const row = await this.db('indicator_models').where({ id }).first();
+    return row ? toModel(row) : undefined;
+  }
+
+  async listModels(filter: { datasetId?: number; kind?: ModelRecord['kind'] } = {}): Promise<ModelRecord[]> {
+    const q = this.db('indicator_models').orderBy('id', 'desc');
+    if (filter.datasetId !== undefined) q.where({ dataset_id: filter.datasetId });
+    if (filter.kind) q.where({ kind: filter.kind });
+    return (await q).map(toModel);
+  }
+
+  async countModels(kind?: ModelRecord['kind']): Promise<number> {
+    const q = this.db('indicator_models').count({ n: '*' });
+    if (kind) q.where({ kind });
+    return num((await q.first())?.n);
+  }
+
+  /* ---- survey rounds (read only; the rounds module owns them) ---- */
+
+  async listRounds(): Promise<Array<RoundSummary & { submitted: number; publishedDatasetId: number | null }>> {
+    const rows = await this.db('rounds as r')
+      .leftJoin('indicator_datasets as d', 'd.round_id', 'r.id')
+      .select('r.id', 'r.title', 'r.status', 'r.questionnaire_id', 'r.opens_at', 'r.closes_at', 'r.created_at', 'd.id as dataset_id')
+      .select(this.db.raw("(SELECT COUNT(*) FROM responses s WHERE s.round_id = r.id AND s.status = 'submitted') AS submitted"))
+      .orderBy('r.id', 'desc');
+    return rows.map((r) => ({ ...toRound(r), submitted: num(r.submitted), publishedDatasetId: numOrNull(r.dataset_id) }));
+  }
+
+  async findRound(id: number, trx?: Executor): Promise<RoundSummary | undefined> {
+    const row = await (trx ?? this.db)('rounds').where({ id }).first();
+    return row ? toRound(row) : undefined;
+  }
+
+  async questionnaireStructure(questionnaireId: number, trx?: Executor) {
+    const db = trx ?? this.db;
+    const categories = await db('questionnaire_categories').where({ questionnaire_id: questionnaireId }).orderBy('position');
+    const items = await db('questionnaire_items').where({ questionnaire_id: questionnaireId }).orderBy('position');
+    return {
+      categories: categories.map((c) => ({ id: num(c.id), code: String(c.code), title_kk: String(c.title_kk), title_ru: String(c.title_ru), title_en: String(c.title_en) })),
+      items: items.map((i) => ({ id: num(i.id), code: String(i.code), categoryId: num(i.category_id), text_kk: String(i.text_kk), text_ru: String(i.text_ru), text_en: String(i.text_en) })),
+    };
+  }
+
+  /**
+   * Per-territory aggregates of a round's submitted responses, in SQL. "Cannot judge" (NULL)
+   * answers are left out of means and shares; respondents without a territory are left out.
+   */
+  async roundAggregates(roundId: number, trx?: Executor) {
+    const db = trx ?? this.db;
+    const submitted = (q: Knex.QueryBuilder) =>
+      q.join('responses as r', 'r.id', 'a.response_id').where('r.round_id', roundId).where('r.status', 'submitted').whereNotNull('r.territory_id').whereNotNull('a.value');
+    const mean = db.raw(`AVG(${realCast(db as Knex, 'a.value')}) AS mean`);
+    type Row = Record<string, unknown>;
+    const overall: Row[] = await submitted(db('answers as a')).select('r.territory_id', mean).count({ n: '*' }).groupBy('r.territory_id');
+    const byCategory: Row[] = await submitted(db('answers as a'))
+      .join('questionnaire_items as qi', 'qi.id', 'a.item_id')
+      .select('r.territory_id', 'qi.category_id', mean)
+      .count({ n: '*' })
+      .groupBy('r.territory_id', 'qi.category_id');
+    const byItem: Row[] = await submitted(db('answers as a'))
+      .select('r.territory_id', 'a.item_id', db.raw('SUM(CASE WHEN a.value >= 4 THEN 1 ELSE 0 END) AS top2'))
+      .count({ n: '*' })
+      .groupBy('r.territory_id', 'a.item_id');
+    const innovatedTrue = dialectOf(db as Knex) === 'postgres' ? 'r.innovated IS TRUE' : 'r.innovated = 1';
+    const respondents: Row[] = await db('responses as r')
+      .where('r.round_id', roundId)
+      .where('r.status', 'submitted')
+      .whereNotNull('r.territory_id')
+      .select('r.territory_id', db.raw(`SUM(CASE WHEN ${innovatedTrue} THEN 1 ELSE 0 END) AS innovated`), db.raw('COUNT(r.innovated) AS answered'))
+      .count({ n: '*' })
+      .groupBy('r.territory_id');
+    return {
+      overall: overall.map((r) => ({ territoryId: num(r.territory_id), mean: Number(r.mean), n: num(r.n) })),
+      byCategory: byCategory.map((r) => ({ territoryId: num(r.territory_id), categoryId: num(r.category_id), mean: Number(r.mean), n: num(r.n) })),
+      byItem: byItem.map((r) => ({ territoryId: num(r.territory_id), itemId: num(r.item_id), top2: num(r.top2), n: num(r.n) })),
+      respondents: respondents.map((r) => ({ territoryId: num(r.territory_id), n: num(r.n), innovated: num(r.innovated), answered: num(r.answered) })),
+    };
+  }
+}
+
+function toRound(row: Record<string, unknown>): RoundSummary {
+  return {
+    id: num(row.id),
+    title: String(row.title),
+    status: String(row.status),
+    questionnaireId: num(row.questionnaire_id),
+    opensAt: row.opens_at == null ? null : String(row.opens_at),
+    closesAt: row.closes_at == null ? null : String(row.closes_at),
+    createdAt: String(row.created_at),
+  };
+}

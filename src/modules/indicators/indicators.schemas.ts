@@ -1,0 +1,138 @@
+import { z } from 'zod';
+
+export const DIRECTIONS = ['stimulant', 'destimulant'] as const;
+export const ZDirection = z.enum(DIRECTIONS);
+export type TDirection = z.infer<typeof ZDirection>;
+
+export interface DatasetRecord {
+  id: number;
+  code: string;
+  name: string;
+  description: string | null;
+  source: string | null;
+  roundId: number | null;
+  createdAt: string;
+  indicatorCount?: number;
+  valueCount?: number;
+}
+
+export interface IndicatorRecord {
+  id: number;
+  datasetId: number;
+  datasetCode: string;
+  datasetName: string;
+  code: string;
+  name_kk: string;
+  name_ru: string;
+  name_en: string;
+  unit: string;
+  direction: TDirection;
+  source: string | null;
+  roundId: number | null;
+  position: number;
+}
+
+export interface ValueRecord {
+  indicatorId: number;
+  territoryId: number;
+  period: string;
+  value: number;
+}
+
+export interface ModelRecord {
+  id: number;
+  datasetId: number | null;
+  kind: 'fit' | 'composite';
+  title: string;
+  spec: unknown;
+  origin: ModelOrigin | null;
+  result: unknown;
+  createdBy: number | null;
+  createdAt: string;
+}
+
+/** How a saved spec was assembled from the value table, so pages can name territories and indicators. */
+export interface ModelOrigin {
+  /** Rows are periods of one territory, or territories in one period (per column). */
+  rowsBy: 'period' | 'territory';
+  territoryId?: number;
+  /** Spec column name -> indicator id and, for rows by territory, the period used. */
+  columns: Record<string, { indicatorId: number; period?: string }>;
+  /** Spec territory name (English) -> territory id, in row order. */
+  territories?: Array<{ name: string; id: number }>;
+  /** Territories left out because a chosen value was missing. */
+  excluded?: Array<{ id: number; missing: string[] }>;
+}
+
+const ZText = (max: number) => z.string().trim().max(max);
+const ZOptionalText = (max: number) =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? null : v), z.string().trim().max(max).nullable().default(null));
+
+export const ZId = z.coerce.number().int().positive();
+
+export const ZDatasetInput = z.strictObject({
+  name: ZText(300).min(1),
+  description: ZOptionalText(4000),
+  source: ZOptionalText(2000),
+});
+export type TDatasetInput = z.infer<typeof ZDatasetInput>;
+
+export const ZIndicatorInput = z.strictObject({
+  name_kk: ZText(300).min(1),
+  name_ru: ZText(300).min(1),
+  name_en: ZText(300).min(1),
+  unit: ZText(60).default(''),
+  direction: ZDirection,
+  source: ZOptionalText(2000),
+});
+export type TIndicatorInput = z.infer<typeof ZIndicatorInput>;
+
+/** Indicator codes in uploaded files: letters, digits, _ . - (Cyrillic allowed), as typed by researchers. */
+export const ZIndicatorCode = z
+  .string()
+  .trim()
+  .min(1)
+  .max(60)
+  .regex(/^[\p{L}\p{N}][\p{L}\p{N}_.-]*$/u);
+
+export const ZImportOptions = z.strictObject({
+  /** Period for a wide file without a period column. */
+  period: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().max(30).optional()),
+});
+
+/** Checkbox-and-field forms post strings; a missing checkbox is absent. */
+const ZFormNumber = z.preprocess((v) => (typeof v === 'string' ? v.trim().replace(',', '.') : v), z.coerce.number().finite());
+const ZFormList = z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.string()));
+
+export const ZCompositeForm = z.object({
+  title: ZText(300).default(''),
+  territories: ZFormList,
+  indicators: ZFormList, // selected indicator ids
+  direction: z.record(z.string(), ZDirection).default({}),
+  weight: z.record(z.string(), ZFormNumber.pipe(z.number().min(0).max(1e6))).default({}),
+  period: z.record(z.string(), z.string().trim().max(30)).default({}),
+  aggregate: z.enum(['arithmetic', 'geometric']),
+  levels: z.enum(['equal-interval', 'kmeans']),
+  seed: z.preprocess((v) => (v === '' || v === undefined ? 1 : v), z.coerce.number().int().min(0).max(2 ** 32 - 1)),
+});
+export type TCompositeForm = z.infer<typeof ZCompositeForm>;
+
+export const ZFitForm = z.object({
+  title: ZText(300).default(''),
+  form: z.enum(['linear', 'power']),
+  rowsBy: z.enum(['period', 'territory']),
+  territoryId: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().positive().optional()),
+  y: z.coerce.number().int().positive(),
+  x: ZFormList,
+  trend: z.preprocess((v) => v === 'on' || v === '1' || v === 'true' || v === true, z.boolean()),
+  period: z.record(z.string(), z.string().trim().max(30)).default({}),
+});
+export type TFitForm = z.infer<typeof ZFitForm>;
+
+/** Forecast rows typed on the model page: period plus one value per non-derived regressor. */
+export const ZForecastForm = z.object({
+  rows: z
+    .array(z.record(z.string(), z.string().trim().max(40)))
+    .max(20)
+    .default([]),
+});

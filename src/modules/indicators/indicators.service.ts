@@ -1,0 +1,415 @@
+import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../errors';
+import { readUploadedTable, TableReadError } from '../../lib/spreadsheet';
+import { createTerritoryMatcher } from '../territories/territories.matcher';
+import { TerritoriesRepository } from '../territories/territories.repository';
+import type { TerritoryRecord } from '../territories/territories.schemas';
+import { ImportFileError, parseIndicatorTable, type ImportIssue, type ParsedValue } from './indicators.import';
+import type { IndicatorsRepository } from './indicators.repository';
+import type {
+  DatasetRecord,
+  IndicatorRecord,
+  ModelOrigin,
+  ModelRecord,
+  TCompositeForm,
+  TDatasetInput,
+  TFitForm,
+  TIndicatorInput,
+} from './indicators.schemas';
+import { runComposite, runFit, TREND, type CompositeResult, type FitResult, type TCompositeSpec, type TFitSpec } from './models.spec';
+
+export const MAX_IMPORT_ROWS = 20_000;
+
+export interface ImportPreview {
+  id: number;
+  datasetId: number;
+  fileName: string;
+  format: 'wide' | 'long';
+  lines: number;
+  goodLines: number;
+  valueCount: number;
+  emptyCells: number;
+  newCodes: string[];
+  issues: ImportIssue[];
+  sample: Array<ParsedValue>;
+  status: 'pending' | 'confirmed';
+}
+
+interface ImportPayload {
+  values: ParsedValue[];
+  newCodes: string[];
+}
+
+/** Column names of a spec: the indicator code, or dataset.code when two chosen indicators share a code. */
+export function specColumnNames(indicators: IndicatorRecord[]): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const ind of indicators) {
+    const clash = indicators.some((o) => o.id !== ind.id && o.code === ind.code);
+    out.set(ind.id, clash ? `${ind.datasetCode}.${ind.code}` : ind.code);
+  }
+  return out;
+}
+
+/** Periods that look like years (or other plain numbers) can drive a trend. */
+function numericPeriod(period: string): number | undefined {
+  return /^-?\d+(\.\d+)?$/.test(period.trim()) ? Number(period) : undefined;
+}
+
+type ValueLookup = (indicatorId: number, territoryId: number, period: string | undefined) => number | undefined;
+
+function lookup(values: Array<{ indicatorId: number; territoryId: number; period: string; value: number }>): ValueLookup {
+  const map = new Map(values.map((v) => [`${v.indicatorId}|${v.territoryId}|${v.period}`, v.value]));
+  return (indicatorId, territoryId, period) => map.get(`${indicatorId}|${territoryId}|${period}`);
+}
+
+function latest(periods: string[] | undefined): string | undefined {
+  return periods && periods.length ? periods[periods.length - 1] : undefined;
+}
+
+export class IndicatorsService {
+  private readonly territories: TerritoriesRepository;
+
+  constructor(readonly repo: IndicatorsRepository) {
+    this.territories = new TerritoriesRepository(repo.db);
+  }
+
+  listTerritories(): Promise<TerritoryRecord[]> {
+    return this.territories.list();
+  }
+
+  async getTerritory(id: number): Promise<TerritoryRecord> {
+    const t = await this.territories.findById(id);
+    if (!t) throw new NotFoundError();
+    return t;
+  }
+
+  /* ---- datasets and indicators ---- */
+
+  listDatasets(): Promise<DatasetRecord[]> {
+    return this.repo.listDatasets();
+  }
+
+  async getDataset(id: number): Promise<DatasetRecord> {
+    const d = await this.repo.findDataset(id);
+    if (!d) throw new NotFoundError();
+    return d;
+  }
+
+  async createDataset(userId: number | null, input: TDatasetInput): Promise<number> {
+    for (let attempt = 0; ; attempt++) {
+      const base = input.name
+        .toLowerCase()
+        .normalize('NFKD')
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(0, 60);
+      const code = `${base || 'dataset'}${attempt ? `-${attempt + 1}` : ''}`;
+      if (await this.repo.findDatasetByCode(code)) continue;
+      return this.repo.createDataset({ code, ...input, createdBy: userId });
+    }
+  }
+
+  async updateDataset(id: number, input: TDatasetInput): Promise<void> {
+    await this.getDataset(id);
+    await this.repo.updateDataset(id, input);
+  }
+
+  listIndicators(datasetId?: number): Promise<IndicatorRecord[]> {
+    return this.repo.listIndicators(datasetId);
+  }
+
+  async getIndicator(id: number): Promise<IndicatorRecord> {
+    const i = await this.repo.findIndicator(id);
+    if (!i) throw new NotFoundError();
+    return i;
+  }
+
+  async updateIndicator(id: number, input: TIndicatorInput): Promise<void> {
+    await this.getIndicator(id);
+    await this.repo.updateIndicator(id, input);
+  }
+
+  periodsByIndicator(ids?: number[]): Promise<Map<number, string[]>> {
+    return this.repo.periodsByIndicator(ids);
+  }
+
+  /** Values of a dataset as territory x period cells for one indicator (the dataset page table). */
+  async indicatorTable(indicatorId: number) {
+    const values = await this.repo.values({ indicatorIds: [indicatorId] });
+    const periods = [...new Set(values.map((v) => v.period))].sort();
+    const byTerritory = new Map<number, Map<string, number>>();
+    for (const v of values) {
+      const row = byTerritory.get(v.territoryId) ?? new Map<string, number>();
+      row.set(v.period, v.value);
+      byTerritory.set(v.territoryId, row);
+    }
+    return { periods, byTerritory };
+  }
+
+  /* ---- import ---- */
+
+  async previewImport(userId: number | null, datasetId: number, file: { originalname: string; buffer: Buffer }, period: string | undefined): Promise<number> {
+    await this.getDataset(datasetId);
+    let table;
+    try {
+      table = (await readUploadedTable(file.buffer, MAX_IMPORT_ROWS)).rows;
+    } catch (e) {
+      if (e instanceof TableReadError) throw new ValidationError([{ path: 'file', key: `indicators:import.read.${e.reason}`, params: e.params }], 'indicators:import.failed');
+      throw e;
+    }
+    const matcher = createTerritoryMatcher(await this.territories.list());
+    const existingCodes = new Set((await this.repo.listIndicators(datasetId)).map((i) => i.code));
+    let parsed;
+    try {
+      parsed = parseIndicatorTable(table, { findTerritory: matcher, existingCodes, period });
+    } catch (e) {
+      if (e instanceof ImportFileError) throw new ValidationError([{ path: 'file', key: e.reason, params: e.params }], 'indicators:import.failed');
+      throw e;
+    }
+    return this.repo.createImport({
+      datasetId,
+      fileName: file.originalname.slice(0, 300),
+      format: parsed.format,
+      payload: { values: parsed.values, newCodes: parsed.newCodes } satisfies ImportPayload,
+      report: { lines: parsed.lines, goodLines: parsed.goodLines, emptyCells: parsed.emptyCells, issues: parsed.issues, valueCount: parsed.values.length, newCodes: parsed.newCodes, sample: parsed.values.slice(0, 20) },
+      createdBy: userId,
+    });
+  }
+
+  async getImport(id: number): Promise<ImportPreview> {
+    const found = await this.repo.findImport(id);
+    if (!found) throw new NotFoundError();
+    const report = found.report as Omit<ImportPreview, 'id' | 'datasetId' | 'fileName' | 'format' | 'status'>;
+    return { id, datasetId: found.datasetId, fileName: found.fileName, format: found.format, status: found.status, ...report };
+  }
+
+  /** Writes the previewed values: new indicators first, then every value, all or nothing. */
+  async confirmImport(id: number): Promise<{ datasetId: number; values: number; created: number }> {
+    return this.repo.transaction(async (trx) => {
+      const found = await this.repo.findImport(id, trx);
+      if (!found) throw new NotFoundError();
+      if (!(await this.repo.markImportConfirmed(id, trx))) throw new ConflictError('import_done', 'indicators:import.alreadyConfirmed');
+      const payload = found.payload as ImportPayload;
+      const existing = new Map((await this.repo.listIndicators(found.datasetId, trx)).map((i) => [i.code, i.id]));
+      let position = await this.repo.maxIndicatorPosition(found.datasetId, trx);
+      let created = 0;
+      for (const code of payload.newCodes) {
+        if (existing.has(code)) continue;
+        // Researchers name and classify new indicators afterwards; until then the code stands in.
+        const newId = await this.repo.createIndicator(
+          { datasetId: found.datasetId, code, name_kk: code, name_ru: code, name_en: code, unit: '', direction: 'stimulant', source: found.fileName, position: ++position },
+          trx,
+        );
+        existing.set(code, newId);
+        created++;
+      }
+      await this.repo.upsertValues(
+        payload.values.map((v) => ({ indicatorId: existing.get(v.code)!, territoryId: v.territoryId, period: v.period, value: v.value })),
+        trx,
+      );
+      return { datasetId: found.datasetId, values: payload.values.length, created };
+    });
+  }
+
+  async discardImport(id: number): Promise<number> {
+    const found = await this.repo.findImport(id);
+    if (!found) throw new NotFoundError();
+    await this.repo.deleteImport(id);
+    return found.datasetId;
+  }
+
+  /* ---- composite indices from the table ---- */
+
+  /** Builds the public composite spec from chosen territories and indicators, runs it and saves it. */
+  async createComposite(userId: number | null, form: TCompositeForm): Promise<number> {
+    const ids = [...new Set(form.indicators.map(Number).filter((n) => Number.isInteger(n) && n > 0))];
+    const fields: FieldError[] = [];
+    if (ids.length === 0) fields.push({ path: 'indicators', key: 'indicators:composite.chooseIndicators' });
+    const territoryIds = [...new Set(form.territories.map(Number).filter((n) => Number.isInteger(n) && n > 0))];
+    if (territoryIds.length < 2) fields.push({ path: 'territories', key: 'indicators:composite.chooseTerritories' });
+    if (fields.length) throw new ValidationError(fields);
+    const indicators = await this.repo.indicatorsByIds(ids);
+    if (indicators.length !== ids.length) throw new ValidationError([{ path: 'indicators', key: 'indicators:composite.chooseIndicators' }]);
+    const periods = await this.repo.periodsByIndicator(ids);
+    const names = specColumnNames(indicators);
+    const periodOf = new Map<number, string>();
+    for (const ind of indicators) {
+      const chosen = form.period[String(ind.id)];
+      const period = chosen && periods.get(ind.id)?.includes(chosen) ? chosen : latest(periods.get(ind.id));
+      if (!period) throw new ValidationError([{ path: `period.${ind.id}`, key: 'indicators:composite.noValues', params: { indicator: ind.code } }]);
+      periodOf.set(ind.id, period);
+    }
+    const valueOf = lookup(await this.repo.values({ indicatorIds: ids, territoryIds }));
+    const territories = (await this.territories.list()).filter((t) => territoryIds.includes(t.id));
+
+    const rows: Array<Record<string, string | number>> = [];
+    const included: Array<{ name: string; id: number }> = [];
+    const excluded: NonNullable<ModelOrigin['excluded']> = [];
+    for (const territory of territories) {
+      const row: Record<string, string | number> = { territory: territory.name_en };
+      const missing: string[] = [];
+      for (const ind of indicators) {
+        const v = valueOf(ind.id, territory.id, periodOf.get(ind.id));
+        if (v === undefined) missing.push(names.get(ind.id)!);
+        else row[names.get(ind.id)!] = v;
+      }
+      if (missing.length) excluded.push({ id: territory.id, missing });
+      else {
+        rows.push(row);
+        included.push({ name: territory.name_en, id: territory.id });
+      }
+    }
+    if (rows.length < 2) throw new ValidationError([{ path: 'territories', key: 'indicators:composite.tooFewWithData' }]);
+
+    const spec: TCompositeSpec = {
+      rows,
+      indicators: indicators.map((ind) => ({
+        name: names.get(ind.id)!,
+        direction: form.direction[String(ind.id)] ?? ind.direction,
+        weight: form.weight[String(ind.id)] ?? 1,
+      })),
+      aggregate: form.aggregate,
+      levels: form.levels,
+      ...(form.levels === 'kmeans' ? { seed: form.seed } : {}),
+      ...(form.title ? { title: form.title } : {}),
+    };
+    const result = runComposite(spec);
+    const datasetIds = [...new Set(indicators.map((i) => i.datasetId))];
+    const origin: ModelOrigin = {
+      rowsBy: 'territory',
+      columns: Object.fromEntries(indicators.map((ind) => [names.get(ind.id)!, { indicatorId: ind.id, period: periodOf.get(ind.id) }])),
+      territories: included,
+      ...(excluded.length ? { excluded } : {}),
+    };
+    const title = form.title || indicators.map((i) => names.get(i.id)).join(', ');
+    return this.repo.createModel({ datasetId: datasetIds.length === 1 ? datasetIds[0]! : null, kind: 'composite', title, spec, origin, result, createdBy: userId });
+  }
+
+  /* ---- econometric models from the table ---- */
+
+  async createFit(userId: number | null, datasetId: number, form: TFitForm): Promise<number> {
+    await this.getDataset(datasetId);
+    const xIds = [...new Set(form.x.map(Number).filter((n) => Number.isInteger(n) && n > 0))].filter((id) => id !== form.y);
+    if (xIds.length === 0 && !form.trend) throw new ValidationError([{ path: 'x', key: 'indicators:fit.chooseX' }]);
+    const indicators = await this.repo.indicatorsByIds([form.y, ...xIds]);
+    const y = indicators.find((i) => i.id === form.y);
+    if (!y) throw new ValidationError([{ path: 'y', key: 'indicators:fit.chooseY' }]);
+    const xs = xIds.map((id) => indicators.find((i) => i.id === id)).filter((i): i is IndicatorRecord => Boolean(i));
+    const all = [y, ...xs];
+    const names = specColumnNames(all);
+    if ([...names.values()].includes(TREND) && form.trend) throw new ValidationError([{ path: 'trend', key: 'indicators:fit.trendNameTaken' }]);
+    const ids = all.map((i) => i.id);
+    let spec: TFitSpec;
+    let origin: ModelOrigin;
+
+    if (form.rowsBy === 'period') {
+      if (!form.territoryId) throw new ValidationError([{ path: 'territoryId', key: 'indicators:fit.chooseTerritory' }]);
+      const territory = await this.getTerritory(form.territoryId);
+      const values = await this.repo.values({ indicatorIds: ids, territoryIds: [territory.id] });
+      const valueOf = lookup(values);
+      const periods = [...new Set(values.map((v) => v.period))].sort();
+      const allNumeric = periods.every((p) => numericPeriod(p) !== undefined);
+      if (form.trend && !allNumeric) throw new ValidationError([{ path: 'trend', key: 'indicators:fit.trendNeedsYears' }]);
+      const timeColumn = allNumeric ? 'year' : 'period';
+      const rows = periods.flatMap((p) => {
+        const row: Record<string, string | number> = { [timeColumn]: allNumeric ? numericPeriod(p)! : p };
+        for (const ind of all) {
+          const v = valueOf(ind.id, territory.id, p);
+          if (v === undefined) return [];
+          row[names.get(ind.id)!] = v;
+        }
+        return [row];
+      });
+      spec = {
+        form: form.form,
+        y: names.get(y.id)!,
+        x: [...xs.map((i) => names.get(i.id)!), ...(form.trend ? [TREND] : [])],
+        ...(allNumeric ? { timeColumn } : {}),
+        rows,
+        ...(form.title ? { title: form.title } : {}),
+      };
+      origin = { rowsBy: 'period', territoryId: territory.id, columns: Object.fromEntries(all.map((i) => [names.get(i.id)!, { indicatorId: i.id }])) };
+    } else {
+      if (form.trend) throw new ValidationError([{ path: 'trend', key: 'indicators:fit.trendNeedsPeriods' }]);
+      const periods = await this.repo.periodsByIndicator(ids);
+      const periodOf = new Map(all.map((i) => [i.id, form.period[String(i.id)] && periods.get(i.id)?.includes(form.period[String(i.id)]!) ? form.period[String(i.id)]! : latest(periods.get(i.id))]));
+      const valueOf = lookup(await this.repo.values({ indicatorIds: ids }));
+      const territories = await this.territories.list();
+      const included: Array<{ name: string; id: number }> = [];
+      const rows = territories.flatMap((t) => {
+        const row: Record<string, string | number> = { territory: t.name_en };
+        for (const ind of all) {
+          const v = valueOf(ind.id, t.id, periodOf.get(ind.id));
+          if (v === undefined) return [];
+          row[names.get(ind.id)!] = v;
+        }
+        included.push({ name: t.name_en, id: t.id });
+        return [row];
+      });
+      spec = { form: form.form, y: names.get(y.id)!, x: xs.map((i) => names.get(i.id)!), rows, ...(form.title ? { title: form.title } : {}) };
+      origin = {
+        rowsBy: 'territory',
+        columns: Object.fromEntries(all.map((i) => [names.get(i.id)!, { indicatorId: i.id, period: periodOf.get(i.id) }])),
+        territories: included,
+      };
+    }
+    const result = runFit(spec);
+    const title = form.title || `${spec.y} = f(${spec.x.join(', ')})`;
+    return this.repo.createModel({ datasetId, kind: 'fit', title, spec, origin, result, createdBy: userId });
+  }
+
+  /** Re-run a saved fit with forecast rows typed on its page; the spec and result are saved again. */
+  async forecast(modelId: number, rows: Array<Record<string, string>>): Promise<void> {
+    const model = await this.getModel(modelId);
+    if (model.kind !== 'fit') throw new NotFoundError();
+    const spec = model.spec as TFitSpec;
+    const inputs = [...(spec.timeColumn ? [spec.timeColumn] : []), ...spec.x.filter((x) => !(spec.timeColumn && x === TREND))];
+    const forecast = rows
+      .filter((row) => inputs.some((name) => (row[name] ?? '').trim() !== ''))
+      .map((row) => Object.fromEntries(inputs.map((name) => {
+        const raw = (row[name] ?? '').trim().replace(',', '.');
+        return [name, raw === '' ? null : Number.isFinite(Number(raw)) ? Number(raw) : raw];
+      })));
+    const next: TFitSpec = { ...spec };
+    if (forecast.length) next.forecast = forecast;
+    else delete next.forecast;
+    const result = runFit(next);
+    await this.repo.updateModel(modelId, { spec: next, result });
+  }
+
+  /* ---- saved models ---- */
+
+  async getModel(id: number): Promise<ModelRecord> {
+    const m = await this.repo.findModel(id);
+    if (!m) throw new NotFoundError();
+    return m;
+  }
+
+  listModels(filter: { datasetId?: number; kind?: ModelRecord['kind'] } = {}): Promise<ModelRecord[]> {
+    return this.repo.listModels(filter);
+  }
+
+  async deleteModel(id: number): Promise<number | null> {
+    const m = await this.getModel(id);
+    await this.repo.deleteModel(id);
+    return m.datasetId;
+  }
+
+  /** A territory's values and its place in every saved composite index that includes it. */
+  async territoryProfile(territoryId: number) {
+    const territory = await this.getTerritory(territoryId);
+    const values = await this.repo.valuesOfTerritory(territoryId);
+    const composites = (await this.repo.listModels({ kind: 'composite' })).flatMap((m) => {
+      const origin = m.origin;
+      const result = m.result as CompositeResult;
+      const entry = origin?.territories?.find((t) => t.id === territoryId);
+      if (!entry) return [];
+      const row = result.territories.find((t) => t.territory === entry.name);
+      return row ? [{ model: m, row, of: result.territories.length }] : [];
+    });
+    return { territory, values, composites };
+  }
+}
+
+export function isFitResult(result: unknown): result is FitResult {
+  return typeof result === 'object' && result !== null && 'coefficients' in result;
+}
