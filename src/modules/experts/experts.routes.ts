@@ -1,7 +1,336 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../context';
+import { asyncHandler, parseOrThrow } from '../../errors';
+import { handleForm, renderForm } from '../../lib/forms';
+import { writeCsv, writeXlsx } from '../../lib/spreadsheet';
+import { STOP_RULE } from '../../math/delphi-stop-rule';
+import { requireRole } from '../../middleware/auth';
+import { kendallChart, pestBarsChart, spreadChart, swotSquareChart } from './experts.charts';
+import { agreementRoundsTable, agreementTable, pestTable, swotTable, toSheet, type ExportTable } from './experts.export';
+import {
+  ZAddEnterprise,
+  ZAddMember,
+  ZAttachBarrier,
+  ZBarrierCode,
+  ZEnterpriseId,
+  ZPanelForm,
+  ZPanelId,
+  ZRoundQuery,
+  ZUserId,
+} from './experts.schemas';
+import { expertsService, type PanelAgreement, type PanelPest, type PanelSwot } from './experts.service';
 
-export function expertsRoutes(_ctx: AppContext): Router {
+const DONE_NOTICES = new Set(['updated', 'memberAdded', 'memberRemoved', 'enterpriseAdded', 'enterpriseRemoved', 'barrierAttached', 'barrierDetached', 'roundOpened', 'roundClosed']);
+const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+async function sendCsv(res: Response, filename: string, table: ExportTable): Promise<void> {
+  res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+  res.setHeader('Content-Disposition', `attachment; filename="${filename}.csv"`);
+  await writeCsv(res, table.header, table.rows);
+}
+
+async function sendXlsx(res: Response, filename: string, tables: ExportTable[]): Promise<void> {
+  res.setHeader('Content-Type', XLSX_TYPE);
+  res.setHeader('Content-Disposition', `attachment; filename="${filename}.xlsx"`);
+  await writeXlsx(res, tables.map(toSheet));
+}
+
+/** Fixed decimals in the reader's locale (a decimal comma in Kazakh and Russian); '—' for no value. */
+function numberFormatter(lang: string) {
+  const cache = new Map<number, Intl.NumberFormat>();
+  return (value: number | null | undefined, digits = 2): string => {
+    if (value === null || value === undefined || !Number.isFinite(value)) return '—';
+    if (!cache.has(digits)) cache.set(digits, new Intl.NumberFormat(lang, { minimumFractionDigits: digits, maximumFractionDigits: digits }));
+    return cache.get(digits)!.format(value);
+  };
+}
+
+export function expertsRoutes(ctx: AppContext): Router {
   const router = Router();
+  const experts = expertsService(ctx.db);
+
+  router.use(['/admin/panels', '/panels', '/expert'], (req, res, next) => {
+    res.locals.fmtNum = numberFormatter(req.lang);
+    next();
+  });
+  router.use('/admin/panels', requireRole('admin'));
+  router.use('/panels', requireRole('admin', 'researcher'));
+  router.use('/api/v1/panels', requireRole('admin', 'researcher'));
+  router.use('/expert', requireRole('expert'));
+
+  /* ---------------- administrator: panels ---------------- */
+
+  const listLocals = async (req: Request, extra: Record<string, unknown> = {}) => ({
+    title: req.t('experts:admin.title'),
+    panels: await experts.listPanels(),
+    surveyRounds: await experts.surveyRounds(),
+    ...extra,
+  });
+
+  router.get(
+    '/admin/panels',
+    asyncHandler(async (req, res) => renderForm(res, 'experts/admin-list', await listLocals(req))),
+  );
+
+  router.post(
+    '/admin/panels',
+    asyncHandler(async (req, res) => {
+      await handleForm(res, 'experts/admin-list', await listLocals(req, { values: req.body }), async () => {
+        const id = await experts.createPanel(req.user!.id, parseOrThrow(ZPanelForm, req.body));
+        res.redirect(303, `/admin/panels/${id}`);
+      });
+    }),
+  );
+
+  const panelLocals = async (req: Request, id: number, extra: Record<string, unknown> = {}) => {
+    const detail = await experts.panelDetail(id);
+    return {
+      title: detail.panel.name,
+      ...detail,
+      values: { name: detail.panel.name, surveyRoundId: detail.panel.surveyRoundId ?? '' },
+      notice: typeof req.query.done === 'string' && DONE_NOTICES.has(req.query.done) ? req.t(`experts:admin.done.${req.query.done}`) : undefined,
+      ...extra,
+    };
+  };
+
+  router.get(
+    '/admin/panels/:id',
+    asyncHandler(async (req, res) => renderForm(res, 'experts/admin-panel', await panelLocals(req, parseOrThrow(ZPanelId, req.params.id)))),
+  );
+
+  /** Each panel action: validate, act, come back to the panel page (303) or re-render it with the error. */
+  const panelAction = (path: string, done: string, action: (req: Request, panelId: number) => Promise<void>) =>
+    router.post(
+      `/admin/panels/:id${path}`,
+      asyncHandler(async (req, res) => {
+        const panelId = parseOrThrow(ZPanelId, req.params.id);
+        const locals = await panelLocals(req, panelId, { notice: undefined });
+        await handleForm(res, 'experts/admin-panel', { ...locals, values: { ...locals.values, ...req.body } }, async () => {
+          await action(req, panelId);
+          res.redirect(303, `/admin/panels/${panelId}?done=${done}`);
+        });
+      }),
+    );
+
+  panelAction('', 'updated', (req, id) => experts.updatePanel(req.user!.id, id, parseOrThrow(ZPanelForm, req.body)));
+  panelAction('/members', 'memberAdded', (req, id) => experts.addMember(req.user!.id, id, parseOrThrow(ZAddMember, req.body).userId));
+  panelAction('/members/:userId/remove', 'memberRemoved', (req, id) => experts.removeMember(req.user!.id, id, parseOrThrow(ZUserId, req.params.userId)));
+  panelAction('/enterprises', 'enterpriseAdded', (req, id) => experts.addEnterprise(req.user!.id, id, parseOrThrow(ZAddEnterprise, req.body)));
+  panelAction('/enterprises/:enterpriseId/remove', 'enterpriseRemoved', (req, id) =>
+    experts.removeEnterprise(req.user!.id, id, parseOrThrow(ZEnterpriseId, req.params.enterpriseId)),
+  );
+  panelAction('/barriers', 'barrierAttached', (req, id) => experts.attachBarrier(req.user!.id, id, parseOrThrow(ZAttachBarrier, req.body)));
+  panelAction('/barriers/:code/remove', 'barrierDetached', (req, id) => experts.detachBarrier(req.user!.id, id, parseOrThrow(ZBarrierCode, req.params.code)));
+  panelAction('/rounds/open-first', 'roundOpened', (req, id) => experts.openFirstRound(req.user!.id, id));
+  panelAction('/rounds/close', 'roundClosed', (req, id) => experts.closeRound(req.user!.id, id));
+  panelAction('/rounds/open-next', 'roundOpened', (req, id) => experts.openNextRound(req.user!.id, id));
+
+  /* ---------------- administrator and researcher: results ---------------- */
+
+  router.get(
+    '/panels',
+    asyncHandler(async (req, res) => res.render('experts/results-list', { title: req.t('experts:results.title'), panels: await experts.listPanels() })),
+  );
+
+  const roundOf = (req: Request) => parseOrThrow(ZRoundQuery, req.query).round;
+
+  const agreementLocals = (req: Request, a: PanelAgreement) => ({
+    title: req.t('experts:agreement.title', { name: a.panel.name }),
+    page: 'agreement',
+    a,
+    stopRule: STOP_RULE,
+    spreadSvg: spreadChart(a.rounds, req.t),
+    kendallSvg: kendallChart(a.rounds, STOP_RULE.strongW, req.t),
+  });
+
+  router.get(
+    '/panels/:id/agreement',
+    asyncHandler(async (req, res) => {
+      const a = await experts.panelAgreement(parseOrThrow(ZPanelId, req.params.id));
+      res.render('experts/agreement', agreementLocals(req, a));
+    }),
+  );
+
+  router.get(
+    '/panels/:id/swot',
+    asyncHandler(async (req, res) => {
+      const swot = await experts.panelSwot(parseOrThrow(ZPanelId, req.params.id), roundOf(req));
+      res.render('experts/swot', { title: req.t('experts:swot.title', { name: swot.panel.name }), page: 'swot', swot, chartSvg: swotSquareChart(swot.result, req.t) });
+    }),
+  );
+
+  router.get(
+    '/panels/:id/pest',
+    asyncHandler(async (req, res) => {
+      const pest = await experts.panelPest(parseOrThrow(ZPanelId, req.params.id), roundOf(req));
+      res.render('experts/pest', { title: req.t('experts:pest.title', { name: pest.panel.name }), page: 'pest', pest, chartSvg: pestBarsChart(pest.groups, req.t) });
+    }),
+  );
+
+  const exports: Record<string, (req: Request, id: number) => Promise<ExportTable[]>> = {
+    swot: async (req, id) => [swotTable(await experts.panelSwot(id, roundOf(req)), req.t, req.lang)],
+    pest: async (req, id) => [pestTable(await experts.panelPest(id, roundOf(req)), req.t, req.lang)],
+    agreement: async (req, id) => {
+      const a = await experts.panelAgreement(id);
+      return [agreementTable(a, req.t, req.lang), agreementRoundsTable(a, req.t)];
+    },
+  };
+  for (const [name, build] of Object.entries(exports)) {
+    router.get(
+      `/panels/:id/${name}.csv`,
+      asyncHandler(async (req, res) => {
+        const id = parseOrThrow(ZPanelId, req.params.id);
+        const [table] = await build(req, id);
+        await sendCsv(res, `panel-${id}-${name}`, table!);
+      }),
+    );
+    router.get(
+      `/panels/:id/${name}.xlsx`,
+      asyncHandler(async (req, res) => {
+        const id = parseOrThrow(ZPanelId, req.params.id);
+        await sendXlsx(res, `panel-${id}-${name}`, await build(req, id));
+      }),
+    );
+  }
+
+  /* ---------------- JSON API ---------------- */
+
+  router.get(
+    '/api/v1/panels/:id/agreement',
+    asyncHandler(async (req, res) => {
+      const a = await experts.panelAgreement(parseOrThrow(ZPanelId, req.params.id));
+      res.json(agreementJson(a));
+    }),
+  );
+  router.get(
+    '/api/v1/panels/:id/swot',
+    asyncHandler(async (req, res) => res.json(swotJson(await experts.panelSwot(parseOrThrow(ZPanelId, req.params.id), roundOf(req))))),
+  );
+  router.get(
+    '/api/v1/panels/:id/pest',
+    asyncHandler(async (req, res) => res.json(pestJson(await experts.panelPest(parseOrThrow(ZPanelId, req.params.id), roundOf(req))))),
+  );
+
+  /* ---------------- expert ---------------- */
+
+  router.get(
+    '/expert',
+    asyncHandler(async (req, res) => res.render('experts/expert-home', { title: req.t('experts:expert.title'), panels: await experts.expertPanels(req.user!.id) })),
+  );
+
+  const formLocals = async (req: Request, panelId: number, submitted?: unknown) => {
+    const form = await experts.scoringForm(panelId, req.user!.id, submitted);
+    return { title: form.panel.name, form, values: {} };
+  };
+
+  router.get(
+    '/expert/panels/:id',
+    asyncHandler(async (req, res) => {
+      const locals = await formLocals(req, parseOrThrow(ZPanelId, req.params.id));
+      renderForm(res, 'experts/score-form', {
+        ...locals,
+        notice: req.query.saved === '1' ? req.t('experts:expert.saved') : undefined,
+      });
+    }),
+  );
+
+  router.post(
+    '/expert/panels/:id',
+    asyncHandler(async (req, res) => {
+      const panelId = parseOrThrow(ZPanelId, req.params.id);
+      // Membership is checked before anything is read or written (404 for other panels).
+      await experts.memberPanel(panelId, req.user!.id);
+      const locals = await formLocals(req, panelId, req.body);
+      await handleForm(res, 'experts/score-form', locals, async () => {
+        const result = await experts.saveScores(panelId, req.user!.id, req.body);
+        if (result.departures.length === 0) return res.redirect(303, `/expert/panels/${panelId}?saved=1`);
+        renderForm(res, 'experts/score-form', {
+          ...(await formLocals(req, panelId)),
+          notice: req.t('experts:expert.saved'),
+          departures: result.departures,
+        });
+      });
+    }),
+  );
+
   return router;
+}
+
+/* ---------------- API shapes (public contract; extra fields are fine) ---------------- */
+
+export function agreementJson(a: PanelAgreement) {
+  return {
+    panel: { id: a.panel.id, name: a.panel.name },
+    ranking: a.ranking,
+    consensusIqr: a.consensusIqr,
+    stopRule: a.stopRule,
+    rounds: a.rounds.map((r) => ({
+      round: r.number,
+      status: r.status,
+      kendallW: r.kendallW,
+      chiSquare: r.chiSquare,
+      df: r.df,
+      p: r.p,
+      deltaW: r.deltaW,
+      consensusShare: r.consensusShare,
+      experts: r.experts,
+      completeExperts: r.completeExperts,
+      stopRuleMet: r.stopRule.met,
+      factors: r.factors.map((f) => ({
+        code: f.factor.code,
+        n: f.n,
+        weightMedian: f.weight?.median ?? null,
+        weightIqr: f.weight?.iqr ?? null,
+        strengthMedian: f.strength?.median ?? null,
+        strengthIqr: f.strength?.iqr ?? null,
+        consensus: f.consensus,
+      })),
+    })),
+  };
+}
+
+export function swotJson(s: PanelSwot) {
+  const factor = (f: PanelSwot['factors'][number]) => ({
+    code: f.factor.code,
+    n: f.n,
+    weight: f.weight,
+    strength: f.strength,
+    normalisedWeight: f.normalisedWeight,
+    score: f.score,
+  });
+  return {
+    panel: { id: s.panel.id, name: s.panel.name },
+    round: s.round?.number ?? null,
+    provisional: s.provisional,
+    quadrants: Object.fromEntries(
+      (['S', 'W', 'O', 'T'] as const).map((q) => [q, { total: s.result.totals[q], factors: s.factors.filter((f) => f.factor.grp === q).map(factor) }]),
+    ),
+    barriers: s.barriers.map((b) => ({
+      code: b.code,
+      quadrant: b.quadrant,
+      weight: b.weight,
+      weightSource: b.weightSource,
+      strength: b.strength,
+      n: b.n,
+      normalisedWeight: b.normalisedWeight,
+      score: b.score,
+    })),
+    position: { x: s.result.x, y: s.result.y },
+    strategy: s.result.strategy,
+    onBoundary: s.result.onBoundary,
+  };
+}
+
+export function pestJson(p: PanelPest) {
+  return {
+    panel: { id: p.panel.id, name: p.panel.name },
+    round: p.round?.number ?? null,
+    provisional: p.provisional,
+    groups: p.groups.map((g) => ({
+      ...g,
+      factors: p.factors
+        .filter((f) => f.factor.grp === g.group)
+        .map((f) => ({ code: f.factor.code, polarity: f.factor.polarity, n: f.n, weight: f.weight, strength: f.strength, normalisedWeight: f.normalisedWeight, score: f.score })),
+    })),
+  };
 }

@@ -1,0 +1,164 @@
+import type { TFunction } from 'i18next';
+import type { Knex } from 'knex';
+import { localized, type Language } from '../../i18n';
+import type { CellValue, XlsxSheet } from '../../lib/spreadsheet';
+import { SWOT_QUADRANTS } from '../../math/swot';
+import type { PanelAgreement, PanelPest, PanelSwot } from './experts.service';
+import { expertsService } from './experts.service';
+
+/**
+ * Tables behind the SWOT, PEST and agreement pages, in the reader's language, for the CSV
+ * and XLSX exports of those pages and for the analysis workbook. Numbers are unrounded.
+ * Each table is "tidy": one row per factor, plus rows typed total/position/group so one
+ * CSV holds the whole page.
+ */
+export interface ExportTable {
+  name: string;
+  header: string[];
+  rows: CellValue[][];
+}
+
+export function swotTable(swot: PanelSwot, t: TFunction, lang: Language): ExportTable {
+  const h = (k: string) => t(`experts:export.${k}`);
+  const rows: CellValue[][] = [];
+  for (const f of swot.factors) {
+    rows.push([h('typeFactor'), f.factor.grp, f.factor.code, localized(f.factor as unknown as Record<string, unknown>, 'text', lang), f.n, f.weight, f.strength, f.normalisedWeight, f.score]);
+  }
+  for (const b of swot.barriers) {
+    rows.push([h('typeSurvey'), b.quadrant, b.code, b.item ? localized(b.item as unknown as Record<string, unknown>, 'text', lang) : '', b.n, b.weight, b.strength, b.normalisedWeight, b.score]);
+  }
+  for (const q of SWOT_QUADRANTS) rows.push([h('typeTotal'), q, '', t(`experts:quadrants.${q}`), null, null, null, null, swot.result.totals[q]]);
+  rows.push([h('typePosition'), '', 'x', t('experts:swot.axisX'), null, null, null, null, swot.result.x]);
+  rows.push([h('typePosition'), '', 'y', t('experts:swot.axisY'), null, null, null, null, swot.result.y]);
+  rows.push([h('typeStrategy'), '', swot.result.strategy, t(`experts:tows.${swot.result.strategy}`), null, null, null, null, null]);
+  return {
+    name: t('experts:export.sheetSwot'),
+    header: [h('type'), h('quadrant'), h('code'), h('text'), h('n'), h('weight'), h('strength'), h('normalisedWeight'), h('score')],
+    rows,
+  };
+}
+
+export function pestTable(pest: PanelPest, t: TFunction, lang: Language): ExportTable {
+  const h = (k: string) => t(`experts:export.${k}`);
+  const rows: CellValue[][] = pest.factors.map((f) => [
+    h('typeFactor'),
+    f.factor.grp,
+    f.factor.polarity,
+    f.factor.code,
+    localized(f.factor as unknown as Record<string, unknown>, 'text', lang),
+    f.n,
+    f.weight,
+    f.strength,
+    f.normalisedWeight,
+    f.score,
+  ]);
+  for (const g of pest.groups) {
+    const name = t(`experts:pestGroups.${g.group}`);
+    rows.push([h('typeGroup'), g.group, '+', '', `${name}: ${t('experts:pest.positive')}`, null, null, null, null, g.positive]);
+    rows.push([h('typeGroup'), g.group, '-', '', `${name}: ${t('experts:pest.negative')}`, null, null, null, null, g.negative]);
+    rows.push([h('typeGroup'), g.group, '±', '', `${name}: ${t('experts:pest.balance')}`, null, null, null, null, g.balance]);
+  }
+  return {
+    name: t('experts:export.sheetPest'),
+    header: [h('type'), h('group'), h('polarity'), h('code'), h('text'), h('n'), h('weight'), h('strength'), h('normalisedWeight'), h('score')],
+    rows,
+  };
+}
+
+/** One row per Delphi round and factor, with the round's W, chi-square and p repeated (tidy for R and SPSS). */
+export function agreementTable(agreement: PanelAgreement, t: TFunction, lang: Language): ExportTable {
+  const h = (k: string) => t(`experts:export.${k}`);
+  const rows: CellValue[][] = [];
+  for (const r of agreement.rounds) {
+    for (const f of r.factors) {
+      rows.push([
+        r.number,
+        t(`experts:status.${r.status}`),
+        f.factor.code,
+        localized(f.factor as unknown as Record<string, unknown>, 'text', lang),
+        f.n,
+        f.weight?.median,
+        f.weight?.q1,
+        f.weight?.q3,
+        f.weight?.iqr,
+        f.strength?.median,
+        f.strength?.q1,
+        f.strength?.q3,
+        f.strength?.iqr,
+        f.consensus === null ? '' : f.consensus ? 1 : 0,
+        r.kendallW,
+        r.chiSquare,
+        r.df,
+        r.p,
+        r.deltaW,
+        r.consensusShare,
+        r.stopRule.met ? 1 : 0,
+      ]);
+    }
+  }
+  return {
+    name: t('experts:export.sheetAgreement'),
+    header: [
+      h('round'),
+      h('status'),
+      h('code'),
+      h('text'),
+      h('n'),
+      h('weightMedian'),
+      h('weightQ1'),
+      h('weightQ3'),
+      h('weightIqr'),
+      h('strengthMedian'),
+      h('strengthQ1'),
+      h('strengthQ3'),
+      h('strengthIqr'),
+      h('consensus'),
+      'W',
+      'chi2',
+      'df',
+      'p',
+      'ΔW',
+      h('consensusShare'),
+      h('stopRuleMet'),
+    ],
+    rows,
+  };
+}
+
+/** One row per Delphi round: the agreement summary. */
+export function agreementRoundsTable(agreement: PanelAgreement, t: TFunction): ExportTable {
+  const h = (k: string) => t(`experts:export.${k}`);
+  return {
+    name: t('experts:export.sheetRounds'),
+    header: [h('round'), h('status'), h('experts'), h('completeExperts'), 'W', 'chi2', 'df', 'p', 'ΔW', h('judged'), h('inConsensus'), h('consensusShare'), h('stopRuleMet')],
+    rows: agreement.rounds.map((r) => [
+      r.number,
+      t(`experts:status.${r.status}`),
+      r.experts,
+      r.completeExperts,
+      r.kendallW,
+      r.chiSquare,
+      r.df,
+      r.p,
+      r.deltaW,
+      r.judged,
+      r.inConsensus,
+      r.consensusShare,
+      r.stopRule.met ? 1 : 0,
+    ]),
+  };
+}
+
+export function toSheet(table: ExportTable): XlsxSheet {
+  return { name: table.name, header: table.header, rows: table.rows, widths: table.header.map((_, i) => (i === 3 || i === 4 ? 48 : 14)) };
+}
+
+/**
+ * The panel's SWOT, PEST and agreement sheets for another module's workbook (the analysis
+ * export): `writeXlsx(out, [...mySheets, ...(await panelExportSheets(db, panelId, t, lang))])`.
+ */
+export async function panelExportSheets(db: Knex, panelId: number, t: TFunction, lang: Language): Promise<XlsxSheet[]> {
+  const service = expertsService(db);
+  const [swot, pest, agreement] = await Promise.all([service.panelSwot(panelId), service.panelPest(panelId), service.panelAgreement(panelId)]);
+  return [swotTable(swot, t, lang), pestTable(pest, t, lang), agreementRoundsTable(agreement, t), agreementTable(agreement, t, lang)].map(toSheet);
+}

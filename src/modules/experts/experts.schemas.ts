@@ -1,0 +1,134 @@
+import { z } from 'zod';
+
+/* ---------- seed file (seeds/domain/expert-factors.json) ---------- */
+
+const ZText = z.object({ kk: z.string().min(1), ru: z.string().min(1), en: z.string().min(1) });
+export const ZExpertFactorsFile = z.object({
+  swot: z.array(z.object({ code: z.string().min(1).max(12), quadrant: z.enum(['S', 'W', 'O', 'T']), text: ZText })).min(1),
+  pest: z.array(z.object({ code: z.string().min(1).max(12), group: z.enum(['P', 'E', 'S', 'T']), polarity: z.enum(['+', '-']), text: ZText })).min(1),
+  enterpriseParameters: z.array(z.object({ code: z.string().min(1).max(12), text: ZText })).min(1),
+});
+export type TExpertFactorsFile = z.infer<typeof ZExpertFactorsFile>;
+
+/* ---------- rows ---------- */
+
+export type FactorKind = 'swot' | 'pest' | 'enterprise';
+
+export interface ExpertFactor {
+  id: number;
+  kind: FactorKind;
+  code: string;
+  /** S/W/O/T for SWOT, P/E/S/T for PEST, null for enterprise parameters. */
+  grp: string | null;
+  polarity: '+' | '-' | null;
+  position: number;
+  text_kk: string;
+  text_ru: string;
+  text_en: string;
+}
+
+export interface Panel {
+  id: number;
+  name: string;
+  surveyRoundId: number | null;
+  createdAt: string;
+}
+
+export interface PanelMember {
+  userId: number;
+  email: string;
+  name: string;
+  disabled: boolean;
+}
+
+export interface PanelEnterprise {
+  id: number;
+  name: string;
+  position: number;
+}
+
+export interface PanelBarrier {
+  itemCode: string;
+  quadrant: 'W' | 'T';
+  weight: number | null;
+}
+
+export type DelphiStatus = 'open' | 'closed';
+
+export interface DelphiRound {
+  id: number;
+  panelId: number;
+  number: number;
+  status: DelphiStatus;
+  openedAt: string;
+  closedAt: string | null;
+}
+
+export interface ScoreRow {
+  roundId: number;
+  expertId: number;
+  factorId: number;
+  weight: number;
+  strength: number;
+  reason: string | null;
+}
+
+export interface EnterpriseScoreRow {
+  roundId: number;
+  expertId: number;
+  enterpriseId: number;
+  parameterId: number;
+  score: number;
+}
+
+/* ---------- input ---------- */
+
+export const ZPanelId = z.coerce.number().int().positive();
+export const ZUserId = z.coerce.number().int().positive();
+
+const ZOptionalId = z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().positive().optional());
+
+export const ZPanelForm = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  surveyRoundId: ZOptionalId,
+});
+export type TPanelForm = z.infer<typeof ZPanelForm>;
+
+export const ZAddMember = z.strictObject({ userId: ZUserId });
+export type TAddMember = z.infer<typeof ZAddMember>;
+
+export const ZAddEnterprise = z.strictObject({ enterpriseName: z.string().trim().min(1).max(200) });
+export type TAddEnterprise = z.infer<typeof ZAddEnterprise>;
+
+export const ZAttachBarrier = z.strictObject({
+  itemCode: z.string().trim().min(1).max(60),
+  quadrant: z.enum(['W', 'T']),
+  weight: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().min(1).max(5).optional()),
+});
+export type TAttachBarrier = z.infer<typeof ZAttachBarrier>;
+
+export const ZBarrierCode = z.string().trim().min(1).max(60);
+export const ZEnterpriseId = z.coerce.number().int().positive();
+
+/** A 1-5 radio answer; an unanswered radio group sends nothing or ''. */
+const ZScore = z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(5).optional());
+
+/**
+ * The scoring form. Field names are `scores[<factor code>][weight|strength|reason]` and
+ * `ent[x<enterprise id>][<parameter code>]` (the "x" keeps qs from turning ids into array
+ * indexes). Codes are checked against the factor list in the service.
+ */
+export const ZScoreForm = z.strictObject({
+  roundId: z.coerce.number().int().positive(),
+  scores: z
+    .record(
+      z.string().max(12),
+      z.strictObject({ weight: ZScore, strength: ZScore, reason: z.string().trim().max(2000).optional() }),
+    )
+    .optional(),
+  ent: z.record(z.string().regex(/^x\d{1,9}$/), z.record(z.string().max(12), ZScore)).optional(),
+});
+export type TScoreForm = z.infer<typeof ZScoreForm>;
+
+/** ?round=N on the results pages. */
+export const ZRoundQuery = z.object({ round: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().positive().optional()) });

@@ -1,0 +1,753 @@
+import type { Knex } from 'knex';
+import { ConflictError, NotFoundError, ValidationError, parseOrThrow, type FieldError } from '../../errors';
+import { delphiConsensus, type DelphiConsensus } from '../../math/delphi-consensus';
+import { STOP_RULE, delphiStopRule, type StopRuleResult } from '../../math/delphi-stop-rule';
+import { kendallW } from '../../math/kendall-w';
+import { pestInfluence, type PestGroup, type PestGroupResult } from '../../math/pest';
+import { quantitativeSwot, type SwotQuadrant, type SwotResult } from '../../math/swot';
+import { ExpertsRepository, type PanelSummary, type SurveyItemOption, type SurveyRoundOption } from './experts.repository';
+import {
+  ZScoreForm,
+  type DelphiRound,
+  type ExpertFactor,
+  type Panel,
+  type PanelBarrier,
+  type PanelEnterprise,
+  type PanelMember,
+  type ScoreRow,
+  type TAddEnterprise,
+  type TAttachBarrier,
+  type TPanelForm,
+} from './experts.schemas';
+
+/**
+ * Expert panels, Delphi rounds and their results.
+ *
+ * Choices stated once here (and on the pages):
+ * - Kendall's W ranks, for each expert, the SWOT and PEST factors together by the expert's
+ *   own factor score weight x strength (the per-expert analogue of f_i = v_i s_i that the
+ *   matrices aggregate); ties get mid-ranks and the tie correction. Only experts who scored
+ *   every factor of the round enter W (Kendall's W needs complete rankings).
+ * - A factor is in consensus when the IQR (type 7) of its weights AND of its strengths is
+ *   <= 1; it is judged only with scores from at least two experts. The consensus share is
+ *   consensus factors / judged factors.
+ * - SWOT, PEST: w_i and s_i are the means over the experts' scores in the shown round. By
+ *   default the latest closed round is shown, else the open one (marked provisional).
+ * - A survey barrier attached to W or T has strength = its mean rating (1-5) in the linked
+ *   survey round (submitted responses, "cannot judge" excluded) and weight = the weight the
+ *   administrator set, else the mean expert weight w of the quadrant's factors in that round
+ *   (3, the scale's midpoint, when the quadrant has no expert scores yet).
+ */
+
+export const CONSENSUS_IQR = 1;
+export const MIN_EXPERTS_FOR_CONSENSUS = 2;
+const DEFAULT_BARRIER_WEIGHT = 3;
+
+function isUniqueViolation(e: unknown): boolean {
+  const err = e as { code?: string; message?: string };
+  return err?.code === '23505' || err?.code === 'SQLITE_CONSTRAINT' || /UNIQUE constraint failed/.test(String(err?.message));
+}
+
+function mean(values: readonly number[]): number | null {
+  return values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
+}
+
+/* ---------- result types ---------- */
+
+export interface FactorRoundStats {
+  factor: ExpertFactor;
+  n: number;
+  meanWeight: number | null;
+  meanStrength: number | null;
+  weight: DelphiConsensus | null;
+  strength: DelphiConsensus | null;
+  /** null: fewer than two experts scored it, no judgement. */
+  consensus: boolean | null;
+}
+
+export interface AgreementRound {
+  id: number;
+  number: number;
+  status: DelphiRound['status'];
+  openedAt: string;
+  closedAt: string | null;
+  experts: number;
+  completeExperts: number;
+  kendallW: number | null;
+  chiSquare: number | null;
+  df: number | null;
+  p: number | null;
+  deltaW: number | null;
+  judged: number;
+  inConsensus: number;
+  consensusShare: number | null;
+  stopRule: StopRuleResult;
+  factors: FactorRoundStats[];
+  reasons: Array<{ factor: ExpertFactor; text: string }>;
+}
+
+export interface EnterpriseSummary {
+  roundNumber: number;
+  parameters: ExpertFactor[];
+  rows: Array<{ enterprise: PanelEnterprise; cells: Array<{ median: number | null; n: number }>; mean: number | null }>;
+}
+
+export interface PanelAgreement {
+  panel: Panel;
+  rounds: AgreementRound[];
+  enterprises: EnterpriseSummary | null;
+  stopRule: typeof STOP_RULE;
+  consensusIqr: number;
+  ranking: 'weightTimesStrength';
+}
+
+export interface MatrixFactorRow {
+  factor: ExpertFactor;
+  n: number;
+  weight: number | null;
+  strength: number | null;
+  normalisedWeight: number | null;
+  score: number | null;
+}
+
+export interface SwotBarrierRow {
+  code: string;
+  item: SurveyItemOption | null;
+  quadrant: 'W' | 'T';
+  weight: number;
+  weightSource: 'admin' | 'mean' | 'default';
+  strength: number | null;
+  n: number;
+  normalisedWeight: number | null;
+  score: number | null;
+}
+
+interface RoundChoice {
+  panel: Panel;
+  rounds: DelphiRound[];
+  round: DelphiRound | null;
+  provisional: boolean;
+}
+
+export interface PanelSwot extends RoundChoice {
+  factors: MatrixFactorRow[];
+  barriers: SwotBarrierRow[];
+  surveyRound: SurveyRoundOption | null;
+  result: SwotResult;
+}
+
+export interface PanelPest extends RoundChoice {
+  factors: MatrixFactorRow[];
+  groups: PestGroupResult[];
+}
+
+export interface FormFactorRow {
+  factor: ExpertFactor;
+  weight: number | null;
+  strength: number | null;
+  reason: string;
+  saved: boolean;
+  previous: { weight: number; strength: number } | null;
+  feedback: { weight: DelphiConsensus | null; strength: DelphiConsensus | null } | null;
+  /** The expert's previous score lay outside the group's interquartile range. */
+  outside: boolean;
+}
+
+export interface FormEnterpriseCell {
+  parameter: ExpertFactor;
+  score: number | null;
+  previous: number | null;
+  feedback: DelphiConsensus | null;
+}
+
+export interface ScoringForm {
+  panel: Panel;
+  round: DelphiRound | null;
+  previousRound: DelphiRound | null;
+  swot: Record<SwotQuadrant, FormFactorRow[]>;
+  pest: Record<PestGroup, FormFactorRow[]>;
+  enterprises: Array<{ enterprise: PanelEnterprise; cells: FormEnterpriseCell[] }>;
+  savedCount: number;
+  factorCount: number;
+  prefilledFromPrevious: boolean;
+}
+
+export interface PanelDetail {
+  panel: Panel;
+  members: PanelMember[];
+  candidates: Array<{ id: number; email: string; name: string }>;
+  enterprises: PanelEnterprise[];
+  barriers: Array<PanelBarrier & { item: SurveyItemOption | null }>;
+  surveyItems: SurveyItemOption[];
+  surveyRound: SurveyRoundOption | null;
+  surveyRounds: SurveyRoundOption[];
+  rounds: DelphiRound[];
+  openRound: DelphiRound | null;
+}
+
+/* ---------- service ---------- */
+
+export class ExpertsService {
+  constructor(readonly repo: ExpertsRepository) {}
+
+  /* ----- admin: panels ----- */
+
+  listPanels(): Promise<PanelSummary[]> {
+    return this.repo.listPanels();
+  }
+
+  surveyRounds(): Promise<SurveyRoundOption[]> {
+    return this.repo.surveyRounds();
+  }
+
+  async panel(id: number): Promise<Panel> {
+    const panel = await this.repo.findPanel(id);
+    if (!panel) throw new NotFoundError();
+    return panel;
+  }
+
+  private async checkSurveyRound(id: number | undefined): Promise<number | null> {
+    if (id === undefined) return null;
+    if (!(await this.repo.findSurveyRound(id))) throw new ValidationError([{ path: 'surveyRoundId', key: 'experts:errors.unknownSurveyRound' }]);
+    return id;
+  }
+
+  async createPanel(actorId: number | null, input: TPanelForm): Promise<number> {
+    const surveyRoundId = await this.checkSurveyRound(input.surveyRoundId);
+    return this.repo.transaction(async (trx) => {
+      const id = await this.repo.createPanel({ name: input.name, surveyRoundId, createdBy: actorId }, trx);
+      await this.repo.audit(actorId, 'panel.create', `panel:${id}`, null, trx);
+      return id;
+    });
+  }
+
+  async updatePanel(actorId: number, id: number, input: TPanelForm): Promise<void> {
+    await this.panel(id);
+    const surveyRoundId = await this.checkSurveyRound(input.surveyRoundId);
+    await this.repo.transaction(async (trx) => {
+      await this.repo.updatePanel(id, { name: input.name, surveyRoundId }, trx);
+      await this.repo.audit(actorId, 'panel.update', `panel:${id}`, null, trx);
+    });
+  }
+
+  async panelDetail(id: number): Promise<PanelDetail> {
+    const panel = await this.panel(id);
+    const [members, experts, enterprises, barriers, surveyRounds, rounds] = await Promise.all([
+      this.repo.members(id),
+      this.repo.expertUsers(),
+      this.repo.enterprises(id),
+      this.repo.barriers(id),
+      this.repo.surveyRounds(),
+      this.repo.rounds(id),
+    ]);
+    const surveyItems = panel.surveyRoundId ? await this.repo.surveyItems(panel.surveyRoundId) : [];
+    const memberIds = new Set(members.map((m) => m.userId));
+    return {
+      panel,
+      members,
+      candidates: experts.filter((e) => !memberIds.has(e.id)),
+      enterprises,
+      barriers: barriers.map((b) => ({ ...b, item: surveyItems.find((i) => i.code === b.itemCode) ?? null })),
+      surveyItems,
+      surveyRound: surveyRounds.find((r) => r.id === panel.surveyRoundId) ?? null,
+      surveyRounds,
+      rounds,
+      openRound: rounds.find((r) => r.status === 'open') ?? null,
+    };
+  }
+
+  async addMember(actorId: number | null, panelId: number, userId: number): Promise<void> {
+    await this.panel(panelId);
+    await this.repo.transaction(async (trx) => {
+      const user = await this.repo.findUser(userId, trx);
+      if (!user || user.role !== 'expert' || user.disabled) throw new ValidationError([{ path: 'userId', key: 'experts:errors.notAnExpert' }]);
+      if (await this.repo.isMember(panelId, userId, trx)) throw new ValidationError([{ path: 'userId', key: 'experts:errors.alreadyMember' }]);
+      await this.repo.addMember(panelId, userId, trx);
+      await this.repo.audit(actorId, 'panel.member.add', `panel:${panelId}`, `user:${userId}`, trx);
+    });
+  }
+
+  async removeMember(actorId: number, panelId: number, userId: number): Promise<void> {
+    await this.panel(panelId);
+    await this.repo.transaction(async (trx) => {
+      if (!(await this.repo.isMember(panelId, userId, trx))) throw new NotFoundError();
+      await this.repo.deleteOpenRoundScores(panelId, userId, trx);
+      await this.repo.removeMember(panelId, userId, trx);
+      await this.repo.audit(actorId, 'panel.member.remove', `panel:${panelId}`, `user:${userId}`, trx);
+    });
+  }
+
+  async addEnterprise(actorId: number, panelId: number, input: TAddEnterprise): Promise<void> {
+    await this.panel(panelId);
+    try {
+      await this.repo.transaction(async (trx) => {
+        await this.repo.addEnterprise(panelId, input.enterpriseName, trx);
+        await this.repo.audit(actorId, 'panel.enterprise.add', `panel:${panelId}`, null, trx);
+      });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new ValidationError([{ path: 'enterpriseName', key: 'experts:errors.enterpriseExists' }]);
+      throw e;
+    }
+  }
+
+  async removeEnterprise(actorId: number, panelId: number, enterpriseId: number): Promise<void> {
+    await this.panel(panelId);
+    await this.repo.transaction(async (trx) => {
+      if ((await this.repo.removeEnterprise(panelId, enterpriseId, trx)) === 0) throw new NotFoundError();
+      await this.repo.audit(actorId, 'panel.enterprise.remove', `panel:${panelId}`, `enterprise:${enterpriseId}`, trx);
+    });
+  }
+
+  async attachBarrier(actorId: number, panelId: number, input: TAttachBarrier): Promise<void> {
+    const panel = await this.panel(panelId);
+    if (!panel.surveyRoundId) throw new ValidationError([{ path: 'itemCode', key: 'experts:errors.noSurveyRound' }]);
+    const items = await this.repo.surveyItems(panel.surveyRoundId);
+    if (!items.some((i) => i.code === input.itemCode)) throw new ValidationError([{ path: 'itemCode', key: 'experts:errors.unknownBarrier' }]);
+    await this.repo.transaction(async (trx) => {
+      await this.repo.upsertBarrier(panelId, { itemCode: input.itemCode, quadrant: input.quadrant, weight: input.weight ?? null }, trx);
+      await this.repo.audit(actorId, 'panel.barrier.attach', `panel:${panelId}`, `${input.itemCode}:${input.quadrant}`, trx);
+    });
+  }
+
+  async detachBarrier(actorId: number, panelId: number, itemCode: string): Promise<void> {
+    await this.panel(panelId);
+    await this.repo.transaction(async (trx) => {
+      if ((await this.repo.removeBarrier(panelId, itemCode, trx)) === 0) throw new NotFoundError();
+      await this.repo.audit(actorId, 'panel.barrier.detach', `panel:${panelId}`, itemCode, trx);
+    });
+  }
+
+  /* ----- admin: Delphi rounds ----- */
+
+  async openFirstRound(actorId: number, panelId: number): Promise<void> {
+    await this.panel(panelId);
+    await this.insertRound(actorId, panelId, async (trx, rounds) => {
+      if (rounds.length > 0) throw new ConflictError('rounds_exist', 'experts:errors.roundsExist');
+      if ((await this.repo.members(panelId, trx)).length === 0) throw new ConflictError('no_members', 'experts:errors.noMembers');
+      return 1;
+    });
+  }
+
+  async openNextRound(actorId: number, panelId: number): Promise<void> {
+    await this.panel(panelId);
+    await this.insertRound(actorId, panelId, async (_trx, rounds) => {
+      if (rounds.length === 0) throw new ConflictError('no_rounds', 'experts:errors.noRounds');
+      if (rounds.some((r) => r.status === 'open')) throw new ConflictError('round_open', 'experts:errors.roundOpen');
+      return rounds[rounds.length - 1]!.number + 1;
+    });
+  }
+
+  private async insertRound(actorId: number, panelId: number, decide: (trx: Knex.Transaction, rounds: DelphiRound[]) => Promise<number>) {
+    try {
+      await this.repo.transaction(async (trx) => {
+        const number = await decide(trx, await this.repo.rounds(panelId, trx));
+        await this.repo.insertRound(panelId, number, 'open', trx);
+        await this.repo.audit(actorId, 'delphi.open', `panel:${panelId}`, `round:${number}`, trx);
+      });
+    } catch (e) {
+      // Two administrators opening the same round at once: the unique (panel, number) decides.
+      if (isUniqueViolation(e)) throw new ConflictError('round_open', 'experts:errors.roundOpen');
+      throw e;
+    }
+  }
+
+  async closeRound(actorId: number, panelId: number): Promise<void> {
+    await this.panel(panelId);
+    await this.repo.transaction(async (trx) => {
+      const open = await this.repo.openRound(panelId, trx);
+      if (!open || (await this.repo.closeRound(open.id, trx)) === 0) throw new ConflictError('no_open_round', 'experts:errors.noOpenRound');
+      await this.repo.audit(actorId, 'delphi.close', `panel:${panelId}`, `round:${open.number}`, trx);
+    });
+  }
+
+  /* ----- expert ----- */
+
+  expertPanels(userId: number): Promise<PanelSummary[]> {
+    return this.repo.panelsOfExpert(userId);
+  }
+
+  /** An expert reaches only panels they belong to; anything else is "not found", so ids reveal nothing. */
+  async memberPanel(panelId: number, userId: number): Promise<Panel> {
+    const panel = await this.repo.findPanel(panelId);
+    if (!panel || !(await this.repo.isMember(panelId, userId))) throw new NotFoundError();
+    return panel;
+  }
+
+  /**
+   * The scoring form of the open round. `submitted` (a re-render after a validation error)
+   * takes precedence over stored answers; with nothing saved in this round yet, the expert's
+   * own answers of the previous round are filled in.
+   */
+  async scoringForm(panelId: number, userId: number, submitted?: unknown): Promise<ScoringForm> {
+    const panel = await this.memberPanel(panelId, userId);
+    const [rounds, factors, enterprises] = await Promise.all([this.repo.rounds(panelId), this.repo.factors(), this.repo.enterprises(panelId)]);
+    const round = rounds.find((r) => r.status === 'open') ?? null;
+    const previousRound = round ? (rounds.find((r) => r.number === round.number - 1) ?? null) : null;
+    const scoreRows = await this.repo.scores([round?.id, previousRound?.id].filter((x): x is number => x !== undefined));
+    const entRows = await this.repo.enterpriseScores([round?.id, previousRound?.id].filter((x): x is number => x !== undefined));
+
+    const mine = new Map(scoreRows.filter((s) => s.roundId === round?.id && s.expertId === userId).map((s) => [s.factorId, s]));
+    const previousMine = new Map(scoreRows.filter((s) => s.roundId === previousRound?.id && s.expertId === userId).map((s) => [s.factorId, s]));
+    const previousAll = scoreRows.filter((s) => s.roundId === previousRound?.id);
+    const entMine = new Map(entRows.filter((s) => s.roundId === round?.id && s.expertId === userId).map((s) => [`${s.enterpriseId}:${s.parameterId}`, s.score]));
+    const entPreviousMine = new Map(
+      entRows.filter((s) => s.roundId === previousRound?.id && s.expertId === userId).map((s) => [`${s.enterpriseId}:${s.parameterId}`, s.score]),
+    );
+    const prefill = mine.size === 0 && entMine.size === 0 && previousMine.size > 0 && submitted === undefined;
+    const body = (submitted && typeof submitted === 'object' ? submitted : {}) as {
+      scores?: Record<string, { weight?: unknown; strength?: unknown; reason?: unknown }>;
+      ent?: Record<string, Record<string, unknown>>;
+    };
+    const asScore = (v: unknown): number | null => {
+      const n = Number(v);
+      return v !== undefined && v !== '' && Number.isInteger(n) && n >= 1 && n <= 5 ? n : null;
+    };
+
+    const row = (factor: ExpertFactor): FormFactorRow => {
+      const saved = mine.get(factor.id);
+      const prev = previousMine.get(factor.id);
+      const prevScores = previousAll.filter((s) => s.factorId === factor.id);
+      const feedback = previousRound
+        ? { weight: delphiConsensus(prevScores.map((s) => s.weight)), strength: delphiConsensus(prevScores.map((s) => s.strength)) }
+        : null;
+      const outsideOf = (c: DelphiConsensus | null, v: number | undefined) => c !== null && v !== undefined && (v < c.q1 || v > c.q3);
+      let weight = saved?.weight ?? (prefill ? (prev?.weight ?? null) : null);
+      let strength = saved?.strength ?? (prefill ? (prev?.strength ?? null) : null);
+      let reason = saved?.reason ?? '';
+      if (submitted !== undefined) {
+        const s = body.scores?.[factor.code];
+        weight = asScore(s?.weight);
+        strength = asScore(s?.strength);
+        reason = typeof s?.reason === 'string' ? s.reason : '';
+      }
+      return {
+        factor,
+        weight,
+        strength,
+        reason,
+        saved: Boolean(saved),
+        previous: prev ? { weight: prev.weight, strength: prev.strength } : null,
+        feedback,
+        outside: Boolean(feedback && prev && (outsideOf(feedback.weight, prev.weight) || outsideOf(feedback.strength, prev.strength))),
+      };
+    };
+
+    const swot: ScoringForm['swot'] = { S: [], W: [], O: [], T: [] };
+    const pest: ScoringForm['pest'] = { P: [], E: [], S: [], T: [] };
+    for (const f of factors) {
+      if (f.kind === 'swot') swot[f.grp as SwotQuadrant].push(row(f));
+      else if (f.kind === 'pest') pest[f.grp as PestGroup].push(row(f));
+    }
+    const parameters = factors.filter((f) => f.kind === 'enterprise');
+    const entPreviousAll = entRows.filter((s) => s.roundId === previousRound?.id);
+    const enterpriseRows = enterprises.map((enterprise) => ({
+      enterprise,
+      cells: parameters.map((parameter) => {
+        const key = `${enterprise.id}:${parameter.id}`;
+        let score = entMine.get(key) ?? (prefill ? (entPreviousMine.get(key) ?? null) : null);
+        if (submitted !== undefined) score = asScore(body.ent?.[`x${enterprise.id}`]?.[parameter.code]);
+        const prevScores = entPreviousAll.filter((s) => s.enterpriseId === enterprise.id && s.parameterId === parameter.id).map((s) => s.score);
+        return { parameter, score, previous: entPreviousMine.get(key) ?? null, feedback: previousRound ? delphiConsensus(prevScores) : null };
+      }),
+    }));
+    return {
+      panel,
+      round,
+      previousRound,
+      swot,
+      pest,
+      enterprises: enterpriseRows,
+      savedCount: mine.size,
+      factorCount: factors.filter((f) => f.kind !== 'enterprise').length,
+      prefilledFromPrevious: prefill,
+    };
+  }
+
+  /**
+   * Save an expert's scores for the open round in one transaction. Every factor sent is
+   * either scored (weight and strength both 1-5) or cleared (both empty); anything invalid
+   * stores nothing. Returns the codes of factors moved away from the previous round's
+   * consensus without a reason, so the page can invite one.
+   */
+  async saveScores(panelId: number, userId: number, body: unknown): Promise<{ saved: number; departures: string[] }> {
+    await this.memberPanel(panelId, userId);
+    const input = parseOrThrow(ZScoreForm, body);
+    const [rounds, factors, enterprises] = await Promise.all([this.repo.rounds(panelId), this.repo.factors(), this.repo.enterprises(panelId)]);
+    const round = rounds.find((r) => r.status === 'open');
+    if (!round || round.id !== input.roundId) throw new ConflictError('round_closed', 'experts:errors.roundClosed');
+
+    const byCode = new Map(factors.filter((f) => f.kind !== 'enterprise').map((f) => [f.code, f]));
+    const parameters = new Map(factors.filter((f) => f.kind === 'enterprise').map((f) => [f.code, f]));
+    const enterpriseIds = new Set(enterprises.map((e) => e.id));
+    const errors: FieldError[] = [];
+    const scores: Array<{ factorId: number; weight: number; strength: number; reason: string | null }> = [];
+    const cleared: number[] = [];
+    for (const [code, value] of Object.entries(input.scores ?? {})) {
+      const factor = byCode.get(code);
+      if (!factor) {
+        errors.push({ path: `scores.${code}`, key: 'experts:errors.unknownFactor' });
+        continue;
+      }
+      if (value.weight === undefined && value.strength === undefined) {
+        cleared.push(factor.id);
+      } else if (value.weight === undefined || value.strength === undefined) {
+        errors.push({ path: `scores.${code}.${value.weight === undefined ? 'weight' : 'strength'}`, key: 'experts:errors.pairRequired' });
+      } else {
+        scores.push({ factorId: factor.id, weight: value.weight, strength: value.strength, reason: value.reason ? value.reason : null });
+      }
+    }
+    const entScores: Array<{ enterpriseId: number; parameterId: number; score: number }> = [];
+    const entCleared: Array<{ enterpriseId: number; parameterId: number }> = [];
+    for (const [key, cells] of Object.entries(input.ent ?? {})) {
+      const enterpriseId = Number(key.slice(1));
+      if (!enterpriseIds.has(enterpriseId)) {
+        errors.push({ path: `ent.${key}`, key: 'experts:errors.unknownEnterprise' });
+        continue;
+      }
+      for (const [code, score] of Object.entries(cells)) {
+        const parameter = parameters.get(code);
+        if (!parameter) errors.push({ path: `ent.${key}.${code}`, key: 'experts:errors.unknownFactor' });
+        else if (score === undefined) entCleared.push({ enterpriseId, parameterId: parameter.id });
+        else entScores.push({ enterpriseId, parameterId: parameter.id, score });
+      }
+    }
+    if (errors.length) throw new ValidationError(errors);
+
+    await this.repo.transaction(async (trx) => {
+      if (!(await this.repo.lockOpenRound(round.id, trx))) throw new ConflictError('round_closed', 'experts:errors.roundClosed');
+      await this.repo.replaceScores(round.id, userId, scores, cleared, trx);
+      await this.repo.replaceEnterpriseScores(round.id, userId, entScores, entCleared, trx);
+    });
+
+    const departures: string[] = [];
+    const previous = rounds.find((r) => r.number === round.number - 1);
+    if (previous) {
+      const prevRows = await this.repo.scores([previous.id]);
+      const codeOf = new Map(factors.map((f) => [f.id, f.code]));
+      for (const s of scores) {
+        if (s.reason) continue;
+        const all = prevRows.filter((r) => r.factorId === s.factorId);
+        const own = all.find((r) => r.expertId === userId);
+        const w = delphiConsensus(all.map((r) => r.weight));
+        const st = delphiConsensus(all.map((r) => r.strength));
+        const away = (c: DelphiConsensus | null, v: number, before: number | undefined) => c !== null && v !== before && (v < c.q1 || v > c.q3);
+        if (away(w, s.weight, own?.weight) || away(st, s.strength, own?.strength)) departures.push(codeOf.get(s.factorId)!);
+      }
+    }
+    return { saved: scores.length + entScores.length, departures };
+  }
+
+  /* ----- results ----- */
+
+  private async chooseRound(panelId: number, requested?: number): Promise<RoundChoice> {
+    const panel = await this.panel(panelId);
+    const rounds = await this.repo.rounds(panelId);
+    let round: DelphiRound | null;
+    if (requested !== undefined) {
+      round = rounds.find((r) => r.number === requested) ?? null;
+      if (!round) throw new NotFoundError();
+    } else {
+      round = [...rounds].reverse().find((r) => r.status === 'closed') ?? rounds.find((r) => r.status === 'open') ?? null;
+    }
+    return { panel, rounds, round, provisional: round?.status === 'open' };
+  }
+
+  private static means(factors: ExpertFactor[], scores: ScoreRow[]): Map<number, { n: number; weight: number; strength: number }> {
+    const out = new Map<number, { n: number; weight: number; strength: number }>();
+    for (const f of factors) {
+      const rows = scores.filter((s) => s.factorId === f.id);
+      if (rows.length) out.set(f.id, { n: rows.length, weight: mean(rows.map((r) => r.weight))!, strength: mean(rows.map((r) => r.strength))! });
+    }
+    return out;
+  }
+
+  async panelSwot(panelId: number, roundNumber?: number): Promise<PanelSwot> {
+    const choice = await this.chooseRound(panelId, roundNumber);
+    const factors = (await this.repo.factors()).filter((f) => f.kind === 'swot');
+    const scores = choice.round ? await this.repo.scores([choice.round.id]) : [];
+    const means = ExpertsService.means(factors, scores);
+
+    const surveyRound = choice.panel.surveyRoundId ? ((await this.repo.findSurveyRound(choice.panel.surveyRoundId)) ?? null) : null;
+    const attached = surveyRound ? await this.repo.barriers(panelId) : [];
+    const items = surveyRound ? await this.repo.surveyItems(surveyRound.id) : [];
+    const itemMeans = surveyRound ? await this.repo.surveyItemMeans(surveyRound.id, attached.map((b) => b.itemCode)) : new Map();
+
+    const quadrantMeanWeight = (q: 'W' | 'T') => mean(factors.filter((f) => f.grp === q && means.has(f.id)).map((f) => means.get(f.id)!.weight));
+    const barrierRows: SwotBarrierRow[] = attached.map((b) => {
+      const fallback = quadrantMeanWeight(b.quadrant);
+      const rating = itemMeans.get(b.itemCode) as { mean: number; n: number } | undefined;
+      return {
+        code: b.itemCode,
+        item: items.find((i) => i.code === b.itemCode) ?? null,
+        quadrant: b.quadrant,
+        weight: b.weight ?? fallback ?? DEFAULT_BARRIER_WEIGHT,
+        weightSource: b.weight !== null ? 'admin' : fallback !== null ? 'mean' : 'default',
+        strength: rating?.mean ?? null,
+        n: rating?.n ?? 0,
+        normalisedWeight: null,
+        score: null,
+      };
+    });
+
+    const result = quantitativeSwot([
+      ...factors.filter((f) => means.has(f.id)).map((f) => ({ code: f.code, quadrant: f.grp as SwotQuadrant, ...pick(means.get(f.id)!) })),
+      ...barrierRows.filter((b) => b.strength !== null && b.item !== null).map((b) => ({ code: `survey:${b.code}`, quadrant: b.quadrant, weight: b.weight, strength: b.strength! })),
+    ]);
+    const resultByCode = new Map(result.factors.map((f) => [f.code, f]));
+    for (const b of barrierRows) {
+      const r = resultByCode.get(`survey:${b.code}`);
+      if (r) {
+        b.normalisedWeight = r.normalisedWeight;
+        b.score = r.score;
+      }
+    }
+    return {
+      ...choice,
+      factors: factors.map((factor) => matrixRow(factor, means.get(factor.id), resultByCode.get(factor.code))),
+      barriers: barrierRows,
+      surveyRound,
+      result,
+    };
+  }
+
+  async panelPest(panelId: number, roundNumber?: number): Promise<PanelPest> {
+    const choice = await this.chooseRound(panelId, roundNumber);
+    const factors = (await this.repo.factors()).filter((f) => f.kind === 'pest');
+    const scores = choice.round ? await this.repo.scores([choice.round.id]) : [];
+    const means = ExpertsService.means(factors, scores);
+    const result = pestInfluence(
+      factors
+        .filter((f) => means.has(f.id))
+        .map((f) => ({ code: f.code, group: f.grp as PestGroup, polarity: f.polarity ?? '+', ...pick(means.get(f.id)!) })),
+    );
+    const resultByCode = new Map(result.factors.map((f) => [f.code, f]));
+    return {
+      ...choice,
+      factors: factors.map((factor) => matrixRow(factor, means.get(factor.id), resultByCode.get(factor.code))),
+      groups: result.groups,
+    };
+  }
+
+  async panelAgreement(panelId: number): Promise<PanelAgreement> {
+    const panel = await this.panel(panelId);
+    const [rounds, allFactors, enterprises] = await Promise.all([this.repo.rounds(panelId), this.repo.factors(), this.repo.enterprises(panelId)]);
+    const factors = allFactors.filter((f) => f.kind !== 'enterprise');
+    const scores = await this.repo.scores(rounds.map((r) => r.id));
+    const out: AgreementRound[] = [];
+    let previousW: number | null = null;
+    for (const round of rounds) {
+      const rows = scores.filter((s) => s.roundId === round.id);
+      const stats = factors.map((factor): FactorRoundStats => {
+        const fr = rows.filter((s) => s.factorId === factor.id);
+        const weight = delphiConsensus(fr.map((s) => s.weight), CONSENSUS_IQR);
+        const strength = delphiConsensus(fr.map((s) => s.strength), CONSENSUS_IQR);
+        return {
+          factor,
+          n: fr.length,
+          meanWeight: mean(fr.map((s) => s.weight)),
+          meanStrength: mean(fr.map((s) => s.strength)),
+          weight,
+          strength,
+          consensus: fr.length >= MIN_EXPERTS_FOR_CONSENSUS ? Boolean(weight?.consensus && strength?.consensus) : null,
+        };
+      });
+      const byExpert = new Map<number, Map<number, ScoreRow>>();
+      for (const s of rows) {
+        if (!byExpert.has(s.expertId)) byExpert.set(s.expertId, new Map());
+        byExpert.get(s.expertId)!.set(s.factorId, s);
+      }
+      const complete = [...byExpert.values()].filter((m) => factors.every((f) => m.has(f.id)));
+      const kw = kendallW(complete.map((m) => factors.map((f) => m.get(f.id)!.weight * m.get(f.id)!.strength)));
+      const judged = stats.filter((s) => s.consensus !== null).length;
+      const inConsensus = stats.filter((s) => s.consensus === true).length;
+      const consensusShare = judged ? inConsensus / judged : null;
+      const w = kw?.w ?? null;
+      const codeOf = new Map(factors.map((f) => [f.id, f]));
+      out.push({
+        id: round.id,
+        number: round.number,
+        status: round.status,
+        openedAt: round.openedAt,
+        closedAt: round.closedAt,
+        experts: byExpert.size,
+        completeExperts: complete.length,
+        kendallW: w,
+        chiSquare: kw?.chiSquare ?? null,
+        df: kw?.df ?? null,
+        p: kw?.p ?? null,
+        deltaW: w !== null && previousW !== null ? w - previousW : null,
+        judged,
+        inConsensus,
+        consensusShare,
+        stopRule: delphiStopRule({ w, previousW, consensusShare }),
+        factors: stats,
+        reasons: rows.filter((s) => s.reason).map((s) => ({ factor: codeOf.get(s.factorId)!, text: s.reason! })),
+      });
+      previousW = w;
+    }
+
+    let enterpriseSummary: EnterpriseSummary | null = null;
+    const entScores = await this.repo.enterpriseScores(rounds.map((r) => r.id));
+    const lastWithEnt = [...rounds].reverse().find((r) => entScores.some((s) => s.roundId === r.id));
+    if (lastWithEnt && enterprises.length) {
+      const parameters = allFactors.filter((f) => f.kind === 'enterprise');
+      const rows = entScores.filter((s) => s.roundId === lastWithEnt.id);
+      enterpriseSummary = {
+        roundNumber: lastWithEnt.number,
+        parameters,
+        rows: enterprises.map((enterprise) => {
+          const mine = rows.filter((s) => s.enterpriseId === enterprise.id);
+          return {
+            enterprise,
+            cells: parameters.map((p) => {
+              const values = mine.filter((s) => s.parameterId === p.id).map((s) => s.score);
+              return { median: delphiConsensus(values)?.median ?? null, n: values.length };
+            }),
+            mean: mean(mine.map((s) => s.score)),
+          };
+        }),
+      };
+    }
+    return { panel, rounds: out, enterprises: enterpriseSummary, stopRule: STOP_RULE, consensusIqr: CONSENSUS_IQR, ranking: 'weightTimesStrength' };
+  }
+}
+
+function pick(m: { weight: number; strength: number }) {
+  return { weight: m.weight, strength: m.strength };
+}
+
+function matrixRow(
+  factor: ExpertFactor,
+  m: { n: number; weight: number; strength: number } | undefined,
+  r: { normalisedWeight: number; score: number } | undefined,
+): MatrixFactorRow {
+  return {
+    factor,
+    n: m?.n ?? 0,
+    weight: m?.weight ?? null,
+    strength: m?.strength ?? null,
+    normalisedWeight: r?.normalisedWeight ?? null,
+    score: r?.score ?? null,
+  };
+}
+
+/* ---------- plain functions for other modules (the analysis workbook) ---------- */
+
+export function expertsService(db: Knex): ExpertsService {
+  return new ExpertsService(new ExpertsRepository(db));
+}
+
+/** SWOT matrix of a panel (latest closed Delphi round, else the open one). */
+export function panelSwot(db: Knex, panelId: number, roundNumber?: number): Promise<PanelSwot> {
+  return expertsService(db).panelSwot(panelId, roundNumber);
+}
+
+/** PEST profile of a panel (latest closed Delphi round, else the open one). */
+export function panelPest(db: Knex, panelId: number, roundNumber?: number): Promise<PanelPest> {
+  return expertsService(db).panelPest(panelId, roundNumber);
+}
+
+/** Consensus, Kendall's W and the stop rule per Delphi round of a panel. */
+export function panelAgreement(db: Knex, panelId: number): Promise<PanelAgreement> {
+  return expertsService(db).panelAgreement(panelId);
+}
