@@ -2,6 +2,7 @@ import type { AppContext } from '../src/context';
 import { seedDefaultQuestionnaire } from '../src/modules/questionnaires/questionnaires.seed';
 import { seedTerritories } from '../src/modules/territories/territories.seed';
 import { seedReferenceIndicators, seedSurveyIndicators } from '../src/modules/indicators/indicators.seed';
+import { seedDemoPanel, seedExpertFactors } from '../src/modules/experts/experts.seed';
 
 /**
  * Seeders run once on an empty database, in order. Base content (territories, the default
@@ -21,6 +22,10 @@ baseSeeders.push(seedTerritories, seedDefaultQuestionnaire);
 // after the demo responses, the demo rounds' survey indicators.
 baseSeeders.push(seedReferenceIndicators);
 demoSeeders.push(seedSurveyIndicators);
+
+// Expert factor lists (SWOT, PEST, enterprise parameters); the demo Delphi panel links to the open demo round, so it runs after the responses.
+baseSeeders.push(seedExpertFactors);
+demoSeeders.push(seedDemoPanel);
 
 export async function runSeeds(ctx: AppContext, demo: boolean): Promise<void> {
   for (const seed of baseSeeders) await seed(ctx);
