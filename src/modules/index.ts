@@ -6,6 +6,7 @@ import { healthRoutes } from './health/health.routes';
 import { homeRoutes } from './home/home.routes';
 import { indicatorsRoutes } from './indicators/indicators.routes';
 import { invitationsRoutes } from './invitations/invitations.routes';
+import { monitoringRoutes } from './monitoring/monitoring.routes';
 import { questionnairesRoutes } from './questionnaires/questionnaires.routes';
 import { responsesRoutes } from './responses/responses.routes';
 import { roundsRoutes } from './rounds/rounds.routes';
@@ -19,6 +20,8 @@ export const featureRoutes: Array<(ctx: AppContext) => Router> = [
   usersRoutes,
   territoriesRoutes,
   questionnairesRoutes,
+  // Before rounds: its /admin/rounds gate admits administrators only, and monitoring is for researchers too.
+  monitoringRoutes,
   roundsRoutes,
   invitationsRoutes,
   responsesRoutes,

@@ -7,7 +7,8 @@ import type { InvitationListRow, RoundInfo, TInvitationFilters, TInvitationState
  * respondent flow updates first, from its response row too. Every query that uses these
  * fragments aliases invitations as i, rounds as ro and responses as resp.
  */
-export const SUBMITTED_SQL = `(i.status = 'submitted' OR i.submitted_at IS NOT NULL OR resp.status = 'submitted')`;
+// NULL-safe throughout (no response row means resp.status IS NULL): these fragments are also negated.
+export const SUBMITTED_SQL = `(i.status = 'submitted' OR i.submitted_at IS NOT NULL OR COALESCE(resp.status, '') = 'submitted')`;
 export const STARTED_SQL = `(${SUBMITTED_SQL} OR i.status = 'in_progress' OR i.started_at IS NOT NULL OR resp.id IS NOT NULL)`;
 export const OPENED_SQL = `(${STARTED_SQL} OR i.status = 'opened' OR i.opened_at IS NOT NULL)`;
 /** An unfinished invitation is expired when marked so, past its own expiry, or when its round has ended. */

@@ -1,0 +1,119 @@
+import type { Knex } from 'knex';
+import { bool, num, numOrNull } from '../../db/dialect';
+import { invitationStateSql, invitationsWithProgress, OPENED_SQL, STARTED_SQL, SUBMITTED_SQL } from '../invitations/invitations.repository';
+import type { TInvitationState } from '../invitations/invitations.schemas';
+import type { Dimension, FunnelCounts, NonResponderRow, ResponseExportRow } from './monitoring.schemas';
+
+// Where a list invitation has no territory (or sector, size) of its own, a public respondent's profile answer stands in.
+const DIMENSION_SQL: Record<Dimension, string> = {
+  territory: 'COALESCE(i.territory_id, resp.territory_id)',
+  sector: 'COALESCE(i.sector, resp.sector)',
+  size: 'COALESCE(i.size, resp.size)',
+};
+
+const FUNNEL_SELECT = [
+  `SUM(CASE WHEN i.source = 'list' THEN 1 ELSE 0 END) AS invited`,
+  `SUM(CASE WHEN i.source <> 'list' THEN 1 ELSE 0 END) AS public_entries`,
+  `SUM(CASE WHEN ${OPENED_SQL} THEN 1 ELSE 0 END) AS opened`,
+  `SUM(CASE WHEN ${STARTED_SQL} THEN 1 ELSE 0 END) AS started`,
+  `SUM(CASE WHEN ${SUBMITTED_SQL} THEN 1 ELSE 0 END) AS submitted`,
+].join(', ');
+
+function toFunnel(row: Record<string, unknown> | undefined): FunnelCounts {
+  return {
+    invited: num(row?.invited),
+    publicEntries: num(row?.public_entries),
+    opened: num(row?.opened),
+    started: num(row?.started),
+    submitted: num(row?.submitted),
+  };
+}
+
+export class MonitoringRepository {
+  constructor(private readonly db: Knex) {}
+
+  /** Invited, opened, started and submitted over the whole round: one aggregate query. */
+  async funnel(roundId: number): Promise<FunnelCounts> {
+    const row = await invitationsWithProgress(this.db).where('i.round_id', roundId).select(this.db.raw(FUNNEL_SELECT)).first();
+    return toFunnel(row as Record<string, unknown> | undefined);
+  }
+
+  /** The same counts per territory, sector or size (GROUP BY in SQL). */
+  async funnelBy(roundId: number, dimension: Dimension): Promise<Array<{ key: string | number | null } & FunnelCounts>> {
+    const key = DIMENSION_SQL[dimension];
+    const rows = await invitationsWithProgress(this.db)
+      .where('i.round_id', roundId)
+      .select(this.db.raw(`${key} AS dim`), this.db.raw(FUNNEL_SELECT))
+      .groupByRaw(key);
+    return (rows as Array<Record<string, unknown>>).map((r) => ({
+      key: r.dim === null || r.dim === undefined ? null : dimension === 'territory' ? num(r.dim) : String(r.dim),
+      ...toFunnel(r),
+    }));
+  }
+
+  async targets(roundId: number): Promise<Array<{ territoryId: number; target: number }>> {
+    const rows = await this.db('round_targets').where({ round_id: roundId }).select('territory_id', 'target');
+    return rows.map((r: Record<string, unknown>) => ({ territoryId: num(r.territory_id), target: num(r.target) }));
+  }
+
+  private nonResponders(roundId: number): Knex.QueryBuilder {
+    return invitationsWithProgress(this.db).where('i.round_id', roundId).where('i.source', 'list').whereRaw(`NOT ${SUBMITTED_SQL}`);
+  }
+
+  /** Listed enterprises that have not submitted, in id order, after `afterId`. */
+  async nonRespondersPage(roundId: number, now: string, afterId: number, limit: number, offset = 0): Promise<NonResponderRow[]> {
+    const state = invitationStateSql(now);
+    const rows = await this.nonResponders(roundId)
+      .where('i.id', '>', afterId)
+      .select('i.id', 'i.enterprise_name', 'i.contact', 'i.territory_id', 'i.sector', 'i.size', this.db.raw(`${state.sql} AS state`, state.bindings))
+      .orderBy('i.id')
+      .limit(limit)
+      .offset(offset);
+    return (rows as Array<Record<string, unknown>>).map((r) => ({
+      id: num(r.id),
+      name: String(r.enterprise_name),
+      contact: (r.contact as string | null) ?? null,
+      territoryId: numOrNull(r.territory_id),
+      sector: (r.sector as string | null) ?? null,
+      size: (r.size as string | null) ?? null,
+      state: r.state as TInvitationState,
+    }));
+  }
+
+  async nonResponderCount(roundId: number): Promise<number> {
+    const row = await this.nonResponders(roundId).count({ n: '*' }).first();
+    return num(row?.n);
+  }
+
+  /** Submitted responses of the round after `afterId`, by id (keyset paging keeps exports in constant memory). */
+  async submittedPage(roundId: number, afterId: number, limit: number): Promise<ResponseExportRow[]> {
+    const rows = await this.db('responses')
+      .where({ round_id: roundId, status: 'submitted' })
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .limit(limit)
+      .select('id', 'submitted_at', 'language', 'territory_id', 'sector', 'size', 'employees', 'innovated', 'profile');
+    return (rows as Array<Record<string, unknown>>).map((r) => ({
+      id: num(r.id),
+      submittedAt: (r.submitted_at as string | null) ?? null,
+      language: String(r.language),
+      territoryId: numOrNull(r.territory_id),
+      sector: (r.sector as string | null) ?? null,
+      size: (r.size as string | null) ?? null,
+      employees: numOrNull(r.employees),
+      innovated: r.innovated === null || r.innovated === undefined ? null : bool(r.innovated),
+      profile: (r.profile as string | null) ?? null,
+    }));
+  }
+
+  async answersOf(roundId: number, responseIds: number[]): Promise<Array<{ responseId: number; itemId: number; value: number | null; comment: string | null }>> {
+    if (responseIds.length === 0) return [];
+    const rows = await this.db('answers').where('round_id', roundId).whereIn('response_id', responseIds).select('response_id', 'item_id', 'value', 'comment');
+    return (rows as Array<Record<string, unknown>>).map((r) => ({
+      responseId: num(r.response_id),
+      itemId: num(r.item_id),
+      value: numOrNull(r.value),
+      comment: (r.comment as string | null) ?? null,
+    }));
+  }
+}

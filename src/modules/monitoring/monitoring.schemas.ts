@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import type { TInvitationState } from '../invitations/invitations.schemas';
+
+export const DIMENSIONS = ['territory', 'sector', 'size'] as const;
+export type Dimension = (typeof DIMENSIONS)[number];
+
+export const ZRoundId = z.coerce.number().int().positive();
+export const ZMonitoringQuery = z.object({
+  page: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(100_000).default(1)).catch(1),
+});
+
+export const NON_RESPONDERS_PAGE_SIZE = 100;
+/** Responses read per query while exporting: bounded memory whatever the size of the round. */
+export const EXPORT_PAGE_SIZE = 500;
+
+/**
+ * The response funnel. `invited` counts listed enterprises; respondents who came through a
+ * public link have their own invitation rows (`publicEntries`) and count as opened from the start.
+ */
+export interface FunnelCounts {
+  invited: number;
+  publicEntries: number;
+  opened: number;
+  started: number;
+  submitted: number;
+}
+
+export interface FunnelRow extends FunnelCounts {
+  target: number | null;
+  /** submitted / invited, null without invitations. */
+  responseRate: number | null;
+  /** submitted / target, null without a target. */
+  targetRate: number | null;
+}
+
+export interface TerritoryFunnelRow extends FunnelRow {
+  territoryId: number | null;
+  code: string | null;
+  name_kk: string;
+  name_ru: string;
+  name_en: string;
+}
+
+export interface OptionFunnelRow extends FunnelRow {
+  code: string | null;
+  label: { kk: string; ru: string; en: string } | null;
+}
+
+export interface RoundProgress extends FunnelRow {
+  roundId: number;
+  byTerritory: TerritoryFunnelRow[];
+  bySector: OptionFunnelRow[];
+  bySize: OptionFunnelRow[];
+}
+
+export interface NonResponderRow {
+  id: number;
+  name: string;
+  contact: string | null;
+  territoryId: number | null;
+  sector: string | null;
+  size: string | null;
+  state: TInvitationState;
+}
+
+export interface ResponseExportRow {
+  id: number;
+  submittedAt: string | null;
+  language: string;
+  territoryId: number | null;
+  sector: string | null;
+  size: string | null;
+  employees: number | null;
+  innovated: boolean | null;
+  profile: string | null;
+}

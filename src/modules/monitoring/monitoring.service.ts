@@ -1,0 +1,265 @@
+import type { Knex } from 'knex';
+import { nowIso } from '../../db/dialect';
+import { NotFoundError } from '../../errors';
+import { LANGUAGES, localized, translator, type Language } from '../../i18n';
+import type { CellValue } from '../../lib/spreadsheet';
+import { InvitationsRepository } from '../invitations/invitations.repository';
+import type { RoundInfo } from '../invitations/invitations.schemas';
+import type { Questionnaire, TProfileQuestion } from '../questionnaires/questionnaires.schemas';
+import { getQuestionnaire } from '../questionnaires/questionnaires.service';
+import type { TerritoryRecord } from '../territories/territories.schemas';
+import { territoriesService } from '../territories/territories.service';
+import { MonitoringRepository } from './monitoring.repository';
+import {
+  EXPORT_PAGE_SIZE,
+  NON_RESPONDERS_PAGE_SIZE,
+  type FunnelCounts,
+  type FunnelRow,
+  type NonResponderRow,
+  type OptionFunnelRow,
+  type RoundProgress,
+  type TerritoryFunnelRow,
+} from './monitoring.schemas';
+
+type Labels = { kk: string; ru: string; en: string };
+
+/** a / b, or null when there is nothing to divide by. */
+export function rate(part: number, whole: number | null): number | null {
+  return whole && whole > 0 ? part / whole : null;
+}
+
+function funnelRow(counts: FunnelCounts, target: number | null): FunnelRow {
+  return { ...counts, target, responseRate: rate(counts.submitted, counts.invited), targetRate: rate(counts.submitted, target) };
+}
+
+const EMPTY: FunnelCounts = { invited: 0, publicEntries: 0, opened: 0, started: 0, submitted: 0 };
+
+function choiceOptions(profile: TProfileQuestion[], code: string): Array<{ code: string; text: Labels }> {
+  const q = profile.find((p) => p.code === code);
+  return q && (q.type === 'choice' || q.type === 'multi-choice') ? q.options.map((o) => ({ code: o.code, text: o.text })) : [];
+}
+
+// Profile answers that have columns of their own in the export; the others go out as profile_<code>.
+const PROFILE_COLUMNS = new Set(['territory', 'sector', 'size', 'employees']);
+const FIXED_COLUMNS = ['response_id', 'submitted_at', 'language', 'territory', 'sector', 'size', 'employees', 'innovated'] as const;
+
+function profileCell(value: unknown): CellValue {
+  if (value === null || value === undefined) return null;
+  if (Array.isArray(value)) return value.join(';');
+  if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') return value;
+  return JSON.stringify(value);
+}
+
+function parseProfile(text: string | null): Record<string, unknown> {
+  if (!text) return {};
+  try {
+    const value = JSON.parse(text) as unknown;
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+export class MonitoringService {
+  constructor(
+    private readonly repo: MonitoringRepository,
+    private readonly rounds: InvitationsRepository,
+    private readonly db: Knex,
+  ) {}
+
+  async getRound(id: number): Promise<RoundInfo> {
+    const round = await this.rounds.findRound(id);
+    if (!round) throw new NotFoundError();
+    return round;
+  }
+
+  questionnaire(round: RoundInfo): Promise<Questionnaire> {
+    return getQuestionnaire(this.db, round.questionnaireId);
+  }
+
+  territories(): Promise<TerritoryRecord[]> {
+    return territoriesService(this.db).list();
+  }
+
+  /**
+   * The funnel overall and by territory (against round_targets), sector and size. Counting is
+   * done by the database; only the handful of groups is arranged here.
+   */
+  async progress(round: RoundInfo): Promise<RoundProgress> {
+    const [total, byTerritory, bySector, bySize, targets, territories, questionnaire] = await Promise.all([
+      this.repo.funnel(round.id),
+      this.repo.funnelBy(round.id, 'territory'),
+      this.repo.funnelBy(round.id, 'sector'),
+      this.repo.funnelBy(round.id, 'size'),
+      this.repo.targets(round.id),
+      this.territories(),
+      this.questionnaire(round),
+    ]);
+    const targetSum = targets.reduce((s, t) => s + t.target, 0);
+    const target = round.targetTotal ?? (targets.length ? targetSum : null);
+
+    const targetBy = new Map(targets.map((t) => [t.territoryId, t.target]));
+    const countsBy = new Map(byTerritory.map((r) => [r.key, r]));
+    const territoryRows: TerritoryFunnelRow[] = [];
+    for (const t of territories) {
+      const counts = countsBy.get(t.id);
+      const tTarget = targetBy.get(t.id) ?? null;
+      if (!counts && tTarget === null) continue;
+      territoryRows.push({ territoryId: t.id, code: t.code, name_kk: t.name_kk, name_ru: t.name_ru, name_en: t.name_en, ...funnelRow(counts ?? EMPTY, tTarget) });
+    }
+    const unknownTerritory = countsBy.get(null);
+    if (unknownTerritory) territoryRows.push({ territoryId: null, code: null, name_kk: '', name_ru: '', name_en: '', ...funnelRow(unknownTerritory, null) });
+
+    const optionRows = (rows: Array<{ key: string | number | null } & FunnelCounts>, options: Array<{ code: string; text: Labels }>): OptionFunnelRow[] => {
+      const by = new Map(rows.map((r) => [r.key, r]));
+      const out: OptionFunnelRow[] = options.filter((o) => by.has(o.code)).map((o) => ({ code: o.code, label: o.text, ...funnelRow(by.get(o.code)!, null) }));
+      for (const r of rows) {
+        if (r.key !== null && !options.some((o) => o.code === r.key)) out.push({ code: String(r.key), label: null, ...funnelRow(r, null) });
+      }
+      if (by.has(null)) out.push({ code: null, label: null, ...funnelRow(by.get(null)!, null) });
+      return out;
+    };
+
+    return {
+      roundId: round.id,
+      ...funnelRow(total, target),
+      byTerritory: territoryRows,
+      bySector: optionRows(bySector, choiceOptions(questionnaire.definition.profile, 'sector')),
+      bySize: optionRows(bySize, choiceOptions(questionnaire.definition.profile, 'size')),
+    };
+  }
+
+  async nonResponders(roundId: number, page: number): Promise<{ rows: NonResponderRow[]; total: number; pages: number }> {
+    const total = await this.repo.nonResponderCount(roundId);
+    const rows = await this.repo.nonRespondersPage(roundId, nowIso(), 0, NON_RESPONDERS_PAGE_SIZE, (page - 1) * NON_RESPONDERS_PAGE_SIZE);
+    return { rows, total, pages: Math.max(1, Math.ceil(total / NON_RESPONDERS_PAGE_SIZE)) };
+  }
+
+  /** Reminder list rows (name, contact, territory, status), paged from the database; no links, tokens are not stored. */
+  async *nonResponderRows(roundId: number, lang: Language): AsyncGenerator<CellValue[]> {
+    const territories = new Map((await this.territories()).map((t) => [t.id, t]));
+    const now = nowIso();
+    let after = 0;
+    for (;;) {
+      const page = await this.repo.nonRespondersPage(roundId, now, after, 2000);
+      if (page.length === 0) return;
+      for (const r of page) {
+        const territory = r.territoryId ? territories.get(r.territoryId) : undefined;
+        yield [r.name, r.contact, territory ? localized(territory as unknown as Record<string, unknown>, 'name', lang) : '', r.state];
+      }
+      after = page[page.length - 1]!.id;
+    }
+  }
+
+  /** Column layout of the raw export, from the round's questionnaire version. */
+  exportLayout(questionnaire: Questionnaire) {
+    const extras = questionnaire.definition.profile.filter((q) => !PROFILE_COLUMNS.has(q.code) && q.type !== 'choice-from-territories');
+    const items = questionnaire.items;
+    const commented = items.filter((i) => i.allowComment);
+    const header = [
+      ...FIXED_COLUMNS,
+      ...extras.map((q) => `profile_${q.code}`),
+      ...items.map((i) => i.code),
+      ...commented.map((i) => `${i.code}_comment`),
+    ];
+    return { header, extras, items, commented };
+  }
+
+  /**
+   * One row per submitted response: fixed profile columns, the other profile answers, one
+   * column per item (1..5, empty for "cannot judge"), then the comments. Responses are read
+   * EXPORT_PAGE_SIZE at a time with their answers, so memory does not grow with the round.
+   */
+  async responseExport(round: RoundInfo): Promise<{ header: string[]; rows: AsyncIterable<CellValue[]> }> {
+    const questionnaire = await this.questionnaire(round);
+    const { header, extras, items, commented } = this.exportLayout(questionnaire);
+    const territoryCode = new Map((await this.territories()).map((t) => [t.id, t.code]));
+    const valueColumn = new Map(items.map((item, i) => [item.id, i]));
+    const commentColumn = new Map(commented.map((item, i) => [item.id, i]));
+    const repo = this.repo;
+    async function* rows(): AsyncGenerator<CellValue[]> {
+      let after = 0;
+      for (;;) {
+        const page = await repo.submittedPage(round.id, after, EXPORT_PAGE_SIZE);
+        if (page.length === 0) return;
+        const answers = await repo.answersOf(round.id, page.map((r) => r.id));
+        const byResponse = new Map<number, typeof answers>();
+        for (const a of answers) {
+          const list = byResponse.get(a.responseId) ?? [];
+          list.push(a);
+          byResponse.set(a.responseId, list);
+        }
+        for (const r of page) {
+          const profile = parseProfile(r.profile);
+          const values: CellValue[] = new Array(items.length).fill(null);
+          const comments: CellValue[] = new Array(commented.length).fill(null);
+          for (const a of byResponse.get(r.id) ?? []) {
+            const v = valueColumn.get(a.itemId);
+            if (v !== undefined) values[v] = a.value;
+            const c = commentColumn.get(a.itemId);
+            if (c !== undefined && a.comment) comments[c] = a.comment;
+          }
+          yield [
+            r.id,
+            r.submittedAt,
+            r.language,
+            r.territoryId ? territoryCode.get(r.territoryId) ?? null : null,
+            r.sector,
+            r.size,
+            r.employees,
+            r.innovated === null ? null : r.innovated ? 1 : 0,
+            ...extras.map((q) => profileCell(profile[q.code])),
+            ...values,
+            ...comments,
+          ];
+        }
+        after = page[page.length - 1]!.id;
+      }
+    }
+    return { header, rows: rows() };
+  }
+
+  /**
+   * The codebook: every column, category, item, scale value and option code with its label in
+   * Kazakh, Russian and English. Columns: kind, variable, value, label_kk, label_ru, label_en.
+   */
+  async codebook(round: RoundInfo): Promise<{ header: string[]; rows: CellValue[][] }> {
+    const questionnaire = await this.questionnaire(round);
+    const territories = await this.territories();
+    const { extras, items, commented } = this.exportLayout(questionnaire);
+    const def = questionnaire.definition;
+    const tr = (key: string, params?: Record<string, unknown>) => LANGUAGES.map((l) => translator(l)(key, params));
+    const text = (l: Labels) => [l.kk, l.ru, l.en];
+    const rows: CellValue[][] = [];
+    const question = (code: string) => def.profile.find((q) => q.code === code);
+
+    for (const column of FIXED_COLUMNS) {
+      const q = question(column === 'innovated' ? '' : column);
+      rows.push(['column', column, null, ...(q ? text(q.text) : tr(`monitoring:codebook.columns.${column}`))]);
+    }
+    for (const q of extras) rows.push(['column', `profile_${q.code}`, null, ...text(q.text)]);
+    for (const item of items) rows.push(['column', item.code, item.categoryCode, item.text_kk, item.text_ru, item.text_en]);
+    for (const item of commented) rows.push(['column', `${item.code}_comment`, null, ...tr('monitoring:codebook.comment', { code: item.code })]);
+
+    for (const c of questionnaire.categories) rows.push(['category', c.code, c.pest, c.title_kk, c.title_ru, c.title_en]);
+    for (let v = def.scale.min; v <= def.scale.max; v++) {
+      const label = def.scale.labels[String(v)];
+      if (label) rows.push(['scale', 'items', v, ...text(label)]);
+    }
+    if (def.scale.notApplicable) rows.push(['scale', 'items', null, ...text(def.scale.notApplicable)]);
+
+    for (const l of LANGUAGES) rows.push(['option', 'language', l, ...tr(`common:language.${l}`)]);
+    for (const t of territories) rows.push(['option', 'territory', t.code, t.name_kk, t.name_ru, t.name_en]);
+    for (const code of ['sector', 'size']) for (const o of choiceOptions(def.profile, code)) rows.push(['option', code, o.code, ...text(o.text)]);
+    rows.push(['option', 'innovated', 1, ...tr('common:yes')]);
+    rows.push(['option', 'innovated', 0, ...tr('common:no')]);
+    for (const q of extras) {
+      if (q.type === 'choice' || q.type === 'multi-choice') for (const o of q.options) rows.push(['option', `profile_${q.code}`, o.code, ...text(o.text)]);
+    }
+    return { header: ['kind', 'variable', 'value', 'label_kk', 'label_ru', 'label_en'], rows };
+  }
+}
+
+export function monitoringService(db: Knex): MonitoringService {
+  return new MonitoringService(new MonitoringRepository(db), new InvitationsRepository(db), db);
+}
