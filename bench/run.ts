@@ -9,6 +9,8 @@
  *   BENCH_PG_URL=postgres://...       use this PostgreSQL server instead of starting a throwaway one
  *   --out=path                        where results.json goes (default bench/results.json)
  *   --keep                            keep bench/tmp/run-* (databases, server logs) for inspection
+ *   --runtime=tsx                     run the servers from source under tsx instead of compiled (default dist)
+ *   --only=throughput | aggregation   one part only (while working on it; the table then lacks rows)
  *
  * Every server runs in its own process on an ephemeral loopback port; every database is
  * created for the run under bench/tmp (SQLite) or in the PostgreSQL server (dropped at the end).
@@ -27,8 +29,9 @@ import { KnexUsersRepository } from '../src/modules/users/users.repository';
 import { UsersService } from '../src/modules/users/users.service';
 import { runSeeds } from '../seeds';
 import { loadRankingFunction } from './lib/adapters';
+import { buildApp, type BuiltApp } from './lib/build';
 import { cookieHeader, cookieJar, drain, http, median } from './lib/http';
-import { runLoad, type LoadResult } from './lib/load';
+import { LoadAccumulator, RequestPool, runSlice, type LoadResult } from './lib/load';
 import { bareInvitations, createInvitations, createRound, loadRound, surveyShape } from './lib/loader';
 import { startPg, type PgServer } from './lib/pg';
 import { measurePeakRss, projectRoot, rssBytes, startChild, type ChildServer } from './lib/proc';
@@ -43,18 +46,22 @@ export interface BenchOptions {
   sizes: number[];
   exportSize: number;
   seconds: number;
+  slices: number;
   connections: number;
   reps: number;
   engines: Engine[];
   out: string;
   keep: boolean;
+  /** dist: the app compiled to JavaScript and run by plain node, as `npm start` does; tsx: from source. */
+  runtime: 'dist' | 'tsx';
   serverLogLevel: string;
+  sections: Array<'throughput' | 'aggregation'>;
 }
 
 const PRESETS = {
-  full: { sizes: [10_000, 100_000, 1_000_000], seconds: 20, connections: 50, reps: 3 },
-  quick: { sizes: [10_000, 100_000], seconds: 10, connections: 50, reps: 3 },
-  smoke: { sizes: [300, 3000], seconds: 2, connections: 10, reps: 1 },
+  full: { sizes: [10_000, 100_000, 1_000_000], seconds: 20, slices: 4, connections: 50, reps: 3 },
+  quick: { sizes: [10_000, 100_000], seconds: 10, slices: 2, connections: 50, reps: 3 },
+  smoke: { sizes: [300, 3000], seconds: 2, slices: 1, connections: 10, reps: 1 },
 } as const;
 
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
@@ -82,12 +89,15 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     sizes,
     exportSize,
     seconds: Number(value('seconds') ?? env.BENCH_SECONDS ?? base.seconds),
+    slices: Math.max(1, Number(value('slices') ?? env.BENCH_SLICES ?? base.slices)),
     connections: Number(value('connections') ?? env.BENCH_CONNECTIONS ?? base.connections),
     reps: Number(value('reps') ?? env.BENCH_REPS ?? base.reps),
     engines: engines.length ? [...new Set(engines)] : ['sqlite', 'pg'],
     out: path.resolve(value('out') ?? path.join(projectRoot, 'bench', 'results.json')),
     keep: flag('keep'),
+    runtime: (value('runtime') ?? env.BENCH_RUNTIME) === 'tsx' ? 'tsx' : 'dist',
     serverLogLevel: env.BENCH_SERVER_LOG_LEVEL ?? 'info',
+    sections: (value('only') ?? 'throughput,aggregation').split(',').filter((x): x is 'throughput' | 'aggregation' => x === 'throughput' || x === 'aggregation'),
   };
 }
 
@@ -110,8 +120,10 @@ interface Target {
 const children = new Set<ChildServer>();
 let pgServer: PgServer | undefined;
 
+let built: BuiltApp | undefined;
+
 async function startServer(kind: 'kedergi' | 'baseline', env: Record<string, string>, logFile: string): Promise<ChildServer> {
-  const entry = kind === 'kedergi' ? 'src/server.ts' : 'bench/baseline/server.ts';
+  const entry = built ? built[kind === 'kedergi' ? 'server' : 'baseline'] : kind === 'kedergi' ? 'src/server.ts' : 'bench/baseline/server.ts';
   const child = await startChild(entry, env, logFile);
   children.add(child);
   return child;
@@ -161,43 +173,60 @@ async function submittedIn(db: Knex, roundId: number): Promise<number> {
   return Number(row[0]!.c);
 }
 
+/**
+ * Kedergi and the baseline take turns (B K B K ...) in slices that add up to `seconds` each,
+ * both servers up all along, so that the load other people put on a shared machine falls on
+ * both alike instead of on whichever ran second.
+ */
 async function throughput(target: Target, o: BenchOptions, dir: string, serverEnv: Record<string, string>, log: (s: string) => void): Promise<ThroughputResult> {
-  // Baseline first: its rate sizes the pool of invitations the real route needs.
   const base = await target.newDatabase('baseline');
   const { db: bdb } = await openDb(base.database, dir, true);
-  const shape = await surveyShape(bdb);
-  const bRound = await createRound(bdb, shape, 'bench baseline');
+  const bShape = await surveyShape(bdb);
+  const bRound = await createRound(bdb, bShape, 'bench baseline');
   const bIds = await bareInvitations(bdb, bRound, Math.max(5000, o.seconds * 6000));
-  const subShape = await submissionShape(bdb, bRound);
-  const baselineServer = await startServer('baseline', { DATABASE_URL: base.url, PORT: '0', BASELINE_ROUND_ID: String(bRound) }, path.join(dir, `baseline-submit.log`));
-  log(`  baseline: ${o.connections} connections x ${o.seconds} s`);
-  const bLoad = await runLoad({ url: baselineServer.url, connections: o.connections, seconds: o.seconds, pool: baselineRequests(subShape, bIds) });
-  await stopServer(baselineServer);
-  const bStored = await submittedIn(bdb, bRound);
-  await bdb.destroy();
-  log(`  baseline: ${bLoad.requestsPerSecond.toFixed(0)} req/s, p99 ${bLoad.p99} ms, errors ${bLoad.errors}, stored ${bStored}`);
+  const bPool = new RequestPool(baselineRequests(await submissionShape(bdb, bRound), bIds));
+  const baselineServer = await startServer('baseline', { DATABASE_URL: base.url, PORT: '0', BASELINE_ROUND_ID: String(bRound) }, path.join(dir, 'baseline-submit.log'));
 
   const real = await target.newDatabase('submit');
-  const server = await startServer('kedergi', { ...serverEnv, DATABASE_URL: real.url, KEDERGI_DEMO: '1' }, path.join(dir, 'kedergi-submit.log'));
+  const server = await startServer('kedergi', { ...serverEnv, DATABASE_URL: real.url, KEDERGI_DEMO: process.env.BENCH_DEMO ?? '1' }, path.join(dir, 'kedergi-submit.log'));
   const { db } = await openDb(real.database, dir, false);
   const rShape = await surveyShape(db);
   const round = await createRound(db, rShape, 'bench throughput');
-  const count = Math.min(200_000, Math.ceil(bLoad.requestsPerSecond * o.seconds * 1.25) + 4 * o.connections);
+
+  const slice = o.seconds / o.slices;
+  const bAcc = new LoadAccumulator();
+  const kAcc = new LoadAccumulator();
+  const load = { connections: o.connections, seconds: slice };
+  log(`  ${o.slices} slices of ${slice} s each, ${o.connections} connections, baseline first`);
+  await runSlice(bAcc, { ...load, url: baselineServer.url, pool: bPool });
+
+  // The first baseline slice sizes the pool of invitations Kedergi needs: it will not beat the baseline by 40%.
+  const count = Math.min(250_000, Math.ceil(bAcc.summary().requestsPerSecond * o.seconds * 1.4) + 4 * o.connections);
   const tokens = Array.from({ length: count }, () => generateLinkToken());
   await createInvitations(db, round, tokens, rShape.territoryIds);
   const t0 = performance.now();
   const credentials = await exchangeTokens(server.url, tokens);
   const exchangeSeconds = (performance.now() - t0) / 1000;
-  log(`  kedergi: ${count} invitation links opened in ${exchangeSeconds.toFixed(1)} s; ${o.connections} connections x ${o.seconds} s`);
-  const before = await submittedIn(db, round);
-  const load = await runLoad({ url: server.url, connections: o.connections, seconds: o.seconds, pool: submitAllRequests(await submissionShape(db, round), credentials) });
-  const stored = (await submittedIn(db, round)) - before;
+  log(`  ${count} invitation links opened (GET /r/:token) in ${exchangeSeconds.toFixed(1)} s`);
+  const kPool = new RequestPool(submitAllRequests(await submissionShape(db, round), credentials));
+
+  for (let i = 0; i < o.slices; i++) {
+    await runSlice(kAcc, { ...load, url: server.url, pool: kPool });
+    if (i < o.slices - 1) await runSlice(bAcc, { ...load, url: baselineServer.url, pool: bPool });
+  }
   await stopServer(server);
+  await stopServer(baselineServer);
+  const bStored = await submittedIn(bdb, bRound);
+  const stored = await submittedIn(db, round);
+  await bdb.destroy();
   await db.destroy();
-  log(`  kedergi: ${load.requestsPerSecond.toFixed(0)} req/s, p99 ${load.p99} ms, errors ${load.errors}, stored ${stored}`);
+  const b = bAcc.summary();
+  const k = kAcc.summary();
+  log(`  baseline: ${b.requestsPerSecond.toFixed(0)} req/s, p50 ${b.p50.toFixed(1)} ms, p99 ${b.p99.toFixed(1)} ms, errors ${b.errors}, stored ${bStored}`);
+  log(`  kedergi:  ${k.requestsPerSecond.toFixed(0)} req/s, p50 ${k.p50.toFixed(1)} ms, p99 ${k.p99.toFixed(1)} ms, errors ${k.errors}, stored ${stored}`);
   return {
-    kedergi: { ...load, stored, invitations: count, exchangeSeconds },
-    baseline: { ...bLoad, stored: bStored, invitations: bIds.length },
+    kedergi: { ...k, stored, invitations: count, exchangeSeconds },
+    baseline: { ...b, stored: bStored, invitations: bIds.length },
   };
 }
 
@@ -377,7 +406,7 @@ function exponent(points: Array<{ n: number; t: number | null | undefined }>): n
 
 function rowsFor(engine: Engine, o: BenchOptions, tp: ThroughputResult | undefined, ag: AggregationResult | undefined): Row[] {
   const rows: Row[] = [];
-  const load = `${o.connections} conn × ${o.seconds} s`;
+  const load = `${o.connections} conn × ${o.seconds} s${o.slices > 1 ? ` (${o.slices} alternating slices)` : ''}`;
   if (tp) {
     const share = tp.kedergi.requestsPerSecond / tp.baseline.requestsPerSecond;
     rows.push(
@@ -565,6 +594,11 @@ async function main(): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
+  if (o.runtime === 'dist') {
+    const t0 = performance.now();
+    built = await buildApp(path.join(runDir, 'app'));
+    log(`compiled the app to ${path.relative(projectRoot, built.dir)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
   log(`Kedergi bench (${o.mode}): engines ${o.engines.join(', ')}; rounds ${o.sizes.map(sizeLabel).join(', ')}; load ${o.connections} connections × ${o.seconds} s; ${o.reps} repetitions`);
   try {
     for (const engine of o.engines) {
@@ -612,16 +646,16 @@ async function main(): Promise<number> {
       };
       const entry: NonNullable<BenchResults['details'][Engine]> = {};
       details[engine] = entry;
-      log(`== ${ENGINE_LABEL[engine]} ${target.version}: submission throughput`);
-      try {
+      if (o.sections.includes('throughput')) try {
+        log(`== ${ENGINE_LABEL[engine]} ${target.version}: submission throughput`);
         entry.throughput = await throughput(target, o, dir, serverEnv, log);
       } catch (e) {
         const msg = `${ENGINE_LABEL[engine]} throughput failed: ${short(e)}`;
         problems.push(msg);
         log(msg);
       }
-      log(`== ${ENGINE_LABEL[engine]}: aggregation at scale and memory`);
-      try {
+      if (o.sections.includes('aggregation')) try {
+        log(`== ${ENGINE_LABEL[engine]}: aggregation at scale and memory`);
         entry.aggregation = await aggregation(target, o, dir, serverEnv, log);
         problems.push(...entry.aggregation.problems.map((p) => `${ENGINE_LABEL[engine]}: ${p}`));
       } catch (e) {

@@ -6,6 +6,15 @@ export interface PreparedRequest {
   body: string;
 }
 
+/** Prepared requests, each sent once; shared by the slices of one side of a comparison. */
+export class RequestPool {
+  next = 0;
+  constructor(readonly items: PreparedRequest[]) {}
+  get left(): number {
+    return this.items.length - this.next;
+  }
+}
+
 export interface LoadResult {
   requestsPerSecond: number;
   completed: number;
@@ -16,20 +25,55 @@ export interface LoadResult {
   p99: number;
   mean: number;
   durationSeconds: number;
-  /** True when the prepared requests ran out before the time was up (the run then stops early). */
+  slices: number;
+  /** True when the prepared requests ran out before the time was up (the slice then stopped early). */
   exhausted: boolean;
 }
 
+/** Figures of one side (Kedergi or baseline) summed over its slices; latencies kept per request. */
+export class LoadAccumulator {
+  latencies: number[] = [];
+  statusCounts: Record<string, number> = {};
+  transportErrors = 0;
+  seconds = 0;
+  slices = 0;
+  exhausted = false;
+
+  summary(): LoadResult {
+    const sorted = Float64Array.from(this.latencies).sort();
+    const pct = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]! : NaN);
+    let ok = 0;
+    let bad = 0;
+    for (const [code, n] of Object.entries(this.statusCounts)) {
+      if (/^[23]\d\d$/.test(code)) ok += n;
+      else bad += n;
+    }
+    return {
+      requestsPerSecond: ok / this.seconds,
+      completed: ok + bad,
+      ok,
+      errors: bad + this.transportErrors,
+      statusCounts: this.statusCounts,
+      p50: pct(0.5),
+      p99: pct(0.99),
+      mean: sorted.reduce((a, b) => a + b, 0) / (sorted.length || 1),
+      durationSeconds: this.seconds,
+      slices: this.slices,
+      exhausted: this.exhausted,
+    };
+  }
+}
+
 /**
- * autocannon over a pool of prepared requests, each used exactly once: every request
- * carries its own invitation's cookie, CSRF token and answers. Errors are transport errors,
- * timeouts, and any status other than 2xx or 3xx.
+ * One slice of closed-loop load with autocannon: `connections` connections keep one request
+ * in flight each for `seconds`. Every request is the next unused one of the pool (its own
+ * invitation's cookie, CSRF token and answers). Errors are transport errors, timeouts, and any
+ * status other than 2xx or 3xx.
  */
-export async function runLoad(opts: { url: string; connections: number; seconds: number; method?: 'POST' | 'GET'; pool: PreparedRequest[] }): Promise<LoadResult> {
-  let next = 0;
+export async function runSlice(acc: LoadAccumulator, opts: { url: string; connections: number; seconds: number; pool: RequestPool }): Promise<void> {
+  const pool = opts.pool;
+  let instance: autocannon.Instance | undefined;
   let exhausted = false;
-  let markers = 0;
-  let instance: ReturnType<typeof autocannon> | undefined;
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     instance = autocannon(
       {
@@ -39,18 +83,18 @@ export async function runLoad(opts: { url: string; connections: number; seconds:
         timeout: 10,
         requests: [
           {
-            method: opts.method ?? 'POST',
-            setupRequest: (req: any) => {
-              const prepared = opts.pool[next++];
+            method: 'POST',
+            setupRequest: (req: Record<string, unknown>) => {
+              const prepared = pool.items[pool.next];
               if (!prepared) {
                 // Never reuse a submission: stop instead, and say so in the results.
                 if (!exhausted) {
                   exhausted = true;
                   setImmediate(() => instance?.stop());
                 }
-                markers++;
-                return { ...req, path: '/__bench_exhausted__', method: 'GET', headers: {}, body: undefined };
+                return { ...req, path: '/__bench_pool_exhausted__', method: 'GET', headers: { 'x-bench-marker': '1' }, body: undefined };
               }
+              pool.next++;
               return { ...req, path: prepared.path, headers: { ...prepared.headers }, body: prepared.body };
             },
           },
@@ -58,25 +102,15 @@ export async function runLoad(opts: { url: string; connections: number; seconds:
       },
       (err, res) => (err ? reject(err) : resolve(res)),
     );
+    instance.on('response', (client: unknown, status: number, _bytes: number, ms: number) => {
+      void client;
+      if (exhausted && status === 404) return; // the marker request's own answer
+      acc.statusCounts[status] = (acc.statusCounts[status] ?? 0) + 1;
+      acc.latencies.push(ms);
+    });
   });
-  const statusCounts: Record<string, number> = {};
-  for (const [code, v] of Object.entries(result.statusCodeStats ?? {})) statusCounts[code] = (v as { count: number }).count;
-  const byClass = result as unknown as Record<string, number>;
-  const ok = (byClass['2xx'] ?? 0) + (byClass['3xx'] ?? 0);
-  let errors = result.errors + result.timeouts + (byClass['1xx'] ?? 0) + (byClass['4xx'] ?? 0) + (byClass['5xx'] ?? 0);
-  // Requests to the stop marker (404 by construction) are the harness's own, not the server's failures.
-  errors -= Math.min(markers, statusCounts['404'] ?? 0);
-  const completed = result.totalCompletedRequests ?? ok + errors;
-  return {
-    requestsPerSecond: ok / result.duration,
-    completed,
-    ok,
-    errors,
-    statusCounts,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    mean: result.latency.mean,
-    durationSeconds: result.duration,
-    exhausted,
-  };
+  acc.transportErrors += result.errors + result.timeouts;
+  acc.seconds += result.duration;
+  acc.slices += 1;
+  acc.exhausted ||= exhausted;
 }

@@ -18,12 +18,14 @@ export interface ChildServer {
 }
 
 /**
- * Starts `node --import tsx <entry>` (one process, so the pid is the server's own) with its
- * output in a log file, and waits for the line that announces the port.
+ * Starts `node <entry>.js`, or `node --import tsx <entry>.ts` (either way one process, so the
+ * pid is the server's own) with its output in a log file, and waits for the line that
+ * announces the port.
  */
 export async function startChild(entry: string, env: Record<string, string>, logFile: string, timeoutMs = 120_000): Promise<ChildServer> {
   const fd = fs.openSync(logFile, 'w');
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const args = entry.endsWith('.ts') ? ['--import', 'tsx', entry] : [entry];
+  const child: ChildProcess = spawn(process.execPath, args, {
     cwd: projectRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', fd, fd],

@@ -41,6 +41,7 @@ declare module 'autocannon' {
     }
     interface Instance {
       stop(): void;
+      on(event: 'response', listener: (client: unknown, statusCode: number, bytes: number, responseTime: number) => void): void;
     }
   }
   function autocannon(opts: autocannon.Options, cb: (err: Error | null, result: autocannon.Result) => void): autocannon.Instance;
