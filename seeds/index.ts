@@ -2,6 +2,7 @@ import type { AppContext } from '../src/context';
 import { seedDefaultQuestionnaire } from '../src/modules/questionnaires/questionnaires.seed';
 import { seedTerritories } from '../src/modules/territories/territories.seed';
 import { seedReferenceIndicators, seedSurveyIndicators } from '../src/modules/indicators/indicators.seed';
+import { seedDemoResponses } from '../src/modules/responses/responses.demo';
 import { seedDemoPanel, seedExpertFactors } from '../src/modules/experts/experts.seed';
 
 /**
@@ -18,14 +19,17 @@ export const demoSeeders: Seeder[] = [];
 // Territories first: the questionnaire's territory question and every later seeder refer to them.
 baseSeeders.push(seedTerritories, seedDefaultQuestionnaire);
 
-// Reference statistics (all of reference-data/) and the saved table 40 index and table 17 model;
-// after the demo responses, the demo rounds' survey indicators.
-baseSeeders.push(seedReferenceIndicators);
-demoSeeders.push(seedSurveyIndicators);
+// Demo rounds of the barriers questionnaire with synthetic responses (needs the base seeders' content).
+demoSeeders.push(seedDemoResponses);
 
 // Expert factor lists (SWOT, PEST, enterprise parameters); the demo Delphi panel links to the open demo round, so it runs after the responses.
 baseSeeders.push(seedExpertFactors);
 demoSeeders.push(seedDemoPanel);
+
+// Reference statistics (all of reference-data/) and the saved table 40 index and table 17 model;
+// after the demo responses, the demo rounds' survey indicators.
+baseSeeders.push(seedReferenceIndicators);
+demoSeeders.push(seedSurveyIndicators);
 
 export async function runSeeds(ctx: AppContext, demo: boolean): Promise<void> {
   for (const seed of baseSeeders) await seed(ctx);

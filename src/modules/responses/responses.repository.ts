@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
-import { bool, insertReturningId, num, numOrNull } from '../../db/dialect';
+import { batchInsert, bool, insertReturningId, num, numOrNull, rowsPerInsert } from '../../db/dialect';
 import { isLanguage } from '../../i18n';
+import type { DemoRoundPlan } from './responses.demo';
 import {
   ZRespondentDefinition,
   type InvitationStatus,
@@ -15,6 +16,13 @@ import {
 } from './responses.schemas';
 
 type Db = Knex | Knex.Transaction;
+
+/** batchInsert sizes statements by bound parameters only; SQLite also caps a multi-row insert at 500 rows. */
+async function insertInChunks(trx: Knex.Transaction, table: string, rows: Record<string, unknown>[]): Promise<void> {
+  if (rows.length === 0) return;
+  const size = rowsPerInsert(trx as unknown as Knex, Object.keys(rows[0]!).length);
+  for (let i = 0; i < rows.length; i += size) await batchInsert(trx, table, rows.slice(i, i + size));
+}
 
 function toRound(row: Record<string, unknown>, prefix = ''): RoundRecord {
   return {
@@ -280,5 +288,91 @@ export class ResponsesRepository {
   async markInvitationSubmitted(trx: Knex.Transaction, invitationId: number, now: string): Promise<void> {
     await trx('invitations').where({ id: invitationId }).update({ status: 'submitted', submitted_at: now });
     await trx('invitations').where({ id: invitationId }).whereNull('started_at').update({ started_at: now });
+  }
+
+  // -- demo data ------------------------------------------------------------------------------
+
+  async latestQuestionnaireId(code: string): Promise<number | undefined> {
+    const row = await this.db('questionnaires').where({ code }).orderBy('version', 'desc').first('id');
+    return row ? num(row.id) : undefined;
+  }
+
+  async roundTitleExists(titles: string[]): Promise<boolean> {
+    return Boolean(await this.db('rounds').whereIn('title', titles).first('id'));
+  }
+
+  /** A whole demo round in a handful of bulk statements: ids come back by token hash and invitation id. */
+  async insertDemoRound(trx: Knex.Transaction, questionnaireId: number, plan: DemoRoundPlan, now: string): Promise<number> {
+    const roundId = await insertReturningId(trx, 'rounds', {
+      title: plan.title,
+      questionnaire_id: questionnaireId,
+      status: plan.status,
+      audience: 'invitation',
+      opens_at: plan.opensAt,
+      closes_at: plan.closesAt,
+      target_total: plan.targetTotal,
+      created_at: plan.opensAt < now ? plan.opensAt : now,
+      updated_at: now,
+    });
+    await insertInChunks(trx, 'round_targets', plan.targets.map((t) => ({ round_id: roundId, territory_id: t.territoryId, target: t.target })));
+    await insertInChunks(
+      trx,
+      'invitations',
+      plan.invitations.map((i) => ({
+        round_id: roundId,
+        token_hash: i.tokenHash,
+        source: 'list',
+        enterprise_name: i.enterpriseName,
+        contact: null,
+        territory_id: i.territoryId,
+        sector: i.sector,
+        size: i.size,
+        status: i.status,
+        expires_at: i.expiresAt,
+        opened_at: i.openedAt,
+        started_at: i.startedAt,
+        submitted_at: i.submittedAt,
+        created_at: i.createdAt,
+      })),
+    );
+    const invitationIds = new Map<string, number>(
+      (await trx('invitations').where({ round_id: roundId }).select('id', 'token_hash')).map((r: Record<string, unknown>) => [String(r.token_hash), num(r.id)]),
+    );
+    const withResponse = plan.invitations.filter((i) => i.response);
+    await insertInChunks(
+      trx,
+      'responses',
+      withResponse.map((i) => {
+        const r = i.response!;
+        return {
+          round_id: roundId,
+          invitation_id: invitationIds.get(i.tokenHash),
+          status: r.status,
+          language: r.language,
+          territory_id: r.columns.territoryId,
+          sector: r.columns.sector,
+          size: r.columns.size,
+          employees: r.columns.employees,
+          innovated: r.columns.innovated,
+          profile: JSON.stringify(r.profile),
+          idempotency_key: null,
+          started_at: r.startedAt,
+          updated_at: r.updatedAt,
+          submitted_at: r.submittedAt,
+        };
+      }),
+    );
+    const responseIds = new Map<number, number>(
+      (await trx('responses').where({ round_id: roundId }).select('id', 'invitation_id')).map((r: Record<string, unknown>) => [num(r.invitation_id), num(r.id)]),
+    );
+    await insertInChunks(
+      trx,
+      'answers',
+      withResponse.flatMap((i) => {
+        const responseId = responseIds.get(invitationIds.get(i.tokenHash)!);
+        return i.response!.answers.map((a) => ({ response_id: responseId, item_id: a.itemId, round_id: roundId, value: a.value, comment: a.comment }));
+      }),
+    );
+    return roundId;
   }
 }
