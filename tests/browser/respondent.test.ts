@@ -1,0 +1,149 @@
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Server } from 'node:http';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../../src/paths';
+import { DEMO_OPEN_ROUND_TITLE } from '../../src/modules/responses/responses.demo';
+import { createTestApp, type TestApp } from '../helpers/app';
+import { createInvitation } from '../modules/responses/fixtures';
+
+const CHROMIUM = '/usr/bin/chromium';
+const resultsDir = path.join(projectRoot, 'test-results');
+const axePath = path.join(projectRoot, 'node_modules', 'axe-core', 'axe.min.js');
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: Array<{ target: unknown[]; failureSummary?: string }>;
+}
+
+/** axe-core on the current page; only serious and critical findings fail the test. */
+async function seriousViolations(page: Page): Promise<AxeViolation[]> {
+  await page.addScriptTag({ path: axePath });
+  const violations = (await page.evaluate(async () => {
+    const result = await (window as unknown as { axe: { run: (ctx: Document) => Promise<{ violations: AxeViolation[] }> } }).axe.run(document);
+    return result.violations;
+  })) as AxeViolation[];
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+function describeViolations(violations: AxeViolation[]): string {
+  return violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`).join('\n');
+}
+
+describe.skipIf(!fs.existsSync(CHROMIUM))('respondent in a phone-sized browser', () => {
+  let t: TestApp;
+  let server: Server;
+  let base: string;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    fs.mkdirSync(resultsDir, { recursive: true });
+    t = await createTestApp({ seed: 'demo' });
+    server = t.app.listen(0, '127.0.0.1');
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await t?.close();
+  });
+
+  it('completes the demo questionnaire in Kazakh, with no serious accessibility findings', async () => {
+    const round = await t.ctx.db('rounds').where({ title: DEMO_OPEN_ROUND_TITLE }).first();
+    expect(round).toBeTruthy();
+    const invitation = await createInvitation(t.ctx, Number(round.id), { name: 'ЖШС «Браузер Тест»' });
+    // bypassCSP only so that axe-core can be injected; the pages themselves run no script.
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'ru-RU', deviceScaleFactor: 1, bypassCSP: true });
+    const page = await context.newPage();
+    const findings: Record<string, AxeViolation[]> = {};
+    const audit = async (name: string) => {
+      findings[name] = await seriousViolations(page);
+      // Nothing may scroll sideways on a phone.
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `${name} scrolls sideways`).toBeLessThanOrEqual(0);
+    };
+
+    await page.goto(`${base}/r/${invitation.token}`);
+    expect(new URL(page.url()).pathname).toBe('/respond');
+    expect(page.url()).not.toContain(invitation.token);
+    await audit('start');
+    await page.screenshot({ path: path.join(resultsDir, 'respondent-1-start.png'), fullPage: true });
+
+    // The browser asks for Russian; the respondent chooses Kazakh.
+    await page.click('.respond-languages button[value="kk"]');
+    expect(new URL(page.url()).pathname).toBe('/respond/profile');
+    expect(await page.getAttribute('html', 'lang')).toBe('kk');
+
+    // Sending the empty profile marks the required questions in Kazakh.
+    await page.click('button[name="nav"][value="next"]');
+    expect(await page.textContent('.respond-errors h2')).toBe('Қателер бар');
+    await audit('profile-errors');
+    await page.screenshot({ path: path.join(resultsDir, 'respondent-2-profile-errors.png'), fullPage: true });
+
+    const territory = await page.locator('#profile-territory option').nth(3).getAttribute('value');
+    await page.selectOption('#profile-territory', territory!);
+    await page.check('#profile-sector-C');
+    await page.check('#profile-size-small');
+    await page.fill('#profile-employees', '37');
+    await page.check('#profile-innovated-product');
+    await page.check('#profile-funding-own');
+    await audit('profile');
+    await page.click('button[name="nav"][value="next"]');
+
+    let pages = 0;
+    while (new URL(page.url()).pathname.startsWith('/respond/page/')) {
+      pages++;
+      const legends = await page.locator('fieldset.respond-item').evaluateAll((sets) => sets.map((s) => s.id));
+      for (const [i, id] of legends.entries()) {
+        // Keyboard and pointer both work; here the label is clicked like a thumb would.
+        await page.click(`label[for="${id}-${i % 6 === 5 ? 'na' : String((i % 5) + 1)}"]`);
+      }
+      if (pages === 1) {
+        await page.click('.respond-comment summary');
+        await page.fill('textarea[name^="comments"]', 'Аудандағы сұраныс өте төмен.');
+        await audit('category');
+        await page.screenshot({ path: path.join(resultsDir, 'respondent-3-category.png'), fullPage: true });
+      }
+      await page.click('button[name="nav"][value="next"]');
+    }
+    expect(pages).toBe(5);
+    expect(new URL(page.url()).pathname).toBe('/respond/review');
+    expect(await page.locator('.respond-errors').count()).toBe(0);
+    await audit('review');
+    await page.screenshot({ path: path.join(resultsDir, 'respondent-4-review.png'), fullPage: true });
+
+    await page.click('.respond-submit button');
+    expect(new URL(page.url()).pathname).toBe('/respond/done');
+    expect(await page.textContent('h1')).toBe('Рахмет!');
+    await audit('done');
+    await page.screenshot({ path: path.join(resultsDir, 'respondent-5-done.png'), fullPage: true });
+
+    // The browser's back button and a second submit change nothing.
+    await page.goBack();
+    await page.reload();
+    expect(await page.textContent('h1')).toBe('Жауаптарыңыз бұрын жіберілген');
+    await context.close();
+
+    const response = await t.ctx.db('responses').where({ invitation_id: invitation.id }).first();
+    expect(response.status).toBe('submitted');
+    expect(response.language).toBe('kk');
+    expect(Number(response.employees)).toBe(37);
+    const answers = await t.ctx.db('answers').where({ response_id: response.id });
+    expect(answers).toHaveLength(22);
+    expect(answers.filter((a: { comment: string | null }) => a.comment)).toHaveLength(1);
+
+    const all = Object.entries(findings).filter(([, v]) => v.length);
+    expect(all.map(([name, v]) => `${name}:\n${describeViolations(v)}`).join('\n\n')).toBe('');
+  });
+});
