@@ -90,6 +90,14 @@ export function responsesRoutes(ctx: AppContext): Router {
     );
   };
 
+  const renderRefusal = (req: Request, res: Response, error: AppError) =>
+    res.status(error.status).render('errors/error', {
+      ...pageLocals(req, req.t(error.messageKey, error.params)),
+      status: error.status,
+      message: req.t(error.messageKey, error.params),
+      fields: error.fields.map((f) => ({ path: f.path, message: req.t(f.key, f.params) })),
+    });
+
   /** Respondent handlers: stops become their own pages, everything else goes to the error middleware. */
   const respondent = (fn: (req: Request, res: Response, next: NextFunction) => Promise<unknown>) =>
     asyncHandler(async (req, res, next) => {
@@ -97,6 +105,8 @@ export function responsesRoutes(ctx: AppContext): Router {
         await fn(req, res, next);
       } catch (error) {
         if (error instanceof RespondentStop) return renderStop(req, res, error);
+        // Other refusals keep the respondent's layout (no staff navigation) rather than the generic error page.
+        if (error instanceof AppError && error.status < 500) return renderRefusal(req, res, error);
         throw error;
       }
     });
@@ -368,12 +378,7 @@ export function responsesRoutes(ctx: AppContext): Router {
         if (!(error instanceof AppError) || error.status >= 500) throw error;
         if (!json) {
           if (error instanceof RespondentStop) return renderStop(req, res, error);
-          return res.status(error.status).render('errors/error', {
-            ...pageLocals(req, req.t(error.messageKey)),
-            status: error.status,
-            message: req.t(error.messageKey, error.params),
-            fields: error.fields.map((f) => ({ path: f.path, message: req.t(f.key, f.params) })),
-          });
+          return renderRefusal(req, res, error);
         }
         const fields = error.fields.map((f) => ({ path: f.path, message: req.t(f.key, f.params) }));
         res.status(error.status).json({ error: { code: error.code, message: req.t(error.messageKey, error.params), ...(fields.length ? { fields } : {}) } });

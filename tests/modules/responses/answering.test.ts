@@ -315,6 +315,14 @@ describe('respondent answering flow', () => {
     expect(await responseOf(inv2.id)).toBeUndefined();
   });
 
+  it('answers an unknown questionnaire page with 404 in the respondent layout', async () => {
+    const invitation = await createInvitation(t.ctx, roundId);
+    const { agent } = await openLink(t.app, `/r/${invitation.token}`);
+    const res = await agent.get('/respond/page/NOPE');
+    expect(res.status).toBe(404);
+    expect(res.text).not.toContain('href="/login"');
+  });
+
   it('asks for the link again without a respondent cookie, and refuses a forged one', async () => {
     const res = await request(t.app).get('/respond');
     expect(res.status).toBe(401);

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import {
+  missingAnswers,
+  parseRating,
+  profileColumns,
+  validateAnswers,
+  validateProfile,
+  type FormItem,
+  type QuestionnaireForm,
+  type TRespondentProfileQuestion,
+} from '../../../src/modules/responses/responses.schemas';
+import { invitationExpired, roundAvailability } from '../../../src/modules/responses/responses.service';
+
+const text = (s: string) => ({ kk: s, ru: s, en: s });
+const item = (code: string, extra: Partial<FormItem> = {}): FormItem => ({
+  id: Number(code.slice(1)),
+  code,
+  categoryId: 1,
+  categoryCode: 'MARKET',
+  position: 1,
+  text_kk: code,
+  text_ru: code,
+  text_en: code,
+  allowCannotJudge: true,
+  allowComment: true,
+  required: true,
+  ...extra,
+});
+const scale = { min: 1, max: 5 };
+const questions: TRespondentProfileQuestion[] = [
+  { code: 'territory', type: 'choice-from-territories', required: true, text: text('t') },
+  { code: 'size', type: 'choice', required: true, text: text('s'), options: [{ code: 'micro', text: text('m') }, { code: 'small', text: text('s') }] },
+  { code: 'employees', type: 'integer', required: false, text: text('e'), min: 0, max: 250 },
+  {
+    code: 'innovated',
+    type: 'multi-choice',
+    required: false,
+    text: text('i'),
+    options: [{ code: 'product', text: text('p') }, { code: 'process', text: text('pr') }, { code: 'none', exclusive: true, text: text('n') }],
+  },
+];
+const territories = [{ id: 10, code: 'ridder-city', name_kk: 'Риддер', name_ru: 'Риддер', name_en: 'Ridder' }];
+
+describe('parseRating', () => {
+  it.each([
+    ['1', 1],
+    ['5', 5],
+    [3, 3],
+    ['na', null],
+    [null, null],
+    ['0', 'invalid'],
+    ['6', 'invalid'],
+    [7, 'invalid'],
+    ['3.5', 'invalid'],
+    [2.5, 'invalid'],
+    ['abc', 'invalid'],
+    ['1e0', 'invalid'],
+  ] as const)('%j -> %j', (raw, expected) => {
+    expect(parseRating(raw, scale)).toBe(expected);
+  });
+});
+
+describe('validateAnswers', () => {
+  const items = [item('B01'), item('B02', { required: false }), item('B03', { allowCannotJudge: false, allowComment: false })];
+
+  it('accepts ratings, "cannot judge" and comments, and lists required items left out', () => {
+    const out = validateAnswers(items, scale, { B01: '4', B02: 'na' }, { B01: '  слишком дорого  ' });
+    expect(out.invalid).toEqual([]);
+    expect(out.answers.get('B01')).toEqual({ value: 4, comment: 'слишком дорого' });
+    expect(out.answers.get('B02')).toEqual({ value: null, comment: null });
+    expect(out.missing.map((m) => m.path)).toEqual(['answers.B03']);
+  });
+
+  it('refuses out-of-range values, unknown codes, refused "cannot judge" and comments where none are taken', () => {
+    const out = validateAnswers(items, scale, { B01: '7', B03: 'na', B99: '1' }, { B03: 'x', ZZ: 'y', B02: 'a'.repeat(2001) });
+    expect(out.invalid.map((e) => e.path).sort()).toEqual(['answers.B01', 'answers.B03', 'answers.B99', 'comments.B02', 'comments.B03', 'comments.ZZ']);
+  });
+});
+
+describe('validateProfile and profileColumns', () => {
+  it('fills the filter columns; innovated is true for any option but the exclusive one', () => {
+    const out = validateProfile(questions, territories, { territory: 'ridder-city', size: 'small', employees: '12', innovated: ['process', 'product'] });
+    expect(out.invalid).toEqual([]);
+    expect(out.missing).toEqual([]);
+    expect(out.profile).toEqual({ territory: 'ridder-city', size: 'small', employees: 12, innovated: ['product', 'process'] });
+    expect(out.columns).toEqual({ territoryId: 10, sector: null, size: 'small', employees: 12, innovated: true });
+    expect(profileColumns(questions, territories, { innovated: ['none'] }).innovated).toBe(false);
+    expect(profileColumns(questions, territories, {}).innovated).toBeNull();
+  });
+
+  it('refuses malformed values and marks missing required questions', () => {
+    const bad = validateProfile(questions, territories, { territory: 'nowhere', size: ['micro', 'small'], employees: '12abc', innovated: ['none', 'product'], colour: 'red' });
+    expect(bad.invalid.map((e) => e.path).sort()).toEqual(['profile.colour', 'profile.employees', 'profile.innovated', 'profile.size', 'profile.territory']);
+    expect(bad.invalid.find((e) => e.path === 'profile.innovated')?.params).toMatchObject({ option_en: 'n' });
+    const empty = validateProfile(questions, territories, { employees: '' });
+    expect(empty.invalid).toEqual([]);
+    expect(empty.missing.map((e) => e.path)).toEqual(['profile.territory', 'profile.size']);
+    expect(validateProfile(questions, territories, { territory: 'ridder-city', size: 'micro', employees: '251' }).invalid.map((e) => e.path)).toEqual(['profile.employees']);
+  });
+});
+
+describe('missingAnswers', () => {
+  it('names required profile questions and items without an answer', () => {
+    const form = { profile: questions, items: [item('B01'), item('B02', { required: false })] } as unknown as QuestionnaireForm;
+    expect(missingAnswers(form, { territory: 'ridder-city' }, new Set([2])).map((e) => e.path)).toEqual(['profile.size', 'answers.B01']);
+    expect(missingAnswers(form, { territory: 'ridder-city', size: 'micro' }, new Set([1]))).toEqual([]);
+  });
+});
+
+describe('round and invitation availability', () => {
+  const now = Date.parse('2026-11-22T12:00:00Z');
+  it.each([
+    [{ status: 'open', opensAt: null, closesAt: null }, 'open'],
+    [{ status: 'open', opensAt: '2026-11-22T11:59:59Z', closesAt: '2026-11-22T12:00:01Z' }, 'open'],
+    [{ status: 'open', opensAt: '2026-11-22T12:00:01Z', closesAt: null }, 'notOpen'],
+    [{ status: 'open', opensAt: null, closesAt: '2026-11-22T12:00:00Z' }, 'closed'],
+    [{ status: 'draft', opensAt: null, closesAt: null }, 'notOpen'],
+    [{ status: 'closed', opensAt: null, closesAt: null }, 'closed'],
+    [{ status: 'archived', opensAt: null, closesAt: null }, 'closed'],
+  ] as const)('%j is %s', (round, expected) => {
+    expect(roundAvailability(round, now)).toBe(expected);
+  });
+  it('treats an invitation as expired by status or by time', () => {
+    expect(invitationExpired({ status: 'opened', expiresAt: null }, now)).toBe(false);
+    expect(invitationExpired({ status: 'opened', expiresAt: '2026-11-22T12:00:00Z' }, now)).toBe(true);
+    expect(invitationExpired({ status: 'expired', expiresAt: null }, now)).toBe(true);
+  });
+});
