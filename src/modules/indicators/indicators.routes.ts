@@ -1,11 +1,43 @@
-import { Router } from 'express';
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import multer from 'multer';
 import type { AppContext } from '../../context';
-import { asyncHandler } from '../../errors';
+import { asyncHandler, parseOrThrow, ValidationError } from '../../errors';
+import type { Language } from '../../i18n';
+import { handleForm, renderForm } from '../../lib/forms';
 import { requireRole } from '../../middleware/auth';
-import { runComposite, runFit } from './models.spec';
+import type { TerritoryRecord } from '../territories/territories.schemas';
+import { compositeChart, fitChart } from './indicators.charts';
+import { publishRoundIndicators } from './indicators.publish';
+import { IndicatorsRepository } from './indicators.repository';
+import {
+  DIRECTIONS,
+  ZCompositeForm,
+  ZDatasetInput,
+  ZFitForm,
+  ZForecastForm,
+  ZId,
+  ZImportOptions,
+  ZIndicatorInput,
+  type IndicatorRecord,
+  type ModelRecord,
+} from './indicators.schemas';
+import { IndicatorsService } from './indicators.service';
+import { calculatorResults } from './indicators.calculators';
+import { runComposite, runFit, TREND, type CompositeResult, type FitResult, type TFitSpec } from './models.spec';
 
-export function indicatorsRoutes(_ctx: AppContext): Router {
+const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
+
+export function indicatorsRoutes(ctx: AppContext): Router {
   const router = Router();
+  const service = new IndicatorsService(new IndicatorsRepository(ctx.db));
+  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 5 } }).single('file');
+  const uploadOrFieldError = (req: Request, res: Response, next: NextFunction) =>
+    upload(req, res, (err: unknown) => {
+      if (err instanceof multer.MulterError) {
+        return next(new ValidationError([{ path: 'file', key: err.code === 'LIMIT_FILE_SIZE' ? 'indicators:import.tooLarge' : 'errors:field.invalid' }], 'indicators:import.failed'));
+      }
+      next(err);
+    });
 
   // The public model API: the same runners as the CLI, so one spec gives one result everywhere.
   router.post(
@@ -23,5 +55,423 @@ export function indicatorsRoutes(_ctx: AppContext): Router {
     }),
   );
 
+  router.use('/indicators', requireRole('admin', 'researcher'), (req, res, next) => {
+    res.locals.fmt = numberFormatter(req.lang);
+    next();
+  });
+
+  /** Localised territory names for names used in specs (English) and for ids. */
+  const territoryNames = async (lang: Language) => {
+    const all = await service.listTerritories();
+    const byEnglish = new Map(all.map((t) => [t.name_en, t]));
+    const name = (t: TerritoryRecord) => t[`name_${lang}`] || t.name_en;
+    return { all, byId: new Map(all.map((t) => [t.id, t])), label: (english: string) => (byEnglish.has(english) ? name(byEnglish.get(english)!) : english), name };
+  };
+
+  const modelView = async (req: Request, model: ModelRecord) => {
+    const names = await territoryNames(req.lang);
+    if (model.kind === 'composite') {
+      const result = model.result as CompositeResult;
+      const idOf = new Map((model.origin?.territories ?? []).map((t) => [t.name, t.id]));
+      return {
+        result,
+        chart: compositeChart(result, names.label, req.t),
+        ranking: [...result.territories].sort((a, b) => a.rank - b.rank).map((r) => ({ ...r, label: names.label(r.territory), territoryId: idOf.get(r.territory) })),
+        excluded: (model.origin?.excluded ?? []).map((e) => ({ ...e, label: names.byId.get(e.id) ? names.name(names.byId.get(e.id)!) : String(e.id) })),
+      };
+    }
+    const result = model.result as FitResult;
+    const spec = model.spec as TFitSpec;
+    const rowLabels = model.origin?.rowsBy === 'territory' ? (model.origin.territories ?? []).map((t) => names.label(t.name)) : undefined;
+    const territory = model.origin?.territoryId ? names.byId.get(model.origin.territoryId) : undefined;
+    const inputs = [...(spec.timeColumn ? [spec.timeColumn] : []), ...spec.x.filter((x) => !(spec.timeColumn && x === TREND))];
+    return { result, spec, inputs, territory: territory ? names.name(territory) : undefined, rowLabels, chart: fitChart(result, spec.timeColumn, rowLabels, req.t) };
+  };
+
+  const indicatorLabels = async () => new Map((await service.listIndicators()).map((i) => [i.id, i]));
+
+  router.get(
+    '/indicators',
+    asyncHandler(async (req, res) => {
+      const [datasets, models] = await Promise.all([service.listDatasets(), service.listModels()]);
+      const latestComposite = models.find((m) => m.kind === 'composite');
+      const latestFit = models.find((m) => m.kind === 'fit');
+      res.render('indicators/index', {
+        title: req.t('indicators:title'),
+        datasets,
+        models,
+        composite: latestComposite ? { model: latestComposite, ...(await modelView(req, latestComposite)) } : undefined,
+        fit: latestFit ? { model: latestFit, ...(await modelView(req, latestFit)) } : undefined,
+        notice: req.query.deleted === '1' ? req.t('indicators:models.deleted') : undefined,
+      });
+    }),
+  );
+
+  /* ---- datasets ---- */
+
+  router.get('/indicators/datasets/new', (req, res) => {
+    renderForm(res, 'indicators/dataset-form', { title: req.t('indicators:datasets.new'), dataset: undefined });
+  });
+
+  router.post(
+    '/indicators/datasets',
+    asyncHandler(async (req, res) => {
+      await handleForm(res, 'indicators/dataset-form', { title: req.t('indicators:datasets.new'), dataset: undefined, values: req.body }, async () => {
+        const id = await service.createDataset(req.user!.id, parseOrThrow(ZDatasetInput, req.body));
+        res.redirect(303, `/indicators/datasets/${id}`);
+      });
+    }),
+  );
+
+  const datasetLocals = async (req: Request, datasetId: number, extra: Record<string, unknown> = {}) => {
+    const dataset = await service.getDataset(datasetId);
+    const indicators = await service.listIndicators(datasetId);
+    const periods = await service.periodsByIndicator(indicators.map((i) => i.id));
+    const shownId = Number(req.query.indicator) || indicators[0]?.id;
+    const shown = indicators.find((i) => i.id === shownId);
+    const names = await territoryNames(req.lang);
+    const table = shown ? await service.indicatorTable(shown.id) : undefined;
+    return {
+      title: dataset.name,
+      dataset,
+      indicators,
+      periods,
+      shown,
+      table: table
+        ? {
+            periods: table.periods,
+            rows: [...table.byTerritory.entries()]
+              .map(([territoryId, cells]) => ({ territoryId, label: names.byId.get(territoryId) ? names.name(names.byId.get(territoryId)!) : String(territoryId), cells }))
+              .sort((a, b) => (names.byId.get(a.territoryId)?.position ?? 0) - (names.byId.get(b.territoryId)?.position ?? 0)),
+          }
+        : undefined,
+      models: await service.listModels({ datasetId }),
+      ...extra,
+    };
+  };
+
+  router.get(
+    '/indicators/datasets/:id',
+    asyncHandler(async (req, res) => {
+      const id = parseOrThrow(ZId, req.params.id);
+      const notice =
+        req.query.imported !== undefined
+          ? req.t('indicators:import.done', { values: Number(req.query.imported) || 0, created: Number(req.query.created) || 0 })
+          : req.query.saved === '1'
+            ? req.t('indicators:saved')
+            : undefined;
+      renderForm(res, 'indicators/dataset', await datasetLocals(req, id, { notice }));
+    }),
+  );
+
+  router.get(
+    '/indicators/datasets/:id/edit',
+    asyncHandler(async (req, res) => {
+      const dataset = await service.getDataset(parseOrThrow(ZId, req.params.id));
+      renderForm(res, 'indicators/dataset-form', {
+        title: req.t('indicators:datasets.edit'),
+        dataset,
+        values: { name: dataset.name, description: dataset.description ?? '', source: dataset.source ?? '' },
+      });
+    }),
+  );
+
+  router.post(
+    '/indicators/datasets/:id',
+    asyncHandler(async (req, res) => {
+      const dataset = await service.getDataset(parseOrThrow(ZId, req.params.id));
+      await handleForm(res, 'indicators/dataset-form', { title: req.t('indicators:datasets.edit'), dataset, values: req.body }, async () => {
+        await service.updateDataset(dataset.id, parseOrThrow(ZDatasetInput, req.body));
+        res.redirect(303, `/indicators/datasets/${dataset.id}?saved=1`);
+      });
+    }),
+  );
+
+  /* ---- import: upload -> preview -> confirm ---- */
+
+  router.post(
+    '/indicators/datasets/:id/import',
+    uploadOrFieldError,
+    asyncHandler(async (req, res) => {
+      const id = parseOrThrow(ZId, req.params.id);
+      const locals = await datasetLocals(req, id, { values: req.body ?? {} });
+      await handleForm(res, 'indicators/dataset', locals, async () => {
+        if (!req.file) throw new ValidationError([{ path: 'file', key: 'indicators:import.noFile' }], 'indicators:import.failed');
+        const { period } = parseOrThrow(ZImportOptions, req.body ?? {});
+        const importId = await service.previewImport(req.user!.id, id, req.file, period);
+        res.redirect(303, `/indicators/imports/${importId}`);
+      });
+    }),
+  );
+
+  router.get(
+    '/indicators/imports/:id',
+    asyncHandler(async (req, res) => {
+      const preview = await service.getImport(parseOrThrow(ZId, req.params.id));
+      const dataset = await service.getDataset(preview.datasetId);
+      const names = await territoryNames(req.lang);
+      renderForm(res, 'indicators/import-preview', {
+        title: req.t('indicators:import.previewTitle'),
+        preview,
+        dataset,
+        territoryLabel: (id: number) => (names.byId.get(id) ? names.name(names.byId.get(id)!) : String(id)),
+      });
+    }),
+  );
+
+  router.post(
+    '/indicators/imports/:id/confirm',
+    asyncHandler(async (req, res) => {
+      const done = await service.confirmImport(parseOrThrow(ZId, req.params.id));
+      res.redirect(303, `/indicators/datasets/${done.datasetId}?imported=${done.values}&created=${done.created}`);
+    }),
+  );
+
+  router.post(
+    '/indicators/imports/:id/discard',
+    asyncHandler(async (req, res) => {
+      const datasetId = await service.discardImport(parseOrThrow(ZId, req.params.id));
+      res.redirect(303, `/indicators/datasets/${datasetId}`);
+    }),
+  );
+
+  /* ---- one indicator ---- */
+
+  router.get(
+    '/indicators/indicators/:id/edit',
+    asyncHandler(async (req, res) => {
+      const indicator = await service.getIndicator(parseOrThrow(ZId, req.params.id));
+      renderForm(res, 'indicators/indicator-form', { title: req.t('indicators:indicator.edit'), indicator, directions: DIRECTIONS, values: { ...indicator, source: indicator.source ?? '' } });
+    }),
+  );
+
+  router.post(
+    '/indicators/indicators/:id',
+    asyncHandler(async (req, res) => {
+      const indicator = await service.getIndicator(parseOrThrow(ZId, req.params.id));
+      await handleForm(res, 'indicators/indicator-form', { title: req.t('indicators:indicator.edit'), indicator, directions: DIRECTIONS, values: req.body }, async () => {
+        await service.updateIndicator(indicator.id, parseOrThrow(ZIndicatorInput, req.body));
+        res.redirect(303, `/indicators/datasets/${indicator.datasetId}?saved=1&indicator=${indicator.id}`);
+      });
+    }),
+  );
+
+  /* ---- econometric models of a dataset ---- */
+
+  const fitLocals = async (req: Request, datasetId: number, extra: Record<string, unknown> = {}) => {
+    const dataset = await service.getDataset(datasetId);
+    const all = await service.listIndicators();
+    const periods = await service.periodsByIndicator();
+    const names = await territoryNames(req.lang);
+    const own = all.filter((i) => i.datasetId === datasetId);
+    const territoriesWithData = new Set((await service.repo.territoryIdsWithValues(own.map((i) => i.id))).values());
+    return {
+      title: `${req.t('indicators:fit.title')}: ${dataset.name}`,
+      dataset,
+      groups: groupByDataset(all, datasetId),
+      periods,
+      territories: names.all.filter((t) => territoriesWithData.has(t.id)),
+      models: await service.listModels({ datasetId }),
+      values: { form: 'linear', rowsBy: 'period', territoryId: names.all.find((t) => territoriesWithData.has(t.id))?.id, x: [], trend: '', period: {} },
+      ...extra,
+    };
+  };
+
+  router.get(
+    '/indicators/datasets/:id/models',
+    asyncHandler(async (req, res) => {
+      renderForm(res, 'indicators/models', await fitLocals(req, parseOrThrow(ZId, req.params.id)));
+    }),
+  );
+
+  router.post(
+    '/indicators/datasets/:id/models',
+    asyncHandler(async (req, res) => {
+      const id = parseOrThrow(ZId, req.params.id);
+      const values = { ...req.body, x: ([] as string[]).concat(req.body.x ?? []) };
+      await handleForm(res, 'indicators/models', await fitLocals(req, id, { values }), async () => {
+        const modelId = await service.createFit(req.user!.id, id, parseOrThrow(ZFitForm, req.body));
+        res.redirect(303, `/indicators/models/${modelId}`);
+      });
+    }),
+  );
+
+  /* ---- composite indices ---- */
+
+  const compositeLocals = async (req: Request, extra: Record<string, unknown> = {}) => {
+    const names = await territoryNames(req.lang);
+    const all = await service.listIndicators();
+    const withData = new Set(await service.repo.territoryIdsWithValues());
+    return {
+      title: req.t('indicators:composite.title'),
+      groups: groupByDataset(all, Number(req.query.dataset) || undefined),
+      periods: await service.periodsByIndicator(),
+      territories: names.all.filter((t) => withData.has(t.id)),
+      directions: DIRECTIONS,
+      values: { territories: [], indicators: [], direction: {}, weight: {}, period: {}, aggregate: 'arithmetic', levels: 'equal-interval', seed: '1' },
+      ...extra,
+    };
+  };
+
+  router.get(
+    '/indicators/composite',
+    asyncHandler(async (req, res) => {
+      renderForm(res, 'indicators/composite', await compositeLocals(req));
+    }),
+  );
+
+  router.post(
+    '/indicators/composite',
+    asyncHandler(async (req, res) => {
+      const values = { ...req.body, territories: ([] as string[]).concat(req.body.territories ?? []), indicators: ([] as string[]).concat(req.body.indicators ?? []) };
+      await handleForm(res, 'indicators/composite', await compositeLocals(req, { values }), async () => {
+        const modelId = await service.createComposite(req.user!.id, parseOrThrow(ZCompositeForm, req.body));
+        res.redirect(303, `/indicators/models/${modelId}`);
+      });
+    }),
+  );
+
+  /* ---- saved models ---- */
+
+  const showModel = async (req: Request, res: Response, model: ModelRecord, extra: Record<string, unknown> = {}) => {
+    const dataset = model.datasetId ? await service.getDataset(model.datasetId).catch(() => undefined) : undefined;
+    renderForm(res, 'indicators/model', {
+      title: model.title,
+      model,
+      dataset,
+      indicatorsById: await indicatorLabels(),
+      view: await modelView(req, model),
+      values: {},
+      ...extra,
+    });
+  };
+
+  router.get(
+    '/indicators/models/:id',
+    asyncHandler(async (req, res) => {
+      const model = await service.getModel(parseOrThrow(ZId, req.params.id));
+      await showModel(req, res, model, { notice: req.query.saved === '1' ? req.t('indicators:fit.forecastSaved') : undefined });
+    }),
+  );
+
+  router.get(
+    '/indicators/models/:id/spec.json',
+    asyncHandler(async (req, res) => {
+      const model = await service.getModel(parseOrThrow(ZId, req.params.id));
+      res.attachment(`kedergi-${model.kind}-${model.id}.json`);
+      res.type('application/json').send(JSON.stringify(model.spec, null, 2) + '\n');
+    }),
+  );
+
+  router.get(
+    '/indicators/models/:id/result.json',
+    asyncHandler(async (req, res) => {
+      const model = await service.getModel(parseOrThrow(ZId, req.params.id));
+      res.attachment(`kedergi-${model.kind}-${model.id}-result.json`);
+      res.type('application/json').send(JSON.stringify(model.result, null, 2) + '\n');
+    }),
+  );
+
+  router.post(
+    '/indicators/models/:id/forecast',
+    asyncHandler(async (req, res) => {
+      const model = await service.getModel(parseOrThrow(ZId, req.params.id));
+      try {
+        const { rows } = parseOrThrow(ZForecastForm, req.body);
+        await service.forecast(model.id, rows);
+        res.redirect(303, `/indicators/models/${model.id}?saved=1#forecast`);
+      } catch (error) {
+        if (error instanceof ValidationError) return showModel(req, res.status(400), model, { error, values: req.body });
+        throw error;
+      }
+    }),
+  );
+
+  router.post(
+    '/indicators/models/:id/delete',
+    asyncHandler(async (req, res) => {
+      const datasetId = await service.deleteModel(parseOrThrow(ZId, req.params.id));
+      res.redirect(303, datasetId ? `/indicators/datasets/${datasetId}/models` : '/indicators?deleted=1');
+    }),
+  );
+
+  /* ---- territory page ---- */
+
+  router.get(
+    '/indicators/territories/:id',
+    asyncHandler(async (req, res) => {
+      const profile = await service.territoryProfile(parseOrThrow(ZId, req.params.id));
+      const names = await territoryNames(req.lang);
+      res.render('indicators/territory', { title: names.name(profile.territory), ...profile, label: names.label });
+    }),
+  );
+
+  /* ---- survey rounds ---- */
+
+  router.get(
+    '/indicators/rounds',
+    asyncHandler(async (req, res) => {
+      const summary = req.query.published ? { values: Number(req.query.values) || 0, territories: Number(req.query.territories) || 0 } : undefined;
+      res.render('indicators/rounds', {
+        title: req.t('indicators:rounds.title'),
+        rounds: await service.repo.listRounds(),
+        notice: summary ? req.t('indicators:rounds.published', summary) : undefined,
+      });
+    }),
+  );
+
+  router.post(
+    '/indicators/rounds/:id/publish',
+    asyncHandler(async (req, res) => {
+      const summary = await publishRoundIndicators(ctx.db, parseOrThrow(ZId, req.params.id));
+      res.redirect(303, `/indicators/rounds?published=${summary.roundId}&values=${summary.values}&territories=${summary.territories}`);
+    }),
+  );
+
+  /* ---- calculators: Ka, RCA, Lact, growth-and-volume (GET: they change nothing) ---- */
+
+  router.get(
+    '/indicators/calculators',
+    asyncHandler(async (req, res) => {
+      const names = await territoryNames(req.lang);
+      const all = await service.listIndicators();
+      const calc = await calculatorResults(service, req.query as Record<string, unknown>, names);
+      renderForm(res, 'indicators/calculators', {
+        title: req.t('indicators:calculators.title'),
+        groups: groupByDataset(all, undefined),
+        territories: names.all,
+        values: req.query,
+        ka: calc.ka,
+        rca: calc.rca,
+        lact: calc.lact,
+        growth: calc.growth,
+        published: calc.published,
+      });
+    }),
+  );
+
   return router;
+}
+
+const NUMBER_LOCALES: Record<Language, string> = { kk: 'kk-KZ', ru: 'ru-RU', en: 'en-GB' };
+
+/** Numbers in the reader's convention; missing or infinite values show as a dash. */
+function numberFormatter(lang: Language) {
+  const cache = new Map<number, Intl.NumberFormat>();
+  return (value: unknown, digits = 3): string => {
+    if (typeof value !== 'number' || !Number.isFinite(value)) return '—';
+    if (!cache.has(digits)) cache.set(digits, new Intl.NumberFormat(NUMBER_LOCALES[lang], { maximumFractionDigits: digits, minimumFractionDigits: 0 }));
+    return cache.get(digits)!.format(value);
+  };
+}
+
+/** Indicators grouped by dataset for pickers; the given dataset first. */
+function groupByDataset(indicators: IndicatorRecord[], firstDatasetId: number | undefined) {
+  const groups = new Map<number, { datasetId: number; name: string; indicators: IndicatorRecord[] }>();
+  for (const ind of indicators) {
+    const g = groups.get(ind.datasetId) ?? { datasetId: ind.datasetId, name: ind.datasetName, indicators: [] };
+    g.indicators.push(ind);
+    groups.set(ind.datasetId, g);
+  }
+  return [...groups.values()].sort((a, b) => (a.datasetId === firstDatasetId ? -1 : b.datasetId === firstDatasetId ? 1 : a.datasetId - b.datasetId));
 }

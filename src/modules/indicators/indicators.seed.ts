@@ -9,7 +9,7 @@ import type { TerritoryRecord } from '../territories/territories.schemas';
 import { publishRoundIndicators } from './indicators.publish';
 import { IndicatorsRepository } from './indicators.repository';
 import type { TDirection, ValueRecord } from './indicators.schemas';
-import { IndicatorsService } from './indicators.service';
+import { formKey, IndicatorsService } from './indicators.service';
 
 /**
  * Base seeder: every published table of seeds/domain/reference-data/ as a dataset of the value
@@ -251,9 +251,9 @@ export async function seedReferenceIndicators(ctx: AppContext): Promise<void> {
       title: 'Table 40: integral index of 19 territories, X1–X6, 2020',
       territories: nineteen.map((t) => String(t.id)),
       indicators: indicators.map((i) => String(i.id)),
-      direction: Object.fromEntries(indicators.map((i) => [String(i.id), i.direction])),
-      weight: Object.fromEntries(indicators.map((i) => [String(i.id), 1])),
-      period: Object.fromEntries(indicators.map((i) => [String(i.id), '2020'])),
+      direction: Object.fromEntries(indicators.map((i) => [formKey(i.id), i.direction])),
+      weight: Object.fromEntries(indicators.map((i) => [formKey(i.id), 1])),
+      period: Object.fromEntries(indicators.map((i) => [formKey(i.id), '2020'])),
       aggregate: 'arithmetic',
       levels: 'equal-interval',
       seed: 1,

@@ -49,6 +49,14 @@ export function specColumnNames(indicators: IndicatorRecord[]): Map<number, stri
   return out;
 }
 
+/**
+ * Per-indicator form fields are named direction[i12], weight[i12], period[i12]: with a bare
+ * number the body parser would turn small ids into array positions.
+ */
+export function formKey(indicatorId: number): string {
+  return `i${indicatorId}`;
+}
+
 /** Periods that look like years (or other plain numbers) can drive a trend. */
 function numericPeriod(period: string): number | undefined {
   return /^-?\d+(\.\d+)?$/.test(period.trim()) ? Number(period) : undefined;
@@ -233,7 +241,7 @@ export class IndicatorsService {
     const names = specColumnNames(indicators);
     const periodOf = new Map<number, string>();
     for (const ind of indicators) {
-      const chosen = form.period[String(ind.id)];
+      const chosen = form.period[formKey(ind.id)];
       const period = chosen && periods.get(ind.id)?.includes(chosen) ? chosen : latest(periods.get(ind.id));
       if (!period) throw new ValidationError([{ path: `period.${ind.id}`, key: 'indicators:composite.noValues', params: { indicator: ind.code } }]);
       periodOf.set(ind.id, period);
@@ -264,8 +272,8 @@ export class IndicatorsService {
       rows,
       indicators: indicators.map((ind) => ({
         name: names.get(ind.id)!,
-        direction: form.direction[String(ind.id)] ?? ind.direction,
-        weight: form.weight[String(ind.id)] ?? 1,
+        direction: form.direction[formKey(ind.id)] ?? ind.direction,
+        weight: form.weight[formKey(ind.id)] ?? 1,
       })),
       aggregate: form.aggregate,
       levels: form.levels,
@@ -331,7 +339,7 @@ export class IndicatorsService {
     } else {
       if (form.trend) throw new ValidationError([{ path: 'trend', key: 'indicators:fit.trendNeedsPeriods' }]);
       const periods = await this.repo.periodsByIndicator(ids);
-      const periodOf = new Map(all.map((i) => [i.id, form.period[String(i.id)] && periods.get(i.id)?.includes(form.period[String(i.id)]!) ? form.period[String(i.id)]! : latest(periods.get(i.id))]));
+      const periodOf = new Map(all.map((i) => [i.id, form.period[formKey(i.id)] && periods.get(i.id)?.includes(form.period[formKey(i.id)]!) ? form.period[formKey(i.id)]! : latest(periods.get(i.id))]));
       const valueOf = lookup(await this.repo.values({ indicatorIds: ids }));
       const territories = await this.territories.list();
       const included: Array<{ name: string; id: number }> = [];

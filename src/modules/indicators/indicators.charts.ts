@@ -1,0 +1,75 @@
+import { renderSvgChart } from '../../lib/charts';
+import type { CompositeResult, FitResult } from './models.spec';
+
+type T = (key: string, params?: Record<string, unknown>) => string;
+
+const LEVEL_COLOURS = ['#b2182b', '#ef8a62', '#c9b458', '#67a9cf', '#2166ac'];
+
+const round = (v: number, digits = 3) => Number(v.toFixed(digits));
+
+/** Horizontal bars of the integral index, best first, coloured by level (the level is also in the label). */
+export function compositeChart(result: CompositeResult, label: (territory: string) => string, t: T): string {
+  const rows = [...result.territories].sort((a, b) => a.rank - b.rank);
+  const names = rows.map((r) => `${label(r.territory)} (${r.level})`);
+  const height = Math.max(220, 28 * rows.length + 80);
+  const top = rows[0];
+  const bottom = rows[rows.length - 1];
+  return renderSvgChart(
+    {
+      grid: { left: 200, right: 40, top: 30, bottom: 40 },
+      xAxis: { type: 'value', min: 0, max: Math.max(1, ...rows.map((r) => r.integral)), name: t('indicators:composite.integral') },
+      yAxis: { type: 'category', data: names, inverse: true, axisLabel: { width: 190, overflow: 'truncate' } },
+      series: [
+        {
+          type: 'bar',
+          data: rows.map((r) => ({ value: round(r.integral), itemStyle: { color: LEVEL_COLOURS[r.level - 1] } })),
+          label: { show: true, position: 'right', formatter: '{c}' },
+        },
+      ],
+    },
+    {
+      width: 720,
+      height,
+      title: t('indicators:composite.chartTitle'),
+      description: t('indicators:composite.chartDescription', {
+        count: rows.length,
+        top: top ? label(top.territory) : '',
+        topValue: top ? round(top.integral) : '',
+        bottom: bottom ? label(bottom.territory) : '',
+        bottomValue: bottom ? round(bottom.integral) : '',
+      }),
+    },
+  );
+}
+
+/** Observed and fitted y against the period (or the observation number), with forecasts after them. */
+export function fitChart(result: FitResult, timeColumn: string | undefined, labels: string[] | undefined, t: T): string {
+  const axis = labels ?? (result.periods ? result.periods.map(String) : result.observed.map((_, i) => String(i + 1)));
+  const forecast = result.forecast ?? [];
+  const forecastLabels = forecast.map((f, i) => (timeColumn && f[timeColumn] !== undefined ? String(f[timeColumn]) : `+${i + 1}`));
+  const categories = [...axis, ...forecastLabels];
+  const pad = (values: Array<number | null>, before: number, after: number) => [...Array(before).fill(null), ...values, ...Array(after).fill(null)];
+  const byCategoryOrder = labels !== undefined && !result.periods;
+  return renderSvgChart(
+    {
+      legend: { top: 0 },
+      grid: { left: 60, right: 20, top: 40, bottom: byCategoryOrder ? 120 : 50 },
+      tooltip: { trigger: 'axis' },
+      xAxis: { type: 'category', data: categories, axisLabel: byCategoryOrder ? { rotate: 45, width: 110, overflow: 'truncate' } : {} },
+      yAxis: { type: 'value', name: result.y, scale: true },
+      series: [
+        { name: t('indicators:fit.observed'), type: byCategoryOrder ? 'scatter' : 'line', symbolSize: 8, data: pad(result.observed.map((v) => round(v, 4)), 0, forecast.length) },
+        { name: t('indicators:fit.fittedSeries'), type: 'line', lineStyle: { type: 'dashed' }, data: pad(result.fitted.map((v) => round(v, 4)), 0, forecast.length) },
+        ...(forecast.length
+          ? [{ name: t('indicators:fit.forecastSeries'), type: 'line' as const, symbol: 'diamond', symbolSize: 10, data: pad(forecast.map((f) => round(f.y!, 4)), axis.length, 0) }]
+          : []),
+      ],
+    },
+    {
+      width: 720,
+      height: 380,
+      title: t('indicators:fit.chartTitle', { y: result.y }),
+      description: t('indicators:fit.chartDescription', { y: result.y, n: result.n, r: result.r === null ? '—' : round(result.r), r2: round(result.r2) }),
+    },
+  );
+}
