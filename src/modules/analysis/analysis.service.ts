@@ -1,0 +1,327 @@
+import type { Knex } from 'knex';
+import type { AppContext } from '../../context';
+import { NotFoundError, ValidationError } from '../../errors';
+import { cronbachAlphaFromMoments } from '../../math/cronbach-alpha';
+import { kruskalWallisFromCounts, type KruskalWallisResult } from '../../math/kruskal-wallis';
+import { likertSummaryFromCounts, type LikertSummary } from '../../math/likert-summary';
+import { mannWhitneyFromCounts, type MannWhitneyResult } from '../../math/mann-whitney';
+import { rankWithTies } from '../../math/rank-with-ties';
+import { studentTQuantile } from '../../math/survey-distributions';
+import {
+  AnalysisRepository,
+  type AnalysisCategory,
+  type AnalysisItem,
+  type AnalysisRound,
+  type AnalysisRoundListEntry,
+  type AnalysisTerritory,
+  type ItemCellSum,
+} from './analysis.repository';
+import { filtersOf, type TRankingFilters, type TRankingQuery } from './analysis.schemas';
+
+/** The rating scale of every barrier item: 1..5, with 0 standing for "cannot judge" in the cells. */
+export const SCALE = [1, 2, 3, 4, 5] as const;
+
+export interface ItemRanking extends LikertSummary {
+  id: number;
+  code: string;
+  position: number;
+  categoryId: number;
+  categoryCode: string;
+  text_kk: string;
+  text_ru: string;
+  text_en: string;
+  cannotJudge: number;
+  rank: number | null;
+  /** Across the stated territories (respondents without a territory are left out). */
+  kruskalWallis: KruskalWallisResult | null;
+}
+
+export interface CategoryRanking extends LikertSummary {
+  id: number;
+  code: string;
+  title_kk: string;
+  title_ru: string;
+  title_en: string;
+  itemCodes: string[];
+  /** Pooled over the category's items. */
+  cannotJudge: number;
+  rank: number | null;
+  /** Respondents who rated every item of the category 1..5: the base of alpha and of the scale score. */
+  completeResponses: number;
+  alpha: number | null;
+  alphaIfDeleted: Array<{ code: string; alpha: number | null }>;
+  /** Mean over complete respondents of their mean rating on the category's items, with its t interval. */
+  scaleMean: number | null;
+  scaleSd: number | null;
+  scaleCiLow: number | null;
+  scaleCiHigh: number | null;
+}
+
+export interface TerritoryCount {
+  territory: AnalysisTerritory | null;
+  respondents: number;
+}
+
+export interface ItemComparison {
+  code: string;
+  text_kk: string;
+  text_ru: string;
+  text_en: string;
+  current: LikertSummary;
+  other: LikertSummary;
+  /** First sample = this round: positive effect sizes mean ratings are higher in this round. */
+  mannWhitney: MannWhitneyResult | null;
+}
+
+export interface RoundComparison {
+  round: AnalysisRound;
+  items: ItemComparison[];
+}
+
+export interface RoundRanking {
+  round: AnalysisRound;
+  filters: TRankingFilters;
+  respondents: number;
+  /** In rank order; unrated items last, in questionnaire order. */
+  items: ItemRanking[];
+  categories: CategoryRanking[];
+  territories: TerritoryCount[];
+  comparison: RoundComparison | null;
+}
+
+function emptyCounts(): number[] {
+  return SCALE.map(() => 0);
+}
+
+/** Cells summed over territories: per item, the 1..5 histogram and the cannot-judge count. */
+function histograms(cells: ItemCellSum[]): Map<number, { counts: number[]; cannotJudge: number }> {
+  const out = new Map<number, { counts: number[]; cannotJudge: number }>();
+  for (const c of cells) {
+    let h = out.get(c.itemId);
+    if (!h) out.set(c.itemId, (h = { counts: emptyCounts(), cannotJudge: 0 }));
+    if (c.value === 0) h.cannotJudge += c.answers;
+    else if (c.value >= 1 && c.value <= SCALE.length) h.counts[c.value - 1]! += c.answers;
+  }
+  return out;
+}
+
+function byRank<T extends { rank: number | null; position: number }>(a: T, b: T): number {
+  if (a.rank === null || b.rank === null) return a.rank === null && b.rank === null ? a.position - b.position : a.rank === null ? 1 : -1;
+  return a.rank - b.rank || a.position - b.position;
+}
+
+function categoryScale(
+  items: AnalysisItem[],
+  cellsByItem: Map<number, ItemCellSum[]>,
+): Pick<CategoryRanking, 'completeResponses' | 'alpha' | 'alphaIfDeleted' | 'scaleMean' | 'scaleSd' | 'scaleCiLow' | 'scaleCiHigh'> {
+  const moments = items.map((item) => {
+    const own = (cellsByItem.get(item.id) ?? []).filter((c) => c.value >= 1);
+    return {
+      n: own.reduce((s, c) => s + c.complete, 0),
+      sum: own.reduce((s, c) => s + c.value * c.complete, 0),
+      squares: own.reduce((s, c) => s + c.value * c.value * c.complete, 0),
+      crossTotal: own.reduce((s, c) => s + c.value * c.totalSum, 0),
+      totalSum: own.reduce((s, c) => s + c.totalSum, 0),
+      totalSquares: own.reduce((s, c) => s + c.totalSquares, 0),
+    };
+  });
+  // Every complete respondent has one row per item of the category, so any item carries
+  // the same n, sum T and sum T^2; the first one is used.
+  const first = moments[0];
+  const n = first?.n ?? 0;
+  const k = items.length;
+  const result = cronbachAlphaFromMoments({ n, totalSum: first?.totalSum ?? 0, totalSquares: first?.totalSquares ?? 0, items: moments });
+  const scaleMean = n > 0 && k > 0 ? first!.totalSum / (n * k) : null;
+  const scaleSd = result.totalVariance !== null && k > 0 ? Math.sqrt(result.totalVariance) / k : null;
+  const half = scaleSd !== null && n >= 2 ? (studentTQuantile(0.975, n - 1) * scaleSd) / Math.sqrt(n) : null;
+  return {
+    completeResponses: n,
+    alpha: result.alpha,
+    alphaIfDeleted: items.map((item, i) => ({ code: item.code, alpha: result.alphaIfDeleted[i] ?? null })),
+    scaleMean,
+    scaleSd,
+    scaleCiLow: scaleMean !== null && half !== null ? scaleMean - half : null,
+    scaleCiHigh: scaleMean !== null && half !== null ? scaleMean + half : null,
+  };
+}
+
+export class AnalysisService {
+  readonly repo: AnalysisRepository;
+
+  constructor(db: Knex) {
+    this.repo = new AnalysisRepository(db);
+  }
+
+  listRounds(): Promise<AnalysisRoundListEntry[]> {
+    return this.repo.listRounds();
+  }
+
+  async round(id: number): Promise<AnalysisRound> {
+    const round = await this.repo.findRound(id);
+    if (!round) throw new NotFoundError('analysis:roundNotFound');
+    return round;
+  }
+
+  /**
+   * Bring the round's cells up to date. Normally the submit transaction has counted every
+   * response already and this costs two index scans; after a bulk load it counts the
+   * missing ones, and after a counted response disappeared it rebuilds the round.
+   */
+  async ensureCounted(roundId: number): Promise<void> {
+    const state = await this.repo.countState(roundId);
+    if (state.submitted === state.counted && state.submittedIds === state.countedIds) return;
+    if (state.counted > 0 && (await this.repo.hasStaleCounts(roundId))) await this.repo.forgetRound(roundId);
+    await this.repo.countPending(roundId);
+  }
+
+  /** Recount a round from its answers (CLI and after bulk changes). */
+  async rebuild(roundId: number): Promise<number> {
+    await this.round(roundId);
+    await this.repo.forgetRound(roundId);
+    return this.repo.countPending(roundId);
+  }
+
+  async ranking(roundId: number, query: TRankingQuery = {}): Promise<RoundRanking> {
+    const round = await this.round(roundId);
+    const filters = filtersOf(query);
+    let compareRound: AnalysisRound | null = null;
+    if (query.compare !== undefined) {
+      compareRound = (await this.repo.findRound(query.compare)) ?? null;
+      if (!compareRound || compareRound.id === round.id) throw new ValidationError([{ path: 'compare', key: 'errors:field.invalidChoice' }]);
+    }
+    await this.ensureCounted(round.id);
+    const [items, categories, territories, cells, profiles] = await Promise.all([
+      this.repo.items(round.questionnaireId),
+      this.repo.categories(round.questionnaireId),
+      this.repo.territories(),
+      this.repo.itemCellSums(round.id, filters),
+      this.repo.profileCellSums(round.id, filters),
+    ]);
+    const hist = histograms(cells);
+    const categoryById = new Map(categories.map((c) => [c.id, c]));
+    const territoryById = new Map(territories.map((t) => [t.id, t]));
+    // Per item, the territory x value table of Kruskal-Wallis (respondents without a territory left out).
+    const byTerritory = new Map<number, Map<number, number[]>>();
+    for (const c of cells) {
+      if (c.territoryId === 0 || c.value < 1 || c.value > SCALE.length) continue;
+      let table = byTerritory.get(c.itemId);
+      if (!table) byTerritory.set(c.itemId, (table = new Map()));
+      let row = table.get(c.territoryId);
+      if (!row) table.set(c.territoryId, (row = emptyCounts()));
+      row[c.value - 1]! += c.answers;
+    }
+
+    const summaries = items.map((item) => {
+      const h = hist.get(item.id) ?? { counts: emptyCounts(), cannotJudge: 0 };
+      const table = [...(byTerritory.get(item.id)?.values() ?? [])];
+      return { item, h, summary: likertSummaryFromCounts(h.counts), kw: kruskalWallisFromCounts(table) };
+    });
+    const itemRanks = rankWithTies(summaries.map((s) => s.summary.mean));
+    const rankedItems: ItemRanking[] = summaries
+      .map(({ item, h, summary, kw }, i) => ({
+        ...summary,
+        id: item.id,
+        code: item.code,
+        position: item.position,
+        categoryId: item.categoryId,
+        categoryCode: categoryById.get(item.categoryId)?.code ?? '',
+        text_kk: item.text_kk,
+        text_ru: item.text_ru,
+        text_en: item.text_en,
+        cannotJudge: h.cannotJudge,
+        rank: itemRanks[i]!,
+        kruskalWallis: kw,
+      }))
+      .sort(byRank);
+
+    const cellsByItem = new Map<number, ItemCellSum[]>();
+    for (const c of cells) {
+      const list = cellsByItem.get(c.itemId);
+      if (list) list.push(c);
+      else cellsByItem.set(c.itemId, [c]);
+    }
+    const categorySummaries = categories.map((category: AnalysisCategory) => {
+      const own = items.filter((item) => item.categoryId === category.id);
+      const counts = emptyCounts();
+      let cannotJudge = 0;
+      for (const item of own) {
+        const h = hist.get(item.id);
+        if (!h) continue;
+        h.counts.forEach((c, v) => (counts[v]! += c));
+        cannotJudge += h.cannotJudge;
+      }
+      return { category, own, summary: likertSummaryFromCounts(counts), cannotJudge, scale: categoryScale(own, cellsByItem) };
+    });
+    const categoryRanks = rankWithTies(categorySummaries.map((c) => c.summary.mean));
+    const rankedCategories: CategoryRanking[] = categorySummaries.map(({ category, own, summary, cannotJudge, scale }, i) => ({
+      ...summary,
+      ...scale,
+      id: category.id,
+      code: category.code,
+      title_kk: category.title_kk,
+      title_ru: category.title_ru,
+      title_en: category.title_en,
+      itemCodes: own.map((i) => i.code),
+      cannotJudge,
+      rank: categoryRanks[i]!,
+    }));
+
+    const territoryCounts: TerritoryCount[] = profiles
+      .map((p) => ({ territory: territoryById.get(p.territoryId) ?? null, respondents: p.respondents }))
+      .sort((a, b) => (a.territory ? territories.indexOf(a.territory) : Infinity) - (b.territory ? territories.indexOf(b.territory) : Infinity));
+
+    return {
+      round,
+      filters,
+      respondents: profiles.reduce((s, p) => s + p.respondents, 0),
+      items: rankedItems,
+      categories: rankedCategories,
+      territories: territoryCounts,
+      comparison: compareRound ? await this.compare(rankedItems, compareRound, filters) : null,
+    };
+  }
+
+  /** Mann-Whitney per item between this round and another, items matched by code, same filters. */
+  private async compare(current: ItemRanking[], other: AnalysisRound, filters: TRankingFilters): Promise<RoundComparison> {
+    await this.ensureCounted(other.id);
+    const [otherItems, otherCells] = await Promise.all([this.repo.items(other.questionnaireId), this.repo.itemCellSums(other.id, filters)]);
+    const hist = histograms(otherCells);
+    const otherByCode = new Map(otherItems.map((i) => [i.code, i]));
+    const items: ItemComparison[] = [];
+    for (const item of current) {
+      const match = otherByCode.get(item.code);
+      if (!match) continue;
+      const otherCounts = hist.get(match.id)?.counts ?? emptyCounts();
+      items.push({
+        code: item.code,
+        text_kk: item.text_kk,
+        text_ru: item.text_ru,
+        text_en: item.text_en,
+        current: likertSummaryFromCounts(item.counts),
+        other: likertSummaryFromCounts(otherCounts),
+        mannWhitney: mannWhitneyFromCounts(item.counts, otherCounts),
+      });
+    }
+    return { round: other, items };
+  }
+}
+
+export function analysisService(db: Knex): AnalysisService {
+  return new AnalysisService(db);
+}
+
+/** The barrier ranking of a round without filters: what the benchmark and other modules call. */
+export function rankRound(ctx: Pick<AppContext, 'db'>, roundId: number, query: TRankingQuery = {}): Promise<RoundRanking> {
+  return analysisService(ctx.db).ranking(roundId, query);
+}
+
+/**
+ * Count every submitted response of a round that is not in the analysis cells yet. Call it
+ * after inserting responses in bulk (demo seeder, benchmark loader); the submit flow counts
+ * its response itself with countSubmittedResponse (analysis.repository.ts).
+ */
+export async function syncRoundCells(db: Knex, roundId: number): Promise<void> {
+  await analysisService(db).ensureCounted(roundId);
+}
+
+export { countSubmittedResponse } from './analysis.repository';
