@@ -164,6 +164,12 @@ describe('model specs: API and CLI', () => {
       expect(rows.find((r) => r.rank === Math.max(...rows.map((x) => x.rank)))!.level).toBe(1);
       // Tarbagatai has the highest unemployment (5.3): its destimulant partial index is 0.
       expect(rows.find((r) => r.territory === 'Tarbagatai district')!.partial.X1).toBe(0);
+      // Independent computation (Python, plain min-max and mean over the six indicators):
+      // Ayagoz district 0.633481726810, Oskemen city 0.610118016162, lowest Tarbagatai 0.155438336659.
+      expect(top.territory).toBe('Ayagoz district');
+      expect(Math.abs(top.integral - 0.633481726810)).toBeLessThan(1e-9);
+      expect(Math.abs(rows.find((r) => r.rank === 2)!.integral - 0.610118016162)).toBeLessThan(1e-9);
+      expect(Math.abs(rows.find((r) => r.rank === 19)!.integral - 0.155438336659)).toBeLessThan(1e-9);
     }
     const geo = await request(t.app).post('/api/v1/models/composite').set('authorization', `Bearer ${token}`).send({ ...compositeSpec, aggregate: 'geometric' });
     const tarbagatai = geo.body.territories.find((r: { territory: string }) => r.territory === 'Tarbagatai district');
