@@ -29,6 +29,8 @@ export const ZEnvironment = z.object({
   KEDERGI_LOGIN_LIMIT_PER_IP: positiveInt.default(30),
   KEDERGI_LOGIN_LIMIT_PER_EMAIL: positiveInt.default(8),
   KEDERGI_DATA_DIR: z.string().min(1).default('data'),
+  // Negative controls of the durability tests only; refused outside NODE_ENV=test.
+  KEDERGI_FAULT_INJECTION: z.enum(['ack-before-commit']).optional(),
 });
 export type TEnvironment = z.infer<typeof ZEnvironment>;
 
@@ -47,6 +49,7 @@ export interface Config {
   sessionTtlSeconds: number;
   sessionMaxAgeSeconds: number;
   apiTokenTtlSeconds: number;
+  faultInjection?: 'ack-before-commit';
 }
 
 export class ConfigError extends Error {
@@ -80,6 +83,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const missing = e.KEDERGI_ADMIN_EMAIL ? 'KEDERGI_ADMIN_PASSWORD' : 'KEDERGI_ADMIN_EMAIL';
     throw new ConfigError(`Invalid configuration: ${missing} is required when the other administrator variable is set`);
   }
+  if (e.KEDERGI_FAULT_INJECTION && e.NODE_ENV !== 'test') {
+    throw new ConfigError('Invalid configuration: KEDERGI_FAULT_INJECTION is only allowed with NODE_ENV=test');
+  }
   const dataDir = path.resolve(projectRoot, e.KEDERGI_DATA_DIR);
   const isPg = /^postgres(ql)?:\/\//i.test(e.DATABASE_URL);
   return {
@@ -102,5 +108,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionTtlSeconds: 8 * 3600,
     sessionMaxAgeSeconds: 7 * 24 * 3600,
     apiTokenTtlSeconds: 24 * 3600,
+    faultInjection: e.KEDERGI_FAULT_INJECTION,
   };
 }

@@ -56,12 +56,10 @@ export function maxBindings(db: Knex): number {
   return dialectOf(db) === 'postgres' ? 65_000 : 32_000;
 }
 
-/** Insert many rows in statements that stay under the engine's parameter limit. */
+/** Insert many rows in statements that stay under the engine's limits (see rowsPerInsert). */
 export async function batchInsert(db: Knex | Knex.Transaction, table: string, rows: Record<string, unknown>[]): Promise<void> {
   if (rows.length === 0) return;
-  const columns = Object.keys(rows[0]!).length || 1;
-  const limit = dialectOf(db as Knex) === 'postgres' ? 65_000 : 32_000;
-  const size = Math.max(1, Math.floor(limit / columns) - 1);
+  const size = rowsPerInsert(db as Knex, Object.keys(rows[0]!).length);
   for (let i = 0; i < rows.length; i += size) {
     await db(table).insert(rows.slice(i, i + size));
   }
@@ -96,4 +94,13 @@ export async function batchInsertReturning<T extends Record<string, unknown>>(
     for (const row of inserted) out.push(row);
   }
   return out;
+}
+
+/**
+ * Concatenation of a text expression over a GROUP BY group: group_concat on SQLite,
+ * string_agg on PostgreSQL. The separator is a literal from code, not user input.
+ */
+export function stringAgg(db: Knex, expression: string, separator: string): string {
+  const sep = `'${separator.replace(/'/g, "''")}'`;
+  return dialectOf(db) === 'postgres' ? `string_agg(${expression}, ${sep})` : `group_concat(${expression}, ${sep})`;
 }

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { batchInsert, bool, insertReturningId, num, numOrNull, rowsPerInsert } from '../../db/dialect';
+import { batchInsert, bool, insertReturningId, num, numOrNull } from '../../db/dialect';
 import { isLanguage } from '../../i18n';
 import type { DemoRoundPlan } from './responses.demo';
 import {
@@ -16,13 +16,6 @@ import {
 } from './responses.schemas';
 
 type Db = Knex | Knex.Transaction;
-
-/** batchInsert sizes statements by bound parameters only; SQLite also caps a multi-row insert at 500 rows. */
-async function insertInChunks(trx: Knex.Transaction, table: string, rows: Record<string, unknown>[]): Promise<void> {
-  if (rows.length === 0) return;
-  const size = rowsPerInsert(trx as unknown as Knex, Object.keys(rows[0]!).length);
-  for (let i = 0; i < rows.length; i += size) await batchInsert(trx, table, rows.slice(i, i + size));
-}
 
 function toRound(row: Record<string, unknown>, prefix = ''): RoundRecord {
   return {
@@ -314,8 +307,8 @@ export class ResponsesRepository {
       created_at: plan.opensAt < now ? plan.opensAt : now,
       updated_at: now,
     });
-    await insertInChunks(trx, 'round_targets', plan.targets.map((t) => ({ round_id: roundId, territory_id: t.territoryId, target: t.target })));
-    await insertInChunks(
+    await batchInsert(trx, 'round_targets', plan.targets.map((t) => ({ round_id: roundId, territory_id: t.territoryId, target: t.target })));
+    await batchInsert(
       trx,
       'invitations',
       plan.invitations.map((i) => ({
@@ -339,7 +332,7 @@ export class ResponsesRepository {
       (await trx('invitations').where({ round_id: roundId }).select('id', 'token_hash')).map((r: Record<string, unknown>) => [String(r.token_hash), num(r.id)]),
     );
     const withResponse = plan.invitations.filter((i) => i.response);
-    await insertInChunks(
+    await batchInsert(
       trx,
       'responses',
       withResponse.map((i) => {
@@ -365,7 +358,7 @@ export class ResponsesRepository {
     const responseIds = new Map<number, number>(
       (await trx('responses').where({ round_id: roundId }).select('id', 'invitation_id')).map((r: Record<string, unknown>) => [num(r.invitation_id), num(r.id)]),
     );
-    await insertInChunks(
+    await batchInsert(
       trx,
       'answers',
       withResponse.flatMap((i) => {

@@ -371,6 +371,14 @@ export function responsesRoutes(ctx: AppContext): Router {
       const json = wantsJson(req);
       try {
         const session = await service.openSession(respondentId(req), { allowSubmitted: true });
+        if (ctx.config.faultInjection === 'ack-before-commit') {
+          // Negative control of the crash tests only (refused outside NODE_ENV=test): a server
+          // that acknowledges first and commits later must be caught losing answers.
+          res.status(201).json({ status: 'submitted', replay: false });
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          await service.submitAll(session, req.body, req.lang);
+          return;
+        }
         const result = await service.submitAll(session, req.body, req.lang);
         if (!json) return res.redirect(303, '/respond/done');
         res.status(result.replay ? 200 : 201).json({ responseId: result.responseId, status: 'submitted', replay: result.replay, submittedAt: result.submittedAt });
