@@ -109,7 +109,8 @@ export const ZCompositeForm = z.object({
   territories: ZFormList,
   indicators: ZFormList, // selected indicator ids
   direction: z.record(z.string(), ZDirection).default({}),
-  weight: z.record(z.string(), ZFormNumber.pipe(z.number().min(0).max(1e6))).default({}),
+  // An emptied weight box means the default weight 1, not 0.
+  weight: z.record(z.string(), z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? 1 : v), ZFormNumber.pipe(z.number().min(0).max(1e6)))).default({}),
   period: z.record(z.string(), z.string().trim().max(30)).default({}),
   aggregate: z.enum(['arithmetic', 'geometric']),
   levels: z.enum(['equal-interval', 'kmeans']),
