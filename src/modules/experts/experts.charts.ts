@@ -20,8 +20,8 @@ export function swotSquareChart(result: SwotResult, t: TFunction): string {
   return renderSvgChart(
     {
       grid: { left: 56, right: 24, top: 24, bottom: 48 },
-      xAxis: { type: 'value', min: -extent, max: extent, name: t('experts:swot.axisX'), nameLocation: 'middle', nameGap: 28, splitLine: { show: false } },
-      yAxis: { type: 'value', min: -extent, max: extent, name: t('experts:swot.axisY'), nameLocation: 'middle', nameGap: 40, splitLine: { show: false } },
+      xAxis: { type: 'value', min: -extent, max: extent, interval: extent / 2, name: t('experts:swot.axisX'), nameLocation: 'middle', nameGap: 28, splitLine: { show: false } },
+      yAxis: { type: 'value', min: -extent, max: extent, interval: extent / 2, name: t('experts:swot.axisY'), nameLocation: 'middle', nameGap: 40, splitLine: { show: false } },
       graphic: [
         label(`SO · ${t('experts:tows.SO')}`, '62%', '8%'),
         label(`WO · ${t('experts:tows.WO')}`, '14%', '8%'),
@@ -97,7 +97,7 @@ export function spreadChart(rounds: AgreementRound[], t: TFunction): string {
   return renderSvgChart(
     {
       legend: { bottom: 0 },
-      grid: { left: 48, right: 16, top: 24, bottom: 64, containLabel: true },
+      grid: { left: 48, right: 24, top: 40, bottom: 64, containLabel: true },
       xAxis: { type: 'category', data: categories },
       yAxis: { type: 'value', min: 0, max: 4, name: t('experts:agreement.spreadAxis') },
       series: [
@@ -106,7 +106,7 @@ export function spreadChart(rounds: AgreementRound[], t: TFunction): string {
           name: t('experts:weight'),
           data: weightBoxes,
           itemStyle: { color: '#dbe7f3', borderColor: '#0b5394' },
-          markLine: { silent: true, symbol: 'none', lineStyle: { color: '#a4161a', type: 'dashed' }, label: { formatter: 'IQR = 1' }, data: [{ yAxis: 1 }] },
+          markLine: { silent: true, symbol: 'none', lineStyle: { color: '#a4161a', type: 'dashed' }, label: { position: 'insideEndTop', formatter: 'IQR = 1' }, data: [{ yAxis: 1 }] },
         },
         { type: 'boxplot', name: t('experts:strength'), data: strengthBoxes, itemStyle: { color: '#fde9c8', borderColor: '#7a4f01' } },
       ],
@@ -128,7 +128,7 @@ export function spreadChart(rounds: AgreementRound[], t: TFunction): string {
 export function kendallChart(rounds: AgreementRound[], strongW: number, t: TFunction): string {
   return renderSvgChart(
     {
-      grid: { left: 48, right: 16, top: 24, bottom: 40, containLabel: true },
+      grid: { left: 48, right: 24, top: 40, bottom: 40, containLabel: true },
       xAxis: { type: 'category', data: rounds.map((r) => t('experts:agreement.roundN', { n: r.number })) },
       yAxis: { type: 'value', min: 0, max: 1, name: 'W' },
       series: [
@@ -137,7 +137,7 @@ export function kendallChart(rounds: AgreementRound[], strongW: number, t: TFunc
           data: rounds.map((r) => (r.kendallW === null ? null : round4(r.kendallW))),
           symbolSize: 10,
           label: { show: true, formatter: (p: { value: unknown }) => (typeof p.value === 'number' ? p.value.toFixed(2) : '') },
-          markLine: { silent: true, symbol: 'none', lineStyle: { color: '#1b5e20', type: 'dashed' }, label: { formatter: `W = ${strongW}` }, data: [{ yAxis: strongW }] },
+          markLine: { silent: true, symbol: 'none', lineStyle: { color: '#1b5e20', type: 'dashed' }, label: { position: 'insideEndTop', formatter: `W = ${strongW}` }, data: [{ yAxis: strongW }] },
         },
       ],
     },

@@ -272,8 +272,14 @@ export class ExpertsRepository {
     return row ? toRound(row) : undefined;
   }
 
-  async insertRound(panelId: number, number: number, status: DelphiStatus, trx: Db = this.db, at = nowIso()): Promise<number> {
-    return insertReturningId(trx, 'delphi_rounds', { panel_id: panelId, number, status, opened_at: at, closed_at: status === 'closed' ? at : null });
+  async insertRound(panelId: number, number: number, status: DelphiStatus, trx: Db = this.db, openedAt = nowIso(), closedAt?: string): Promise<number> {
+    return insertReturningId(trx, 'delphi_rounds', {
+      panel_id: panelId,
+      number,
+      status,
+      opened_at: openedAt,
+      closed_at: status === 'closed' ? (closedAt ?? openedAt) : null,
+    });
   }
 
   /**

@@ -104,8 +104,9 @@ export async function seedDemoPanel(ctx: AppContext): Promise<void> {
 
     const day = 24 * 3600 * 1000;
     const start = Date.now() - 30 * day;
-    const round1 = await repo.insertRound(panelId, 1, 'closed', trx, new Date(start).toISOString());
-    const round2 = await repo.insertRound(panelId, 2, 'closed', trx, new Date(start + 14 * day).toISOString());
+    const at = (days: number) => new Date(start + days * day).toISOString();
+    const round1 = await repo.insertRound(panelId, 1, 'closed', trx, at(0), at(10));
+    const round2 = await repo.insertRound(panelId, 2, 'closed', trx, at(14), at(24));
 
     // A "true" view per factor; round 1 scatters around it, round 2 moves to the round-1 median.
     const truth = new Map(scored.map((f) => [f.id, { weight: 2 + random() * 3, strength: 1.5 + random() * 3.5 }]));
