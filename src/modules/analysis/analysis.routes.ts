@@ -1,7 +1,205 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../context';
+import { asyncHandler, parseOrThrow } from '../../errors';
+import { localized, type Language } from '../../i18n';
+import { writeCsv } from '../../lib/spreadsheet';
+import { requireRole } from '../../middleware/auth';
+import { distributionChart, meansChart } from './analysis.charts';
+import { buildRoundWorkbook, categoryStatisticsTable, itemStatisticsTable } from './analysis.export';
+import { viewFormatters } from './analysis.format';
+import { ZRankingQuery, ZRoundId, queryStringOf } from './analysis.schemas';
+import { analysisService, type RoundRanking } from './analysis.service';
 
-export function analysisRoutes(_ctx: AppContext): Router {
+function attachment(res: Response, filename: string, type: string): void {
+  res.setHeader('Content-Type', type);
+  res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
+  res.setHeader('Cache-Control', 'no-store');
+}
+
+/** The public JSON contract of GET /api/v1/rounds/:id/ranking (extra fields beyond the issue's are additive). */
+export function rankingJson(r: RoundRanking) {
+  const alphaIfDeleted = new Map(r.categories.flatMap((c) => c.alphaIfDeleted.map((a) => [a.code, a.alpha] as const)));
+  const distribution = (counts: number[]) => Object.fromEntries(counts.map((c, i) => [String(i + 1), c]));
+  return {
+    round: { id: r.round.id, title: r.round.title, status: r.round.status },
+    filters: r.filters,
+    respondents: r.respondents,
+    items: r.items.map((i) => ({
+      code: i.code,
+      category: i.categoryCode,
+      text: { kk: i.text_kk, ru: i.text_ru, en: i.text_en },
+      n: i.n,
+      cannotJudge: i.cannotJudge,
+      mean: i.mean,
+      median: i.median,
+      sd: i.sd,
+      ciLow: i.ciLow,
+      ciHigh: i.ciHigh,
+      top2: i.top2,
+      top2Low: i.top2Low,
+      top2High: i.top2High,
+      rank: i.rank,
+      distribution: distribution(i.counts),
+      alphaIfDeleted: alphaIfDeleted.get(i.code) ?? null,
+      kruskalWallis: i.kruskalWallis ? { h: i.kruskalWallis.h, df: i.kruskalWallis.df, p: i.kruskalWallis.p, n: i.kruskalWallis.n, groups: i.kruskalWallis.groups } : null,
+    })),
+    categories: r.categories.map((c) => ({
+      code: c.code,
+      title: { kk: c.title_kk, ru: c.title_ru, en: c.title_en },
+      items: c.itemCodes,
+      n: c.n,
+      cannotJudge: c.cannotJudge,
+      mean: c.mean,
+      median: c.median,
+      sd: c.sd,
+      top2: c.top2,
+      top2Low: c.top2Low,
+      top2High: c.top2High,
+      rank: c.rank,
+      distribution: distribution(c.counts),
+      alpha: c.alpha,
+      alphaIfDeleted: Object.fromEntries(c.alphaIfDeleted.map((a) => [a.code, a.alpha])),
+      completeResponses: c.completeResponses,
+      scaleMean: c.scaleMean,
+      scaleSd: c.scaleSd,
+      scaleCiLow: c.scaleCiLow,
+      scaleCiHigh: c.scaleCiHigh,
+    })),
+    territories: r.territories.map((x) => ({ id: x.territory?.id ?? null, code: x.territory?.code ?? null, respondents: x.respondents })),
+    ...(r.comparison
+      ? {
+          comparison: {
+            round: { id: r.comparison.round.id, title: r.comparison.round.title },
+            items: r.comparison.items.map((c) => ({
+              code: c.code,
+              n: c.current.n,
+              mean: c.current.mean,
+              otherN: c.other.n,
+              otherMean: c.other.mean,
+              u: c.mannWhitney?.u ?? null,
+              z: c.mannWhitney?.z ?? null,
+              p: c.mannWhitney?.p ?? null,
+              rankBiserial: c.mannWhitney?.rankBiserial ?? null,
+              r: c.mannWhitney?.r ?? null,
+            })),
+          },
+        }
+      : {}),
+  };
+}
+
+interface Option {
+  value: string;
+  label: string;
+}
+
+function profileOptions(definition: unknown, code: string, lang: Language): Map<string, string> {
+  const out = new Map<string, string>();
+  const profile = (definition as { profile?: unknown } | null)?.profile;
+  if (!Array.isArray(profile)) return out;
+  const question = profile.find((q) => (q as { code?: unknown }).code === code) as { options?: Array<{ code?: unknown; text?: Record<string, unknown> }> } | undefined;
+  for (const o of question?.options ?? []) {
+    if (typeof o.code === 'string') out.set(o.code, String(o.text?.[lang] ?? o.text?.kk ?? o.code));
+  }
+  return out;
+}
+
+export function analysisRoutes(ctx: AppContext): Router {
   const router = Router();
+  const service = analysisService(ctx.db);
+  const staff = requireRole('admin', 'researcher');
+  router.use('/analysis', staff);
+  router.use('/api/v1/rounds/:id/ranking', staff);
+
+  router.get(
+    '/analysis',
+    asyncHandler(async (req, res) => {
+      res.render('analysis/rounds', { title: req.t('analysis:title'), rounds: await service.listRounds() });
+    }),
+  );
+
+  const rankingOf = async (req: Request) => {
+    const id = parseOrThrow(ZRoundId, req.params.id);
+    const query = parseOrThrow(ZRankingQuery, req.query);
+    return { query, ranking: await service.ranking(id, query) };
+  };
+
+  router.get(
+    '/analysis/rounds/:id',
+    asyncHandler(async (req, res) => {
+      const { query, ranking } = await rankingOf(req);
+      const round = ranking.round;
+      const [present, definition, territories, rounds] = await Promise.all([
+        service.repo.profileValues(round.id),
+        service.repo.questionnaireDefinition(round.questionnaireId),
+        service.repo.territories(),
+        service.listRounds(),
+      ]);
+      const withSelected = (values: string[], selected: string | undefined) => (selected && !values.includes(selected) ? [...values, selected] : values);
+      const labelled = (code: 'sector' | 'size', selected: string | undefined): Option[] => {
+        const labels = profileOptions(definition, code, req.lang);
+        const inData = present[code === 'sector' ? 'sectors' : 'sizes'];
+        // The questionnaire's order for known codes, then codes only the data knows.
+        const values = withSelected([...[...labels.keys()].filter((v) => inData.includes(v)), ...inData.filter((v) => !labels.has(v))], selected);
+        return values.map((v) => ({ value: v, label: labels.has(v) ? `${labels.get(v)} (${v})` : v }));
+      };
+      const territoryIds = new Set(present.territoryIds);
+      if (query.territory !== undefined) territoryIds.add(query.territory);
+      res.render('analysis/round', {
+        title: round.title,
+        round,
+        ranking,
+        query,
+        exportQuery: queryStringOf(query),
+        options: {
+          territories: territories.filter((x) => territoryIds.has(x.id)).map((x) => ({ value: String(x.id), label: localized(x as unknown as Record<string, unknown>, 'name', req.lang) })),
+          sectors: labelled('sector', query.sector),
+          sizes: labelled('size', query.size),
+          rounds: rounds.filter((r) => r.id !== round.id).map((r) => ({ value: String(r.id), label: `${r.title} (${r.submitted})` })),
+        },
+        charts: { distribution: distributionChart(ranking.items, req.t, req.lang), means: meansChart(ranking.items, req.t, req.lang) },
+        f: viewFormatters(req.lang),
+      });
+    }),
+  );
+
+  router.get(
+    '/analysis/rounds/:id/items.csv',
+    asyncHandler(async (req, res) => {
+      const { ranking } = await rankingOf(req);
+      const table = itemStatisticsTable(ranking, req.t, req.lang);
+      attachment(res, `round-${ranking.round.id}-items.csv`, 'text/csv; charset=utf-8');
+      await writeCsv(res, table.header, table.rows);
+    }),
+  );
+
+  router.get(
+    '/analysis/rounds/:id/categories.csv',
+    asyncHandler(async (req, res) => {
+      const { ranking } = await rankingOf(req);
+      const table = categoryStatisticsTable(ranking, req.t, req.lang);
+      attachment(res, `round-${ranking.round.id}-categories.csv`, 'text/csv; charset=utf-8');
+      await writeCsv(res, table.header, table.rows);
+    }),
+  );
+
+  router.get(
+    '/analysis/rounds/:id/workbook.xlsx',
+    asyncHandler(async (req, res) => {
+      const { ranking } = await rankingOf(req);
+      const workbook = await buildRoundWorkbook(ctx.db, ranking, req.t, req.lang);
+      attachment(res, `round-${ranking.round.id}-analysis.xlsx`, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+      await workbook.write(res);
+    }),
+  );
+
+  router.get(
+    '/api/v1/rounds/:id/ranking',
+    asyncHandler(async (req, res) => {
+      const { ranking } = await rankingOf(req);
+      res.json(rankingJson(ranking));
+    }),
+  );
+
   return router;
 }

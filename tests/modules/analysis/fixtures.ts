@@ -1,5 +1,8 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Knex } from 'knex';
+import { sharedDomainDir } from '../../../src/paths';
 import { insertReturningId, nowIso } from '../../../src/db/dialect';
 
 /**
@@ -53,12 +56,20 @@ export async function createSurvey(db: Knex, texts: Partial<Record<string, strin
       position: i,
     });
   }
+  // A definition in the format of seeds/domain/questionnaire-barriers.json (profile and scale
+  // copied from it), with the five test items, so other modules' readers (codebook) accept it.
+  const seed = JSON.parse(fs.readFileSync(path.join(sharedDomainDir, 'questionnaire-barriers.json'), 'utf8')) as Record<string, unknown>;
   const definition = {
     code: `TEST-${tag}`,
-    profile: [
-      { code: 'sector', type: 'choice', options: [{ code: 'C', text: { kk: 'Өңдеу өнеркәсібі', ru: 'Обрабатывающая промышленность', en: 'Manufacturing' } }, { code: 'G', text: { kk: 'Сауда', ru: 'Торговля', en: 'Trade' } }] },
-      { code: 'size', type: 'choice', options: [{ code: 'micro', text: { kk: 'Микро', ru: 'Микро', en: 'Micro' } }, { code: 'small', text: { kk: 'Шағын', ru: 'Малое', en: 'Small' } }, { code: 'medium', text: { kk: 'Орта', ru: 'Среднее', en: 'Medium' } }] },
-    ],
+    title: { kk: 'Сынақ сауалнамасы', ru: 'Тестовая анкета', en: 'Test questionnaire' },
+    scale: seed.scale,
+    categories: ['C1', 'C2'].map((code) => ({ code, pest: 'E', title: { kk: `${code} санаты`, ru: `Категория ${code}`, en: `Category ${code}` } })),
+    items: ['A1', 'A2', 'A3', 'B1', 'B2'].map((code) => ({
+      code,
+      category: code.startsWith('A') ? 'C1' : 'C2',
+      text: { kk: texts[code] ?? `${code} кедергісі: қаржының жетіспеушілігі`, ru: `Барьер ${code}`, en: `Barrier ${code}` },
+    })),
+    profile: seed.profile,
   };
   const questionnaireId = await insertReturningId(db, 'questionnaires', {
     code: `TEST-${tag}`,

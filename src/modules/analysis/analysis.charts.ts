@@ -1,0 +1,160 @@
+import type { TFunction } from 'i18next';
+import { renderSvgChart } from '../../lib/charts';
+import type { ItemRanking } from './analysis.service';
+import { SCALE } from './analysis.service';
+import { formatNumber, formatPercent } from './analysis.format';
+import type { Language } from '../../i18n';
+
+/**
+ * The two survey charts of the ranking page, rendered on the server as SVG with ECharts:
+ * the diverging stacked distribution and the ranked means with their 95 % intervals. Both
+ * take the items in rank order, draw nothing misleading for items without ratings, and carry
+ * a text alternative listing the numbers they show.
+ */
+
+// ColorBrewer RdBu (5 classes), reversed so that "not a barrier" is blue and "critical" red;
+// distinguishable with the common colour-vision deficiencies, the middle grey is neutral.
+const LEVEL_COLOURS = ['#2166ac', '#92c5de', '#bdbdbd', '#f4a582', '#b2182b'] as const;
+const WIDTH = 720;
+const ROW = 26;
+
+function share(count: number, n: number): number {
+  return n > 0 ? (100 * count) / n : 0;
+}
+
+function axisLabel(item: ItemRanking): string {
+  return item.code;
+}
+
+function noDataGraphic(text: string) {
+  return [{ type: 'text', left: 'center', top: 'middle', style: { text, fontSize: 16, fill: '#4a4a4a' } }];
+}
+
+export function distributionChart(items: ItemRanking[], t: TFunction, lang: Language): string {
+  const rated = items.filter((i) => i.n > 0);
+  const labels = items.map(axisLabel);
+  const height = 90 + ROW * Math.max(items.length, 3);
+  const levelName = (v: number) => `${v} · ${t(`analysis:scale.${v}`)}`;
+  // Centre of the bar = middle of the neutral level: half of "3" to each side, then 2 and 1 to
+  // the left, 4 and 5 to the right. Negative numbers only place the bars; labels show sizes.
+  const series = [
+    { level: 3, sign: -1, fraction: 0.5 },
+    { level: 2, sign: -1, fraction: 1 },
+    { level: 1, sign: -1, fraction: 1 },
+    { level: 3, sign: 1, fraction: 0.5 },
+    { level: 4, sign: 1, fraction: 1 },
+    { level: 5, sign: 1, fraction: 1 },
+  ].map(({ level, sign, fraction }) => ({
+    type: 'bar' as const,
+    name: levelName(level),
+    stack: sign < 0 ? 'left' : 'right',
+    barWidth: 16,
+    itemStyle: { color: LEVEL_COLOURS[level - 1] },
+    data: items.map((item) => Number((sign * fraction * share(item.counts[level - 1] ?? 0, item.n)).toFixed(2))),
+  }));
+  const option = {
+    color: [...LEVEL_COLOURS],
+    legend: { top: 0, data: SCALE.map(levelName), itemWidth: 14, textStyle: { fontSize: 11 } },
+    grid: { left: 56, right: 24, top: 48, bottom: 36 },
+    xAxis: {
+      type: 'value' as const,
+      min: -100,
+      max: 100,
+      interval: 25,
+      axisLabel: { formatter: (v: number) => `${Math.abs(v)}%` },
+      splitLine: { lineStyle: { color: '#e0e0e0' } },
+    },
+    yAxis: { type: 'category' as const, data: labels, inverse: true, axisTick: { show: false } },
+    series,
+    ...(rated.length === 0 ? { graphic: noDataGraphic(t('analysis:charts.noRatings')) } : {}),
+  };
+  const description =
+    rated.length === 0
+      ? t('analysis:charts.distributionEmpty')
+      : t('analysis:charts.distributionDescription') +
+        ' ' +
+        items
+          .map((i) =>
+            i.n === 0
+              ? t('analysis:charts.itemNoRatings', { code: i.code })
+              : t('analysis:charts.distributionItem', {
+                  code: i.code,
+                  low: formatPercent(share((i.counts[0] ?? 0) + (i.counts[1] ?? 0), i.n) / 100, lang),
+                  mid: formatPercent(share(i.counts[2] ?? 0, i.n) / 100, lang),
+                  high: formatPercent(share((i.counts[3] ?? 0) + (i.counts[4] ?? 0), i.n) / 100, lang),
+                  n: i.n,
+                }),
+          )
+          .join('; ') +
+        '.';
+  return renderSvgChart(option as never, { width: WIDTH, height, title: t('analysis:charts.distributionTitle'), description });
+}
+
+interface WhiskerApi {
+  value(dim: number): number;
+  coord(point: [number, number]): [number, number];
+}
+
+export function meansChart(items: ItemRanking[], t: TFunction, lang: Language): string {
+  const rated = items.filter((i) => i.mean !== null);
+  const height = 70 + ROW * Math.max(items.length, 3);
+  const intervals = items.flatMap((item, index) => (item.ciLow !== null && item.ciHigh !== null ? [[Math.max(1, item.ciLow), Math.min(5, item.ciHigh), index]] : []));
+  const option = {
+    grid: { left: 56, right: 24, top: 24, bottom: 36 },
+    xAxis: { type: 'value' as const, min: 1, max: 5, interval: 0.5, name: t('analysis:charts.meanAxis'), nameLocation: 'middle' as const, nameGap: 24, splitLine: { lineStyle: { color: '#e0e0e0' } } },
+    yAxis: { type: 'category' as const, data: items.map(axisLabel), inverse: true, axisTick: { show: false } },
+    series: [
+      {
+        type: 'custom' as const,
+        name: t('analysis:charts.ci'),
+        data: intervals,
+        encode: { x: [0, 1], y: 2 },
+        renderItem: (_params: unknown, api: WhiskerApi) => {
+          const low = api.coord([api.value(0), api.value(2)]);
+          const high = api.coord([api.value(1), api.value(2)]);
+          const style = { stroke: '#0b5394', lineWidth: 1.5 };
+          return {
+            type: 'group',
+            children: [
+              { type: 'line', shape: { x1: low[0], y1: low[1], x2: high[0], y2: high[1] }, style },
+              { type: 'line', shape: { x1: low[0], y1: low[1] - 6, x2: low[0], y2: low[1] + 6 }, style },
+              { type: 'line', shape: { x1: high[0], y1: high[1] - 6, x2: high[0], y2: high[1] + 6 }, style },
+            ],
+          };
+        },
+        z: 1,
+      },
+      {
+        type: 'scatter' as const,
+        name: t('analysis:charts.mean'),
+        symbolSize: 9,
+        itemStyle: { color: '#b2182b' },
+        data: items.flatMap((item, index) => (item.mean !== null ? [[item.mean, index]] : [])),
+        z: 2,
+      },
+    ],
+    ...(rated.length === 0 ? { graphic: noDataGraphic(t('analysis:charts.noRatings')) } : {}),
+  };
+  const description =
+    rated.length === 0
+      ? t('analysis:charts.meansEmpty')
+      : t('analysis:charts.meansDescription') +
+        ' ' +
+        items
+          .map((i) =>
+            i.mean === null
+              ? t('analysis:charts.itemNoRatings', { code: i.code })
+              : i.ciLow === null || i.ciHigh === null
+                ? t('analysis:charts.meanItemNoCi', { code: i.code, mean: formatNumber(i.mean, 2, lang), n: i.n })
+                : t('analysis:charts.meanItem', {
+                    code: i.code,
+                    mean: formatNumber(i.mean, 2, lang),
+                    low: formatNumber(i.ciLow, 2, lang),
+                    high: formatNumber(i.ciHigh, 2, lang),
+                    n: i.n,
+                  }),
+          )
+          .join('; ') +
+        '.';
+  return renderSvgChart(option as never, { width: WIDTH, height, title: t('analysis:charts.meansTitle'), description });
+}

@@ -1,0 +1,201 @@
+import type { TFunction } from 'i18next';
+import type { Knex } from 'knex';
+import type { Writable } from 'node:stream';
+import { localized, type Language } from '../../i18n';
+import { writeXlsx, type CellValue, type RowSource, type XlsxSheet } from '../../lib/spreadsheet';
+import { panelExportSheets } from '../experts/experts.export';
+import { expertsService } from '../experts/experts.service';
+import { monitoringService } from '../monitoring/monitoring.service';
+import type { TRankingFilters } from './analysis.schemas';
+import { SCALE, type RoundRanking } from './analysis.service';
+
+/**
+ * The analysis exports: item and category statistics as tables (CSV or sheets), and the
+ * round workbook. Numbers are unrounded (the files feed R and SPSS); headers are in the
+ * reader's language; spreadsheet.ts neutralises formulas and streams.
+ */
+
+export interface ExportTable {
+  header: string[];
+  rows: CellValue[][];
+}
+
+const h = (t: TFunction, key: string, params?: Record<string, unknown>) => t(`analysis:export.${key}`, params);
+
+export function itemStatisticsTable(r: RoundRanking, t: TFunction, lang: Language): ExportTable {
+  const alphaIfDeleted = new Map(r.categories.flatMap((c) => c.alphaIfDeleted.map((a) => [a.code, a.alpha] as const)));
+  return {
+    header: [
+      h(t, 'rank'),
+      h(t, 'code'),
+      h(t, 'category'),
+      h(t, 'barrier'),
+      'n',
+      h(t, 'cannotJudge'),
+      h(t, 'mean'),
+      h(t, 'ciLow'),
+      h(t, 'ciHigh'),
+      h(t, 'median'),
+      h(t, 'sd'),
+      h(t, 'top2'),
+      h(t, 'top2Low'),
+      h(t, 'top2High'),
+      ...SCALE.map((v) => h(t, 'count', { value: v })),
+      h(t, 'alphaIfDeleted'),
+      h(t, 'kwH'),
+      h(t, 'kwDf'),
+      h(t, 'kwP'),
+      h(t, 'kwN'),
+    ],
+    rows: r.items.map((i) => [
+      i.rank,
+      i.code,
+      i.categoryCode,
+      localized(i as unknown as Record<string, unknown>, 'text', lang),
+      i.n,
+      i.cannotJudge,
+      i.mean,
+      i.ciLow,
+      i.ciHigh,
+      i.median,
+      i.sd,
+      i.top2,
+      i.top2Low,
+      i.top2High,
+      ...i.counts,
+      alphaIfDeleted.get(i.code) ?? null,
+      i.kruskalWallis?.h ?? null,
+      i.kruskalWallis?.df ?? null,
+      i.kruskalWallis?.p ?? null,
+      i.kruskalWallis?.n ?? null,
+    ]),
+  };
+}
+
+export function categoryStatisticsTable(r: RoundRanking, t: TFunction, lang: Language): ExportTable {
+  return {
+    header: [
+      h(t, 'rank'),
+      h(t, 'code'),
+      h(t, 'categoryTitle'),
+      h(t, 'items'),
+      'n',
+      h(t, 'cannotJudge'),
+      h(t, 'mean'),
+      h(t, 'median'),
+      h(t, 'sd'),
+      h(t, 'top2'),
+      h(t, 'top2Low'),
+      h(t, 'top2High'),
+      ...SCALE.map((v) => h(t, 'count', { value: v })),
+      h(t, 'completeResponses'),
+      h(t, 'scaleMean'),
+      h(t, 'scaleSd'),
+      h(t, 'scaleCiLow'),
+      h(t, 'scaleCiHigh'),
+      h(t, 'alpha'),
+    ],
+    rows: r.categories.map((c) => [
+      c.rank,
+      c.code,
+      localized(c as unknown as Record<string, unknown>, 'title', lang),
+      c.itemCodes.join(' '),
+      c.n,
+      c.cannotJudge,
+      c.mean,
+      c.median,
+      c.sd,
+      c.top2,
+      c.top2Low,
+      c.top2High,
+      ...c.counts,
+      c.completeResponses,
+      c.scaleMean,
+      c.scaleSd,
+      c.scaleCiLow,
+      c.scaleCiHigh,
+      c.alpha,
+    ]),
+  };
+}
+
+/**
+ * A workbook assembled sheet by sheet, then streamed in one pass. Sheet names are made
+ * unique and valid for Excel (31 characters, none of []:*?/\).
+ */
+export class RoundWorkbook {
+  private readonly sheets: XlsxSheet[] = [];
+
+  addSheet(name: string, columns: readonly string[], rows: RowSource, widths?: readonly number[]): this {
+    const clean = name.replace(/[[\]:*?/\\]/g, ' ').trim().slice(0, 31) || 'Sheet';
+    let unique = clean;
+    for (let i = 2; this.sheets.some((s) => s.name.toLowerCase() === unique.toLowerCase()); i++) unique = `${clean.slice(0, 27)} (${i})`;
+    this.sheets.push({ name: unique, header: columns, rows, ...(widths ? { widths } : {}) });
+    return this;
+  }
+
+  get names(): string[] {
+    return this.sheets.map((s) => s.name);
+  }
+
+  write(out: Writable): Promise<void> {
+    return writeXlsx(out, this.sheets);
+  }
+}
+
+/** Rows of the raw export that satisfy the page's filters (its columns 3..7 are the profile). */
+async function* filteredRows(rows: AsyncIterable<CellValue[]>, filters: TRankingFilters, territoryCode: string | null): AsyncGenerator<CellValue[]> {
+  for await (const row of rows) {
+    if (filters.territory !== undefined && (territoryCode === null || row[3] !== territoryCode)) continue;
+    if (filters.sector !== undefined && row[4] !== filters.sector) continue;
+    if (filters.size !== undefined && row[5] !== filters.size) continue;
+    if (filters.innovated !== undefined && row[7] !== (filters.innovated ? 1 : 0)) continue;
+    yield row;
+  }
+}
+
+/**
+ * HOOK for the expert side of the workbook: the SWOT, PEST and agreement sheets of every
+ * expert panel linked to the survey round (panels.survey_round_id), from the experts module's
+ * panelExportSheets. A round without a panel still gets the three sheets, each saying so, so
+ * that the workbook always has the same shape.
+ */
+export async function expertSheetsForRound(db: Knex, roundId: number, t: TFunction, lang: Language): Promise<Array<{ name: string; sheet: XlsxSheet }>> {
+  const panels = (await expertsService(db).listPanels()).filter((p) => p.surveyRoundId === roundId);
+  if (panels.length === 0) {
+    const note = [[t('analysis:export.noPanel')]];
+    return ['experts:export.sheetSwot', 'experts:export.sheetPest', 'experts:export.sheetAgreement'].map((key) => ({
+      name: t(key),
+      sheet: { name: t(key), header: [t('analysis:export.note')], rows: note, widths: [80] },
+    }));
+  }
+  const out: Array<{ name: string; sheet: XlsxSheet }> = [];
+  for (const panel of panels) {
+    for (const sheet of await panelExportSheets(db, panel.id, t, lang)) {
+      out.push({ name: panels.length > 1 ? `${sheet.name} ${panel.id}` : sheet.name, sheet });
+    }
+  }
+  return out;
+}
+
+/**
+ * The round workbook: responses (as the raw export, filtered like the page) and its codebook,
+ * item statistics, category statistics, then the expert sheets.
+ */
+export async function buildRoundWorkbook(db: Knex, ranking: RoundRanking, t: TFunction, lang: Language): Promise<RoundWorkbook> {
+  const monitoring = monitoringService(db);
+  const round = await monitoring.getRound(ranking.round.id);
+  const raw = await monitoring.responseExport(round);
+  const codebook = await monitoring.codebook(round);
+  // A territory filter with no respondents has no code here: then no response matches.
+  const territoryCode = ranking.territories.find((x) => x.territory?.id === ranking.filters.territory)?.territory?.code ?? null;
+  const items = itemStatisticsTable(ranking, t, lang);
+  const categories = categoryStatisticsTable(ranking, t, lang);
+  const workbook = new RoundWorkbook()
+    .addSheet(t('analysis:export.sheetResponses'), raw.header, filteredRows(raw.rows, ranking.filters, territoryCode), raw.header.map((c) => (c.endsWith('_comment') ? 30 : Math.max(8, c.length + 2))))
+    .addSheet(t('analysis:export.sheetItems'), items.header, items.rows, items.header.map((_, i) => (i === 3 ? 48 : 12)))
+    .addSheet(t('analysis:export.sheetCategories'), categories.header, categories.rows, categories.header.map((_, i) => (i === 2 ? 36 : 12)));
+  for (const { name, sheet } of await expertSheetsForRound(db, ranking.round.id, t, lang)) workbook.addSheet(name, sheet.header, sheet.rows, sheet.widths);
+  workbook.addSheet(t('analysis:export.sheetCodebook'), codebook.header, codebook.rows, [10, 18, 10, 50, 50, 50]);
+  return workbook;
+}
