@@ -176,6 +176,21 @@ describe(`Delphi panel end to end (${testDbEngine})`, () => {
     }
   });
 
+  it('renders every page in Kazakh, Russian and English without a missing catalogue key', async () => {
+    for (const lang of ['kk', 'ru', 'en']) {
+      for (const path of [`/panels/${panelId}/agreement`, `/panels/${panelId}/swot`, `/panels/${panelId}/pest`, `/admin/panels/${panelId}`, '/admin/panels', '/panels']) {
+        const res = await admin.agent.get(path).set('Cookie', `kedergi_lang=${lang}`);
+        expect(res.status, path).toBe(200);
+        expect(res.text, `${lang} ${path}`).not.toContain('⟦');
+      }
+      for (const path of ['/expert', `/expert/panels/${panelId}`]) {
+        const res = await e1.agent.get(path).set('Cookie', `kedergi_lang=${lang}`);
+        expect(res.status, path).toBe(200);
+        expect(res.text, `${lang} ${path}`).not.toContain('⟦');
+      }
+    }
+  });
+
   it('exports CSV with BOM and Kazakh text intact, and XLSX that parses back', async () => {
     const csv = await admin.agent.get(`/panels/${panelId}/swot.csv`).buffer(true).parse((res, cb) => {
       const chunks: Buffer[] = [];
