@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { Readable, type Writable } from 'node:stream';
+import { Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parse as parseCsvSync } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify';
@@ -54,7 +54,33 @@ async function* neutralisedRows(header: readonly string[], rows: RowSource): Asy
  * database keeps memory constant. Ends `out`.
  */
 export async function writeCsv(out: Writable, header: readonly string[], rows: RowSource): Promise<void> {
-  await pipeline(Readable.from(neutralisedRows(header, rows)), stringify({ bom: true, record_delimiter: 'windows' }), out);
+  await pipeline(Readable.from(neutralisedRows(header, rows)), stringify({ bom: true, record_delimiter: 'windows' }), coalesce(64 * 1024), out);
+}
+
+/**
+ * Gathers small chunks (csv-stringify emits one per row) into blocks of about `size` bytes, so
+ * an HTTP response makes a few hundred socket writes instead of one per row.
+ */
+function coalesce(size: number): Transform {
+  let pending: Buffer[] = [];
+  let length = 0;
+  return new Transform({
+    transform(chunk: Buffer | string, _encoding, callback) {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+      pending.push(buf);
+      length += buf.length;
+      if (length >= size) {
+        const block = Buffer.concat(pending, length);
+        pending = [];
+        length = 0;
+        return callback(null, block);
+      }
+      callback();
+    },
+    flush(callback) {
+      callback(null, length ? Buffer.concat(pending, length) : undefined);
+    },
+  });
 }
 
 export interface XlsxSheet {
@@ -65,9 +91,11 @@ export interface XlsxSheet {
   widths?: readonly number[];
 }
 
-function xlsxCell(value: CellValue): ExcelJS.CellValue {
-  if (value === undefined || value === null) return null;
-  if (typeof value === 'number' && !Number.isFinite(value)) return null;
+// Empty cells are left out of the row (undefined) rather than written as null: ExcelJS then
+// creates no cell object for them, which makes a sparse response row several times faster.
+function xlsxCell(value: CellValue): ExcelJS.CellValue | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number' && !Number.isFinite(value)) return undefined;
   return neutraliseCell(value) as ExcelJS.CellValue;
 }
 
@@ -80,10 +108,12 @@ async function drained(out: Writable): Promise<void> {
 /**
  * An XLSX workbook written sheet by sheet to `out` through ExcelJS's streaming writer: each
  * row is committed (serialised and released) as soon as it is added, without shared strings,
- * so memory stays flat whatever the number of rows. Header row bold and frozen. Ends `out`.
+ * so memory stays flat whatever the number of rows. The header row is frozen. Without styles
+ * (a bold header would make ExcelJS resolve a style for every cell: three times slower).
+ * Ends `out`.
  */
 export async function writeXlsx(out: Writable, sheets: readonly XlsxSheet[]): Promise<void> {
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: false, useSharedStrings: false });
   workbook.creator = 'Kedergi';
   const finished = new Promise<void>((resolve, reject) => {
     out.once('finish', resolve);
@@ -93,12 +123,11 @@ export async function writeXlsx(out: Writable, sheets: readonly XlsxSheet[]): Pr
   for (const sheet of sheets) {
     const ws = workbook.addWorksheet(sheet.name.slice(0, 31), { views: [{ state: 'frozen', ySplit: 1 }] });
     ws.columns = sheet.header.map((h, i) => ({ key: `c${i}`, width: sheet.widths?.[i] ?? 14 }));
-    const head = ws.addRow(sheet.header.map((h) => neutraliseCell(h)));
-    head.font = { bold: true };
-    head.commit();
+    ws.addRow(sheet.header.map((h) => neutraliseCell(h))).commit();
     let n = 0;
     for await (const row of sheet.rows) {
-      ws.addRow(row.map(xlsxCell)).commit();
+      // Index 0 is always present, so ExcelJS reads the array as 0-based even when it starts empty.
+      ws.addRow(row.map(xlsxCell) as ExcelJS.CellValue[]).commit();
       if (++n % 500 === 0) await drained(out);
     }
     ws.commit();

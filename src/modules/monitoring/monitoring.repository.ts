@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { bool, num, numOrNull } from '../../db/dialect';
+import { bool, num, numOrNull, stringAgg } from '../../db/dialect';
 import { invitationStateSql, invitationsWithProgress, OPENED_SQL, STARTED_SQL, SUBMITTED_SQL } from '../invitations/invitations.repository';
 import type { TInvitationState } from '../invitations/invitations.schemas';
 import type { Dimension, FunnelCounts, NonResponderRow, ResponseExportRow } from './monitoring.schemas';
@@ -106,14 +106,23 @@ export class MonitoringRepository {
     }));
   }
 
-  async answersOf(roundId: number, responseIds: number[]): Promise<Array<{ responseId: number; itemId: number; value: number | null; comment: string | null }>> {
-    if (responseIds.length === 0) return [];
-    const rows = await this.db('answers').where('round_id', roundId).whereIn('response_id', responseIds).select('response_id', 'item_id', 'value', 'comment');
-    return (rows as Array<Record<string, unknown>>).map((r) => ({
-      responseId: num(r.response_id),
-      itemId: num(r.item_id),
-      value: numOrNull(r.value),
-      comment: (r.comment as string | null) ?? null,
-    }));
+  /**
+   * Answers of the responses with ids in [firstId, lastId], packed one row per response as
+   * "itemId:value,itemId:value" ("itemId:" for cannot judge), plus the few comments apart.
+   * Packing in SQL cuts the rows the driver materialises twentyfold; the range is on the
+   * primary key. Responses in the range that are not on the caller's page are its to skip.
+   */
+  async answersOf(firstId: number, lastId: number): Promise<{ packed: Array<{ responseId: number; packed: string }>; comments: Array<{ responseId: number; itemId: number; comment: string }> }> {
+    const pair = `CAST(item_id AS TEXT) || ':' || COALESCE(CAST(value AS TEXT), '')`;
+    const packed = await this.db('answers')
+      .whereBetween('response_id', [firstId, lastId])
+      .groupBy('response_id')
+      .select('response_id', this.db.raw(`${stringAgg(this.db, pair, ',')} AS packed`));
+    const comments = await this.db('answers').whereBetween('response_id', [firstId, lastId]).whereNotNull('comment').select('response_id', 'item_id', 'comment');
+    return {
+      packed: (packed as Array<Record<string, unknown>>).map((r) => ({ responseId: num(r.response_id), packed: String(r.packed ?? '') })),
+      comments: (comments as Array<Record<string, unknown>>).map((r) => ({ responseId: num(r.response_id), itemId: num(r.item_id), comment: String(r.comment) })),
+    };
   }
+
 }

@@ -182,22 +182,28 @@ export class MonitoringService {
       for (;;) {
         const page = await repo.submittedPage(round.id, after, EXPORT_PAGE_SIZE);
         if (page.length === 0) return;
-        const answers = await repo.answersOf(round.id, page.map((r) => r.id));
-        const byResponse = new Map<number, typeof answers>();
-        for (const a of answers) {
-          const list = byResponse.get(a.responseId) ?? [];
-          list.push(a);
-          byResponse.set(a.responseId, list);
+        const { packed, comments: commentRows } = await repo.answersOf(page[0]!.id, page[page.length - 1]!.id);
+        const packedBy = new Map(packed.map((p) => [p.responseId, p.packed]));
+        const commentsBy = new Map<number, Array<{ itemId: number; comment: string }>>();
+        for (const c of commentRows) {
+          const list = commentsBy.get(c.responseId) ?? [];
+          list.push(c);
+          commentsBy.set(c.responseId, list);
         }
         for (const r of page) {
           const profile = parseProfile(r.profile);
           const values: CellValue[] = new Array(items.length).fill(null);
           const comments: CellValue[] = new Array(commented.length).fill(null);
-          for (const a of byResponse.get(r.id) ?? []) {
-            const v = valueColumn.get(a.itemId);
-            if (v !== undefined) values[v] = a.value;
-            const c = commentColumn.get(a.itemId);
-            if (c !== undefined && a.comment) comments[c] = a.comment;
+          for (const pair of (packedBy.get(r.id) ?? '').split(',')) {
+            const colon = pair.indexOf(':');
+            if (colon < 0) continue;
+            const v = valueColumn.get(Number(pair.slice(0, colon)));
+            const value = pair.slice(colon + 1);
+            if (v !== undefined) values[v] = value === '' ? null : Number(value);
+          }
+          for (const c of commentsBy.get(r.id) ?? []) {
+            const i = commentColumn.get(c.itemId);
+            if (i !== undefined && c.comment) comments[i] = c.comment;
           }
           yield [
             r.id,
