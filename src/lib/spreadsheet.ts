@@ -54,7 +54,15 @@ async function* neutralisedRows(header: readonly string[], rows: RowSource): Asy
  * database keeps memory constant. Ends `out`.
  */
 export async function writeCsv(out: Writable, header: readonly string[], rows: RowSource): Promise<void> {
-  await pipeline(Readable.from(neutralisedRows(header, rows)), stringify({ bom: true, record_delimiter: 'windows' }), coalesce(64 * 1024), out);
+  // csv-stringify quotes a field holding the whole record delimiter (CRLF) but not a lone CR or LF;
+  // unquoted, a spreadsheet starts a new row there, and that row's first cell ("\n=HYPERLINK(...)")
+  // escapes the neutralisation above. So any line break forces quotes.
+  await pipeline(
+    Readable.from(neutralisedRows(header, rows)),
+    stringify({ bom: true, record_delimiter: 'windows', quoted_match: /[\r\n]/ }),
+    coalesce(64 * 1024),
+    out,
+  );
 }
 
 /**
