@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../errors';
 import { generateLinkToken, hashToken } from '../../lib/tokens';
+import { publishRoundIndicators } from '../indicators/indicators.publish';
 import { RoundsRepository } from './rounds.repository';
 import { ROUND_TRANSITIONS, type RoundInput, type RoundListRow, type RoundRecord, type RoundTarget, type TRoundStatus } from './rounds.schemas';
 
@@ -40,7 +41,14 @@ export interface SavedRound {
 }
 
 export class RoundsService {
-  constructor(private readonly repo: RoundsRepository) {}
+  /**
+   * onClosed runs inside the closing transaction (survey indicators are published with the
+   * close, or neither happens); it is injected so the rounds rules stay testable alone.
+   */
+  constructor(
+    private readonly repo: RoundsRepository,
+    private readonly onClosed?: (trx: Knex.Transaction, roundId: number) => Promise<unknown>,
+  ) {}
 
   list(): Promise<RoundListRow[]> {
     return this.repo.list();
@@ -107,6 +115,7 @@ export class RoundsService {
       if (!(await this.repo.setStatus(id, round.status, to, trx))) {
         throw new ConflictError('invalid_transition', 'rounds:errors.invalidTransition', { from: round.status, to });
       }
+      if (to === 'closed' && this.onClosed) await this.onClosed(trx, id);
       return this.get(id, trx);
     });
   }
@@ -148,7 +157,7 @@ export class RoundsService {
 }
 
 export function roundsService(db: Knex): RoundsService {
-  return new RoundsService(new RoundsRepository(db));
+  return new RoundsService(new RoundsRepository(db), (trx, roundId) => publishRoundIndicators(trx, roundId));
 }
 
 /** For the respondent flow: the round of a public link, or undefined. */
