@@ -109,7 +109,15 @@ export async function seedDemoPanel(ctx: AppContext): Promise<void> {
     const round2 = await repo.insertRound(panelId, 2, 'closed', trx, at(14), at(24));
 
     // A "true" view per factor; round 1 scatters around it, round 2 moves to the round-1 median.
-    const truth = new Map(scored.map((f) => [f.id, { weight: 2 + random() * 3, strength: 1.5 + random() * 3.5 }]));
+    // Strength ranges follow the seed studies' picture of the region: weaknesses felt more than
+    // strengths, state programmes as real opportunities (a turnaround, WO, position).
+    const strengthRange: Record<string, [number, number]> = { S: [2, 3.4], W: [3.5, 4.8], O: [3.2, 4.6], T: [2.6, 3.8], '+': [2.4, 4], '-': [3, 4.5] };
+    const truth = new Map(
+      scored.map((f) => {
+        const [lo, hi] = strengthRange[f.kind === 'swot' ? f.grp! : f.polarity!]!;
+        return [f.id, { weight: 2 + random() * 3, strength: lo + random() * (hi - lo) }];
+      }),
+    );
     const stamp = new Date(start + 7 * day).toISOString();
     const stamp2 = new Date(start + 21 * day).toISOString();
     const r1 = new Map<string, { weight: number; strength: number }>();
