@@ -40,10 +40,12 @@ export function swotTable(swot: PanelSwot, t: TFunction, lang: Language): Export
 
 export function pestTable(pest: PanelPest, t: TFunction, lang: Language): ExportTable {
   const h = (k: string) => t(`experts:export.${k}`);
+  // Words, not "+" and "-": a cell starting with either would be neutralised as a formula.
+  const direction = (p: '+' | '-' | null) => (p === '-' ? t('experts:pest.negativeFactor') : t('experts:pest.positiveFactor'));
   const rows: CellValue[][] = pest.factors.map((f) => [
     h('typeFactor'),
     f.factor.grp,
-    f.factor.polarity,
+    direction(f.factor.polarity),
     f.factor.code,
     localized(f.factor as unknown as Record<string, unknown>, 'text', lang),
     f.n,
@@ -54,9 +56,9 @@ export function pestTable(pest: PanelPest, t: TFunction, lang: Language): Export
   ]);
   for (const g of pest.groups) {
     const name = t(`experts:pestGroups.${g.group}`);
-    rows.push([h('typeGroup'), g.group, '+', '', `${name}: ${t('experts:pest.positive')}`, null, null, null, null, g.positive]);
-    rows.push([h('typeGroup'), g.group, '-', '', `${name}: ${t('experts:pest.negative')}`, null, null, null, null, g.negative]);
-    rows.push([h('typeGroup'), g.group, '±', '', `${name}: ${t('experts:pest.balance')}`, null, null, null, null, g.balance]);
+    rows.push([h('typeGroup'), g.group, direction('+'), '', `${name}: ${t('experts:pest.positive')}`, null, null, null, null, g.positive]);
+    rows.push([h('typeGroup'), g.group, direction('-'), '', `${name}: ${t('experts:pest.negative')}`, null, null, null, null, g.negative]);
+    rows.push([h('typeGroup'), g.group, t('experts:pest.balance'), '', `${name}: ${t('experts:pest.balance')}`, null, null, null, null, g.balance]);
   }
   return {
     name: t('experts:export.sheetPest'),
