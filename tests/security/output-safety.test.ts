@@ -1,0 +1,521 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderSvgChart } from '../../src/lib/charts';
+import { neutraliseCell, writeCsv, writeXlsx } from '../../src/lib/spreadsheet';
+import { sharedDomainDir } from '../../src/paths';
+import { createTestApp, type TestApp } from '../helpers/app';
+import { nastyStrings } from '../helpers/arbitraries';
+import {
+  binaryParser,
+  csvCellIsFormula,
+  listRoutes,
+  mapLimit,
+  parseCsvBuffer,
+  respondentActor,
+  routeKey,
+  sessionActor,
+  sessionActorFor,
+  unsafeMarkup,
+  xlsxCells,
+  xlsxFormulaProblems,
+  type Actor,
+  type RouteEntry,
+} from '../helpers/security';
+
+/**
+ * Stored XSS and formula injection: every text a user can put into Kedergi (questionnaire
+ * texts, territory, enterprise, panel, user, dataset and indicator names, answers' comments,
+ * experts' reasons, rejected upload cells) carries markup and formula payloads; then every GET
+ * route of the app is fetched and every HTML page must be inert, every CSV and XLSX cell neutral.
+ */
+
+// Each payload starts with a spreadsheet formula trigger and carries a different markup vector.
+const P = {
+  script: '=HYPERLINK("http://evil.example","x")<script>alert(1)</script>',
+  svg: '+"><svg onload=alert(2)>',
+  title: '-</title><script>alert(3)</script>',
+  img: "@'><img src=x onerror=alert(4)>",
+  js: '=javascript:alert(5)//"><a href="javascript:alert(5)">x</a>',
+  style: '+<style>*{background:url("javascript:alert(6)")}</style><iframe src="javascript:alert(6)"></iframe>',
+};
+const ALL = Object.values(P);
+const tagged = (label: string, i = 0) => `${ALL[i % ALL.length]} ${label}`;
+/** The escaped form EJS writes for "<script>alert(1)", the evidence that a payload reached a page (inertly). */
+const ESCAPED_MARKERS = ['&lt;script&gt;alert(1)', '&lt;svg onload=alert(2)&gt;', '&lt;/title&gt;&lt;script&gt;alert(3)', 'onerror=alert(4)&gt;'];
+
+function csvLine(cells: string[]): string {
+  return cells.map((c) => `"${c.replace(/"/g, '""')}"`).join(',');
+}
+
+interface PayloadFixture {
+  admin: Actor;
+  expert: Actor;
+  respondentInProgress: Actor;
+  respondentSubmitted: Actor;
+  userId: number;
+  territoryId: number;
+  questionnaireId: number;
+  roundId: number;
+  categoryCode: string;
+  itemCode: string;
+  importId: string;
+  panelId: number;
+  memberId: number;
+  enterpriseId: number;
+  datasetId: number;
+  indicatorId: number;
+  indicatorImportId: number;
+  modelIds: number[];
+  /** Pages that are answers to POSTs (never reachable by GET) and must be inert too. */
+  postPages: Array<[string, string]>;
+  /** CSV bodies returned by POSTs (the one-time links download). */
+  postCsv: Array<[string, Buffer]>;
+}
+
+async function expectStatus(res: request.Response, status: number | number[], what: string): Promise<request.Response> {
+  const ok = Array.isArray(status) ? status.includes(res.status) : res.status === status;
+  if (!ok) {
+    const alert = /role="alert"[\s\S]{0,800}/.exec(res.text ?? '')?.[0].replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    throw new Error(`${what}: ${res.status} ${res.headers.location ?? ''} ${alert ?? res.text?.slice(0, 600)}`);
+  }
+  return res;
+}
+
+async function buildFixture(t: TestApp): Promise<PayloadFixture> {
+  const db = t.ctx.db;
+  const admin = await sessionActor(t, 'admin');
+  const post = (actor: Actor, url: string, body: Record<string, unknown>) =>
+    request(t.app).post(url).set('Cookie', actor.cookie).set('x-csrf-token', actor.csrf).type('form').send(body);
+  const postJson = (actor: Actor, url: string, body: unknown) => request(t.app).post(url).set('Cookie', actor.cookie).set('x-csrf-token', actor.csrf).send(body as object);
+  const postPages: Array<[string, string]> = [];
+  const postCsv: Array<[string, Buffer]> = [];
+
+  // An expert whose display name is a payload (shown in the header, the users list, panel members).
+  const expertUser = { email: 'xss-expert@example.kz', password: 'expert-password-1' };
+  const created = await expectStatus(await post(admin, '/admin/users', { email: expertUser.email, name: tagged('expert name', 1), role: 'expert', password: expertUser.password }), 201, 'create user');
+  postPages.push(['POST /admin/users', created.text]);
+  const userId = Number((await db('users').where({ email: expertUser.email }).first()).id);
+  const expert = await sessionActorFor(t.app, { id: userId, ...expertUser }, 'expert');
+
+  // A territory named with payloads in all three languages.
+  const region = await db('territories').where({ kind: 'region' }).first();
+  await expectStatus(
+    await post(admin, '/admin/territories', { code: 'xss-town', name_kk: tagged('аудан', 0), name_ru: tagged('район', 1), name_en: tagged('district', 2), kind: 'district', parentId: region.id, position: 1 }),
+    303,
+    'create territory',
+  );
+  const territoryId = Number((await db('territories').where({ code: 'xss-town' }).first()).id);
+
+  // The barriers questionnaire with payloads in its title, category titles, item texts, scale labels and profile texts.
+  const def = JSON.parse(fs.readFileSync(path.join(sharedDomainDir, 'questionnaire-barriers.json'), 'utf8'));
+  let n = 0;
+  const text3 = (label: string) => ({ kk: tagged(`${label} kk`, n++), ru: tagged(`${label} ru`, n++), en: tagged(`${label} en`, n++) });
+  def.code = 'XSS-TEST';
+  def.title = text3('title');
+  def.source = tagged('source');
+  for (const c of def.categories) c.title = text3(`category ${c.code}`);
+  for (const i of def.items) i.text = text3(`item ${i.code}`);
+  for (const k of Object.keys(def.scale.labels)) def.scale.labels[k] = text3(`label ${k}`);
+  def.scale.notApplicable = text3('cannot judge');
+  for (const q of def.profile) {
+    q.text = text3(`profile ${q.code}`);
+    for (const o of q.options ?? []) o.text = text3(`option ${o.code}`);
+  }
+  const imported = await expectStatus(await post(admin, '/admin/questionnaires/import', { json: JSON.stringify(def) }), 303, 'import questionnaire');
+  const questionnaireId = Number(/\/admin\/questionnaires\/(\d+)/.exec(imported.headers.location!)![1]);
+
+  // An open invitation round with a payload title and a target on the payload territory.
+  const round = await expectStatus(
+    await postJson(admin, '/api/v1/rounds', { title: tagged('round'), questionnaireId, audience: 'invitation', status: 'open', targetTotal: 10, targets: [{ territory: 'xss-town', target: 3 }] }),
+    201,
+    'create round',
+  );
+  const roundId = Number(round.body.id);
+
+  // Invitations with payload names and contacts; the result page shows them once.
+  const rows = [0, 1, 2, 3, 4].map((i) => csvLine([tagged(`enterprise ${i}`, i), tagged(`contact ${i}`, i + 1), 'xss-town', 'C', 'small']));
+  const result = await expectStatus(await post(admin, `/admin/rounds/${roundId}/invitations/paste`, { text: ['name,contact,territory,sector,size', ...rows].join('\n') }), 201, 'paste invitations');
+  postPages.push(['POST /admin/rounds/:id/invitations/paste', result.text]);
+  const links = [...result.text.matchAll(/\/r\/([A-Za-z0-9_-]{22})/g)].map((m) => m[1]!);
+  const batchId = /\/links\/([A-Za-z0-9_-]{22})/.exec(result.text)![1]!;
+  const download = await request(t.app)
+    .post(`/admin/rounds/${roundId}/invitations/links/${batchId}`)
+    .set('Cookie', admin.cookie)
+    .type('form')
+    .send({ _csrf: admin.csrf })
+    .buffer(true)
+    .parse(binaryParser);
+  await expectStatus(download, 200, 'links download');
+  postCsv.push(['POST /admin/rounds/:id/invitations/links/:batchId', download.body as Buffer]);
+  // A list with rejected rows whose cells are payloads: the preview and the error report show them.
+  const bad = [csvLine([tagged('good enterprise'), '', 'xss-town', 'C', 'small']), csvLine([tagged('bad enterprise', 1), tagged('bad contact', 2), tagged('no such territory', 3), tagged('sector', 4), tagged('size', 5)])];
+  const parked = await expectStatus(await post(admin, `/admin/rounds/${roundId}/invitations/paste`, { text: ['name,contact,territory,sector,size', ...bad].join('\n') }), 303, 'paste with bad rows');
+  const importId = /\/imports\/([A-Za-z0-9_-]{22})$/.exec(parked.headers.location!)![1]!;
+
+  // Respondents: one submits everything with payload comments, one is half-way, the rest never answer.
+  const items = await db('questionnaire_items as i')
+    .join('questionnaire_categories as c', 'c.id', 'i.category_id')
+    .where('i.questionnaire_id', questionnaireId)
+    .orderBy([{ column: 'c.position' }, { column: 'i.position' }])
+    .select('i.code', 'c.code as category');
+  const answers = Object.fromEntries(items.map((it: { code: string }, i: number) => [it.code, (i % 5) + 1]));
+  const comments = Object.fromEntries(items.map((it: { code: string }, i: number) => [it.code, tagged(`comment ${it.code}`, i)]));
+  const respondentSubmitted = await respondentActor(t.app, `/r/${links[0]}`);
+  const submitted = await postJson(respondentSubmitted, '/respond/submit-all', {
+    profile: { territory: 'xss-town', sector: 'C', size: 'small', employees: 12, innovated: ['product'], funding: 'own' },
+    answers,
+    comments,
+    idempotencyKey: 'xss-submission-0001',
+  });
+  await expectStatus(submitted, 201, 'submit-all');
+  const respondentInProgress = await respondentActor(t.app, `/r/${links[1]}`);
+  const first = items[0] as { code: string; category: string };
+  await expectStatus(
+    await post(respondentInProgress, `/respond/page/${first.category}`, { nav: 'back', answers: { [first.code]: '2' }, comments: { [first.code]: tagged('draft comment', 3) } }),
+    303,
+    'save a page',
+  );
+
+  // An expert panel: payload name, enterprise, the payload barrier in T, two Delphi rounds with payload reasons.
+  const panel = await expectStatus(await post(admin, '/admin/panels', { name: tagged('panel'), surveyRoundId: roundId }), 303, 'create panel');
+  const panelId = Number(/\/admin\/panels\/(\d+)/.exec(panel.headers.location!)![1]);
+  await expectStatus(await post(admin, `/admin/panels/${panelId}/members`, { userId }), 303, 'add member');
+  await expectStatus(await post(admin, `/admin/panels/${panelId}/enterprises`, { enterpriseName: tagged('panel enterprise', 2) }), 303, 'add enterprise');
+  await expectStatus(await post(admin, `/admin/panels/${panelId}/barriers`, { itemCode: first.code, quadrant: 'T' }), 303, 'attach barrier');
+  await expectStatus(await post(admin, `/admin/panels/${panelId}/rounds/open-first`, {}), 303, 'open Delphi round');
+  const enterpriseId = Number((await db('panel_enterprises').where({ panel_id: panelId }).first()).id);
+  const factors = await db('expert_factors').orderBy(['kind', 'position']);
+  const score = async (reason: string, shift: number) => {
+    const delphi = await db('delphi_rounds').where({ panel_id: panelId, status: 'open' }).first();
+    const scores: Record<string, Record<string, string>> = {};
+    const ent: Record<string, Record<string, string>> = { [`x${enterpriseId}`]: {} };
+    factors.forEach((fa: { kind: string; code: string }, i: number) => {
+      if (fa.kind === 'enterprise') ent[`x${enterpriseId}`]![fa.code] = String(((i + shift) % 5) + 1);
+      else scores[fa.code] = { weight: String(((i + shift) % 5) + 1), strength: String(((i * 2 + shift) % 5) + 1), reason: tagged(reason, i) };
+    });
+    const res = await post(expert, `/expert/panels/${panelId}`, { roundId: delphi.id, scores, ent });
+    await expectStatus(res, [200, 303], 'expert scores');
+    if (res.status === 200) postPages.push(['POST /expert/panels/:id', res.text]);
+  };
+  await score('reason round 1', 0);
+  await expectStatus(await post(admin, `/admin/panels/${panelId}/rounds/close`, {}), 303, 'close Delphi round');
+  await expectStatus(await post(admin, `/admin/panels/${panelId}/rounds/open-next`, {}), 303, 'open Delphi round 2');
+  await score('reason round 2', 3);
+
+  // Indicators: a payload dataset, an import for the payload territory, payload indicator names, a composite index and a model.
+  const dataset = await expectStatus(await post(admin, '/indicators/datasets', { name: tagged('dataset'), description: tagged('description', 1), source: tagged('source', 2) }), 303, 'create dataset');
+  const datasetId = Number(/\/indicators\/datasets\/(\d+)/.exec(dataset.headers.location!)![1]);
+  const others = await db('territories').whereNot({ kind: 'region' }).andWhereNot({ code: 'xss-town' }).orderBy('id').limit(3);
+  const valueLines = ['territory,indicator,period,value'];
+  for (const [ti, code] of [['xss-town', 0], ...others.map((o: { code: string }, i: number) => [o.code, i + 1])] as Array<[string, number]>) {
+    for (let year = 2016; year <= 2022; year++) {
+      valueLines.push(`${ti},XA,${year},${(10 + code * 3 + (year - 2016) * 1.7).toFixed(2)}`);
+      valueLines.push(`${ti},XB,${year},${(5 + code + (year - 2016) * 0.9 + ((year * 7) % 3)).toFixed(2)}`);
+    }
+  }
+  const upload = await request(t.app)
+    .post(`/indicators/datasets/${datasetId}/import?_csrf=${admin.csrf}`)
+    .set('Cookie', admin.cookie)
+    .attach('file', Buffer.from(valueLines.join('\n')), 'values.csv');
+  await expectStatus(upload, 303, 'indicator upload');
+  const indicatorImportId = Number(/\/indicators\/imports\/(\d+)/.exec(upload.headers.location!)![1]);
+  await expectStatus(await post(admin, `/indicators/imports/${indicatorImportId}/confirm`, {}), 303, 'confirm indicator import');
+  // A second import stays pending so that its preview page is rendered with payload territory names.
+  const pending = await request(t.app)
+    .post(`/indicators/datasets/${datasetId}/import?_csrf=${admin.csrf}`)
+    .set('Cookie', admin.cookie)
+    .attach('file', Buffer.from(valueLines.slice(0, 5).join('\n') + `\n${csvLine([tagged('unknown territory'), 'XA', '2020', '1'])}\n`), 'values.csv');
+  await expectStatus(pending, 303, 'second indicator upload');
+  const pendingImportId = Number(/\/indicators\/imports\/(\d+)/.exec(pending.headers.location!)![1]);
+  const indicators = await db('indicators').where({ dataset_id: datasetId }).orderBy('code');
+  for (const [i, ind] of indicators.entries()) {
+    await expectStatus(
+      await post(admin, `/indicators/indicators/${ind.id}`, { name_kk: tagged(`indicator ${ind.code} kk`, i), name_ru: tagged(`indicator ${ind.code} ru`, i + 1), name_en: tagged(`indicator ${ind.code} en`, i + 2), unit: '=1+1 <b>', direction: 'stimulant', source: tagged('source', i) }),
+      303,
+      'rename indicator',
+    );
+  }
+  const territoryIds = [territoryId, ...others.map((o: { id: number }) => Number(o.id))];
+  const composite = await post(admin, '/indicators/composite', {
+    title: tagged('composite index'),
+    territories: territoryIds.map(String),
+    indicators: indicators.map((x: { id: number }) => String(x.id)),
+    period: Object.fromEntries(indicators.map((x: { id: number }) => [`i${x.id}`, '2022'])),
+    aggregate: 'arithmetic',
+    levels: 'equal-interval',
+    seed: '1',
+  });
+  await expectStatus(composite, 303, 'composite index');
+  const fit = await post(admin, `/indicators/datasets/${datasetId}/models`, {
+    title: tagged('model', 1),
+    form: 'linear',
+    rowsBy: 'period',
+    territoryId: String(territoryId),
+    y: String(indicators[0].id),
+    x: [String(indicators[1].id)],
+    trend: 'on',
+  });
+  await expectStatus(fit, 303, 'fit model');
+  const modelIds = [composite, fit].map((res) => Number(/\/indicators\/models\/(\d+)/.exec(res.headers.location!)![1]));
+
+  return {
+    admin,
+    expert,
+    respondentInProgress,
+    respondentSubmitted,
+    userId,
+    territoryId,
+    questionnaireId,
+    roundId,
+    categoryCode: first.category,
+    itemCode: first.code,
+    importId,
+    panelId,
+    memberId: userId,
+    enterpriseId,
+    datasetId,
+    indicatorId: Number(indicators[0].id),
+    indicatorImportId: pendingImportId,
+    modelIds,
+    postPages,
+    postCsv,
+  };
+}
+
+/**
+ * Concrete URLs of a GET route for the payload fixture. A parameter no rule knows fails the
+ * test, so that a new page cannot go unchecked.
+ */
+function urlsFor(route: RouteEntry, f: PayloadFixture): string[] | 'skip' {
+  const p = route.path;
+  if (p === '/r/:token' || p === '/p/:token') return 'skip'; // redirects; the pages they lead to are under /respond
+  const fill = (value: Record<string, string | number>) => p.replace(/:([A-Za-z]+)/g, (_m, name: string) => {
+    if (!(name in value)) throw new Error(`no payload value for :${name} in ${routeKey(route)}`);
+    return String(value[name]);
+  });
+  if (!p.includes(':')) return [p];
+  if (p.startsWith('/admin/users/')) return [fill({ id: f.userId })];
+  if (p.startsWith('/admin/territories/')) return [fill({ id: f.territoryId })];
+  if (p.startsWith('/admin/questionnaires/') || p.startsWith('/api/v1/questionnaires/')) return [fill({ id: f.questionnaireId })];
+  if (/^\/(admin|api\/v1|analysis|indicators)\/rounds\/:id/.test(p)) return [fill({ id: f.roundId, importId: f.importId })];
+  if (/^\/(admin\/panels|panels|api\/v1\/panels|expert\/panels)\/:id/.test(p)) {
+    const base = fill({ id: f.panelId, userId: f.memberId, enterpriseId: f.enterpriseId, code: f.itemCode });
+    // Results pages also for the first Delphi round, which the expert has left behind.
+    return /^\/(panels|api\/v1\/panels)\/:id\/(swot|pest)/.test(p) ? [base, `${base}?round=1`] : [base];
+  }
+  if (p.startsWith('/respond/page/')) return [fill({ code: f.categoryCode })];
+  if (p.startsWith('/indicators/datasets/')) return [fill({ id: f.datasetId })];
+  if (p.startsWith('/indicators/imports/')) return [fill({ id: f.indicatorImportId })];
+  if (p.startsWith('/indicators/indicators/')) return [fill({ id: f.indicatorId })];
+  if (p.startsWith('/indicators/models/')) return f.modelIds.map((id) => fill({ id }));
+  if (p.startsWith('/indicators/territories/')) return [fill({ id: f.territoryId })];
+  throw new Error(`no payload URL rule for ${routeKey(route)}: add one to urlsFor()`);
+}
+
+function actorFor(url: string, f: PayloadFixture): Actor[] {
+  if (url.startsWith('/respond')) return [f.respondentInProgress, f.respondentSubmitted];
+  if (url.startsWith('/expert') || url === '/account/password' || url === '/') return url === '/' ? [f.admin, f.expert] : [f.expert];
+  return [f.admin];
+}
+
+describe('output safety: stored payloads are inert on every page and in every export', () => {
+  let t: TestApp;
+  let f: PayloadFixture;
+  const seen = { pages: 0, withPayload: new Set<string>(), csv: 0, xlsx: 0, json: 0, cells: 0 };
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    t = await createTestApp({ seed: 'base' });
+    f = await buildFixture(t);
+    const routes = listRoutes(t.app).filter((r) => r.method === 'GET');
+    const jobs: Array<{ route: RouteEntry; url: string; actor: Actor; lang: string }> = [];
+    for (const route of routes) {
+      const urls = urlsFor(route, f);
+      if (urls === 'skip') continue;
+      for (const url of urls) for (const actor of actorFor(url, f)) for (const lang of ['kk', 'ru', 'en']) jobs.push({ route, url, actor, lang });
+    }
+    await mapLimit(jobs, 6, async ({ route, url, actor, lang }) => {
+      const res = await request(t.app).get(url).set('Cookie', `${actor.cookie}; kedergi_lang=${lang}`).buffer(true).parse(binaryParser);
+      const where = `${routeKey(route)} ${url} as ${actor.name} (${lang})`;
+      if (res.status >= 400 && !(url.startsWith('/respond') && actor === f.respondentSubmitted)) problems.push(`${where}: status ${res.status}`);
+      const type = String(res.headers['content-type'] ?? '');
+      const body = res.body as Buffer;
+      if (type.startsWith('text/html')) {
+        seen.pages++;
+        const html = body.toString('utf8');
+        for (const p of unsafeMarkup(html)) problems.push(`${where}: ${p}`);
+        if (ESCAPED_MARKERS.some((m) => html.includes(m))) seen.withPayload.add(`${route.path}`);
+        if (!/script-src 'self'/.test(String(res.headers['content-security-policy']))) problems.push(`${where}: no strict script-src`);
+      } else if (type.startsWith('text/csv')) {
+        seen.csv++;
+        for (const [r, row] of parseCsvBuffer(body).entries()) {
+          for (const cell of row) {
+            seen.cells++;
+            if (csvCellIsFormula(cell)) problems.push(`${where}: CSV row ${r + 1} cell ${JSON.stringify(cell.slice(0, 40))}`);
+          }
+        }
+        if (ALL.some((x) => body.toString('utf8').includes(x.slice(1, 20)))) seen.withPayload.add(route.path);
+      } else if (type.includes('spreadsheetml')) {
+        seen.xlsx++;
+        const cells = await xlsxCells(body);
+        seen.cells += cells.length;
+        for (const p of xlsxFormulaProblems(cells)) problems.push(`${where}: ${p}`);
+        if (cells.some((c) => ALL.some((x) => c.text.includes(x.slice(1, 20))))) seen.withPayload.add(route.path);
+      } else if (type.startsWith('application/json')) {
+        seen.json++;
+        if (res.headers['x-content-type-options'] !== 'nosniff') problems.push(`${where}: JSON without nosniff`);
+      } else if (res.status < 300) {
+        problems.push(`${where}: unexpected content type ${type}`);
+      }
+    });
+  }, 180_000);
+  afterAll(async () => t?.close());
+
+  it('renders every payload inert on every page, in every language, and neutralises every export cell', () => {
+    console.log(
+      `output safety: ${seen.pages} HTML pages, ${seen.csv} CSV and ${seen.xlsx} XLSX exports (${seen.cells} cells), ${seen.json} JSON answers checked; payloads shown on ${seen.withPayload.size} routes`,
+    );
+    expect(problems).toEqual([]);
+  });
+
+  it('actually showed the payloads (the check above is not vacuous)', () => {
+    // Where each kind of stored text must appear, escaped.
+    const mustShow = [
+      '/admin/users', // user names
+      '/admin/territories', // territory names
+      '/admin/questionnaires/:id', // questionnaire texts
+      '/admin/rounds/:id', // round title, target territory
+      '/admin/rounds/:id/invitations', // enterprise names and contacts
+      '/admin/rounds/:id/invitations/imports/:importId', // rejected cells
+      '/admin/rounds/:id/invitations/imports/:importId/errors.csv',
+      '/admin/rounds/:id/monitoring', // territory chart, non-responders
+      '/admin/rounds/:id/monitoring/non-responders.csv',
+      '/api/v1/rounds/:id/responses.csv', // comments
+      '/api/v1/rounds/:id/responses.xlsx',
+      '/api/v1/rounds/:id/responses-codebook.csv', // item texts
+      '/respond/page/:code', // item texts, scale labels, draft comment
+      '/respond/profile', // profile texts, territory names
+      '/respond/review',
+      '/admin/panels/:id', // panel, enterprise, member names
+      '/panels/:id/swot', // barrier text from the questionnaire
+      '/panels/:id/swot.csv',
+      '/panels/:id/swot.xlsx',
+      '/expert/panels/:id', // panel and enterprise names, own reasons
+      '/expert',
+      '/indicators/datasets/:id', // dataset and indicator names
+      '/indicators/models/:id', // composite chart with territory names
+      '/indicators/imports/:id',
+      '/analysis/rounds/:id', // item texts and category titles in tables and charts
+      '/analysis/rounds/:id/items.csv',
+      '/analysis/rounds/:id/workbook.xlsx',
+    ];
+    const live = new Set(listRoutes(t.app).map((r) => r.path));
+    const missing = mustShow.filter((p) => live.has(p) && !seen.withPayload.has(p));
+    expect(missing, 'pages that should have shown a stored payload').toEqual([]);
+  });
+
+  it('keeps answers to POSTs (result pages, re-rendered forms) and the one-time links CSV inert too', async () => {
+    for (const [what, html] of f.postPages) expect(unsafeMarkup(html), what).toEqual([]);
+    for (const [what, csv] of f.postCsv) {
+      const rows = parseCsvBuffer(csv);
+      expect(rows.length, what).toBeGreaterThan(1);
+      for (const row of rows) for (const cell of row) expect(csvCellIsFormula(cell), `${what}: ${cell}`).toBe(false);
+    }
+    // Re-rendered forms echo the user's own input back: bad values in every admin form must come back escaped.
+    const forms: Array<[string, Record<string, unknown>]> = [
+      ['/admin/territories', { code: P.svg, name_kk: P.script, name_ru: P.title, name_en: P.img, kind: P.js }],
+      ['/admin/users', { email: P.svg, name: P.script, role: P.title }],
+      ['/admin/panels', { name: '', surveyRoundId: P.img }],
+      ['/admin/rounds', { title: P.script, questionnaireId: P.svg, audience: P.title, opensAt: P.img }],
+      ['/admin/questionnaires/import', { json: `{"code": "${P.script.replace(/"/g, '\\"')}"` }],
+      [`/admin/rounds/${f.roundId}/invitations/paste`, { text: `name,territory\n${P.script},${P.svg}` }],
+      ['/indicators/datasets', { name: '', description: P.script, source: P.svg }],
+      ['/login', { email: P.svg, password: P.script, next: P.title }],
+    ];
+    for (const [url, body] of forms) {
+      const res = await request(t.app).post(url).set('Cookie', f.admin.cookie).type('form').send({ ...body, _csrf: f.admin.csrf });
+      expect(res.status, url).toBeGreaterThanOrEqual(400);
+      expect(unsafeMarkup(res.text), url).toEqual([]);
+    }
+    const respondentForms: Array<[string, Record<string, unknown>]> = [
+      [`/respond/page/${f.categoryCode}`, { answers: { [f.itemCode]: P.script }, comments: { [f.itemCode]: P.svg, [P.title]: P.img } }],
+      ['/respond/profile', { territory: P.script, sector: P.svg, employees: P.title }],
+    ];
+    for (const [url, body] of respondentForms) {
+      const res = await request(t.app).post(url).set('Cookie', f.respondentInProgress.cookie).type('form').send({ ...body, _csrf: f.respondentInProgress.csrf });
+      expect(res.status, url).toBe(400);
+      expect(unsafeMarkup(res.text), url).toEqual([]);
+    }
+  });
+});
+
+describe('output safety: the shared helpers', () => {
+  it('the inertness check itself catches every payload when it is not escaped (negative control)', async () => {
+    const ejs = await import('ejs');
+    for (const payload of ALL) {
+      expect(unsafeMarkup(`<p>${payload}</p>`), payload).not.toEqual([]);
+      // Unescaped inside an attribute, a payload breaks out when it holds that attribute's quote.
+      if (payload.includes('"')) expect(unsafeMarkup(`<input value="${payload}">`), payload).not.toEqual([]);
+      if (payload.includes("'")) expect(unsafeMarkup(`<input value='${payload}'>`), payload).not.toEqual([]);
+      expect(unsafeMarkup(ejs.render('<p title="<%= v %>"><%= v %></p><input value="<%= v %>">', { v: payload })), payload).toEqual([]);
+    }
+    expect(unsafeMarkup('<a href=" JaVa&#x53;cript:alert(1)">x</a>')).not.toEqual([]);
+    expect(unsafeMarkup('<script src="/static/app.js"></script>')).toEqual([]);
+    expect(unsafeMarkup('<script src="https://evil.example/x.js"></script>')).not.toEqual([]);
+    expect(csvCellIsFormula('=1+1')).toBe(true);
+    expect(csvCellIsFormula("'=1+1")).toBe(false);
+    expect(csvCellIsFormula('-3.5')).toBe(false);
+  });
+
+  it('SVG charts escape titles, descriptions, axis labels and data labels', () => {
+    const labels = [...ALL, ...nastyStrings.filter((s) => s.length < 100)];
+    const svg = renderSvgChart(
+      {
+        xAxis: { type: 'value' },
+        yAxis: { type: 'category', data: labels },
+        series: [{ type: 'bar', name: P.svg, data: labels.map((_, i) => ({ value: i + 1, name: P.img })), label: { show: true, formatter: P.title } }],
+        legend: { data: [P.svg] },
+      },
+      { width: 800, height: 900, title: P.title, description: P.script },
+    );
+    expect(unsafeMarkup(`<!doctype html><body>${svg}</body>`)).toEqual([]);
+    expect(svg).toContain('&lt;/title&gt;&lt;script&gt;alert(3)');
+    expect(svg).not.toContain('<script');
+    // Exactly one <title> and one <desc>: a payload did not close them early.
+    expect(svg.match(/<title[ >]/g)).toHaveLength(1);
+    expect(svg.match(/<desc[ >]/g)).toHaveLength(1);
+  });
+
+  it('CSV and XLSX writers neutralise every formula trigger in headers and values, and keep numbers numbers', async () => {
+    // Line breaks inside a cell must not start a new row whose first cell is a formula.
+    const triggers = ['=1+1', '+1', '-1+1', '@SUM(A1)', '\t=1', '\r=1', '=HYPERLINK("http://x","y")', 'ok\n=1+2', 'ok\r=1+3', 'ok\r\n@SUM(A1)', ...ALL, ...nastyStrings];
+    const header = triggers.slice(0, 8);
+    const rows = [triggers, [-3, 0, 2.5, null, undefined, true, new Date('2026-01-01T00:00:00Z'), '-3']];
+    const chunks: Buffer[] = [];
+    const { PassThrough } = await import('node:stream');
+    const csvOut = new PassThrough();
+    csvOut.on('data', (c: Buffer) => chunks.push(c));
+    await writeCsv(csvOut, header, rows);
+    const parsed = parseCsvBuffer(Buffer.concat(chunks));
+    const bad = parsed.flat().filter(csvCellIsFormula);
+    expect(bad).toEqual([]);
+    expect(parsed[2]![0]).toBe('-3'); // a negative number stays a number
+    expect(parsed[2]![7]).toBe("'-3"); // the same characters as text are neutralised
+    expect(parsed[1]!.slice(0, 3)).toEqual(["'=1+1", "'+1", "'-1+1"]);
+    // Header, one row of texts, one row of other values: no row was split.
+    expect(parsed).toHaveLength(3);
+    expect(parsed[1]).toHaveLength(triggers.length);
+    expect(parsed[1]![7]).toBe('ok\n=1+2');
+
+    const xchunks: Buffer[] = [];
+    const xlsxOut = new PassThrough();
+    xlsxOut.on('data', (c: Buffer) => xchunks.push(c));
+    await writeXlsx(xlsxOut, [{ name: 'payloads', header, rows }]);
+    const cells = await xlsxCells(Buffer.concat(xchunks));
+    expect(xlsxFormulaProblems(cells)).toEqual([]);
+    expect(cells.find((c) => c.address === 'A3')).toMatchObject({ type: 'number', text: '-3' });
+    expect(neutraliseCell('Өскемен')).toBe('Өскемен');
+  });
+});
