@@ -25,9 +25,9 @@ function territoryChart(progress: RoundProgress, lang: Language, t: (k: string, 
   const description = rows.map((r, i) => `${names[i]}: ${values[i]} %`).join('; ');
   return renderSvgChart(
     {
-      grid: { left: 170, right: 40, top: 10, bottom: 30 },
+      grid: { left: 200, right: 70, top: 10, bottom: 30 },
       xAxis: { type: 'value', min: 0, max: Math.max(100, ...values), axisLabel: { formatter: '{value} %' } },
-      yAxis: { type: 'category', data: names, inverse: true, axisLabel: { width: 160, overflow: 'truncate' } },
+      yAxis: { type: 'category', data: names, inverse: true, axisLabel: { width: 190, overflow: 'truncate' } },
       series: [{ type: 'bar', data: values, itemStyle: { color: '#1f5f8b' }, label: { show: true, position: 'right', formatter: '{c} %' } }],
     },
     {
