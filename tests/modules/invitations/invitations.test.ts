@@ -67,6 +67,8 @@ describe('invitations', () => {
     expect(rows.map((r) => r.token_hash).sort()).toEqual(links.map((l) => hashToken(tokenOf(l))).sort());
 
     const everything = await dumpAllText(t.ctx);
+    expect(everything).toContain('ИП Сейтқали'); // the dump does see the rows
+    expect(everything).toContain(hashToken(tokenOf(links[0]!)));
     for (const link of links) expect(everything).not.toContain(tokenOf(link));
 
     // The list page does not show links again.
