@@ -1,0 +1,239 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import net from 'node:net';
+import path from 'node:path';
+import type { Config } from '../../src/config';
+import type { AppContext } from '../../src/context';
+import { createDb, type Db } from '../../src/db/knex';
+import { batchInsert, dialectOf, insertReturningId, nowIso } from '../../src/db/dialect';
+import { migrateLatest } from '../../src/db/migrate';
+import { createLogger } from '../../src/logger';
+import { mulberry32, type Random } from '../../src/lib/random';
+import { hashToken } from '../../src/lib/tokens';
+import { runSeeds } from '../../seeds';
+
+const root = path.join(__dirname, '../..');
+
+export interface CrashRunOptions {
+  database: Config['database'];
+  submissions: number;
+  concurrency: number;
+  cycles: number;
+  seed: number;
+  /** Negative control: the server acknowledges before it commits. */
+  faultAckBeforeCommit?: boolean;
+}
+
+export interface CrashRunReport {
+  seed: number;
+  sent: number;
+  acknowledged: number;
+  stored: number;
+  crashCycles: number;
+  retries: number;
+  violations: string[];
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** An open round of the default questionnaire with one invitation (known token) per submission. */
+async function prepare(db: Db, config: Config, count: number) {
+  const ctx: AppContext = { db, config, logger: createLogger('silent'), bcryptRounds: 4 };
+  await migrateLatest(db);
+  await runSeeds(ctx, false);
+  const questionnaire = await db('questionnaires').orderBy('id').first();
+  const items: { code: string }[] = await db('questionnaire_items').where({ questionnaire_id: questionnaire.id }).select('code');
+  const territory = await db('territories').whereNot({ kind: 'region' }).orderBy('id').first();
+  const now = nowIso();
+  const roundId = await insertReturningId(db, 'rounds', {
+    title: 'Crash round', questionnaire_id: questionnaire.id, status: 'open', audience: 'invitation', created_at: now, updated_at: now,
+  });
+  const tokens = Array.from({ length: count }, () => crypto.randomBytes(16).toString('base64url'));
+  await db.transaction((trx) =>
+    batchInsert(trx, 'invitations', tokens.map((token, i) => ({
+      round_id: roundId, token_hash: hashToken(token), enterprise_name: `Кәсіпорын ${i}`, status: 'pending', created_at: now,
+    }))),
+  );
+  return { roundId, tokens, itemCodes: items.map((i) => i.code), territoryCode: territory.code as string };
+}
+
+function body(random: Random, itemCodes: string[], territoryCode: string, key: string) {
+  const answers: Record<string, string> = {};
+  for (const code of itemCodes) answers[code] = String(1 + Math.floor(random() * 5));
+  return { idempotencyKey: key, language: 'kk', profile: { territory: territoryCode, sector: 'C', size: 'small', employees: 12 }, answers };
+}
+
+class Server {
+  child?: ChildProcess;
+  constructor(private readonly env: NodeJS.ProcessEnv, readonly port: number) {}
+
+  async start(): Promise<void> {
+    // `node --import tsx` keeps the server in this one process, so SIGKILL hits the server itself.
+    this.child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: root, env: this.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    this.child.stderr!.on('data', (d) => (stderr += d));
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      if (this.child.exitCode !== null) throw new Error(`server exited: ${stderr}`);
+      try {
+        const res = await fetch(`http://127.0.0.1:${this.port}/healthz`);
+        if (res.ok) return;
+      } catch {
+        /* not up yet */
+      }
+      await sleep(100);
+    }
+    throw new Error('server did not start: ' + stderr);
+  }
+
+  async kill(signal: NodeJS.Signals): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
+  }
+}
+
+/**
+ * Many clients submit whole questionnaires with their own idempotency keys while the
+ * server is killed with SIGKILL at seeded random moments and restarted; clients retry
+ * whatever was not acknowledged. Afterwards the database must hold every acknowledged
+ * submission exactly once, nothing partial, and nothing nobody sent.
+ */
+export async function crashRun(options: CrashRunOptions): Promise<CrashRunReport> {
+  const random = mulberry32(options.seed);
+  const setupDb = createDb(options.database);
+  const jwtSecret = crypto.randomBytes(32).toString('hex');
+  const config = { database: options.database } as Config;
+  let prepared;
+  try {
+    prepared = await prepare(setupDb, config, options.submissions);
+  } finally {
+    await setupDb.destroy();
+  }
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    PORT: String(port),
+    DATABASE_URL: options.database.client === 'postgres' ? options.database.url : options.database.filename,
+    JWT_SECRET: jwtSecret,
+    KEDERGI_DEMO: 'false',
+    KEDERGI_LOG_LEVEL: 'silent',
+    KEDERGI_ADMIN_EMAIL: 'crash@example.kz',
+    KEDERGI_ADMIN_PASSWORD: 'crash-test-password',
+    NODE_ENV: 'test',
+    ...(options.faultAckBeforeCommit ? { KEDERGI_FAULT_INJECTION: 'ack-before-commit' } : {}),
+  };
+  const server = new Server(env, port);
+  await server.start();
+
+  const base = `http://127.0.0.1:${port}`;
+  const keys = prepared.tokens.map((_, i) => `crash-${options.seed}-${i}`);
+  const sentKeys = new Set<string>();
+  const acknowledged = new Set<string>();
+  let retries = 0;
+  let next = 0;
+  let serverUp = true;
+  // A client that can never get through must fail the run, not hang it.
+  const deadline = Date.now() + 240_000;
+
+  async function submitOne(i: number): Promise<void> {
+    const token = prepared.tokens[i]!;
+    const key = keys[i]!;
+    const payload = JSON.stringify(body(random, prepared.itemCodes, prepared.territoryCode, key));
+    for (;;) {
+      if (Date.now() > deadline) throw Object.assign(new Error(`submission ${i} not acknowledged before the deadline`), { fatal: true });
+      if (!serverUp) {
+        await sleep(50);
+        continue;
+      }
+      try {
+        const open = await fetch(`${base}/r/${token}`, { redirect: 'manual' });
+        const cookies = open.headers.getSetCookie().map((c) => c.split(';')[0]!);
+        const csrf = cookies.find((c) => c.startsWith('kedergi_csrf='))?.split('=')[1];
+        if (open.status !== 303 || !csrf) throw new Error(`open ${open.status}`);
+        sentKeys.add(key);
+        const res = await fetch(`${base}/respond/submit-all`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json', cookie: cookies.join('; '), 'x-csrf-token': csrf },
+          body: payload,
+        });
+        if (res.status === 200 || res.status === 201) {
+          await res.arrayBuffer();
+          acknowledged.add(key);
+          return;
+        }
+        const text = await res.text();
+        if (res.status < 500) throw Object.assign(new Error(`submit ${res.status}: ${text.slice(0, 200)}`), { fatal: true });
+      } catch (error) {
+        if ((error as { fatal?: boolean }).fatal) throw error;
+      }
+      retries++;
+      await sleep(20 + Math.floor(random() * 30));
+    }
+  }
+
+  const workers = Array.from({ length: options.concurrency }, async () => {
+    while (next < prepared.tokens.length) await submitOne(next++);
+  });
+
+  const killer = (async () => {
+    for (let cycle = 0; cycle < options.cycles; cycle++) {
+      await sleep(300 + Math.floor(random() * 1200));
+      serverUp = false;
+      await server.kill('SIGKILL');
+      await server.start();
+      serverUp = true;
+    }
+  })();
+
+  const failures: unknown[] = [];
+  await Promise.all([killer, ...workers.map((w) => w.catch((e) => failures.push(e)))]);
+  await server.kill('SIGTERM');
+
+  const violations: string[] = failures.map((f) => `client failure: ${String(f)}`);
+  const check = createDb(options.database);
+  let stored = 0;
+  try {
+    if (dialectOf(check) === 'sqlite') {
+      const [row] = await check.raw('PRAGMA integrity_check');
+      const verdict = Object.values(row as Record<string, unknown>)[0];
+      if (verdict !== 'ok') violations.push(`integrity_check: ${String(verdict)}`);
+    }
+    const rows: { id: number; idempotency_key: string | null; status: string; answers: number | string }[] = await check('responses as r')
+      .leftJoin('answers as a', 'a.response_id', 'r.id')
+      .where('r.round_id', prepared.roundId)
+      .groupBy('r.id', 'r.idempotency_key', 'r.status')
+      .select('r.id', 'r.idempotency_key', 'r.status')
+      .count({ answers: 'a.item_id' });
+    stored = rows.length;
+    const byKey = new Map<string, number>();
+    for (const r of rows) {
+      if (r.status !== 'submitted' || Number(r.answers) !== prepared.itemCodes.length) {
+        violations.push(`partial response ${r.id}: status ${r.status}, ${r.answers} answers`);
+      }
+      if (!r.idempotency_key || !sentKeys.has(r.idempotency_key)) violations.push(`response ${r.id} with key ${r.idempotency_key} that no client sent`);
+      else byKey.set(r.idempotency_key, (byKey.get(r.idempotency_key) ?? 0) + 1);
+    }
+    for (const key of acknowledged) {
+      const n = byKey.get(key) ?? 0;
+      if (n !== 1) violations.push(`acknowledged ${key} stored ${n} times`);
+    }
+  } finally {
+    await check.destroy();
+  }
+  return { seed: options.seed, sent: sentKeys.size, acknowledged: acknowledged.size, stored, crashCycles: options.cycles, retries, violations };
+}
