@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from './config';
 import { createDb } from './db/knex';
 import { migrateLatest, migrateRollbackAll } from './db/migrate';
+import { runAnalysisCommand } from './modules/analysis/analysis.cli';
 import { runModelCommand } from './modules/indicators/models.cli';
 import { backupDatabase, restoreDatabase } from './modules/backup/backup.service';
 
@@ -52,6 +53,9 @@ export const commands: Record<string, Command> = {
   // Indicator model specs: no database needed (see src/modules/indicators/models.cli.ts).
   'models fit': (args) => runModelCommand('fit', args),
   'models composite': (args) => runModelCommand('composite', args),
+  // Analysis cells after bulk loads or hand edits (see src/modules/analysis/analysis.cli.ts).
+  'analysis sync': (args) => runAnalysisCommand('sync', args),
+  'analysis rebuild': (args) => runAnalysisCommand('rebuild', args),
 };
 
 export async function runCli(argv: string[]): Promise<number> {
