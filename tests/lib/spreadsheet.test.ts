@@ -110,7 +110,7 @@ describe('writeXlsx', () => {
       ]),
     );
     const wb = new ExcelJS.Workbook();
-    await wb.xlsx.load(buf);
+    await wb.xlsx.load(buf as unknown as ExcelJS.Buffer);
     expect(wb.worksheets.map((w) => w.name)).toEqual(['responses', 'codebook']);
     const sheet = wb.getWorksheet('responses')!;
     expect((sheet.getRow(1).values as unknown[]).slice(1)).toEqual(['id', "'=evil", 'B01']);

@@ -188,7 +188,7 @@ describe('invitations', () => {
 
     const errorsCsv = await admin.agent.get(`${res.headers.location}/errors.csv`);
     expect(errorsCsv.status).toBe(200);
-    expect(parseCsv(errorsCsv.text.replace(/^\ufeff/, ''), { columns: true }).map((r: Record<string, string>) => r.line)).toEqual(['3', '4', '7', '7']);
+    expect((parseCsv(errorsCsv.text.replace(/^\ufeff/, ''), { columns: true }) as Array<Record<string, string>>).map((r) => r.line)).toEqual(['3', '4', '7', '7']);
 
     const confirmPath = /action="([^"]+\/confirm)"/.exec(preview.text)![1]!;
     const confirmed = await admin.agent.post(confirmPath).type('form').send({ _csrf: admin.csrf });

@@ -141,7 +141,7 @@ describe('monitoring and exports', () => {
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toContain('spreadsheetml');
       const wb = new ExcelJS.Workbook();
-      await wb.xlsx.load(res.body as Buffer);
+      await wb.xlsx.load(res.body as ExcelJS.Buffer);
       expect(wb.worksheets.map((w) => w.name)).toEqual(['responses', 'codebook']);
       const sheet = wb.getWorksheet('responses')!;
       const header = (sheet.getRow(1).values as unknown[]).slice(1) as string[];
