@@ -194,6 +194,12 @@ export class AnalysisRepository {
     return rows.map((row: Record<string, unknown>) => ({ ...toRound(row), submitted: num(row.submitted) }));
   }
 
+  /** Every round without counting its responses (the comparison choices of a ranking page). */
+  async listRoundsBrief(): Promise<AnalysisRound[]> {
+    const rows = await this.roundsQuery().orderBy([{ column: 'r.created_at', order: 'desc' }, { column: 'r.id', order: 'desc' }]);
+    return rows.map((row: Record<string, unknown>) => toRound(row));
+  }
+
   async findRound(id: number): Promise<AnalysisRound | undefined> {
     const row = await this.roundsQuery().where('r.id', id).first();
     return row ? toRound(row) : undefined;

@@ -133,7 +133,7 @@ export function analysisRoutes(ctx: AppContext): Router {
         service.repo.profileValues(round.id),
         service.repo.questionnaireDefinition(round.questionnaireId),
         service.repo.territories(),
-        service.listRounds(),
+        service.repo.listRoundsBrief(),
       ]);
       const withSelected = (values: string[], selected: string | undefined) => (selected && !values.includes(selected) ? [...values, selected] : values);
       const labelled = (code: 'sector' | 'size', selected: string | undefined): Option[] => {
@@ -155,7 +155,7 @@ export function analysisRoutes(ctx: AppContext): Router {
           territories: territories.filter((x) => territoryIds.has(x.id)).map((x) => ({ value: String(x.id), label: localized(x as unknown as Record<string, unknown>, 'name', req.lang) })),
           sectors: labelled('sector', query.sector),
           sizes: labelled('size', query.size),
-          rounds: rounds.filter((r) => r.id !== round.id).map((r) => ({ value: String(r.id), label: `${r.title} (${r.submitted})` })),
+          rounds: rounds.filter((r) => r.id !== round.id).map((r) => ({ value: String(r.id), label: r.title })),
         },
         charts: { distribution: distributionChart(ranking.items, req.t, req.lang), means: meansChart(ranking.items, req.t, req.lang) },
         f: viewFormatters(req.lang),
