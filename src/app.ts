@@ -8,6 +8,7 @@ import type { AppContext } from './context';
 import { AppError, NotFoundError, isApiRequest } from './errors';
 import { authenticateMiddleware } from './middleware/auth';
 import { csrfMiddleware } from './middleware/csrf';
+import { inputHygiene } from './middleware/input';
 import { localeMiddleware } from './middleware/locale';
 import { authRoutes, createAuthService } from './modules/auth/auth.routes';
 import { featureRoutes } from './modules';
@@ -72,6 +73,7 @@ export function createApp(ctx: AppContext): express.Express {
   app.use(express.json({ limit: '2mb' }));
   app.use(authenticateMiddleware(auth, secureCookies));
   app.use(csrfMiddleware(secureCookies));
+  app.use(inputHygiene);
 
   app.use(authRoutes(ctx, auth));
   for (const routes of featureRoutes) app.use(routes(ctx));
@@ -84,12 +86,11 @@ export function createApp(ctx: AppContext): express.Express {
 function errorMiddleware(ctx: AppContext) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     let error: AppError;
+    const refused = err instanceof AppError ? undefined : (clientError(err) ?? databaseInputError(err));
     if (err instanceof AppError) {
       error = err;
-    } else if (typeof err === 'object' && err && 'type' in err && (err as { type: string }).type === 'entity.too.large') {
-      error = new AppError('payload_too_large', 413, 'errors:tooLarge');
-    } else if (typeof err === 'object' && err && 'type' in err && (err as { type: string }).type === 'entity.parse.failed') {
-      error = new AppError('invalid_json', 400, 'errors:invalidJson');
+    } else if (refused) {
+      error = refused;
     } else {
       ctx.logger.error({ err, path: req.path }, 'unhandled error');
       error = new AppError('internal', 500, 'errors:internal');
@@ -114,4 +115,45 @@ function errorMiddleware(ctx: AppContext) {
       stack: showStack ? (err as Error).stack : undefined,
     });
   };
+}
+
+/**
+ * Errors that body-parser and the router raise for a malformed request (http-errors with a 4xx
+ * status and a `type`): the client's fault, answered as such rather than as a 500.
+ */
+function clientError(err: unknown): AppError | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const { type, status, expose } = err as { type?: unknown; status?: unknown; expose?: unknown };
+  switch (type) {
+    case 'entity.too.large':
+    case 'parameters.too.many':
+      return new AppError('payload_too_large', 413, 'errors:tooLarge');
+    case 'entity.parse.failed':
+      return new AppError('invalid_json', 400, 'errors:invalidJson');
+    case 'charset.unsupported':
+    case 'encoding.unsupported':
+      return new AppError('unsupported_encoding', 415, 'errors:unsupportedEncoding');
+  }
+  if (typeof status === 'number' && status >= 400 && status < 500 && expose !== false) return new AppError('bad_request', status, 'errors:badRequest');
+  return undefined;
+}
+
+/**
+ * A value that passed validation but that the database refuses to store: a NUL character (PostgreSQL
+ * text cannot hold it), a number outside the column's range, a string longer than a varchar column
+ * (SQLite does not enforce lengths, PostgreSQL does). The statement failed, so its transaction was
+ * rolled back and nothing changed; the input is at fault, not the server.
+ */
+function databaseInputError(err: unknown): AppError | undefined {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  switch (code) {
+    case '22021': // character_not_in_repertoire (0x00 in a UTF-8 text)
+    case '22P05': // untranslatable_character
+      return new AppError('invalid_characters', 400, 'errors:controlCharacters');
+    case '22003': // numeric_value_out_of_range
+      return new AppError('value_out_of_range', 400, 'errors:outOfRange');
+    case '22001': // string_data_right_truncation
+      return new AppError('value_too_long', 400, 'errors:tooLongToStore');
+  }
+  return undefined;
 }

@@ -88,10 +88,33 @@ export function zodFieldErrors(error: ZodError): FieldError[] {
   });
 }
 
-/** Parse with zod or throw a ValidationError naming every bad field. */
+/**
+ * Field errors for every string (or key) holding a NUL character. No text a person types contains
+ * one, PostgreSQL cannot store one in a text column, and SQLite would keep a string that C-based
+ * tools cut short; so it is refused like any other invalid value.
+ */
+export function controlCharacterErrors(value: unknown, path = '', out: FieldError[] = [], depth = 0): FieldError[] {
+  if (out.length >= 20 || depth > 32) return out;
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) out.push({ path, key: 'errors:field.controlCharacter' });
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => controlCharacterErrors(v, path ? `${path}.${i}` : String(i), out, depth + 1));
+  } else if (value && typeof value === 'object' && !(value instanceof Date) && !Buffer.isBuffer(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      const at = path ? `${path}.${k}` : k;
+      if (k.includes('\u0000')) out.push({ path: at, key: 'errors:field.controlCharacter' });
+      else controlCharacterErrors(v, at, out, depth + 1);
+    }
+  }
+  return out;
+}
+
+/** Parse with zod or throw a ValidationError naming every bad field (a NUL character in any text included). */
 export function parseOrThrow<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: ZodError } }, value: unknown): T {
   const result = schema.safeParse(value);
   if (!result.success) throw new ValidationError(zodFieldErrors(result.error));
+  const nul = controlCharacterErrors(result.data);
+  if (nul.length) throw new ValidationError(nul);
   return result.data;
 }
 
