@@ -1,61 +1,27 @@
-import fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { Server } from 'node:http';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../src/paths';
 import { DEMO_OPEN_ROUND_TITLE } from '../../src/modules/responses/responses.demo';
 import { createTestApp, type TestApp } from '../helpers/app';
+import { describeViolations, hasChromium, launchBrowser, newContext, resultsDir, seriousViolations, serve, sidewaysOverflow, type AxeViolation, type Served } from '../helpers/browser';
 import { createInvitation } from '../modules/responses/fixtures';
 
-const CHROMIUM = '/usr/bin/chromium';
-const resultsDir = path.join(projectRoot, 'test-results');
-const axePath = path.join(projectRoot, 'node_modules', 'axe-core', 'axe.min.js');
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: Array<{ target: unknown[]; failureSummary?: string }>;
-}
-
-/** axe-core on the current page; only serious and critical findings fail the test. */
-async function seriousViolations(page: Page): Promise<AxeViolation[]> {
-  await page.addScriptTag({ path: axePath });
-  const violations = (await page.evaluate(async () => {
-    const result = await (window as unknown as { axe: { run: (ctx: Document) => Promise<{ violations: AxeViolation[] }> } }).axe.run(document);
-    return result.violations;
-  })) as AxeViolation[];
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-}
-
-function describeViolations(violations: AxeViolation[]): string {
-  return violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`).join('\n');
-}
-
-describe.skipIf(!fs.existsSync(CHROMIUM))('respondent in a phone-sized browser', () => {
+describe.skipIf(!hasChromium)('respondent in a phone-sized browser', () => {
   let t: TestApp;
-  let server: Server;
+  let served: Served;
   let base: string;
   let browser: Browser;
 
   beforeAll(async () => {
-    fs.mkdirSync(resultsDir, { recursive: true });
     t = await createTestApp({ seed: 'demo' });
-    server = t.app.listen(0, '127.0.0.1');
-    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    served = await serve(t.app);
+    base = served.base;
+    browser = await launchBrowser();
   });
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await served?.close();
     await t?.close();
   });
 
@@ -63,14 +29,13 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('respondent in a phone-sized browser',
     const round = await t.ctx.db('rounds').where({ title: DEMO_OPEN_ROUND_TITLE }).first();
     expect(round).toBeTruthy();
     const invitation = await createInvitation(t.ctx, Number(round.id), { name: 'ЖШС «Браузер Тест»' });
-    // bypassCSP only so that axe-core can be injected; the pages themselves run no script.
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'ru-RU', deviceScaleFactor: 1, bypassCSP: true });
+    const context = await newContext(browser, { viewport: { width: 390, height: 844 }, locale: 'ru-RU' });
     const page = await context.newPage();
     const findings: Record<string, AxeViolation[]> = {};
     const audit = async (name: string) => {
       findings[name] = await seriousViolations(page);
       // Nothing may scroll sideways on a phone.
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      const overflow = await sidewaysOverflow(page);
       expect(overflow, `${name} scrolls sideways`).toBeLessThanOrEqual(0);
     };
 
@@ -150,6 +115,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('respondent in a phone-sized browser',
     expect(answers.filter((a: { comment: string | null }) => a.comment)).toHaveLength(1);
 
     const all = Object.entries(findings).filter(([, v]) => v.length);
+    console.log(`[a11y respondent] axe-core on ${Object.keys(findings).length} page checks: ${all.reduce((n, [, v]) => n + v.length, 0)} serious/critical violations`);
     expect(all.map(([name, v]) => `${name}:\n${describeViolations(v)}`).join('\n\n')).toBe('');
   });
 });
