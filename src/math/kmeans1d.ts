@@ -1,4 +1,5 @@
 import type { LevelsResult } from './equalIntervalLevels';
+import { mulberry32 } from '../lib/random';
 
 /**
  * Deterministic one-dimensional k-means (Lloyd's algorithm) for classifying an index into
@@ -27,17 +28,8 @@ export interface KMeansResult extends LevelsResult {
   iterations: number;
 }
 
-/** mulberry32: a tiny, well-known 32-bit PRNG; good enough for choosing starting centres. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Re-exported for callers that choose k-means seeds themselves.
+export { mulberry32 };
 
 function quantileStart(sorted: number[], k: number): number[] {
   const n = sorted.length;

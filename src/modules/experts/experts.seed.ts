@@ -6,6 +6,7 @@ import { KnexUsersRepository } from '../users/users.repository';
 import { UsersService } from '../users/users.service';
 import { ExpertsRepository } from './experts.repository';
 import { ZExpertFactorsFile, type ExpertFactor } from './experts.schemas';
+import { mulberry32 } from '../../lib/random';
 
 export const EXPERT_FACTORS_FILE = 'expert-factors.json';
 
@@ -45,18 +46,6 @@ const DEMO_REASONS = [
   'Cross-border logistics improved after the new terminal opened, so I raised it.',
 ];
 
-/** mulberry32: a small seeded PRNG, so the demo is the same on every start. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function gaussian(random: () => number): number {
   const u = Math.max(random(), 1e-12);
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
@@ -93,7 +82,7 @@ export async function seedDemoPanel(ctx: AppContext): Promise<void> {
   const parameters = factors.filter((f) => f.kind === 'enterprise');
   const surveyRound = await repo.firstSurveyRoundWithStatus('open');
   const surveyCodes = surveyRound ? new Set((await repo.surveyItems(surveyRound.id)).map((i) => i.code)) : new Set<string>();
-  const random = prng(20261122);
+  const random = mulberry32(20261122);
 
   await repo.transaction(async (trx) => {
     const panelId = await repo.createPanel({ name: DEMO_PANEL_NAME, surveyRoundId: surveyRound?.id ?? null, createdBy: null }, trx);
