@@ -101,7 +101,9 @@ function errorMiddleware(ctx: AppContext) {
     }
     const t = req.t ?? translator(DEFAULT_LANGUAGE);
     const message = t(error.messageKey, error.params);
-    if (isApiRequest(req)) {
+    // A JSON body (the respondents' submit-all, API clients) gets a JSON answer, even when the
+    // request failed before reaching its route (body too large, not JSON, NUL character).
+    if (isApiRequest(req) || req.is('application/json')) {
       const fields = error.fields.map((f) => ({ path: f.path, message: t(f.key, f.params) }));
       res.status(error.status).json({ error: { code: error.code, message, ...(fields.length ? { fields } : {}) } });
       return;

@@ -292,3 +292,23 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
 }
+
+/** How many inputs each class of a bad-input file tried; printed once so that the closing note can give figures. */
+export class InputTally {
+  private readonly counts = new Map<string, number>();
+  add(inputClass: string, n = 1): void {
+    this.counts.set(inputClass, (this.counts.get(inputClass) ?? 0) + n);
+  }
+  get total(): number {
+    return [...this.counts.values()].reduce((a, b) => a + b, 0);
+  }
+  summary(module: string): string {
+    return `bad input (${module}): ${[...this.counts].map(([k, v]) => `${k} ${v}`).join(', ')}; total ${this.total}`;
+  }
+}
+
+/** The text of a page's alert box(es) and field errors, tags stripped, for "is the message in Russian" checks. */
+export function alertText(html: string): string {
+  const parts = [...html.matchAll(/role="alert"[^>]*>([\s\S]*?)<\/(?:div|section|p)>/g), ...html.matchAll(/class="field-error"[^>]*>([\s\S]*?)<\//g)].map((m) => m[1]!);
+  return parts.join(' ').replace(/<[^>]+>/g, ' ').replace(/&#34;|&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&').replace(/\s+/g, ' ').trim();
+}
