@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertReturningId, nowIso } from '../../src/db/dialect';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { nastyStrings, wrongValue } from '../helpers/arbitraries';
 import { LANGS, badText, expectFormRefused, expectJsonRefused, formValue } from '../helpers/bad-input';
@@ -135,6 +136,17 @@ describe('bad input: indicators and models', () => {
       }),
       { numRuns: 60, seed: 7703, endOnFailure: true },
     );
+  });
+
+  it('publishing a round twice at once (a double click) gives no server error and one survey dataset', async () => {
+    const q = await t.ctx.db('questionnaires').first();
+    const now = nowIso();
+    const id = await insertReturningId(t.ctx.db, 'rounds', { title: 'Publish twice', questionnaire_id: q.id, status: 'closed', audience: 'invitation', created_at: now, updated_at: now });
+    tally.add('double publish', 2);
+    const twice = await Promise.all([0, 1].map(() => request(t.app).post(`/indicators/rounds/${id}/publish`).set('Cookie', admin.cookie).type('form').send({ _csrf: admin.csrf })));
+    for (const res of twice) expect([303, 409], `publish answered ${res.status}`).toContain(res.status);
+    const datasets = await t.ctx.db('indicator_datasets').where({ round_id: id });
+    expect(datasets).toHaveLength(1);
   });
 
   it('statistics uploads in broken encodings and formats are refused in the reader language and store nothing', async () => {

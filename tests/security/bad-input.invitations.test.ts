@@ -87,7 +87,7 @@ describe('bad input: invitation lists (paste, upload, API)', () => {
         const text = [h, ...rows, `Atlantis LLP,,Atlantis,C,small`].join('\n');
         await expectNothingImported(await paste(text, lang), lang, before);
       }),
-      { numRuns: 60, seed: 7201, endOnFailure: true },
+      { numRuns: 40, seed: 7201, endOnFailure: true },
     );
   });
 
@@ -138,8 +138,9 @@ describe('bad input: invitation lists (paste, upload, API)', () => {
       ['XLSX with a control character in a name', await xlsx([HEADER.split(','), ['Bad\u0001name', '', 'Atlantis', 'C', 'small']]), 'list.xlsx', undefined],
       ['XLSX whose list is on a hidden second sheet', await xlsx([], (ws) => ws.workbook.addWorksheet('hidden').addRow(HEADER.split(','))), 'list.xlsx', undefined],
     ];
-    for (const [label, file, name, key] of corpus) {
-      for (const lang of LANGS) {
+    // Each case in one language, the three languages in turn: the refusal does not depend on the language, its message does.
+    for (const [i, [label, file, name, key]] of corpus.entries()) {
+      for (const lang of [LANGS[i % LANGS.length]!]) {
         tally.add('upload encodings and formats');
         const before = await fingerprint(t.ctx.db, INVITATIONS);
         const res = await upload(file, name, lang);
@@ -165,7 +166,7 @@ describe('bad input: invitation lists (paste, upload, API)', () => {
         expect(res.status).not.toBe(201);
         expect(changedTables(before, await fingerprint(t.ctx.db, INVITATIONS))).toEqual([]);
       }),
-      { numRuns: 40, seed: 7203, endOnFailure: true },
+      { numRuns: 30, seed: 7203, endOnFailure: true },
     );
   });
 
@@ -218,7 +219,7 @@ describe('bad input: invitation lists (paste, upload, API)', () => {
         expect(Array.isArray(res.body.error.fields)).toBe(true);
         expect(changedTables(before, await fingerprint(t.ctx.db, INVITATIONS))).toEqual([]);
       }),
-      { numRuns: 60, seed: 7204, endOnFailure: true },
+      { numRuns: 40, seed: 7204, endOnFailure: true },
     );
     tally.add('API bodies', 2);
     const tooBig = await request(t.app)
@@ -245,7 +246,7 @@ describe('bad input: invitation lists (paste, upload, API)', () => {
         const list = await request(t.app).get(`${base}?state=${enc}&territory=${enc}&sector=${enc}&size=${enc}&q=${enc}&page=${enc}`).set('Cookie', admin.cookie);
         expect([200, 400]).toContain(list.status);
       }),
-      { numRuns: 40, seed: 7205 },
+      { numRuns: 25, seed: 7205 },
     );
   });
 });

@@ -95,7 +95,7 @@ describe('bad input: respondent pages and submit-all', () => {
         expect(res.text).toContain(shown(lang, 'respond:errors.malformed'));
         expect(changedTables(before, await fingerprint(t.ctx.db, TABLES))).toEqual([]);
       }),
-      { numRuns: 80, seed: 7101, endOnFailure: true },
+      { numRuns: 60, seed: 7101, endOnFailure: true },
     );
   });
 
@@ -121,7 +121,7 @@ describe('bad input: respondent pages and submit-all', () => {
         expect(res.text).toMatch(/role="alert"/);
         expect(changedTables(before, await fingerprint(t.ctx.db, TABLES))).toEqual([]);
       }),
-      { numRuns: 70, seed: 7102, endOnFailure: true },
+      { numRuns: 50, seed: 7102, endOnFailure: true },
     );
   });
 
@@ -146,7 +146,7 @@ describe('bad input: respondent pages and submit-all', () => {
         expect([shown(lang, 'respond:errors.malformed'), shown(lang, 'errors:validation')].some((m) => res.text.includes(m))).toBe(true);
         expect(changedTables(before, await fingerprint(t.ctx.db, TABLES))).toEqual([]);
       }),
-      { numRuns: 60, seed: 7103, endOnFailure: true },
+      { numRuns: 40, seed: 7103, endOnFailure: true },
     );
   });
 
@@ -189,7 +189,7 @@ describe('bad input: respondent pages and submit-all', () => {
         expect([tr('respond:errors.malformed'), tr('respond:errors.incompleteSubmit'), tr('errors:validation'), tr('errors:controlCharacters')]).toContain(res.body.error.message);
         expect(changedTables(before, await fingerprint(t.ctx.db, TABLES))).toEqual([]);
       }),
-      { numRuns: 100, seed: 7104, endOnFailure: true },
+      { numRuns: 70, seed: 7104, endOnFailure: true },
     );
   });
 
@@ -237,7 +237,7 @@ describe('bad input: respondent pages and submit-all', () => {
         expect(row.comment ?? '').toBe(expected);
         expect(Number(row.value)).toBe(4);
       }),
-      { numRuns: 60, seed: 7106, endOnFailure: true },
+      { numRuns: 40, seed: 7106, endOnFailure: true },
     );
   });
 
