@@ -42,8 +42,8 @@ export function createApp(ctx: AppContext): express.Express {
   app.use(
     pinoHttp({
       logger: ctx.logger,
-      // Query strings can carry tokens; log the path only.
-      serializers: { req: (req: { method: string; url: string; id: unknown }) => ({ id: req.id, method: req.method, path: String(req.url).split('?')[0] }) },
+      // Query strings can carry tokens; log the path only, with link tokens masked.
+      serializers: { req: (req: { method: string; url: string; id: unknown }) => ({ id: req.id, method: req.method, path: loggablePath(req.url) }) },
       autoLogging: { ignore: (req) => req.url === '/healthz' },
     }),
   );
@@ -83,6 +83,15 @@ export function createApp(ctx: AppContext): express.Express {
   return app;
 }
 
+/**
+ * A request path fit for the log: no query string, and the token of an invitation or public link
+ * (/r/<token>, /p/<token>) masked, since whoever reads the log could otherwise answer as that
+ * enterprise.
+ */
+export function loggablePath(url: string): string {
+  return String(url).split('?')[0]!.replace(/^\/([rp])\/[^/]+/, '/$1/[token]');
+}
+
 function errorMiddleware(ctx: AppContext) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     let error: AppError;
@@ -92,7 +101,7 @@ function errorMiddleware(ctx: AppContext) {
     } else if (refused) {
       error = refused;
     } else {
-      ctx.logger.error({ err, path: req.path }, 'unhandled error');
+      ctx.logger.error({ err, path: loggablePath(req.originalUrl) }, 'unhandled error');
       error = new AppError('internal', 500, 'errors:internal');
     }
     if (res.headersSent) {

@@ -1,7 +1,10 @@
+import { Writable } from 'node:stream';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app';
 import { insertReturningId, nowIso } from '../../src/db/dialect';
+import { createLogger } from '../../src/logger';
 import { ISSUER } from '../../src/modules/auth/auth.tokens';
 import { KnexUsersRepository } from '../../src/modules/users/users.repository';
 import { UsersService } from '../../src/modules/users/users.service';
@@ -919,5 +922,38 @@ describe('authorization matrix', () => {
       expect(Math.max(...medians) / Math.min(...medians), `${prefix} median times ${medians.join(', ')}`).toBeLessThan(3);
     }
     console.log(`link tokens: ${TRIES} tries per kind; medians ${summary.join('; ')}`);
+  });
+
+  it('link tokens and session cookies never reach the request log, and the cookies are HttpOnly and SameSite', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const logged = createApp({ ...t.ctx, logger: createLogger('info', sink) });
+    const invitation = await insertInvitation(t, f.roundOpen);
+    const link = await request(logged).get(`/r/${invitation.token}`);
+    expect(link.status).toBe(303);
+    const publicLink = await request(logged).get(`/p/${f.publicToken}`);
+    expect(publicLink.status).toBe(303);
+    await request(logged).get(`/r/${invitation.token}/../x`);
+    const login = await request(logged)
+      .post('/login')
+      .set('Cookie', actors.anonymous.cookie)
+      .type('form')
+      .send({ _csrf: actors.anonymous.csrf, email: actors.expert.user!.email, password: actors.expert.user!.password });
+    const all = lines.join('');
+    expect(all).toContain('/r/[token]');
+    for (const secret of [invitation.token, f.publicToken, actors.expert.user!.password]) expect(all).not.toContain(secret);
+    const cookies = [...((link.headers['set-cookie'] as unknown as string[]) ?? []), ...((login.headers['set-cookie'] as unknown as string[]) ?? [])];
+    for (const name of ['kedergi_respondent', 'kedergi_session', 'kedergi_csrf']) {
+      const cookie = cookies.find((c) => c.startsWith(`${name}=`));
+      expect(cookie, name).toBeTruthy();
+      expect(cookie, name).toMatch(/; HttpOnly/i);
+      expect(cookie, name).toMatch(/; SameSite=Lax/i);
+      expect(all).not.toContain(cookie!.split(';')[0]!.split('=')[1]!);
+    }
   });
 });
