@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertReturningId, nowIso } from '../../src/db/dialect';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { nastyStrings } from '../helpers/arbitraries';
-import { LANGS, expectFormRefused, expectJsonRefused } from '../helpers/bad-input';
+import { LANGS, expectFormRefused, expectJsonRefused, runs } from '../helpers/bad-input';
 import { InputTally, sessionActor, type Actor } from '../helpers/security';
 
 /**
@@ -47,7 +47,7 @@ describe('bad input: analysis filters', () => {
           else expectFormRefused(res, lang);
         }
       }),
-      { numRuns: 60, seed: 7801 },
+      { numRuns: runs(60), seed: 7801 },
     );
   });
 });

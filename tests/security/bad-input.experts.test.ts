@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertReturningId, nowIso } from '../../src/db/dialect';
 import { createTestApp, createUser, type TestApp } from '../helpers/app';
 import { badRating, wrongValue } from '../helpers/arbitraries';
-import { LANGS, badText, expectFormRefused, formValue } from '../helpers/bad-input';
+import { LANGS, badText, expectFormRefused, formValue, runs } from '../helpers/bad-input';
 import { InputTally, changedTables, fingerprint, sessionActor, sessionActorFor, type Actor } from '../helpers/security';
 
 /** Bad input on the panel administration forms and the experts' scoring form. */
@@ -71,7 +71,7 @@ describe('bad input: expert panels and scores', () => {
         expectFormRefused(res, lang, [400, 404, 409]);
         expect(changedTables(before, await fingerprint(t.ctx.db, PANEL_TABLES))).toEqual([]);
       }),
-      { numRuns: 50, seed: 7601, endOnFailure: true },
+      { numRuns: runs(50), seed: 7601, endOnFailure: true },
     );
   });
 
@@ -96,7 +96,7 @@ describe('bad input: expert panels and scores', () => {
         expectFormRefused(res, lang, [400, 409]);
         expect(changedTables(before, await fingerprint(t.ctx.db, SCORE_TABLES))).toEqual([]);
       }),
-      { numRuns: 60, seed: 7602, endOnFailure: true },
+      { numRuns: runs(60), seed: 7602, endOnFailure: true },
     );
     // Positive control: a valid pair is stored.
     const ok = await post(expert, `/expert/panels/${panelId}`, { roundId: String(roundId), scores: { [factor]: { weight: '4', strength: '2', reason: 'Өте маңызды 👍' } } });

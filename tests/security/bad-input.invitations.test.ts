@@ -7,6 +7,7 @@ import { insertReturningId, nowIso } from '../../src/db/dialect';
 import { translator, type Language } from '../../src/i18n';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { nastyStrings, wrongValue } from '../helpers/arbitraries';
+import { runs } from '../helpers/bad-input';
 import { InputTally, changedTables, fingerprint, sessionActor, type Actor } from '../helpers/security';
 
 /**
@@ -87,7 +88,7 @@ describe('bad input: invitation lists (paste, upload, API)', () => {
         const text = [h, ...rows, `Atlantis LLP,,Atlantis,C,small`].join('\n');
         await expectNothingImported(await paste(text, lang), lang, before);
       }),
-      { numRuns: 40, seed: 7201, endOnFailure: true },
+      { numRuns: runs(40), seed: 7201, endOnFailure: true },
     );
   });
 
@@ -111,7 +112,7 @@ describe('bad input: invitation lists (paste, upload, API)', () => {
         expect(res.text).toMatch(/class="field-error"|role="alert"/);
         expect(changedTables(before, await fingerprint(t.ctx.db, [...INVITATIONS, 'invitation_imports']))).toEqual([]);
       }),
-      { numRuns: 40, seed: 7202, endOnFailure: true },
+      { numRuns: runs(40), seed: 7202, endOnFailure: true },
     );
   });
 
@@ -166,7 +167,7 @@ describe('bad input: invitation lists (paste, upload, API)', () => {
         expect(res.status).not.toBe(201);
         expect(changedTables(before, await fingerprint(t.ctx.db, INVITATIONS))).toEqual([]);
       }),
-      { numRuns: 30, seed: 7203, endOnFailure: true },
+      { numRuns: runs(30), seed: 7203, endOnFailure: true },
     );
   });
 
@@ -219,7 +220,7 @@ describe('bad input: invitation lists (paste, upload, API)', () => {
         expect(Array.isArray(res.body.error.fields)).toBe(true);
         expect(changedTables(before, await fingerprint(t.ctx.db, INVITATIONS))).toEqual([]);
       }),
-      { numRuns: 40, seed: 7204, endOnFailure: true },
+      { numRuns: runs(40), seed: 7204, endOnFailure: true },
     );
     tally.add('API bodies', 2);
     const tooBig = await request(t.app)
@@ -246,7 +247,7 @@ describe('bad input: invitation lists (paste, upload, API)', () => {
         const list = await request(t.app).get(`${base}?state=${enc}&territory=${enc}&sector=${enc}&size=${enc}&q=${enc}&page=${enc}`).set('Cookie', admin.cookie);
         expect([200, 400]).toContain(list.status);
       }),
-      { numRuns: 25, seed: 7205 },
+      { numRuns: runs(25), seed: 7205 },
     );
   });
 });

@@ -7,7 +7,7 @@ import { ZQuestionnaireDefinition } from '../../src/modules/questionnaires/quest
 import { sharedDomainDir } from '../../src/paths';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { wrongValue } from '../helpers/arbitraries';
-import { LANGS, expectFormRefused, expectJsonRefused } from '../helpers/bad-input';
+import { LANGS, expectFormRefused, expectJsonRefused, runs } from '../helpers/bad-input';
 import { InputTally, changedTables, fingerprint, sessionActor, type Actor } from '../helpers/security';
 
 /**
@@ -110,7 +110,7 @@ describe('bad input: questionnaire imports', () => {
         expectFormRefused(res, lang);
         expect(changedTables(before, await fingerprint(t.ctx.db, TABLES))).toEqual([]);
       }),
-      { numRuns: 80, seed: 7501, endOnFailure: true },
+      { numRuns: runs(80), seed: 7501, endOnFailure: true },
     );
   });
 
@@ -183,7 +183,7 @@ describe('bad input: questionnaire imports', () => {
         expectJsonRefused(res, lang, [400]);
         expect(changedTables(before, await fingerprint(t.ctx.db, TABLES))).toEqual([]);
       }),
-      { numRuns: 60, seed: 7502, endOnFailure: true },
+      { numRuns: runs(60), seed: 7502, endOnFailure: true },
     );
   });
 });

@@ -6,6 +6,7 @@ import { translator, type Language } from '../../src/i18n';
 import { generateLinkToken, hashToken } from '../../src/lib/tokens';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { badRating, nastyStrings, wrongValue } from '../helpers/arbitraries';
+import { runs } from '../helpers/bad-input';
 import { InputTally, changedTables, fingerprint, respondentActor, type Actor } from '../helpers/security';
 
 /**
@@ -95,7 +96,7 @@ describe('bad input: respondent pages and submit-all', () => {
         expect(res.text).toContain(shown(lang, 'respond:errors.malformed'));
         expect(changedTables(before, await fingerprint(t.ctx.db, TABLES))).toEqual([]);
       }),
-      { numRuns: 60, seed: 7101, endOnFailure: true },
+      { numRuns: runs(60), seed: 7101, endOnFailure: true },
     );
   });
 
@@ -121,7 +122,7 @@ describe('bad input: respondent pages and submit-all', () => {
         expect(res.text).toMatch(/role="alert"/);
         expect(changedTables(before, await fingerprint(t.ctx.db, TABLES))).toEqual([]);
       }),
-      { numRuns: 50, seed: 7102, endOnFailure: true },
+      { numRuns: runs(50), seed: 7102, endOnFailure: true },
     );
   });
 
@@ -146,7 +147,7 @@ describe('bad input: respondent pages and submit-all', () => {
         expect([shown(lang, 'respond:errors.malformed'), shown(lang, 'errors:validation')].some((m) => res.text.includes(m))).toBe(true);
         expect(changedTables(before, await fingerprint(t.ctx.db, TABLES))).toEqual([]);
       }),
-      { numRuns: 40, seed: 7103, endOnFailure: true },
+      { numRuns: runs(40), seed: 7103, endOnFailure: true },
     );
   });
 
@@ -189,7 +190,7 @@ describe('bad input: respondent pages and submit-all', () => {
         expect([tr('respond:errors.malformed'), tr('respond:errors.incompleteSubmit'), tr('errors:validation'), tr('errors:controlCharacters')]).toContain(res.body.error.message);
         expect(changedTables(before, await fingerprint(t.ctx.db, TABLES))).toEqual([]);
       }),
-      { numRuns: 70, seed: 7104, endOnFailure: true },
+      { numRuns: runs(70), seed: 7104, endOnFailure: true },
     );
   });
 
@@ -208,7 +209,7 @@ describe('bad input: respondent pages and submit-all', () => {
         expect(res.text).toContain(`<html lang="${lang}">`);
         expect(changedTables(before, await fingerprint(t.ctx.db, TABLES))).toEqual([]);
       }),
-      { numRuns: 30, seed: 7105, endOnFailure: true },
+      { numRuns: runs(30), seed: 7105, endOnFailure: true },
     );
   });
 
@@ -237,7 +238,7 @@ describe('bad input: respondent pages and submit-all', () => {
         expect(row.comment ?? '').toBe(expected);
         expect(Number(row.value)).toBe(4);
       }),
-      { numRuns: 40, seed: 7106, endOnFailure: true },
+      { numRuns: runs(40), seed: 7106, endOnFailure: true },
     );
   });
 

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { wrongValue } from '../helpers/arbitraries';
-import { LANGS, badText, expectFormRefused, expectJsonRefused, formValue } from '../helpers/bad-input';
+import { LANGS, badText, expectFormRefused, expectJsonRefused, formValue, runs } from '../helpers/bad-input';
 import { InputTally, changedTables, fingerprint, sessionActor, type Actor } from '../helpers/security';
 
 /** Bad input on the round form, the rounds API and status changes: refused, nothing stored. */
@@ -57,7 +57,7 @@ describe('bad input: rounds', () => {
         expectFormRefused(res, lang);
         expect(changedTables(before, await fingerprint(t.ctx.db, TABLES))).toEqual([]);
       }),
-      { numRuns: 80, seed: 7401, endOnFailure: true },
+      { numRuns: runs(80), seed: 7401, endOnFailure: true },
     );
   });
 
@@ -88,7 +88,7 @@ describe('bad input: rounds', () => {
         expectJsonRefused(res, lang);
         expect(changedTables(before, await fingerprint(t.ctx.db, TABLES))).toEqual([]);
       }),
-      { numRuns: 80, seed: 7402, endOnFailure: true },
+      { numRuns: runs(80), seed: 7402, endOnFailure: true },
     );
   });
 
@@ -109,7 +109,7 @@ describe('bad input: rounds', () => {
         }
         expect(changedTables(before, await fingerprint(t.ctx.db, TABLES))).toEqual([]);
       }),
-      { numRuns: 40, seed: 7403, endOnFailure: true },
+      { numRuns: runs(40), seed: 7403, endOnFailure: true },
     );
   });
 });

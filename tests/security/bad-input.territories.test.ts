@@ -3,7 +3,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { wrongValue } from '../helpers/arbitraries';
-import { LANGS, badText, expectFormRefused, formValue, goodUnicodeText } from '../helpers/bad-input';
+import { LANGS, badText, expectFormRefused, formValue, goodUnicodeText, runs } from '../helpers/bad-input';
 import { InputTally, changedTables, fingerprint, sessionActor, type Actor } from '../helpers/security';
 
 /** Bad input on the territory forms: refused with the reason beside the field, nothing stored. */
@@ -47,7 +47,7 @@ describe('bad input: territories', () => {
         expectFormRefused(res, lang);
         expect(changedTables(before, await fingerprint(t.ctx.db, ['territories']))).toEqual([]);
       }),
-      { numRuns: 80, seed: 7301, endOnFailure: true },
+      { numRuns: runs(80), seed: 7301, endOnFailure: true },
     );
   });
 
@@ -81,7 +81,7 @@ describe('bad input: territories', () => {
         expect(row.name_kk).toBe(sent(kk));
         expect(row.name_ru).toBe(sent(ru));
       }),
-      { numRuns: 30, seed: 7302 },
+      { numRuns: runs(30), seed: 7302 },
     );
   });
 });

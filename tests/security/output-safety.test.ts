@@ -6,6 +6,7 @@ import { renderSvgChart } from '../../src/lib/charts';
 import { neutraliseCell, writeCsv, writeXlsx } from '../../src/lib/spreadsheet';
 import { sharedDomainDir } from '../../src/paths';
 import { createTestApp, type TestApp } from '../helpers/app';
+import { testDbEngine } from '../helpers/db';
 import { nastyStrings } from '../helpers/arbitraries';
 import {
   binaryParser,
@@ -334,7 +335,13 @@ describe('output safety: stored payloads are inert on every page and in every ex
     for (const route of routes) {
       const urls = urlsFor(route, f);
       if (urls === 'skip') continue;
-      for (const url of urls) for (const actor of actorFor(url, f)) for (const lang of ['kk', 'ru', 'en']) jobs.push({ route, url, actor, lang });
+      // Every page in all three languages on SQLite; on PostgreSQL (same templates, same escaping) one language per page, in turn.
+      for (const url of urls) {
+        for (const actor of actorFor(url, f)) {
+          const langs = testDbEngine === 'postgres' ? [['kk', 'ru', 'en'][jobs.length % 3]!] : ['kk', 'ru', 'en'];
+          for (const lang of langs) jobs.push({ route, url, actor, lang });
+        }
+      }
     }
     await mapLimit(jobs, 6, async ({ route, url, actor, lang }) => {
       const res = await request(t.app).get(url).set('Cookie', `${actor.cookie}; kedergi_lang=${lang}`).buffer(true).parse(binaryParser);
@@ -373,7 +380,7 @@ describe('output safety: stored payloads are inert on every page and in every ex
   }, 180_000);
   afterAll(async () => t?.close());
 
-  it('renders every payload inert on every page, in every language, and neutralises every export cell', () => {
+  it('renders every payload inert on every page, in every language (one per page on PostgreSQL), and neutralises every export cell', () => {
     console.log(
       `output safety: ${seen.pages} HTML pages, ${seen.csv} CSV and ${seen.xlsx} XLSX exports (${seen.cells} cells), ${seen.json} JSON answers checked; payloads shown on ${seen.withPayload.size} routes`,
     );
