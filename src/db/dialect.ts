@@ -104,3 +104,12 @@ export function stringAgg(db: Knex, expression: string, separator: string): stri
   const sep = `'${separator.replace(/'/g, "''")}'`;
   return dialectOf(db) === 'postgres' ? `string_agg(${expression}, ${sep})` : `group_concat(${expression}, ${sep})`;
 }
+
+/**
+ * Take a row lock for the rest of the transaction, so two transactions doing the same
+ * first-time work on one row queue instead of both inserting. PostgreSQL: SELECT ... FOR
+ * UPDATE; SQLite already runs one write transaction at a time, so nothing is needed.
+ */
+export async function lockRowForUpdate(trx: Knex.Transaction, table: string, id: number): Promise<void> {
+  if (dialectOf(trx as unknown as Knex) === 'postgres') await trx(table).where({ id }).select('id').forUpdate();
+}

@@ -3,6 +3,7 @@ import { NotFoundError } from '../../errors';
 import { innovationActivityLevel } from '../../math/innovationActivityLevel';
 import type { ValueRecord } from './indicators.schemas';
 import { IndicatorsRepository } from './indicators.repository';
+import { lockRowForUpdate } from '../../db/dialect';
 
 /**
  * Survey-derived indicators: a round's submitted responses, aggregated per territory in SQL,
@@ -52,6 +53,8 @@ function clip(text: string, max = 300): string {
 export async function publishRoundIndicators(db: Knex | Knex.Transaction, roundId: number): Promise<PublishSummary> {
   return db.transaction(async (trx) => {
     const repo = new IndicatorsRepository(trx as unknown as Knex);
+    // A double click publishes twice at once: the second waits here and then finds the dataset.
+    await lockRowForUpdate(trx, 'rounds', roundId);
     const round = await repo.findRound(roundId, trx);
     if (!round) throw new NotFoundError();
     const period = roundPeriod(round);

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { ZodError } from 'zod';
-import { ConflictError, NotFoundError, ValidationError, zodFieldErrors, type FieldError } from '../../errors';
+import { ConflictError, NotFoundError, ValidationError, controlCharacterErrors, zodFieldErrors, type FieldError } from '../../errors';
 import { QuestionnairesRepository, type QuestionnaireRow } from './questionnaires.repository';
 import {
   ZQuestionnaireDefinition,
@@ -35,6 +35,9 @@ export function definitionErrors(error: ZodError): FieldError[] {
 export function parseDefinition(value: unknown): TQuestionnaireDefinition {
   const result = ZQuestionnaireDefinition.safeParse(value);
   if (!result.success) throw new ValidationError(definitionErrors(result.error), 'questionnaires:errors.importFailed');
+  // JSON text may carry "\u0000" escapes, which decode to NUL characters no database should keep.
+  const nul = controlCharacterErrors(result.data).map((e) => ({ ...e, path: jsonPath(e.path.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p))) }));
+  if (nul.length) throw new ValidationError(nul, 'questionnaires:errors.importFailed');
   return result.data;
 }
 
