@@ -106,10 +106,15 @@ export function stringAgg(db: Knex, expression: string, separator: string): stri
 }
 
 /**
- * Take a row lock for the rest of the transaction, so two transactions doing the same
- * first-time work on one row queue instead of both inserting. PostgreSQL: SELECT ... FOR
- * UPDATE; SQLite already runs one write transaction at a time, so nothing is needed.
+ * Lock the rows a query reads for the rest of the transaction, so two transactions doing
+ * the same check-then-write queue instead of both passing the check. PostgreSQL: SELECT ...
+ * FOR UPDATE; SQLite already runs one write transaction at a time, so the query runs as is.
  */
+export function forUpdate<T extends Knex.QueryBuilder>(trx: Knex.Transaction, query: T): T {
+  return dialectOf(trx as unknown as Knex) === 'postgres' ? (query.forUpdate() as T) : query;
+}
+
+/** Take the row lock of one row (see forUpdate). */
 export async function lockRowForUpdate(trx: Knex.Transaction, table: string, id: number): Promise<void> {
-  if (dialectOf(trx as unknown as Knex) === 'postgres') await trx(table).where({ id }).select('id').forUpdate();
+  await forUpdate(trx, trx(table).where({ id }).select('id'));
 }

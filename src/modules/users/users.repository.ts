@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { bool, insertReturningId, num, nowIso } from '../../db/dialect';
+import { bool, forUpdate, insertReturningId, num, nowIso } from '../../db/dialect';
 import type { TRole } from '../auth/auth.schemas';
 import type { UserRecord } from './users.schemas';
 
@@ -56,8 +56,10 @@ export class KnexUsersRepository implements UsersRepository {
     return num(row?.n);
   }
 
+  /** Inside a transaction the counted rows stay locked, so two admins demoting each other at once cannot both pass. */
   async countActiveAdmins(trx?: Knex.Transaction) {
-    const row = await (trx ?? this.db)('users').where({ role: 'admin', disabled: false }).count({ n: '*' }).first();
+    if (trx) return (await forUpdate(trx, trx('users').where({ role: 'admin', disabled: false }).select('id'))).length;
+    const row = await this.db('users').where({ role: 'admin', disabled: false }).count({ n: '*' }).first();
     return num(row?.n);
   }
 
