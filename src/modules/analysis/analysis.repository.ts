@@ -118,33 +118,39 @@ const PROFILE_CELLS_SQL = `
 INSERT INTO analysis_profile_cells (round_id, territory_id, sector, size, innovated, respondents)
 SELECT m.round_id, ${PROFILE_KEY}, COUNT(*)
 FROM analysis_counted_responses m JOIN responses r ON r.id = m.response_id
-WHERE m.round_id = :round AND m.batch = :batch
+WHERE m.round_id = :round AND m.batch = :batch AND m.response_id > :after AND m.response_id <= :upto
+  AND r.id > :after AND r.id <= :upto
 GROUP BY 1, 2, 3, 4, 5
 ORDER BY 1, 2, 3, 4, 5
 ON CONFLICT (round_id, territory_id, sector, size, innovated)
 DO UPDATE SET respondents = analysis_profile_cells.respondents + excluded.respondents`;
 
 // A respondent's category total T counts for alpha only when every item of the category got a
-// 1..5 rating (listwise deletion). Rows are inserted in key order so that concurrent passes on
-// PostgreSQL lock shared cells in the same order and cannot deadlock.
+// 1..5 rating (listwise deletion); window sums over (response, category) give T without a
+// self-join, so the plan cannot degrade into a join of every answer with every total. Every
+// table is read through the id range of the pass (the answers' primary key starts with
+// response_id): a pass over ten thousand responses of a million-response round reads those
+// responses only. Rows are inserted in key order so that concurrent passes on PostgreSQL lock
+// shared cells in the same order and cannot deadlock.
 const ITEM_CELLS_SQL = `
 INSERT INTO analysis_item_cells (round_id, item_id, territory_id, sector, size, innovated, value, answers, complete, total_sum, total_squares)
-SELECT m.round_id, a.item_id, ${PROFILE_KEY}, COALESCE(a.value, 0),
-       COUNT(*), COUNT(t.total), COALESCE(SUM(t.total), 0), COALESCE(SUM(t.total * t.total), 0)
-FROM analysis_counted_responses m
-JOIN responses r ON r.id = m.response_id
-JOIN answers a ON a.response_id = m.response_id
-JOIN questionnaire_items i ON i.id = a.item_id
-LEFT JOIN (
-  SELECT a2.response_id, i2.category_id, SUM(a2.value) AS total
-  FROM analysis_counted_responses m2
-  JOIN answers a2 ON a2.response_id = m2.response_id
-  JOIN questionnaire_items i2 ON i2.id = a2.item_id
-  WHERE m2.round_id = :round AND m2.batch = :batch
-  GROUP BY a2.response_id, i2.category_id
-  HAVING COUNT(a2.value) = (SELECT COUNT(*) FROM questionnaire_items i3 WHERE i3.category_id = i2.category_id)
-) t ON t.response_id = a.response_id AND t.category_id = i.category_id
-WHERE m.round_id = :round AND m.batch = :batch
+SELECT x.round_id, x.item_id, x.territory_key, x.sector_key, x.size_key, x.innovated_key, x.value_key,
+       COUNT(*), COUNT(x.total), COALESCE(SUM(x.total), 0), COALESCE(SUM(x.total * x.total), 0)
+FROM (
+  SELECT m.round_id, a.item_id,
+         COALESCE(r.territory_id, 0) AS territory_key, COALESCE(r.sector, '') AS sector_key, COALESCE(r.size, '') AS size_key,
+         CASE WHEN r.innovated IS NULL THEN -1 WHEN r.innovated THEN 1 ELSE 0 END AS innovated_key,
+         COALESCE(a.value, 0) AS value_key,
+         CASE WHEN COUNT(a.value) OVER w = kc.k THEN SUM(a.value) OVER w END AS total
+  FROM analysis_counted_responses m
+  JOIN responses r ON r.id = m.response_id
+  JOIN answers a ON a.response_id = m.response_id
+  JOIN questionnaire_items i ON i.id = a.item_id
+  JOIN (SELECT category_id, COUNT(*) AS k FROM questionnaire_items GROUP BY category_id) kc ON kc.category_id = i.category_id
+  WHERE m.round_id = :round AND m.batch = :batch AND m.response_id > :after AND m.response_id <= :upto
+    AND a.response_id > :after AND a.response_id <= :upto AND r.id > :after AND r.id <= :upto
+  WINDOW w AS (PARTITION BY a.response_id, i.category_id)
+) x
 GROUP BY 1, 2, 3, 4, 5, 6, 7
 ORDER BY 1, 2, 3, 4, 5, 6, 7
 ON CONFLICT (round_id, item_id, territory_id, sector, size, innovated, value)
@@ -165,8 +171,8 @@ async function countRange(db: Db, roundId: number, after: number, upto: number):
   // SQLite's driver does not report the count of INSERT ... SELECT through knex.raw; the cells
   // queries are then simply run (they find nothing when nothing was marked).
   if (inserted === 0) return 0;
-  await db.raw(PROFILE_CELLS_SQL, { batch, round: roundId });
-  await db.raw(ITEM_CELLS_SQL, { batch, round: roundId });
+  await db.raw(PROFILE_CELLS_SQL, { batch, round: roundId, after, upto });
+  await db.raw(ITEM_CELLS_SQL, { batch, round: roundId, after, upto });
   return inserted;
 }
 
