@@ -15,17 +15,7 @@ describe.skipIf(!hasChromium)('researcher in a desktop and a phone browser', () 
   let context: BrowserContext;
   let page: Page;
   let consoleErrors: string[];
-  const audit = new PageAudit('researcher', [
-    {
-      // views/analysis/round.ejs: its .table-wrap regions scroll but cannot take keyboard focus
-      // (the other modules add tabindex="0"). The analysis module was still being edited, so this
-      // is reported rather than fixed; only these nodes on the ranking pages are set aside.
-      rule: 'scrollable-region-focusable',
-      pages: /^ranking(-filtered)?$/,
-      target: /^\["section\[aria-labelledby=\\"(ranking|categories|kw|mw|territories)-heading\\"\] > \.table-wrap"\]$/,
-      reason: 'views/analysis/round.ejs .table-wrap needs tabindex="0"',
-    },
-  ]);
+  const audit = new PageAudit('researcher');
 
   beforeAll(async () => {
     [t, browser] = await Promise.all([createTestApp({ seed: 'demo' }), launchBrowser()]);
