@@ -18,6 +18,7 @@ import express from 'express';
 import type { Knex } from 'knex';
 import { loadConfig } from '../../src/config';
 import { createDb } from '../../src/db/knex';
+import { bareRanking } from '../lib/bare';
 
 const config = loadConfig({ ...process.env, JWT_SECRET: 'x'.repeat(32) });
 const db: Knex = createDb(config.database);
@@ -79,12 +80,7 @@ async function main(): Promise<void> {
   });
 
   app.get('/rank/:roundId', async (req, res) => {
-    const rows = await db('answers as a')
-      .join('responses as r', 'r.id', 'a.response_id')
-      .where({ 'a.round_id': Number(req.params.roundId), 'r.status': 'submitted' })
-      .groupBy('a.item_id', 'a.value')
-      .select('a.item_id', 'a.value', db.raw('count(*) as n'));
-    res.json({ rows });
+    res.json({ rows: await bareRanking(db, Number(req.params.roundId)) });
   });
 
   /** Responses of a round, one row per response, pages of PAGE responses by primary key. */
@@ -108,8 +104,9 @@ async function main(): Promise<void> {
       const first = responses[0]!.id;
       const last = responses.at(-1)!.id;
       after = last;
+      // By the primary key (response_id, item_id) alone: with round_id in the WHERE clause SQLite
+      // picks the (round_id, item_id, value) index and reads the whole round for every page.
       const answers = await db('answers')
-        .where('round_id', round)
         .whereBetween('response_id', [first, last])
         .select<{ response_id: number; item_id: number; value: number | null }[]>('response_id', 'item_id', 'value');
       const byResponse = new Map<number, Map<number, number | null>>();

@@ -36,6 +36,7 @@ export async function buildApp(dir: string): Promise<BuiltApp> {
     ...tsFiles(path.join(projectRoot, 'migrations')),
     ...tsFiles(path.join(projectRoot, 'seeds')),
     path.join(projectRoot, 'bench', 'baseline', 'server.ts'),
+    path.join(projectRoot, 'bench', 'lib', 'bare.ts'),
   ];
   await esbuild.build({
     entryPoints,

@@ -18,6 +18,8 @@ export interface PgServer {
   settings: string;
   createDatabase(prefix: string): Promise<string>;
   stop(): Promise<void>;
+  /** Synchronous last resort when the harness exits abnormally: a throwaway cluster is stopped and removed. */
+  stopNow(): void;
 }
 
 export async function freePort(): Promise<number> {
@@ -69,12 +71,21 @@ async function makeServer(adminUrl: string, owned: boolean, settings: string, st
       url.pathname = '/' + name;
       return url.toString();
     },
+    stopNow() {
+      if (owned) stopCluster();
+    },
     async stop() {
+      if (owned) {
+        // The whole cluster goes: no need to drop its databases one by one (which would wait
+        // for a backend still busy with a query when the run is interrupted).
+        await admin.destroy().catch(() => undefined);
+        stopCluster();
+        return;
+      }
       for (const name of created.splice(0)) {
         await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
       }
       await admin.destroy();
-      stopCluster();
     },
   };
 }
@@ -103,13 +114,19 @@ export async function startPg(tmpDir: string, given = process.env.BENCH_PG_URL):
   const port = await freePort();
   const options = [`-p ${port}`, `-k ${socketDir}`, "-c listen_addresses=127.0.0.1", ...CLUSTER_SETTINGS.map((s) => `-c ${s}`)].join(' ');
   asPgUser(path.join(bin, 'pg_ctl'), ['-D', dataDir, '-o', options, '-l', path.join(tmpDir, 'pg.log'), '-w', '-t', '60', 'start']);
+  let stopped = false;
   const stopCluster = () => {
-    asPgUser(path.join(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'fast', '-w', 'stop'], { allowFail: true });
+    if (stopped) return;
+    stopped = true;
+    asPgUser(path.join(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', '-w', 'stop'], { allowFail: true });
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
+  // For looking inside while a run is going (psql "$(cat bench/tmp/run-*/pg/admin-url.txt)"); removed with the run.
+  const adminUrl = `postgres://bench:${password}@127.0.0.1:${port}/postgres`;
+  fs.writeFileSync(path.join(tmpDir, 'admin-url.txt'), adminUrl + '\n', { mode: 0o600 });
   try {
     return await makeServer(
-      `postgres://bench:${password}@127.0.0.1:${port}/postgres`,
+      adminUrl,
       true,
       `throwaway cluster from ${bin} (initdb defaults, fsync on; ${CLUSTER_SETTINGS.join(', ')})`,
       stopCluster,

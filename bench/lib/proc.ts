@@ -15,6 +15,8 @@ export interface ChildServer {
   url: string;
   logFile: string;
   stop(): Promise<void>;
+  /** Synchronous SIGKILL, for the harness's exit handler. */
+  killNow(): void;
 }
 
 /**
@@ -50,6 +52,9 @@ export async function startChild(entry: string, env: Record<string, string>, log
     port,
     url: `http://127.0.0.1:${port}`,
     logFile,
+    killNow() {
+      if (exited === undefined) child.kill('SIGKILL');
+    },
     async stop() {
       if (exited !== undefined) return;
       const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
