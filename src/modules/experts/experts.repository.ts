@@ -235,31 +235,6 @@ export class ExpertsRepository {
     return rows.map((r: Record<string, unknown>) => ({ code: String(r.code), text_kk: String(r.text_kk), text_ru: String(r.text_ru), text_en: String(r.text_en) }));
   }
 
-  /**
-   * Mean 1-5 rating per item code over the submitted responses of a survey round ("cannot
-   * judge" excluded). A small query of our own so the panel does not depend on the analysis module.
-   */
-  async surveyItemMeans(surveyRoundId: number, codes: readonly string[]): Promise<Map<string, { mean: number; n: number }>> {
-    const out = new Map<string, { mean: number; n: number }>();
-    if (codes.length === 0) return out;
-    const rows = await this.db('answers as a')
-      .join('responses as r', 'r.id', 'a.response_id')
-      .join('questionnaire_items as qi', 'qi.id', 'a.item_id')
-      .where('a.round_id', surveyRoundId)
-      .andWhere('r.status', 'submitted')
-      .whereNotNull('a.value')
-      .whereIn('qi.code', codes as string[])
-      .groupBy('qi.code')
-      .select('qi.code')
-      .sum({ total: 'a.value' })
-      .count({ n: 'a.value' });
-    for (const r of rows as Array<Record<string, unknown>>) {
-      const n = num(r.n);
-      if (n > 0) out.set(String(r.code), { mean: num(r.total) / n, n });
-    }
-    return out;
-  }
-
   /* ---------- Delphi rounds ---------- */
 
   async rounds(panelId: number, db: Db = this.db): Promise<DelphiRound[]> {

@@ -5,6 +5,7 @@ import { STOP_RULE, delphiStopRule, type StopRuleResult } from '../../math/delph
 import { kendallW } from '../../math/kendall-w';
 import { pestInfluence, type PestGroup, type PestGroupResult } from '../../math/pest';
 import { quantitativeSwot, type SwotQuadrant, type SwotResult } from '../../math/swot';
+import { rankRound } from '../analysis/analysis.service';
 import { ExpertsRepository, type PanelSummary, type SurveyItemOption, type SurveyRoundOption } from './experts.repository';
 import {
   ZScoreForm,
@@ -188,7 +189,14 @@ export interface PanelDetail {
 /* ---------- service ---------- */
 
 export class ExpertsService {
-  constructor(readonly repo: ExpertsRepository) {}
+  /**
+   * itemMeans gives a survey round's mean rating per item code; injected so the panel reads
+   * the analysis module's pre-aggregated ranking instead of scanning every answer.
+   */
+  constructor(
+    readonly repo: ExpertsRepository,
+    private readonly itemMeans: (surveyRoundId: number, codes: readonly string[]) => Promise<Map<string, { mean: number; n: number }>>,
+  ) {}
 
   /* ----- admin: panels ----- */
 
@@ -570,7 +578,7 @@ export class ExpertsService {
     const surveyRound = choice.panel.surveyRoundId ? ((await this.repo.findSurveyRound(choice.panel.surveyRoundId)) ?? null) : null;
     const attached = surveyRound ? await this.repo.barriers(panelId) : [];
     const items = surveyRound ? await this.repo.surveyItems(surveyRound.id) : [];
-    const itemMeans = surveyRound ? await this.repo.surveyItemMeans(surveyRound.id, attached.map((b) => b.itemCode)) : new Map();
+    const itemMeans = surveyRound ? await this.itemMeans(surveyRound.id, attached.map((b) => b.itemCode)) : new Map();
 
     const quadrantMeanWeight = (q: 'W' | 'T') => mean(factors.filter((f) => f.grp === q && means.has(f.id)).map((f) => means.get(f.id)!.weight));
     const barrierRows: SwotBarrierRow[] = attached.map((b) => {
@@ -733,8 +741,19 @@ function matrixRow(
 
 /* ---------- plain functions for other modules (the analysis workbook) ---------- */
 
+/** Mean rating and number of ratings per item code of a survey round, from the analysis ranking. */
+async function surveyItemMeans(db: Knex, surveyRoundId: number, codes: readonly string[]): Promise<Map<string, { mean: number; n: number }>> {
+  const out = new Map<string, { mean: number; n: number }>();
+  if (codes.length === 0) return out;
+  const ranking = await rankRound({ db }, surveyRoundId);
+  for (const item of ranking.items) {
+    if (codes.includes(item.code) && item.mean !== null && item.n > 0) out.set(item.code, { mean: item.mean, n: item.n });
+  }
+  return out;
+}
+
 export function expertsService(db: Knex): ExpertsService {
-  return new ExpertsService(new ExpertsRepository(db));
+  return new ExpertsService(new ExpertsRepository(db), (roundId, codes) => surveyItemMeans(db, roundId, codes));
 }
 
 /** SWOT matrix of a panel (latest closed Delphi round, else the open one). */
