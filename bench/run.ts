@@ -9,6 +9,7 @@
  *   BENCH_PG_URL=postgres://...       use this PostgreSQL server instead of starting a throwaway one
  *   --out=path                        where results.json goes (default bench/results.json)
  *   --keep                            keep bench/tmp/run-* (databases, server logs) for inspection
+ *   BENCH_OVERLAY=dir                 what-if: .ts files under dir replace the same paths of the tree in the build
  *   --runtime=tsx                     run the servers from source under tsx instead of compiled (default dist)
  *   --only=throughput | aggregation   one part only (while working on it; the table then lacks rows)
  *
@@ -125,7 +126,9 @@ let built: BuiltApp | undefined;
 
 async function startServer(kind: 'kedergi' | 'baseline', env: Record<string, string>, logFile: string): Promise<ChildServer> {
   const entry = built ? built[kind === 'kedergi' ? 'server' : 'baseline'] : kind === 'kedergi' ? 'src/server.ts' : 'bench/baseline/server.ts';
-  const child = await startChild(entry, env, logFile);
+  // BENCH_SERVER_NODE_ARGS: node flags for Kedergi's server only, e.g. --cpu-prof --cpu-prof-dir=bench/tmp/prof
+  const nodeArgs = kind === 'kedergi' && process.env.BENCH_SERVER_NODE_ARGS ? process.env.BENCH_SERVER_NODE_ARGS.split(' ').filter(Boolean) : [];
+  const child = await startChild(entry, env, logFile, nodeArgs);
   children.add(child);
   return child;
 }
@@ -631,8 +634,12 @@ async function main(): Promise<number> {
 
   if (o.runtime === 'dist') {
     const t0 = performance.now();
-    built = await buildApp(path.join(runDir, 'app'));
+    built = await buildApp(path.join(runDir, 'app'), process.env.BENCH_OVERLAY ? path.resolve(process.env.BENCH_OVERLAY) : undefined);
     log(`compiled the app to ${path.relative(projectRoot, built.dir)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    if (built.replaced.length) {
+      log(`OVERLAY (a what-if run, not Kedergi as committed): ${built.replaced.join(', ')}`);
+      problems.push(`what-if run: ${built.replaced.join(', ')} replaced from ${process.env.BENCH_OVERLAY}`);
+    }
   }
   log(`Kedergi bench (${o.mode}): engines ${o.engines.join(', ')}; rounds ${o.sizes.map(sizeLabel).join(', ')}; load ${o.connections} connections × ${o.seconds} s; ${o.reps} repetitions`);
   try {

@@ -13,6 +13,8 @@ import { projectRoot } from './proc';
  */
 export interface BuiltApp {
   dir: string;
+  /** Files the overlay replaced (relative to the repository). */
+  replaced: string[];
   server: string;
   baseline: string;
 }
@@ -27,7 +29,12 @@ function tsFiles(dir: string): string[] {
   return out;
 }
 
-export async function buildApp(dir: string): Promise<BuiltApp> {
+/**
+ * `overlay` (BENCH_OVERLAY): a directory laid out like the repository whose .ts files replace
+ * the working tree's in the build. It measures a proposed change to another module's code
+ * without touching that code.
+ */
+export async function buildApp(dir: string, overlay?: string): Promise<BuiltApp> {
   // esbuild comes with tsx; transpiling file by file keeps the layout tsc would produce.
   const esbuild = (await import('esbuild')) as typeof import('esbuild');
   fs.mkdirSync(dir, { recursive: true });
@@ -38,10 +45,22 @@ export async function buildApp(dir: string): Promise<BuiltApp> {
     path.join(projectRoot, 'bench', 'baseline', 'server.ts'),
     path.join(projectRoot, 'bench', 'lib', 'bare.ts'),
   ];
+  const replaced: string[] = [];
+  const points = entryPoints.map((file) => {
+    const rel = path.relative(projectRoot, file);
+    const alt = overlay ? path.join(overlay, rel) : undefined;
+    if (alt && fs.existsSync(alt)) replaced.push(rel);
+    return { in: alt && fs.existsSync(alt) ? alt : file, out: rel.replace(/\.ts$/, '') };
+  });
+  if (overlay) {
+    for (const file of tsFiles(overlay)) {
+      const rel = path.relative(overlay, file);
+      if (!replaced.includes(rel)) points.push({ in: file, out: rel.replace(/\.ts$/, '') });
+    }
+  }
   await esbuild.build({
-    entryPoints,
+    entryPoints: points,
     outdir: path.join(dir, 'dist'),
-    outbase: projectRoot,
     format: 'cjs',
     platform: 'node',
     target: 'node20',
@@ -59,5 +78,5 @@ export async function buildApp(dir: string): Promise<BuiltApp> {
   link('src/i18n/locales');
   link('src/public');
   link('seeds/domain');
-  return { dir, server: path.join(dir, 'dist', 'src', 'server.js'), baseline: path.join(dir, 'dist', 'bench', 'baseline', 'server.js') };
+  return { dir, replaced, server: path.join(dir, 'dist', 'src', 'server.js'), baseline: path.join(dir, 'dist', 'bench', 'baseline', 'server.js') };
 }

@@ -24,9 +24,9 @@ export interface ChildServer {
  * pid is the server's own) with its output in a log file, and waits for the line that
  * announces the port.
  */
-export async function startChild(entry: string, env: Record<string, string>, logFile: string, timeoutMs = 120_000): Promise<ChildServer> {
+export async function startChild(entry: string, env: Record<string, string>, logFile: string, nodeArgs: string[] = [], timeoutMs = 120_000): Promise<ChildServer> {
   const fd = fs.openSync(logFile, 'w');
-  const args = entry.endsWith('.ts') ? ['--import', 'tsx', entry] : [entry];
+  const args = [...nodeArgs, ...(entry.endsWith('.ts') ? ['--import', 'tsx', entry] : [entry])];
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: projectRoot,
     env: { ...process.env, ...env },
