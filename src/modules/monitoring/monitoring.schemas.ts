@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { TInvitationState } from '../invitations/invitations.schemas';
+import type { InvitationListRow } from '../invitations/invitations.schemas';
 
 export const DIMENSIONS = ['territory', 'sector', 'size'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
@@ -53,15 +53,7 @@ export interface RoundProgress extends FunnelRow {
   bySize: OptionFunnelRow[];
 }
 
-export interface NonResponderRow {
-  id: number;
-  name: string;
-  contact: string | null;
-  territoryId: number | null;
-  sector: string | null;
-  size: string | null;
-  state: TInvitationState;
-}
+export type NonResponderRow = Pick<InvitationListRow, 'id' | 'name' | 'contact' | 'territoryId' | 'sector' | 'size' | 'state'>;
 
 export interface ResponseExportRow {
   id: number;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { FieldError } from '../../errors';
 import { LANGUAGES, type Language } from '../../i18n';
+import type { QuestionnaireCategoryRow, QuestionnaireItemRow } from '../questionnaires/questionnaires.schemas';
 
 /**
  * What the answering flow needs from a questionnaire version. The definition JSON was validated
@@ -32,28 +33,9 @@ export const ZRespondentDefinition = z.object({
 });
 export type TRespondentDefinition = z.infer<typeof ZRespondentDefinition>;
 
-export interface FormCategory {
-  id: number;
-  code: string;
-  position: number;
-  title_kk: string;
-  title_ru: string;
-  title_en: string;
-}
-
-export interface FormItem {
-  id: number;
-  code: string;
-  categoryId: number;
-  categoryCode: string;
-  position: number;
-  text_kk: string;
-  text_ru: string;
-  text_en: string;
-  allowCannotJudge: boolean;
-  allowComment: boolean;
-  required: boolean;
-}
+/** The respondent pages need the questionnaire's own rows, less what only researchers use. */
+export type FormCategory = Omit<QuestionnaireCategoryRow, 'pest'>;
+export type FormItem = Omit<QuestionnaireItemRow, 'referenceMean'>;
 
 /** One questionnaire version as the respondent meets it. Versions never change, so it is cached. */
 export interface QuestionnaireForm {
