@@ -283,6 +283,7 @@ interface AggregationResult {
     baselineRanking: MemoryFigure;
     csv: MemoryFigure;
     xlsx: MemoryFigure;
+    workbook: MemoryFigure;
     baselineCsv: MemoryFigure;
     baselineXlsx: MemoryFigure;
   };
@@ -291,9 +292,18 @@ interface AggregationResult {
 
 const MB = 1024 * 1024;
 
+/** Exports that have not finished by then are reported as such (status 0) rather than waited for. */
+const EXPORT_TIMEOUT_MS = Number(process.env.BENCH_EXPORT_TIMEOUT ?? 240) * 1000;
+
 async function memoryOf(pid: number, url: string, init: RequestInit = {}): Promise<MemoryFigure> {
-  const { result, peakBytes, startBytes } = await measurePeakRss(pid, () => drain(url, init));
-  return { peakMb: peakBytes / MB, startMb: startBytes / MB, seconds: result.ms / 1000, bytes: result.bytes, status: result.status };
+  const t0 = performance.now();
+  try {
+    const { result, peakBytes, startBytes } = await measurePeakRss(pid, () => drain(url, init, EXPORT_TIMEOUT_MS));
+    return { peakMb: peakBytes / MB, startMb: startBytes / MB, seconds: result.ms / 1000, bytes: result.bytes, status: result.status };
+  } catch (e) {
+    if ((e as Error).name !== 'TimeoutError' && (e as Error).name !== 'AbortError') throw e;
+    return { peakMb: null, startMb: null, seconds: (performance.now() - t0) / 1000, bytes: null, status: 0 };
+  }
 }
 
 async function login(baseUrl: string, email: string, password: string): Promise<{ cookie: string; token: string }> {
@@ -380,7 +390,7 @@ async function aggregation(target: Target, o: BenchOptions, dir: string, serverE
   const exported = rounds.find((r) => r.size === o.exportSize)!;
   const checked = (what: string, f: MemoryFigure) => {
     if (f.status !== 200) {
-      problems.push(`${what} answered ${f.status}`);
+      problems.push(f.status === 0 ? `${what} did not finish in ${EXPORT_TIMEOUT_MS / 1000} s` : `${what} answered ${f.status}`);
       return { ...f, peakMb: null, seconds: null };
     }
     return f;
@@ -391,16 +401,17 @@ async function aggregation(target: Target, o: BenchOptions, dir: string, serverE
   const baselineRanking = checked('baseline /rank (memory)', await memoryOf(baseline.pid, `${baseline.url}/rank/${largest.roundId}`));
   const csv = checked('responses.csv', await memoryOf(server.pid, `${server.url}/api/v1/rounds/${exported.roundId}/responses.csv`, auth));
   const xlsx = checked('responses.xlsx', await memoryOf(server.pid, `${server.url}/api/v1/rounds/${exported.roundId}/responses.xlsx`, auth));
+  const workbook = checked('analysis workbook.xlsx', await memoryOf(server.pid, `${server.url}/analysis/rounds/${exported.roundId}/workbook.xlsx`, { headers: { cookie } }));
   const baselineCsv = checked('baseline export.csv', await memoryOf(baseline.pid, `${baseline.url}/export/${exported.roundId}.csv`));
   const baselineXlsx = checked('baseline export.xlsx', await memoryOf(baseline.pid, `${baseline.url}/export/${exported.roundId}.xlsx`));
   const mb = (f: MemoryFigure) => (f.peakMb === null ? 'n/a' : `${f.peakMb.toFixed(0)} MB in ${f.seconds!.toFixed(1)} s`);
-  log(`  memory: idle ${idleMb.toFixed(0)} MB; ranking ${sizeLabel(largest.size)} ${mb(rankingPage)}; CSV ${sizeLabel(exported.size)} ${mb(csv)}; XLSX ${mb(xlsx)}`);
+  log(`  memory: idle ${idleMb.toFixed(0)} MB; ranking ${sizeLabel(largest.size)} ${mb(rankingPage)}; CSV ${sizeLabel(exported.size)} ${mb(csv)}; XLSX ${mb(xlsx)}; analysis workbook ${mb(workbook)}`);
   log(`  baseline: idle ${baselineIdleMb.toFixed(0)} MB; /rank ${mb(baselineRanking)}; CSV ${mb(baselineCsv)}; XLSX ${mb(baselineXlsx)}`);
 
   await stopServer(server);
   await stopServer(baseline);
   await db.destroy();
-  return { scales, memory: { idleMb, baselineIdleMb, rankingPage, rankingApi, baselineRanking, csv, xlsx, baselineCsv, baselineXlsx }, problems };
+  return { scales, memory: { idleMb, baselineIdleMb, rankingPage, rankingApi, baselineRanking, csv, xlsx, workbook, baselineCsv, baselineXlsx }, problems };
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -547,6 +558,7 @@ function rowsFor(engine: Engine, o: BenchOptions, tp: ThroughputResult | undefin
     rows.push(memRow('memory.rankingApi', `Peak server RSS, ranking API of ${big2} responses`, m.rankingApi, m.baselineRanking));
     rows.push(memRow('memory.csv', `Peak server RSS, CSV export of ${ex} responses`, m.csv, m.baselineCsv));
     rows.push(memRow('memory.xlsx', `Peak server RSS, XLSX export of ${ex} responses`, m.xlsx, m.baselineXlsx));
+    rows.push(memRow('memory.workbook', `Peak server RSS, analysis workbook (XLSX) of ${ex} responses`, m.workbook, m.baselineXlsx));
     const timeRow = (key: string, measure: string, k: MemoryFigure, b: MemoryFigure): Row => ({
       engine,
       section: 'memory',
@@ -559,6 +571,7 @@ function rowsFor(engine: Engine, o: BenchOptions, tp: ThroughputResult | undefin
     });
     rows.push(timeRow('export.csv.time', `CSV export of ${ex} responses, time`, m.csv, m.baselineCsv));
     rows.push(timeRow('export.xlsx.time', `XLSX export of ${ex} responses, time`, m.xlsx, m.baselineXlsx));
+    rows.push(timeRow('export.workbook.time', `Analysis workbook (XLSX) of ${ex} responses, time`, m.workbook, m.baselineXlsx));
     for (const s of ag.scales) {
       rows.push({ engine, section: 'load', key: `load.${s.size}`, measure: `Bulk load of ${sizeLabel(s.size)} responses × 22 answers (+5% in progress)`, unit: 's', kedergi: s.loadSeconds, baseline: null });
       rows.push({

@@ -15,9 +15,9 @@ export async function http(url: string, init: RequestInit = {}): Promise<SimpleR
 }
 
 /** Reads a response to its end without keeping it: time, bytes and status only. */
-export async function drain(url: string, init: RequestInit = {}): Promise<{ status: number; bytes: number; ms: number; firstBytes: string }> {
+export async function drain(url: string, init: RequestInit = {}, timeoutMs?: number): Promise<{ status: number; bytes: number; ms: number; firstBytes: string }> {
   const t0 = performance.now();
-  const res = await fetch(url, { redirect: 'manual', ...init });
+  const res = await fetch(url, { redirect: 'manual', ...init, ...(timeoutMs ? { signal: AbortSignal.timeout(timeoutMs) } : {}) });
   let bytes = 0;
   let firstBytes = '';
   if (res.body) {
