@@ -51,8 +51,10 @@ describe(`bench smoke run (${engine})`, () => {
       'memory.rankingApi',
       'memory.csv',
       'memory.xlsx',
+      'memory.workbook',
       'export.csv.time',
       'export.xlsx.time',
+      'export.workbook.time',
     ];
     const rows = new Map(results.rows.filter((r) => r.engine === engine).map((r) => [r.key, r]));
     for (const key of expected) {
