@@ -6,7 +6,6 @@ import { AppError, ValidationError, asyncHandler, parseOrThrow, type FieldError 
 import { LANG_COOKIE } from '../../middleware/locale';
 import { renderForm } from '../../lib/forms';
 import { signToken, verifyToken } from '../auth/auth.tokens';
-import { countSubmittedResponse } from '../analysis/analysis.service';
 import { ResponsesRepository } from './responses.repository';
 import { ZCategoryCode, ZLanguageBody, ZNav, ZSubmitBody, type ProfileAnswers, type TText, type TNav } from './responses.schemas';
 import { RespondentStop, ResponsesService, type RespondentSession } from './responses.service';
@@ -36,7 +35,7 @@ function wantsJson(req: Request): boolean {
 
 export function responsesRoutes(ctx: AppContext): Router {
   const router = Router();
-  const service = new ResponsesService(new ResponsesRepository(ctx.db), Date.now, countSubmittedResponse);
+  const service = new ResponsesService(new ResponsesRepository(ctx.db));
   const secureCookies = ctx.config.env === 'production' && Boolean(ctx.config.publicUrl?.startsWith('https:'));
 
   const publicLimiter = rateLimit({

@@ -86,14 +86,9 @@ function isUniqueViolation(error: unknown): boolean {
 export class ResponsesService {
   private readonly forms = new Map<number, Promise<QuestionnaireForm | undefined>>();
 
-  /**
-   * onSubmitted runs inside the submit transaction: the analysis module counts the response
-   * into its pre-aggregated cells there, so a ranking never misses or double-counts one.
-   */
   constructor(
     private readonly repo: ResponsesRepository,
     private readonly clock: () => number = Date.now,
-    private readonly onSubmitted?: (trx: Knex.Transaction, roundId: number, responseId: number) => Promise<void>,
   ) {}
 
   /** Questionnaire versions never change once a round uses them, so the parsed form is kept. */
@@ -284,7 +279,6 @@ export class ResponsesService {
         const missing = missingAnswers(session.form, fresh.profile, answered);
         if (missing.length) throw new ValidationError(missing, 'respond:errors.incompleteSubmit');
         await this.repo.markInvitationSubmitted(trx, session.invitation.id, now);
-        await this.onSubmitted?.(trx, session.invitation.roundId, response.id);
         return { responseId: response.id, replay: false, submittedAt: now };
       });
     } catch (error) {
@@ -321,7 +315,6 @@ export class ResponsesService {
         await this.repo.markInvitationStarted(trx, session.invitation.id, now);
         await this.repo.markSubmitted(trx, response.id, now, input.idempotencyKey ?? null, lang);
         await this.repo.markInvitationSubmitted(trx, session.invitation.id, now);
-        await this.onSubmitted?.(trx, session.invitation.roundId, response.id);
         return { responseId: response.id, replay: false, submittedAt: now };
       });
     } catch (error) {
