@@ -154,6 +154,7 @@ export async function crashRun(options: CrashRunOptions): Promise<CrashRunReport
     const token = prepared.tokens[i]!;
     const key = keys[i]!;
     const payload = JSON.stringify(body(random, prepared.itemCodes, prepared.territoryCode, key));
+    let session: { cookies: string[]; csrf: string } | undefined;
     for (;;) {
       if (Date.now() > deadline) throw Object.assign(new Error(`submission ${i} not acknowledged before the deadline`), { fatal: true });
       if (!serverUp) {
@@ -161,10 +162,17 @@ export async function crashRun(options: CrashRunOptions): Promise<CrashRunReport
         continue;
       }
       try {
-        const open = await fetch(`${base}/r/${token}`, { redirect: 'manual' });
-        const cookies = open.headers.getSetCookie().map((c) => c.split(';')[0]!);
-        const csrf = cookies.find((c) => c.startsWith('kedergi_csrf='))?.split('=')[1];
-        if (open.status !== 303 || !csrf) throw new Error(`open ${open.status}`);
+        // Like a browser, a client keeps its cookies: once a submission may have been stored the
+        // link itself is spent (a used link answers like an unknown one), and only the respondent
+        // cookie can ask again with the same idempotency key.
+        if (!session) {
+          const open = await fetch(`${base}/r/${token}`, { redirect: 'manual' });
+          const got = open.headers.getSetCookie().map((c) => c.split(';')[0]!);
+          const csrf = got.find((c) => c.startsWith('kedergi_csrf='))?.split('=')[1];
+          if (open.status !== 303 || !csrf) throw new Error(`open ${open.status}`);
+          session = { cookies: got, csrf };
+        }
+        const { cookies, csrf } = session;
         sentKeys.add(key);
         const res = await fetch(`${base}/respond/submit-all`, {
           method: 'POST',
