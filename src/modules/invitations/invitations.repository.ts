@@ -66,7 +66,8 @@ export interface InvitationExportRow {
   size: string | null;
 }
 
-function toListRow(row: Record<string, unknown>): InvitationListRow {
+/** The enterprise and its state, as the invitation list and the non-responder list both show it. */
+export function toEnterpriseRow(row: Record<string, unknown>): NonResponderFields {
   return {
     id: num(row.id),
     name: String(row.enterprise_name),
@@ -75,6 +76,13 @@ function toListRow(row: Record<string, unknown>): InvitationListRow {
     sector: (row.sector as string | null) ?? null,
     size: (row.size as string | null) ?? null,
     state: row.state as TInvitationState,
+  };
+}
+type NonResponderFields = Pick<InvitationListRow, 'id' | 'name' | 'contact' | 'territoryId' | 'sector' | 'size' | 'state'>;
+
+function toListRow(row: Record<string, unknown>): InvitationListRow {
+  return {
+    ...toEnterpriseRow(row),
     source: String(row.source),
     createdAt: String(row.created_at),
     openedAt: (row.opened_at as string | null) ?? null,

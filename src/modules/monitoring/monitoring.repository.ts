@@ -1,7 +1,6 @@
 import type { Knex } from 'knex';
 import { bool, num, numOrNull, stringAgg } from '../../db/dialect';
-import { invitationStateSql, invitationsWithProgress, OPENED_SQL, STARTED_SQL, SUBMITTED_SQL } from '../invitations/invitations.repository';
-import type { TInvitationState } from '../invitations/invitations.schemas';
+import { invitationStateSql, invitationsWithProgress, OPENED_SQL, STARTED_SQL, SUBMITTED_SQL, toEnterpriseRow } from '../invitations/invitations.repository';
 import type { Dimension, FunnelCounts, NonResponderRow, ResponseExportRow } from './monitoring.schemas';
 
 // Where a list invitation has no territory (or sector, size) of its own, a public respondent's profile answer stands in.
@@ -69,15 +68,7 @@ export class MonitoringRepository {
       .orderBy('i.id')
       .limit(limit)
       .offset(offset);
-    return (rows as Array<Record<string, unknown>>).map((r) => ({
-      id: num(r.id),
-      name: String(r.enterprise_name),
-      contact: (r.contact as string | null) ?? null,
-      territoryId: numOrNull(r.territory_id),
-      sector: (r.sector as string | null) ?? null,
-      size: (r.size as string | null) ?? null,
-      state: r.state as TInvitationState,
-    }));
+    return (rows as Array<Record<string, unknown>>).map(toEnterpriseRow);
   }
 
   async nonResponderCount(roundId: number): Promise<number> {
