@@ -11,6 +11,7 @@ import type { TerritoryRecord } from '../territories/territories.schemas';
 import type { TerritoriesService } from '../territories/territories.service';
 import { opaqueId, openLinks, sealLinks } from './invitations.links';
 import type { InvitationsRepository } from './invitations.repository';
+import { statesBefore } from './invitations.state';
 import {
   IMPORT_TTL_MS,
   INVITATIONS_PAGE_SIZE,
@@ -92,6 +93,20 @@ export class InvitationsService {
     const round = await this.repo.findRound(id);
     if (!round) throw new NotFoundError();
     return round;
+  }
+
+  /**
+   * The one function that changes an invitation's state (see invitations.state.ts): moves it to
+   * `to` if the state machine allows it from the stored state, else leaves it. Pass the
+   * transaction of the caller's write (a page save, a submission) so both stand together.
+   */
+  move(invitationId: number, to: TInvitationState, now: string = nowIso(), trx?: Knex.Transaction): Promise<boolean> {
+    return this.repo.moveState(invitationId, statesBefore(to), to, now, trx);
+  }
+
+  /** A new invitation for a visitor of a public link (inside the transaction that gives it its response). */
+  createPublic(trx: Knex.Transaction, input: { roundId: number; tokenHash: string; now: string }): Promise<number> {
+    return this.repo.insertPublicInvitation(trx, input);
   }
 
   /** Invitations are added while a round is being prepared or is running, not after. */

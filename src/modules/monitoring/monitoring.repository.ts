@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { bool, num, numOrNull, stringAgg } from '../../db/dialect';
-import { invitationStateSql, invitationsWithProgress, OPENED_SQL, STARTED_SQL, SUBMITTED_SQL, toEnterpriseRow } from '../invitations/invitations.repository';
+import { invitationStateSql, invitationsWithProgress, OPENED_SQL, STARTED_SQL, SUBMITTED_SQL, toEnterpriseRow } from '../invitations/invitations.state';
 import type { Dimension, FunnelCounts, NonResponderRow, ResponseExportRow } from './monitoring.schemas';
 
 // Where a list invitation has no territory (or sector, size) of its own, a public respondent's profile answer stands in.

@@ -106,34 +106,16 @@ export class ResponsesRepository {
     return row ? toRound(row) : undefined;
   }
 
-  /** pending -> opened; later states are left alone (a second device only resumes). */
-  async markOpened(invitationId: number, now: string): Promise<void> {
-    await this.db('invitations').where({ id: invitationId, status: 'pending' }).update({ status: 'opened', opened_at: now });
-  }
-
-  /** A respondent who came through a public link gets an invitation row of their own. */
-  async createPublicInvitation(
-    trx: Knex.Transaction,
-    input: { roundId: number; tokenHash: string; now: string; language: string },
-  ): Promise<number> {
-    const invitationId = await insertReturningId(trx, 'invitations', {
-      round_id: input.roundId,
-      token_hash: input.tokenHash,
-      source: 'public',
-      enterprise_name: '',
-      status: 'opened',
-      opened_at: input.now,
-      created_at: input.now,
-    });
+  /** The in-progress response of a new public respondent (their invitation is created by the invitations module). */
+  async insertResponse(trx: Knex.Transaction, input: { invitationId: number; roundId: number; language: string; now: string }): Promise<void> {
     await trx('responses').insert({
       round_id: input.roundId,
-      invitation_id: invitationId,
+      invitation_id: input.invitationId,
       status: 'in_progress',
       language: input.language,
       started_at: input.now,
       updated_at: input.now,
     });
-    return invitationId;
   }
 
   // -- questionnaire and territories ------------------------------------------------------------
@@ -264,23 +246,11 @@ export class ResponsesRepository {
     return rows.map((r: Record<string, unknown>) => ({ itemId: num(r.item_id), value: numOrNull(r.value), comment: (r.comment as string | null) ?? null }));
   }
 
-  /** opened/pending -> in_progress on the first save. */
-  async markInvitationStarted(trx: Knex.Transaction, invitationId: number, now: string): Promise<void> {
-    await trx('invitations').where({ id: invitationId }).whereIn('status', ['pending', 'opened']).update({ status: 'in_progress', started_at: now });
-    // A public respondent's invitation was created already opened; keep opened_at for list ones opened by API clients too.
-    await trx('invitations').where({ id: invitationId }).whereNull('opened_at').update({ opened_at: now });
-  }
-
   /** The race-safe submit: exactly one caller sees 1. */
   async markSubmitted(trx: Knex.Transaction, responseId: number, now: string, idempotencyKey: string | null, language: string): Promise<number> {
     return trx('responses')
       .where({ id: responseId, status: 'in_progress' })
       .update({ status: 'submitted', submitted_at: now, updated_at: now, idempotency_key: idempotencyKey, language });
-  }
-
-  async markInvitationSubmitted(trx: Knex.Transaction, invitationId: number, now: string): Promise<void> {
-    await trx('invitations').where({ id: invitationId }).update({ status: 'submitted', submitted_at: now });
-    await trx('invitations').where({ id: invitationId }).whereNull('started_at').update({ started_at: now });
   }
 
   // -- demo data ------------------------------------------------------------------------------

@@ -3,7 +3,8 @@ import { nowIso } from '../../db/dialect';
 import { AppError, ConflictError, ValidationError, parseOrThrow, type FieldError } from '../../errors';
 import type { Language } from '../../i18n';
 import { generateLinkToken, hashToken } from '../../lib/tokens';
-import { ResponsesRepository } from './responses.repository';
+import type { InvitationsService } from '../invitations/invitations.service';
+import type { ResponsesRepository } from './responses.repository';
 import {
   ZPageBody,
   ZProfileBody,
@@ -88,6 +89,8 @@ export class ResponsesService {
 
   constructor(
     private readonly repo: ResponsesRepository,
+    /** The owner of an invitation's state: this flow asks it to move, never writes it. */
+    private readonly invitations: Pick<InvitationsService, 'move' | 'createPublic'>,
     private readonly clock: () => number = Date.now,
   ) {}
 
@@ -120,7 +123,7 @@ export class ResponsesService {
       throw new RespondentStop('invalidLink');
     }
     this.checkRound(invitation.round);
-    await this.repo.markOpened(invitation.id, new Date(now).toISOString());
+    await this.invitations.move(invitation.id, 'opened', new Date(now).toISOString());
     return invitation.id;
   }
 
@@ -140,7 +143,11 @@ export class ResponsesService {
     await beforeCreate();
     const now = nowIso();
     // The row needs a unique token hash; the token itself is never handed out (the cookie is the key).
-    return this.repo.transaction((trx) => this.repo.createPublicInvitation(trx, { roundId: round.id, tokenHash: hashToken(generateLinkToken()), now, language }));
+    return this.repo.transaction(async (trx) => {
+      const invitationId = await this.invitations.createPublic(trx, { roundId: round.id, tokenHash: hashToken(generateLinkToken()), now });
+      await this.repo.insertResponse(trx, { invitationId, roundId: round.id, language, now });
+      return invitationId;
+    });
   }
 
   /**
@@ -201,7 +208,7 @@ export class ResponsesService {
       const claimed = await this.repo.touchInProgress(trx, response.id, language, now);
       if (claimed === 0) throw new RespondentStop('alreadySubmitted', { submittedAt: response.submittedAt });
       const result = await fn(trx, response);
-      await this.repo.markInvitationStarted(trx, session.invitation.id, now);
+      await this.invitations.move(session.invitation.id, 'in_progress', now, trx);
       return result;
     });
   }
@@ -278,7 +285,7 @@ export class ResponsesService {
         const answered = new Set((await this.repo.answersOf(response.id, trx)).map((a) => a.itemId));
         const missing = missingAnswers(session.form, fresh.profile, answered);
         if (missing.length) throw new ValidationError(missing, 'respond:errors.incompleteSubmit');
-        await this.repo.markInvitationSubmitted(trx, session.invitation.id, now);
+        await this.invitations.move(session.invitation.id, 'submitted', now, trx);
         return { responseId: response.id, replay: false, submittedAt: now };
       });
     } catch (error) {
@@ -312,9 +319,9 @@ export class ResponsesService {
         await this.repo.updateProfile(trx, response.id, profile.profile, profile.columns);
         await this.repo.deleteAnswers(trx, response.id);
         await this.repo.upsertAnswers(trx, this.answerRows(session.form.items, answers.answers, response));
-        await this.repo.markInvitationStarted(trx, session.invitation.id, now);
+        await this.invitations.move(session.invitation.id, 'in_progress', now, trx);
         await this.repo.markSubmitted(trx, response.id, now, input.idempotencyKey ?? null, lang);
-        await this.repo.markInvitationSubmitted(trx, session.invitation.id, now);
+        await this.invitations.move(session.invitation.id, 'submitted', now, trx);
         return { responseId: response.id, replay: false, submittedAt: now };
       });
     } catch (error) {
