@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { batchInsertReturning, ilike, insertReturningId, num, numOrNull } from '../../db/dialect';
-import type { InvitationListRow, RoundInfo, TInvitationFilters, TInvitationState } from './invitations.schemas';
+import type { InvitationListRow, InvitationRecord, TInvitationFilters, TInvitationState } from './invitations.schemas';
 import { invitationStateSql, invitationsWithProgress, toEnterpriseRow } from './invitations.state';
 
 export interface NewInvitationRow {
@@ -52,6 +52,19 @@ function toListRow(row: Record<string, unknown>): InvitationListRow {
   };
 }
 
+const INVITATION_COLUMNS = ['id', 'round_id', 'source', 'enterprise_name', 'status', 'expires_at'];
+
+function toRecord(row: Record<string, unknown>): InvitationRecord {
+  return {
+    id: num(row.id),
+    roundId: num(row.round_id),
+    source: String(row.source),
+    enterpriseName: String(row.enterprise_name ?? ''),
+    status: String(row.status) as TInvitationState,
+    expiresAt: (row.expires_at as string | null) ?? null,
+  };
+}
+
 export class InvitationsRepository {
   constructor(private readonly db: Knex) {}
 
@@ -59,19 +72,15 @@ export class InvitationsRepository {
     return this.db.transaction(fn);
   }
 
-  async findRound(id: number, trx?: Knex.Transaction): Promise<RoundInfo | undefined> {
-    const row = await (trx ?? this.db)('rounds').where({ id }).first();
-    if (!row) return undefined;
-    return {
-      id: num(row.id),
-      title: String(row.title),
-      status: String(row.status),
-      audience: String(row.audience),
-      questionnaireId: num(row.questionnaire_id),
-      targetTotal: numOrNull(row.target_total),
-      opensAt: (row.opens_at as string | null) ?? null,
-      closesAt: (row.closes_at as string | null) ?? null,
-    };
+  async findById(id: number, trx?: Knex.Transaction): Promise<InvitationRecord | undefined> {
+    const row = await (trx ?? this.db)('invitations').where({ id }).first(INVITATION_COLUMNS);
+    return row ? toRecord(row) : undefined;
+  }
+
+  /** One query whatever the outcome, so that unknown and known tokens cost the same. */
+  async findByTokenHash(tokenHash: string): Promise<InvitationRecord | undefined> {
+    const row = await this.db('invitations').where({ token_hash: tokenHash }).first(INVITATION_COLUMNS);
+    return row ? toRecord(row) : undefined;
   }
 
   /** Inserts the rows in multi-row statements; returns id and token hash of each (order not guaranteed). */

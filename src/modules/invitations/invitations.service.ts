@@ -6,6 +6,8 @@ import { parseCsvTable, readUploadedTable, TableReadError, type CellValue, type 
 import { generateLinkToken, hashToken } from '../../lib/tokens';
 import type { TProfileQuestion } from '../questionnaires/questionnaires.schemas';
 import type { QuestionnairesService } from '../questionnaires/questionnaires.service';
+import type { RoundRecord } from '../rounds/rounds.schemas';
+import type { RoundsService } from '../rounds/rounds.service';
 import { normaliseName, type TerritoryMatcher } from '../territories/territories.matcher';
 import type { TerritoryRecord } from '../territories/territories.schemas';
 import type { TerritoriesService } from '../territories/territories.service';
@@ -23,7 +25,7 @@ import {
   type CreatedInvitation,
   type InvitationListRow,
   type ResolvedEnterprise,
-  type RoundInfo,
+  type InvitationRecord,
   type TEnterpriseInput,
   type TInvitationFilters,
   type TInvitationState,
@@ -85,14 +87,23 @@ export class InvitationsService {
   constructor(
     private readonly repo: InvitationsRepository,
     private readonly secret: string,
+    private readonly rounds: RoundsService,
     private readonly territories: TerritoriesService,
     private readonly questionnaires: QuestionnairesService,
   ) {}
 
-  async getRound(id: number): Promise<RoundInfo> {
-    const round = await this.repo.findRound(id);
-    if (!round) throw new NotFoundError();
-    return round;
+  /** The round, from its owner (NotFoundError if absent). */
+  getRound(id: number): Promise<RoundRecord> {
+    return this.rounds.get(id);
+  }
+
+  find(id: number, trx?: Knex.Transaction): Promise<InvitationRecord | undefined> {
+    return this.repo.findById(id, trx);
+  }
+
+  /** The invitation of a link token (the token is hashed; the link itself is never stored). */
+  findByToken(token: string): Promise<InvitationRecord | undefined> {
+    return this.repo.findByTokenHash(hashToken(token));
   }
 
   /**
@@ -110,13 +121,13 @@ export class InvitationsService {
   }
 
   /** Invitations are added while a round is being prepared or is running, not after. */
-  private assertAcceptsInvitations(round: RoundInfo): void {
+  private assertAcceptsInvitations(round: RoundRecord): void {
     if (round.status === 'closed' || round.status === 'archived') {
       throw new ConflictError('round_closed', 'invitations:errors.roundClosed');
     }
   }
 
-  async lookups(round: RoundInfo): Promise<EnterpriseLookups> {
+  async lookups(round: RoundRecord): Promise<EnterpriseLookups> {
     const questionnaire = await this.questionnaires.getQuestionnaire(round.questionnaireId);
     return {
       territories: await this.territories.list(),
@@ -184,7 +195,7 @@ export class InvitationsService {
    * batch in one transaction. The plaintext links exist only in the returned list.
    */
   async createInvitations(
-    round: RoundInfo,
+    round: RoundRecord,
     actorId: number,
     enterprises: Array<Omit<ResolvedEnterprise, 'line'>>,
     base: string,
@@ -198,9 +209,7 @@ export class InvitationsService {
     const batchId = opaqueId();
     await this.repo.purgeExpired(now);
     const ids = await this.repo.transaction(async (trx) => {
-      const current = await this.repo.findRound(round.id, trx);
-      if (!current) throw new NotFoundError();
-      this.assertAcceptsInvitations(current);
+      this.assertAcceptsInvitations(await this.rounds.get(round.id, trx));
       if (inSameTransaction) await inSameTransaction(trx);
       const inserted = await this.repo.insertInvitations(
         trx,

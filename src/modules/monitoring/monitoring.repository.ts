@@ -50,11 +50,6 @@ export class MonitoringRepository {
     }));
   }
 
-  async targets(roundId: number): Promise<Array<{ territoryId: number; target: number }>> {
-    const rows = await this.db('round_targets').where({ round_id: roundId }).select('territory_id', 'target');
-    return rows.map((r: Record<string, unknown>) => ({ territoryId: num(r.territory_id), target: num(r.target) }));
-  }
-
   private nonResponders(roundId: number): Knex.QueryBuilder {
     return invitationsWithProgress(this.db).where('i.round_id', roundId).where('i.source', 'list').whereRaw(`NOT ${SUBMITTED_SQL}`);
   }

@@ -4,30 +4,15 @@ import { isLanguage } from '../../i18n';
 import type { DemoRoundPlan } from './responses.demo';
 import {
   ZRespondentDefinition,
-  type InvitationStatus,
-  type InvitationWithRound,
   type ProfileAnswers,
   type ProfileColumns,
   type QuestionnaireForm,
   type ResponseRecord,
-  type RoundRecord,
   type StoredAnswer,
   type TerritoryChoice,
 } from './responses.schemas';
 
 type Db = Knex | Knex.Transaction;
-
-function toRound(row: Record<string, unknown>, prefix = ''): RoundRecord {
-  return {
-    id: num(row[`${prefix}id`]),
-    title: String(row[`${prefix}title`]),
-    questionnaireId: num(row[`${prefix}questionnaire_id`]),
-    status: String(row[`${prefix}status`]),
-    audience: String(row[`${prefix}audience`]),
-    opensAt: (row[`${prefix}opens_at`] as string | null) ?? null,
-    closesAt: (row[`${prefix}closes_at`] as string | null) ?? null,
-  };
-}
 
 function parseProfile(text: unknown): ProfileAnswers {
   if (typeof text !== 'string' || !text) return {};
@@ -52,58 +37,12 @@ function toResponse(row: Record<string, unknown>): ResponseRecord {
   };
 }
 
-const INVITATION_COLUMNS = [
-  'i.id as id',
-  'i.round_id as round_id',
-  'i.source as source',
-  'i.enterprise_name as enterprise_name',
-  'i.status as status',
-  'i.expires_at as expires_at',
-  'r.id as r_id',
-  'r.title as r_title',
-  'r.questionnaire_id as r_questionnaire_id',
-  'r.status as r_status',
-  'r.audience as r_audience',
-  'r.opens_at as r_opens_at',
-  'r.closes_at as r_closes_at',
-];
-
-function toInvitation(row: Record<string, unknown>): InvitationWithRound {
-  return {
-    id: num(row.id),
-    roundId: num(row.round_id),
-    source: String(row.source),
-    enterpriseName: String(row.enterprise_name ?? ''),
-    status: String(row.status) as InvitationStatus,
-    expiresAt: (row.expires_at as string | null) ?? null,
-    round: toRound(row, 'r_'),
-  };
-}
-
 /** The only place the answering flow talks to the database. */
 export class ResponsesRepository {
   constructor(private readonly db: Knex) {}
 
   transaction<T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
     return this.db.transaction(fn);
-  }
-
-  // -- invitations and rounds ------------------------------------------------------------------
-
-  /** One query whatever the outcome, so that unknown and known tokens cost the same. */
-  async findInvitationByTokenHash(tokenHash: string): Promise<InvitationWithRound | undefined> {
-    const row = await this.db('invitations as i').join('rounds as r', 'r.id', 'i.round_id').where('i.token_hash', tokenHash).first(INVITATION_COLUMNS);
-    return row ? toInvitation(row) : undefined;
-  }
-
-  async findInvitation(id: number, db: Db = this.db): Promise<InvitationWithRound | undefined> {
-    const row = await db('invitations as i').join('rounds as r', 'r.id', 'i.round_id').where('i.id', id).first(INVITATION_COLUMNS);
-    return row ? toInvitation(row) : undefined;
-  }
-
-  async findRoundByPublicTokenHash(tokenHash: string): Promise<RoundRecord | undefined> {
-    const row = await this.db('rounds').where({ public_token_hash: tokenHash }).first();
-    return row ? toRound(row) : undefined;
   }
 
   /** The in-progress response of a new public respondent (their invitation is created by the invitations module). */

@@ -4,6 +4,8 @@ import { AppError, ConflictError, ValidationError, parseOrThrow, type FieldError
 import type { Language } from '../../i18n';
 import { generateLinkToken, hashToken } from '../../lib/tokens';
 import type { InvitationsService } from '../invitations/invitations.service';
+import type { RoundRecord } from '../rounds/rounds.schemas';
+import type { RoundsService } from '../rounds/rounds.service';
 import type { ResponsesRepository } from './responses.repository';
 import {
   ZPageBody,
@@ -18,7 +20,6 @@ import {
   type ProfileAnswers,
   type QuestionnaireForm,
   type ResponseRecord,
-  type RoundRecord,
   type StoredAnswer,
 } from './responses.schemas';
 
@@ -90,7 +91,9 @@ export class ResponsesService {
   constructor(
     private readonly repo: ResponsesRepository,
     /** The owner of an invitation's state: this flow asks it to move, never writes it. */
-    private readonly invitations: Pick<InvitationsService, 'move' | 'createPublic'>,
+    private readonly invitations: Pick<InvitationsService, 'move' | 'createPublic' | 'find' | 'findByToken'>,
+    /** The owner of rounds: the window of a round is read from it on every page. */
+    private readonly rounds: Pick<RoundsService, 'find' | 'findByPublicToken'>,
     private readonly clock: () => number = Date.now,
   ) {}
 
@@ -117,12 +120,15 @@ export class ResponsesService {
 
   /** GET /r/:token: the invitation id to put in the respondent cookie. */
   async exchangeInvitationToken(token: string): Promise<number> {
-    const invitation = token.length <= 200 ? await this.repo.findInvitationByTokenHash(hashToken(token)) : undefined;
+    // Unknown, used-up and expired links are refused after the same single query.
+    const invitation = token.length <= 200 ? await this.invitations.findByToken(token) : undefined;
     const now = this.clock();
     if (!invitation || invitation.status === 'submitted' || invitationExpired(invitation, now)) {
       throw new RespondentStop('invalidLink');
     }
-    this.checkRound(invitation.round);
+    const round = await this.rounds.find(invitation.roundId);
+    if (!round) throw new RespondentStop('invalidLink');
+    this.checkRound(round);
     await this.invitations.move(invitation.id, 'opened', new Date(now).toISOString());
     return invitation.id;
   }
@@ -133,11 +139,11 @@ export class ResponsesService {
    * rate limit) has let them through.
    */
   async exchangePublicToken(token: string, currentInvitationId: number | undefined, language: Language, beforeCreate: () => Promise<void>): Promise<number> {
-    const round = token.length <= 200 ? await this.repo.findRoundByPublicTokenHash(hashToken(token)) : undefined;
+    const round = token.length <= 200 ? await this.rounds.findByPublicToken(token) : undefined;
     if (!round || round.audience !== 'public') throw new RespondentStop('invalidLink');
     this.checkRound(round);
     if (currentInvitationId !== undefined) {
-      const current = await this.repo.findInvitation(currentInvitationId);
+      const current = await this.invitations.find(currentInvitationId);
       if (current && current.roundId === round.id) return current.id;
     }
     await beforeCreate();
@@ -156,8 +162,10 @@ export class ResponsesService {
    * invitation and a round that is not open now.
    */
   async openSession(invitationId: number | undefined, options: { allowSubmitted?: boolean } = {}): Promise<RespondentSession> {
-    const invitation = invitationId === undefined ? undefined : await this.repo.findInvitation(invitationId);
-    if (!invitation) throw new RespondentStop('noSession');
+    const found = invitationId === undefined ? undefined : await this.invitations.find(invitationId);
+    const round = found ? await this.rounds.find(found.roundId) : undefined;
+    if (!found || !round) throw new RespondentStop('noSession');
+    const invitation: InvitationWithRound = { ...found, round };
     const response = await this.repo.findResponseByInvitation(invitation.id);
     if (invitation.status === 'submitted' || response?.status === 'submitted') {
       if (!options.allowSubmitted) throw new RespondentStop('alreadySubmitted', { submittedAt: response?.submittedAt ?? null });
