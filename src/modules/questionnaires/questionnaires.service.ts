@@ -81,6 +81,11 @@ export class QuestionnairesService {
     return row;
   }
 
+  /** Whether the version exists. Inside a transaction pass it on (SQLite has one connection). */
+  async exists(id: number, trx?: Knex.Transaction): Promise<boolean> {
+    return Boolean(await this.repo.findById(id, trx));
+  }
+
   /** The definition plus the category and item rows (with ids) that rounds render and answers refer to. */
   async getQuestionnaire(id: number): Promise<Questionnaire> {
     const row = await this.row(id);

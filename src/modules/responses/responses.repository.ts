@@ -9,7 +9,6 @@ import {
   type QuestionnaireForm,
   type ResponseRecord,
   type StoredAnswer,
-  type TerritoryChoice,
 } from './responses.schemas';
 
 type Db = Knex | Knex.Transaction;
@@ -57,7 +56,7 @@ export class ResponsesRepository {
     });
   }
 
-  // -- questionnaire and territories ------------------------------------------------------------
+  // -- questionnaire ------------------------------------------------------------
 
   async loadQuestionnaireForm(questionnaireId: number): Promise<QuestionnaireForm | undefined> {
     const q = await this.db('questionnaires').where({ id: questionnaireId }).first();
@@ -99,21 +98,6 @@ export class ResponsesRepository {
         required: bool(i.required),
       })),
     };
-  }
-
-  /** Territories a respondent can pick: those without sub-territories (districts and cities, not the region). */
-  async listLeafTerritories(): Promise<TerritoryChoice[]> {
-    const rows = await this.db('territories as t')
-      .whereNotExists(this.db('territories as c').whereRaw('c.parent_id = t.id').select(this.db.raw('1')))
-      .orderBy([{ column: 't.position' }, { column: 't.name_en' }])
-      .select('t.id', 't.code', 't.name_kk', 't.name_ru', 't.name_en');
-    return rows.map((r: Record<string, unknown>) => ({
-      id: num(r.id),
-      code: String(r.code),
-      name_kk: String(r.name_kk),
-      name_ru: String(r.name_ru),
-      name_en: String(r.name_en),
-    }));
   }
 
   // -- responses and answers --------------------------------------------------------------------

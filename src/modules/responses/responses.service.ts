@@ -6,6 +6,7 @@ import { generateLinkToken, hashToken } from '../../lib/tokens';
 import type { InvitationsService } from '../invitations/invitations.service';
 import type { RoundRecord } from '../rounds/rounds.schemas';
 import type { RoundsService } from '../rounds/rounds.service';
+import type { TerritoriesService } from '../territories/territories.service';
 import type { ResponsesRepository } from './responses.repository';
 import {
   ZPageBody,
@@ -21,6 +22,7 @@ import {
   type QuestionnaireForm,
   type ResponseRecord,
   type StoredAnswer,
+  type TerritoryChoice,
 } from './responses.schemas';
 
 /** The states in which a respondent cannot go on, each with its own page. */
@@ -94,6 +96,7 @@ export class ResponsesService {
     private readonly invitations: Pick<InvitationsService, 'move' | 'createPublic' | 'find' | 'findByToken'>,
     /** The owner of rounds: the window of a round is read from it on every page. */
     private readonly rounds: Pick<RoundsService, 'find' | 'findByPublicToken'>,
+    private readonly territoriesService: Pick<TerritoriesService, 'listLeaves'>,
     private readonly clock: () => number = Date.now,
   ) {}
 
@@ -108,8 +111,9 @@ export class ResponsesService {
     return cached;
   }
 
-  territories() {
-    return this.repo.listLeafTerritories();
+  /** Territories a respondent can pick: those without sub-territories (districts and cities, not the region). */
+  territories(): Promise<TerritoryChoice[]> {
+    return this.territoriesService.listLeaves();
   }
 
   private checkRound(round: RoundRecord): void {
@@ -227,7 +231,7 @@ export class ResponsesService {
    */
   async saveProfile(session: RespondentSession, body: unknown, language: Language): Promise<{ missing: FieldError[]; profile: ProfileAnswers }> {
     const { nav: _nav, ...raw } = parseOrThrow(ZProfileBody, body);
-    const territories = await this.repo.listLeafTerritories();
+    const territories = await this.territories();
     const checked = validateProfile(session.form.profile, territories, raw);
     if (checked.invalid.length) throw new ValidationError(checked.invalid, 'respond:errors.malformed');
     await this.inSave(session, language, (trx, response) => this.repo.updateProfile(trx, response.id, checked.profile, checked.columns));
@@ -309,7 +313,7 @@ export class ResponsesService {
     const input = parseOrThrow(ZSubmitAllBody, body);
     if (session.response?.status === 'submitted') return this.alreadySubmitted(session.response, input.idempotencyKey);
     const lang = input.language ?? language;
-    const territories = await this.repo.listLeafTerritories();
+    const territories = await this.territories();
     const profile = validateProfile(session.form.profile, territories, input.profile);
     const answers = validateAnswers(session.form.items, session.form.scale, input.answers, input.comments ?? {});
     const invalid = [...profile.invalid, ...answers.invalid];

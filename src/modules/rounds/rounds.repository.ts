@@ -61,16 +61,6 @@ export class RoundsRepository {
     return rows.map((row: Record<string, unknown>) => ({ territoryId: num(row.territory_id), target: num(row.target) }));
   }
 
-  async questionnaireExists(id: number, db: Db = this.db): Promise<boolean> {
-    return Boolean(await db('questionnaires').where({ id }).first('id'));
-  }
-
-  async existingTerritoryIds(ids: number[], db: Db = this.db): Promise<Set<number>> {
-    if (ids.length === 0) return new Set();
-    const rows = await db('territories').whereIn('id', ids).select('id');
-    return new Set(rows.map((r: { id: unknown }) => num(r.id)));
-  }
-
   async insert(input: RoundInput, status: TRoundStatus, publicTokenHash: string | null, createdBy: number | null, trx: Knex.Transaction): Promise<number> {
     const now = nowIso();
     const id = await insertReturningId(trx, 'rounds', {

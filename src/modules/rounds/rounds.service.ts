@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../errors';
 import { generateLinkToken, hashToken } from '../../lib/tokens';
+import type { QuestionnairesService } from '../questionnaires/questionnaires.service';
+import type { TerritoriesService } from '../territories/territories.service';
 import type { RoundsRepository } from './rounds.repository';
 import { ROUND_TRANSITIONS, type RoundInput, type RoundListRow, type RoundRecord, type RoundTarget, type TRoundStatus } from './rounds.schemas';
 
@@ -46,6 +48,8 @@ export class RoundsService {
    */
   constructor(
     private readonly repo: RoundsRepository,
+    private readonly questionnaires: Pick<QuestionnairesService, 'exists'>,
+    private readonly territories: Pick<TerritoriesService, 'existingIds'>,
     private readonly onClosed?: (trx: Knex.Transaction, roundId: number) => Promise<unknown>,
   ) {}
 
@@ -142,14 +146,14 @@ export class RoundsService {
 
   private async check(input: RoundInput, trx: Knex.Transaction): Promise<void> {
     const fields: FieldError[] = [];
-    if (!(await this.repo.questionnaireExists(input.questionnaireId, trx))) {
+    if (!(await this.questionnaires.exists(input.questionnaireId, trx))) {
       fields.push({ path: 'questionnaireId', key: 'errors:field.invalidChoice' });
     }
     if (input.opensAt && input.closesAt && Date.parse(input.closesAt) <= Date.parse(input.opensAt)) {
       fields.push({ path: 'closesAt', key: 'rounds:errors.closesBeforeOpens' });
     }
     const ids = input.targets.map((t) => t.territoryId);
-    const existing = await this.repo.existingTerritoryIds(ids, trx);
+    const existing = await this.territories.existingIds(ids, trx);
     const seen = new Set<number>();
     for (const id of ids) {
       if (!existing.has(id)) fields.push({ path: `targets.t${id}`, key: 'errors:field.invalidChoice' });
