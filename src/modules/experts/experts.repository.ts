@@ -208,33 +208,6 @@ export class ExpertsRepository {
     return trx('panel_barriers').where({ panel_id: panelId, item_code: itemCode }).delete();
   }
 
-  /* ---------- survey rounds (read only: owned by the rounds and responses modules) ---------- */
-
-  async surveyRounds(): Promise<SurveyRoundOption[]> {
-    const rows = await this.db('rounds').select('id', 'title', 'status').orderBy('id', 'desc');
-    return rows.map((r: Record<string, unknown>) => ({ id: num(r.id), title: String(r.title), status: String(r.status) }));
-  }
-
-  async findSurveyRound(id: number, db: Db = this.db): Promise<SurveyRoundOption | undefined> {
-    const row = await db('rounds').where({ id }).select('id', 'title', 'status').first();
-    return row ? { id: num(row.id), title: String(row.title), status: String(row.status) } : undefined;
-  }
-
-  async firstSurveyRoundWithStatus(status: string): Promise<SurveyRoundOption | undefined> {
-    const row = await this.db('rounds').where({ status }).select('id', 'title', 'status').orderBy('id').first();
-    return row ? { id: num(row.id), title: String(row.title), status: String(row.status) } : undefined;
-  }
-
-  /** The barrier items of the questionnaire a survey round uses. */
-  async surveyItems(surveyRoundId: number, db: Db = this.db): Promise<SurveyItemOption[]> {
-    const rows = await db('questionnaire_items as qi')
-      .join('rounds as r', 'r.questionnaire_id', 'qi.questionnaire_id')
-      .where('r.id', surveyRoundId)
-      .select('qi.code', 'qi.text_kk', 'qi.text_ru', 'qi.text_en')
-      .orderBy('qi.position');
-    return rows.map((r: Record<string, unknown>) => ({ code: String(r.code), text_kk: String(r.text_kk), text_ru: String(r.text_ru), text_en: String(r.text_en) }));
-  }
-
   /* ---------- Delphi rounds ---------- */
 
   async rounds(panelId: number, db: Db = this.db): Promise<DelphiRound[]> {

@@ -3,9 +3,10 @@ import { nowIso } from '../../db/dialect';
 import { AppError, ConflictError, ValidationError, parseOrThrow, type FieldError } from '../../errors';
 import type { Language } from '../../i18n';
 import { generateLinkToken, hashToken } from '../../lib/tokens';
+import { invitationExpired } from '../invitations/invitations.state';
 import type { InvitationsService } from '../invitations/invitations.service';
 import type { RoundRecord } from '../rounds/rounds.schemas';
-import type { RoundsService } from '../rounds/rounds.service';
+import { roundAvailability, type RoundsService } from '../rounds/rounds.service';
 import type { TerritoriesService } from '../territories/territories.service';
 import type { ResponsesRepository } from './responses.repository';
 import {
@@ -49,20 +50,6 @@ export class RespondentStop extends AppError {
   }
 }
 
-export type Availability = 'open' | 'closed' | 'notOpen';
-
-/** Open and close times are enforced here, on the server, whatever a page showed earlier. */
-export function roundAvailability(round: Pick<RoundRecord, 'status' | 'opensAt' | 'closesAt'>, now: number): Availability {
-  if (round.status === 'closed' || round.status === 'archived') return 'closed';
-  if (round.status !== 'open') return 'notOpen';
-  if (round.opensAt && Date.parse(round.opensAt) > now) return 'notOpen';
-  if (round.closesAt && Date.parse(round.closesAt) <= now) return 'closed';
-  return 'open';
-}
-
-export function invitationExpired(invitation: Pick<InvitationWithRound, 'status' | 'expiresAt'>, now: number): boolean {
-  return invitation.status === 'expired' || (invitation.expiresAt !== null && Date.parse(invitation.expiresAt) <= now);
-}
 
 export interface RespondentSession {
   invitation: InvitationWithRound;
@@ -116,6 +103,7 @@ export class ResponsesService {
     return this.territoriesService.listLeaves();
   }
 
+  /** Open and close times are enforced here, on the server, whatever a page showed earlier (the rule is the rounds module's). */
   private checkRound(round: RoundRecord): void {
     const availability = roundAvailability(round, this.clock());
     if (availability === 'closed') throw new RespondentStop('closed');

@@ -27,6 +27,17 @@ export function roundWindowState(round: Pick<RoundRecord, 'status' | 'opensAt' |
   return 'closed';
 }
 
+/**
+ * The respondent flow's reading of the same rule: open (accepting), not open (a draft, or before
+ * opensAt) or closed (closed, archived, or past closesAt).
+ */
+export function roundAvailability(round: Pick<RoundRecord, 'status' | 'opensAt' | 'closesAt'>, now: number): 'open' | 'closed' | 'notOpen' {
+  if (isRoundAcceptingAnswers(round, new Date(now))) return 'open';
+  if (round.status === 'closed' || round.status === 'archived') return 'closed';
+  if (round.status === 'open' && round.closesAt && now >= Date.parse(round.closesAt)) return 'closed';
+  return 'notOpen';
+}
+
 export function canTransition(from: TRoundStatus, to: TRoundStatus): boolean {
   return ROUND_TRANSITIONS[from].includes(to);
 }
