@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { insertReturningId, num, numOrNull, nowIso } from '../../db/dialect';
+import { insertReturningId, lockRowForUpdate, num, numOrNull, nowIso } from '../../db/dialect';
 import type { RoundInput, RoundListRow, RoundRecord, RoundTarget, TAudience, TRoundStatus } from './rounds.schemas';
 
 type Db = Knex | Knex.Transaction;
@@ -49,6 +49,10 @@ export class RoundsRepository {
   async findById(id: number, db: Db = this.db): Promise<RoundRecord | undefined> {
     const row = await db('rounds').where({ id }).first();
     return row ? toRecord(row) : undefined;
+  }
+
+  async lockForUpdate(id: number, trx: Knex.Transaction): Promise<void> {
+    await lockRowForUpdate(trx, 'rounds', id);
   }
 
   async findByPublicTokenHash(hash: string): Promise<RoundRecord | undefined> {

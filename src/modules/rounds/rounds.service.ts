@@ -68,6 +68,17 @@ export class RoundsService {
     return this.repo.list();
   }
 
+  /**
+   * The round, its row locked until the transaction ends (a second publication or status change
+   * waits for the first). NotFoundError if absent.
+   */
+  async lock(id: number, trx: Knex.Transaction): Promise<RoundRecord> {
+    await this.repo.lockForUpdate(id, trx);
+    const round = await this.repo.findById(id, trx);
+    if (!round) throw new NotFoundError();
+    return round;
+  }
+
   /** The round without its targets, or undefined (the respondent flow checks the window on every page). */
   find(id: number, db?: Knex.Transaction): Promise<RoundRecord | undefined> {
     return this.repo.findById(id, db);
