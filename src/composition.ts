@@ -65,7 +65,7 @@ export function buildServices(ctx: AppContext): Services {
   const responses = new ResponsesService(new ResponsesRepository(db), invitations, rounds, territories);
   const monitoring = new MonitoringService(new MonitoringRepository(db), rounds, questionnaires, territories);
   const analysis = new AnalysisService(new AnalysisRepository(db));
-  const experts = new ExpertsService(new ExpertsRepository(db), (roundId, codes) => surveyItemMeans(analysis, roundId, codes), rounds, questionnaires);
+  const experts = new ExpertsService(new ExpertsRepository(db), (roundId, codes) => surveyItemMeans(analysis, roundId, codes), rounds, questionnaires, users);
   const roundWorkbook: RoundWorkbookSources = {
     monitoring,
     expertSheets: (roundId, t, lang) => expertSheetsForRound(experts, roundId, t, lang),

@@ -157,21 +157,6 @@ export class ExpertsRepository {
     await trx('panel_members').where({ panel_id: panelId, user_id: userId }).delete();
   }
 
-  async expertUsers(): Promise<Array<{ id: number; email: string; name: string }>> {
-    const rows = await this.db('users').where({ role: 'expert', disabled: false }).select('id', 'email', 'name').orderBy('email');
-    return rows.map((r: Record<string, unknown>) => ({ id: num(r.id), email: String(r.email), name: String(r.name) }));
-  }
-
-  async findUser(id: number, db: Db = this.db): Promise<{ id: number; role: string; disabled: boolean } | undefined> {
-    const row = await db('users').where({ id }).select('id', 'role', 'disabled').first();
-    return row ? { id: num(row.id), role: String(row.role), disabled: bool(row.disabled) } : undefined;
-  }
-
-  async findUserByEmail(email: string): Promise<{ id: number } | undefined> {
-    const row = await this.db('users').where({ email }).select('id').first();
-    return row ? { id: num(row.id) } : undefined;
-  }
-
   async panelsOfExpert(userId: number): Promise<PanelSummary[]> {
     const all = await this.listPanels();
     const mine = new Set((await this.db('panel_members').where({ user_id: userId }).select('panel_id')).map((r: Record<string, unknown>) => num(r.panel_id)));

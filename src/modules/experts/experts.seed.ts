@@ -72,7 +72,7 @@ export async function seedDemoPanel(ctx: AppContext, { users, experts }: { users
 
   const expertIds: number[] = [];
   for (const [i, email] of DEMO_EXPERT_EMAILS.entries()) {
-    const existing = await repo.findUserByEmail(email);
+    const existing = await users.findByEmail(email);
     expertIds.push(existing ? existing.id : (await users.create(null, { email, name: DEMO_EXPERT_NAMES[i]!, role: 'expert', password: '' })).id);
   }
 

@@ -9,6 +9,7 @@ import type { AnalysisService } from '../analysis/analysis.service';
 import type { QuestionnairesService } from '../questionnaires/questionnaires.service';
 import type { RoundRecord } from '../rounds/rounds.schemas';
 import type { RoundsService } from '../rounds/rounds.service';
+import type { UsersService } from '../users/users.service';
 import type { ExpertsRepository, PanelSummary, SurveyItemOption, SurveyRoundOption } from './experts.repository';
 import {
   ZScoreForm,
@@ -206,6 +207,8 @@ export class ExpertsService {
     /** A panel's survey round and its barrier items come from their owners, the rounds and questionnaires modules. */
     private readonly rounds: Pick<RoundsService, 'list' | 'find'>,
     private readonly questionnaires: Pick<QuestionnairesService, 'getQuestionnaire'>,
+    /** Experts are users: accounts, roles and names come from the users module. */
+    private readonly users: Pick<UsersService, 'find' | 'activeExperts'>,
   ) {}
 
   /* ----- admin: panels ----- */
@@ -266,7 +269,7 @@ export class ExpertsService {
     const panel = await this.panel(id);
     const [members, experts, enterprises, barriers, surveyRounds, rounds] = await Promise.all([
       this.repo.members(id),
-      this.repo.expertUsers(),
+      this.users.activeExperts().then((list) => list.map(({ id, email, name }) => ({ id, email, name }))),
       this.repo.enterprises(id),
       this.repo.barriers(id),
       this.surveyRounds(),
@@ -291,7 +294,7 @@ export class ExpertsService {
   async addMember(actorId: number | null, panelId: number, userId: number): Promise<void> {
     await this.panel(panelId);
     await this.repo.transaction(async (trx) => {
-      const user = await this.repo.findUser(userId, trx);
+      const user = await this.users.find(userId, trx);
       if (!user || user.role !== 'expert' || user.disabled) throw new ValidationError([{ path: 'userId', key: 'experts:errors.notAnExpert' }]);
       if (await this.repo.isMember(panelId, userId, trx)) throw new ValidationError([{ path: 'userId', key: 'experts:errors.alreadyMember' }]);
       await this.repo.addMember(panelId, userId, trx);
