@@ -5,6 +5,8 @@ import type { Language } from '../../i18n';
 import { generateLinkToken, hashToken } from '../../lib/tokens';
 import { binomial, mulberry32, normal, pick, pickWeighted, randomInt, type Random } from '../../lib/random';
 import { sharedDomainDir } from '../../paths';
+import type { InvitationsService } from '../invitations/invitations.service';
+import type { RoundsService } from '../rounds/rounds.service';
 import type { TerritoriesService } from '../territories/territories.service';
 import { ResponsesRepository } from './responses.repository';
 import { profileColumns, type ProfileAnswers, type ProfileColumns, type QuestionnaireForm, type TerritoryChoice } from './responses.schemas';
@@ -362,7 +364,11 @@ export function demoRoundOptions(form: QuestionnaireForm, now: Date): DemoRoundO
 }
 
 /** Demo seeder: idempotent (skips when a demo round exists), one transaction, bulk inserts. */
-export async function seedDemoResponses(ctx: AppContext, { territories: territoriesService }: { territories: TerritoriesService }, now = new Date()): Promise<void> {
+export async function seedDemoResponses(
+  ctx: AppContext,
+  { territories: territoriesService, rounds, invitations }: { territories: TerritoriesService; rounds: RoundsService; invitations: InvitationsService },
+  now = new Date(),
+): Promise<void> {
   const repo = new ResponsesRepository(ctx.db);
   const questionnaireId = await repo.latestQuestionnaireId(DEMO_QUESTIONNAIRE_CODE);
   if (questionnaireId === undefined) {
@@ -376,6 +382,12 @@ export async function seedDemoResponses(ctx: AppContext, { territories: territor
   const plans = demoRoundOptions(form, now).map((options) => planDemoRound(form, territories, options));
   await repo.transaction(async (trx) => {
     // The closed round first, so that ids follow time.
-    for (const plan of [...plans].reverse()) await repo.insertDemoRound(trx, questionnaireId, plan, now.toISOString());
+    for (const plan of [...plans].reverse()) {
+      const at = now.toISOString();
+      const { invitations: planned, ...round } = plan;
+      const roundId = await rounds.insertHistoric({ ...round, questionnaireId, createdAt: plan.opensAt < at ? plan.opensAt : at, updatedAt: at }, trx);
+      const invitationIds = await invitations.insertHistoric(trx, roundId, planned);
+      await repo.insertDemoResponses(trx, roundId, plan, invitationIds);
+    }
   });
 }
