@@ -6,6 +6,7 @@ import { generateLinkToken, hashToken } from '../../lib/tokens';
 import { binomial, mulberry32, normal, pick, pickWeighted, randomInt, type Random } from '../../lib/random';
 import { sharedDomainDir } from '../../paths';
 import type { InvitationsService } from '../invitations/invitations.service';
+import type { QuestionnairesService } from '../questionnaires/questionnaires.service';
 import type { RoundsService } from '../rounds/rounds.service';
 import type { TerritoriesService } from '../territories/territories.service';
 import { ResponsesRepository } from './responses.repository';
@@ -366,16 +367,21 @@ export function demoRoundOptions(form: QuestionnaireForm, now: Date): DemoRoundO
 /** Demo seeder: idempotent (skips when a demo round exists), one transaction, bulk inserts. */
 export async function seedDemoResponses(
   ctx: AppContext,
-  { territories: territoriesService, rounds, invitations }: { territories: TerritoriesService; rounds: RoundsService; invitations: InvitationsService },
+  {
+    territories: territoriesService,
+    questionnaires,
+    rounds,
+    invitations,
+  }: { territories: TerritoriesService; questionnaires: QuestionnairesService; rounds: RoundsService; invitations: InvitationsService },
   now = new Date(),
 ): Promise<void> {
   const repo = new ResponsesRepository(ctx.db);
-  const questionnaireId = await repo.latestQuestionnaireId(DEMO_QUESTIONNAIRE_CODE);
+  const questionnaireId = (await questionnaires.latestByCode(DEMO_QUESTIONNAIRE_CODE))?.id;
   if (questionnaireId === undefined) {
     ctx.logger.warn('demo responses skipped: the barriers questionnaire is not seeded');
     return;
   }
-  if (await repo.roundTitleExists([DEMO_OPEN_ROUND_TITLE, DEMO_CLOSED_ROUND_TITLE])) return;
+  if ((await rounds.list()).some((r) => r.title === DEMO_OPEN_ROUND_TITLE || r.title === DEMO_CLOSED_ROUND_TITLE)) return;
   const form = await repo.loadQuestionnaireForm(questionnaireId);
   const territories = await territoriesService.listLeaves();
   if (!form || territories.length === 0) return;

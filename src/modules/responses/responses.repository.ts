@@ -178,15 +178,6 @@ export class ResponsesRepository {
 
   // -- demo data ------------------------------------------------------------------------------
 
-  async latestQuestionnaireId(code: string): Promise<number | undefined> {
-    const row = await this.db('questionnaires').where({ code }).orderBy('version', 'desc').first('id');
-    return row ? num(row.id) : undefined;
-  }
-
-  async roundTitleExists(titles: string[]): Promise<boolean> {
-    return Boolean(await this.db('rounds').whereIn('title', titles).first('id'));
-  }
-
   /**
    * The responses and answers of a demo round in a few bulk statements (the round and its
    * invitations are inserted by their own modules first); response ids come back by invitation id.
