@@ -1,11 +1,11 @@
+import type { Knex } from 'knex';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../errors';
 import { readUploadedTable, TableReadError } from '../../lib/spreadsheet';
-import type { TerritoryRecord } from '../territories/territories.schemas';
 import type { QuestionnairesService } from '../questionnaires/questionnaires.service';
 import type { RoundListRow } from '../rounds/rounds.schemas';
 import type { RoundsService } from '../rounds/rounds.service';
+import type { TerritoryRecord } from '../territories/territories.schemas';
 import type { TerritoriesService } from '../territories/territories.service';
-import type { Knex } from 'knex';
 import { publishRoundIndicators, type PublishSummary } from './indicators.publish';
 import { ImportFileError, parseIndicatorTable, type ImportIssue, type ParsedValue } from './indicators.import';
 import type { IndicatorsRepository } from './indicators.repository';
