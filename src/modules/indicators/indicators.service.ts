@@ -103,6 +103,11 @@ export class IndicatorsService {
     return rounds.map((r) => ({ ...r, publishedDatasetId: published.get(r.id) ?? null }));
   }
 
+  /** Ids of the territories that have a value of any of `indicatorIds` (of any indicator when omitted). */
+  territoryIdsWithValues(indicatorIds?: number[]): Promise<number[]> {
+    return this.repo.territoryIdsWithValues(indicatorIds);
+  }
+
   listTerritories(): Promise<TerritoryRecord[]> {
     return this.territories.list();
   }
