@@ -27,6 +27,7 @@ import { createDb } from '../src/db/knex';
 import { migrateLatest } from '../src/db/migrate';
 import { generateLinkToken } from '../src/lib/tokens';
 import { createLogger } from '../src/logger';
+import { Lifecycle } from '../src/lifecycle';
 import { KnexUsersRepository } from '../src/modules/users/users.repository';
 import { UsersService } from '../src/modules/users/users.service';
 import { runSeeds } from '../seeds';
@@ -153,6 +154,8 @@ function benchConfig(database: Config['database'], dataDir: string): Config {
     sessionTtlSeconds: 3600,
     sessionMaxAgeSeconds: 3600,
     apiTokenTtlSeconds: 3600,
+    shutdownSeconds: 10,
+    logBufferBytes: 1024 * 1024,
   };
 }
 
@@ -160,7 +163,7 @@ function benchConfig(database: Config['database'], dataDir: string): Config {
 async function openDb(database: Config['database'], dataDir: string, seed: boolean): Promise<{ db: Knex; ctx: AppContext }> {
   const db = createDb(database);
   await migrateLatest(db);
-  const ctx: AppContext = { db, config: benchConfig(database, dataDir), logger: createLogger('silent'), bcryptRounds: 4 };
+  const ctx: AppContext = { db, config: benchConfig(database, dataDir), logger: createLogger('silent'), bcryptRounds: 4, lifecycle: new Lifecycle() };
   if (seed) await runSeeds(ctx, false);
   return { db, ctx };
 }

@@ -44,7 +44,7 @@ export function createApp(ctx: AppContext): express.Express {
       logger: ctx.logger,
       // Query strings can carry tokens; log the path only, with link tokens masked.
       serializers: { req: (req: { method: string; url: string; id: unknown }) => ({ id: req.id, method: req.method, path: loggablePath(req.url) }) },
-      autoLogging: { ignore: (req) => req.url === '/healthz' },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
     }),
   );
   app.use(
@@ -66,6 +66,11 @@ export function createApp(ctx: AppContext): express.Express {
       strictTransportSecurity: secureCookies,
     }),
   );
+  // While draining, every answer closes its connection, so keep-alive clients reconnect elsewhere.
+  app.use((_req, res, next) => {
+    if (ctx.lifecycle.draining) res.setHeader('Connection', 'close');
+    next();
+  });
   app.use('/static', express.static(publicDir, { maxAge: '1h', index: false }));
   app.use(cookieParser());
   app.use(localeMiddleware);

@@ -29,6 +29,14 @@ export const ZEnvironment = z.object({
   KEDERGI_LOGIN_LIMIT_PER_IP: positiveInt.default(30),
   KEDERGI_LOGIN_LIMIT_PER_EMAIL: positiveInt.default(8),
   KEDERGI_DATA_DIR: z.string().min(1).default('data'),
+  // Empty: every interface (IPv6 and IPv4), as Node listens by default; 127.0.0.1 behind a proxy.
+  HOST: z
+    .string()
+    .trim()
+    .regex(/^$|^[A-Za-z0-9.:-]+$/, 'must be an IP address or a host name, e.g. 127.0.0.1')
+    .default(''),
+  KEDERGI_SHUTDOWN_SECONDS: z.coerce.number().positive().max(3600).default(10),
+  KEDERGI_LOG_BUFFER_KB: z.coerce.number().int().min(16).max(1024 * 1024).default(1024),
   // Negative controls of the durability tests only; refused outside NODE_ENV=test.
   KEDERGI_FAULT_INJECTION: z.enum(['ack-before-commit']).optional(),
 });
@@ -50,6 +58,12 @@ export interface Config {
   sessionMaxAgeSeconds: number;
   apiTokenTtlSeconds: number;
   faultInjection?: 'ack-before-commit';
+  /** Address to listen on; undefined: every interface. */
+  host?: string;
+  /** After SIGTERM/SIGINT the process is gone within this many seconds, whatever hangs. */
+  shutdownSeconds: number;
+  /** Log bytes a stalled log consumer may leave in memory before lines are dropped. */
+  logBufferBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -109,5 +123,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionMaxAgeSeconds: 7 * 24 * 3600,
     apiTokenTtlSeconds: 24 * 3600,
     faultInjection: e.KEDERGI_FAULT_INJECTION,
+    host: e.HOST || undefined,
+    shutdownSeconds: e.KEDERGI_SHUTDOWN_SECONDS,
+    logBufferBytes: e.KEDERGI_LOG_BUFFER_KB * 1024,
   };
 }

@@ -2,17 +2,18 @@ import { loadConfig, type Config } from './config';
 import type { AppContext } from './context';
 import { createDb } from './db/knex';
 import { migrateLatest } from './db/migrate';
-import { createLogger } from './logger';
+import { Lifecycle } from './lifecycle';
+import { createLogger, stdoutLogDestination } from './logger';
 import { KnexUsersRepository } from './modules/users/users.repository';
 import { UsersService } from './modules/users/users.service';
 import { runSeeds } from '../seeds';
 
 /** Builds everything a server or the CLI needs, with the database migrated. */
 export async function createRuntime(config: Config = loadConfig()): Promise<AppContext> {
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, stdoutLogDestination(config.logBufferBytes));
   const db = createDb(config.database);
   await migrateLatest(db);
-  return { db, config, logger, bcryptRounds: config.env === 'test' ? 4 : 12 };
+  return { db, config, logger, bcryptRounds: config.env === 'test' ? 4 : 12, lifecycle: new Lifecycle() };
 }
 
 /** First start: the bootstrap administrator, base content, demo data. */

@@ -1,6 +1,9 @@
+import http from 'node:http';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
+import { stdoutLogDestination } from './logger';
 import { createRuntime, prepareData } from './runtime';
+import { installShutdown } from './shutdown';
 
 async function main(): Promise<void> {
   let config;
@@ -16,18 +19,18 @@ async function main(): Promise<void> {
   const ctx = await createRuntime(config);
   await prepareData(ctx);
   const app = createApp(ctx);
-  const server = app.listen(config.port, () => {
+  const server = http.createServer(app);
+  server.once('error', (err) => {
+    process.stderr.write(`Kedergi failed to start: ${err.message}\n`);
+    process.exit(1);
+  });
+  server.listen({ port: config.port, host: config.host }, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
-    ctx.logger.info({ port, db: config.database.client }, 'Kedergi is listening');
-    process.stdout.write(`Kedergi is listening on http://localhost:${port}\n`);
+    ctx.logger.info({ port, host: config.host ?? 'all interfaces', db: config.database.client }, 'Kedergi is listening');
+    process.stdout.write(`Kedergi is listening on http://${config.host?.includes(':') ? `[${config.host}]` : (config.host ?? 'localhost')}:${port}\n`);
   });
-  const shutdown = () => {
-    server.close(() => void ctx.db.destroy().then(() => process.exit(0)));
-    setTimeout(() => process.exit(0), 5000).unref();
-  };
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
+  installShutdown(server, ctx, { logDestination: stdoutLogDestination() });
 }
 
 main().catch((err) => {

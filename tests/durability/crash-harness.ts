@@ -8,6 +8,7 @@ import { createDb, type Db } from '../../src/db/knex';
 import { batchInsert, dialectOf, insertReturningId, nowIso } from '../../src/db/dialect';
 import { migrateLatest } from '../../src/db/migrate';
 import { createLogger } from '../../src/logger';
+import { Lifecycle } from '../../src/lifecycle';
 import { mulberry32, type Random } from '../../src/lib/random';
 import { hashToken } from '../../src/lib/tokens';
 import { runSeeds } from '../../seeds';
@@ -49,7 +50,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** An open round of the default questionnaire with one invitation (known token) per submission. */
 async function prepare(db: Db, config: Config, count: number) {
-  const ctx: AppContext = { db, config, logger: createLogger('silent'), bcryptRounds: 4 };
+  const ctx: AppContext = { db, config, logger: createLogger('silent'), bcryptRounds: 4, lifecycle: new Lifecycle() };
   await migrateLatest(db);
   await runSeeds(ctx, false);
   const questionnaire = await db('questionnaires').orderBy('id').first();
