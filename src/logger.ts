@@ -56,7 +56,8 @@ export class BoundedLogDestination {
 
   /** Resolves true once everything written has been handed to the consumer, false after `ms` at most. */
   flush(ms: number): Promise<boolean> {
-    if (this.broken || this.stream.writableLength === 0) return Promise.resolve(this.stream.writableLength === 0);
+    if (this.broken) return Promise.resolve(false);
+    if (this.stream.writableLength === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
       const done = (ok: boolean) => {
         clearTimeout(timer);

@@ -23,6 +23,13 @@ export interface CrashRunOptions {
   seed: number;
   /** Negative control: the server acknowledges before it commits. */
   faultAckBeforeCommit?: boolean;
+  /**
+   * sigkill (default): `cycles` SIGKILLs and restarts while clients retry. sigterm: one SIGTERM
+   * in the middle of the burst; clients stop at their first refused request, and the server must
+   * exit by itself within `shutdownSeconds`.
+   */
+  stop?: 'sigkill' | 'sigterm';
+  shutdownSeconds?: number;
 }
 
 export interface CrashRunReport {
@@ -33,6 +40,15 @@ export interface CrashRunReport {
   crashCycles: number;
   retries: number;
   violations: string[];
+  /** sigterm runs: how the server ended after the signal. */
+  exit?: ServerExit;
+}
+
+export interface ServerExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  ms: number;
+  stderr: string;
 }
 
 function freePort(): Promise<number> {
@@ -77,13 +93,17 @@ function body(random: Random, itemCodes: string[], territoryCode: string, key: s
 
 class Server {
   child?: ChildProcess;
+  stderr = '';
   constructor(private readonly env: NodeJS.ProcessEnv, readonly port: number) {}
 
   async start(): Promise<void> {
     // `node --import tsx` keeps the server in this one process, so SIGKILL hits the server itself.
     this.child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: root, env: this.env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    this.child.stderr!.on('data', (d) => (stderr += d));
+    this.child.stderr!.on('data', (d) => {
+      stderr += d;
+      this.stderr = stderr;
+    });
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
       if (this.child.exitCode !== null) throw new Error(`server exited: ${stderr}`);
@@ -98,11 +118,12 @@ class Server {
     throw new Error('server did not start: ' + stderr);
   }
 
-  async kill(signal: NodeJS.Signals): Promise<void> {
+  async kill(signal: NodeJS.Signals): Promise<ServerExit | undefined> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
+    if (!child || child.exitCode !== null) return undefined;
+    const t0 = performance.now();
+    return new Promise<ServerExit>((resolve) => {
+      child.once('exit', (code, sig) => resolve({ code, signal: sig, ms: performance.now() - t0, stderr: this.stderr }));
       child.kill(signal);
     });
   }
@@ -135,6 +156,7 @@ export async function crashRun(options: CrashRunOptions): Promise<CrashRunReport
     KEDERGI_LOG_LEVEL: 'silent',
     KEDERGI_ADMIN_EMAIL: 'crash@example.kz',
     KEDERGI_ADMIN_PASSWORD: 'crash-test-password',
+    KEDERGI_SHUTDOWN_SECONDS: String(options.shutdownSeconds ?? 10),
     NODE_ENV: 'test',
     ...(options.faultAckBeforeCommit ? { KEDERGI_FAULT_INJECTION: 'ack-before-commit' } : {}),
   };
@@ -148,6 +170,8 @@ export async function crashRun(options: CrashRunOptions): Promise<CrashRunReport
   let retries = 0;
   let next = 0;
   let serverUp = true;
+  // sigterm runs: once the signal is sent, a client whose request fails gives up instead of retrying.
+  let stopping = false;
   // A client that can never get through must fail the run, not hang it.
   const deadline = Date.now() + 240_000;
 
@@ -189,6 +213,7 @@ export async function crashRun(options: CrashRunOptions): Promise<CrashRunReport
         if (res.status < 500) throw Object.assign(new Error(`submit ${res.status}: ${text.slice(0, 200)}`), { fatal: true });
       } catch (error) {
         if ((error as { fatal?: boolean }).fatal) throw error;
+        if (stopping) return;
       }
       retries++;
       await sleep(20 + Math.floor(random() * 30));
@@ -196,10 +221,18 @@ export async function crashRun(options: CrashRunOptions): Promise<CrashRunReport
   }
 
   const workers = Array.from({ length: options.concurrency }, async () => {
-    while (next < prepared.tokens.length) await submitOne(next++);
+    while (next < prepared.tokens.length && !stopping) await submitOne(next++);
   });
 
+  let exit: ServerExit | undefined;
   const killer = (async () => {
+    if (options.stop === 'sigterm') {
+      // In the middle of the burst: some acknowledged, many in flight.
+      while (acknowledged.size < Math.min(prepared.tokens.length / 4, options.concurrency * 2) && Date.now() < deadline) await sleep(10);
+      stopping = true;
+      exit = await server.kill('SIGTERM');
+      return;
+    }
     for (let cycle = 0; cycle < options.cycles; cycle++) {
       await sleep(300 + Math.floor(random() * 1200));
       serverUp = false;
@@ -244,5 +277,5 @@ export async function crashRun(options: CrashRunOptions): Promise<CrashRunReport
   } finally {
     await check.destroy();
   }
-  return { seed: options.seed, sent: sentKeys.size, acknowledged: acknowledged.size, stored, crashCycles: options.cycles, retries, violations };
+  return { seed: options.seed, sent: sentKeys.size, acknowledged: acknowledged.size, stored, crashCycles: options.cycles, retries, violations, exit };
 }
