@@ -15,6 +15,10 @@ describe('configuration', () => {
     expect(a.port).toBe(3000);
     expect(a.database.client).toBe('sqlite');
     expect(a.demo).toBe(true);
+    expect(a.host).toBeUndefined(); // every interface
+    expect(a.shutdownSeconds).toBe(10);
+    expect(a.logBufferBytes).toBe(1024 * 1024);
+    expect(loadConfig({ KEDERGI_DATA_DIR: dataDir, HOST: '127.0.0.1', KEDERGI_SHUTDOWN_SECONDS: '2.5' })).toMatchObject({ host: '127.0.0.1', shutdownSeconds: 2.5 });
     expect(a.jwtSecret.length).toBeGreaterThanOrEqual(32);
     expect(b.jwtSecret).toBe(a.jwtSecret);
     fs.rmSync(dataDir, { recursive: true, force: true });
@@ -33,6 +37,10 @@ describe('configuration', () => {
     [{ KEDERGI_ADMIN_EMAIL: 'not-an-email', KEDERGI_ADMIN_PASSWORD: 'long-enough-pass' }, 'KEDERGI_ADMIN_EMAIL'],
     [{ KEDERGI_ADMIN_EMAIL: 'a@b.kz' }, 'KEDERGI_ADMIN_PASSWORD'],
     [{ KEDERGI_DEMO: 'maybe' }, 'KEDERGI_DEMO'],
+    [{ HOST: 'not a host' }, 'HOST'],
+    [{ KEDERGI_SHUTDOWN_SECONDS: '0' }, 'KEDERGI_SHUTDOWN_SECONDS'],
+    [{ KEDERGI_SHUTDOWN_SECONDS: 'soon' }, 'KEDERGI_SHUTDOWN_SECONDS'],
+    [{ KEDERGI_LOG_BUFFER_KB: '1' }, 'KEDERGI_LOG_BUFFER_KB'],
   ])('rejects %o naming %s', (env, variable) => {
     expect(() => loadConfig({ JWT_SECRET: 'y'.repeat(40), ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ JWT_SECRET: 'y'.repeat(40), ...env })).toThrow(variable);
