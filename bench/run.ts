@@ -156,6 +156,7 @@ function benchConfig(database: Config['database'], dataDir: string): Config {
     apiTokenTtlSeconds: 3600,
     shutdownSeconds: 10,
     logBufferBytes: 1024 * 1024,
+    workers: 1,
   };
 }
 

@@ -37,6 +37,7 @@ export const ZEnvironment = z.object({
     .default(''),
   KEDERGI_SHUTDOWN_SECONDS: z.coerce.number().positive().max(3600).default(10),
   KEDERGI_LOG_BUFFER_KB: z.coerce.number().int().min(16).max(1024 * 1024).default(1024),
+  KEDERGI_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   // Negative controls of the durability tests only; refused outside NODE_ENV=test.
   KEDERGI_FAULT_INJECTION: z.enum(['ack-before-commit']).optional(),
 });
@@ -64,6 +65,8 @@ export interface Config {
   shutdownSeconds: number;
   /** Log bytes a stalled log consumer may leave in memory before lines are dropped. */
   logBufferBytes: number;
+  /** HTTP worker processes (node:cluster); more than one needs PostgreSQL. */
+  workers: number;
 }
 
 export class ConfigError extends Error {
@@ -102,6 +105,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const dataDir = path.resolve(projectRoot, e.KEDERGI_DATA_DIR);
   const isPg = /^postgres(ql)?:\/\//i.test(e.DATABASE_URL);
+  if (e.KEDERGI_WORKERS > 1 && !isPg) {
+    // SQLite has one writer at a time and the app already serialises every statement through one
+    // connection; a second process would only wait for the file lock (SQLITE_BUSY) on every write.
+    throw new ConfigError('Invalid configuration: KEDERGI_WORKERS above 1 needs PostgreSQL (DATABASE_URL=postgres://...); SQLite serves one process');
+  }
   return {
     env: e.NODE_ENV,
     port: e.PORT,
@@ -126,5 +134,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST || undefined,
     shutdownSeconds: e.KEDERGI_SHUTDOWN_SECONDS,
     logBufferBytes: e.KEDERGI_LOG_BUFFER_KB * 1024,
+    workers: e.KEDERGI_WORKERS,
   };
 }

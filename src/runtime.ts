@@ -9,10 +9,11 @@ import { UsersService } from './modules/users/users.service';
 import { runSeeds } from '../seeds';
 
 /** Builds everything a server or the CLI needs, with the database migrated. */
-export async function createRuntime(config: Config = loadConfig()): Promise<AppContext> {
+export async function createRuntime(config: Config = loadConfig(), options: { migrate?: boolean } = {}): Promise<AppContext> {
   const logger = createLogger(config.logLevel, stdoutLogDestination(config.logBufferBytes));
   const db = createDb(config.database);
-  await migrateLatest(db);
+  // Cluster workers skip it: the primary migrated before forking them.
+  if (options.migrate !== false) await migrateLatest(db);
   return { db, config, logger, bcryptRounds: config.env === 'test' ? 4 : 12, lifecycle: new Lifecycle() };
 }
 

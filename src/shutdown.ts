@@ -9,13 +9,16 @@ export interface ShutdownOptions {
   /** Where the final line goes when the deadline passes; standard error by default. */
   report?: (line: string) => void;
   exit?: (code: number) => never | void;
+  /** A second signal while stopping exits at once (Ctrl-C twice); default true. */
+  repeatedSignalExits?: boolean;
 }
 
 /**
  * SIGTERM or SIGINT: stop accepting connections, answer /healthz and /readyz with 503, let the
  * requests in flight finish, stop the background work registered in ctx.lifecycle, close the
  * database, exit 0. Whatever hangs, the process exits within `ctx.config.shutdownSeconds` with
- * code 1 and one line naming what did not finish. A second signal exits at once the same way.
+ * code 1 and one line naming what did not finish. A second signal exits at once the same way
+ * (unless `repeatedSignalExits` is false: cluster workers).
  */
 export function installShutdown(server: http.Server, ctx: AppContext, options: ShutdownOptions = {}): void {
   const report = options.report ?? ((line: string) => void process.stderr.write(line + '\n'));
@@ -82,7 +85,7 @@ export function installShutdown(server: http.Server, ctx: AppContext, options: S
 
   const onSignal = (signal: NodeJS.Signals) => {
     if (started) {
-      hardExit(`second ${signal} while stopping`);
+      if (options.repeatedSignalExits !== false) hardExit(`second ${signal} while stopping`);
       return;
     }
     started = true;

@@ -27,6 +27,7 @@ describe('configuration', () => {
   it('recognises PostgreSQL URLs', () => {
     const c = loadConfig({ DATABASE_URL: 'postgres://u:p@localhost/db', JWT_SECRET: 'x'.repeat(40) });
     expect(c.database).toEqual({ client: 'postgres', url: 'postgres://u:p@localhost/db' });
+    expect(loadConfig({ DATABASE_URL: 'postgres://u:p@localhost/db', JWT_SECRET: 'x'.repeat(40), KEDERGI_WORKERS: '4' }).workers).toBe(4);
   });
 
   it.each([
@@ -41,6 +42,8 @@ describe('configuration', () => {
     [{ KEDERGI_SHUTDOWN_SECONDS: '0' }, 'KEDERGI_SHUTDOWN_SECONDS'],
     [{ KEDERGI_SHUTDOWN_SECONDS: 'soon' }, 'KEDERGI_SHUTDOWN_SECONDS'],
     [{ KEDERGI_LOG_BUFFER_KB: '1' }, 'KEDERGI_LOG_BUFFER_KB'],
+    [{ KEDERGI_WORKERS: '0' }, 'KEDERGI_WORKERS'],
+    [{ KEDERGI_WORKERS: '2' }, 'KEDERGI_WORKERS above 1 needs PostgreSQL'],
   ])('rejects %o naming %s', (env, variable) => {
     expect(() => loadConfig({ JWT_SECRET: 'y'.repeat(40), ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ JWT_SECRET: 'y'.repeat(40), ...env })).toThrow(variable);

@@ -179,6 +179,41 @@ describe(`stopping the server on ${testDbEngine}`, () => {
     expect(said[0]).toContain(`GET /api/v1/rounds/${roundId}/responses.csv`);
   }, 240_000);
 
+  // KEDERGI_WORKERS refuses SQLite (one writer); several processes are a PostgreSQL setting.
+  it.runIf(testDbEngine === 'postgres')('with 2 worker processes: SIGTERM reaches every worker, and a hanging one is gone by the deadline too', async () => {
+    const workersOf = (pid: number) =>
+      fs
+        .readdirSync(`/proc/${pid}/task`)
+        .flatMap((task) => fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number))
+        .filter((child) => fs.existsSync(`/proc/${child}/cmdline`) && fs.readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('server.ts'));
+    const gone = (pid: number) => !fs.existsSync(`/proc/${pid}`) || /State:\s+Z/.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+
+    const db = await database();
+    const clean = await start({ DATABASE_URL: db.url, KEDERGI_DATA_DIR: db.dir, KEDERGI_WORKERS: '2', KEDERGI_SHUTDOWN_SECONDS: '3' });
+    let pids = workersOf(clean.child.pid!);
+    expect(pids).toHaveLength(2);
+    expect((await fetch(`${clean.url}/readyz`)).status).toBe(200);
+    const cleanEnd = await clean.stop("SIGTERM");
+    if (cleanEnd.code !== 0) console.log(clean.stderr());
+    expect(cleanEnd.code).toBe(0);
+    expect(cleanEnd.ms).toBeLessThan(3000 + 1500);
+    expect(pids.every(gone)).toBe(true);
+
+    const hanging = await start({ DATABASE_URL: db.url, KEDERGI_DATA_DIR: db.dir, KEDERGI_WORKERS: '2', KEDERGI_SHUTDOWN_SECONDS: '3' });
+    pids = workersOf(hanging.child.pid!);
+    // A request whose headers never end keeps its worker's server from closing.
+    const slow = net.connect(hanging.port, '127.0.0.1');
+    await new Promise((r) => slow.once('connect', r));
+    slow.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
+    await sleep(200);
+    const end = await hanging.stop('SIGTERM');
+    slow.destroy();
+    expect(end.code).toBe(1);
+    expect(end.ms).toBeLessThan(3000 + 1500);
+    expect(pids.every(gone)).toBe(true);
+    expect(hanging.stderr()).toMatch(/not finished: .*HTTP server close/);
+  }, 240_000);
+
   it('during a burst of submissions: exits 0 within the deadline with every acknowledged submission stored exactly once', async () => {
     const db = await database();
     const report = await crashRun({ database: db.database, submissions: 1000, concurrency: 40, cycles: 0, seed: 19, stop: 'sigterm', shutdownSeconds: 10 });

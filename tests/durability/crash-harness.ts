@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { Config } from '../../src/config';
@@ -30,6 +31,11 @@ export interface CrashRunOptions {
    */
   stop?: 'sigkill' | 'sigterm';
   shutdownSeconds?: number;
+  /**
+   * KEDERGI_WORKERS (PostgreSQL only). Above 1, each SIGKILL cycle kills one worker process and
+   * the cluster primary must replace it while the other worker keeps serving.
+   */
+  workers?: number;
 }
 
 export interface CrashRunReport {
@@ -118,6 +124,43 @@ class Server {
     throw new Error('server did not start: ' + stderr);
   }
 
+  /**
+   * The cluster's worker processes that hold the listening socket (Linux /proc): children of the
+   * primary with a descriptor on the socket listening on our port. Only those serve requests.
+   */
+  listeningWorkerPids(): number[] {
+    const pid = this.child?.pid;
+    if (!pid) return [];
+    const portHex = this.port.toString(16).toUpperCase().padStart(4, '0');
+    const inodes = new Set(
+      ['/proc/net/tcp', '/proc/net/tcp6'].flatMap((file) =>
+        fs
+          .readFileSync(file, 'utf8')
+          .split('\n')
+          .slice(1)
+          .map((line) => line.trim().split(/\s+/))
+          .filter((f) => f.length > 9 && f[1]!.endsWith(`:${portHex}`) && f[3] === '0A')
+          .map((f) => `socket:[${f[9]}]`),
+      ),
+    );
+    const children = fs
+      .readdirSync(`/proc/${pid}/task`)
+      .flatMap((task) => fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+    return children.filter((child) => {
+      try {
+        return fs.readdirSync(`/proc/${child}/fd`).some((fd) => {
+          try {
+            return inodes.has(fs.readlinkSync(`/proc/${child}/fd/${fd}`));
+          } catch {
+            return false;
+          }
+        });
+      } catch {
+        return false;
+      }
+    });
+  }
+
   async kill(signal: NodeJS.Signals): Promise<ServerExit | undefined> {
     const child = this.child;
     if (!child || child.exitCode !== null) return undefined;
@@ -157,6 +200,7 @@ export async function crashRun(options: CrashRunOptions): Promise<CrashRunReport
     KEDERGI_ADMIN_EMAIL: 'crash@example.kz',
     KEDERGI_ADMIN_PASSWORD: 'crash-test-password',
     KEDERGI_SHUTDOWN_SECONDS: String(options.shutdownSeconds ?? 10),
+    KEDERGI_WORKERS: String(options.workers ?? 1),
     NODE_ENV: 'test',
     ...(options.faultAckBeforeCommit ? { KEDERGI_FAULT_INJECTION: 'ack-before-commit' } : {}),
   };
@@ -235,6 +279,17 @@ export async function crashRun(options: CrashRunOptions): Promise<CrashRunReport
     }
     for (let cycle = 0; cycle < options.cycles; cycle++) {
       await sleep(300 + Math.floor(random() * 1200));
+      if ((options.workers ?? 1) > 1) {
+        // One worker dies while the others serve; the primary starts a replacement, and the
+        // next kill waits until every worker (the replacement too) is listening again.
+        let pids = server.listeningWorkerPids();
+        while (pids.length < options.workers! && Date.now() < deadline) {
+          await sleep(100);
+          pids = server.listeningWorkerPids();
+        }
+        process.kill(pids[Math.floor(random() * pids.length)]!, 'SIGKILL');
+        continue;
+      }
       serverUp = false;
       await server.kill('SIGKILL');
       await server.start();

@@ -36,6 +36,7 @@ export function testConfig(database: Config['database'], overrides: Partial<Conf
     apiTokenTtlSeconds: 3600,
     shutdownSeconds: 10,
     logBufferBytes: 1024 * 1024,
+    workers: 1,
     ...overrides,
   };
 }
