@@ -12,7 +12,7 @@
  *   BENCH_OVERLAY=dir                 what-if: .ts files under dir replace the same paths of the tree in the build
  *   --runtime=tsx                     run the servers from source under tsx instead of compiled (default dist)
  *   --from=bench/results.json         print (and rewrite) the table of a finished run from its saved figures
- *   --only=throughput | aggregation   one part only (while working on it; the table then lacks rows)
+ *   --only=throughput,workers,aggregation,pages   some parts only (while working on them; the table then lacks rows)
  *
  * Every server runs in its own process on an ephemeral loopback port; every database is
  * created for the run under bench/tmp (SQLite) or in the PostgreSQL server (dropped at the end).
@@ -39,6 +39,7 @@ import { LoadAccumulator, RequestPool, runSlice, type LoadResult } from './lib/l
 import { bareInvitations, createInvitations, createRound, loadRound, surveyShape } from './lib/loader';
 import { startPg, type PgServer } from './lib/pg';
 import { measurePeakRss, projectRoot, rssBytes, startChild, type ChildServer } from './lib/proc';
+import { BROWSER_ENCODINGS, percentile, rawGet, ttfbUnderLoad, type RawResponse } from './lib/pages';
 import { ENGINE_LABEL, machineInfo, markdownTable, sizeLabel, type Engine, type Machine, type Row } from './lib/report';
 import { baselineRequests, exchangeTokens, submissionShape, submitAllRequests } from './lib/submissions';
 
@@ -59,8 +60,12 @@ export interface BenchOptions {
   /** dist: the app compiled to JavaScript and run by plain node, as `npm start` does; tsx: from source. */
   runtime: 'dist' | 'tsx';
   serverLogLevel: string;
-  sections: Array<'throughput' | 'aggregation'>;
+  sections: Section[];
 }
+
+/** pages: bytes and time to first byte of the respondent's pages; workers: submissions with KEDERGI_WORKERS=2 (PostgreSQL). */
+const SECTIONS = ['throughput', 'workers', 'aggregation', 'pages'] as const;
+type Section = (typeof SECTIONS)[number];
 
 const PRESETS = {
   full: { sizes: [10_000, 100_000, 1_000_000], seconds: 20, slices: 4, connections: 50, reps: 3 },
@@ -101,7 +106,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     keep: flag('keep'),
     runtime: (value('runtime') ?? env.BENCH_RUNTIME) === 'tsx' ? 'tsx' : 'dist',
     serverLogLevel: env.BENCH_SERVER_LOG_LEVEL ?? 'info',
-    sections: (value('only') ?? 'throughput,aggregation').split(',').filter((x): x is 'throughput' | 'aggregation' => x === 'throughput' || x === 'aggregation'),
+    sections: (value('only') ?? SECTIONS.join(',')).split(',').filter((x): x is Section => (SECTIONS as readonly string[]).includes(x)),
   };
 }
 
@@ -420,6 +425,80 @@ async function aggregation(target: Target, o: BenchOptions, dir: string, serverE
 }
 
 // ------------------------------------------------------------------------------------------------
+// 4. Light pages: what a respondent's phone receives
+
+interface PageFigure {
+  path: string;
+  label: string;
+  /** As sent to a browser (brotli or gzip). */
+  sentBytes: number;
+  encoding: string | null;
+  plainBytes: number;
+  ttfbMs: number;
+}
+
+interface PagesResult {
+  pages: PageFigure[];
+  /** The static files the pages link to, as sent (fingerprinted, cached for a year after the first visit). */
+  staticBytes: number;
+  staticFiles: string[];
+  underLoad: { path: string; connections: number; seconds: number; p50: number; p99: number; probes: number; loadRps: number; loadErrors: number };
+}
+
+async function pages(target: Target, o: BenchOptions, dir: string, serverEnv: Record<string, string>, log: (s: string) => void): Promise<PagesResult> {
+  const real = await target.newDatabase('pages');
+  const server = await startServer('kedergi', { ...serverEnv, DATABASE_URL: real.url, KEDERGI_DEMO: '0' }, path.join(dir, 'kedergi-pages.log'));
+  const { db } = await openDb(real.database, dir, false);
+  try {
+    const shape = await surveyShape(db);
+    const round = await createRound(db, shape, 'bench pages');
+    const token = generateLinkToken();
+    await createInvitations(db, round, [token], shape.territoryIds);
+    const [credentials] = await exchangeTokens(server.url, [token]);
+    const headers = { cookie: credentials!.cookie, 'accept-encoding': BROWSER_ENCODINGS };
+    const plainHeaders = { cookie: credentials!.cookie };
+
+    // The pages a respondent walks through: profile, one page per category, review.
+    const profile = await rawGet(`${server.url}/respond/profile`, plainHeaders);
+    if (profile.status !== 200) throw new Error(`GET /respond/profile answered ${profile.status}`);
+    const html = profile.body.toString();
+    // The review page links every category page ("change"); those links are the steps.
+    const review = (await rawGet(`${server.url}/respond/review`, plainHeaders)).body.toString();
+    const categoryPages = [...new Set([...review.matchAll(/href="(\/respond\/page\/[^"?#]+)/g)].map((m) => m[1]!))];
+    if (categoryPages.length === 0) throw new Error('the review page links no category page');
+    const paths = ['/respond/profile', ...categoryPages, '/respond/review'];
+    const figures: PageFigure[] = [];
+    for (const p of paths) {
+      const plain = await rawGet(server.url + p, plainHeaders);
+      const times: number[] = [];
+      let sent: RawResponse | undefined;
+      for (let i = 0; i < Math.max(3, o.reps); i++) {
+        sent = await rawGet(server.url + p, headers);
+        times.push(sent.ttfbMs);
+      }
+      if (plain.status !== 200 || sent!.status !== 200) throw new Error(`GET ${p} answered ${plain.status} / ${sent!.status}`);
+      figures.push({ path: p, label: p.replace('/respond/', ''), sentBytes: sent!.bytes, encoding: sent!.encoding ?? null, plainBytes: plain.bytes, ttfbMs: median(times) });
+    }
+    const staticFiles = [...new Set([...html.matchAll(/(?:href|src)="(\/static\/[^"]+)"/g)].map((m) => m[1]!))];
+    let staticBytes = 0;
+    for (const f of staticFiles) staticBytes += (await rawGet(server.url + f, headers)).bytes;
+
+    // Time to first byte while `connections` respondents load category pages.
+    const loadPath = categoryPages[0] ?? '/respond/profile';
+    const seconds = Math.max(2, o.seconds);
+    const load = await ttfbUnderLoad(server.url, loadPath, headers, o.connections, seconds);
+    const underLoad = { path: loadPath, connections: o.connections, seconds, p50: percentile(load.probes, 0.5), p99: percentile(load.probes, 0.99), probes: load.probes.length, loadRps: load.loadRps, loadErrors: load.loadErrors };
+    const kb = (n: number) => `${(n / 1024).toFixed(1)} kB`;
+    log(`  pages as sent: ${figures.map((f) => `${f.label} ${kb(f.sentBytes)} (${f.encoding ?? 'plain'}; ${kb(f.plainBytes)} plain)`).join(', ')}; static files ${kb(staticBytes)} on the first visit`);
+    log(`  time to first byte: idle ${median(figures.map((f) => f.ttfbMs)).toFixed(1)} ms; under ${o.connections} connections (${load.loadRps.toFixed(0)} pages/s, ${load.loadErrors} errors) p50 ${underLoad.p50.toFixed(1)} ms, p99 ${underLoad.p99.toFixed(1)} ms over ${load.probes.length} probes`);
+    return { pages: figures, staticBytes, staticFiles, underLoad };
+  } finally {
+    await stopServer(server);
+    await db.destroy();
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
 // The table
 
 function exponent(points: Array<{ n: number; t: number | null | undefined }>): number | null {
@@ -429,7 +508,7 @@ function exponent(points: Array<{ n: number; t: number | null | undefined }>): n
   return Math.log(b.t / a.t) / Math.log(b.n / a.n);
 }
 
-function rowsFor(engine: Engine, o: BenchOptions, tp: ThroughputResult | undefined, ag: AggregationResult | undefined): Row[] {
+function rowsFor(engine: Engine, o: BenchOptions, tp: ThroughputResult | undefined, ag: AggregationResult | undefined, more: { workers?: ThroughputResult; pages?: PagesResult } = {}): Row[] {
   const rows: Row[] = [];
   const load = `${o.connections} conn × ${o.seconds} s${o.slices > 1 ? ` (${o.slices} alternating slices)` : ''}`;
   if (tp) {
@@ -592,6 +671,69 @@ function rowsFor(engine: Engine, o: BenchOptions, tp: ThroughputResult | undefin
       });
     }
   }
+  if (more.workers) {
+    const w = more.workers;
+    const share = w.kedergi.requestsPerSecond / w.baseline.requestsPerSecond;
+    const load = `${o.connections} conn × ${o.seconds} s`;
+    rows.push({
+      engine,
+      section: 'workers',
+      key: 'submit.workers2.rps',
+      measure: `Submissions per second with KEDERGI_WORKERS=2, ${load} (baseline: the one-process bare stack, same run)`,
+      unit: 'rps',
+      kedergi: w.kedergi.requestsPerSecond,
+      baseline: w.baseline.requestsPerSecond,
+      ratio: share,
+      ratioLabel: `${(share * 100).toFixed(0)}%`,
+    });
+    if (tp) {
+      rows.push({
+        engine,
+        section: 'workers',
+        key: 'submit.workers.scaling',
+        measure: 'Share of the baseline, 2 processes / 1 process',
+        unit: 'x',
+        kedergi: share / (tp.kedergi.requestsPerSecond / tp.baseline.requestsPerSecond),
+        baseline: null,
+      });
+    }
+    rows.push({ engine, section: 'workers', key: 'submit.workers2.p99', measure: 'Submission latency p99 with 2 processes', unit: 'ms', kedergi: w.kedergi.p99, baseline: w.baseline.p99, ratio: w.kedergi.p99 / w.baseline.p99 });
+    rows.push({
+      engine,
+      section: 'workers',
+      key: 'submit.workers2.errors',
+      measure: 'Submission errors with 2 processes',
+      unit: 'count',
+      kedergi: w.kedergi.errors,
+      baseline: w.baseline.errors,
+      target: '0',
+      met: w.kedergi.errors === 0 && w.kedergi.stored >= w.kedergi.ok,
+      note: `${w.kedergi.stored} stored, ${w.kedergi.ok} answered within the slices`,
+    });
+  }
+  if (more.pages) {
+    const pg = more.pages;
+    for (const f of pg.pages) {
+      rows.push({
+        engine,
+        section: 'pages',
+        key: `pages.bytes.${f.label}`,
+        measure: `Respondent page ${f.label} as sent (${f.encoding ?? 'uncompressed'}; baseline column: the same page uncompressed)`,
+        unit: 'kB',
+        kedergi: f.sentBytes / 1024,
+        baseline: f.plainBytes / 1024,
+        ratio: f.sentBytes / f.plainBytes,
+        target: '< 15 kB',
+        met: f.sentBytes < 15 * 1024,
+      });
+    }
+    rows.push({ engine, section: 'pages', key: 'pages.static', measure: `Static files of the first visit as sent (${pg.staticFiles.length} files, then cached for a year)`, unit: 'kB', kedergi: pg.staticBytes / 1024, baseline: null });
+    rows.push({ engine, section: 'pages', key: 'pages.ttfb.idle', measure: 'Time to first byte of a respondent page, idle server (median over pages)', unit: 'ms', kedergi: median(pg.pages.map((f) => f.ttfbMs)), baseline: null });
+    const u = pg.underLoad;
+    const note = `${u.connections} connections loading ${u.path.replace(/page\/.*/, 'page/…')} for ${u.seconds} s (${u.loadRps.toFixed(0)} pages/s, ${u.loadErrors} errors), ${u.probes} probes`;
+    rows.push({ engine, section: 'pages', key: 'pages.ttfb.load.p50', measure: 'Time to first byte under load, p50', unit: 'ms', kedergi: u.p50, baseline: null, note });
+    rows.push({ engine, section: 'pages', key: 'pages.ttfb.load.p99', measure: 'Time to first byte under load, p99', unit: 'ms', kedergi: u.p99, baseline: null });
+  }
   return rows;
 }
 
@@ -606,7 +748,7 @@ export interface BenchResults {
   options: BenchOptions;
   machine: Machine;
   rows: Row[];
-  details: Partial<Record<Engine, { throughput?: ThroughputResult; aggregation?: AggregationResult; error?: string }>>;
+  details: Partial<Record<Engine, { throughput?: ThroughputResult; aggregation?: AggregationResult; workers?: ThroughputResult; pages?: PagesResult; error?: string }>>;
   problems: string[];
   table: string;
 }
@@ -624,7 +766,10 @@ function render(results: BenchResults): string {
 function rerender(file: string): number {
   const results = JSON.parse(fs.readFileSync(file, 'utf8')) as BenchResults;
   const o = results.options;
-  results.rows = o.engines.flatMap((engine) => rowsFor(engine, o, results.details[engine]?.throughput, results.details[engine]?.aggregation));
+  results.rows = o.engines.flatMap((engine) => {
+    const d = results.details[engine];
+    return rowsFor(engine, o, d?.throughput, d?.aggregation, { workers: d?.workers, pages: d?.pages });
+  });
   results.table = markdownTable(results.rows);
   fs.writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
   process.stdout.write(render(results));
@@ -727,6 +872,23 @@ async function main(): Promise<number> {
         problems.push(msg);
         log(msg);
       }
+      if (o.sections.includes('workers') && engine === 'pg') try {
+        // SQLite refuses KEDERGI_WORKERS > 1 (one writer); several processes are a PostgreSQL setting.
+        log(`== ${ENGINE_LABEL[engine]}: submission throughput with 2 worker processes`);
+        entry.workers = await throughput(target, o, dir, { ...serverEnv, KEDERGI_WORKERS: '2' }, log);
+      } catch (e) {
+        const msg = `${ENGINE_LABEL[engine]} throughput with 2 workers failed: ${short(e)}`;
+        problems.push(msg);
+        log(msg);
+      }
+      if (o.sections.includes('pages')) try {
+        log(`== ${ENGINE_LABEL[engine]}: respondent pages as sent`);
+        entry.pages = await pages(target, o, dir, serverEnv, log);
+      } catch (e) {
+        const msg = `${ENGINE_LABEL[engine]} pages failed: ${short(e)}`;
+        problems.push(msg);
+        log(msg);
+      }
       if (o.sections.includes('aggregation')) try {
         log(`== ${ENGINE_LABEL[engine]}: aggregation at scale and memory`);
         entry.aggregation = await aggregation(target, o, dir, serverEnv, log);
@@ -741,7 +903,7 @@ async function main(): Promise<number> {
         await pgServer.stop();
         pgServer = undefined;
       }
-      rows = rows.concat(rowsFor(engine, o, entry.throughput, entry.aggregation));
+      rows = rows.concat(rowsFor(engine, o, entry.throughput, entry.aggregation, { workers: entry.workers, pages: entry.pages }));
     }
   } finally {
     await cleanup();
