@@ -12,7 +12,8 @@
  *   BENCH_OVERLAY=dir                 what-if: .ts files under dir replace the same paths of the tree in the build
  *   --runtime=tsx                     run the servers from source under tsx instead of compiled (default dist)
  *   --from=bench/results.json         print (and rewrite) the table of a finished run from its saved figures
- *   --only=throughput,workers,aggregation,pages   some parts only (while working on them; the table then lacks rows)
+ *   --only=throughput,workers,aggregation,pages,national   some parts only (while working on them; the table then lacks rows)
+ *   --national=N | BENCH_NATIONAL=N   size of the national section (default 2M full, 200k quick)
  *
  * Every server runs in its own process on an ephemeral loopback port; every database is
  * created for the run under bench/tmp (SQLite) or in the PostgreSQL server (dropped at the end).
@@ -61,16 +62,19 @@ export interface BenchOptions {
   runtime: 'dist' | 'tsx';
   serverLogLevel: string;
   sections: Section[];
+  /** Invitations imported and responses ranked and exported in the national section (Kazakhstan: about 2M SMEs). */
+  national: number;
 }
 
+/** national: invitations imported through the upload form and a round ranked and exported at national size. */
 /** pages: bytes and time to first byte of the respondent's pages; workers: submissions with KEDERGI_WORKERS=2 (PostgreSQL). */
-const SECTIONS = ['throughput', 'workers', 'aggregation', 'pages'] as const;
+const SECTIONS = ['throughput', 'workers', 'aggregation', 'pages', 'national'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const PRESETS = {
-  full: { sizes: [10_000, 100_000, 1_000_000], seconds: 20, slices: 4, connections: 50, reps: 3 },
-  quick: { sizes: [10_000, 100_000], seconds: 10, slices: 2, connections: 50, reps: 3 },
-  smoke: { sizes: [300, 3000], seconds: 2, slices: 1, connections: 10, reps: 1 },
+  full: { sizes: [10_000, 100_000, 1_000_000], seconds: 20, slices: 4, connections: 50, reps: 3, national: 2_000_000 },
+  quick: { sizes: [10_000, 100_000], seconds: 10, slices: 2, connections: 50, reps: 3, national: 200_000 },
+  smoke: { sizes: [300, 3000], seconds: 2, slices: 1, connections: 10, reps: 1, national: 2000 },
 } as const;
 
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
@@ -106,6 +110,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     keep: flag('keep'),
     runtime: (value('runtime') ?? env.BENCH_RUNTIME) === 'tsx' ? 'tsx' : 'dist',
     serverLogLevel: env.BENCH_SERVER_LOG_LEVEL ?? 'info',
+    national: Number(value('national') ?? env.BENCH_NATIONAL ?? base.national),
     sections: (value('only') ?? SECTIONS.join(',')).split(',').filter((x): x is Section => (SECTIONS as readonly string[]).includes(x)),
   };
 }
@@ -499,6 +504,110 @@ async function pages(target: Target, o: BenchOptions, dir: string, serverEnv: Re
 }
 
 // ------------------------------------------------------------------------------------------------
+// 5. National scale: about two million SMEs in Kazakhstan
+
+/** The invitation upload form takes at most this many rows per file (MAX_ENTERPRISES). */
+const UPLOAD_ROWS = 100_000;
+
+interface NationalResult {
+  size: number;
+  importFiles: number;
+  importSeconds: number;
+  importPeakMb: number;
+  loadSeconds: number;
+  cellsSeconds: number | null;
+  bareQuery: Timing;
+  api: Timing | null;
+  page: Timing | null;
+  csv: MemoryFigure;
+  baselineCsv: MemoryFigure;
+}
+
+async function national(target: Target, o: BenchOptions, dir: string, serverEnv: Record<string, string>, log: (s: string) => void): Promise<NationalResult> {
+  const n = o.national;
+  const real = await target.newDatabase('national');
+  const { db } = await openDb(real.database, dir, true);
+  let server: ChildServer | undefined;
+  let baseline: ChildServer | undefined;
+  try {
+    const shape = await surveyShape(db);
+    // Responses first, while no server holds the database (the SQLite loader changes its journal mode).
+    const roundId = await createRound(db, shape, 'national responses', 'closed');
+    const loaded = await loadRound(db, shape, roundId, n);
+    const analysis = await loadAnalysis();
+    let cellsSeconds: number | null = null;
+    if (analysis.sync) {
+      const c0 = performance.now();
+      await analysis.sync(db, roundId);
+      cellsSeconds = (performance.now() - c0) / 1000;
+    }
+    log(`  responses: ${sizeLabel(n)} loaded in ${loaded.seconds.toFixed(1)} s, counted into the cells in ${cellsSeconds?.toFixed(1) ?? 'n/a'} s`);
+
+    const kedergi = await startServer('kedergi', { ...serverEnv, DATABASE_URL: real.url, KEDERGI_DEMO: '0' }, path.join(dir, 'kedergi-national.log'));
+    server = kedergi;
+    const { cookie, token } = await login(kedergi.url, serverEnv.KEDERGI_ADMIN_EMAIL!, serverEnv.KEDERGI_ADMIN_PASSWORD!);
+    const csrf = /kedergi_csrf=([^;]+)/.exec(cookie)?.[1];
+    if (!csrf) throw new Error('no CSRF cookie after signing in');
+
+    // 1. Invitations: the register of enterprises, uploaded as an administrator would, in files of the form's maximum.
+    const inviteRound = await createRound(db, shape, 'national invitations');
+    const territories = ['Abai district', 'Ridder city', 'Семей қаласы', 'Уланский район', 'zaisan-district'];
+    let files = 0;
+    const t0 = performance.now();
+    const imported = await measurePeakRss(kedergi.pid, async () => {
+      for (let from = 0; from < n; from += UPLOAD_ROWS) {
+        const lines = ['name,contact,territory,sector,size'];
+        for (let i = from; i < Math.min(n, from + UPLOAD_ROWS); i++) lines.push(`Кәсіпорын ${i},user${i}@example.kz,${territories[i % 5]},${'ACGJM'[i % 5]},${['micro', 'small', 'medium'][i % 3]}`);
+        const form = new FormData();
+        form.append('file', new Blob([lines.join('\n')], { type: 'text/csv' }), `register-${files + 1}.csv`);
+        const f0 = performance.now();
+        const res = await http(`${kedergi.url}/admin/rounds/${inviteRound}/invitations/upload?_csrf=${csrf}`, { method: 'POST', headers: { cookie }, body: form });
+        if (res.status !== 201) throw new Error(`upload ${files + 1} answered ${res.status}: ${res.text.slice(0, 200)}`);
+        files++;
+        log(`  invitations: file ${files} (${Math.min(n, from + UPLOAD_ROWS) - from} rows) imported in ${((performance.now() - f0) / 1000).toFixed(1)} s`);
+      }
+    });
+    const importSeconds = (performance.now() - t0) / 1000;
+    const stored = await db('invitations').where('round_id', inviteRound).count<{ c: number | string }[]>('* as c');
+    if (Number(stored[0]!.c) !== n) throw new Error(`${n} invitations uploaded, ${stored[0]!.c} stored`);
+
+    // 2. The round of n submitted responses, ranked and exported.
+    const auth = { headers: { authorization: `Bearer ${token}` } };
+    const expectOk = (what: string) => (res: { status: number }) => {
+      if (res.status !== 200) throw new Error(`${what} answered ${res.status}`);
+    };
+    const bareQuery = await timed(1, async () => void (await bareRanking(db, roundId)));
+    const api = await timed(o.reps, async () => expectOk('ranking API')(await http(`${kedergi.url}/api/v1/rounds/${roundId}/ranking`, auth)));
+    const page = await timed(o.reps, async () => expectOk('ranking page')(await http(`${kedergi.url}/analysis/rounds/${roundId}`, { headers: { cookie } })));
+    const csv = await memoryOf(kedergi.pid, `${kedergi.url}/api/v1/rounds/${roundId}/responses.csv`, auth);
+    baseline = await startServer('baseline', { DATABASE_URL: real.url, PORT: '0', BASELINE_ROUND_ID: String(roundId) }, path.join(dir, 'baseline-national.log'));
+    const baselineCsv = await memoryOf(baseline.pid, `${baseline.url}/export/${roundId}.csv`);
+    const result: NationalResult = {
+      size: n,
+      importFiles: files,
+      importSeconds,
+      importPeakMb: imported.peakBytes / MB,
+      loadSeconds: loaded.seconds,
+      cellsSeconds,
+      bareQuery,
+      api,
+      page,
+      csv,
+      baselineCsv,
+    };
+    log(
+      `  national ${sizeLabel(n)}: import ${importSeconds.toFixed(1)} s in ${files} files (peak ${result.importPeakMb.toFixed(0)} MB); ranking API ${api.median.toFixed(0)} ms, page ${page.median.toFixed(0)} ms (bare query ${bareQuery.median.toFixed(0)} ms); ` +
+        `CSV ${csv.seconds?.toFixed(1)} s, peak ${csv.peakMb?.toFixed(0)} MB, ${((csv.bytes ?? 0) / 1e6).toFixed(0)} MB (baseline ${baselineCsv.seconds?.toFixed(1)} s, ${baselineCsv.peakMb?.toFixed(0)} MB)`,
+    );
+    return result;
+  } finally {
+    if (baseline) await stopServer(baseline);
+    if (server) await stopServer(server);
+    await db.destroy();
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
 // The table
 
 function exponent(points: Array<{ n: number; t: number | null | undefined }>): number | null {
@@ -508,7 +617,7 @@ function exponent(points: Array<{ n: number; t: number | null | undefined }>): n
   return Math.log(b.t / a.t) / Math.log(b.n / a.n);
 }
 
-function rowsFor(engine: Engine, o: BenchOptions, tp: ThroughputResult | undefined, ag: AggregationResult | undefined, more: { workers?: ThroughputResult; pages?: PagesResult } = {}): Row[] {
+function rowsFor(engine: Engine, o: BenchOptions, tp: ThroughputResult | undefined, ag: AggregationResult | undefined, more: { workers?: ThroughputResult; pages?: PagesResult; national?: NationalResult } = {}): Row[] {
   const rows: Row[] = [];
   const load = `${o.connections} conn × ${o.seconds} s${o.slices > 1 ? ` (${o.slices} alternating slices)` : ''}`;
   if (tp) {
@@ -734,6 +843,39 @@ function rowsFor(engine: Engine, o: BenchOptions, tp: ThroughputResult | undefin
     rows.push({ engine, section: 'pages', key: 'pages.ttfb.load.p50', measure: 'Time to first byte under load, p50', unit: 'ms', kedergi: u.p50, baseline: null, note });
     rows.push({ engine, section: 'pages', key: 'pages.ttfb.load.p99', measure: 'Time to first byte under load, p99', unit: 'ms', kedergi: u.p99, baseline: null });
   }
+  if (more.national) {
+    const nr = more.national;
+    const size = sizeLabel(nr.size);
+    const limit = engine === 'sqlite' ? 2000 : 1000;
+    rows.push({ engine, section: 'national', key: 'national.import.time', measure: `Invitations imported through the upload form, ${size} in ${nr.importFiles} files of up to ${sizeLabel(UPLOAD_ROWS)}`, unit: 's', kedergi: nr.importSeconds, baseline: null });
+    rows.push({ engine, section: 'national', key: 'national.import.rss', measure: `Peak server RSS while importing ${size} invitations`, unit: 'MB', kedergi: nr.importPeakMb, baseline: null, target: '< 300 MB', met: nr.importPeakMb < 300 });
+    rows.push({ engine, section: 'national', key: 'national.load', measure: `Bulk load of ${size} responses (+5% in progress), then counted into the cells`, unit: 's', kedergi: nr.loadSeconds + (nr.cellsSeconds ?? 0), baseline: null });
+    rows.push({
+      engine,
+      section: 'national',
+      key: 'national.rank.api',
+      measure: `Ranking API, ${size} responses`,
+      unit: 'ms',
+      kedergi: nr.api?.median ?? null,
+      baseline: nr.bareQuery.median,
+      ratio: nr.api ? nr.api.median / nr.bareQuery.median : null,
+      target: `< ${limit} ms`,
+      met: nr.api ? nr.api.median < limit : false,
+    });
+    rows.push({ engine, section: 'national', key: 'national.rank.page', measure: `Ranking page, ${size} responses`, unit: 'ms', kedergi: nr.page?.median ?? null, baseline: nr.bareQuery.median, ratio: nr.page ? nr.page.median / nr.bareQuery.median : null, target: `< ${limit} ms`, met: nr.page ? nr.page.median < limit : false });
+    rows.push({ engine, section: 'national', key: 'national.export.time', measure: `CSV export of ${size} responses, time (streamed)`, unit: 's', kedergi: nr.csv.seconds, baseline: nr.baselineCsv.seconds, ratio: nr.csv.seconds && nr.baselineCsv.seconds ? nr.csv.seconds / nr.baselineCsv.seconds : null });
+    rows.push({
+      engine,
+      section: 'national',
+      key: 'national.export.rss',
+      measure: `Peak server RSS, CSV export of ${size} responses`,
+      unit: 'MB',
+      kedergi: nr.csv.status === 200 ? nr.csv.peakMb : null,
+      baseline: nr.baselineCsv.peakMb,
+      target: '< 300 MB',
+      met: nr.csv.status === 200 && nr.csv.peakMb !== null && nr.csv.peakMb < 300,
+    });
+  }
   return rows;
 }
 
@@ -748,7 +890,7 @@ export interface BenchResults {
   options: BenchOptions;
   machine: Machine;
   rows: Row[];
-  details: Partial<Record<Engine, { throughput?: ThroughputResult; aggregation?: AggregationResult; workers?: ThroughputResult; pages?: PagesResult; error?: string }>>;
+  details: Partial<Record<Engine, { throughput?: ThroughputResult; aggregation?: AggregationResult; workers?: ThroughputResult; pages?: PagesResult; national?: NationalResult; error?: string }>>;
   problems: string[];
   table: string;
 }
@@ -768,7 +910,7 @@ function rerender(file: string): number {
   const o = results.options;
   results.rows = o.engines.flatMap((engine) => {
     const d = results.details[engine];
-    return rowsFor(engine, o, d?.throughput, d?.aggregation, { workers: d?.workers, pages: d?.pages });
+    return rowsFor(engine, o, d?.throughput, d?.aggregation, { workers: d?.workers, pages: d?.pages, national: d?.national });
   });
   results.table = markdownTable(results.rows);
   fs.writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
@@ -889,6 +1031,14 @@ async function main(): Promise<number> {
         problems.push(msg);
         log(msg);
       }
+      if (o.sections.includes('national')) try {
+        log(`== ${ENGINE_LABEL[engine]}: national scale, ${sizeLabel(o.national)}`);
+        entry.national = await national(target, o, dir, serverEnv, log);
+      } catch (e) {
+        const msg = `${ENGINE_LABEL[engine]} national scale failed: ${short(e)}`;
+        problems.push(msg);
+        log(msg);
+      }
       if (o.sections.includes('aggregation')) try {
         log(`== ${ENGINE_LABEL[engine]}: aggregation at scale and memory`);
         entry.aggregation = await aggregation(target, o, dir, serverEnv, log);
@@ -903,7 +1053,7 @@ async function main(): Promise<number> {
         await pgServer.stop();
         pgServer = undefined;
       }
-      rows = rows.concat(rowsFor(engine, o, entry.throughput, entry.aggregation, { workers: entry.workers, pages: entry.pages }));
+      rows = rows.concat(rowsFor(engine, o, entry.throughput, entry.aggregation, { workers: entry.workers, pages: entry.pages, national: entry.national }));
     }
   } finally {
     await cleanup();

@@ -73,6 +73,10 @@ describe(`bench smoke run (${engine})`, () => {
     }
     expect([...rows.keys()].filter((k) => k.startsWith('pages.bytes.page/')).length).toBeGreaterThan(0);
     for (const key of ['pages.static', 'pages.ttfb.idle', 'pages.ttfb.load.p50', 'pages.ttfb.load.p99']) expect(Number.isFinite(rows.get(key)?.kedergi), key).toBe(true);
+    // National scale (at smoke size): import through the upload form, ranking and streamed export.
+    for (const key of ['national.import.time', 'national.import.rss', 'national.load', 'national.rank.api', 'national.rank.page', 'national.export.time', 'national.export.rss']) {
+      expect(Number.isFinite(rows.get(key)?.kedergi), key).toBe(true);
+    }
     // Several processes: PostgreSQL only.
     if (engine === 'pg') {
       expect(rows.get('submit.workers2.rps')!.kedergi).toBeGreaterThan(0);
