@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import http from 'node:http';
 import { createApp } from './app';
 import { runPrimary } from './cluster';
+import { buildServices } from './composition';
 import { ConfigError, loadConfig } from './config';
 import { stdoutLogDestination } from './logger';
 import { createRuntime, prepareData } from './runtime';
@@ -34,15 +35,16 @@ async function main(): Promise<void> {
   if (config.workers > 1 && cluster.isPrimary) {
     // Migrations and first-start data once, before any worker serves a request.
     const ctx = await createRuntime(config);
-    await prepareData(ctx);
+    await prepareData(ctx, buildServices(ctx));
     await ctx.db.destroy();
     started();
     runPrimary(config, ctx.logger);
     return;
   }
   const ctx = await createRuntime(config, { migrate: !worker });
-  if (!worker) await prepareData(ctx);
-  const app = createApp(ctx);
+  const services = buildServices(ctx);
+  if (!worker) await prepareData(ctx, services);
+  const app = createApp(ctx, services);
   const server = http.createServer(app);
   server.once('error', (err) => {
     process.stderr.write(`Kedergi failed to start: ${err.message}\n`);
