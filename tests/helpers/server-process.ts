@@ -33,9 +33,9 @@ export interface ServerProcess {
  * The real server (`node --import tsx src/server.ts`, one process, so signals reach the server
  * itself) with its standard output a pipe this process does not read unless the test does.
  */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+export async function startServerProcess(env: Record<string, string>, nodeArgs: string[] = []): Promise<ServerProcess> {
   const port = Number(env.PORT) || (await freePort());
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/server.ts'], {
     cwd: root,
     env: { PATH: process.env.PATH, NODE_ENV: 'test', KEDERGI_DEMO: 'false', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
