@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import type { Config } from '../../src/config';
 import type { AppContext } from '../../src/context';
@@ -13,6 +12,7 @@ import { Lifecycle } from '../../src/lifecycle';
 import { mulberry32, type Random } from '../../src/lib/random';
 import { hashToken } from '../../src/lib/tokens';
 import { runSeeds } from '../../seeds';
+import { freePort, sleep } from '../helpers/server-process';
 
 const root = path.join(__dirname, '../..');
 
@@ -57,18 +57,6 @@ export interface ServerExit {
   stderr: string;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** An open round of the default questionnaire with one invitation (known token) per submission. */
 async function prepare(db: Db, config: Config, count: number) {
