@@ -47,10 +47,13 @@ export function runPrimary(config: Config, logger: Logger): void {
 
   cluster.on('exit', (worker, code, signal) => {
     const lived = Date.now() - (startedAt.get(worker) ?? 0);
+    const served = listening.has(worker);
     startedAt.delete(worker);
     listening.delete(worker);
     if (stopping) {
-      if (code !== 0) {
+      // A worker still loading when the signal came ends by the signal itself: it had nothing to drain.
+      const stillLoading = !served && signal === 'SIGTERM';
+      if (code !== 0 && !stillLoading) {
         cleanExit = false;
         unclean.push(`worker ${worker.process.pid} ${signal ? `killed by ${signal}` : `exited ${code}`}`);
       }
