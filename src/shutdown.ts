@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import { loggablePath } from './app';
 import type { AppContext } from './context';
 import { interruptRunningStatements } from './db/knex';
 import type { BoundedLogDestination } from './logger';
@@ -36,7 +37,7 @@ export function installShutdown(server: http.Server, ctx: AppContext, options: S
   const unfinished = (): string => {
     const parts: string[] = [];
     if (inFlight.size > 0) {
-      const sample = [...inFlight].slice(0, 5).map((r) => `${r.method} ${String(r.url).split('?')[0]!.replace(/^\/([rp])\/[^/]+/, '/$1/[token]')}`);
+      const sample = [...inFlight].slice(0, 5).map((r) => `${r.method} ${loggablePath(String(r.url))}`);
       parts.push(`${inFlight.size} request(s) in flight (${sample.join(', ')}${inFlight.size > 5 ? ', ...' : ''})`);
     }
     const background = ctx.lifecycle.unfinished();
