@@ -93,6 +93,7 @@ const POLICY: Record<string, Rule> = {
   'POST /api/v1/auth/token': r('public'),
   'GET /api/v1/me': r('anyUser'),
   'GET /healthz': r('public'),
+  'GET /readyz': r('public'),
   'GET /': r('public'),
   'POST /lang': r('public'),
   // users
