@@ -198,6 +198,8 @@ const POLICY: Record<string, Rule> = {
   // indicators and models
   'POST /api/v1/models/fit': r('staff'),
   'POST /api/v1/models/composite': r('staff'),
+  'POST /api/v1/models/derive': r('staff'),
+  'POST /api/v1/models/scenario': r('staff'),
   'GET /indicators': r('staff'),
   'GET /indicators/datasets/new': r('staff'),
   'POST /indicators/datasets': r('staff'),

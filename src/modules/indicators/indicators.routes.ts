@@ -23,7 +23,7 @@ import {
 } from './indicators.schemas';
 import { IndicatorsService } from './indicators.service';
 import { calculatorResults } from './indicators.calculators';
-import { runComposite, runFit, TREND, type CompositeResult, type FitResult, type TFitSpec } from './models.spec';
+import { runComposite, runDerive, runFit, runScenario, TREND, type CompositeResult, type FitResult, type TFitSpec } from './models.spec';
 
 const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 
@@ -52,6 +52,20 @@ export function indicatorsRoutes(ctx: AppContext): Router {
     requireRole('admin', 'researcher'),
     asyncHandler(async (req, res) => {
       res.json(runComposite(req.body));
+    }),
+  );
+  router.post(
+    '/api/v1/models/derive',
+    requireRole('admin', 'researcher'),
+    asyncHandler(async (req, res) => {
+      res.json(runDerive(req.body));
+    }),
+  );
+  router.post(
+    '/api/v1/models/scenario',
+    requireRole('admin', 'researcher'),
+    asyncHandler(async (req, res) => {
+      res.json(runScenario(req.body));
     }),
   );
 
