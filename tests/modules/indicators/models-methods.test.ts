@@ -144,3 +144,17 @@ describe('derive and composite options: bad specs name the field', () => {
     for (const t of r.territories) expect(t.rankInterval![0]).toBeLessThanOrEqual(t.medianRank!);
   });
 });
+
+describe('README examples', () => {
+  it('every JSON example of the model specs runs (fit, composite, derive, scenario, in that order)', async () => {
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    const readme = fs.readFileSync(path.resolve(__dirname, '../../../README.md'), 'utf8');
+    const blocks = [...readme.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1]!));
+    expect(blocks).toHaveLength(4);
+    expect(runFit(blocks[0]).forecast![0]!.upper).toBeGreaterThan(runFit(blocks[0]).forecast![0]!.lower);
+    expect(runComposite(blocks[1]).territories.find((t) => t.territory === 'B')!.epsilonPartials).toEqual(['IT']);
+    expect(runDerive(blocks[2]).rows[1]!.LactGrowth).toBeCloseTo(25, 9);
+    expect(runScenario(blocks[3]).steps[1]!.fedBy).toEqual({ Nsb: 0 });
+  });
+});
