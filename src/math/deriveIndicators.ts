@@ -120,9 +120,9 @@ interface Table {
   byYear: Map<number | null, number[]>;
 }
 
-function buildTable(rows: readonly DeriveRow[]): Table {
+function buildTable(rows: readonly DeriveRow[], knownColumns: readonly string[]): Table {
   const columns = new Map<string, Value[]>();
-  const names = new Set<string>();
+  const names = new Set<string>(knownColumns);
   for (const row of rows) for (const key of Object.keys(row)) names.add(key);
   for (const name of names) {
     columns.set(
@@ -317,10 +317,11 @@ function compile(def: DerivedDefinition, index: number, table: Table, laterNames
 
 /**
  * Adds the derived columns to copies of the rows (inputs are not changed).
+ * @param knownColumns columns that exist even if no row has a value for them yet (a dataset's indicators)
  * @throws FormulaError for a bad name or formula, naming the definition
  */
-export function deriveIndicators(rows: readonly DeriveRow[], definitions: readonly DerivedDefinition[]): DeriveRow[] {
-  const table = buildTable(rows);
+export function deriveIndicators(rows: readonly DeriveRow[], definitions: readonly DerivedDefinition[], knownColumns: readonly string[] = []): DeriveRow[] {
+  const table = buildTable(rows, knownColumns);
   const out = rows.map((r) => ({ ...r }));
   const pending = new Set(definitions.map((d) => d.name));
   definitions.forEach((def, index) => {

@@ -4,6 +4,7 @@ import type { AppContext } from '../../context';
 import { asyncHandler, parseOrThrow, ValidationError } from '../../errors';
 import type { Language } from '../../i18n';
 import { handleForm, renderForm } from '../../lib/forms';
+import { writeCsv } from '../../lib/spreadsheet';
 import { requireRole } from '../../middleware/auth';
 import type { TerritoryRecord } from '../territories/territories.schemas';
 import { compositeChart, fitChart } from './indicators.charts';
@@ -11,6 +12,8 @@ import {
   DIRECTIONS,
   ZCompositeForm,
   ZDatasetInput,
+  ZDerivedIndicatorEdit,
+  ZDerivedIndicatorInput,
   ZFitForm,
   ZForecastForm,
   ZId,
@@ -261,9 +264,47 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
     asyncHandler(async (req, res) => {
       const indicator = await service.getIndicator(parseOrThrow(ZId, req.params.id));
       await handleForm(res, 'indicators/indicator-form', { title: req.t('indicators:indicator.edit'), indicator, directions: DIRECTIONS, values: req.body }, async () => {
-        await service.updateIndicator(indicator.id, parseOrThrow(ZIndicatorInput, req.body));
+        if (indicator.formula !== null) await service.updateDerived(indicator.id, parseOrThrow(ZDerivedIndicatorEdit, req.body));
+        else await service.updateIndicator(indicator.id, parseOrThrow(ZIndicatorInput, req.body));
         res.redirect(303, `/indicators/datasets/${indicator.datasetId}?saved=1&indicator=${indicator.id}`);
       });
+    }),
+  );
+
+  /* ---- derived indicators and the dataset export ---- */
+
+  router.post(
+    '/indicators/datasets/:id/derived',
+    asyncHandler(async (req, res) => {
+      const id = parseOrThrow(ZId, req.params.id);
+      const locals = await datasetLocals(req, id, { values: req.body ?? {} });
+      await handleForm(res, 'indicators/dataset', locals, async () => {
+        const indicatorId = await service.createDerived(id, parseOrThrow(ZDerivedIndicatorInput, req.body));
+        res.redirect(303, `/indicators/datasets/${id}?saved=1&indicator=${indicatorId}#values`);
+      });
+    }),
+  );
+
+  // Long format, one row per value, with each indicator's formula (empty for measured indicators).
+  router.get(
+    '/indicators/datasets/:id/values.csv',
+    asyncHandler(async (req, res) => {
+      const dataset = await service.getDataset(parseOrThrow(ZId, req.params.id));
+      const indicators = await service.listIndicators(dataset.id);
+      const byId = new Map(indicators.map((i) => [i.id, i]));
+      const names = await territoryNames(req.lang);
+      const values = await service.repo.values({ indicatorIds: indicators.map((i) => i.id) });
+      res.attachment(`kedergi-${dataset.code}-values.csv`);
+      res.type('text/csv; charset=utf-8');
+      await writeCsv(
+        res,
+        ['code', 'name', 'unit', 'formula', 'territory', 'period', 'value'],
+        values.map((v) => {
+          const ind = byId.get(v.indicatorId)!;
+          const territory = names.byId.get(v.territoryId);
+          return [ind.code, ind[`name_${req.lang}`], ind.unit, ind.formula ?? '', territory ? names.name(territory) : String(v.territoryId), v.period, v.value];
+        }),
+      );
     }),
   );
 

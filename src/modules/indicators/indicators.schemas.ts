@@ -30,6 +30,8 @@ export interface IndicatorRecord {
   source: string | null;
   roundId: number | null;
   position: number;
+  /** Set for a derived indicator: its values are computed from this formula (src/math/deriveIndicators.ts). */
+  formula: string | null;
 }
 
 export interface ValueRecord {
@@ -86,6 +88,16 @@ export const ZIndicatorInput = z.strictObject({
   source: ZOptionalText(2000),
 });
 export type TIndicatorInput = z.infer<typeof ZIndicatorInput>;
+
+/** A derived indicator: a code usable in other formulas, names, and its formula. */
+export const ZDerivedIndicatorInput = ZIndicatorInput.omit({ source: true }).extend({
+  code: z.string().trim().min(1).max(60).regex(/^[\p{L}_][\p{L}\p{N}_]*$/u),
+  formula: ZText(1000).min(1),
+});
+export type TDerivedIndicatorInput = z.infer<typeof ZDerivedIndicatorInput>;
+
+/** Editing a derived indicator: the names and its formula. */
+export const ZDerivedIndicatorEdit = ZIndicatorInput.extend({ formula: ZText(1000).min(1) });
 
 /** Indicator codes in uploaded files: letters, digits, _ . - (Cyrillic allowed), as typed by researchers. */
 export const ZIndicatorCode = z

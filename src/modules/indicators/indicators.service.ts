@@ -3,6 +3,7 @@ import { readUploadedTable, TableReadError } from '../../lib/spreadsheet';
 import type { TerritoryRecord } from '../territories/territories.schemas';
 import type { TerritoriesService } from '../territories/territories.service';
 import type { Knex } from 'knex';
+import { recomputeDerived } from './indicators.derived';
 import { publishRoundIndicators, type PublishSummary } from './indicators.publish';
 import { ImportFileError, parseIndicatorTable, type ImportIssue, type ParsedValue } from './indicators.import';
 import type { IndicatorsRepository } from './indicators.repository';
@@ -12,6 +13,7 @@ import type {
   ModelOrigin,
   ModelRecord,
   TCompositeForm,
+  TDerivedIndicatorInput,
   TDatasetInput,
   TFitForm,
   TIndicatorInput,
@@ -137,6 +139,29 @@ export class IndicatorsService {
     return i;
   }
 
+  /** Adds a derived indicator and computes its values; a bad code or formula changes nothing. */
+  async createDerived(datasetId: number, input: TDerivedIndicatorInput): Promise<number> {
+    await this.getDataset(datasetId);
+    return this.repo.transaction(async (trx) => {
+      const existing = await this.repo.listIndicators(datasetId, trx);
+      if (existing.some((i) => i.code === input.code)) throw new ValidationError([{ path: 'code', key: 'methods:derived.codeTaken', params: { code: input.code } }], 'methods:derived.failed');
+      const position = (await this.repo.maxIndicatorPosition(datasetId, trx)) + 1;
+      const id = await this.repo.createIndicator({ datasetId, ...input, source: null, position }, trx);
+      await recomputeDerived(this.repo, datasetId, trx);
+      return id;
+    });
+  }
+
+  /** Changes a derived indicator's names and formula and recomputes its values, all or nothing. */
+  async updateDerived(id: number, input: TIndicatorInput & { formula: string }): Promise<void> {
+    const indicator = await this.getIndicator(id);
+    if (indicator.formula === null) throw new NotFoundError();
+    await this.repo.transaction(async (trx) => {
+      await this.repo.updateIndicator(id, input, trx);
+      await recomputeDerived(this.repo, indicator.datasetId, trx);
+    });
+  }
+
   async updateIndicator(id: number, input: TIndicatorInput): Promise<void> {
     await this.getIndicator(id);
     await this.repo.updateIndicator(id, input);
@@ -220,6 +245,8 @@ export class IndicatorsService {
         payload.values.map((v) => ({ indicatorId: existing.get(v.code)!, territoryId: v.territoryId, period: v.period, value: v.value })),
         trx,
       );
+      // Derived indicators follow their inputs in the same transaction (a derived code in the file is recomputed, not kept).
+      await recomputeDerived(this.repo, found.datasetId, trx);
       return { datasetId: found.datasetId, values: payload.values.length, created };
     });
   }
