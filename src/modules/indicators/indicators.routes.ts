@@ -7,7 +7,7 @@ import { handleForm, renderForm } from '../../lib/forms';
 import { writeCsv } from '../../lib/spreadsheet';
 import { requireRole } from '../../middleware/auth';
 import type { TerritoryRecord } from '../territories/territories.schemas';
-import { compositeChart, fitChart } from './indicators.charts';
+import { compositeChart, fitChart, robustnessChart } from './indicators.charts';
 import {
   DIRECTIONS,
   ZCompositeForm,
@@ -90,6 +90,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
       return {
         result,
         chart: compositeChart(result, names.label, req.t),
+        robustnessChart: result.robustness ? robustnessChart(result, names.label, req.t) : undefined,
         ranking: [...result.territories].sort((a, b) => a.rank - b.rank).map((r) => ({ ...r, label: names.label(r.territory), territoryId: idOf.get(r.territory) })),
         excluded: (model.origin?.excluded ?? []).map((e) => ({ ...e, label: names.byId.get(e.id) ? names.name(names.byId.get(e.id)!) : String(e.id) })),
       };

@@ -125,14 +125,23 @@ export const ZCompositeForm = z.object({
   weight: z.record(z.string(), z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? 1 : v), ZFormNumber.pipe(z.number().min(0).max(1e6)))).default({}),
   period: z.record(z.string(), z.string().trim().max(30)).default({}),
   aggregate: z.enum(['arithmetic', 'geometric']),
-  levels: z.enum(['equal-interval', 'kmeans']),
+  levels: z.enum(['equal-interval', 'kmeans', 'rank']),
   seed: z.preprocess((v) => (v === '' || v === undefined ? 1 : v), z.coerce.number().int().min(0).max(2 ** 32 - 1)),
+  normalise: z.enum(['min-max', 'z-score', 'none']).default('min-max'),
+  weights: z.enum(['entered', 'equal']).default('entered'),
+  zero: z.enum(['keep', 'epsilon']).default('keep'),
+  epsilon: z.preprocess((v) => (v === '' || v === undefined ? 0.001 : v), ZFormNumber.pipe(z.number().gt(0).lt(1))),
+  levelCount: z.preprocess((v) => (v === '' || v === undefined ? 5 : v), z.coerce.number().int().min(2).max(10)),
+  robustness: z.preprocess((v) => v === 'on' || v === '1' || v === 'true' || v === true, z.boolean()),
+  draws: z.preprocess((v) => (v === '' || v === undefined ? 500 : v), z.coerce.number().int().min(10).max(5000)),
+  robustnessSeed: z.preprocess((v) => (v === '' || v === undefined ? 1 : v), z.coerce.number().int().min(0).max(2 ** 32 - 1)),
 });
 export type TCompositeForm = z.infer<typeof ZCompositeForm>;
 
 export const ZFitForm = z.object({
   title: ZText(300).default(''),
-  form: z.enum(['linear', 'power']),
+  form: z.enum(['linear', 'power', 'polynomial']),
+  degree: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(2).max(3).optional()),
   rowsBy: z.enum(['period', 'territory']),
   territoryId: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().positive().optional()),
   y: z.coerce.number().int().positive(),

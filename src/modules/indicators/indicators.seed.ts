@@ -6,7 +6,7 @@ import { EAST_KZ_REGION_CODE } from '../territories/territories.seed';
 import type { TerritoryRecord } from '../territories/territories.schemas';
 import type { TerritoriesService } from '../territories/territories.service';
 import type { TDirection, ValueRecord } from './indicators.schemas';
-import { formKey, type IndicatorsService } from './indicators.service';
+import { COMPOSITE_FORM_DEFAULTS, formKey, type IndicatorsService } from './indicators.service';
 
 /**
  * Base seeder: every published table of seeds/domain/reference-data/ as a dataset of the value
@@ -251,6 +251,9 @@ export async function seedReferenceIndicators(ctx: AppContext, { indicators: ser
       aggregate: 'arithmetic',
       levels: 'equal-interval',
       seed: 1,
+      ...COMPOSITE_FORM_DEFAULTS,
+      // The demo index shows how stable each territory's rank is (issue 17).
+      robustness: true,
     });
   }
 

@@ -52,6 +52,18 @@ export function specColumnNames(indicators: IndicatorRecord[]): Map<number, stri
   return out;
 }
 
+/** The composite options a form leaves at their defaults (the seeded table 40 index uses these). */
+export const COMPOSITE_FORM_DEFAULTS = {
+  normalise: 'min-max',
+  weights: 'entered',
+  zero: 'keep',
+  epsilon: 0.001,
+  levelCount: 5,
+  robustness: false,
+  draws: 500,
+  robustnessSeed: 1,
+} as const satisfies Partial<TCompositeForm>;
+
 /**
  * Per-indicator form fields are named direction[i12], weight[i12], period[i12]: with a bare
  * number the body parser would turn small ids into array positions.
@@ -308,9 +320,15 @@ export class IndicatorsService {
         direction: form.direction[formKey(ind.id)] ?? ind.direction,
         weight: form.weight[formKey(ind.id)] ?? 1,
       })),
+      normalise: form.normalise,
+      weights: form.weights,
       aggregate: form.aggregate,
+      zero: form.zero,
+      ...(form.zero === 'epsilon' ? { epsilon: form.epsilon } : {}),
       levels: form.levels,
+      levelCount: form.levelCount,
       ...(form.levels === 'kmeans' ? { seed: form.seed } : {}),
+      ...(form.robustness ? { robustness: { draws: form.draws, seed: form.robustnessSeed } } : {}),
       ...(form.title ? { title: form.title } : {}),
     };
     const result = runComposite(spec);
@@ -362,6 +380,7 @@ export class IndicatorsService {
       });
       spec = {
         form: form.form,
+        ...(form.form === 'polynomial' ? { degree: form.degree ?? 2 } : {}),
         y: names.get(y.id)!,
         x: [...xs.map((i) => names.get(i.id)!), ...(form.trend ? [TREND] : [])],
         ...(allNumeric ? { timeColumn } : {}),
@@ -386,7 +405,14 @@ export class IndicatorsService {
         included.push({ name: t.name_en, id: t.id });
         return [row];
       });
-      spec = { form: form.form, y: names.get(y.id)!, x: xs.map((i) => names.get(i.id)!), rows, ...(form.title ? { title: form.title } : {}) };
+      spec = {
+        form: form.form,
+        ...(form.form === 'polynomial' ? { degree: form.degree ?? 2 } : {}),
+        y: names.get(y.id)!,
+        x: xs.map((i) => names.get(i.id)!),
+        rows,
+        ...(form.title ? { title: form.title } : {}),
+      };
       origin = {
         rowsBy: 'territory',
         columns: Object.fromEntries(all.map((i) => [names.get(i.id)!, { indicatorId: i.id, period: periodOf.get(i.id) }])),
