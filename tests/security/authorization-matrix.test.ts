@@ -211,6 +211,8 @@ const POLICY: Record<string, Rule> = {
   'POST /indicators/imports/:id/confirm': r('staff', (f) => `/indicators/imports/${f.indicatorImport}/confirm`),
   'POST /indicators/imports/:id/discard': r('staff', (f, a) => `/indicators/imports/${f.indicatorImportDiscard[a === 'admin' ? 'admin' : 'researcher']}/discard`),
   'GET /indicators/indicators/:id/edit': r('staff', (f) => `/indicators/indicators/${f.indicator}/edit`),
+  'GET /indicators/scenario': r('staff'),
+  'POST /indicators/scenario': r('staff'),
   'POST /indicators/datasets/:id/derived': r('staff', (f) => `/indicators/datasets/${f.indicatorDataset}/derived`),
   'GET /indicators/datasets/:id/values.csv': r('staff', (f) => `/indicators/datasets/${f.indicatorDataset}/values.csv`),
   'POST /indicators/indicators/:id': r('staff', (f) => `/indicators/indicators/${f.indicator}`),

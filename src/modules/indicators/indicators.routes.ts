@@ -19,12 +19,13 @@ import {
   ZId,
   ZImportOptions,
   ZIndicatorInput,
+  ZScenarioForm,
   type IndicatorRecord,
   type ModelRecord,
 } from './indicators.schemas';
-import type { IndicatorsService } from './indicators.service';
+import { scenarioInputs, type IndicatorsService } from './indicators.service';
 import { calculatorResults } from './indicators.calculators';
-import { runComposite, runDerive, runFit, runScenario, TREND, type CompositeResult, type FitResult, type TFitSpec } from './models.spec';
+import { runComposite, runDerive, runFit, runScenario, TREND, type CompositeResult, type FitResult, type ScenarioResult, type TFitSpec, type TScenarioSpec } from './models.spec';
 
 const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 
@@ -82,8 +83,21 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
     return { all, byId: new Map(all.map((t) => [t.id, t])), label: (english: string) => (byEnglish.has(english) ? name(byEnglish.get(english)!) : english), name };
   };
 
-  const modelView = async (req: Request, model: ModelRecord) => {
+  const modelView = async (req: Request, model: ModelRecord): Promise<Record<string, unknown>> => {
     const names = await territoryNames(req.lang);
+    if (model.kind === 'scenario') {
+      const result = model.result as ScenarioResult;
+      const spec = model.spec as TScenarioSpec;
+      return {
+        result,
+        spec,
+        steps: result.steps.map((step, k) => {
+          const stepSpec = spec.steps[k]!;
+          const inputs = [...(stepSpec.timeColumn ? [stepSpec.timeColumn] : []), ...stepSpec.x.filter((x) => !(stepSpec.timeColumn && x === TREND))];
+          return { ...step, view: { result: step.fit, spec: stepSpec, inputs, chart: fitChart(step.fit, stepSpec.timeColumn, undefined, req.t) } };
+        }),
+      };
+    }
     if (model.kind === 'composite') {
       const result = model.result as CompositeResult;
       const idOf = new Map((model.origin?.territories ?? []).map((t) => [t.name, t.id]));
@@ -379,6 +393,42 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
       const values = { ...req.body, territories: ([] as string[]).concat(req.body.territories ?? []), indicators: ([] as string[]).concat(req.body.indicators ?? []) };
       await handleForm(res, 'indicators/composite', await compositeLocals(req, { values }), async () => {
         const modelId = await service.createComposite(req.user!.id, parseOrThrow(ZCompositeForm, req.body));
+        res.redirect(303, `/indicators/models/${modelId}`);
+      });
+    }),
+  );
+
+  /* ---- scenarios: saved fits chained (GET chooses steps and years, POST runs and saves) ---- */
+
+  const scenarioLocals = async (req: Request, query: Record<string, unknown>, extra: Record<string, unknown> = {}) => {
+    const fits = await service.listModels({ kind: 'fit' });
+    const chosen = ([] as unknown[]).concat(query.steps ?? []).map(Number).filter((n) => fits.some((m) => m.id === n));
+    const years = ZScenarioForm.shape.years.safeParse(query.years ?? '');
+    const steps = chosen.map((id) => fits.find((m) => m.id === id)!);
+    const inputs = scenarioInputs(steps.map((m) => m.spec as TFitSpec));
+    return {
+      title: req.t('methods:scenario.title'),
+      fits,
+      steps,
+      years: steps.length && years.success ? years.data : [],
+      inputs,
+      values: { steps: chosen.map(String), years: typeof query.years === 'string' ? query.years : '', title: query.title ?? '', inputs: query.inputs ?? {} },
+      ...extra,
+    };
+  };
+
+  router.get(
+    '/indicators/scenario',
+    asyncHandler(async (req, res) => {
+      renderForm(res, 'indicators/scenario', await scenarioLocals(req, req.query as Record<string, unknown>));
+    }),
+  );
+
+  router.post(
+    '/indicators/scenario',
+    asyncHandler(async (req, res) => {
+      await handleForm(res, 'indicators/scenario', await scenarioLocals(req, req.body ?? {}), async () => {
+        const modelId = await service.createScenario(req.user!.id, parseOrThrow(ZScenarioForm, req.body));
         res.redirect(303, `/indicators/models/${modelId}`);
       });
     }),

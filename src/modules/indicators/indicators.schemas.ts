@@ -44,7 +44,7 @@ export interface ValueRecord {
 export interface ModelRecord {
   id: number;
   datasetId: number | null;
-  kind: 'fit' | 'composite';
+  kind: 'fit' | 'composite' | 'scenario';
   title: string;
   spec: unknown;
   origin: ModelOrigin | null;
@@ -158,3 +158,27 @@ export const ZForecastForm = z.object({
     .max(20)
     .default([]),
 });
+
+/** Years of a scenario typed as "2021, 2025" or "2021-2025". */
+const ZYearList = z.preprocess(
+  (v) => {
+    if (typeof v !== 'string') return v;
+    const out: number[] = [];
+    for (const part of v.split(/[,;\s]+/).filter(Boolean)) {
+      const range = /^(\d{4})[-–](\d{4})$/.exec(part);
+      if (range) for (let y = Number(range[1]); y <= Number(range[2]) && out.length <= 50; y++) out.push(y);
+      else out.push(Number(part));
+    }
+    return out;
+  },
+  z.array(z.number().int().min(1900).max(2200)).min(1).max(50),
+);
+
+/** A scenario assembled on the page from saved fits: steps in order, forecast years, exogenous inputs per year. */
+export const ZScenarioForm = z.object({
+  title: ZText(300).default(''),
+  steps: z.preprocess((v) => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).filter((s) => s !== '')), z.array(z.coerce.number().int().positive()).min(1).max(5)),
+  years: ZYearList,
+  inputs: z.record(z.string(), z.record(z.string(), z.string().trim().max(40))).default({}),
+});
+export type TScenarioForm = z.infer<typeof ZScenarioForm>;

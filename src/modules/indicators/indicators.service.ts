@@ -14,11 +14,12 @@ import type {
   ModelRecord,
   TCompositeForm,
   TDerivedIndicatorInput,
+  TScenarioForm,
   TDatasetInput,
   TFitForm,
   TIndicatorInput,
 } from './indicators.schemas';
-import { runComposite, runFit, TREND, type CompositeResult, type FitResult, type TCompositeSpec, type TFitSpec } from './models.spec';
+import { runComposite, runFit, runScenario, TREND, type CompositeResult, type FitResult, type TCompositeSpec, type TFitSpec, type TScenarioSpec } from './models.spec';
 
 export const MAX_IMPORT_ROWS = 20_000;
 
@@ -443,6 +444,44 @@ export class IndicatorsService {
     await this.repo.updateModel(modelId, { spec: next, result });
   }
 
+  /* ---- scenarios: saved fits chained ---- */
+
+  /** The saved fits of a scenario, in order; each must be a fit. */
+  async scenarioSteps(ids: number[]): Promise<ModelRecord[]> {
+    const models = await Promise.all(ids.map((id) => this.repo.findModel(id)));
+    const fields: FieldError[] = [];
+    models.forEach((m, k) => {
+      if (!m || m.kind !== 'fit') fields.push({ path: `steps.${k}`, key: 'methods:scenario.notAFit' });
+    });
+    if (fields.length) throw new ValidationError(fields, 'methods:scenario.failed');
+    return models as ModelRecord[];
+  }
+
+  /** Builds the public scenario spec from saved fits, years and typed inputs, runs it and saves it. */
+  async createScenario(userId: number | null, form: TScenarioForm): Promise<number> {
+    const steps = await this.scenarioSteps(form.steps);
+    const specs = steps.map((m) => {
+      const { forecast: _forecast, title: _title, ...rest } = m.spec as TFitSpec;
+      return rest;
+    });
+    const needed = scenarioInputs(specs);
+    const timeColumns = [...new Set(specs.flatMap((s) => (s.timeColumn ? [s.timeColumn] : [])))];
+    const forecast = form.years.map((year) => {
+      const row: Record<string, string | number | null> = Object.fromEntries(timeColumns.map((c) => [c, year]));
+      row.year = year;
+      for (const name of needed) {
+        const raw = (form.inputs[String(year)]?.[name] ?? '').replace(',', '.');
+        row[name] = raw === '' ? null : Number.isFinite(Number(raw)) ? Number(raw) : raw;
+      }
+      return row;
+    });
+    const spec: TScenarioSpec = { steps: specs, forecast, ...(form.title ? { title: form.title } : {}) };
+    const result = runScenario(spec);
+    const datasetIds = [...new Set(steps.map((m) => m.datasetId))];
+    const title = form.title || result.steps.map((s) => s.y).join(' → ');
+    return this.repo.createModel({ datasetId: datasetIds.length === 1 ? datasetIds[0]! : null, kind: 'scenario', title, spec, origin: null, result, createdBy: userId });
+  }
+
   /* ---- saved models ---- */
 
   async getModel(id: number): Promise<ModelRecord> {
@@ -475,6 +514,20 @@ export class IndicatorsService {
     });
     return { territory, values, composites };
   }
+}
+
+/** Inputs a scenario's forecast rows must give: regressors neither derived (the trend) nor forecast by an earlier step. */
+export function scenarioInputs(specs: Array<Pick<TFitSpec, 'x' | 'y' | 'timeColumn'>>): string[] {
+  const produced = new Set<string>();
+  const needed: string[] = [];
+  for (const spec of specs) {
+    for (const name of spec.x) {
+      if ((spec.timeColumn && name === TREND) || produced.has(name) || needed.includes(name)) continue;
+      needed.push(name);
+    }
+    produced.add(spec.y);
+  }
+  return needed;
 }
 
 export function isFitResult(result: unknown): result is FitResult {
