@@ -109,3 +109,22 @@ describe('indicator method pages', () => {
     expect(scenario.text).not.toContain('⟦');
   });
 });
+
+describe('calculators page: the published complex coefficient both ways', () => {
+  let t: TestApp;
+  let researcher: LoggedIn;
+  beforeAll(async () => {
+    t = await createTestApp({ seed: 'base' });
+    researcher = await loginAs(t, 'researcher');
+  });
+  afterAll(async () => t.close());
+
+  it('shows 0.51065 from It and Io and 0.511 from the printed I row, with the note explaining the rounding', async () => {
+    const page = await researcher.agent.get('/indicators/calculators').set('cookie', 'kedergi_lang=en');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('0.51065');
+    expect(page.text).toMatch(/<strong>0\.511<\/strong>/);
+    expect(page.text).toContain('Here 7 of the 10 values of I were rounded');
+    expect(page.text).toContain('a difference of 0.00035');
+  });
+});
