@@ -20,6 +20,11 @@ import { create, parseDependencies, type MathNode } from 'mathjs';
  *                   the territory's whole series: ((x_last / x_first)^(1 / (year_last - year_first)) - 1) * 100
  *   periodmean(x)   mean of x over the territory's years (the "average volume")
  *   total(x)        sum of x over the territories in the same year
+ *   territorymean(x), territorysd(x), territorymin(x), territorymax(x)
+ *                   mean, sample standard deviation, minimum and maximum of x over the
+ *                   territories in the same year: the unevenness of districts is, for example,
+ *                   territorysd(x) / territorymean(x) * 100 (coefficient of variation, %) or
+ *                   territorymax(x) / territorymin(x)
  *   share(x, total) x / total * 100
  *   per1000(x, pop) x / pop * 1000
  *   abs, sqrt, exp, ln, log10, min(a, b, ...), max(a, b, ...), round(x, digits = 0)
@@ -80,6 +85,10 @@ export const DERIVE_FUNCTIONS: Readonly<Record<string, FunctionRule>> = {
   avggrowth: { min: 1, max: 1, usesYear: true },
   periodmean: { min: 1, max: 1 },
   total: { min: 1, max: 1 },
+  territorymean: { min: 1, max: 1 },
+  territorysd: { min: 1, max: 1 },
+  territorymin: { min: 1, max: 1 },
+  territorymax: { min: 1, max: 1 },
   share: { min: 2, max: 2 },
   per1000: { min: 2, max: 2 },
   abs: { min: 1, max: 1 },
@@ -142,6 +151,18 @@ function buildTable(rows: readonly DeriveRow[], knownColumns: readonly string[])
   });
   for (const list of byTerritory.values()) list.sort((a, b) => (yearOf[a] ?? 0) - (yearOf[b] ?? 0));
   return { rows, columns, hasYear: yearOf.some((y) => y !== null), territoryOf, yearOf, at, byTerritory, byYear };
+}
+
+/** A statistic of one year's values over the territories (every value known). */
+function acrossTerritories(name: string, values: number[]): Value {
+  const n = values.length;
+  const sum = values.reduce((s, v) => s + v, 0);
+  if (name === 'total') return sum;
+  if (name === 'territorymin') return Math.min(...values);
+  if (name === 'territorymax') return Math.max(...values);
+  const mean = sum / n;
+  if (name === 'territorymean') return mean;
+  return n > 1 ? Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1)) : null;
 }
 
 /** Checks and compiles one formula; throws FormulaError naming the problem. */
@@ -274,10 +295,14 @@ function compile(def: DerivedDefinition, index: number, table: Table, laterNames
               return (values as number[]).reduce((s, v) => s + v, 0) / values.length;
             });
           case 'total':
+          case 'territorymean':
+          case 'territorysd':
+          case 'territorymin':
+          case 'territorymax':
             return perGroup((i) => table.yearOf[i]!, (i) => {
               const values = table.byYear.get(table.yearOf[i]!)!.map(x);
               if (values.some((v) => v === null)) return null;
-              return (values as number[]).reduce((s, v) => s + v, 0);
+              return acrossTerritories(name, values as number[]);
             });
           case 'share':
             return (i) => ratio(x(i), args[1]!(i), 100);

@@ -63,6 +63,17 @@ describe('deriveIndicators', () => {
     expect(out[0]!.vol).toBeCloseTo(110.33333333333333, 12);
   });
 
+  it('unevenness over territories in a year: mean, sample sd, min, max (hand-computed)', () => {
+    const rows: DeriveRow[] = [2, 4, 6, 8].map((x, k) => ({ territory: `T${k}`, year: 2020, x }));
+    const out = deriveIndicators(rows, [
+      { name: 'cv', formula: 'territorysd(x) / territorymean(x) * 100' },
+      { name: 'spread', formula: 'territorymax(x) / territorymin(x)' },
+    ]);
+    // mean 5, sd sqrt(20/3) = 2.581989 -> cv 51.6398 %; max/min = 4
+    expect(out[0]!.cv).toBeCloseTo((Math.sqrt(20 / 3) / 5) * 100, 10);
+    expect(out[3]!.spread).toBe(4);
+  });
+
   it('a value that cannot be computed is null, never Infinity or NaN', () => {
     const out = deriveIndicators([{ territory: 'A', year: 1, a: 1, b: 0 }, { territory: 'B', year: 1, a: -4, b: 2 }, { territory: 'C', year: 1, a: null, b: 1 }], [
       { name: 'q', formula: 'a / b' },
