@@ -49,7 +49,7 @@ export interface Services {
 export function buildServices(ctx: AppContext): Services {
   const { db, config } = ctx;
   const users = new UsersService(new KnexUsersRepository(db), ctx.bcryptRounds);
-  const auth = new AuthService(new KnexUsersRepository(db), {
+  const auth = new AuthService(users, {
     secret: config.jwtSecret,
     sessionTtlSeconds: config.sessionTtlSeconds,
     sessionMaxAgeSeconds: config.sessionMaxAgeSeconds,
@@ -60,9 +60,9 @@ export function buildServices(ctx: AppContext): Services {
   const indicators = new IndicatorsService(new IndicatorsRepository(db), territories);
   // Survey indicators are published inside the closing transaction: both happen or neither.
   const rounds = new RoundsService(new RoundsRepository(db), (trx, roundId) => indicators.publishRound(roundId, trx));
-  const invitations = new InvitationsService(new InvitationsRepository(db), config.jwtSecret, territories, questionnaires);
-  const responses = new ResponsesService(new ResponsesRepository(db));
-  const monitoring = new MonitoringService(new MonitoringRepository(db), invitations, questionnaires, territories);
+  const invitations = new InvitationsService(new InvitationsRepository(db), config.jwtSecret, rounds, territories, questionnaires);
+  const responses = new ResponsesService(new ResponsesRepository(db), invitations, rounds);
+  const monitoring = new MonitoringService(new MonitoringRepository(db), rounds, questionnaires, territories);
   const analysis = new AnalysisService(new AnalysisRepository(db));
   const experts = new ExpertsService(new ExpertsRepository(db), (roundId, codes) => surveyItemMeans(analysis, roundId, codes));
   const roundWorkbook: RoundWorkbookSources = {

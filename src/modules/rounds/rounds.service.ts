@@ -53,6 +53,11 @@ export class RoundsService {
     return this.repo.list();
   }
 
+  /** The round without its targets, or undefined (the respondent flow checks the window on every page). */
+  find(id: number, db?: Knex.Transaction): Promise<RoundRecord | undefined> {
+    return this.repo.findById(id, db);
+  }
+
   async get(id: number, db?: Knex.Transaction): Promise<RoundWithTargets> {
     const round = await this.repo.findById(id, db);
     if (!round) throw new NotFoundError();

@@ -1,9 +1,8 @@
 import crypto from 'node:crypto';
 import bcrypt from 'bcrypt';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors';
-import type { TRole } from '../auth/auth.schemas';
 import type { UsersRepository } from './users.repository';
-import type { TCreateUser, UserRecord } from './users.schemas';
+import type { TCreateUser, TRole, UserRecord } from './users.schemas';
 
 export function generatePassword(): string {
   return crypto.randomBytes(12).toString('base64url');
@@ -21,6 +20,15 @@ export class UsersService {
 
   list(): Promise<UserRecord[]> {
     return this.repo.list();
+  }
+
+  /** The user, or undefined (sign-in and token checks, which must not throw on an unknown user). */
+  find(id: number): Promise<UserRecord | undefined> {
+    return this.repo.findById(id);
+  }
+
+  findByEmail(email: string): Promise<UserRecord | undefined> {
+    return this.repo.findByEmail(email);
   }
 
   /** Inside a transaction pass it on: SQLite has one connection, and a query outside it would wait forever. */
