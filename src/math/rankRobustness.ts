@@ -1,4 +1,4 @@
-import { mulberry32 } from '../lib/random';
+import { mulberry32 } from './mulberry32';
 import { compositeIndex, type CompositeConfig, type Normalise } from './compositeIndex';
 import { quantileOfSorted } from './quantile-type7';
 import { rankDescending } from './rankDescending';
