@@ -25,7 +25,7 @@ import {
 } from './indicators.schemas';
 import { scenarioInputs, type IndicatorsService } from './indicators.service';
 import { calculatorResults } from './indicators.calculators';
-import { runComposite, runDerive, runFit, runScenario, TREND, type CompositeResult, type FitResult, type ScenarioResult, type TFitSpec, type TScenarioSpec } from './models.spec';
+import { MODEL_RUNNERS, TREND, type CompositeResult, type FitResult, type ScenarioResult, type TFitSpec, type TScenarioSpec } from './models.spec';
 
 const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 
@@ -41,34 +41,15 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
     });
 
   // The public model API: the same runners as the CLI, so one spec gives one result everywhere.
-  router.post(
-    '/api/v1/models/fit',
-    requireRole('admin', 'researcher'),
-    asyncHandler(async (req, res) => {
-      res.json(runFit(req.body));
-    }),
-  );
-  router.post(
-    '/api/v1/models/composite',
-    requireRole('admin', 'researcher'),
-    asyncHandler(async (req, res) => {
-      res.json(runComposite(req.body));
-    }),
-  );
-  router.post(
-    '/api/v1/models/derive',
-    requireRole('admin', 'researcher'),
-    asyncHandler(async (req, res) => {
-      res.json(runDerive(req.body));
-    }),
-  );
-  router.post(
-    '/api/v1/models/scenario',
-    requireRole('admin', 'researcher'),
-    asyncHandler(async (req, res) => {
-      res.json(runScenario(req.body));
-    }),
-  );
+  for (const [name, run] of Object.entries(MODEL_RUNNERS)) {
+    router.post(
+      `/api/v1/models/${name}`,
+      requireRole('admin', 'researcher'),
+      asyncHandler(async (req, res) => {
+        res.json(run(req.body));
+      }),
+    );
+  }
 
   router.use('/indicators', requireRole('admin', 'researcher'), (req, res, next) => {
     res.locals.fmt = numberFormatter(req.lang);

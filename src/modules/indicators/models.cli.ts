@@ -1,10 +1,7 @@
 import fs from 'node:fs';
 import { AppError } from '../../errors';
 import { translator } from '../../i18n';
-import { runComposite, runDerive, runFit, runScenario } from './models.spec';
-
-const RUNNERS = { fit: runFit, composite: runComposite, derive: runDerive, scenario: runScenario } as const;
-export type ModelCommand = keyof typeof RUNNERS;
+import { MODEL_RUNNERS, type ModelCommand } from './models.spec';
 
 /**
  * `models fit|composite|derive|scenario FILE` (FILE may be `-` for standard input): read a
@@ -49,7 +46,7 @@ export async function runModelCommand(kind: ModelCommand, args: string[], io: Cl
     return 2;
   }
   try {
-    const result = RUNNERS[kind](spec);
+    const result = MODEL_RUNNERS[kind](spec);
     io.stdout.write(JSON.stringify(result, null, 2) + '\n');
     return 0;
   } catch (e) {

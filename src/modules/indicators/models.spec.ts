@@ -474,3 +474,7 @@ export function runComposite(input: unknown): CompositeResult {
       : {}),
   };
 }
+
+/** Every public model runner by the name the API (`POST /api/v1/models/<name>`) and the CLI (`models <name>`) use. */
+export const MODEL_RUNNERS = { fit: runFit, composite: runComposite, derive: runDerive, scenario: runScenario } as const;
+export type ModelCommand = keyof typeof MODEL_RUNNERS;
