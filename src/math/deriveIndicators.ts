@@ -146,8 +146,10 @@ function buildTable(rows: readonly DeriveRow[], knownColumns: readonly string[])
   const byYear = new Map<number | null, number[]>();
   rows.forEach((_, i) => {
     if (yearOf[i] !== null) at.set(`${territoryOf[i]}|${yearOf[i]}`, i);
-    byTerritory.set(territoryOf[i]!, [...(byTerritory.get(territoryOf[i]!) ?? []), i]);
-    byYear.set(yearOf[i]!, [...(byYear.get(yearOf[i]!) ?? []), i]);
+    if (!byTerritory.has(territoryOf[i]!)) byTerritory.set(territoryOf[i]!, []);
+    byTerritory.get(territoryOf[i]!)!.push(i);
+    if (!byYear.has(yearOf[i]!)) byYear.set(yearOf[i]!, []);
+    byYear.get(yearOf[i]!)!.push(i);
   });
   for (const list of byTerritory.values()) list.sort((a, b) => (yearOf[a] ?? 0) - (yearOf[b] ?? 0));
   return { rows, columns, hasYear: yearOf.some((y) => y !== null), territoryOf, yearOf, at, byTerritory, byYear };

@@ -183,6 +183,9 @@ const MAX_REPORTED = 25;
 /** Epsilon for zero partial indices when a spec asks for 'epsilon' without giving one (stated in the result). */
 export const DEFAULT_EPSILON = 0.001;
 
+/** Draws times territories allowed in one robustness analysis (500 draws of 2,000 territories). */
+const MAX_ROBUSTNESS_WORK = 1_000_000;
+
 class FieldCollector {
   readonly fields: FieldError[] = [];
   add(path: string, key: string, params?: Record<string, unknown>): void {
@@ -395,6 +398,10 @@ export function runComposite(input: unknown): CompositeResult {
   if (spec.weights === 'entered' && spec.indicators.every((ind) => ind.weight === 0)) errors.add('indicators', 'indicators:spec.weightsZero');
   if (spec.aggregate === 'geometric' && spec.normalise === 'z-score') errors.add('aggregate', 'methods:spec.geometricZScore');
   if (spec.epsilon !== undefined && spec.zero !== 'epsilon') errors.add('epsilon', 'methods:spec.epsilonWithoutZero');
+  // The draws rebuild the whole index each time: bound the work one request can ask for.
+  if (spec.robustness && spec.robustness.draws * spec.rows.length > MAX_ROBUSTNESS_WORK) {
+    errors.add('robustness.draws', 'methods:spec.robustnessTooLarge', { max: Math.floor(MAX_ROBUSTNESS_WORK / spec.rows.length) });
+  }
   const seen = new Set<string>();
   const territories = spec.rows.map((row, i) => {
     const name = row.territory;
