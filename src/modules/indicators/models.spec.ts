@@ -183,8 +183,8 @@ const MAX_REPORTED = 25;
 /** Epsilon for zero partial indices when a spec asks for 'epsilon' without giving one (stated in the result). */
 export const DEFAULT_EPSILON = 0.001;
 
-/** Draws times territories allowed in one robustness analysis (500 draws of 2,000 territories). */
-const MAX_ROBUSTNESS_WORK = 1_000_000;
+/** Draws times territories allowed in one robustness analysis (500 draws of 400 territories, about a second). */
+const MAX_ROBUSTNESS_WORK = 200_000;
 
 class FieldCollector {
   readonly fields: FieldError[] = [];

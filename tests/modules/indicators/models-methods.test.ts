@@ -161,7 +161,7 @@ describe('README examples', () => {
 
 describe('robustness bounds', () => {
   it('refuses more draws than the work bound allows for the number of territories, naming robustness.draws', () => {
-    const rows = Array.from({ length: 2500 }, (_, i) => ({ territory: `T${i}`, a: i, b: (i * 7) % 13 }));
+    const rows = Array.from({ length: 500 }, (_, i) => ({ territory: `T${i}`, a: i, b: (i * 7) % 13 }));
     const indicators = [{ name: 'a', direction: 'stimulant' }, { name: 'b', direction: 'stimulant' }];
     expect(paths(() => runComposite({ rows, indicators, robustness: { draws: 500 } }))).toEqual(['robustness.draws']);
     expect(runComposite({ rows, indicators, robustness: { draws: 400 } }).robustness!.draws).toBe(400);
