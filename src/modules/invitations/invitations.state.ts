@@ -28,6 +28,11 @@ export function statesBefore(to: TInvitationState): TInvitationState[] {
   return (Object.keys(INVITATION_TRANSITIONS) as TInvitationState[]).filter((from) => INVITATION_TRANSITIONS[from].includes(to));
 }
 
+/** Whether a respondent's link no longer works by the invitation's own state: marked expired or past its expiry. */
+export function invitationExpired(invitation: { status: TInvitationState; expiresAt: string | null }, now: number): boolean {
+  return invitation.status === 'expired' || (invitation.expiresAt !== null && Date.parse(invitation.expiresAt) <= now);
+}
+
 export function canMoveInvitation(from: TInvitationState, to: TInvitationState): boolean {
   return INVITATION_TRANSITIONS[from].includes(to);
 }

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { batchInsert, bool, insertReturningId, num, numOrNull } from '../../db/dialect';
+import { batchInsert, bool, num, numOrNull } from '../../db/dialect';
 import { isLanguage } from '../../i18n';
 import type { DemoRoundPlan } from './responses.demo';
 import {
@@ -9,7 +9,6 @@ import {
   type QuestionnaireForm,
   type ResponseRecord,
   type StoredAnswer,
-  type TerritoryChoice,
 } from './responses.schemas';
 
 type Db = Knex | Knex.Transaction;
@@ -57,7 +56,7 @@ export class ResponsesRepository {
     });
   }
 
-  // -- questionnaire and territories ------------------------------------------------------------
+  // -- questionnaire ------------------------------------------------------------
 
   async loadQuestionnaireForm(questionnaireId: number): Promise<QuestionnaireForm | undefined> {
     const q = await this.db('questionnaires').where({ id: questionnaireId }).first();
@@ -99,21 +98,6 @@ export class ResponsesRepository {
         required: bool(i.required),
       })),
     };
-  }
-
-  /** Territories a respondent can pick: those without sub-territories (districts and cities, not the region). */
-  async listLeafTerritories(): Promise<TerritoryChoice[]> {
-    const rows = await this.db('territories as t')
-      .whereNotExists(this.db('territories as c').whereRaw('c.parent_id = t.id').select(this.db.raw('1')))
-      .orderBy([{ column: 't.position' }, { column: 't.name_en' }])
-      .select('t.id', 't.code', 't.name_kk', 't.name_ru', 't.name_en');
-    return rows.map((r: Record<string, unknown>) => ({
-      id: num(r.id),
-      code: String(r.code),
-      name_kk: String(r.name_kk),
-      name_ru: String(r.name_ru),
-      name_en: String(r.name_en),
-    }));
   }
 
   // -- responses and answers --------------------------------------------------------------------
@@ -194,52 +178,11 @@ export class ResponsesRepository {
 
   // -- demo data ------------------------------------------------------------------------------
 
-  async latestQuestionnaireId(code: string): Promise<number | undefined> {
-    const row = await this.db('questionnaires').where({ code }).orderBy('version', 'desc').first('id');
-    return row ? num(row.id) : undefined;
-  }
-
-  async roundTitleExists(titles: string[]): Promise<boolean> {
-    return Boolean(await this.db('rounds').whereIn('title', titles).first('id'));
-  }
-
-  /** A whole demo round in a handful of bulk statements: ids come back by token hash and invitation id. */
-  async insertDemoRound(trx: Knex.Transaction, questionnaireId: number, plan: DemoRoundPlan, now: string): Promise<number> {
-    const roundId = await insertReturningId(trx, 'rounds', {
-      title: plan.title,
-      questionnaire_id: questionnaireId,
-      status: plan.status,
-      audience: 'invitation',
-      opens_at: plan.opensAt,
-      closes_at: plan.closesAt,
-      target_total: plan.targetTotal,
-      created_at: plan.opensAt < now ? plan.opensAt : now,
-      updated_at: now,
-    });
-    await batchInsert(trx, 'round_targets', plan.targets.map((t) => ({ round_id: roundId, territory_id: t.territoryId, target: t.target })));
-    await batchInsert(
-      trx,
-      'invitations',
-      plan.invitations.map((i) => ({
-        round_id: roundId,
-        token_hash: i.tokenHash,
-        source: 'list',
-        enterprise_name: i.enterpriseName,
-        contact: null,
-        territory_id: i.territoryId,
-        sector: i.sector,
-        size: i.size,
-        status: i.status,
-        expires_at: i.expiresAt,
-        opened_at: i.openedAt,
-        started_at: i.startedAt,
-        submitted_at: i.submittedAt,
-        created_at: i.createdAt,
-      })),
-    );
-    const invitationIds = new Map<string, number>(
-      (await trx('invitations').where({ round_id: roundId }).select('id', 'token_hash')).map((r: Record<string, unknown>) => [String(r.token_hash), num(r.id)]),
-    );
+  /**
+   * The responses and answers of a demo round in a few bulk statements (the round and its
+   * invitations are inserted by their own modules first); response ids come back by invitation id.
+   */
+  async insertDemoResponses(trx: Knex.Transaction, roundId: number, plan: DemoRoundPlan, invitationIds: Map<string, number>): Promise<void> {
     const withResponse = plan.invitations.filter((i) => i.response);
     await batchInsert(
       trx,
@@ -275,6 +218,5 @@ export class ResponsesRepository {
         return i.response!.answers.map((a) => ({ response_id: responseId, item_id: a.itemId, round_id: roundId, value: a.value, comment: a.comment }));
       }),
     );
-    return roundId;
   }
 }

@@ -3,9 +3,11 @@ import { nowIso } from '../../db/dialect';
 import { AppError, ConflictError, ValidationError, parseOrThrow, type FieldError } from '../../errors';
 import type { Language } from '../../i18n';
 import { generateLinkToken, hashToken } from '../../lib/tokens';
+import { invitationExpired } from '../invitations/invitations.state';
 import type { InvitationsService } from '../invitations/invitations.service';
 import type { RoundRecord } from '../rounds/rounds.schemas';
-import type { RoundsService } from '../rounds/rounds.service';
+import { roundAvailability, type RoundsService } from '../rounds/rounds.service';
+import type { TerritoriesService } from '../territories/territories.service';
 import type { ResponsesRepository } from './responses.repository';
 import {
   ZPageBody,
@@ -21,6 +23,7 @@ import {
   type QuestionnaireForm,
   type ResponseRecord,
   type StoredAnswer,
+  type TerritoryChoice,
 } from './responses.schemas';
 
 /** The states in which a respondent cannot go on, each with its own page. */
@@ -47,20 +50,6 @@ export class RespondentStop extends AppError {
   }
 }
 
-export type Availability = 'open' | 'closed' | 'notOpen';
-
-/** Open and close times are enforced here, on the server, whatever a page showed earlier. */
-export function roundAvailability(round: Pick<RoundRecord, 'status' | 'opensAt' | 'closesAt'>, now: number): Availability {
-  if (round.status === 'closed' || round.status === 'archived') return 'closed';
-  if (round.status !== 'open') return 'notOpen';
-  if (round.opensAt && Date.parse(round.opensAt) > now) return 'notOpen';
-  if (round.closesAt && Date.parse(round.closesAt) <= now) return 'closed';
-  return 'open';
-}
-
-export function invitationExpired(invitation: Pick<InvitationWithRound, 'status' | 'expiresAt'>, now: number): boolean {
-  return invitation.status === 'expired' || (invitation.expiresAt !== null && Date.parse(invitation.expiresAt) <= now);
-}
 
 export interface RespondentSession {
   invitation: InvitationWithRound;
@@ -94,6 +83,7 @@ export class ResponsesService {
     private readonly invitations: Pick<InvitationsService, 'move' | 'createPublic' | 'find' | 'findByToken'>,
     /** The owner of rounds: the window of a round is read from it on every page. */
     private readonly rounds: Pick<RoundsService, 'find' | 'findByPublicToken'>,
+    private readonly territoriesService: Pick<TerritoriesService, 'listLeaves'>,
     private readonly clock: () => number = Date.now,
   ) {}
 
@@ -108,10 +98,12 @@ export class ResponsesService {
     return cached;
   }
 
-  territories() {
-    return this.repo.listLeafTerritories();
+  /** Territories a respondent can pick: those without sub-territories (districts and cities, not the region). */
+  territories(): Promise<TerritoryChoice[]> {
+    return this.territoriesService.listLeaves();
   }
 
+  /** Open and close times are enforced here, on the server, whatever a page showed earlier (the rule is the rounds module's). */
   private checkRound(round: RoundRecord): void {
     const availability = roundAvailability(round, this.clock());
     if (availability === 'closed') throw new RespondentStop('closed');
@@ -227,7 +219,7 @@ export class ResponsesService {
    */
   async saveProfile(session: RespondentSession, body: unknown, language: Language): Promise<{ missing: FieldError[]; profile: ProfileAnswers }> {
     const { nav: _nav, ...raw } = parseOrThrow(ZProfileBody, body);
-    const territories = await this.repo.listLeafTerritories();
+    const territories = await this.territories();
     const checked = validateProfile(session.form.profile, territories, raw);
     if (checked.invalid.length) throw new ValidationError(checked.invalid, 'respond:errors.malformed');
     await this.inSave(session, language, (trx, response) => this.repo.updateProfile(trx, response.id, checked.profile, checked.columns));
@@ -309,7 +301,7 @@ export class ResponsesService {
     const input = parseOrThrow(ZSubmitAllBody, body);
     if (session.response?.status === 'submitted') return this.alreadySubmitted(session.response, input.idempotencyKey);
     const lang = input.language ?? language;
-    const territories = await this.repo.listLeafTerritories();
+    const territories = await this.territories();
     const profile = validateProfile(session.form.profile, territories, input.profile);
     const answers = validateAnswers(session.form.items, session.form.scale, input.answers, input.comments ?? {});
     const invalid = [...profile.invalid, ...answers.invalid];

@@ -23,8 +23,13 @@ export class UsersService {
   }
 
   /** The user, or undefined (sign-in and token checks, which must not throw on an unknown user). */
-  find(id: number): Promise<UserRecord | undefined> {
-    return this.repo.findById(id);
+  find(id: number, trx?: Parameters<UsersRepository['findById']>[1]): Promise<UserRecord | undefined> {
+    return this.repo.findById(id, trx);
+  }
+
+  /** Active accounts with the expert role, by e-mail (the candidates of a Delphi panel). */
+  async activeExperts(): Promise<UserRecord[]> {
+    return (await this.repo.list()).filter((u) => u.role === 'expert' && !u.disabled).sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
   }
 
   findByEmail(email: string): Promise<UserRecord | undefined> {
