@@ -104,6 +104,10 @@ describe('indicator method pages', () => {
     expect(page.status).toBe(200);
     expect(page.text).toContain('Рангтердің орнықтылығы');
     expect(page.text).not.toContain('⟦');
+    // A territory's page shows how stable its rank in that index is.
+    const ayagoz = (model.origin as { territories: Array<{ name: string; id: number }> }).territories.find((x) => x.name === 'Ayagoz district')!;
+    const territory = await researcher.agent.get(`/indicators/territories/${ayagoz.id}`).set(en);
+    expect(territory.text).toMatch(/median [\d.]+, 5–95 %: [\d.]+–[\d.]+/);
     const scenario = await researcher.agent.get('/indicators/scenario').set('cookie', 'kedergi_lang=ru');
     expect(scenario.text).toContain('Сценарный прогноз');
     expect(scenario.text).not.toContain('⟦');
