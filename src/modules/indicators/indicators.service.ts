@@ -1,10 +1,11 @@
+import type { Knex } from 'knex';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../errors';
 import { readUploadedTable, TableReadError } from '../../lib/spreadsheet';
 import { createTerritoryMatcher } from '../territories/territories.matcher';
 import { TerritoriesRepository } from '../territories/territories.repository';
 import type { TerritoryRecord } from '../territories/territories.schemas';
 import { ImportFileError, parseIndicatorTable, type ImportIssue, type ParsedValue } from './indicators.import';
-import type { IndicatorsRepository } from './indicators.repository';
+import { IndicatorsRepository } from './indicators.repository';
 import type {
   DatasetRecord,
   IndicatorRecord,
@@ -420,4 +421,9 @@ export class IndicatorsService {
 
 export function isFitResult(result: unknown): result is FitResult {
   return typeof result === 'object' && result !== null && 'coefficients' in result;
+}
+
+/** For other modules: the indicators service on a database (datasets, imports, composite indices). */
+export function indicatorsService(db: Knex): IndicatorsService {
+  return new IndicatorsService(new IndicatorsRepository(db));
 }
