@@ -7,6 +7,7 @@ import { homeRoutes } from './home/home.routes';
 import { indicatorsRoutes } from './indicators/indicators.routes';
 import { invitationsRoutes } from './invitations/invitations.routes';
 import { monitoringRoutes } from './monitoring/monitoring.routes';
+import { programmesRoutes } from './programmes/programmes.routes';
 import { questionnairesRoutes } from './questionnaires/questionnaires.routes';
 import { responsesRoutes } from './responses/responses.routes';
 import { roundsRoutes } from './rounds/rounds.routes';
@@ -28,4 +29,5 @@ export const featureRoutes: Array<(ctx: AppContext) => Router> = [
   analysisRoutes,
   expertsRoutes,
   indicatorsRoutes,
+  programmesRoutes,
 ];

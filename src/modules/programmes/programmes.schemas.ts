@@ -411,6 +411,8 @@ export const ZEvidenceForm = z.strictObject({
 });
 export type TEvidenceForm = z.infer<typeof ZEvidenceForm>;
 
+export const ZTerritoryEvidenceForm = ZEvidenceForm.extend({ territoryId: ZId });
+
 export interface EvidenceInput extends TEvidenceForm {
   file?: { name: string; type: string; data: Buffer };
 }

@@ -617,7 +617,7 @@ export class ProgrammesService {
     if (fields.length) throw new ValidationError(fields);
     await this.repo.transaction(async (trx) => {
       const id = await this.repo.insertEvidence({ programmeId, measureId: null, territoryId, year: input.year ?? null, ...this.evidenceRow(input), createdBy: actor.id }, trx);
-      await this.repo.addHistory({ programmeId, action: `territory.evidence.${input.kind}`, detail: JSON.stringify({ territoryId, evidence: id }), userId: actor.id }, trx);
+      await this.repo.addHistory({ programmeId, action: 'territory.evidence', detail: JSON.stringify({ territoryId, kind: input.kind, evidence: id }), userId: actor.id }, trx);
     });
   }
 
@@ -748,7 +748,7 @@ export class ProgrammesService {
     }
     await this.repo.transaction(async (trx) => {
       await this.repo.upsertSubmission({ dutyId: duty.id, year: form.year, reporterKey, submittedOn: form.submittedOn, note: form.note ?? null, submittedBy: actor.id }, trx);
-      await this.repo.addHistory({ programmeId, year: form.year, action: `duty.${duty.code}`, detail: JSON.stringify({ reporterKey, submittedOn: form.submittedOn }), userId: actor.id }, trx);
+      await this.repo.addHistory({ programmeId, year: form.year, action: 'duty.submitted', detail: JSON.stringify({ duty: duty.code, reporterKey, submittedOn: form.submittedOn }), userId: actor.id }, trx);
     });
   }
 
