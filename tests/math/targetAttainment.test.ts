@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { studentTQuantile } from '../../src/math/studentTQuantile';
 import { targetAttainment } from '../../src/math/targetAttainment';
 
 const TOL = 1e-12;
@@ -22,22 +21,5 @@ describe('target attainment (actual/target or target/actual by direction)', () =
     expect(targetAttainment(Number.NaN, 5, 'higher')).toBeNull();
     expect(targetAttainment(-1, 5, 'higher')).toBeNull();
     expect(targetAttainment(0, 5, 'higher')).toBe(0);
-  });
-});
-
-describe('Student t quantile', () => {
-  // Tabulated 97.5 % quantiles (e.g. NIST/SEMATECH e-Handbook, table 1.3.6.7.2), 3 decimals.
-  it.each([
-    [1, 12.706],
-    [2, 4.303],
-    [9, 2.262],
-    [30, 2.042],
-  ])('t(0.975; %i) = %f within 0.0005', (df, q) => {
-    expect(Math.abs(studentTQuantile(0.975, df) - q)).toBeLessThan(5e-4);
-  });
-
-  it('refuses a non-positive df or p outside (0, 1)', () => {
-    expect(() => studentTQuantile(0.975, 0)).toThrow(RangeError);
-    expect(() => studentTQuantile(1, 5)).toThrow(RangeError);
   });
 });

@@ -1,5 +1,5 @@
-import { ols, OlsError } from '../../math/ols';
-import { studentTQuantile } from '../../math/studentTQuantile';
+import { ols, OlsError, type OlsResult } from '../../math/ols';
+import { predictionInterval } from '../../math/predictionInterval';
 
 /**
  * Projection of an indicator to the programme's final year: a linear trend in the year fitted by
@@ -8,7 +8,8 @@ import { studentTQuantile } from '../../math/studentTQuantile';
  *
  *   ŷ0 ± t(0.975; n − 2) · s · sqrt(1 + 1/n + (x0 − x̄)² / Σ(xi − x̄)²)
  *
- * (Montgomery, Peck & Vining, "Introduction to Linear Regression Analysis", 5th ed., eq. 2.45).
+ * (Montgomery, Peck & Vining, "Introduction to Linear Regression Analysis", 5th ed., eq. 2.45;
+ * computed by src/math/predictionInterval.ts, the indicator models' own interval).
  * Two points give a line but no interval (no residual degree of freedom); fewer give nothing.
  */
 export interface TrendProjection {
@@ -30,7 +31,7 @@ export function projectTrend(points: ReadonlyArray<{ year: number; value: number
   const n = points.length;
   let slope: number;
   let intercept: number;
-  let s = NaN;
+  let fit: OlsResult | undefined;
   if (n === 2) {
     if (xs[0] === xs[1]) return null;
     slope = (ys[1]! - ys[0]!) / (xs[1]! - xs[0]!);
@@ -38,23 +39,18 @@ export function projectTrend(points: ReadonlyArray<{ year: number; value: number
   } else {
     try {
       // Centred years keep the design matrix well conditioned (years are ~2030, slopes small).
-      const fit = ols(ys, [xs.map((x) => x - xs[0]!)]);
+      fit = ols(ys, [xs.map((x) => x - xs[0]!)]);
       slope = fit.coefficients[0]!;
       intercept = fit.intercept - slope * xs[0]!;
-      s = fit.residualStandardError;
     } catch (e) {
       if (e instanceof OlsError) return null;
       throw e;
     }
   }
-  const mean = xs.reduce((a, b) => a + b, 0) / n;
-  const sxx = xs.reduce((a, x) => a + (x - mean) ** 2, 0);
-  const t = n > 2 ? studentTQuantile(0.975, n - 2) : NaN;
   const at = (x: number) => {
-    const value = intercept + slope * x;
-    if (n <= 2) return { value, lower: null, upper: null };
-    const half = t * s * Math.sqrt(1 + 1 / n + (x - mean) ** 2 / sxx);
-    return { value, lower: value - half, upper: value + half };
+    if (!fit) return { value: intercept + slope * x, lower: null, upper: null };
+    const pi = predictionInterval(fit, [x - xs[0]!], 0.95);
+    return { value: pi.fit, lower: pi.lower, upper: pi.upper };
   };
   const end = at(toYear);
   const first = Math.min(...xs);

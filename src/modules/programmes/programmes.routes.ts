@@ -1,12 +1,12 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import multer from 'multer';
+import type { Services } from '../../composition';
 import type { AppContext } from '../../context';
 import { AppError, asyncHandler, parseOrThrow, ValidationError } from '../../errors';
 import { localized, translator, type Language } from '../../i18n';
 import { handleForm, renderForm } from '../../lib/forms';
 import { requireRole } from '../../middleware/auth';
 import { indicatorChart } from './programmes.charts';
-import { programmesService } from './programmes.compose';
 import { attainmentPercent, reportTables, writeReportXlsx } from './programmes.report';
 import {
   ZActualForm,
@@ -40,9 +40,9 @@ export function programmeNumber(lang: Language) {
 
 const actorOf = (req: Request): Actor => ({ id: req.user!.id, role: req.user!.role });
 
-export function programmesRoutes(ctx: AppContext): Router {
+export function programmesRoutes(_ctx: AppContext, services: Services): Router {
   const router = Router();
-  const service = programmesService(ctx);
+  const service = services.programmes;
   const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 10 } }).single('file');
   const uploadOrFieldError = (req: Request, res: Response, next: NextFunction) =>
     upload(req, res, (err: unknown) => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { AppContext } from '../../context';
 import { sharedDomainDir } from '../../paths';
 import { territoryCodeFromEnglish } from '../territories/territories.seed';
-import { programmesService } from './programmes.compose';
+import type { ProgrammesService } from './programmes.service';
 import type { TNames, TProgrammeSpec } from './programmes.schemas';
 
 /**
@@ -260,8 +260,7 @@ export function conceptSpec(ref: Reference): TProgrammeSpec {
   };
 }
 
-export async function seedConceptProgramme(ctx: AppContext): Promise<void> {
-  const programmes = programmesService(ctx);
+export async function seedConceptProgramme(_ctx: AppContext, { programmes }: { programmes: ProgrammesService }): Promise<void> {
   if (await programmes.findByCode(CONCEPT_CODE)) return;
   await programmes.importSpec(conceptSpec(readConcept()));
 }

@@ -1,9 +1,8 @@
-import type { Knex } from 'knex';
 import crypto from 'node:crypto';
 import bcrypt from 'bcrypt';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors';
 import type { TRole } from '../auth/auth.schemas';
-import { KnexUsersRepository, type UsersRepository } from './users.repository';
+import type { UsersRepository } from './users.repository';
 import type { TCreateUser, UserRecord } from './users.schemas';
 
 export function generatePassword(): string {
@@ -126,8 +125,3 @@ export class UsersService {
   }
 }
 
-
-/** For other modules: the users service on a database (account lists for assignments). */
-export function usersService(db: Knex, bcryptRounds: number): UsersService {
-  return new UsersService(new KnexUsersRepository(db), bcryptRounds);
-}

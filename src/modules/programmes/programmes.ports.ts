@@ -1,22 +1,22 @@
 import { Readable, Writable } from 'node:stream';
-import type { AppContext } from '../../context';
 import { writeCsv } from '../../lib/spreadsheet';
-import { expertsService } from '../experts/experts.service';
-import { formKey, indicatorsService, isFitResult } from '../indicators/indicators.service';
-import { roundsService } from '../rounds/rounds.service';
-import { territoriesService } from '../territories/territories.service';
-import { usersService } from '../users/users.service';
-import { KnexProgrammesRepository } from './programmes.repository';
-import { ProgrammesService, type CompositeLike, type ProgrammesPorts, type RegionalTools } from './programmes.service';
+import type { ExpertsService } from '../experts/experts.service';
+import { formKey, isFitResult, type IndicatorsService } from '../indicators/indicators.service';
+import type { RoundsService } from '../rounds/rounds.service';
+import type { TerritoriesService } from '../territories/territories.service';
+import type { UsersService } from '../users/users.service';
+import type { CompositeLike, ProgrammesPorts, RegionalTools } from './programmes.service';
 
 /**
- * The programmes service with what it needs from other modules, each asked through its own
- * service: rounds and expert panels (evidence), territories, users (executors) and indicators
- * (the regional dataset and its integral index).
+ * What the programmes service needs from other modules, each asked through its own service
+ * (handed over by the composition root): rounds and expert panels (evidence), territories, users
+ * (executors) and indicators (the regional dataset and its integral index).
  */
-export function programmesService(ctx: AppContext, now: () => Date = () => new Date()): ProgrammesService {
-  const territories = territoriesService(ctx.db);
-  const indicators = indicatorsService(ctx.db);
+export function programmesPorts(
+  services: { rounds: RoundsService; experts: ExpertsService; territories: TerritoriesService; users: UsersService; indicators: IndicatorsService },
+  now: () => Date = () => new Date(),
+): ProgrammesPorts {
+  const { territories, indicators } = services;
   const regional: RegionalTools = {
     async datasetExists(id) {
       return (await indicators.listDatasets()).some((d) => d.id === id);
@@ -58,16 +58,15 @@ export function programmesService(ctx: AppContext, now: () => Date = () => new D
       return models.filter((m) => !isFitResult(m.result)).map((m) => ({ id: m.id, title: m.title, createdAt: m.createdAt, result: m.result as unknown as CompositeLike }));
     },
   };
-  const ports: ProgrammesPorts = {
-    surveyRounds: async () => (await roundsService(ctx.db).list()).map((r) => ({ id: r.id, title: r.title })),
-    expertPanels: async () => (await expertsService(ctx.db).listPanels()).map((p) => ({ id: p.id, name: p.name })),
+  return {
+    surveyRounds: async () => (await services.rounds.list()).map((r) => ({ id: r.id, title: r.title })),
+    expertPanels: async () => (await services.experts.listPanels()).map((p) => ({ id: p.id, name: p.name })),
     territories: () => territories.list(),
     createTerritory: (input) => territories.create({ ...input, parentId: null, position: 0 }),
-    users: async () => (await usersService(ctx.db, ctx.bcryptRounds).list()).map((u) => ({ id: u.id, name: u.name, email: u.email, role: u.role, disabled: u.disabled })),
+    users: async () => (await services.users.list()).map((u) => ({ id: u.id, name: u.name, email: u.email, role: u.role, disabled: u.disabled })),
     regional,
     now,
   };
-  return new ProgrammesService(new KnexProgrammesRepository(ctx.db), ports);
 }
 
 async function csvBuffer(header: string[], rows: Array<Array<string | number>>): Promise<Buffer> {
