@@ -43,7 +43,8 @@ const actorOf = (req: Request): Actor => ({ id: req.user!.id, role: req.user!.ro
 export function programmesRoutes(_ctx: AppContext, services: Services): Router {
   const router = Router();
   const service = services.programmes;
-  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 10 } }).single('file');
+  // File names in UTF-8 (busboy's default is Latin-1, which garbles Kazakh and Russian names).
+  const upload = multer({ storage: multer.memoryStorage(), defParamCharset: 'utf8', limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 10 } }).single('file');
   const uploadOrFieldError = (req: Request, res: Response, next: NextFunction) =>
     upload(req, res, (err: unknown) => {
       if (err instanceof multer.MulterError) {
