@@ -22,19 +22,8 @@ import type {
 
 type Executor = Knex | Knex.Transaction;
 
-export interface NewEvidence {
-  programmeId: number;
-  measureId: number | null;
-  territoryId: number | null;
-  year: number | null;
-  kind: TEvidenceKind;
-  text: string | null;
-  url: string | null;
-  file: { name: string; type: string; data: Buffer } | null;
-  roundId: number | null;
-  panelId: number | null;
-  createdBy: number | null;
-}
+/** Evidence as stored: the record without its generated fields, the file with its bytes. */
+export type NewEvidence = Omit<EvidenceRecord, 'id' | 'createdAt' | 'fileName' | 'fileType' | 'fileSize'> & { file: { name: string; type: string; data: Buffer } | null };
 
 /** The only place knex touches the programme tables. */
 export interface ProgrammesRepository {
@@ -88,9 +77,7 @@ function toProgramme(row: Record<string, unknown>): ProgrammeRecord {
   return {
     id: num(row.id),
     code: String(row.code),
-    name_kk: String(row.name_kk),
-    name_ru: String(row.name_ru),
-    name_en: String(row.name_en),
+    ...(names(row, 'name') as Pick<ProgrammeRecord, 'name_kk' | 'name_ru' | 'name_en'>),
     basis_kk: str(row.basis_kk),
     basis_ru: str(row.basis_ru),
     basis_en: str(row.basis_en),
