@@ -144,6 +144,8 @@ describe('bad input: programmes', () => {
       { ...spec, code: 'z', measures: [{ ...spec.measures[0], direction: 99 }] },
       { ...spec, code: 'w', bodies: [...spec.bodies, spec.bodies[0]] },
       { ...spec, code: 'v', extra: true },
+      // Longer than its column: PostgreSQL would refuse it, SQLite would store it; the spec refuses it on both.
+      { ...spec, code: 'u', indicators: [{ ...spec.indicators[0], unit: { kk: 'ә'.repeat(101), ru: 'x', en: 'x' } }] },
     ];
     for (const v of variants) {
       const before = await fingerprint(t.ctx.db, ['programmes', 'programme_bodies', 'programme_measures']);

@@ -271,7 +271,8 @@ async function buildFixture(t: TestApp): Promise<PayloadFixture> {
   const bodyCode = new Map(spec.bodies.map((b, i) => [b.code, tagged(`body ${i}`, i).slice(0, 110)]));
   Object.assign(spec, { code: 'xss-programme', name: text3('programme'), basis: text3('basis') });
   for (const b of spec.bodies) Object.assign(b, { code: bodyCode.get(b.code)!, name: text3('body name') });
-  for (const i of spec.indicators) Object.assign(i, { name: text3(`indicator ${i.code}`), unit: text3('unit') });
+  const unit = text3('unit');
+  for (const i of spec.indicators) Object.assign(i, { name: text3(`indicator ${i.code}`), unit: { kk: unit.kk.slice(0, 100), ru: unit.ru.slice(0, 100), en: unit.en.slice(0, 100) } });
   for (const r of spec.results) Object.assign(r, { name: text3(`result ${r.code}`) });
   for (const d of spec.directions) d.name = text3(`direction ${d.number}`);
   for (const d of spec.duties) Object.assign(d, { recipient: text3('recipient'), what: text3('what'), ...(d.leadBody ? { leadBody: bodyCode.get(d.leadBody) } : {}) });

@@ -7,7 +7,9 @@ import { z } from 'zod';
  * ---------------------------------------------------------------------------------------- */
 
 const ZText = (max: number) => z.string().trim().min(1).max(max);
-export const ZNames = z.strictObject({ kk: ZText(2000), ru: ZText(2000), en: ZText(2000) });
+/** A name in the three languages; `max` is its column's length (PostgreSQL enforces it, SQLite would not). */
+const names = (max: number) => z.strictObject({ kk: ZText(max), ru: ZText(max), en: ZText(max) });
+export const ZNames = names(4000);
 export type TNames = z.infer<typeof ZNames>;
 const ZYear = z.number().int().min(1990).max(2100);
 const ZCode = z.string().trim().min(1).max(120);
@@ -18,20 +20,20 @@ export type TDirection = (typeof DIRECTIONS)[number];
 export const ZProgrammeSpec = z
   .strictObject({
     code: z.string().trim().min(1).max(80).regex(/^[a-z0-9][a-z0-9-]*$/),
-    name: ZNames,
+    name: names(500),
     basis: ZNames.optional(),
     periodFrom: ZYear,
     periodTo: ZYear,
     baselineYear: ZYear,
     statusRule: z.strictObject({ onTrackMin: z.number().min(0).max(10), atRiskMin: z.number().min(0).max(10) }).optional(),
     source: z.string().max(4000).optional(),
-    bodies: z.array(z.strictObject({ code: ZCode, name: ZNames, note: z.string().max(2000).optional() })).min(1).max(500),
+    bodies: z.array(z.strictObject({ code: ZCode, name: names(500), note: z.string().max(2000).optional() })).min(1).max(500),
     indicators: z
       .array(
         z.strictObject({
           code: z.string().trim().min(1).max(40),
-          name: ZNames,
-          unit: ZNames,
+          name: names(1000),
+          unit: names(100),
           direction: z.enum(DIRECTIONS),
           baseline: z.strictObject({ year: ZYear, value: z.number().finite() }),
           targets: z.record(z.string().regex(/^\d{4}$/), z.number().finite()),
@@ -47,7 +49,7 @@ export const ZProgrammeSpec = z
           code: z.string().trim().min(1).max(40),
           kind: z.enum(['result', 'related']),
           name: ZNames,
-          unit: ZNames.optional(),
+          unit: names(100).optional(),
           target: z.strictObject({ year: ZYear.nullable(), value: z.number().finite() }).optional(),
           baseline: z.strictObject({ year: ZYear.nullable(), value: z.number().finite() }).optional(),
           note: z.string().max(4000).optional(),
@@ -55,20 +57,20 @@ export const ZProgrammeSpec = z
       )
       .max(200)
       .default([]),
-    directions: z.array(z.strictObject({ number: z.number().int().min(1).max(100), name: ZNames })).min(1).max(100),
+    directions: z.array(z.strictObject({ number: z.number().int().min(1).max(100), name: names(1000) })).min(1).max(100),
     measures: z
       .array(
         z.strictObject({
           number: z.number().int().min(1).max(10000),
           direction: z.number().int().min(1).max(100),
           name: ZNames,
-          completionForm: ZNames,
+          completionForm: names(500),
           deadline: z.strictObject({
             kind: z.enum(['once', 'annual']),
             from: ZYear,
             to: ZYear,
             dueMonth: z.number().int().min(1).max(12),
-            label: ZNames,
+            label: names(200),
           }),
           executors: z.array(z.strictObject({ body: ZCode, byAgreement: z.boolean() })).min(1).max(50),
           note: z.string().max(4000).optional(),
