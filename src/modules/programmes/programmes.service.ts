@@ -1,6 +1,6 @@
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, zodFieldErrors, type FieldError } from '../../errors';
 import { readUploadedTable, TableReadError } from '../../lib/spreadsheet';
-import type { TRole } from '../auth/auth.schemas';
+import type { TRole } from '../users/users.schemas';
 import { projectTrend, type TrendProjection } from './programmes.projection';
 import type { ProgrammesRepository } from './programmes.repository';
 import {
