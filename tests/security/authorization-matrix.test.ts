@@ -74,6 +74,7 @@ interface Fixture {
   /** The seeded concept; a copy without a regional table for the administrator's load (two loads at once would race on territory codes). */
   programme: number;
   programmeNoRegions: number;
+  programmeNoRegionsIndicator: number;
   programmeIndicator: number;
   /** Measure 2 (ҒЖБМ, АЭА): the executor's body АЭА executes it. */
   programmeMeasure: number;
@@ -252,6 +253,8 @@ const POLICY: Record<string, Rule> = {
   'GET /programmes/:id': r('programme', (f) => `/programmes/${f.programme}`),
   'GET /programmes/:id/indicators/:indicatorId': r('programme', (f) => `/programmes/${f.programme}/indicators/${f.programmeIndicator}`),
   'POST /programmes/:id/indicators/:indicatorId/actuals': r('programme', (f) => `/programmes/${f.programme}/indicators/${f.programmeIndicator}/actuals`, undefined, "the executor's body is assigned to this indicator"),
+  'POST /programmes/:id/indicators/:indicatorId/targets': r('admin', (f) => `/programmes/${f.programmeNoRegions}/indicators/${f.programmeNoRegionsIndicator}/targets`, undefined, 'the copy: the concept\'s targets stay as seeded'),
+  'POST /programmes/:id/rule': r('admin', (f) => `/programmes/${f.programmeNoRegions}/rule`),
   'POST /programmes/:id/indicators/:indicatorId/bodies': r('admin', (f) => `/programmes/${f.programme}/indicators/${f.programmeIndicator}/bodies`, (f) => ({ bodyIds: String(f.programmeBody) })),
   'GET /programmes/:id/actuals/import': r('programme', (f) => `/programmes/${f.programme}/actuals/import`),
   'POST /programmes/:id/actuals/import': r('programme', (f) => `/programmes/${f.programme}/actuals/import`, undefined, 'without a file: a 400 form error'),
@@ -517,6 +520,7 @@ describe('authorization matrix', () => {
       category: category.code,
       programme: programme.id,
       programmeNoRegions,
+      programmeNoRegionsIndicator: (await db('programme_indicators').where({ programme_id: programmeNoRegions, code: 'T1' }).first()).id,
       programmeIndicator: indicatorT1.id,
       programmeMeasure: measure2.id,
       programmeEvidence: evidence.id,
@@ -813,6 +817,8 @@ describe('authorization matrix', () => {
       [`/programmes/${programme}/calendar/submissions`, { dutyId: f.programmeDuty, year: 2026, bodyId: other.id, submittedOn: '2027-03-01' }],
       [`/programmes/${programme}/executors`, { userId: ex.user!.id, bodyIds: String(other.id) }],
       [`/programmes/${programme}/indicators/${indicatorT2.id}/bodies`, { bodyIds: String(f.programmeBody) }],
+      [`/programmes/${programme}/indicators/${f.programmeIndicator}/targets`, { baselineValue: '1', direction: 'higher', 'targets[y2026]': '0' }],
+      [`/programmes/${programme}/rule`, { onTrackMin: '10', atRiskMin: '5' }],
     ];
     for (const [url, body] of tries) expect((await post(url, body)).status, url).toBe(403);
     // Through another programme's id the executor's measure is not found either.

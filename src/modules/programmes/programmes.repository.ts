@@ -37,6 +37,8 @@ export interface ProgrammesRepository {
   bodies(programmeId: number, trx?: Executor): Promise<BodyRecord[]>;
   indicators(programmeId: number, trx?: Executor): Promise<IndicatorRecord[]>;
   setIndicatorBodies(indicatorId: number, bodyIds: number[], trx: Knex.Transaction): Promise<void>;
+  updateIndicatorTargets(indicatorId: number, input: { baselineValue: number; direction: 'higher' | 'lower'; targets: Map<number, number> }, trx: Knex.Transaction): Promise<void>;
+  updateStatusRule(programmeId: number, rule: { onTrackMin: number; atRiskMin: number }, trx: Knex.Transaction): Promise<void>;
   actuals(programmeId: number, trx?: Executor): Promise<ActualRecord[]>;
   upsertActual(a: Omit<ActualRecord, 'enteredAt'>, trx: Knex.Transaction): Promise<{ previous: number | null }>;
   results(programmeId: number): Promise<ResultRecord[]>;
@@ -282,6 +284,16 @@ export class KnexProgrammesRepository implements ProgrammesRepository {
   async setIndicatorBodies(indicatorId: number, bodyIds: number[], trx: Knex.Transaction) {
     await trx('programme_indicator_bodies').where({ indicator_id: indicatorId }).delete();
     await batchInsert(trx, 'programme_indicator_bodies', bodyIds.map((body_id) => ({ indicator_id: indicatorId, body_id })));
+  }
+
+  async updateIndicatorTargets(indicatorId: number, input: { baselineValue: number; direction: 'higher' | 'lower'; targets: Map<number, number> }, trx: Knex.Transaction) {
+    await trx('programme_indicators').where({ id: indicatorId }).update({ baseline_value: input.baselineValue, direction: input.direction });
+    await trx('programme_targets').where({ indicator_id: indicatorId }).delete();
+    await batchInsert(trx, 'programme_targets', [...input.targets].map(([year, value]) => ({ indicator_id: indicatorId, year, value })));
+  }
+
+  async updateStatusRule(programmeId: number, rule: { onTrackMin: number; atRiskMin: number }, trx: Knex.Transaction) {
+    await trx('programmes').where({ id: programmeId }).update({ on_track_min: rule.onTrackMin, at_risk_min: rule.atRiskMin, updated_at: nowIso() });
   }
 
   async actuals(programmeId: number, trx?: Executor): Promise<ActualRecord[]> {

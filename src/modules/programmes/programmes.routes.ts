@@ -17,6 +17,8 @@ import {
   ZMeasureReportForm,
   ZReportQuery,
   ZSettlementForm,
+  ZStatusRuleForm,
+  ZTargetsForm,
   ZSubmissionForm,
   ZTerritoryEvidenceForm,
   ZTrackerFilter,
@@ -195,6 +197,31 @@ export function programmesRoutes(_ctx: AppContext, services: Services): Router {
         await service.setIndicatorBodies(actorOf(req), locals.programme.id, locals.view.indicator.id, bodyIds);
         res.redirect(303, `/programmes/${locals.programme.id}/indicators/${locals.view.indicator.id}`);
       });
+    }),
+  );
+
+  router.post(
+    '/programmes/:id/indicators/:indicatorId/targets',
+    admins,
+    asyncHandler(async (req, res) => {
+      const locals = await indicatorLocals(req, { targetValues: req.body });
+      await handleForm(res, 'programmes/indicator', locals, async () => {
+        await service.updateTargets(actorOf(req), locals.programme.id, locals.view.indicator.id, parseOrThrow(ZTargetsForm, req.body));
+        res.redirect(303, `/programmes/${locals.programme.id}/indicators/${locals.view.indicator.id}#targets`);
+      });
+    }),
+  );
+
+  router.post(
+    '/programmes/:id/rule',
+    admins,
+    asyncHandler(async (req, res) => {
+      const id = programmeId(req);
+      // Thresholds are typed as percentages on the page and stored as ratios.
+      const body = req.body as Record<string, unknown>;
+      const asRatio = (v: unknown) => (typeof v === 'string' && /^\s*\d+([.,]\d+)?\s*$/.test(v) ? String(Number(v.trim().replace(',', '.')) / 100) : v);
+      await service.updateStatusRule(actorOf(req), id, parseOrThrow(ZStatusRuleForm, { ...body, onTrackMin: asRatio(body.onTrackMin), atRiskMin: asRatio(body.atRiskMin) }));
+      res.redirect(303, `/programmes/${id}#rule`);
     }),
   );
 

@@ -424,6 +424,22 @@ const ZIdList = z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v
 export const ZExecutorForm = z.strictObject({ userId: ZId, bodyIds: ZIdList });
 export type TExecutorForm = z.infer<typeof ZExecutorForm>;
 
+/** An administrator's edit of an indicator: baseline, direction and every year's target (an empty box removes it). */
+export const ZTargetsForm = z.strictObject({
+  baselineValue: ZDecimal,
+  direction: z.enum(DIRECTIONS),
+  targets: z.record(z.string().regex(/^y\d{4}$/), z.union([z.literal(''), ZDecimal])).default({}),
+});
+export type TTargetsForm = z.infer<typeof ZTargetsForm>;
+
+export const ZStatusRuleForm = z
+  .strictObject({
+    onTrackMin: ZDecimal.pipe(z.number().min(0).max(1000)),
+    atRiskMin: ZDecimal.pipe(z.number().min(0).max(1000)),
+  })
+  .refine((v) => v.atRiskMin <= v.onTrackMin, { path: ['atRiskMin'], params: { key: 'programmes:errors.ruleOrder' } });
+export type TStatusRuleForm = z.infer<typeof ZStatusRuleForm>;
+
 export const ZIndicatorBodiesForm = z.strictObject({ bodyIds: ZIdList });
 
 export const ZSubmissionForm = z.strictObject({

@@ -34,6 +34,8 @@ import {
   type TActualForm,
   type TMeasureReportForm,
   type TSettlementForm,
+  type TStatusRuleForm,
+  type TTargetsForm,
   type TSubmissionForm,
   type TTrackerFilter,
 } from './programmes.schemas';
@@ -476,6 +478,45 @@ export class ProgrammesService {
     await this.repo.transaction(async (trx) => {
       await this.repo.setIndicatorBodies(indicatorId, [...new Set(bodyIds)], trx);
       await this.repo.addHistory({ programmeId, indicatorId, action: 'indicator.bodies', detail: JSON.stringify(bodyIds), userId: actor.id }, trx);
+    });
+  }
+
+  /** Administrators correct an indicator's baseline, direction and yearly targets (years of the programme's period only). */
+  async updateTargets(actor: Actor, programmeId: number, indicatorId: number, form: TTargetsForm): Promise<void> {
+    if (actor.role !== 'admin') throw new ForbiddenError();
+    const p = await this.get(programmeId);
+    const indicator = (await this.repo.indicators(programmeId)).find((i) => i.id === indicatorId);
+    if (!indicator) throw new NotFoundError();
+    const targets = new Map<number, number>();
+    const fields: FieldError[] = [];
+    for (const [key, value] of Object.entries(form.targets)) {
+      const year = Number(key.slice(1));
+      if (year < p.periodFrom || year > p.periodTo) fields.push({ path: `targets.${key}`, key: 'programmes:spec.yearOutside' });
+      else if (value !== '') targets.set(year, value);
+    }
+    if (fields.length) throw new ValidationError(fields);
+    await this.repo.transaction(async (trx) => {
+      await this.repo.updateIndicatorTargets(indicatorId, { baselineValue: form.baselineValue, direction: form.direction, targets }, trx);
+      await this.repo.addHistory(
+        {
+          programmeId,
+          indicatorId,
+          action: 'indicator.targets',
+          detail: JSON.stringify({ baseline: form.baselineValue, direction: form.direction, targets: Object.fromEntries(targets), previous: Object.fromEntries(indicator.targets) }),
+          userId: actor.id,
+        },
+        trx,
+      );
+    });
+  }
+
+  /** Administrators set the status rule's thresholds (ratios: 1 = 100 %). */
+  async updateStatusRule(actor: Actor, programmeId: number, form: TStatusRuleForm): Promise<void> {
+    if (actor.role !== 'admin') throw new ForbiddenError();
+    const p = await this.get(programmeId);
+    await this.repo.transaction(async (trx) => {
+      await this.repo.updateStatusRule(programmeId, form, trx);
+      await this.repo.addHistory({ programmeId, action: 'programme.rule', detail: JSON.stringify({ ...form, previous: { onTrackMin: p.onTrackMin, atRiskMin: p.atRiskMin } }), userId: actor.id }, trx);
     });
   }
 

@@ -399,4 +399,32 @@ describe(`programmes: the 2026-2035 concept on ${testDbEngine}`, () => {
     expect(await count('programmes')).toBe(before);
     expect((await executor.agent.get('/programmes/import')).status).toBe(403);
   });
+
+  it('administrators correct targets and the status thresholds from the pages; the status follows, the history keeps the change', async () => {
+    const t1 = await indicatorId('T1');
+    const before = (await analyst.agent.get(`/api/v1/programmes/${pid}`)).body.indicators.find((i: { code: string }) => i.code === 'T1');
+    expect(before.status['2026']).toBe('at_risk');
+    const targets = Object.fromEntries(Object.entries(before.targets as Record<string, number>).map(([y, v]) => [`targets[y${y}]`, String(v)]));
+    const bad = await admin.agent.post(`/programmes/${pid}/indicators/${t1}/targets`).type('form').send({ _csrf: admin.csrf, baselineValue: '2,3', direction: 'higher', ...targets, 'targets[y2026]': 'екі' });
+    expect(bad.status).toBe(400);
+    const refused = await analyst.agent.post(`/programmes/${pid}/indicators/${t1}/targets`).type('form').send({ _csrf: analyst.csrf, baselineValue: '2,3', direction: 'higher', ...targets });
+    expect(refused.status).toBe(403);
+    const ok = await admin.agent.post(`/programmes/${pid}/indicators/${t1}/targets`).type('form').send({ _csrf: admin.csrf, baselineValue: '2,3', direction: 'higher', ...targets, 'targets[y2026]': '2,3' });
+    expect(ok.status).toBe(303);
+    let after = (await analyst.agent.get(`/api/v1/programmes/${pid}`)).body;
+    let ind = after.indicators.find((i: { code: string }) => i.code === 'T1');
+    expect(ind.targets['2026']).toBe(2.3);
+    expect(ind.targets['2035']).toBe(8);
+    expect(ind.status['2026']).toBe('on_track');
+    // Thresholds typed as percentages: with 95 % for "on track", T2's 96.8 % is on track.
+    expect((await admin.agent.post(`/programmes/${pid}/rule`).type('form').send({ _csrf: admin.csrf, onTrackMin: '95', atRiskMin: '99' })).status).toBe(400);
+    expect((await admin.agent.post(`/programmes/${pid}/rule`).type('form').send({ _csrf: admin.csrf, onTrackMin: '95', atRiskMin: '80' })).status).toBe(303);
+    after = (await analyst.agent.get(`/api/v1/programmes/${pid}`)).body;
+    expect(after.statusRule).toEqual({ onTrackMin: 0.95, atRiskMin: 0.8 });
+    expect(after.indicators.find((i: { code: string }) => i.code === 'T2').status['2026']).toBe('on_track');
+    expect((await analyst.agent.get(`/programmes/${pid}`)).text).toContain('95 %');
+    expect((await t.ctx.db('programme_history').where({ programme_id: pid }).whereIn('action', ['indicator.targets', 'programme.rule'])).length).toBe(2);
+    ind = after.indicators.find((i: { code: string }) => i.code === 'T4');
+    expect(ind.status['2026']).toBe('off_track'); // 76.9 % stays below 80 %
+  });
 });
