@@ -316,8 +316,8 @@ export class KnexProgrammesRepository implements ProgrammesRepository {
   async upsertActual(a: Omit<ActualRecord, 'enteredAt'>, trx: Knex.Transaction) {
     const existing = await trx('programme_actuals').where({ indicator_id: a.indicatorId, year: a.year }).first();
     const row = { value: a.value, source: a.source, note: a.note, entered_by: a.enteredBy, entered_at: nowIso() };
-    if (existing) await trx('programme_actuals').where({ id: existing.id }).update(row);
-    else await trx('programme_actuals').insert({ indicator_id: a.indicatorId, year: a.year, ...row });
+    // An upsert, so that two people saving the same year at once do not collide on the unique key.
+    await trx('programme_actuals').insert({ indicator_id: a.indicatorId, year: a.year, ...row }).onConflict(['indicator_id', 'year']).merge();
     return { previous: existing ? num(existing.value) : null };
   }
 
@@ -393,8 +393,7 @@ export class KnexProgrammesRepository implements ProgrammesRepository {
 
   async upsertReport(r: { measureId: number; year: number; status: TMeasureReportStatus; summary: string | null; completedOn: string | null; updatedBy: number | null }, trx: Knex.Transaction) {
     const row = { status: r.status, summary: r.summary, completed_on: r.completedOn, updated_by: r.updatedBy, updated_at: nowIso() };
-    const updated = await trx('programme_measure_reports').where({ measure_id: r.measureId, year: r.year }).update(row);
-    if (!updated) await trx('programme_measure_reports').insert({ measure_id: r.measureId, year: r.year, ...row });
+    await trx('programme_measure_reports').insert({ measure_id: r.measureId, year: r.year, ...row }).onConflict(['measure_id', 'year']).merge();
   }
 
   async deleteReport(measureId: number, year: number, trx: Knex.Transaction) {
@@ -515,8 +514,7 @@ export class KnexProgrammesRepository implements ProgrammesRepository {
 
   async upsertSubmission(s: SubmissionRecord, trx: Knex.Transaction) {
     const row = { submitted_on: s.submittedOn, note: s.note, submitted_by: s.submittedBy, created_at: nowIso() };
-    const updated = await trx('programme_submissions').where({ duty_id: s.dutyId, year: s.year, reporter_key: s.reporterKey }).update(row);
-    if (!updated) await trx('programme_submissions').insert({ duty_id: s.dutyId, year: s.year, reporter_key: s.reporterKey, ...row });
+    await trx('programme_submissions').insert({ duty_id: s.dutyId, year: s.year, reporter_key: s.reporterKey, ...row }).onConflict(['duty_id', 'year', 'reporter_key']).merge();
   }
 
   async criteria(programmeId: number): Promise<CriterionRecord[]> {
@@ -537,7 +535,9 @@ export class KnexProgrammesRepository implements ProgrammesRepository {
 
   async upsertSettlement(s: Omit<SettlementRecord, 'id'> & { programmeId: number; enteredBy: number | null }, trx: Knex.Transaction) {
     const row = { science_workers: s.scienceWorkers, employed: s.employed, source: s.source, entered_by: s.enteredBy, entered_at: nowIso() };
-    const updated = await trx('programme_settlement_data').where({ programme_id: s.programmeId, territory_id: s.territoryId, year: s.year }).update(row);
-    if (!updated) await trx('programme_settlement_data').insert({ programme_id: s.programmeId, territory_id: s.territoryId, year: s.year, ...row });
+    await trx('programme_settlement_data')
+      .insert({ programme_id: s.programmeId, territory_id: s.territoryId, year: s.year, ...row })
+      .onConflict(['programme_id', 'territory_id', 'year'])
+      .merge();
   }
 }
