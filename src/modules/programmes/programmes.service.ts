@@ -20,7 +20,6 @@ import {
   type ActualInput,
   type ActualRecord,
   type BodyRecord,
-  type CriterionRecord,
   type DirectionRecord,
   type DutyRecord,
   type EvidenceInput,
@@ -699,10 +698,6 @@ export class ProgrammesService {
 
   /* ------------------------------------------------------------ reporting calendar */
 
-  duties(programmeId: number) {
-    return this.repo.duties(programmeId);
-  }
-
   async calendar(actor: Actor, programmeId: number, year: number): Promise<CalendarRow[]> {
     const [duties, measures, bodies, reports, submissions, myBodies] = await Promise.all([
       this.repo.duties(programmeId),
@@ -826,10 +821,6 @@ export class ProgrammesService {
   }
 
   /* ------------------------------------------------------------ analysis of regions */
-
-  criteria(programmeId: number): Promise<CriterionRecord[]> {
-    return this.repo.criteria(programmeId);
-  }
 
   async regions(programmeId: number) {
     const programme = await this.get(programmeId);
