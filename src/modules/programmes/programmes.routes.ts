@@ -144,8 +144,8 @@ export function programmesRoutes(_ctx: AppContext, services: Services): Router {
     asyncHandler(async (req, res) => {
       const locals = await base(req);
       const year = parseOrThrow(ZYearQuery, req.query).year ?? service.defaultYear(locals.programme);
-      const [views, results] = await Promise.all([service.indicatorViews(actorOf(req), locals.programme.id), service.results(locals.programme.id)]);
-      renderForm(res, 'programmes/overview', { ...locals, title: localized(locals.programme as never, 'name', req.lang), views, results, year });
+      const [views, results, glossary] = await Promise.all([service.indicatorViews(actorOf(req), locals.programme.id), service.results(locals.programme.id), service.glossary(locals.programme.id)]);
+      renderForm(res, 'programmes/overview', { ...locals, title: localized(locals.programme as never, 'name', req.lang), views, results, glossary, year });
     }),
   );
 

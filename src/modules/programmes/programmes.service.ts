@@ -307,6 +307,12 @@ export class ProgrammesService {
     return this.repo.bodies(programmeId);
   }
 
+  /** The glossary of bodies with the measures each executes (by number). */
+  async glossary(programmeId: number): Promise<Array<BodyRecord & { measures: number[] }>> {
+    const [bodies, measures] = await Promise.all([this.repo.bodies(programmeId), this.repo.measures(programmeId)]);
+    return bodies.map((b) => ({ ...b, measures: measures.filter((m) => m.executors.some((e) => e.bodyId === b.id)).map((m) => m.number) }));
+  }
+
   async directions(programmeId: number): Promise<DirectionRecord[]> {
     return this.repo.directions(programmeId);
   }

@@ -101,6 +101,9 @@ describe(`programmes: the 2026-2035 concept on ${testDbEngine}`, () => {
     ]);
     expect(Number((await t.ctx.db('programme_criteria').where({ programme_id: pid, code: 'TH1' }).first()).threshold_value)).toBe(3);
     expect(await t.ctx.db('programme_directions').where({ programme_id: pid }).orderBy('number').pluck('name_kk')).toEqual(ref.actionPlan.directions.map((d) => d.kk));
+    // The glossary of bodies on the overview page, with the measures each executes.
+    const overview = await analyst.agent.get(`/programmes/${pid}`);
+    expect(overview.text).toMatch(/<th scope="row">ҚР ҰҒА<\/th><td>[^<]*<\/td><td>1<\/td>/);
     // Seeding again adds nothing.
     const before = await count('programme_measures');
     await runSeeds(t.ctx, false, t.services);
