@@ -261,7 +261,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
     const periods = await service.periodsByIndicator();
     const names = await territoryNames(req.lang);
     const own = all.filter((i) => i.datasetId === datasetId);
-    const territoriesWithData = new Set((await service.repo.territoryIdsWithValues(own.map((i) => i.id))).values());
+    const territoriesWithData = new Set((await service.territoryIdsWithValues(own.map((i) => i.id))).values());
     return {
       title: `${req.t('indicators:fit.title')}: ${dataset.name}`,
       dataset,
@@ -298,7 +298,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
   const compositeLocals = async (req: Request, extra: Record<string, unknown> = {}) => {
     const names = await territoryNames(req.lang);
     const all = await service.listIndicators();
-    const withData = new Set(await service.repo.territoryIdsWithValues());
+    const withData = new Set(await service.territoryIdsWithValues());
     return {
       title: req.t('indicators:composite.title'),
       groups: groupByDataset(all, Number(req.query.dataset) || undefined),

@@ -1,11 +1,11 @@
+import type { Knex } from 'knex';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../errors';
 import { readUploadedTable, TableReadError } from '../../lib/spreadsheet';
-import type { TerritoryRecord } from '../territories/territories.schemas';
 import type { QuestionnairesService } from '../questionnaires/questionnaires.service';
 import type { RoundListRow } from '../rounds/rounds.schemas';
 import type { RoundsService } from '../rounds/rounds.service';
+import type { TerritoryRecord } from '../territories/territories.schemas';
 import type { TerritoriesService } from '../territories/territories.service';
-import type { Knex } from 'knex';
 import { publishRoundIndicators, type PublishSummary } from './indicators.publish';
 import { ImportFileError, parseIndicatorTable, type ImportIssue, type ParsedValue } from './indicators.import';
 import type { IndicatorsRepository } from './indicators.repository';
@@ -101,6 +101,11 @@ export class IndicatorsService {
   async surveyRounds(): Promise<Array<RoundListRow & { publishedDatasetId: number | null }>> {
     const [rounds, published] = await Promise.all([this.rounds.list(), this.repo.datasetIdsByRound()]);
     return rounds.map((r) => ({ ...r, publishedDatasetId: published.get(r.id) ?? null }));
+  }
+
+  /** Ids of the territories that have a value of any of `indicatorIds` (of any indicator when omitted). */
+  territoryIdsWithValues(indicatorIds?: number[]): Promise<number[]> {
+    return this.repo.territoryIdsWithValues(indicatorIds);
   }
 
   listTerritories(): Promise<TerritoryRecord[]> {
