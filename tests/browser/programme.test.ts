@@ -164,6 +164,18 @@ describe.skipIf(!hasChromium)('programme monitoring in a browser: actuals, a mea
     expect(String(m2!.getCell(11).value)).toContain('ілеспе-хат.pdf');
   });
 
+  it('the analyst sees the reporting calendar and loads the regional table for the analysis of regions', async () => {
+    const page = analystPage;
+    await page.goto(`${served.base}/programmes/${pid}/calendar?year=2026`);
+    await visited(page, 'calendar');
+    expect(await page.locator('table.calendar tr[data-kind="duty"]').count()).toBeGreaterThan(1);
+    await page.click(`nav.subnav a[href="/programmes/${pid}/regions"]`);
+    await page.click(`form[action="/programmes/${pid}/regions/load"] button[type="submit"]`);
+    await page.waitForSelector('table.ranking');
+    expect(await page.locator('table.ranking tbody tr').count()).toBe(20);
+    await visited(page, 'regions');
+  });
+
   it('has no accessibility violations, sideways scrolling, raw keys or console errors on the pages of the journey', () => {
     console.log(audit.summary());
     expect(audit.report()).toBe('');
