@@ -243,7 +243,7 @@ export function programmesRoutes(_ctx: AppContext, services: Services): Router {
         res.redirect(303, `/programmes/${locals.programme.id}?imported=${count}`);
       } catch (error) {
         if (error instanceof ActualsImportError) {
-          return renderForm(res.status(400), 'programmes/actuals-import', { ...locals, issues: error.issues, formMessage: req.t('programmes:import.failed'), fileName: req.file?.originalname }, 400);
+          return renderForm(res, 'programmes/actuals-import', { ...locals, issues: error.issues, formMessage: req.t('programmes:import.failed'), fileName: req.file?.originalname }, 400);
         }
         if (error instanceof AppError && error.status === 400) return renderForm(res, 'programmes/actuals-import', { ...locals, error });
         throw error;
