@@ -2,6 +2,7 @@ import { Readable, Writable } from 'node:stream';
 import { writeCsv } from '../../lib/spreadsheet';
 import type { ExpertsService } from '../experts/experts.service';
 import { formKey, isFitResult, type IndicatorsService } from '../indicators/indicators.service';
+import { ZCompositeForm } from '../indicators/indicators.schemas';
 import type { RoundsService } from '../rounds/rounds.service';
 import type { TerritoriesService } from '../territories/territories.service';
 import type { UsersService } from '../users/users.service';
@@ -41,7 +42,8 @@ export function programmesPorts(
     async composite(userId, datasetId, territoryIds, title) {
       const defs = await indicators.listIndicators(datasetId);
       const periods = await indicators.periodsByIndicator(defs.map((d) => d.id));
-      return indicators.createComposite(userId, {
+      // Through the form's schema so the composite options take their defaults (min-max, entered weights, zero kept).
+      return indicators.createComposite(userId, ZCompositeForm.parse({
         title: title.slice(0, 300),
         territories: territoryIds.map(String),
         indicators: defs.map((d) => String(d.id)),
@@ -51,7 +53,7 @@ export function programmesPorts(
         aggregate: 'arithmetic',
         levels: 'equal-interval',
         seed: 1,
-      });
+      }));
     },
     async composites(datasetId) {
       const models = await indicators.listModels({ datasetId, kind: 'composite' });
