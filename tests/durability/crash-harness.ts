@@ -134,6 +134,8 @@ export async function crashRun(options: CrashRunOptions): Promise<CrashRunReport
     KEDERGI_LOG_LEVEL: 'silent',
     KEDERGI_ADMIN_EMAIL: 'crash@example.kz',
     KEDERGI_ADMIN_PASSWORD: 'crash-test-password',
+    // All simulated respondents share one address.
+    KEDERGI_RESPONDENT_LIMIT_PER_MINUTE: '1000000',
     NODE_ENV: 'test',
     ...(options.faultAckBeforeCommit ? { KEDERGI_FAULT_INJECTION: 'ack-before-commit' } : {}),
   };

@@ -24,7 +24,14 @@ export const ZTokenRequest = z.strictObject({
 });
 export type TTokenRequest = z.infer<typeof ZTokenRequest>;
 
-export const ZPassword = z.string().min(10).max(200);
+/** bcrypt reads only the first 72 bytes of a password; a longer one would be silently cut. */
+export const MAX_PASSWORD_BYTES = 72;
+
+export const ZPassword = z
+  .string()
+  .min(10)
+  .max(200)
+  .refine((v) => Buffer.byteLength(v, 'utf8') <= MAX_PASSWORD_BYTES, { params: { key: 'auth:passwordTooLong' } });
 
 export const ZChangePassword = z
   .object({

@@ -73,6 +73,7 @@ export interface PendingImport {
   status: 'pending' | 'confirmed';
   createdBy: number | null;
   createdAt: string;
+  expiresAt: string | null;
 }
 
 export interface RoundSummary {
@@ -262,7 +263,9 @@ export class IndicatorsRepository {
 
   /* ---- imports ---- */
 
+  /** Stores a preview; previews past their expiry are deleted first (whoever uploaded them). */
   async createImport(input: Omit<PendingImport, 'id' | 'status' | 'createdAt'>): Promise<number> {
+    await this.db('indicator_imports').where({ status: 'pending' }).where('expires_at', '<', nowIso()).delete();
     return insertReturningId(this.db, 'indicator_imports', {
       dataset_id: input.datasetId,
       file_name: input.fileName,
@@ -272,6 +275,7 @@ export class IndicatorsRepository {
       status: 'pending',
       created_by: input.createdBy,
       created_at: nowIso(),
+      expires_at: input.expiresAt,
     });
   }
 
@@ -288,6 +292,7 @@ export class IndicatorsRepository {
       status: row.status,
       createdBy: numOrNull(row.created_by),
       createdAt: String(row.created_at),
+      expiresAt: row.expires_at == null ? null : String(row.expires_at),
     };
   }
 
@@ -332,10 +337,15 @@ export class IndicatorsRepository {
     return row ? toModel(row) : undefined;
   }
 
-  async listModels(filter: { datasetId?: number; kind?: ModelRecord['kind'] } = {}): Promise<ModelRecord[]> {
+  /** `visibleTo`: only that author's models and the shared ones (no author); absent: all. */
+  async listModels(filter: { datasetId?: number; kind?: ModelRecord['kind']; visibleTo?: number } = {}): Promise<ModelRecord[]> {
     const q = this.db('indicator_models').orderBy('id', 'desc');
     if (filter.datasetId !== undefined) q.where({ dataset_id: filter.datasetId });
     if (filter.kind) q.where({ kind: filter.kind });
+    if (filter.visibleTo !== undefined) {
+      const owner = filter.visibleTo;
+      q.where((w) => w.where({ created_by: owner }).orWhereNull('created_by'));
+    }
     return (await q).map(toModel);
   }
 

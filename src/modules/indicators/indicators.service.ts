@@ -18,6 +18,18 @@ import type {
 import { runComposite, runFit, TREND, type CompositeResult, type FitResult, type TCompositeSpec, type TFitSpec } from './models.spec';
 
 export const MAX_IMPORT_ROWS = 20_000;
+/** Values one import may hold: bounds the parse, the stored preview (a few MB at most) and the confirming write. */
+export const MAX_IMPORT_CELLS = 200_000;
+/** Problems kept for the preview; the count says how many more there were. */
+export const MAX_STORED_ISSUES = 500;
+/** A preview not confirmed within a day is deleted, as invitation imports are. */
+export const IMPORT_TTL_MS = 24 * 3600 * 1000;
+
+/** Who asks: imports are their uploader's alone; saved models their author's (administrators see all). */
+export interface Viewer {
+  id: number;
+  role: string;
+}
 
 export interface ImportPreview {
   id: number;
@@ -30,13 +42,26 @@ export interface ImportPreview {
   emptyCells: number;
   newCodes: string[];
   issues: ImportIssue[];
+  /** All problems found; `issues` keeps the first MAX_STORED_ISSUES. */
+  issueCount?: number;
   sample: Array<ParsedValue>;
   status: 'pending' | 'confirmed';
 }
 
+/** Values stored compactly: [territory id, index into codes, period, value]. */
 interface ImportPayload {
-  values: ParsedValue[];
+  codes: string[];
+  values: Array<[number, number, string, number]>;
   newCodes: string[];
+}
+
+function packValues(values: ParsedValue[]): Pick<ImportPayload, 'codes' | 'values'> {
+  const index = new Map<string, number>();
+  const packed = values.map((v): [number, number, string, number] => {
+    if (!index.has(v.code)) index.set(v.code, index.size);
+    return [v.territoryId, index.get(v.code)!, v.period, v.value];
+  });
+  return { codes: [...index.keys()], values: packed };
 }
 
 /** Column names of a spec: the indicator code, or dataset.code when two chosen indicators share a code. */
@@ -159,7 +184,7 @@ export class IndicatorsService {
     await this.getDataset(datasetId);
     let table;
     try {
-      table = (await readUploadedTable(file.buffer, MAX_IMPORT_ROWS)).rows;
+      table = (await readUploadedTable(file.buffer, { maxRows: MAX_IMPORT_ROWS, maxCells: MAX_IMPORT_CELLS, maxUnpackedBytes: 64 * 1024 * 1024 })).rows;
     } catch (e) {
       if (e instanceof TableReadError) throw new ValidationError([{ path: 'file', key: `indicators:import.read.${e.reason}`, params: e.params }], 'indicators:import.failed');
       throw e;
@@ -177,24 +202,40 @@ export class IndicatorsService {
       datasetId,
       fileName: file.originalname.slice(0, 300),
       format: parsed.format,
-      payload: { values: parsed.values, newCodes: parsed.newCodes } satisfies ImportPayload,
-      report: { lines: parsed.lines, goodLines: parsed.goodLines, emptyCells: parsed.emptyCells, issues: parsed.issues, valueCount: parsed.values.length, newCodes: parsed.newCodes, sample: parsed.values.slice(0, 20) },
+      payload: { ...packValues(parsed.values), newCodes: parsed.newCodes } satisfies ImportPayload,
+      report: {
+        lines: parsed.lines,
+        goodLines: parsed.goodLines,
+        emptyCells: parsed.emptyCells,
+        issues: parsed.issues.slice(0, MAX_STORED_ISSUES),
+        issueCount: parsed.issues.length,
+        valueCount: parsed.values.length,
+        newCodes: parsed.newCodes,
+        sample: parsed.values.slice(0, 20),
+      },
       createdBy: userId,
+      expiresAt: new Date(Date.now() + IMPORT_TTL_MS).toISOString(),
     });
   }
 
-  async getImport(id: number): Promise<ImportPreview> {
-    const found = await this.repo.findImport(id);
-    if (!found) throw new NotFoundError();
+  /** A pending or confirmed import of `viewer`'s own; anyone else's, or an expired one, does not exist for them. */
+  private async ownImport(id: number, viewer: Viewer, trx?: Parameters<IndicatorsRepository['findImport']>[1]) {
+    const found = await this.repo.findImport(id, trx);
+    if (!found || found.createdBy !== viewer.id) throw new NotFoundError();
+    if (found.status === 'pending' && found.expiresAt !== null && found.expiresAt < new Date().toISOString()) throw new NotFoundError('indicators:import.expired');
+    return found;
+  }
+
+  async getImport(id: number, viewer: Viewer): Promise<ImportPreview> {
+    const found = await this.ownImport(id, viewer);
     const report = found.report as Omit<ImportPreview, 'id' | 'datasetId' | 'fileName' | 'format' | 'status'>;
     return { id, datasetId: found.datasetId, fileName: found.fileName, format: found.format, status: found.status, ...report };
   }
 
   /** Writes the previewed values: new indicators first, then every value, all or nothing. */
-  async confirmImport(id: number): Promise<{ datasetId: number; values: number; created: number }> {
+  async confirmImport(id: number, viewer: Viewer): Promise<{ datasetId: number; values: number; created: number }> {
     return this.repo.transaction(async (trx) => {
-      const found = await this.repo.findImport(id, trx);
-      if (!found) throw new NotFoundError();
+      const found = await this.ownImport(id, viewer, trx);
       if (!(await this.repo.markImportConfirmed(id, trx))) throw new ConflictError('import_done', 'indicators:import.alreadyConfirmed');
       const payload = found.payload as ImportPayload;
       const existing = new Map((await this.repo.listIndicators(found.datasetId, trx)).map((i) => [i.code, i.id]));
@@ -211,16 +252,15 @@ export class IndicatorsService {
         created++;
       }
       await this.repo.upsertValues(
-        payload.values.map((v) => ({ indicatorId: existing.get(v.code)!, territoryId: v.territoryId, period: v.period, value: v.value })),
+        payload.values.map(([territoryId, code, period, value]) => ({ indicatorId: existing.get(payload.codes[code]!)!, territoryId, period, value })),
         trx,
       );
       return { datasetId: found.datasetId, values: payload.values.length, created };
     });
   }
 
-  async discardImport(id: number): Promise<number> {
-    const found = await this.repo.findImport(id);
-    if (!found) throw new NotFoundError();
+  async discardImport(id: number, viewer: Viewer): Promise<number> {
+    const found = await this.ownImport(id, viewer);
     await this.repo.deleteImport(id);
     return found.datasetId;
   }
@@ -366,8 +406,8 @@ export class IndicatorsService {
   }
 
   /** Re-run a saved fit with forecast rows typed on its page; the spec and result are saved again. */
-  async forecast(modelId: number, rows: Array<Record<string, string>>): Promise<void> {
-    const model = await this.getModel(modelId);
+  async forecast(modelId: number, viewer: Viewer, rows: Array<Record<string, string>>): Promise<void> {
+    const model = await this.getModel(modelId, viewer);
     if (model.kind !== 'fit') throw new NotFoundError();
     const spec = model.spec as TFitSpec;
     const inputs = [...(spec.timeColumn ? [spec.timeColumn] : []), ...spec.x.filter((x) => !(spec.timeColumn && x === TREND))];
@@ -386,27 +426,33 @@ export class IndicatorsService {
 
   /* ---- saved models ---- */
 
-  async getModel(id: number): Promise<ModelRecord> {
+  /** Whose models `viewer` sees besides the shared ones (no author: seeded or left by a deleted account); undefined: all. */
+  private modelOwner(viewer: Viewer): number | undefined {
+    return viewer.role === 'admin' ? undefined : viewer.id;
+  }
+
+  async getModel(id: number, viewer: Viewer): Promise<ModelRecord> {
     const m = await this.repo.findModel(id);
-    if (!m) throw new NotFoundError();
+    const owner = this.modelOwner(viewer);
+    if (!m || (owner !== undefined && m.createdBy !== null && m.createdBy !== owner)) throw new NotFoundError();
     return m;
   }
 
-  listModels(filter: { datasetId?: number; kind?: ModelRecord['kind'] } = {}): Promise<ModelRecord[]> {
-    return this.repo.listModels(filter);
+  listModels(viewer: Viewer, filter: { datasetId?: number; kind?: ModelRecord['kind'] } = {}): Promise<ModelRecord[]> {
+    return this.repo.listModels({ ...filter, visibleTo: this.modelOwner(viewer) });
   }
 
-  async deleteModel(id: number): Promise<number | null> {
-    const m = await this.getModel(id);
+  async deleteModel(id: number, viewer: Viewer): Promise<number | null> {
+    const m = await this.getModel(id, viewer);
     await this.repo.deleteModel(id);
     return m.datasetId;
   }
 
   /** A territory's values and its place in every saved composite index that includes it. */
-  async territoryProfile(territoryId: number) {
+  async territoryProfile(territoryId: number, viewer: Viewer) {
     const territory = await this.getTerritory(territoryId);
     const values = await this.repo.valuesOfTerritory(territoryId);
-    const composites = (await this.repo.listModels({ kind: 'composite' })).flatMap((m) => {
+    const composites = (await this.listModels(viewer, { kind: 'composite' })).flatMap((m) => {
       const origin = m.origin;
       const result = m.result as CompositeResult;
       const entry = origin?.territories?.find((t) => t.id === territoryId);

@@ -239,7 +239,7 @@ export class InvitationsService {
   /** Read pasted text or an uploaded file into table rows; unreadable input is a field error on `fieldPath`. */
   async readTable(source: { text: string } | { buffer: Buffer }, fieldPath: string): Promise<TableRow[]> {
     try {
-      if ('text' in source) return parseCsvTable(source.text, MAX_ENTERPRISES);
+      if ('text' in source) return await parseCsvTable(source.text, MAX_ENTERPRISES);
       return (await readUploadedTable(source.buffer, MAX_ENTERPRISES)).rows;
     } catch (e) {
       if (e instanceof TableReadError) throw new ValidationError([{ path: fieldPath, key: `invitations:errors.file.${e.reason}`, params: e.params }]);
