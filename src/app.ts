@@ -8,7 +8,7 @@ import type { AppContext } from './context';
 import { AppError, NotFoundError, isApiRequest } from './errors';
 import { authenticateMiddleware } from './middleware/auth';
 import { csrfMiddleware } from './middleware/csrf';
-import { boundedBody, inputHygiene } from './middleware/input';
+import { inputHygiene, verifyJsonEntries } from './middleware/input';
 import { localeMiddleware } from './middleware/locale';
 import { noStore, secureRequest, strictTransportSecurity } from './middleware/transport';
 import { authRoutes, createAuthService } from './modules/auth/auth.routes';
@@ -73,9 +73,9 @@ export function createApp(ctx: AppContext): express.Express {
   app.use(noStore);
   app.use(cookieParser());
   app.use(localeMiddleware);
+  // Forms stop at 5000 fields; JSON bodies are counted before they are parsed (see verifyJsonEntries).
   app.use(express.urlencoded({ extended: true, limit: '200kb', parameterLimit: 5000 }));
-  app.use(express.json({ limit: '2mb' }));
-  app.use(boundedBody);
+  app.use(express.json({ limit: '2mb', verify: verifyJsonEntries }));
   app.use(authenticateMiddleware(auth, secureCookies));
   app.use(csrfMiddleware(secureCookies));
   app.use(inputHygiene);

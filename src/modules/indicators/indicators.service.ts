@@ -19,7 +19,7 @@ import { runComposite, runFit, TREND, type CompositeResult, type FitResult, type
 
 export const MAX_IMPORT_ROWS = 20_000;
 /** Values one import may hold: bounds the parse, the stored preview (a few MB at most) and the confirming write. */
-export const MAX_IMPORT_CELLS = 200_000;
+export const MAX_IMPORT_CELLS = 250_000;
 /** Problems kept for the preview; the count says how many more there were. */
 export const MAX_STORED_ISSUES = 500;
 /** A preview not confirmed within a day is deleted, as invitation imports are. */
@@ -48,20 +48,32 @@ export interface ImportPreview {
   status: 'pending' | 'confirmed';
 }
 
-/** Values stored compactly: [territory id, index into codes, period, value]. */
+/**
+ * Values stored column by column (flat arrays of numbers serialise several times faster than an
+ * object per value, and take a third of the space): value i is territories[i], codes[code[i]],
+ * periods[period[i]], values[i].
+ */
 interface ImportPayload {
   codes: string[];
-  values: Array<[number, number, string, number]>;
+  periods: string[];
+  territory: number[];
+  code: number[];
+  period: number[];
+  values: number[];
   newCodes: string[];
 }
 
-function packValues(values: ParsedValue[]): Pick<ImportPayload, 'codes' | 'values'> {
-  const index = new Map<string, number>();
-  const packed = values.map((v): [number, number, string, number] => {
-    if (!index.has(v.code)) index.set(v.code, index.size);
-    return [v.territoryId, index.get(v.code)!, v.period, v.value];
-  });
-  return { codes: [...index.keys()], values: packed };
+function packValues(values: ParsedValue[]): Omit<ImportPayload, 'newCodes'> {
+  const codes = new Map<string, number>();
+  const periods = new Map<string, number>();
+  const indexOf = (map: Map<string, number>, key: string) => {
+    let i = map.get(key);
+    if (i === undefined) map.set(key, (i = map.size));
+    return i;
+  };
+  const code = values.map((v) => indexOf(codes, v.code));
+  const period = values.map((v) => indexOf(periods, v.period));
+  return { codes: [...codes.keys()], periods: [...periods.keys()], territory: values.map((v) => v.territoryId), code, period, values: values.map((v) => v.value) };
 }
 
 /** Column names of a spec: the indicator code, or dataset.code when two chosen indicators share a code. */
@@ -193,7 +205,7 @@ export class IndicatorsService {
     const existingCodes = new Set((await this.repo.listIndicators(datasetId)).map((i) => i.code));
     let parsed;
     try {
-      parsed = parseIndicatorTable(table, { findTerritory: matcher, existingCodes, period });
+      parsed = await parseIndicatorTable(table, { findTerritory: matcher, existingCodes, period });
     } catch (e) {
       if (e instanceof ImportFileError) throw new ValidationError([{ path: 'file', key: e.reason, params: e.params }], 'indicators:import.failed');
       throw e;
@@ -252,7 +264,7 @@ export class IndicatorsService {
         created++;
       }
       await this.repo.upsertValues(
-        payload.values.map(([territoryId, code, period, value]) => ({ indicatorId: existing.get(payload.codes[code]!)!, territoryId, period, value })),
+        payload.values.map((value, i) => ({ indicatorId: existing.get(payload.codes[payload.code[i]!]!)!, territoryId: payload.territory[i]!, period: payload.periods[payload.period[i]!]!, value })),
         trx,
       );
       return { datasetId: found.datasetId, values: payload.values.length, created };
