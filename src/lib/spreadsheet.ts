@@ -322,7 +322,7 @@ function isBlank(cells: readonly string[]): boolean {
   return cells.every((c) => c.trim() === '');
 }
 
-const CSV_SLICE = 64 * 1024;
+const CSV_SLICE = 16 * 1024;
 
 /**
  * Parse CSV text (header included) into trimmed cells with their line numbers; blank lines are
@@ -339,7 +339,8 @@ export async function parseCsvTable(text: string, budget: number | (Partial<Tabl
     }
   }
   const parser = Readable.from(slices()).pipe(
-    parseCsv({ delimiter: detectDelimiter(body), relax_column_count: true, relax_quotes: true, skip_empty_lines: true, trim: true, info: true }),
+    // One record may not exceed 128 KB: a line of a million empty fields would otherwise be built whole.
+    parseCsv({ delimiter: detectDelimiter(body), relax_column_count: true, relax_quotes: true, skip_empty_lines: true, trim: true, info: true, max_record_size: 128 * 1024 }),
   );
   try {
     for await (const record of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
