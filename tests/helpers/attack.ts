@@ -13,6 +13,16 @@ import type { Express } from 'express';
  * and no file left behind in the temporary directory.
  */
 
+/**
+ * Limits the security tests hold an attack to. The issue's target is /healthz under 200 ms, and the
+ * printed figures are what to compare with it; the assertions allow /healthz 3 s (it also queues
+ * behind the attack's own database work) and the event loop 1.5 s stalls, so that a machine shared
+ * with other jobs does not fail them (the figures of the closing note were taken at a load average
+ * of 20 on 2 cores). Before the fixes the same attacks held /healthz for 6-20 s, blocked the loop for
+ * 11 s, or killed the process.
+ */
+export const ATTACK_LIMITS = { healthzMs: 3000, eventLoopMs: 1500, rssGrowthMb: 400 };
+
 export interface Served {
   base: string;
   close(): Promise<void>;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertReturningId, num, nowIso } from '../../src/db/dialect';
 import { hashToken } from '../../src/lib/tokens';
-import { privateTmpdir, serve, underAttack, type AttackRequest, type Served } from '../helpers/attack';
+import { ATTACK_LIMITS, privateTmpdir, serve, underAttack, type AttackRequest, type Served } from '../helpers/attack';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { testDbEngine } from '../helpers/db';
 import { csvOfSize, sharedStringsBombXlsx, sheetBeforeRelationsXlsx } from '../helpers/crafted-files';
@@ -12,21 +12,15 @@ import { completeBody, ensureBaseContent } from '../modules/responses/fixtures';
 
 /**
  * The reproductions of issue 13 (findings 1-3), replayed against a live server on loopback on the
- * test engine: each is refused or harmless, /healthz answers under 200 ms throughout, memory stays
- * bounded and no temporary file is left behind. The figures are printed for the closing note.
+ * test engine: each is refused or harmless, /healthz keeps answering (see ATTACK_LIMITS for the
+ * bounds and why they are wider than the 200 ms target), memory stays bounded and no temporary file
+ * is left behind. The figures are printed for the closing note.
  */
 
-/**
- * The issue's target is 200 ms, and the printed figures are what to compare with it. The assertions
- * allow ten times that for /healthz (which also waits for the database behind the attack's own
- * queries) and five times for stalls of the event loop, so that a machine shared with other jobs
- * (these figures were taken at a load average of 20 on 2 cores) does not fail them; before the fixes
- * the same attacks held /healthz for 6-20 s, blocked the loop for 11 s, or killed the process.
- */
-const HEALTHZ_LIMIT_MS = 2000;
-const EVENT_LOOP_LIMIT_MS = 1000;
+const HEALTHZ_LIMIT_MS = ATTACK_LIMITS.healthzMs;
+const EVENT_LOOP_LIMIT_MS = ATTACK_LIMITS.eventLoopMs;
 /** Peak RSS growth allowed during an attack; the 2.1 GB bomb took the server from 0.5 to 2.5 GB. */
-const RSS_GROWTH_LIMIT_MB = 300;
+const RSS_GROWTH_LIMIT_MB = ATTACK_LIMITS.rssGrowthMb;
 
 const tmp = privateTmpdir();
 let t: TestApp;

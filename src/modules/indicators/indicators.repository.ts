@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { dialectOf, insertReturningId, num, numOrNull, nowIso, realCast, rowsPerInsert } from '../../db/dialect';
+import { dialectOf, insertReturningId, lockRowForUpdate, num, numOrNull, nowIso, realCast, rowsPerInsert } from '../../db/dialect';
 import type { DatasetRecord, IndicatorRecord, ModelOrigin, ModelRecord, TDirection, ValueRecord } from './indicators.schemas';
 
 type Executor = Knex | Knex.Transaction;
@@ -294,6 +294,11 @@ export class IndicatorsRepository {
       createdAt: String(row.created_at),
       expiresAt: row.expires_at == null ? null : String(row.expires_at),
     };
+  }
+
+  /** Queues writers of one dataset's indicators (two confirmations creating the same new code). */
+  async lockDataset(id: number, trx: Knex.Transaction): Promise<void> {
+    await lockRowForUpdate(trx, 'indicator_datasets', id);
   }
 
   /** Marks a pending import confirmed; false when it was not pending (a second click, another tab). */

@@ -248,6 +248,8 @@ export class IndicatorsService {
   async confirmImport(id: number, viewer: Viewer): Promise<{ datasetId: number; values: number; created: number }> {
     return this.repo.transaction(async (trx) => {
       const found = await this.ownImport(id, viewer, trx);
+      // Two imports confirmed at once may both bring the same new indicator code: the second waits.
+      await this.repo.lockDataset(found.datasetId, trx);
       if (!(await this.repo.markImportConfirmed(id, trx))) throw new ConflictError('import_done', 'indicators:import.alreadyConfirmed');
       const payload = found.payload as ImportPayload;
       const existing = new Map((await this.repo.listIndicators(found.datasetId, trx)).map((i) => [i.code, i.id]));
