@@ -4,6 +4,7 @@ import ejs from 'ejs';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
+import { buildServices, type Services } from './composition';
 import type { AppContext } from './context';
 import { AppError, NotFoundError, isApiRequest } from './errors';
 import { authenticateMiddleware } from './middleware/auth';
@@ -11,7 +12,7 @@ import { csrfMiddleware } from './middleware/csrf';
 import { inputHygiene, verifyJsonEntries } from './middleware/input';
 import { localeMiddleware } from './middleware/locale';
 import { noStore, secureRequest, strictTransportSecurity } from './middleware/transport';
-import { authRoutes, createAuthService } from './modules/auth/auth.routes';
+import { authRoutes } from './modules/auth/auth.routes';
 import { featureRoutes } from './modules';
 import { publicDir, viewsDir } from './paths';
 import { translator, DEFAULT_LANGUAGE } from './i18n';
@@ -29,10 +30,10 @@ function renderWithLayout(file: string, opts: object, callback: (e: Error | null
   });
 }
 
-export function createApp(ctx: AppContext): express.Express {
+export function createApp(ctx: AppContext, services: Services = buildServices(ctx)): express.Express {
   const app = express();
   const secureCookies = (req: Request) => secureRequest(req, ctx.config);
-  const auth = createAuthService(ctx);
+  const { auth } = services;
 
   // Only the proxies the operator names may speak for the client (address for the rate limits, scheme for Secure and HSTS).
   app.set('trust proxy', ctx.config.trustProxy);
@@ -80,8 +81,8 @@ export function createApp(ctx: AppContext): express.Express {
   app.use(csrfMiddleware(secureCookies));
   app.use(inputHygiene);
 
-  app.use(authRoutes(ctx, auth));
-  for (const routes of featureRoutes) app.use(routes(ctx));
+  app.use(authRoutes(ctx, services));
+  for (const routes of featureRoutes) app.use(routes(ctx, services));
 
   app.use((_req, _res, next) => next(new NotFoundError()));
   app.use(errorMiddleware(ctx));

@@ -6,11 +6,10 @@ import type { AppContext } from '../../context';
 import { renderForm, handleForm } from '../../lib/forms';
 import { SESSION_COOKIE, requireUser, sessionCookieOptions } from '../../middleware/auth';
 import { secureRequest } from '../../middleware/transport';
-import { databaseRateLimitStore } from '../rate-limits/rate-limits.service';
-import { KnexUsersRepository } from '../users/users.repository';
-import { UsersService } from '../users/users.service';
+import type { RateLimitStores } from '../rate-limits/rate-limits.service';
+import type { UsersService } from '../users/users.service';
 import { ZChangePassword, ZLogin, ZTokenRequest } from './auth.schemas';
-import { AuthService } from './auth.service';
+import type { AuthService } from './auth.service';
 
 const LOGIN_WINDOW_MS = 15 * 60 * 1000;
 /** Each failure past the allowance adds this much waiting, up to LOGIN_SLOWDOWN_MAX_MS. */
@@ -22,19 +21,8 @@ function safeNext(next: unknown): string {
   return typeof next === 'string' && /^\/(?![/\\])/.test(next) ? next : '/';
 }
 
-export function createAuthService(ctx: AppContext): AuthService {
-  return new AuthService(new KnexUsersRepository(ctx.db), {
-    secret: ctx.config.jwtSecret,
-    sessionTtlSeconds: ctx.config.sessionTtlSeconds,
-    sessionMaxAgeSeconds: ctx.config.sessionMaxAgeSeconds,
-    apiTokenTtlSeconds: ctx.config.apiTokenTtlSeconds,
-    bcryptRounds: ctx.bcryptRounds,
-  });
-}
-
-export function authRoutes(ctx: AppContext, auth: AuthService): Router {
+export function authRoutes(ctx: AppContext, { auth, users, rateLimits }: { auth: AuthService; users: UsersService; rateLimits: RateLimitStores }): Router {
   const router = Router();
-  const users = new UsersService(new KnexUsersRepository(ctx.db), ctx.bcryptRounds);
   const secure = (req: Request) => secureRequest(req, ctx.config);
 
   const tooMany = (req: Request, res: Response) => {
@@ -53,7 +41,7 @@ export function authRoutes(ctx: AppContext, auth: AuthService): Router {
   const perIp = rateLimit({
     ...limiterOptions,
     limit: ctx.config.loginLimitPerIp,
-    store: databaseRateLimitStore(ctx.db, 'login-ip'),
+    store: rateLimits.store('login-ip'),
     handler: (req, res) => tooMany(req, res),
   });
   // Failures for one e-mail from one address: slowed down, never refused. Counting the e-mail alone
@@ -65,14 +53,14 @@ export function authRoutes(ctx: AppContext, auth: AuthService): Router {
     delayMs: (used, req) => (used - req.slowDown.limit) * LOGIN_SLOWDOWN_STEP_MS,
     maxDelayMs: LOGIN_SLOWDOWN_MAX_MS,
     keyGenerator: (req) => `${String(req.body?.email ?? '').trim().toLowerCase().slice(0, 254)}|${ipKeyGenerator(req.ip ?? '')}`,
-    store: databaseRateLimitStore(ctx.db, 'login-email-ip'),
+    store: rateLimits.store('login-email-ip'),
   });
   // The current-password check of the account page is a password oracle too: refused per user past the limit.
   const perUserPasswordCheck = rateLimit({
     ...limiterOptions,
     limit: ctx.config.loginLimitPerEmail,
     keyGenerator: (req) => `user:${req.user?.id ?? 0}`,
-    store: databaseRateLimitStore(ctx.db, 'password-check'),
+    store: rateLimits.store('password-check'),
     handler: (req, res) =>
       renderForm(res, 'auth/password', { title: req.t('auth:changePassword'), error: new AppError('too_many_attempts', 429, 'auth:tooManyAttempts') }),
   });

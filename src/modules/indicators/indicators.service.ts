@@ -1,8 +1,12 @@
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../errors';
 import { readUploadedTable, TableReadError } from '../../lib/spreadsheet';
-import { createTerritoryMatcher } from '../territories/territories.matcher';
-import { TerritoriesRepository } from '../territories/territories.repository';
 import type { TerritoryRecord } from '../territories/territories.schemas';
+import type { QuestionnairesService } from '../questionnaires/questionnaires.service';
+import type { RoundListRow } from '../rounds/rounds.schemas';
+import type { RoundsService } from '../rounds/rounds.service';
+import type { TerritoriesService } from '../territories/territories.service';
+import type { Knex } from 'knex';
+import { publishRoundIndicators, type PublishSummary } from './indicators.publish';
 import { ImportFileError, parseIndicatorTable, type ImportIssue, type ParsedValue } from './indicators.import';
 import type { IndicatorsRepository } from './indicators.repository';
 import type {
@@ -111,20 +115,37 @@ function latest(periods: string[] | undefined): string | undefined {
 }
 
 export class IndicatorsService {
-  private readonly territories: TerritoriesRepository;
+  constructor(
+    readonly repo: IndicatorsRepository,
+    private readonly territories: TerritoriesService,
+    /** Publishing reads the round and its questionnaire from their owners. */
+    private readonly rounds: Pick<RoundsService, 'lock' | 'list'>,
+    private readonly questionnaires: Pick<QuestionnairesService, 'getQuestionnaire'>,
+  ) {}
 
-  constructor(readonly repo: IndicatorsRepository) {
-    this.territories = new TerritoriesRepository(repo.db);
+  /**
+   * Publish a round's survey indicators. Pass the transaction when called inside one (closing a
+   * round): on SQLite the single connection would otherwise wait for itself.
+   */
+  publishRound(roundId: number, trx?: Knex.Transaction): Promise<PublishSummary> {
+    return publishRoundIndicators(trx ?? this.repo.db, roundId, {
+      lockRound: (inner, id) => this.rounds.lock(id, inner),
+      structure: (inner, questionnaireId) => this.questionnaires.getQuestionnaire(questionnaireId, inner),
+    });
+  }
+
+  /** Survey rounds (newest first) with their submitted count and the dataset they were published into, if any. */
+  async surveyRounds(): Promise<Array<RoundListRow & { publishedDatasetId: number | null }>> {
+    const [rounds, published] = await Promise.all([this.rounds.list(), this.repo.datasetIdsByRound()]);
+    return rounds.map((r) => ({ ...r, publishedDatasetId: published.get(r.id) ?? null }));
   }
 
   listTerritories(): Promise<TerritoryRecord[]> {
     return this.territories.list();
   }
 
-  async getTerritory(id: number): Promise<TerritoryRecord> {
-    const t = await this.territories.findById(id);
-    if (!t) throw new NotFoundError();
-    return t;
+  getTerritory(id: number): Promise<TerritoryRecord> {
+    return this.territories.get(id);
   }
 
   /* ---- datasets and indicators ---- */
@@ -201,7 +222,7 @@ export class IndicatorsService {
       if (e instanceof TableReadError) throw new ValidationError([{ path: 'file', key: `indicators:import.read.${e.reason}`, params: e.params }], 'indicators:import.failed');
       throw e;
     }
-    const matcher = createTerritoryMatcher(await this.territories.list());
+    const matcher = await this.territories.matcher();
     const existingCodes = new Set((await this.repo.listIndicators(datasetId)).map((i) => i.code));
     let parsed;
     try {

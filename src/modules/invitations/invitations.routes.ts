@@ -6,7 +6,7 @@ import { localized } from '../../i18n';
 import { handleForm, renderForm } from '../../lib/forms';
 import { writeCsv } from '../../lib/spreadsheet';
 import { requireRole } from '../../middleware/auth';
-import { invitationsService, type EnterpriseLookups, type ChoiceOption, type ImportOutcome } from './invitations.service';
+import type { EnterpriseLookups, ChoiceOption, ImportOutcome, InvitationsService } from './invitations.service';
 import {
   INVITATION_STATES,
   LINKS_SHOWN_ON_PAGE,
@@ -18,8 +18,8 @@ import {
   ZRoundId,
   ZUploadForm,
   type CreatedInvitation,
-  type RoundInfo,
 } from './invitations.schemas';
+import type { RoundRecord } from '../rounds/rounds.schemas';
 
 /** Where a round's invitation pages live; the rounds pages link here. */
 export const invitationsPath = (roundId: number) => `/admin/rounds/${roundId}/invitations`;
@@ -42,9 +42,8 @@ function labelHelpers(lookups: EnterpriseLookups, lang: string) {
   };
 }
 
-export function invitationsRoutes(ctx: AppContext): Router {
+export function invitationsRoutes(ctx: AppContext, { invitations: service }: { invitations: InvitationsService }): Router {
   const router = Router();
-  const service = invitationsService(ctx.db, ctx.config.jwtSecret);
   const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 5 } });
 
   router.use('/admin/rounds/:id/invitations', requireRole('admin'));
@@ -52,12 +51,12 @@ export function invitationsRoutes(ctx: AppContext): Router {
 
   const roundOf = (req: Request) => service.getRound(parseOrThrow(ZRoundId, req.params.id));
 
-  const commonLocals = async (req: Request, round: RoundInfo) => {
+  const commonLocals = async (req: Request, round: RoundRecord) => {
     const lookups = await service.lookups(round);
     return { round, lookups, ...labelHelpers(lookups, req.lang) };
   };
 
-  const newFormLocals = async (req: Request, round: RoundInfo, values: Record<string, unknown> = {}) => ({
+  const newFormLocals = async (req: Request, round: RoundRecord, values: Record<string, unknown> = {}) => ({
     title: req.t('invitations:new.title'),
     ...(await commonLocals(req, round)),
     maxRows: MAX_ENTERPRISES,
@@ -66,7 +65,7 @@ export function invitationsRoutes(ctx: AppContext): Router {
   });
 
   /** The links of a new batch: this response is the only place they are ever shown. */
-  const renderResult = async (req: Request, res: Response, round: RoundInfo, created: { invitations: CreatedInvitation[]; batchId: string }) => {
+  const renderResult = async (req: Request, res: Response, round: RoundRecord, created: { invitations: CreatedInvitation[]; batchId: string }) => {
     res.set('Cache-Control', 'no-store');
     res.status(201).render('invitations/result', {
       title: req.t('invitations:result.title'),
@@ -77,7 +76,7 @@ export function invitationsRoutes(ctx: AppContext): Router {
     });
   };
 
-  const afterImport = async (req: Request, res: Response, round: RoundInfo, outcome: ImportOutcome) => {
+  const afterImport = async (req: Request, res: Response, round: RoundRecord, outcome: ImportOutcome) => {
     if (outcome.kind === 'imported') return renderResult(req, res, round, outcome);
     res.redirect(303, `${invitationsPath(round.id)}/imports/${outcome.importId}`);
   };

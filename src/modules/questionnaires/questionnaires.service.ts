@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { ZodError } from 'zod';
 import { ConflictError, NotFoundError, ValidationError, controlCharacterErrors, zodFieldErrors, type FieldError } from '../../errors';
 import { jsonEntriesAtMost } from '../../lib/json-entries';
-import { QuestionnairesRepository, type QuestionnaireRow } from './questionnaires.repository';
+import type { QuestionnairesRepository, QuestionnaireRow } from './questionnaires.repository';
 import {
   ZQuestionnaireDefinition,
   type Questionnaire,
@@ -91,10 +91,15 @@ export class QuestionnairesService {
     return row;
   }
 
+  /** Whether the version exists. Inside a transaction pass it on (SQLite has one connection). */
+  async exists(id: number, trx?: Knex.Transaction): Promise<boolean> {
+    return Boolean(await this.repo.findById(id, trx));
+  }
+
   /** The definition plus the category and item rows (with ids) that rounds render and answers refer to. */
-  async getQuestionnaire(id: number): Promise<Questionnaire> {
-    const row = await this.row(id);
-    const [categories, items] = await Promise.all([this.repo.categories(id), this.repo.items(id)]);
+  async getQuestionnaire(id: number, trx?: Knex.Transaction): Promise<Questionnaire> {
+    const row = await this.row(id, trx);
+    const [categories, items] = await Promise.all([this.repo.categories(id, trx), this.repo.items(id, trx)]);
     const { definition, ...rest } = row;
     return { ...rest, definition: JSON.parse(definition) as TQuestionnaireDefinition, categories, items };
   }
@@ -170,13 +175,4 @@ export class QuestionnairesService {
       throw e;
     }
   }
-}
-
-export function questionnairesService(db: Knex): QuestionnairesService {
-  return new QuestionnairesService(new QuestionnairesRepository(db));
-}
-
-/** For other modules: a questionnaire version with its definition, category rows and item rows. */
-export function getQuestionnaire(db: Knex, id: number): Promise<Questionnaire> {
-  return questionnairesService(db).getQuestionnaire(id);
 }

@@ -1,11 +1,15 @@
-import type { Knex } from 'knex';
-import { KnexRateLimitsRepository } from './rate-limits.repository';
+import type { RateLimitsRepository } from './rate-limits.repository';
 import { DatabaseRateLimitStore } from './rate-limits.store';
 
 /**
- * The store every rate limit of the app counts in (login, account page, respondent routes, public
- * links): the database, shared by all server processes. `name` keeps each limiter's keys apart.
+ * The stores every rate limit of the app counts in (login, account page, respondent routes, public
+ * links): the database, shared by all server processes. Built once in the composition root; each
+ * limiter asks for a store of its own name, which keeps its keys apart from the others'.
  */
-export function databaseRateLimitStore(db: Knex, name: string): DatabaseRateLimitStore {
-  return new DatabaseRateLimitStore(new KnexRateLimitsRepository(db), name);
+export class RateLimitStores {
+  constructor(private readonly repo: RateLimitsRepository) {}
+
+  store(name: string): DatabaseRateLimitStore {
+    return new DatabaseRateLimitStore(this.repo, name);
+  }
 }

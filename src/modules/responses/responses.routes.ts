@@ -6,11 +6,10 @@ import { AppError, ValidationError, asyncHandler, parseOrThrow, type FieldError 
 import { LANG_COOKIE } from '../../middleware/locale';
 import { renderForm } from '../../lib/forms';
 import { secureRequest } from '../../middleware/transport';
-import { databaseRateLimitStore } from '../rate-limits/rate-limits.service';
+import type { RateLimitStores } from '../rate-limits/rate-limits.service';
 import { signToken, verifyToken } from '../auth/auth.tokens';
-import { ResponsesRepository } from './responses.repository';
 import { ZCategoryCode, ZLanguageBody, ZNav, ZSubmitBody, type ProfileAnswers, type TText, type TNav } from './responses.schemas';
-import { RespondentStop, ResponsesService, type RespondentSession } from './responses.service';
+import { RespondentStop, type ResponsesService, type RespondentSession } from './responses.service';
 
 export const RESPONDENT_COOKIE = 'kedergi_respondent';
 const RESPONDENT_TTL_SECONDS = 30 * 24 * 3600;
@@ -35,16 +34,15 @@ function wantsJson(req: Request): boolean {
   return req.is('application/json') === 'application/json' || (req.accepts(['html', 'json']) === 'json' && !req.is('application/x-www-form-urlencoded'));
 }
 
-export function responsesRoutes(ctx: AppContext): Router {
+export function responsesRoutes(ctx: AppContext, { responses: service, rateLimits }: { responses: ResponsesService; rateLimits: RateLimitStores }): Router {
   const router = Router();
-  const service = new ResponsesService(new ResponsesRepository(ctx.db));
   const secureCookies = (req: Request) => secureRequest(req, ctx.config);
 
   const publicLimiter = rateLimit({
     ...PUBLIC_LINK_LIMIT,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
-    store: databaseRateLimitStore(ctx.db, 'public-link'),
+    store: rateLimits.store('public-link'),
     handler: (_req, _res, next) => next(new RespondentStop('tooMany')),
   });
   /** Counts one new public questionnaire against the caller's address, or stops with 429. */
@@ -135,7 +133,7 @@ export function responsesRoutes(ctx: AppContext): Router {
         const id = respondentId(req);
         return id === undefined ? `ip:${ipKeyGenerator(req.ip ?? '')}` : `respondent:${id}`;
       },
-      store: databaseRateLimitStore(ctx.db, 'respondent'),
+      store: rateLimits.store('respondent'),
       handler: (req, res) => renderStop(req, res, new RespondentStop('tooMany')),
     }),
   );

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { NotFoundError, ValidationError } from '../../errors';
 import { createTerritoryMatcher, type TerritoryMatcher } from './territories.matcher';
-import { TerritoriesRepository } from './territories.repository';
+import type { TerritoriesRepository } from './territories.repository';
 import type { TerritoryRecord, TTerritoryInput } from './territories.schemas';
 
 export class TerritoriesService {
@@ -11,17 +11,29 @@ export class TerritoriesService {
     return this.repo.list();
   }
 
-  /** Territories a respondent or a target can be attached to (districts and cities, not the region itself). */
+  /**
+   * Territories a respondent or a target can be attached to (districts and cities, not the
+   * region itself), in the order of their position, then of their English name.
+   */
   async listLeaves(): Promise<TerritoryRecord[]> {
     const all = await this.repo.list();
     const parents = new Set(all.map((t) => t.parentId).filter((id): id is number => id !== null));
-    return all.filter((t) => !parents.has(t.id));
+    return all.filter((t) => !parents.has(t.id)).sort((a, b) => a.position - b.position || (a.name_en < b.name_en ? -1 : a.name_en > b.name_en ? 1 : 0));
+  }
+
+  /** Which of `ids` exist. Inside a transaction pass it on: SQLite has one connection, and a query outside it would wait forever. */
+  existingIds(ids: number[], trx?: Knex.Transaction): Promise<Set<number>> {
+    return this.repo.existingIds(ids, trx);
   }
 
   async get(id: number): Promise<TerritoryRecord> {
     const t = await this.repo.findById(id);
     if (!t) throw new NotFoundError();
     return t;
+  }
+
+  findByCode(code: string): Promise<TerritoryRecord | undefined> {
+    return this.repo.findByCode(code);
   }
 
   async create(input: TTerritoryInput): Promise<number> {
@@ -63,13 +75,4 @@ export class TerritoriesService {
   async matcher(): Promise<TerritoryMatcher> {
     return createTerritoryMatcher(await this.repo.list());
   }
-}
-
-export function territoriesService(db: Knex): TerritoriesService {
-  return new TerritoriesService(new TerritoriesRepository(db));
-}
-
-/** For other modules: a territory by code or by its name in kk/ru/en, case-insensitive; undefined if none or ambiguous. */
-export function findTerritoryByAnyName(db: Knex, nameOrCode: string): Promise<TerritoryRecord | undefined> {
-  return territoriesService(db).findByAnyName(nameOrCode);
 }
