@@ -30,20 +30,23 @@ export function programmesPorts(
         values.map((v) => [v.territoryCode, v.code, v.period, v.value]),
       );
       const importId = await indicators.previewImport(userId, datasetId, { originalname: 'regional-baseline.csv', buffer: csv }, undefined);
-      const preview = await indicators.getImport(importId);
+      const importer = { id: userId, role: 'admin' };
+      const preview = await indicators.getImport(importId, importer);
       if (preview.issues.length) throw new Error(`regional baseline import: ${JSON.stringify(preview.issues.slice(0, 3))}`);
-      await indicators.confirmImport(importId);
+      await indicators.confirmImport(importId, importer);
       for (const ind of await indicators.listIndicators(datasetId)) {
         const def = defs.find((d) => d.code === ind.code);
         if (def) await indicators.updateIndicator(ind.id, { name_kk: def.name.kk.slice(0, 300), name_ru: def.name.ru.slice(0, 300), name_en: def.name.en.slice(0, 300), unit: def.unit.slice(0, 60), direction: def.direction, source: meta.source });
       }
       return datasetId;
     },
-    async composite(userId, datasetId, territoryIds, title) {
+    // The regional index belongs to the programme and is read by everyone who reads the programme, so
+    // it is saved without an author (a shared model) rather than as the acting user's private one.
+    async composite(_userId, datasetId, territoryIds, title) {
       const defs = await indicators.listIndicators(datasetId);
       const periods = await indicators.periodsByIndicator(defs.map((d) => d.id));
       // Through the form's schema so the composite options take their defaults (min-max, entered weights, zero kept).
-      return indicators.createComposite(userId, ZCompositeForm.parse({
+      return indicators.createComposite(null, ZCompositeForm.parse({
         title: title.slice(0, 300),
         territories: territoryIds.map(String),
         indicators: defs.map((d) => String(d.id)),
@@ -56,7 +59,7 @@ export function programmesPorts(
       }));
     },
     async composites(datasetId) {
-      const models = await indicators.listModels({ datasetId, kind: 'composite' });
+      const models = await indicators.listSharedModels({ datasetId, kind: 'composite' });
       return models.filter((m) => !isFitResult(m.result)).map((m) => ({ id: m.id, title: m.title, createdAt: m.createdAt, result: m.result as unknown as CompositeLike }));
     },
   };
