@@ -1,7 +1,7 @@
 import { Readable, Writable } from 'node:stream';
 import { writeCsv } from '../../lib/spreadsheet';
 import type { ExpertsService } from '../experts/experts.service';
-import { formKey, isFitResult, type IndicatorsService } from '../indicators/indicators.service';
+import { COMPOSITE_FORM_DEFAULTS, formKey, isFitResult, type IndicatorsService } from '../indicators/indicators.service';
 import type { RoundsService } from '../rounds/rounds.service';
 import type { TerritoriesService } from '../territories/territories.service';
 import type { UsersService } from '../users/users.service';
@@ -51,6 +51,9 @@ export function programmesPorts(
         aggregate: 'arithmetic',
         levels: 'equal-interval',
         seed: 1,
+        ...COMPOSITE_FORM_DEFAULTS,
+        // How stable each region's rank is under other weights and methods (the indicators module's robustness analysis).
+        robustness: true,
       });
     },
     async composites(datasetId) {
