@@ -7,6 +7,7 @@ import { requireRole } from '../../middleware/auth';
 import { distributionChart, meansChart } from './analysis.charts';
 import { buildRoundWorkbook, categoryStatisticsTable, itemStatisticsTable, type RoundWorkbookSources } from './analysis.export';
 import { viewFormatters } from './analysis.format';
+import { honestStatistics } from './analysis.honest';
 import { ZRankingQuery, ZRoundId, queryStringOf } from './analysis.schemas';
 import type { AnalysisService, RoundRanking } from './analysis.service';
 
@@ -20,6 +21,7 @@ function attachment(res: Response, filename: string, type: string): void {
 export function rankingJson(r: RoundRanking) {
   const alphaIfDeleted = new Map(r.categories.flatMap((c) => c.alphaIfDeleted.map((a) => [a.code, a.alpha] as const)));
   const distribution = (counts: number[]) => Object.fromEntries(counts.map((c, i) => [String(i + 1), c]));
+  const honest = honestStatistics(r);
   return {
     round: { id: r.round.id, title: r.round.title, status: r.round.status },
     filters: r.filters,
@@ -41,7 +43,18 @@ export function rankingJson(r: RoundRanking) {
       rank: i.rank,
       distribution: distribution(i.counts),
       alphaIfDeleted: alphaIfDeleted.get(i.code) ?? null,
-      kruskalWallis: i.kruskalWallis ? { h: i.kruskalWallis.h, df: i.kruskalWallis.df, p: i.kruskalWallis.p, n: i.kruskalWallis.n, groups: i.kruskalWallis.groups } : null,
+      kruskalWallis: i.kruskalWallis
+        ? {
+            h: i.kruskalWallis.h,
+            df: i.kruskalWallis.df,
+            p: i.kruskalWallis.p,
+            n: i.kruskalWallis.n,
+            groups: i.kruskalWallis.groups,
+            pHolm: honest.kruskalWallisHolm.get(i.code) ?? null,
+            smallestGroup: Math.min(...i.kruskalWallis.groupSizes),
+            chiSquareReliable: !honest.kruskalWallisSmallGroups.has(i.code),
+          }
+        : null,
     })),
     categories: r.categories.map((c) => ({
       code: c.code,
@@ -58,6 +71,7 @@ export function rankingJson(r: RoundRanking) {
       rank: c.rank,
       distribution: distribution(c.counts),
       alpha: c.alpha,
+      alphaUndefined: honest.alphaUndefined.get(c.code) ?? null,
       alphaIfDeleted: Object.fromEntries(c.alphaIfDeleted.map((a) => [a.code, a.alpha])),
       completeResponses: c.completeResponses,
       scaleMean: c.scaleMean,
@@ -79,6 +93,7 @@ export function rankingJson(r: RoundRanking) {
               u: c.mannWhitney?.u ?? null,
               z: c.mannWhitney?.z ?? null,
               p: c.mannWhitney?.p ?? null,
+              pHolm: honest.mannWhitneyHolm.get(c.code) ?? null,
               rankBiserial: c.mannWhitney?.rankBiserial ?? null,
               r: c.mannWhitney?.r ?? null,
             })),
@@ -158,6 +173,7 @@ export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkb
         },
         charts: { distribution: distributionChart(ranking.items, req.t, req.lang), means: meansChart(ranking.items, req.t, req.lang) },
         f: viewFormatters(req.lang),
+        honest: honestStatistics(ranking),
       });
     }),
   );
