@@ -8,6 +8,7 @@ import { distributionChart, meansChart } from './analysis.charts';
 import { buildRoundWorkbook, categoryStatisticsTable, itemStatisticsTable, type RoundWorkbookSources } from './analysis.export';
 import { viewFormatters } from './analysis.format';
 import { honestStatistics } from './analysis.honest';
+import { statisticsFileRoutes } from './analysis.statfiles';
 import { ZRankingQuery, ZRoundId, queryStringOf } from './analysis.schemas';
 import type { AnalysisService, RoundRanking } from './analysis.service';
 
@@ -207,6 +208,8 @@ export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkb
       await workbook.write(res);
     }),
   );
+
+  statisticsFileRoutes(router, staff, service, roundWorkbook);
 
   router.get(
     '/api/v1/rounds/:id/ranking',
