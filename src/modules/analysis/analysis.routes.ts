@@ -1,8 +1,11 @@
 import { Router, type Request, type Response } from 'express';
+import type { TFunction } from 'i18next';
+import { z } from 'zod';
 import type { AppContext } from '../../context';
 import { asyncHandler, parseOrThrow } from '../../errors';
-import { localized, type Language } from '../../i18n';
-import { writeCsv } from '../../lib/spreadsheet';
+import { localized, translator, type Language } from '../../i18n';
+import { writeExcelCsv } from '../../lib/excelCsv';
+import { writeCsv, type CellValue } from '../../lib/spreadsheet';
 import { requireRole } from '../../middleware/auth';
 import { distributionChart, meansChart } from './analysis.charts';
 import { buildRoundWorkbook, categoryStatisticsTable, itemStatisticsTable, type RoundWorkbookSources } from './analysis.export';
@@ -120,6 +123,27 @@ function profileOptions(definition: unknown, code: string, lang: Language): Map<
   return out;
 }
 
+/**
+ * A statistics table as CSV. The data file has stable column codes (the English export
+ * headers) whatever the interface language, comma-separated with decimal points;
+ * `?variant=excel` gives the Excel (ru/kk) file: headers in the reader's language, ";" and
+ * decimal commas (lib/excelCsv.ts). Both neutralise formulas: they open in spreadsheets.
+ */
+async function sendTable(req: Request, res: Response, name: string, table: (t: TFunction) => { header: string[]; rows: CellValue[][] }): Promise<void> {
+  const { variant } = parseOrThrow(ZCsvVariant, req.query);
+  if (variant === 'excel') {
+    const { header, rows } = table(req.t);
+    attachment(res, `${name}-excel.csv`, 'text/csv; charset=utf-8');
+    await writeExcelCsv(res, header, rows);
+    return;
+  }
+  const { header, rows } = table(translator('en'));
+  attachment(res, `${name}.csv`, 'text/csv; charset=utf-8');
+  await writeCsv(res, header, rows);
+}
+
+const ZCsvVariant = z.object({ variant: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['excel']).optional()) });
+
 export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkbook }: { analysis: AnalysisService; roundWorkbook: RoundWorkbookSources }): Router {
   const router = Router();
   const staff = requireRole('admin', 'researcher');
@@ -183,9 +207,7 @@ export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkb
     '/analysis/rounds/:id/items.csv',
     asyncHandler(async (req, res) => {
       const { ranking } = await rankingOf(req);
-      const table = itemStatisticsTable(ranking, req.t, req.lang);
-      attachment(res, `round-${ranking.round.id}-items.csv`, 'text/csv; charset=utf-8');
-      await writeCsv(res, table.header, table.rows);
+      await sendTable(req, res, `round-${ranking.round.id}-items`, (t) => itemStatisticsTable(ranking, t, req.lang));
     }),
   );
 
@@ -193,9 +215,7 @@ export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkb
     '/analysis/rounds/:id/categories.csv',
     asyncHandler(async (req, res) => {
       const { ranking } = await rankingOf(req);
-      const table = categoryStatisticsTable(ranking, req.t, req.lang);
-      attachment(res, `round-${ranking.round.id}-categories.csv`, 'text/csv; charset=utf-8');
-      await writeCsv(res, table.header, table.rows);
+      await sendTable(req, res, `round-${ranking.round.id}-categories`, (t) => categoryStatisticsTable(ranking, t, req.lang));
     }),
   );
 
