@@ -234,6 +234,7 @@ const POLICY: Record<string, Rule> = {
   'GET /api/v1/rounds/:id/responses.sps': r('staff', (f) => `/api/v1/rounds/${f.roundOpen}/responses.sps`),
   'GET /api/v1/rounds/:id/responses.R': r('staff', (f) => `/api/v1/rounds/${f.roundOpen}/responses.R`),
   'GET /api/v1/rounds/:id/responses.do': r('staff', (f) => `/api/v1/rounds/${f.roundOpen}/responses.do`),
+  'GET /api/v1/rounds/:id/report.pdf': r('staff', (f) => `/api/v1/rounds/${f.roundOpen}/report.pdf`),
 };
 
 /** Routes whose success would end the actor's session or destroy a fixture: checked after all others. */

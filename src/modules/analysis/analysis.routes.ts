@@ -3,7 +3,7 @@ import type { TFunction } from 'i18next';
 import { z } from 'zod';
 import type { AppContext } from '../../context';
 import { asyncHandler, parseOrThrow } from '../../errors';
-import { localized, translator, type Language } from '../../i18n';
+import { LANGUAGES, localized, translator, type Language } from '../../i18n';
 import { writeExcelCsv } from '../../lib/excelCsv';
 import { writeCsv, type CellValue } from '../../lib/spreadsheet';
 import { requireRole } from '../../middleware/auth';
@@ -11,6 +11,7 @@ import { distributionChart, meansChart } from './analysis.charts';
 import { buildRoundWorkbook, categoryStatisticsTable, itemStatisticsTable, type RoundWorkbookSources } from './analysis.export';
 import { viewFormatters } from './analysis.format';
 import { honestStatistics } from './analysis.honest';
+import { writeRoundReportPdf } from './analysis.report';
 import { statisticsFileRoutes } from './analysis.statfiles';
 import { ZRankingQuery, ZRoundId, queryStringOf } from './analysis.schemas';
 import type { AnalysisService, RoundRanking } from './analysis.service';
@@ -142,6 +143,8 @@ async function sendTable(req: Request, res: Response, name: string, table: (t: T
   await writeCsv(res, header, rows);
 }
 
+const ZReportLang = z.object({ lang: z.enum(LANGUAGES).optional() });
+
 const ZCsvVariant = z.object({ variant: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['excel']).optional()) });
 
 export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkbook }: { analysis: AnalysisService; roundWorkbook: RoundWorkbookSources }): Router {
@@ -230,6 +233,32 @@ export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkb
   );
 
   statisticsFileRoutes(router, staff, service, roundWorkbook);
+
+  router.get(
+    '/api/v1/rounds/:id/report.pdf',
+    staff,
+    asyncHandler(async (req, res) => {
+      const { ranking } = await rankingOf(req);
+      const lang: Language = parseOrThrow(ZReportLang, { lang: req.query.lang }).lang ?? req.lang;
+      const t = translator(lang);
+      const f = ranking.filters;
+      const filters: Array<{ label: string; value: string }> = [];
+      if (f.territory !== undefined) {
+        const territory = (await service.repo.territories()).find((x) => x.id === f.territory);
+        filters.push({ label: t('analysis:filters.territory'), value: territory ? localized(territory as unknown as Record<string, unknown>, 'name', lang) : String(f.territory) });
+      }
+      if (f.sector !== undefined || f.size !== undefined) {
+        const definition = await service.repo.questionnaireDefinition(ranking.round.questionnaireId);
+        for (const code of ['sector', 'size'] as const) {
+          const value = f[code];
+          if (value !== undefined) filters.push({ label: t(`analysis:filters.${code}`), value: profileOptions(definition, code, lang).get(value) ?? value });
+        }
+      }
+      if (f.innovated !== undefined) filters.push({ label: t('analysis:filters.innovated'), value: t(f.innovated ? 'analysis:filters.yes' : 'analysis:filters.no') });
+      attachment(res, `round-${ranking.round.id}-report-${lang}.pdf`, 'application/pdf');
+      await writeRoundReportPdf(res, { ranking, honest: honestStatistics(ranking), filters, t, lang });
+    }),
+  );
 
   router.get(
     '/api/v1/rounds/:id/ranking',
