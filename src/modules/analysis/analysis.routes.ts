@@ -10,6 +10,7 @@ import { requireRole } from '../../middleware/auth';
 import { distributionChart, meansChart } from './analysis.charts';
 import { buildRoundWorkbook, categoryStatisticsTable, itemStatisticsTable, type RoundWorkbookSources } from './analysis.export';
 import { viewFormatters } from './analysis.format';
+import { comparisonChanges, roundOptionLabel } from './analysis.change';
 import { honestStatistics } from './analysis.honest';
 import { writeRoundReportPdf } from './analysis.report';
 import { statisticsFileRoutes } from './analysis.statfiles';
@@ -27,6 +28,7 @@ export function rankingJson(r: RoundRanking) {
   const alphaIfDeleted = new Map(r.categories.flatMap((c) => c.alphaIfDeleted.map((a) => [a.code, a.alpha] as const)));
   const distribution = (counts: number[]) => Object.fromEntries(counts.map((c, i) => [String(i + 1), c]));
   const honest = honestStatistics(r);
+  const changes = r.comparison ? comparisonChanges(r.comparison) : new Map();
   return {
     round: { id: r.round.id, title: r.round.title, status: r.round.status },
     filters: r.filters,
@@ -99,6 +101,7 @@ export function rankingJson(r: RoundRanking) {
               z: c.mannWhitney?.z ?? null,
               p: c.mannWhitney?.p ?? null,
               pHolm: honest.mannWhitneyHolm.get(c.code) ?? null,
+              ...changes.get(c.code),
               rankBiserial: c.mannWhitney?.rankBiserial ?? null,
               r: c.mannWhitney?.r ?? null,
             })),
@@ -197,11 +200,12 @@ export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkb
           territories: territories.filter((x) => territoryIds.has(x.id)).map((x) => ({ value: String(x.id), label: localized(x as unknown as Record<string, unknown>, 'name', req.lang) })),
           sectors: labelled('sector', query.sector),
           sizes: labelled('size', query.size),
-          rounds: rounds.filter((r) => r.id !== round.id).map((r) => ({ value: String(r.id), label: r.title })),
+          rounds: rounds.filter((r) => r.id !== round.id).map((r) => ({ value: String(r.id), label: roundOptionLabel(r) })),
         },
         charts: { distribution: distributionChart(ranking.items, req.t, req.lang), means: meansChart(ranking.items, req.t, req.lang) },
         f: viewFormatters(req.lang),
         honest: honestStatistics(ranking),
+        changes: ranking.comparison ? comparisonChanges(ranking.comparison) : new Map(),
       });
     }),
   );

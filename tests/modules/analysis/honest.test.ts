@@ -73,3 +73,28 @@ describe('honest statistics on the ranking', () => {
     expect(flat.text).toContain('zero variance');
   });
 });
+
+describe('comparison between rounds', () => {
+  it('gives the change in mean and in rank, and full titles in the selector', async () => {
+    const t = await createTestApp();
+    try {
+      const survey = await createSurvey(t.ctx.db);
+      const now = await createRound(t.ctx.db, survey, 'Survey');
+      const then = await createRound(t.ctx.db, survey, 'Survey', 'closed');
+      await addResponses(t.ctx.db, survey, now, [{ ratings: { A1: 5, A2: 2 } }, { ratings: { A1: 4, A2: 2 } }]);
+      await addResponses(t.ctx.db, survey, then, [{ ratings: { A1: 1, A2: 3 } }, { ratings: { A1: 2, A2: 3 } }]);
+      const token = await apiTokenFor(t, 'researcher');
+      const res = await request(t.app).get(`/api/v1/rounds/${now}/ranking?compare=${then}`).set('Authorization', `Bearer ${token}`);
+      const a1 = res.body.comparison.items.find((c: { code: string }) => c.code === 'A1');
+      expect(a1.meanChange).toBeCloseTo(4.5 - 1.5, 12);
+      expect(a1).toMatchObject({ rankNow: 1, rankThen: 2, rankChange: 1 });
+      const { agent } = await loginAs(t, 'researcher');
+      const page = await agent.get(`/analysis/rounds/${now}?compare=${then}`).set('Accept-Language', 'en');
+      expect(page.text).toContain(`Survey (`);
+      expect(page.text).toContain(`#${then})`); // equal titles told apart
+      expect(page.text).toContain('2 → 1');
+    } finally {
+      await t.close();
+    }
+  });
+});
