@@ -12,6 +12,7 @@ import { buildRoundWorkbook, categoryStatisticsTable, itemStatisticsTable, type 
 import { viewFormatters } from './analysis.format';
 import { comparisonChanges, roundOptionLabel } from './analysis.change';
 import { honestStatistics } from './analysis.honest';
+import { slopeChart } from './analysis.slope';
 import { writeRoundReportPdf } from './analysis.report';
 import { statisticsFileRoutes } from './analysis.statfiles';
 import { ZRankingQuery, ZRoundId, queryStringOf } from './analysis.schemas';
@@ -206,6 +207,7 @@ export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkb
         f: viewFormatters(req.lang),
         honest: honestStatistics(ranking),
         changes: ranking.comparison ? comparisonChanges(ranking.comparison) : new Map(),
+        slope: ranking.comparison ? slopeChart(ranking.comparison, round.title, req.t, req.lang) : null,
       });
     }),
   );

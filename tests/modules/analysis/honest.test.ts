@@ -93,6 +93,9 @@ describe('comparison between rounds', () => {
       expect(page.text).toContain(`Survey (`);
       expect(page.text).toContain(`#${then})`); // equal titles told apart
       expect(page.text).toContain('2 → 1');
+      // Comparison near the top, before the ranking, with its slope chart.
+      expect(page.text.indexOf('id="mw-heading"')).toBeLessThan(page.text.indexOf('id="ranking-heading"'));
+      expect(page.text).toMatch(/Mean per barrier in the compared round and in this round<\/figcaption><div class="chart"><svg/);
     } finally {
       await t.close();
     }
