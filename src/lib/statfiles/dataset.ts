@@ -30,8 +30,8 @@ export interface StatDataset {
 
 /**
  * A variable name every package accepts: letters, digits and underscores, starting with a
- * letter, at most 32 characters (Stata's limit; SPSS allows 64), unique case-insensitively
- * (SPSS and Stata... SPSS ignores case). `taken` collects the names already given.
+ * letter, at most 32 characters (Stata's limit; SPSS allows 64), unique ignoring case (SPSS
+ * ignores case in names). `taken` collects the names already given (lower case).
  */
 export function statName(raw: string, taken: Set<string>): string {
   let base = raw.replace(/[^A-Za-z0-9_]/g, '_');
