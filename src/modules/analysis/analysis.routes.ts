@@ -3,7 +3,7 @@ import type { TFunction } from 'i18next';
 import { z } from 'zod';
 import type { AppContext } from '../../context';
 import { asyncHandler, parseOrThrow } from '../../errors';
-import { LANGUAGES, localized, translator, type Language } from '../../i18n';
+import { localized, translator, type Language } from '../../i18n';
 import { writeExcelCsv } from '../../lib/excelCsv';
 import { writeCsv, type CellValue } from '../../lib/spreadsheet';
 import { requireRole } from '../../middleware/auth';
@@ -14,7 +14,7 @@ import { comparisonChanges, roundOptionLabel } from './analysis.change';
 import { honestStatistics } from './analysis.honest';
 import { slopeChart } from './analysis.slope';
 import { writeRoundReportPdf } from './analysis.report';
-import { statisticsFileRoutes } from './analysis.statfiles';
+import { statisticsFileRoutes, ZLang } from './analysis.statfiles';
 import { ZRankingQuery, ZRoundId, queryStringOf } from './analysis.schemas';
 import type { AnalysisService, RoundRanking } from './analysis.service';
 
@@ -147,8 +147,6 @@ async function sendTable(req: Request, res: Response, name: string, table: (t: T
   await writeCsv(res, header, rows);
 }
 
-const ZReportLang = z.object({ lang: z.enum(LANGUAGES).optional() });
-
 const ZCsvVariant = z.object({ variant: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['excel']).optional()) });
 
 export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkbook }: { analysis: AnalysisService; roundWorkbook: RoundWorkbookSources }): Router {
@@ -245,7 +243,7 @@ export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkb
     staff,
     asyncHandler(async (req, res) => {
       const { ranking } = await rankingOf(req);
-      const lang: Language = parseOrThrow(ZReportLang, { lang: req.query.lang }).lang ?? req.lang;
+      const lang: Language = parseOrThrow(ZLang, { lang: req.query.lang }).lang ?? req.lang;
       const t = translator(lang);
       const f = ranking.filters;
       const filters: Array<{ label: string; value: string }> = [];

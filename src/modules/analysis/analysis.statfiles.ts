@@ -25,7 +25,8 @@ export const STAT_FORMATS = {
   do: { type: 'text/x-stata-do; charset=utf-8', write: writeStataDo },
 } as const satisfies Record<string, { type: string; write: (d: StatDataset) => string }>;
 
-const ZLang = z.object({ lang: z.enum(LANGUAGES).optional() });
+/** `lang` of the downloads (statistics files, report): the labels' language, else the interface's. */
+export const ZLang = z.object({ lang: z.enum(LANGUAGES).optional() });
 
 export function statisticsFileRoutes(router: Router, staff: RequestHandler, analysis: AnalysisService, sources: RoundWorkbookSources): void {
   for (const [extension, format] of Object.entries(STAT_FORMATS)) {
