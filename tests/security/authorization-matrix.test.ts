@@ -578,7 +578,8 @@ describe('authorization matrix', () => {
     console.log(`authorization matrix: ${ordered.length} routes x ${ACTORS.length} actors = ${cases.length} checks (${admitted.length} admitted, ${refused.length} refused)`);
     expect(problems).toEqual([]);
     expect(cases.length).toBe(routes.filter((route) => POLICY[routeKey(route)]).length * ACTORS.length);
-  });
+    // 160+ routes x 7 actors: about 50 s on PostgreSQL alone, more beside another test file on two cores.
+  }, 180_000);
 
   it('applies the same policy to Bearer tokens on every API route (none, disabled and revoked tokens refused)', async () => {
     const token = async (actor: Actor) => {
