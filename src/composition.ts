@@ -12,6 +12,9 @@ import { InvitationsRepository } from './modules/invitations/invitations.reposit
 import { InvitationsService } from './modules/invitations/invitations.service';
 import { MonitoringRepository } from './modules/monitoring/monitoring.repository';
 import { MonitoringService } from './modules/monitoring/monitoring.service';
+import { programmesPorts } from './modules/programmes/programmes.ports';
+import { KnexProgrammesRepository } from './modules/programmes/programmes.repository';
+import { ProgrammesService } from './modules/programmes/programmes.service';
 import { KnexRateLimitsRepository } from './modules/rate-limits/rate-limits.repository';
 import { RateLimitStores } from './modules/rate-limits/rate-limits.service';
 import { QuestionnairesRepository } from './modules/questionnaires/questionnaires.repository';
@@ -38,6 +41,7 @@ export interface Services {
   monitoring: MonitoringService;
   analysis: AnalysisService;
   experts: ExpertsService;
+  programmes: ProgrammesService;
   /** What the analysis workbook takes from monitoring and experts, so that analysis imports neither. */
   roundWorkbook: RoundWorkbookSources;
   /** The database-backed stores of every rate limit (shared by all server processes). */
@@ -75,6 +79,7 @@ export function buildServices(ctx: AppContext): Services {
     monitoring,
     expertSheets: (roundId, t, lang) => expertSheetsForRound(experts, roundId, t, lang),
   };
+  const programmes = new ProgrammesService(new KnexProgrammesRepository(db), programmesPorts({ rounds, experts, territories, users, indicators }));
   const rateLimits = new RateLimitStores(new KnexRateLimitsRepository(db));
-  return { users, auth, territories, questionnaires, indicators, rounds, invitations, responses, monitoring, analysis, experts, roundWorkbook, rateLimits };
+  return { users, auth, territories, questionnaires, indicators, rounds, invitations, responses, monitoring, analysis, experts, programmes, roundWorkbook, rateLimits };
 }
