@@ -1,0 +1,36 @@
+import type { Knex } from 'knex';
+import { loadConfig } from '../../config';
+import { createDb } from '../../db/knex';
+import { createLogger } from '../../logger';
+import { mailSender, mailService } from './mail.module';
+
+/**
+ * `mail send` (for cron, e.g. every minute): queues the reminders the schedules make due, then
+ * sends what the outbox holds until nothing is due or the per-minute limit is reached.
+ * `--wait` waits out the limit and goes on until nothing is due. `mail status` prints counts.
+ */
+export async function runMailCommand(kind: 'send' | 'status', args: string[], given?: Knex): Promise<number> {
+  const config = loadConfig();
+  const db = given ?? createDb(config.database);
+  try {
+    if (kind === 'status') {
+      const counts = await mailService(db, config).counts();
+      process.stdout.write(`${config.mail ? 'Mail is on' : 'Mail is off (set SMTP_URL and MAIL_FROM)'}\n${Object.entries(counts).map(([k, v]) => `${k}: ${v}`).join('\n')}\n`);
+      return 0;
+    }
+    const sender = mailSender(db, config, createLogger(config.logLevel));
+    if (!sender) {
+      process.stderr.write('Mail is off: set SMTP_URL and MAIL_FROM\n');
+      return 1;
+    }
+    const reminders = await mailService(db, config).runSchedules();
+    const result = await sender.drain({ wait: args.includes('--wait') });
+    await sender.stop();
+    process.stdout.write(
+      `Queued ${reminders} reminders; sent ${result.sent}, deferred ${result.retried}, failed ${result.failed}${result.limited ? ' (per-minute limit reached)' : ''}\n`,
+    );
+    return 0;
+  } finally {
+    if (!given) await db.destroy();
+  }
+}

@@ -1,0 +1,303 @@
+import crypto from 'node:crypto';
+import { nowIso } from '../../db/dialect';
+import { ConflictError, ValidationError, type FieldError } from '../../errors';
+import { LANGUAGES, translator, type Language } from '../../i18n';
+import { isEmailAddress, isHeaderSafe } from '../../lib/email';
+import { formatAlmaty } from '../../lib/almaty-time';
+import { sign, verifySignature } from '../../lib/seal';
+import type { InvitationMailTarget, RoundInfo } from '../invitations/invitations.schemas';
+import { isRoundAcceptingAnswers } from '../rounds/rounds.service';
+import type { MailRepository, OutboxRow } from './mail.repository';
+import { fillFields, renderMessage, unknownFields } from './mail.render';
+import { sealBody } from './mail.sender';
+import {
+  MERGE_FIELDS,
+  type MailHistoryEntry,
+  type OutboxMessage,
+  type StoredTemplate,
+  type TMailKind,
+  type TReminderSchedule,
+  type TTemplateForm,
+  type TTemplateKind,
+} from './mail.schemas';
+
+/** What the mail module asks of the invitations module (its service, never its tables). */
+export interface InvitationsPort {
+  getRound(id: number): Promise<RoundInfo>;
+  mailTargets(roundId: number, base: string, ids?: number[]): Promise<InvitationMailTarget[]>;
+}
+
+export interface MailSettings {
+  secret: string;
+  /** Undefined: mail is off. */
+  from?: string;
+  /** Absolute base of links in mail sent without a request (reminders): KEDERGI_PUBLIC_URL. */
+  publicUrl?: string;
+}
+
+const OPT_OUT = 'mail-opt-out';
+const DAY_MS = 24 * 3600_000;
+
+/** Who gets what when mail of a kind is asked for a round: the count shown before sending. */
+export interface MailPlan {
+  kind: 'invitation' | 'reminder';
+  recipients: InvitationMailTarget[];
+  /** Left out, with why: no link kept, opted out or bounced, already mailed, already answered. */
+  skipped: { noLink: number; suppressed: number; alreadySent: number; answered: number };
+}
+
+export class MailService {
+  constructor(
+    private readonly repo: MailRepository,
+    private readonly invitations: InvitationsPort,
+    private readonly settings: MailSettings,
+  ) {}
+
+  get enabled(): boolean {
+    return Boolean(this.settings.from);
+  }
+
+  assertEnabled(): void {
+    if (!this.enabled) throw new ConflictError('mail_off', 'mail:errors.off');
+  }
+
+  /** A Message-ID fixed at queueing time, on the sender's domain. */
+  newMessageId(): string {
+    const domain = /@([^>\s]+)/.exec(this.settings.from ?? '')?.[1] ?? 'kedergi.local';
+    return `<${crypto.randomBytes(16).toString('hex')}@${domain}>`;
+  }
+
+  /**
+   * Put messages in the outbox. Every address must be one valid mailbox and every subject one
+   * line: a CR/LF in either would let a name or a subject inject headers.
+   */
+  async enqueue(messages: OutboxMessage[]): Promise<number> {
+    this.assertEnabled();
+    const rows: OutboxRow[] = [];
+    for (const m of messages) {
+      if (!isEmailAddress(m.recipient)) throw new ValidationError([{ path: 'recipient', key: 'mail:errors.invalidAddress', params: { value: m.recipient.slice(0, 100) } }]);
+      if (!isHeaderSafe(m.subject)) throw new ValidationError([{ path: 'subject', key: 'mail:errors.headerUnsafe' }]);
+      rows.push({
+        message_id: m.messageId,
+        kind: m.kind,
+        recipient: m.recipient.toLowerCase(),
+        language: m.language,
+        round_id: m.roundId ?? null,
+        invitation_id: m.invitationId ?? null,
+        user_id: m.userId ?? null,
+        topic: m.topic ?? null,
+        payload: sealBody(this.settings.secret, { subject: m.subject, text: m.text, html: m.html, headers: m.headers }),
+      });
+    }
+    await this.repo.enqueue(rows, nowIso());
+    return rows.length;
+  }
+
+  // templates
+
+  defaultTemplate(kind: TTemplateKind, lang: Language): { subject: string; body: string } {
+    const t = translator(lang);
+    return { subject: t(`mail:defaults.${kind}.subject`), body: t(`mail:defaults.${kind}.body`) };
+  }
+
+  async template(roundId: number, kind: TTemplateKind, lang: Language): Promise<StoredTemplate & { custom: boolean }> {
+    const stored = await this.repo.findTemplate(roundId, kind, lang);
+    return stored ? { ...stored, custom: true } : { ...this.defaultTemplate(kind, lang), updatedAt: null, custom: false };
+  }
+
+  /** Unknown merge fields are refused, named, beside the field that has them. */
+  async saveTemplate(roundId: number, kind: TTemplateKind, lang: Language, input: TTemplateForm, actorId: number): Promise<void> {
+    await this.invitations.getRound(roundId);
+    const errors: FieldError[] = [];
+    for (const field of ['subject', 'body'] as const) {
+      const unknown = unknownFields(input[field], MERGE_FIELDS);
+      if (unknown.length) errors.push({ path: field, key: 'mail:errors.unknownFields', params: { fields: unknown.map((f) => `{${f}}`).join(', '), allowed: MERGE_FIELDS.map((f) => `{${f}}`).join(', ') } });
+    }
+    if (/\{\s*link\s*\}/.test(input.subject)) errors.push({ path: 'subject', key: 'mail:errors.linkInSubject' });
+    if (errors.length) throw new ValidationError(errors);
+    await this.repo.saveTemplate(roundId, kind, lang, input, actorId, nowIso());
+  }
+
+  private optOutLink(base: string, invitationId: number): string {
+    const value = `i${invitationId}`;
+    return `${base}/mail/opt-out/${value}.${sign(this.settings.secret, OPT_OUT, value)}`;
+  }
+
+  private mergeValues(round: RoundInfo, target: Pick<InvitationMailTarget, 'id' | 'name' | 'link'>, lang: Language, base: string): Record<string, string> {
+    return {
+      enterprise: target.name,
+      link: target.link ?? '',
+      closes: round.closesAt ? formatAlmaty(round.closesAt, lang) : translator(lang)('mail:noClosingDate'),
+      optout: this.optOutLink(base, target.id),
+    };
+  }
+
+  /** The template filled with sample values (or a real invitation's), as it would be sent. */
+  async preview(roundId: number, kind: TTemplateKind, lang: Language, base: string, draft?: { subject: string; body: string }) {
+    const round = await this.invitations.getRound(roundId);
+    const template = draft ?? (await this.template(roundId, kind, lang));
+    const sample = { id: 0, name: translator(lang)('mail:sampleEnterprise'), link: `${base}/r/EXAMPLE-LINK` };
+    const values = this.mergeValues(round, sample, lang, base);
+    return renderMessage(template, values, lang) ?? { subject: fillFields(template.subject, values), text: '', html: '' };
+  }
+
+  /** The template as the administrator would receive it, sent to their own address. */
+  async testSend(roundId: number, kind: TTemplateKind, lang: Language, base: string, to: { email: string; userId: number }): Promise<void> {
+    this.assertEnabled();
+    const message = await this.preview(roundId, kind, lang, base);
+    await this.enqueue([{ messageId: this.newMessageId(), kind: 'test', recipient: to.email, language: lang, roundId, userId: to.userId, ...message }]);
+  }
+
+  // round mail: invitations and reminders
+
+  /**
+   * Who would get mail of this kind now. Invitation mail: invitations with an address that have
+   * not had one yet. Reminders: invitations that had their invitation mail and have not
+   * submitted, while the round accepts answers. Opted-out and bounced addresses never.
+   */
+  async plan(roundId: number, kind: 'invitation' | 'reminder', base: string, ids?: number[]): Promise<MailPlan> {
+    const round = await this.invitations.getRound(roundId);
+    const targets = await this.invitations.mailTargets(roundId, base, ids);
+    const summary = await this.repo.roundMailSummary(roundId);
+    const suppressed = await this.repo.suppressed(targets.map((t) => t.email));
+    const plan: MailPlan = { kind, recipients: [], skipped: { noLink: 0, suppressed: 0, alreadySent: 0, answered: 0 } };
+    const accepting = isRoundAcceptingAnswers(round as Parameters<typeof isRoundAcceptingAnswers>[0]);
+    for (const t of targets) {
+      const mailed = summary.get(t.id);
+      if (t.state === 'submitted' || t.state === 'expired' || !accepting) plan.skipped.answered++;
+      else if (suppressed.has(t.email)) plan.skipped.suppressed++;
+      else if (!t.link) plan.skipped.noLink++;
+      else if (kind === 'invitation' && mailed && mailed.invitations > 0 && !ids) plan.skipped.alreadySent++;
+      else if (kind === 'reminder' && !(mailed && mailed.invitations > 0)) plan.skipped.alreadySent++;
+      else plan.recipients.push(t);
+    }
+    return plan;
+  }
+
+  /** Queue the mail of a plan, each in its invitation's language. */
+  async queueRound(roundId: number, kind: 'invitation' | 'reminder', base: string, ids?: number[]): Promise<number> {
+    this.assertEnabled();
+    const round = await this.invitations.getRound(roundId);
+    const { recipients } = await this.plan(roundId, kind, base, ids);
+    const templates = new Map<Language, { subject: string; body: string }>();
+    for (const lang of LANGUAGES) templates.set(lang, await this.template(roundId, kind, lang));
+    const messages: OutboxMessage[] = [];
+    for (const t of recipients) {
+      const values = this.mergeValues(round, t, t.language, base);
+      const rendered = renderMessage(templates.get(t.language)!, values, t.language);
+      // An enterprise name that would break the subject line is not sent (header injection).
+      if (!rendered) continue;
+      messages.push({
+        messageId: this.newMessageId(),
+        kind,
+        recipient: t.email,
+        language: t.language,
+        roundId,
+        invitationId: t.id,
+        ...rendered,
+        headers: { 'List-Unsubscribe': `<${values.optout}>` },
+      });
+    }
+    return this.enqueue(messages);
+  }
+
+  // reminders on a schedule
+
+  async schedule(roundId: number): Promise<TReminderSchedule> {
+    return (await this.repo.findSchedule(roundId)) ?? { enabled: false, afterDays: 7, everyDays: 7, maxCount: 2 };
+  }
+
+  async saveSchedule(roundId: number, input: TReminderSchedule): Promise<void> {
+    await this.invitations.getRound(roundId);
+    await this.repo.saveSchedule(roundId, input, nowIso());
+  }
+
+  /**
+   * Queue the reminders that the schedules make due at `now`: to invitations that had their
+   * invitation mail at least `afterDays` ago (and their last reminder `everyDays` ago), fewer
+   * than `maxCount` reminders so far, not submitted, and never once the round has closed.
+   */
+  async runSchedules(now = new Date()): Promise<number> {
+    if (!this.enabled || !this.settings.publicUrl) return 0;
+    let queued = 0;
+    for (const s of await this.repo.enabledSchedules()) {
+      const round = await this.invitations.getRound(s.roundId).catch(() => undefined);
+      if (!round || !isRoundAcceptingAnswers(round as Parameters<typeof isRoundAcceptingAnswers>[0], now)) continue;
+      const summary = await this.repo.roundMailSummary(s.roundId);
+      const plan = await this.plan(s.roundId, 'reminder', this.settings.publicUrl);
+      const due = plan.recipients.filter((t) => {
+        const m = summary.get(t.id);
+        if (!m || m.reminders >= s.maxCount) return false;
+        const wait = (m.reminders === 0 ? s.afterDays : s.everyDays) * DAY_MS;
+        return now.getTime() - Date.parse(m.lastAt) >= wait;
+      });
+      if (due.length) queued += await this.queueRound(s.roundId, 'reminder', this.settings.publicUrl, due.map((t) => t.id));
+    }
+    return queued;
+  }
+
+  // opt-out and bounces
+
+  /** The invitation an opt-out link names, if the link is genuine. */
+  async optOutTarget(token: string): Promise<{ invitationId: number } | undefined> {
+    const m = /^i(\d{1,12})\.([A-Za-z0-9_-]{32})$/.exec(token);
+    if (!m || !verifySignature(this.settings.secret, OPT_OUT, `i${m[1]}`, m[2]!)) return undefined;
+    return { invitationId: Number(m[1]) };
+  }
+
+  /** Stop all further mail to the address of the invitation the link was sent for. */
+  async optOut(token: string, lookup: (invitationId: number) => Promise<string | undefined>): Promise<boolean> {
+    const target = await this.optOutTarget(token);
+    const address = target ? await lookup(target.invitationId) : undefined;
+    if (!address) return false;
+    await this.repo.suppress([address], 'opt_out', null, nowIso());
+    await this.repo.dropQueuedTo(address);
+    return true;
+  }
+
+  /**
+   * A bounce list from the relay or the mailbox provider: every address found in the text
+   * (one per line, or cells of a CSV). Lines with no address are reported by number.
+   */
+  async importBounces(text: string): Promise<{ addresses: number; known: number; badLines: number[] }> {
+    const addresses: string[] = [];
+    const badLines: number[] = [];
+    text.split(/\r?\n/).forEach((line, i) => {
+      if (!line.trim()) return;
+      const found = line.split(/[\s,;<>"]+/).filter((cell) => cell.includes('@'));
+      const valid = found.filter(isEmailAddress);
+      if (valid.length === 0) {
+        // A CSV header line (no @ at all) is not an error.
+        if (found.length > 0 || i > 0) badLines.push(i + 1);
+        return;
+      }
+      addresses.push(...valid.map((a) => a.toLowerCase()));
+    });
+    if (addresses.length === 0) throw new ValidationError([{ path: 'text', key: 'mail:errors.noAddresses' }]);
+    const now = nowIso();
+    const known = await this.repo.markBounced(addresses, now);
+    await this.repo.suppress(addresses, 'bounce', 'bounce list import', now);
+    return { addresses: new Set(addresses).size, known, badLines };
+  }
+
+  history(invitationIds: number[]): Promise<Map<number, MailHistoryEntry[]>> {
+    return this.repo.history(invitationIds);
+  }
+
+  counts(roundId?: number) {
+    return this.repo.countByStatus({ roundId });
+  }
+
+  // mail to users (experts, password reset)
+
+  /** Queue one message to a user, in their language. */
+  async toUser(user: { id: number; email: string }, kind: TMailKind, lang: Language, message: { subject: string; text: string }, topic?: string): Promise<void> {
+    const rendered = renderMessage({ subject: message.subject, body: message.text }, {}, lang);
+    if (!rendered) throw new ValidationError([{ path: 'subject', key: 'mail:errors.headerUnsafe' }]);
+    await this.enqueue([{ messageId: this.newMessageId(), kind, recipient: user.email, language: lang, userId: user.id, topic, ...rendered }]);
+  }
+
+  usersMailed(kind: TMailKind, topic: string): Promise<Map<number, number>> {
+    return this.repo.usersMailed(kind, topic);
+  }
+}
