@@ -1,5 +1,6 @@
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
+import { startMailWorker } from './modules/mail/mail.module';
 import { createRuntime, prepareData } from './runtime';
 
 async function main(): Promise<void> {
@@ -16,6 +17,8 @@ async function main(): Promise<void> {
   const ctx = await createRuntime(config);
   await prepareData(ctx);
   const app = createApp(ctx);
+  // The outbox sender and reminder schedules run in the server process when mail is configured.
+  const stopMail = startMailWorker(ctx.db, config, ctx.logger);
   const server = app.listen(config.port, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -23,7 +26,7 @@ async function main(): Promise<void> {
     process.stdout.write(`Kedergi is listening on http://localhost:${port}\n`);
   });
   const shutdown = () => {
-    server.close(() => void ctx.db.destroy().then(() => process.exit(0)));
+    server.close(() => void Promise.resolve(stopMail?.()).finally(() => void ctx.db.destroy().then(() => process.exit(0))));
     setTimeout(() => process.exit(0), 5000).unref();
   };
   process.on('SIGTERM', shutdown);

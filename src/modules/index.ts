@@ -6,6 +6,7 @@ import { healthRoutes } from './health/health.routes';
 import { homeRoutes } from './home/home.routes';
 import { indicatorsRoutes } from './indicators/indicators.routes';
 import { invitationsRoutes } from './invitations/invitations.routes';
+import { mailRoutes } from './mail/mail.routes';
 import { monitoringRoutes } from './monitoring/monitoring.routes';
 import { questionnairesRoutes } from './questionnaires/questionnaires.routes';
 import { responsesRoutes } from './responses/responses.routes';
@@ -24,6 +25,8 @@ export const featureRoutes: Array<(ctx: AppContext) => Router> = [
   monitoringRoutes,
   roundsRoutes,
   invitationsRoutes,
+  // After invitations: its /admin/rounds/:id/invitations/new must win over the mail router's /:invitationId.
+  mailRoutes,
   responsesRoutes,
   analysisRoutes,
   expertsRoutes,

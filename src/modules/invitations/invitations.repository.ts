@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { batchInsertReturning, ilike, num, numOrNull } from '../../db/dialect';
 import { DEFAULT_LANGUAGE, isLanguage, type Language } from '../../i18n';
-import type { InvitationListRow, RoundInfo, TInvitationFilters, TInvitationState } from './invitations.schemas';
+import type { InvitationDetail, InvitationListRow, RoundInfo, TInvitationFilters, TInvitationState } from './invitations.schemas';
 
 /*
  * Invitation progress is read from the invitation row and, to stay right whichever of them the
@@ -296,6 +296,33 @@ export class InvitationsRepository {
     const row = await invitationsWithProgress(this.db).where('i.id', id).first('i.id', 'i.round_id', 'i.source', 'i.withdrawn_at', this.db.raw(`CASE WHEN ${SUBMITTED_SQL} THEN 1 ELSE 0 END as submitted`));
     if (!row) return undefined;
     return { id: num(row.id), roundId: num(row.round_id), source: String(row.source), submitted: num(row.submitted) === 1, withdrawn: row.withdrawn_at != null };
+  }
+
+  async detail(id: number, now: string): Promise<InvitationDetail | undefined> {
+    const state = invitationStateSql(now);
+    const row = await invitationsWithProgress(this.db)
+      .where('i.id', id)
+      .first(
+        'i.id', 'i.round_id', 'i.source', 'i.enterprise_name', 'i.email', 'i.language', 'i.created_at', 'i.opened_at', 'i.started_at', 'i.submitted_at', 'i.withdrawn_at',
+        this.db.raw('resp.started_at as resp_started_at'), this.db.raw('resp.submitted_at as resp_submitted_at'),
+        this.db.raw(`${state.sql} as state`, state.bindings),
+      );
+    if (!row) return undefined;
+    const text = (v: unknown) => (v == null ? null : String(v));
+    return {
+      id: num(row.id),
+      roundId: num(row.round_id),
+      source: String(row.source),
+      name: String(row.enterprise_name),
+      email: text(row.email),
+      language: isLanguage(row.language) ? row.language : null,
+      state: row.state as TInvitationState,
+      createdAt: String(row.created_at),
+      openedAt: text(row.opened_at),
+      startedAt: text(row.started_at) ?? text(row.resp_started_at),
+      submittedAt: text(row.submitted_at) ?? text(row.resp_submitted_at),
+      withdrawnAt: text(row.withdrawn_at),
+    };
   }
 
   async replaceToken(trx: Knex.Transaction, id: number, tokenHash: string, tokenSealed: string): Promise<void> {

@@ -33,7 +33,7 @@ export const ZEnterpriseInput = z.strictObject({
   name: z.string().trim().min(1).max(300),
   contact: z.preprocess(emptyToUndefined, z.string().trim().max(300).optional()),
   // The address invitation mail goes to, and the language it is written in (kk when not given).
-  email: z.preprocess(emptyToUndefined, z.string().trim().max(320).refine(isEmailAddress, { message: 'invitations:errors.invalidEmail' }).optional()),
+  email: z.preprocess(emptyToUndefined, z.string().trim().max(320).refine(isEmailAddress, { params: { key: 'invitations:errors.invalidEmail' } }).optional()),
   language: z.preprocess((v) => (typeof v === 'string' ? emptyToUndefined(v.trim().toLowerCase()) : emptyToUndefined(v)), z.enum(LANGUAGES, { message: 'invitations:errors.invalidLanguage' }).optional()),
   territory: z.string().trim().min(1).max(200),
   sector: z.string().trim().min(1).max(200),
@@ -130,4 +130,20 @@ export interface InvitationMailTarget {
   language: Language;
   state: TInvitationState;
   link: string | undefined;
+}
+
+/** One invitation as its own page shows it (mail history comes from the mail module). */
+export interface InvitationDetail {
+  id: number;
+  roundId: number;
+  source: string;
+  name: string;
+  email: string | null;
+  language: Language | null;
+  state: TInvitationState;
+  createdAt: string;
+  openedAt: string | null;
+  startedAt: string | null;
+  submittedAt: string | null;
+  withdrawnAt: string | null;
 }

@@ -24,6 +24,7 @@ import {
   ZEnterpriseInput,
   type BadRow,
   type CreatedInvitation,
+  type InvitationDetail,
   type InvitationMailTarget,
   type InvitationListRow,
   type ResolvedEnterprise,
@@ -411,6 +412,17 @@ export class InvitationLinksService {
       const token = r.tokenSealed ? unseal(this.secret, LINK_SEAL, r.tokenSealed) : undefined;
       return { id: r.id, name: r.name, email: r.email, language: r.language, state: r.state, link: token ? `${base}/r/${token}` : undefined };
     });
+  }
+
+  async detail(roundId: number, invitationId: number): Promise<InvitationDetail> {
+    const inv = await this.repo.detail(invitationId, nowIso());
+    if (!inv || inv.roundId !== roundId) throw new NotFoundError();
+    return inv;
+  }
+
+  /** The address of an invitation (opt-out links name the invitation, not the address). */
+  async emailOf(invitationId: number): Promise<string | undefined> {
+    return (await this.repo.detail(invitationId, nowIso()))?.email ?? undefined;
   }
 
   private async own(roundId: number, invitationId: number) {

@@ -24,7 +24,7 @@ export const ZTemplateForm = z.strictObject({
     .trim()
     .min(1)
     .max(300)
-    .refine(isHeaderSafe, { message: 'mail:errors.headerUnsafe' }),
+    .refine(isHeaderSafe, { params: { key: 'mail:errors.headerUnsafe' } }),
   body: z.string().trim().min(1).max(20_000),
 });
 export type TTemplateForm = z.infer<typeof ZTemplateForm>;

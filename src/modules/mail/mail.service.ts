@@ -245,13 +245,19 @@ export class MailService {
     return { invitationId: Number(m[1]) };
   }
 
-  /** Stop all further mail to the address of the invitation the link was sent for. */
+  /**
+   * Stop all further mail to the address of the invitation the link was sent for. False only
+   * for a link that is not genuine; a genuine one whose invitation has no address (any more)
+   * has nothing left to stop.
+   */
   async optOut(token: string, lookup: (invitationId: number) => Promise<string | undefined>): Promise<boolean> {
     const target = await this.optOutTarget(token);
-    const address = target ? await lookup(target.invitationId) : undefined;
-    if (!address) return false;
-    await this.repo.suppress([address], 'opt_out', null, nowIso());
-    await this.repo.dropQueuedTo(address);
+    if (!target) return false;
+    const address = await lookup(target.invitationId);
+    if (address) {
+      await this.repo.suppress([address], 'opt_out', null, nowIso());
+      await this.repo.dropQueuedTo(address);
+    }
     return true;
   }
 
