@@ -1,4 +1,5 @@
 import { createApp } from './app';
+import { buildServices } from './composition';
 import { ConfigError, loadConfig } from './config';
 import { startMailWorker } from './modules/mail/mail.module';
 import { createRuntime, prepareData } from './runtime';
@@ -15,10 +16,11 @@ async function main(): Promise<void> {
     throw e;
   }
   const ctx = await createRuntime(config);
-  await prepareData(ctx);
-  const app = createApp(ctx);
+  const services = buildServices(ctx);
+  await prepareData(ctx, services);
+  const app = createApp(ctx, services);
   // The outbox sender and reminder schedules run in the server process when mail is configured.
-  const stopMail = startMailWorker(ctx.db, config, ctx.logger);
+  const stopMail = startMailWorker(ctx, services);
   const server = app.listen(config.port, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;

@@ -1,8 +1,9 @@
 import type { Knex } from 'knex';
 import { loadConfig } from '../../config';
 import { createDb } from '../../db/knex';
+import { buildServices } from '../../composition';
 import { createLogger } from '../../logger';
-import { mailSender, mailService } from './mail.module';
+import { mailSender } from './mail.module';
 
 /**
  * `mail send` (for cron, e.g. every minute): queues the reminders the schedules make due, then
@@ -12,18 +13,20 @@ import { mailSender, mailService } from './mail.module';
 export async function runMailCommand(kind: 'send' | 'status', args: string[], given?: Knex): Promise<number> {
   const config = loadConfig();
   const db = given ?? createDb(config.database);
+  const logger = createLogger(config.logLevel);
+  const mail = buildServices({ db, config, logger, bcryptRounds: 12 }).mail;
   try {
     if (kind === 'status') {
-      const counts = await mailService(db, config).counts();
+      const counts = await mail.counts();
       process.stdout.write(`${config.mail ? 'Mail is on' : 'Mail is off (set SMTP_URL and MAIL_FROM)'}\n${Object.entries(counts).map(([k, v]) => `${k}: ${v}`).join('\n')}\n`);
       return 0;
     }
-    const sender = mailSender(db, config, createLogger(config.logLevel));
+    const sender = mailSender(db, config, logger);
     if (!sender) {
       process.stderr.write('Mail is off: set SMTP_URL and MAIL_FROM\n');
       return 1;
     }
-    const reminders = await mailService(db, config).runSchedules();
+    const reminders = await mail.runSchedules();
     const result = await sender.drain({ wait: args.includes('--wait') });
     await sender.stop();
     process.stdout.write(

@@ -5,9 +5,9 @@ import { LANGUAGES, type Language } from '../../i18n';
 import { formatAlmaty } from '../../lib/almaty-time';
 import { handleForm, renderForm } from '../../lib/forms';
 import { requireRole } from '../../middleware/auth';
-import { invitationLinksService, invitationsService } from '../invitations/invitations.service';
+import type { InvitationLinksService, InvitationsService } from '../invitations/invitations.service';
 import { ZInvitationFilters, ZRoundId } from '../invitations/invitations.schemas';
-import { mailService } from './mail.module';
+import type { MailService } from './mail.service';
 import { MERGE_FIELDS, TEMPLATE_KINDS, ZBounceForm, ZMailConfirm, ZMailRequest, ZReminderSchedule, ZTemplateForm, ZTemplatePath, type MailHistoryEntry } from './mail.schemas';
 
 const ZInvitationId = ZRoundId;
@@ -19,11 +19,11 @@ const invitationPath = (roundId: number, id: number) => `/admin/rounds/${roundId
  * before sending, the reminder schedule, one invitation's history and link actions, bounce
  * import and the public opt-out page.
  */
-export function mailRoutes(ctx: AppContext): Router {
+export function mailRoutes(
+  ctx: AppContext,
+  { mail, invitations, invitationLinks: links }: { mail: MailService; invitations: InvitationsService; invitationLinks: InvitationLinksService },
+): Router {
   const router = Router();
-  const mail = mailService(ctx.db, ctx.config);
-  const invitations = invitationsService(ctx.db, ctx.config.jwtSecret);
-  const links = invitationLinksService(ctx.db, ctx.config.jwtSecret);
 
   router.use('/admin/rounds/:id/mail', requireRole('admin'));
   router.use('/admin/mail', requireRole('admin'));

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { mailSender, mailService } from '../../../src/modules/mail/mail.module';
+import { mailSender } from '../../../src/modules/mail/mail.module';
 import { apiTokenFor, createTestApp, loginAs, type LoggedIn, type TestApp } from '../../helpers/app';
 import { startSmtpSink } from '../../helpers/smtp';
 import { dumpAllText, insertRound } from '../invitations/fixtures';
@@ -132,7 +132,7 @@ describe('round mail: invitations, reminders, templates, opt-out, links (real SM
     const { roundId } = await roundWith([ent('S One', 's1@example.kz', 'en')]);
     await request(t.app).post(`/api/v1/rounds/${roundId}/mail`).set('Authorization', `Bearer ${token}`).send({ kind: 'invitation' });
     await deliver();
-    const service = mailService(t.ctx.db, t.ctx.config);
+    const service = t.services.mail;
     await service.saveSchedule(roundId, { enabled: true, afterDays: 3, everyDays: 2, maxCount: 2 });
     const day = 24 * 3600_000;
     const count = async () => Number((await t.ctx.db('mail_outbox').where({ round_id: roundId, kind: 'reminder' }).count({ n: '*' }).first())!.n);
