@@ -3,6 +3,8 @@ import { AnalysisRepository } from './modules/analysis/analysis.repository';
 import { AnalysisService } from './modules/analysis/analysis.service';
 import type { RoundWorkbookSources } from './modules/analysis/analysis.export';
 import { AuthService } from './modules/auth/auth.service';
+import { PasswordResetService } from './modules/auth/password-reset.service';
+import { PasswordResetsRepository } from './modules/auth/password-resets.repository';
 import { expertSheetsForRound } from './modules/experts/experts.export';
 import { ExpertsRepository } from './modules/experts/experts.repository';
 import { ExpertsService, surveyItemMeans } from './modules/experts/experts.service';
@@ -37,6 +39,7 @@ export interface Services {
   /** One invitation's link (reissue, withdraw) and what the mail module asks of invitations. */
   invitationLinks: InvitationLinksService;
   mail: MailService;
+  passwordResets: PasswordResetService;
   responses: ResponsesService;
   monitoring: MonitoringService;
   analysis: AnalysisService;
@@ -72,6 +75,7 @@ export function buildServices(ctx: AppContext): Services {
     { getRound: (id) => invitations.getRound(id), mailTargets: (roundId, base, ids) => invitationLinks.mailTargets(roundId, base, ids) },
     { secret: config.jwtSecret, from: config.mail?.from, publicUrl: config.publicUrl },
   );
+  const passwordResets = new PasswordResetService(new PasswordResetsRepository(db), users, mail, ctx.logger);
   const responses = new ResponsesService(new ResponsesRepository(db));
   const monitoring = new MonitoringService(new MonitoringRepository(db), invitations, questionnaires, territories);
   const analysis = new AnalysisService(new AnalysisRepository(db));
@@ -80,5 +84,5 @@ export function buildServices(ctx: AppContext): Services {
     monitoring,
     expertSheets: (roundId, t, lang) => expertSheetsForRound(experts, roundId, t, lang),
   };
-  return { users, auth, territories, questionnaires, indicators, rounds, invitations, invitationLinks, mail, responses, monitoring, analysis, experts, roundWorkbook };
+  return { users, auth, territories, questionnaires, indicators, rounds, invitations, invitationLinks, mail, passwordResets, responses, monitoring, analysis, experts, roundWorkbook };
 }

@@ -35,6 +35,16 @@ export const ZChangePassword = z
   .refine((v) => v.password === v.confirm, { path: ['confirm'], message: 'mismatch', params: { key: 'auth:passwordMismatch' } });
 export type TChangePassword = z.infer<typeof ZChangePassword>;
 
+export const ZForgotPassword = z.strictObject({ email: z.string().trim().toLowerCase().min(1).max(254) });
+
+export const ZResetPassword = z
+  .strictObject({
+    token: z.string().min(1).max(100),
+    password: ZPassword,
+    confirm: z.string().max(200),
+  })
+  .refine((v) => v.password === v.confirm, { path: ['confirm'], message: 'mismatch', params: { key: 'auth:passwordMismatch' } });
+
 /** Claims inside a session or API JWT. */
 export const ZTokenClaims = z.object({
   sub: z.string(),
