@@ -67,7 +67,7 @@ export function buildServices(ctx: AppContext): Services {
   const questionnaires = new QuestionnairesService(new QuestionnairesRepository(db));
   const indicators = new IndicatorsService(new IndicatorsRepository(db), territories);
   // Survey indicators are published inside the closing transaction: both happen or neither.
-  const rounds = new RoundsService(new RoundsRepository(db), (trx, roundId) => indicators.publishRound(roundId, trx));
+  const rounds = new RoundsService(new RoundsRepository(db), (trx, roundId) => indicators.publishRound(roundId, trx), config.jwtSecret);
   const invitations = new InvitationsService(new InvitationsRepository(db), config.jwtSecret, territories, questionnaires);
   const invitationLinks = new InvitationLinksService(new InvitationsRepository(db), config.jwtSecret);
   const mail = new MailService(

@@ -1,6 +1,9 @@
 import type { Knex } from 'knex';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../errors';
+import { seal, unseal } from '../../lib/seal';
 import { generateLinkToken, hashToken } from '../../lib/tokens';
+
+const PUBLIC_LINK_SEAL = 'round-public-link';
 import type { RoundsRepository } from './rounds.repository';
 import { ROUND_TRANSITIONS, type RoundInput, type RoundListRow, type RoundRecord, type RoundTarget, type TRoundStatus } from './rounds.schemas';
 
@@ -47,7 +50,19 @@ export class RoundsService {
   constructor(
     private readonly repo: RoundsRepository,
     private readonly onClosed?: (trx: Knex.Transaction, roundId: number) => Promise<unknown>,
+    /** The application secret: the public link is kept sealed under it, so it can be shown again. */
+    private readonly linkSecret?: string,
   ) {}
+
+  private sealedToken(token: string): { hash: string; sealed: string | null } {
+    return { hash: hashToken(token), sealed: this.linkSecret ? seal(this.linkSecret, PUBLIC_LINK_SEAL, token) : null };
+  }
+
+  /** The current public link's token, for showing it again; undefined when there is none (or it predates keeping it). */
+  async publicToken(id: number): Promise<string | undefined> {
+    const sealed = this.linkSecret ? await this.repo.publicTokenSealed(id) : undefined;
+    return sealed ? unseal(this.linkSecret!, PUBLIC_LINK_SEAL, sealed) : undefined;
+  }
 
   list(): Promise<RoundListRow[]> {
     return this.repo.list();
@@ -70,6 +85,7 @@ export class RoundsService {
       if (status === 'open') this.checkCanOpen(input, now);
       const publicToken = input.audience === 'public' ? generateLinkToken() : undefined;
       const id = await this.repo.insert(input, status, publicToken ? hashToken(publicToken) : null, actorId, trx);
+      if (publicToken) await this.repo.setPublicToken(id, this.sealedToken(publicToken), trx);
       return { round: await this.get(id, trx), publicToken };
     });
   }
@@ -95,9 +111,9 @@ export class RoundsService {
       let publicToken: string | undefined;
       if (input.audience === 'public' && !current.hasPublicLink) {
         publicToken = generateLinkToken();
-        await this.repo.setPublicTokenHash(id, hashToken(publicToken), trx);
+        await this.repo.setPublicToken(id, this.sealedToken(publicToken), trx);
       } else if (input.audience === 'invitation' && current.hasPublicLink) {
-        await this.repo.setPublicTokenHash(id, null, trx);
+        await this.repo.setPublicToken(id, null, trx);
       }
       return { round: await this.get(id, trx), publicToken };
     });
@@ -125,7 +141,7 @@ export class RoundsService {
     if (round.audience !== 'public') throw new ConflictError('not_public', 'rounds:errors.notPublic');
     if (round.status === 'archived') throw new ConflictError('round_archived', 'rounds:errors.archived');
     const token = generateLinkToken();
-    await this.repo.setPublicTokenHash(id, hashToken(token));
+    await this.repo.setPublicToken(id, this.sealedToken(token));
     return token;
   }
 
