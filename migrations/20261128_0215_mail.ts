@@ -14,7 +14,8 @@ import type { Knex } from 'knex';
  * - password_resets: single-use reset tokens, stored as their SHA-256 only.
  *
  * Invitations gain the address and language their mail goes to, and their link token sealed
- * (never in plain) so the link can be sent again; rounds gain their public token sealed.
+ * (never in plain) so the link can be sent again; rounds gain their public token sealed;
+ * Delphi rounds gain the deadline the experts are told.
  */
 export async function up(db: Knex): Promise<void> {
   await db.schema.alterTable('invitations', (t) => {
@@ -25,6 +26,10 @@ export async function up(db: Knex): Promise<void> {
   });
   await db.schema.alterTable('rounds', (t) => {
     t.text('public_token_sealed').nullable();
+  });
+  // The deadline experts are told when a Delphi round opens (Almaty time shown, UTC stored).
+  await db.schema.alterTable('delphi_rounds', (t) => {
+    t.string('deadline_at', 30).nullable();
   });
 
   await db.schema.createTable('mail_outbox', (t) => {
@@ -97,6 +102,9 @@ export async function down(db: Knex): Promise<void> {
   await db.schema.dropTable('mail_reminder_schedules');
   await db.schema.dropTable('mail_templates');
   await db.schema.dropTable('mail_outbox');
+  await db.schema.alterTable('delphi_rounds', (t) => {
+    t.dropColumn('deadline_at');
+  });
   await db.schema.alterTable('rounds', (t) => {
     t.dropColumn('public_token_sealed');
   });

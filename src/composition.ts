@@ -79,7 +79,7 @@ export function buildServices(ctx: AppContext): Services {
   const responses = new ResponsesService(new ResponsesRepository(db));
   const monitoring = new MonitoringService(new MonitoringRepository(db), invitations, questionnaires, territories);
   const analysis = new AnalysisService(new AnalysisRepository(db));
-  const experts = new ExpertsService(new ExpertsRepository(db), (roundId, codes) => surveyItemMeans(analysis, roundId, codes));
+  const experts = new ExpertsService(new ExpertsRepository(db), (roundId, codes) => surveyItemMeans(analysis, roundId, codes), mail.expertNotifier());
   const roundWorkbook: RoundWorkbookSources = {
     monitoring,
     expertSheets: (roundId, t, lang) => expertSheetsForRound(experts, roundId, t, lang),

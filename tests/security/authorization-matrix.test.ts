@@ -203,6 +203,7 @@ const POLICY: Record<string, Rule> = {
   'POST /admin/panels/:id/rounds/open-first': r('admin', (f) => `/admin/panels/${f.panelScratch}/rounds/open-first`),
   'POST /admin/panels/:id/rounds/close': r('admin', (f) => `/admin/panels/${f.panelScratch}/rounds/close`),
   'POST /admin/panels/:id/rounds/open-next': r('admin', (f) => `/admin/panels/${f.panelScratch}/rounds/open-next`),
+  'POST /admin/panels/:id/rounds/remind': r('admin', (f) => `/admin/panels/${f.panelScratch}/rounds/remind`),
   // expert panels: results
   'GET /panels': r('staff'),
   'GET /panels/:id/agreement': r('staff', (f) => `/panels/${f.panelA}/agreement`),

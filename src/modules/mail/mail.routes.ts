@@ -64,9 +64,8 @@ export function mailRoutes(
     asyncHandler(async (req, res) => {
       const round = await roundOf(req);
       const { kind } = parseOrThrow(ZMailRequest, { kind: req.query.kind });
-      mail.assertEnabled();
       const plan = await mail.plan(round.id, kind, baseUrl(ctx, req));
-      res.render('mail/confirm', { title: req.t(`mail:confirm.${kind}`), round, kind, count: plan.recipients.length, skipped: plan.skipped });
+      res.render('mail/confirm', { title: req.t(`mail:confirm.${kind}`), round, kind, enabled: mail.enabled, count: plan.recipients.length, skipped: plan.skipped });
     }),
   );
 

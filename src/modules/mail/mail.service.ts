@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import { nowIso } from '../../db/dialect';
 import { ConflictError, ValidationError, type FieldError } from '../../errors';
-import { LANGUAGES, translator, type Language } from '../../i18n';
+import { LANGUAGES, isLanguage, translator, type Language } from '../../i18n';
+import type { ExpertNotifier } from '../experts/experts.schemas';
 import { isEmailAddress, isHeaderSafe } from '../../lib/email';
 import { formatAlmaty } from '../../lib/almaty-time';
 import { sign, verifySignature } from '../../lib/seal';
@@ -305,5 +306,25 @@ export class MailService {
 
   usersMailed(kind: TMailKind, topic: string): Promise<Map<number, number>> {
     return this.repo.usersMailed(kind, topic);
+  }
+
+  /** What the experts module calls when a Delphi round opens or its non-scorers are reminded. */
+  expertNotifier(): ExpertNotifier {
+    const send = async (kind: 'expert_round' | 'expert_reminder', input: Parameters<ExpertNotifier['roundOpened']>[0]) => {
+      if (!this.enabled) return;
+      const lang: Language = isLanguage(input.lang) ? input.lang : 'kk';
+      const t = translator(lang);
+      const key = kind === 'expert_round' ? 'roundOpened' : 'remind';
+      const deadline = input.deadlineAt ? formatAlmaty(input.deadlineAt, lang) : t('mail:experts.noDeadline');
+      const messages: OutboxMessage[] = [];
+      for (const expert of input.experts) {
+        const values = { name: expert.name, panel: input.panel.name, round: input.round, deadline, link: `${input.base}/expert/panels/${input.panel.id}` };
+        const rendered = renderMessage({ subject: t(`mail:experts.${key}.subject`, values), body: t(`mail:experts.${key}.body`, values) }, {}, lang);
+        if (!rendered || !isEmailAddress(expert.email)) continue;
+        messages.push({ messageId: this.newMessageId(), kind, recipient: expert.email, language: lang, userId: expert.userId, topic: `delphi:${input.panel.id}:${input.round}`, ...rendered });
+      }
+      if (messages.length) await this.enqueue(messages);
+    };
+    return { roundOpened: (input) => send('expert_round', input), remind: (input) => send('expert_reminder', input) };
   }
 }
