@@ -12,7 +12,8 @@
  *   BENCH_OVERLAY=dir                 what-if: .ts files under dir replace the same paths of the tree in the build
  *   --runtime=tsx                     run the servers from source under tsx instead of compiled (default dist)
  *   --from=bench/results.json         print (and rewrite) the table of a finished run from its saved figures
- *   --only=throughput | aggregation   one part only (while working on it; the table then lacks rows)
+ *   --only=throughput | aggregation | mail   one part only (while working on it; the table then lacks rows)
+ *   BENCH_MAIL_COUNT=100000           invitation mails queued and sent in the mail part (full 100k, quick 20k, smoke 300)
  *
  * Every server runs in its own process on an ephemeral loopback port; every database is
  * created for the run under bench/tmp (SQLite) or in the PostgreSQL server (dropped at the end).
@@ -36,6 +37,7 @@ import { buildApp, type BuiltApp } from './lib/build';
 import { cookieHeader, cookieJar, drain, http, median } from './lib/http';
 import { LoadAccumulator, RequestPool, runSlice, type LoadResult } from './lib/load';
 import { bareInvitations, createInvitations, createRound, loadRound, surveyShape } from './lib/loader';
+import { mailBench, type MailBenchResult } from './lib/mail';
 import { startPg, type PgServer } from './lib/pg';
 import { measurePeakRss, projectRoot, rssBytes, startChild, type ChildServer } from './lib/proc';
 import { ENGINE_LABEL, machineInfo, markdownTable, sizeLabel, type Engine, type Machine, type Row } from './lib/report';
@@ -58,7 +60,8 @@ export interface BenchOptions {
   /** dist: the app compiled to JavaScript and run by plain node, as `npm start` does; tsx: from source. */
   runtime: 'dist' | 'tsx';
   serverLogLevel: string;
-  sections: Array<'throughput' | 'aggregation'>;
+  sections: Array<'throughput' | 'aggregation' | 'mail'>;
+  mailCount: number;
 }
 
 const PRESETS = {
@@ -100,7 +103,10 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     keep: flag('keep'),
     runtime: (value('runtime') ?? env.BENCH_RUNTIME) === 'tsx' ? 'tsx' : 'dist',
     serverLogLevel: env.BENCH_SERVER_LOG_LEVEL ?? 'info',
-    sections: (value('only') ?? 'throughput,aggregation').split(',').filter((x): x is 'throughput' | 'aggregation' => x === 'throughput' || x === 'aggregation'),
+    sections: (value('only') ?? 'throughput,aggregation,mail')
+      .split(',')
+      .filter((x): x is 'throughput' | 'aggregation' | 'mail' => x === 'throughput' || x === 'aggregation' || x === 'mail'),
+    mailCount: Number(env.BENCH_MAIL_COUNT ?? (scale === 'smoke' ? 300 : scale === 'quick' ? 20_000 : 100_000)),
   };
 }
 
@@ -425,6 +431,52 @@ function exponent(points: Array<{ n: number; t: number | null | undefined }>): n
   return Math.log(b.t / a.t) / Math.log(b.n / a.n);
 }
 
+/** Targets of issue 12: queue 100k in under 10 s, send at 200 messages/s or more, the sender under 300 MB. */
+function mailRows(engine: Engine, m: MailBenchResult | undefined): Row[] {
+  if (!m) return [];
+  const n = sizeLabel(m.count);
+  return [
+    {
+      engine,
+      section: 'mail',
+      key: 'mail.queue',
+      measure: `Queue ${n} invitation mails (templates in 3 languages, sealed, one transaction)`,
+      unit: 's',
+      kedergi: m.queueSeconds,
+      baseline: m.baselineQueueSeconds,
+      ratio: m.queueSeconds / m.baselineQueueSeconds,
+      target: '< 10 s',
+      met: m.queueSeconds < 10,
+      note: 'baseline: bare INSERT of pre-rendered rows',
+    },
+    {
+      engine,
+      section: 'mail',
+      key: 'mail.rate',
+      measure: `Mail sent per second to a loopback SMTP sink (${n} by \`mail send\`)`,
+      unit: 'rps',
+      kedergi: m.sendRate,
+      baseline: m.baselineRate,
+      ratio: m.sendRate / m.baselineRate,
+      ratioLabel: `${((100 * m.sendRate) / m.baselineRate).toFixed(0)}%`,
+      target: '>= 200/s',
+      met: m.sendRate >= 200 && m.delivered === m.count,
+      note: `baseline: nodemailer alone, ${sizeLabel(m.baselineCount)} messages, same pool`,
+    },
+    {
+      engine,
+      section: 'mail',
+      key: 'mail.rss',
+      measure: 'Peak RSS of the sending process',
+      unit: 'MB',
+      kedergi: m.senderPeakRssMb,
+      baseline: null,
+      target: '< 300 MB',
+      met: m.senderPeakRssMb < 300,
+    },
+  ];
+}
+
 function rowsFor(engine: Engine, o: BenchOptions, tp: ThroughputResult | undefined, ag: AggregationResult | undefined): Row[] {
   const rows: Row[] = [];
   const load = `${o.connections} conn × ${o.seconds} s${o.slices > 1 ? ` (${o.slices} alternating slices)` : ''}`;
@@ -602,7 +654,7 @@ export interface BenchResults {
   options: BenchOptions;
   machine: Machine;
   rows: Row[];
-  details: Partial<Record<Engine, { throughput?: ThroughputResult; aggregation?: AggregationResult; error?: string }>>;
+  details: Partial<Record<Engine, { throughput?: ThroughputResult; aggregation?: AggregationResult; mail?: MailBenchResult; error?: string }>>;
   problems: string[];
   table: string;
 }
@@ -732,12 +784,37 @@ async function main(): Promise<number> {
         problems.push(msg);
         log(msg);
       }
+      if (o.sections.includes('mail')) try {
+        log(`== ${ENGINE_LABEL[engine]}: mail, ${o.mailCount} invitation mails queued and sent to a loopback SMTP sink`);
+        const mailDb = await target.newDatabase('mail');
+        const { db, ctx } = await openDb(mailDb.database, dir, true);
+        try {
+          const shape = await surveyShape(db);
+          const roundId = await createRound(db, shape, 'bench mail');
+          entry.mail = await mailBench({
+            ctx,
+            databaseUrl: mailDb.url,
+            count: o.mailCount,
+            roundId,
+            territoryId: shape.territoryIds[0]!,
+            cliEntry: built ? path.join(built.dir, 'dist', 'src', 'cli.js') : 'src/cli.ts',
+            dataDir: path.join(dir, 'data'),
+            log,
+          });
+        } finally {
+          await db.destroy();
+        }
+      } catch (e) {
+        const msg = `${ENGINE_LABEL[engine]} mail failed: ${short(e)}`;
+        problems.push(msg);
+        log(msg);
+      }
       for (const c of [...children]) await stopServer(c);
       if (engine === 'pg' && pgServer) {
         await pgServer.stop();
         pgServer = undefined;
       }
-      rows = rows.concat(rowsFor(engine, o, entry.throughput, entry.aggregation));
+      rows = rows.concat(rowsFor(engine, o, entry.throughput, entry.aggregation), mailRows(engine, entry.mail));
     }
   } finally {
     await cleanup();

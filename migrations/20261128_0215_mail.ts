@@ -8,6 +8,7 @@ import type { Knex } from 'knex';
  *   the same one. The rendered message is sealed (AES-256-GCM under a key derived from the
  *   application secret) because it holds a personal link; it is dropped once sent. A row is
  *   also the per-invitation history: queued, sent, failed, bounced.
+ * - mail_snapshots: the subject and text (with merge fields) a batch was queued with.
  * - mail_templates: subject and body per round, kind (invitation, reminder) and language.
  * - mail_reminder_schedules: one per round.
  * - mail_suppressions: addresses that opted out or bounced; nothing more is sent to them.
@@ -32,6 +33,17 @@ export async function up(db: Knex): Promise<void> {
     t.string('deadline_at', 30).nullable();
   });
 
+  // The subject and text a batch of messages was queued with, per language: a round's 100 000
+  // messages then store only their own merge values, and a template edited after queueing does
+  // not change what was already queued.
+  await db.schema.createTable('mail_snapshots', (t) => {
+    t.increments('id').primary();
+    t.string('language', 2).notNullable();
+    t.string('subject', 300).notNullable();
+    t.text('body').notNullable();
+    t.string('created_at', 30).notNullable();
+  });
+
   await db.schema.createTable('mail_outbox', (t) => {
     t.increments('id').primary();
     t.string('message_id', 200).notNullable().unique();
@@ -42,7 +54,10 @@ export async function up(db: Knex): Promise<void> {
     t.integer('invitation_id').nullable().references('id').inTable('invitations').onDelete('CASCADE');
     t.integer('user_id').nullable().references('id').inTable('users').onDelete('CASCADE');
     t.string('topic', 60).nullable(); // what a user's mail is about, e.g. delphi:12 (a Delphi round)
-    t.text('payload').nullable(); // sealed {subject, text, html, headers}; NULL once sent or given up
+    t.integer('snapshot_id').nullable().references('id').inTable('mail_snapshots').onDelete('RESTRICT');
+    // Sealed: {values, headers} filled into the snapshot, or {subject, text, lang, headers} for a
+    // one-off message. NULL once sent or given up.
+    t.text('payload').nullable();
     t.string('status', 12).notNullable(); // queued, sending, sent, failed, bounced
     t.integer('attempts').notNullable().defaultTo(0);
     t.string('next_attempt_at', 30).notNullable();
@@ -102,6 +117,7 @@ export async function down(db: Knex): Promise<void> {
   await db.schema.dropTable('mail_reminder_schedules');
   await db.schema.dropTable('mail_templates');
   await db.schema.dropTable('mail_outbox');
+  await db.schema.dropTable('mail_snapshots');
   await db.schema.alterTable('delphi_rounds', (t) => {
     t.dropColumn('deadline_at');
   });

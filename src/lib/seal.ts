@@ -18,8 +18,25 @@ function keyFor(secret: string, purpose: string): Buffer {
   return key;
 }
 
+/**
+ * IVs come from a pool refilled 4 KiB at a time: one randomFillSync per 341 IVs instead of one
+ * per message (queueing a round of 100 000 seals 100 000 messages). Each IV is still 96 fresh
+ * random bits, never reused.
+ */
+let ivPool = Buffer.alloc(0);
+let ivOffset = 0;
+function nextIv(): Buffer {
+  if (ivOffset + 12 > ivPool.length) {
+    ivPool = crypto.randomBytes(4092);
+    ivOffset = 0;
+  }
+  const iv = Buffer.from(ivPool.subarray(ivOffset, ivOffset + 12));
+  ivOffset += 12;
+  return iv;
+}
+
 export function seal(secret: string, purpose: string, plaintext: string): string {
-  const iv = crypto.randomBytes(12);
+  const iv = nextIv();
   const cipher = crypto.createCipheriv('aes-256-gcm', keyFor(secret, purpose), iv);
   const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
   return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');

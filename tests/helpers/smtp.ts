@@ -55,6 +55,8 @@ export async function startSmtpSink(decide: (to: string[], count: number) => Sin
       });
     },
   });
+  // A client that drops its connection (a sender killed mid-batch, a pool closed) is not an error of the test.
+  server.on('error', () => undefined);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.server.address() as AddressInfo).port;
   return {

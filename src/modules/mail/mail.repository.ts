@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { batchInsert, bool, forUpdateSkipLocked, num } from '../../db/dialect';
+import { batchInsert, bool, forUpdateSkipLocked, insertReturningId, num } from '../../db/dialect';
 import type { ClaimedMessage, MailHistoryEntry, StoredTemplate, TMailKind, TMailStatus, TReminderSchedule, TTemplateKind } from './mail.schemas';
 
 export interface OutboxRow {
@@ -11,6 +11,7 @@ export interface OutboxRow {
   invitation_id: number | null;
   user_id: number | null;
   topic: string | null;
+  snapshot_id: number | null;
   payload: string;
 }
 
@@ -18,10 +19,20 @@ export interface OutboxRow {
 export class MailRepository {
   constructor(private readonly db: Knex) {}
 
-  async enqueue(rows: OutboxRow[], now: string, trx?: Knex.Transaction): Promise<void> {
-    const full = rows.map((r) => ({ ...r, status: 'queued', attempts: 0, next_attempt_at: now, created_at: now }));
-    if (trx) return batchInsert(trx, 'mail_outbox', full);
-    await this.db.transaction((t) => batchInsert(t, 'mail_outbox', full));
+  transaction<T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return this.db.transaction(fn);
+  }
+
+  async createSnapshot(trx: Knex.Transaction, snapshot: { language: string; subject: string; body: string }, now: string): Promise<number> {
+    return insertReturningId(trx, 'mail_snapshots', { ...snapshot, created_at: now });
+  }
+
+  async enqueue(rows: OutboxRow[], now: string, trx: Knex.Transaction): Promise<void> {
+    await batchInsert(
+      trx,
+      'mail_outbox',
+      rows.map((r) => ({ ...r, status: 'queued', attempts: 0, next_attempt_at: now, created_at: now })),
+    );
   }
 
   /**
@@ -39,17 +50,25 @@ export class MailRepository {
           .orWhere((w) => w.where({ status: 'sending' }).where('lease_until', '<', now))
           .orderBy('id')
           .limit(limit)
-          .select('id', 'message_id', 'recipient', 'payload', 'attempts'),
+          .select('id', 'message_id', 'recipient', 'payload', 'attempts', 'snapshot_id'),
       );
       if (rows.length === 0) return [];
       const ids = rows.map((r: Record<string, unknown>) => num(r.id));
       await trx('mail_outbox').whereIn('id', ids).update({ status: 'sending', lease_until: leaseUntil, attempts: trx.raw('attempts + 1') });
+      const snapshotIds = [...new Set(rows.map((r: Record<string, unknown>) => r.snapshot_id).filter((v: unknown) => v != null).map(num))];
+      const snapshots = new Map(
+        (snapshotIds.length ? await trx('mail_snapshots').whereIn('id', snapshotIds).select('id', 'subject', 'body') : []).map((r: Record<string, unknown>) => [
+          num(r.id),
+          { subject: String(r.subject), body: String(r.body) },
+        ]),
+      );
       return rows.map((r: Record<string, unknown>) => ({
         id: num(r.id),
         messageId: String(r.message_id),
         recipient: String(r.recipient),
         payload: (r.payload as string | null) ?? null,
         attempts: num(r.attempts) + 1,
+        snapshot: r.snapshot_id == null ? undefined : snapshots.get(num(r.snapshot_id)),
       }));
     });
   }

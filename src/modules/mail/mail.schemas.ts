@@ -59,8 +59,8 @@ export interface OutboxMessage {
   userId?: number | null;
   topic?: string | null;
   subject: string;
+  /** The plain text; the HTML part is made from it when the message is sent (see textToHtml). */
   text: string;
-  html: string;
   /** Extra headers (List-Unsubscribe). */
   headers?: Record<string, string>;
 }
@@ -71,6 +71,8 @@ export interface ClaimedMessage {
   recipient: string;
   payload: string | null;
   attempts: number;
+  /** The subject and text with merge fields, for a message queued as values only. */
+  snapshot?: { subject: string; body: string };
 }
 
 /** One message in an invitation's history. */

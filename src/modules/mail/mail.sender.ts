@@ -1,23 +1,31 @@
 import type { Logger } from '../../logger';
 import { seal, unseal } from '../../lib/seal';
+import { fillFields, textToHtml } from './mail.render';
 import type { MailRepository } from './mail.repository';
 import type { ClaimedMessage } from './mail.schemas';
 import type { MailTransport } from './mail.transport';
 
 export const OUTBOX_SEAL = 'mail-outbox';
 
-/** The sealed part of an outbox row. */
-export interface MessageBody {
-  subject: string;
-  text: string;
-  html: string;
-  headers?: Record<string, string>;
-}
+/**
+ * The sealed part of an outbox row: a whole message, or only the merge values of a message
+ * whose subject and text are in its snapshot. The HTML part is never stored: it is made from
+ * the text when the message is sent (a pure function of it).
+ */
+export type MessageBody =
+  | { subject: string; text: string; lang: string; headers?: Record<string, string> }
+  | { values: Record<string, string>; lang: string; headers?: Record<string, string> };
 
 export const sealBody = (secret: string, body: MessageBody) => seal(secret, OUTBOX_SEAL, JSON.stringify(body));
-export function openBody(secret: string, payload: string | null): MessageBody | undefined {
-  const text = payload ? unseal(secret, OUTBOX_SEAL, payload) : undefined;
-  return text ? (JSON.parse(text) as MessageBody) : undefined;
+
+/** The message to send, or undefined when the row cannot be read (tampered, another secret, snapshot missing). */
+export function openMessage(secret: string, message: Pick<ClaimedMessage, 'payload' | 'snapshot'>): { subject: string; text: string; lang: string; headers?: Record<string, string> } | undefined {
+  const json = message.payload ? unseal(secret, OUTBOX_SEAL, message.payload) : undefined;
+  if (!json) return undefined;
+  const body = JSON.parse(json) as MessageBody;
+  if (!('values' in body)) return body;
+  if (!message.snapshot) return undefined;
+  return { subject: fillFields(message.snapshot.subject, body.values), text: fillFields(message.snapshot.body, body.values).replace(/\r\n?/g, '\n'), lang: body.lang, headers: body.headers };
 }
 
 export interface SenderOptions {
@@ -120,7 +128,7 @@ export class MailSender {
   }
 
   private async sendOne(message: ClaimedMessage): Promise<'sent' | 'retried' | 'failed'> {
-    const body = openBody(this.options.secret, message.payload);
+    const body = openMessage(this.options.secret, message);
     if (!body) {
       await this.repo.markFailed(message.id, 'message unreadable (sealed under another secret?)');
       return 'failed';
@@ -131,7 +139,7 @@ export class MailSender {
         to: message.recipient,
         subject: body.subject,
         text: body.text,
-        html: body.html,
+        html: textToHtml(body.text, body.lang),
         messageId: message.messageId,
         headers: body.headers,
       });

@@ -37,6 +37,8 @@ export interface MailSettings {
 }
 
 const OPT_OUT = 'mail-opt-out';
+/** Messages rendered, sealed and inserted at a time while queueing a round. */
+const QUEUE_CHUNK = 2000;
 const DAY_MS = 24 * 3600_000;
 
 /** Who gets what when mail of a kind is asked for a round: the count shown before sending. */
@@ -65,33 +67,36 @@ export class MailService {
   /** A Message-ID fixed at queueing time, on the sender's domain. */
   newMessageId(): string {
     const domain = /@([^>\s]+)/.exec(this.settings.from ?? '')?.[1] ?? 'kedergi.local';
-    return `<${crypto.randomBytes(16).toString('hex')}@${domain}>`;
+    // randomUUID draws from a cached entropy pool: cheap enough for 100 000 messages at once.
+    return `<${crypto.randomUUID()}@${domain}>`;
   }
 
   /**
-   * Put messages in the outbox. Every address must be one valid mailbox and every subject one
-   * line: a CR/LF in either would let a name or a subject inject headers.
+   * Put messages in the outbox, all or none. Every address must be one valid mailbox and every
+   * subject one line: a CR/LF in either would let a name or a subject inject headers.
    */
   async enqueue(messages: OutboxMessage[]): Promise<number> {
     this.assertEnabled();
-    const rows: OutboxRow[] = [];
-    for (const m of messages) {
-      if (!isEmailAddress(m.recipient)) throw new ValidationError([{ path: 'recipient', key: 'mail:errors.invalidAddress', params: { value: m.recipient.slice(0, 100) } }]);
-      if (!isHeaderSafe(m.subject)) throw new ValidationError([{ path: 'subject', key: 'mail:errors.headerUnsafe' }]);
-      rows.push({
-        message_id: m.messageId,
-        kind: m.kind,
-        recipient: m.recipient.toLowerCase(),
-        language: m.language,
-        round_id: m.roundId ?? null,
-        invitation_id: m.invitationId ?? null,
-        user_id: m.userId ?? null,
-        topic: m.topic ?? null,
-        payload: sealBody(this.settings.secret, { subject: m.subject, text: m.text, html: m.html, headers: m.headers }),
-      });
-    }
-    await this.repo.enqueue(rows, nowIso());
+    const rows = messages.map((m) => this.outboxRow(m));
+    await this.repo.transaction((trx) => this.repo.enqueue(rows, nowIso(), trx));
     return rows.length;
+  }
+
+  private outboxRow(m: OutboxMessage): OutboxRow {
+    if (!isEmailAddress(m.recipient)) throw new ValidationError([{ path: 'recipient', key: 'mail:errors.invalidAddress', params: { value: m.recipient.slice(0, 100) } }]);
+    if (!isHeaderSafe(m.subject)) throw new ValidationError([{ path: 'subject', key: 'mail:errors.headerUnsafe' }]);
+    return {
+      message_id: m.messageId,
+      kind: m.kind,
+      recipient: m.recipient.toLowerCase(),
+      language: m.language,
+      round_id: m.roundId ?? null,
+      invitation_id: m.invitationId ?? null,
+      user_id: m.userId ?? null,
+      topic: m.topic ?? null,
+      snapshot_id: null,
+      payload: sealBody(this.settings.secret, { subject: m.subject, text: m.text, lang: m.language, headers: m.headers }),
+    };
   }
 
   // templates
@@ -124,13 +129,13 @@ export class MailService {
     return `${base}/mail/opt-out/${value}.${sign(this.settings.secret, OPT_OUT, value)}`;
   }
 
-  private mergeValues(round: RoundInfo, target: Pick<InvitationMailTarget, 'id' | 'name' | 'link'>, lang: Language, base: string): Record<string, string> {
-    return {
-      enterprise: target.name,
-      link: target.link ?? '',
-      closes: round.closesAt ? formatAlmaty(round.closesAt, lang) : translator(lang)('mail:noClosingDate'),
-      optout: this.optOutLink(base, target.id),
-    };
+  /** The closing date as each language writes it (formatted once per round, not per message). */
+  private closingDates(round: RoundInfo): Map<Language, string> {
+    return new Map(LANGUAGES.map((lang) => [lang, round.closesAt ? formatAlmaty(round.closesAt, lang) : translator(lang)('mail:noClosingDate')]));
+  }
+
+  private mergeValues(closes: Map<Language, string>, target: Pick<InvitationMailTarget, 'id' | 'name' | 'link'>, lang: Language, base: string): Record<string, string> {
+    return { enterprise: target.name, link: target.link ?? '', closes: closes.get(lang)!, optout: this.optOutLink(base, target.id) };
   }
 
   /** The template filled with sample values (or a real invitation's), as it would be sent. */
@@ -138,7 +143,7 @@ export class MailService {
     const round = await this.invitations.getRound(roundId);
     const template = draft ?? (await this.template(roundId, kind, lang));
     const sample = { id: 0, name: translator(lang)('mail:sampleEnterprise'), link: `${base}/r/EXAMPLE-LINK` };
-    const values = this.mergeValues(round, sample, lang, base);
+    const values = this.mergeValues(this.closingDates(round), sample, lang, base);
     return renderMessage(template, values, lang) ?? { subject: fillFields(template.subject, values), text: '', html: '' };
   }
 
@@ -175,31 +180,49 @@ export class MailService {
     return plan;
   }
 
-  /** Queue the mail of a plan, each in its invitation's language. */
+  /**
+   * Queue the mail of a plan, each in its invitation's language, in one transaction (all or
+   * none), rendered and sealed a chunk at a time so that a round of 100 000 never holds every
+   * message in memory at once.
+   */
   async queueRound(roundId: number, kind: 'invitation' | 'reminder', base: string, ids?: number[]): Promise<number> {
     this.assertEnabled();
     const round = await this.invitations.getRound(roundId);
     const { recipients } = await this.plan(roundId, kind, base, ids);
     const templates = new Map<Language, { subject: string; body: string }>();
     for (const lang of LANGUAGES) templates.set(lang, await this.template(roundId, kind, lang));
-    const messages: OutboxMessage[] = [];
-    for (const t of recipients) {
-      const values = this.mergeValues(round, t, t.language, base);
-      const rendered = renderMessage(templates.get(t.language)!, values, t.language);
-      // An enterprise name that would break the subject line is not sent (header injection).
-      if (!rendered) continue;
-      messages.push({
-        messageId: this.newMessageId(),
-        kind,
-        recipient: t.email,
-        language: t.language,
-        roundId,
-        invitationId: t.id,
-        ...rendered,
-        headers: { 'List-Unsubscribe': `<${values.optout}>` },
-      });
-    }
-    return this.enqueue(messages);
+    const closes = this.closingDates(round);
+    const now = nowIso();
+    let queued = 0;
+    await this.repo.transaction(async (trx) => {
+      // One snapshot of each language's subject and text; each message stores its values only.
+      const snapshots = new Map<Language, number>();
+      for (const [lang, template] of templates) snapshots.set(lang, await this.repo.createSnapshot(trx, { language: lang, subject: template.subject, body: template.body }, now));
+      for (let i = 0; i < recipients.length; i += QUEUE_CHUNK) {
+        const rows: OutboxRow[] = [];
+        for (const t of recipients.slice(i, i + QUEUE_CHUNK)) {
+          const values = this.mergeValues(closes, t, t.language, base);
+          // An enterprise name that would break the subject line is not sent (header injection).
+          if (!isHeaderSafe(fillFields(templates.get(t.language)!.subject, values))) continue;
+          if (!isEmailAddress(t.email)) continue;
+          rows.push({
+            message_id: this.newMessageId(),
+            kind,
+            recipient: t.email.toLowerCase(),
+            language: t.language,
+            round_id: roundId,
+            invitation_id: t.id,
+            user_id: null,
+            topic: null,
+            snapshot_id: snapshots.get(t.language)!,
+            payload: sealBody(this.settings.secret, { values, lang: t.language, headers: { 'List-Unsubscribe': `<${values.optout}>` } }),
+          });
+        }
+        await this.repo.enqueue(rows, now, trx);
+        queued += rows.length;
+      }
+    });
+    return queued;
   }
 
   // reminders on a schedule

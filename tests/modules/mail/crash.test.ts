@@ -71,7 +71,6 @@ describe('mail sender killed mid-batch', () => {
         language: 'en',
         subject: `Message ${i}`,
         text: `Body ${i}`,
-        html: `<p>Body ${i}</p>`,
       })),
     );
     const queued = (await db('mail_outbox').select('message_id')).map((r) => String(r.message_id));

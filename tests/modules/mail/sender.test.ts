@@ -45,7 +45,6 @@ describe('mail sender against a real SMTP server on loopback', () => {
         language: 'ru',
         subject: `Тема ${i}`,
         text: `Привет ${i}\n\nhttps://kedergi.test/r/abc${i}`,
-        html: `<p>Привет ${i}</p>`,
       })),
     );
 
@@ -126,7 +125,7 @@ describe('mail sender against a real SMTP server on loopback', () => {
   });
 
   it('refuses header injection through the subject or the address, queueing nothing', async () => {
-    const base = { messageId: service.newMessageId(), kind: 'test' as const, language: 'en', text: 'x', html: 'x' };
+    const base = { messageId: service.newMessageId(), kind: 'test' as const, language: 'en', text: 'x' };
     await expect(service.enqueue([{ ...base, recipient: 'a@example.kz', subject: 'Hello\r\nBcc: victim@example.kz' }])).rejects.toBeInstanceOf(ValidationError);
     await expect(service.enqueue([{ ...base, recipient: 'a@example.kz\r\nBcc: victim@example.kz', subject: 'Hello' }])).rejects.toBeInstanceOf(ValidationError);
     expect(Number((await t.ctx.db('mail_outbox').count({ n: '*' }).first())!.n)).toBe(0);
