@@ -147,12 +147,16 @@ export async function mailBench(input: {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // An interrupted bench leaves no sender behind.
+    const killChild = () => child.kill('SIGKILL');
+    process.once('exit', killChild);
     let output = '';
     child.stdout!.on('data', (c) => (output += c));
     child.stderr!.on('data', (c) => (output += c));
     const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const peakBytes = await peakRssUntilExit(child.pid!, exit);
     const code = await exit;
+    process.removeListener('exit', killChild);
     const sendSeconds = (performance.now() - s0) / 1000;
     if (code !== 0) throw new Error(`mail send exited with ${code}: ${output.slice(-2000)}`);
     const delivered = sink.received();

@@ -154,12 +154,6 @@ export class MailRepository {
     return out;
   }
 
-  /** Users (experts) who have already had a mail of this kind about this subject (round or Delphi round). */
-  async usersMailed(kind: TMailKind, topic: string): Promise<Map<number, number>> {
-    const rows = await this.db('mail_outbox').where({ kind, topic }).whereNotNull('user_id').whereNot({ status: 'failed' }).groupBy('user_id').select('user_id').count({ n: '*' });
-    return new Map((rows as Array<Record<string, unknown>>).map((r) => [num(r.user_id), num(r.n)]));
-  }
-
   // templates
 
   async findTemplate(roundId: number, kind: TTemplateKind, language: string): Promise<StoredTemplate | undefined> {

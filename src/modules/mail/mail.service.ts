@@ -327,10 +327,6 @@ export class MailService {
     await this.enqueue([{ messageId: this.newMessageId(), kind, recipient: user.email, language: lang, userId: user.id, topic, ...rendered }]);
   }
 
-  usersMailed(kind: TMailKind, topic: string): Promise<Map<number, number>> {
-    return this.repo.usersMailed(kind, topic);
-  }
-
   /** What the experts module calls when a Delphi round opens or its non-scorers are reminded. */
   expertNotifier(): ExpertNotifier {
     const send = async (kind: 'expert_round' | 'expert_reminder', input: Parameters<ExpertNotifier['roundOpened']>[0]) => {

@@ -83,12 +83,16 @@ describe('mail sender against a real SMTP server on loopback', () => {
     await queue(3);
     let refusals = 0;
     verdict = () => (refusals++ < 3 ? { code: 451, message: 'Try again later' } : { accept: true });
-    const s = sender({ retryBaseMs: 50 });
+    const s = sender({ retryBaseMs: 60_000 });
     const first = await s.drain();
     expect(first.retried).toBe(3);
     const waiting = await t.ctx.db('mail_outbox').select('status', 'attempts', 'last_error', 'next_attempt_at');
     expect(waiting.every((r) => r.status === 'queued' && Number(r.attempts) === 1 && /451|later/i.test(r.last_error))).toBe(true);
-    await new Promise((r) => setTimeout(r, 120));
+    // Not before the backoff has passed ...
+    expect(waiting.every((r) => Date.parse(r.next_attempt_at) > Date.now() + 50_000)).toBe(true);
+    expect((await s.drain()).claimed).toBe(0);
+    // ... and then sent (the clock moved on: the due time is set back).
+    await t.ctx.db('mail_outbox').update({ next_attempt_at: new Date(Date.now() - 1000).toISOString() });
     await s.drain();
     await s.stop();
     expect(sink.messages).toHaveLength(3);
