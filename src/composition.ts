@@ -11,7 +11,7 @@ import { ExpertsService, surveyItemMeans } from './modules/experts/experts.servi
 import { IndicatorsRepository } from './modules/indicators/indicators.repository';
 import { IndicatorsService } from './modules/indicators/indicators.service';
 import { InvitationsRepository } from './modules/invitations/invitations.repository';
-import { InvitationLinksService, InvitationsService } from './modules/invitations/invitations.service';
+import { InvitationsService } from './modules/invitations/invitations.service';
 import { MailRepository } from './modules/mail/mail.repository';
 import { MailService } from './modules/mail/mail.service';
 import { MonitoringRepository } from './modules/monitoring/monitoring.repository';
@@ -36,8 +36,6 @@ export interface Services {
   indicators: IndicatorsService;
   rounds: RoundsService;
   invitations: InvitationsService;
-  /** One invitation's link (reissue, withdraw) and what the mail module asks of invitations. */
-  invitationLinks: InvitationLinksService;
   mail: MailService;
   passwordResets: PasswordResetService;
   responses: ResponsesService;
@@ -57,7 +55,7 @@ export interface Services {
 export function buildServices(ctx: AppContext): Services {
   const { db, config } = ctx;
   const users = new UsersService(new KnexUsersRepository(db), ctx.bcryptRounds);
-  const auth = new AuthService(new KnexUsersRepository(db), {
+  const auth = new AuthService(users, {
     secret: config.jwtSecret,
     sessionTtlSeconds: config.sessionTtlSeconds,
     sessionMaxAgeSeconds: config.sessionMaxAgeSeconds,
@@ -65,24 +63,24 @@ export function buildServices(ctx: AppContext): Services {
   });
   const territories = new TerritoriesService(new TerritoriesRepository(db));
   const questionnaires = new QuestionnairesService(new QuestionnairesRepository(db));
-  const indicators = new IndicatorsService(new IndicatorsRepository(db), territories);
-  // Survey indicators are published inside the closing transaction: both happen or neither.
-  const rounds = new RoundsService(new RoundsRepository(db), (trx, roundId) => indicators.publishRound(roundId, trx), config.jwtSecret);
-  const invitations = new InvitationsService(new InvitationsRepository(db), config.jwtSecret, territories, questionnaires);
-  const invitationLinks = new InvitationLinksService(new InvitationsRepository(db), config.jwtSecret);
+  // Survey indicators are published inside the closing transaction: both happen or neither. (The
+  // call reaches indicators only when a round closes, after both objects exist.)
+  const rounds: RoundsService = new RoundsService(new RoundsRepository(db), questionnaires, territories, (trx, roundId) => indicators.publishRound(roundId, trx), config.jwtSecret);
+  const indicators: IndicatorsService = new IndicatorsService(new IndicatorsRepository(db), territories, rounds, questionnaires);
+  const invitations = new InvitationsService(new InvitationsRepository(db), config.jwtSecret, rounds, territories, questionnaires);
   const mail = new MailService(
     new MailRepository(db),
-    { getRound: (id) => invitations.getRound(id), mailTargets: (roundId, base, ids) => invitationLinks.mailTargets(roundId, base, ids) },
+    { getRound: (id) => invitations.getRound(id), mailTargets: (roundId, base, ids) => invitations.mailTargets(roundId, base, ids) },
     { secret: config.jwtSecret, from: config.mail?.from, publicUrl: config.publicUrl },
   );
   const passwordResets = new PasswordResetService(new PasswordResetsRepository(db), users, mail, ctx.logger);
-  const responses = new ResponsesService(new ResponsesRepository(db));
-  const monitoring = new MonitoringService(new MonitoringRepository(db), invitations, questionnaires, territories);
+  const responses = new ResponsesService(new ResponsesRepository(db), invitations, rounds, territories);
+  const monitoring = new MonitoringService(new MonitoringRepository(db), rounds, questionnaires, territories);
   const analysis = new AnalysisService(new AnalysisRepository(db));
-  const experts = new ExpertsService(new ExpertsRepository(db), (roundId, codes) => surveyItemMeans(analysis, roundId, codes), mail.expertNotifier());
+  const experts = new ExpertsService(new ExpertsRepository(db), (roundId, codes) => surveyItemMeans(analysis, roundId, codes), rounds, questionnaires, users, mail.expertNotifier());
   const roundWorkbook: RoundWorkbookSources = {
     monitoring,
     expertSheets: (roundId, t, lang) => expertSheetsForRound(experts, roundId, t, lang),
   };
-  return { users, auth, territories, questionnaires, indicators, rounds, invitations, invitationLinks, mail, passwordResets, responses, monitoring, analysis, experts, roundWorkbook };
+  return { users, auth, territories, questionnaires, indicators, rounds, invitations, mail, passwordResets, responses, monitoring, analysis, experts, roundWorkbook };
 }

@@ -1,6 +1,9 @@
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../errors';
 import { readUploadedTable, TableReadError } from '../../lib/spreadsheet';
 import type { TerritoryRecord } from '../territories/territories.schemas';
+import type { QuestionnairesService } from '../questionnaires/questionnaires.service';
+import type { RoundListRow } from '../rounds/rounds.schemas';
+import type { RoundsService } from '../rounds/rounds.service';
 import type { TerritoriesService } from '../territories/territories.service';
 import type { Knex } from 'knex';
 import { publishRoundIndicators, type PublishSummary } from './indicators.publish';
@@ -78,6 +81,9 @@ export class IndicatorsService {
   constructor(
     readonly repo: IndicatorsRepository,
     private readonly territories: TerritoriesService,
+    /** Publishing reads the round and its questionnaire from their owners. */
+    private readonly rounds: Pick<RoundsService, 'lock' | 'list'>,
+    private readonly questionnaires: Pick<QuestionnairesService, 'getQuestionnaire'>,
   ) {}
 
   /**
@@ -85,7 +91,16 @@ export class IndicatorsService {
    * round): on SQLite the single connection would otherwise wait for itself.
    */
   publishRound(roundId: number, trx?: Knex.Transaction): Promise<PublishSummary> {
-    return publishRoundIndicators(trx ?? this.repo.db, roundId);
+    return publishRoundIndicators(trx ?? this.repo.db, roundId, {
+      lockRound: (inner, id) => this.rounds.lock(id, inner),
+      structure: (inner, questionnaireId) => this.questionnaires.getQuestionnaire(questionnaireId, inner),
+    });
+  }
+
+  /** Survey rounds (newest first) with their submitted count and the dataset they were published into, if any. */
+  async surveyRounds(): Promise<Array<RoundListRow & { publishedDatasetId: number | null }>> {
+    const [rounds, published] = await Promise.all([this.rounds.list(), this.repo.datasetIdsByRound()]);
+    return rounds.map((r) => ({ ...r, publishedDatasetId: published.get(r.id) ?? null }));
   }
 
   listTerritories(): Promise<TerritoryRecord[]> {

@@ -86,15 +86,14 @@ export interface BadRow {
   params?: Record<string, unknown>;
 }
 
-export interface RoundInfo {
+/** An invitation's own row as the respondent flow needs it: its stored state, not the effective one. */
+export interface InvitationRecord {
   id: number;
-  title: string;
-  status: string;
-  audience: string;
-  questionnaireId: number;
-  targetTotal: number | null;
-  opensAt: string | null;
-  closesAt: string | null;
+  roundId: number;
+  source: string;
+  enterpriseName: string;
+  status: TInvitationState;
+  expiresAt: string | null;
 }
 
 export interface InvitationListRow {
@@ -120,6 +119,21 @@ export interface CreatedInvitation {
   territoryId: number;
   sector: string;
   size: string;
+}
+
+/** An invitation written as history (demo data): its state and the times it reached each stage are given. */
+export interface HistoricInvitation {
+  tokenHash: string;
+  enterpriseName: string;
+  territoryId: number | null;
+  sector: string | null;
+  size: string | null;
+  status: TInvitationState;
+  createdAt: string;
+  openedAt: string | null;
+  startedAt: string | null;
+  submittedAt: string | null;
+  expiresAt: string | null;
 }
 
 /** What the mail module needs of an invitation to write to it (the link only when it can be rebuilt). */

@@ -6,12 +6,15 @@ import { parseCsvTable, readUploadedTable, TableReadError, type CellValue, type 
 import { generateLinkToken, hashToken } from '../../lib/tokens';
 import type { TProfileQuestion } from '../questionnaires/questionnaires.schemas';
 import type { QuestionnairesService } from '../questionnaires/questionnaires.service';
+import type { RoundRecord } from '../rounds/rounds.schemas';
+import type { RoundsService } from '../rounds/rounds.service';
 import { normaliseName, type TerritoryMatcher } from '../territories/territories.matcher';
 import type { TerritoryRecord } from '../territories/territories.schemas';
 import type { TerritoriesService } from '../territories/territories.service';
 import { opaqueId, openLinks, sealLinks } from './invitations.links';
 import type { InvitationsRepository } from './invitations.repository';
 import { seal, unseal } from '../../lib/seal';
+import { statesBefore } from './invitations.state';
 import {
   IMPORT_TTL_MS,
   INVITATIONS_PAGE_SIZE,
@@ -25,7 +28,8 @@ import {
   type InvitationMailTarget,
   type InvitationListRow,
   type ResolvedEnterprise,
-  type RoundInfo,
+  type HistoricInvitation,
+  type InvitationRecord,
   type TEnterpriseInput,
   type TInvitationFilters,
   type TInvitationState,
@@ -92,24 +96,55 @@ export class InvitationsService {
   constructor(
     private readonly repo: InvitationsRepository,
     private readonly secret: string,
+    private readonly rounds: RoundsService,
     private readonly territories: TerritoriesService,
     private readonly questionnaires: QuestionnairesService,
   ) {}
 
-  async getRound(id: number): Promise<RoundInfo> {
-    const round = await this.repo.findRound(id);
-    if (!round) throw new NotFoundError();
-    return round;
+  /** The round, from its owner (NotFoundError if absent). */
+  getRound(id: number): Promise<RoundRecord> {
+    return this.rounds.get(id);
+  }
+
+  find(id: number, trx?: Knex.Transaction): Promise<InvitationRecord | undefined> {
+    return this.repo.findById(id, trx);
+  }
+
+  /** The invitation of a link token (the token is hashed; the link itself is never stored). */
+  findByToken(token: string): Promise<InvitationRecord | undefined> {
+    return this.repo.findByTokenHash(hashToken(token));
+  }
+
+  /**
+   * The one function that changes an invitation's state (see invitations.state.ts): moves it to
+   * `to` if the state machine allows it from the stored state, else leaves it. Pass the
+   * transaction of the caller's write (a page save, a submission) so both stand together.
+   */
+  move(invitationId: number, to: TInvitationState, now: string = nowIso(), trx?: Knex.Transaction): Promise<boolean> {
+    return this.repo.moveState(invitationId, statesBefore(to), to, now, trx);
+  }
+
+  /**
+   * Demo data: invitations with a past (each already in the state and with the times the plan
+   * gives), inserted in bulk inside the caller's transaction. Ids by token hash.
+   */
+  insertHistoric(trx: Knex.Transaction, roundId: number, rows: HistoricInvitation[]): Promise<Map<string, number>> {
+    return this.repo.insertHistoric(trx, roundId, rows);
+  }
+
+  /** A new invitation for a visitor of a public link (inside the transaction that gives it its response). */
+  createPublic(trx: Knex.Transaction, input: { roundId: number; tokenHash: string; now: string }): Promise<number> {
+    return this.repo.insertPublicInvitation(trx, input);
   }
 
   /** Invitations are added while a round is being prepared or is running, not after. */
-  private assertAcceptsInvitations(round: RoundInfo): void {
+  private assertAcceptsInvitations(round: RoundRecord): void {
     if (round.status === 'closed' || round.status === 'archived') {
       throw new ConflictError('round_closed', 'invitations:errors.roundClosed');
     }
   }
 
-  async lookups(round: RoundInfo): Promise<EnterpriseLookups> {
+  async lookups(round: RoundRecord): Promise<EnterpriseLookups> {
     const questionnaire = await this.questionnaires.getQuestionnaire(round.questionnaireId);
     return {
       territories: await this.territories.list(),
@@ -202,7 +237,7 @@ export class InvitationsService {
    * batch in one transaction. The plaintext links exist only in the returned list.
    */
   async createInvitations(
-    round: RoundInfo,
+    round: RoundRecord,
     actorId: number,
     enterprises: Array<Omit<ResolvedEnterprise, 'line'>>,
     base: string,
@@ -216,9 +251,7 @@ export class InvitationsService {
     const batchId = opaqueId();
     await this.repo.purgeExpired(now);
     const ids = await this.repo.transaction(async (trx) => {
-      const current = await this.repo.findRound(round.id, trx);
-      if (!current) throw new NotFoundError();
-      this.assertAcceptsInvitations(current);
+      this.assertAcceptsInvitations(await this.rounds.get(round.id, trx));
       if (inSameTransaction) await inSameTransaction(trx);
       const inserted = await this.repo.insertInvitations(
         trx,
@@ -392,14 +425,8 @@ export class InvitationsService {
     const counts = await this.repo.countByState(roundId, now);
     return { rows, total, pages: Math.max(1, Math.ceil(total / INVITATIONS_PAGE_SIZE)), counts };
   }
-}
 
-/** Operations on single invitations and the mail module's questions (issue 12). */
-export class InvitationLinksService {
-  constructor(
-    private readonly repo: InvitationsRepository,
-    private readonly secret: string,
-  ) {}
+  // One invitation's link and what the mail module asks (issue 12).
 
   /**
    * Invitations of a round that have an address, with their effective state and link (rebuilt
@@ -449,7 +476,13 @@ export class InvitationLinksService {
     const inv = await this.own(roundId, invitationId);
     if (inv.submitted) throw new ConflictError('already_submitted', 'invitations:errors.alreadySubmitted');
     await this.repo.transaction(async (trx) => {
-      await this.repo.withdraw(trx, invitationId, nowIso());
+      // Through the state machine: a submitted invitation cannot be withdrawn (checked above, and
+      // the compare-and-set refuses it should the submission land in between).
+      const now = nowIso();
+      if (!(await this.repo.moveState(invitationId, statesBefore('expired'), 'expired', now, trx)) && !inv.withdrawn) {
+        throw new ConflictError('already_submitted', 'invitations:errors.alreadySubmitted');
+      }
+      await this.repo.markWithdrawn(trx, invitationId, now);
       await this.repo.audit(trx, actorId, 'invitations.withdraw', `invitation:${invitationId}`, `round=${roundId}`, nowIso());
     });
   }

@@ -5,7 +5,7 @@ import { LANGUAGES, type Language } from '../../i18n';
 import { formatAlmaty } from '../../lib/almaty-time';
 import { handleForm, renderForm } from '../../lib/forms';
 import { requireRole } from '../../middleware/auth';
-import type { InvitationLinksService, InvitationsService } from '../invitations/invitations.service';
+import type { InvitationsService } from '../invitations/invitations.service';
 import { ZInvitationFilters, ZRoundId } from '../invitations/invitations.schemas';
 import type { MailService } from './mail.service';
 import { MERGE_FIELDS, TEMPLATE_KINDS, ZBounceForm, ZMailConfirm, ZMailRequest, ZReminderSchedule, ZTemplateForm, ZTemplatePath, type MailHistoryEntry } from './mail.schemas';
@@ -21,7 +21,7 @@ const invitationPath = (roundId: number, id: number) => `/admin/rounds/${roundId
  */
 export function mailRoutes(
   ctx: AppContext,
-  { mail, invitations, invitationLinks: links }: { mail: MailService; invitations: InvitationsService; invitationLinks: InvitationLinksService },
+  { mail, invitations }: { mail: MailService; invitations: InvitationsService },
 ): Router {
   const router = Router();
 
@@ -143,7 +143,7 @@ export function mailRoutes(
 
   // One invitation: its history and what can be done with its link.
 
-  const timeline = (req: Request, inv: Awaited<ReturnType<typeof links.detail>>, history: MailHistoryEntry[]) => {
+  const timeline = (req: Request, inv: Awaited<ReturnType<typeof invitations.detail>>, history: MailHistoryEntry[]) => {
     const events: Array<{ at: string; what: string; detail?: string }> = [];
     for (const h of history) {
       events.push({ at: h.queuedAt, what: req.t('mail:history.queued', { kind: req.t(`mail:kinds.${h.kind}`) }) });
@@ -161,7 +161,7 @@ export function mailRoutes(
 
   const renderInvitation = async (req: Request, res: Response, roundId: number, invitationId: number, extra: Record<string, unknown> = {}) => {
     const round = await invitations.getRound(roundId);
-    const inv = await links.detail(roundId, invitationId);
+    const inv = await invitations.detail(roundId, invitationId);
     const history = (await mail.history([inv.id])).get(inv.id) ?? [];
     res.set('Cache-Control', 'no-store');
     res.render('mail/invitation', { title: inv.name, round, inv, events: timeline(req, inv, history), enabled: mail.enabled, fmt: (iso: string) => formatAlmaty(iso, req.lang), ...extra });
@@ -182,7 +182,7 @@ export function mailRoutes(
     asyncHandler(async (req, res) => {
       const round = await roundOf(req);
       const id = parseOrThrow(ZInvitationId, req.params.invitationId);
-      await links.detail(round.id, id);
+      await invitations.detail(round.id, id);
       const queued = await mail.queueRound(round.id, 'invitation', baseUrl(ctx, req), [id]);
       if (queued === 0) return renderInvitation(req, res.status(409), round.id, id, { formMessage: req.t('mail:invitation.notSendable') });
       res.redirect(303, `${invitationPath(round.id, id)}?done=resent`);
@@ -196,7 +196,7 @@ export function mailRoutes(
       const round = await roundOf(req);
       const id = parseOrThrow(ZInvitationId, req.params.invitationId);
       if (req.body?.confirm !== 'yes') return renderInvitation(req, res, round.id, id, { confirming: 'reissue' });
-      const link = await links.reissue(round.id, id, req.user!.id, baseUrl(ctx, req));
+      const link = await invitations.reissue(round.id, id, req.user!.id, baseUrl(ctx, req));
       // The new link is shown on this response only (like every new link); a reload does not make another.
       await renderInvitation(req, res, round.id, id, { newLink: link });
     }),
@@ -208,7 +208,7 @@ export function mailRoutes(
       const round = await roundOf(req);
       const id = parseOrThrow(ZInvitationId, req.params.invitationId);
       if (req.body?.confirm !== 'yes') return renderInvitation(req, res, round.id, id, { confirming: 'withdraw' });
-      await links.withdraw(round.id, id, req.user!.id);
+      await invitations.withdraw(round.id, id, req.user!.id);
       res.redirect(303, `${invitationPath(round.id, id)}?done=withdrawn`);
     }),
   );
@@ -248,7 +248,7 @@ export function mailRoutes(
   router.post(
     '/mail/opt-out/:token',
     asyncHandler(async (req, res) => {
-      const done = await mail.optOut(String(req.params.token), (id) => links.emailOf(id));
+      const done = await mail.optOut(String(req.params.token), (id) => invitations.emailOf(id));
       res.status(done ? 200 : 404).render('mail/opt-out', { title: req.t('mail:optOut.title'), token: String(req.params.token), valid: done, done });
     }),
   );
@@ -272,7 +272,7 @@ export function mailRoutes(
       const filters = ZInvitationFilters.parse(req.query);
       const list = await invitations.list(round.id, filters);
       const history = await mail.history(list.rows.map((r) => r.id));
-      const emails = new Map((await links.mailTargets(round.id, '', list.rows.map((r) => r.id))).map((t) => [t.id, t]));
+      const emails = new Map((await invitations.mailTargets(round.id, '', list.rows.map((r) => r.id))).map((t) => [t.id, t]));
       res.set('Cache-Control', 'no-store');
       res.json({
         page: filters.page,

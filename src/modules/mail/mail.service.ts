@@ -6,7 +6,8 @@ import type { ExpertNotifier } from '../experts/experts.schemas';
 import { isEmailAddress, isHeaderSafe } from '../../lib/email';
 import { formatAlmaty } from '../../lib/almaty-time';
 import { sign, verifySignature } from '../../lib/seal';
-import type { InvitationMailTarget, RoundInfo } from '../invitations/invitations.schemas';
+import type { InvitationMailTarget } from '../invitations/invitations.schemas';
+import type { RoundRecord } from '../rounds/rounds.schemas';
 import { isRoundAcceptingAnswers } from '../rounds/rounds.service';
 import type { MailRepository, OutboxRow } from './mail.repository';
 import { fillFields, renderMessage, unknownFields } from './mail.render';
@@ -24,7 +25,7 @@ import {
 
 /** What the mail module asks of the invitations module (its service, never its tables). */
 export interface InvitationsPort {
-  getRound(id: number): Promise<RoundInfo>;
+  getRound(id: number): Promise<RoundRecord>;
   mailTargets(roundId: number, base: string, ids?: number[]): Promise<InvitationMailTarget[]>;
 }
 
@@ -130,7 +131,7 @@ export class MailService {
   }
 
   /** The closing date as each language writes it (formatted once per round, not per message). */
-  private closingDates(round: RoundInfo): Map<Language, string> {
+  private closingDates(round: RoundRecord): Map<Language, string> {
     return new Map(LANGUAGES.map((lang) => [lang, round.closesAt ? formatAlmaty(round.closesAt, lang) : translator(lang)('mail:noClosingDate')]));
   }
 
@@ -167,7 +168,7 @@ export class MailService {
     const summary = await this.repo.roundMailSummary(roundId);
     const suppressed = await this.repo.suppressed(targets.map((t) => t.email));
     const plan: MailPlan = { kind, recipients: [], skipped: { noLink: 0, suppressed: 0, alreadySent: 0, answered: 0 } };
-    const accepting = isRoundAcceptingAnswers(round as Parameters<typeof isRoundAcceptingAnswers>[0]);
+    const accepting = isRoundAcceptingAnswers(round);
     for (const t of targets) {
       const mailed = summary.get(t.id);
       if (t.state === 'submitted' || t.state === 'expired' || !accepting) plan.skipped.answered++;
@@ -246,7 +247,7 @@ export class MailService {
     let queued = 0;
     for (const s of await this.repo.enabledSchedules()) {
       const round = await this.invitations.getRound(s.roundId).catch(() => undefined);
-      if (!round || !isRoundAcceptingAnswers(round as Parameters<typeof isRoundAcceptingAnswers>[0], now)) continue;
+      if (!round || !isRoundAcceptingAnswers(round, now)) continue;
       const summary = await this.repo.roundMailSummary(s.roundId);
       const plan = await this.plan(s.roundId, 'reminder', this.settings.publicUrl);
       const due = plan.recipients.filter((t) => {

@@ -5,6 +5,10 @@ import type { Language } from '../../i18n';
 import { generateLinkToken, hashToken } from '../../lib/tokens';
 import { binomial, mulberry32, normal, pick, pickWeighted, randomInt, type Random } from '../../lib/random';
 import { sharedDomainDir } from '../../paths';
+import type { InvitationsService } from '../invitations/invitations.service';
+import type { QuestionnairesService } from '../questionnaires/questionnaires.service';
+import type { RoundsService } from '../rounds/rounds.service';
+import type { TerritoriesService } from '../territories/territories.service';
 import { ResponsesRepository } from './responses.repository';
 import { profileColumns, type ProfileAnswers, type ProfileColumns, type QuestionnaireForm, type TerritoryChoice } from './responses.schemas';
 
@@ -361,20 +365,35 @@ export function demoRoundOptions(form: QuestionnaireForm, now: Date): DemoRoundO
 }
 
 /** Demo seeder: idempotent (skips when a demo round exists), one transaction, bulk inserts. */
-export async function seedDemoResponses(ctx: AppContext, now = new Date()): Promise<void> {
+export async function seedDemoResponses(
+  ctx: AppContext,
+  {
+    territories: territoriesService,
+    questionnaires,
+    rounds,
+    invitations,
+  }: { territories: TerritoriesService; questionnaires: QuestionnairesService; rounds: RoundsService; invitations: InvitationsService },
+  now = new Date(),
+): Promise<void> {
   const repo = new ResponsesRepository(ctx.db);
-  const questionnaireId = await repo.latestQuestionnaireId(DEMO_QUESTIONNAIRE_CODE);
+  const questionnaireId = (await questionnaires.latestByCode(DEMO_QUESTIONNAIRE_CODE))?.id;
   if (questionnaireId === undefined) {
     ctx.logger.warn('demo responses skipped: the barriers questionnaire is not seeded');
     return;
   }
-  if (await repo.roundTitleExists([DEMO_OPEN_ROUND_TITLE, DEMO_CLOSED_ROUND_TITLE])) return;
+  if ((await rounds.list()).some((r) => r.title === DEMO_OPEN_ROUND_TITLE || r.title === DEMO_CLOSED_ROUND_TITLE)) return;
   const form = await repo.loadQuestionnaireForm(questionnaireId);
-  const territories = await repo.listLeafTerritories();
+  const territories = await territoriesService.listLeaves();
   if (!form || territories.length === 0) return;
   const plans = demoRoundOptions(form, now).map((options) => planDemoRound(form, territories, options));
   await repo.transaction(async (trx) => {
     // The closed round first, so that ids follow time.
-    for (const plan of [...plans].reverse()) await repo.insertDemoRound(trx, questionnaireId, plan, now.toISOString());
+    for (const plan of [...plans].reverse()) {
+      const at = now.toISOString();
+      const { invitations: planned, ...round } = plan;
+      const roundId = await rounds.insertHistoric({ ...round, questionnaireId, createdAt: plan.opensAt < at ? plan.opensAt : at, updatedAt: at }, trx);
+      const invitationIds = await invitations.insertHistoric(trx, roundId, planned);
+      await repo.insertDemoResponses(trx, roundId, plan, invitationIds);
+    }
   });
 }

@@ -1,33 +1,17 @@
 import type { Knex } from 'knex';
-import { batchInsert, bool, insertReturningId, num, numOrNull } from '../../db/dialect';
+import { batchInsert, bool, num, numOrNull } from '../../db/dialect';
 import { isLanguage } from '../../i18n';
 import type { DemoRoundPlan } from './responses.demo';
 import {
   ZRespondentDefinition,
-  type InvitationStatus,
-  type InvitationWithRound,
   type ProfileAnswers,
   type ProfileColumns,
   type QuestionnaireForm,
   type ResponseRecord,
-  type RoundRecord,
   type StoredAnswer,
-  type TerritoryChoice,
 } from './responses.schemas';
 
 type Db = Knex | Knex.Transaction;
-
-function toRound(row: Record<string, unknown>, prefix = ''): RoundRecord {
-  return {
-    id: num(row[`${prefix}id`]),
-    title: String(row[`${prefix}title`]),
-    questionnaireId: num(row[`${prefix}questionnaire_id`]),
-    status: String(row[`${prefix}status`]),
-    audience: String(row[`${prefix}audience`]),
-    opensAt: (row[`${prefix}opens_at`] as string | null) ?? null,
-    closesAt: (row[`${prefix}closes_at`] as string | null) ?? null,
-  };
-}
 
 function parseProfile(text: unknown): ProfileAnswers {
   if (typeof text !== 'string' || !text) return {};
@@ -52,34 +36,6 @@ function toResponse(row: Record<string, unknown>): ResponseRecord {
   };
 }
 
-const INVITATION_COLUMNS = [
-  'i.id as id',
-  'i.round_id as round_id',
-  'i.source as source',
-  'i.enterprise_name as enterprise_name',
-  'i.status as status',
-  'i.expires_at as expires_at',
-  'r.id as r_id',
-  'r.title as r_title',
-  'r.questionnaire_id as r_questionnaire_id',
-  'r.status as r_status',
-  'r.audience as r_audience',
-  'r.opens_at as r_opens_at',
-  'r.closes_at as r_closes_at',
-];
-
-function toInvitation(row: Record<string, unknown>): InvitationWithRound {
-  return {
-    id: num(row.id),
-    roundId: num(row.round_id),
-    source: String(row.source),
-    enterpriseName: String(row.enterprise_name ?? ''),
-    status: String(row.status) as InvitationStatus,
-    expiresAt: (row.expires_at as string | null) ?? null,
-    round: toRound(row, 'r_'),
-  };
-}
-
 /** The only place the answering flow talks to the database. */
 export class ResponsesRepository {
   constructor(private readonly db: Knex) {}
@@ -88,55 +44,19 @@ export class ResponsesRepository {
     return this.db.transaction(fn);
   }
 
-  // -- invitations and rounds ------------------------------------------------------------------
-
-  /** One query whatever the outcome, so that unknown and known tokens cost the same. */
-  async findInvitationByTokenHash(tokenHash: string): Promise<InvitationWithRound | undefined> {
-    const row = await this.db('invitations as i').join('rounds as r', 'r.id', 'i.round_id').where('i.token_hash', tokenHash).first(INVITATION_COLUMNS);
-    return row ? toInvitation(row) : undefined;
-  }
-
-  async findInvitation(id: number, db: Db = this.db): Promise<InvitationWithRound | undefined> {
-    const row = await db('invitations as i').join('rounds as r', 'r.id', 'i.round_id').where('i.id', id).first(INVITATION_COLUMNS);
-    return row ? toInvitation(row) : undefined;
-  }
-
-  async findRoundByPublicTokenHash(tokenHash: string): Promise<RoundRecord | undefined> {
-    const row = await this.db('rounds').where({ public_token_hash: tokenHash }).first();
-    return row ? toRound(row) : undefined;
-  }
-
-  /** pending -> opened; later states are left alone (a second device only resumes). */
-  async markOpened(invitationId: number, now: string): Promise<void> {
-    await this.db('invitations').where({ id: invitationId, status: 'pending' }).update({ status: 'opened', opened_at: now });
-  }
-
-  /** A respondent who came through a public link gets an invitation row of their own. */
-  async createPublicInvitation(
-    trx: Knex.Transaction,
-    input: { roundId: number; tokenHash: string; now: string; language: string },
-  ): Promise<number> {
-    const invitationId = await insertReturningId(trx, 'invitations', {
-      round_id: input.roundId,
-      token_hash: input.tokenHash,
-      source: 'public',
-      enterprise_name: '',
-      status: 'opened',
-      opened_at: input.now,
-      created_at: input.now,
-    });
+  /** The in-progress response of a new public respondent (their invitation is created by the invitations module). */
+  async insertResponse(trx: Knex.Transaction, input: { invitationId: number; roundId: number; language: string; now: string }): Promise<void> {
     await trx('responses').insert({
       round_id: input.roundId,
-      invitation_id: invitationId,
+      invitation_id: input.invitationId,
       status: 'in_progress',
       language: input.language,
       started_at: input.now,
       updated_at: input.now,
     });
-    return invitationId;
   }
 
-  // -- questionnaire and territories ------------------------------------------------------------
+  // -- questionnaire ------------------------------------------------------------
 
   async loadQuestionnaireForm(questionnaireId: number): Promise<QuestionnaireForm | undefined> {
     const q = await this.db('questionnaires').where({ id: questionnaireId }).first();
@@ -178,21 +98,6 @@ export class ResponsesRepository {
         required: bool(i.required),
       })),
     };
-  }
-
-  /** Territories a respondent can pick: those without sub-territories (districts and cities, not the region). */
-  async listLeafTerritories(): Promise<TerritoryChoice[]> {
-    const rows = await this.db('territories as t')
-      .whereNotExists(this.db('territories as c').whereRaw('c.parent_id = t.id').select(this.db.raw('1')))
-      .orderBy([{ column: 't.position' }, { column: 't.name_en' }])
-      .select('t.id', 't.code', 't.name_kk', 't.name_ru', 't.name_en');
-    return rows.map((r: Record<string, unknown>) => ({
-      id: num(r.id),
-      code: String(r.code),
-      name_kk: String(r.name_kk),
-      name_ru: String(r.name_ru),
-      name_en: String(r.name_en),
-    }));
   }
 
   // -- responses and answers --------------------------------------------------------------------
@@ -264,13 +169,6 @@ export class ResponsesRepository {
     return rows.map((r: Record<string, unknown>) => ({ itemId: num(r.item_id), value: numOrNull(r.value), comment: (r.comment as string | null) ?? null }));
   }
 
-  /** opened/pending -> in_progress on the first save. */
-  async markInvitationStarted(trx: Knex.Transaction, invitationId: number, now: string): Promise<void> {
-    await trx('invitations').where({ id: invitationId }).whereIn('status', ['pending', 'opened']).update({ status: 'in_progress', started_at: now });
-    // A public respondent's invitation was created already opened; keep opened_at for list ones opened by API clients too.
-    await trx('invitations').where({ id: invitationId }).whereNull('opened_at').update({ opened_at: now });
-  }
-
   /** The race-safe submit: exactly one caller sees 1. */
   async markSubmitted(trx: Knex.Transaction, responseId: number, now: string, idempotencyKey: string | null, language: string): Promise<number> {
     return trx('responses')
@@ -278,59 +176,13 @@ export class ResponsesRepository {
       .update({ status: 'submitted', submitted_at: now, updated_at: now, idempotency_key: idempotencyKey, language });
   }
 
-  async markInvitationSubmitted(trx: Knex.Transaction, invitationId: number, now: string): Promise<void> {
-    await trx('invitations').where({ id: invitationId }).update({ status: 'submitted', submitted_at: now });
-    await trx('invitations').where({ id: invitationId }).whereNull('started_at').update({ started_at: now });
-  }
-
   // -- demo data ------------------------------------------------------------------------------
 
-  async latestQuestionnaireId(code: string): Promise<number | undefined> {
-    const row = await this.db('questionnaires').where({ code }).orderBy('version', 'desc').first('id');
-    return row ? num(row.id) : undefined;
-  }
-
-  async roundTitleExists(titles: string[]): Promise<boolean> {
-    return Boolean(await this.db('rounds').whereIn('title', titles).first('id'));
-  }
-
-  /** A whole demo round in a handful of bulk statements: ids come back by token hash and invitation id. */
-  async insertDemoRound(trx: Knex.Transaction, questionnaireId: number, plan: DemoRoundPlan, now: string): Promise<number> {
-    const roundId = await insertReturningId(trx, 'rounds', {
-      title: plan.title,
-      questionnaire_id: questionnaireId,
-      status: plan.status,
-      audience: 'invitation',
-      opens_at: plan.opensAt,
-      closes_at: plan.closesAt,
-      target_total: plan.targetTotal,
-      created_at: plan.opensAt < now ? plan.opensAt : now,
-      updated_at: now,
-    });
-    await batchInsert(trx, 'round_targets', plan.targets.map((t) => ({ round_id: roundId, territory_id: t.territoryId, target: t.target })));
-    await batchInsert(
-      trx,
-      'invitations',
-      plan.invitations.map((i) => ({
-        round_id: roundId,
-        token_hash: i.tokenHash,
-        source: 'list',
-        enterprise_name: i.enterpriseName,
-        contact: null,
-        territory_id: i.territoryId,
-        sector: i.sector,
-        size: i.size,
-        status: i.status,
-        expires_at: i.expiresAt,
-        opened_at: i.openedAt,
-        started_at: i.startedAt,
-        submitted_at: i.submittedAt,
-        created_at: i.createdAt,
-      })),
-    );
-    const invitationIds = new Map<string, number>(
-      (await trx('invitations').where({ round_id: roundId }).select('id', 'token_hash')).map((r: Record<string, unknown>) => [String(r.token_hash), num(r.id)]),
-    );
+  /**
+   * The responses and answers of a demo round in a few bulk statements (the round and its
+   * invitations are inserted by their own modules first); response ids come back by invitation id.
+   */
+  async insertDemoResponses(trx: Knex.Transaction, roundId: number, plan: DemoRoundPlan, invitationIds: Map<string, number>): Promise<void> {
     const withResponse = plan.invitations.filter((i) => i.response);
     await batchInsert(
       trx,
@@ -366,6 +218,5 @@ export class ResponsesRepository {
         return i.response!.answers.map((a) => ({ response_id: responseId, item_id: a.itemId, round_id: roundId, value: a.value, comment: a.comment }));
       }),
     );
-    return roundId;
   }
 }

@@ -18,9 +18,12 @@ describe('forgotten password by e-mail (real SMTP on loopback)', () => {
     await t.close();
   });
 
-  async function deliver() {
-    // The request answers before looking the address up; give that work a moment.
-    await new Promise((r) => setTimeout(r, 300));
+  /** The request answers before looking the address up: wait until the expected mails are queued. */
+  async function deliver(expected = 1) {
+    const queued = async () => Number((await t.ctx.db('mail_outbox').where({ kind: 'password_reset', status: 'queued' }).count({ n: '*' }).first())!.n);
+    for (const until = Date.now() + 15_000; (await queued()) < expected && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
+    // ... and a moment more, in which a mail for the unknown address would have been queued too.
+    await new Promise((r) => setTimeout(r, 200));
     const sender = mailSender(t.ctx.db, t.ctx.config)!;
     await sender.drain();
     await sender.stop();

@@ -9,7 +9,8 @@ import {
   type QuestionnaireForm,
   type TRespondentProfileQuestion,
 } from '../../../src/modules/responses/responses.schemas';
-import { invitationExpired, roundAvailability } from '../../../src/modules/responses/responses.service';
+import { invitationExpired } from '../../../src/modules/invitations/invitations.state';
+import { roundAvailability } from '../../../src/modules/rounds/rounds.service';
 
 const text = (s: string) => ({ kk: s, ru: s, en: s });
 const item = (code: string, extra: Partial<FormItem> = {}): FormItem => ({
