@@ -479,7 +479,7 @@ export class InvitationsService {
       // Through the state machine: a submitted invitation cannot be withdrawn (checked above, and
       // the compare-and-set refuses it should the submission land in between).
       const now = nowIso();
-      if (!(await this.repo.moveState(invitationId, statesBefore('expired'), 'expired', now, trx)) && !inv.withdrawn) {
+      if (!(await this.move(invitationId, 'expired', now, trx)) && !inv.withdrawn) {
         throw new ConflictError('already_submitted', 'invitations:errors.alreadySubmitted');
       }
       await this.repo.markWithdrawn(trx, invitationId, now);
