@@ -131,23 +131,31 @@ export class MailRepository {
     return out;
   }
 
-  /** Per invitation of a round: how many mails of each kind it has had, and when the latest was queued. */
-  async roundMailSummary(roundId: number): Promise<Map<number, { invitations: number; reminders: number; lastAt: string }>> {
+  /**
+   * Per invitation of a round: invitation mails queued (in any state: one that failed for good
+   * is not sent again by itself), of them accepted by the relay, reminders that did not fail,
+   * and when the latest was queued.
+   */
+  async roundMailSummary(roundId: number): Promise<Map<number, { invitations: number; invitationsSent: number; reminders: number; lastAt: string }>> {
     const rows = await this.db('mail_outbox')
       .where({ round_id: roundId })
       .whereNotNull('invitation_id')
       .whereIn('kind', ['invitation', 'reminder'])
-      .whereNot({ status: 'failed' })
-      .groupBy('invitation_id', 'kind')
-      .select('invitation_id', 'kind')
+      .groupBy('invitation_id', 'kind', 'status')
+      .select('invitation_id', 'kind', 'status')
       .count({ n: '*' })
       .max({ last: 'created_at' });
-    const out = new Map<number, { invitations: number; reminders: number; lastAt: string }>();
+    const out = new Map<number, { invitations: number; invitationsSent: number; reminders: number; lastAt: string }>();
     for (const r of rows as Array<Record<string, unknown>>) {
       const id = num(r.invitation_id);
-      const cur = out.get(id) ?? { invitations: 0, reminders: 0, lastAt: '' };
-      if (r.kind === 'invitation') cur.invitations += num(r.n);
-      else cur.reminders += num(r.n);
+      const cur = out.get(id) ?? { invitations: 0, invitationsSent: 0, reminders: 0, lastAt: '' };
+      const n = num(r.n);
+      if (r.kind === 'invitation') {
+        cur.invitations += n;
+        if (r.status === 'sent' || r.status === 'queued' || r.status === 'sending') cur.invitationsSent += n;
+      } else if (r.status !== 'failed') {
+        cur.reminders += n;
+      }
       if (String(r.last) > cur.lastAt) cur.lastAt = String(r.last);
       out.set(id, cur);
     }

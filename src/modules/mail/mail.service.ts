@@ -175,7 +175,8 @@ export class MailService {
       else if (suppressed.has(t.email)) plan.skipped.suppressed++;
       else if (!t.link) plan.skipped.noLink++;
       else if (kind === 'invitation' && mailed && mailed.invitations > 0 && !ids) plan.skipped.alreadySent++;
-      else if (kind === 'reminder' && !(mailed && mailed.invitations > 0)) plan.skipped.alreadySent++;
+      // A reminder follows an invitation mail that went out (or is on its way), not one that failed.
+      else if (kind === 'reminder' && !(mailed && mailed.invitationsSent > 0)) plan.skipped.alreadySent++;
       else plan.recipients.push(t);
     }
     return plan;
