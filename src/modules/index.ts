@@ -9,6 +9,7 @@ import { indicatorsRoutes } from './indicators/indicators.routes';
 import { invitationsRoutes } from './invitations/invitations.routes';
 import { mailRoutes } from './mail/mail.routes';
 import { monitoringRoutes } from './monitoring/monitoring.routes';
+import { programmesRoutes } from './programmes/programmes.routes';
 import { questionnairesRoutes } from './questionnaires/questionnaires.routes';
 import { responsesRoutes } from './responses/responses.routes';
 import { roundsRoutes } from './rounds/rounds.routes';
@@ -35,4 +36,5 @@ export const featureRoutes: Array<(ctx: AppContext, services: Services) => Route
   analysisRoutes,
   expertsRoutes,
   indicatorsRoutes,
+  programmesRoutes,
 ];

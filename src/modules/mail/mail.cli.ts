@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { loadConfig } from '../../config';
 import { createDb } from '../../db/knex';
 import { buildServices } from '../../composition';
+import { Lifecycle } from '../../lifecycle';
 import { createLogger } from '../../logger';
 import { mailSender } from './mail.module';
 
@@ -14,7 +15,7 @@ export async function runMailCommand(kind: 'send' | 'status', args: string[], gi
   const config = loadConfig();
   const db = given ?? createDb(config.database);
   const logger = createLogger(config.logLevel);
-  const mail = buildServices({ db, config, logger, bcryptRounds: 12 }).mail;
+  const mail = buildServices({ db, config, logger, bcryptRounds: 12, lifecycle: new Lifecycle() }).mail;
   try {
     if (kind === 'status') {
       const counts = await mail.counts();

@@ -50,7 +50,6 @@ export class RespondentStop extends AppError {
   }
 }
 
-
 export interface RespondentSession {
   invitation: InvitationWithRound;
   form: QuestionnaireForm;
