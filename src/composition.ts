@@ -13,7 +13,9 @@ import { IndicatorsService } from './modules/indicators/indicators.service';
 import { InvitationsRepository } from './modules/invitations/invitations.repository';
 import { InvitationsService } from './modules/invitations/invitations.service';
 import { MailRepository } from './modules/mail/mail.repository';
+import { MailSender } from './modules/mail/mail.sender';
 import { MailService } from './modules/mail/mail.service';
+import { createSmtpTransport } from './modules/mail/mail.transport';
 import { MonitoringRepository } from './modules/monitoring/monitoring.repository';
 import { MonitoringService } from './modules/monitoring/monitoring.service';
 import { programmesPorts } from './modules/programmes/programmes.ports';
@@ -40,6 +42,8 @@ export interface Services {
   rounds: RoundsService;
   invitations: InvitationsService;
   mail: MailService;
+  /** A new outbox sender (its own pooled SMTP transport), or undefined when mail is off. */
+  mailSender: () => MailSender | undefined;
   passwordResets: PasswordResetService;
   responses: ResponsesService;
   monitoring: MonitoringService;
@@ -77,6 +81,15 @@ export function buildServices(ctx: AppContext): Services {
     { getRound: (id) => invitations.getRound(id), mailTargets: (roundId, base, ids) => invitations.mailTargets(roundId, base, ids) },
     { secret: config.jwtSecret, from: config.mail?.from, publicUrl: config.publicUrl },
   );
+  const mailSender = () =>
+    config.mail
+      ? new MailSender(
+          new MailRepository(db),
+          createSmtpTransport(config.mail.smtpUrl),
+          { secret: config.jwtSecret, from: config.mail.from, ratePerMinute: config.mail.ratePerMinute, batchSize: config.mail.batchSize, leaseMs: config.mail.leaseSeconds * 1000 },
+          ctx.logger,
+        )
+      : undefined;
   const passwordResets = new PasswordResetService(new PasswordResetsRepository(db), users, mail, ctx.logger);
   const responses = new ResponsesService(new ResponsesRepository(db), invitations, rounds, territories);
   const monitoring = new MonitoringService(new MonitoringRepository(db), rounds, questionnaires, territories);
@@ -87,5 +100,5 @@ export function buildServices(ctx: AppContext): Services {
     expertSheets: (roundId, t, lang) => expertSheetsForRound(experts, roundId, t, lang),
   };
   const programmes = new ProgrammesService(new KnexProgrammesRepository(db), programmesPorts({ rounds, experts, territories, users, indicators }));
-  return { users, auth, territories, questionnaires, indicators, rounds, invitations, mail, passwordResets, responses, monitoring, analysis, experts, programmes, roundWorkbook };
+  return { users, auth, territories, questionnaires, indicators, rounds, invitations, mail, mailSender, passwordResets, responses, monitoring, analysis, experts, programmes, roundWorkbook };
 }

@@ -4,7 +4,6 @@ import { createDb } from '../../db/knex';
 import { buildServices } from '../../composition';
 import { Lifecycle } from '../../lifecycle';
 import { createLogger } from '../../logger';
-import { mailSender } from './mail.module';
 
 /**
  * `mail send` (for cron, e.g. every minute): queues the reminders the schedules make due, then
@@ -15,14 +14,14 @@ export async function runMailCommand(kind: 'send' | 'status', args: string[], gi
   const config = loadConfig();
   const db = given ?? createDb(config.database);
   const logger = createLogger(config.logLevel);
-  const mail = buildServices({ db, config, logger, bcryptRounds: 12, lifecycle: new Lifecycle() }).mail;
+  const { mail, mailSender } = buildServices({ db, config, logger, bcryptRounds: 12, lifecycle: new Lifecycle() });
   try {
     if (kind === 'status') {
       const counts = await mail.counts();
       process.stdout.write(`${config.mail ? 'Mail is on' : 'Mail is off (set SMTP_URL and MAIL_FROM)'}\n${Object.entries(counts).map(([k, v]) => `${k}: ${v}`).join('\n')}\n`);
       return 0;
     }
-    const sender = mailSender(db, config, logger);
+    const sender = mailSender();
     if (!sender) {
       process.stderr.write('Mail is off: set SMTP_URL and MAIL_FROM\n');
       return 1;

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mailSender } from '../../../src/modules/mail/mail.module';
 import { createTestApp, loginAs, type LoggedIn, type TestApp } from '../../helpers/app';
 import { startSmtpSink } from '../../helpers/smtp';
 import { adminPost, createPanel, openRoundIdOf, postScores, scoresBy } from '../experts/fixtures';
@@ -24,7 +23,7 @@ describe('Delphi panel mail: round opened with its deadline, reminders to non-sc
   });
 
   async function deliver() {
-    const sender = mailSender(t.ctx.db, t.ctx.config)!;
+    const sender = t.services.mailSender()!;
     await sender.drain();
     await sender.stop();
   }

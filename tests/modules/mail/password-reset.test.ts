@@ -1,6 +1,5 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mailSender } from '../../../src/modules/mail/mail.module';
 import { createTestApp, createUser, csrfOf, type TestApp } from '../../helpers/app';
 import { startSmtpSink } from '../../helpers/smtp';
 import { dumpAllText } from '../invitations/fixtures';
@@ -24,7 +23,7 @@ describe('forgotten password by e-mail (real SMTP on loopback)', () => {
     for (const until = Date.now() + 15_000; (await queued()) < expected && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
     // ... and a moment more, in which a mail for the unknown address would have been queued too.
     await new Promise((r) => setTimeout(r, 200));
-    const sender = mailSender(t.ctx.db, t.ctx.config)!;
+    const sender = t.services.mailSender()!;
     await sender.drain();
     await sender.stop();
   }

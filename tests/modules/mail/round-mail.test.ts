@@ -1,6 +1,5 @@
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { mailSender } from '../../../src/modules/mail/mail.module';
 import { apiTokenFor, createTestApp, loginAs, type LoggedIn, type TestApp } from '../../helpers/app';
 import { startSmtpSink } from '../../helpers/smtp';
 import { dumpAllText, insertRound } from '../invitations/fixtures';
@@ -34,7 +33,7 @@ describe('round mail: invitations, reminders, templates, opt-out, links (real SM
 
   /** Send everything queued, as the in-process sender or the cron command would. */
   async function deliver() {
-    const sender = mailSender(t.ctx.db, t.ctx.config)!;
+    const sender = t.services.mailSender()!;
     const r = await sender.drain();
     await sender.stop();
     return r;
