@@ -74,7 +74,7 @@ export interface RegionalTools {
   datasetExists(id: number): Promise<boolean>;
   /** Creates a dataset with named indicators and values (through the indicators module's import); returns its id. */
   loadDataset(
-    userId: number | null,
+    userId: number,
     meta: { name: string; description: string; source: string | null },
     indicators: Array<{ code: string; name: { kk: string; ru: string; en: string }; unit: string; direction: 'stimulant' | 'destimulant' }>,
     values: Array<{ territoryCode: string; code: string; period: string; value: number }>,
@@ -85,7 +85,7 @@ export interface RegionalTools {
 }
 
 export interface CompositeLike {
-  territories: Array<{ territory: string; integral: number; level: number; rank: number; partial: Record<string, number> }>;
+  territories: Array<{ territory: string; integral: number; level: number; rank: number; partial: Record<string, number>; medianRank?: number; rankInterval?: [number, number] }>;
   indicators: Array<{ name: string; direction: string; weight: number }>;
   aggregate: string;
 }
