@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
-import type { AppContext } from '../../context';
-import { asyncHandler, parseOrThrow } from '../../errors';
+import { baseUrl, type AppContext } from '../../context';
+import { formatAlmaty, parseAlmatyLocal } from '../../lib/almaty-time';
+import { asyncHandler, parseOrThrow, ValidationError } from '../../errors';
 import { handleForm, renderForm } from '../../lib/forms';
 import { writeCsv, writeXlsx } from '../../lib/spreadsheet';
 import { STOP_RULE } from '../../math/delphi-stop-rule';
@@ -20,7 +21,7 @@ import {
 } from './experts.schemas';
 import type { ExpertsService, PanelAgreement, PanelPest, PanelSwot } from './experts.service';
 
-const DONE_NOTICES = new Set(['updated', 'memberAdded', 'memberRemoved', 'enterpriseAdded', 'enterpriseRemoved', 'barrierAttached', 'barrierDetached', 'roundOpened', 'roundClosed']);
+const DONE_NOTICES = new Set(['updated', 'memberAdded', 'memberRemoved', 'enterpriseAdded', 'enterpriseRemoved', 'barrierAttached', 'barrierDetached', 'roundOpened', 'roundClosed', 'reminded']);
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 async function sendCsv(res: Response, filename: string, table: ExportTable): Promise<void> {
@@ -45,7 +46,7 @@ function numberFormatter(lang: string) {
   };
 }
 
-export function expertsRoutes(_ctx: AppContext, { experts }: { experts: ExpertsService }): Router {
+export function expertsRoutes(ctx: AppContext, { experts }: { experts: ExpertsService }): Router {
   const router = Router();
 
   router.use(['/admin/panels', '/panels', '/expert'], (req, res, next) => {
@@ -86,6 +87,8 @@ export function expertsRoutes(_ctx: AppContext, { experts }: { experts: ExpertsS
     return {
       title: detail.panel.name,
       ...detail,
+      roundState: await experts.roundProgress(id),
+      formatAlmaty: (iso: string | null) => (iso ? formatAlmaty(iso, req.lang) : ''),
       values: { name: detail.panel.name, surveyRoundId: detail.panel.surveyRoundId ?? '' },
       notice: typeof req.query.done === 'string' && DONE_NOTICES.has(req.query.done) ? req.t(`experts:admin.done.${req.query.done}`) : undefined,
       ...extra,
@@ -120,9 +123,20 @@ export function expertsRoutes(_ctx: AppContext, { experts }: { experts: ExpertsS
   );
   panelAction('/barriers', 'barrierAttached', (req, id) => experts.attachBarrier(req.user!.id, id, parseOrThrow(ZAttachBarrier, req.body)));
   panelAction('/barriers/:code/remove', 'barrierDetached', (req, id) => experts.detachBarrier(req.user!.id, id, parseOrThrow(ZBarrierCode, req.params.code)));
-  panelAction('/rounds/open-first', 'roundOpened', (req, id) => experts.openFirstRound(req.user!.id, id));
-  panelAction('/rounds/close', 'roundClosed', (req, id) => experts.closeRound(req.user!.id, id));
-  panelAction('/rounds/open-next', 'roundOpened', (req, id) => experts.openNextRound(req.user!.id, id));
+  /** The deadline typed in Almaty time (optional), and where and in which language the experts' mail points. */
+  const roundNotice = (req: Request) => {
+    const raw = typeof req.body?.deadline === 'string' ? req.body.deadline.trim() : '';
+    const deadlineAt = raw ? parseAlmatyLocal(raw) : null;
+    if (deadlineAt === undefined) throw new ValidationError([{ path: 'deadline', key: 'errors:field.invalidFormat' }]);
+    return { deadlineAt, base: baseUrl(ctx, req), lang: req.lang };
+  };
+  panelAction('/rounds/open-first', 'roundOpened', (req, id) => experts.openFirstRound(req.user!.id, id, roundNotice(req)));
+  // Below the quorum the page explains what closing means and asks for confirm=yes.
+  panelAction('/rounds/close', 'roundClosed', (req, id) => experts.closeRound(req.user!.id, id, req.body?.confirm === 'yes'));
+  panelAction('/rounds/open-next', 'roundOpened', (req, id) => experts.openNextRound(req.user!.id, id, roundNotice(req)));
+  panelAction('/rounds/remind', 'reminded', async (req, id) => {
+    await experts.remindNonScorers(id, { base: baseUrl(ctx, req), lang: req.lang });
+  });
 
   /* ---------------- administrator and researcher: results ---------------- */
 

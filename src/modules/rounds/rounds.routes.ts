@@ -73,6 +73,7 @@ export function roundsRoutes(
         territoryById: new Map(allTerritories.map((t) => [t.id, t])),
         transitions: ROUND_TRANSITIONS[round.status],
         windowState: roundWindowState(round),
+        currentLink: round.hasPublicLink ? await rounds.publicToken(id).then((token) => (token ? publicLinkFor(ctx, req, token) : undefined)) : undefined,
         ...timeHelpers(req),
         ...extra,
       },
@@ -173,8 +174,10 @@ export function roundsRoutes(
     '/admin/rounds/:id/public-link',
     asyncHandler(async (req, res) => {
       const id = parseOrThrow(ZRoundId, req.params.id);
-      const token = await rounds.regeneratePublicLink(id);
-      await renderDetail(req, res, id, { shownLink: publicLinkFor(ctx, req, token), notice: req.t('rounds:linkRegenerated') });
+      // Replacing breaks every copy already posted: the page asks first.
+      if (req.body?.confirm !== 'yes' && (await rounds.get(id)).hasPublicLink) return renderDetail(req, res, id, { confirmRotation: true });
+      await rounds.regeneratePublicLink(id);
+      await renderDetail(req, res, id, { notice: req.t('rounds:linkRegenerated') });
     }),
   );
 

@@ -123,7 +123,7 @@ describe('rounds', () => {
     expect(row).toMatchObject({ title: 'Locked, extended', closes_at: '2030-04-30T13:00:00.000Z', status: 'open' });
   });
 
-  it('shows a public link once, stores only its hash, and replaces it on demand', async () => {
+  it('shows the public link again at any time, stores it only hashed and sealed, and replaces it on a confirmed request', async () => {
     const res = await admin.agent.post('/admin/rounds').type('form').send(form({ title: 'Public', audience: 'public' }));
     expect(res.status).toBe(201);
     const link = /(http:\/\/[^<"\s]+\/p\/([A-Za-z0-9_-]{22}))/.exec(res.text);
@@ -134,10 +134,16 @@ describe('rounds', () => {
     const row = await roundRow(round!.id);
     expect(row.public_token_hash).toBe(hashToken(token));
     expect(JSON.stringify(row)).not.toContain(token);
+    expect(row.public_token_sealed).toBeTruthy();
     const later = await admin.agent.get(`/admin/rounds/${round!.id}`);
-    expect(later.text).not.toContain(token); // shown once only
+    expect(later.text).toContain(`/p/${token}`); // shown again, unchanged
 
-    const again = await admin.agent.post(`/admin/rounds/${round!.id}/public-link`).type('form').send({ _csrf: admin.csrf });
+    // Replacing asks first and changes nothing until confirmed.
+    const ask = await admin.agent.post(`/admin/rounds/${round!.id}/public-link`).type('form').send({ _csrf: admin.csrf });
+    expect(ask.status).toBe(200);
+    expect(ask.text).toContain('name="confirm" value="yes"');
+    expect((await t.services.rounds.findByPublicToken(token))?.id).toBe(round!.id);
+    const again = await admin.agent.post(`/admin/rounds/${round!.id}/public-link`).type('form').send({ _csrf: admin.csrf, confirm: 'yes' });
     expect(again.status).toBe(200);
     const newToken = /\/p\/([A-Za-z0-9_-]{22})/.exec(again.text)![1]!;
     expect(newToken).not.toBe(token);
