@@ -38,6 +38,7 @@ export interface AnalysisCategory {
 export interface AnalysisItem {
   id: number;
   code: string;
+  kind: string;
   position: number;
   categoryId: number;
   text_kk: string;
@@ -54,11 +55,13 @@ export interface AnalysisTerritory {
   name_en: string;
 }
 
-/** Sums over the cells of one (item, territory, value); value 0 = cannot judge, territory 0 = not stated. */
+/** Sums over the cells of one (item, territory, value); territory 0 = not stated. */
 export interface ItemCellSum {
   itemId: number;
   territoryId: number;
+  /** The rating; meaningless when cannotJudge. */
   value: number;
+  cannotJudge: boolean;
   answers: number;
   complete: number;
   totalSum: number;
@@ -133,27 +136,27 @@ DO UPDATE SET respondents = analysis_profile_cells.respondents + excluded.respon
 // responses only. Rows are inserted in key order so that concurrent passes on PostgreSQL lock
 // shared cells in the same order and cannot deadlock.
 const ITEM_CELLS_SQL = `
-INSERT INTO analysis_item_cells (round_id, item_id, territory_id, sector, size, innovated, value, answers, complete, total_sum, total_squares)
-SELECT x.round_id, x.item_id, x.territory_key, x.sector_key, x.size_key, x.innovated_key, x.value_key,
+INSERT INTO analysis_item_cells (round_id, item_id, territory_id, sector, size, innovated, value, cannot_judge, answers, complete, total_sum, total_squares)
+SELECT x.round_id, x.item_id, x.territory_key, x.sector_key, x.size_key, x.innovated_key, x.value_key, x.cannot_judge_key,
        COUNT(*), COUNT(x.total), COALESCE(SUM(x.total), 0), COALESCE(SUM(x.total * x.total), 0)
 FROM (
   SELECT m.round_id, a.item_id,
          COALESCE(r.territory_id, 0) AS territory_key, COALESCE(r.sector, '') AS sector_key, COALESCE(r.size, '') AS size_key,
          CASE WHEN r.innovated IS NULL THEN -1 WHEN r.innovated THEN 1 ELSE 0 END AS innovated_key,
-         COALESCE(a.value, 0) AS value_key,
+         COALESCE(a.value, 0) AS value_key, CASE WHEN a.cannot_judge THEN 1 ELSE 0 END AS cannot_judge_key,
          CASE WHEN COUNT(a.value) OVER w = kc.k THEN SUM(a.value) OVER w END AS total
   FROM analysis_counted_responses m
   JOIN responses r ON r.id = m.response_id
   JOIN answers a ON a.response_id = m.response_id
   JOIN questionnaire_items i ON i.id = a.item_id
-  JOIN (SELECT category_id, COUNT(*) AS k FROM questionnaire_items GROUP BY category_id) kc ON kc.category_id = i.category_id
-  WHERE m.round_id = :round AND m.batch = :batch AND m.response_id > :after AND m.response_id <= :upto
+  JOIN (SELECT category_id, COUNT(*) AS k FROM questionnaire_items WHERE kind = 'rating' GROUP BY category_id) kc ON kc.category_id = i.category_id
+  WHERE i.kind = 'rating' AND m.round_id = :round AND m.batch = :batch AND m.response_id > :after AND m.response_id <= :upto
     AND a.response_id > :after AND a.response_id <= :upto AND r.id > :after AND r.id <= :upto
   WINDOW w AS (PARTITION BY a.response_id, i.category_id)
 ) x
-GROUP BY 1, 2, 3, 4, 5, 6, 7
-ORDER BY 1, 2, 3, 4, 5, 6, 7
-ON CONFLICT (round_id, item_id, territory_id, sector, size, innovated, value)
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+ORDER BY 1, 2, 3, 4, 5, 6, 7, 8
+ON CONFLICT (round_id, item_id, territory_id, sector, size, innovated, value, cannot_judge)
 DO UPDATE SET answers = analysis_item_cells.answers + excluded.answers,
               complete = analysis_item_cells.complete + excluded.complete,
               total_sum = analysis_item_cells.total_sum + excluded.total_sum,
@@ -232,10 +235,11 @@ export class AnalysisRepository {
     const rows = await this.db('questionnaire_items')
       .where({ questionnaire_id: questionnaireId })
       .orderBy([{ column: 'position' }, { column: 'id' }])
-      .select('id', 'code', 'position', 'category_id', 'text_kk', 'text_ru', 'text_en');
+      .select('id', 'code', 'kind', 'position', 'category_id', 'text_kk', 'text_ru', 'text_en');
     return rows.map((r: Record<string, unknown>) => ({
       id: num(r.id),
       code: String(r.code),
+      kind: String(r.kind),
       position: num(r.position),
       categoryId: num(r.category_id),
       text_kk: String(r.text_kk),
@@ -312,11 +316,12 @@ export class AnalysisRepository {
   async itemCellSums(roundId: number, filters: TRankingFilters): Promise<ItemCellSum[]> {
     const query = this.db('analysis_item_cells')
       .where({ round_id: roundId })
-      .groupBy('item_id', 'territory_id', 'value')
+      .groupBy('item_id', 'territory_id', 'value', 'cannot_judge')
       .select(
         'item_id',
         'territory_id',
         'value',
+        'cannot_judge',
         this.db.raw('SUM(answers) AS answers'),
         this.db.raw('SUM(complete) AS complete'),
         this.db.raw('SUM(total_sum) AS total_sum'),
@@ -327,6 +332,7 @@ export class AnalysisRepository {
       itemId: num(r.item_id),
       territoryId: num(r.territory_id),
       value: num(r.value),
+      cannotJudge: num(r.cannot_judge) === 1,
       answers: num(r.answers),
       complete: num(r.complete),
       totalSum: num(r.total_sum),

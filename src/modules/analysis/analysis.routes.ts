@@ -157,7 +157,7 @@ export function analysisRoutes(ctx: AppContext): Router {
           sizes: labelled('size', query.size),
           rounds: rounds.filter((r) => r.id !== round.id).map((r) => ({ value: String(r.id), label: r.title })),
         },
-        charts: { distribution: distributionChart(ranking.items, req.t, req.lang), means: meansChart(ranking.items, req.t, req.lang) },
+        charts: { distribution: distributionChart(ranking.items, ranking.scale, req.t, req.lang), means: meansChart(ranking.items, ranking.scale, req.t, req.lang) },
         f: viewFormatters(req.lang),
       });
     }),

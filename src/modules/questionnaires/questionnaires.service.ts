@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { ZodError } from 'zod';
 import { ConflictError, NotFoundError, ValidationError, controlCharacterErrors, zodFieldErrors, type FieldError } from '../../errors';
+import { formQuestions } from './questionnaires.form';
 import { QuestionnairesRepository, type QuestionnaireRow } from './questionnaires.repository';
 import {
   ZQuestionnaireDefinition,
@@ -86,7 +87,8 @@ export class QuestionnairesService {
     const row = await this.row(id);
     const [categories, items] = await Promise.all([this.repo.categories(id), this.repo.items(id)]);
     const { definition, ...rest } = row;
-    return { ...rest, definition: JSON.parse(definition) as TQuestionnaireDefinition, categories, items };
+    const def = JSON.parse(definition) as TQuestionnaireDefinition;
+    return { ...rest, definition: def, categories, items, questions: formQuestions(def, items) };
   }
 
   /** The exchange format, exactly as imported (re-importing it gives the same questionnaire). */

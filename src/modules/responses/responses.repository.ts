@@ -4,6 +4,7 @@ import { isLanguage } from '../../i18n';
 import type { DemoRoundPlan } from './responses.demo';
 import {
   ZRespondentDefinition,
+  type FormItem,
   type InvitationStatus,
   type InvitationWithRound,
   type ProfileAnswers,
@@ -167,6 +168,7 @@ export class ResponsesRepository {
       items: items.map((i: Record<string, unknown>) => ({
         id: num(i.id),
         code: String(i.code),
+        kind: String(i.kind) as FormItem['kind'],
         categoryId: num(i.category_id),
         categoryCode: String(i.category_code),
         position: num(i.position),
@@ -250,9 +252,9 @@ export class ResponsesRepository {
   async upsertAnswers(trx: Knex.Transaction, rows: Array<{ responseId: number; roundId: number; itemId: number; value: number | null; comment: string | null }>): Promise<void> {
     if (rows.length === 0) return;
     await trx('answers')
-      .insert(rows.map((r) => ({ response_id: r.responseId, item_id: r.itemId, round_id: r.roundId, value: r.value, comment: r.comment })))
+      .insert(rows.map((r) => ({ response_id: r.responseId, item_id: r.itemId, round_id: r.roundId, value: r.value, cannot_judge: r.value === null, comment: r.comment })))
       .onConflict(['response_id', 'item_id'])
-      .merge(['value', 'comment']);
+      .merge(['value', 'cannot_judge', 'comment']);
   }
 
   async deleteAnswers(trx: Knex.Transaction, responseId: number): Promise<void> {
@@ -363,7 +365,7 @@ export class ResponsesRepository {
       'answers',
       withResponse.flatMap((i) => {
         const responseId = responseIds.get(invitationIds.get(i.tokenHash)!);
-        return i.response!.answers.map((a) => ({ response_id: responseId, item_id: a.itemId, round_id: roundId, value: a.value, comment: a.comment }));
+        return i.response!.answers.map((a) => ({ response_id: responseId, item_id: a.itemId, round_id: roundId, value: a.value, cannot_judge: a.value === null, comment: a.comment }));
       }),
     );
     return roundId;
