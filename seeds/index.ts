@@ -1,3 +1,4 @@
+import { buildServices, type Services } from '../src/composition';
 import type { AppContext } from '../src/context';
 import { seedDefaultQuestionnaire } from '../src/modules/questionnaires/questionnaires.seed';
 import { seedTerritories } from '../src/modules/territories/territories.seed';
@@ -11,7 +12,7 @@ import { seedDemoPanel, seedExpertFactors } from '../src/modules/experts/experts
  * content (rounds with synthetic responses, a Delphi panel) only when KEDERGI_DEMO is on.
  * Each seeder must be idempotent: it checks whether its content is already there.
  */
-export type Seeder = (ctx: AppContext) => Promise<void>;
+export type Seeder = (ctx: AppContext, services: Services) => Promise<void>;
 
 export const baseSeeders: Seeder[] = [];
 export const demoSeeders: Seeder[] = [];
@@ -20,7 +21,7 @@ export const demoSeeders: Seeder[] = [];
 baseSeeders.push(seedTerritories, seedDefaultQuestionnaire);
 
 // Demo rounds of the barriers questionnaire with synthetic responses (needs the base seeders' content).
-demoSeeders.push(seedDemoResponses);
+demoSeeders.push((ctx) => seedDemoResponses(ctx));
 
 // Expert factor lists (SWOT, PEST, enterprise parameters); the demo Delphi panel links to the open demo round, so it runs after the responses.
 baseSeeders.push(seedExpertFactors);
@@ -31,7 +32,7 @@ demoSeeders.push(seedDemoPanel);
 baseSeeders.push(seedReferenceIndicators);
 demoSeeders.push(seedSurveyIndicators);
 
-export async function runSeeds(ctx: AppContext, demo: boolean): Promise<void> {
-  for (const seed of baseSeeders) await seed(ctx);
-  if (demo) for (const seed of demoSeeders) await seed(ctx);
+export async function runSeeds(ctx: AppContext, demo: boolean, services: Services = buildServices(ctx)): Promise<void> {
+  for (const seed of baseSeeders) await seed(ctx, services);
+  if (demo) for (const seed of demoSeeders) await seed(ctx, services);
 }

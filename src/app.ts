@@ -4,13 +4,14 @@ import ejs from 'ejs';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
+import { buildServices, type Services } from './composition';
 import type { AppContext } from './context';
 import { AppError, NotFoundError, isApiRequest } from './errors';
 import { authenticateMiddleware } from './middleware/auth';
 import { csrfMiddleware } from './middleware/csrf';
 import { inputHygiene } from './middleware/input';
 import { localeMiddleware } from './middleware/locale';
-import { authRoutes, createAuthService } from './modules/auth/auth.routes';
+import { authRoutes } from './modules/auth/auth.routes';
 import { featureRoutes } from './modules';
 import { publicDir, viewsDir } from './paths';
 import { translator, DEFAULT_LANGUAGE } from './i18n';
@@ -28,10 +29,10 @@ function renderWithLayout(file: string, opts: object, callback: (e: Error | null
   });
 }
 
-export function createApp(ctx: AppContext): express.Express {
+export function createApp(ctx: AppContext, services: Services = buildServices(ctx)): express.Express {
   const app = express();
   const secureCookies = ctx.config.env === 'production' && Boolean(ctx.config.publicUrl?.startsWith('https:'));
-  const auth = createAuthService(ctx);
+  const { auth } = services;
 
   app.set('trust proxy', 'loopback');
   app.disable('x-powered-by');
@@ -75,8 +76,8 @@ export function createApp(ctx: AppContext): express.Express {
   app.use(csrfMiddleware(secureCookies));
   app.use(inputHygiene);
 
-  app.use(authRoutes(ctx, auth));
-  for (const routes of featureRoutes) app.use(routes(ctx));
+  app.use(authRoutes(ctx, services));
+  for (const routes of featureRoutes) app.use(routes(ctx, services));
 
   app.use((_req, _res, next) => next(new NotFoundError()));
   app.use(errorMiddleware(ctx));

@@ -1,10 +1,9 @@
 import { loadConfig, type Config } from './config';
+import { buildServices, type Services } from './composition';
 import type { AppContext } from './context';
 import { createDb } from './db/knex';
 import { migrateLatest } from './db/migrate';
 import { createLogger } from './logger';
-import { KnexUsersRepository } from './modules/users/users.repository';
-import { UsersService } from './modules/users/users.service';
 import { runSeeds } from '../seeds';
 
 /** Builds everything a server or the CLI needs, with the database migrated. */
@@ -16,9 +15,8 @@ export async function createRuntime(config: Config = loadConfig()): Promise<AppC
 }
 
 /** First start: the bootstrap administrator, base content, demo data. */
-export async function prepareData(ctx: AppContext): Promise<void> {
-  const users = new UsersService(new KnexUsersRepository(ctx.db), ctx.bcryptRounds);
-  const admin = await users.ensureBootstrapAdmin(ctx.config.admin);
+export async function prepareData(ctx: AppContext, services: Services = buildServices(ctx)): Promise<void> {
+  const admin = await services.users.ensureBootstrapAdmin(ctx.config.admin);
   if (admin?.password) {
     // Printed once, to the console only, never to the structured log.
     process.stdout.write(
@@ -26,5 +24,5 @@ export async function prepareData(ctx: AppContext): Promise<void> {
         'Sign in and change it, or set KEDERGI_ADMIN_EMAIL and KEDERGI_ADMIN_PASSWORD.\n\n',
     );
   }
-  await runSeeds(ctx, ctx.config.demo);
+  await runSeeds(ctx, ctx.config.demo, services);
 }

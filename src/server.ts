@@ -1,4 +1,5 @@
 import { createApp } from './app';
+import { buildServices } from './composition';
 import { ConfigError, loadConfig } from './config';
 import { createRuntime, prepareData } from './runtime';
 
@@ -14,8 +15,9 @@ async function main(): Promise<void> {
     throw e;
   }
   const ctx = await createRuntime(config);
-  await prepareData(ctx);
-  const app = createApp(ctx);
+  const services = buildServices(ctx);
+  await prepareData(ctx, services);
+  const app = createApp(ctx, services);
   const server = app.listen(config.port, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;

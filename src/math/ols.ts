@@ -38,6 +38,8 @@ export interface OlsResult {
   adjustedR2: number;
   residualStandardError: number;
   degreesOfFreedom: number;
+  /** (X'X)^-1 of the design with the intercept column first; row-major, (p+1) x (p+1). */
+  xtxInverse: number[][];
 }
 
 export function ols(y: readonly number[], columns: readonly (readonly number[])[]): OlsResult {
@@ -81,6 +83,7 @@ export function ols(y: readonly number[], columns: readonly (readonly number[])[
     adjustedR2: 1 - ((1 - r2) * (n - 1)) / df,
     residualStandardError: Math.sqrt(s2),
     degreesOfFreedom: df,
+    xtxInverse: xtxInv.to2DArray(),
   };
 }
 

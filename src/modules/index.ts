@@ -1,4 +1,5 @@
 import type { Router } from 'express';
+import type { Services } from '../composition';
 import type { AppContext } from '../context';
 import { analysisRoutes } from './analysis/analysis.routes';
 import { expertsRoutes } from './experts/experts.routes';
@@ -13,8 +14,11 @@ import { roundsRoutes } from './rounds/rounds.routes';
 import { territoriesRoutes } from './territories/territories.routes';
 import { usersRoutes } from './users/users.routes';
 
-/** Feature routers, mounted at the root in this order after authentication and CSRF. */
-export const featureRoutes: Array<(ctx: AppContext) => Router> = [
+/**
+ * Feature routers, mounted at the root in this order after authentication and CSRF. Each takes
+ * the services it needs from the composition root (src/composition.ts) and builds none itself.
+ */
+export const featureRoutes: Array<(ctx: AppContext, services: Services) => Router> = [
   healthRoutes,
   homeRoutes,
   usersRoutes,

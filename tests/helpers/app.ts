@@ -2,6 +2,7 @@ import type { Express } from 'express';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { createApp } from '../../src/app';
+import { buildServices, type Services } from '../../src/composition';
 import type { Config } from '../../src/config';
 import type { AppContext } from '../../src/context';
 import { createDb } from '../../src/db/knex';
@@ -16,6 +17,8 @@ import { freshDatabase } from './db';
 export interface TestApp {
   app: Express;
   ctx: AppContext;
+  /** The services the app was built with (the composition root's, built once). */
+  services: Services;
   close(): Promise<void>;
 }
 
@@ -47,11 +50,13 @@ export async function createTestApp(options: { config?: Partial<Config>; seed?: 
   const db = createDb(config.database);
   await migrateLatest(db);
   const ctx: AppContext = { db, config, logger: createLogger('silent'), bcryptRounds: 4 };
-  if (options.seed && options.seed !== 'none') await runSeeds(ctx, options.seed === 'demo');
-  const app = createApp(ctx);
+  const services = buildServices(ctx);
+  if (options.seed && options.seed !== 'none') await runSeeds(ctx, options.seed === 'demo', services);
+  const app = createApp(ctx, services);
   return {
     app,
     ctx,
+    services,
     async close() {
       await db.destroy();
       await fresh.drop();

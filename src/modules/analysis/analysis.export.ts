@@ -1,11 +1,8 @@
 import type { TFunction } from 'i18next';
-import type { Knex } from 'knex';
 import type { Writable } from 'node:stream';
 import { localized, type Language } from '../../i18n';
 import { writeXlsx, type CellValue, type RowSource, type XlsxSheet } from '../../lib/spreadsheet';
-import { panelExportSheets } from '../experts/experts.export';
-import { expertsService } from '../experts/experts.service';
-import { monitoringService } from '../monitoring/monitoring.service';
+import type { MonitoringService } from '../monitoring/monitoring.service';
 import type { TRankingFilters } from './analysis.schemas';
 import type { RoundRanking } from './analysis.service';
 
@@ -155,35 +152,21 @@ async function* filteredRows(rows: AsyncIterable<CellValue[]>, filters: TRanking
 }
 
 /**
- * HOOK for the expert side of the workbook: the SWOT, PEST and agreement sheets of every
- * expert panel linked to the survey round (panels.survey_round_id), from the experts module's
- * panelExportSheets. A round without a panel still gets the three sheets, each saying so, so
- * that the workbook always has the same shape.
+ * What the round workbook is made from besides the ranking: the raw responses and codebook
+ * (monitoring) and the expert sheets of the panels linked to the round (experts). Both are
+ * handed in by the composition root, so this module imports neither.
  */
-export async function expertSheetsForRound(db: Knex, roundId: number, t: TFunction, lang: Language): Promise<Array<{ name: string; sheet: XlsxSheet }>> {
-  const panels = (await expertsService(db).listPanels()).filter((p) => p.surveyRoundId === roundId);
-  if (panels.length === 0) {
-    const note = [[t('analysis:export.noPanel')]];
-    return ['experts:export.sheetSwot', 'experts:export.sheetPest', 'experts:export.sheetAgreement'].map((key) => ({
-      name: t(key),
-      sheet: { name: t(key), header: [t('analysis:export.note')], rows: note, widths: [80] },
-    }));
-  }
-  const out: Array<{ name: string; sheet: XlsxSheet }> = [];
-  for (const panel of panels) {
-    for (const sheet of await panelExportSheets(db, panel.id, t, lang)) {
-      out.push({ name: panels.length > 1 ? `${sheet.name} ${panel.id}` : sheet.name, sheet });
-    }
-  }
-  return out;
+export interface RoundWorkbookSources {
+  monitoring: Pick<MonitoringService, 'getRound' | 'responseExport' | 'codebook'>;
+  expertSheets(roundId: number, t: TFunction, lang: Language): Promise<Array<{ name: string; sheet: XlsxSheet }>>;
 }
 
 /**
  * The round workbook: responses (as the raw export, filtered like the page) and its codebook,
  * item statistics, category statistics, then the expert sheets.
  */
-export async function buildRoundWorkbook(db: Knex, ranking: RoundRanking, t: TFunction, lang: Language): Promise<RoundWorkbook> {
-  const monitoring = monitoringService(db);
+export async function buildRoundWorkbook(sources: RoundWorkbookSources, ranking: RoundRanking, t: TFunction, lang: Language): Promise<RoundWorkbook> {
+  const { monitoring } = sources;
   const round = await monitoring.getRound(ranking.round.id);
   const raw = await monitoring.responseExport(round);
   const codebook = await monitoring.codebook(round);
@@ -195,7 +178,7 @@ export async function buildRoundWorkbook(db: Knex, ranking: RoundRanking, t: TFu
     .addSheet(t('analysis:export.sheetResponses'), raw.header, filteredRows(raw.rows, ranking.filters, territoryCode), raw.header.map((c) => (c.endsWith('_comment') ? 30 : Math.max(8, c.length + 2))))
     .addSheet(t('analysis:export.sheetItems'), items.header, items.rows, items.header.map((_, i) => (i === 3 ? 48 : 12)))
     .addSheet(t('analysis:export.sheetCategories'), categories.header, categories.rows, categories.header.map((_, i) => (i === 2 ? 36 : 12)));
-  for (const { name, sheet } of await expertSheetsForRound(db, ranking.round.id, t, lang)) workbook.addSheet(name, sheet.header, sheet.rows, sheet.widths);
+  for (const { name, sheet } of await sources.expertSheets(ranking.round.id, t, lang)) workbook.addSheet(name, sheet.header, sheet.rows, sheet.widths);
   workbook.addSheet(t('analysis:export.sheetCodebook'), codebook.header, codebook.rows, [10, 18, 10, 50, 50, 50]);
   return workbook;
 }

@@ -5,10 +5,10 @@ import { localized, type Language } from '../../i18n';
 import { writeCsv } from '../../lib/spreadsheet';
 import { requireRole } from '../../middleware/auth';
 import { distributionChart, meansChart } from './analysis.charts';
-import { buildRoundWorkbook, categoryStatisticsTable, itemStatisticsTable } from './analysis.export';
+import { buildRoundWorkbook, categoryStatisticsTable, itemStatisticsTable, type RoundWorkbookSources } from './analysis.export';
 import { viewFormatters } from './analysis.format';
 import { ZRankingQuery, ZRoundId, queryStringOf } from './analysis.schemas';
-import { analysisService, type RoundRanking } from './analysis.service';
+import type { AnalysisService, RoundRanking } from './analysis.service';
 
 function attachment(res: Response, filename: string, type: string): void {
   res.setHeader('Content-Type', type);
@@ -104,9 +104,8 @@ function profileOptions(definition: unknown, code: string, lang: Language): Map<
   return out;
 }
 
-export function analysisRoutes(ctx: AppContext): Router {
+export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkbook }: { analysis: AnalysisService; roundWorkbook: RoundWorkbookSources }): Router {
   const router = Router();
-  const service = analysisService(ctx.db);
   const staff = requireRole('admin', 'researcher');
   router.use('/analysis', staff);
   router.use('/api/v1/rounds/:id/ranking', staff);
@@ -187,7 +186,7 @@ export function analysisRoutes(ctx: AppContext): Router {
     '/analysis/rounds/:id/workbook.xlsx',
     asyncHandler(async (req, res) => {
       const { ranking } = await rankingOf(req);
-      const workbook = await buildRoundWorkbook(ctx.db, ranking, req.t, req.lang);
+      const workbook = await buildRoundWorkbook(roundWorkbook, ranking, req.t, req.lang);
       attachment(res, `round-${ranking.round.id}-analysis.xlsx`, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
       await workbook.write(res);
     }),

@@ -168,11 +168,7 @@ function categoryScale(
 }
 
 export class AnalysisService {
-  readonly repo: AnalysisRepository;
-
-  constructor(db: Knex) {
-    this.repo = new AnalysisRepository(db);
-  }
+  constructor(readonly repo: AnalysisRepository) {}
 
   listRounds(): Promise<AnalysisRoundListEntry[]> {
     return this.repo.listRounds();
@@ -346,8 +342,9 @@ export class AnalysisService {
   }
 }
 
+/** For the command line and the benchmark, which run without the app's composition root. */
 export function analysisService(db: Knex): AnalysisService {
-  return new AnalysisService(db);
+  return new AnalysisService(new AnalysisRepository(db));
 }
 
 /** The barrier ranking of a round without filters: what the benchmark and other modules call. */

@@ -4,28 +4,17 @@ import { asyncHandler, parseOrThrow, zodFieldErrors, ValidationError, AppError }
 import type { AppContext } from '../../context';
 import { renderForm, handleForm } from '../../lib/forms';
 import { SESSION_COOKIE, requireUser, sessionCookieOptions } from '../../middleware/auth';
-import { KnexUsersRepository } from '../users/users.repository';
-import { UsersService } from '../users/users.service';
+import type { UsersService } from '../users/users.service';
 import { ZChangePassword, ZLogin, ZTokenRequest } from './auth.schemas';
-import { AuthService } from './auth.service';
+import type { AuthService } from './auth.service';
 
 /** Only local paths may follow a login, never another site. */
 function safeNext(next: unknown): string {
   return typeof next === 'string' && /^\/(?![/\\])/.test(next) ? next : '/';
 }
 
-export function createAuthService(ctx: AppContext): AuthService {
-  return new AuthService(new KnexUsersRepository(ctx.db), {
-    secret: ctx.config.jwtSecret,
-    sessionTtlSeconds: ctx.config.sessionTtlSeconds,
-    sessionMaxAgeSeconds: ctx.config.sessionMaxAgeSeconds,
-    apiTokenTtlSeconds: ctx.config.apiTokenTtlSeconds,
-  });
-}
-
-export function authRoutes(ctx: AppContext, auth: AuthService): Router {
+export function authRoutes(ctx: AppContext, { auth, users }: { auth: AuthService; users: UsersService }): Router {
   const router = Router();
-  const users = new UsersService(new KnexUsersRepository(ctx.db), ctx.bcryptRounds);
   const secure = ctx.config.env === 'production' && Boolean(ctx.config.publicUrl?.startsWith('https:'));
 
   const tooMany = (req: Request, res: Response) => {

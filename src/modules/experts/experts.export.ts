@@ -1,10 +1,8 @@
 import type { TFunction } from 'i18next';
-import type { Knex } from 'knex';
 import { localized, type Language } from '../../i18n';
 import type { CellValue, XlsxSheet } from '../../lib/spreadsheet';
 import { SWOT_QUADRANTS } from '../../math/swot';
-import type { PanelAgreement, PanelPest, PanelSwot } from './experts.service';
-import { expertsService } from './experts.service';
+import type { ExpertsService, PanelAgreement, PanelPest, PanelSwot } from './experts.service';
 
 /**
  * Tables behind the SWOT, PEST and agreement pages, in the reader's language, for the CSV
@@ -155,12 +153,32 @@ export function toSheet(table: ExportTable): XlsxSheet {
   return { name: table.name, header: table.header, rows: table.rows, widths: table.header.map((_, i) => (i === 3 || i === 4 ? 48 : 14)) };
 }
 
-/**
- * The panel's SWOT, PEST and agreement sheets for another module's workbook (the analysis
- * export): `writeXlsx(out, [...mySheets, ...(await panelExportSheets(db, panelId, t, lang))])`.
- */
-export async function panelExportSheets(db: Knex, panelId: number, t: TFunction, lang: Language): Promise<XlsxSheet[]> {
-  const service = expertsService(db);
+/** The panel's SWOT, PEST and agreement sheets, for the panel's own export and the round workbook. */
+export async function panelExportSheets(service: ExpertsService, panelId: number, t: TFunction, lang: Language): Promise<XlsxSheet[]> {
   const [swot, pest, agreement] = await Promise.all([service.panelSwot(panelId), service.panelPest(panelId), service.panelAgreement(panelId)]);
   return [swotTable(swot, t, lang), pestTable(pest, t, lang), agreementRoundsTable(agreement, t), agreementTable(agreement, t, lang)].map(toSheet);
+}
+
+/**
+ * The expert side of a survey round's workbook (the analysis export, wired by the composition
+ * root): the SWOT, PEST and agreement sheets of every expert panel linked to the survey round
+ * (panels.survey_round_id). A round without a panel still gets the three sheets, each saying
+ * so, so that the workbook always has the same shape.
+ */
+export async function expertSheetsForRound(service: ExpertsService, roundId: number, t: TFunction, lang: Language): Promise<Array<{ name: string; sheet: XlsxSheet }>> {
+  const panels = (await service.listPanels()).filter((p) => p.surveyRoundId === roundId);
+  if (panels.length === 0) {
+    const note = [[t('analysis:export.noPanel')]];
+    return ['experts:export.sheetSwot', 'experts:export.sheetPest', 'experts:export.sheetAgreement'].map((key) => ({
+      name: t(key),
+      sheet: { name: t(key), header: [t('analysis:export.note')], rows: note, widths: [80] },
+    }));
+  }
+  const out: Array<{ name: string; sheet: XlsxSheet }> = [];
+  for (const panel of panels) {
+    for (const sheet of await panelExportSheets(service, panel.id, t, lang)) {
+      out.push({ name: panels.length > 1 ? `${sheet.name} ${panel.id}` : sheet.name, sheet });
+    }
+  }
+  return out;
 }

@@ -18,7 +18,7 @@ import {
   ZRoundQuery,
   ZUserId,
 } from './experts.schemas';
-import { expertsService, type PanelAgreement, type PanelPest, type PanelSwot } from './experts.service';
+import type { ExpertsService, PanelAgreement, PanelPest, PanelSwot } from './experts.service';
 
 const DONE_NOTICES = new Set(['updated', 'memberAdded', 'memberRemoved', 'enterpriseAdded', 'enterpriseRemoved', 'barrierAttached', 'barrierDetached', 'roundOpened', 'roundClosed']);
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -45,9 +45,8 @@ function numberFormatter(lang: string) {
   };
 }
 
-export function expertsRoutes(ctx: AppContext): Router {
+export function expertsRoutes(_ctx: AppContext, { experts }: { experts: ExpertsService }): Router {
   const router = Router();
-  const experts = expertsService(ctx.db);
 
   router.use(['/admin/panels', '/panels', '/expert'], (req, res, next) => {
     res.locals.fmtNum = numberFormatter(req.lang);

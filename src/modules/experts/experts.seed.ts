@@ -2,8 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AppContext } from '../../context';
 import { sharedDomainDir } from '../../paths';
-import { KnexUsersRepository } from '../users/users.repository';
-import { UsersService } from '../users/users.service';
+import type { UsersService } from '../users/users.service';
 import { ExpertsRepository } from './experts.repository';
 import { ZExpertFactorsFile, type ExpertFactor } from './experts.schemas';
 import { mulberry32 } from '../../lib/random';
@@ -65,12 +64,11 @@ function median(values: number[]): number {
  * is one, three enterprises, three survey barriers in W and T, and two closed Delphi rounds whose
  * seeded scores scatter in round 1 and converge towards the round-1 medians in round 2.
  */
-export async function seedDemoPanel(ctx: AppContext): Promise<void> {
+export async function seedDemoPanel(ctx: AppContext, { users }: { users: UsersService }): Promise<void> {
   const repo = new ExpertsRepository(ctx.db);
   if (await repo.findPanelByName(DEMO_PANEL_NAME)) return;
   await seedExpertFactors(ctx);
 
-  const users = new UsersService(new KnexUsersRepository(ctx.db), ctx.bcryptRounds);
   const expertIds: number[] = [];
   for (const [i, email] of DEMO_EXPERT_EMAILS.entries()) {
     const existing = await repo.findUserByEmail(email);

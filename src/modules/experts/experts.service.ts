@@ -5,8 +5,8 @@ import { STOP_RULE, delphiStopRule, type StopRuleResult } from '../../math/delph
 import { kendallW } from '../../math/kendall-w';
 import { pestInfluence, type PestGroup, type PestGroupResult } from '../../math/pest';
 import { quantitativeSwot, type SwotQuadrant, type SwotResult } from '../../math/swot';
-import { rankRound } from '../analysis/analysis.service';
-import { ExpertsRepository, type PanelSummary, type SurveyItemOption, type SurveyRoundOption } from './experts.repository';
+import type { AnalysisService } from '../analysis/analysis.service';
+import type { ExpertsRepository, PanelSummary, SurveyItemOption, SurveyRoundOption } from './experts.repository';
 import {
   ZScoreForm,
   type DelphiRound,
@@ -739,34 +739,15 @@ function matrixRow(
   };
 }
 
-/* ---------- plain functions for other modules (the analysis workbook) ---------- */
+/* ---------- what the composition root injects ---------- */
 
 /** Mean rating and number of ratings per item code of a survey round, from the analysis ranking. */
-async function surveyItemMeans(db: Knex, surveyRoundId: number, codes: readonly string[]): Promise<Map<string, { mean: number; n: number }>> {
+export async function surveyItemMeans(analysis: AnalysisService, surveyRoundId: number, codes: readonly string[]): Promise<Map<string, { mean: number; n: number }>> {
   const out = new Map<string, { mean: number; n: number }>();
   if (codes.length === 0) return out;
-  const ranking = await rankRound({ db }, surveyRoundId);
+  const ranking = await analysis.ranking(surveyRoundId);
   for (const item of ranking.items) {
     if (codes.includes(item.code) && item.mean !== null && item.n > 0) out.set(item.code, { mean: item.mean, n: item.n });
   }
   return out;
-}
-
-export function expertsService(db: Knex): ExpertsService {
-  return new ExpertsService(new ExpertsRepository(db), (roundId, codes) => surveyItemMeans(db, roundId, codes));
-}
-
-/** SWOT matrix of a panel (latest closed Delphi round, else the open one). */
-export function panelSwot(db: Knex, panelId: number, roundNumber?: number): Promise<PanelSwot> {
-  return expertsService(db).panelSwot(panelId, roundNumber);
-}
-
-/** PEST profile of a panel (latest closed Delphi round, else the open one). */
-export function panelPest(db: Knex, panelId: number, roundNumber?: number): Promise<PanelPest> {
-  return expertsService(db).panelPest(panelId, roundNumber);
-}
-
-/** Consensus, Kendall's W and the stop rule per Delphi round of a panel. */
-export function panelAgreement(db: Knex, panelId: number): Promise<PanelAgreement> {
-  return expertsService(db).panelAgreement(panelId);
 }

@@ -7,8 +7,6 @@ import { handleForm, renderForm } from '../../lib/forms';
 import { requireRole } from '../../middleware/auth';
 import type { TerritoryRecord } from '../territories/territories.schemas';
 import { compositeChart, fitChart } from './indicators.charts';
-import { publishRoundIndicators } from './indicators.publish';
-import { IndicatorsRepository } from './indicators.repository';
 import {
   DIRECTIONS,
   ZCompositeForm,
@@ -21,15 +19,14 @@ import {
   type IndicatorRecord,
   type ModelRecord,
 } from './indicators.schemas';
-import { IndicatorsService } from './indicators.service';
+import type { IndicatorsService } from './indicators.service';
 import { calculatorResults } from './indicators.calculators';
 import { runComposite, runFit, TREND, type CompositeResult, type FitResult, type TFitSpec } from './models.spec';
 
 const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 
-export function indicatorsRoutes(ctx: AppContext): Router {
+export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { indicators: IndicatorsService }): Router {
   const router = Router();
-  const service = new IndicatorsService(new IndicatorsRepository(ctx.db));
   const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 5 } }).single('file');
   const uploadOrFieldError = (req: Request, res: Response, next: NextFunction) =>
     upload(req, res, (err: unknown) => {
@@ -423,7 +420,7 @@ export function indicatorsRoutes(ctx: AppContext): Router {
   router.post(
     '/indicators/rounds/:id/publish',
     asyncHandler(async (req, res) => {
-      const summary = await publishRoundIndicators(ctx.db, parseOrThrow(ZId, req.params.id));
+      const summary = await service.publishRound(parseOrThrow(ZId, req.params.id));
       res.redirect(303, `/indicators/rounds?published=${summary.roundId}&values=${summary.values}&territories=${summary.territories}`);
     }),
   );

@@ -2,14 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AppContext } from '../../context';
 import { sharedDomainDir } from '../../paths';
-import { createTerritoryMatcher } from '../territories/territories.matcher';
-import { TerritoriesRepository } from '../territories/territories.repository';
 import { EAST_KZ_REGION_CODE } from '../territories/territories.seed';
 import type { TerritoryRecord } from '../territories/territories.schemas';
-import { publishRoundIndicators } from './indicators.publish';
-import { IndicatorsRepository } from './indicators.repository';
+import type { TerritoriesService } from '../territories/territories.service';
 import type { TDirection, ValueRecord } from './indicators.schemas';
-import { formKey, IndicatorsService } from './indicators.service';
+import { formKey, type IndicatorsService } from './indicators.service';
 
 /**
  * Base seeder: every published table of seeds/domain/reference-data/ as a dataset of the value
@@ -139,7 +136,7 @@ const clip = (s: string) => (s.length <= 300 ? s : s.slice(0, 299) + '…');
  * Kazakhstan as a territory, parent of the East Kazakhstan region. Being a parent keeps it out
  * of the respondents' district/city choice, which lists leaf territories only.
  */
-async function ensureKazakhstan(territories: TerritoriesRepository, region: TerritoryRecord): Promise<TerritoryRecord> {
+async function ensureKazakhstan(territories: TerritoriesService, region: TerritoryRecord): Promise<TerritoryRecord> {
   let kazakhstan = await territories.findByCode(KZ_TERRITORY_CODE);
   if (!kazakhstan) {
     const id = await territories.create({
@@ -151,7 +148,7 @@ async function ensureKazakhstan(territories: TerritoriesRepository, region: Terr
       parentId: null,
       position: 10_000,
     });
-    kazakhstan = (await territories.findById(id))!;
+    kazakhstan = await territories.get(id);
   }
   if (region.parentId === null) {
     const { id: _id, ...rest } = region;
@@ -160,11 +157,9 @@ async function ensureKazakhstan(territories: TerritoriesRepository, region: Terr
   return kazakhstan;
 }
 
-export async function seedReferenceIndicators(ctx: AppContext): Promise<void> {
-  const repo = new IndicatorsRepository(ctx.db);
-  const service = new IndicatorsService(repo);
-  const territoriesRepo = new TerritoriesRepository(ctx.db);
-  const region = await territoriesRepo.findByCode(EAST_KZ_REGION_CODE);
+export async function seedReferenceIndicators(ctx: AppContext, { indicators: service, territories }: { indicators: IndicatorsService; territories: TerritoriesService }): Promise<void> {
+  const repo = service.repo;
+  const region = await territories.findByCode(EAST_KZ_REGION_CODE);
   if (!region) {
     ctx.logger.warn('reference indicators not seeded: the East Kazakhstan region territory is missing');
     return;
@@ -232,8 +227,7 @@ export async function seedReferenceIndicators(ctx: AppContext): Promise<void> {
     columns: Record<string, { en: string; direction: TDirection }>;
     rows: Array<{ en: string; kind: string } & Record<string, number | string>>;
   }>('east-kz-territories-2020.json');
-  const all = await territoriesRepo.list();
-  const match = createTerritoryMatcher(all);
+  const match = await territories.matcher();
   const territoryOf = (row: { en: string; kind: string }) => (row.kind === 'region' ? region : match(row.en));
   const unmatched = t40.rows.filter((r) => !territoryOf(r)).map((r) => r.en);
   if (unmatched.length) ctx.logger.warn({ unmatched }, 'table 40 territories without a territory row are skipped');
@@ -268,7 +262,7 @@ export async function seedReferenceIndicators(ctx: AppContext): Promise<void> {
     partialIndices: { note: string; It: Record<string, number>; Io: Record<string, number> };
   }>('kz-innovation-intensity-2013-2018.json');
   if (!(await repo.findDatasetByCode('kz-innovation-intensity-2013-2018'))) {
-    const kazakhstan = await ensureKazakhstan(territoriesRepo, region);
+    const kazakhstan = await ensureKazakhstan(territories, region);
     const partialDefs = KZ_INTENSITY.flatMap((ind) => [
       {
         code: `It.${ind.code}`,
@@ -333,9 +327,8 @@ export async function seedReferenceIndicators(ctx: AppContext): Promise<void> {
 }
 
 /** Demo seeder (after the demo responses): publishes the survey indicators of every demo round not yet published. */
-export async function seedSurveyIndicators(ctx: AppContext): Promise<void> {
-  const repo = new IndicatorsRepository(ctx.db);
-  for (const round of await repo.listRounds()) {
-    if (round.submitted > 0 && round.publishedDatasetId === null && round.status !== 'draft') await publishRoundIndicators(ctx.db, round.id);
+export async function seedSurveyIndicators(_ctx: AppContext, { indicators }: { indicators: IndicatorsService }): Promise<void> {
+  for (const round of await indicators.repo.listRounds()) {
+    if (round.submitted > 0 && round.publishedDatasetId === null && round.status !== 'draft') await indicators.publishRound(round.id);
   }
 }

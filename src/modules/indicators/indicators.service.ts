@@ -1,8 +1,9 @@
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../errors';
 import { readUploadedTable, TableReadError } from '../../lib/spreadsheet';
-import { createTerritoryMatcher } from '../territories/territories.matcher';
-import { TerritoriesRepository } from '../territories/territories.repository';
 import type { TerritoryRecord } from '../territories/territories.schemas';
+import type { TerritoriesService } from '../territories/territories.service';
+import type { Knex } from 'knex';
+import { publishRoundIndicators, type PublishSummary } from './indicators.publish';
 import { ImportFileError, parseIndicatorTable, type ImportIssue, type ParsedValue } from './indicators.import';
 import type { IndicatorsRepository } from './indicators.repository';
 import type {
@@ -74,20 +75,25 @@ function latest(periods: string[] | undefined): string | undefined {
 }
 
 export class IndicatorsService {
-  private readonly territories: TerritoriesRepository;
+  constructor(
+    readonly repo: IndicatorsRepository,
+    private readonly territories: TerritoriesService,
+  ) {}
 
-  constructor(readonly repo: IndicatorsRepository) {
-    this.territories = new TerritoriesRepository(repo.db);
+  /**
+   * Publish a round's survey indicators. Pass the transaction when called inside one (closing a
+   * round): on SQLite the single connection would otherwise wait for itself.
+   */
+  publishRound(roundId: number, trx?: Knex.Transaction): Promise<PublishSummary> {
+    return publishRoundIndicators(trx ?? this.repo.db, roundId);
   }
 
   listTerritories(): Promise<TerritoryRecord[]> {
     return this.territories.list();
   }
 
-  async getTerritory(id: number): Promise<TerritoryRecord> {
-    const t = await this.territories.findById(id);
-    if (!t) throw new NotFoundError();
-    return t;
+  getTerritory(id: number): Promise<TerritoryRecord> {
+    return this.territories.get(id);
   }
 
   /* ---- datasets and indicators ---- */
@@ -164,7 +170,7 @@ export class IndicatorsService {
       if (e instanceof TableReadError) throw new ValidationError([{ path: 'file', key: `indicators:import.read.${e.reason}`, params: e.params }], 'indicators:import.failed');
       throw e;
     }
-    const matcher = createTerritoryMatcher(await this.territories.list());
+    const matcher = await this.territories.matcher();
     const existingCodes = new Set((await this.repo.listIndicators(datasetId)).map((i) => i.code));
     let parsed;
     try {

@@ -6,7 +6,7 @@ import { localized } from '../../i18n';
 import { handleForm, renderForm } from '../../lib/forms';
 import { writeCsv } from '../../lib/spreadsheet';
 import { requireRole } from '../../middleware/auth';
-import { invitationsService, type EnterpriseLookups, type ChoiceOption, type ImportOutcome } from './invitations.service';
+import type { EnterpriseLookups, ChoiceOption, ImportOutcome, InvitationsService } from './invitations.service';
 import {
   INVITATION_STATES,
   LINKS_SHOWN_ON_PAGE,
@@ -42,9 +42,8 @@ function labelHelpers(lookups: EnterpriseLookups, lang: string) {
   };
 }
 
-export function invitationsRoutes(ctx: AppContext): Router {
+export function invitationsRoutes(ctx: AppContext, { invitations: service }: { invitations: InvitationsService }): Router {
   const router = Router();
-  const service = invitationsService(ctx.db, ctx.config.jwtSecret);
   const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 5 } });
 
   router.use('/admin/rounds/:id/invitations', requireRole('admin'));

@@ -4,13 +4,13 @@ import { ConflictError, NotFoundError, ValidationError, zodFieldErrors, type Fie
 import { localized, type Language } from '../../i18n';
 import { parseCsvTable, readUploadedTable, TableReadError, type CellValue, type TableRow } from '../../lib/spreadsheet';
 import { generateLinkToken, hashToken } from '../../lib/tokens';
-import { getQuestionnaire } from '../questionnaires/questionnaires.service';
 import type { TProfileQuestion } from '../questionnaires/questionnaires.schemas';
+import type { QuestionnairesService } from '../questionnaires/questionnaires.service';
 import { normaliseName, type TerritoryMatcher } from '../territories/territories.matcher';
 import type { TerritoryRecord } from '../territories/territories.schemas';
-import { territoriesService } from '../territories/territories.service';
+import type { TerritoriesService } from '../territories/territories.service';
 import { opaqueId, openLinks, sealLinks } from './invitations.links';
-import { InvitationsRepository } from './invitations.repository';
+import type { InvitationsRepository } from './invitations.repository';
 import {
   IMPORT_TTL_MS,
   INVITATIONS_PAGE_SIZE,
@@ -83,8 +83,9 @@ function freeCode(value: string, max: number): string | undefined {
 export class InvitationsService {
   constructor(
     private readonly repo: InvitationsRepository,
-    private readonly db: Knex,
     private readonly secret: string,
+    private readonly territories: TerritoriesService,
+    private readonly questionnaires: QuestionnairesService,
   ) {}
 
   async getRound(id: number): Promise<RoundInfo> {
@@ -101,11 +102,10 @@ export class InvitationsService {
   }
 
   async lookups(round: RoundInfo): Promise<EnterpriseLookups> {
-    const territories = territoriesService(this.db);
-    const questionnaire = await getQuestionnaire(this.db, round.questionnaireId);
+    const questionnaire = await this.questionnaires.getQuestionnaire(round.questionnaireId);
     return {
-      territories: await territories.list(),
-      matchTerritory: await territories.matcher(),
+      territories: await this.territories.list(),
+      matchTerritory: await this.territories.matcher(),
       sectorOptions: optionsOf(questionnaire.definition.profile, 'sector'),
       sizeOptions: optionsOf(questionnaire.definition.profile, 'size'),
     };
@@ -335,7 +335,7 @@ export class InvitationsService {
     const ids = links.map(([id]) => id);
     const fromId = ids.reduce((a, b) => Math.min(a, b), Infinity);
     const toId = ids.reduce((a, b) => Math.max(a, b), 0);
-    const territories = new Map((await territoriesService(this.db).list()).map((t) => [t.id, t]));
+    const territories = new Map((await this.territories.list()).map((t) => [t.id, t]));
     const repo = this.repo;
     async function* rows(): AsyncGenerator<CellValue[]> {
       let after = 0;
@@ -360,8 +360,4 @@ export class InvitationsService {
     const counts = await this.repo.countByState(roundId, now);
     return { rows, total, pages: Math.max(1, Math.ceil(total / INVITATIONS_PAGE_SIZE)), counts };
   }
-}
-
-export function invitationsService(db: Knex, secret: string): InvitationsService {
-  return new InvitationsService(new InvitationsRepository(db), db, secret);
 }

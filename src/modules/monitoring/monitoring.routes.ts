@@ -6,7 +6,7 @@ import { renderSvgChart } from '../../lib/charts';
 import { writeCsv, writeXlsx } from '../../lib/spreadsheet';
 import { requireRole } from '../../middleware/auth';
 import { INVITATION_STATES } from '../invitations/invitations.schemas';
-import { monitoringService } from './monitoring.service';
+import type { MonitoringService } from './monitoring.service';
 import { ZMonitoringQuery, ZRoundId, type RoundProgress, type TerritoryFunnelRow } from './monitoring.schemas';
 
 const NUMBER_LOCALE: Record<Language, string> = { kk: 'kk-KZ', ru: 'ru-RU', en: 'en-GB' };
@@ -39,9 +39,8 @@ function territoryChart(progress: RoundProgress, lang: Language, t: (k: string, 
   );
 }
 
-export function monitoringRoutes(ctx: AppContext): Router {
+export function monitoringRoutes(_ctx: AppContext, { monitoring: service }: { monitoring: MonitoringService }): Router {
   const router = Router();
-  const service = monitoringService(ctx.db);
   const staff = requireRole('admin', 'researcher');
   router.use('/admin/rounds/:id/monitoring', staff);
   router.use('/api/v1/rounds/:id/progress', staff);

@@ -1,15 +1,13 @@
-import type { Knex } from 'knex';
 import { nowIso } from '../../db/dialect';
-import { NotFoundError } from '../../errors';
 import { LANGUAGES, localized, translator, type Language } from '../../i18n';
 import type { CellValue } from '../../lib/spreadsheet';
-import { InvitationsRepository } from '../invitations/invitations.repository';
 import type { RoundInfo } from '../invitations/invitations.schemas';
+import type { InvitationsService } from '../invitations/invitations.service';
 import type { Questionnaire, TProfileQuestion } from '../questionnaires/questionnaires.schemas';
-import { getQuestionnaire } from '../questionnaires/questionnaires.service';
+import type { QuestionnairesService } from '../questionnaires/questionnaires.service';
 import type { TerritoryRecord } from '../territories/territories.schemas';
-import { territoriesService } from '../territories/territories.service';
-import { MonitoringRepository } from './monitoring.repository';
+import type { TerritoriesService } from '../territories/territories.service';
+import type { MonitoringRepository } from './monitoring.repository';
 import {
   EXPORT_PAGE_SIZE,
   NON_RESPONDERS_PAGE_SIZE,
@@ -63,22 +61,21 @@ function parseProfile(text: string | null): Record<string, unknown> {
 export class MonitoringService {
   constructor(
     private readonly repo: MonitoringRepository,
-    private readonly rounds: InvitationsRepository,
-    private readonly db: Knex,
+    private readonly invitations: InvitationsService,
+    private readonly questionnaires: QuestionnairesService,
+    private readonly territoriesService: TerritoriesService,
   ) {}
 
-  async getRound(id: number): Promise<RoundInfo> {
-    const round = await this.rounds.findRound(id);
-    if (!round) throw new NotFoundError();
-    return round;
+  getRound(id: number): Promise<RoundInfo> {
+    return this.invitations.getRound(id);
   }
 
   questionnaire(round: RoundInfo): Promise<Questionnaire> {
-    return getQuestionnaire(this.db, round.questionnaireId);
+    return this.questionnaires.getQuestionnaire(round.questionnaireId);
   }
 
   territories(): Promise<TerritoryRecord[]> {
-    return territoriesService(this.db).list();
+    return this.territoriesService.list();
   }
 
   /**
@@ -264,8 +261,4 @@ export class MonitoringService {
     }
     return { header: ['kind', 'variable', 'value', 'label_kk', 'label_ru', 'label_en'], rows };
   }
-}
-
-export function monitoringService(db: Knex): MonitoringService {
-  return new MonitoringService(new MonitoringRepository(db), new InvitationsRepository(db), db);
 }

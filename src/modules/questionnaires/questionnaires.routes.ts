@@ -5,7 +5,7 @@ import { asyncHandler, parseOrThrow, ValidationError } from '../../errors';
 import { handleForm, renderForm } from '../../lib/forms';
 import { requireRole } from '../../middleware/auth';
 import { ZImportForm, ZQuestionnaireId, type Questionnaire } from './questionnaires.schemas';
-import { parseDefinition, parseDefinitionText, questionnairesService, type SaveResult } from './questionnaires.service';
+import { parseDefinition, parseDefinitionText, type QuestionnairesService, type SaveResult } from './questionnaires.service';
 
 const MAX_UPLOAD_BYTES = 2 * 1024 * 1024;
 
@@ -22,9 +22,8 @@ function apiSummary(q: { id: number; code: string; version: number; title_kk: st
   return { id: q.id, code: q.code, version: q.version, title: { kk: q.title_kk, ru: q.title_ru, en: q.title_en } };
 }
 
-export function questionnairesRoutes(ctx: AppContext): Router {
+export function questionnairesRoutes(_ctx: AppContext, { questionnaires }: { questionnaires: QuestionnairesService }): Router {
   const router = Router();
-  const questionnaires = questionnairesService(ctx.db);
   const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_UPLOAD_BYTES, fieldSize: MAX_UPLOAD_BYTES, files: 1, fields: 5 } }).single('file');
   const uploadOrFieldError = (req: Request, res: Response, next: NextFunction) =>
     upload(req, res, (err: unknown) => {

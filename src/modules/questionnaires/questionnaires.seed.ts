@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AppContext } from '../../context';
 import { sharedDomainDir } from '../../paths';
-import { parseDefinition, questionnairesService } from './questionnaires.service';
+import { parseDefinition, type QuestionnairesService } from './questionnaires.service';
 
 export const DEFAULT_QUESTIONNAIRE_FILE = 'questionnaire-barriers.json';
 /** The code of the seeded barriers questionnaire (version 1 on a fresh database). */
@@ -13,9 +13,8 @@ export function readDefaultQuestionnaire(): unknown {
 }
 
 /** Base seeder: the barriers questionnaire as version 1, unless a version of its code already exists. */
-export async function seedDefaultQuestionnaire(ctx: AppContext): Promise<void> {
+export async function seedDefaultQuestionnaire(_ctx: AppContext, { questionnaires: service }: { questionnaires: QuestionnairesService }): Promise<void> {
   const def = parseDefinition(readDefaultQuestionnaire());
-  const service = questionnairesService(ctx.db);
   if (await service.latestByCode(def.code)) return;
   await service.importDefinition(def, null);
 }

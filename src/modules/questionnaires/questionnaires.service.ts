@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { ZodError } from 'zod';
 import { ConflictError, NotFoundError, ValidationError, controlCharacterErrors, zodFieldErrors, type FieldError } from '../../errors';
 import { formQuestions } from './questionnaires.form';
-import { QuestionnairesRepository, type QuestionnaireRow } from './questionnaires.repository';
+import type { QuestionnairesRepository, QuestionnaireRow } from './questionnaires.repository';
 import {
   ZQuestionnaireDefinition,
   type Questionnaire,
@@ -162,13 +162,4 @@ export class QuestionnairesService {
       throw e;
     }
   }
-}
-
-export function questionnairesService(db: Knex): QuestionnairesService {
-  return new QuestionnairesService(new QuestionnairesRepository(db));
-}
-
-/** For other modules: a questionnaire version with its definition, category rows and item rows. */
-export function getQuestionnaire(db: Knex, id: number): Promise<Questionnaire> {
-  return questionnairesService(db).getQuestionnaire(id);
 }

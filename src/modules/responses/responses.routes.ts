@@ -6,9 +6,8 @@ import { AppError, ValidationError, asyncHandler, parseOrThrow, type FieldError 
 import { LANG_COOKIE } from '../../middleware/locale';
 import { renderForm } from '../../lib/forms';
 import { signToken, verifyToken } from '../auth/auth.tokens';
-import { ResponsesRepository } from './responses.repository';
 import { ZCategoryCode, ZLanguageBody, ZNav, ZSubmitBody, type ProfileAnswers, type TText, type TNav } from './responses.schemas';
-import { RespondentStop, ResponsesService, type RespondentSession } from './responses.service';
+import { RespondentStop, type ResponsesService, type RespondentSession } from './responses.service';
 
 export const RESPONDENT_COOKIE = 'kedergi_respondent';
 const RESPONDENT_TTL_SECONDS = 30 * 24 * 3600;
@@ -33,9 +32,8 @@ function wantsJson(req: Request): boolean {
   return req.is('application/json') === 'application/json' || (req.accepts(['html', 'json']) === 'json' && !req.is('application/x-www-form-urlencoded'));
 }
 
-export function responsesRoutes(ctx: AppContext): Router {
+export function responsesRoutes(ctx: AppContext, { responses: service }: { responses: ResponsesService }): Router {
   const router = Router();
-  const service = new ResponsesService(new ResponsesRepository(ctx.db));
   const secureCookies = ctx.config.env === 'production' && Boolean(ctx.config.publicUrl?.startsWith('https:'));
 
   const publicLimiter = rateLimit({

@@ -5,8 +5,8 @@ import { asyncHandler, parseOrThrow, ValidationError, type FieldError } from '..
 import { formatAlmaty, toAlmatyLocalInput } from '../../lib/almaty-time';
 import { handleForm, renderForm } from '../../lib/forms';
 import { requireRole } from '../../middleware/auth';
-import { questionnairesService } from '../questionnaires/questionnaires.service';
-import { territoriesService } from '../territories/territories.service';
+import type { QuestionnairesService } from '../questionnaires/questionnaires.service';
+import type { TerritoriesService } from '../territories/territories.service';
 import {
   AUDIENCES,
   ROUND_TRANSITIONS,
@@ -18,7 +18,7 @@ import {
   type RoundInput,
   type TRoundApiCreate,
 } from './rounds.schemas';
-import { isRoundAcceptingAnswers, roundWindowState, roundsService, type RoundWithTargets } from './rounds.service';
+import { isRoundAcceptingAnswers, roundWindowState, type RoundsService, type RoundWithTargets } from './rounds.service';
 
 /** The public contract of a round in the JSON API (GET list items carry the same fields). */
 export function roundJson(r: RoundWithTargets | (Omit<RoundWithTargets, 'targets'> & { targets?: RoundWithTargets['targets'] })) {
@@ -42,11 +42,11 @@ export function publicLinkFor(ctx: AppContext, req: Request, token: string): str
   return `${baseUrl(ctx, req)}/p/${token}`;
 }
 
-export function roundsRoutes(ctx: AppContext): Router {
+export function roundsRoutes(
+  ctx: AppContext,
+  { rounds, questionnaires, territories }: { rounds: RoundsService; questionnaires: QuestionnairesService; territories: TerritoriesService },
+): Router {
   const router = Router();
-  const rounds = roundsService(ctx.db);
-  const questionnaires = questionnairesService(ctx.db);
-  const territories = territoriesService(ctx.db);
 
   router.use('/admin/rounds', requireRole('admin'));
 

@@ -1,8 +1,7 @@
 import type { Knex } from 'knex';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../errors';
 import { generateLinkToken, hashToken } from '../../lib/tokens';
-import { publishRoundIndicators } from '../indicators/indicators.publish';
-import { RoundsRepository } from './rounds.repository';
+import type { RoundsRepository } from './rounds.repository';
 import { ROUND_TRANSITIONS, type RoundInput, type RoundListRow, type RoundRecord, type RoundTarget, type TRoundStatus } from './rounds.schemas';
 
 /**
@@ -154,18 +153,4 @@ export class RoundsService {
     }
     if (fields.length) throw new ValidationError(fields);
   }
-}
-
-export function roundsService(db: Knex): RoundsService {
-  return new RoundsService(new RoundsRepository(db), (trx, roundId) => publishRoundIndicators(trx, roundId));
-}
-
-/** For the respondent flow: the round of a public link, or undefined. */
-export function findRoundByPublicToken(db: Knex, token: string): Promise<RoundRecord | undefined> {
-  return roundsService(db).findByPublicToken(token);
-}
-
-/** For other modules: one round with its per-territory targets (NotFoundError if absent). */
-export function getRound(db: Knex, id: number): Promise<RoundWithTargets> {
-  return roundsService(db).get(id);
 }

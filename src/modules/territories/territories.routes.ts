@@ -4,11 +4,10 @@ import { asyncHandler, parseOrThrow } from '../../errors';
 import { handleForm, renderForm } from '../../lib/forms';
 import { requireRole } from '../../middleware/auth';
 import { TERRITORY_KINDS, ZTerritoryId, ZTerritoryInput } from './territories.schemas';
-import { territoriesService } from './territories.service';
+import type { TerritoriesService } from './territories.service';
 
-export function territoriesRoutes(ctx: AppContext): Router {
+export function territoriesRoutes(_ctx: AppContext, { territories }: { territories: TerritoriesService }): Router {
   const router = Router();
-  const territories = territoriesService(ctx.db);
   router.use('/admin/territories', requireRole('admin'));
 
   const listLocals = async (title: string, extra: Record<string, unknown> = {}) => {

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { NotFoundError, ValidationError } from '../../errors';
 import { createTerritoryMatcher, type TerritoryMatcher } from './territories.matcher';
-import { TerritoriesRepository } from './territories.repository';
+import type { TerritoriesRepository } from './territories.repository';
 import type { TerritoryRecord, TTerritoryInput } from './territories.schemas';
 
 export class TerritoriesService {
@@ -22,6 +22,10 @@ export class TerritoriesService {
     const t = await this.repo.findById(id);
     if (!t) throw new NotFoundError();
     return t;
+  }
+
+  findByCode(code: string): Promise<TerritoryRecord | undefined> {
+    return this.repo.findByCode(code);
   }
 
   async create(input: TTerritoryInput): Promise<number> {
@@ -63,13 +67,4 @@ export class TerritoriesService {
   async matcher(): Promise<TerritoryMatcher> {
     return createTerritoryMatcher(await this.repo.list());
   }
-}
-
-export function territoriesService(db: Knex): TerritoriesService {
-  return new TerritoriesService(new TerritoriesRepository(db));
-}
-
-/** For other modules: a territory by code or by its name in kk/ru/en, case-insensitive; undefined if none or ambiguous. */
-export function findTerritoryByAnyName(db: Knex, nameOrCode: string): Promise<TerritoryRecord | undefined> {
-  return territoriesService(db).findByAnyName(nameOrCode);
 }

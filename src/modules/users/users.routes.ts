@@ -4,13 +4,11 @@ import { asyncHandler, parseOrThrow } from '../../errors';
 import { handleForm, renderForm } from '../../lib/forms';
 import { requireRole } from '../../middleware/auth';
 import { ROLES } from '../auth/auth.schemas';
-import { KnexUsersRepository } from './users.repository';
 import { ZChangeRole, ZCreateUser, ZUserId } from './users.schemas';
-import { UsersService } from './users.service';
+import type { UsersService } from './users.service';
 
-export function usersRoutes(ctx: AppContext): Router {
+export function usersRoutes(_ctx: AppContext, { users }: { users: UsersService }): Router {
   const router = Router();
-  const users = new UsersService(new KnexUsersRepository(ctx.db), ctx.bcryptRounds);
   router.use('/admin/users', requireRole('admin'));
 
   const listLocals = async (title: string, extra: Record<string, unknown> = {}) => ({

@@ -1,7 +1,5 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analysisService } from '../../../src/modules/analysis/analysis.service';
-import { questionnairesService } from '../../../src/modules/questionnaires/questionnaires.service';
 import { createTestApp, apiTokenFor, type TestApp } from '../../helpers/app';
 import { createInvitation, createRound, ensureBaseContent, someTerritoryCode } from '../responses/fixtures';
 
@@ -19,7 +17,7 @@ describe('a round on a 0-10 scale', () => {
   beforeAll(async () => {
     t = await createTestApp({ seed: 'base' });
     await ensureBaseContent(t.ctx);
-    const saved = await questionnairesService(t.ctx.db).importDefinition(
+    const saved = await t.services.questionnaires.importDefinition(
       {
         code: 'NPS-0-10',
         title: { kk: 'Он балдық шкала', ru: 'Шкала от 0 до 10', en: 'A 0-10 scale' },
@@ -62,7 +60,7 @@ describe('a round on a 0-10 scale', () => {
   });
 
   it('ranks on the declared scale: n 4, mean 5, median 5, top-box = 9 or 10', async () => {
-    const r = await analysisService(t.ctx.db).ranking(roundId);
+    const r = await t.services.analysis.ranking(roundId);
     expect(r.scale.points).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     const q1 = r.items.find((i) => i.code === 'Q1')!;
     expect(q1.n).toBe(4);

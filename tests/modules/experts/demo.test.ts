@@ -51,7 +51,7 @@ describe(`expert panels: demo data (${testDbEngine})`, () => {
     t = await createTestApp({ seed: 'base' });
     admin = await loginAs(t, 'admin');
     surveyRoundId = await openSurveyRoundWithAnswers();
-    await seedDemoPanel(t.ctx);
+    await seedDemoPanel(t.ctx, t.services);
     panelId = Number((await t.ctx.db('panels').where({ name: DEMO_PANEL_NAME }).first()).id);
   });
   afterAll(async () => t.close());
@@ -62,7 +62,7 @@ describe(`expert panels: demo data (${testDbEngine})`, () => {
     const rounds = await t.ctx.db('delphi_rounds').where({ panel_id: panelId }).orderBy('number');
     expect(rounds.map((r) => r.status)).toEqual(['closed', 'closed']);
     expect(Number((await t.ctx.db('expert_scores').count({ c: '*' }).first())!.c)).toBe(2 * 5 * 38);
-    await seedDemoPanel(t.ctx);
+    await seedDemoPanel(t.ctx, t.services);
     await runSeeds(t.ctx, false);
     expect(Number((await t.ctx.db('panels').where({ name: DEMO_PANEL_NAME }).count({ c: '*' }).first())!.c)).toBe(1);
     expect(Number((await t.ctx.db('expert_scores').count({ c: '*' }).first())!.c)).toBe(2 * 5 * 38);

@@ -6,8 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedDomainDir } from '../../../src/paths';
 import { QuestionnairesRepository } from '../../../src/modules/questionnaires/questionnaires.repository';
 import type { TQuestionnaireDefinition } from '../../../src/modules/questionnaires/questionnaires.schemas';
-import { QuestionnairesService, getQuestionnaire, jsonPath, parseDefinition, questionnairesService } from '../../../src/modules/questionnaires/questionnaires.service';
-import { roundsService } from '../../../src/modules/rounds/rounds.service';
+import { QuestionnairesService, jsonPath, parseDefinition } from '../../../src/modules/questionnaires/questionnaires.service';
 import { apiTokenFor, createTestApp, loginAs, type LoggedIn, type TestApp } from '../../helpers/app';
 
 const seedText = fs.readFileSync(path.join(sharedDomainDir, 'questionnaire-barriers.json'), 'utf8');
@@ -32,7 +31,7 @@ describe('questionnaires', () => {
   afterAll(async () => t.close());
 
   it('seeds the barriers questionnaire as version 1 with its 5 categories and 22 items', async () => {
-    const q = await getQuestionnaire(t.ctx.db, defaultId);
+    const q = await t.services.questionnaires.getQuestionnaire(defaultId);
     expect(q.version).toBe(1);
     expect(q.categories.map((c) => c.code)).toEqual(['MARKET', 'FINANCE', 'KNOWLEDGE', 'PEOPLE', 'INSTITUTIONS']);
     expect(q.items).toHaveLength(22);
@@ -140,9 +139,9 @@ describe('questionnaires', () => {
   });
 
   it('never modifies a version a round uses: the edit becomes a new version', async () => {
-    const service = questionnairesService(t.ctx.db);
+    const service = t.services.questionnaires;
     const v1 = await service.getQuestionnaire(defaultId);
-    await roundsService(t.ctx.db).create({ title: 'Uses v1', questionnaireId: defaultId, audience: 'invitation', opensAt: null, closesAt: null, targetTotal: null, targets: [] }, admin.user.id);
+    await t.services.rounds.create({ title: 'Uses v1', questionnaireId: defaultId, audience: 'invitation', opensAt: null, closesAt: null, targetTotal: null, targets: [] }, admin.user.id);
 
     const edited = seed();
     edited.items[0]!.text.en = 'Weak demand for innovative products';
@@ -159,7 +158,7 @@ describe('questionnaires', () => {
   });
 
   it('changes an unused version in place, through the edit form', async () => {
-    const service = questionnairesService(t.ctx.db);
+    const service = t.services.questionnaires;
     const created = await service.importDefinition({ ...seed(), code: 'PILOT' }, null);
     const changed = { ...seed(), code: 'PILOT', items: seed().items.slice(0, 5), categories: seed().categories.filter((c) => ['MARKET', 'INSTITUTIONS', 'FINANCE', 'KNOWLEDGE'].includes(c.code)) };
     const res = await admin.agent.post(`/admin/questionnaires/${created.id}/edit`).type('form').send({ _csrf: admin.csrf, json: JSON.stringify(changed) });

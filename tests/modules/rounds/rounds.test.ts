@@ -1,7 +1,6 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../../src/lib/tokens';
-import { findRoundByPublicToken, roundsService } from '../../../src/modules/rounds/rounds.service';
 import { apiTokenFor, createTestApp, loginAs, type LoggedIn, type TestApp } from '../../helpers/app';
 
 const FUTURE_OPEN = '2030-03-01T09:00'; // Almaty time
@@ -66,7 +65,7 @@ describe('rounds', () => {
   });
 
   it('enforces the status rules through the admin buttons', async () => {
-    const { round } = await roundsService(t.ctx.db).create(
+    const { round } = await t.services.rounds.create(
       { title: 'Rules', questionnaireId, audience: 'invitation', opensAt: null, closesAt: null, targetTotal: null, targets: [] },
       admin.user.id,
     );
@@ -91,7 +90,7 @@ describe('rounds', () => {
   });
 
   it('refuses to open a round whose closing time has passed', async () => {
-    const { round } = await roundsService(t.ctx.db).create(
+    const { round } = await t.services.rounds.create(
       { title: 'Late', questionnaireId, audience: 'invitation', opensAt: '2020-01-01T00:00:00.000Z', closesAt: '2020-02-01T00:00:00.000Z', targetTotal: null, targets: [] },
       admin.user.id,
     );
@@ -101,7 +100,7 @@ describe('rounds', () => {
   });
 
   it('fixes the questionnaire and audience once a round has been opened, but lets times and targets change', async () => {
-    const service = roundsService(t.ctx.db);
+    const service = t.services.rounds;
     const other = await t.ctx.db('questionnaires').insert({ code: 'OTHER', version: 1, title_kk: 'a', title_ru: 'b', title_en: 'c', definition: '{}', created_at: new Date().toISOString() }).returning('id');
     const otherId = Number(typeof other[0] === 'object' ? (other[0] as { id: number }).id : other[0]);
     const { round } = await service.create({ title: 'Locked', questionnaireId, audience: 'invitation', opensAt: null, closesAt: null, targetTotal: null, targets: [] }, admin.user.id);
@@ -130,7 +129,7 @@ describe('rounds', () => {
     const link = /(http:\/\/[^<"\s]+\/p\/([A-Za-z0-9_-]{22}))/.exec(res.text);
     expect(link).not.toBeNull();
     const token = link![2]!;
-    const round = await findRoundByPublicToken(t.ctx.db, token);
+    const round = await t.services.rounds.findByPublicToken(token);
     expect(round?.title).toBe('Public');
     const row = await roundRow(round!.id);
     expect(row.public_token_hash).toBe(hashToken(token));
@@ -142,8 +141,8 @@ describe('rounds', () => {
     expect(again.status).toBe(200);
     const newToken = /\/p\/([A-Za-z0-9_-]{22})/.exec(again.text)![1]!;
     expect(newToken).not.toBe(token);
-    expect(await findRoundByPublicToken(t.ctx.db, token)).toBeUndefined();
-    expect((await findRoundByPublicToken(t.ctx.db, newToken))?.id).toBe(round!.id);
+    expect(await t.services.rounds.findByPublicToken(token)).toBeUndefined();
+    expect((await t.services.rounds.findByPublicToken(newToken))?.id).toBe(round!.id);
   });
 
   it('lists rounds on the admin page', async () => {
@@ -209,7 +208,7 @@ describe('rounds', () => {
   });
 
   it('requires CSRF on every round form', async () => {
-    const { round } = await roundsService(t.ctx.db).create({ title: 'CSRF', questionnaireId, audience: 'public', opensAt: null, closesAt: null, targetTotal: null, targets: [] }, admin.user.id);
+    const { round } = await t.services.rounds.create({ title: 'CSRF', questionnaireId, audience: 'public', opensAt: null, closesAt: null, targetTotal: null, targets: [] }, admin.user.id);
     const before = await roundCount();
     expect((await admin.agent.post('/admin/rounds').type('form').send({ ...form(), _csrf: undefined })).status).toBe(403);
     expect((await admin.agent.post(`/admin/rounds/${round.id}/status`).type('form').send({ status: 'open' })).status).toBe(403);

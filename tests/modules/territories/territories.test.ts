@@ -1,7 +1,6 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTerritoryMatcher } from '../../../src/modules/territories/territories.matcher';
-import { findTerritoryByAnyName } from '../../../src/modules/territories/territories.service';
 import { EAST_KZ_REGION_CODE, readEastKzTerritories, territoryCodeFromEnglish } from '../../../src/modules/territories/territories.seed';
 import { runSeeds } from '../../../seeds';
 import { apiTokenFor, createTestApp, loginAs, type LoggedIn, type TestApp } from '../../helpers/app';
@@ -46,7 +45,7 @@ describe('territories', () => {
       ['Atlantis', undefined],
       ['', undefined],
     ];
-    for (const [name, code] of cases) expect((await findTerritoryByAnyName(t.ctx.db, name))?.code, name).toBe(code);
+    for (const [name, code] of cases) expect((await t.services.territories.findByAnyName(name))?.code, name).toBe(code);
   });
 
   it('refuses an ambiguous short name instead of guessing', () => {

@@ -1,0 +1,73 @@
+import type { AppContext } from './context';
+import { AnalysisRepository } from './modules/analysis/analysis.repository';
+import { AnalysisService } from './modules/analysis/analysis.service';
+import type { RoundWorkbookSources } from './modules/analysis/analysis.export';
+import { AuthService } from './modules/auth/auth.service';
+import { expertSheetsForRound } from './modules/experts/experts.export';
+import { ExpertsRepository } from './modules/experts/experts.repository';
+import { ExpertsService, surveyItemMeans } from './modules/experts/experts.service';
+import { IndicatorsRepository } from './modules/indicators/indicators.repository';
+import { IndicatorsService } from './modules/indicators/indicators.service';
+import { InvitationsRepository } from './modules/invitations/invitations.repository';
+import { InvitationsService } from './modules/invitations/invitations.service';
+import { MonitoringRepository } from './modules/monitoring/monitoring.repository';
+import { MonitoringService } from './modules/monitoring/monitoring.service';
+import { QuestionnairesRepository } from './modules/questionnaires/questionnaires.repository';
+import { QuestionnairesService } from './modules/questionnaires/questionnaires.service';
+import { ResponsesRepository } from './modules/responses/responses.repository';
+import { ResponsesService } from './modules/responses/responses.service';
+import { RoundsRepository } from './modules/rounds/rounds.repository';
+import { RoundsService } from './modules/rounds/rounds.service';
+import { TerritoriesRepository } from './modules/territories/territories.repository';
+import { TerritoriesService } from './modules/territories/territories.service';
+import { KnexUsersRepository } from './modules/users/users.repository';
+import { UsersService } from './modules/users/users.service';
+
+/** Every service of the application, each built once; routers and seeders take what they need from here. */
+export interface Services {
+  users: UsersService;
+  auth: AuthService;
+  territories: TerritoriesService;
+  questionnaires: QuestionnairesService;
+  indicators: IndicatorsService;
+  rounds: RoundsService;
+  invitations: InvitationsService;
+  responses: ResponsesService;
+  monitoring: MonitoringService;
+  analysis: AnalysisService;
+  experts: ExpertsService;
+  /** What the analysis workbook takes from monitoring and experts, so that analysis imports neither. */
+  roundWorkbook: RoundWorkbookSources;
+}
+
+/**
+ * The composition root: repositories from the database, services from repositories and from
+ * the services they depend on, in dependency order. The only place (with the CLI and the
+ * benchmark entry points) where a service is constructed; modules never build another
+ * module's service or repository.
+ */
+export function buildServices(ctx: AppContext): Services {
+  const { db, config } = ctx;
+  const users = new UsersService(new KnexUsersRepository(db), ctx.bcryptRounds);
+  const auth = new AuthService(new KnexUsersRepository(db), {
+    secret: config.jwtSecret,
+    sessionTtlSeconds: config.sessionTtlSeconds,
+    sessionMaxAgeSeconds: config.sessionMaxAgeSeconds,
+    apiTokenTtlSeconds: config.apiTokenTtlSeconds,
+  });
+  const territories = new TerritoriesService(new TerritoriesRepository(db));
+  const questionnaires = new QuestionnairesService(new QuestionnairesRepository(db));
+  const indicators = new IndicatorsService(new IndicatorsRepository(db), territories);
+  // Survey indicators are published inside the closing transaction: both happen or neither.
+  const rounds = new RoundsService(new RoundsRepository(db), (trx, roundId) => indicators.publishRound(roundId, trx));
+  const invitations = new InvitationsService(new InvitationsRepository(db), config.jwtSecret, territories, questionnaires);
+  const responses = new ResponsesService(new ResponsesRepository(db));
+  const monitoring = new MonitoringService(new MonitoringRepository(db), invitations, questionnaires, territories);
+  const analysis = new AnalysisService(new AnalysisRepository(db));
+  const experts = new ExpertsService(new ExpertsRepository(db), (roundId, codes) => surveyItemMeans(analysis, roundId, codes));
+  const roundWorkbook: RoundWorkbookSources = {
+    monitoring,
+    expertSheets: (roundId, t, lang) => expertSheetsForRound(experts, roundId, t, lang),
+  };
+  return { users, auth, territories, questionnaires, indicators, rounds, invitations, responses, monitoring, analysis, experts, roundWorkbook };
+}
