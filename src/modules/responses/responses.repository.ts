@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import { batchInsert, bool, insertReturningId, num, numOrNull } from '../../db/dialect';
 import { isLanguage } from '../../i18n';
+import type { AnswerColumns } from '../questionnaires/kinds';
+import { formQuestions } from '../questionnaires/questionnaires.form';
 import type { DemoRoundPlan } from './responses.demo';
 import {
   ZRespondentDefinition,
@@ -17,6 +19,21 @@ import {
 } from './responses.schemas';
 
 type Db = Knex | Knex.Transaction;
+
+/** An answer's columns as the answers table spells them. */
+function answerRow(c: AnswerColumns) {
+  return { value: c.value, cannot_judge: c.cannotJudge, number_value: c.numberValue, choice: c.choice, text_value: c.text };
+}
+
+function answerColumns(r: Record<string, unknown>): AnswerColumns {
+  return {
+    value: numOrNull(r.value),
+    cannotJudge: bool(r.cannot_judge),
+    numberValue: numOrNull(r.number_value),
+    choice: (r.choice as string | null) ?? null,
+    text: (r.text_value as string | null) ?? null,
+  };
+}
 
 function toRound(row: Record<string, unknown>, prefix = ''): RoundRecord {
   return {
@@ -142,13 +159,18 @@ export class ResponsesRepository {
   async loadQuestionnaireForm(questionnaireId: number): Promise<QuestionnaireForm | undefined> {
     const q = await this.db('questionnaires').where({ id: questionnaireId }).first();
     if (!q) return undefined;
-    const definition = ZRespondentDefinition.parse(JSON.parse(String(q.definition)));
+    const raw = JSON.parse(String(q.definition));
+    const definition = ZRespondentDefinition.parse(raw);
     const categories = await this.db('questionnaire_categories').where({ questionnaire_id: questionnaireId }).orderBy([{ column: 'position' }, { column: 'id' }]);
     const items = await this.db('questionnaire_items as qi')
       .join('questionnaire_categories as qc', 'qc.id', 'qi.category_id')
       .where('qi.questionnaire_id', questionnaireId)
       .orderBy([{ column: 'qc.position' }, { column: 'qi.position' }, { column: 'qi.id' }])
       .select('qi.*', 'qc.code as category_code');
+    // What each item asks comes from the questionnaires module's reading of the definition.
+    const questions = new Map(
+      formQuestions(raw, items.map((i: Record<string, unknown>) => ({ id: num(i.id), code: String(i.code), position: num(i.position) })), await this.listLeafTerritories()).map((fq) => [fq.id, fq]),
+    );
     return {
       id: num(q.id),
       code: String(q.code),
@@ -178,6 +200,7 @@ export class ResponsesRepository {
         allowCannotJudge: bool(i.allow_cannot_judge),
         allowComment: bool(i.allow_comment),
         required: bool(i.required),
+        question: questions.get(num(i.id))!,
       })),
     };
   }
@@ -249,12 +272,12 @@ export class ResponsesRepository {
     });
   }
 
-  async upsertAnswers(trx: Knex.Transaction, rows: Array<{ responseId: number; roundId: number; itemId: number; value: number | null; comment: string | null }>): Promise<void> {
+  async upsertAnswers(trx: Knex.Transaction, rows: Array<{ responseId: number; roundId: number; itemId: number; columns: AnswerColumns; comment: string | null }>): Promise<void> {
     if (rows.length === 0) return;
     await trx('answers')
-      .insert(rows.map((r) => ({ response_id: r.responseId, item_id: r.itemId, round_id: r.roundId, value: r.value, cannot_judge: r.value === null, comment: r.comment })))
+      .insert(rows.map((r) => ({ response_id: r.responseId, item_id: r.itemId, round_id: r.roundId, ...answerRow(r.columns), comment: r.comment })))
       .onConflict(['response_id', 'item_id'])
-      .merge(['value', 'cannot_judge', 'comment']);
+      .merge(['value', 'cannot_judge', 'number_value', 'choice', 'text_value', 'comment']);
   }
 
   async deleteAnswers(trx: Knex.Transaction, responseId: number): Promise<void> {
@@ -262,8 +285,8 @@ export class ResponsesRepository {
   }
 
   async answersOf(responseId: number, db: Db = this.db): Promise<StoredAnswer[]> {
-    const rows = await db('answers').where({ response_id: responseId }).select('item_id', 'value', 'comment');
-    return rows.map((r: Record<string, unknown>) => ({ itemId: num(r.item_id), value: numOrNull(r.value), comment: (r.comment as string | null) ?? null }));
+    const rows = await db('answers').where({ response_id: responseId }).select('item_id', 'value', 'cannot_judge', 'number_value', 'choice', 'text_value', 'comment');
+    return rows.map((r: Record<string, unknown>) => ({ itemId: num(r.item_id), columns: answerColumns(r), comment: (r.comment as string | null) ?? null }));
   }
 
   /** opened/pending -> in_progress on the first save. */
@@ -365,7 +388,7 @@ export class ResponsesRepository {
       'answers',
       withResponse.flatMap((i) => {
         const responseId = responseIds.get(invitationIds.get(i.tokenHash)!);
-        return i.response!.answers.map((a) => ({ response_id: responseId, item_id: a.itemId, round_id: roundId, value: a.value, cannot_judge: a.value === null, comment: a.comment }));
+        return i.response!.answers.map((a) => ({ response_id: responseId, item_id: a.itemId, round_id: roundId, ...answerRow(a.columns), comment: a.comment }));
       }),
     );
     return roundId;

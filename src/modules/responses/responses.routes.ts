@@ -6,7 +6,15 @@ import { AppError, ValidationError, asyncHandler, parseOrThrow, type FieldError 
 import { LANG_COOKIE } from '../../middleware/locale';
 import { renderForm } from '../../lib/forms';
 import { signToken, verifyToken } from '../auth/auth.tokens';
+import { answerFormValue, decodeAnswer, displayAnswer, partialOf } from '../questionnaires/kinds';
 import { ZCategoryCode, ZLanguageBody, ZNav, ZSubmitBody, type ProfileAnswers, type TText, type TNav } from './responses.schemas';
+
+/** What a category page's fields hold: answers by question code, "other" texts, comments. */
+interface FormValues {
+  answers: Record<string, unknown>;
+  others: Record<string, unknown>;
+  comments: Record<string, unknown>;
+}
 import { RespondentStop, type ResponsesService, type RespondentSession } from './responses.service';
 
 export const RESPONDENT_COOKIE = 'kedergi_respondent';
@@ -234,29 +242,38 @@ export function responsesRoutes(ctx: AppContext, { responses: service }: { respo
     }),
   );
 
-  const pageLocalsFor = (req: Request, session: RespondentSession, code: string, values: { answers: Record<string, unknown>; comments: Record<string, unknown> }) => {
+  const pageLocalsFor = (req: Request, session: RespondentSession, code: string, values: FormValues) => {
     const category = session.form.categories.find((c) => c.code === code)!;
     return pageLocals(req, category[`title_${req.lang}`], {
       session,
       category,
       items: service.itemsOf(session.form, code),
       scale: session.form.scale,
+      partialOf,
       step: stepInfo(session, code),
       fromReview: req.query.from === 'review',
       values,
     });
   };
 
-  const storedValues = (session: RespondentSession) => {
-    const answers: Record<string, string> = {};
-    const comments: Record<string, string> = {};
+  /** The stored answers as the form fields hold them, and as the review page reads them. */
+  const storedValues = (session: RespondentSession, lang: Request['lang']): FormValues & { shown: Record<string, string> } => {
+    const answers: Record<string, unknown> = {};
+    const others: Record<string, unknown> = {};
+    const comments: Record<string, unknown> = {};
+    const shown: Record<string, string> = {};
     for (const item of session.form.items) {
       const a = session.answers.get(item.id);
       if (!a) continue;
-      answers[item.code] = a.value === null ? 'na' : String(a.value);
+      const value = decodeAnswer(item.question, a.columns);
+      if (value === undefined) continue;
+      answers[item.code] = answerFormValue(item.question, value);
+      const other = (value as { other?: string }).other;
+      if (other) others[item.code] = other;
+      shown[item.code] = displayAnswer(item.question, value, lang);
       if (a.comment) comments[item.code] = a.comment;
     }
-    return { answers, comments };
+    return { answers, others, comments, shown };
   };
 
   const categoryOf = (session: RespondentSession, raw: unknown) => {
@@ -271,7 +288,7 @@ export function responsesRoutes(ctx: AppContext, { responses: service }: { respo
     respondent(async (req, res) => {
       const session = await service.openSession(respondentId(req));
       const code = categoryOf(session, req.params.code);
-      renderForm(res, 'responses/page', pageLocalsFor(req, session, code, storedValues(session)));
+      renderForm(res, 'responses/page', pageLocalsFor(req, session, code, storedValues(session, req.lang)));
     }),
   );
 
@@ -287,14 +304,11 @@ export function responsesRoutes(ctx: AppContext, { responses: service }: { respo
         res.redirect(303, afterSave(session, code, nav));
       } catch (error) {
         if (!(error instanceof AppError) || error instanceof RespondentStop || error.status >= 500) throw error;
-        const body = (req.body ?? {}) as { answers?: unknown; comments?: unknown };
-        const posted = {
-          answers: body.answers && typeof body.answers === 'object' ? (body.answers as Record<string, unknown>) : {},
-          comments: body.comments && typeof body.comments === 'object' ? (body.comments as Record<string, unknown>) : {},
-        };
+        const body = (req.body ?? {}) as { answers?: unknown; others?: unknown; comments?: unknown };
+        const record = (x: unknown) => (x && typeof x === 'object' && !Array.isArray(x) ? (x as Record<string, unknown>) : {});
         // What was stored stays checked; what was just posted wins over it.
-        const stored = storedValues(session);
-        const values = { answers: { ...stored.answers, ...posted.answers }, comments: { ...stored.comments, ...posted.comments } };
+        const stored = storedValues(session, req.lang);
+        const values = { answers: { ...stored.answers, ...record(body.answers) }, others: { ...stored.others, ...record(body.others) }, comments: { ...stored.comments, ...record(body.comments) } };
         res.status(error.status).render('responses/page', { ...pageLocalsFor(req, session, code, values), ...withErrors(req, error, itemLabel(req, session)) });
       }
     }),
@@ -307,7 +321,7 @@ export function responsesRoutes(ctx: AppContext, { responses: service }: { respo
         session,
         profile: (session.response?.profile ?? {}) as ProfileAnswers,
         territories,
-        stored: storedValues(session),
+        stored: storedValues(session, req.lang),
         step: stepInfo(session, 'review'),
         // A fresh key per rendering: a replay of this very form is recognised, a second tab is not.
         idempotencyKey: crypto.randomBytes(16).toString('base64url'),

@@ -223,7 +223,7 @@ export class ResponsesService {
   async savePage(session: RespondentSession, categoryCode: string, body: unknown, language: Language): Promise<{ missing: FieldError[] }> {
     const input = parseOrThrow(ZPageBody, body);
     const items = this.itemsOf(session.form, categoryCode);
-    const checked = validateAnswers(items, session.form.scale, input.answers ?? {}, input.comments ?? {});
+    const checked = validateAnswers(items, input.answers ?? {}, input.comments ?? {}, input.others ?? {});
     if (checked.invalid.length) throw new ValidationError(checked.invalid, 'respond:errors.malformed');
     await this.inSave(session, language, async (trx, response) => {
       await this.repo.upsertAnswers(trx, this.answerRows(items, checked.answers, response));
@@ -239,7 +239,7 @@ export class ResponsesService {
   private answerRows(items: FormItem[], answers: Map<string, AnswerInput>, response: ResponseRecord) {
     return items
       .filter((item) => answers.has(item.code))
-      .map((item) => ({ responseId: response.id, roundId: response.roundId, itemId: item.id, value: answers.get(item.code)!.value, comment: answers.get(item.code)!.comment }));
+      .map((item) => ({ responseId: response.id, roundId: response.roundId, itemId: item.id, columns: answers.get(item.code)!.columns, comment: answers.get(item.code)!.comment }));
   }
 
   /** The answer of a response that is already submitted: a replay with its key, or a refusal. */
@@ -296,7 +296,7 @@ export class ResponsesService {
     const lang = input.language ?? language;
     const territories = await this.repo.listLeafTerritories();
     const profile = validateProfile(session.form.profile, territories, input.profile);
-    const answers = validateAnswers(session.form.items, session.form.scale, input.answers, input.comments ?? {});
+    const answers = validateAnswers(session.form.items, input.answers, input.comments ?? {}, input.others ?? {});
     const invalid = [...profile.invalid, ...answers.invalid];
     if (invalid.length) throw new ValidationError(invalid, 'respond:errors.malformed');
     const missing = [...profile.missing, ...answers.missing];
