@@ -43,7 +43,7 @@ describe('a round on a 0-10 scale', () => {
       expect(page.text).toContain('value="0"'); // the 0 point is offered as a rating
       const saved = await agent.post('/respond/page/C1').type('form').send({ _csrf: csrf, nav: 'next', 'answers[Q1]': q1, 'answers[Q2]': q2 });
       expect(saved.status).toBe(303);
-      const submit = await agent.post('/respond/submit').type('form').send({ _csrf: csrf, idempotencyKey: `key-${invitation.id}-0-10` });
+      const submit = await agent.post('/respond/submit').type('form').send({ _csrf: csrf, idempotencyKey: `scale-0-10-${invitation.id}` });
       expect(submit.status).toBe(303);
     }
   });

@@ -1,0 +1,137 @@
+import request from 'supertest';
+import type TestAgent from 'supertest/lib/agent';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { translator, type Language } from '../../../src/i18n';
+import { EXTENDED_QUESTIONNAIRE_CODE } from '../../../src/modules/questionnaires/questionnaires.seed';
+import { createTestApp, type TestApp } from '../../helpers/app';
+import { createInvitation, createRound, someTerritoryCode } from './fixtures';
+
+/**
+ * Every question kind answered through the respondent's HTML forms (no JavaScript), on the
+ * seeded extended questionnaire: stored in its kind's columns, shown on the review page,
+ * and bad values refused per kind with a message in the respondent's language, nothing stored.
+ */
+describe('every question kind through the respondent pages', () => {
+  let t: TestApp;
+  let roundId: number;
+  let questionnaireId: number;
+  let territory: string;
+  let itemCodes: Map<string, string[]>;
+
+  const open = async (lang: Language = 'ru'): Promise<{ agent: TestAgent; csrf: string; invitationId: number }> => {
+    const invitation = await createInvitation(t.ctx, roundId);
+    const agent = request.agent(t.app);
+    await agent.get(`/r/${invitation.token}`);
+    const start = await agent.get('/respond');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(start.text)![1]!;
+    await agent.post('/respond/language').type('form').send({ _csrf: csrf, lang });
+    return { agent, csrf, invitationId: invitation.id };
+  };
+  const ratings = (category: string, value = '3') => Object.fromEntries(itemCodes.get(category)!.map((c) => [`answers[${c}]`, value]));
+  const answersOf = async (invitationId: number) => {
+    const response = await t.ctx.db('responses').where({ invitation_id: invitationId }).first();
+    if (!response) return [];
+    return t.ctx.db('answers as a').join('questionnaire_items as i', 'i.id', 'a.item_id').where('a.response_id', response.id).select('i.code', 'i.kind', 'a.*');
+  };
+
+  beforeAll(async () => {
+    t = await createTestApp({ seed: 'base' });
+    questionnaireId = Number((await t.ctx.db('questionnaires').where({ code: EXTENDED_QUESTIONNAIRE_CODE }).first()).id);
+    roundId = await createRound(t.ctx, questionnaireId);
+    territory = await someTerritoryCode(t.ctx);
+    const rows = await t.ctx.db('questionnaire_items as i').join('questionnaire_categories as c', 'c.id', 'i.category_id').where('i.questionnaire_id', questionnaireId).where('i.kind', 'rating').orderBy('i.position').select('i.code', 'c.code as category');
+    itemCodes = new Map();
+    for (const r of rows) itemCodes.set(r.category, [...(itemCodes.get(r.category) ?? []), r.code]);
+  });
+  afterAll(async () => t.close());
+
+  it('renders each kind as plain HTML controls', async () => {
+    const { agent } = await open('en');
+    const activity = await agent.get('/respond/page/ACTIVITY');
+    expect(activity.status).toBe(200);
+    expect(activity.text).toMatch(/name="answers\[A01\]"[^>]*inputmode="decimal"/);
+    expect(activity.text).toContain('million tenge');
+    expect(activity.text).toMatch(/<textarea id="answers-A03-input" name="answers\[A03\]" rows="4" maxlength="1000"/);
+    const reasons = await agent.get('/respond/page/REASONS');
+    expect(reasons.text).toMatch(/type="checkbox"[^>]*name="answers\[R01\]" value="B06"/);
+    expect(reasons.text).toContain('name="others[R01]"');
+    const support = await agent.get('/respond/page/SUPPORT');
+    expect(support.text).toMatch(/<select id="answers-S03-GRANTS" name="answers\[S03\]\[GRANTS\]"/);
+    expect(support.text).toContain('Place 3');
+    expect(support.text).toMatch(/name="answers\[S04\]" value="0"/);
+    expect(support.text).not.toContain('<script');
+  });
+
+  it('stores every kind in its own columns and shows it on the review page', async () => {
+    const { agent, csrf, invitationId } = await open('ru');
+    const post = (path: string, body: Record<string, unknown>) => agent.post(path).type('form').send({ _csrf: csrf, nav: 'next', ...body });
+    expect((await post('/respond/profile', { territory, sector: 'C', size: 'small', employees: '12', innovated: ['none'], funding: 'own' })).status).toBe(303);
+    for (const category of [...itemCodes.keys()].filter((c) => c !== 'SUPPORT')) expect((await post(`/respond/page/${category}`, ratings(category, '4'))).status).toBe(303);
+    expect((await post('/respond/page/ACTIVITY', { 'answers[A01]': '12,5', 'answers[A02]': '3.25', 'answers[A03]': '  Дешёвые кредиты\r\nи гранты  ' })).status).toBe(303);
+    expect((await post('/respond/page/REASONS', { 'answers[R01]': ['B08', 'B06', 'OTHER'], 'others[R01]': 'Нет помещения' })).status).toBe(303);
+    const support = await post('/respond/page/SUPPORT', {
+      'answers[S01]': ['DAMU', 'QAZINN'],
+      'answers[S02]': ['GRANTS', 'TAX'],
+      'answers[S03][GRANTS]': '2',
+      'answers[S03][TAX]': '1',
+      'answers[S03][CREDIT]': '3',
+      'answers[S03][INFO]': '',
+      'answers[S04]': '0',
+    });
+    expect(support.status).toBe(303);
+    expect(support.headers.location).toBe('/respond/review');
+
+    const byCode = new Map((await answersOf(invitationId)).map((a) => [a.code, a]));
+    expect(Number(byCode.get('A01').number_value)).toBe(12.5);
+    expect(Number(byCode.get('A02').number_value)).toBe(3.25);
+    expect(byCode.get('A03').text_value).toBe('Дешёвые кредиты\nи гранты');
+    expect(byCode.get('R01')).toMatchObject({ choice: 'B06 B08 OTHER', text_value: 'Нет помещения' });
+    expect(byCode.get('S01').choice).toBe('DAMU QAZINN');
+    expect(byCode.get('S03').choice).toBe('TAX GRANTS CREDIT');
+    expect(Number(byCode.get('S04').value)).toBe(0);
+    expect(Boolean(byCode.get('S04').cannot_judge)).toBe(false);
+    expect(Number(byCode.get('B01').value)).toBe(4);
+
+    const review = await agent.get('/respond/review');
+    expect(review.text).toContain('Недостаток собственных средств; Слишком высокие затраты на инновации; Другая причина: Нет помещения');
+    expect(review.text).toContain('1. Налоговые льготы; 2. Гранты на инновации; 3. Льготные кредиты и гарантии');
+    expect(review.text).toContain('0 — точно нет');
+    expect(review.text).toContain('3.25 млн тенге');
+    const submit = await agent.post('/respond/submit').type('form').send({ _csrf: csrf, idempotencyKey: `every-kind-${invitationId}` });
+    expect(submit.status).toBe(303);
+    expect(submit.headers.location).toBe('/respond/done');
+
+    // Coming back to a page shows the stored answers in the form again.
+    const response = await t.ctx.db('responses').where({ invitation_id: invitationId }).first();
+    expect(response.status).toBe('submitted');
+  });
+
+  const bad: Array<{ kind: string; page: string; body: Record<string, unknown>; key: string; params?: Record<string, unknown> }> = [
+    { kind: 'rating (0-10)', page: 'SUPPORT', body: { 'answers[S04]': '11' }, key: 'respond:errors.outOfRange', params: { min: 0, max: 10 } },
+    { kind: 'multi-choice: unknown option', page: 'REASONS', body: { 'answers[R01]': ['B06', 'B99'] }, key: 'respond:errors.invalidChoice' },
+    { kind: 'multi-choice: other without text', page: 'REASONS', body: { 'answers[R01]': ['OTHER'] }, key: 'respond:errors.otherRequired' },
+    { kind: 'multi-choice: exclusive combined', page: 'SUPPORT', body: { 'answers[S01]': ['NONE', 'DAMU'] }, key: 'respond:errors.exclusive', params: { option_kk: 'Ешбір бағдарламаны пайдаланған жоқпыз', option_ru: 'Не пользовались ни одной программой', option_en: 'Used no programme' } },
+    { kind: 'ranking: a place twice', page: 'SUPPORT', body: { 'answers[S03][GRANTS]': '1', 'answers[S03][TAX]': '1', 'answers[S03][CREDIT]': '2' }, key: 'respond:errors.rankTwice' },
+    { kind: 'ranking: incomplete', page: 'SUPPORT', body: { 'answers[S03][GRANTS]': '1' }, key: 'respond:errors.rankIncomplete', params: { k: 3 } },
+    { kind: 'number: out of range', page: 'ACTIVITY', body: { 'answers[A01]': '120' }, key: 'respond:errors.number', params: { min: 0, max: 100 } },
+    { kind: 'number: not a number', page: 'ACTIVITY', body: { 'answers[A01]': '12%' }, key: 'respond:errors.number', params: { min: 0, max: 100 } },
+    { kind: 'text: too long', page: 'ACTIVITY', body: { 'answers[A03]': 'x'.repeat(1001) }, key: 'respond:errors.textTooLong', params: { max: 1000 } },
+  ];
+  for (const lang of ['kk', 'ru', 'en'] as const) {
+    for (const c of bad.filter((b) => b.page)) {
+      it(`refuses ${c.kind} in ${lang} and stores nothing from the page`, async () => {
+        const { agent, csrf, invitationId } = await open(lang);
+        const before = await answersOf(invitationId);
+        const res = await agent.post(`/respond/page/${c.page}`).type('form').send({ _csrf: csrf, nav: 'next', ...c.body });
+        expect(res.status).toBe(400);
+        expect(res.text).toContain(escapeHtml(translator(lang)(c.key, c.params)));
+        expect(res.text).toContain(escapeHtml(translator(lang)('respond:errors.malformed')));
+        expect(await answersOf(invitationId)).toEqual(before);
+      });
+    }
+  }
+});
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;').replace(/'/g, '&#39;');
+}
