@@ -21,7 +21,7 @@ export const demoSeeders: Seeder[] = [];
 baseSeeders.push(seedTerritories, seedDefaultQuestionnaire);
 
 // Demo rounds of the barriers questionnaire with synthetic responses (needs the base seeders' content).
-demoSeeders.push((ctx) => seedDemoResponses(ctx));
+demoSeeders.push((ctx, services) => seedDemoResponses(ctx, services));
 
 // Expert factor lists (SWOT, PEST, enterprise parameters); the demo Delphi panel links to the open demo round, so it runs after the responses.
 baseSeeders.push(seedExpertFactors);

@@ -49,7 +49,7 @@ export interface Services {
 export function buildServices(ctx: AppContext): Services {
   const { db, config } = ctx;
   const users = new UsersService(new KnexUsersRepository(db), ctx.bcryptRounds);
-  const auth = new AuthService(new KnexUsersRepository(db), {
+  const auth = new AuthService(users, {
     secret: config.jwtSecret,
     sessionTtlSeconds: config.sessionTtlSeconds,
     sessionMaxAgeSeconds: config.sessionMaxAgeSeconds,
@@ -57,14 +57,15 @@ export function buildServices(ctx: AppContext): Services {
   });
   const territories = new TerritoriesService(new TerritoriesRepository(db));
   const questionnaires = new QuestionnairesService(new QuestionnairesRepository(db));
-  const indicators = new IndicatorsService(new IndicatorsRepository(db), territories);
-  // Survey indicators are published inside the closing transaction: both happen or neither.
-  const rounds = new RoundsService(new RoundsRepository(db), (trx, roundId) => indicators.publishRound(roundId, trx));
-  const invitations = new InvitationsService(new InvitationsRepository(db), config.jwtSecret, territories, questionnaires);
-  const responses = new ResponsesService(new ResponsesRepository(db));
-  const monitoring = new MonitoringService(new MonitoringRepository(db), invitations, questionnaires, territories);
+  // Survey indicators are published inside the closing transaction: both happen or neither. (The
+  // call reaches indicators only when a round closes, after both objects exist.)
+  const rounds: RoundsService = new RoundsService(new RoundsRepository(db), questionnaires, territories, (trx, roundId) => indicators.publishRound(roundId, trx));
+  const indicators: IndicatorsService = new IndicatorsService(new IndicatorsRepository(db), territories, rounds, questionnaires);
+  const invitations = new InvitationsService(new InvitationsRepository(db), config.jwtSecret, rounds, territories, questionnaires);
+  const responses = new ResponsesService(new ResponsesRepository(db), invitations, rounds, territories);
+  const monitoring = new MonitoringService(new MonitoringRepository(db), rounds, questionnaires, territories);
   const analysis = new AnalysisService(new AnalysisRepository(db));
-  const experts = new ExpertsService(new ExpertsRepository(db), (roundId, codes) => surveyItemMeans(analysis, roundId, codes));
+  const experts = new ExpertsService(new ExpertsRepository(db), (roundId, codes) => surveyItemMeans(analysis, roundId, codes), rounds, questionnaires, users);
   const roundWorkbook: RoundWorkbookSources = {
     monitoring,
     expertSheets: (roundId, t, lang) => expertSheetsForRound(experts, roundId, t, lang),

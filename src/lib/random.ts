@@ -3,23 +3,13 @@
  * Math.random cannot be seeded, and demo data must come out the same on every first start
  * so that screenshots, documentation and tests can refer to its numbers.
  *
- * mulberry32: Tommy Ettinger's 32-bit generator (public domain), period 2^32, passes
- * gjrand and PractRand up to a few GB, which is far more than a few thousand answers need.
+ * The generator itself, mulberry32, is in src/math/mulberry32.ts (k-means uses it too); it
+ * passes gjrand and PractRand up to a few GB, far more than a few thousand answers need.
  * Not for secrets: tokens come from crypto.randomBytes (src/lib/tokens.ts).
  */
-export type Random = () => number;
+import { mulberry32, type Random } from '../math/mulberry32';
 
-/** A generator of floats in [0, 1) fully determined by `seed`. mulberry32(1)() === 0.6270739405881613. */
-export function mulberry32(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32, type Random };
 
 /** Integer in [min, max], both ends included. */
 export function randomInt(random: Random, min: number, max: number): number {

@@ -1,5 +1,5 @@
 import type { LevelsResult } from './equalIntervalLevels';
-import { mulberry32 } from '../lib/random';
+import { mulberry32 } from './mulberry32';
 
 /**
  * Deterministic one-dimensional k-means (Lloyd's algorithm) for classifying an index into

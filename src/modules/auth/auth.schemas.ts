@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { ZPassword, type TRole } from '../users/users.schemas';
 
-export const ROLES = ['admin', 'researcher', 'expert'] as const;
-export const ZRole = z.enum(ROLES);
-export type TRole = z.infer<typeof ZRole>;
+// Roles and the password rule belong to the users module (auth depends on users, not back).
+export { ROLES, ZPassword, ZRole, type TRole } from '../users/users.schemas';
 
 export interface SessionUser {
   id: number;
@@ -23,8 +23,6 @@ export const ZTokenRequest = z.strictObject({
   password: z.string().min(1).max(200),
 });
 export type TTokenRequest = z.infer<typeof ZTokenRequest>;
-
-export const ZPassword = z.string().min(10).max(200);
 
 export const ZChangePassword = z
   .object({

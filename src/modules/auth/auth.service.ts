@@ -1,7 +1,7 @@
 import bcrypt from 'bcrypt';
 import { UnauthorizedError } from '../../errors';
-import type { UsersRepository } from '../users/users.repository';
 import type { UserRecord } from '../users/users.schemas';
+import type { UsersService } from '../users/users.service';
 import type { SessionUser } from './auth.schemas';
 import { signToken, verifyToken, type Audience } from './auth.tokens';
 
@@ -21,7 +21,7 @@ export function toSessionUser(u: UserRecord): SessionUser {
 
 export class AuthService {
   constructor(
-    private readonly users: UsersRepository,
+    private readonly users: Pick<UsersService, 'find' | 'findByEmail' | 'revokeSessions'>,
     private readonly settings: AuthSettings,
   ) {}
 
@@ -59,7 +59,7 @@ export class AuthService {
   async authenticate(token: string, audience: Audience): Promise<{ user: UserRecord; renew?: { token: string; expiresAt: Date } } | null> {
     const claims = verifyToken(this.settings.secret, token, audience);
     if (!claims) return null;
-    const user = await this.users.findById(Number(claims.sub));
+    const user = await this.users.find(Number(claims.sub));
     if (!user || user.disabled || user.tokenVersion !== claims.tv) return null;
     if (audience !== 'kedergi-web') return { user };
     const now = Math.floor(Date.now() / 1000);
@@ -70,6 +70,6 @@ export class AuthService {
   }
 
   async logout(userId: number): Promise<void> {
-    await this.users.update(userId, { bumpTokenVersion: true });
+    await this.users.revokeSessions(userId);
   }
 }

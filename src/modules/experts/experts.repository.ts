@@ -157,21 +157,6 @@ export class ExpertsRepository {
     await trx('panel_members').where({ panel_id: panelId, user_id: userId }).delete();
   }
 
-  async expertUsers(): Promise<Array<{ id: number; email: string; name: string }>> {
-    const rows = await this.db('users').where({ role: 'expert', disabled: false }).select('id', 'email', 'name').orderBy('email');
-    return rows.map((r: Record<string, unknown>) => ({ id: num(r.id), email: String(r.email), name: String(r.name) }));
-  }
-
-  async findUser(id: number, db: Db = this.db): Promise<{ id: number; role: string; disabled: boolean } | undefined> {
-    const row = await db('users').where({ id }).select('id', 'role', 'disabled').first();
-    return row ? { id: num(row.id), role: String(row.role), disabled: bool(row.disabled) } : undefined;
-  }
-
-  async findUserByEmail(email: string): Promise<{ id: number } | undefined> {
-    const row = await this.db('users').where({ email }).select('id').first();
-    return row ? { id: num(row.id) } : undefined;
-  }
-
   async panelsOfExpert(userId: number): Promise<PanelSummary[]> {
     const all = await this.listPanels();
     const mine = new Set((await this.db('panel_members').where({ user_id: userId }).select('panel_id')).map((r: Record<string, unknown>) => num(r.panel_id)));
@@ -206,33 +191,6 @@ export class ExpertsRepository {
 
   async removeBarrier(panelId: number, itemCode: string, trx: Db = this.db): Promise<number> {
     return trx('panel_barriers').where({ panel_id: panelId, item_code: itemCode }).delete();
-  }
-
-  /* ---------- survey rounds (read only: owned by the rounds and responses modules) ---------- */
-
-  async surveyRounds(): Promise<SurveyRoundOption[]> {
-    const rows = await this.db('rounds').select('id', 'title', 'status').orderBy('id', 'desc');
-    return rows.map((r: Record<string, unknown>) => ({ id: num(r.id), title: String(r.title), status: String(r.status) }));
-  }
-
-  async findSurveyRound(id: number, db: Db = this.db): Promise<SurveyRoundOption | undefined> {
-    const row = await db('rounds').where({ id }).select('id', 'title', 'status').first();
-    return row ? { id: num(row.id), title: String(row.title), status: String(row.status) } : undefined;
-  }
-
-  async firstSurveyRoundWithStatus(status: string): Promise<SurveyRoundOption | undefined> {
-    const row = await this.db('rounds').where({ status }).select('id', 'title', 'status').orderBy('id').first();
-    return row ? { id: num(row.id), title: String(row.title), status: String(row.status) } : undefined;
-  }
-
-  /** The barrier items of the questionnaire a survey round uses. */
-  async surveyItems(surveyRoundId: number, db: Db = this.db): Promise<SurveyItemOption[]> {
-    const rows = await db('questionnaire_items as qi')
-      .join('rounds as r', 'r.questionnaire_id', 'qi.questionnaire_id')
-      .where('r.id', surveyRoundId)
-      .select('qi.code', 'qi.text_kk', 'qi.text_ru', 'qi.text_en')
-      .orderBy('qi.position');
-    return rows.map((r: Record<string, unknown>) => ({ code: String(r.code), text_kk: String(r.text_kk), text_ru: String(r.text_ru), text_en: String(r.text_en) }));
   }
 
   /* ---------- Delphi rounds ---------- */

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { AppContext } from '../../context';
 import { sharedDomainDir } from '../../paths';
 import type { UsersService } from '../users/users.service';
+import type { ExpertsService } from './experts.service';
 import { ExpertsRepository } from './experts.repository';
 import { ZExpertFactorsFile, type ExpertFactor } from './experts.schemas';
 import { mulberry32 } from '../../lib/random';
@@ -64,22 +65,23 @@ function median(values: number[]): number {
  * is one, three enterprises, three survey barriers in W and T, and two closed Delphi rounds whose
  * seeded scores scatter in round 1 and converge towards the round-1 medians in round 2.
  */
-export async function seedDemoPanel(ctx: AppContext, { users }: { users: UsersService }): Promise<void> {
+export async function seedDemoPanel(ctx: AppContext, { users, experts }: { users: UsersService; experts: ExpertsService }): Promise<void> {
   const repo = new ExpertsRepository(ctx.db);
   if (await repo.findPanelByName(DEMO_PANEL_NAME)) return;
   await seedExpertFactors(ctx);
 
   const expertIds: number[] = [];
   for (const [i, email] of DEMO_EXPERT_EMAILS.entries()) {
-    const existing = await repo.findUserByEmail(email);
+    const existing = await users.findByEmail(email);
     expertIds.push(existing ? existing.id : (await users.create(null, { email, name: DEMO_EXPERT_NAMES[i]!, role: 'expert', password: '' })).id);
   }
 
   const factors = await repo.factors();
   const scored = factors.filter((f) => f.kind !== 'enterprise');
   const parameters = factors.filter((f) => f.kind === 'enterprise');
-  const surveyRound = await repo.firstSurveyRoundWithStatus('open');
-  const surveyCodes = surveyRound ? new Set((await repo.surveyItems(surveyRound.id)).map((i) => i.code)) : new Set<string>();
+  // The first open survey round (rounds come newest first).
+  const surveyRound = (await experts.surveyRounds()).filter((r) => r.status === 'open').at(-1);
+  const surveyCodes = surveyRound ? new Set((await experts.surveyItems(surveyRound.id)).map((i) => i.code)) : new Set<string>();
   const random = mulberry32(20261122);
 
   await repo.transaction(async (trx) => {

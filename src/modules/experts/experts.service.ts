@@ -6,6 +6,10 @@ import { kendallW } from '../../math/kendall-w';
 import { pestInfluence, type PestGroup, type PestGroupResult } from '../../math/pest';
 import { quantitativeSwot, type SwotQuadrant, type SwotResult } from '../../math/swot';
 import type { AnalysisService } from '../analysis/analysis.service';
+import type { QuestionnairesService } from '../questionnaires/questionnaires.service';
+import type { RoundRecord } from '../rounds/rounds.schemas';
+import type { RoundsService } from '../rounds/rounds.service';
+import type { UsersService } from '../users/users.service';
 import type { ExpertsRepository, PanelSummary, SurveyItemOption, SurveyRoundOption } from './experts.repository';
 import {
   ZScoreForm,
@@ -188,6 +192,10 @@ export interface PanelDetail {
 
 /* ---------- service ---------- */
 
+function surveyRoundOption(round: Pick<RoundRecord, 'id' | 'title' | 'status'>): SurveyRoundOption {
+  return { id: round.id, title: round.title, status: round.status };
+}
+
 export class ExpertsService {
   /**
    * itemMeans gives a survey round's mean rating per item code; injected so the panel reads
@@ -196,6 +204,11 @@ export class ExpertsService {
   constructor(
     readonly repo: ExpertsRepository,
     private readonly itemMeans: (surveyRoundId: number, codes: readonly string[]) => Promise<Map<string, { mean: number; n: number }>>,
+    /** A panel's survey round and its barrier items come from their owners, the rounds and questionnaires modules. */
+    private readonly rounds: Pick<RoundsService, 'list' | 'find'>,
+    private readonly questionnaires: Pick<QuestionnairesService, 'getQuestionnaire'>,
+    /** Experts are users: accounts, roles and names come from the users module. */
+    private readonly users: Pick<UsersService, 'find' | 'activeExperts'>,
   ) {}
 
   /* ----- admin: panels ----- */
@@ -204,8 +217,22 @@ export class ExpertsService {
     return this.repo.listPanels();
   }
 
-  surveyRounds(): Promise<SurveyRoundOption[]> {
-    return this.repo.surveyRounds();
+  /** Survey rounds a panel can be linked to, newest first. */
+  async surveyRounds(): Promise<SurveyRoundOption[]> {
+    return (await this.rounds.list()).map(surveyRoundOption);
+  }
+
+  private async findSurveyRound(id: number): Promise<SurveyRoundOption | undefined> {
+    const round = await this.rounds.find(id);
+    return round ? surveyRoundOption(round) : undefined;
+  }
+
+  /** The barrier items of the questionnaire a survey round uses, in questionnaire order. */
+  async surveyItems(surveyRoundId: number): Promise<SurveyItemOption[]> {
+    const round = await this.rounds.find(surveyRoundId);
+    if (!round) return [];
+    const { items } = await this.questionnaires.getQuestionnaire(round.questionnaireId);
+    return items.map((i) => ({ code: i.code, text_kk: i.text_kk, text_ru: i.text_ru, text_en: i.text_en }));
   }
 
   async panel(id: number): Promise<Panel> {
@@ -216,7 +243,7 @@ export class ExpertsService {
 
   private async checkSurveyRound(id: number | undefined): Promise<number | null> {
     if (id === undefined) return null;
-    if (!(await this.repo.findSurveyRound(id))) throw new ValidationError([{ path: 'surveyRoundId', key: 'experts:errors.unknownSurveyRound' }]);
+    if (!(await this.findSurveyRound(id))) throw new ValidationError([{ path: 'surveyRoundId', key: 'experts:errors.unknownSurveyRound' }]);
     return id;
   }
 
@@ -242,13 +269,13 @@ export class ExpertsService {
     const panel = await this.panel(id);
     const [members, experts, enterprises, barriers, surveyRounds, rounds] = await Promise.all([
       this.repo.members(id),
-      this.repo.expertUsers(),
+      this.users.activeExperts().then((list) => list.map(({ id, email, name }) => ({ id, email, name }))),
       this.repo.enterprises(id),
       this.repo.barriers(id),
-      this.repo.surveyRounds(),
+      this.surveyRounds(),
       this.repo.rounds(id),
     ]);
-    const surveyItems = panel.surveyRoundId ? await this.repo.surveyItems(panel.surveyRoundId) : [];
+    const surveyItems = panel.surveyRoundId ? await this.surveyItems(panel.surveyRoundId) : [];
     const memberIds = new Set(members.map((m) => m.userId));
     return {
       panel,
@@ -267,7 +294,7 @@ export class ExpertsService {
   async addMember(actorId: number | null, panelId: number, userId: number): Promise<void> {
     await this.panel(panelId);
     await this.repo.transaction(async (trx) => {
-      const user = await this.repo.findUser(userId, trx);
+      const user = await this.users.find(userId, trx);
       if (!user || user.role !== 'expert' || user.disabled) throw new ValidationError([{ path: 'userId', key: 'experts:errors.notAnExpert' }]);
       if (await this.repo.isMember(panelId, userId, trx)) throw new ValidationError([{ path: 'userId', key: 'experts:errors.alreadyMember' }]);
       await this.repo.addMember(panelId, userId, trx);
@@ -309,7 +336,7 @@ export class ExpertsService {
   async attachBarrier(actorId: number, panelId: number, input: TAttachBarrier): Promise<void> {
     const panel = await this.panel(panelId);
     if (!panel.surveyRoundId) throw new ValidationError([{ path: 'itemCode', key: 'experts:errors.noSurveyRound' }]);
-    const items = await this.repo.surveyItems(panel.surveyRoundId);
+    const items = await this.surveyItems(panel.surveyRoundId);
     if (!items.some((i) => i.code === input.itemCode)) throw new ValidationError([{ path: 'itemCode', key: 'experts:errors.unknownBarrier' }]);
     await this.repo.transaction(async (trx) => {
       await this.repo.upsertBarrier(panelId, { itemCode: input.itemCode, quadrant: input.quadrant, weight: input.weight ?? null }, trx);
@@ -575,9 +602,9 @@ export class ExpertsService {
     const scores = choice.round ? await this.repo.scores([choice.round.id]) : [];
     const means = ExpertsService.means(factors, scores);
 
-    const surveyRound = choice.panel.surveyRoundId ? ((await this.repo.findSurveyRound(choice.panel.surveyRoundId)) ?? null) : null;
+    const surveyRound = choice.panel.surveyRoundId ? ((await this.findSurveyRound(choice.panel.surveyRoundId)) ?? null) : null;
     const attached = surveyRound ? await this.repo.barriers(panelId) : [];
-    const items = surveyRound ? await this.repo.surveyItems(surveyRound.id) : [];
+    const items = surveyRound ? await this.surveyItems(surveyRound.id) : [];
     const itemMeans = surveyRound ? await this.itemMeans(surveyRound.id, attached.map((b) => b.itemCode)) : new Map();
 
     const quadrantMeanWeight = (q: 'W' | 'T') => mean(factors.filter((f) => f.grp === q && means.has(f.id)).map((f) => means.get(f.id)!.weight));

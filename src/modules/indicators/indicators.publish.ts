@@ -1,9 +1,7 @@
 import type { Knex } from 'knex';
-import { NotFoundError } from '../../errors';
 import { innovationActivityLevel } from '../../math/innovationActivityLevel';
 import type { ValueRecord } from './indicators.schemas';
 import { IndicatorsRepository } from './indicators.repository';
-import { lockRowForUpdate } from '../../db/dialect';
 
 /**
  * Survey-derived indicators: a round's submitted responses, aggregated per territory in SQL,
@@ -45,20 +43,31 @@ function clip(text: string, max = 300): string {
   return text.length <= max ? text : text.slice(0, max - 1) + '…';
 }
 
+/** What publishing reads from the modules that own it: the round (locked) and its questionnaire's categories and items. */
+export interface PublishSources {
+  /** The round, locked for the transaction (NotFoundError if absent). */
+  lockRound(trx: Knex.Transaction, roundId: number): Promise<{ title: string; questionnaireId: number; closesAt: string | null; opensAt: string | null; createdAt: string }>;
+  structure(
+    trx: Knex.Transaction,
+    questionnaireId: number,
+  ): Promise<{
+    categories: Array<{ id: number; code: string; title_kk: string; title_ru: string; title_en: string }>;
+    items: Array<{ id: number; code: string; text_kk: string; text_ru: string; text_en: string }>;
+  }>;
+}
+
 /**
  * Publish (or re-publish) the indicators of a round, replacing any earlier publication of the
  * same round in one transaction. Pass a transaction when calling from inside one (closing a
  * round): on SQLite the single connection would otherwise wait for itself.
  */
-export async function publishRoundIndicators(db: Knex | Knex.Transaction, roundId: number): Promise<PublishSummary> {
+export async function publishRoundIndicators(db: Knex | Knex.Transaction, roundId: number, sources: PublishSources): Promise<PublishSummary> {
   return db.transaction(async (trx) => {
     const repo = new IndicatorsRepository(trx as unknown as Knex);
     // A double click publishes twice at once: the second waits here and then finds the dataset.
-    await lockRowForUpdate(trx, 'rounds', roundId);
-    const round = await repo.findRound(roundId, trx);
-    if (!round) throw new NotFoundError();
+    const round = await sources.lockRound(trx, roundId);
     const period = roundPeriod(round);
-    const structure = await repo.questionnaireStructure(round.questionnaireId, trx);
+    const structure = await sources.structure(trx, round.questionnaireId);
     const aggregates = await repo.roundAggregates(roundId, trx);
 
     const definitions: SurveyIndicatorDef[] = [

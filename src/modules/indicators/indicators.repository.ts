@@ -356,21 +356,6 @@ export class IndicatorsRepository {
     return rows.map((r) => ({ ...toRound(r), submitted: num(r.submitted), publishedDatasetId: numOrNull(r.dataset_id) }));
   }
 
-  async findRound(id: number, trx?: Executor): Promise<RoundSummary | undefined> {
-    const row = await (trx ?? this.db)('rounds').where({ id }).first();
-    return row ? toRound(row) : undefined;
-  }
-
-  async questionnaireStructure(questionnaireId: number, trx?: Executor) {
-    const db = trx ?? this.db;
-    const categories = await db('questionnaire_categories').where({ questionnaire_id: questionnaireId }).orderBy('position');
-    const items = await db('questionnaire_items').where({ questionnaire_id: questionnaireId }).orderBy('position');
-    return {
-      categories: categories.map((c) => ({ id: num(c.id), code: String(c.code), title_kk: String(c.title_kk), title_ru: String(c.title_ru), title_en: String(c.title_en) })),
-      items: items.map((i) => ({ id: num(i.id), code: String(i.code), categoryId: num(i.category_id), text_kk: String(i.text_kk), text_ru: String(i.text_ru), text_en: String(i.text_en) })),
-    };
-  }
-
   /**
    * Per-territory aggregates of a round's submitted responses, in SQL. "Cannot judge" (NULL)
    * answers are left out of means and shares; respondents without a territory are left out.

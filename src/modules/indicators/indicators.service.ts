@@ -1,6 +1,8 @@
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../errors';
 import { readUploadedTable, TableReadError } from '../../lib/spreadsheet';
 import type { TerritoryRecord } from '../territories/territories.schemas';
+import type { QuestionnairesService } from '../questionnaires/questionnaires.service';
+import type { RoundsService } from '../rounds/rounds.service';
 import type { TerritoriesService } from '../territories/territories.service';
 import type { Knex } from 'knex';
 import { publishRoundIndicators, type PublishSummary } from './indicators.publish';
@@ -78,6 +80,9 @@ export class IndicatorsService {
   constructor(
     readonly repo: IndicatorsRepository,
     private readonly territories: TerritoriesService,
+    /** Publishing reads the round and its questionnaire from their owners. */
+    private readonly rounds: Pick<RoundsService, 'lock'>,
+    private readonly questionnaires: Pick<QuestionnairesService, 'getQuestionnaire'>,
   ) {}
 
   /**
@@ -85,7 +90,10 @@ export class IndicatorsService {
    * round): on SQLite the single connection would otherwise wait for itself.
    */
   publishRound(roundId: number, trx?: Knex.Transaction): Promise<PublishSummary> {
-    return publishRoundIndicators(trx ?? this.repo.db, roundId);
+    return publishRoundIndicators(trx ?? this.repo.db, roundId, {
+      lockRound: (inner, id) => this.rounds.lock(id, inner),
+      structure: (inner, questionnaireId) => this.questionnaires.getQuestionnaire(questionnaireId, inner),
+    });
   }
 
   listTerritories(): Promise<TerritoryRecord[]> {

@@ -1,31 +1,7 @@
 import type { Knex } from 'knex';
-import { batchInsertReturning, ilike, num, numOrNull } from '../../db/dialect';
-import type { InvitationListRow, RoundInfo, TInvitationFilters, TInvitationState } from './invitations.schemas';
-
-/*
- * Invitation progress is read from the invitation row and, to stay right whichever of them the
- * respondent flow updates first, from its response row too. Every query that uses these
- * fragments aliases invitations as i, rounds as ro and responses as resp.
- */
-// NULL-safe throughout (no response row means resp.status IS NULL): these fragments are also negated.
-export const SUBMITTED_SQL = `(i.status = 'submitted' OR i.submitted_at IS NOT NULL OR COALESCE(resp.status, '') = 'submitted')`;
-export const STARTED_SQL = `(${SUBMITTED_SQL} OR i.status = 'in_progress' OR i.started_at IS NOT NULL OR resp.id IS NOT NULL)`;
-export const OPENED_SQL = `(${STARTED_SQL} OR i.status = 'opened' OR i.opened_at IS NOT NULL)`;
-/** An unfinished invitation is expired when marked so, past its own expiry, or when its round has ended. */
-const EXPIRED_SQL = `(i.status = 'expired' OR (i.expires_at IS NOT NULL AND i.expires_at < ?) OR ro.status IN ('closed', 'archived') OR (ro.closes_at IS NOT NULL AND ro.closes_at < ?))`;
-
-/** SQL CASE giving the effective state of an invitation at `now` (ISO string), with its bindings. */
-export function invitationStateSql(now: string): { sql: string; bindings: string[] } {
-  return {
-    sql: `CASE WHEN ${SUBMITTED_SQL} THEN 'submitted' WHEN ${EXPIRED_SQL} THEN 'expired' WHEN ${STARTED_SQL} THEN 'in_progress' WHEN ${OPENED_SQL} THEN 'opened' ELSE 'pending' END`,
-    bindings: [now, now],
-  };
-}
-
-/** invitations i joined to its round (ro) and its response if any (resp). */
-export function invitationsWithProgress(db: Knex | Knex.Transaction): Knex.QueryBuilder {
-  return db('invitations as i').join('rounds as ro', 'ro.id', 'i.round_id').leftJoin('responses as resp', 'resp.invitation_id', 'i.id');
-}
+import { batchInsertReturning, ilike, insertReturningId, num, numOrNull } from '../../db/dialect';
+import type { InvitationListRow, InvitationRecord, TInvitationFilters, TInvitationState } from './invitations.schemas';
+import { invitationStateSql, invitationsWithProgress, toEnterpriseRow } from './invitations.state';
 
 export interface NewInvitationRow {
   name: string;
@@ -66,20 +42,6 @@ export interface InvitationExportRow {
   size: string | null;
 }
 
-/** The enterprise and its state, as the invitation list and the non-responder list both show it. */
-export function toEnterpriseRow(row: Record<string, unknown>): NonResponderFields {
-  return {
-    id: num(row.id),
-    name: String(row.enterprise_name),
-    contact: (row.contact as string | null) ?? null,
-    territoryId: numOrNull(row.territory_id),
-    sector: (row.sector as string | null) ?? null,
-    size: (row.size as string | null) ?? null,
-    state: row.state as TInvitationState,
-  };
-}
-type NonResponderFields = Pick<InvitationListRow, 'id' | 'name' | 'contact' | 'territoryId' | 'sector' | 'size' | 'state'>;
-
 function toListRow(row: Record<string, unknown>): InvitationListRow {
   return {
     ...toEnterpriseRow(row),
@@ -90,6 +52,19 @@ function toListRow(row: Record<string, unknown>): InvitationListRow {
   };
 }
 
+const INVITATION_COLUMNS = ['id', 'round_id', 'source', 'enterprise_name', 'status', 'expires_at'];
+
+function toRecord(row: Record<string, unknown>): InvitationRecord {
+  return {
+    id: num(row.id),
+    roundId: num(row.round_id),
+    source: String(row.source),
+    enterpriseName: String(row.enterprise_name ?? ''),
+    status: String(row.status) as TInvitationState,
+    expiresAt: (row.expires_at as string | null) ?? null,
+  };
+}
+
 export class InvitationsRepository {
   constructor(private readonly db: Knex) {}
 
@@ -97,19 +72,15 @@ export class InvitationsRepository {
     return this.db.transaction(fn);
   }
 
-  async findRound(id: number, trx?: Knex.Transaction): Promise<RoundInfo | undefined> {
-    const row = await (trx ?? this.db)('rounds').where({ id }).first();
-    if (!row) return undefined;
-    return {
-      id: num(row.id),
-      title: String(row.title),
-      status: String(row.status),
-      audience: String(row.audience),
-      questionnaireId: num(row.questionnaire_id),
-      targetTotal: numOrNull(row.target_total),
-      opensAt: (row.opens_at as string | null) ?? null,
-      closesAt: (row.closes_at as string | null) ?? null,
-    };
+  async findById(id: number, trx?: Knex.Transaction): Promise<InvitationRecord | undefined> {
+    const row = await (trx ?? this.db)('invitations').where({ id }).first(INVITATION_COLUMNS);
+    return row ? toRecord(row) : undefined;
+  }
+
+  /** One query whatever the outcome, so that unknown and known tokens cost the same. */
+  async findByTokenHash(tokenHash: string): Promise<InvitationRecord | undefined> {
+    const row = await this.db('invitations').where({ token_hash: tokenHash }).first(INVITATION_COLUMNS);
+    return row ? toRecord(row) : undefined;
   }
 
   /** Inserts the rows in multi-row statements; returns id and token hash of each (order not guaranteed). */
@@ -132,6 +103,37 @@ export class InvitationsRepository {
       ['id', 'token_hash'],
     );
     return inserted.map((r) => ({ id: num(r.id), tokenHash: String(r.token_hash) }));
+  }
+
+  /** A respondent who came through a public link gets an invitation row of their own, born opened. */
+  async insertPublicInvitation(trx: Knex.Transaction, input: { roundId: number; tokenHash: string; now: string }): Promise<number> {
+    return insertReturningId(trx, 'invitations', {
+      round_id: input.roundId,
+      token_hash: input.tokenHash,
+      source: 'public',
+      enterprise_name: '',
+      status: 'opened',
+      opened_at: input.now,
+      created_at: input.now,
+    });
+  }
+
+  /**
+   * Compare-and-set of the stored state: the row moves only from one of `from`. The stage's time
+   * is stamped, and the time of a skipped earlier stage filled in. True when the row moved.
+   */
+  async moveState(id: number, from: TInvitationState[], to: TInvitationState, now: string, trx?: Knex.Transaction): Promise<boolean> {
+    const db = trx ?? this.db;
+    const keep = (column: string) => db.raw(`COALESCE(${column}, ?)`, [now]);
+    const stamps: Record<TInvitationState, Record<string, unknown>> = {
+      pending: {},
+      opened: { opened_at: now },
+      in_progress: { started_at: now, opened_at: keep('opened_at') },
+      submitted: { submitted_at: now, started_at: keep('started_at') },
+      expired: {},
+    };
+    const changed = await db('invitations').where({ id }).whereIn('status', from).update({ status: to, ...stamps[to] });
+    return num(changed) === 1;
   }
 
   async audit(trx: Knex.Transaction, actorId: number, action: string, subject: string, detail: string, now: string): Promise<void> {

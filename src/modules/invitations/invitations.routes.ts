@@ -18,8 +18,8 @@ import {
   ZRoundId,
   ZUploadForm,
   type CreatedInvitation,
-  type RoundInfo,
 } from './invitations.schemas';
+import type { RoundRecord } from '../rounds/rounds.schemas';
 
 /** Where a round's invitation pages live; the rounds pages link here. */
 export const invitationsPath = (roundId: number) => `/admin/rounds/${roundId}/invitations`;
@@ -51,12 +51,12 @@ export function invitationsRoutes(ctx: AppContext, { invitations: service }: { i
 
   const roundOf = (req: Request) => service.getRound(parseOrThrow(ZRoundId, req.params.id));
 
-  const commonLocals = async (req: Request, round: RoundInfo) => {
+  const commonLocals = async (req: Request, round: RoundRecord) => {
     const lookups = await service.lookups(round);
     return { round, lookups, ...labelHelpers(lookups, req.lang) };
   };
 
-  const newFormLocals = async (req: Request, round: RoundInfo, values: Record<string, unknown> = {}) => ({
+  const newFormLocals = async (req: Request, round: RoundRecord, values: Record<string, unknown> = {}) => ({
     title: req.t('invitations:new.title'),
     ...(await commonLocals(req, round)),
     maxRows: MAX_ENTERPRISES,
@@ -65,7 +65,7 @@ export function invitationsRoutes(ctx: AppContext, { invitations: service }: { i
   });
 
   /** The links of a new batch: this response is the only place they are ever shown. */
-  const renderResult = async (req: Request, res: Response, round: RoundInfo, created: { invitations: CreatedInvitation[]; batchId: string }) => {
+  const renderResult = async (req: Request, res: Response, round: RoundRecord, created: { invitations: CreatedInvitation[]; batchId: string }) => {
     res.set('Cache-Control', 'no-store');
     res.status(201).render('invitations/result', {
       title: req.t('invitations:result.title'),
@@ -76,7 +76,7 @@ export function invitationsRoutes(ctx: AppContext, { invitations: service }: { i
     });
   };
 
-  const afterImport = async (req: Request, res: Response, round: RoundInfo, outcome: ImportOutcome) => {
+  const afterImport = async (req: Request, res: Response, round: RoundRecord, outcome: ImportOutcome) => {
     if (outcome.kind === 'imported') return renderResult(req, res, round, outcome);
     res.redirect(303, `${invitationsPath(round.id)}/imports/${outcome.importId}`);
   };

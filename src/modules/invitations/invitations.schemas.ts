@@ -79,15 +79,14 @@ export interface BadRow {
   params?: Record<string, unknown>;
 }
 
-export interface RoundInfo {
+/** An invitation's own row as the respondent flow needs it: its stored state, not the effective one. */
+export interface InvitationRecord {
   id: number;
-  title: string;
-  status: string;
-  audience: string;
-  questionnaireId: number;
-  targetTotal: number | null;
-  opensAt: string | null;
-  closesAt: string | null;
+  roundId: number;
+  source: string;
+  enterpriseName: string;
+  status: TInvitationState;
+  expiresAt: string | null;
 }
 
 export interface InvitationListRow {

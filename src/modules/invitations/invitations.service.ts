@@ -6,11 +6,14 @@ import { parseCsvTable, readUploadedTable, TableReadError, type CellValue, type 
 import { generateLinkToken, hashToken } from '../../lib/tokens';
 import type { TProfileQuestion } from '../questionnaires/questionnaires.schemas';
 import type { QuestionnairesService } from '../questionnaires/questionnaires.service';
+import type { RoundRecord } from '../rounds/rounds.schemas';
+import type { RoundsService } from '../rounds/rounds.service';
 import { normaliseName, type TerritoryMatcher } from '../territories/territories.matcher';
 import type { TerritoryRecord } from '../territories/territories.schemas';
 import type { TerritoriesService } from '../territories/territories.service';
 import { opaqueId, openLinks, sealLinks } from './invitations.links';
 import type { InvitationsRepository } from './invitations.repository';
+import { statesBefore } from './invitations.state';
 import {
   IMPORT_TTL_MS,
   INVITATIONS_PAGE_SIZE,
@@ -22,7 +25,7 @@ import {
   type CreatedInvitation,
   type InvitationListRow,
   type ResolvedEnterprise,
-  type RoundInfo,
+  type InvitationRecord,
   type TEnterpriseInput,
   type TInvitationFilters,
   type TInvitationState,
@@ -84,24 +87,47 @@ export class InvitationsService {
   constructor(
     private readonly repo: InvitationsRepository,
     private readonly secret: string,
+    private readonly rounds: RoundsService,
     private readonly territories: TerritoriesService,
     private readonly questionnaires: QuestionnairesService,
   ) {}
 
-  async getRound(id: number): Promise<RoundInfo> {
-    const round = await this.repo.findRound(id);
-    if (!round) throw new NotFoundError();
-    return round;
+  /** The round, from its owner (NotFoundError if absent). */
+  getRound(id: number): Promise<RoundRecord> {
+    return this.rounds.get(id);
+  }
+
+  find(id: number, trx?: Knex.Transaction): Promise<InvitationRecord | undefined> {
+    return this.repo.findById(id, trx);
+  }
+
+  /** The invitation of a link token (the token is hashed; the link itself is never stored). */
+  findByToken(token: string): Promise<InvitationRecord | undefined> {
+    return this.repo.findByTokenHash(hashToken(token));
+  }
+
+  /**
+   * The one function that changes an invitation's state (see invitations.state.ts): moves it to
+   * `to` if the state machine allows it from the stored state, else leaves it. Pass the
+   * transaction of the caller's write (a page save, a submission) so both stand together.
+   */
+  move(invitationId: number, to: TInvitationState, now: string = nowIso(), trx?: Knex.Transaction): Promise<boolean> {
+    return this.repo.moveState(invitationId, statesBefore(to), to, now, trx);
+  }
+
+  /** A new invitation for a visitor of a public link (inside the transaction that gives it its response). */
+  createPublic(trx: Knex.Transaction, input: { roundId: number; tokenHash: string; now: string }): Promise<number> {
+    return this.repo.insertPublicInvitation(trx, input);
   }
 
   /** Invitations are added while a round is being prepared or is running, not after. */
-  private assertAcceptsInvitations(round: RoundInfo): void {
+  private assertAcceptsInvitations(round: RoundRecord): void {
     if (round.status === 'closed' || round.status === 'archived') {
       throw new ConflictError('round_closed', 'invitations:errors.roundClosed');
     }
   }
 
-  async lookups(round: RoundInfo): Promise<EnterpriseLookups> {
+  async lookups(round: RoundRecord): Promise<EnterpriseLookups> {
     const questionnaire = await this.questionnaires.getQuestionnaire(round.questionnaireId);
     return {
       territories: await this.territories.list(),
@@ -169,7 +195,7 @@ export class InvitationsService {
    * batch in one transaction. The plaintext links exist only in the returned list.
    */
   async createInvitations(
-    round: RoundInfo,
+    round: RoundRecord,
     actorId: number,
     enterprises: Array<Omit<ResolvedEnterprise, 'line'>>,
     base: string,
@@ -183,9 +209,7 @@ export class InvitationsService {
     const batchId = opaqueId();
     await this.repo.purgeExpired(now);
     const ids = await this.repo.transaction(async (trx) => {
-      const current = await this.repo.findRound(round.id, trx);
-      if (!current) throw new NotFoundError();
-      this.assertAcceptsInvitations(current);
+      this.assertAcceptsInvitations(await this.rounds.get(round.id, trx));
       if (inSameTransaction) await inSameTransaction(trx);
       const inserted = await this.repo.insertInvitations(
         trx,

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { bool, num, numOrNull, stringAgg } from '../../db/dialect';
-import { invitationStateSql, invitationsWithProgress, OPENED_SQL, STARTED_SQL, SUBMITTED_SQL, toEnterpriseRow } from '../invitations/invitations.repository';
+import { invitationStateSql, invitationsWithProgress, OPENED_SQL, STARTED_SQL, SUBMITTED_SQL, toEnterpriseRow } from '../invitations/invitations.state';
 import type { Dimension, FunnelCounts, NonResponderRow, ResponseExportRow } from './monitoring.schemas';
 
 // Where a list invitation has no territory (or sector, size) of its own, a public respondent's profile answer stands in.
@@ -48,11 +48,6 @@ export class MonitoringRepository {
       key: r.dim === null || r.dim === undefined ? null : dimension === 'territory' ? num(r.dim) : String(r.dim),
       ...toFunnel(r),
     }));
-  }
-
-  async targets(roundId: number): Promise<Array<{ territoryId: number; target: number }>> {
-    const rows = await this.db('round_targets').where({ round_id: roundId }).select('territory_id', 'target');
-    return rows.map((r: Record<string, unknown>) => ({ territoryId: num(r.territory_id), target: num(r.target) }));
   }
 
   private nonResponders(roundId: number): Knex.QueryBuilder {

@@ -1,10 +1,10 @@
 import { nowIso } from '../../db/dialect';
 import { LANGUAGES, localized, translator, type Language } from '../../i18n';
 import type { CellValue } from '../../lib/spreadsheet';
-import type { RoundInfo } from '../invitations/invitations.schemas';
-import type { InvitationsService } from '../invitations/invitations.service';
 import type { Questionnaire, TProfileQuestion } from '../questionnaires/questionnaires.schemas';
 import type { QuestionnairesService } from '../questionnaires/questionnaires.service';
+import type { RoundRecord } from '../rounds/rounds.schemas';
+import type { RoundsService, RoundWithTargets } from '../rounds/rounds.service';
 import type { TerritoryRecord } from '../territories/territories.schemas';
 import type { TerritoriesService } from '../territories/territories.service';
 import type { MonitoringRepository } from './monitoring.repository';
@@ -61,16 +61,16 @@ function parseProfile(text: string | null): Record<string, unknown> {
 export class MonitoringService {
   constructor(
     private readonly repo: MonitoringRepository,
-    private readonly invitations: InvitationsService,
+    private readonly rounds: RoundsService,
     private readonly questionnaires: QuestionnairesService,
     private readonly territoriesService: TerritoriesService,
   ) {}
 
-  getRound(id: number): Promise<RoundInfo> {
-    return this.invitations.getRound(id);
+  getRound(id: number): Promise<RoundWithTargets> {
+    return this.rounds.get(id);
   }
 
-  questionnaire(round: RoundInfo): Promise<Questionnaire> {
+  questionnaire(round: RoundRecord): Promise<Questionnaire> {
     return this.questionnaires.getQuestionnaire(round.questionnaireId);
   }
 
@@ -82,13 +82,13 @@ export class MonitoringService {
    * The funnel overall and by territory (against round_targets), sector and size. Counting is
    * done by the database; only the handful of groups is arranged here.
    */
-  async progress(round: RoundInfo): Promise<RoundProgress> {
-    const [total, byTerritory, bySector, bySize, targets, territories, questionnaire] = await Promise.all([
+  async progress(round: RoundWithTargets): Promise<RoundProgress> {
+    const { targets } = round;
+    const [total, byTerritory, bySector, bySize, territories, questionnaire] = await Promise.all([
       this.repo.funnel(round.id),
       this.repo.funnelBy(round.id, 'territory'),
       this.repo.funnelBy(round.id, 'sector'),
       this.repo.funnelBy(round.id, 'size'),
-      this.repo.targets(round.id),
       this.territories(),
       this.questionnaire(round),
     ]);
@@ -167,7 +167,7 @@ export class MonitoringService {
    * column per item (1..5, empty for "cannot judge"), then the comments. Responses are read
    * EXPORT_PAGE_SIZE at a time with their answers, so memory does not grow with the round.
    */
-  async responseExport(round: RoundInfo): Promise<{ header: string[]; rows: AsyncIterable<CellValue[]> }> {
+  async responseExport(round: RoundRecord): Promise<{ header: string[]; rows: AsyncIterable<CellValue[]> }> {
     const questionnaire = await this.questionnaire(round);
     const { header, extras, items, commented } = this.exportLayout(questionnaire);
     const territoryCode = new Map((await this.territories()).map((t) => [t.id, t.code]));
@@ -226,7 +226,7 @@ export class MonitoringService {
    * The codebook: every column, category, item, scale value and option code with its label in
    * Kazakh, Russian and English. Columns: kind, variable, value, label_kk, label_ru, label_en.
    */
-  async codebook(round: RoundInfo): Promise<{ header: string[]; rows: CellValue[][] }> {
+  async codebook(round: RoundRecord): Promise<{ header: string[]; rows: CellValue[][] }> {
     const questionnaire = await this.questionnaire(round);
     const territories = await this.territories();
     const { extras, items, commented } = this.exportLayout(questionnaire);

@@ -82,10 +82,15 @@ export class QuestionnairesService {
     return row;
   }
 
+  /** Whether the version exists. Inside a transaction pass it on (SQLite has one connection). */
+  async exists(id: number, trx?: Knex.Transaction): Promise<boolean> {
+    return Boolean(await this.repo.findById(id, trx));
+  }
+
   /** The definition plus the category and item rows (with ids) that rounds render and answers refer to. */
-  async getQuestionnaire(id: number): Promise<Questionnaire> {
-    const row = await this.row(id);
-    const [categories, items] = await Promise.all([this.repo.categories(id), this.repo.items(id)]);
+  async getQuestionnaire(id: number, trx?: Knex.Transaction): Promise<Questionnaire> {
+    const row = await this.row(id, trx);
+    const [categories, items] = await Promise.all([this.repo.categories(id, trx), this.repo.items(id, trx)]);
     const { definition, ...rest } = row;
     const def = JSON.parse(definition) as TQuestionnaireDefinition;
     return { ...rest, definition: def, categories, items, questions: formQuestions(def, items) };

@@ -5,6 +5,7 @@ import type { Language } from '../../i18n';
 import { generateLinkToken, hashToken } from '../../lib/tokens';
 import { binomial, mulberry32, normal, pick, pickWeighted, randomInt, type Random } from '../../lib/random';
 import { sharedDomainDir } from '../../paths';
+import type { TerritoriesService } from '../territories/territories.service';
 import { ResponsesRepository } from './responses.repository';
 import { profileColumns, type ProfileAnswers, type ProfileColumns, type QuestionnaireForm, type TerritoryChoice } from './responses.schemas';
 import { EMPTY_COLUMNS, assertNever, encodeAnswer, rankingDepth, type AnswerColumns, type KindQuestion } from '../questionnaires/kinds';
@@ -399,7 +400,7 @@ export function demoRoundOptions(form: QuestionnaireForm, now: Date): DemoRoundO
 }
 
 /** Demo seeder: idempotent (skips when a demo round exists), one transaction, bulk inserts. */
-export async function seedDemoResponses(ctx: AppContext, now = new Date()): Promise<void> {
+export async function seedDemoResponses(ctx: AppContext, { territories: territoriesService }: { territories: TerritoriesService }, now = new Date()): Promise<void> {
   const repo = new ResponsesRepository(ctx.db);
   const questionnaireId = await repo.latestQuestionnaireId(DEMO_QUESTIONNAIRE_CODE);
   if (questionnaireId === undefined) {
@@ -407,8 +408,8 @@ export async function seedDemoResponses(ctx: AppContext, now = new Date()): Prom
     return;
   }
   if (await repo.roundTitleExists([DEMO_OPEN_ROUND_TITLE, DEMO_CLOSED_ROUND_TITLE])) return;
-  const form = await repo.loadQuestionnaireForm(questionnaireId);
-  const territories = await repo.listLeafTerritories();
+  const territories = await territoriesService.listLeaves();
+  const form = await repo.loadQuestionnaireForm(questionnaireId, territories);
   if (!form || territories.length === 0) return;
   const plans = demoRoundOptions(form, now).map((options) => planDemoRound(form, territories, options));
   await repo.transaction(async (trx) => {

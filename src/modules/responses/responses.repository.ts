@@ -2,20 +2,16 @@ import type { Knex } from 'knex';
 import { batchInsert, bool, insertReturningId, num, numOrNull } from '../../db/dialect';
 import { isLanguage } from '../../i18n';
 import type { AnswerColumns } from '../questionnaires/kinds';
-import { formQuestions } from '../questionnaires/questionnaires.form';
+import { formQuestions, type TerritoryOption } from '../questionnaires/questionnaires.form';
 import type { DemoRoundPlan } from './responses.demo';
 import {
   ZRespondentDefinition,
   type FormItem,
-  type InvitationStatus,
-  type InvitationWithRound,
   type ProfileAnswers,
   type ProfileColumns,
   type QuestionnaireForm,
   type ResponseRecord,
-  type RoundRecord,
   type StoredAnswer,
-  type TerritoryChoice,
 } from './responses.schemas';
 
 type Db = Knex | Knex.Transaction;
@@ -32,18 +28,6 @@ function answerColumns(r: Record<string, unknown>): AnswerColumns {
     numberValue: numOrNull(r.number_value),
     choice: (r.choice as string | null) ?? null,
     text: (r.text_value as string | null) ?? null,
-  };
-}
-
-function toRound(row: Record<string, unknown>, prefix = ''): RoundRecord {
-  return {
-    id: num(row[`${prefix}id`]),
-    title: String(row[`${prefix}title`]),
-    questionnaireId: num(row[`${prefix}questionnaire_id`]),
-    status: String(row[`${prefix}status`]),
-    audience: String(row[`${prefix}audience`]),
-    opensAt: (row[`${prefix}opens_at`] as string | null) ?? null,
-    closesAt: (row[`${prefix}closes_at`] as string | null) ?? null,
   };
 }
 
@@ -70,34 +54,6 @@ function toResponse(row: Record<string, unknown>): ResponseRecord {
   };
 }
 
-const INVITATION_COLUMNS = [
-  'i.id as id',
-  'i.round_id as round_id',
-  'i.source as source',
-  'i.enterprise_name as enterprise_name',
-  'i.status as status',
-  'i.expires_at as expires_at',
-  'r.id as r_id',
-  'r.title as r_title',
-  'r.questionnaire_id as r_questionnaire_id',
-  'r.status as r_status',
-  'r.audience as r_audience',
-  'r.opens_at as r_opens_at',
-  'r.closes_at as r_closes_at',
-];
-
-function toInvitation(row: Record<string, unknown>): InvitationWithRound {
-  return {
-    id: num(row.id),
-    roundId: num(row.round_id),
-    source: String(row.source),
-    enterpriseName: String(row.enterprise_name ?? ''),
-    status: String(row.status) as InvitationStatus,
-    expiresAt: (row.expires_at as string | null) ?? null,
-    round: toRound(row, 'r_'),
-  };
-}
-
 /** The only place the answering flow talks to the database. */
 export class ResponsesRepository {
   constructor(private readonly db: Knex) {}
@@ -106,57 +62,22 @@ export class ResponsesRepository {
     return this.db.transaction(fn);
   }
 
-  // -- invitations and rounds ------------------------------------------------------------------
-
-  /** One query whatever the outcome, so that unknown and known tokens cost the same. */
-  async findInvitationByTokenHash(tokenHash: string): Promise<InvitationWithRound | undefined> {
-    const row = await this.db('invitations as i').join('rounds as r', 'r.id', 'i.round_id').where('i.token_hash', tokenHash).first(INVITATION_COLUMNS);
-    return row ? toInvitation(row) : undefined;
-  }
-
-  async findInvitation(id: number, db: Db = this.db): Promise<InvitationWithRound | undefined> {
-    const row = await db('invitations as i').join('rounds as r', 'r.id', 'i.round_id').where('i.id', id).first(INVITATION_COLUMNS);
-    return row ? toInvitation(row) : undefined;
-  }
-
-  async findRoundByPublicTokenHash(tokenHash: string): Promise<RoundRecord | undefined> {
-    const row = await this.db('rounds').where({ public_token_hash: tokenHash }).first();
-    return row ? toRound(row) : undefined;
-  }
-
-  /** pending -> opened; later states are left alone (a second device only resumes). */
-  async markOpened(invitationId: number, now: string): Promise<void> {
-    await this.db('invitations').where({ id: invitationId, status: 'pending' }).update({ status: 'opened', opened_at: now });
-  }
-
-  /** A respondent who came through a public link gets an invitation row of their own. */
-  async createPublicInvitation(
-    trx: Knex.Transaction,
-    input: { roundId: number; tokenHash: string; now: string; language: string },
-  ): Promise<number> {
-    const invitationId = await insertReturningId(trx, 'invitations', {
-      round_id: input.roundId,
-      token_hash: input.tokenHash,
-      source: 'public',
-      enterprise_name: '',
-      status: 'opened',
-      opened_at: input.now,
-      created_at: input.now,
-    });
+  /** The in-progress response of a new public respondent (their invitation is created by the invitations module). */
+  async insertResponse(trx: Knex.Transaction, input: { invitationId: number; roundId: number; language: string; now: string }): Promise<void> {
     await trx('responses').insert({
       round_id: input.roundId,
-      invitation_id: invitationId,
+      invitation_id: input.invitationId,
       status: 'in_progress',
       language: input.language,
       started_at: input.now,
       updated_at: input.now,
     });
-    return invitationId;
   }
 
-  // -- questionnaire and territories ------------------------------------------------------------
+  // -- questionnaire ------------------------------------------------------------
 
-  async loadQuestionnaireForm(questionnaireId: number): Promise<QuestionnaireForm | undefined> {
+  /** `territories`: the options of a question that takes them from the directory. */
+  async loadQuestionnaireForm(questionnaireId: number, territories: TerritoryOption[]): Promise<QuestionnaireForm | undefined> {
     const q = await this.db('questionnaires').where({ id: questionnaireId }).first();
     if (!q) return undefined;
     const raw = JSON.parse(String(q.definition));
@@ -169,7 +90,7 @@ export class ResponsesRepository {
       .select('qi.*', 'qc.code as category_code');
     // What each item asks comes from the questionnaires module's reading of the definition.
     const questions = new Map(
-      formQuestions(raw, items.map((i: Record<string, unknown>) => ({ id: num(i.id), code: String(i.code), position: num(i.position) })), await this.listLeafTerritories()).map((fq) => [fq.id, fq]),
+      formQuestions(raw, items.map((i: Record<string, unknown>) => ({ id: num(i.id), code: String(i.code), position: num(i.position) })), territories).map((fq) => [fq.id, fq]),
     );
     return {
       id: num(q.id),
@@ -203,21 +124,6 @@ export class ResponsesRepository {
         question: questions.get(num(i.id))!,
       })),
     };
-  }
-
-  /** Territories a respondent can pick: those without sub-territories (districts and cities, not the region). */
-  async listLeafTerritories(): Promise<TerritoryChoice[]> {
-    const rows = await this.db('territories as t')
-      .whereNotExists(this.db('territories as c').whereRaw('c.parent_id = t.id').select(this.db.raw('1')))
-      .orderBy([{ column: 't.position' }, { column: 't.name_en' }])
-      .select('t.id', 't.code', 't.name_kk', 't.name_ru', 't.name_en');
-    return rows.map((r: Record<string, unknown>) => ({
-      id: num(r.id),
-      code: String(r.code),
-      name_kk: String(r.name_kk),
-      name_ru: String(r.name_ru),
-      name_en: String(r.name_en),
-    }));
   }
 
   // -- responses and answers --------------------------------------------------------------------
@@ -289,23 +195,11 @@ export class ResponsesRepository {
     return rows.map((r: Record<string, unknown>) => ({ itemId: num(r.item_id), columns: answerColumns(r), comment: (r.comment as string | null) ?? null }));
   }
 
-  /** opened/pending -> in_progress on the first save. */
-  async markInvitationStarted(trx: Knex.Transaction, invitationId: number, now: string): Promise<void> {
-    await trx('invitations').where({ id: invitationId }).whereIn('status', ['pending', 'opened']).update({ status: 'in_progress', started_at: now });
-    // A public respondent's invitation was created already opened; keep opened_at for list ones opened by API clients too.
-    await trx('invitations').where({ id: invitationId }).whereNull('opened_at').update({ opened_at: now });
-  }
-
   /** The race-safe submit: exactly one caller sees 1. */
   async markSubmitted(trx: Knex.Transaction, responseId: number, now: string, idempotencyKey: string | null, language: string): Promise<number> {
     return trx('responses')
       .where({ id: responseId, status: 'in_progress' })
       .update({ status: 'submitted', submitted_at: now, updated_at: now, idempotency_key: idempotencyKey, language });
-  }
-
-  async markInvitationSubmitted(trx: Knex.Transaction, invitationId: number, now: string): Promise<void> {
-    await trx('invitations').where({ id: invitationId }).update({ status: 'submitted', submitted_at: now });
-    await trx('invitations').where({ id: invitationId }).whereNull('started_at').update({ started_at: now });
   }
 
   // -- demo data ------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import type { FieldError } from '../../errors';
 import { LANGUAGES, type Language } from '../../i18n';
+import type { InvitationRecord } from '../invitations/invitations.schemas';
 import { encodeAnswer, parseAnswer, type AnswerColumns, type KindQuestion, type RawValue } from '../questionnaires/kinds';
 import type { QuestionnaireCategoryRow, QuestionnaireItemRow } from '../questionnaires/questionnaires.schemas';
+import type { RoundRecord } from '../rounds/rounds.schemas';
 
 /**
  * What the answering flow needs from a questionnaire version. The definition JSON was validated
@@ -62,27 +64,10 @@ export interface TerritoryChoice {
   name_en: string;
 }
 
-export type InvitationStatus = 'pending' | 'opened' | 'in_progress' | 'submitted' | 'expired';
-
-export interface InvitationWithRound {
-  id: number;
-  roundId: number;
-  source: string;
-  enterpriseName: string;
-  status: InvitationStatus;
-  expiresAt: string | null;
-  round: {
-    id: number;
-    title: string;
-    questionnaireId: number;
-    status: string;
-    audience: string;
-    opensAt: string | null;
-    closesAt: string | null;
-  };
+/** The respondent's invitation (invitations module) with its round (rounds module). */
+export interface InvitationWithRound extends InvitationRecord {
+  round: RoundRecord;
 }
-
-export type RoundRecord = InvitationWithRound['round'];
 
 export type ProfileValue = string | string[] | number;
 export type ProfileAnswers = Record<string, ProfileValue>;

@@ -3,7 +3,12 @@ import { nowIso } from '../../db/dialect';
 import { AppError, ConflictError, ValidationError, parseOrThrow, type FieldError } from '../../errors';
 import type { Language } from '../../i18n';
 import { generateLinkToken, hashToken } from '../../lib/tokens';
-import { ResponsesRepository } from './responses.repository';
+import { invitationExpired } from '../invitations/invitations.state';
+import type { InvitationsService } from '../invitations/invitations.service';
+import type { RoundRecord } from '../rounds/rounds.schemas';
+import { roundAvailability, type RoundsService } from '../rounds/rounds.service';
+import type { TerritoriesService } from '../territories/territories.service';
+import type { ResponsesRepository } from './responses.repository';
 import {
   ZPageBody,
   ZProfileBody,
@@ -17,8 +22,8 @@ import {
   type ProfileAnswers,
   type QuestionnaireForm,
   type ResponseRecord,
-  type RoundRecord,
   type StoredAnswer,
+  type TerritoryChoice,
 } from './responses.schemas';
 
 /** The states in which a respondent cannot go on, each with its own page. */
@@ -45,20 +50,6 @@ export class RespondentStop extends AppError {
   }
 }
 
-export type Availability = 'open' | 'closed' | 'notOpen';
-
-/** Open and close times are enforced here, on the server, whatever a page showed earlier. */
-export function roundAvailability(round: Pick<RoundRecord, 'status' | 'opensAt' | 'closesAt'>, now: number): Availability {
-  if (round.status === 'closed' || round.status === 'archived') return 'closed';
-  if (round.status !== 'open') return 'notOpen';
-  if (round.opensAt && Date.parse(round.opensAt) > now) return 'notOpen';
-  if (round.closesAt && Date.parse(round.closesAt) <= now) return 'closed';
-  return 'open';
-}
-
-export function invitationExpired(invitation: Pick<InvitationWithRound, 'status' | 'expiresAt'>, now: number): boolean {
-  return invitation.status === 'expired' || (invitation.expiresAt !== null && Date.parse(invitation.expiresAt) <= now);
-}
 
 export interface RespondentSession {
   invitation: InvitationWithRound;
@@ -88,6 +79,11 @@ export class ResponsesService {
 
   constructor(
     private readonly repo: ResponsesRepository,
+    /** The owner of an invitation's state: this flow asks it to move, never writes it. */
+    private readonly invitations: Pick<InvitationsService, 'move' | 'createPublic' | 'find' | 'findByToken'>,
+    /** The owner of rounds: the window of a round is read from it on every page. */
+    private readonly rounds: Pick<RoundsService, 'find' | 'findByPublicToken'>,
+    private readonly territoriesService: Pick<TerritoriesService, 'listLeaves'>,
     private readonly clock: () => number = Date.now,
   ) {}
 
@@ -95,17 +91,19 @@ export class ResponsesService {
   form(questionnaireId: number): Promise<QuestionnaireForm | undefined> {
     let cached = this.forms.get(questionnaireId);
     if (!cached) {
-      cached = this.repo.loadQuestionnaireForm(questionnaireId);
+      cached = this.territories().then((territories) => this.repo.loadQuestionnaireForm(questionnaireId, territories));
       cached.catch(() => this.forms.delete(questionnaireId));
       this.forms.set(questionnaireId, cached);
     }
     return cached;
   }
 
-  territories() {
-    return this.repo.listLeafTerritories();
+  /** Territories a respondent can pick: those without sub-territories (districts and cities, not the region). */
+  territories(): Promise<TerritoryChoice[]> {
+    return this.territoriesService.listLeaves();
   }
 
+  /** Open and close times are enforced here, on the server, whatever a page showed earlier (the rule is the rounds module's). */
   private checkRound(round: RoundRecord): void {
     const availability = roundAvailability(round, this.clock());
     if (availability === 'closed') throw new RespondentStop('closed');
@@ -114,13 +112,16 @@ export class ResponsesService {
 
   /** GET /r/:token: the invitation id to put in the respondent cookie. */
   async exchangeInvitationToken(token: string): Promise<number> {
-    const invitation = token.length <= 200 ? await this.repo.findInvitationByTokenHash(hashToken(token)) : undefined;
+    // Unknown, used-up and expired links are refused after the same single query.
+    const invitation = token.length <= 200 ? await this.invitations.findByToken(token) : undefined;
     const now = this.clock();
     if (!invitation || invitation.status === 'submitted' || invitationExpired(invitation, now)) {
       throw new RespondentStop('invalidLink');
     }
-    this.checkRound(invitation.round);
-    await this.repo.markOpened(invitation.id, new Date(now).toISOString());
+    const round = await this.rounds.find(invitation.roundId);
+    if (!round) throw new RespondentStop('invalidLink');
+    this.checkRound(round);
+    await this.invitations.move(invitation.id, 'opened', new Date(now).toISOString());
     return invitation.id;
   }
 
@@ -130,17 +131,21 @@ export class ResponsesService {
    * rate limit) has let them through.
    */
   async exchangePublicToken(token: string, currentInvitationId: number | undefined, language: Language, beforeCreate: () => Promise<void>): Promise<number> {
-    const round = token.length <= 200 ? await this.repo.findRoundByPublicTokenHash(hashToken(token)) : undefined;
+    const round = token.length <= 200 ? await this.rounds.findByPublicToken(token) : undefined;
     if (!round || round.audience !== 'public') throw new RespondentStop('invalidLink');
     this.checkRound(round);
     if (currentInvitationId !== undefined) {
-      const current = await this.repo.findInvitation(currentInvitationId);
+      const current = await this.invitations.find(currentInvitationId);
       if (current && current.roundId === round.id) return current.id;
     }
     await beforeCreate();
     const now = nowIso();
     // The row needs a unique token hash; the token itself is never handed out (the cookie is the key).
-    return this.repo.transaction((trx) => this.repo.createPublicInvitation(trx, { roundId: round.id, tokenHash: hashToken(generateLinkToken()), now, language }));
+    return this.repo.transaction(async (trx) => {
+      const invitationId = await this.invitations.createPublic(trx, { roundId: round.id, tokenHash: hashToken(generateLinkToken()), now });
+      await this.repo.insertResponse(trx, { invitationId, roundId: round.id, language, now });
+      return invitationId;
+    });
   }
 
   /**
@@ -149,8 +154,10 @@ export class ResponsesService {
    * invitation and a round that is not open now.
    */
   async openSession(invitationId: number | undefined, options: { allowSubmitted?: boolean } = {}): Promise<RespondentSession> {
-    const invitation = invitationId === undefined ? undefined : await this.repo.findInvitation(invitationId);
-    if (!invitation) throw new RespondentStop('noSession');
+    const found = invitationId === undefined ? undefined : await this.invitations.find(invitationId);
+    const round = found ? await this.rounds.find(found.roundId) : undefined;
+    if (!found || !round) throw new RespondentStop('noSession');
+    const invitation: InvitationWithRound = { ...found, round };
     const response = await this.repo.findResponseByInvitation(invitation.id);
     if (invitation.status === 'submitted' || response?.status === 'submitted') {
       if (!options.allowSubmitted) throw new RespondentStop('alreadySubmitted', { submittedAt: response?.submittedAt ?? null });
@@ -201,7 +208,7 @@ export class ResponsesService {
       const claimed = await this.repo.touchInProgress(trx, response.id, language, now);
       if (claimed === 0) throw new RespondentStop('alreadySubmitted', { submittedAt: response.submittedAt });
       const result = await fn(trx, response);
-      await this.repo.markInvitationStarted(trx, session.invitation.id, now);
+      await this.invitations.move(session.invitation.id, 'in_progress', now, trx);
       return result;
     });
   }
@@ -212,7 +219,7 @@ export class ResponsesService {
    */
   async saveProfile(session: RespondentSession, body: unknown, language: Language): Promise<{ missing: FieldError[]; profile: ProfileAnswers }> {
     const { nav: _nav, ...raw } = parseOrThrow(ZProfileBody, body);
-    const territories = await this.repo.listLeafTerritories();
+    const territories = await this.territories();
     const checked = validateProfile(session.form.profile, territories, raw);
     if (checked.invalid.length) throw new ValidationError(checked.invalid, 'respond:errors.malformed');
     await this.inSave(session, language, (trx, response) => this.repo.updateProfile(trx, response.id, checked.profile, checked.columns));
@@ -278,7 +285,7 @@ export class ResponsesService {
         const answered = new Set((await this.repo.answersOf(response.id, trx)).map((a) => a.itemId));
         const missing = missingAnswers(session.form, fresh.profile, answered);
         if (missing.length) throw new ValidationError(missing, 'respond:errors.incompleteSubmit');
-        await this.repo.markInvitationSubmitted(trx, session.invitation.id, now);
+        await this.invitations.move(session.invitation.id, 'submitted', now, trx);
         return { responseId: response.id, replay: false, submittedAt: now };
       });
     } catch (error) {
@@ -294,7 +301,7 @@ export class ResponsesService {
     const input = parseOrThrow(ZSubmitAllBody, body);
     if (session.response?.status === 'submitted') return this.alreadySubmitted(session.response, input.idempotencyKey);
     const lang = input.language ?? language;
-    const territories = await this.repo.listLeafTerritories();
+    const territories = await this.territories();
     const profile = validateProfile(session.form.profile, territories, input.profile);
     const answers = validateAnswers(session.form.items, input.answers, input.comments ?? {}, input.others ?? {});
     const invalid = [...profile.invalid, ...answers.invalid];
@@ -312,9 +319,9 @@ export class ResponsesService {
         await this.repo.updateProfile(trx, response.id, profile.profile, profile.columns);
         await this.repo.deleteAnswers(trx, response.id);
         await this.repo.upsertAnswers(trx, this.answerRows(session.form.items, answers.answers, response));
-        await this.repo.markInvitationStarted(trx, session.invitation.id, now);
+        await this.invitations.move(session.invitation.id, 'in_progress', now, trx);
         await this.repo.markSubmitted(trx, response.id, now, input.idempotencyKey ?? null, lang);
-        await this.repo.markInvitationSubmitted(trx, session.invitation.id, now);
+        await this.invitations.move(session.invitation.id, 'submitted', now, trx);
         return { responseId: response.id, replay: false, submittedAt: now };
       });
     } catch (error) {

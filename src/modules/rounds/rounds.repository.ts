@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { insertReturningId, num, numOrNull, nowIso } from '../../db/dialect';
+import { insertReturningId, lockRowForUpdate, num, numOrNull, nowIso } from '../../db/dialect';
 import type { RoundInput, RoundListRow, RoundRecord, RoundTarget, TAudience, TRoundStatus } from './rounds.schemas';
 
 type Db = Knex | Knex.Transaction;
@@ -51,6 +51,10 @@ export class RoundsRepository {
     return row ? toRecord(row) : undefined;
   }
 
+  async lockForUpdate(id: number, trx: Knex.Transaction): Promise<void> {
+    await lockRowForUpdate(trx, 'rounds', id);
+  }
+
   async findByPublicTokenHash(hash: string): Promise<RoundRecord | undefined> {
     const row = await this.db('rounds').where({ public_token_hash: hash }).first();
     return row ? toRecord(row) : undefined;
@@ -59,16 +63,6 @@ export class RoundsRepository {
   async targets(roundId: number, db: Db = this.db): Promise<RoundTarget[]> {
     const rows = await db('round_targets').where({ round_id: roundId }).orderBy('territory_id');
     return rows.map((row: Record<string, unknown>) => ({ territoryId: num(row.territory_id), target: num(row.target) }));
-  }
-
-  async questionnaireExists(id: number, db: Db = this.db): Promise<boolean> {
-    return Boolean(await db('questionnaires').where({ id }).first('id'));
-  }
-
-  async existingTerritoryIds(ids: number[], db: Db = this.db): Promise<Set<number>> {
-    if (ids.length === 0) return new Set();
-    const rows = await db('territories').whereIn('id', ids).select('id');
-    return new Set(rows.map((r: { id: unknown }) => num(r.id)));
   }
 
   async insert(input: RoundInput, status: TRoundStatus, publicTokenHash: string | null, createdBy: number | null, trx: Knex.Transaction): Promise<number> {

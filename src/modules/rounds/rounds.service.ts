@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../errors';
 import { generateLinkToken, hashToken } from '../../lib/tokens';
+import type { QuestionnairesService } from '../questionnaires/questionnaires.service';
+import type { TerritoriesService } from '../territories/territories.service';
 import type { RoundsRepository } from './rounds.repository';
 import { ROUND_TRANSITIONS, type RoundInput, type RoundListRow, type RoundRecord, type RoundTarget, type TRoundStatus } from './rounds.schemas';
 
@@ -25,6 +27,17 @@ export function roundWindowState(round: Pick<RoundRecord, 'status' | 'opensAt' |
   return 'closed';
 }
 
+/**
+ * The respondent flow's reading of the same rule: open (accepting), not open (a draft, or before
+ * opensAt) or closed (closed, archived, or past closesAt).
+ */
+export function roundAvailability(round: Pick<RoundRecord, 'status' | 'opensAt' | 'closesAt'>, now: number): 'open' | 'closed' | 'notOpen' {
+  if (isRoundAcceptingAnswers(round, new Date(now))) return 'open';
+  if (round.status === 'closed' || round.status === 'archived') return 'closed';
+  if (round.status === 'open' && round.closesAt && now >= Date.parse(round.closesAt)) return 'closed';
+  return 'notOpen';
+}
+
 export function canTransition(from: TRoundStatus, to: TRoundStatus): boolean {
   return ROUND_TRANSITIONS[from].includes(to);
 }
@@ -46,11 +59,29 @@ export class RoundsService {
    */
   constructor(
     private readonly repo: RoundsRepository,
+    private readonly questionnaires: Pick<QuestionnairesService, 'exists'>,
+    private readonly territories: Pick<TerritoriesService, 'existingIds'>,
     private readonly onClosed?: (trx: Knex.Transaction, roundId: number) => Promise<unknown>,
   ) {}
 
   list(): Promise<RoundListRow[]> {
     return this.repo.list();
+  }
+
+  /**
+   * The round, its row locked until the transaction ends (a second publication or status change
+   * waits for the first). NotFoundError if absent.
+   */
+  async lock(id: number, trx: Knex.Transaction): Promise<RoundRecord> {
+    await this.repo.lockForUpdate(id, trx);
+    const round = await this.repo.findById(id, trx);
+    if (!round) throw new NotFoundError();
+    return round;
+  }
+
+  /** The round without its targets, or undefined (the respondent flow checks the window on every page). */
+  find(id: number, db?: Knex.Transaction): Promise<RoundRecord | undefined> {
+    return this.repo.findById(id, db);
   }
 
   async get(id: number, db?: Knex.Transaction): Promise<RoundWithTargets> {
@@ -137,14 +168,14 @@ export class RoundsService {
 
   private async check(input: RoundInput, trx: Knex.Transaction): Promise<void> {
     const fields: FieldError[] = [];
-    if (!(await this.repo.questionnaireExists(input.questionnaireId, trx))) {
+    if (!(await this.questionnaires.exists(input.questionnaireId, trx))) {
       fields.push({ path: 'questionnaireId', key: 'errors:field.invalidChoice' });
     }
     if (input.opensAt && input.closesAt && Date.parse(input.closesAt) <= Date.parse(input.opensAt)) {
       fields.push({ path: 'closesAt', key: 'rounds:errors.closesBeforeOpens' });
     }
     const ids = input.targets.map((t) => t.territoryId);
-    const existing = await this.repo.existingTerritoryIds(ids, trx);
+    const existing = await this.territories.existingIds(ids, trx);
     const seen = new Set<number>();
     for (const id of ids) {
       if (!existing.has(id)) fields.push({ path: `targets.t${id}`, key: 'errors:field.invalidChoice' });

@@ -45,6 +45,12 @@ export class TerritoriesRepository {
     return row ? toRecord(row) : undefined;
   }
 
+  async existingIds(ids: number[], trx?: Knex.Transaction): Promise<Set<number>> {
+    if (ids.length === 0) return new Set();
+    const rows = await (trx ?? this.db)('territories').whereIn('id', ids).select('id');
+    return new Set(rows.map((r: { id: unknown }) => num(r.id)));
+  }
+
   async count(): Promise<number> {
     const row = await this.db('territories').count({ n: '*' }).first();
     return num(row?.n);

@@ -11,11 +11,19 @@ export class TerritoriesService {
     return this.repo.list();
   }
 
-  /** Territories a respondent or a target can be attached to (districts and cities, not the region itself). */
+  /**
+   * Territories a respondent or a target can be attached to (districts and cities, not the
+   * region itself), in the order of their position, then of their English name.
+   */
   async listLeaves(): Promise<TerritoryRecord[]> {
     const all = await this.repo.list();
     const parents = new Set(all.map((t) => t.parentId).filter((id): id is number => id !== null));
-    return all.filter((t) => !parents.has(t.id));
+    return all.filter((t) => !parents.has(t.id)).sort((a, b) => a.position - b.position || (a.name_en < b.name_en ? -1 : a.name_en > b.name_en ? 1 : 0));
+  }
+
+  /** Which of `ids` exist. Inside a transaction pass it on: SQLite has one connection, and a query outside it would wait forever. */
+  existingIds(ids: number[], trx?: Knex.Transaction): Promise<Set<number>> {
+    return this.repo.existingIds(ids, trx);
   }
 
   async get(id: number): Promise<TerritoryRecord> {

@@ -1,7 +1,6 @@
 import type { Knex } from 'knex';
 import { bool, forUpdate, insertReturningId, num, nowIso } from '../../db/dialect';
-import type { TRole } from '../auth/auth.schemas';
-import type { UserRecord } from './users.schemas';
+import type { TRole, UserRecord } from './users.schemas';
 
 function toRecord(row: Record<string, unknown>): UserRecord {
   return {

@@ -3,8 +3,7 @@ import type { AppContext } from '../../context';
 import { asyncHandler, parseOrThrow } from '../../errors';
 import { handleForm, renderForm } from '../../lib/forms';
 import { requireRole } from '../../middleware/auth';
-import { ROLES } from '../auth/auth.schemas';
-import { ZChangeRole, ZCreateUser, ZUserId } from './users.schemas';
+import { ROLES, ZChangeRole, ZCreateUser, ZUserId } from './users.schemas';
 import type { UsersService } from './users.service';
 
 export function usersRoutes(_ctx: AppContext, { users }: { users: UsersService }): Router {

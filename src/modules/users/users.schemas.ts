@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { ZPassword, ZRole, type TRole } from '../auth/auth.schemas';
+
+export const ROLES = ['admin', 'researcher', 'expert'] as const;
+export const ZRole = z.enum(ROLES);
+export type TRole = z.infer<typeof ZRole>;
+
+export const ZPassword = z.string().min(10).max(200);
 
 export interface UserRecord {
   id: number;

@@ -1,9 +1,8 @@
 import crypto from 'node:crypto';
 import bcrypt from 'bcrypt';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors';
-import type { TRole } from '../auth/auth.schemas';
 import type { UsersRepository } from './users.repository';
-import type { TCreateUser, UserRecord } from './users.schemas';
+import type { TCreateUser, TRole, UserRecord } from './users.schemas';
 
 export function generatePassword(): string {
   return crypto.randomBytes(12).toString('base64url');
@@ -21,6 +20,20 @@ export class UsersService {
 
   list(): Promise<UserRecord[]> {
     return this.repo.list();
+  }
+
+  /** The user, or undefined (sign-in and token checks, which must not throw on an unknown user). */
+  find(id: number, trx?: Parameters<UsersRepository['findById']>[1]): Promise<UserRecord | undefined> {
+    return this.repo.findById(id, trx);
+  }
+
+  /** Active accounts with the expert role, by e-mail (the candidates of a Delphi panel). */
+  async activeExperts(): Promise<UserRecord[]> {
+    return (await this.repo.list()).filter((u) => u.role === 'expert' && !u.disabled).sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
+  }
+
+  findByEmail(email: string): Promise<UserRecord | undefined> {
+    return this.repo.findByEmail(email);
   }
 
   /** Inside a transaction pass it on: SQLite has one connection, and a query outside it would wait forever. */

@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertReturningId } from '../../../src/db/dialect';
-import { publishRoundIndicators } from '../../../src/modules/indicators/indicators.publish';
 import { createTestApp, loginAs, type TestApp } from '../../helpers/app';
 
 /** A closed round with hand-made responses, so the expected indicators are computed independently here. */
@@ -72,7 +71,7 @@ describe('survey-derived indicators', () => {
 
   it('publishes per-territory means, category means, top-2 shares, Lact and N from submitted responses only (hand-computed)', async () => {
     const { roundId, items, categories, oskemen, semey } = await makeRound(t);
-    const summary = await publishRoundIndicators(t.ctx.db, roundId);
+    const summary = await t.services.indicators.publishRound(roundId);
     expect(summary.period).toBe('2025');
     expect(summary.territories).toBe(2);
     const v = await valuesOf(t, roundId);
@@ -100,11 +99,11 @@ describe('survey-derived indicators', () => {
 
   it('re-publishing replaces the earlier publication of the same round, nothing duplicated', async () => {
     const { roundId, items, oskemen } = await makeRound(t);
-    await publishRoundIndicators(t.ctx.db, roundId);
+    await t.services.indicators.publishRound(roundId);
     const before = await valuesOf(t, roundId);
     const response = await t.ctx.db('responses').where({ round_id: roundId, territory_id: oskemen.id, status: 'submitted' }).orderBy('id').first();
     await t.ctx.db('answers').where({ response_id: response.id, item_id: items[0].id }).update({ value: 1 });
-    await publishRoundIndicators(t.ctx.db, roundId);
+    await t.services.indicators.publishRound(roundId);
     const after = await valuesOf(t, roundId);
     expect(after.size).toBe(before.size);
     expect(Math.abs(after.get(`SURVEY_MEAN@${oskemen.id}`)!.value - 28 / 11)).toBeLessThan(1e-9);
@@ -116,13 +115,13 @@ describe('survey-derived indicators', () => {
     const { roundId } = await makeRound(t);
     await expect(
       t.ctx.db.transaction(async (trx) => {
-        await publishRoundIndicators(trx, roundId);
+        await t.services.indicators.publishRound(roundId, trx);
         throw new Error('close failed');
       }),
     ).rejects.toThrow('close failed');
     expect((await valuesOf(t, roundId)).size).toBe(0);
     await t.ctx.db.transaction(async (trx) => {
-      await publishRoundIndicators(trx, roundId);
+      await t.services.indicators.publishRound(roundId, trx);
     });
     expect((await valuesOf(t, roundId)).size).toBeGreaterThan(0);
   });

@@ -20,7 +20,7 @@ describe('demo responses', () => {
   beforeAll(async () => {
     t = await createTestApp({ seed: 'base' });
     const started = performance.now();
-    await seedDemoResponses(t.ctx);
+    await seedDemoResponses(t.ctx, t.services);
     seedMs = performance.now() - started;
     openId = Number((await t.ctx.db('rounds').where({ title: DEMO_OPEN_ROUND_TITLE }).first()).id);
     closedId = Number((await t.ctx.db('rounds').where({ title: DEMO_CLOSED_ROUND_TITLE }).first()).id);
@@ -105,12 +105,12 @@ describe('demo responses', () => {
 
   it('is idempotent and deterministic', async () => {
     const rounds = await count(t.ctx.db('rounds'));
-    await seedDemoResponses(t.ctx);
+    await seedDemoResponses(t.ctx, t.services);
     expect(await count(t.ctx.db('rounds'))).toBe(rounds);
 
     const repo = new ResponsesRepository(t.ctx.db);
-    const form = (await repo.loadQuestionnaireForm(Number(round0().questionnaire_id)))!;
-    const territories = await repo.listLeafTerritories();
+    const territories = await t.services.territories.listLeaves();
+    const form = (await repo.loadQuestionnaireForm(Number(round0().questionnaire_id), territories))!;
     const now = new Date('2026-11-22T10:00:00Z');
     const strip = (plan: ReturnType<typeof planDemoRound>) => plan.invitations.map(({ tokenHash: _t, ...rest }) => rest);
     const [a, b] = [0, 1].map(() => planDemoRound(form, territories, demoRoundOptions(form, now)[0]!));

@@ -8,7 +8,8 @@ import {
   type QuestionnaireForm,
   type TRespondentProfileQuestion,
 } from '../../../src/modules/responses/responses.schemas';
-import { invitationExpired, roundAvailability } from '../../../src/modules/responses/responses.service';
+import { invitationExpired } from '../../../src/modules/invitations/invitations.state';
+import { roundAvailability } from '../../../src/modules/rounds/rounds.service';
 import { EMPTY_COLUMNS, KINDS, type RatingQuestion } from '../../../src/modules/questionnaires/kinds';
 
 const text = (s: string) => ({ kk: s, ru: s, en: s });
