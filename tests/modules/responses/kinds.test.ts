@@ -1,9 +1,11 @@
+import ExcelJS from 'exceljs';
+import { parse as parseCsv } from 'csv-parse/sync';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { translator, type Language } from '../../../src/i18n';
 import { EXTENDED_QUESTIONNAIRE_CODE } from '../../../src/modules/questionnaires/questionnaires.seed';
-import { createTestApp, type TestApp } from '../../helpers/app';
+import { apiTokenFor, createTestApp, type TestApp } from '../../helpers/app';
 import { createInvitation, createRound, someTerritoryCode } from './fixtures';
 
 /**
@@ -101,9 +103,46 @@ describe('every question kind through the respondent pages', () => {
     expect(submit.status).toBe(303);
     expect(submit.headers.location).toBe('/respond/done');
 
-    // Coming back to a page shows the stored answers in the form again.
     const response = await t.ctx.db('responses').where({ invitation_id: invitationId }).first();
     expect(response.status).toBe('submitted');
+    submittedId = Number(response.id);
+  });
+
+  let submittedId = 0;
+  const binary = (res: request.Response, cb: (err: Error | null, body: Buffer) => void) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () => cb(null, Buffer.concat(chunks)));
+  };
+
+  it('exports every kind: 0/1 per option, a rank per option, numbers, text, -99 for cannot judge; codebook labels in three languages', async () => {
+    const token = await apiTokenFor(t, 'researcher');
+    const csv = await request(t.app).get(`/api/v1/rounds/${roundId}/responses.csv`).set('Authorization', `Bearer ${token}`).buffer(true).parse(binary);
+    expect(csv.status).toBe(200);
+    const records = parseCsv((csv.body as Buffer).toString('utf8').slice(1), { columns: true }) as Array<Record<string, string>>;
+    const row = records.find((r) => Number(r.response_id) === submittedId)!;
+    expect(row).toMatchObject({ B01: '4', A01: '12.5', A02: '3.25', A03: 'Дешёвые кредиты\nи гранты' });
+    expect(row).toMatchObject({ R01_B06: '1', R01_B07: '0', R01_B08: '1', R01_NEED_DEMAND: '0', R01_OTHER: '1', R01_OTHER_text: 'Нет помещения' });
+    expect(row).toMatchObject({ S01_DAMU: '1', S01_QAZINN: '1', S01_NONE: '0', S03_TAX: '1', S03_GRANTS: '2', S03_CREDIT: '3', S03_INFO: '', S04: '0' });
+
+    const xlsx = await request(t.app).get(`/api/v1/rounds/${roundId}/responses.xlsx`).set('Authorization', `Bearer ${token}`).buffer(true).parse(binary);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(xlsx.body as ExcelJS.Buffer);
+    const sheet = wb.getWorksheet('responses')!;
+    const header = (sheet.getRow(1).values as unknown[]).slice(1) as string[];
+    const line = [...Array(sheet.rowCount - 1).keys()].map((i) => sheet.getRow(i + 2)).find((r) => r.getCell(header.indexOf('response_id') + 1).value === submittedId)!;
+    const cell = (name: string) => line.getCell(header.indexOf(name) + 1).value;
+    expect([cell('A01'), cell('R01_B06'), cell('S03_GRANTS'), cell('S04'), cell('A03')]).toEqual([12.5, 1, 2, 0, 'Дешёвые кредиты\nи гранты']);
+
+    const codebook = await request(t.app).get(`/api/v1/rounds/${roundId}/responses-codebook.csv`).set('Authorization', `Bearer ${token}`);
+    const cb = parseCsv(codebook.text.slice(1), { columns: true }) as Array<Record<string, string>>;
+    const find = (kind: string, variable: string, value?: string) => cb.find((r) => r.kind === kind && r.variable === variable && (value === undefined || r.value === value));
+    expect(find('column', 'R01_B06')?.label_ru).toContain('Недостаток собственных средств');
+    expect(find('value', 'R01_B06', '1')?.label_en).toBe('Lack of own funds');
+    expect(find('value', 'S04', '10')?.label_kk).toBe('10 — міндетті түрде');
+    expect(find('value', 'S04', '-99')?.label_ru).toBe('Затрудняюсь ответить');
+    expect(find('column', 'S03_TAX')?.label_en).toContain('Tax incentives');
+    expect(find('missing', '', '-99')).toBeTruthy();
   });
 
   const bad: Array<{ kind: string; page: string; body: Record<string, unknown>; key: string; params?: Record<string, unknown> }> = [
