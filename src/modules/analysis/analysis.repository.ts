@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
-import { num, numOrNull } from '../../db/dialect';
+import { ilike, num, numOrNull } from '../../db/dialect';
 import type { TRankingFilters } from './analysis.schemas';
 
 /**
@@ -187,6 +187,25 @@ function applyFilters(query: Knex.QueryBuilder, filters: TRankingFilters): Knex.
   return query;
 }
 
+/** Answers of one question grouped by their stored value and the respondent's territory, sector and size. */
+export interface AnswerGroup {
+  itemId: number;
+  choice: string | null;
+  numberValue: number | null;
+  territoryId: number;
+  sector: string;
+  size: string;
+  count: number;
+}
+
+function applyResponseFilters(query: Knex.QueryBuilder, filters: TRankingFilters): Knex.QueryBuilder {
+  if (filters.territory !== undefined) query.where('r.territory_id', filters.territory);
+  if (filters.sector !== undefined) query.where('r.sector', filters.sector);
+  if (filters.size !== undefined) query.where('r.size', filters.size);
+  if (filters.innovated !== undefined) query.where('r.innovated', filters.innovated);
+  return query;
+}
+
 export class AnalysisRepository {
   constructor(private readonly db: Knex) {}
 
@@ -355,6 +374,51 @@ export class AnalysisRepository {
       sizes: uniq(rows.map((r: Record<string, unknown>) => String(r.size)).filter((s) => s !== '')).sort(),
       territoryIds: uniq(rows.map((r: Record<string, unknown>) => num(r.territory_id)).filter((t) => t !== 0)),
     };
+  }
+
+  /**
+   * Answers of questions other than ratings, grouped: one row per distinct stored value (an
+   * option, a set of options, an order, a number) and profile breakdown, so the summaries by
+   * kind count groups rather than answers. Reads the answers of these items only.
+   */
+  async answerGroups(roundId: number, itemIds: number[], filters: TRankingFilters): Promise<AnswerGroup[]> {
+    if (itemIds.length === 0) return [];
+    const query = this.db('answers as a')
+      .join('responses as r', 'r.id', 'a.response_id')
+      .where('a.round_id', roundId)
+      .whereIn('a.item_id', itemIds)
+      .where('r.status', 'submitted')
+      .groupBy('a.item_id', 'a.choice', 'a.number_value', 'r.territory_id', 'r.sector', 'r.size')
+      .select('a.item_id', 'a.choice', 'a.number_value', 'r.territory_id', 'r.sector', 'r.size', this.db.raw('COUNT(*) AS n'));
+    const rows = await applyResponseFilters(query, filters);
+    return rows.map((r: Record<string, unknown>) => ({
+      itemId: num(r.item_id),
+      choice: (r.choice as string | null) ?? null,
+      numberValue: numOrNull(r.number_value),
+      territoryId: num(r.territory_id),
+      sector: (r.sector as string | null) ?? '',
+      size: (r.size as string | null) ?? '',
+      count: num(r.n),
+    }));
+  }
+
+  /** Open-text answers of one question, newest first, optionally only those containing `contains`. */
+  async textAnswers(roundId: number, itemId: number, filters: TRankingFilters, contains: string | undefined, limit: number): Promise<{ total: number; texts: string[] }> {
+    const base = () => {
+      const q = this.db('answers as a').join('responses as r', 'r.id', 'a.response_id').where({ 'a.round_id': roundId, 'a.item_id': itemId, 'r.status': 'submitted' }).whereNotNull('a.text_value');
+      // LIKE wildcards typed by the reader are dropped rather than escaped (SQLite needs an ESCAPE clause for that).
+      if (contains) q.where(ilike(this.db, 'a.text_value', `%${contains.replace(/[%_\\]/g, '')}%`));
+      return applyResponseFilters(q, filters);
+    };
+    const [count, rows] = await Promise.all([base().count({ n: '*' }).first(), base().orderBy('r.id', 'desc').limit(limit).select('a.text_value')]);
+    return { total: num(count?.n), texts: rows.map((r: Record<string, unknown>) => String(r.text_value)) };
+  }
+
+  /** Respondents by size and whether they innovated, from the profile cells (the level of innovation activity by size). */
+  async innovationBySize(roundId: number, filters: TRankingFilters): Promise<Array<{ size: string; innovated: number; respondents: number }>> {
+    const query = this.db('analysis_profile_cells').where({ round_id: roundId }).groupBy('size', 'innovated').select('size', 'innovated', this.db.raw('SUM(respondents) AS respondents'));
+    const rows = await applyFilters(query, filters);
+    return rows.map((r: Record<string, unknown>) => ({ size: String(r.size), innovated: num(r.innovated), respondents: num(r.respondents) }));
   }
 
   /** One page of submitted responses for the export, in id order after `afterId`. */

@@ -19,10 +19,12 @@ function attachment(res: Response, filename: string, type: string): void {
 /** The public JSON contract of GET /api/v1/rounds/:id/ranking (extra fields beyond the are additive). */
 export function rankingJson(r: RoundRanking) {
   const alphaIfDeleted = new Map(r.categories.flatMap((c) => c.alphaIfDeleted.map((a) => [a.code, a.alpha] as const)));
-  const distribution = (counts: number[]) => Object.fromEntries(counts.map((c, i) => [String(i + 1), c]));
+  // Keys are the scale's points (0..10 on a 0-10 scale), not positions.
+  const distribution = (counts: number[], lowest: number) => Object.fromEntries(counts.map((c, i) => [String(i + lowest), c]));
   return {
     round: { id: r.round.id, title: r.round.title, status: r.round.status },
     filters: r.filters,
+    scale: { min: r.scale.min, max: r.scale.max },
     respondents: r.respondents,
     items: r.items.map((i) => ({
       code: i.code,
@@ -39,7 +41,7 @@ export function rankingJson(r: RoundRanking) {
       top2Low: i.top2Low,
       top2High: i.top2High,
       rank: i.rank,
-      distribution: distribution(i.counts),
+      distribution: distribution(i.counts, i.lowest),
       alphaIfDeleted: alphaIfDeleted.get(i.code) ?? null,
       kruskalWallis: i.kruskalWallis ? { h: i.kruskalWallis.h, df: i.kruskalWallis.df, p: i.kruskalWallis.p, n: i.kruskalWallis.n, groups: i.kruskalWallis.groups } : null,
     })),
@@ -56,7 +58,7 @@ export function rankingJson(r: RoundRanking) {
       top2Low: c.top2Low,
       top2High: c.top2High,
       rank: c.rank,
-      distribution: distribution(c.counts),
+      distribution: distribution(c.counts, c.lowest),
       alpha: c.alpha,
       alphaIfDeleted: Object.fromEntries(c.alphaIfDeleted.map((a) => [a.code, a.alpha])),
       completeResponses: c.completeResponses,
@@ -66,6 +68,8 @@ export function rankingJson(r: RoundRanking) {
       scaleCiHigh: c.scaleCiHigh,
     })),
     territories: r.territories.map((x) => ({ id: x.territory?.id ?? null, code: x.territory?.code ?? null, respondents: x.respondents })),
+    questions: r.questions,
+    innovationBySize: r.innovationBySize,
     ...(r.comparison
       ? {
           comparison: {

@@ -7,6 +7,7 @@ import { likertSummaryFromCounts, type LikertSummary } from '../../math/likert-s
 import { mannWhitneyFromCounts, type MannWhitneyResult } from '../../math/mann-whitney';
 import { rankWithTies } from '../../math/rank-with-ties';
 import { studentTQuantile } from '../../math/survey-distributions';
+import { wilsonInterval } from '../../math/wilson-interval';
 import {
   AnalysisRepository,
   type AnalysisCategory,
@@ -17,7 +18,8 @@ import {
   type ItemCellSum,
 } from './analysis.repository';
 import { filtersOf, type TRankingFilters, type TRankingQuery } from './analysis.schemas';
-import { normaliseDefinition } from '../questionnaires/questionnaires.form';
+import { formQuestions, normaliseDefinition } from '../questionnaires/questionnaires.form';
+import { summariseQuestion, type QuestionSummary } from './analysis.kinds';
 import { scalePoints, type TLocalizedText, type TScale } from '../questionnaires/kinds';
 import type { TQuestionnaireDefinition } from '../questionnaires/questionnaires.schemas';
 
@@ -97,7 +99,14 @@ export interface RoundRanking {
   categories: CategoryRanking[];
   territories: TerritoryCount[];
   comparison: RoundComparison | null;
+  /** Questions of the other kinds (choices, rankings, numbers, open text), in questionnaire order. */
+  questions: QuestionSummary[];
+  /** Level of innovation activity (share of respondents who introduced any innovation) by enterprise size. */
+  innovationBySize: Array<{ size: string; respondents: number; innovating: number; level: number | null; low: number | null; high: number | null }>;
 }
+
+/** Open-text answers listed per question on the ranking page and in the API. */
+export const TEXT_ANSWERS_SHOWN = 200;
 
 function emptyCounts(scale: Pick<TScale, 'min' | 'max'>): number[] {
   return scalePoints(scale).map(() => 0);
@@ -297,8 +306,36 @@ export class AnalysisService {
       .map((p) => ({ territory: territoryById.get(p.territoryId) ?? null, respondents: p.respondents }))
       .sort((a, b) => (a.territory ? territories.indexOf(a.territory) : Infinity) - (b.territory ? territories.indexOf(b.territory) : Infinity));
 
+    const others = formQuestions(definition as TQuestionnaireDefinition, allItems, territories).filter((q): q is Exclude<typeof q, { kind: 'rating' }> => q.kind !== 'rating');
+    const territoryCode = (id: number) => territoryById.get(id)?.code ?? String(id);
+    const groups = await this.repo.answerGroups(round.id, others.filter((q) => q.kind !== 'text').map((q) => q.id), filters);
+    const questions = await Promise.all(
+      others.map(async (q) =>
+        summariseQuestion(
+          q,
+          groups.filter((g) => g.itemId === q.id),
+          territoryCode,
+          q.kind === 'text' ? await this.repo.textAnswers(round.id, q.id, filters, query.text, TEXT_ANSWERS_SHOWN) : { total: 0, texts: [] },
+        ),
+      ),
+    );
+    const bySize = new Map<string, { respondents: number; innovating: number }>();
+    for (const row of await this.repo.innovationBySize(round.id, filters)) {
+      if (row.innovated === -1) continue; // did not say
+      const entry = bySize.get(row.size) ?? { respondents: 0, innovating: 0 };
+      entry.respondents += row.respondents;
+      if (row.innovated === 1) entry.innovating += row.respondents;
+      bySize.set(row.size, entry);
+    }
+    const innovationBySize = [...bySize].map(([size, e]) => {
+      const ci = wilsonInterval(e.innovating, e.respondents);
+      return { size, ...e, level: e.respondents ? e.innovating / e.respondents : null, low: ci?.low ?? null, high: ci?.high ?? null };
+    });
+
     return {
       round,
+      questions,
+      innovationBySize,
       scale: { min: scales.scale.min, max: scales.scale.max, points: scalePoints(scales.scale), labels: scales.scale.labels },
       filters,
       respondents: profiles.reduce((s, p) => s + p.respondents, 0),

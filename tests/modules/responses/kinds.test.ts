@@ -5,7 +5,7 @@ import type TestAgent from 'supertest/lib/agent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { translator, type Language } from '../../../src/i18n';
 import { EXTENDED_QUESTIONNAIRE_CODE } from '../../../src/modules/questionnaires/questionnaires.seed';
-import { apiTokenFor, createTestApp, type TestApp } from '../../helpers/app';
+import { apiTokenFor, createTestApp, loginAs, type TestApp } from '../../helpers/app';
 import { createInvitation, createRound, someTerritoryCode } from './fixtures';
 
 /**
@@ -143,6 +143,69 @@ describe('every question kind through the respondent pages', () => {
     expect(find('value', 'S04', '-99')?.label_ru).toBe('Затрудняюсь ответить');
     expect(find('column', 'S03_TAX')?.label_en).toContain('Tax incentives');
     expect(find('missing', '', '-99')).toBeTruthy();
+  });
+
+  it('analyses every kind: shares with Wilson intervals and cross-tabs, ranking statistics and Kendall W, number summary, filtered text', async () => {
+    // A second respondent through the one-request API (JSON), with the ranking as a list of codes.
+    const { agent, csrf, invitationId } = await open('en');
+    const answers: Record<string, unknown> = {};
+    for (const codes of itemCodes.values()) for (const code of codes) answers[code] = 2;
+    Object.assign(answers, { S04: 7, A01: 50, A02: 1, A03: 'Налоговые льготы', R01: ['B06'], S01: ['NONE'], S02: ['CREDIT'], S03: ['GRANTS', 'TAX', 'INFO'] });
+    const res = await agent
+      .post('/respond/submit-all')
+      .set('x-csrf-token', csrf)
+      .set('accept', 'application/json')
+      .send({ profile: { territory, sector: 'G', size: 'micro', innovated: ['product'], funding: 'own' }, answers, idempotencyKey: `every-kind-json-${invitationId}` });
+    expect(res.status).toBe(201);
+
+    const r = await t.services.analysis.ranking(roundId);
+    const q = (code: string) => r.questions.find((x) => x.code === code)!;
+    const r01 = q('R01');
+    if (r01.kind !== 'multi-choice') throw new Error('R01 is a multi-choice');
+    expect(r01.n).toBe(2);
+    expect(r01.options.find((o) => o.code === 'B06')).toMatchObject({ count: 2, share: 1 });
+    expect(r01.options.find((o) => o.code === 'B08')).toMatchObject({ count: 1, share: 0.5 });
+    expect(r01.options.find((o) => o.code === 'B08')!.low).toBeCloseTo(0.0945, 3); // Wilson 1 of 2 (R prop.test(1, 2, correct = FALSE)$conf.int: 0.0945-0.9055)
+    const bySector = r01.crossTabs.find((c) => c.by === 'sector')!;
+    expect(bySector.groups.sort()).toEqual(['C', 'G']);
+    expect(bySector.totals).toEqual([1, 1]);
+
+    const s03 = q('S03');
+    if (s03.kind !== 'ranking') throw new Error('S03 is a ranking');
+    const opt = (code: string) => s03.options.find((o) => o.code === code)!;
+    // Orders TAX, GRANTS, CREDIT and GRANTS, TAX, INFO; an option left out takes (3 + 1 + 7) / 2 = 5.5.
+    expect(opt('GRANTS')).toMatchObject({ meanRank: 1.5, shareFirst: 0.5, borda: 5, timesRanked: 2 });
+    expect(opt('TAX')).toMatchObject({ meanRank: 1.5, shareFirst: 0.5, borda: 5 });
+    expect(opt('CREDIT')).toMatchObject({ meanRank: 4.25, shareFirst: 0, borda: 1, timesRanked: 1 });
+    expect(opt('TRAINING')).toMatchObject({ meanRank: 5.5, borda: 0, timesRanked: 0 });
+    expect(s03.kendall?.raters).toBe(2);
+    expect(s03.kendall?.w).toBeGreaterThan(0.5);
+
+    const a01 = q('A01');
+    if (a01.kind !== 'number') throw new Error('A01 is a number');
+    expect(a01.summary).toMatchObject({ n: 2, mean: 31.25, median: 31.25, min: 12.5, max: 50 });
+
+    const s04 = r.items.find((i) => i.code === 'S04')!;
+    expect(s04).toMatchObject({ n: 2, mean: 3.5, lowest: 0 });
+
+    const a03 = q('A03');
+    expect(a03).toMatchObject({ kind: 'text', total: 2 });
+    const filtered = await t.services.analysis.ranking(roundId, { text: 'льготы' });
+    expect(filtered.questions.find((x) => x.code === 'A03')).toMatchObject({ total: 1, texts: ['Налоговые льготы'] });
+
+    expect(r.innovationBySize.find((x) => x.size === 'micro')).toMatchObject({ respondents: 1, innovating: 1, level: 1 });
+    expect(r.innovationBySize.find((x) => x.size === 'small')).toMatchObject({ respondents: 1, innovating: 0, level: 0 });
+
+    // The page and the API show the same.
+    const token = await apiTokenFor(t, 'researcher');
+    const api = await request(t.app).get(`/api/v1/rounds/${roundId}/ranking`).set('authorization', `Bearer ${token}`);
+    expect(api.body.questions.find((x: { code: string }) => x.code === 'S03').options.find((o: { code: string }) => o.code === 'GRANTS').borda).toBe(5);
+    expect(api.body.items.find((x: { code: string }) => x.code === 'S04').distribution).toMatchObject({ '0': 1, '7': 1, '10': 0 });
+    const researcher = await loginAs(t, 'researcher');
+    const page = await researcher.agent.get(`/analysis/rounds/${roundId}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toMatch(/Кендалл W = 0,\d{3}/);
+    expect(page.text).toContain('Налоговые льготы');
   });
 
   const bad: Array<{ kind: string; page: string; body: Record<string, unknown>; key: string; params?: Record<string, unknown> }> = [
