@@ -36,15 +36,10 @@ export async function down(db: Knex): Promise<void> {
   await db('questionnaire_items').whereNot('kind', 'rating').delete();
   // The old schema had no way to say "cannot judge" other than a NULL value.
   await db('answers').where({ cannot_judge: true }).update({ value: null });
-  await db.schema.alterTable('answers', (t) => {
-    t.dropColumn('text_value');
-    t.dropColumn('choice');
-    t.dropColumn('number_value');
-    t.dropColumn('cannot_judge');
-  });
-  await db.schema.alterTable('questionnaire_items', (t) => {
-    t.dropColumn('kind');
-  });
+  // Plain ALTER TABLE ... DROP COLUMN on both engines (SQLite >= 3.35): knex would rebuild the
+  // SQLite tables, and dropping questionnaire_items fails while answers refer to it.
+  for (const column of ['text_value', 'choice', 'number_value', 'cannot_judge']) await db.raw('ALTER TABLE answers DROP COLUMN ??', [column]);
+  await db.raw('ALTER TABLE questionnaire_items DROP COLUMN kind');
   await recreateItemCells(db, false);
 }
 

@@ -117,6 +117,17 @@ export const ZQuestionnaireDefinition = z
       }
       checkQuestion(normaliseQuestion(q, def.scale), issue);
     });
+    // The ratings of one category are pooled (category statistics, Cronbach's alpha): one scale per category.
+    const scaleOfCategory = new Map<string, string>();
+    for (const item of def.items) scaleOfCategory.set(item.category, `${def.scale.min}-${def.scale.max}`);
+    questions.forEach((q, i) => {
+      if (q.kind !== 'rating') return;
+      const scale = q.scale ?? def.scale;
+      const key = `${scale.min}-${scale.max}`;
+      const seen = scaleOfCategory.get(q.category);
+      if (seen !== undefined && seen !== key) ctx.addIssue({ code: 'custom', path: ['questions', i, 'scale'], params: { key: 'questionnaires:errors.mixedScales' } });
+      else scaleOfCategory.set(q.category, key);
+    });
     const emptyCategories = def.categories
       .map((c, i) => ({ c, i }))
       .filter(({ c }) => !def.items.some((item) => item.category === c.code) && !questions.some((q) => q.category === c.code));
