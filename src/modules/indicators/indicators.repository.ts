@@ -75,16 +75,6 @@ export interface PendingImport {
   createdAt: string;
 }
 
-export interface RoundSummary {
-  id: number;
-  title: string;
-  status: string;
-  questionnaireId: number;
-  opensAt: string | null;
-  closesAt: string | null;
-  createdAt: string;
-}
-
 /** The only place knex is used for indicators, their values, imports and saved models. */
 export class IndicatorsRepository {
   constructor(readonly db: Knex) {}
@@ -345,15 +335,10 @@ export class IndicatorsRepository {
     return num((await q.first())?.n);
   }
 
-  /* ---- survey rounds (read only; the rounds module owns them) ---- */
-
-  async listRounds(): Promise<Array<RoundSummary & { submitted: number; publishedDatasetId: number | null }>> {
-    const rows = await this.db('rounds as r')
-      .leftJoin('indicator_datasets as d', 'd.round_id', 'r.id')
-      .select('r.id', 'r.title', 'r.status', 'r.questionnaire_id', 'r.opens_at', 'r.closes_at', 'r.created_at', 'd.id as dataset_id')
-      .select(this.db.raw("(SELECT COUNT(*) FROM responses s WHERE s.round_id = r.id AND s.status = 'submitted') AS submitted"))
-      .orderBy('r.id', 'desc');
-    return rows.map((r) => ({ ...toRound(r), submitted: num(r.submitted), publishedDatasetId: numOrNull(r.dataset_id) }));
+  /** The dataset each published survey round was published into, by round id. */
+  async datasetIdsByRound(): Promise<Map<number, number>> {
+    const rows = await this.db('indicator_datasets').whereNotNull('round_id').select('id', 'round_id');
+    return new Map(rows.map((r: Record<string, unknown>) => [num(r.round_id), num(r.id)]));
   }
 
   /**
@@ -393,14 +378,3 @@ export class IndicatorsRepository {
   }
 }
 
-function toRound(row: Record<string, unknown>): RoundSummary {
-  return {
-    id: num(row.id),
-    title: String(row.title),
-    status: String(row.status),
-    questionnaireId: num(row.questionnaire_id),
-    opensAt: row.opens_at == null ? null : String(row.opens_at),
-    closesAt: row.closes_at == null ? null : String(row.closes_at),
-    createdAt: String(row.created_at),
-  };
-}

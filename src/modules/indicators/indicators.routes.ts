@@ -411,7 +411,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
       const summary = req.query.published ? { values: Number(req.query.values) || 0, territories: Number(req.query.territories) || 0 } : undefined;
       res.render('indicators/rounds', {
         title: req.t('indicators:rounds.title'),
-        rounds: await service.repo.listRounds(),
+        rounds: await service.surveyRounds(),
         notice: summary ? req.t('indicators:rounds.published', summary) : undefined,
       });
     }),

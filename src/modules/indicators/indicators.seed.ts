@@ -328,7 +328,7 @@ export async function seedReferenceIndicators(ctx: AppContext, { indicators: ser
 
 /** Demo seeder (after the demo responses): publishes the survey indicators of every demo round not yet published. */
 export async function seedSurveyIndicators(_ctx: AppContext, { indicators }: { indicators: IndicatorsService }): Promise<void> {
-  for (const round of await indicators.repo.listRounds()) {
+  for (const round of await indicators.surveyRounds()) {
     if (round.submitted > 0 && round.publishedDatasetId === null && round.status !== 'draft') await indicators.publishRound(round.id);
   }
 }

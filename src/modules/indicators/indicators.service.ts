@@ -2,6 +2,7 @@ import { ConflictError, NotFoundError, ValidationError, type FieldError } from '
 import { readUploadedTable, TableReadError } from '../../lib/spreadsheet';
 import type { TerritoryRecord } from '../territories/territories.schemas';
 import type { QuestionnairesService } from '../questionnaires/questionnaires.service';
+import type { RoundListRow } from '../rounds/rounds.schemas';
 import type { RoundsService } from '../rounds/rounds.service';
 import type { TerritoriesService } from '../territories/territories.service';
 import type { Knex } from 'knex';
@@ -81,7 +82,7 @@ export class IndicatorsService {
     readonly repo: IndicatorsRepository,
     private readonly territories: TerritoriesService,
     /** Publishing reads the round and its questionnaire from their owners. */
-    private readonly rounds: Pick<RoundsService, 'lock'>,
+    private readonly rounds: Pick<RoundsService, 'lock' | 'list'>,
     private readonly questionnaires: Pick<QuestionnairesService, 'getQuestionnaire'>,
   ) {}
 
@@ -94,6 +95,12 @@ export class IndicatorsService {
       lockRound: (inner, id) => this.rounds.lock(id, inner),
       structure: (inner, questionnaireId) => this.questionnaires.getQuestionnaire(questionnaireId, inner),
     });
+  }
+
+  /** Survey rounds (newest first) with their submitted count and the dataset they were published into, if any. */
+  async surveyRounds(): Promise<Array<RoundListRow & { publishedDatasetId: number | null }>> {
+    const [rounds, published] = await Promise.all([this.rounds.list(), this.repo.datasetIdsByRound()]);
+    return rounds.map((r) => ({ ...r, publishedDatasetId: published.get(r.id) ?? null }));
   }
 
   listTerritories(): Promise<TerritoryRecord[]> {

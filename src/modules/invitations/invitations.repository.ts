@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import { batchInsertReturning, ilike, insertReturningId, num, numOrNull } from '../../db/dialect';
-import type { InvitationListRow, InvitationRecord, TInvitationFilters, TInvitationState } from './invitations.schemas';
+import { batchInsert, batchInsertReturning, ilike, insertReturningId, num, numOrNull } from '../../db/dialect';
+import type { HistoricInvitation, InvitationListRow, InvitationRecord, TInvitationFilters, TInvitationState } from './invitations.schemas';
 import { invitationStateSql, invitationsWithProgress, toEnterpriseRow } from './invitations.state';
 
 export interface NewInvitationRow {
@@ -103,6 +103,32 @@ export class InvitationsRepository {
       ['id', 'token_hash'],
     );
     return inserted.map((r) => ({ id: num(r.id), tokenHash: String(r.token_hash) }));
+  }
+
+  /** Bulk insert of historic invitations; returns their ids by token hash. */
+  async insertHistoric(trx: Knex.Transaction, roundId: number, rows: HistoricInvitation[]): Promise<Map<string, number>> {
+    await batchInsert(
+      trx,
+      'invitations',
+      rows.map((i) => ({
+        round_id: roundId,
+        token_hash: i.tokenHash,
+        source: 'list',
+        enterprise_name: i.enterpriseName,
+        contact: null,
+        territory_id: i.territoryId,
+        sector: i.sector,
+        size: i.size,
+        status: i.status,
+        expires_at: i.expiresAt,
+        opened_at: i.openedAt,
+        started_at: i.startedAt,
+        submitted_at: i.submittedAt,
+        created_at: i.createdAt,
+      })),
+    );
+    const inserted = await trx('invitations').where({ round_id: roundId }).select('id', 'token_hash');
+    return new Map(inserted.map((r: Record<string, unknown>) => [String(r.token_hash), num(r.id)]));
   }
 
   /** A respondent who came through a public link gets an invitation row of their own, born opened. */

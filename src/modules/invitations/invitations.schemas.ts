@@ -113,3 +113,18 @@ export interface CreatedInvitation {
   sector: string;
   size: string;
 }
+
+/** An invitation written as history (demo data): its state and the times it reached each stage are given. */
+export interface HistoricInvitation {
+  tokenHash: string;
+  enterpriseName: string;
+  territoryId: number | null;
+  sector: string | null;
+  size: string | null;
+  status: TInvitationState;
+  createdAt: string;
+  openedAt: string | null;
+  startedAt: string | null;
+  submittedAt: string | null;
+  expiresAt: string | null;
+}

@@ -25,6 +25,7 @@ import {
   type CreatedInvitation,
   type InvitationListRow,
   type ResolvedEnterprise,
+  type HistoricInvitation,
   type InvitationRecord,
   type TEnterpriseInput,
   type TInvitationFilters,
@@ -113,6 +114,14 @@ export class InvitationsService {
    */
   move(invitationId: number, to: TInvitationState, now: string = nowIso(), trx?: Knex.Transaction): Promise<boolean> {
     return this.repo.moveState(invitationId, statesBefore(to), to, now, trx);
+  }
+
+  /**
+   * Demo data: invitations with a past (each already in the state and with the times the plan
+   * gives), inserted in bulk inside the caller's transaction. Ids by token hash.
+   */
+  insertHistoric(trx: Knex.Transaction, roundId: number, rows: HistoricInvitation[]): Promise<Map<string, number>> {
+    return this.repo.insertHistoric(trx, roundId, rows);
   }
 
   /** A new invitation for a visitor of a public link (inside the transaction that gives it its response). */

@@ -5,6 +5,9 @@ import type { Language } from '../../i18n';
 import { generateLinkToken, hashToken } from '../../lib/tokens';
 import { binomial, mulberry32, normal, pick, pickWeighted, randomInt, type Random } from '../../lib/random';
 import { sharedDomainDir } from '../../paths';
+import type { InvitationsService } from '../invitations/invitations.service';
+import type { QuestionnairesService } from '../questionnaires/questionnaires.service';
+import type { RoundsService } from '../rounds/rounds.service';
 import type { TerritoriesService } from '../territories/territories.service';
 import { ResponsesRepository } from './responses.repository';
 import { profileColumns, type ProfileAnswers, type ProfileColumns, type QuestionnaireForm, type TerritoryChoice } from './responses.schemas';
@@ -22,6 +25,9 @@ import { EMPTY_COLUMNS, assertNever, encodeAnswer, rankingDepth, type AnswerColu
 export const DEMO_QUESTIONNAIRE_CODE = 'SME-BARRIERS';
 export const DEMO_OPEN_ROUND_TITLE = 'ШҚО шағын бизнесінің инновациялық кедергілері — 2026 (демо)';
 export const DEMO_CLOSED_ROUND_TITLE = 'ШҚО шағын бизнесінің инновациялық кедергілері — 2025 (демо)';
+/** A round of the extended questionnaire, so that the demo shows every question kind. */
+export const DEMO_EXTENDED_ROUND_TITLE = 'ШҚО шағын бизнесінің инновациялық белсенділігі мен мемлекеттік қолдауы — 2026 (демо)';
+export const DEMO_EXTENDED_QUESTIONNAIRE_CODE = 'SME-INNOVATION';
 
 const PLAUSIBLE_MEANS: Record<string, number> = {
   B06: 4.1, B07: 3.9, B08: 3.9, B09: 3.6, B10: 3.0, B11: 2.9, B12: 3.3, B13: 3.1, B14: 3.4,
@@ -400,20 +406,47 @@ export function demoRoundOptions(form: QuestionnaireForm, now: Date): DemoRoundO
 }
 
 /** Demo seeder: idempotent (skips when a demo round exists), one transaction, bulk inserts. */
-export async function seedDemoResponses(ctx: AppContext, { territories: territoriesService }: { territories: TerritoriesService }, now = new Date()): Promise<void> {
+export async function seedDemoResponses(
+  ctx: AppContext,
+  {
+    territories: territoriesService,
+    questionnaires,
+    rounds,
+    invitations,
+  }: { territories: TerritoriesService; questionnaires: QuestionnairesService; rounds: RoundsService; invitations: InvitationsService },
+  now = new Date(),
+): Promise<void> {
   const repo = new ResponsesRepository(ctx.db);
-  const questionnaireId = await repo.latestQuestionnaireId(DEMO_QUESTIONNAIRE_CODE);
+  const questionnaireId = (await questionnaires.latestByCode(DEMO_QUESTIONNAIRE_CODE))?.id;
   if (questionnaireId === undefined) {
     ctx.logger.warn('demo responses skipped: the barriers questionnaire is not seeded');
     return;
   }
-  if (await repo.roundTitleExists([DEMO_OPEN_ROUND_TITLE, DEMO_CLOSED_ROUND_TITLE])) return;
+  const existing = new Set((await rounds.list()).map((r) => r.title));
   const territories = await territoriesService.listLeaves();
-  const form = await repo.loadQuestionnaireForm(questionnaireId, territories);
-  if (!form || territories.length === 0) return;
-  const plans = demoRoundOptions(form, now).map((options) => planDemoRound(form, territories, options));
-  await repo.transaction(async (trx) => {
-    // The closed round first, so that ids follow time.
-    for (const plan of [...plans].reverse()) await repo.insertDemoRound(trx, questionnaireId, plan, now.toISOString());
-  });
+  if (territories.length === 0) return;
+  const store = async (formId: number, plans: DemoRoundPlan[]) =>
+    repo.transaction(async (trx) => {
+      // The oldest round first, so that ids follow time.
+      for (const plan of [...plans].reverse()) {
+        const at = now.toISOString();
+        const { invitations: planned, ...round } = plan;
+        const roundId = await rounds.insertHistoric({ ...round, questionnaireId: formId, createdAt: plan.opensAt < at ? plan.opensAt : at, updatedAt: at }, trx);
+        const invitationIds = await invitations.insertHistoric(trx, roundId, planned);
+        await repo.insertDemoResponses(trx, roundId, plan, invitationIds);
+      }
+    });
+  if (!existing.has(DEMO_OPEN_ROUND_TITLE) && !existing.has(DEMO_CLOSED_ROUND_TITLE)) {
+    const form = await repo.loadQuestionnaireForm(questionnaireId, territories);
+    if (form) await store(questionnaireId, demoRoundOptions(form, now).map((options) => planDemoRound(form, territories, options)));
+  }
+  const extendedId = (await questionnaires.latestByCode(DEMO_EXTENDED_QUESTIONNAIRE_CODE))?.id;
+  if (extendedId !== undefined && !existing.has(DEMO_EXTENDED_ROUND_TITLE)) {
+    const form = await repo.loadQuestionnaireForm(extendedId, territories);
+    if (form) {
+      const open = demoRoundOptions(form, now)[0]!;
+      const options = { ...open, seed: 2026_11_28, title: DEMO_EXTENDED_ROUND_TITLE, submitted: 150, inProgress: 6, pending: 20, opened: 10, targetTotal: 200, itemMeans: demoItemMeans(form, 13) };
+      await store(extendedId, [planDemoRound(form, territories, options)]);
+    }
+  }
 }

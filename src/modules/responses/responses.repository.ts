@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { batchInsert, bool, insertReturningId, num, numOrNull } from '../../db/dialect';
+import { batchInsert, bool, num, numOrNull } from '../../db/dialect';
 import { isLanguage } from '../../i18n';
 import type { AnswerColumns } from '../questionnaires/kinds';
 import { formQuestions, type TerritoryOption } from '../questionnaires/questionnaires.form';
@@ -204,52 +204,11 @@ export class ResponsesRepository {
 
   // -- demo data ------------------------------------------------------------------------------
 
-  async latestQuestionnaireId(code: string): Promise<number | undefined> {
-    const row = await this.db('questionnaires').where({ code }).orderBy('version', 'desc').first('id');
-    return row ? num(row.id) : undefined;
-  }
-
-  async roundTitleExists(titles: string[]): Promise<boolean> {
-    return Boolean(await this.db('rounds').whereIn('title', titles).first('id'));
-  }
-
-  /** A whole demo round in a handful of bulk statements: ids come back by token hash and invitation id. */
-  async insertDemoRound(trx: Knex.Transaction, questionnaireId: number, plan: DemoRoundPlan, now: string): Promise<number> {
-    const roundId = await insertReturningId(trx, 'rounds', {
-      title: plan.title,
-      questionnaire_id: questionnaireId,
-      status: plan.status,
-      audience: 'invitation',
-      opens_at: plan.opensAt,
-      closes_at: plan.closesAt,
-      target_total: plan.targetTotal,
-      created_at: plan.opensAt < now ? plan.opensAt : now,
-      updated_at: now,
-    });
-    await batchInsert(trx, 'round_targets', plan.targets.map((t) => ({ round_id: roundId, territory_id: t.territoryId, target: t.target })));
-    await batchInsert(
-      trx,
-      'invitations',
-      plan.invitations.map((i) => ({
-        round_id: roundId,
-        token_hash: i.tokenHash,
-        source: 'list',
-        enterprise_name: i.enterpriseName,
-        contact: null,
-        territory_id: i.territoryId,
-        sector: i.sector,
-        size: i.size,
-        status: i.status,
-        expires_at: i.expiresAt,
-        opened_at: i.openedAt,
-        started_at: i.startedAt,
-        submitted_at: i.submittedAt,
-        created_at: i.createdAt,
-      })),
-    );
-    const invitationIds = new Map<string, number>(
-      (await trx('invitations').where({ round_id: roundId }).select('id', 'token_hash')).map((r: Record<string, unknown>) => [String(r.token_hash), num(r.id)]),
-    );
+  /**
+   * The responses and answers of a demo round in a few bulk statements (the round and its
+   * invitations are inserted by their own modules first); response ids come back by invitation id.
+   */
+  async insertDemoResponses(trx: Knex.Transaction, roundId: number, plan: DemoRoundPlan, invitationIds: Map<string, number>): Promise<void> {
     const withResponse = plan.invitations.filter((i) => i.response);
     await batchInsert(
       trx,
@@ -285,6 +244,5 @@ export class ResponsesRepository {
         return i.response!.answers.map((a) => ({ response_id: responseId, item_id: a.itemId, round_id: roundId, ...answerRow(a.columns), comment: a.comment }));
       }),
     );
-    return roundId;
   }
 }

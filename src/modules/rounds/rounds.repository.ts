@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { insertReturningId, lockRowForUpdate, num, numOrNull, nowIso } from '../../db/dialect';
-import type { RoundInput, RoundListRow, RoundRecord, RoundTarget, TAudience, TRoundStatus } from './rounds.schemas';
+import type { HistoricRound, RoundInput, RoundListRow, RoundRecord, RoundTarget, TAudience, TRoundStatus } from './rounds.schemas';
 
 type Db = Knex | Knex.Transaction;
 
@@ -81,6 +81,22 @@ export class RoundsRepository {
       updated_at: now,
     });
     await this.replaceTargets(id, input.targets, trx);
+    return id;
+  }
+
+  async insertHistoric(round: HistoricRound, trx: Knex.Transaction): Promise<number> {
+    const id = await insertReturningId(trx, 'rounds', {
+      title: round.title,
+      questionnaire_id: round.questionnaireId,
+      status: round.status,
+      audience: 'invitation',
+      opens_at: round.opensAt,
+      closes_at: round.closesAt,
+      target_total: round.targetTotal,
+      created_at: round.createdAt,
+      updated_at: round.updatedAt,
+    });
+    await this.replaceTargets(id, round.targets, trx);
     return id;
   }
 

@@ -131,3 +131,16 @@ export const ZRoundApiCreate = z.strictObject({
 export type TRoundApiCreate = z.infer<typeof ZRoundApiCreate>;
 
 export const ZStatusChange = z.strictObject({ status: ZRoundStatus });
+
+/** A round written as history (demo data): its status and times are given, not reached through transitions. */
+export interface HistoricRound {
+  title: string;
+  questionnaireId: number;
+  status: TRoundStatus;
+  opensAt: string;
+  closesAt: string;
+  targetTotal: number;
+  targets: RoundTarget[];
+  createdAt: string;
+  updatedAt: string;
+}

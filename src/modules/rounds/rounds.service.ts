@@ -4,7 +4,7 @@ import { generateLinkToken, hashToken } from '../../lib/tokens';
 import type { QuestionnairesService } from '../questionnaires/questionnaires.service';
 import type { TerritoriesService } from '../territories/territories.service';
 import type { RoundsRepository } from './rounds.repository';
-import { ROUND_TRANSITIONS, type RoundInput, type RoundListRow, type RoundRecord, type RoundTarget, type TRoundStatus } from './rounds.schemas';
+import { ROUND_TRANSITIONS, type HistoricRound, type RoundInput, type RoundListRow, type RoundRecord, type RoundTarget, type TRoundStatus } from './rounds.schemas';
 
 /**
  * The one rule the respondent flow asks: answers are accepted only while the round is open
@@ -103,6 +103,11 @@ export class RoundsService {
       const id = await this.repo.insert(input, status, publicToken ? hashToken(publicToken) : null, actorId, trx);
       return { round: await this.get(id, trx), publicToken };
     });
+  }
+
+  /** Demo data: a round with a past of its own (status and times as given), inside the caller's transaction. */
+  insertHistoric(round: HistoricRound, trx: Knex.Transaction): Promise<number> {
+    return this.repo.insertHistoric(round, trx);
   }
 
   /**

@@ -11,7 +11,7 @@ describe('demo data: survey indicators of the demo rounds', () => {
 
   it('every demo round with submitted responses is published as a dataset of per-territory indicators', async () => {
     const repo = new IndicatorsRepository(t.ctx.db);
-    const rounds = (await repo.listRounds()).filter((r) => r.submitted > 0 && r.status !== 'draft');
+    const rounds = (await t.services.indicators.surveyRounds()).filter((r) => r.submitted > 0 && r.status !== 'draft');
     expect(rounds.length).toBeGreaterThan(0);
     for (const round of rounds) {
       expect(round.publishedDatasetId).not.toBeNull();
