@@ -65,3 +65,13 @@ describe('numberSummaryFromCounts', () => {
     expect(numberSummaryFromCounts([{ value: 3.5, count: 1 }])).toMatchObject({ n: 1, mean: 3.5, median: 3.5, sd: null });
   });
 });
+
+describe('spearmanCorrelation', () => {
+  it('matches R cor(method = "spearman") with and without ties', async () => {
+    const { spearmanCorrelation } = await import('../../src/math/spearmanCorrelation');
+    // R 4 (run here): 0.9746794 and 0.988613.
+    expect(spearmanCorrelation([4.5, 3.2, 3.8, 3.5, 3.7], [4.1, 3.0, 3.9, 3.6, 3.6])).toBeCloseTo(0.9746794, 6);
+    expect(spearmanCorrelation([513, 23, 100, 31, 19, 25, 15, 16, 108, 90, 505], [40, 3, 12, 5, 2, 4, 1, 2, 10, 9, 35])).toBeCloseTo(0.988613, 6);
+    expect(spearmanCorrelation([1, 1, 1], [1, 2, 3])).toBeNaN();
+  });
+});

@@ -39,6 +39,7 @@ export interface AnalysisItem {
   id: number;
   code: string;
   kind: string;
+  referenceMean: number | null;
   position: number;
   categoryId: number;
   text_kk: string;
@@ -254,11 +255,12 @@ export class AnalysisRepository {
     const rows = await this.db('questionnaire_items')
       .where({ questionnaire_id: questionnaireId })
       .orderBy([{ column: 'position' }, { column: 'id' }])
-      .select('id', 'code', 'kind', 'position', 'category_id', 'text_kk', 'text_ru', 'text_en');
+      .select('id', 'code', 'kind', 'reference_mean', 'position', 'category_id', 'text_kk', 'text_ru', 'text_en');
     return rows.map((r: Record<string, unknown>) => ({
       id: num(r.id),
       code: String(r.code),
       kind: String(r.kind),
+      referenceMean: numOrNull(r.reference_mean),
       position: num(r.position),
       categoryId: num(r.category_id),
       text_kk: String(r.text_kk),

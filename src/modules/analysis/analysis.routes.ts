@@ -70,6 +70,7 @@ export function rankingJson(r: RoundRanking) {
     territories: r.territories.map((x) => ({ id: x.territory?.id ?? null, code: x.territory?.code ?? null, respondents: x.respondents })),
     questions: r.questions,
     innovationBySize: r.innovationBySize,
+    reference: r.reference,
     ...(r.comparison
       ? {
           comparison: {

@@ -20,6 +20,7 @@ import {
 import { filtersOf, type TRankingFilters, type TRankingQuery } from './analysis.schemas';
 import { formQuestions, normaliseDefinition } from '../questionnaires/questionnaires.form';
 import { summariseQuestion, type QuestionSummary } from './analysis.kinds';
+import { referenceComparison, type ReferenceComparison } from './analysis.reference';
 import { scalePoints, type TLocalizedText, type TScale } from '../questionnaires/kinds';
 import type { TQuestionnaireDefinition } from '../questionnaires/questionnaires.schemas';
 
@@ -42,6 +43,8 @@ export interface ItemRanking extends LikertSummary {
   text_en: string;
   cannotJudge: number;
   rank: number | null;
+  /** The mean a published study reported for the item (B01-B05: 32 enterprises). */
+  referenceMean: number | null;
   /** Across the stated territories (respondents without a territory are left out). */
   kruskalWallis: KruskalWallisResult | null;
 }
@@ -102,6 +105,8 @@ export interface RoundRanking {
   /** Questions of the other kinds (choices, rankings, numbers, open text), in questionnaire order. */
   questions: QuestionSummary[];
   /** Level of innovation activity (share of respondents who introduced any innovation) by enterprise size. */
+  /** The round beside the published results: the 32-enterprise means, the national reasons for not innovating. */
+  reference: ReferenceComparison;
   innovationBySize: Array<{ size: string; respondents: number; innovating: number; level: number | null; low: number | null; high: number | null }>;
 }
 
@@ -264,6 +269,7 @@ export class AnalysisService {
         text_en: item.text_en,
         cannotJudge: h.cannotJudge,
         rank: itemRanks[i]!,
+        referenceMean: item.referenceMean,
         kruskalWallis: kw,
       }))
       .sort(byRank);
@@ -336,6 +342,7 @@ export class AnalysisService {
       round,
       questions,
       innovationBySize,
+      reference: referenceComparison(rankedItems, questions),
       scale: { min: scales.scale.min, max: scales.scale.max, points: scalePoints(scales.scale), labels: scales.scale.labels },
       filters,
       respondents: profiles.reduce((s, p) => s + p.respondents, 0),

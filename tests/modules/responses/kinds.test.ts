@@ -196,6 +196,18 @@ describe('every question kind through the respondent pages', () => {
     expect(r.innovationBySize.find((x) => x.size === 'micro')).toMatchObject({ respondents: 1, innovating: 1, level: 1 });
     expect(r.innovationBySize.find((x) => x.size === 'small')).toMatchObject({ respondents: 1, innovating: 0, level: 0 });
 
+    // Beside the published results: B01-B05 with the 32-enterprise means, R01 with the national statistics.
+    expect(r.reference.published.rows.map((x) => x.code).sort()).toEqual(['B01', 'B02', 'B03', 'B04', 'B05']);
+    const b01 = r.reference.published.rows.find((x) => x.code === 'B01')!;
+    expect(b01).toMatchObject({ published: 4.5, mean: 3 }); // rated 4 and 2
+    expect(b01.difference).toBeCloseTo(-1.5, 12);
+    const national = r.reference.national.find((x) => x.questionCode === 'R01')!;
+    expect(national.rows).toHaveLength(11);
+    expect(national.rows.find((x) => x.code === 'B06')).toMatchObject({ nationalCount: 513, nationalRank: 1, count: 2, rank: 1 });
+    expect(national.rows.find((x) => x.code === 'NEED_DEMAND')).toMatchObject({ nationalCount: 505, nationalRank: 2, count: 0 });
+    expect(national.rows.reduce((sum, x) => sum + x.nationalShare, 0)).toBeCloseTo(1, 12);
+    expect(national.spearman).not.toBeNull();
+
     // The page and the API show the same.
     const token = await apiTokenFor(t, 'researcher');
     const api = await request(t.app).get(`/api/v1/rounds/${roundId}/ranking`).set('authorization', `Bearer ${token}`);
@@ -205,6 +217,7 @@ describe('every question kind through the respondent pages', () => {
     const page = await researcher.agent.get(`/analysis/rounds/${roundId}`);
     expect(page.status).toBe(200);
     expect(page.text).toMatch(/Кендалл W = 0,\d{3}/);
+    expect(page.text).toContain('Жарияланған нәтижелермен салыстыру');
     expect(page.text).toContain('Налоговые льготы');
   });
 
