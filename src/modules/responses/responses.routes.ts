@@ -194,6 +194,7 @@ export function responsesRoutes(ctx: AppContext, { responses: service }: { respo
       step: stepInfo(session, 'profile'),
       fromReview: req.query.from === 'review',
       values,
+      prefilled: [] as string[],
     });
 
   /** Errors beside the fields and in the summary, in the reader's language, with links to the fields. */
@@ -220,7 +221,8 @@ export function responsesRoutes(ctx: AppContext, { responses: service }: { respo
     '/respond/profile',
     respondent(async (req, res) => {
       const session = await service.openSession(respondentId(req));
-      renderForm(res, 'responses/profile', await profileLocals(req, session, (session.response?.profile ?? {}) as Record<string, unknown>));
+      const { values, prefilled } = await service.profileValues(session);
+      renderForm(res, 'responses/profile', { ...(await profileLocals(req, session, values as Record<string, unknown>)), prefilled });
     }),
   );
 

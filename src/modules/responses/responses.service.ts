@@ -171,6 +171,28 @@ export class ResponsesService {
     return { invitation, form, response, answers };
   }
 
+  /**
+   * The profile as the form first shows it: the stored answers, or, before the respondent
+   * has saved any, what the invitation list knew (territory, sector, size) offered as answers
+   * to correct. Only options the questions have are offered; nothing is stored until posted.
+   */
+  async profileValues(session: RespondentSession): Promise<{ values: ProfileAnswers; prefilled: string[] }> {
+    const stored = session.response?.profile ?? {};
+    if (Object.keys(stored).length > 0) return { values: stored, prefilled: [] };
+    const known = session.invitation.known;
+    const values: ProfileAnswers = {};
+    for (const q of session.form.profile) {
+      if (q.type === 'choice-from-territories' && known.territoryId !== null) {
+        const territory = (await this.territories()).find((t) => t.id === known.territoryId);
+        if (territory) values[q.code] = territory.code;
+      } else if (q.type === 'choice' && (q.code === 'sector' || q.code === 'size')) {
+        const code = known[q.code];
+        if (code && q.options.some((o) => o.code === code)) values[q.code] = code;
+      }
+    }
+    return { values, prefilled: Object.keys(values) };
+  }
+
   /** The steps of the flow in order: profile, one page per category, review. */
   steps(form: QuestionnaireForm): string[] {
     return ['profile', ...form.categories.map((c) => c.code), 'review'];

@@ -250,3 +250,39 @@ describe('every question kind through the respondent pages', () => {
 function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;').replace(/'/g, '&#39;');
 }
+
+describe('prefill from the invitation', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ seed: 'base' });
+  });
+  afterAll(async () => t.close());
+
+  it('offers the list\'s territory, sector and size as answers, stores them only when posted, and keeps the respondent\'s correction', async () => {
+    const questionnaireId = Number((await t.ctx.db('questionnaires').where({ code: 'SME-BARRIERS' }).first()).id);
+    const roundId = await createRound(t.ctx, questionnaireId);
+    const territory = await t.ctx.db('territories').whereNot({ kind: 'region' }).orderBy('id').first();
+    const invitation = await createInvitation(t.ctx, roundId);
+    await t.ctx.db('invitations').where({ id: invitation.id }).update({ territory_id: territory.id, sector: 'G', size: 'micro' });
+    const agent = request.agent(t.app);
+    await agent.get(`/r/${invitation.token}`);
+    const start = await agent.get('/respond');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(start.text)![1]!;
+    const page = await agent.get('/respond/profile');
+    expect(page.text).toContain('id="prefill-note"');
+    expect(page.text).toMatch(new RegExp(`<option value="${territory.code}" selected>`));
+    expect(page.text).toMatch(/id="profile-sector-G" name="sector" value="G" checked/);
+    expect(page.text).toMatch(/id="profile-size-micro" name="size" value="micro" checked/);
+    expect(await t.ctx.db('responses').where({ invitation_id: invitation.id }).first()).toBeUndefined();
+
+    // The respondent corrects the size.
+    const saved = await agent.post('/respond/profile').type('form').send({ _csrf: csrf, nav: 'next', territory: territory.code, sector: 'G', size: 'small' });
+    expect(saved.status).toBe(303);
+    const response = await t.ctx.db('responses').where({ invitation_id: invitation.id }).first();
+    expect(response).toMatchObject({ sector: 'G', size: 'small' });
+    expect(Number(response.territory_id)).toBe(Number(territory.id));
+    const again = await agent.get('/respond/profile');
+    expect(again.text).not.toContain('id="prefill-note"');
+    expect(again.text).toMatch(/name="size" value="small" checked/);
+  });
+});
