@@ -1,4 +1,4 @@
-import type { FormQuestion, KindQuestion, TQuestion, TQuestionRole, TScale } from './kinds';
+import type { FormQuestion, KindQuestion, TCondition, TQuestion, TQuestionRole, TScale } from './kinds';
 import type { TProfileQuestion, TQuestionnaireDefinition } from './questionnaires.schemas';
 
 /**
@@ -31,6 +31,8 @@ export interface NormalisedQuestion {
   referenceMean: number | null;
   /** Single-choice questions whose options are the territory directory, resolved when a form is loaded. */
   optionsFrom: 'territories' | null;
+  /** The conditions the question is asked under: its category's and its own. */
+  showIf: TCondition[];
 }
 
 /** A question of the `questions` array with defaults applied and the questionnaire's scale resolved. */
@@ -80,7 +82,9 @@ export function normaliseDefinition(def: TQuestionnaireDefinition): NormalisedQu
     allowComment: false,
     referenceMean: null,
     optionsFrom: p.type === 'choice-from-territories' ? 'territories' : null,
+    showIf: [],
   }));
+  const categoryCondition = (code: string) => def.categories.find((c) => c.code === code)?.showIf;
   for (const item of def.items) {
     out.push({
       question: { kind: 'rating', code: item.code, text: item.text, scale: def.scale, allowCannotJudge: Boolean(def.scale.notApplicable) && item.allowCannotJudge !== false },
@@ -90,6 +94,7 @@ export function normaliseDefinition(def: TQuestionnaireDefinition): NormalisedQu
       allowComment: item.allowComment !== false,
       referenceMean: item.referenceMean ?? null,
       optionsFrom: null,
+      showIf: [categoryCondition(item.category)].filter((c): c is TCondition => c !== undefined),
     });
   }
   for (const q of def.questions ?? []) {
@@ -101,6 +106,7 @@ export function normaliseDefinition(def: TQuestionnaireDefinition): NormalisedQu
       allowComment: q.kind === 'rating' && q.allowComment !== false,
       referenceMean: q.kind === 'rating' ? (q.referenceMean ?? null) : null,
       optionsFrom: q.kind === 'single-choice' && q.optionsFrom ? q.optionsFrom : null,
+      showIf: [categoryCondition(q.category), q.showIf].filter((c): c is TCondition => c !== undefined),
     });
   }
   return out;
@@ -127,7 +133,7 @@ export function formQuestions(def: TQuestionnaireDefinition, items: Array<{ id: 
     if (n.optionsFrom === 'territories' && question.kind === 'single-choice') {
       question = { ...question, options: territories.map((t) => ({ code: t.code, text: { kk: t.name_kk, ru: t.name_ru, en: t.name_en } })) };
     }
-    out.push({ ...question, id: row.id, position: row.position, categoryCode: n.categoryCode, required: n.required, role: n.role, allowComment: n.allowComment, referenceMean: n.referenceMean });
+    out.push({ ...question, id: row.id, position: row.position, categoryCode: n.categoryCode, required: n.required, role: n.role, allowComment: n.allowComment, referenceMean: n.referenceMean, showIf: n.showIf });
   }
   return out;
 }

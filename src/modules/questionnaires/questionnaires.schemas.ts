@@ -6,13 +6,14 @@ import { z } from 'zod';
  * and nothing gets a default: what is imported is what is exported.
  */
 export { ZLocalizedText, ZScale, type TLocalizedText, type TScale } from './kinds';
-import { ZCode, ZLocalizedText, ZQuestion, ZScale, checkQuestion, type FormQuestion, type KindQuestion, type QuestionKind } from './kinds';
+import { ZCode, ZCondition, ZLocalizedText, ZQuestion, ZScale, checkQuestion, type FormQuestion, type KindQuestion, type QuestionKind } from './kinds';
 import { normaliseQuestion } from './questionnaires.form';
 
 export const ZCategory = z.strictObject({
   code: ZCode,
   pest: z.enum(['P', 'E', 'S', 'T']).optional(),
   title: ZLocalizedText,
+  showIf: ZCondition.optional(),
 });
 
 export const ZItem = z.strictObject({
@@ -117,6 +118,27 @@ export const ZQuestionnaireDefinition = z
       }
       checkQuestion(normaliseQuestion(q, def.scale), issue);
     });
+    // A condition refers to a choice question asked on an earlier page (the profile or an
+    // earlier category), with options it has: it is evaluated between pages.
+    const categoryIndex = new Map(def.categories.map((c, i) => [c.code, i]));
+    const choiceSources = new Map<string, { page: number; options: string[] }>();
+    for (const p of def.profile) if (p.type === 'choice' || p.type === 'multi-choice') choiceSources.set(p.code, { page: -1, options: p.options.map((o) => o.code) });
+    for (const q of questions) {
+      if (q.kind === 'single-choice' || q.kind === 'multi-choice') {
+        choiceSources.set(q.code, { page: categoryIndex.get(q.category) ?? Infinity, options: [...(q.options ?? []).map((o) => o.code), ...(q.other ? [q.other.code] : [])] });
+      }
+    }
+    const checkCondition = (condition: { question: string; anyOf: string[] } | undefined, page: number, path: Array<string | number>) => {
+      if (!condition) return;
+      const source = choiceSources.get(condition.question);
+      if (!source || source.page >= page) ctx.addIssue({ code: 'custom', path: [...path, 'showIf', 'question'], params: { key: 'questionnaires:errors.conditionSource' } });
+      else condition.anyOf.forEach((code, j) => {
+        if (!source.options.includes(code)) ctx.addIssue({ code: 'custom', path: [...path, 'showIf', 'anyOf', j], params: { key: 'questionnaires:errors.conditionOption' } });
+      });
+    };
+    def.categories.forEach((c, i) => checkCondition(c.showIf, i, ['categories', i]));
+    questions.forEach((q, i) => checkCondition(q.showIf, categoryIndex.get(q.category) ?? -1, ['questions', i]));
+
     // The ratings of one category are pooled (category statistics, Cronbach's alpha): one scale per category.
     const scaleOfCategory = new Map<string, string>();
     for (const item of def.items) scaleOfCategory.set(item.category, `${def.scale.min}-${def.scale.max}`);

@@ -445,7 +445,7 @@ export async function seedDemoResponses(
     const form = await repo.loadQuestionnaireForm(extendedId, territories);
     if (form) {
       const open = demoRoundOptions(form, now)[0]!;
-      const options = { ...open, seed: 2026_11_28, title: DEMO_EXTENDED_ROUND_TITLE, submitted: 150, inProgress: 6, pending: 20, opened: 10, targetTotal: 200, itemMeans: demoItemMeans(form, 13) };
+      const options = { ...open, seed: 2026_11_28, title: DEMO_EXTENDED_ROUND_TITLE, submitted: 80, inProgress: 4, pending: 10, opened: 6, targetTotal: 120, itemMeans: demoItemMeans(form, 13) };
       await store(extendedId, [planDemoRound(form, territories, options)]);
     }
   }

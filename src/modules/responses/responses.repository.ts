@@ -122,6 +122,7 @@ export class ResponsesRepository {
         allowComment: bool(i.allow_comment),
         required: bool(i.required),
         question: questions.get(num(i.id))!,
+        showIf: questions.get(num(i.id))!.showIf,
       })),
     };
   }
@@ -184,6 +185,11 @@ export class ResponsesRepository {
       .insert(rows.map((r) => ({ response_id: r.responseId, item_id: r.itemId, round_id: r.roundId, ...answerRow(r.columns), comment: r.comment })))
       .onConflict(['response_id', 'item_id'])
       .merge(['value', 'cannot_judge', 'number_value', 'choice', 'text_value', 'comment']);
+  }
+
+  /** Answers of questions the respondent's earlier answers hid: a hidden question is not stored. */
+  async deleteAnswersOf(trx: Knex.Transaction, responseId: number, itemIds: number[]): Promise<void> {
+    if (itemIds.length) await trx('answers').where({ response_id: responseId }).whereIn('item_id', itemIds).delete();
   }
 
   async deleteAnswers(trx: Knex.Transaction, responseId: number): Promise<void> {

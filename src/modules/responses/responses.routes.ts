@@ -148,7 +148,7 @@ export function responsesRoutes(ctx: AppContext, { responses: service }: { respo
   // -- answering ------------------------------------------------------------------------------
 
   const stepInfo = (session: RespondentSession, step: string) => {
-    const steps = service.steps(session.form);
+    const steps = service.steps(session);
     const index = steps.indexOf(step);
     return { k: index + 1, n: steps.length, prev: index > 0 ? steps[index - 1] : undefined, next: steps[index + 1] };
   };
@@ -249,7 +249,7 @@ export function responsesRoutes(ctx: AppContext, { responses: service }: { respo
     return pageLocals(req, category[`title_${req.lang}`], {
       session,
       category,
-      items: service.itemsOf(session.form, code),
+      items: service.itemsOf(session, code),
       scale: session.form.scale,
       partialOf,
       step: stepInfo(session, code),
@@ -280,7 +280,8 @@ export function responsesRoutes(ctx: AppContext, { responses: service }: { respo
 
   const categoryOf = (session: RespondentSession, raw: unknown) => {
     const parsed = ZCategoryCode.safeParse(raw);
-    const category = parsed.success ? session.form.categories.find((c) => c.code === parsed.data) : undefined;
+    // A category none of whose questions this respondent is asked is no page of theirs.
+    const category = parsed.success && service.steps(session).includes(parsed.data) ? session.form.categories.find((c) => c.code === parsed.data) : undefined;
     if (!category) throw new AppError('not_found', 404, 'respond:errors.noSuchPage');
     return category.code;
   };
@@ -324,6 +325,7 @@ export function responsesRoutes(ctx: AppContext, { responses: service }: { respo
         profile: (session.response?.profile ?? {}) as ProfileAnswers,
         territories,
         stored: storedValues(session, req.lang),
+        visible: new Set(service.visible(session).map((i) => i.id)),
         step: stepInfo(session, 'review'),
         // A fresh key per rendering: a replay of this very form is recognised, a second tab is not.
         idempotencyKey: crypto.randomBytes(16).toString('base64url'),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { FieldError } from '../../errors';
 import { LANGUAGES, type Language } from '../../i18n';
 import type { InvitationRecord } from '../invitations/invitations.schemas';
-import { encodeAnswer, parseAnswer, type AnswerColumns, type KindQuestion, type RawValue } from '../questionnaires/kinds';
+import { conditionHolds, decodeAnswer, encodeAnswer, parseAnswer, type AnswerColumns, type KindQuestion, type RawValue, type TCondition } from '../questionnaires/kinds';
 import type { QuestionnaireCategoryRow, QuestionnaireItemRow } from '../questionnaires/questionnaires.schemas';
 import type { RoundRecord } from '../rounds/rounds.schemas';
 
@@ -41,6 +41,8 @@ export type FormCategory = Omit<QuestionnaireCategoryRow, 'pest'>;
 export type FormItem = Omit<QuestionnaireItemRow, 'referenceMean'> & {
   /** What the item asks and how its answers are parsed, stored and shown (the questionnaires module's kinds). */
   question: KindQuestion;
+  /** Asked only when every condition holds for the earlier answers. */
+  showIf: TCondition[];
 };
 
 /** One questionnaire version as the respondent meets it. Versions never change, so it is cached. */
@@ -313,14 +315,35 @@ export function profileColumns(questions: TRespondentProfileQuestion[], territor
   };
 }
 
-/** Required profile questions and items not answered yet; empty means the response may be submitted. */
-export function missingAnswers(form: QuestionnaireForm, profile: ProfileAnswers, answered: Set<number>): FieldError[] {
+/** The option codes chosen so far, by question code: what conditions are evaluated on. */
+export function chosenOptions(form: QuestionnaireForm, profile: ProfileAnswers, answers: ReadonlyMap<number, AnswerColumns>): Map<string, string[]> {
+  const chosen = new Map<string, string[]>();
+  for (const [code, value] of Object.entries(profile)) chosen.set(code, Array.isArray(value) ? value : [String(value)]);
+  for (const item of form.items) {
+    const columns = answers.get(item.id);
+    if (!columns || (item.kind !== 'single-choice' && item.kind !== 'multi-choice')) continue;
+    const value = decodeAnswer(item.question, columns) as { option?: string; options?: string[] } | undefined;
+    if (value) chosen.set(item.code, value.options ?? (value.option ? [value.option] : []));
+  }
+  return chosen;
+}
+
+/** The items asked of a respondent with these answers: those whose conditions hold. */
+export function visibleItems(form: QuestionnaireForm, chosen: ReadonlyMap<string, readonly string[]>): FormItem[] {
+  return form.items.filter((item) => item.showIf.every((c) => conditionHolds(c, chosen)));
+}
+
+/**
+ * Required profile questions and items not answered yet; empty means the response may be
+ * submitted. `visible`: the items asked (hidden ones are never required); all by default.
+ */
+export function missingAnswers(form: QuestionnaireForm, profile: ProfileAnswers, answered: Set<number>, visible: FormItem[] = form.items): FieldError[] {
   const out: FieldError[] = [];
   for (const q of form.profile) {
     const v = profile[q.code];
     if (q.required && (v === undefined || (Array.isArray(v) && v.length === 0))) out.push({ path: `profile.${q.code}`, key: 'respond:errors.required' });
   }
-  for (const item of form.items) {
+  for (const item of visible) {
     if (item.required && !answered.has(item.id)) out.push({ path: `answers.${item.code}`, key: 'respond:errors.requiredItem' });
   }
   return out;

@@ -13,7 +13,9 @@ import {
   ZPageBody,
   ZProfileBody,
   ZSubmitAllBody,
+  chosenOptions,
   missingAnswers,
+  visibleItems,
   validateAnswers,
   validateProfile,
   type AnswerInput,
@@ -193,9 +195,16 @@ export class ResponsesService {
     return { values, prefilled: Object.keys(values) };
   }
 
-  /** The steps of the flow in order: profile, one page per category, review. */
-  steps(form: QuestionnaireForm): string[] {
-    return ['profile', ...form.categories.map((c) => c.code), 'review'];
+  /** The items asked of this respondent so far: conditions are evaluated on the stored answers. */
+  visible(session: RespondentSession): FormItem[] {
+    const stored = new Map([...session.answers].map(([id, a]) => [id, a.columns]));
+    return visibleItems(session.form, chosenOptions(session.form, session.response?.profile ?? {}, stored));
+  }
+
+  /** The steps of the flow in order: profile, one page per category with a question asked, review. */
+  steps(session: RespondentSession): string[] {
+    const visible = this.visible(session);
+    return ['profile', ...session.form.categories.filter((c) => visible.some((i) => i.categoryId === c.id)).map((c) => c.code), 'review'];
   }
 
   /** Where a returning respondent should go on: the first step with a required answer missing. */
@@ -209,17 +218,18 @@ export class ResponsesService {
       if (item) return item.categoryCode;
     }
     const lastAnswered = [...session.form.categories].reverse().find((c) => session.form.items.some((i) => i.categoryId === c.id && session.answers.has(i.id)));
-    const steps = this.steps(session.form);
+    const steps = this.steps(session);
     if (!lastAnswered) return 'profile';
-    return steps[Math.min(steps.indexOf(lastAnswered.code) + 1, steps.length - 1)]!;
+    return steps[Math.min(Math.max(steps.indexOf(lastAnswered.code), 0) + 1, steps.length - 1)]!;
   }
 
   missing(session: RespondentSession): FieldError[] {
-    return missingAnswers(session.form, session.response?.profile ?? {}, new Set(session.answers.keys()));
+    return missingAnswers(session.form, session.response?.profile ?? {}, new Set(session.answers.keys()), this.visible(session));
   }
 
-  itemsOf(form: QuestionnaireForm, categoryCode: string): FormItem[] {
-    return form.items.filter((i) => i.categoryCode === categoryCode);
+  /** The questions a category page asks this respondent (hidden ones are neither shown nor accepted). */
+  itemsOf(session: RespondentSession, categoryCode: string): FormItem[] {
+    return this.visible(session).filter((i) => i.categoryCode === categoryCode);
   }
 
   /** Runs one page save: claims the in-progress response (creating it on the first save) or stops. */
@@ -251,7 +261,7 @@ export class ResponsesService {
   /** POST of one category page; same rules as the profile page. */
   async savePage(session: RespondentSession, categoryCode: string, body: unknown, language: Language): Promise<{ missing: FieldError[] }> {
     const input = parseOrThrow(ZPageBody, body);
-    const items = this.itemsOf(session.form, categoryCode);
+    const items = this.itemsOf(session, categoryCode);
     const checked = validateAnswers(items, input.answers ?? {}, input.comments ?? {}, input.others ?? {});
     if (checked.invalid.length) throw new ValidationError(checked.invalid, 'respond:errors.malformed');
     await this.inSave(session, language, async (trx, response) => {
@@ -304,9 +314,13 @@ export class ResponsesService {
           return this.alreadySubmitted(current!, idempotencyKey);
         }
         const fresh = (await this.repo.findResponseByInvitation(session.invitation.id, trx))!;
-        const answered = new Set((await this.repo.answersOf(response.id, trx)).map((a) => a.itemId));
-        const missing = missingAnswers(session.form, fresh.profile, answered);
+        const stored = await this.repo.answersOf(response.id, trx);
+        const visible = visibleItems(session.form, chosenOptions(session.form, fresh.profile, new Map(stored.map((a) => [a.itemId, a.columns]))));
+        const missing = missingAnswers(session.form, fresh.profile, new Set(stored.map((a) => a.itemId)), visible);
         if (missing.length) throw new ValidationError(missing, 'respond:errors.incompleteSubmit');
+        // An answer given before a later change hid its question is not kept.
+        const shown = new Set(visible.map((i) => i.id));
+        await this.repo.deleteAnswersOf(trx, response.id, stored.filter((a) => !shown.has(a.itemId)).map((a) => a.itemId));
         await this.invitations.move(session.invitation.id, 'submitted', now, trx);
         return { responseId: response.id, replay: false, submittedAt: now };
       });
@@ -325,7 +339,18 @@ export class ResponsesService {
     const lang = input.language ?? language;
     const territories = await this.territories();
     const profile = validateProfile(session.form.profile, territories, input.profile);
-    const answers = validateAnswers(session.form.items, input.answers, input.comments ?? {}, input.others ?? {});
+    // Conditions refer to earlier pages: parse page by page, and ask (and keep) only what the answers before it show.
+    const parsed = validateAnswers(session.form.items, input.answers, input.comments ?? {}, input.others ?? {});
+    const columns = new Map(session.form.items.filter((i) => parsed.answers.has(i.code)).map((i) => [i.id, parsed.answers.get(i.code)!.columns]));
+    const visible = visibleItems(session.form, chosenOptions(session.form, profile.profile, columns));
+    const shown = new Set(visible.map((i) => i.code));
+    // A hidden question is neither required nor stored, so what was posted for it is set aside.
+    const hidden = new Set(session.form.items.filter((i) => !shown.has(i.code)).map((i) => `answers.${i.code}`));
+    const answers = {
+      answers: new Map([...parsed.answers].filter(([code]) => shown.has(code))),
+      invalid: parsed.invalid.filter((e) => !hidden.has(e.path)),
+      missing: parsed.missing.filter((e) => !hidden.has(e.path)),
+    };
     const invalid = [...profile.invalid, ...answers.invalid];
     if (invalid.length) throw new ValidationError(invalid, 'respond:errors.malformed');
     const missing = [...profile.missing, ...answers.missing];
@@ -340,7 +365,7 @@ export class ResponsesService {
         if (claimed === 0) return this.alreadySubmitted((await this.repo.findResponseByInvitation(session.invitation.id, trx))!, input.idempotencyKey);
         await this.repo.updateProfile(trx, response.id, profile.profile, profile.columns);
         await this.repo.deleteAnswers(trx, response.id);
-        await this.repo.upsertAnswers(trx, this.answerRows(session.form.items, answers.answers, response));
+        await this.repo.upsertAnswers(trx, this.answerRows(visible, answers.answers, response));
         await this.invitations.move(session.invitation.id, 'in_progress', now, trx);
         await this.repo.markSubmitted(trx, response.id, now, input.idempotencyKey ?? null, lang);
         await this.invitations.move(session.invitation.id, 'submitted', now, trx);

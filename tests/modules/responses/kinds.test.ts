@@ -48,7 +48,9 @@ describe('every question kind through the respondent pages', () => {
   afterAll(async () => t.close());
 
   it('renders each kind as plain HTML controls', async () => {
-    const { agent } = await open('en');
+    const { agent, csrf } = await open('en');
+    // A product innovator is asked the activity questions that depend on it.
+    await agent.post('/respond/profile').type('form').send({ _csrf: csrf, nav: 'next', territory, sector: 'C', size: 'small', innovated: ['product'] });
     const activity = await agent.get('/respond/page/ACTIVITY');
     expect(activity.status).toBe(200);
     expect(activity.text).toMatch(/name="answers\[A01\]"[^>]*inputmode="decimal"/);
@@ -67,7 +69,7 @@ describe('every question kind through the respondent pages', () => {
   it('stores every kind in its own columns and shows it on the review page', async () => {
     const { agent, csrf, invitationId } = await open('ru');
     const post = (path: string, body: Record<string, unknown>) => agent.post(path).type('form').send({ _csrf: csrf, nav: 'next', ...body });
-    expect((await post('/respond/profile', { territory, sector: 'C', size: 'small', employees: '12', innovated: ['none'], funding: 'own' })).status).toBe(303);
+    expect((await post('/respond/profile', { territory, sector: 'C', size: 'small', employees: '12', innovated: ['product', 'marketing'], funding: 'own' })).status).toBe(303);
     for (const category of [...itemCodes.keys()].filter((c) => c !== 'SUPPORT')) expect((await post(`/respond/page/${category}`, ratings(category, '4'))).status).toBe(303);
     expect((await post('/respond/page/ACTIVITY', { 'answers[A01]': '12,5', 'answers[A02]': '3.25', 'answers[A03]': '  Дешёвые кредиты\r\nи гранты  ' })).status).toBe(303);
     expect((await post('/respond/page/REASONS', { 'answers[R01]': ['B08', 'B06', 'OTHER'], 'others[R01]': 'Нет помещения' })).status).toBe(303);
@@ -194,7 +196,7 @@ describe('every question kind through the respondent pages', () => {
     expect(filtered.questions.find((x) => x.code === 'A03')).toMatchObject({ total: 1, texts: ['Налоговые льготы'] });
 
     expect(r.innovationBySize.find((x) => x.size === 'micro')).toMatchObject({ respondents: 1, innovating: 1, level: 1 });
-    expect(r.innovationBySize.find((x) => x.size === 'small')).toMatchObject({ respondents: 1, innovating: 0, level: 0 });
+    expect(r.innovationBySize.find((x) => x.size === 'small')).toMatchObject({ respondents: 1, innovating: 1, level: 1 });
 
     // Beside the published results: B01-B05 with the 32-enterprise means, R01 with the national statistics.
     expect(r.reference.published.rows.map((x) => x.code).sort()).toEqual(['B01', 'B02', 'B03', 'B04', 'B05']);
@@ -221,6 +223,42 @@ describe('every question kind through the respondent pages', () => {
     expect(page.text).toContain('Налоговые льготы');
   });
 
+  it('asks a question only when an earlier answer matches, does not require it otherwise, and does not keep it once hidden', async () => {
+    const { agent, csrf, invitationId } = await open('en');
+    const post = (path: string, body: Record<string, unknown>) => agent.post(path).type('form').send({ _csrf: csrf, nav: 'next', ...body });
+    const profile = { territory, sector: 'C', size: 'small', funding: 'own' };
+    // Did not innovate: A01 (product innovators) and A02 (any innovator) are not asked.
+    expect((await post('/respond/profile', { ...profile, innovated: ['none'] })).status).toBe(303);
+    let page = await agent.get('/respond/page/ACTIVITY');
+    expect(page.text).not.toContain('name="answers[A01]"');
+    expect(page.text).not.toContain('name="answers[A02]"');
+    expect(page.text).toContain('name="answers[A03]"');
+    const refused = await post('/respond/page/ACTIVITY', { 'answers[A01]': '10' });
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain(escapeHtml(translator('en')('respond:errors.unknownItem', { code: 'A01' })));
+
+    // A process innovator is asked A02 but not A01; both answered while shown...
+    expect((await post('/respond/profile', { ...profile, innovated: ['process'] })).status).toBe(303);
+    page = await agent.get('/respond/page/ACTIVITY');
+    expect(page.text).not.toContain('name="answers[A01]"');
+    expect(page.text).toContain('name="answers[A02]"');
+    expect((await post('/respond/profile', { ...profile, innovated: ['product'] })).status).toBe(303);
+    expect((await post('/respond/page/ACTIVITY', { 'answers[A01]': '40', 'answers[A02]': '7' })).status).toBe(303);
+    for (const category of [...itemCodes.keys()].filter((c) => c !== 'SUPPORT')) expect((await post(`/respond/page/${category}`, ratings(category, '3'))).status).toBe(303);
+    expect((await post('/respond/page/SUPPORT', { 'answers[S01]': ['NONE'], 'answers[S02]': ['INFO'], 'answers[S03][INFO]': '1', 'answers[S03][TAX]': '2', 'answers[S03][GRANTS]': '3', 'answers[S04]': 'na' })).status).toBe(303);
+    // ...then the respondent corrects the profile: no innovation after all.
+    expect((await post('/respond/profile', { ...profile, innovated: ['none'] })).status).toBe(303);
+    const review = await agent.get('/respond/review');
+    expect(review.text).not.toContain('A01.');
+    expect(review.text).toContain('A03.');
+    const submit = await agent.post('/respond/submit').type('form').send({ _csrf: csrf, idempotencyKey: `conditions-${invitationId}-x` });
+    expect(submit.status).toBe(303);
+    const stored = new Map((await answersOf(invitationId)).map((a) => [a.code, a]));
+    expect(stored.has('A01')).toBe(false);
+    expect(stored.has('A02')).toBe(false);
+    expect(Boolean(stored.get('S04').cannot_judge)).toBe(true);
+  });
+
   const bad: Array<{ kind: string; page: string; body: Record<string, unknown>; key: string; params?: Record<string, unknown> }> = [
     { kind: 'rating (0-10)', page: 'SUPPORT', body: { 'answers[S04]': '11' }, key: 'respond:errors.outOfRange', params: { min: 0, max: 10 } },
     { kind: 'multi-choice: unknown option', page: 'REASONS', body: { 'answers[R01]': ['B06', 'B99'] }, key: 'respond:errors.invalidChoice' },
@@ -236,6 +274,8 @@ describe('every question kind through the respondent pages', () => {
     for (const c of bad.filter((b) => b.page)) {
       it(`refuses ${c.kind} in ${lang} and stores nothing from the page`, async () => {
         const { agent, csrf, invitationId } = await open(lang);
+        // A product innovator, so that every activity question is asked.
+        await agent.post('/respond/profile').type('form').send({ _csrf: csrf, nav: 'next', territory, sector: 'C', size: 'small', innovated: ['product'] });
         const before = await answersOf(invitationId);
         const res = await agent.post(`/respond/page/${c.page}`).type('form').send({ _csrf: csrf, nav: 'next', ...c.body });
         expect(res.status).toBe(400);

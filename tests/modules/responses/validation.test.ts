@@ -20,6 +20,7 @@ const item = (code: string, extra: Partial<FormItem> = {}): FormItem => ({
   code,
   kind: 'rating',
   question: rating(code, extra.allowCannotJudge ?? true),
+  showIf: [],
   categoryId: 1,
   categoryCode: 'MARKET',
   position: 1,

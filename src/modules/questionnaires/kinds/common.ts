@@ -18,6 +18,20 @@ export const QUESTION_ROLES = ['territory', 'sector', 'size', 'employees', 'inno
 export const ZQuestionRole = z.enum(QUESTION_ROLES);
 export type TQuestionRole = z.infer<typeof ZQuestionRole>;
 
+/**
+ * Show a question or a category only when an earlier answer (a profile question or a choice
+ * question on an earlier page) includes one of `anyOf`. Evaluated on the server between pages.
+ */
+export const ZCondition = z.strictObject({ question: ZCode, anyOf: z.array(ZCode).min(1).max(100) });
+export type TCondition = z.infer<typeof ZCondition>;
+
+/** Whether a condition holds for the answers given so far (question code -> chosen option codes). */
+export function conditionHolds(condition: TCondition | null | undefined, chosen: ReadonlyMap<string, readonly string[]>): boolean {
+  if (!condition) return true;
+  const answer = chosen.get(condition.question);
+  return answer !== undefined && answer.some((code) => condition.anyOf.includes(code));
+}
+
 /** Fields of every question in the `questions` array of the exchange format (kind-specific ones follow). */
 export const questionBase = {
   code: ZCode,
@@ -26,6 +40,7 @@ export const questionBase = {
   /** Absent means required. */
   required: z.boolean().optional(),
   role: ZQuestionRole.optional(),
+  showIf: ZCondition.optional(),
 };
 
 export const ZOption = z.strictObject({ code: ZCode, text: ZLocalizedText });

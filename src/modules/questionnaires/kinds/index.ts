@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FieldError } from '../../../errors';
-import type { AnswerColumns, ExportCell, ExportColumn, KindModule, Language, RawValue, TLocalizedText, TQuestionRole } from './common';
+import type { AnswerColumns, ExportCell, ExportColumn, KindModule, Language, RawValue, TCondition, TLocalizedText, TQuestionRole } from './common';
 import { multiChoice, ZMultiChoiceQuestion, type MultiChoiceQuestion, type MultiChoiceValue } from './multi-choice';
 import { number, ZNumberQuestion, type NumberQuestion, type NumberValue } from './number';
 import { ranking, ZRankingQuestion, type RankingQuestion, type RankingValue } from './ranking';
@@ -107,12 +107,14 @@ export interface FormQuestionMeta {
   allowComment: boolean;
   referenceMean: number | null;
   text: TLocalizedText;
+  /** Asked only when this holds (its own condition and its category's). */
+  showIf: TCondition[];
 }
 
 export type FormQuestion = KindQuestion & FormQuestionMeta;
 
-export type { AnswerColumns, ExportCell, ExportColumn, RawValue, TQuestionRole } from './common';
-export { CANNOT_JUDGE_CODE, EMPTY_COLUMNS, QUESTION_ROLES, ZCode, ZLocalizedText, ZQuestionRole, type TLocalizedText } from './common';
+export type { AnswerColumns, ExportCell, ExportColumn, RawValue, TCondition, TQuestionRole } from './common';
+export { conditionHolds, ZCondition, CANNOT_JUDGE_CODE, EMPTY_COLUMNS, QUESTION_ROLES, ZCode, ZLocalizedText, ZQuestionRole, type TLocalizedText } from './common';
 export { ZScale, scalePoints, type TScale, type RatingQuestion, type RatingValue } from './rating';
 export type { SingleChoiceQuestion, SingleChoiceValue } from './single-choice';
 export type { MultiChoiceQuestion, MultiChoiceValue } from './multi-choice';
