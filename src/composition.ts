@@ -12,6 +12,11 @@ import { InvitationsRepository } from './modules/invitations/invitations.reposit
 import { InvitationsService } from './modules/invitations/invitations.service';
 import { MonitoringRepository } from './modules/monitoring/monitoring.repository';
 import { MonitoringService } from './modules/monitoring/monitoring.service';
+import { programmesPorts } from './modules/programmes/programmes.ports';
+import { KnexProgrammesRepository } from './modules/programmes/programmes.repository';
+import { ProgrammesService } from './modules/programmes/programmes.service';
+import { KnexRateLimitsRepository } from './modules/rate-limits/rate-limits.repository';
+import { RateLimitStores } from './modules/rate-limits/rate-limits.service';
 import { QuestionnairesRepository } from './modules/questionnaires/questionnaires.repository';
 import { QuestionnairesService } from './modules/questionnaires/questionnaires.service';
 import { ResponsesRepository } from './modules/responses/responses.repository';
@@ -36,8 +41,11 @@ export interface Services {
   monitoring: MonitoringService;
   analysis: AnalysisService;
   experts: ExpertsService;
+  programmes: ProgrammesService;
   /** What the analysis workbook takes from monitoring and experts, so that analysis imports neither. */
   roundWorkbook: RoundWorkbookSources;
+  /** The database-backed stores of every rate limit (shared by all server processes). */
+  rateLimits: RateLimitStores;
 }
 
 /**
@@ -54,6 +62,7 @@ export function buildServices(ctx: AppContext): Services {
     sessionTtlSeconds: config.sessionTtlSeconds,
     sessionMaxAgeSeconds: config.sessionMaxAgeSeconds,
     apiTokenTtlSeconds: config.apiTokenTtlSeconds,
+    bcryptRounds: ctx.bcryptRounds,
   });
   const territories = new TerritoriesService(new TerritoriesRepository(db));
   const questionnaires = new QuestionnairesService(new QuestionnairesRepository(db));
@@ -70,5 +79,7 @@ export function buildServices(ctx: AppContext): Services {
     monitoring,
     expertSheets: (roundId, t, lang) => expertSheetsForRound(experts, roundId, t, lang),
   };
-  return { users, auth, territories, questionnaires, indicators, rounds, invitations, responses, monitoring, analysis, experts, roundWorkbook };
+  const programmes = new ProgrammesService(new KnexProgrammesRepository(db), programmesPorts({ rounds, experts, territories, users, indicators }));
+  const rateLimits = new RateLimitStores(new KnexRateLimitsRepository(db));
+  return { users, auth, territories, questionnaires, indicators, rounds, invitations, responses, monitoring, analysis, experts, programmes, roundWorkbook, rateLimits };
 }

@@ -153,6 +153,35 @@ describe('architecture', () => {
     expect(offending).toEqual([]);
   });
 
+  it('services and repositories are built in src/composition.ts (a module may build its own repository only to seed data or run outside the app)', () => {
+    // Where a class is declared: `export class RoundsService` -> rounds.
+    const owner = new Map<string, string | undefined>();
+    for (const file of files) {
+      for (const m of fs.readFileSync(file, 'utf8').matchAll(/export class (\w+(?:Service|Repository))\b/g)) owner.set(m[1]!, moduleOf(file));
+    }
+    const ownUse = /\.(seed|demo|cli|publish)\.ts$/;
+    const offending: string[] = [];
+    for (const file of files) {
+      if (file === path.join(srcDir, 'composition.ts')) continue;
+      for (const m of fs.readFileSync(file, 'utf8').matchAll(/new (\w+(?:Service|Repository))\(/g)) {
+        const sameModule = owner.get(m[1]!) !== undefined && owner.get(m[1]!) === moduleOf(file);
+        // The analysis module's own factory serves the CLI and the benchmark, which run without the app.
+        const allowed = sameModule && (ownUse.test(file) || file.endsWith(`analysis${path.sep}analysis.service.ts`));
+        if (!allowed) offending.push(`${rel(file)}: new ${m[1]}(`);
+      }
+    }
+    expect(owner.size).toBeGreaterThan(10);
+    expect(offending).toEqual([]);
+  });
+
+  it('feature routers take services, not the database', () => {
+    const offending = files
+      .filter((file) => file.endsWith('.routes.ts') && !file.endsWith(`health${path.sep}health.routes.ts`))
+      .filter((file) => /\bctx\.db\b/.test(fs.readFileSync(file, 'utf8')))
+      .map(rel);
+    expect(offending).toEqual([]);
+  });
+
   it('lists the module dependencies', () => {
     const graph = moduleGraph();
     const lines = [...graph.keys()].sort().map((m) => `${m} -> ${[...graph.get(m)!].sort().join(', ') || '(none)'}`);

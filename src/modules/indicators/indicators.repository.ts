@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { dialectOf, insertReturningId, num, numOrNull, nowIso, realCast, rowsPerInsert } from '../../db/dialect';
+import { dialectOf, insertReturningId, lockRowForUpdate, num, numOrNull, nowIso, realCast, rowsPerInsert } from '../../db/dialect';
 import type { DatasetRecord, IndicatorRecord, ModelOrigin, ModelRecord, TDirection, ValueRecord } from './indicators.schemas';
 
 type Executor = Knex | Knex.Transaction;
@@ -33,6 +33,7 @@ function toIndicator(row: Record<string, unknown>): IndicatorRecord {
     source: row.source == null ? null : String(row.source),
     roundId: numOrNull(row.round_id),
     position: num(row.position),
+    formula: row.formula == null ? null : String(row.formula),
   };
 }
 
@@ -61,6 +62,8 @@ export interface NewIndicator {
   source: string | null;
   roundId?: number | null;
   position?: number;
+  /** A derived indicator's formula over the dataset's other indicators. */
+  formula?: string | null;
 }
 
 export interface PendingImport {
@@ -73,6 +76,7 @@ export interface PendingImport {
   status: 'pending' | 'confirmed';
   createdBy: number | null;
   createdAt: string;
+  expiresAt: string | null;
 }
 
 /** The only place knex is used for indicators, their values, imports and saved models. */
@@ -170,6 +174,7 @@ export class IndicatorsRepository {
       source: input.source,
       round_id: input.roundId ?? null,
       position: input.position ?? 0,
+      formula: input.formula ?? null,
       created_at: now,
       updated_at: now,
     });
@@ -177,7 +182,7 @@ export class IndicatorsRepository {
 
   async updateIndicator(
     id: number,
-    input: { name_kk: string; name_ru: string; name_en: string; unit: string; direction: TDirection; source: string | null },
+    input: { name_kk: string; name_ru: string; name_en: string; unit: string; direction: TDirection; source: string | null; formula?: string | null },
     trx?: Executor,
   ): Promise<void> {
     await (trx ?? this.db)('indicators').where({ id }).update({ ...input, updated_at: nowIso() });
@@ -207,9 +212,9 @@ export class IndicatorsRepository {
     return trx('indicator_values').whereIn('indicator_id', indicatorIds).delete();
   }
 
-  async values(filter: { indicatorIds: number[]; territoryIds?: number[]; periods?: string[] }): Promise<ValueRecord[]> {
+  async values(filter: { indicatorIds: number[]; territoryIds?: number[]; periods?: string[] }, trx?: Executor): Promise<ValueRecord[]> {
     if (filter.indicatorIds.length === 0) return [];
-    const q = this.db('indicator_values').whereIn('indicator_id', filter.indicatorIds).select('indicator_id', 'territory_id', 'period', 'value');
+    const q = (trx ?? this.db)('indicator_values').whereIn('indicator_id', filter.indicatorIds).select('indicator_id', 'territory_id', 'period', 'value');
     if (filter.territoryIds) q.whereIn('territory_id', filter.territoryIds);
     if (filter.periods) q.whereIn('period', filter.periods);
     const rows = await q.orderBy([{ column: 'period' }, { column: 'territory_id' }]);
@@ -252,7 +257,9 @@ export class IndicatorsRepository {
 
   /* ---- imports ---- */
 
+  /** Stores a preview; previews past their expiry are deleted first (whoever uploaded them). */
   async createImport(input: Omit<PendingImport, 'id' | 'status' | 'createdAt'>): Promise<number> {
+    await this.db('indicator_imports').where({ status: 'pending' }).where('expires_at', '<', nowIso()).delete();
     return insertReturningId(this.db, 'indicator_imports', {
       dataset_id: input.datasetId,
       file_name: input.fileName,
@@ -262,6 +269,7 @@ export class IndicatorsRepository {
       status: 'pending',
       created_by: input.createdBy,
       created_at: nowIso(),
+      expires_at: input.expiresAt,
     });
   }
 
@@ -278,7 +286,13 @@ export class IndicatorsRepository {
       status: row.status,
       createdBy: numOrNull(row.created_by),
       createdAt: String(row.created_at),
+      expiresAt: row.expires_at == null ? null : String(row.expires_at),
     };
+  }
+
+  /** Queues writers of one dataset's indicators (two confirmations creating the same new code). */
+  async lockDataset(id: number, trx: Knex.Transaction): Promise<void> {
+    await lockRowForUpdate(trx, 'indicator_datasets', id);
   }
 
   /** Marks a pending import confirmed; false when it was not pending (a second click, another tab). */
@@ -322,10 +336,16 @@ export class IndicatorsRepository {
     return row ? toModel(row) : undefined;
   }
 
-  async listModels(filter: { datasetId?: number; kind?: ModelRecord['kind'] } = {}): Promise<ModelRecord[]> {
+  /** `visibleTo`: only that author's models and the shared ones (no author); `sharedOnly`: only those; neither: all. */
+  async listModels(filter: { datasetId?: number; kind?: ModelRecord['kind']; visibleTo?: number; sharedOnly?: boolean } = {}): Promise<ModelRecord[]> {
     const q = this.db('indicator_models').orderBy('id', 'desc');
     if (filter.datasetId !== undefined) q.where({ dataset_id: filter.datasetId });
     if (filter.kind) q.where({ kind: filter.kind });
+    if (filter.visibleTo !== undefined) {
+      const owner = filter.visibleTo;
+      q.where((w) => w.where({ created_by: owner }).orWhereNull('created_by'));
+    }
+    if (filter.sharedOnly) q.whereNull('created_by');
     return (await q).map(toModel);
   }
 

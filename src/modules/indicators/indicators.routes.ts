@@ -4,24 +4,28 @@ import type { AppContext } from '../../context';
 import { asyncHandler, parseOrThrow, ValidationError } from '../../errors';
 import type { Language } from '../../i18n';
 import { handleForm, renderForm } from '../../lib/forms';
+import { writeCsv } from '../../lib/spreadsheet';
 import { requireRole } from '../../middleware/auth';
 import type { TerritoryRecord } from '../territories/territories.schemas';
-import { compositeChart, fitChart } from './indicators.charts';
+import { compositeChart, fitChart, robustnessChart } from './indicators.charts';
 import {
   DIRECTIONS,
   ZCompositeForm,
   ZDatasetInput,
+  ZDerivedIndicatorEdit,
+  ZDerivedIndicatorInput,
   ZFitForm,
   ZForecastForm,
   ZId,
   ZImportOptions,
   ZIndicatorInput,
+  ZScenarioForm,
   type IndicatorRecord,
   type ModelRecord,
 } from './indicators.schemas';
-import type { IndicatorsService } from './indicators.service';
+import { scenarioInputs, type IndicatorsService } from './indicators.service';
 import { calculatorResults } from './indicators.calculators';
-import { runComposite, runFit, TREND, type CompositeResult, type FitResult, type TFitSpec } from './models.spec';
+import { MODEL_RUNNERS, TREND, type CompositeResult, type FitResult, type ScenarioResult, type TFitSpec, type TScenarioSpec } from './models.spec';
 
 const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 
@@ -37,20 +41,15 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
     });
 
   // The public model API: the same runners as the CLI, so one spec gives one result everywhere.
-  router.post(
-    '/api/v1/models/fit',
-    requireRole('admin', 'researcher'),
-    asyncHandler(async (req, res) => {
-      res.json(runFit(req.body));
-    }),
-  );
-  router.post(
-    '/api/v1/models/composite',
-    requireRole('admin', 'researcher'),
-    asyncHandler(async (req, res) => {
-      res.json(runComposite(req.body));
-    }),
-  );
+  for (const [name, run] of Object.entries(MODEL_RUNNERS)) {
+    router.post(
+      `/api/v1/models/${name}`,
+      requireRole('admin', 'researcher'),
+      asyncHandler(async (req, res) => {
+        res.json(run(req.body));
+      }),
+    );
+  }
 
   router.use('/indicators', requireRole('admin', 'researcher'), (req, res, next) => {
     res.locals.fmt = numberFormatter(req.lang);
@@ -65,14 +64,28 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
     return { all, byId: new Map(all.map((t) => [t.id, t])), label: (english: string) => (byEnglish.has(english) ? name(byEnglish.get(english)!) : english), name };
   };
 
-  const modelView = async (req: Request, model: ModelRecord) => {
+  const modelView = async (req: Request, model: ModelRecord): Promise<Record<string, unknown>> => {
     const names = await territoryNames(req.lang);
+    if (model.kind === 'scenario') {
+      const result = model.result as ScenarioResult;
+      const spec = model.spec as TScenarioSpec;
+      return {
+        result,
+        spec,
+        steps: result.steps.map((step, k) => {
+          const stepSpec = spec.steps[k]!;
+          const inputs = [...(stepSpec.timeColumn ? [stepSpec.timeColumn] : []), ...stepSpec.x.filter((x) => !(stepSpec.timeColumn && x === TREND))];
+          return { ...step, view: { result: step.fit, spec: stepSpec, inputs, chart: fitChart(step.fit, stepSpec.timeColumn, undefined, req.t) } };
+        }),
+      };
+    }
     if (model.kind === 'composite') {
       const result = model.result as CompositeResult;
       const idOf = new Map((model.origin?.territories ?? []).map((t) => [t.name, t.id]));
       return {
         result,
         chart: compositeChart(result, names.label, req.t),
+        robustnessChart: result.robustness ? robustnessChart(result, names.label, req.t) : undefined,
         ranking: [...result.territories].sort((a, b) => a.rank - b.rank).map((r) => ({ ...r, label: names.label(r.territory), territoryId: idOf.get(r.territory) })),
         excluded: (model.origin?.excluded ?? []).map((e) => ({ ...e, label: names.byId.get(e.id) ? names.name(names.byId.get(e.id)!) : String(e.id) })),
       };
@@ -90,7 +103,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
   router.get(
     '/indicators',
     asyncHandler(async (req, res) => {
-      const [datasets, models] = await Promise.all([service.listDatasets(), service.listModels()]);
+      const [datasets, models] = await Promise.all([service.listDatasets(), service.listModels(req.user!)]);
       const latestComposite = models.find((m) => m.kind === 'composite');
       const latestFit = models.find((m) => m.kind === 'fit');
       res.render('indicators/index', {
@@ -142,7 +155,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
               .sort((a, b) => (names.byId.get(a.territoryId)?.position ?? 0) - (names.byId.get(b.territoryId)?.position ?? 0)),
           }
         : undefined,
-      models: await service.listModels({ datasetId }),
+      models: await service.listModels(req.user!, { datasetId }),
       ...extra,
     };
   };
@@ -204,7 +217,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
   router.get(
     '/indicators/imports/:id',
     asyncHandler(async (req, res) => {
-      const preview = await service.getImport(parseOrThrow(ZId, req.params.id));
+      const preview = await service.getImport(parseOrThrow(ZId, req.params.id), req.user!);
       const dataset = await service.getDataset(preview.datasetId);
       const names = await territoryNames(req.lang);
       renderForm(res, 'indicators/import-preview', {
@@ -219,7 +232,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
   router.post(
     '/indicators/imports/:id/confirm',
     asyncHandler(async (req, res) => {
-      const done = await service.confirmImport(parseOrThrow(ZId, req.params.id));
+      const done = await service.confirmImport(parseOrThrow(ZId, req.params.id), req.user!);
       res.redirect(303, `/indicators/datasets/${done.datasetId}?imported=${done.values}&created=${done.created}`);
     }),
   );
@@ -227,7 +240,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
   router.post(
     '/indicators/imports/:id/discard',
     asyncHandler(async (req, res) => {
-      const datasetId = await service.discardImport(parseOrThrow(ZId, req.params.id));
+      const datasetId = await service.discardImport(parseOrThrow(ZId, req.params.id), req.user!);
       res.redirect(303, `/indicators/datasets/${datasetId}`);
     }),
   );
@@ -247,9 +260,47 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
     asyncHandler(async (req, res) => {
       const indicator = await service.getIndicator(parseOrThrow(ZId, req.params.id));
       await handleForm(res, 'indicators/indicator-form', { title: req.t('indicators:indicator.edit'), indicator, directions: DIRECTIONS, values: req.body }, async () => {
-        await service.updateIndicator(indicator.id, parseOrThrow(ZIndicatorInput, req.body));
+        if (indicator.formula !== null) await service.updateDerived(indicator.id, parseOrThrow(ZDerivedIndicatorEdit, req.body));
+        else await service.updateIndicator(indicator.id, parseOrThrow(ZIndicatorInput, req.body));
         res.redirect(303, `/indicators/datasets/${indicator.datasetId}?saved=1&indicator=${indicator.id}`);
       });
+    }),
+  );
+
+  /* ---- derived indicators and the dataset export ---- */
+
+  router.post(
+    '/indicators/datasets/:id/derived',
+    asyncHandler(async (req, res) => {
+      const id = parseOrThrow(ZId, req.params.id);
+      const locals = await datasetLocals(req, id, { values: req.body ?? {} });
+      await handleForm(res, 'indicators/dataset', locals, async () => {
+        const indicatorId = await service.createDerived(id, parseOrThrow(ZDerivedIndicatorInput, req.body));
+        res.redirect(303, `/indicators/datasets/${id}?saved=1&indicator=${indicatorId}#values`);
+      });
+    }),
+  );
+
+  // Long format, one row per value, with each indicator's formula (empty for measured indicators).
+  router.get(
+    '/indicators/datasets/:id/values.csv',
+    asyncHandler(async (req, res) => {
+      const dataset = await service.getDataset(parseOrThrow(ZId, req.params.id));
+      const indicators = await service.listIndicators(dataset.id);
+      const byId = new Map(indicators.map((i) => [i.id, i]));
+      const names = await territoryNames(req.lang);
+      const values = await service.repo.values({ indicatorIds: indicators.map((i) => i.id) });
+      res.attachment(`kedergi-${dataset.code}-values.csv`);
+      res.type('text/csv; charset=utf-8');
+      await writeCsv(
+        res,
+        ['code', 'name', 'unit', 'formula', 'territory', 'period', 'value'],
+        values.map((v) => {
+          const ind = byId.get(v.indicatorId)!;
+          const territory = names.byId.get(v.territoryId);
+          return [ind.code, ind[`name_${req.lang}`], ind.unit, ind.formula ?? '', territory ? names.name(territory) : String(v.territoryId), v.period, v.value];
+        }),
+      );
     }),
   );
 
@@ -261,14 +312,14 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
     const periods = await service.periodsByIndicator();
     const names = await territoryNames(req.lang);
     const own = all.filter((i) => i.datasetId === datasetId);
-    const territoriesWithData = new Set((await service.repo.territoryIdsWithValues(own.map((i) => i.id))).values());
+    const territoriesWithData = new Set((await service.territoryIdsWithValues(own.map((i) => i.id))).values());
     return {
       title: `${req.t('indicators:fit.title')}: ${dataset.name}`,
       dataset,
       groups: groupByDataset(all, datasetId),
       periods,
       territories: names.all.filter((t) => territoriesWithData.has(t.id)),
-      models: await service.listModels({ datasetId }),
+      models: await service.listModels(req.user!, { datasetId }),
       values: { form: 'linear', rowsBy: 'period', territoryId: names.all.find((t) => territoriesWithData.has(t.id))?.id, x: [], trend: '', period: {} },
       ...extra,
     };
@@ -298,7 +349,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
   const compositeLocals = async (req: Request, extra: Record<string, unknown> = {}) => {
     const names = await territoryNames(req.lang);
     const all = await service.listIndicators();
-    const withData = new Set(await service.repo.territoryIdsWithValues());
+    const withData = new Set(await service.territoryIdsWithValues());
     return {
       title: req.t('indicators:composite.title'),
       groups: groupByDataset(all, Number(req.query.dataset) || undefined),
@@ -328,6 +379,42 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
     }),
   );
 
+  /* ---- scenarios: saved fits chained (GET chooses steps and years, POST runs and saves) ---- */
+
+  const scenarioLocals = async (req: Request, query: Record<string, unknown>, extra: Record<string, unknown> = {}) => {
+    const fits = await service.listModels(req.user!, { kind: 'fit' });
+    const chosen = ([] as unknown[]).concat(query.steps ?? []).map(Number).filter((n) => fits.some((m) => m.id === n));
+    const years = ZScenarioForm.shape.years.safeParse(query.years ?? '');
+    const steps = chosen.map((id) => fits.find((m) => m.id === id)!);
+    const inputs = scenarioInputs(steps.map((m) => m.spec as TFitSpec));
+    return {
+      title: req.t('methods:scenario.title'),
+      fits,
+      steps,
+      years: steps.length && years.success ? years.data : [],
+      inputs,
+      values: { steps: chosen.map(String), years: typeof query.years === 'string' ? query.years : '', title: query.title ?? '', inputs: query.inputs ?? {} },
+      ...extra,
+    };
+  };
+
+  router.get(
+    '/indicators/scenario',
+    asyncHandler(async (req, res) => {
+      renderForm(res, 'indicators/scenario', await scenarioLocals(req, req.query as Record<string, unknown>));
+    }),
+  );
+
+  router.post(
+    '/indicators/scenario',
+    asyncHandler(async (req, res) => {
+      await handleForm(res, 'indicators/scenario', await scenarioLocals(req, req.body ?? {}), async () => {
+        const modelId = await service.createScenario(req.user!.id, parseOrThrow(ZScenarioForm, req.body));
+        res.redirect(303, `/indicators/models/${modelId}`);
+      });
+    }),
+  );
+
   /* ---- saved models ---- */
 
   const showModel = async (req: Request, res: Response, model: ModelRecord, extra: Record<string, unknown> = {}) => {
@@ -346,7 +433,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
   router.get(
     '/indicators/models/:id',
     asyncHandler(async (req, res) => {
-      const model = await service.getModel(parseOrThrow(ZId, req.params.id));
+      const model = await service.getModel(parseOrThrow(ZId, req.params.id), req.user!);
       await showModel(req, res, model, { notice: req.query.saved === '1' ? req.t('indicators:fit.forecastSaved') : undefined });
     }),
   );
@@ -354,7 +441,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
   router.get(
     '/indicators/models/:id/spec.json',
     asyncHandler(async (req, res) => {
-      const model = await service.getModel(parseOrThrow(ZId, req.params.id));
+      const model = await service.getModel(parseOrThrow(ZId, req.params.id), req.user!);
       res.attachment(`kedergi-${model.kind}-${model.id}.json`);
       res.type('application/json').send(JSON.stringify(model.spec, null, 2) + '\n');
     }),
@@ -363,7 +450,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
   router.get(
     '/indicators/models/:id/result.json',
     asyncHandler(async (req, res) => {
-      const model = await service.getModel(parseOrThrow(ZId, req.params.id));
+      const model = await service.getModel(parseOrThrow(ZId, req.params.id), req.user!);
       res.attachment(`kedergi-${model.kind}-${model.id}-result.json`);
       res.type('application/json').send(JSON.stringify(model.result, null, 2) + '\n');
     }),
@@ -372,10 +459,10 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
   router.post(
     '/indicators/models/:id/forecast',
     asyncHandler(async (req, res) => {
-      const model = await service.getModel(parseOrThrow(ZId, req.params.id));
+      const model = await service.getModel(parseOrThrow(ZId, req.params.id), req.user!);
       try {
         const { rows } = parseOrThrow(ZForecastForm, req.body);
-        await service.forecast(model.id, rows);
+        await service.forecast(model.id, req.user!, rows);
         res.redirect(303, `/indicators/models/${model.id}?saved=1#forecast`);
       } catch (error) {
         if (error instanceof ValidationError) return showModel(req, res.status(400), model, { error, values: req.body });
@@ -387,7 +474,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
   router.post(
     '/indicators/models/:id/delete',
     asyncHandler(async (req, res) => {
-      const datasetId = await service.deleteModel(parseOrThrow(ZId, req.params.id));
+      const datasetId = await service.deleteModel(parseOrThrow(ZId, req.params.id), req.user!);
       res.redirect(303, datasetId ? `/indicators/datasets/${datasetId}/models` : '/indicators?deleted=1');
     }),
   );
@@ -397,7 +484,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
   router.get(
     '/indicators/territories/:id',
     asyncHandler(async (req, res) => {
-      const profile = await service.territoryProfile(parseOrThrow(ZId, req.params.id));
+      const profile = await service.territoryProfile(parseOrThrow(ZId, req.params.id), req.user!);
       const names = await territoryNames(req.lang);
       res.render('indicators/territory', { title: names.name(profile.territory), ...profile, label: names.label });
     }),

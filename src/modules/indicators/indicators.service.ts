@@ -1,11 +1,12 @@
+import type { Knex } from 'knex';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../errors';
 import { readUploadedTable, TableReadError } from '../../lib/spreadsheet';
-import type { TerritoryRecord } from '../territories/territories.schemas';
 import type { QuestionnairesService } from '../questionnaires/questionnaires.service';
 import type { RoundListRow } from '../rounds/rounds.schemas';
 import type { RoundsService } from '../rounds/rounds.service';
+import type { TerritoryRecord } from '../territories/territories.schemas';
 import type { TerritoriesService } from '../territories/territories.service';
-import type { Knex } from 'knex';
+import { recomputeDerived } from './indicators.derived';
 import { publishRoundIndicators, type PublishSummary } from './indicators.publish';
 import { ImportFileError, parseIndicatorTable, type ImportIssue, type ParsedValue } from './indicators.import';
 import type { IndicatorsRepository } from './indicators.repository';
@@ -15,13 +16,27 @@ import type {
   ModelOrigin,
   ModelRecord,
   TCompositeForm,
+  TDerivedIndicatorInput,
+  TScenarioForm,
   TDatasetInput,
   TFitForm,
   TIndicatorInput,
 } from './indicators.schemas';
-import { runComposite, runFit, TREND, type CompositeResult, type FitResult, type TCompositeSpec, type TFitSpec } from './models.spec';
+import { runComposite, runFit, runScenario, TREND, type CompositeResult, type FitResult, type TCompositeSpec, type TFitSpec, type TScenarioSpec } from './models.spec';
 
 export const MAX_IMPORT_ROWS = 20_000;
+/** Values one import may hold: bounds the parse, the stored preview (a few MB at most) and the confirming write. */
+export const MAX_IMPORT_CELLS = 250_000;
+/** Problems kept for the preview; the count says how many more there were. */
+export const MAX_STORED_ISSUES = 500;
+/** A preview not confirmed within a day is deleted, as invitation imports are. */
+export const IMPORT_TTL_MS = 24 * 3600 * 1000;
+
+/** Who asks: imports are their uploader's alone; saved models their author's (administrators see all). */
+export interface Viewer {
+  id: number;
+  role: string;
+}
 
 export interface ImportPreview {
   id: number;
@@ -34,13 +49,38 @@ export interface ImportPreview {
   emptyCells: number;
   newCodes: string[];
   issues: ImportIssue[];
+  /** All problems found; `issues` keeps the first MAX_STORED_ISSUES. */
+  issueCount?: number;
   sample: Array<ParsedValue>;
   status: 'pending' | 'confirmed';
 }
 
+/**
+ * Values stored column by column (flat arrays of numbers serialise several times faster than an
+ * object per value, and take a third of the space): value i is territories[i], codes[code[i]],
+ * periods[period[i]], values[i].
+ */
 interface ImportPayload {
-  values: ParsedValue[];
+  codes: string[];
+  periods: string[];
+  territory: number[];
+  code: number[];
+  period: number[];
+  values: number[];
   newCodes: string[];
+}
+
+function packValues(values: ParsedValue[]): Omit<ImportPayload, 'newCodes'> {
+  const codes = new Map<string, number>();
+  const periods = new Map<string, number>();
+  const indexOf = (map: Map<string, number>, key: string) => {
+    let i = map.get(key);
+    if (i === undefined) map.set(key, (i = map.size));
+    return i;
+  };
+  const code = values.map((v) => indexOf(codes, v.code));
+  const period = values.map((v) => indexOf(periods, v.period));
+  return { codes: [...codes.keys()], periods: [...periods.keys()], territory: values.map((v) => v.territoryId), code, period, values: values.map((v) => v.value) };
 }
 
 /** Column names of a spec: the indicator code, or dataset.code when two chosen indicators share a code. */
@@ -52,6 +92,18 @@ export function specColumnNames(indicators: IndicatorRecord[]): Map<number, stri
   }
   return out;
 }
+
+/** The composite options a form leaves at their defaults (the seeded table 40 index uses these). */
+export const COMPOSITE_FORM_DEFAULTS = {
+  normalise: 'min-max',
+  weights: 'entered',
+  zero: 'keep',
+  epsilon: 0.001,
+  levelCount: 5,
+  robustness: false,
+  draws: 500,
+  robustnessSeed: 1,
+} as const satisfies Partial<TCompositeForm>;
 
 /**
  * Per-indicator form fields are named direction[i12], weight[i12], period[i12]: with a bare
@@ -103,6 +155,11 @@ export class IndicatorsService {
     return rounds.map((r) => ({ ...r, publishedDatasetId: published.get(r.id) ?? null }));
   }
 
+  /** Ids of the territories that have a value of any of `indicatorIds` (of any indicator when omitted). */
+  territoryIdsWithValues(indicatorIds?: number[]): Promise<number[]> {
+    return this.repo.territoryIdsWithValues(indicatorIds);
+  }
+
   listTerritories(): Promise<TerritoryRecord[]> {
     return this.territories.list();
   }
@@ -152,6 +209,29 @@ export class IndicatorsService {
     return i;
   }
 
+  /** Adds a derived indicator and computes its values; a bad code or formula changes nothing. */
+  async createDerived(datasetId: number, input: TDerivedIndicatorInput): Promise<number> {
+    await this.getDataset(datasetId);
+    return this.repo.transaction(async (trx) => {
+      const existing = await this.repo.listIndicators(datasetId, trx);
+      if (existing.some((i) => i.code === input.code)) throw new ValidationError([{ path: 'code', key: 'methods:derived.codeTaken', params: { code: input.code } }], 'methods:derived.failed');
+      const position = (await this.repo.maxIndicatorPosition(datasetId, trx)) + 1;
+      const id = await this.repo.createIndicator({ datasetId, ...input, source: null, position }, trx);
+      await recomputeDerived(this.repo, datasetId, trx);
+      return id;
+    });
+  }
+
+  /** Changes a derived indicator's names and formula and recomputes its values, all or nothing. */
+  async updateDerived(id: number, input: TIndicatorInput & { formula: string }): Promise<void> {
+    const indicator = await this.getIndicator(id);
+    if (indicator.formula === null) throw new NotFoundError();
+    await this.repo.transaction(async (trx) => {
+      await this.repo.updateIndicator(id, input, trx);
+      await recomputeDerived(this.repo, indicator.datasetId, trx);
+    });
+  }
+
   async updateIndicator(id: number, input: TIndicatorInput): Promise<void> {
     await this.getIndicator(id);
     await this.repo.updateIndicator(id, input);
@@ -180,7 +260,7 @@ export class IndicatorsService {
     await this.getDataset(datasetId);
     let table;
     try {
-      table = (await readUploadedTable(file.buffer, MAX_IMPORT_ROWS)).rows;
+      table = (await readUploadedTable(file.buffer, { maxRows: MAX_IMPORT_ROWS, maxCells: MAX_IMPORT_CELLS, maxUnpackedBytes: 64 * 1024 * 1024 })).rows;
     } catch (e) {
       if (e instanceof TableReadError) throw new ValidationError([{ path: 'file', key: `indicators:import.read.${e.reason}`, params: e.params }], 'indicators:import.failed');
       throw e;
@@ -189,7 +269,7 @@ export class IndicatorsService {
     const existingCodes = new Set((await this.repo.listIndicators(datasetId)).map((i) => i.code));
     let parsed;
     try {
-      parsed = parseIndicatorTable(table, { findTerritory: matcher, existingCodes, period });
+      parsed = await parseIndicatorTable(table, { findTerritory: matcher, existingCodes, period });
     } catch (e) {
       if (e instanceof ImportFileError) throw new ValidationError([{ path: 'file', key: e.reason, params: e.params }], 'indicators:import.failed');
       throw e;
@@ -198,24 +278,42 @@ export class IndicatorsService {
       datasetId,
       fileName: file.originalname.slice(0, 300),
       format: parsed.format,
-      payload: { values: parsed.values, newCodes: parsed.newCodes } satisfies ImportPayload,
-      report: { lines: parsed.lines, goodLines: parsed.goodLines, emptyCells: parsed.emptyCells, issues: parsed.issues, valueCount: parsed.values.length, newCodes: parsed.newCodes, sample: parsed.values.slice(0, 20) },
+      payload: { ...packValues(parsed.values), newCodes: parsed.newCodes } satisfies ImportPayload,
+      report: {
+        lines: parsed.lines,
+        goodLines: parsed.goodLines,
+        emptyCells: parsed.emptyCells,
+        issues: parsed.issues.slice(0, MAX_STORED_ISSUES),
+        issueCount: parsed.issues.length,
+        valueCount: parsed.values.length,
+        newCodes: parsed.newCodes,
+        sample: parsed.values.slice(0, 20),
+      },
       createdBy: userId,
+      expiresAt: new Date(Date.now() + IMPORT_TTL_MS).toISOString(),
     });
   }
 
-  async getImport(id: number): Promise<ImportPreview> {
-    const found = await this.repo.findImport(id);
-    if (!found) throw new NotFoundError();
+  /** A pending or confirmed import of `viewer`'s own; anyone else's, or an expired one, does not exist for them. */
+  private async ownImport(id: number, viewer: Viewer, trx?: Parameters<IndicatorsRepository['findImport']>[1]) {
+    const found = await this.repo.findImport(id, trx);
+    if (!found || found.createdBy !== viewer.id) throw new NotFoundError();
+    if (found.status === 'pending' && found.expiresAt !== null && found.expiresAt < new Date().toISOString()) throw new NotFoundError('indicators:import.expired');
+    return found;
+  }
+
+  async getImport(id: number, viewer: Viewer): Promise<ImportPreview> {
+    const found = await this.ownImport(id, viewer);
     const report = found.report as Omit<ImportPreview, 'id' | 'datasetId' | 'fileName' | 'format' | 'status'>;
     return { id, datasetId: found.datasetId, fileName: found.fileName, format: found.format, status: found.status, ...report };
   }
 
   /** Writes the previewed values: new indicators first, then every value, all or nothing. */
-  async confirmImport(id: number): Promise<{ datasetId: number; values: number; created: number }> {
+  async confirmImport(id: number, viewer: Viewer): Promise<{ datasetId: number; values: number; created: number }> {
     return this.repo.transaction(async (trx) => {
-      const found = await this.repo.findImport(id, trx);
-      if (!found) throw new NotFoundError();
+      const found = await this.ownImport(id, viewer, trx);
+      // Two imports confirmed at once may both bring the same new indicator code: the second waits.
+      await this.repo.lockDataset(found.datasetId, trx);
       if (!(await this.repo.markImportConfirmed(id, trx))) throw new ConflictError('import_done', 'indicators:import.alreadyConfirmed');
       const payload = found.payload as ImportPayload;
       const existing = new Map((await this.repo.listIndicators(found.datasetId, trx)).map((i) => [i.code, i.id]));
@@ -232,16 +330,17 @@ export class IndicatorsService {
         created++;
       }
       await this.repo.upsertValues(
-        payload.values.map((v) => ({ indicatorId: existing.get(v.code)!, territoryId: v.territoryId, period: v.period, value: v.value })),
+        payload.values.map((value, i) => ({ indicatorId: existing.get(payload.codes[payload.code[i]!]!)!, territoryId: payload.territory[i]!, period: payload.periods[payload.period[i]!]!, value })),
         trx,
       );
+      // Derived indicators follow their inputs in the same transaction (a derived code in the file is recomputed, not kept).
+      await recomputeDerived(this.repo, found.datasetId, trx);
       return { datasetId: found.datasetId, values: payload.values.length, created };
     });
   }
 
-  async discardImport(id: number): Promise<number> {
-    const found = await this.repo.findImport(id);
-    if (!found) throw new NotFoundError();
+  async discardImport(id: number, viewer: Viewer): Promise<number> {
+    const found = await this.ownImport(id, viewer);
     await this.repo.deleteImport(id);
     return found.datasetId;
   }
@@ -296,9 +395,15 @@ export class IndicatorsService {
         direction: form.direction[formKey(ind.id)] ?? ind.direction,
         weight: form.weight[formKey(ind.id)] ?? 1,
       })),
+      normalise: form.normalise,
+      weights: form.weights,
       aggregate: form.aggregate,
+      zero: form.zero,
+      ...(form.zero === 'epsilon' ? { epsilon: form.epsilon } : {}),
       levels: form.levels,
+      levelCount: form.levelCount,
       ...(form.levels === 'kmeans' ? { seed: form.seed } : {}),
+      ...(form.robustness ? { robustness: { draws: form.draws, seed: form.robustnessSeed } } : {}),
       ...(form.title ? { title: form.title } : {}),
     };
     const result = runComposite(spec);
@@ -350,6 +455,7 @@ export class IndicatorsService {
       });
       spec = {
         form: form.form,
+        ...(form.form === 'polynomial' ? { degree: form.degree ?? 2 } : {}),
         y: names.get(y.id)!,
         x: [...xs.map((i) => names.get(i.id)!), ...(form.trend ? [TREND] : [])],
         ...(allNumeric ? { timeColumn } : {}),
@@ -374,7 +480,14 @@ export class IndicatorsService {
         included.push({ name: t.name_en, id: t.id });
         return [row];
       });
-      spec = { form: form.form, y: names.get(y.id)!, x: xs.map((i) => names.get(i.id)!), rows, ...(form.title ? { title: form.title } : {}) };
+      spec = {
+        form: form.form,
+        ...(form.form === 'polynomial' ? { degree: form.degree ?? 2 } : {}),
+        y: names.get(y.id)!,
+        x: xs.map((i) => names.get(i.id)!),
+        rows,
+        ...(form.title ? { title: form.title } : {}),
+      };
       origin = {
         rowsBy: 'territory',
         columns: Object.fromEntries(all.map((i) => [names.get(i.id)!, { indicatorId: i.id, period: periodOf.get(i.id) }])),
@@ -387,8 +500,8 @@ export class IndicatorsService {
   }
 
   /** Re-run a saved fit with forecast rows typed on its page; the spec and result are saved again. */
-  async forecast(modelId: number, rows: Array<Record<string, string>>): Promise<void> {
-    const model = await this.getModel(modelId);
+  async forecast(modelId: number, viewer: Viewer, rows: Array<Record<string, string>>): Promise<void> {
+    const model = await this.getModel(modelId, viewer);
     if (model.kind !== 'fit') throw new NotFoundError();
     const spec = model.spec as TFitSpec;
     const inputs = [...(spec.timeColumn ? [spec.timeColumn] : []), ...spec.x.filter((x) => !(spec.timeColumn && x === TREND))];
@@ -405,29 +518,78 @@ export class IndicatorsService {
     await this.repo.updateModel(modelId, { spec: next, result });
   }
 
+  /* ---- scenarios: saved fits chained ---- */
+
+  /** The saved fits of a scenario, in order; each must be a fit. */
+  async scenarioSteps(ids: number[]): Promise<ModelRecord[]> {
+    const models = await Promise.all(ids.map((id) => this.repo.findModel(id)));
+    const fields: FieldError[] = [];
+    models.forEach((m, k) => {
+      if (!m || m.kind !== 'fit') fields.push({ path: `steps.${k}`, key: 'methods:scenario.notAFit' });
+    });
+    if (fields.length) throw new ValidationError(fields, 'methods:scenario.failed');
+    return models as ModelRecord[];
+  }
+
+  /** Builds the public scenario spec from saved fits, years and typed inputs, runs it and saves it. */
+  async createScenario(userId: number | null, form: TScenarioForm): Promise<number> {
+    const steps = await this.scenarioSteps(form.steps);
+    const specs = steps.map((m) => {
+      const { forecast: _forecast, title: _title, ...rest } = m.spec as TFitSpec;
+      return rest;
+    });
+    const needed = scenarioInputs(specs);
+    const timeColumns = [...new Set(specs.flatMap((s) => (s.timeColumn ? [s.timeColumn] : [])))];
+    const forecast = form.years.map((year) => {
+      const row: Record<string, string | number | null> = Object.fromEntries(timeColumns.map((c) => [c, year]));
+      row.year = year;
+      for (const name of needed) {
+        const raw = (form.inputs[String(year)]?.[name] ?? '').replace(',', '.');
+        row[name] = raw === '' ? null : Number.isFinite(Number(raw)) ? Number(raw) : raw;
+      }
+      return row;
+    });
+    const spec: TScenarioSpec = { steps: specs, forecast, ...(form.title ? { title: form.title } : {}) };
+    const result = runScenario(spec);
+    const datasetIds = [...new Set(steps.map((m) => m.datasetId))];
+    const title = form.title || result.steps.map((s) => s.y).join(' → ');
+    return this.repo.createModel({ datasetId: datasetIds.length === 1 ? datasetIds[0]! : null, kind: 'scenario', title, spec, origin: null, result, createdBy: userId });
+  }
+
   /* ---- saved models ---- */
 
-  async getModel(id: number): Promise<ModelRecord> {
+  /** Whose models `viewer` sees besides the shared ones (no author: seeded or left by a deleted account); undefined: all. */
+  private modelOwner(viewer: Viewer): number | undefined {
+    return viewer.role === 'admin' ? undefined : viewer.id;
+  }
+
+  async getModel(id: number, viewer: Viewer): Promise<ModelRecord> {
     const m = await this.repo.findModel(id);
-    if (!m) throw new NotFoundError();
+    const owner = this.modelOwner(viewer);
+    if (!m || (owner !== undefined && m.createdBy !== null && m.createdBy !== owner)) throw new NotFoundError();
     return m;
   }
 
-  listModels(filter: { datasetId?: number; kind?: ModelRecord['kind'] } = {}): Promise<ModelRecord[]> {
-    return this.repo.listModels(filter);
+  listModels(viewer: Viewer, filter: { datasetId?: number; kind?: ModelRecord['kind'] } = {}): Promise<ModelRecord[]> {
+    return this.repo.listModels({ ...filter, visibleTo: this.modelOwner(viewer) });
   }
 
-  async deleteModel(id: number): Promise<number | null> {
-    const m = await this.getModel(id);
+  /** Models without an author (seeded ones, a programme's regional index): everyone's to read. */
+  listSharedModels(filter: { datasetId?: number; kind?: ModelRecord['kind'] } = {}): Promise<ModelRecord[]> {
+    return this.repo.listModels({ ...filter, sharedOnly: true });
+  }
+
+  async deleteModel(id: number, viewer: Viewer): Promise<number | null> {
+    const m = await this.getModel(id, viewer);
     await this.repo.deleteModel(id);
     return m.datasetId;
   }
 
   /** A territory's values and its place in every saved composite index that includes it. */
-  async territoryProfile(territoryId: number) {
+  async territoryProfile(territoryId: number, viewer: Viewer) {
     const territory = await this.getTerritory(territoryId);
     const values = await this.repo.valuesOfTerritory(territoryId);
-    const composites = (await this.repo.listModels({ kind: 'composite' })).flatMap((m) => {
+    const composites = (await this.listModels(viewer, { kind: 'composite' })).flatMap((m) => {
       const origin = m.origin;
       const result = m.result as CompositeResult;
       const entry = origin?.territories?.find((t) => t.id === territoryId);
@@ -437,6 +599,20 @@ export class IndicatorsService {
     });
     return { territory, values, composites };
   }
+}
+
+/** Inputs a scenario's forecast rows must give: regressors neither derived (the trend) nor forecast by an earlier step. */
+export function scenarioInputs(specs: Array<Pick<TFitSpec, 'x' | 'y' | 'timeColumn'>>): string[] {
+  const produced = new Set<string>();
+  const needed: string[] = [];
+  for (const spec of specs) {
+    for (const name of spec.x) {
+      if ((spec.timeColumn && name === TREND) || produced.has(name) || needed.includes(name)) continue;
+      needed.push(name);
+    }
+    produced.add(spec.y);
+  }
+  return needed;
 }
 
 export function isFitResult(result: unknown): result is FitResult {

@@ -69,8 +69,8 @@ export class RoundsService {
   }
 
   /**
-   * The round, its row locked until the transaction ends (a second publication or status change
-   * waits for the first). NotFoundError if absent.
+   * The round, its row locked until the transaction ends, so that a second caller doing the same
+   * (publishing the round's indicators twice at once) waits for the first. NotFoundError if absent.
    */
   async lock(id: number, trx: Knex.Transaction): Promise<RoundRecord> {
     await this.repo.lockForUpdate(id, trx);
