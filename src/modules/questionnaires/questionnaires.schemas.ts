@@ -1,8 +1,9 @@
 import { z } from 'zod';
 
 /**
- * The questionnaire exchange format: exactly the shape of seeds/domain/questionnaire-barriers.json.
- * Objects are strict so that a misspelt key is reported at its path instead of silently dropped,
+ * The questionnaire exchange format: the shape of seeds/domain/questionnaire-barriers.json, plus an
+ * optional `questions` array of every kind (kinds/) and `showIf` conditions, as in
+ * seeds/content/questionnaire-sme-innovation.json. Objects are strict so that a misspelt key is reported at its path instead of silently dropped,
  * and nothing gets a default: what is imported is what is exported.
  */
 export { ZLocalizedText, ZScale, type TLocalizedText, type TScale } from './kinds';
