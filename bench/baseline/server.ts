@@ -69,7 +69,8 @@ async function main(): Promise<void> {
         await trx('answers').insert(
           items.map((it) => {
             const value = Number(answers[it.code]);
-            return { response_id: responseId, item_id: it.id, round_id: roundId, value: value >= 1 && value <= 5 ? value : null };
+            const rated = value >= 1 && value <= 5;
+            return { response_id: responseId, item_id: it.id, round_id: roundId, value: rated ? value : null, cannot_judge: !rated };
           }),
         );
       });

@@ -78,5 +78,6 @@ export async function buildApp(dir: string, overlay?: string): Promise<BuiltApp>
   link('src/i18n/locales');
   link('src/public');
   link('seeds/domain');
+  link('seeds/content');
   return { dir, replaced, server: path.join(dir, 'dist', 'src', 'server.js'), baseline: path.join(dir, 'dist', 'bench', 'baseline', 'server.js') };
 }

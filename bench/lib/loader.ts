@@ -133,9 +133,10 @@ export async function loadRound(db: Knex, shape: SurveyShape, roundId: number, s
     const clamp = pg ? (e: string) => `GREATEST(1, LEAST(5, ${e}))::smallint` : (e: string) => `max(1, min(5, ${e}))`;
     const itemsFrom = derived(items, 'id', 'shift', 'it');
     await trx.raw(
-      `INSERT INTO answers (response_id, item_id, round_id, value)
+      `INSERT INTO answers (response_id, item_id, round_id, value, cannot_judge)
        SELECT r.id, it.id, r.round_id,
-              CASE WHEN ${h} % 1000 < 40 THEN NULL ELSE ${clamp(`1 + (${h} / 1000) % 5 + it.shift`)} END
+              CASE WHEN ${h} % 1000 < 40 THEN NULL ELSE ${clamp(`1 + (${h} / 1000) % 5 + it.shift`)} END,
+              ${h} % 1000 < 40
        FROM responses r CROSS JOIN ${itemsFrom}
        WHERE r.round_id = ? ORDER BY r.id, it.id`,
       [roundId],

@@ -54,3 +54,9 @@ export async function migrationStatus(db: Knex): Promise<{ completed: number; pe
   const [done, pending] = await db.migrate.list(migrationConfig());
   return { completed: done.length, pending: pending.length };
 }
+
+/** Apply or undo one named migration (tests of a migration with data in place). */
+export async function migrateOne(db: Knex, direction: 'up' | 'down', name: string): Promise<void> {
+  if (direction === 'up') await db.migrate.up({ ...migrationConfig(), name });
+  else await db.migrate.down({ ...migrationConfig(), name });
+}

@@ -16,16 +16,18 @@ export interface LikertSummary {
   /** Wilson score interval of top2. */
   top2Low: number | null;
   top2High: number | null;
-  /** counts[i] = number of ratings equal to i + 1, as given. */
+  /** counts[i] = number of ratings equal to lowest + i, as given. */
   counts: number[];
+  /** The value of the first level (1 on a 1..5 scale, 0 on a 0..10 scale). */
+  lowest: number;
 }
 
-/** The k-th smallest rating (1-based k) of a histogram whose level i holds counts[i] ratings of value i + 1. */
-function orderStatistic(counts: readonly number[], k: number): number {
+/** The k-th smallest rating (1-based k) of a histogram whose level i holds counts[i] ratings of value lowest + i. */
+function orderStatistic(counts: readonly number[], k: number, lowest: number): number {
   let cumulative = 0;
   for (let i = 0; i < counts.length; i++) {
     cumulative += counts[i]!;
-    if (cumulative >= k) return i + 1;
+    if (cumulative >= k) return lowest + i;
   }
   throw new RangeError('orderStatistic: k exceeds the number of ratings');
 }
@@ -34,7 +36,7 @@ function orderStatistic(counts: readonly number[], k: number): number {
  * Summary of one Likert item from its histogram, so that the database only has to count
  * (GROUP BY value) and a million ratings cost as much as ten.
  *
- * Definition, for counts c_v of the values v = 1..L and n = sum c_v:
+ * Definition, for counts c_v of the values v = lowest..lowest+L-1 (1..L by default) and n = sum c_v:
  *   mean = sum v c_v / n; sample variance s^2 = sum c_v (v - mean)^2 / (n - 1);
  *   median = the middle order statistic, or the mean of the two middle ones when n is even
  *   (R's median()); CI = mean -/+ t_{(1+conf)/2, n-1} * s / sqrt(n);
@@ -44,9 +46,10 @@ function orderStatistic(counts: readonly number[], k: number): number {
  * Reference: the t interval of the mean, e.g. R t.test(x)$conf.int; Wilson (1927) for the share.
  *
  * Example: counts [1, 2, 3, 4, 0] (the ratings 1,2,2,3,3,3,4,4,4,4) -> n 10, mean 3, median 3,
- * sd 1.054093, CI [2.245948, 3.754052], top2 0.4 with Wilson [0.168180, 0.687326].
+ * sd 1.054093, CI [2.245948, 3.754052], top2 0.4 with Wilson [0.168180, 0.687326]. The same
+ * counts with lowest = 0 (a 0..4 scale) shift mean, median and CI by -1 and keep sd and top2.
  */
-export function likertSummaryFromCounts(counts: readonly number[], confidence = 0.95): LikertSummary {
+export function likertSummaryFromCounts(counts: readonly number[], confidence = 0.95, lowest = 1): LikertSummary {
   if (counts.length < 2) throw new RangeError('likertSummaryFromCounts: a scale has at least two levels');
   for (const c of counts) {
     if (!Number.isInteger(c) || c < 0) throw new RangeError('likertSummaryFromCounts: counts must be non-negative integers');
@@ -63,11 +66,13 @@ export function likertSummaryFromCounts(counts: readonly number[], confidence = 
     top2Low: null,
     top2High: null,
     counts: [...counts],
+    lowest,
   };
   if (n === 0) return empty;
 
-  const mean = counts.reduce((s, c, i) => s + c * (i + 1), 0) / n;
-  const median = n % 2 === 1 ? orderStatistic(counts, (n + 1) / 2) : (orderStatistic(counts, n / 2) + orderStatistic(counts, n / 2 + 1)) / 2;
+  const mean = counts.reduce((s, c, i) => s + c * (lowest + i), 0) / n;
+  const median =
+    n % 2 === 1 ? orderStatistic(counts, (n + 1) / 2, lowest) : (orderStatistic(counts, n / 2, lowest) + orderStatistic(counts, n / 2 + 1, lowest)) / 2;
   const top2Count = counts[counts.length - 1]! + counts[counts.length - 2]!;
   const wilson = wilsonInterval(top2Count, n, confidence)!;
 
@@ -76,7 +81,7 @@ export function likertSummaryFromCounts(counts: readonly number[], confidence = 
   let ciHigh: number | null = null;
   if (n >= 2) {
     // Two passes over L levels: exact enough whatever n, no catastrophic cancellation.
-    const squares = counts.reduce((s, c, i) => s + c * (i + 1 - mean) ** 2, 0);
+    const squares = counts.reduce((s, c, i) => s + c * (lowest + i - mean) ** 2, 0);
     sd = Math.sqrt(squares / (n - 1));
     const half = (studentTQuantile((1 + confidence) / 2, n - 1) * sd) / Math.sqrt(n);
     ciLow = mean - half;

@@ -25,6 +25,20 @@ describe('likertSummaryFromCounts', () => {
     expect(s.counts).toEqual([1, 2, 3, 4, 0]);
   });
 
+  it('summarises a 0..10 scale on its own values: 0 is a rating, the top two points are 9 and 10', () => {
+    // The ratings 0, 7, 10, 3 of the issue: mean 20/4 = 5, median (3+7)/2 = 5,
+    // s^2 = (25 + 4 + 25 + 4)/3 = 58/3 (simple-statistics sampleVariance agrees), top-2 = 1/4.
+    const counts = Array<number>(11).fill(0);
+    for (const v of [0, 7, 10, 3]) counts[v]! += 1;
+    const s = likertSummaryFromCounts(counts, 0.95, 0);
+    expect(s.n).toBe(4);
+    expect(s.mean).toBeCloseTo(5, 12);
+    expect(s.median).toBe(5);
+    expect(s.sd).toBeCloseTo(Math.sqrt(ss.sampleVariance([0, 7, 10, 3])), 12);
+    expect(s.top2).toBeCloseTo(0.25, 12);
+    expect(s.lowest).toBe(0);
+  });
+
   it('agrees with simple-statistics on the expanded ratings for odd and even n', () => {
     for (const counts of [
       [0, 0, 1, 0, 0],
@@ -45,7 +59,7 @@ describe('likertSummaryFromCounts', () => {
   it('gives nulls, not NaN, for an item nobody rated', () => {
     const s = likertSummaryFromCounts([0, 0, 0, 0, 0]);
     expect(s).toEqual({
-      n: 0, mean: null, median: null, sd: null, ciLow: null, ciHigh: null, top2: null, top2Low: null, top2High: null, counts: [0, 0, 0, 0, 0],
+      n: 0, mean: null, median: null, sd: null, ciLow: null, ciHigh: null, top2: null, top2Low: null, top2High: null, counts: [0, 0, 0, 0, 0], lowest: 1,
     });
   });
 

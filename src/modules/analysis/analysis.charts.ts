@@ -1,7 +1,6 @@
 import type { TFunction } from 'i18next';
 import { renderSvgChart } from '../../lib/charts';
-import type { ItemRanking } from './analysis.service';
-import { SCALE } from './analysis.service';
+import type { ItemRanking, RankingScale } from './analysis.service';
 import { formatNumber, formatPercent } from './analysis.format';
 import type { Language } from '../../i18n';
 
@@ -15,6 +14,15 @@ import type { Language } from '../../i18n';
 // ColorBrewer RdBu (5 classes), reversed so that "not a barrier" is blue and "critical" red;
 // distinguishable with the common colour-vision deficiencies, the middle grey is neutral.
 const LEVEL_COLOURS = ['#2166ac', '#92c5de', '#bdbdbd', '#f4a582', '#b2182b'] as const;
+// ColorBrewer RdBu with 11 classes, reversed, for longer scales (a 0-10 scale uses all of them).
+const LONG_COLOURS = ['#053061', '#2166ac', '#4393c3', '#92c5de', '#d1e5f0', '#e0e0e0', '#fddbc7', '#f4a582', '#d6604d', '#b2182b', '#67001f'] as const;
+
+/** A colour per scale point, blue (lowest) through grey to red (highest). */
+function levelColours(levels: number): string[] {
+  if (levels === 5) return [...LEVEL_COLOURS];
+  const palette = levels <= 5 ? LEVEL_COLOURS : LONG_COLOURS;
+  return Array.from({ length: levels }, (_, i) => palette[Math.round((i * (palette.length - 1)) / Math.max(1, levels - 1))]!);
+}
 const WIDTH = 720;
 const ROW = 26;
 
@@ -30,31 +38,37 @@ function noDataGraphic(text: string) {
   return [{ type: 'text', left: 'center', top: 'middle', style: { text, fontSize: 16, fill: '#4a4a4a' } }];
 }
 
-export function distributionChart(items: ItemRanking[], t: TFunction, lang: Language): string {
+export function distributionChart(items: ItemRanking[], scale: RankingScale, t: TFunction, lang: Language): string {
   const rated = items.filter((i) => i.n > 0);
   const labels = items.map(axisLabel);
   const height = 90 + ROW * Math.max(items.length, 3);
-  const levelName = (v: number) => `${v} · ${t(`analysis:scale.${v}`)}`;
-  // Centre of the bar = middle of the neutral level: half of "3" to each side, then 2 and 1 to
-  // the left, 4 and 5 to the right. Negative numbers only place the bars; labels show sizes.
-  const series = [
-    { level: 3, sign: -1, fraction: 0.5 },
-    { level: 2, sign: -1, fraction: 1 },
-    { level: 1, sign: -1, fraction: 1 },
-    { level: 3, sign: 1, fraction: 0.5 },
-    { level: 4, sign: 1, fraction: 1 },
-    { level: 5, sign: 1, fraction: 1 },
-  ].map(({ level, sign, fraction }) => ({
+  const label = (v: number) => scale.labels[String(v)];
+  const levelName = (v: number) => `${v} · ${label(v)?.[lang] ?? label(v)?.kk ?? ''}`;
+  const colours = levelColours(scale.points.length);
+  // Centre of the bar = middle of the scale: on an odd scale half of the middle point goes to
+  // each side, the lower points to the left and the higher ones to the right. Negative numbers
+  // only place the bars; labels show sizes.
+  const k = scale.points.length;
+  const middle = k % 2 === 1 ? (k - 1) / 2 : null;
+  const parts: Array<{ index: number; sign: number; fraction: number }> = [];
+  if (middle !== null) parts.push({ index: middle, sign: -1, fraction: 0.5 });
+  for (let i = (middle ?? k / 2) - 1; i >= 0; i--) parts.push({ index: i, sign: -1, fraction: 1 });
+  if (middle !== null) parts.push({ index: middle, sign: 1, fraction: 0.5 });
+  for (let i = middle !== null ? middle + 1 : k / 2; i < k; i++) parts.push({ index: i, sign: 1, fraction: 1 });
+  const series = parts.map(({ index, sign, fraction }) => ({
     type: 'bar' as const,
-    name: levelName(level),
+    name: levelName(scale.points[index]!),
     stack: sign < 0 ? 'left' : 'right',
     barWidth: 16,
-    itemStyle: { color: LEVEL_COLOURS[level - 1] },
-    data: items.map((item) => Number((sign * fraction * share(item.counts[level - 1] ?? 0, item.n)).toFixed(2))),
+    itemStyle: { color: colours[index] },
+    data: items.map((item) => Number((sign * fraction * share(item.counts[index] ?? 0, item.n)).toFixed(2))),
   }));
+  const half = Math.floor(k / 2);
+  const sum = (counts: number[], from: number, to: number) => counts.slice(from, to).reduce((a, b) => a + b, 0);
+  const range = (from: number, to: number) => (from === to ? String(scale.points[from]) : `${scale.points[from]}–${scale.points[to]}`);
   const option = {
-    color: [...LEVEL_COLOURS],
-    legend: { top: 0, data: SCALE.map(levelName), itemWidth: 14, textStyle: { fontSize: 11 } },
+    color: colours,
+    legend: { top: 0, data: scale.points.map(levelName), itemWidth: 14, textStyle: { fontSize: 11 } },
     grid: { left: 56, right: 24, top: 48, bottom: 36 },
     xAxis: {
       type: 'value' as const,
@@ -77,11 +91,14 @@ export function distributionChart(items: ItemRanking[], t: TFunction, lang: Lang
           .map((i) =>
             i.n === 0
               ? t('analysis:charts.itemNoRatings', { code: i.code })
-              : t('analysis:charts.distributionItem', {
+              : t(middle !== null ? 'analysis:charts.distributionItem' : 'analysis:charts.distributionItemEven', {
                   code: i.code,
-                  low: formatPercent(share((i.counts[0] ?? 0) + (i.counts[1] ?? 0), i.n) / 100, lang),
-                  mid: formatPercent(share(i.counts[2] ?? 0, i.n) / 100, lang),
-                  high: formatPercent(share((i.counts[3] ?? 0) + (i.counts[4] ?? 0), i.n) / 100, lang),
+                  lowRange: range(0, half - 1),
+                  midPoint: middle !== null ? String(scale.points[middle]) : '',
+                  highRange: range(k - half, k - 1),
+                  low: formatPercent(share(sum(i.counts, 0, half), i.n) / 100, lang),
+                  mid: formatPercent(share(middle !== null ? (i.counts[middle] ?? 0) : 0, i.n) / 100, lang),
+                  high: formatPercent(share(sum(i.counts, k - half, k), i.n) / 100, lang),
                   n: i.n,
                 }),
           )
@@ -95,13 +112,13 @@ interface WhiskerApi {
   coord(point: [number, number]): [number, number];
 }
 
-export function meansChart(items: ItemRanking[], t: TFunction, lang: Language): string {
+export function meansChart(items: ItemRanking[], scale: RankingScale, t: TFunction, lang: Language): string {
   const rated = items.filter((i) => i.mean !== null);
   const height = 70 + ROW * Math.max(items.length, 3);
-  const intervals = items.flatMap((item, index) => (item.ciLow !== null && item.ciHigh !== null ? [[Math.max(1, item.ciLow), Math.min(5, item.ciHigh), index]] : []));
+  const intervals = items.flatMap((item, index) => (item.ciLow !== null && item.ciHigh !== null ? [[Math.max(scale.min, item.ciLow), Math.min(scale.max, item.ciHigh), index]] : []));
   const option = {
     grid: { left: 56, right: 24, top: 24, bottom: 36 },
-    xAxis: { type: 'value' as const, min: 1, max: 5, interval: 0.5, name: t('analysis:charts.meanAxis'), nameLocation: 'middle' as const, nameGap: 24, splitLine: { lineStyle: { color: '#e0e0e0' } } },
+    xAxis: { type: 'value' as const, min: scale.min, max: scale.max, interval: scale.max - scale.min > 6 ? 1 : 0.5, name: t('analysis:charts.meanAxis'), nameLocation: 'middle' as const, nameGap: 24, splitLine: { lineStyle: { color: '#e0e0e0' } } },
     yAxis: { type: 'category' as const, data: items.map(axisLabel), inverse: true, axisTick: { show: false } },
     series: [
       {

@@ -4,7 +4,7 @@ import { localized, type Language } from '../../i18n';
 import { writeXlsx, type CellValue, type RowSource, type XlsxSheet } from '../../lib/spreadsheet';
 import type { MonitoringService } from '../monitoring/monitoring.service';
 import type { TRankingFilters } from './analysis.schemas';
-import { SCALE, type RoundRanking } from './analysis.service';
+import type { RoundRanking } from './analysis.service';
 
 /**
  * The analysis exports: item and category statistics as tables (CSV or sheets), and the
@@ -37,7 +37,7 @@ export function itemStatisticsTable(r: RoundRanking, t: TFunction, lang: Languag
       h(t, 'top2'),
       h(t, 'top2Low'),
       h(t, 'top2High'),
-      ...SCALE.map((v) => h(t, 'count', { value: v })),
+      ...r.scale.points.map((v) => h(t, 'count', { value: v })),
       h(t, 'alphaIfDeleted'),
       h(t, 'kwH'),
       h(t, 'kwDf'),
@@ -84,7 +84,7 @@ export function categoryStatisticsTable(r: RoundRanking, t: TFunction, lang: Lan
       h(t, 'top2'),
       h(t, 'top2Low'),
       h(t, 'top2High'),
-      ...SCALE.map((v) => h(t, 'count', { value: v })),
+      ...r.scale.points.map((v) => h(t, 'count', { value: v })),
       h(t, 'completeResponses'),
       h(t, 'scaleMean'),
       h(t, 'scaleSd'),

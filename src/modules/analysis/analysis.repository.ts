@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
-import { num, numOrNull } from '../../db/dialect';
+import { ilike, num, numOrNull } from '../../db/dialect';
 import type { TRankingFilters } from './analysis.schemas';
 
 /**
@@ -38,6 +38,8 @@ export interface AnalysisCategory {
 export interface AnalysisItem {
   id: number;
   code: string;
+  kind: string;
+  referenceMean: number | null;
   position: number;
   categoryId: number;
   text_kk: string;
@@ -54,11 +56,13 @@ export interface AnalysisTerritory {
   name_en: string;
 }
 
-/** Sums over the cells of one (item, territory, value); value 0 = cannot judge, territory 0 = not stated. */
+/** Sums over the cells of one (item, territory, value); territory 0 = not stated. */
 export interface ItemCellSum {
   itemId: number;
   territoryId: number;
+  /** The rating; meaningless when cannotJudge. */
   value: number;
+  cannotJudge: boolean;
   answers: number;
   complete: number;
   totalSum: number;
@@ -133,27 +137,27 @@ DO UPDATE SET respondents = analysis_profile_cells.respondents + excluded.respon
 // responses only. Rows are inserted in key order so that concurrent passes on PostgreSQL lock
 // shared cells in the same order and cannot deadlock.
 const ITEM_CELLS_SQL = `
-INSERT INTO analysis_item_cells (round_id, item_id, territory_id, sector, size, innovated, value, answers, complete, total_sum, total_squares)
-SELECT x.round_id, x.item_id, x.territory_key, x.sector_key, x.size_key, x.innovated_key, x.value_key,
+INSERT INTO analysis_item_cells (round_id, item_id, territory_id, sector, size, innovated, value, cannot_judge, answers, complete, total_sum, total_squares)
+SELECT x.round_id, x.item_id, x.territory_key, x.sector_key, x.size_key, x.innovated_key, x.value_key, x.cannot_judge_key,
        COUNT(*), COUNT(x.total), COALESCE(SUM(x.total), 0), COALESCE(SUM(x.total * x.total), 0)
 FROM (
   SELECT m.round_id, a.item_id,
          COALESCE(r.territory_id, 0) AS territory_key, COALESCE(r.sector, '') AS sector_key, COALESCE(r.size, '') AS size_key,
          CASE WHEN r.innovated IS NULL THEN -1 WHEN r.innovated THEN 1 ELSE 0 END AS innovated_key,
-         COALESCE(a.value, 0) AS value_key,
+         COALESCE(a.value, 0) AS value_key, CASE WHEN a.cannot_judge THEN 1 ELSE 0 END AS cannot_judge_key,
          CASE WHEN COUNT(a.value) OVER w = kc.k THEN SUM(a.value) OVER w END AS total
   FROM analysis_counted_responses m
   JOIN responses r ON r.id = m.response_id
   JOIN answers a ON a.response_id = m.response_id
   JOIN questionnaire_items i ON i.id = a.item_id
-  JOIN (SELECT category_id, COUNT(*) AS k FROM questionnaire_items GROUP BY category_id) kc ON kc.category_id = i.category_id
-  WHERE m.round_id = :round AND m.batch = :batch AND m.response_id > :after AND m.response_id <= :upto
+  JOIN (SELECT category_id, COUNT(*) AS k FROM questionnaire_items WHERE kind = 'rating' GROUP BY category_id) kc ON kc.category_id = i.category_id
+  WHERE i.kind = 'rating' AND m.round_id = :round AND m.batch = :batch AND m.response_id > :after AND m.response_id <= :upto
     AND a.response_id > :after AND a.response_id <= :upto AND r.id > :after AND r.id <= :upto
   WINDOW w AS (PARTITION BY a.response_id, i.category_id)
 ) x
-GROUP BY 1, 2, 3, 4, 5, 6, 7
-ORDER BY 1, 2, 3, 4, 5, 6, 7
-ON CONFLICT (round_id, item_id, territory_id, sector, size, innovated, value)
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+ORDER BY 1, 2, 3, 4, 5, 6, 7, 8
+ON CONFLICT (round_id, item_id, territory_id, sector, size, innovated, value, cannot_judge)
 DO UPDATE SET answers = analysis_item_cells.answers + excluded.answers,
               complete = analysis_item_cells.complete + excluded.complete,
               total_sum = analysis_item_cells.total_sum + excluded.total_sum,
@@ -181,6 +185,25 @@ function applyFilters(query: Knex.QueryBuilder, filters: TRankingFilters): Knex.
   if (filters.sector !== undefined) query.where('sector', filters.sector);
   if (filters.size !== undefined) query.where('size', filters.size);
   if (filters.innovated !== undefined) query.where('innovated', filters.innovated ? 1 : 0);
+  return query;
+}
+
+/** Answers of one question grouped by their stored value and the respondent's territory, sector and size. */
+export interface AnswerGroup {
+  itemId: number;
+  choice: string | null;
+  numberValue: number | null;
+  territoryId: number;
+  sector: string;
+  size: string;
+  count: number;
+}
+
+function applyResponseFilters(query: Knex.QueryBuilder, filters: TRankingFilters): Knex.QueryBuilder {
+  if (filters.territory !== undefined) query.where('r.territory_id', filters.territory);
+  if (filters.sector !== undefined) query.where('r.sector', filters.sector);
+  if (filters.size !== undefined) query.where('r.size', filters.size);
+  if (filters.innovated !== undefined) query.where('r.innovated', filters.innovated);
   return query;
 }
 
@@ -232,10 +255,12 @@ export class AnalysisRepository {
     const rows = await this.db('questionnaire_items')
       .where({ questionnaire_id: questionnaireId })
       .orderBy([{ column: 'position' }, { column: 'id' }])
-      .select('id', 'code', 'position', 'category_id', 'text_kk', 'text_ru', 'text_en');
+      .select('id', 'code', 'kind', 'reference_mean', 'position', 'category_id', 'text_kk', 'text_ru', 'text_en');
     return rows.map((r: Record<string, unknown>) => ({
       id: num(r.id),
       code: String(r.code),
+      kind: String(r.kind),
+      referenceMean: numOrNull(r.reference_mean),
       position: num(r.position),
       categoryId: num(r.category_id),
       text_kk: String(r.text_kk),
@@ -312,11 +337,12 @@ export class AnalysisRepository {
   async itemCellSums(roundId: number, filters: TRankingFilters): Promise<ItemCellSum[]> {
     const query = this.db('analysis_item_cells')
       .where({ round_id: roundId })
-      .groupBy('item_id', 'territory_id', 'value')
+      .groupBy('item_id', 'territory_id', 'value', 'cannot_judge')
       .select(
         'item_id',
         'territory_id',
         'value',
+        'cannot_judge',
         this.db.raw('SUM(answers) AS answers'),
         this.db.raw('SUM(complete) AS complete'),
         this.db.raw('SUM(total_sum) AS total_sum'),
@@ -327,6 +353,7 @@ export class AnalysisRepository {
       itemId: num(r.item_id),
       territoryId: num(r.territory_id),
       value: num(r.value),
+      cannotJudge: num(r.cannot_judge) === 1,
       answers: num(r.answers),
       complete: num(r.complete),
       totalSum: num(r.total_sum),
@@ -349,6 +376,51 @@ export class AnalysisRepository {
       sizes: uniq(rows.map((r: Record<string, unknown>) => String(r.size)).filter((s) => s !== '')).sort(),
       territoryIds: uniq(rows.map((r: Record<string, unknown>) => num(r.territory_id)).filter((t) => t !== 0)),
     };
+  }
+
+  /**
+   * Answers of questions other than ratings, grouped: one row per distinct stored value (an
+   * option, a set of options, an order, a number) and profile breakdown, so the summaries by
+   * kind count groups rather than answers. Reads the answers of these items only.
+   */
+  async answerGroups(roundId: number, itemIds: number[], filters: TRankingFilters): Promise<AnswerGroup[]> {
+    if (itemIds.length === 0) return [];
+    const query = this.db('answers as a')
+      .join('responses as r', 'r.id', 'a.response_id')
+      .where('a.round_id', roundId)
+      .whereIn('a.item_id', itemIds)
+      .where('r.status', 'submitted')
+      .groupBy('a.item_id', 'a.choice', 'a.number_value', 'r.territory_id', 'r.sector', 'r.size')
+      .select('a.item_id', 'a.choice', 'a.number_value', 'r.territory_id', 'r.sector', 'r.size', this.db.raw('COUNT(*) AS n'));
+    const rows = await applyResponseFilters(query, filters);
+    return rows.map((r: Record<string, unknown>) => ({
+      itemId: num(r.item_id),
+      choice: (r.choice as string | null) ?? null,
+      numberValue: numOrNull(r.number_value),
+      territoryId: num(r.territory_id),
+      sector: (r.sector as string | null) ?? '',
+      size: (r.size as string | null) ?? '',
+      count: num(r.n),
+    }));
+  }
+
+  /** Open-text answers of one question, newest first, optionally only those containing `contains`. */
+  async textAnswers(roundId: number, itemId: number, filters: TRankingFilters, contains: string | undefined, limit: number): Promise<{ total: number; texts: string[] }> {
+    const base = () => {
+      const q = this.db('answers as a').join('responses as r', 'r.id', 'a.response_id').where({ 'a.round_id': roundId, 'a.item_id': itemId, 'r.status': 'submitted' }).whereNotNull('a.text_value');
+      // LIKE wildcards typed by the reader are dropped rather than escaped (SQLite needs an ESCAPE clause for that).
+      if (contains) q.where(ilike(this.db, 'a.text_value', `%${contains.replace(/[%_\\]/g, '')}%`));
+      return applyResponseFilters(q, filters);
+    };
+    const [count, rows] = await Promise.all([base().count({ n: '*' }).first(), base().orderBy('r.id', 'desc').limit(limit).select('a.text_value')]);
+    return { total: num(count?.n), texts: rows.map((r: Record<string, unknown>) => String(r.text_value)) };
+  }
+
+  /** Respondents by size and whether they innovated, from the profile cells (the level of innovation activity by size). */
+  async innovationBySize(roundId: number, filters: TRankingFilters): Promise<Array<{ size: string; innovated: number; respondents: number }>> {
+    const query = this.db('analysis_profile_cells').where({ round_id: roundId }).groupBy('size', 'innovated').select('size', 'innovated', this.db.raw('SUM(respondents) AS respondents'));
+    const rows = await applyFilters(query, filters);
+    return rows.map((r: Record<string, unknown>) => ({ size: String(r.size), innovated: num(r.innovated), respondents: num(r.respondents) }));
   }
 
   /** One page of submitted responses for the export, in id order after `afterId`. */

@@ -27,12 +27,14 @@ function attachment(res: Response, filename: string, type: string): void {
 /** The public JSON contract of GET /api/v1/rounds/:id/ranking (extra fields beyond the are additive). */
 export function rankingJson(r: RoundRanking) {
   const alphaIfDeleted = new Map(r.categories.flatMap((c) => c.alphaIfDeleted.map((a) => [a.code, a.alpha] as const)));
-  const distribution = (counts: number[]) => Object.fromEntries(counts.map((c, i) => [String(i + 1), c]));
+  // Keys are the scale's points (0..10 on a 0-10 scale), not positions.
+  const distribution = (counts: number[], lowest: number) => Object.fromEntries(counts.map((c, i) => [String(i + lowest), c]));
   const honest = honestStatistics(r);
   const changes = r.comparison ? comparisonChanges(r.comparison) : new Map();
   return {
     round: { id: r.round.id, title: r.round.title, status: r.round.status },
     filters: r.filters,
+    scale: { min: r.scale.min, max: r.scale.max },
     respondents: r.respondents,
     items: r.items.map((i) => ({
       code: i.code,
@@ -49,7 +51,7 @@ export function rankingJson(r: RoundRanking) {
       top2Low: i.top2Low,
       top2High: i.top2High,
       rank: i.rank,
-      distribution: distribution(i.counts),
+      distribution: distribution(i.counts, i.lowest),
       alphaIfDeleted: alphaIfDeleted.get(i.code) ?? null,
       kruskalWallis: i.kruskalWallis
         ? {
@@ -77,7 +79,7 @@ export function rankingJson(r: RoundRanking) {
       top2Low: c.top2Low,
       top2High: c.top2High,
       rank: c.rank,
-      distribution: distribution(c.counts),
+      distribution: distribution(c.counts, c.lowest),
       alpha: c.alpha,
       alphaUndefined: honest.alphaUndefined.get(c.code) ?? null,
       alphaIfDeleted: Object.fromEntries(c.alphaIfDeleted.map((a) => [a.code, a.alpha])),
@@ -88,6 +90,9 @@ export function rankingJson(r: RoundRanking) {
       scaleCiHigh: c.scaleCiHigh,
     })),
     territories: r.territories.map((x) => ({ id: x.territory?.id ?? null, code: x.territory?.code ?? null, respondents: x.respondents })),
+    questions: r.questions,
+    innovationBySize: r.innovationBySize,
+    reference: r.reference,
     ...(r.comparison
       ? {
           comparison: {
@@ -201,7 +206,7 @@ export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkb
           sizes: labelled('size', query.size),
           rounds: rounds.filter((r) => r.id !== round.id).map((r) => ({ value: String(r.id), label: roundOptionLabel(r) })),
         },
-        charts: { distribution: distributionChart(ranking.items, req.t, req.lang), means: meansChart(ranking.items, req.t, req.lang) },
+        charts: { distribution: distributionChart(ranking.items, ranking.scale, req.t, req.lang), means: meansChart(ranking.items, ranking.scale, req.t, req.lang) },
         f: viewFormatters(req.lang),
         honest: honestStatistics(ranking),
         changes: ranking.comparison ? comparisonChanges(ranking.comparison) : new Map(),

@@ -28,6 +28,8 @@ export const ZRankingQuery = z.object({
   size: ZCode(20),
   innovated: z.preprocess(blankToUndefined, z.enum(['yes', 'no']).optional()),
   compare: ZOptionalId,
+  /** Show only open-text answers containing this. */
+  text: z.preprocess(blankToUndefined, z.string().trim().max(100).optional()),
 });
 export type TRankingQuery = z.infer<typeof ZRankingQuery>;
 

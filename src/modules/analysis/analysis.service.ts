@@ -7,6 +7,7 @@ import { likertSummaryFromCounts, type LikertSummary } from '../../math/likert-s
 import { mannWhitneyFromCounts, type MannWhitneyResult } from '../../math/mann-whitney';
 import { rankWithTies } from '../../math/rank-with-ties';
 import { studentTQuantile } from '../../math/survey-distributions';
+import { wilsonInterval } from '../../math/wilson-interval';
 import {
   AnalysisRepository,
   type AnalysisCategory,
@@ -17,9 +18,19 @@ import {
   type ItemCellSum,
 } from './analysis.repository';
 import { filtersOf, type TRankingFilters, type TRankingQuery } from './analysis.schemas';
+import { formQuestions, normaliseDefinition } from '../questionnaires/questionnaires.form';
+import { summariseQuestion, type QuestionSummary } from './analysis.kinds';
+import { referenceComparison, type ReferenceComparison } from './analysis.reference';
+import { scalePoints, type TLocalizedText, type TScale } from '../questionnaires/kinds';
+import type { TQuestionnaireDefinition } from '../questionnaires/questionnaires.schemas';
 
-/** The rating scale of every barrier item: 1..5, with 0 standing for "cannot judge" in the cells. */
-export const SCALE = [1, 2, 3, 4, 5] as const;
+/** The questionnaire's rating scale as the ranking shows it: its points, lowest first, and their labels. */
+export interface RankingScale {
+  min: number;
+  max: number;
+  points: number[];
+  labels: Record<string, TLocalizedText>;
+}
 
 export interface ItemRanking extends LikertSummary {
   id: number;
@@ -32,6 +43,8 @@ export interface ItemRanking extends LikertSummary {
   text_en: string;
   cannotJudge: number;
   rank: number | null;
+  /** The mean a published study reported for the item (B01-B05: 32 enterprises). */
+  referenceMean: number | null;
   /** Across the stated territories (respondents without a territory are left out). */
   kruskalWallis: KruskalWallisResult | null;
 }
@@ -80,6 +93,8 @@ export interface RoundComparison {
 
 export interface RoundRanking {
   round: AnalysisRound;
+  /** The scale of the questionnaire's `items`; every rating of one category shares its category's scale. */
+  scale: RankingScale;
   filters: TRankingFilters;
   respondents: number;
   /** In rank order; unrated items last, in questionnaire order. */
@@ -87,20 +102,41 @@ export interface RoundRanking {
   categories: CategoryRanking[];
   territories: TerritoryCount[];
   comparison: RoundComparison | null;
+  /** Questions of the other kinds (choices, rankings, numbers, open text), in questionnaire order. */
+  questions: QuestionSummary[];
+  /** Level of innovation activity (share of respondents who introduced any innovation) by enterprise size. */
+  /** The round beside the published results: the 32-enterprise means, the national reasons for not innovating. */
+  reference: ReferenceComparison;
+  innovationBySize: Array<{ size: string; respondents: number; innovating: number; level: number | null; low: number | null; high: number | null }>;
 }
 
-function emptyCounts(): number[] {
-  return SCALE.map(() => 0);
+/** Open-text answers listed per question on the ranking page and in the API. */
+export const TEXT_ANSWERS_SHOWN = 200;
+
+function emptyCounts(scale: Pick<TScale, 'min' | 'max'>): number[] {
+  return scalePoints(scale).map(() => 0);
 }
 
-/** Cells summed over territories: per item, the 1..5 histogram and the cannot-judge count. */
-function histograms(cells: ItemCellSum[]): Map<number, { counts: number[]; cannotJudge: number }> {
+/**
+ * The rating scale of every rating question by item code, from the questionnaire's definition
+ * (the questionnaires module resolves a question's own scale or the questionnaire's).
+ */
+export function ratingScales(definition: unknown): { scale: TScale; byCode: Map<string, TScale> } {
+  const def = definition as TQuestionnaireDefinition;
+  const byCode = new Map<string, TScale>();
+  for (const n of normaliseDefinition(def)) if (n.question.kind === 'rating') byCode.set(n.question.code, n.question.scale);
+  return { scale: def.scale, byCode };
+}
+
+/** Cells summed over territories: per item, the histogram over its scale and the cannot-judge count. */
+function histograms(cells: ItemCellSum[], scaleOf: (itemId: number) => TScale): Map<number, { counts: number[]; cannotJudge: number }> {
   const out = new Map<number, { counts: number[]; cannotJudge: number }>();
   for (const c of cells) {
+    const scale = scaleOf(c.itemId);
     let h = out.get(c.itemId);
-    if (!h) out.set(c.itemId, (h = { counts: emptyCounts(), cannotJudge: 0 }));
-    if (c.value === 0) h.cannotJudge += c.answers;
-    else if (c.value >= 1 && c.value <= SCALE.length) h.counts[c.value - 1]! += c.answers;
+    if (!h) out.set(c.itemId, (h = { counts: emptyCounts(scale), cannotJudge: 0 }));
+    if (c.cannotJudge) h.cannotJudge += c.answers;
+    else if (c.value >= scale.min && c.value <= scale.max) h.counts[c.value - scale.min]! += c.answers;
   }
   return out;
 }
@@ -115,7 +151,7 @@ function categoryScale(
   cellsByItem: Map<number, ItemCellSum[]>,
 ): Pick<CategoryRanking, 'completeResponses' | 'alpha' | 'alphaIfDeleted' | 'scaleMean' | 'scaleSd' | 'scaleCiLow' | 'scaleCiHigh'> {
   const moments = items.map((item) => {
-    const own = (cellsByItem.get(item.id) ?? []).filter((c) => c.value >= 1);
+    const own = (cellsByItem.get(item.id) ?? []).filter((c) => !c.cannotJudge);
     return {
       n: own.reduce((s, c) => s + c.complete, 0),
       sum: own.reduce((s, c) => s + c.value * c.complete, 0),
@@ -186,31 +222,38 @@ export class AnalysisService {
       if (!compareRound || compareRound.id === round.id) throw new ValidationError([{ path: 'compare', key: 'errors:field.invalidChoice' }]);
     }
     await this.ensureCounted(round.id);
-    const [items, categories, territories, cells, profiles] = await Promise.all([
+    const [allItems, categories, territories, cells, profiles, definition] = await Promise.all([
       this.repo.items(round.questionnaireId),
       this.repo.categories(round.questionnaireId),
       this.repo.territories(),
       this.repo.itemCellSums(round.id, filters),
       this.repo.profileCellSums(round.id, filters),
+      this.repo.questionnaireDefinition(round.questionnaireId),
     ]);
-    const hist = histograms(cells);
+    const items = allItems.filter((i) => i.kind === 'rating');
+    const scales = ratingScales(definition);
+    const scaleById = new Map(items.map((i) => [i.id, scales.byCode.get(i.code) ?? scales.scale]));
+    const scaleOf = (itemId: number) => scaleById.get(itemId) ?? scales.scale;
+    const hist = histograms(cells, scaleOf);
     const categoryById = new Map(categories.map((c) => [c.id, c]));
     const territoryById = new Map(territories.map((t) => [t.id, t]));
     // Per item, the territory x value table of Kruskal-Wallis (respondents without a territory left out).
     const byTerritory = new Map<number, Map<number, number[]>>();
     for (const c of cells) {
-      if (c.territoryId === 0 || c.value < 1 || c.value > SCALE.length) continue;
+      const scale = scaleOf(c.itemId);
+      if (c.territoryId === 0 || c.cannotJudge || c.value < scale.min || c.value > scale.max) continue;
       let table = byTerritory.get(c.itemId);
       if (!table) byTerritory.set(c.itemId, (table = new Map()));
       let row = table.get(c.territoryId);
-      if (!row) table.set(c.territoryId, (row = emptyCounts()));
-      row[c.value - 1]! += c.answers;
+      if (!row) table.set(c.territoryId, (row = emptyCounts(scale)));
+      row[c.value - scale.min]! += c.answers;
     }
 
     const summaries = items.map((item) => {
-      const h = hist.get(item.id) ?? { counts: emptyCounts(), cannotJudge: 0 };
+      const scale = scaleOf(item.id);
+      const h = hist.get(item.id) ?? { counts: emptyCounts(scale), cannotJudge: 0 };
       const table = [...(byTerritory.get(item.id)?.values() ?? [])];
-      return { item, h, summary: likertSummaryFromCounts(h.counts), kw: kruskalWallisFromCounts(table) };
+      return { item, h, summary: likertSummaryFromCounts(h.counts, 0.95, scale.min), kw: kruskalWallisFromCounts(table) };
     });
     const itemRanks = rankWithTies(summaries.map((s) => s.summary.mean));
     const rankedItems: ItemRanking[] = summaries
@@ -226,6 +269,7 @@ export class AnalysisService {
         text_en: item.text_en,
         cannotJudge: h.cannotJudge,
         rank: itemRanks[i]!,
+        referenceMean: item.referenceMean,
         kruskalWallis: kw,
       }))
       .sort(byRank);
@@ -238,7 +282,9 @@ export class AnalysisService {
     }
     const categorySummaries = categories.map((category: AnalysisCategory) => {
       const own = items.filter((item) => item.categoryId === category.id);
-      const counts = emptyCounts();
+      // The questionnaire checks that the ratings of one category share a scale.
+      const scale = own[0] ? scaleOf(own[0].id) : scales.scale;
+      const counts = emptyCounts(scale);
       let cannotJudge = 0;
       for (const item of own) {
         const h = hist.get(item.id);
@@ -246,8 +292,8 @@ export class AnalysisService {
         h.counts.forEach((c, v) => (counts[v]! += c));
         cannotJudge += h.cannotJudge;
       }
-      return { category, own, summary: likertSummaryFromCounts(counts), cannotJudge, scale: categoryScale(own, cellsByItem) };
-    });
+      return { category, own, summary: likertSummaryFromCounts(counts, 0.95, scale.min), cannotJudge, scale: categoryScale(own, cellsByItem) };
+    }).filter((c) => c.own.length > 0);
     const categoryRanks = rankWithTies(categorySummaries.map((c) => c.summary.mean));
     const rankedCategories: CategoryRanking[] = categorySummaries.map(({ category, own, summary, cannotJudge, scale }, i) => ({
       ...summary,
@@ -266,8 +312,38 @@ export class AnalysisService {
       .map((p) => ({ territory: territoryById.get(p.territoryId) ?? null, respondents: p.respondents }))
       .sort((a, b) => (a.territory ? territories.indexOf(a.territory) : Infinity) - (b.territory ? territories.indexOf(b.territory) : Infinity));
 
+    const others = formQuestions(definition as TQuestionnaireDefinition, allItems, territories).filter((q): q is Exclude<typeof q, { kind: 'rating' }> => q.kind !== 'rating');
+    const territoryCode = (id: number) => territoryById.get(id)?.code ?? String(id);
+    const groups = await this.repo.answerGroups(round.id, others.filter((q) => q.kind !== 'text').map((q) => q.id), filters);
+    const questions = await Promise.all(
+      others.map(async (q) =>
+        summariseQuestion(
+          q,
+          groups.filter((g) => g.itemId === q.id),
+          territoryCode,
+          q.kind === 'text' ? await this.repo.textAnswers(round.id, q.id, filters, query.text, TEXT_ANSWERS_SHOWN) : { total: 0, texts: [] },
+        ),
+      ),
+    );
+    const bySize = new Map<string, { respondents: number; innovating: number }>();
+    for (const row of await this.repo.innovationBySize(round.id, filters)) {
+      if (row.innovated === -1) continue; // did not say
+      const entry = bySize.get(row.size) ?? { respondents: 0, innovating: 0 };
+      entry.respondents += row.respondents;
+      if (row.innovated === 1) entry.innovating += row.respondents;
+      bySize.set(row.size, entry);
+    }
+    const innovationBySize = [...bySize].map(([size, e]) => {
+      const ci = wilsonInterval(e.innovating, e.respondents);
+      return { size, ...e, level: e.respondents ? e.innovating / e.respondents : null, low: ci?.low ?? null, high: ci?.high ?? null };
+    });
+
     return {
       round,
+      questions,
+      innovationBySize,
+      reference: referenceComparison(rankedItems, questions),
+      scale: { min: scales.scale.min, max: scales.scale.max, points: scalePoints(scales.scale), labels: scales.scale.labels },
       filters,
       respondents: profiles.reduce((s, p) => s + p.respondents, 0),
       items: rankedItems,
@@ -280,21 +356,29 @@ export class AnalysisService {
   /** Mann-Whitney per item between this round and another, items matched by code, same filters. */
   private async compare(current: ItemRanking[], other: AnalysisRound, filters: TRankingFilters): Promise<RoundComparison> {
     await this.ensureCounted(other.id);
-    const [otherItems, otherCells] = await Promise.all([this.repo.items(other.questionnaireId), this.repo.itemCellSums(other.id, filters)]);
-    const hist = histograms(otherCells);
-    const otherByCode = new Map(otherItems.map((i) => [i.code, i]));
+    const [otherItems, otherCells, definition] = await Promise.all([
+      this.repo.items(other.questionnaireId),
+      this.repo.itemCellSums(other.id, filters),
+      this.repo.questionnaireDefinition(other.questionnaireId),
+    ]);
+    const scales = ratingScales(definition);
+    const scaleById = new Map(otherItems.map((i) => [i.id, scales.byCode.get(i.code) ?? scales.scale]));
+    const hist = histograms(otherCells, (id) => scaleById.get(id) ?? scales.scale);
+    const otherByCode = new Map(otherItems.filter((i) => i.kind === 'rating').map((i) => [i.code, i]));
     const items: ItemComparison[] = [];
     for (const item of current) {
       const match = otherByCode.get(item.code);
-      if (!match) continue;
-      const otherCounts = hist.get(match.id)?.counts ?? emptyCounts();
+      const otherScale = match ? scaleById.get(match.id)! : undefined;
+      // Ratings on different scales are not comparable by rank sums.
+      if (!match || otherScale!.min !== item.lowest || otherScale!.max - otherScale!.min + 1 !== item.counts.length) continue;
+      const otherCounts = hist.get(match.id)?.counts ?? emptyCounts(otherScale!);
       items.push({
         code: item.code,
         text_kk: item.text_kk,
         text_ru: item.text_ru,
         text_en: item.text_en,
-        current: likertSummaryFromCounts(item.counts),
-        other: likertSummaryFromCounts(otherCounts),
+        current: likertSummaryFromCounts(item.counts, 0.95, item.lowest),
+        other: likertSummaryFromCounts(otherCounts, 0.95, item.lowest),
         mannWhitney: mannWhitneyFromCounts(item.counts, otherCounts),
       });
     }

@@ -56,7 +56,7 @@ function toListRow(row: Record<string, unknown>): InvitationListRow {
   };
 }
 
-const INVITATION_COLUMNS = ['id', 'round_id', 'source', 'enterprise_name', 'status', 'expires_at'];
+const INVITATION_COLUMNS = ['id', 'round_id', 'source', 'enterprise_name', 'status', 'expires_at', 'territory_id', 'sector', 'size'];
 
 function toRecord(row: Record<string, unknown>): InvitationRecord {
   return {
@@ -66,6 +66,7 @@ function toRecord(row: Record<string, unknown>): InvitationRecord {
     enterpriseName: String(row.enterprise_name ?? ''),
     status: String(row.status) as TInvitationState,
     expiresAt: (row.expires_at as string | null) ?? null,
+    known: { territoryId: numOrNull(row.territory_id), sector: (row.sector as string | null) ?? null, size: (row.size as string | null) ?? null },
   };
 }
 

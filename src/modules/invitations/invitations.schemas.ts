@@ -94,6 +94,8 @@ export interface InvitationRecord {
   enterpriseName: string;
   status: TInvitationState;
   expiresAt: string | null;
+  /** What the invitation list said about the enterprise: offered to the respondent as answers (prefill). */
+  known: { territoryId: number | null; sector: string | null; size: string | null };
 }
 
 export interface InvitationListRow {

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { bool, num, numOrNull, stringAgg } from '../../db/dialect';
+import type { AnswerColumns } from '../questionnaires/kinds';
 import { invitationStateSql, invitationsWithProgress, OPENED_SQL, STARTED_SQL, SUBMITTED_SQL, toEnterpriseRow } from '../invitations/invitations.state';
 import type { Dimension, FunnelCounts, NonResponderRow, ResponseExportRow } from './monitoring.schemas';
 
@@ -98,8 +99,27 @@ export class MonitoringRepository {
    * Packing in SQL cuts the rows the driver materialises twentyfold; the range is on the
    * primary key. Responses in the range that are not on the caller's page are its to skip.
    */
+  /** Answers of the given (non-rating) items for responses with ids in [firstId, lastId]. */
+  async otherAnswersOf(firstId: number, lastId: number, itemIds: number[]): Promise<Array<{ responseId: number; itemId: number; columns: AnswerColumns }>> {
+    const rows = await this.db('answers')
+      .whereBetween('response_id', [firstId, lastId])
+      .whereIn('item_id', itemIds)
+      .select('response_id', 'item_id', 'value', 'cannot_judge', 'number_value', 'choice', 'text_value');
+    return (rows as Array<Record<string, unknown>>).map((r) => ({
+      responseId: num(r.response_id),
+      itemId: num(r.item_id),
+      columns: {
+        value: numOrNull(r.value),
+        cannotJudge: bool(r.cannot_judge),
+        numberValue: numOrNull(r.number_value),
+        choice: (r.choice as string | null) ?? null,
+        text: (r.text_value as string | null) ?? null,
+      },
+    }));
+  }
+
   async answersOf(firstId: number, lastId: number): Promise<{ packed: Array<{ responseId: number; packed: string }>; comments: Array<{ responseId: number; itemId: number; comment: string }> }> {
-    const pair = `CAST(item_id AS TEXT) || ':' || COALESCE(CAST(value AS TEXT), '')`;
+    const pair = `CAST(item_id AS TEXT) || ':' || COALESCE(CAST(value AS TEXT), CASE WHEN cannot_judge THEN 'na' ELSE '' END)`;
     const packed = await this.db('answers')
       .whereBetween('response_id', [firstId, lastId])
       .groupBy('response_id')

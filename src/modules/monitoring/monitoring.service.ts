@@ -1,6 +1,7 @@
 import { nowIso } from '../../db/dialect';
 import { LANGUAGES, localized, translator, type Language } from '../../i18n';
 import type { CellValue } from '../../lib/spreadsheet';
+import { CANNOT_JUDGE_CODE, EMPTY_COLUMNS, decodeAnswer, exportCells, exportColumns, type FormQuestion } from '../questionnaires/kinds';
 import type { Questionnaire, TProfileQuestion } from '../questionnaires/questionnaires.schemas';
 import type { QuestionnairesService } from '../questionnaires/questionnaires.service';
 import type { RoundRecord } from '../rounds/rounds.schemas';
@@ -148,30 +149,36 @@ export class MonitoringService {
     }
   }
 
-  /** Column layout of the raw export, from the round's questionnaire version. */
+  /** Column layout of the raw export, from the round's questionnaire version: each question's columns as its kind lays them out. */
   exportLayout(questionnaire: Questionnaire) {
     const extras = questionnaire.definition.profile.filter((q) => !PROFILE_COLUMNS.has(q.code) && q.type !== 'choice-from-territories');
     const items = questionnaire.items;
+    const questionById = new Map(questionnaire.questions.map((q) => [q.id, q]));
+    const questions = items.map((i) => questionById.get(i.id)).filter((q): q is FormQuestion => q !== undefined);
+    const columns = questions.map((q) => exportColumns(q));
     const commented = items.filter((i) => i.allowComment);
     const header = [
       ...FIXED_COLUMNS,
       ...extras.map((q) => `profile_${q.code}`),
-      ...items.map((i) => i.code),
+      ...columns.flatMap((cs) => cs.map((c) => c.code)),
       ...commented.map((i) => `${i.code}_comment`),
     ];
-    return { header, extras, items, commented };
+    return { header, extras, items, questions, columns, commented };
   }
 
   /**
-   * One row per submitted response: fixed profile columns, the other profile answers, one
-   * column per item (1..5, empty for "cannot judge"), then the comments. Responses are read
+   * One row per submitted response: fixed profile columns, the other profile answers, each
+   * question's columns as its kind exports them (a rating's point, -99 (CANNOT_JUDGE_CODE) for
+   * "cannot judge", empty when unanswered; a 0/1 column per option of a multi-choice; a rank
+   * per option of a ranking; text as text), then the comments. Responses are read
    * EXPORT_PAGE_SIZE at a time with their answers, so memory does not grow with the round.
    */
   async responseExport(round: RoundRecord): Promise<{ header: string[]; rows: AsyncIterable<CellValue[]> }> {
     const questionnaire = await this.questionnaire(round);
-    const { header, extras, items, commented } = this.exportLayout(questionnaire);
+    const { header, extras, questions, commented } = this.exportLayout(questionnaire);
     const territoryCode = new Map((await this.territories()).map((t) => [t.id, t.code]));
-    const valueColumn = new Map(items.map((item, i) => [item.id, i]));
+    const questionIndex = new Map(questions.map((q, i) => [q.id, i]));
+    const otherKindIds = questions.filter((q) => q.kind !== 'rating').map((q) => q.id);
     const commentColumn = new Map(commented.map((item, i) => [item.id, i]));
     const repo = this.repo;
     async function* rows(): AsyncGenerator<CellValue[]> {
@@ -180,7 +187,10 @@ export class MonitoringService {
         const page = await repo.submittedPage(round.id, after, EXPORT_PAGE_SIZE);
         if (page.length === 0) return;
         const { packed, comments: commentRows } = await repo.answersOf(page[0]!.id, page[page.length - 1]!.id);
+        const others = otherKindIds.length ? await repo.otherAnswersOf(page[0]!.id, page[page.length - 1]!.id, otherKindIds) : [];
         const packedBy = new Map(packed.map((p) => [p.responseId, p.packed]));
+        const othersBy = new Map<number, typeof others>();
+        for (const o of others) othersBy.set(o.responseId, [...(othersBy.get(o.responseId) ?? []), o]);
         const commentsBy = new Map<number, Array<{ itemId: number; comment: string }>>();
         for (const c of commentRows) {
           const list = commentsBy.get(c.responseId) ?? [];
@@ -189,15 +199,23 @@ export class MonitoringService {
         }
         for (const r of page) {
           const profile = parseProfile(r.profile);
-          const values: CellValue[] = new Array(items.length).fill(null);
+          const answers: unknown[] = new Array(questions.length).fill(undefined);
           const comments: CellValue[] = new Array(commented.length).fill(null);
+          // Ratings come packed "item:value" ("item:na" = cannot judge), the other kinds as rows.
           for (const pair of (packedBy.get(r.id) ?? '').split(',')) {
             const colon = pair.indexOf(':');
             if (colon < 0) continue;
-            const v = valueColumn.get(Number(pair.slice(0, colon)));
+            const i = questionIndex.get(Number(pair.slice(0, colon)));
             const value = pair.slice(colon + 1);
-            if (v !== undefined) values[v] = value === '' ? null : Number(value);
+            if (i === undefined || questions[i]!.kind !== 'rating' || value === '') continue;
+            const stored = value === 'na' ? { ...EMPTY_COLUMNS, cannotJudge: true } : { ...EMPTY_COLUMNS, value: Number(value) };
+            answers[i] = decodeAnswer(questions[i]!, stored);
           }
+          for (const o of othersBy.get(r.id) ?? []) {
+            const i = questionIndex.get(o.itemId);
+            if (i !== undefined) answers[i] = decodeAnswer(questions[i]!, o.columns);
+          }
+          const values = questions.flatMap((q, i) => exportCells(q, answers[i]));
           for (const c of commentsBy.get(r.id) ?? []) {
             const i = commentColumn.get(c.itemId);
             if (i !== undefined && c.comment) comments[i] = c.comment;
@@ -229,7 +247,7 @@ export class MonitoringService {
   async codebook(round: RoundRecord): Promise<{ header: string[]; rows: CellValue[][] }> {
     const questionnaire = await this.questionnaire(round);
     const territories = await this.territories();
-    const { extras, items, commented } = this.exportLayout(questionnaire);
+    const { extras, questions, columns, commented } = this.exportLayout(questionnaire);
     const def = questionnaire.definition;
     const tr = (key: string, params?: Record<string, unknown>) => LANGUAGES.map((l) => translator(l)(key, params));
     const text = (l: Labels) => [l.kk, l.ru, l.en];
@@ -241,7 +259,9 @@ export class MonitoringService {
       rows.push(['column', column, null, ...(q ? text(q.text) : tr(`monitoring:codebook.columns.${column}`))]);
     }
     for (const q of extras) rows.push(['column', `profile_${q.code}`, null, ...text(q.text)]);
-    for (const item of items) rows.push(['column', item.code, item.categoryCode, item.text_kk, item.text_ru, item.text_en]);
+    questions.forEach((q, i) => {
+      for (const c of columns[i]!) rows.push(['column', c.code, q.categoryCode, ...text(c.label)]);
+    });
     for (const item of commented) rows.push(['column', `${item.code}_comment`, null, ...tr('monitoring:codebook.comment', { code: item.code })]);
 
     for (const c of questionnaire.categories) rows.push(['category', c.code, c.pest, c.title_kk, c.title_ru, c.title_en]);
@@ -249,7 +269,15 @@ export class MonitoringService {
       const label = def.scale.labels[String(v)];
       if (label) rows.push(['scale', 'items', v, ...text(label)]);
     }
-    if (def.scale.notApplicable) rows.push(['scale', 'items', null, ...text(def.scale.notApplicable)]);
+    if (def.scale.notApplicable) rows.push(['scale', 'items', CANNOT_JUDGE_CODE, ...text(def.scale.notApplicable)]);
+    // Value labels of the other questions' columns (ratings on their own scale, choices, 0/1 flags).
+    const itemScale = new Set(def.items.map((i) => i.code));
+    questions.forEach((q, i) => {
+      if (itemScale.has(q.code)) return;
+      for (const c of columns[i]!) for (const v of c.values) rows.push(['value', c.code, v.code, ...text(v.label)]);
+    });
+    rows.push(['missing', '', CANNOT_JUDGE_CODE, ...tr('monitoring:codebook.cannotJudgeCode')]);
+    rows.push(['missing', '', null, ...tr('monitoring:codebook.notAnswered')]);
 
     for (const l of LANGUAGES) rows.push(['option', 'language', l, ...tr(`common:language.${l}`)]);
     for (const t of territories) rows.push(['option', 'territory', t.code, t.name_kk, t.name_ru, t.name_en]);

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { bool, insertReturningId, num, numOrNull, nowIso } from '../../db/dialect';
+import { PROFILE_CATEGORY, normaliseDefinition } from './questionnaires.form';
 import type {
   QuestionnaireCategoryRow,
   QuestionnaireItemRow,
@@ -98,6 +99,7 @@ export class QuestionnairesRepository {
     return rows.map((row: Record<string, unknown>) => ({
       id: num(row.id),
       code: String(row.code),
+      kind: String(row.kind) as QuestionnaireItemRow['kind'],
       categoryId: num(row.category_id),
       categoryCode: String(row.category_code),
       position: num(row.position),
@@ -153,20 +155,23 @@ export class QuestionnairesRepository {
       });
       categoryIds.set(c.code, categoryId);
     }
-    const rows = def.items.map((item, position) => ({
+    // Every question a category page asks, in form order; answers refer to these rows.
+    const questions = normaliseDefinition(def).filter((q) => q.categoryCode !== PROFILE_CATEGORY);
+    const rows = questions.map((q, position) => ({
       questionnaire_id: id,
-      category_id: categoryIds.get(item.category)!,
-      code: item.code,
+      category_id: categoryIds.get(q.categoryCode)!,
+      code: q.question.code,
+      kind: q.question.kind,
       position: position + 1,
-      text_kk: item.text.kk,
-      text_ru: item.text.ru,
-      text_en: item.text.en,
-      allow_cannot_judge: Boolean(def.scale.notApplicable) && item.allowCannotJudge !== false,
-      allow_comment: item.allowComment !== false,
-      required: item.required !== false,
-      reference_mean: item.referenceMean ?? null,
+      text_kk: q.question.text.kk,
+      text_ru: q.question.text.ru,
+      text_en: q.question.text.en,
+      allow_cannot_judge: q.question.kind === 'rating' && q.question.allowCannotJudge,
+      allow_comment: q.allowComment,
+      required: q.required,
+      reference_mean: q.referenceMean,
     }));
-    // 12 columns x 500 items stays far below either engine's parameter limit.
+    // 13 columns x 1000 questions stays below either engine's parameter limit.
     if (rows.length) await trx('questionnaire_items').insert(rows);
   }
 }

@@ -1,45 +1,20 @@
 import { z } from 'zod';
 
 /**
- * The questionnaire exchange format: exactly the shape of seeds/domain/questionnaire-barriers.json.
- * Objects are strict so that a misspelt key is reported at its path instead of silently dropped,
+ * The questionnaire exchange format: the shape of seeds/domain/questionnaire-barriers.json, plus an
+ * optional `questions` array of every kind (kinds/) and `showIf` conditions, as in
+ * seeds/content/questionnaire-sme-innovation.json. Objects are strict so that a misspelt key is reported at its path instead of silently dropped,
  * and nothing gets a default: what is imported is what is exported.
  */
-const ZText = z.string().trim().min(1).max(2000);
-export const ZLocalizedText = z.strictObject({ kk: ZText, ru: ZText, en: ZText });
-export type TLocalizedText = z.infer<typeof ZLocalizedText>;
-
-const ZCode = z.string().min(1).max(60).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/);
-
-export const ZScale = z
-  .strictObject({
-    min: z.number().int().min(0).max(10),
-    max: z.number().int().min(1).max(10),
-    labels: z.record(z.string().regex(/^\d+$/), ZLocalizedText),
-    notApplicable: ZLocalizedText.optional(),
-  })
-  .superRefine((scale, ctx) => {
-    if (scale.max <= scale.min) {
-      ctx.addIssue({ code: 'custom', path: ['max'], params: { key: 'questionnaires:errors.scaleRange' } });
-      return;
-    }
-    for (let v = scale.min; v <= scale.max; v++) {
-      if (!scale.labels[String(v)]) {
-        ctx.addIssue({ code: 'custom', path: ['labels', String(v)], params: { key: 'questionnaires:errors.labelMissing' } });
-      }
-    }
-    for (const key of Object.keys(scale.labels)) {
-      const v = Number(key);
-      if (v < scale.min || v > scale.max) {
-        ctx.addIssue({ code: 'custom', path: ['labels', key], params: { key: 'questionnaires:errors.labelOutside' } });
-      }
-    }
-  });
+export { ZLocalizedText, ZScale, type TLocalizedText, type TScale } from './kinds';
+import { ZCode, ZCondition, ZLocalizedText, ZQuestion, ZScale, checkQuestion, type FormQuestion, type KindQuestion, type QuestionKind } from './kinds';
+import { normaliseQuestion } from './questionnaires.form';
 
 export const ZCategory = z.strictObject({
   code: ZCode,
   pest: z.enum(['P', 'E', 'S', 'T']).optional(),
   title: ZLocalizedText,
+  showIf: ZCondition.optional(),
 });
 
 export const ZItem = z.strictObject({
@@ -76,6 +51,16 @@ function duplicates(codes: string[]): number[] {
   return out;
 }
 
+/** Which kinds may carry a role: the role's consumers read answers of these kinds only. */
+const ROLE_KINDS: Record<string, Array<KindQuestion['kind']>> = {
+  territory: ['single-choice'],
+  sector: ['single-choice'],
+  size: ['single-choice'],
+  employees: ['number'],
+  innovated: ['multi-choice'],
+  funding: ['single-choice', 'multi-choice'],
+};
+
 export const ZQuestionnaireDefinition = z
   .strictObject({
     code: ZCode,
@@ -83,19 +68,26 @@ export const ZQuestionnaireDefinition = z
     source: z.string().max(5000).optional(),
     scale: ZScale,
     categories: z.array(ZCategory).min(1).max(100),
-    items: z.array(ZItem).min(1).max(500),
+    /** Ratings on the questionnaire's scale (the original format); `questions` holds every other kind. */
+    items: z.array(ZItem).max(500),
     profile: z.array(ZProfileQuestion).max(50),
+    questions: z.array(ZQuestion).max(500).optional(),
   })
   .superRefine((def, ctx) => {
     for (const i of duplicates(def.categories.map((c) => c.code))) {
       ctx.addIssue({ code: 'custom', path: ['categories', i, 'code'], params: { key: 'questionnaires:errors.duplicateCode' } });
     }
-    for (const i of duplicates(def.items.map((c) => c.code))) {
-      ctx.addIssue({ code: 'custom', path: ['items', i, 'code'], params: { key: 'questionnaires:errors.duplicateCode' } });
+    // Item, profile and question codes name answers and export columns together: one namespace.
+    const questions = def.questions ?? [];
+    const named = [
+      ...def.items.map((q, i) => ({ code: q.code, path: ['items', i, 'code'] })),
+      ...def.profile.map((q, i) => ({ code: q.code, path: ['profile', i, 'code'] })),
+      ...questions.map((q, i) => ({ code: q.code, path: ['questions', i, 'code'] })),
+    ];
+    for (const i of duplicates(named.map((n) => n.code))) {
+      ctx.addIssue({ code: 'custom', path: named[i]!.path, params: { key: 'questionnaires:errors.duplicateCode' } });
     }
-    for (const i of duplicates(def.profile.map((c) => c.code))) {
-      ctx.addIssue({ code: 'custom', path: ['profile', i, 'code'], params: { key: 'questionnaires:errors.duplicateCode' } });
-    }
+    if (def.items.length + questions.length === 0) ctx.addIssue({ code: 'custom', path: ['items'], params: { key: 'questionnaires:errors.noQuestions' } });
     const categories = new Set(def.categories.map((c) => c.code));
     def.items.forEach((item, i) => {
       if (!categories.has(item.category)) {
@@ -108,7 +100,60 @@ export const ZQuestionnaireDefinition = z
         ctx.addIssue({ code: 'custom', path: ['items', i, 'allowCannotJudge'], params: { key: 'questionnaires:errors.noNotApplicable' } });
       }
     });
-    const emptyCategories = def.categories.map((c, i) => ({ c, i })).filter(({ c }) => !def.items.some((item) => item.category === c.code));
+    const roles = new Map<string, number>();
+    questions.forEach((q, i) => {
+      if (!categories.has(q.category)) ctx.addIssue({ code: 'custom', path: ['questions', i, 'category'], params: { key: 'questionnaires:errors.unknownCategory' } });
+      const issue = (path: Array<string | number>, key: string, params?: Record<string, unknown>) =>
+        ctx.addIssue({ code: 'custom', path: ['questions', i, ...path], params: { key, ...(params ? { params } : {}) } });
+      if (q.kind === 'rating') {
+        const scale = q.scale ?? def.scale;
+        if (q.referenceMean !== undefined && (q.referenceMean < scale.min || q.referenceMean > scale.max)) issue(['referenceMean'], 'questionnaires:errors.meanOutside');
+        if (q.allowCannotJudge && !scale.notApplicable) issue(['allowCannotJudge'], 'questionnaires:errors.noNotApplicable');
+      }
+      if (q.kind === 'single-choice' && q.optionsFrom && q.role !== 'territory') issue(['optionsFrom'], 'questionnaires:errors.territoriesRole');
+      if (q.role) {
+        if (!ROLE_KINDS[q.role]!.includes(q.kind)) issue(['role'], 'questionnaires:errors.roleKind', { kinds: ROLE_KINDS[q.role]!.join(', ') });
+        if (q.role === 'territory' && !(q.kind === 'single-choice' && q.optionsFrom === 'territories')) issue(['role'], 'questionnaires:errors.territoriesRole');
+        if (roles.has(q.role)) issue(['role'], 'questionnaires:errors.roleTwice');
+        roles.set(q.role, i);
+      }
+      checkQuestion(normaliseQuestion(q, def.scale), issue);
+    });
+    // A condition refers to a choice question asked on an earlier page (the profile or an
+    // earlier category), with options it has: it is evaluated between pages.
+    const categoryIndex = new Map(def.categories.map((c, i) => [c.code, i]));
+    const choiceSources = new Map<string, { page: number; options: string[] }>();
+    for (const p of def.profile) if (p.type === 'choice' || p.type === 'multi-choice') choiceSources.set(p.code, { page: -1, options: p.options.map((o) => o.code) });
+    for (const q of questions) {
+      if (q.kind === 'single-choice' || q.kind === 'multi-choice') {
+        choiceSources.set(q.code, { page: categoryIndex.get(q.category) ?? Infinity, options: [...(q.options ?? []).map((o) => o.code), ...(q.other ? [q.other.code] : [])] });
+      }
+    }
+    const checkCondition = (condition: { question: string; anyOf: string[] } | undefined, page: number, path: Array<string | number>) => {
+      if (!condition) return;
+      const source = choiceSources.get(condition.question);
+      if (!source || source.page >= page) ctx.addIssue({ code: 'custom', path: [...path, 'showIf', 'question'], params: { key: 'questionnaires:errors.conditionSource' } });
+      else condition.anyOf.forEach((code, j) => {
+        if (!source.options.includes(code)) ctx.addIssue({ code: 'custom', path: [...path, 'showIf', 'anyOf', j], params: { key: 'questionnaires:errors.conditionOption' } });
+      });
+    };
+    def.categories.forEach((c, i) => checkCondition(c.showIf, i, ['categories', i]));
+    questions.forEach((q, i) => checkCondition(q.showIf, categoryIndex.get(q.category) ?? -1, ['questions', i]));
+
+    // The ratings of one category are pooled (category statistics, Cronbach's alpha): one scale per category.
+    const scaleOfCategory = new Map<string, string>();
+    for (const item of def.items) scaleOfCategory.set(item.category, `${def.scale.min}-${def.scale.max}`);
+    questions.forEach((q, i) => {
+      if (q.kind !== 'rating') return;
+      const scale = q.scale ?? def.scale;
+      const key = `${scale.min}-${scale.max}`;
+      const seen = scaleOfCategory.get(q.category);
+      if (seen !== undefined && seen !== key) ctx.addIssue({ code: 'custom', path: ['questions', i, 'scale'], params: { key: 'questionnaires:errors.mixedScales' } });
+      else scaleOfCategory.set(q.category, key);
+    });
+    const emptyCategories = def.categories
+      .map((c, i) => ({ c, i }))
+      .filter(({ c }) => !def.items.some((item) => item.category === c.code) && !questions.some((q) => q.category === c.code));
     for (const { i } of emptyCategories) {
       ctx.addIssue({ code: 'custom', path: ['categories', i, 'code'], params: { key: 'questionnaires:errors.emptyCategory' } });
     }
@@ -153,6 +198,7 @@ export interface QuestionnaireCategoryRow {
 export interface QuestionnaireItemRow {
   id: number;
   code: string;
+  kind: QuestionKind;
   categoryId: number;
   categoryCode: string;
   position: number;
@@ -177,6 +223,8 @@ export interface Questionnaire {
   definition: TQuestionnaireDefinition;
   categories: QuestionnaireCategoryRow[];
   items: QuestionnaireItemRow[];
+  /** The category pages' questions of every kind, in form order, with their item ids. */
+  questions: FormQuestion[];
 }
 
 export const ZQuestionnaireId = z.coerce.number().int().positive();

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { ZodError } from 'zod';
 import { ConflictError, NotFoundError, ValidationError, controlCharacterErrors, zodFieldErrors, type FieldError } from '../../errors';
 import { jsonEntriesAtMost } from '../../lib/json-entries';
+import { formQuestions } from './questionnaires.form';
 import type { QuestionnairesRepository, QuestionnaireRow } from './questionnaires.repository';
 import {
   ZQuestionnaireDefinition,
@@ -101,7 +102,8 @@ export class QuestionnairesService {
     const row = await this.row(id, trx);
     const [categories, items] = await Promise.all([this.repo.categories(id, trx), this.repo.items(id, trx)]);
     const { definition, ...rest } = row;
-    return { ...rest, definition: JSON.parse(definition) as TQuestionnaireDefinition, categories, items };
+    const def = JSON.parse(definition) as TQuestionnaireDefinition;
+    return { ...rest, definition: def, categories, items, questions: formQuestions(def, items) };
   }
 
   /** The exchange format, exactly as imported (re-importing it gives the same questionnaire). */

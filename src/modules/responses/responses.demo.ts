@@ -11,6 +11,7 @@ import type { RoundsService } from '../rounds/rounds.service';
 import type { TerritoriesService } from '../territories/territories.service';
 import { ResponsesRepository } from './responses.repository';
 import { profileColumns, type ProfileAnswers, type ProfileColumns, type QuestionnaireForm, type TerritoryChoice } from './responses.schemas';
+import { EMPTY_COLUMNS, assertNever, encodeAnswer, rankingDepth, type AnswerColumns, type KindQuestion } from '../questionnaires/kinds';
 
 /**
  * Demo data: an open round with about 300 submitted synthetic responses and a closed earlier
@@ -24,6 +25,9 @@ import { profileColumns, type ProfileAnswers, type ProfileColumns, type Question
 export const DEMO_QUESTIONNAIRE_CODE = 'SME-BARRIERS';
 export const DEMO_OPEN_ROUND_TITLE = 'ШҚО шағын бизнесінің инновациялық кедергілері — 2026 (демо)';
 export const DEMO_CLOSED_ROUND_TITLE = 'ШҚО шағын бизнесінің инновациялық кедергілері — 2025 (демо)';
+/** A round of the extended questionnaire, so that the demo shows every question kind. */
+export const DEMO_EXTENDED_ROUND_TITLE = 'ШҚО шағын бизнесінің инновациялық белсенділігі мен мемлекеттік қолдауы — 2026 (демо)';
+export const DEMO_EXTENDED_QUESTIONNAIRE_CODE = 'SME-INNOVATION';
 
 const PLAUSIBLE_MEANS: Record<string, number> = {
   B06: 4.1, B07: 3.9, B08: 3.9, B09: 3.6, B10: 3.0, B11: 2.9, B12: 3.3, B13: 3.1, B14: 3.4,
@@ -92,7 +96,7 @@ function territoryWeight(t: TerritoryChoice): number {
 
 export interface DemoAnswer {
   itemId: number;
-  value: number | null;
+  columns: AnswerColumns;
   comment: string | null;
 }
 
@@ -230,6 +234,41 @@ function drawRating(random: Random, mean: number, leniency: number, scale: { min
   return scale.min + binomial(random, steps, p);
 }
 
+/**
+ * An answer to a question other than a rating: earlier options are likelier (options are
+ * usually listed most common first), "none"-like exclusive options stand alone, numbers fall
+ * within their bounds, texts are the demo comments.
+ */
+function drawAnswer(random: Random, q: Exclude<KindQuestion, { kind: 'rating' }>, language: Language): AnswerColumns {
+  const weights = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [String(i), n - i]));
+  switch (q.kind) {
+    case 'single-choice':
+      return encodeAnswer(q, { option: q.options[Number(pickWeighted(random, weights(q.options.length)))]!.code });
+    case 'multi-choice': {
+      const plain = q.options.filter((o) => !o.exclusive);
+      const limit = q.maxChoices ?? plain.length;
+      const chosen = plain.filter((_, i) => random() < 0.45 / (1 + i * 0.25)).slice(0, limit).map((o) => o.code);
+      const exclusive = q.options.find((o) => o.exclusive);
+      const options = chosen.length > 0 ? chosen : exclusive ? [exclusive.code] : [plain[0]!.code];
+      return encodeAnswer(q, { options });
+    }
+    case 'ranking': {
+      const keyed = q.options.map((o, i) => ({ code: o.code, key: random() * (q.options.length - i * 0.6) }));
+      return encodeAnswer(q, { order: keyed.sort((a, b) => b.key - a.key).slice(0, rankingDepth(q)).map((o) => o.code) });
+    }
+    case 'number': {
+      const min = q.min ?? 0;
+      const max = q.max ?? min + 100;
+      const x = min + (max - min) * random() ** 2;
+      return encodeAnswer(q, { value: q.integer ? Math.round(x) : Math.round(x * 10) / 10 });
+    }
+    case 'text':
+      return encodeAnswer(q, { text: pick(random, COMMENTS[language]).slice(0, q.maxLength) });
+    default:
+      return assertNever(q);
+  }
+}
+
 /** The pure part: the rows of one demo round, fully determined by the options. */
 export function planDemoRound(form: QuestionnaireForm, territories: TerritoryChoice[], options: DemoRoundOptions): DemoRoundPlan {
   const random = mulberry32(options.seed);
@@ -256,9 +295,11 @@ export function planDemoRound(form: QuestionnaireForm, territories: TerritoryCho
     const answered = status === 'submitted' ? form.items : form.items.filter((i) => i.categoryId !== form.categories.at(-1)?.id && random() < 0.55);
     const commenting = random() < 0.12;
     const answers: DemoAnswer[] = answered.map((item) => {
-      const value = item.allowCannotJudge && random() < options.cannotJudgeRate ? null : drawRating(random, options.itemMeans[item.code] ?? 3, leniency + territoryLean * 0.04, form.scale);
+      const q = item.question;
+      if (q.kind !== 'rating') return { itemId: item.id, columns: drawAnswer(random, q, language), comment: null };
+      const value = item.allowCannotJudge && random() < options.cannotJudgeRate ? null : drawRating(random, options.itemMeans[item.code] ?? 3, leniency + territoryLean * 0.04, q.scale);
       const comment = commenting && item.allowComment && value !== null && value >= 4 && random() < 0.25 ? pick(random, COMMENTS[language]) : null;
-      return { itemId: item.id, value, comment };
+      return { itemId: item.id, columns: value === null ? { ...EMPTY_COLUMNS, cannotJudge: true } : { ...EMPTY_COLUMNS, value }, comment };
     });
     const territory = typeof profile.territory === 'string' ? byCode.get(profile.territory) : undefined;
     return {
@@ -381,19 +422,31 @@ export async function seedDemoResponses(
     ctx.logger.warn('demo responses skipped: the barriers questionnaire is not seeded');
     return;
   }
-  if ((await rounds.list()).some((r) => r.title === DEMO_OPEN_ROUND_TITLE || r.title === DEMO_CLOSED_ROUND_TITLE)) return;
-  const form = await repo.loadQuestionnaireForm(questionnaireId);
+  const existing = new Set((await rounds.list()).map((r) => r.title));
   const territories = await territoriesService.listLeaves();
-  if (!form || territories.length === 0) return;
-  const plans = demoRoundOptions(form, now).map((options) => planDemoRound(form, territories, options));
-  await repo.transaction(async (trx) => {
-    // The closed round first, so that ids follow time.
-    for (const plan of [...plans].reverse()) {
-      const at = now.toISOString();
-      const { invitations: planned, ...round } = plan;
-      const roundId = await rounds.insertHistoric({ ...round, questionnaireId, createdAt: plan.opensAt < at ? plan.opensAt : at, updatedAt: at }, trx);
-      const invitationIds = await invitations.insertHistoric(trx, roundId, planned);
-      await repo.insertDemoResponses(trx, roundId, plan, invitationIds);
+  if (territories.length === 0) return;
+  const store = async (formId: number, plans: DemoRoundPlan[]) =>
+    repo.transaction(async (trx) => {
+      // The oldest round first, so that ids follow time.
+      for (const plan of [...plans].reverse()) {
+        const at = now.toISOString();
+        const { invitations: planned, ...round } = plan;
+        const roundId = await rounds.insertHistoric({ ...round, questionnaireId: formId, createdAt: plan.opensAt < at ? plan.opensAt : at, updatedAt: at }, trx);
+        const invitationIds = await invitations.insertHistoric(trx, roundId, planned);
+        await repo.insertDemoResponses(trx, roundId, plan, invitationIds);
+      }
+    });
+  if (!existing.has(DEMO_OPEN_ROUND_TITLE) && !existing.has(DEMO_CLOSED_ROUND_TITLE)) {
+    const form = await repo.loadQuestionnaireForm(questionnaireId, territories);
+    if (form) await store(questionnaireId, demoRoundOptions(form, now).map((options) => planDemoRound(form, territories, options)));
+  }
+  const extendedId = (await questionnaires.latestByCode(DEMO_EXTENDED_QUESTIONNAIRE_CODE))?.id;
+  if (extendedId !== undefined && !existing.has(DEMO_EXTENDED_ROUND_TITLE)) {
+    const form = await repo.loadQuestionnaireForm(extendedId, territories);
+    if (form) {
+      const open = demoRoundOptions(form, now)[0]!;
+      const options = { ...open, seed: 2026_11_28, title: DEMO_EXTENDED_ROUND_TITLE, submitted: 80, inProgress: 4, pending: 10, opened: 6, targetTotal: 120, itemMeans: demoItemMeans(form, 13) };
+      await store(extendedId, [planDemoRound(form, territories, options)]);
     }
-  });
+  }
 }

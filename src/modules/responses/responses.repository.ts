@@ -1,9 +1,12 @@
 import type { Knex } from 'knex';
 import { batchInsert, bool, num, numOrNull } from '../../db/dialect';
 import { isLanguage } from '../../i18n';
+import type { AnswerColumns } from '../questionnaires/kinds';
+import { formQuestions, type TerritoryOption } from '../questionnaires/questionnaires.form';
 import type { DemoRoundPlan } from './responses.demo';
 import {
   ZRespondentDefinition,
+  type FormItem,
   type ProfileAnswers,
   type ProfileColumns,
   type QuestionnaireForm,
@@ -12,6 +15,21 @@ import {
 } from './responses.schemas';
 
 type Db = Knex | Knex.Transaction;
+
+/** An answer's columns as the answers table spells them. */
+function answerRow(c: AnswerColumns) {
+  return { value: c.value, cannot_judge: c.cannotJudge, number_value: c.numberValue, choice: c.choice, text_value: c.text };
+}
+
+function answerColumns(r: Record<string, unknown>): AnswerColumns {
+  return {
+    value: numOrNull(r.value),
+    cannotJudge: bool(r.cannot_judge),
+    numberValue: numOrNull(r.number_value),
+    choice: (r.choice as string | null) ?? null,
+    text: (r.text_value as string | null) ?? null,
+  };
+}
 
 function parseProfile(text: unknown): ProfileAnswers {
   if (typeof text !== 'string' || !text) return {};
@@ -58,16 +76,22 @@ export class ResponsesRepository {
 
   // -- questionnaire ------------------------------------------------------------
 
-  async loadQuestionnaireForm(questionnaireId: number): Promise<QuestionnaireForm | undefined> {
+  /** `territories`: the options of a question that takes them from the directory. */
+  async loadQuestionnaireForm(questionnaireId: number, territories: TerritoryOption[]): Promise<QuestionnaireForm | undefined> {
     const q = await this.db('questionnaires').where({ id: questionnaireId }).first();
     if (!q) return undefined;
-    const definition = ZRespondentDefinition.parse(JSON.parse(String(q.definition)));
+    const raw = JSON.parse(String(q.definition));
+    const definition = ZRespondentDefinition.parse(raw);
     const categories = await this.db('questionnaire_categories').where({ questionnaire_id: questionnaireId }).orderBy([{ column: 'position' }, { column: 'id' }]);
     const items = await this.db('questionnaire_items as qi')
       .join('questionnaire_categories as qc', 'qc.id', 'qi.category_id')
       .where('qi.questionnaire_id', questionnaireId)
       .orderBy([{ column: 'qc.position' }, { column: 'qi.position' }, { column: 'qi.id' }])
       .select('qi.*', 'qc.code as category_code');
+    // What each item asks comes from the questionnaires module's reading of the definition.
+    const questions = new Map(
+      formQuestions(raw, items.map((i: Record<string, unknown>) => ({ id: num(i.id), code: String(i.code), position: num(i.position) })), territories).map((fq) => [fq.id, fq]),
+    );
     return {
       id: num(q.id),
       code: String(q.code),
@@ -87,6 +111,7 @@ export class ResponsesRepository {
       items: items.map((i: Record<string, unknown>) => ({
         id: num(i.id),
         code: String(i.code),
+        kind: String(i.kind) as FormItem['kind'],
         categoryId: num(i.category_id),
         categoryCode: String(i.category_code),
         position: num(i.position),
@@ -96,6 +121,8 @@ export class ResponsesRepository {
         allowCannotJudge: bool(i.allow_cannot_judge),
         allowComment: bool(i.allow_comment),
         required: bool(i.required),
+        question: questions.get(num(i.id))!,
+        showIf: questions.get(num(i.id))!.showIf,
       })),
     };
   }
@@ -147,12 +174,17 @@ export class ResponsesRepository {
     });
   }
 
-  async upsertAnswers(trx: Knex.Transaction, rows: Array<{ responseId: number; roundId: number; itemId: number; value: number | null; comment: string | null }>): Promise<void> {
+  async upsertAnswers(trx: Knex.Transaction, rows: Array<{ responseId: number; roundId: number; itemId: number; columns: AnswerColumns; comment: string | null }>): Promise<void> {
     if (rows.length === 0) return;
     await trx('answers')
-      .insert(rows.map((r) => ({ response_id: r.responseId, item_id: r.itemId, round_id: r.roundId, value: r.value, comment: r.comment })))
+      .insert(rows.map((r) => ({ response_id: r.responseId, item_id: r.itemId, round_id: r.roundId, ...answerRow(r.columns), comment: r.comment })))
       .onConflict(['response_id', 'item_id'])
-      .merge(['value', 'comment']);
+      .merge(['value', 'cannot_judge', 'number_value', 'choice', 'text_value', 'comment']);
+  }
+
+  /** Answers of questions the respondent's earlier answers hid: a hidden question is not stored. */
+  async deleteAnswersOf(trx: Knex.Transaction, responseId: number, itemIds: number[]): Promise<void> {
+    if (itemIds.length) await trx('answers').where({ response_id: responseId }).whereIn('item_id', itemIds).delete();
   }
 
   async deleteAnswers(trx: Knex.Transaction, responseId: number): Promise<void> {
@@ -160,8 +192,8 @@ export class ResponsesRepository {
   }
 
   async answersOf(responseId: number, db: Db = this.db): Promise<StoredAnswer[]> {
-    const rows = await db('answers').where({ response_id: responseId }).select('item_id', 'value', 'comment');
-    return rows.map((r: Record<string, unknown>) => ({ itemId: num(r.item_id), value: numOrNull(r.value), comment: (r.comment as string | null) ?? null }));
+    const rows = await db('answers').where({ response_id: responseId }).select('item_id', 'value', 'cannot_judge', 'number_value', 'choice', 'text_value', 'comment');
+    return rows.map((r: Record<string, unknown>) => ({ itemId: num(r.item_id), columns: answerColumns(r), comment: (r.comment as string | null) ?? null }));
   }
 
   /** The race-safe submit: exactly one caller sees 1. */
@@ -210,7 +242,7 @@ export class ResponsesRepository {
       'answers',
       withResponse.flatMap((i) => {
         const responseId = responseIds.get(invitationIds.get(i.tokenHash)!);
-        return i.response!.answers.map((a) => ({ response_id: responseId, item_id: a.itemId, round_id: roundId, value: a.value, comment: a.comment }));
+        return i.response!.answers.map((a) => ({ response_id: responseId, item_id: a.itemId, round_id: roundId, ...answerRow(a.columns), comment: a.comment }));
       }),
     );
   }

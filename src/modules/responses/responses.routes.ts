@@ -8,7 +8,15 @@ import { renderForm } from '../../lib/forms';
 import { secureRequest } from '../../middleware/transport';
 import type { RateLimitStores } from '../rate-limits/rate-limits.service';
 import { signToken, verifyToken } from '../auth/auth.tokens';
+import { answerFormValue, decodeAnswer, displayAnswer, partialOf } from '../questionnaires/kinds';
 import { ZCategoryCode, ZLanguageBody, ZNav, ZSubmitBody, type ProfileAnswers, type TText, type TNav } from './responses.schemas';
+
+/** What a category page's fields hold: answers by question code, "other" texts, comments. */
+interface FormValues {
+  answers: Record<string, unknown>;
+  others: Record<string, unknown>;
+  comments: Record<string, unknown>;
+}
 import { RespondentStop, type ResponsesService, type RespondentSession } from './responses.service';
 
 export const RESPONDENT_COOKIE = 'kedergi_respondent';
@@ -178,7 +186,7 @@ export function responsesRoutes(ctx: AppContext, { responses: service, rateLimit
   // -- answering ------------------------------------------------------------------------------
 
   const stepInfo = (session: RespondentSession, step: string) => {
-    const steps = service.steps(session.form);
+    const steps = service.steps(session);
     const index = steps.indexOf(step);
     return { k: index + 1, n: steps.length, prev: index > 0 ? steps[index - 1] : undefined, next: steps[index + 1] };
   };
@@ -226,6 +234,7 @@ export function responsesRoutes(ctx: AppContext, { responses: service, rateLimit
       step: stepInfo(session, 'profile'),
       fromReview: req.query.from === 'review',
       values,
+      prefilled: [] as string[],
     });
 
   /** Errors beside the fields and in the summary, in the reader's language, with links to the fields. */
@@ -252,7 +261,8 @@ export function responsesRoutes(ctx: AppContext, { responses: service, rateLimit
     '/respond/profile',
     respondent(async (req, res) => {
       const session = await service.openSession(respondentId(req));
-      renderForm(res, 'responses/profile', await profileLocals(req, session, (session.response?.profile ?? {}) as Record<string, unknown>));
+      const { values, prefilled } = await service.profileValues(session);
+      renderForm(res, 'responses/profile', { ...(await profileLocals(req, session, values as Record<string, unknown>)), prefilled });
     }),
   );
 
@@ -274,34 +284,44 @@ export function responsesRoutes(ctx: AppContext, { responses: service, rateLimit
     }),
   );
 
-  const pageLocalsFor = (req: Request, session: RespondentSession, code: string, values: { answers: Record<string, unknown>; comments: Record<string, unknown> }) => {
+  const pageLocalsFor = (req: Request, session: RespondentSession, code: string, values: FormValues) => {
     const category = session.form.categories.find((c) => c.code === code)!;
     return pageLocals(req, category[`title_${req.lang}`], {
       session,
       category,
-      items: service.itemsOf(session.form, code),
+      items: service.itemsOf(session, code),
       scale: session.form.scale,
+      partialOf,
       step: stepInfo(session, code),
       fromReview: req.query.from === 'review',
       values,
     });
   };
 
-  const storedValues = (session: RespondentSession) => {
-    const answers: Record<string, string> = {};
-    const comments: Record<string, string> = {};
+  /** The stored answers as the form fields hold them, and as the review page reads them. */
+  const storedValues = (session: RespondentSession, lang: Request['lang']): FormValues & { shown: Record<string, string> } => {
+    const answers: Record<string, unknown> = {};
+    const others: Record<string, unknown> = {};
+    const comments: Record<string, unknown> = {};
+    const shown: Record<string, string> = {};
     for (const item of session.form.items) {
       const a = session.answers.get(item.id);
       if (!a) continue;
-      answers[item.code] = a.value === null ? 'na' : String(a.value);
+      const value = decodeAnswer(item.question, a.columns);
+      if (value === undefined) continue;
+      answers[item.code] = answerFormValue(item.question, value);
+      const other = (value as { other?: string }).other;
+      if (other) others[item.code] = other;
+      shown[item.code] = displayAnswer(item.question, value, lang);
       if (a.comment) comments[item.code] = a.comment;
     }
-    return { answers, comments };
+    return { answers, others, comments, shown };
   };
 
   const categoryOf = (session: RespondentSession, raw: unknown) => {
     const parsed = ZCategoryCode.safeParse(raw);
-    const category = parsed.success ? session.form.categories.find((c) => c.code === parsed.data) : undefined;
+    // A category none of whose questions this respondent is asked is no page of theirs.
+    const category = parsed.success && service.steps(session).includes(parsed.data) ? session.form.categories.find((c) => c.code === parsed.data) : undefined;
     if (!category) throw new AppError('not_found', 404, 'respond:errors.noSuchPage');
     return category.code;
   };
@@ -311,7 +331,7 @@ export function responsesRoutes(ctx: AppContext, { responses: service, rateLimit
     respondent(async (req, res) => {
       const session = await service.openSession(respondentId(req));
       const code = categoryOf(session, req.params.code);
-      renderForm(res, 'responses/page', pageLocalsFor(req, session, code, storedValues(session)));
+      renderForm(res, 'responses/page', pageLocalsFor(req, session, code, storedValues(session, req.lang)));
     }),
   );
 
@@ -327,14 +347,11 @@ export function responsesRoutes(ctx: AppContext, { responses: service, rateLimit
         res.redirect(303, afterSave(session, code, nav));
       } catch (error) {
         if (!(error instanceof AppError) || error instanceof RespondentStop || error.status >= 500) throw error;
-        const body = (req.body ?? {}) as { answers?: unknown; comments?: unknown };
-        const posted = {
-          answers: body.answers && typeof body.answers === 'object' ? (body.answers as Record<string, unknown>) : {},
-          comments: body.comments && typeof body.comments === 'object' ? (body.comments as Record<string, unknown>) : {},
-        };
+        const body = (req.body ?? {}) as { answers?: unknown; others?: unknown; comments?: unknown };
+        const record = (x: unknown) => (x && typeof x === 'object' && !Array.isArray(x) ? (x as Record<string, unknown>) : {});
         // What was stored stays checked; what was just posted wins over it.
-        const stored = storedValues(session);
-        const values = { answers: { ...stored.answers, ...posted.answers }, comments: { ...stored.comments, ...posted.comments } };
+        const stored = storedValues(session, req.lang);
+        const values = { answers: { ...stored.answers, ...record(body.answers) }, others: { ...stored.others, ...record(body.others) }, comments: { ...stored.comments, ...record(body.comments) } };
         res.status(error.status).render('responses/page', { ...pageLocalsFor(req, session, code, values), ...withErrors(req, error, itemLabel(req, session)) });
       }
     }),
@@ -347,7 +364,8 @@ export function responsesRoutes(ctx: AppContext, { responses: service, rateLimit
         session,
         profile: (session.response?.profile ?? {}) as ProfileAnswers,
         territories,
-        stored: storedValues(session),
+        stored: storedValues(session, req.lang),
+        visible: new Set(service.visible(session).map((i) => i.id)),
         step: stepInfo(session, 'review'),
         // A fresh key per rendering: a replay of this very form is recognised, a second tab is not.
         idempotencyKey: crypto.randomBytes(16).toString('base64url'),

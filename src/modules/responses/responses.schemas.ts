@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { FieldError } from '../../errors';
 import { LANGUAGES, type Language } from '../../i18n';
 import type { InvitationRecord } from '../invitations/invitations.schemas';
+import { conditionHolds, decodeAnswer, encodeAnswer, parseAnswer, type AnswerColumns, type KindQuestion, type RawValue, type TCondition } from '../questionnaires/kinds';
 import type { QuestionnaireCategoryRow, QuestionnaireItemRow } from '../questionnaires/questionnaires.schemas';
 import type { RoundRecord } from '../rounds/rounds.schemas';
 
@@ -37,7 +38,12 @@ export type TRespondentDefinition = z.infer<typeof ZRespondentDefinition>;
 
 /** The respondent pages need the questionnaire's own rows, less what only researchers use. */
 export type FormCategory = Omit<QuestionnaireCategoryRow, 'pest'>;
-export type FormItem = Omit<QuestionnaireItemRow, 'referenceMean'>;
+export type FormItem = Omit<QuestionnaireItemRow, 'referenceMean'> & {
+  /** What the item asks and how its answers are parsed, stored and shown (the questionnaires module's kinds). */
+  question: KindQuestion;
+  /** Asked only when every condition holds for the earlier answers. */
+  showIf: TCondition[];
+};
 
 /** One questionnaire version as the respondent meets it. Versions never change, so it is cached. */
 export interface QuestionnaireForm {
@@ -81,13 +87,13 @@ export interface ResponseRecord {
 
 export interface StoredAnswer {
   itemId: number;
-  value: number | null;
+  columns: AnswerColumns;
   comment: string | null;
 }
 
-/** A validated rating: a scale value, or null for "cannot judge". */
+/** A validated answer of any kind, as its kind stores it. */
 export interface AnswerInput {
-  value: number | null;
+  columns: AnswerColumns;
   comment: string | null;
 }
 
@@ -106,14 +112,22 @@ export const MAX_COMMENT_LENGTH = 2000;
 // Request bodies. The shape is checked by zod (strict: an unknown field refuses the page); the
 // values against the questionnaire by the pure validators below, which know the item codes.
 
-const ZRawValue = z.union([z.string().max(20), z.number(), z.null()]);
 const ZCodeKey = z.string().max(60);
+/**
+ * One question's posted value: a field (a rating, an option code, a number, a text), repeated
+ * fields (multi-choice), or fields keyed by option (ranking); what they mean is the kind's.
+ */
+const ZRawValue = z.union([z.string().max(5000), z.number(), z.null(), z.array(z.string().max(200)).max(100), z.record(ZCodeKey, z.string().max(10))]);
 
 export const ZNav = z.enum(['next', 'back', 'review']);
 export type TNav = z.infer<typeof ZNav>;
 
+/** "Other, please specify" texts, by question code. */
+const ZOthers = z.record(ZCodeKey, z.string().max(4000));
+
 export const ZPageBody = z.strictObject({
   answers: z.record(ZCodeKey, ZRawValue).optional(),
+  others: ZOthers.optional(),
   comments: z.record(ZCodeKey, z.string().max(MAX_COMMENT_LENGTH * 2)).optional(),
   nav: ZNav.optional(),
 });
@@ -132,6 +146,7 @@ export const ZSubmitBody = z.strictObject({ idempotencyKey: ZIdempotencyKey.opti
 export const ZSubmitAllBody = z.strictObject({
   profile: ZProfileRaw.default({}),
   answers: z.record(ZCodeKey, ZRawValue).default({}),
+  others: ZOthers.optional(),
   comments: z.record(ZCodeKey, z.string().max(MAX_COMMENT_LENGTH * 2)).optional(),
   idempotencyKey: ZIdempotencyKey.optional(),
   language: z.enum(LANGUAGES).optional(),
@@ -158,32 +173,23 @@ function isBlank(raw: unknown): boolean {
   return raw === undefined || (typeof raw === 'string' && raw.trim() === '');
 }
 
-/** "na" (forms) or null (JSON) is "cannot judge"; integers in the scale range are ratings. */
-export function parseRating(raw: string | number | null, scale: { min: number; max: number }): number | null | 'invalid' {
-  if (raw === null || raw === 'na') return null;
-  const n = typeof raw === 'number' ? raw : /^\s*-?\d{1,3}\s*$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isInteger(n) || n < scale.min || n > scale.max) return 'invalid';
-  return n;
-}
-
 /**
- * Check the ratings and comments posted for `items` (one page, or the whole questionnaire).
- * Every posted code must belong to `items`; a comment needs a rating beside it, because an
- * answer row without a value means "cannot judge".
+ * Check the answers, "other" texts and comments posted for `items` (one page, or the whole
+ * questionnaire). Every posted code must belong to `items`; each value is parsed by its
+ * question's kind, which names the reason for a refusal.
  */
 export function validateAnswers(
   items: FormItem[],
-  scale: { min: number; max: number },
-  rawAnswers: Record<string, string | number | null>,
+  rawAnswers: Record<string, RawValue>,
   rawComments: Record<string, string> = {},
+  rawOthers: Record<string, string> = {},
 ): ValidatedAnswers {
   const byCode = new Map(items.map((item) => [item.code, item]));
   const invalid: FieldError[] = [];
   const missing: FieldError[] = [];
   const answers = new Map<string, AnswerInput>();
-  const range = { min: scale.min, max: scale.max };
 
-  for (const code of Object.keys(rawAnswers)) {
+  for (const code of [...Object.keys(rawAnswers), ...Object.keys(rawOthers)]) {
     if (!byCode.has(code)) invalid.push({ path: `answers.${code}`, key: 'respond:errors.unknownItem', params: { code } });
   }
   for (const code of Object.keys(rawComments)) {
@@ -196,23 +202,18 @@ export function validateAnswers(
   }
 
   for (const item of items) {
-    const raw = rawAnswers[item.code];
     const commentRaw = rawComments[item.code];
     const comment = isBlank(commentRaw) ? null : commentRaw!.trim().replace(/\r\n/g, '\n');
-    if (isBlank(raw)) {
-      if (item.required) missing.push({ path: `answers.${item.code}`, key: 'respond:errors.requiredItem' });
+    const parsed = parseAnswer(item.question, rawAnswers[item.code], rawOthers[item.code]);
+    if ('error' in parsed) {
+      invalid.push({ path: `answers.${item.code}`, ...parsed.error });
       continue;
     }
-    const value = parseRating(raw as string | number | null, scale);
-    if (value === 'invalid') {
-      invalid.push({ path: `answers.${item.code}`, key: 'respond:errors.outOfRange', params: range });
+    if ('blank' in parsed) {
+      if (item.required) missing.push({ path: `answers.${item.code}`, key: item.kind === 'rating' ? 'respond:errors.requiredItem' : 'respond:errors.required' });
       continue;
     }
-    if (value === null && !item.allowCannotJudge) {
-      invalid.push({ path: `answers.${item.code}`, key: 'respond:errors.cannotJudgeNotAllowed', params: range });
-      continue;
-    }
-    answers.set(item.code, { value, comment: item.allowComment ? comment : null });
+    answers.set(item.code, { columns: encodeAnswer(item.question, parsed.value), comment: item.allowComment ? comment : null });
   }
   return { answers, invalid, missing };
 }
@@ -314,14 +315,35 @@ export function profileColumns(questions: TRespondentProfileQuestion[], territor
   };
 }
 
-/** Required profile questions and items not answered yet; empty means the response may be submitted. */
-export function missingAnswers(form: QuestionnaireForm, profile: ProfileAnswers, answered: Set<number>): FieldError[] {
+/** The option codes chosen so far, by question code: what conditions are evaluated on. */
+export function chosenOptions(form: QuestionnaireForm, profile: ProfileAnswers, answers: ReadonlyMap<number, AnswerColumns>): Map<string, string[]> {
+  const chosen = new Map<string, string[]>();
+  for (const [code, value] of Object.entries(profile)) chosen.set(code, Array.isArray(value) ? value : [String(value)]);
+  for (const item of form.items) {
+    const columns = answers.get(item.id);
+    if (!columns || (item.kind !== 'single-choice' && item.kind !== 'multi-choice')) continue;
+    const value = decodeAnswer(item.question, columns) as { option?: string; options?: string[] } | undefined;
+    if (value) chosen.set(item.code, value.options ?? (value.option ? [value.option] : []));
+  }
+  return chosen;
+}
+
+/** The items asked of a respondent with these answers: those whose conditions hold. */
+export function visibleItems(form: QuestionnaireForm, chosen: ReadonlyMap<string, readonly string[]>): FormItem[] {
+  return form.items.filter((item) => item.showIf.every((c) => conditionHolds(c, chosen)));
+}
+
+/**
+ * Required profile questions and items not answered yet; empty means the response may be
+ * submitted. `visible`: the items asked (hidden ones are never required); all by default.
+ */
+export function missingAnswers(form: QuestionnaireForm, profile: ProfileAnswers, answered: Set<number>, visible: FormItem[] = form.items): FieldError[] {
   const out: FieldError[] = [];
   for (const q of form.profile) {
     const v = profile[q.code];
     if (q.required && (v === undefined || (Array.isArray(v) && v.length === 0))) out.push({ path: `profile.${q.code}`, key: 'respond:errors.required' });
   }
-  for (const item of form.items) {
+  for (const item of visible) {
     if (item.required && !answered.has(item.id)) out.push({ path: `answers.${item.code}`, key: 'respond:errors.requiredItem' });
   }
   return out;

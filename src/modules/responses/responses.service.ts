@@ -13,7 +13,9 @@ import {
   ZPageBody,
   ZProfileBody,
   ZSubmitAllBody,
+  chosenOptions,
   missingAnswers,
+  visibleItems,
   validateAnswers,
   validateProfile,
   type AnswerInput,
@@ -100,7 +102,7 @@ export class ResponsesService {
   form(questionnaireId: number): Promise<QuestionnaireForm | undefined> {
     let cached = this.forms.get(questionnaireId);
     if (!cached) {
-      cached = this.repo.loadQuestionnaireForm(questionnaireId);
+      cached = this.territories().then((territories) => this.repo.loadQuestionnaireForm(questionnaireId, territories));
       cached.catch(() => this.forms.delete(questionnaireId));
       this.forms.set(questionnaireId, cached);
     }
@@ -206,9 +208,38 @@ export class ResponsesService {
     return { invitation, form, response, answers };
   }
 
-  /** The steps of the flow in order: profile, one page per category, review. */
-  steps(form: QuestionnaireForm): string[] {
-    return ['profile', ...form.categories.map((c) => c.code), 'review'];
+  /**
+   * The profile as the form first shows it: the stored answers, or, before the respondent
+   * has saved any, what the invitation list knew (territory, sector, size) offered as answers
+   * to correct. Only options the questions have are offered; nothing is stored until posted.
+   */
+  async profileValues(session: RespondentSession): Promise<{ values: ProfileAnswers; prefilled: string[] }> {
+    const stored = session.response?.profile ?? {};
+    if (Object.keys(stored).length > 0) return { values: stored, prefilled: [] };
+    const known = session.invitation.known;
+    const values: ProfileAnswers = {};
+    for (const q of session.form.profile) {
+      if (q.type === 'choice-from-territories' && known.territoryId !== null) {
+        const territory = (await this.territories()).find((t) => t.id === known.territoryId);
+        if (territory) values[q.code] = territory.code;
+      } else if (q.type === 'choice' && (q.code === 'sector' || q.code === 'size')) {
+        const code = known[q.code];
+        if (code && q.options.some((o) => o.code === code)) values[q.code] = code;
+      }
+    }
+    return { values, prefilled: Object.keys(values) };
+  }
+
+  /** The items asked of this respondent so far: conditions are evaluated on the stored answers. */
+  visible(session: RespondentSession): FormItem[] {
+    const stored = new Map([...session.answers].map(([id, a]) => [id, a.columns]));
+    return visibleItems(session.form, chosenOptions(session.form, session.response?.profile ?? {}, stored));
+  }
+
+  /** The steps of the flow in order: profile, one page per category with a question asked, review. */
+  steps(session: RespondentSession): string[] {
+    const visible = this.visible(session);
+    return ['profile', ...session.form.categories.filter((c) => visible.some((i) => i.categoryId === c.id)).map((c) => c.code), 'review'];
   }
 
   /** Where a returning respondent should go on: the first step with a required answer missing. */
@@ -222,17 +253,18 @@ export class ResponsesService {
       if (item) return item.categoryCode;
     }
     const lastAnswered = [...session.form.categories].reverse().find((c) => session.form.items.some((i) => i.categoryId === c.id && session.answers.has(i.id)));
-    const steps = this.steps(session.form);
+    const steps = this.steps(session);
     if (!lastAnswered) return 'profile';
-    return steps[Math.min(steps.indexOf(lastAnswered.code) + 1, steps.length - 1)]!;
+    return steps[Math.min(Math.max(steps.indexOf(lastAnswered.code), 0) + 1, steps.length - 1)]!;
   }
 
   missing(session: RespondentSession): FieldError[] {
-    return missingAnswers(session.form, session.response?.profile ?? {}, new Set(session.answers.keys()));
+    return missingAnswers(session.form, session.response?.profile ?? {}, new Set(session.answers.keys()), this.visible(session));
   }
 
-  itemsOf(form: QuestionnaireForm, categoryCode: string): FormItem[] {
-    return form.items.filter((i) => i.categoryCode === categoryCode);
+  /** The questions a category page asks this respondent (hidden ones are neither shown nor accepted). */
+  itemsOf(session: RespondentSession, categoryCode: string): FormItem[] {
+    return this.visible(session).filter((i) => i.categoryCode === categoryCode);
   }
 
   /** Runs one page save: claims the in-progress response (creating it on the first save) or stops. */
@@ -265,10 +297,10 @@ export class ResponsesService {
 
   /** POST of one category page; same rules as the profile page. */
   async savePage(session: RespondentSession, categoryCode: string, body: unknown, language: Language): Promise<{ missing: FieldError[] }> {
-    const items = this.itemsOf(session.form, categoryCode);
-    checkCollectionSizes(body, { answers: items.length, comments: items.length });
+    const items = this.itemsOf(session, categoryCode);
+    checkCollectionSizes(body, { answers: items.length, others: items.length, comments: items.length });
     const input = parseOrThrow(ZPageBody, body);
-    const checked = validateAnswers(items, session.form.scale, input.answers ?? {}, input.comments ?? {});
+    const checked = validateAnswers(items, input.answers ?? {}, input.comments ?? {}, input.others ?? {});
     if (checked.invalid.length) throw new ValidationError(checked.invalid, 'respond:errors.malformed');
     await this.inSave(session, language, async (trx, response) => {
       await this.repo.upsertAnswers(trx, this.answerRows(items, checked.answers, response));
@@ -284,7 +316,7 @@ export class ResponsesService {
   private answerRows(items: FormItem[], answers: Map<string, AnswerInput>, response: ResponseRecord) {
     return items
       .filter((item) => answers.has(item.code))
-      .map((item) => ({ responseId: response.id, roundId: response.roundId, itemId: item.id, value: answers.get(item.code)!.value, comment: answers.get(item.code)!.comment }));
+      .map((item) => ({ responseId: response.id, roundId: response.roundId, itemId: item.id, columns: answers.get(item.code)!.columns, comment: answers.get(item.code)!.comment }));
   }
 
   /** The answer of a response that is already submitted: a replay with its key, or a refusal. */
@@ -312,9 +344,13 @@ export class ResponsesService {
         return this.alreadySubmitted(current!, idempotencyKey);
       }
       const fresh = (await this.repo.findResponseByInvitation(session.invitation.id, trx))!;
-      const answered = new Set((await this.repo.answersOf(response.id, trx)).map((a) => a.itemId));
-      const missing = missingAnswers(session.form, fresh.profile, answered);
+      const stored = await this.repo.answersOf(response.id, trx);
+      const visible = visibleItems(session.form, chosenOptions(session.form, fresh.profile, new Map(stored.map((a) => [a.itemId, a.columns]))));
+      const missing = missingAnswers(session.form, fresh.profile, new Set(stored.map((a) => a.itemId)), visible);
       if (missing.length) throw new ValidationError(missing, 'respond:errors.incompleteSubmit');
+      // An answer given before a later change hid its question is not kept.
+      const shown = new Set(visible.map((i) => i.id));
+      await this.repo.deleteAnswersOf(trx, response.id, stored.filter((a) => !shown.has(a.itemId)).map((a) => a.itemId));
       await this.invitations.move(session.invitation.id, 'submitted', now, trx);
       return { responseId: response.id, replay: false, submittedAt: now };
     });
@@ -326,13 +362,24 @@ export class ResponsesService {
    */
   async submitAll(session: RespondentSession, body: unknown, language: Language): Promise<SubmitResult> {
     const { items, profile: questions } = session.form;
-    checkCollectionSizes(body, { answers: items.length, comments: items.length, profile: questions.length });
+    checkCollectionSizes(body, { answers: items.length, others: items.length, comments: items.length, profile: questions.length });
     const input = parseOrThrow(ZSubmitAllBody, body);
     if (session.response?.status === 'submitted') return this.alreadySubmitted(session.response, input.idempotencyKey);
     const lang = input.language ?? language;
     const territories = await this.territories();
     const profile = validateProfile(session.form.profile, territories, input.profile);
-    const answers = validateAnswers(session.form.items, session.form.scale, input.answers, input.comments ?? {});
+    // Conditions refer to earlier pages: parse page by page, and ask (and keep) only what the answers before it show.
+    const parsed = validateAnswers(session.form.items, input.answers, input.comments ?? {}, input.others ?? {});
+    const columns = new Map(session.form.items.filter((i) => parsed.answers.has(i.code)).map((i) => [i.id, parsed.answers.get(i.code)!.columns]));
+    const visible = visibleItems(session.form, chosenOptions(session.form, profile.profile, columns));
+    const shown = new Set(visible.map((i) => i.code));
+    // A hidden question is neither required nor stored, so what was posted for it is set aside.
+    const hidden = new Set(session.form.items.filter((i) => !shown.has(i.code)).map((i) => `answers.${i.code}`));
+    const answers = {
+      answers: new Map([...parsed.answers].filter(([code]) => shown.has(code))),
+      invalid: parsed.invalid.filter((e) => !hidden.has(e.path)),
+      missing: parsed.missing.filter((e) => !hidden.has(e.path)),
+    };
     const invalid = [...profile.invalid, ...answers.invalid];
     if (invalid.length) throw new ValidationError(invalid, 'respond:errors.malformed');
     const missing = [...profile.missing, ...answers.missing];
@@ -345,7 +392,7 @@ export class ResponsesService {
       if (claimed === 0) return this.alreadySubmitted((await this.repo.findResponseByInvitation(session.invitation.id, trx))!, input.idempotencyKey);
       await this.repo.updateProfile(trx, response.id, profile.profile, profile.columns);
       await this.repo.deleteAnswers(trx, response.id);
-      await this.repo.upsertAnswers(trx, this.answerRows(session.form.items, answers.answers, response));
+      await this.repo.upsertAnswers(trx, this.answerRows(visible, answers.answers, response));
       await this.invitations.move(session.invitation.id, 'in_progress', now, trx);
       await this.repo.markSubmitted(trx, response.id, now, input.idempotencyKey ?? null, lang);
       await this.invitations.move(session.invitation.id, 'submitted', now, trx);

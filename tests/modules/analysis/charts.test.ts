@@ -1,9 +1,12 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sharedDomainDir } from '../../../src/paths';
 import { translator } from '../../../src/i18n';
 import { likertSummaryFromCounts } from '../../../src/math/likert-summary';
 import { distributionChart, meansChart } from '../../../src/modules/analysis/analysis.charts';
 import { formatInterval, formatNumber, formatP, formatPercent } from '../../../src/modules/analysis/analysis.format';
-import type { ItemRanking } from '../../../src/modules/analysis/analysis.service';
+import type { ItemRanking, RankingScale } from '../../../src/modules/analysis/analysis.service';
 
 function item(code: string, counts: number[], rank: number | null): ItemRanking {
   return {
@@ -23,13 +26,15 @@ function item(code: string, counts: number[], rank: number | null): ItemRanking 
 }
 
 const en = translator('en');
+const seed = JSON.parse(fs.readFileSync(path.join(sharedDomainDir, 'questionnaire-barriers.json'), 'utf8'));
+const five: RankingScale = { min: 1, max: 5, points: [1, 2, 3, 4, 5], labels: seed.scale.labels };
 const desc = (svg: string) => /<desc[^>]*>([^<]*)<\/desc>/.exec(svg)![1]!;
 
 describe('analysis charts', () => {
   const many = [item('B01', [0, 1, 2, 3, 4], 1), item('B02', [4, 3, 2, 1, 0], 2)];
 
   it('describes the distribution in words, shares as the bars show them', () => {
-    const svg = distributionChart(many, en, 'en');
+    const svg = distributionChart(many, five, en, 'en');
     expect(svg).toMatch(/^<svg[^>]*role="img"/);
     // B01: 1-2 = 1/10, 3 = 2/10, 4-5 = 7/10 (hand-computed from the counts).
     expect(desc(svg)).toContain('B01: 1–2 10%, 3 20%, 4–5 70% (n = 10)');
@@ -37,8 +42,20 @@ describe('analysis charts', () => {
     expect(svg).toContain('Critical barrier');
   });
 
+  it('draws a 0-10 scale on its own points: eleven levels, lower five left, 5 split, upper five right', () => {
+    const labels = Object.fromEntries(Array.from({ length: 11 }, (_, v) => [String(v), { kk: `k${v}`, ru: `r${v}`, en: `point ${v}` }]));
+    const ten: RankingScale = { min: 0, max: 10, points: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10], labels };
+    // Ratings 0, 7, 10 and 3: lower half (0-4) 2 of 4, middle (5) none, upper half (6-10) 2 of 4.
+    const counts = [1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 1];
+    const summary = { ...item('Q1', [1, 1], 1), ...likertSummaryFromCounts(counts, 0.95, 0) };
+    const svg = distributionChart([summary], ten, en, 'en');
+    expect(desc(svg)).toContain('Q1: 0–4 50%, 5 0%, 6–10 50% (n = 4)');
+    expect(svg).toContain('point 10');
+    expect(desc(meansChart([summary], ten, en, 'en'))).toContain('Q1: 5.00');
+  });
+
   it('describes means with their intervals, and a single rating without one', () => {
-    const svg = meansChart([many[0]!, item('B03', [0, 0, 0, 1, 0], 3), item('B04', [0, 0, 0, 0, 0], null)], en, 'en');
+    const svg = meansChart([many[0]!, item('B03', [0, 0, 0, 1, 0], 3), item('B04', [0, 0, 0, 0, 0], null)], five, en, 'en');
     expect(desc(svg)).toMatch(/B01: 4\.00 \(3\.\d\d – 4\.\d\d, n = 10\)/);
     expect(desc(svg)).toContain('B03: 4.00 (one rating, no interval)');
     expect(desc(svg)).toContain('B04: no ratings');
@@ -46,16 +63,16 @@ describe('analysis charts', () => {
 
   it('says so when there is nothing to draw', () => {
     const empty = [item('B01', [0, 0, 0, 0, 0], null)];
-    for (const svg of [distributionChart(empty, en, 'en'), meansChart(empty, en, 'en')]) {
+    for (const svg of [distributionChart(empty, five, en, 'en'), meansChart(empty, five, en, 'en')]) {
       expect(svg).toContain('No ratings yet');
       expect(svg).not.toMatch(/NaN/);
     }
-    expect(distributionChart([], en, 'en')).toMatch(/<svg/);
+    expect(distributionChart([], five, en, 'en')).toMatch(/<svg/);
   });
 
   it('writes the chart text in the reader language', () => {
-    expect(desc(meansChart(many, translator('kk'), 'kk'))).toMatch(/B01: 4,00/);
-    expect(desc(distributionChart(many, translator('ru'), 'ru'))).toMatch(/B01: 1–2 — 10\s%/); // Intl puts a no-break space before % in Russian
+    expect(desc(meansChart(many, five, translator('kk'), 'kk'))).toMatch(/B01: 4,00/);
+    expect(desc(distributionChart(many, five, translator('ru'), 'ru'))).toMatch(/B01: 1–2 — 10\s%/); // Intl puts a no-break space before % in Russian
   });
 });
 

@@ -2,6 +2,7 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, loginAs, type LoggedIn, type TestApp } from '../../helpers/app';
 import { analysisService } from '../../../src/modules/analysis/analysis.service';
+import { DEMO_OPEN_ROUND_TITLE } from '../../../src/modules/responses/responses.demo';
 
 function binaryParser(res: NodeJS.ReadableStream, callback: (err: Error | null, body: Buffer) => void): void {
   const chunks: Buffer[] = [];
@@ -19,7 +20,8 @@ describe('analysis on the demo data', () => {
     t = await createTestApp({ seed: 'demo' });
     researcher = await loginAs(t, 'researcher');
     const rounds = await analysisService(t.ctx.db).listRounds();
-    openRound = rounds.find((r) => r.status === 'open' && r.submitted > 0)!.id;
+    // The barriers round (the demo also has a round of the extended questionnaire).
+    openRound = rounds.find((r) => r.title === DEMO_OPEN_ROUND_TITLE && r.submitted > 0)!.id;
     closedRound = rounds.find((r) => r.status === 'closed' && r.submitted > 0)!.id;
   });
   afterAll(async () => t.close());

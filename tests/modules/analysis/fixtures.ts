@@ -138,7 +138,7 @@ export async function addResponses(db: Knex, survey: SurveyFixture, roundId: num
       updated_at: now,
       submitted_at: status === 'submitted' ? now : null,
     });
-    const answers = Object.entries(spec.ratings).map(([code, value]) => ({ response_id: responseId, item_id: survey.itemIds[code]!, round_id: roundId, value }));
+    const answers = Object.entries(spec.ratings).map(([code, value]) => ({ response_id: responseId, item_id: survey.itemIds[code]!, round_id: roundId, value, cannot_judge: value === null }));
     if (answers.length) await db('answers').insert(answers);
     ids.push(responseId);
   }

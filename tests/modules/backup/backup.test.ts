@@ -37,7 +37,7 @@ async function fillSurvey(db: Db): Promise<number> {
   for (let r = 0; r < 30; r++) {
     const inv = await insertReturningId(db, 'invitations', { round_id: round, token_hash: String(r).padStart(64, "0"), enterprise_name: `ЖШС «Кәсіп ${r}»`, status: 'submitted', created_at: now });
     const resp = await insertReturningId(db, 'responses', { round_id: round, invitation_id: inv, status: 'submitted', language: 'kk', started_at: now, updated_at: now, submitted_at: now });
-    await db('answers').insert(items.map((item, k) => ({ response_id: resp, item_id: item, round_id: round, value: k === 4 && r % 7 === 0 ? null : ((r + k) % 5) + 1, comment: k === 0 ? `пікір ${r}` : null })));
+    await db('answers').insert(items.map((item, k) => ({ response_id: resp, item_id: item, round_id: round, value: k === 4 && r % 7 === 0 ? null : ((r + k) % 5) + 1, cannot_judge: k === 4 && r % 7 === 0, comment: k === 0 ? `пікір ${r}` : null })));
   }
   return round;
 }
@@ -45,7 +45,7 @@ async function fillSurvey(db: Db): Promise<number> {
 async function snapshot(db: Db) {
   return {
     responses: await db('responses').select('id', 'invitation_id', 'status').orderBy('id'),
-    answers: await db('answers').select('response_id', 'item_id', 'value', 'comment').orderBy(['response_id', 'item_id']),
+    answers: await db('answers').select('response_id', 'item_id', 'value', 'cannot_judge', 'comment').orderBy(['response_id', 'item_id']),
     invitations: await db('invitations').select('id', 'enterprise_name').orderBy('id'),
   };
 }

@@ -42,7 +42,7 @@ describe(`expert panels: demo data (${testDbEngine})`, () => {
           submitted_at: status === 'submitted' ? now : null,
         })
         .returning('id');
-      await db('answers').insert({ response_id: typeof resp === 'object' ? resp.id : resp, item_id: b01.id, round_id: roundId, value });
+      await db('answers').insert({ response_id: typeof resp === 'object' ? resp.id : resp, item_id: b01.id, round_id: roundId, value, cannot_judge: value === null });
     }
     return roundId;
   }

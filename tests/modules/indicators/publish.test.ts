@@ -51,7 +51,7 @@ async function makeRound(t: TestApp) {
       submitted_at: r.submitted ? now : null,
     });
     for (const [i, value] of r.values.entries()) {
-      await db('answers').insert({ response_id: responseId, item_id: items[i].id, round_id: roundId, value });
+      await db('answers').insert({ response_id: responseId, item_id: items[i].id, round_id: roundId, value, cannot_judge: value === null });
     }
   }
   return { roundId, items, categories, oskemen, semey };

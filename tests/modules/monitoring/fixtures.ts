@@ -74,7 +74,7 @@ export async function insertInvitation(
     const idOf = new Map(items.map((i: { id: unknown; code: string }) => [i.code, num(i.id)]));
     const rows = Object.entries(r.answers).map(([code, a]) => {
       const answer = a !== null && typeof a === 'object' ? a : { value: a };
-      return { response_id: responseId, item_id: idOf.get(code), round_id: roundId, value: answer.value, comment: answer.comment ?? null };
+      return { response_id: responseId, item_id: idOf.get(code), round_id: roundId, value: answer.value, cannot_judge: answer.value === null, comment: answer.comment ?? null };
     });
     await ctx.db('answers').insert(rows);
   }

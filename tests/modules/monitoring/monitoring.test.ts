@@ -128,7 +128,8 @@ describe('monitoring and exports', () => {
       const first = records[0]!;
       expect(first).toMatchObject({ language: 'kk', territory: 'abai-district', sector: 'A', size: 'micro', employees: '12', innovated: '1' });
       expect(first).toMatchObject({ profile_innovated: 'product;process', profile_funding: 'own' });
-      expect(first).toMatchObject({ B01: '5', B02: '', B03: '2', B04: '' });
+      // B02 is "cannot judge" (coded -99, as the codebook says), B04 unanswered (empty).
+      expect(first).toMatchObject({ B01: '5', B02: '-99', B03: '2', B04: '' });
       expect(first.B02_comment).toBe('Білмеймін: қаржы жағы түсініксіз');
       expect(first.B03_comment).toBe(`'=HYPERLINK("http://evil")`);
       expect(records[1]).toMatchObject({ language: 'ru', innovated: '0', B01: '1', B22: '4', profile_innovated: 'none' });
@@ -150,7 +151,8 @@ describe('monitoring and exports', () => {
       const row2 = sheet.getRow(2);
       expect(row2.getCell(col('response_id')).value).toBe(submittedIds[0]);
       expect(row2.getCell(col('B01')).value).toBe(5);
-      expect(row2.getCell(col('B02')).value).toBeNull();
+      expect(row2.getCell(col('B02')).value).toBe(-99);
+      expect(row2.getCell(col('B04')).value).toBeNull();
       expect(row2.getCell(col('B02_comment')).value).toBe('Білмеймін: қаржы жағы түсініксіз');
       expect(row2.getCell(col('B03_comment')).value).toBe(`'=HYPERLINK("http://evil")`);
 
@@ -167,7 +169,9 @@ describe('monitoring and exports', () => {
       const find = (kind: string, variable: string, value?: string) =>
         records.find((r) => r.kind === kind && r.variable === variable && (value === undefined || r.value === value));
       expect(find('scale', 'items', '1')).toMatchObject({ label_kk: 'Кедергі емес', label_ru: 'Не является барьером', label_en: 'Not a barrier' });
-      expect(find('scale', 'items', '')).toMatchObject({ label_kk: 'Бағалай алмаймын', label_en: 'Cannot judge' });
+      expect(find('scale', 'items', '-99')).toMatchObject({ label_kk: 'Бағалай алмаймын', label_en: 'Cannot judge' });
+      expect(find('missing', '', '-99')?.label_en).toContain('Cannot judge');
+      expect(find('missing', '', '')?.label_en).toContain('not answered');
       expect(find('option', 'territory', 'semey-city')).toMatchObject({ label_kk: 'Семей қаласы', label_en: 'Semey city' });
       expect(find('option', 'size', 'micro')?.label_ru).toBe('Микро (до 15 человек)');
       expect(find('category', 'MARKET', 'E')?.label_en).toBe('Market factors');

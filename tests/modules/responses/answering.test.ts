@@ -100,8 +100,9 @@ describe('respondent answering flow', () => {
     expect(page1.status).toBe(303);
     expect(page1.headers.location).toBe(`/respond/page/${secondCategory}`);
     expect(await answerCount(invitation.id)).toBe(firstCodes.length);
-    const na = await t.ctx.db('answers as a').join('questionnaire_items as i', 'i.id', 'a.item_id').where({ 'a.response_id': stored.id, 'i.code': firstCodes[1] }).first('a.value', 'a.round_id');
+    const na = await t.ctx.db('answers as a').join('questionnaire_items as i', 'i.id', 'a.item_id').where({ 'a.response_id': stored.id, 'i.code': firstCodes[1] }).first('a.value', 'a.cannot_judge', 'a.round_id');
     expect(na.value).toBeNull();
+    expect(Boolean(na.cannot_judge)).toBe(true);
     expect(Number(na.round_id)).toBe(roundId);
 
     // Second device: the same link resumes where the first stopped.

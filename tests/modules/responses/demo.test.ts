@@ -78,7 +78,7 @@ describe('demo responses', () => {
   it('has some "cannot judge", some comments, and an innovation share (Lact) between 10 and 20 %', async () => {
     const submitted = t.ctx.db('responses').where({ round_id: openId, status: 'submitted' }).select('id');
     const total = await count(t.ctx.db('answers').whereIn('response_id', submitted));
-    const cannot = await count(t.ctx.db('answers').whereIn('response_id', submitted).whereNull('value'));
+    const cannot = await count(t.ctx.db('answers').whereIn('response_id', submitted).where('cannot_judge', true).whereNull('value'));
     expect(cannot / total).toBeGreaterThan(0.03);
     expect(cannot / total).toBeLessThan(0.05);
     expect(await count(t.ctx.db('answers').where({ round_id: openId }).whereNotNull('comment'))).toBeGreaterThan(5);
@@ -109,8 +109,8 @@ describe('demo responses', () => {
     expect(await count(t.ctx.db('rounds'))).toBe(rounds);
 
     const repo = new ResponsesRepository(t.ctx.db);
-    const form = (await repo.loadQuestionnaireForm(Number(round0().questionnaire_id)))!;
     const territories = await t.services.territories.listLeaves();
+    const form = (await repo.loadQuestionnaireForm(Number(round0().questionnaire_id), territories))!;
     const now = new Date('2026-11-22T10:00:00Z');
     const strip = (plan: ReturnType<typeof planDemoRound>) => plan.invitations.map(({ tokenHash: _t, ...rest }) => rest);
     const [a, b] = [0, 1].map(() => planDemoRound(form, territories, demoRoundOptions(form, now)[0]!));

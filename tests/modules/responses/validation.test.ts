@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   missingAnswers,
-  parseRating,
   profileColumns,
   validateAnswers,
   validateProfile,
@@ -11,11 +10,17 @@ import {
 } from '../../../src/modules/responses/responses.schemas';
 import { invitationExpired } from '../../../src/modules/invitations/invitations.state';
 import { roundAvailability } from '../../../src/modules/rounds/rounds.service';
+import { EMPTY_COLUMNS, KINDS, type RatingQuestion } from '../../../src/modules/questionnaires/kinds';
 
 const text = (s: string) => ({ kk: s, ru: s, en: s });
+const labels = Object.fromEntries([1, 2, 3, 4, 5].map((v) => [String(v), text(String(v))]));
+const rating = (code: string, allowCannotJudge = true): RatingQuestion => ({ kind: 'rating', code, text: text(code), scale: { min: 1, max: 5, labels, notApplicable: text('na') }, allowCannotJudge });
 const item = (code: string, extra: Partial<FormItem> = {}): FormItem => ({
   id: Number(code.slice(1)),
   code,
+  kind: 'rating',
+  question: rating(code, extra.allowCannotJudge ?? true),
+  showIf: [],
   categoryId: 1,
   categoryCode: 'MARKET',
   position: 1,
@@ -27,7 +32,6 @@ const item = (code: string, extra: Partial<FormItem> = {}): FormItem => ({
   required: true,
   ...extra,
 });
-const scale = { min: 1, max: 5 };
 const questions: TRespondentProfileQuestion[] = [
   { code: 'territory', type: 'choice-from-territories', required: true, text: text('t') },
   { code: 'size', type: 'choice', required: true, text: text('s'), options: [{ code: 'micro', text: text('m') }, { code: 'small', text: text('s') }] },
@@ -42,7 +46,7 @@ const questions: TRespondentProfileQuestion[] = [
 ];
 const territories = [{ id: 10, code: 'ridder-city', name_kk: 'Риддер', name_ru: 'Риддер', name_en: 'Ridder' }];
 
-describe('parseRating', () => {
+describe('a rating posted on a 1-5 scale', () => {
   it.each([
     ['1', 1],
     ['5', 5],
@@ -56,8 +60,10 @@ describe('parseRating', () => {
     [2.5, 'invalid'],
     ['abc', 'invalid'],
     ['1e0', 'invalid'],
-  ] as const)('%j -> %j', (raw, expected) => {
-    expect(parseRating(raw, scale)).toBe(expected);
+  ] as const)('%j -> %j (null = cannot judge)', (raw, expected) => {
+    const parsed = KINDS.rating.parse(rating('B01'), raw, undefined);
+    const got = 'error' in parsed ? 'invalid' : 'blank' in parsed ? 'blank' : parsed.value.cannotJudge ? null : parsed.value.value;
+    expect(got).toBe(expected);
   });
 });
 
@@ -65,15 +71,15 @@ describe('validateAnswers', () => {
   const items = [item('B01'), item('B02', { required: false }), item('B03', { allowCannotJudge: false, allowComment: false })];
 
   it('accepts ratings, "cannot judge" and comments, and lists required items left out', () => {
-    const out = validateAnswers(items, scale, { B01: '4', B02: 'na' }, { B01: '  слишком дорого  ' });
+    const out = validateAnswers(items, { B01: '4', B02: 'na' }, { B01: '  слишком дорого  ' });
     expect(out.invalid).toEqual([]);
-    expect(out.answers.get('B01')).toEqual({ value: 4, comment: 'слишком дорого' });
-    expect(out.answers.get('B02')).toEqual({ value: null, comment: null });
+    expect(out.answers.get('B01')).toEqual({ columns: { ...EMPTY_COLUMNS, value: 4 }, comment: 'слишком дорого' });
+    expect(out.answers.get('B02')).toEqual({ columns: { ...EMPTY_COLUMNS, cannotJudge: true }, comment: null });
     expect(out.missing.map((m) => m.path)).toEqual(['answers.B03']);
   });
 
   it('refuses out-of-range values, unknown codes, refused "cannot judge" and comments where none are taken', () => {
-    const out = validateAnswers(items, scale, { B01: '7', B03: 'na', B99: '1' }, { B03: 'x', ZZ: 'y', B02: 'a'.repeat(2001) });
+    const out = validateAnswers(items, { B01: '7', B03: 'na', B99: '1' }, { B03: 'x', ZZ: 'y', B02: 'a'.repeat(2001) });
     expect(out.invalid.map((e) => e.path).sort()).toEqual(['answers.B01', 'answers.B03', 'answers.B99', 'comments.B02', 'comments.B03', 'comments.ZZ']);
   });
 });

@@ -1,0 +1,170 @@
+import { z } from 'zod';
+import type { FieldError } from '../../../errors';
+
+/**
+ * What every question kind shares: the exchange-format building blocks, the stored form of an
+ * answer, and the contract (KindModule) each kind's own file fulfils. The kinds import this
+ * file only; questionnaires.schemas.ts re-exports the text and code schemas.
+ */
+
+const ZText = z.string().trim().min(1).max(2000);
+export const ZLocalizedText = z.strictObject({ kk: ZText, ru: ZText, en: ZText });
+export type TLocalizedText = z.infer<typeof ZLocalizedText>;
+
+export const ZCode = z.string().min(1).max(60).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/);
+
+/** What an answer to a question is used for in analysis and monitoring, beside its own summary. */
+export const QUESTION_ROLES = ['territory', 'sector', 'size', 'employees', 'innovated', 'funding'] as const;
+export const ZQuestionRole = z.enum(QUESTION_ROLES);
+export type TQuestionRole = z.infer<typeof ZQuestionRole>;
+
+/**
+ * Show a question or a category only when an earlier answer (a profile question or a choice
+ * question on an earlier page) includes one of `anyOf`. Evaluated on the server between pages.
+ */
+export const ZCondition = z.strictObject({ question: ZCode, anyOf: z.array(ZCode).min(1).max(100) });
+export type TCondition = z.infer<typeof ZCondition>;
+
+/** Whether a condition holds for the answers given so far (question code -> chosen option codes). */
+export function conditionHolds(condition: TCondition | null | undefined, chosen: ReadonlyMap<string, readonly string[]>): boolean {
+  if (!condition) return true;
+  const answer = chosen.get(condition.question);
+  return answer !== undefined && answer.some((code) => condition.anyOf.includes(code));
+}
+
+/** Fields of every question in the `questions` array of the exchange format (kind-specific ones follow). */
+export const questionBase = {
+  code: ZCode,
+  category: z.string().min(1),
+  text: ZLocalizedText,
+  /** Absent means required. */
+  required: z.boolean().optional(),
+  role: ZQuestionRole.optional(),
+  showIf: ZCondition.optional(),
+};
+
+export const ZOption = z.strictObject({ code: ZCode, text: ZLocalizedText });
+export const ZExclusiveOption = z.strictObject({ code: ZCode, exclusive: z.boolean().optional(), text: ZLocalizedText });
+export type TOption = z.infer<typeof ZExclusiveOption>;
+
+/** "Other, please specify": the label of the extra option; its text is stored beside the codes. */
+export const ZOther = z.strictObject({ code: ZCode, text: ZLocalizedText, maxLength: z.number().int().min(1).max(2000).optional() });
+export type TOther = z.infer<typeof ZOther>;
+export const OTHER_DEFAULT_LENGTH = 300;
+
+/**
+ * One stored answer, whatever the kind: the columns of the `answers` table. "Cannot judge" is
+ * its own flag, never a value: a 0-10 scale's 0 is a rating.
+ */
+export interface AnswerColumns {
+  value: number | null;
+  cannotJudge: boolean;
+  numberValue: number | null;
+  /** Option codes, space-separated (codes have no spaces): one for single-choice, chosen ones for multi-choice, the order for ranking. */
+  choice: string | null;
+  text: string | null;
+}
+
+export const EMPTY_COLUMNS: AnswerColumns = { value: null, cannotJudge: false, numberValue: null, choice: null, text: null };
+
+/** A raw value as a form or a JSON client posts it: a field, repeated fields, or fields keyed by option. */
+export type RawValue = string | number | null | undefined | string[] | Record<string, string>;
+
+export type ParseResult<V> = { blank: true } | { value: V } | { error: Omit<FieldError, 'path'> };
+
+/** An issue found in a question's definition: path relative to the question, message key. */
+export type DefinitionIssue = (path: Array<string | number>, key: string, params?: Record<string, unknown>) => void;
+
+export type Language = 'kk' | 'ru' | 'en';
+
+/** One column of the responses export with its label per language (the codebook's variable label). */
+export interface ExportColumn {
+  code: string;
+  label: TLocalizedText;
+  /** number: cells are numbers (or the missing codes); text: free text. */
+  type: 'number' | 'text';
+  /** Value labels of a coded column; empty for counts, free numbers and text. */
+  values: Array<{ code: number; label: TLocalizedText }>;
+}
+
+export type ExportCell = string | number | null;
+
+/**
+ * Codes of the export that are not answers. A respondent who could not judge gets a code of
+ * its own, never confused with a question left unanswered (empty cell).
+ */
+export const CANNOT_JUDGE_CODE = -99;
+
+/** What every normalised question has, whatever its kind. */
+export interface QuestionCore {
+  code: string;
+  text: TLocalizedText;
+}
+
+export interface KindModule<Q extends QuestionCore & { kind: string }, V> {
+  kind: Q['kind'];
+  schema: z.ZodType<Q>;
+  /** The view partial (views/responses/kinds/) that renders the question on a respondent page. */
+  partial: string;
+  /** Checks of one question beyond its shape (ranges, duplicate option codes). */
+  check(q: Q, issue: DefinitionIssue): void;
+  /** A posted value (and the posted "other" text) -> an answer, blank, or the reason it is refused. */
+  parse(q: Q, raw: RawValue, other: string | undefined): ParseResult<V>;
+  encode(q: Q, value: V): AnswerColumns;
+  /** Undefined when the stored columns do not hold an answer of this question (e.g. an option since removed). */
+  decode(q: Q, columns: AnswerColumns): V | undefined;
+  /** What the respondent's form shows for a stored answer: the raw value(s) again. */
+  formValue(q: Q, value: V): RawValue;
+  /** A one-line reading of the answer for the review page and the response view. */
+  display(q: Q, value: V, lang: Language): string;
+  exportColumns(q: Q): ExportColumn[];
+  /** Cells aligned with exportColumns; undefined = not answered (empty cells). */
+  exportCells(q: Q, value: V | undefined): ExportCell[];
+}
+
+export function localized(text: TLocalizedText, lang: Language): string {
+  return text[lang] || text.kk;
+}
+
+export function isBlankRaw(raw: RawValue): boolean {
+  if (raw === undefined || raw === null) return true;
+  if (typeof raw === 'string') return raw.trim() === '';
+  if (typeof raw === 'number') return false;
+  if (Array.isArray(raw)) return raw.every((v) => typeof v === 'string' && v.trim() === '');
+  return Object.values(raw).every((v) => typeof v !== 'string' || v.trim() === '');
+}
+
+/** A posted list of option codes: repeated form fields, a single field, or a JSON array. */
+export function rawList(raw: RawValue): string[] | null {
+  if (typeof raw === 'string') return raw.trim() === '' ? [] : [raw.trim()];
+  if (Array.isArray(raw)) return raw.filter((v) => typeof v === 'string' && v.trim() !== '').map((v) => v.trim());
+  return null;
+}
+
+export function duplicateIndexes(codes: string[]): number[] {
+  const seen = new Set<string>();
+  const out: number[] = [];
+  codes.forEach((code, i) => {
+    if (seen.has(code)) out.push(i);
+    seen.add(code);
+  });
+  return out;
+}
+
+export function checkOptions(options: Array<{ code: string }>, other: TOther | undefined, issue: DefinitionIssue): void {
+  for (const i of duplicateIndexes(options.map((o) => o.code))) issue(['options', i, 'code'], 'questionnaires:errors.duplicateCode');
+  if (other && options.some((o) => o.code === other.code)) issue(['other', 'code'], 'questionnaires:errors.duplicateCode');
+}
+
+/** "Other" text: trimmed, CRLF folded, within its limit. */
+export function otherText(other: TOther, raw: string | undefined): ParseResult<string> {
+  const text = (raw ?? '').trim().replace(/\r\n/g, '\n');
+  if (!text) return { error: { key: 'respond:errors.otherRequired' } };
+  const max = other.maxLength ?? OTHER_DEFAULT_LENGTH;
+  if (text.length > max) return { error: { key: 'respond:errors.textTooLong', params: { max } } };
+  return { value: text };
+}
+
+export function splitCodes(choice: string | null): string[] {
+  return choice ? choice.split(' ').filter(Boolean) : [];
+}

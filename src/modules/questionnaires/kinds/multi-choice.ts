@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { EMPTY_COLUMNS, ZExclusiveOption, ZOther, checkOptions, localized, otherText, questionBase, rawList, splitCodes, type ExportColumn, type KindModule, type QuestionCore, type TOption, type TOther } from './common';
+
+/**
+ * Any number of options (at most `maxChoices` when given). An `exclusive` option such as
+ * "none" cannot be combined with others; "other, please specify" adds a written answer.
+ */
+export const ZMultiChoiceQuestion = z.strictObject({
+  ...questionBase,
+  kind: z.literal('multi-choice'),
+  options: z.array(ZExclusiveOption).min(2).max(100),
+  other: ZOther.optional(),
+  maxChoices: z.number().int().min(1).max(100).optional(),
+});
+
+export interface MultiChoiceQuestion extends QuestionCore {
+  kind: 'multi-choice';
+  options: TOption[];
+  other?: TOther;
+  maxChoices?: number;
+}
+
+export interface MultiChoiceValue {
+  /** In the definition's order, "other" last. */
+  options: string[];
+  other?: string;
+}
+
+function allCodes(q: MultiChoiceQuestion): string[] {
+  return [...q.options.map((o) => o.code), ...(q.other ? [q.other.code] : [])];
+}
+
+export const multiChoice: KindModule<MultiChoiceQuestion, MultiChoiceValue> = {
+  kind: 'multi-choice',
+  schema: ZMultiChoiceQuestion,
+  partial: 'multi-choice',
+  check(q, issue) {
+    checkOptions(q.options, q.other, issue);
+    if (q.maxChoices !== undefined && q.maxChoices > q.options.length + (q.other ? 1 : 0)) issue(['maxChoices'], 'questionnaires:errors.maxChoices');
+  },
+  parse(q, raw, other) {
+    const list = rawList(raw);
+    if (list === null) return { error: { key: 'respond:errors.invalidChoice' } };
+    const codes = [...new Set(list)];
+    if (codes.length === 0) return { blank: true };
+    const known = allCodes(q);
+    if (codes.some((c) => !known.includes(c))) return { error: { key: 'respond:errors.invalidChoice' } };
+    const exclusive = q.options.find((o) => o.exclusive && codes.includes(o.code));
+    if (exclusive && codes.length > 1) {
+      // The option's label goes in per language: each catalogue's message picks its own.
+      return { error: { key: 'respond:errors.exclusive', params: { option_kk: exclusive.text.kk, option_ru: exclusive.text.ru, option_en: exclusive.text.en } } };
+    }
+    if (q.maxChoices !== undefined && codes.length > q.maxChoices) return { error: { key: 'respond:errors.tooManyChoices', params: { max: q.maxChoices } } };
+    // Keep the definition's order, so the stored answer does not depend on the order of the form fields.
+    const ordered = known.filter((c) => codes.includes(c));
+    if (q.other && ordered.includes(q.other.code)) {
+      const text = otherText(q.other, other);
+      if (!('value' in text)) return 'error' in text ? text : { blank: true };
+      return { value: { options: ordered, other: text.value } };
+    }
+    return { value: { options: ordered } };
+  },
+  encode(_q, v) {
+    return { ...EMPTY_COLUMNS, choice: v.options.join(' '), text: v.other ?? null };
+  },
+  decode(q, c) {
+    const known = allCodes(q);
+    const codes = splitCodes(c.choice).filter((code) => known.includes(code));
+    if (codes.length === 0) return undefined;
+    return q.other && codes.includes(q.other.code) && c.text !== null ? { options: codes, other: c.text } : { options: codes };
+  },
+  formValue(_q, v) {
+    return v.options;
+  },
+  display(q, v, lang) {
+    return v.options
+      .map((code) => {
+        if (q.other?.code === code) return `${localized(q.other.text, lang)}: ${v.other ?? ''}`;
+        const option = q.options.find((o) => o.code === code);
+        return option ? localized(option.text, lang) : code;
+      })
+      .join('; ');
+  },
+  exportColumns(q) {
+    // One 0/1 column per option: what SPSS and R users expect of a multiple-response set.
+    const chosen = (label: TOption['text']) => [
+      { code: 0, label: { kk: 'Таңдалмаған', ru: 'Не выбрано', en: 'Not chosen' } },
+      { code: 1, label },
+    ];
+    const columns: ExportColumn[] = [...q.options, ...(q.other ? [q.other] : [])].map((o) => ({ code: `${q.code}_${o.code}`, label: { kk: `${q.text.kk}: ${o.text.kk}`, ru: `${q.text.ru}: ${o.text.ru}`, en: `${q.text.en}: ${o.text.en}` }, type: 'number' as const, values: chosen(o.text) }));
+    if (q.other) columns.push({ code: `${q.code}_${q.other.code}_text`, label: q.other.text, type: 'text', values: [] });
+    return columns;
+  },
+  exportCells(q, v) {
+    const codes = allCodes(q);
+    const cells: Array<string | number | null> = codes.map((code) => (v ? (v.options.includes(code) ? 1 : 0) : null));
+    if (q.other) cells.push(v?.other ?? null);
+    return cells;
+  },
+};

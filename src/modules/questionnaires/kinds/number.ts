@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { EMPTY_COLUMNS, ZLocalizedText, localized, questionBase, type KindModule, type QuestionCore, type TLocalizedText } from './common';
+
+/** A whole or decimal number within [min, max], with an optional unit ("people", "mln tenge"). */
+export const ZNumberQuestion = z.strictObject({
+  ...questionBase,
+  kind: z.literal('number'),
+  integer: z.boolean(),
+  min: z.number().finite().optional(),
+  max: z.number().finite().optional(),
+  unit: ZLocalizedText.optional(),
+});
+
+export interface NumberQuestion extends QuestionCore {
+  kind: 'number';
+  integer: boolean;
+  min?: number;
+  max?: number;
+  unit?: TLocalizedText;
+}
+
+export interface NumberValue {
+  value: number;
+}
+
+// Digits with an optional sign and one decimal separator; comma or point, as people type them in kk/ru.
+const NUMBER = /^\s*[-+]?\d{1,15}(?:[.,]\d{1,9})?\s*$/;
+
+export const number: KindModule<NumberQuestion, NumberValue> = {
+  kind: 'number',
+  schema: ZNumberQuestion,
+  partial: 'number',
+  check(q, issue) {
+    if (q.min !== undefined && q.max !== undefined && q.max < q.min) issue(['max'], 'questionnaires:errors.integerRange');
+    if (q.integer && ((q.min !== undefined && !Number.isInteger(q.min)) || (q.max !== undefined && !Number.isInteger(q.max)))) issue(['min'], 'questionnaires:errors.integerBounds');
+  },
+  parse(q, raw) {
+    if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) return { blank: true };
+    const n = typeof raw === 'number' ? raw : typeof raw === 'string' && NUMBER.test(raw) ? Number(raw.trim().replace(',', '.')) : NaN;
+    const params = { min: q.min ?? '−∞', max: q.max ?? '∞' };
+    if (!Number.isFinite(n)) return { error: { key: q.integer ? 'respond:errors.integer' : 'respond:errors.number', params } };
+    if (q.integer && !Number.isInteger(n)) return { error: { key: 'respond:errors.integer', params } };
+    if ((q.min !== undefined && n < q.min) || (q.max !== undefined && n > q.max)) return { error: { key: q.integer ? 'respond:errors.integer' : 'respond:errors.number', params } };
+    return { value: { value: n } };
+  },
+  encode(_q, v) {
+    return { ...EMPTY_COLUMNS, numberValue: v.value };
+  },
+  decode(_q, c) {
+    return c.numberValue === null ? undefined : { value: c.numberValue };
+  },
+  formValue(_q, v) {
+    return String(v.value);
+  },
+  display(q, v, lang) {
+    return q.unit ? `${v.value} ${localized(q.unit, lang)}` : String(v.value);
+  },
+  exportColumns(q) {
+    return [{ code: q.code, label: q.text, type: 'number', values: [] }];
+  },
+  exportCells(_q, v) {
+    return [v ? v.value : null];
+  },
+};

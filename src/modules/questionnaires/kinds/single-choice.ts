@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { EMPTY_COLUMNS, ZOption, ZOther, checkOptions, localized, otherText, questionBase, rawList, type ExportColumn, type KindModule, type QuestionCore, type TLocalizedText, type TOther } from './common';
+
+/**
+ * One option out of several. `optionsFrom: "territories"` takes the options from the territory
+ * directory (the question then has no `options`); "other, please specify" is an option whose
+ * text the respondent writes.
+ */
+export const ZSingleChoiceQuestion = z
+  .strictObject({
+    ...questionBase,
+    kind: z.literal('single-choice'),
+    optionsFrom: z.literal('territories').optional(),
+    options: z.array(ZOption).min(2).max(200).optional(),
+    other: ZOther.optional(),
+  })
+  .superRefine((q, ctx) => {
+    if (!q.optionsFrom && !q.options) ctx.addIssue({ code: 'custom', path: ['options'], params: { key: 'questionnaires:errors.optionsMissing' } });
+    if (q.optionsFrom && q.options) ctx.addIssue({ code: 'custom', path: ['options'], params: { key: 'questionnaires:errors.optionsTwice' } });
+  });
+
+export interface ChoiceOption {
+  code: string;
+  text: TLocalizedText;
+}
+
+export interface SingleChoiceQuestion extends QuestionCore {
+  kind: 'single-choice';
+  /** Resolved options (territories included, by code). */
+  options: ChoiceOption[];
+  other?: TOther;
+}
+
+export interface SingleChoiceValue {
+  option: string;
+  other?: string;
+}
+
+function label(q: SingleChoiceQuestion, code: string): TLocalizedText | undefined {
+  return q.options.find((o) => o.code === code)?.text ?? (q.other?.code === code ? q.other.text : undefined);
+}
+
+export const singleChoice: KindModule<SingleChoiceQuestion, SingleChoiceValue> = {
+  kind: 'single-choice',
+  schema: ZSingleChoiceQuestion as unknown as z.ZodType<SingleChoiceQuestion>,
+  partial: 'single-choice',
+  check(q, issue) {
+    checkOptions(q.options, q.other, issue);
+  },
+  parse(q, raw, other) {
+    const list = rawList(raw);
+    if (list === null) return { error: { key: 'respond:errors.invalidChoice' } };
+    if (list.length === 0) return { blank: true };
+    if (list.length > 1) return { error: { key: 'respond:errors.chooseOne' } };
+    const code = list[0]!;
+    if (q.other && code === q.other.code) {
+      const text = otherText(q.other, other);
+      return 'error' in text ? text : 'value' in text ? { value: { option: code, other: text.value } } : text;
+    }
+    if (!q.options.some((o) => o.code === code)) return { error: { key: 'respond:errors.invalidChoice' } };
+    return { value: { option: code } };
+  },
+  encode(_q, v) {
+    return { ...EMPTY_COLUMNS, choice: v.option, text: v.other ?? null };
+  },
+  decode(q, c) {
+    if (!c.choice || !label(q, c.choice)) return undefined;
+    return c.text !== null && q.other?.code === c.choice ? { option: c.choice, other: c.text } : { option: c.choice };
+  },
+  formValue(_q, v) {
+    return v.option;
+  },
+  display(q, v, lang) {
+    const text = label(q, v.option);
+    const name = text ? localized(text, lang) : v.option;
+    return v.other ? `${name}: ${v.other}` : name;
+  },
+  exportColumns(q) {
+    const values = [...q.options, ...(q.other ? [q.other] : [])].map((o, i) => ({ code: i + 1, label: o.text }));
+    const columns: ExportColumn[] = [{ code: q.code, label: q.text, type: 'number', values }];
+    if (q.other) columns.push({ code: `${q.code}_${q.other.code}_text`, label: q.other.text, type: 'text', values: [] });
+    return columns;
+  },
+  exportCells(q, v) {
+    const cells: Array<string | number | null> = [null];
+    if (q.other) cells.push(null);
+    if (!v) return cells;
+    const all = [...q.options, ...(q.other ? [q.other] : [])];
+    cells[0] = all.findIndex((o) => o.code === v.option) + 1 || null;
+    if (q.other) cells[1] = v.other ?? null;
+    return cells;
+  },
+};

@@ -1,0 +1,139 @@
+import type { FormQuestion, KindQuestion, TCondition, TQuestion, TQuestionRole, TScale } from './kinds';
+import type { TProfileQuestion, TQuestionnaireDefinition } from './questionnaires.schemas';
+
+/**
+ * The one place that turns the exchange format into the questions a form asks. The original
+ * format's `items` are ratings on the questionnaire's scale and its `profile` questions are
+ * choice and number questions whose conventional codes give them their analysis role; the
+ * `questions` array says everything itself. A file in the original format therefore means the
+ * same as before.
+ */
+
+/** The category of the profile questions: not a code an author can write (codes start alphanumeric). */
+export const PROFILE_CATEGORY = '_profile';
+
+/** Roles of the original format's profile questions, by code. */
+const LEGACY_ROLES: Record<string, TQuestionRole> = {
+  territory: 'territory',
+  sector: 'sector',
+  size: 'size',
+  employees: 'employees',
+  innovated: 'innovated',
+  funding: 'funding',
+};
+
+export interface NormalisedQuestion {
+  question: KindQuestion;
+  categoryCode: string;
+  required: boolean;
+  role: TQuestionRole | null;
+  allowComment: boolean;
+  referenceMean: number | null;
+  /** Single-choice questions whose options are the territory directory, resolved when a form is loaded. */
+  optionsFrom: 'territories' | null;
+  /** The conditions the question is asked under: its category's and its own. */
+  showIf: TCondition[];
+}
+
+/** A question of the `questions` array with defaults applied and the questionnaire's scale resolved. */
+export function normaliseQuestion(q: TQuestion, scale: TScale): KindQuestion {
+  switch (q.kind) {
+    case 'rating': {
+      const own = q.scale ?? scale;
+      return { kind: 'rating', code: q.code, text: q.text, scale: own, allowCannotJudge: Boolean(own.notApplicable) && q.allowCannotJudge !== false };
+    }
+    case 'single-choice':
+      return { kind: 'single-choice', code: q.code, text: q.text, options: q.options ?? [], ...(q.other ? { other: q.other } : {}) };
+    case 'multi-choice':
+      return { kind: 'multi-choice', code: q.code, text: q.text, options: q.options, ...(q.other ? { other: q.other } : {}), ...(q.maxChoices !== undefined ? { maxChoices: q.maxChoices } : {}) };
+    case 'ranking':
+      return { kind: 'ranking', code: q.code, text: q.text, options: q.options, pick: q.pick };
+    case 'number':
+      return { kind: 'number', code: q.code, text: q.text, integer: q.integer, ...(q.min !== undefined ? { min: q.min } : {}), ...(q.max !== undefined ? { max: q.max } : {}), ...(q.unit ? { unit: q.unit } : {}) };
+    case 'text':
+      return { kind: 'text', code: q.code, text: q.text, maxLength: q.maxLength, ...(q.multiline ? { multiline: true } : {}) };
+  }
+}
+
+function legacyProfileQuestion(p: TProfileQuestion): KindQuestion {
+  switch (p.type) {
+    case 'choice-from-territories':
+      return { kind: 'single-choice', code: p.code, text: p.text, options: [] };
+    case 'choice':
+      return { kind: 'single-choice', code: p.code, text: p.text, options: p.options };
+    case 'multi-choice':
+      return { kind: 'multi-choice', code: p.code, text: p.text, options: p.options };
+    case 'integer':
+      return { kind: 'number', code: p.code, text: p.text, integer: true, min: p.min, max: p.max };
+  }
+}
+
+/**
+ * Every question of a definition: the profile, then the items in file order, then the other
+ * questions in file order. A category page asks its own in this order, so its ratings come
+ * before its other questions; the original format keeps the positions it always had.
+ */
+export function normaliseDefinition(def: TQuestionnaireDefinition): NormalisedQuestion[] {
+  const out: NormalisedQuestion[] = def.profile.map((p) => ({
+    question: legacyProfileQuestion(p),
+    categoryCode: PROFILE_CATEGORY,
+    required: p.required,
+    role: p.type === 'choice-from-territories' ? 'territory' : (LEGACY_ROLES[p.code] ?? null),
+    allowComment: false,
+    referenceMean: null,
+    optionsFrom: p.type === 'choice-from-territories' ? 'territories' : null,
+    showIf: [],
+  }));
+  const categoryCondition = (code: string) => def.categories.find((c) => c.code === code)?.showIf;
+  for (const item of def.items) {
+    out.push({
+      question: { kind: 'rating', code: item.code, text: item.text, scale: def.scale, allowCannotJudge: Boolean(def.scale.notApplicable) && item.allowCannotJudge !== false },
+      categoryCode: item.category,
+      required: item.required !== false,
+      role: null,
+      allowComment: item.allowComment !== false,
+      referenceMean: item.referenceMean ?? null,
+      optionsFrom: null,
+      showIf: [categoryCondition(item.category)].filter((c): c is TCondition => c !== undefined),
+    });
+  }
+  for (const q of def.questions ?? []) {
+    out.push({
+      question: normaliseQuestion(q, def.scale),
+      categoryCode: q.category,
+      required: q.required !== false,
+      role: q.role ?? null,
+      allowComment: q.kind === 'rating' && q.allowComment !== false,
+      referenceMean: q.kind === 'rating' ? (q.referenceMean ?? null) : null,
+      optionsFrom: q.kind === 'single-choice' && q.optionsFrom ? q.optionsFrom : null,
+      showIf: [categoryCondition(q.category), q.showIf].filter((c): c is TCondition => c !== undefined),
+    });
+  }
+  return out;
+}
+
+export interface TerritoryOption {
+  code: string;
+  name_kk: string;
+  name_ru: string;
+  name_en: string;
+}
+
+/**
+ * The category pages' questions with their item ids and form-level facts. `territories` are
+ * the options of a question that takes them from the directory.
+ */
+export function formQuestions(def: TQuestionnaireDefinition, items: Array<{ id: number; code: string; position: number }>, territories: TerritoryOption[] = []): FormQuestion[] {
+  const rows = new Map(items.map((i) => [i.code, i]));
+  const out: FormQuestion[] = [];
+  for (const n of normaliseDefinition(def)) {
+    const row = rows.get(n.question.code);
+    if (!row) continue;
+    let question = n.question;
+    if (n.optionsFrom === 'territories' && question.kind === 'single-choice') {
+      question = { ...question, options: territories.map((t) => ({ code: t.code, text: { kk: t.name_kk, ru: t.name_ru, en: t.name_en } })) };
+    }
+    out.push({ ...question, id: row.id, position: row.position, categoryCode: n.categoryCode, required: n.required, role: n.role, allowComment: n.allowComment, referenceMean: n.referenceMean, showIf: n.showIf });
+  }
+  return out;
+}
