@@ -19,8 +19,15 @@ export interface Confirmation {
   fields?: Record<string, string>;
 }
 
-export function isConfirmed(req: Request): boolean {
-  return req.body?.confirm === 'yes';
+/**
+ * Whether the POST carries the confirmation. The field is taken out of the body, so the strict
+ * schemas that parse the rest of the form never see it; call this before parsing.
+ */
+export function takeConfirmation(req: Request): boolean {
+  const body = req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : undefined;
+  const confirmed = body?.confirm === 'yes';
+  if (body) delete body.confirm;
+  return confirmed;
 }
 
 export function renderConfirmation(req: Request, res: Response, c: Confirmation): void {
@@ -30,6 +37,6 @@ export function renderConfirmation(req: Request, res: Response, c: Confirmation)
 
 /** Run `action` only once confirmed; otherwise show the confirmation page and change nothing. */
 export async function withConfirmation(req: Request, res: Response, confirmation: () => Promise<Confirmation>, action: () => Promise<void>): Promise<void> {
-  if (!isConfirmed(req)) return renderConfirmation(req, res, await confirmation());
+  if (!takeConfirmation(req)) return renderConfirmation(req, res, await confirmation());
   await action();
 }

@@ -3,7 +3,9 @@ import type { AppContext } from '../../context';
 import { baseUrl } from '../../context';
 import { asyncHandler, parseOrThrow, ValidationError, type FieldError } from '../../errors';
 import { formatAlmaty, toAlmatyLocalInput } from '../../lib/almaty-time';
+import { renderConfirmation, takeConfirmation, withConfirmation } from '../../lib/confirm';
 import { handleForm, renderForm } from '../../lib/forms';
+import { oneTimeSecretsFor } from '../../lib/one-time';
 import { requireRole } from '../../middleware/auth';
 import type { QuestionnairesService } from '../questionnaires/questionnaires.service';
 import type { TerritoriesService } from '../territories/territories.service';
@@ -47,8 +49,15 @@ export function roundsRoutes(
   { rounds, questionnaires, territories }: { rounds: RoundsService; questionnaires: QuestionnairesService; territories: TerritoriesService },
 ): Router {
   const router = Router();
+  const once = oneTimeSecretsFor(ctx.config);
 
   router.use('/admin/rounds', requireRole('admin'));
+
+  /** Post/redirect/get with the new public link sealed for the round's page, where it is shown once. */
+  const redirectWithLink = (res: Response, id: number, token: string, saved: string, req: Request) => {
+    once.put(res, `/admin/rounds/${id}`, { kind: 'publicLink', data: { link: publicLinkFor(ctx, req, token) } });
+    res.redirect(303, `/admin/rounds/${id}?saved=${saved}`);
+  };
 
   const timeHelpers = (req: Request) => ({ formatTime: (iso: string | null) => formatAlmaty(iso, req.lang) });
 
@@ -102,10 +111,8 @@ export function roundsRoutes(
       await handleForm(res, 'rounds/form', locals, async () => {
         const input = roundInputFromForm(parseOrThrow(ZRoundForm, req.body));
         const { round, publicToken } = await rounds.create(input, req.user!.id);
-        if (publicToken) {
-          // The link is shown in this response only; the database keeps just its hash.
-          return renderDetail(req, res, round.id, { shownLink: publicLinkFor(ctx, req, publicToken), notice: req.t('rounds:created') }, 201);
-        }
+        // The link is shown on the next page only; the database keeps just its hash.
+        if (publicToken) return redirectWithLink(res, round.id, publicToken, 'created', req);
         res.redirect(303, `/admin/rounds/${round.id}?saved=created`);
       });
     }),
@@ -116,8 +123,12 @@ export function roundsRoutes(
     asyncHandler(async (req, res) => {
       const id = parseOrThrow(ZRoundId, req.params.id);
       const saved = String(req.query.saved ?? '');
-      const notice = saved === 'created' ? req.t('rounds:created') : saved === 'saved' ? req.t('rounds:saved') : saved === 'status' ? req.t('rounds:statusChanged') : undefined;
-      await renderDetail(req, res, id, { notice });
+      const notice =
+        saved === 'created' ? req.t('rounds:created') : saved === 'saved' ? req.t('rounds:saved') : saved === 'status' ? req.t('rounds:statusChanged') : saved === 'link' ? req.t('rounds:linkRegenerated') : undefined;
+      const secret = saved ? once.take(req, res) : undefined;
+      const oneTime = secret?.kind === 'publicLink' ? { label: req.t('rounds:publicLink'), value: secret.data.link, note: req.t('rounds:publicLinkShowOnce') } : undefined;
+      const oneTimeGone = !oneTime && (saved === 'link' || saved === 'created') ? req.t('rounds:publicLinkGone') : undefined;
+      await renderDetail(req, res, id, { notice, oneTime, oneTimeGone });
     }),
   );
 
@@ -147,7 +158,7 @@ export function roundsRoutes(
       await handleForm(res, 'rounds/form', locals, async () => {
         const input = roundInputFromForm(parseOrThrow(ZRoundForm, req.body));
         const { publicToken } = await rounds.update(round.id, input);
-        if (publicToken) return renderDetail(req, res, round.id, { shownLink: publicLinkFor(ctx, req, publicToken), notice: req.t('rounds:saved') });
+        if (publicToken) return redirectWithLink(res, round.id, publicToken, 'saved', req);
         res.redirect(303, `/admin/rounds/${round.id}?saved=saved`);
       });
     }),
@@ -157,8 +168,22 @@ export function roundsRoutes(
     '/admin/rounds/:id/status',
     asyncHandler(async (req, res) => {
       const id = parseOrThrow(ZRoundId, req.params.id);
+      const confirmed = takeConfirmation(req);
       try {
         const { status } = parseOrThrow(ZStatusChange, req.body);
+        // Closing stops answers at once and archiving is final: both ask first.
+        const round = await rounds.get(id);
+        const asks = (status === 'closed' || status === 'archived') && ROUND_TRANSITIONS[round.status].includes(status);
+        if (asks && !confirmed) {
+          const submitted = Number((await rounds.list()).find((r) => r.id === id)?.submitted ?? 0);
+          return renderConfirmation(req, res, {
+            title: req.t(`rounds:confirm.${status}Title`, { title: round.title }),
+            consequences: [req.t(`rounds:confirm.${status}Effect`), req.t('rounds:confirm.submittedKept', { count: submitted })],
+            confirmLabel: req.t(`rounds:transitions.${round.status}_${status}`),
+            cancelHref: `/admin/rounds/${id}`,
+            fields: { status },
+          });
+        }
         await rounds.changeStatus(id, status);
       } catch (error) {
         // A refused change (not allowed from this status, closing time already past) is explained on the page.
@@ -173,8 +198,20 @@ export function roundsRoutes(
     '/admin/rounds/:id/public-link',
     asyncHandler(async (req, res) => {
       const id = parseOrThrow(ZRoundId, req.params.id);
-      const token = await rounds.regeneratePublicLink(id);
-      await renderDetail(req, res, id, { shownLink: publicLinkFor(ctx, req, token), notice: req.t('rounds:linkRegenerated') });
+      const round = await rounds.get(id);
+      // Replacing a link breaks the old one for everybody who has it; creating the first breaks nothing.
+      if (!round.hasPublicLink) return redirectWithLink(res, id, await rounds.regeneratePublicLink(id), 'link', req);
+      await withConfirmation(
+        req,
+        res,
+        async () => ({
+          title: req.t('rounds:confirm.linkTitle', { title: round.title }),
+          consequences: [req.t('rounds:confirm.linkEffect')],
+          confirmLabel: req.t('rounds:regenerateLink'),
+          cancelHref: `/admin/rounds/${id}`,
+        }),
+        async () => redirectWithLink(res, id, await rounds.regeneratePublicLink(id), 'link', req),
+      );
     }),
   );
 
