@@ -12,7 +12,8 @@
  *   BENCH_OVERLAY=dir                 what-if: .ts files under dir replace the same paths of the tree in the build
  *   --runtime=tsx                     run the servers from source under tsx instead of compiled (default dist)
  *   --from=bench/results.json         print (and rewrite) the table of a finished run from its saved figures
- *   --only=throughput | aggregation   one part only (while working on it; the table then lacks rows)
+ *   --only=throughput,workers,aggregation,pages,national   some parts only (while working on them; the table then lacks rows)
+ *   --national=N | BENCH_NATIONAL=N   size of the national section (default 2M full, 200k quick)
  *
  * Every server runs in its own process on an ephemeral loopback port; every database is
  * created for the run under bench/tmp (SQLite) or in the PostgreSQL server (dropped at the end).
@@ -27,6 +28,7 @@ import { createDb } from '../src/db/knex';
 import { migrateLatest } from '../src/db/migrate';
 import { generateLinkToken } from '../src/lib/tokens';
 import { createLogger } from '../src/logger';
+import { Lifecycle } from '../src/lifecycle';
 import { KnexUsersRepository } from '../src/modules/users/users.repository';
 import { UsersService } from '../src/modules/users/users.service';
 import { runSeeds } from '../seeds';
@@ -38,6 +40,7 @@ import { LoadAccumulator, RequestPool, runSlice, type LoadResult } from './lib/l
 import { bareInvitations, createInvitations, createRound, loadRound, surveyShape } from './lib/loader';
 import { startPg, type PgServer } from './lib/pg';
 import { measurePeakRss, projectRoot, rssBytes, startChild, type ChildServer } from './lib/proc';
+import { BROWSER_ENCODINGS, percentile, rawGet, ttfbUnderLoad, type RawResponse } from './lib/pages';
 import { ENGINE_LABEL, machineInfo, markdownTable, sizeLabel, type Engine, type Machine, type Row } from './lib/report';
 import { baselineRequests, exchangeTokens, submissionShape, submitAllRequests } from './lib/submissions';
 
@@ -58,13 +61,20 @@ export interface BenchOptions {
   /** dist: the app compiled to JavaScript and run by plain node, as `npm start` does; tsx: from source. */
   runtime: 'dist' | 'tsx';
   serverLogLevel: string;
-  sections: Array<'throughput' | 'aggregation'>;
+  sections: Section[];
+  /** Invitations imported and responses ranked and exported in the national section (Kazakhstan: about 2M SMEs). */
+  national: number;
 }
 
+/** national: invitations imported through the upload form and a round ranked and exported at national size. */
+/** pages: bytes and time to first byte of the respondent's pages; workers: submissions with KEDERGI_WORKERS=2 (PostgreSQL). */
+const SECTIONS = ['throughput', 'workers', 'aggregation', 'pages', 'national'] as const;
+type Section = (typeof SECTIONS)[number];
+
 const PRESETS = {
-  full: { sizes: [10_000, 100_000, 1_000_000], seconds: 20, slices: 4, connections: 50, reps: 3 },
-  quick: { sizes: [10_000, 100_000], seconds: 10, slices: 2, connections: 50, reps: 3 },
-  smoke: { sizes: [300, 3000], seconds: 2, slices: 1, connections: 10, reps: 1 },
+  full: { sizes: [10_000, 100_000, 1_000_000], seconds: 20, slices: 4, connections: 50, reps: 3, national: 2_000_000 },
+  quick: { sizes: [10_000, 100_000], seconds: 10, slices: 2, connections: 50, reps: 3, national: 200_000 },
+  smoke: { sizes: [300, 3000], seconds: 2, slices: 1, connections: 10, reps: 1, national: 2000 },
 } as const;
 
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
@@ -100,7 +110,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     keep: flag('keep'),
     runtime: (value('runtime') ?? env.BENCH_RUNTIME) === 'tsx' ? 'tsx' : 'dist',
     serverLogLevel: env.BENCH_SERVER_LOG_LEVEL ?? 'info',
-    sections: (value('only') ?? 'throughput,aggregation').split(',').filter((x): x is 'throughput' | 'aggregation' => x === 'throughput' || x === 'aggregation'),
+    national: Number(value('national') ?? env.BENCH_NATIONAL ?? base.national),
+    sections: (value('only') ?? SECTIONS.join(',')).split(',').filter((x): x is Section => (SECTIONS as readonly string[]).includes(x)),
   };
 }
 
@@ -153,6 +164,9 @@ function benchConfig(database: Config['database'], dataDir: string): Config {
     sessionTtlSeconds: 3600,
     sessionMaxAgeSeconds: 3600,
     apiTokenTtlSeconds: 3600,
+    shutdownSeconds: 10,
+    logBufferBytes: 1024 * 1024,
+    workers: 1,
   };
 }
 
@@ -160,7 +174,7 @@ function benchConfig(database: Config['database'], dataDir: string): Config {
 async function openDb(database: Config['database'], dataDir: string, seed: boolean): Promise<{ db: Knex; ctx: AppContext }> {
   const db = createDb(database);
   await migrateLatest(db);
-  const ctx: AppContext = { db, config: benchConfig(database, dataDir), logger: createLogger('silent'), bcryptRounds: 4 };
+  const ctx: AppContext = { db, config: benchConfig(database, dataDir), logger: createLogger('silent'), bcryptRounds: 4, lifecycle: new Lifecycle() };
   if (seed) await runSeeds(ctx, false);
   return { db, ctx };
 }
@@ -416,6 +430,184 @@ async function aggregation(target: Target, o: BenchOptions, dir: string, serverE
 }
 
 // ------------------------------------------------------------------------------------------------
+// 4. Light pages: what a respondent's phone receives
+
+interface PageFigure {
+  path: string;
+  label: string;
+  /** As sent to a browser (brotli or gzip). */
+  sentBytes: number;
+  encoding: string | null;
+  plainBytes: number;
+  ttfbMs: number;
+}
+
+interface PagesResult {
+  pages: PageFigure[];
+  /** The static files the pages link to, as sent (fingerprinted, cached for a year after the first visit). */
+  staticBytes: number;
+  staticFiles: string[];
+  underLoad: { path: string; connections: number; seconds: number; p50: number; p99: number; probes: number; loadRps: number; loadErrors: number };
+}
+
+async function pages(target: Target, o: BenchOptions, dir: string, serverEnv: Record<string, string>, log: (s: string) => void): Promise<PagesResult> {
+  const real = await target.newDatabase('pages');
+  const server = await startServer('kedergi', { ...serverEnv, DATABASE_URL: real.url, KEDERGI_DEMO: '0' }, path.join(dir, 'kedergi-pages.log'));
+  const { db } = await openDb(real.database, dir, false);
+  try {
+    const shape = await surveyShape(db);
+    const round = await createRound(db, shape, 'bench pages');
+    const token = generateLinkToken();
+    await createInvitations(db, round, [token], shape.territoryIds);
+    const [credentials] = await exchangeTokens(server.url, [token]);
+    const headers = { cookie: credentials!.cookie, 'accept-encoding': BROWSER_ENCODINGS };
+    const plainHeaders = { cookie: credentials!.cookie };
+
+    // The pages a respondent walks through: profile, one page per category, review.
+    const profile = await rawGet(`${server.url}/respond/profile`, plainHeaders);
+    if (profile.status !== 200) throw new Error(`GET /respond/profile answered ${profile.status}`);
+    const html = profile.body.toString();
+    // The review page links every category page ("change"); those links are the steps.
+    const review = (await rawGet(`${server.url}/respond/review`, plainHeaders)).body.toString();
+    const categoryPages = [...new Set([...review.matchAll(/href="(\/respond\/page\/[^"?#]+)/g)].map((m) => m[1]!))];
+    if (categoryPages.length === 0) throw new Error('the review page links no category page');
+    const paths = ['/respond/profile', ...categoryPages, '/respond/review'];
+    const figures: PageFigure[] = [];
+    for (const p of paths) {
+      const plain = await rawGet(server.url + p, plainHeaders);
+      const times: number[] = [];
+      let sent: RawResponse | undefined;
+      for (let i = 0; i < Math.max(3, o.reps); i++) {
+        sent = await rawGet(server.url + p, headers);
+        times.push(sent.ttfbMs);
+      }
+      if (plain.status !== 200 || sent!.status !== 200) throw new Error(`GET ${p} answered ${plain.status} / ${sent!.status}`);
+      figures.push({ path: p, label: p.replace('/respond/', ''), sentBytes: sent!.bytes, encoding: sent!.encoding ?? null, plainBytes: plain.bytes, ttfbMs: median(times) });
+    }
+    const staticFiles = [...new Set([...html.matchAll(/(?:href|src)="(\/static\/[^"]+)"/g)].map((m) => m[1]!))];
+    let staticBytes = 0;
+    for (const f of staticFiles) staticBytes += (await rawGet(server.url + f, headers)).bytes;
+
+    // Time to first byte while `connections` respondents load category pages.
+    const loadPath = categoryPages[0] ?? '/respond/profile';
+    const seconds = Math.max(2, o.seconds);
+    const load = await ttfbUnderLoad(server.url, loadPath, headers, o.connections, seconds);
+    const underLoad = { path: loadPath, connections: o.connections, seconds, p50: percentile(load.probes, 0.5), p99: percentile(load.probes, 0.99), probes: load.probes.length, loadRps: load.loadRps, loadErrors: load.loadErrors };
+    const kb = (n: number) => `${(n / 1024).toFixed(1)} kB`;
+    log(`  pages as sent: ${figures.map((f) => `${f.label} ${kb(f.sentBytes)} (${f.encoding ?? 'plain'}; ${kb(f.plainBytes)} plain)`).join(', ')}; static files ${kb(staticBytes)} on the first visit`);
+    log(`  time to first byte: idle ${median(figures.map((f) => f.ttfbMs)).toFixed(1)} ms; under ${o.connections} connections (${load.loadRps.toFixed(0)} pages/s, ${load.loadErrors} errors) p50 ${underLoad.p50.toFixed(1)} ms, p99 ${underLoad.p99.toFixed(1)} ms over ${load.probes.length} probes`);
+    return { pages: figures, staticBytes, staticFiles, underLoad };
+  } finally {
+    await stopServer(server);
+    await db.destroy();
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// 5. National scale: about two million SMEs in Kazakhstan
+
+/** The invitation upload form takes at most this many rows per file (MAX_ENTERPRISES). */
+const UPLOAD_ROWS = 100_000;
+
+interface NationalResult {
+  size: number;
+  importFiles: number;
+  importSeconds: number;
+  importPeakMb: number;
+  loadSeconds: number;
+  cellsSeconds: number | null;
+  bareQuery: Timing;
+  api: Timing | null;
+  page: Timing | null;
+  csv: MemoryFigure;
+  baselineCsv: MemoryFigure;
+}
+
+async function national(target: Target, o: BenchOptions, dir: string, serverEnv: Record<string, string>, log: (s: string) => void): Promise<NationalResult> {
+  const n = o.national;
+  const real = await target.newDatabase('national');
+  const { db } = await openDb(real.database, dir, true);
+  let server: ChildServer | undefined;
+  let baseline: ChildServer | undefined;
+  try {
+    const shape = await surveyShape(db);
+    // Responses first, while no server holds the database (the SQLite loader changes its journal mode).
+    const roundId = await createRound(db, shape, 'national responses', 'closed');
+    const loaded = await loadRound(db, shape, roundId, n);
+    const analysis = await loadAnalysis();
+    let cellsSeconds: number | null = null;
+    if (analysis.sync) {
+      const c0 = performance.now();
+      await analysis.sync(db, roundId);
+      cellsSeconds = (performance.now() - c0) / 1000;
+    }
+    log(`  responses: ${sizeLabel(n)} loaded in ${loaded.seconds.toFixed(1)} s, counted into the cells in ${cellsSeconds?.toFixed(1) ?? 'n/a'} s`);
+
+    const kedergi = await startServer('kedergi', { ...serverEnv, DATABASE_URL: real.url, KEDERGI_DEMO: '0' }, path.join(dir, 'kedergi-national.log'));
+    server = kedergi;
+    const { cookie, token } = await login(kedergi.url, serverEnv.KEDERGI_ADMIN_EMAIL!, serverEnv.KEDERGI_ADMIN_PASSWORD!);
+    const csrf = /kedergi_csrf=([^;]+)/.exec(cookie)?.[1];
+    if (!csrf) throw new Error('no CSRF cookie after signing in');
+
+    // 1. Invitations: the register of enterprises, uploaded as an administrator would, in files of the form's maximum.
+    const inviteRound = await createRound(db, shape, 'national invitations');
+    const territories = ['Abai district', 'Ridder city', 'Семей қаласы', 'Уланский район', 'zaisan-district'];
+    let files = 0;
+    const t0 = performance.now();
+    const imported = await measurePeakRss(kedergi.pid, async () => {
+      for (let from = 0; from < n; from += UPLOAD_ROWS) {
+        const lines = ['name,contact,territory,sector,size'];
+        for (let i = from; i < Math.min(n, from + UPLOAD_ROWS); i++) lines.push(`Кәсіпорын ${i},user${i}@example.kz,${territories[i % 5]},${'ACGJM'[i % 5]},${['micro', 'small', 'medium'][i % 3]}`);
+        const form = new FormData();
+        form.append('file', new Blob([lines.join('\n')], { type: 'text/csv' }), `register-${files + 1}.csv`);
+        const f0 = performance.now();
+        const res = await http(`${kedergi.url}/admin/rounds/${inviteRound}/invitations/upload?_csrf=${csrf}`, { method: 'POST', headers: { cookie }, body: form });
+        if (res.status !== 201) throw new Error(`upload ${files + 1} answered ${res.status}: ${res.text.slice(0, 200)}`);
+        files++;
+        log(`  invitations: file ${files} (${Math.min(n, from + UPLOAD_ROWS) - from} rows) imported in ${((performance.now() - f0) / 1000).toFixed(1)} s`);
+      }
+    });
+    const importSeconds = (performance.now() - t0) / 1000;
+    const stored = await db('invitations').where('round_id', inviteRound).count<{ c: number | string }[]>('* as c');
+    if (Number(stored[0]!.c) !== n) throw new Error(`${n} invitations uploaded, ${stored[0]!.c} stored`);
+
+    // 2. The round of n submitted responses, ranked and exported.
+    const auth = { headers: { authorization: `Bearer ${token}` } };
+    const expectOk = (what: string) => (res: { status: number }) => {
+      if (res.status !== 200) throw new Error(`${what} answered ${res.status}`);
+    };
+    const bareQuery = await timed(1, async () => void (await bareRanking(db, roundId)));
+    const api = await timed(o.reps, async () => expectOk('ranking API')(await http(`${kedergi.url}/api/v1/rounds/${roundId}/ranking`, auth)));
+    const page = await timed(o.reps, async () => expectOk('ranking page')(await http(`${kedergi.url}/analysis/rounds/${roundId}`, { headers: { cookie } })));
+    const csv = await memoryOf(kedergi.pid, `${kedergi.url}/api/v1/rounds/${roundId}/responses.csv`, auth);
+    baseline = await startServer('baseline', { DATABASE_URL: real.url, PORT: '0', BASELINE_ROUND_ID: String(roundId) }, path.join(dir, 'baseline-national.log'));
+    const baselineCsv = await memoryOf(baseline.pid, `${baseline.url}/export/${roundId}.csv`);
+    const result: NationalResult = {
+      size: n,
+      importFiles: files,
+      importSeconds,
+      importPeakMb: imported.peakBytes / MB,
+      loadSeconds: loaded.seconds,
+      cellsSeconds,
+      bareQuery,
+      api,
+      page,
+      csv,
+      baselineCsv,
+    };
+    log(
+      `  national ${sizeLabel(n)}: import ${importSeconds.toFixed(1)} s in ${files} files (peak ${result.importPeakMb.toFixed(0)} MB); ranking API ${api.median.toFixed(0)} ms, page ${page.median.toFixed(0)} ms (bare query ${bareQuery.median.toFixed(0)} ms); ` +
+        `CSV ${csv.seconds?.toFixed(1)} s, peak ${csv.peakMb?.toFixed(0)} MB, ${((csv.bytes ?? 0) / 1e6).toFixed(0)} MB (baseline ${baselineCsv.seconds?.toFixed(1)} s, ${baselineCsv.peakMb?.toFixed(0)} MB)`,
+    );
+    return result;
+  } finally {
+    if (baseline) await stopServer(baseline);
+    if (server) await stopServer(server);
+    await db.destroy();
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
 // The table
 
 function exponent(points: Array<{ n: number; t: number | null | undefined }>): number | null {
@@ -425,7 +617,7 @@ function exponent(points: Array<{ n: number; t: number | null | undefined }>): n
   return Math.log(b.t / a.t) / Math.log(b.n / a.n);
 }
 
-function rowsFor(engine: Engine, o: BenchOptions, tp: ThroughputResult | undefined, ag: AggregationResult | undefined): Row[] {
+function rowsFor(engine: Engine, o: BenchOptions, tp: ThroughputResult | undefined, ag: AggregationResult | undefined, more: { workers?: ThroughputResult; pages?: PagesResult; national?: NationalResult } = {}): Row[] {
   const rows: Row[] = [];
   const load = `${o.connections} conn × ${o.seconds} s${o.slices > 1 ? ` (${o.slices} alternating slices)` : ''}`;
   if (tp) {
@@ -588,6 +780,102 @@ function rowsFor(engine: Engine, o: BenchOptions, tp: ThroughputResult | undefin
       });
     }
   }
+  if (more.workers) {
+    const w = more.workers;
+    const share = w.kedergi.requestsPerSecond / w.baseline.requestsPerSecond;
+    const load = `${o.connections} conn × ${o.seconds} s`;
+    rows.push({
+      engine,
+      section: 'workers',
+      key: 'submit.workers2.rps',
+      measure: `Submissions per second with KEDERGI_WORKERS=2, ${load} (baseline: the one-process bare stack, same run)`,
+      unit: 'rps',
+      kedergi: w.kedergi.requestsPerSecond,
+      baseline: w.baseline.requestsPerSecond,
+      ratio: share,
+      ratioLabel: `${(share * 100).toFixed(0)}%`,
+    });
+    if (tp) {
+      rows.push({
+        engine,
+        section: 'workers',
+        key: 'submit.workers.scaling',
+        measure: 'Share of the baseline, 2 processes / 1 process',
+        unit: 'x',
+        kedergi: share / (tp.kedergi.requestsPerSecond / tp.baseline.requestsPerSecond),
+        baseline: null,
+      });
+    }
+    rows.push({ engine, section: 'workers', key: 'submit.workers2.p99', measure: 'Submission latency p99 with 2 processes', unit: 'ms', kedergi: w.kedergi.p99, baseline: w.baseline.p99, ratio: w.kedergi.p99 / w.baseline.p99 });
+    rows.push({
+      engine,
+      section: 'workers',
+      key: 'submit.workers2.errors',
+      measure: 'Submission errors with 2 processes',
+      unit: 'count',
+      kedergi: w.kedergi.errors,
+      baseline: w.baseline.errors,
+      target: '0',
+      met: w.kedergi.errors === 0 && w.kedergi.stored >= w.kedergi.ok,
+      note: `${w.kedergi.stored} stored, ${w.kedergi.ok} answered within the slices`,
+    });
+  }
+  if (more.pages) {
+    const pg = more.pages;
+    for (const f of pg.pages) {
+      rows.push({
+        engine,
+        section: 'pages',
+        key: `pages.bytes.${f.label}`,
+        measure: `Respondent page ${f.label} as sent (${f.encoding ?? 'uncompressed'}; baseline column: the same page uncompressed)`,
+        unit: 'kB',
+        kedergi: f.sentBytes / 1024,
+        baseline: f.plainBytes / 1024,
+        ratio: f.sentBytes / f.plainBytes,
+        target: '< 15 kB',
+        met: f.sentBytes < 15 * 1024,
+      });
+    }
+    rows.push({ engine, section: 'pages', key: 'pages.static', measure: `Static files of the first visit as sent (${pg.staticFiles.length} files, then cached for a year)`, unit: 'kB', kedergi: pg.staticBytes / 1024, baseline: null });
+    rows.push({ engine, section: 'pages', key: 'pages.ttfb.idle', measure: 'Time to first byte of a respondent page, idle server (median over pages)', unit: 'ms', kedergi: median(pg.pages.map((f) => f.ttfbMs)), baseline: null });
+    const u = pg.underLoad;
+    const note = `${u.connections} connections loading ${u.path.replace(/page\/.*/, 'page/…')} for ${u.seconds} s (${u.loadRps.toFixed(0)} pages/s, ${u.loadErrors} errors), ${u.probes} probes`;
+    rows.push({ engine, section: 'pages', key: 'pages.ttfb.load.p50', measure: 'Time to first byte under load, p50', unit: 'ms', kedergi: u.p50, baseline: null, note });
+    rows.push({ engine, section: 'pages', key: 'pages.ttfb.load.p99', measure: 'Time to first byte under load, p99', unit: 'ms', kedergi: u.p99, baseline: null });
+  }
+  if (more.national) {
+    const nr = more.national;
+    const size = sizeLabel(nr.size);
+    const limit = engine === 'sqlite' ? 2000 : 1000;
+    rows.push({ engine, section: 'national', key: 'national.import.time', measure: `Invitations imported through the upload form, ${size} in ${nr.importFiles} files of up to ${sizeLabel(UPLOAD_ROWS)}`, unit: 's', kedergi: nr.importSeconds, baseline: null });
+    rows.push({ engine, section: 'national', key: 'national.import.rss', measure: `Peak server RSS while importing ${size} invitations`, unit: 'MB', kedergi: nr.importPeakMb, baseline: null, target: '< 300 MB', met: nr.importPeakMb < 300 });
+    rows.push({ engine, section: 'national', key: 'national.load', measure: `Bulk load of ${size} responses (+5% in progress), then counted into the cells`, unit: 's', kedergi: nr.loadSeconds + (nr.cellsSeconds ?? 0), baseline: null });
+    rows.push({
+      engine,
+      section: 'national',
+      key: 'national.rank.api',
+      measure: `Ranking API, ${size} responses`,
+      unit: 'ms',
+      kedergi: nr.api?.median ?? null,
+      baseline: nr.bareQuery.median,
+      ratio: nr.api ? nr.api.median / nr.bareQuery.median : null,
+      target: `< ${limit} ms`,
+      met: nr.api ? nr.api.median < limit : false,
+    });
+    rows.push({ engine, section: 'national', key: 'national.rank.page', measure: `Ranking page, ${size} responses`, unit: 'ms', kedergi: nr.page?.median ?? null, baseline: nr.bareQuery.median, ratio: nr.page ? nr.page.median / nr.bareQuery.median : null, target: `< ${limit} ms`, met: nr.page ? nr.page.median < limit : false });
+    rows.push({ engine, section: 'national', key: 'national.export.time', measure: `CSV export of ${size} responses, time (streamed)`, unit: 's', kedergi: nr.csv.seconds, baseline: nr.baselineCsv.seconds, ratio: nr.csv.seconds && nr.baselineCsv.seconds ? nr.csv.seconds / nr.baselineCsv.seconds : null });
+    rows.push({
+      engine,
+      section: 'national',
+      key: 'national.export.rss',
+      measure: `Peak server RSS, CSV export of ${size} responses`,
+      unit: 'MB',
+      kedergi: nr.csv.status === 200 ? nr.csv.peakMb : null,
+      baseline: nr.baselineCsv.peakMb,
+      target: '< 300 MB',
+      met: nr.csv.status === 200 && nr.csv.peakMb !== null && nr.csv.peakMb < 300,
+    });
+  }
   return rows;
 }
 
@@ -602,7 +890,7 @@ export interface BenchResults {
   options: BenchOptions;
   machine: Machine;
   rows: Row[];
-  details: Partial<Record<Engine, { throughput?: ThroughputResult; aggregation?: AggregationResult; error?: string }>>;
+  details: Partial<Record<Engine, { throughput?: ThroughputResult; aggregation?: AggregationResult; workers?: ThroughputResult; pages?: PagesResult; national?: NationalResult; error?: string }>>;
   problems: string[];
   table: string;
 }
@@ -620,7 +908,10 @@ function render(results: BenchResults): string {
 function rerender(file: string): number {
   const results = JSON.parse(fs.readFileSync(file, 'utf8')) as BenchResults;
   const o = results.options;
-  results.rows = o.engines.flatMap((engine) => rowsFor(engine, o, results.details[engine]?.throughput, results.details[engine]?.aggregation));
+  results.rows = o.engines.flatMap((engine) => {
+    const d = results.details[engine];
+    return rowsFor(engine, o, d?.throughput, d?.aggregation, { workers: d?.workers, pages: d?.pages, national: d?.national });
+  });
   results.table = markdownTable(results.rows);
   fs.writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
   process.stdout.write(render(results));
@@ -723,6 +1014,31 @@ async function main(): Promise<number> {
         problems.push(msg);
         log(msg);
       }
+      if (o.sections.includes('workers') && engine === 'pg') try {
+        // SQLite refuses KEDERGI_WORKERS > 1 (one writer); several processes are a PostgreSQL setting.
+        log(`== ${ENGINE_LABEL[engine]}: submission throughput with 2 worker processes`);
+        entry.workers = await throughput(target, o, dir, { ...serverEnv, KEDERGI_WORKERS: '2' }, log);
+      } catch (e) {
+        const msg = `${ENGINE_LABEL[engine]} throughput with 2 workers failed: ${short(e)}`;
+        problems.push(msg);
+        log(msg);
+      }
+      if (o.sections.includes('pages')) try {
+        log(`== ${ENGINE_LABEL[engine]}: respondent pages as sent`);
+        entry.pages = await pages(target, o, dir, serverEnv, log);
+      } catch (e) {
+        const msg = `${ENGINE_LABEL[engine]} pages failed: ${short(e)}`;
+        problems.push(msg);
+        log(msg);
+      }
+      if (o.sections.includes('national')) try {
+        log(`== ${ENGINE_LABEL[engine]}: national scale, ${sizeLabel(o.national)}`);
+        entry.national = await national(target, o, dir, serverEnv, log);
+      } catch (e) {
+        const msg = `${ENGINE_LABEL[engine]} national scale failed: ${short(e)}`;
+        problems.push(msg);
+        log(msg);
+      }
       if (o.sections.includes('aggregation')) try {
         log(`== ${ENGINE_LABEL[engine]}: aggregation at scale and memory`);
         entry.aggregation = await aggregation(target, o, dir, serverEnv, log);
@@ -737,7 +1053,7 @@ async function main(): Promise<number> {
         await pgServer.stop();
         pgServer = undefined;
       }
-      rows = rows.concat(rowsFor(engine, o, entry.throughput, entry.aggregation));
+      rows = rows.concat(rowsFor(engine, o, entry.throughput, entry.aggregation, { workers: entry.workers, pages: entry.pages, national: entry.national }));
     }
   } finally {
     await cleanup();

@@ -5,6 +5,7 @@ import { seedTerritories } from '../src/modules/territories/territories.seed';
 import { seedReferenceIndicators, seedSurveyIndicators } from '../src/modules/indicators/indicators.seed';
 import { seedDemoResponses } from '../src/modules/responses/responses.demo';
 import { seedDemoPanel, seedExpertFactors } from '../src/modules/experts/experts.seed';
+import { seedConceptProgramme } from '../src/modules/programmes/programmes.seed';
 
 /**
  * Seeders run once on an empty database, in order. Base content (territories, the default
@@ -31,6 +32,9 @@ demoSeeders.push(seedDemoPanel);
 // after the demo responses, the demo rounds' survey indicators.
 baseSeeders.push(seedReferenceIndicators);
 demoSeeders.push(seedSurveyIndicators);
+
+// The 2026-2035 science-concentration concept as a monitored programme.
+baseSeeders.push(seedConceptProgramme);
 
 export async function runSeeds(ctx: AppContext, demo: boolean, services: Services = buildServices(ctx)): Promise<void> {
   for (const seed of baseSeeders) await seed(ctx, services);

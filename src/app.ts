@@ -1,4 +1,5 @@
 import path from 'node:path';
+import compression from 'compression';
 import cookieParser from 'cookie-parser';
 import ejs from 'ejs';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -11,6 +12,7 @@ import { authenticateMiddleware } from './middleware/auth';
 import { csrfMiddleware } from './middleware/csrf';
 import { inputHygiene } from './middleware/input';
 import { localeMiddleware } from './middleware/locale';
+import { staticFiles } from './middleware/static';
 import { authRoutes } from './modules/auth/auth.routes';
 import { featureRoutes } from './modules';
 import { publicDir, viewsDir } from './paths';
@@ -40,12 +42,15 @@ export function createApp(ctx: AppContext, services: Services = buildServices(ct
   app.set('view engine', 'ejs');
   app.set('views', viewsDir);
 
+  // Brotli or gzip where the client accepts it (the package's defaults: brotli quality 4, answers
+  // over 1 kB): respondents on phones with poor connections get pages of a few kilobytes.
+  app.use(compression());
   app.use(
     pinoHttp({
       logger: ctx.logger,
       // Query strings can carry tokens; log the path only, with link tokens masked.
       serializers: { req: (req: { method: string; url: string; id: unknown }) => ({ id: req.id, method: req.method, path: loggablePath(req.url) }) },
-      autoLogging: { ignore: (req) => req.url === '/healthz' },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
     }),
   );
   app.use(
@@ -67,7 +72,14 @@ export function createApp(ctx: AppContext, services: Services = buildServices(ct
       strictTransportSecurity: secureCookies,
     }),
   );
-  app.use('/static', express.static(publicDir, { maxAge: '1h', index: false }));
+  // While draining, every answer closes its connection, so keep-alive clients reconnect elsewhere.
+  app.use((_req, res, next) => {
+    if (ctx.lifecycle.draining) res.setHeader('Connection', 'close');
+    next();
+  });
+  const assets = staticFiles(publicDir);
+  app.locals.asset = assets.url;
+  app.use('/static', assets.handler);
   app.use(cookieParser());
   app.use(localeMiddleware);
   app.use(express.urlencoded({ extended: true, limit: '200kb', parameterLimit: 5000 }));

@@ -53,6 +53,8 @@ export const commands: Record<string, Command> = {
   // Indicator model specs: no database needed (see src/modules/indicators/models.cli.ts).
   'models fit': (args) => runModelCommand('fit', args),
   'models composite': (args) => runModelCommand('composite', args),
+  'models derive': (args) => runModelCommand('derive', args),
+  'models scenario': (args) => runModelCommand('scenario', args),
   // Analysis cells after bulk loads or hand edits (see src/modules/analysis/analysis.cli.ts).
   'analysis sync': (args) => runAnalysisCommand('sync', args),
   'analysis rebuild': (args) => runAnalysisCommand('rebuild', args),

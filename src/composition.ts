@@ -12,6 +12,9 @@ import { InvitationsRepository } from './modules/invitations/invitations.reposit
 import { InvitationsService } from './modules/invitations/invitations.service';
 import { MonitoringRepository } from './modules/monitoring/monitoring.repository';
 import { MonitoringService } from './modules/monitoring/monitoring.service';
+import { programmesPorts } from './modules/programmes/programmes.ports';
+import { KnexProgrammesRepository } from './modules/programmes/programmes.repository';
+import { ProgrammesService } from './modules/programmes/programmes.service';
 import { QuestionnairesRepository } from './modules/questionnaires/questionnaires.repository';
 import { QuestionnairesService } from './modules/questionnaires/questionnaires.service';
 import { ResponsesRepository } from './modules/responses/responses.repository';
@@ -36,6 +39,7 @@ export interface Services {
   monitoring: MonitoringService;
   analysis: AnalysisService;
   experts: ExpertsService;
+  programmes: ProgrammesService;
   /** What the analysis workbook takes from monitoring and experts, so that analysis imports neither. */
   roundWorkbook: RoundWorkbookSources;
 }
@@ -70,5 +74,6 @@ export function buildServices(ctx: AppContext): Services {
     monitoring,
     expertSheets: (roundId, t, lang) => expertSheetsForRound(experts, roundId, t, lang),
   };
-  return { users, auth, territories, questionnaires, indicators, rounds, invitations, responses, monitoring, analysis, experts, roundWorkbook };
+  const programmes = new ProgrammesService(new KnexProgrammesRepository(db), programmesPorts({ rounds, experts, territories, users, indicators }));
+  return { users, auth, territories, questionnaires, indicators, rounds, invitations, responses, monitoring, analysis, experts, programmes, roundWorkbook };
 }

@@ -29,6 +29,15 @@ export const ZEnvironment = z.object({
   KEDERGI_LOGIN_LIMIT_PER_IP: positiveInt.default(30),
   KEDERGI_LOGIN_LIMIT_PER_EMAIL: positiveInt.default(8),
   KEDERGI_DATA_DIR: z.string().min(1).default('data'),
+  // Empty: every interface (IPv6 and IPv4), as Node listens by default; 127.0.0.1 behind a proxy.
+  HOST: z
+    .string()
+    .trim()
+    .regex(/^$|^[A-Za-z0-9.:-]+$/, 'must be an IP address or a host name, e.g. 127.0.0.1')
+    .default(''),
+  KEDERGI_SHUTDOWN_SECONDS: z.coerce.number().positive().max(3600).default(10),
+  KEDERGI_LOG_BUFFER_KB: z.coerce.number().int().min(16).max(1024 * 1024).default(1024),
+  KEDERGI_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   // Negative controls of the durability tests only; refused outside NODE_ENV=test.
   KEDERGI_FAULT_INJECTION: z.enum(['ack-before-commit']).optional(),
 });
@@ -50,6 +59,14 @@ export interface Config {
   sessionMaxAgeSeconds: number;
   apiTokenTtlSeconds: number;
   faultInjection?: 'ack-before-commit';
+  /** Address to listen on; undefined: every interface. */
+  host?: string;
+  /** After SIGTERM/SIGINT the process is gone within this many seconds, whatever hangs. */
+  shutdownSeconds: number;
+  /** Log bytes a stalled log consumer may leave in memory before lines are dropped. */
+  logBufferBytes: number;
+  /** HTTP worker processes (node:cluster); more than one needs PostgreSQL. */
+  workers: number;
 }
 
 export class ConfigError extends Error {
@@ -88,6 +105,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const dataDir = path.resolve(projectRoot, e.KEDERGI_DATA_DIR);
   const isPg = /^postgres(ql)?:\/\//i.test(e.DATABASE_URL);
+  if (e.KEDERGI_WORKERS > 1 && !isPg) {
+    // SQLite has one writer at a time and the app already serialises every statement through one
+    // connection; a second process would only wait for the file lock (SQLITE_BUSY) on every write.
+    throw new ConfigError('Invalid configuration: KEDERGI_WORKERS above 1 needs PostgreSQL (DATABASE_URL=postgres://...); SQLite serves one process');
+  }
   return {
     env: e.NODE_ENV,
     port: e.PORT,
@@ -109,5 +131,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionMaxAgeSeconds: 7 * 24 * 3600,
     apiTokenTtlSeconds: 24 * 3600,
     faultInjection: e.KEDERGI_FAULT_INJECTION,
+    host: e.HOST || undefined,
+    shutdownSeconds: e.KEDERGI_SHUTDOWN_SECONDS,
+    logBufferBytes: e.KEDERGI_LOG_BUFFER_KB * 1024,
+    workers: e.KEDERGI_WORKERS,
   };
 }

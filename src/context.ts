@@ -1,5 +1,6 @@
 import type { Config } from './config';
 import type { Db } from './db/knex';
+import type { Lifecycle } from './lifecycle';
 import type { Logger } from './logger';
 
 /** What every module's routes are built from; services are constructed from it in each module. */
@@ -9,6 +10,8 @@ export interface AppContext {
   logger: Logger;
   /** bcrypt cost: 12 in production, lower in tests so the suite stays fast. */
   bcryptRounds: number;
+  /** Draining state and the registry of background work to stop on shutdown (src/lifecycle.ts). */
+  lifecycle: Lifecycle;
 }
 
 /** Absolute base URL for links that leave the app (invitation links, CSV for mail merge). */

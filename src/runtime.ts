@@ -3,15 +3,17 @@ import { buildServices, type Services } from './composition';
 import type { AppContext } from './context';
 import { createDb } from './db/knex';
 import { migrateLatest } from './db/migrate';
-import { createLogger } from './logger';
+import { Lifecycle } from './lifecycle';
+import { createLogger, stdoutLogDestination } from './logger';
 import { runSeeds } from '../seeds';
 
 /** Builds everything a server or the CLI needs, with the database migrated. */
-export async function createRuntime(config: Config = loadConfig()): Promise<AppContext> {
-  const logger = createLogger(config.logLevel);
+export async function createRuntime(config: Config = loadConfig(), options: { migrate?: boolean } = {}): Promise<AppContext> {
+  const logger = createLogger(config.logLevel, stdoutLogDestination(config.logBufferBytes));
   const db = createDb(config.database);
-  await migrateLatest(db);
-  return { db, config, logger, bcryptRounds: config.env === 'test' ? 4 : 12 };
+  // Cluster workers skip it: the primary migrated before forking them.
+  if (options.migrate !== false) await migrateLatest(db);
+  return { db, config, logger, bcryptRounds: config.env === 'test' ? 4 : 12, lifecycle: new Lifecycle() };
 }
 
 /** First start: the bootstrap administrator, base content, demo data. */

@@ -1,7 +1,12 @@
+import cluster from 'node:cluster';
+import http from 'node:http';
 import { createApp } from './app';
+import { runPrimary } from './cluster';
 import { buildServices } from './composition';
 import { ConfigError, loadConfig } from './config';
+import { stdoutLogDestination } from './logger';
 import { createRuntime, prepareData } from './runtime';
+import { installShutdown } from './shutdown';
 
 async function main(): Promise<void> {
   let config;
@@ -14,22 +19,47 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const ctx = await createRuntime(config);
+  const worker = config.workers > 1 && cluster.isWorker;
+  // A signal during start-up (migrations, seeding, loading the code): nothing is served yet, so
+  // there is nothing to drain. A worker stops cleanly; a lone server says what it interrupted.
+  const duringStartup = () => {
+    if (!worker) process.stderr.write('Kedergi: stopped during start-up (before serving any request)\n');
+    process.exit(worker ? 0 : 1);
+  };
+  process.once('SIGTERM', duringStartup);
+  process.once('SIGINT', duringStartup);
+  const started = () => {
+    process.off('SIGTERM', duringStartup);
+    process.off('SIGINT', duringStartup);
+  };
+  if (config.workers > 1 && cluster.isPrimary) {
+    // Migrations and first-start data once, before any worker serves a request.
+    const ctx = await createRuntime(config);
+    await prepareData(ctx, buildServices(ctx));
+    await ctx.db.destroy();
+    started();
+    runPrimary(config, ctx.logger);
+    return;
+  }
+  const ctx = await createRuntime(config, { migrate: !worker });
   const services = buildServices(ctx);
-  await prepareData(ctx, services);
+  if (!worker) await prepareData(ctx, services);
   const app = createApp(ctx, services);
-  const server = app.listen(config.port, () => {
+  const server = http.createServer(app);
+  server.once('error', (err) => {
+    process.stderr.write(`Kedergi failed to start: ${err.message}\n`);
+    process.exit(1);
+  });
+  server.listen({ port: config.port, host: config.host }, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
-    ctx.logger.info({ port, db: config.database.client }, 'Kedergi is listening');
-    process.stdout.write(`Kedergi is listening on http://localhost:${port}\n`);
+    ctx.logger.info({ port, host: config.host ?? 'all interfaces', db: config.database.client }, worker ? 'worker listening' : 'Kedergi is listening');
+    // In a cluster the primary announces the address once every worker listens.
+    if (!worker) process.stdout.write(`Kedergi is listening on http://${config.host?.includes(':') ? `[${config.host}]` : (config.host ?? 'localhost')}:${port}\n`);
   });
-  const shutdown = () => {
-    server.close(() => void ctx.db.destroy().then(() => process.exit(0)));
-    setTimeout(() => process.exit(0), 5000).unref();
-  };
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
+  // A worker's repeated signal is the primary forwarding one the worker already got from the terminal.
+  started();
+  installShutdown(server, ctx, { logDestination: stdoutLogDestination(), repeatedSignalExits: !worker });
 }
 
 main().catch((err) => {

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app';
-import { createLogger } from '../src/logger';
+import { BoundedLogDestination, createLogger } from '../src/logger';
 import { createTestApp, createUser, type TestApp } from './helpers/app';
 
 describe('structured logs', () => {
@@ -42,5 +42,86 @@ describe('structured logs', () => {
     expect(all).not.toContain(token.body.token);
     expect(all).not.toContain(user.password);
     expect(all).not.toContain('hunter2-password');
+  });
+});
+
+/** A consumer that takes nothing until `resume()`: its stream's waiting bytes grow as a stalled pipe's would. */
+function stalledConsumer() {
+  const received: string[] = [];
+  const waiting: Array<() => void> = [];
+  let flowing = false;
+  const stream = new Writable({
+    highWaterMark: 1024,
+    write(chunk, _enc, done) {
+      received.push(String(chunk));
+      if (flowing) done();
+      else waiting.push(done);
+    },
+  });
+  return {
+    stream,
+    received,
+    resume() {
+      flowing = true;
+      for (const done of waiting.splice(0)) done();
+    },
+  };
+}
+
+describe('bounded log destination', () => {
+  const line = (i: number) => JSON.stringify({ level: 30, msg: `line ${i}`, pad: 'x'.repeat(80) }) + '\n';
+
+  it('keeps at most its bound in memory while the consumer is stalled, drops whole lines and reports them once it recovers', async () => {
+    const consumer = stalledConsumer();
+    const dest = new BoundedLogDestination(consumer.stream, 8 * 1024);
+    for (let i = 0; i < 5000; i++) dest.write(line(i));
+    expect(dest.pendingBytes).toBeLessThanOrEqual(8 * 1024);
+    expect(dest.dropped).toBeGreaterThan(4800);
+    const kept = 5000 - dest.dropped;
+
+    consumer.resume();
+    await new Promise((r) => setImmediate(r));
+    const all = consumer.received.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string; droppedLogLines?: number; level: number });
+    expect(all.filter((e) => e.msg.startsWith('line ')).length).toBe(kept); // every kept line whole
+    const report = all.filter((e) => e.droppedLogLines !== undefined);
+    expect(report).toHaveLength(1);
+    expect(report[0]!.droppedLogLines).toBe(dest.dropped);
+    expect(report[0]!.level).toBe(40);
+
+    // Once recovered, nothing is dropped and no second report is written.
+    dest.write(line(5001));
+    await new Promise((r) => setImmediate(r));
+    expect(dest.dropped).toBe(5000 - kept);
+    expect(consumer.received.join('')).toContain('line 5001');
+  });
+
+  it('never waits longer than asked to flush a stalled consumer', async () => {
+    const consumer = stalledConsumer();
+    const dest = new BoundedLogDestination(consumer.stream, 64 * 1024);
+    for (let i = 0; i < 100; i++) dest.write(line(i));
+    const t0 = Date.now();
+    expect(await dest.flush(200)).toBe(false);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    consumer.resume();
+    expect(await dest.flush(1000)).toBe(true);
+  });
+
+  it('stops writing, without throwing, when the consumer is gone for good', async () => {
+    const broken = new Writable({ write: (_c, _e, done) => done(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' })) });
+    const dest = new BoundedLogDestination(broken, 64 * 1024);
+    dest.write(line(1));
+    await new Promise((r) => setImmediate(r));
+    expect(() => dest.write(line(2))).not.toThrow();
+    expect(dest.dropped).toBeGreaterThanOrEqual(1);
+    expect(await dest.flush(100)).toBe(false);
+  });
+
+  it('is what a pino logger writes through', async () => {
+    const consumer = stalledConsumer();
+    consumer.resume();
+    const logger = createLogger('info', new BoundedLogDestination(consumer.stream, 64 * 1024));
+    logger.info({ a: 1 }, 'hello');
+    await new Promise((r) => setImmediate(r));
+    expect(JSON.parse(consumer.received.join(''))).toMatchObject({ a: 1, msg: 'hello' });
   });
 });

@@ -37,6 +37,7 @@ declare module 'autocannon' {
       duration?: number;
       amount?: number;
       timeout?: number;
+      headers?: Record<string, string>;
       requests?: Request[];
     }
     interface Instance {

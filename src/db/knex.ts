@@ -38,3 +38,15 @@ export function createDb(database: Config['database']): Db {
     },
   });
 }
+
+/**
+ * Asks SQLite to abandon the statements running now (they fail with SQLITE_INTERRUPT). Used when
+ * the shutdown deadline has passed: node-sqlite3 runs statements on libuv's thread pool, and
+ * `process.exit` waits for the pool's threads, so one long statement would keep the process alive
+ * past its deadline. PostgreSQL statements run in the server, and exiting drops their connections.
+ */
+export function interruptRunningStatements(db: Db): void {
+  if (db.client.config.client !== 'sqlite3') return;
+  const used = (db.client as { pool?: { used?: Array<{ resource?: { interrupt?: () => void } }> } }).pool?.used ?? [];
+  for (const u of used) u.resource?.interrupt?.();
+}

@@ -5,5 +5,11 @@
  * Example: [0.3, 0.9, 0.3, 0.1] -> [2, 1, 2, 4].
  */
 export function rankDescending(values: readonly number[]): number[] {
-  return values.map((v) => 1 + values.filter((other) => other > v).length);
+  // Sorted once (O(n log n)): the robustness analysis ranks the same territories hundreds of times.
+  const sorted = [...values].sort((a, b) => b - a);
+  const firstAt = new Map<number, number>();
+  sorted.forEach((v, i) => {
+    if (!firstAt.has(v)) firstAt.set(v, i + 1);
+  });
+  return values.map((v) => firstAt.get(v)!);
 }

@@ -8,6 +8,7 @@ import { homeRoutes } from './home/home.routes';
 import { indicatorsRoutes } from './indicators/indicators.routes';
 import { invitationsRoutes } from './invitations/invitations.routes';
 import { monitoringRoutes } from './monitoring/monitoring.routes';
+import { programmesRoutes } from './programmes/programmes.routes';
 import { questionnairesRoutes } from './questionnaires/questionnaires.routes';
 import { responsesRoutes } from './responses/responses.routes';
 import { roundsRoutes } from './rounds/rounds.routes';
@@ -32,4 +33,5 @@ export const featureRoutes: Array<(ctx: AppContext, services: Services) => Route
   analysisRoutes,
   expertsRoutes,
   indicatorsRoutes,
+  programmesRoutes,
 ];

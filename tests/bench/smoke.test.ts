@@ -66,6 +66,24 @@ describe(`bench smoke run (${engine})`, () => {
     expect(rows.get('submit.errors')!.kedergi).toBe(0);
     expect(rows.get('submit.errors')!.baseline).toBe(0);
     expect(rows.get('submit.rps')!.kedergi).toBeGreaterThan(0);
+    // Light pages: every respondent page measured as sent (compressed), with its plain size beside it.
+    for (const key of ['pages.bytes.profile', 'pages.bytes.review']) {
+      expect(rows.get(key)?.kedergi, key).toBeGreaterThan(0);
+      expect(rows.get(key)!.kedergi!).toBeLessThan(rows.get(key)!.baseline!);
+    }
+    expect([...rows.keys()].filter((k) => k.startsWith('pages.bytes.page/')).length).toBeGreaterThan(0);
+    for (const key of ['pages.static', 'pages.ttfb.idle', 'pages.ttfb.load.p50', 'pages.ttfb.load.p99']) expect(Number.isFinite(rows.get(key)?.kedergi), key).toBe(true);
+    // National scale (at smoke size): import through the upload form, ranking and streamed export.
+    for (const key of ['national.import.time', 'national.import.rss', 'national.load', 'national.rank.api', 'national.rank.page', 'national.export.time', 'national.export.rss']) {
+      expect(Number.isFinite(rows.get(key)?.kedergi), key).toBe(true);
+    }
+    // Several processes: PostgreSQL only.
+    if (engine === 'pg') {
+      expect(rows.get('submit.workers2.rps')!.kedergi).toBeGreaterThan(0);
+      expect(rows.get('submit.workers2.errors')!.kedergi).toBe(0);
+    } else {
+      expect(rows.has('submit.workers2.rps')).toBe(false);
+    }
     // The markdown table on stdout: a header, a rule, one line per row.
     const label = engine === 'pg' ? 'PostgreSQL' : 'SQLite';
     expect(stdout.split('\n').filter((l) => l.startsWith(`| ${label} |`)).length).toBe(results.rows.length);

@@ -153,6 +153,28 @@ describe.skipIf(!hasChromium)('researcher in a desktop and a phone browser', () 
     expect(new URL(page.url()).pathname).toMatch(/^\/indicators\/territories\/\d+$/);
     await visited('territory');
     expectCleanPages();
+  });
+
+  it('reads the robustness of the table 40 ranks, the derived-indicator form and a scenario of the table 17 model', async () => {
+    const t17 = await t.ctx.db('indicator_models').where('title', 'like', 'Table 17%').first();
+    const t40 = await t.ctx.db('indicator_models').where('title', 'like', 'Table 40%').first();
+    await goto(`/indicators/models/${t40.id}#robustness`);
+    expect(await page.locator('table.robustness tbody tr').count()).toBe(19);
+    await expectCharts('main', 2);
+    await goto(`/indicators/datasets/${t17.dataset_id}`);
+    expect(await page.locator('#derived-formula').count()).toBe(1);
+    await visited('dataset-derived');
+    await goto(`/indicators/scenario?steps=${t17.id}&years=2021-2022`);
+    await page.fill('[name="inputs[2021][dZin]"]', '2.4');
+    await page.fill('[name="inputs[2021][Nsb]"]', '91');
+    await page.fill('[name="inputs[2022][dZin]"]', '2.4');
+    await page.fill('[name="inputs[2022][Nsb]"]', '92');
+    await visited('scenario-inputs');
+    await page.click('form[method="post"][action="/indicators/scenario"] button[type="submit"]');
+    expect(new URL(page.url()).pathname).toMatch(/^\/indicators\/models\/\d+$/);
+    expect(await page.locator('table.scenario-summary tbody tr').count()).toBe(2);
+    await visited('scenario');
+    expectCleanPages();
 
     console.log(audit.summary());
     if (audit.pendingReport()) console.log(audit.pendingReport());

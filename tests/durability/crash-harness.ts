@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
-import net from 'node:net';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../src/config';
 import type { AppContext } from '../../src/context';
@@ -8,9 +8,11 @@ import { createDb, type Db } from '../../src/db/knex';
 import { batchInsert, dialectOf, insertReturningId, nowIso } from '../../src/db/dialect';
 import { migrateLatest } from '../../src/db/migrate';
 import { createLogger } from '../../src/logger';
+import { Lifecycle } from '../../src/lifecycle';
 import { mulberry32, type Random } from '../../src/lib/random';
 import { hashToken } from '../../src/lib/tokens';
 import { runSeeds } from '../../seeds';
+import { freePort, sleep } from '../helpers/server-process';
 
 const root = path.join(__dirname, '../..');
 
@@ -22,6 +24,18 @@ export interface CrashRunOptions {
   seed: number;
   /** Negative control: the server acknowledges before it commits. */
   faultAckBeforeCommit?: boolean;
+  /**
+   * sigkill (default): `cycles` SIGKILLs and restarts while clients retry. sigterm: one SIGTERM
+   * in the middle of the burst; clients stop at their first refused request, and the server must
+   * exit by itself within `shutdownSeconds`.
+   */
+  stop?: 'sigkill' | 'sigterm';
+  shutdownSeconds?: number;
+  /**
+   * KEDERGI_WORKERS (PostgreSQL only). Above 1, each SIGKILL cycle kills one worker process and
+   * the cluster primary must replace it while the other worker keeps serving.
+   */
+  workers?: number;
 }
 
 export interface CrashRunReport {
@@ -32,24 +46,21 @@ export interface CrashRunReport {
   crashCycles: number;
   retries: number;
   violations: string[];
+  /** sigterm runs: how the server ended after the signal. */
+  exit?: ServerExit;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
+export interface ServerExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  ms: number;
+  stderr: string;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** An open round of the default questionnaire with one invitation (known token) per submission. */
 async function prepare(db: Db, config: Config, count: number) {
-  const ctx: AppContext = { db, config, logger: createLogger('silent'), bcryptRounds: 4 };
+  const ctx: AppContext = { db, config, logger: createLogger('silent'), bcryptRounds: 4, lifecycle: new Lifecycle() };
   await migrateLatest(db);
   await runSeeds(ctx, false);
   const questionnaire = await db('questionnaires').orderBy('id').first();
@@ -76,13 +87,17 @@ function body(random: Random, itemCodes: string[], territoryCode: string, key: s
 
 class Server {
   child?: ChildProcess;
+  stderr = '';
   constructor(private readonly env: NodeJS.ProcessEnv, readonly port: number) {}
 
   async start(): Promise<void> {
     // `node --import tsx` keeps the server in this one process, so SIGKILL hits the server itself.
     this.child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: root, env: this.env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    this.child.stderr!.on('data', (d) => (stderr += d));
+    this.child.stderr!.on('data', (d) => {
+      stderr += d;
+      this.stderr = stderr;
+    });
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
       if (this.child.exitCode !== null) throw new Error(`server exited: ${stderr}`);
@@ -97,11 +112,49 @@ class Server {
     throw new Error('server did not start: ' + stderr);
   }
 
-  async kill(signal: NodeJS.Signals): Promise<void> {
+  /**
+   * The cluster's worker processes that hold the listening socket (Linux /proc): children of the
+   * primary with a descriptor on the socket listening on our port. Only those serve requests.
+   */
+  listeningWorkerPids(): number[] {
+    const pid = this.child?.pid;
+    if (!pid) return [];
+    const portHex = this.port.toString(16).toUpperCase().padStart(4, '0');
+    const inodes = new Set(
+      ['/proc/net/tcp', '/proc/net/tcp6'].flatMap((file) =>
+        fs
+          .readFileSync(file, 'utf8')
+          .split('\n')
+          .slice(1)
+          .map((line) => line.trim().split(/\s+/))
+          .filter((f) => f.length > 9 && f[1]!.endsWith(`:${portHex}`) && f[3] === '0A')
+          .map((f) => `socket:[${f[9]}]`),
+      ),
+    );
+    const children = fs
+      .readdirSync(`/proc/${pid}/task`)
+      .flatMap((task) => fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+    return children.filter((child) => {
+      try {
+        return fs.readdirSync(`/proc/${child}/fd`).some((fd) => {
+          try {
+            return inodes.has(fs.readlinkSync(`/proc/${child}/fd/${fd}`));
+          } catch {
+            return false;
+          }
+        });
+      } catch {
+        return false;
+      }
+    });
+  }
+
+  async kill(signal: NodeJS.Signals): Promise<ServerExit | undefined> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
+    if (!child || child.exitCode !== null) return undefined;
+    const t0 = performance.now();
+    return new Promise<ServerExit>((resolve) => {
+      child.once('exit', (code, sig) => resolve({ code, signal: sig, ms: performance.now() - t0, stderr: this.stderr }));
       child.kill(signal);
     });
   }
@@ -134,6 +187,8 @@ export async function crashRun(options: CrashRunOptions): Promise<CrashRunReport
     KEDERGI_LOG_LEVEL: 'silent',
     KEDERGI_ADMIN_EMAIL: 'crash@example.kz',
     KEDERGI_ADMIN_PASSWORD: 'crash-test-password',
+    KEDERGI_SHUTDOWN_SECONDS: String(options.shutdownSeconds ?? 10),
+    KEDERGI_WORKERS: String(options.workers ?? 1),
     NODE_ENV: 'test',
     ...(options.faultAckBeforeCommit ? { KEDERGI_FAULT_INJECTION: 'ack-before-commit' } : {}),
   };
@@ -147,6 +202,8 @@ export async function crashRun(options: CrashRunOptions): Promise<CrashRunReport
   let retries = 0;
   let next = 0;
   let serverUp = true;
+  // sigterm runs: once the signal is sent, a client whose request fails gives up instead of retrying.
+  let stopping = false;
   // A client that can never get through must fail the run, not hang it.
   const deadline = Date.now() + 240_000;
 
@@ -188,6 +245,7 @@ export async function crashRun(options: CrashRunOptions): Promise<CrashRunReport
         if (res.status < 500) throw Object.assign(new Error(`submit ${res.status}: ${text.slice(0, 200)}`), { fatal: true });
       } catch (error) {
         if ((error as { fatal?: boolean }).fatal) throw error;
+        if (stopping) return;
       }
       retries++;
       await sleep(20 + Math.floor(random() * 30));
@@ -195,12 +253,31 @@ export async function crashRun(options: CrashRunOptions): Promise<CrashRunReport
   }
 
   const workers = Array.from({ length: options.concurrency }, async () => {
-    while (next < prepared.tokens.length) await submitOne(next++);
+    while (next < prepared.tokens.length && !stopping) await submitOne(next++);
   });
 
+  let exit: ServerExit | undefined;
   const killer = (async () => {
+    if (options.stop === 'sigterm') {
+      // In the middle of the burst: some acknowledged, many in flight.
+      while (acknowledged.size < Math.min(prepared.tokens.length / 4, options.concurrency * 2) && Date.now() < deadline) await sleep(10);
+      stopping = true;
+      exit = await server.kill('SIGTERM');
+      return;
+    }
     for (let cycle = 0; cycle < options.cycles; cycle++) {
       await sleep(300 + Math.floor(random() * 1200));
+      if ((options.workers ?? 1) > 1) {
+        // One worker dies while the others serve; the primary starts a replacement, and the
+        // next kill waits until every worker (the replacement too) is listening again.
+        let pids = server.listeningWorkerPids();
+        while (pids.length < options.workers! && Date.now() < deadline) {
+          await sleep(100);
+          pids = server.listeningWorkerPids();
+        }
+        process.kill(pids[Math.floor(random() * pids.length)]!, 'SIGKILL');
+        continue;
+      }
       serverUp = false;
       await server.kill('SIGKILL');
       await server.start();
@@ -243,5 +320,5 @@ export async function crashRun(options: CrashRunOptions): Promise<CrashRunReport
   } finally {
     await check.destroy();
   }
-  return { seed: options.seed, sent: sentKeys.size, acknowledged: acknowledged.size, stored, crashCycles: options.cycles, retries, violations };
+  return { seed: options.seed, sent: sentKeys.size, acknowledged: acknowledged.size, stored, crashCycles: options.cycles, retries, violations, exit };
 }

@@ -8,6 +8,7 @@ import type { AppContext } from '../../src/context';
 import { createDb } from '../../src/db/knex';
 import { migrateLatest } from '../../src/db/migrate';
 import { createLogger } from '../../src/logger';
+import { Lifecycle } from '../../src/lifecycle';
 import type { TRole } from '../../src/modules/auth/auth.schemas';
 import { KnexUsersRepository } from '../../src/modules/users/users.repository';
 import { UsersService } from '../../src/modules/users/users.service';
@@ -36,6 +37,9 @@ export function testConfig(database: Config['database'], overrides: Partial<Conf
     sessionTtlSeconds: 8 * 3600,
     sessionMaxAgeSeconds: 7 * 24 * 3600,
     apiTokenTtlSeconds: 3600,
+    shutdownSeconds: 10,
+    logBufferBytes: 1024 * 1024,
+    workers: 1,
     ...overrides,
   };
 }
@@ -49,7 +53,7 @@ export async function createTestApp(options: { config?: Partial<Config>; seed?: 
   const config = testConfig(fresh.database, options.config);
   const db = createDb(config.database);
   await migrateLatest(db);
-  const ctx: AppContext = { db, config, logger: createLogger('silent'), bcryptRounds: 4 };
+  const ctx: AppContext = { db, config, logger: createLogger('silent'), bcryptRounds: 4, lifecycle: new Lifecycle() };
   const services = buildServices(ctx);
   if (options.seed && options.seed !== 'none') await runSeeds(ctx, options.seed === 'demo', services);
   const app = createApp(ctx, services);

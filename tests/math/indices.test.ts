@@ -4,6 +4,7 @@ import { balassaRca } from '../../src/math/balassaRca';
 import { averageGrowthRate, averageVolume, complexCoefficient, growthVolumeAnalysis, growthVolumeIndex } from '../../src/math/growthVolumeIndex';
 import { innovationActivityLevel } from '../../src/math/innovationActivityLevel';
 import { rankDescending } from '../../src/math/rankDescending';
+import { roundHalfUp } from '../../src/math/roundHalfUp';
 import { smeActivityCoefficient } from '../../src/math/smeActivityCoefficient';
 
 describe('Balassa RCA', () => {
@@ -79,5 +80,37 @@ describe('Lact', () => {
 describe('rankDescending', () => {
   it('uses competition ranking with ties sharing the best rank', () => {
     expect(rankDescending([0.3, 0.9, 0.3, 0.1])).toEqual([2, 1, 2, 4]);
+  });
+});
+
+describe('published check: the growth-and-volume complex coefficient both ways (issue 17)', () => {
+  // Source: seed dissertation on depressed districts, tables 36-38, reference-data/kz-innovation-intensity-2013-2018.json
+  // (It and Io per indicator, printed to 3 decimals; the file has no I row, so the printed row is I rounded to 3 decimals).
+  const { It, Io } = kz.partialIndices;
+  const names = Object.keys(It) as Array<keyof typeof It>;
+
+  it('built from It and Io: 0.5 mean(It) + 0.5 mean(Io) = 0.51065 (hand-computed: (5.396 + 4.817) / 20), tolerance 1e-12', () => {
+    const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
+    const built = 0.5 * mean(names.map((n) => It[n])) + 0.5 * mean(names.map((n) => Io[n]));
+    expect(Math.abs(built - 0.51065)).toBeLessThan(1e-12);
+    expect(Math.abs(complexCoefficient(names.map((n) => growthVolumeIndex(It[n], Io[n]))) - built)).toBeLessThan(1e-12);
+  });
+
+  it('as the mean of the I row printed to 3 decimals: 0.511, higher by 0.00035 because 7 of 10 values of I end in 5 and round up', () => {
+    const printed = names.map((n) => roundHalfUp(growthVolumeIndex(It[n], Io[n]), 3));
+    // I = 0.5735 0.5335 0.5105 0.3185 0.5025 0.451 0.4745 0.518 0.645 0.5795 -> printed 0.574 0.534 0.511 0.319 0.503 0.451 0.475 0.518 0.645 0.580
+    expect(printed).toEqual([0.574, 0.534, 0.511, 0.319, 0.503, 0.451, 0.475, 0.518, 0.645, 0.58]);
+    const fromPrinted = complexCoefficient(printed);
+    expect(Math.abs(fromPrinted - 0.511)).toBeLessThan(1e-12);
+    expect(Math.abs(fromPrinted - 0.51065 - 7 * 0.0005 / 10)).toBeLessThan(1e-12);
+  });
+
+  it('roundHalfUp rounds the decimal value as written, which toFixed does not', () => {
+    expect((0.5335).toFixed(3)).toBe('0.533');
+    expect(Math.round(0.5105 * 1000) / 1000).toBe(0.51);
+    expect(roundHalfUp(0.5335, 3)).toBe(0.534);
+    expect(roundHalfUp(0.5105, 3)).toBe(0.511);
+    expect(roundHalfUp(-0.0005, 3)).toBe(-0.001);
+    expect(roundHalfUp(1.2, 0)).toBe(1);
   });
 });

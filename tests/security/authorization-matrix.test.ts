@@ -37,9 +37,11 @@ import {
  *  - expert:     expert accounts only (administrators included? no: they have their own pages)
  *  - staff:      administrators and researchers
  *  - admin:      administrators only
+ *  - programme:  administrators, researchers and executors of reporting bodies (programme monitoring;
+ *                which measures and indicators an executor may change is checked per object)
  */
-type Policy = 'public' | 'respondent' | 'anyUser' | 'expert' | 'staff' | 'admin';
-type ActorName = 'anonymous' | 'respondent' | 'expert' | 'researcher' | 'admin' | 'disabled';
+type Policy = 'public' | 'respondent' | 'anyUser' | 'expert' | 'staff' | 'admin' | 'programme';
+type ActorName = 'anonymous' | 'respondent' | 'expert' | 'researcher' | 'admin' | 'disabled' | 'executor';
 
 interface Fixture {
   questionnaireId: number;
@@ -69,6 +71,16 @@ interface Fixture {
   indicatorModelToDelete: Record<'researcher' | 'admin', number>;
   indicatorTerritory: number;
   category: string;
+  /** The seeded concept; a copy without a regional table for the administrator's load (two loads at once would race on territory codes). */
+  programme: number;
+  programmeNoRegions: number;
+  programmeNoRegionsIndicator: number;
+  programmeIndicator: number;
+  /** Measure 2 (ҒЖБМ, АЭА): the executor's body АЭА executes it. */
+  programmeMeasure: number;
+  programmeEvidence: number;
+  programmeDuty: number;
+  programmeBody: number;
 }
 
 interface Rule {
@@ -93,6 +105,7 @@ const POLICY: Record<string, Rule> = {
   'POST /api/v1/auth/token': r('public'),
   'GET /api/v1/me': r('anyUser'),
   'GET /healthz': r('public'),
+  'GET /readyz': r('public'),
   'GET /': r('public'),
   'POST /lang': r('public'),
   // users
@@ -198,6 +211,8 @@ const POLICY: Record<string, Rule> = {
   // indicators and models
   'POST /api/v1/models/fit': r('staff'),
   'POST /api/v1/models/composite': r('staff'),
+  'POST /api/v1/models/derive': r('staff'),
+  'POST /api/v1/models/scenario': r('staff'),
   'GET /indicators': r('staff'),
   'GET /indicators/datasets/new': r('staff'),
   'POST /indicators/datasets': r('staff'),
@@ -209,6 +224,10 @@ const POLICY: Record<string, Rule> = {
   'POST /indicators/imports/:id/confirm': r('staff', (f) => `/indicators/imports/${f.indicatorImport}/confirm`),
   'POST /indicators/imports/:id/discard': r('staff', (f, a) => `/indicators/imports/${f.indicatorImportDiscard[a === 'admin' ? 'admin' : 'researcher']}/discard`),
   'GET /indicators/indicators/:id/edit': r('staff', (f) => `/indicators/indicators/${f.indicator}/edit`),
+  'GET /indicators/scenario': r('staff'),
+  'POST /indicators/scenario': r('staff'),
+  'POST /indicators/datasets/:id/derived': r('staff', (f) => `/indicators/datasets/${f.indicatorDataset}/derived`),
+  'GET /indicators/datasets/:id/values.csv': r('staff', (f) => `/indicators/datasets/${f.indicatorDataset}/values.csv`),
   'POST /indicators/indicators/:id': r('staff', (f) => `/indicators/indicators/${f.indicator}`),
   'GET /indicators/datasets/:id/models': r('staff', (f) => `/indicators/datasets/${f.indicatorDataset}/models`),
   'POST /indicators/datasets/:id/models': r('staff', (f) => `/indicators/datasets/${f.indicatorDataset}/models`),
@@ -231,13 +250,44 @@ const POLICY: Record<string, Rule> = {
   'GET /analysis/rounds/:id/categories.csv': r('staff', (f) => `/analysis/rounds/${f.roundOpen}/categories.csv`),
   'GET /analysis/rounds/:id/workbook.xlsx': r('staff', (f) => `/analysis/rounds/${f.roundOpen}/workbook.xlsx`),
   'GET /api/v1/rounds/:id/ranking': r('staff', (f) => `/api/v1/rounds/${f.roundOpen}/ranking`),
+  // programmes
+  'GET /api/v1/programmes': r('programme'),
+  'GET /api/v1/programmes/:id': r('programme', (f) => `/api/v1/programmes/${f.programme}`),
+  'GET /programmes': r('programme'),
+  'GET /programmes/import': r('admin'),
+  'POST /programmes/import': r('admin', undefined, undefined, 'without a file: a 400 form error'),
+  'GET /programmes/:id/export.json': r('staff', (f) => `/programmes/${f.programme}/export.json`),
+  'GET /programmes/:id': r('programme', (f) => `/programmes/${f.programme}`),
+  'GET /programmes/:id/indicators/:indicatorId': r('programme', (f) => `/programmes/${f.programme}/indicators/${f.programmeIndicator}`),
+  'POST /programmes/:id/indicators/:indicatorId/actuals': r('programme', (f) => `/programmes/${f.programme}/indicators/${f.programmeIndicator}/actuals`, undefined, "the executor's body is assigned to this indicator"),
+  'POST /programmes/:id/indicators/:indicatorId/targets': r('admin', (f) => `/programmes/${f.programmeNoRegions}/indicators/${f.programmeNoRegionsIndicator}/targets`, undefined, 'the copy: the concept\'s targets stay as seeded'),
+  'POST /programmes/:id/rule': r('admin', (f) => `/programmes/${f.programmeNoRegions}/rule`),
+  'POST /programmes/:id/indicators/:indicatorId/bodies': r('admin', (f) => `/programmes/${f.programme}/indicators/${f.programmeIndicator}/bodies`, (f) => ({ bodyIds: String(f.programmeBody) })),
+  'GET /programmes/:id/actuals/import': r('programme', (f) => `/programmes/${f.programme}/actuals/import`),
+  'POST /programmes/:id/actuals/import': r('programme', (f) => `/programmes/${f.programme}/actuals/import`, undefined, 'without a file: a 400 form error'),
+  'GET /programmes/:id/measures': r('programme', (f) => `/programmes/${f.programme}/measures`),
+  'GET /programmes/:id/measures/:measureId': r('programme', (f) => `/programmes/${f.programme}/measures/${f.programmeMeasure}`),
+  'POST /programmes/:id/measures/:measureId/report': r('programme', (f) => `/programmes/${f.programme}/measures/${f.programmeMeasure}/report`, undefined, "measure 2 is the executor's body's"),
+  'POST /programmes/:id/measures/:measureId/evidence': r('programme', (f) => `/programmes/${f.programme}/measures/${f.programmeMeasure}/evidence`),
+  'GET /programmes/:id/evidence/:evidenceId': r('programme', (f) => `/programmes/${f.programme}/evidence/${f.programmeEvidence}`),
+  'GET /programmes/:id/calendar': r('programme', (f) => `/programmes/${f.programme}/calendar`),
+  'POST /programmes/:id/calendar/submissions': r('programme', (f) => `/programmes/${f.programme}/calendar/submissions`, (f) => ({ dutyId: f.programmeDuty, year: 2026, bodyId: f.programmeBody, submittedOn: '2027-03-20' })),
+  'GET /programmes/:id/report': r('programme', (f) => `/programmes/${f.programme}/report?year=2026`),
+  'GET /programmes/:id/report.xlsx': r('programme', (f) => `/programmes/${f.programme}/report.xlsx?year=2026`),
+  'GET /programmes/:id/executors': r('admin', (f) => `/programmes/${f.programme}/executors`),
+  'POST /programmes/:id/executors': r('admin', (f) => `/programmes/${f.programme}/executors`),
+  'GET /programmes/:id/regions': r('staff', (f) => `/programmes/${f.programme}/regions`),
+  'POST /programmes/:id/regions/load': r('staff', (f, a) => `/programmes/${a === 'admin' ? f.programmeNoRegions : f.programme}/regions/load`),
+  'POST /programmes/:id/regions/index': r('staff', (f) => `/programmes/${f.programmeNoRegions}/regions/index`, undefined, 'no regional dataset: 409'),
+  'POST /programmes/:id/regions/settlements': r('staff', (f) => `/programmes/${f.programme}/regions/settlements`),
+  'POST /programmes/:id/regions/evidence': r('staff', (f) => `/programmes/${f.programme}/regions/evidence`),
 };
 
 /** Routes whose success would end the actor's session or destroy a fixture: checked after all others. */
 const LAST = ['POST /indicators/models/:id/delete', 'POST /logout'];
 
-const ACTORS: ActorName[] = ['anonymous', 'respondent', 'expert', 'researcher', 'admin', 'disabled'];
-const SIGNED_IN: ActorName[] = ['expert', 'researcher', 'admin'];
+const ACTORS: ActorName[] = ['anonymous', 'respondent', 'expert', 'researcher', 'admin', 'disabled', 'executor'];
+const SIGNED_IN: ActorName[] = ['expert', 'researcher', 'admin', 'executor'];
 
 function allowed(policy: Policy, actor: ActorName): boolean {
   switch (policy) {
@@ -253,6 +303,8 @@ function allowed(policy: Policy, actor: ActorName): boolean {
       return actor === 'researcher' || actor === 'admin';
     case 'admin':
       return actor === 'admin';
+    case 'programme':
+      return actor === 'researcher' || actor === 'admin' || actor === 'executor';
   }
 }
 
@@ -364,6 +416,7 @@ describe('authorization matrix', () => {
     actors.admin = await sessionActor(t, 'admin');
     actors.researcher = await sessionActor(t, 'researcher');
     actors.expert = await sessionActor(t, 'expert');
+    actors.executor = await sessionActor(t, 'executor');
     expertB = await sessionActor(t, 'expert', 'expert of panel B');
     secondAdmin = await sessionActor(t, 'admin', 'second admin');
     // A disabled administrator whose cookie is still within its lifetime: disabling alone (no token-version bump) must lock them out.
@@ -432,6 +485,19 @@ describe('authorization matrix', () => {
       return insertReturningId(db, 'indicator_models', { ...row, title: 'Model to delete' });
     };
 
+    // Programmes: the executor reports for АЭА, which executes measure 2 and is assigned indicator T1.
+    const programme = await db('programmes').where({ code: 'kz-science-territories-2026-2035' }).first();
+    const body = await db('programme_bodies').where({ programme_id: programme.id, code: 'АЭА' }).first();
+    const indicatorT1 = await db('programme_indicators').where({ programme_id: programme.id, code: 'T1' }).first();
+    const measure2 = await db('programme_measures').where({ programme_id: programme.id, number: 2 }).first();
+    await t.services.programmes.setExecutorBodies({ id: admin.user!.id, role: 'admin' }, programme.id, actors.executor.user!.id, [body.id]);
+    await t.services.programmes.setIndicatorBodies({ id: admin.user!.id, role: 'admin' }, programme.id, indicatorT1.id, [body.id]);
+    await t.services.programmes.addEvidence({ id: admin.user!.id, role: 'admin' }, programme.id, measure2.id, { kind: 'file', year: 2026, file: { name: 'protocol.pdf', type: 'application/pdf', data: Buffer.from('%PDF-1.4 matrix') } });
+    const evidence = await db('programme_evidence').where({ measure_id: measure2.id }).first();
+    const spec = await t.services.programmes.exportSpec(programme.id);
+    const programmeNoRegions = await t.services.programmes.importSpec({ ...spec, code: 'matrix-copy', regionalBaseline: undefined });
+    const duty = await db('programme_duties').where({ programme_id: programme.id, code: 'R1' }).first();
+
     f = {
       questionnaireId: q.id,
       territoryId: territory.id,
@@ -459,6 +525,14 @@ describe('authorization matrix', () => {
       indicatorModelToDelete: { researcher: await copyModel(), admin: await copyModel() },
       indicatorTerritory: indicatorTerritory?.territory_id ?? territory.id,
       category: category.code,
+      programme: programme.id,
+      programmeNoRegions,
+      programmeNoRegionsIndicator: (await db('programme_indicators').where({ programme_id: programmeNoRegions, code: 'T1' }).first()).id,
+      programmeIndicator: indicatorT1.id,
+      programmeMeasure: measure2.id,
+      programmeEvidence: evidence.id,
+      programmeDuty: duty.id,
+      programmeBody: body.id,
     };
     routes = listRoutes(t.app);
   });
@@ -553,7 +627,7 @@ describe('authorization matrix', () => {
   it('refuses every state-changing HTML form and cookie-authenticated API call without a valid CSRF token, and changes nothing', async () => {
     const posts = routes.filter((x) => x.method !== 'GET' && routeKey(x) !== 'POST /api/v1/auth/token' && POLICY[routeKey(x)]);
     const who = (policy: Policy): Actor =>
-      ({ public: actors.anonymous, respondent: actors.respondent, anyUser: actors.researcher, expert: actors.expert, staff: actors.researcher, admin: actors.admin })[policy];
+      ({ public: actors.anonymous, respondent: actors.respondent, anyUser: actors.researcher, expert: actors.expert, staff: actors.researcher, admin: actors.admin, programme: actors.executor })[policy];
     const before = await fingerprint(t.ctx.db);
     const problems: string[] = [];
     let checks = 0;
@@ -732,6 +806,33 @@ describe('authorization matrix', () => {
     expect(links.status).toBe(200);
     expect(links.text).toMatch(/\/r\/[A-Za-z0-9_-]{22}/);
     expect((await request(t.app).get(`${base}/imports/${importId}`).set('Cookie', admin.cookie)).status).toBe(200);
+  });
+
+  it("an executor changes only its own bodies' measures and indicators: another body's measure, indicator or submission is refused and nothing changes", async () => {
+    const ex = actors.executor;
+    const programme = f.programme;
+    const measure1 = await t.ctx.db('programme_measures').where({ programme_id: programme, number: 1 }).first(); // ҚР ҰҒА only
+    const indicatorT2 = await t.ctx.db('programme_indicators').where({ programme_id: programme, code: 'T2' }).first(); // no body assigned
+    const other = await t.ctx.db('programme_bodies').where({ programme_id: programme, code: 'ҚР ҰҒА' }).first();
+    const tables = ['programme_measure_reports', 'programme_evidence', 'programme_actuals', 'programme_submissions', 'programme_history'];
+    const before = await fingerprint(t.ctx.db, tables);
+    const post = (url: string, body: Record<string, unknown>) => request(t.app).post(url).set('Cookie', ex.cookie).type('form').send({ _csrf: ex.csrf, ...body });
+    const tries: Array<[string, Record<string, unknown>]> = [
+      [`/programmes/${programme}/measures/${measure1.id}/report`, { year: 2026, status: 'done', summary: 'not mine' }],
+      [`/programmes/${programme}/measures/${measure1.id}/evidence`, { kind: 'text', text: 'not mine' }],
+      [`/programmes/${programme}/indicators/${indicatorT2.id}/actuals`, { year: 2026, value: '30' }],
+      [`/programmes/${programme}/calendar/submissions`, { dutyId: f.programmeDuty, year: 2026, bodyId: other.id, submittedOn: '2027-03-01' }],
+      [`/programmes/${programme}/executors`, { userId: ex.user!.id, bodyIds: String(other.id) }],
+      [`/programmes/${programme}/indicators/${indicatorT2.id}/bodies`, { bodyIds: String(f.programmeBody) }],
+      [`/programmes/${programme}/indicators/${f.programmeIndicator}/targets`, { baselineValue: '1', direction: 'higher', 'targets[y2026]': '0' }],
+      [`/programmes/${programme}/rule`, { onTrackMin: '10', atRiskMin: '5' }],
+    ];
+    for (const [url, body] of tries) expect((await post(url, body)).status, url).toBe(403);
+    // Through another programme's id the executor's measure is not found either.
+    expect((await post(`/programmes/${f.programmeNoRegions}/measures/${f.programmeMeasure}/report`, { year: 2026, status: 'done' })).status).toBe(404);
+    expect(changedTables(before, await fingerprint(t.ctx.db, tables))).toEqual([]);
+    // Control: its own body's measure is accepted.
+    expect((await post(`/programmes/${programme}/measures/${f.programmeMeasure}/report`, { year: 2026, status: 'in_progress', summary: 'draft sent' })).status).toBe(303);
   });
 
   /* ---------------- privilege escalation ---------------- */

@@ -69,6 +69,9 @@ interface PayloadFixture {
   indicatorId: number;
   indicatorImportId: number;
   modelIds: number[];
+  programmeId: number;
+  programmeIndicatorId: number;
+  programmeMeasureId: number;
   /** Pages that are answers to POSTs (never reachable by GET) and must be inert too. */
   postPages: Array<[string, string]>;
   /** CSV bodies returned by POSTs (the one-time links download). */
@@ -261,6 +264,54 @@ async function buildFixture(t: TestApp): Promise<PayloadFixture> {
   await expectStatus(fit, 303, 'fit model');
   const modelIds = [composite, fit].map((res) => Number(/\/indicators\/models\/(\d+)/.exec(res.headers.location!)![1]));
 
+  // A programme whose every text is a payload (imported the way any programme is), with payload
+  // actuals' sources, a measure report, evidence of every kind and evidence on a territory.
+  const concept = await db('programmes').orderBy('id').first();
+  const spec = await t.services.programmes.exportSpec(concept.id);
+  const bodyCode = new Map(spec.bodies.map((b, i) => [b.code, tagged(`body ${i}`, i).slice(0, 110)]));
+  Object.assign(spec, { code: 'xss-programme', name: text3('programme'), basis: text3('basis') });
+  for (const b of spec.bodies) Object.assign(b, { code: bodyCode.get(b.code)!, name: text3('body name') });
+  const unit = text3('unit');
+  for (const i of spec.indicators) Object.assign(i, { name: text3(`indicator ${i.code}`), unit: { kk: unit.kk.slice(0, 100), ru: unit.ru.slice(0, 100), en: unit.en.slice(0, 100) } });
+  for (const r of spec.results) Object.assign(r, { name: text3(`result ${r.code}`) });
+  for (const d of spec.directions) d.name = text3(`direction ${d.number}`);
+  for (const d of spec.duties) Object.assign(d, { recipient: text3('recipient'), what: text3('what'), ...(d.leadBody ? { leadBody: bodyCode.get(d.leadBody) } : {}) });
+  for (const c of spec.criteria) c.name = text3(`criterion ${c.code}`);
+  for (const m of spec.measures) {
+    Object.assign(m, { name: text3(`measure ${m.number}`), completionForm: text3('form'), note: tagged('note', m.number) });
+    m.deadline.label = text3('deadline');
+    for (const e of m.executors) e.body = bodyCode.get(e.body)!;
+  }
+  if (spec.regionalBaseline) for (const r of spec.regionalBaseline.rows) r.name = text3(`region ${r.code}`);
+  const programmeId = await t.services.programmes.importSpec(spec);
+  const programmeIndicatorId = Number((await db('programme_indicators').where({ programme_id: programmeId, code: 'T1' }).first()).id);
+  const programmeMeasureId = Number((await db('programme_measures').where({ programme_id: programmeId, number: 2 }).first()).id);
+  await expectStatus(await post(admin, `/programmes/${programmeId}/indicators/${programmeIndicatorId}/actuals`, { year: '2026', value: '2.4', source: tagged('actual source', 1), note: tagged('actual note', 2) }), 303, 'enter an actual');
+  await expectStatus(await post(admin, `/programmes/${programmeId}/measures/${programmeMeasureId}/report`, { year: '2026', status: 'done', summary: tagged('measure summary', 3) }), 303, 'report a measure');
+  for (const body of [
+    { kind: 'text', year: '2026', text: tagged('evidence text', 4) },
+    { kind: 'link', year: '2026', url: 'https://example.kz/"><script>alert(1)</script>', text: tagged('evidence link', 5) },
+    { kind: 'round', roundId, text: tagged('evidence round', 0) },
+    { kind: 'panel', panelId, text: tagged('evidence panel', 1) },
+  ]) {
+    await expectStatus(await post(admin, `/programmes/${programmeId}/measures/${programmeMeasureId}/evidence`, body), 303, `evidence ${body.kind}`);
+  }
+  const file = await request(t.app)
+    .post(`/programmes/${programmeId}/measures/${programmeMeasureId}/evidence?_csrf=${admin.csrf}`)
+    .set('Cookie', admin.cookie)
+    .field('kind', 'file')
+    .field('text', tagged('evidence file', 2))
+    .attach('file', Buffer.from('<script>alert(1)</script>'), `${tagged('file name', 3).replace(/[\/]/g, '')}.html`);
+  await expectStatus(file, 303, 'evidence file');
+  await expectStatus(await post(admin, `/programmes/${programmeId}/regions/evidence`, { territoryId, kind: 'text', text: tagged('territory evidence', 4) }), 303, 'territory evidence');
+  await expectStatus(await post(admin, `/programmes/${programmeId}/regions/settlements`, { territoryId, year: '2026', scienceWorkers: '10', employed: '100', source: tagged('settlement source', 5) }), 303, 'settlement');
+  const badImport = await request(t.app)
+    .post(`/programmes/${programmeId}/actuals/import?_csrf=${admin.csrf}`)
+    .set('Cookie', admin.cookie)
+    .attach('file', Buffer.from(['indicator,year,value', csvLine([tagged('no such indicator'), '2026', tagged('not a number', 1)])].join('\n')), 'actuals.csv');
+  await expectStatus(badImport, 400, 'bad actuals import');
+  postPages.push(['POST /programmes/:id/actuals/import', badImport.text]);
+
   return {
     admin,
     expert,
@@ -280,6 +331,9 @@ async function buildFixture(t: TestApp): Promise<PayloadFixture> {
     indicatorId: Number(indicators[0].id),
     indicatorImportId: pendingImportId,
     modelIds,
+    programmeId,
+    programmeIndicatorId,
+    programmeMeasureId,
     postPages,
     postCsv,
   };
@@ -312,6 +366,10 @@ function urlsFor(route: RouteEntry, f: PayloadFixture): string[] | 'skip' {
   if (p.startsWith('/indicators/indicators/')) return [fill({ id: f.indicatorId })];
   if (p.startsWith('/indicators/models/')) return f.modelIds.map((id) => fill({ id }));
   if (p.startsWith('/indicators/territories/')) return [fill({ id: f.territoryId })];
+  // An uploaded evidence file is sent back as an attachment (application/octet-stream, nosniff), not as a page.
+  if (p === '/programmes/:id/evidence/:evidenceId') return 'skip';
+  if (p === '/programmes/:id/report' || p === '/programmes/:id/report.xlsx') return [`${fill({ id: f.programmeId })}?year=2026`];
+  if (p.startsWith('/programmes/:id') || p.startsWith('/api/v1/programmes/:id')) return [fill({ id: f.programmeId, indicatorId: f.programmeIndicatorId, measureId: f.programmeMeasureId })];
   throw new Error(`no payload URL rule for ${routeKey(route)}: add one to urlsFor()`);
 }
 
@@ -417,6 +475,14 @@ describe('output safety: stored payloads are inert on every page and in every ex
       '/analysis/rounds/:id', // item texts and category titles in tables and charts
       '/analysis/rounds/:id/items.csv',
       '/analysis/rounds/:id/workbook.xlsx',
+      '/programmes/:id', // programme, indicator and result names
+      '/programmes/:id/indicators/:indicatorId', // actual's source and note, chart
+      '/programmes/:id/measures', // measure names, body codes
+      '/programmes/:id/measures/:measureId', // summary, evidence texts, file name, link
+      '/programmes/:id/calendar',
+      '/programmes/:id/report',
+      '/programmes/:id/report.xlsx',
+      '/programmes/:id/regions', // territory evidence, settlement source
     ];
     const live = new Set(listRoutes(t.app).map((r) => r.path));
     const missing = mustShow.filter((p) => live.has(p) && !seen.withPayload.has(p));

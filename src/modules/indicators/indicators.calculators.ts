@@ -2,6 +2,7 @@ import { balassaRca } from '../../math/balassaRca';
 import { complexCoefficient, growthVolumeAnalysis, growthVolumeIndex } from '../../math/growthVolumeIndex';
 import { innovationActivityLevel } from '../../math/innovationActivityLevel';
 import { smeActivityCoefficient } from '../../math/smeActivityCoefficient';
+import { roundHalfUp } from '../../math/roundHalfUp';
 import type { TerritoryRecord } from '../territories/territories.schemas';
 import type { IndicatorsService } from './indicators.service';
 
@@ -49,7 +50,7 @@ export async function calculatorResults(
       rows: Array<{ territory: string; perIndicator: Record<string, { growthRate: number; volume: number; it: number; io: number; i: number }>; complexCoefficient: number }>;
       excluded: string[];
     }>;
-    published: Array<{ dataset: string; territory: string; period: string; rows: Array<{ code: string; it: number; io: number; i: number }>; complex: number }>;
+    published: Array<{ dataset: string; territory: string; period: string; rows: Array<{ code: string; it: number; io: number; i: number; iPrinted: number }>; complex: number; complexFromPrinted: number }>;
   } = { published: [] };
 
   if (q.calc === 'ka') {
@@ -80,14 +81,15 @@ export async function calculatorResults(
   });
   if (pairs.length) {
     const values = await service.repo.values({ indicatorIds: pairs.flatMap((p) => [p.it.id, p.io.id]) });
-    const groups = new Map<string, { dataset: string; territoryId: number; period: string; rows: Array<{ code: string; it: number; io: number; i: number }> }>();
+    const groups = new Map<string, { dataset: string; territoryId: number; period: string; rows: Array<{ code: string; it: number; io: number; i: number; iPrinted: number }> }>();
     for (const p of pairs) {
       for (const itValue of values.filter((v) => v.indicatorId === p.it.id)) {
         const ioValue = values.find((v) => v.indicatorId === p.io.id && v.territoryId === itValue.territoryId && v.period === itValue.period);
         if (!ioValue) continue;
         const key = `${p.it.datasetId}|${itValue.territoryId}|${itValue.period}`;
         const g = groups.get(key) ?? { dataset: p.it.datasetName, territoryId: itValue.territoryId, period: itValue.period, rows: [] };
-        g.rows.push({ code: p.code, it: itValue.value, io: ioValue.value, i: growthVolumeIndex(itValue.value, ioValue.value) });
+        const i = growthVolumeIndex(itValue.value, ioValue.value);
+        g.rows.push({ code: p.code, it: itValue.value, io: ioValue.value, i, iPrinted: roundHalfUp(i, 3) });
         groups.set(key, g);
       }
     }
@@ -96,7 +98,9 @@ export async function calculatorResults(
       territory: names.byId.get(g.territoryId) ? names.name(names.byId.get(g.territoryId)!) : String(g.territoryId),
       period: g.period,
       rows: g.rows,
+      // Two ways the sources get the complex coefficient: from It and Io, and as the mean of the I row as printed (3 decimals).
       complex: complexCoefficient(g.rows.map((r) => r.i)),
+      complexFromPrinted: complexCoefficient(g.rows.map((r) => r.iPrinted)),
     }));
   }
   return out;

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { innovationActivityLevel } from '../../math/innovationActivityLevel';
 import type { ValueRecord } from './indicators.schemas';
 import { IndicatorsRepository } from './indicators.repository';
+import { recomputeDerived } from './indicators.derived';
 
 /**
  * Survey-derived indicators: a round's submitted responses, aggregated per territory in SQL,
@@ -152,6 +153,7 @@ export async function publishRoundIndicators(db: Knex | Knex.Transaction, roundI
 
     await repo.deleteValuesOfIndicators([...idOf.values()], trx);
     await repo.upsertValues(values, trx);
+    await recomputeDerived(repo, datasetId, trx);
     return {
       roundId,
       datasetId,

@@ -33,6 +33,7 @@ function toIndicator(row: Record<string, unknown>): IndicatorRecord {
     source: row.source == null ? null : String(row.source),
     roundId: numOrNull(row.round_id),
     position: num(row.position),
+    formula: row.formula == null ? null : String(row.formula),
   };
 }
 
@@ -61,6 +62,8 @@ export interface NewIndicator {
   source: string | null;
   roundId?: number | null;
   position?: number;
+  /** A derived indicator's formula over the dataset's other indicators. */
+  formula?: string | null;
 }
 
 export interface PendingImport {
@@ -170,6 +173,7 @@ export class IndicatorsRepository {
       source: input.source,
       round_id: input.roundId ?? null,
       position: input.position ?? 0,
+      formula: input.formula ?? null,
       created_at: now,
       updated_at: now,
     });
@@ -177,7 +181,7 @@ export class IndicatorsRepository {
 
   async updateIndicator(
     id: number,
-    input: { name_kk: string; name_ru: string; name_en: string; unit: string; direction: TDirection; source: string | null },
+    input: { name_kk: string; name_ru: string; name_en: string; unit: string; direction: TDirection; source: string | null; formula?: string | null },
     trx?: Executor,
   ): Promise<void> {
     await (trx ?? this.db)('indicators').where({ id }).update({ ...input, updated_at: nowIso() });
@@ -207,9 +211,9 @@ export class IndicatorsRepository {
     return trx('indicator_values').whereIn('indicator_id', indicatorIds).delete();
   }
 
-  async values(filter: { indicatorIds: number[]; territoryIds?: number[]; periods?: string[] }): Promise<ValueRecord[]> {
+  async values(filter: { indicatorIds: number[]; territoryIds?: number[]; periods?: string[] }, trx?: Executor): Promise<ValueRecord[]> {
     if (filter.indicatorIds.length === 0) return [];
-    const q = this.db('indicator_values').whereIn('indicator_id', filter.indicatorIds).select('indicator_id', 'territory_id', 'period', 'value');
+    const q = (trx ?? this.db)('indicator_values').whereIn('indicator_id', filter.indicatorIds).select('indicator_id', 'territory_id', 'period', 'value');
     if (filter.territoryIds) q.whereIn('territory_id', filter.territoryIds);
     if (filter.periods) q.whereIn('period', filter.periods);
     const rows = await q.orderBy([{ column: 'period' }, { column: 'territory_id' }]);

@@ -4,24 +4,28 @@ import type { AppContext } from '../../context';
 import { asyncHandler, parseOrThrow, ValidationError } from '../../errors';
 import type { Language } from '../../i18n';
 import { handleForm, renderForm } from '../../lib/forms';
+import { writeCsv } from '../../lib/spreadsheet';
 import { requireRole } from '../../middleware/auth';
 import type { TerritoryRecord } from '../territories/territories.schemas';
-import { compositeChart, fitChart } from './indicators.charts';
+import { compositeChart, fitChart, robustnessChart } from './indicators.charts';
 import {
   DIRECTIONS,
   ZCompositeForm,
   ZDatasetInput,
+  ZDerivedIndicatorEdit,
+  ZDerivedIndicatorInput,
   ZFitForm,
   ZForecastForm,
   ZId,
   ZImportOptions,
   ZIndicatorInput,
+  ZScenarioForm,
   type IndicatorRecord,
   type ModelRecord,
 } from './indicators.schemas';
-import type { IndicatorsService } from './indicators.service';
+import { scenarioInputs, type IndicatorsService } from './indicators.service';
 import { calculatorResults } from './indicators.calculators';
-import { runComposite, runFit, TREND, type CompositeResult, type FitResult, type TFitSpec } from './models.spec';
+import { MODEL_RUNNERS, TREND, type CompositeResult, type FitResult, type ScenarioResult, type TFitSpec, type TScenarioSpec } from './models.spec';
 
 const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 
@@ -37,20 +41,15 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
     });
 
   // The public model API: the same runners as the CLI, so one spec gives one result everywhere.
-  router.post(
-    '/api/v1/models/fit',
-    requireRole('admin', 'researcher'),
-    asyncHandler(async (req, res) => {
-      res.json(runFit(req.body));
-    }),
-  );
-  router.post(
-    '/api/v1/models/composite',
-    requireRole('admin', 'researcher'),
-    asyncHandler(async (req, res) => {
-      res.json(runComposite(req.body));
-    }),
-  );
+  for (const [name, run] of Object.entries(MODEL_RUNNERS)) {
+    router.post(
+      `/api/v1/models/${name}`,
+      requireRole('admin', 'researcher'),
+      asyncHandler(async (req, res) => {
+        res.json(run(req.body));
+      }),
+    );
+  }
 
   router.use('/indicators', requireRole('admin', 'researcher'), (req, res, next) => {
     res.locals.fmt = numberFormatter(req.lang);
@@ -65,14 +64,28 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
     return { all, byId: new Map(all.map((t) => [t.id, t])), label: (english: string) => (byEnglish.has(english) ? name(byEnglish.get(english)!) : english), name };
   };
 
-  const modelView = async (req: Request, model: ModelRecord) => {
+  const modelView = async (req: Request, model: ModelRecord): Promise<Record<string, unknown>> => {
     const names = await territoryNames(req.lang);
+    if (model.kind === 'scenario') {
+      const result = model.result as ScenarioResult;
+      const spec = model.spec as TScenarioSpec;
+      return {
+        result,
+        spec,
+        steps: result.steps.map((step, k) => {
+          const stepSpec = spec.steps[k]!;
+          const inputs = [...(stepSpec.timeColumn ? [stepSpec.timeColumn] : []), ...stepSpec.x.filter((x) => !(stepSpec.timeColumn && x === TREND))];
+          return { ...step, view: { result: step.fit, spec: stepSpec, inputs, chart: fitChart(step.fit, stepSpec.timeColumn, undefined, req.t) } };
+        }),
+      };
+    }
     if (model.kind === 'composite') {
       const result = model.result as CompositeResult;
       const idOf = new Map((model.origin?.territories ?? []).map((t) => [t.name, t.id]));
       return {
         result,
         chart: compositeChart(result, names.label, req.t),
+        robustnessChart: result.robustness ? robustnessChart(result, names.label, req.t) : undefined,
         ranking: [...result.territories].sort((a, b) => a.rank - b.rank).map((r) => ({ ...r, label: names.label(r.territory), territoryId: idOf.get(r.territory) })),
         excluded: (model.origin?.excluded ?? []).map((e) => ({ ...e, label: names.byId.get(e.id) ? names.name(names.byId.get(e.id)!) : String(e.id) })),
       };
@@ -247,9 +260,47 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
     asyncHandler(async (req, res) => {
       const indicator = await service.getIndicator(parseOrThrow(ZId, req.params.id));
       await handleForm(res, 'indicators/indicator-form', { title: req.t('indicators:indicator.edit'), indicator, directions: DIRECTIONS, values: req.body }, async () => {
-        await service.updateIndicator(indicator.id, parseOrThrow(ZIndicatorInput, req.body));
+        if (indicator.formula !== null) await service.updateDerived(indicator.id, parseOrThrow(ZDerivedIndicatorEdit, req.body));
+        else await service.updateIndicator(indicator.id, parseOrThrow(ZIndicatorInput, req.body));
         res.redirect(303, `/indicators/datasets/${indicator.datasetId}?saved=1&indicator=${indicator.id}`);
       });
+    }),
+  );
+
+  /* ---- derived indicators and the dataset export ---- */
+
+  router.post(
+    '/indicators/datasets/:id/derived',
+    asyncHandler(async (req, res) => {
+      const id = parseOrThrow(ZId, req.params.id);
+      const locals = await datasetLocals(req, id, { values: req.body ?? {} });
+      await handleForm(res, 'indicators/dataset', locals, async () => {
+        const indicatorId = await service.createDerived(id, parseOrThrow(ZDerivedIndicatorInput, req.body));
+        res.redirect(303, `/indicators/datasets/${id}?saved=1&indicator=${indicatorId}#values`);
+      });
+    }),
+  );
+
+  // Long format, one row per value, with each indicator's formula (empty for measured indicators).
+  router.get(
+    '/indicators/datasets/:id/values.csv',
+    asyncHandler(async (req, res) => {
+      const dataset = await service.getDataset(parseOrThrow(ZId, req.params.id));
+      const indicators = await service.listIndicators(dataset.id);
+      const byId = new Map(indicators.map((i) => [i.id, i]));
+      const names = await territoryNames(req.lang);
+      const values = await service.repo.values({ indicatorIds: indicators.map((i) => i.id) });
+      res.attachment(`kedergi-${dataset.code}-values.csv`);
+      res.type('text/csv; charset=utf-8');
+      await writeCsv(
+        res,
+        ['code', 'name', 'unit', 'formula', 'territory', 'period', 'value'],
+        values.map((v) => {
+          const ind = byId.get(v.indicatorId)!;
+          const territory = names.byId.get(v.territoryId);
+          return [ind.code, ind[`name_${req.lang}`], ind.unit, ind.formula ?? '', territory ? names.name(territory) : String(v.territoryId), v.period, v.value];
+        }),
+      );
     }),
   );
 
@@ -323,6 +374,42 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
       const values = { ...req.body, territories: ([] as string[]).concat(req.body.territories ?? []), indicators: ([] as string[]).concat(req.body.indicators ?? []) };
       await handleForm(res, 'indicators/composite', await compositeLocals(req, { values }), async () => {
         const modelId = await service.createComposite(req.user!.id, parseOrThrow(ZCompositeForm, req.body));
+        res.redirect(303, `/indicators/models/${modelId}`);
+      });
+    }),
+  );
+
+  /* ---- scenarios: saved fits chained (GET chooses steps and years, POST runs and saves) ---- */
+
+  const scenarioLocals = async (req: Request, query: Record<string, unknown>, extra: Record<string, unknown> = {}) => {
+    const fits = await service.listModels({ kind: 'fit' });
+    const chosen = ([] as unknown[]).concat(query.steps ?? []).map(Number).filter((n) => fits.some((m) => m.id === n));
+    const years = ZScenarioForm.shape.years.safeParse(query.years ?? '');
+    const steps = chosen.map((id) => fits.find((m) => m.id === id)!);
+    const inputs = scenarioInputs(steps.map((m) => m.spec as TFitSpec));
+    return {
+      title: req.t('methods:scenario.title'),
+      fits,
+      steps,
+      years: steps.length && years.success ? years.data : [],
+      inputs,
+      values: { steps: chosen.map(String), years: typeof query.years === 'string' ? query.years : '', title: query.title ?? '', inputs: query.inputs ?? {} },
+      ...extra,
+    };
+  };
+
+  router.get(
+    '/indicators/scenario',
+    asyncHandler(async (req, res) => {
+      renderForm(res, 'indicators/scenario', await scenarioLocals(req, req.query as Record<string, unknown>));
+    }),
+  );
+
+  router.post(
+    '/indicators/scenario',
+    asyncHandler(async (req, res) => {
+      await handleForm(res, 'indicators/scenario', await scenarioLocals(req, req.body ?? {}), async () => {
+        const modelId = await service.createScenario(req.user!.id, parseOrThrow(ZScenarioForm, req.body));
         res.redirect(303, `/indicators/models/${modelId}`);
       });
     }),

@@ -30,6 +30,8 @@ export interface IndicatorRecord {
   source: string | null;
   roundId: number | null;
   position: number;
+  /** Set for a derived indicator: its values are computed from this formula (src/math/deriveIndicators.ts). */
+  formula: string | null;
 }
 
 export interface ValueRecord {
@@ -42,7 +44,7 @@ export interface ValueRecord {
 export interface ModelRecord {
   id: number;
   datasetId: number | null;
-  kind: 'fit' | 'composite';
+  kind: 'fit' | 'composite' | 'scenario';
   title: string;
   spec: unknown;
   origin: ModelOrigin | null;
@@ -87,6 +89,16 @@ export const ZIndicatorInput = z.strictObject({
 });
 export type TIndicatorInput = z.infer<typeof ZIndicatorInput>;
 
+/** A derived indicator: a code usable in other formulas, names, and its formula. */
+export const ZDerivedIndicatorInput = ZIndicatorInput.omit({ source: true }).extend({
+  code: z.string().trim().min(1).max(60).regex(/^[\p{L}_][\p{L}\p{N}_]*$/u),
+  formula: ZText(1000).min(1),
+});
+export type TDerivedIndicatorInput = z.infer<typeof ZDerivedIndicatorInput>;
+
+/** Editing a derived indicator: the names and its formula. */
+export const ZDerivedIndicatorEdit = ZIndicatorInput.extend({ formula: ZText(1000).min(1) });
+
 /** Indicator codes in uploaded files: letters, digits, _ . - (Cyrillic allowed), as typed by researchers. */
 export const ZIndicatorCode = z
   .string()
@@ -113,14 +125,23 @@ export const ZCompositeForm = z.object({
   weight: z.record(z.string(), z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? 1 : v), ZFormNumber.pipe(z.number().min(0).max(1e6)))).default({}),
   period: z.record(z.string(), z.string().trim().max(30)).default({}),
   aggregate: z.enum(['arithmetic', 'geometric']),
-  levels: z.enum(['equal-interval', 'kmeans']),
+  levels: z.enum(['equal-interval', 'kmeans', 'rank']),
   seed: z.preprocess((v) => (v === '' || v === undefined ? 1 : v), z.coerce.number().int().min(0).max(2 ** 32 - 1)),
+  normalise: z.enum(['min-max', 'z-score', 'none']).default('min-max'),
+  weights: z.enum(['entered', 'equal']).default('entered'),
+  zero: z.enum(['keep', 'epsilon']).default('keep'),
+  epsilon: z.preprocess((v) => (v === '' || v === undefined ? 0.001 : v), ZFormNumber.pipe(z.number().gt(0).lt(1))),
+  levelCount: z.preprocess((v) => (v === '' || v === undefined ? 5 : v), z.coerce.number().int().min(2).max(10)),
+  robustness: z.preprocess((v) => v === 'on' || v === '1' || v === 'true' || v === true, z.boolean()),
+  draws: z.preprocess((v) => (v === '' || v === undefined ? 500 : v), z.coerce.number().int().min(10).max(5000)),
+  robustnessSeed: z.preprocess((v) => (v === '' || v === undefined ? 1 : v), z.coerce.number().int().min(0).max(2 ** 32 - 1)),
 });
 export type TCompositeForm = z.infer<typeof ZCompositeForm>;
 
 export const ZFitForm = z.object({
   title: ZText(300).default(''),
-  form: z.enum(['linear', 'power']),
+  form: z.enum(['linear', 'power', 'polynomial']),
+  degree: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(2).max(3).optional()),
   rowsBy: z.enum(['period', 'territory']),
   territoryId: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().positive().optional()),
   y: z.coerce.number().int().positive(),
@@ -137,3 +158,27 @@ export const ZForecastForm = z.object({
     .max(20)
     .default([]),
 });
+
+/** Years of a scenario typed as "2021, 2025" or "2021-2025". */
+const ZYearList = z.preprocess(
+  (v) => {
+    if (typeof v !== 'string') return v;
+    const out: number[] = [];
+    for (const part of v.split(/[,;\s]+/).filter(Boolean)) {
+      const range = /^(\d{4})[-–](\d{4})$/.exec(part);
+      if (range) for (let y = Number(range[1]); y <= Number(range[2]) && out.length <= 50; y++) out.push(y);
+      else out.push(Number(part));
+    }
+    return out;
+  },
+  z.array(z.number().int().min(1900).max(2200)).min(1).max(50),
+);
+
+/** A scenario assembled on the page from saved fits: steps in order, forecast years, exogenous inputs per year. */
+export const ZScenarioForm = z.object({
+  title: ZText(300).default(''),
+  steps: z.preprocess((v) => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).filter((s) => s !== '')), z.array(z.coerce.number().int().positive()).min(1).max(5)),
+  years: ZYearList,
+  inputs: z.record(z.string(), z.record(z.string(), z.string().trim().max(40))).default({}),
+});
+export type TScenarioForm = z.infer<typeof ZScenarioForm>;

@@ -6,7 +6,7 @@ import { EAST_KZ_REGION_CODE } from '../territories/territories.seed';
 import type { TerritoryRecord } from '../territories/territories.schemas';
 import type { TerritoriesService } from '../territories/territories.service';
 import type { TDirection, ValueRecord } from './indicators.schemas';
-import { formKey, type IndicatorsService } from './indicators.service';
+import { COMPOSITE_FORM_DEFAULTS, formKey, type IndicatorsService } from './indicators.service';
 
 /**
  * Base seeder: every published table of seeds/domain/reference-data/ as a dataset of the value
@@ -75,6 +75,28 @@ const TABLE40: Record<string, { names: Names; unit: string }> = {
   X5: { names: n('Investment in fixed capital per 1,000 people', 'Инвестиции в основной капитал на 1000 человек', '1000 адамға шаққандағы негізгі капиталға инвестициялар'), unit: 'mn ₸' },
   X6: { names: n('Goods and services per 1,000 people', 'Товары и услуги на 1000 человек', '1000 адамға шаққандағы тауарлар мен қызметтер'), unit: 'mn ₸' },
 };
+
+/** Derived indicators of the national intensity table: E1 and E2 computed, and the growth of innovative products. */
+export const KZ_DERIVED = [
+  {
+    code: 'E1_calc',
+    formula: 'X1 / X2',
+    unit: '',
+    names: { name_en: 'Innovative products / technological innovation spending (computed)', name_ru: 'Инновационная продукция / затраты на технологические инновации (вычислено)', name_kk: 'Инновациялық өнім / технологиялық инновацияларға шығын (есептелген)' },
+  },
+  {
+    code: 'E2_calc',
+    formula: 'X1 / X3',
+    unit: '',
+    names: { name_en: 'Innovative products / R&D spending (computed)', name_ru: 'Инновационная продукция / затраты на НИОКР (вычислено)', name_kk: 'Инновациялық өнім / ҒЗТКЖ шығындары (есептелген)' },
+  },
+  {
+    code: 'X1_growth',
+    formula: 'growth(X1)',
+    unit: '%',
+    names: { name_en: 'Growth rate of innovative products', name_ru: 'Темп прироста инновационной продукции', name_kk: 'Инновациялық өнімнің өсу қарқыны' },
+  },
+];
 
 const KZ_INTENSITY: IndicatorDef[] = [
   { code: 'X1', names: n('Innovative products', 'Инновационная продукция', 'Инновациялық өнім'), unit: 'mn ₸', direction: 'stimulant' },
@@ -251,6 +273,9 @@ export async function seedReferenceIndicators(ctx: AppContext, { indicators: ser
       aggregate: 'arithmetic',
       levels: 'equal-interval',
       seed: 1,
+      ...COMPOSITE_FORM_DEFAULTS,
+      // The demo index shows how stable each territory's rank is (issue 17).
+      robustness: true,
     });
   }
 
@@ -277,13 +302,17 @@ export async function seedReferenceIndicators(ctx: AppContext, { indicators: ser
         direction: 'stimulant' as const,
       },
     ]);
-    await seedDataset('kz-innovation-intensity-2013-2018', { name: kz.title, description: kz.partialIndices.note, source: kz.source }, [...KZ_INTENSITY, ...partialDefs], (idOf) => [
+    const kzId = await seedDataset('kz-innovation-intensity-2013-2018', { name: kz.title, description: kz.partialIndices.note, source: kz.source }, [...KZ_INTENSITY, ...partialDefs], (idOf) => [
       ...kz.rows.flatMap((row) => KZ_INTENSITY.map((ind) => ({ indicatorId: idOf(ind.code), territoryId: kazakhstan.id, period: String(row.year), value: row[ind.code]! }))),
       ...KZ_INTENSITY.flatMap((ind) => [
         { indicatorId: idOf(`It.${ind.code}`), territoryId: kazakhstan.id, period: '2013-2018', value: kz.partialIndices.It[ind.code]! },
         { indicatorId: idOf(`Io.${ind.code}`), territoryId: kazakhstan.id, period: '2013-2018', value: kz.partialIndices.Io[ind.code]! },
       ]),
     ]);
+    // Derived indicators that reproduce the source's efficiency columns E1 and E2 from X1-X3 (issue 17).
+    if (kzId !== undefined) {
+      for (const d of KZ_DERIVED) await service.createDerived(kzId, { ...d.names, code: d.code, formula: d.formula, unit: d.unit, direction: 'stimulant' });
+    }
   }
 
   // Table 21: enterprises' reasons for not innovating in 2020, by territory.

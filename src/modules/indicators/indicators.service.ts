@@ -6,6 +6,7 @@ import type { RoundListRow } from '../rounds/rounds.schemas';
 import type { RoundsService } from '../rounds/rounds.service';
 import type { TerritoryRecord } from '../territories/territories.schemas';
 import type { TerritoriesService } from '../territories/territories.service';
+import { recomputeDerived } from './indicators.derived';
 import { publishRoundIndicators, type PublishSummary } from './indicators.publish';
 import { ImportFileError, parseIndicatorTable, type ImportIssue, type ParsedValue } from './indicators.import';
 import type { IndicatorsRepository } from './indicators.repository';
@@ -15,11 +16,13 @@ import type {
   ModelOrigin,
   ModelRecord,
   TCompositeForm,
+  TDerivedIndicatorInput,
+  TScenarioForm,
   TDatasetInput,
   TFitForm,
   TIndicatorInput,
 } from './indicators.schemas';
-import { runComposite, runFit, TREND, type CompositeResult, type FitResult, type TCompositeSpec, type TFitSpec } from './models.spec';
+import { runComposite, runFit, runScenario, TREND, type CompositeResult, type FitResult, type TCompositeSpec, type TFitSpec, type TScenarioSpec } from './models.spec';
 
 export const MAX_IMPORT_ROWS = 20_000;
 
@@ -52,6 +55,18 @@ export function specColumnNames(indicators: IndicatorRecord[]): Map<number, stri
   }
   return out;
 }
+
+/** The composite options a form leaves at their defaults (the seeded table 40 index uses these). */
+export const COMPOSITE_FORM_DEFAULTS = {
+  normalise: 'min-max',
+  weights: 'entered',
+  zero: 'keep',
+  epsilon: 0.001,
+  levelCount: 5,
+  robustness: false,
+  draws: 500,
+  robustnessSeed: 1,
+} as const satisfies Partial<TCompositeForm>;
 
 /**
  * Per-indicator form fields are named direction[i12], weight[i12], period[i12]: with a bare
@@ -157,6 +172,29 @@ export class IndicatorsService {
     return i;
   }
 
+  /** Adds a derived indicator and computes its values; a bad code or formula changes nothing. */
+  async createDerived(datasetId: number, input: TDerivedIndicatorInput): Promise<number> {
+    await this.getDataset(datasetId);
+    return this.repo.transaction(async (trx) => {
+      const existing = await this.repo.listIndicators(datasetId, trx);
+      if (existing.some((i) => i.code === input.code)) throw new ValidationError([{ path: 'code', key: 'methods:derived.codeTaken', params: { code: input.code } }], 'methods:derived.failed');
+      const position = (await this.repo.maxIndicatorPosition(datasetId, trx)) + 1;
+      const id = await this.repo.createIndicator({ datasetId, ...input, source: null, position }, trx);
+      await recomputeDerived(this.repo, datasetId, trx);
+      return id;
+    });
+  }
+
+  /** Changes a derived indicator's names and formula and recomputes its values, all or nothing. */
+  async updateDerived(id: number, input: TIndicatorInput & { formula: string }): Promise<void> {
+    const indicator = await this.getIndicator(id);
+    if (indicator.formula === null) throw new NotFoundError();
+    await this.repo.transaction(async (trx) => {
+      await this.repo.updateIndicator(id, input, trx);
+      await recomputeDerived(this.repo, indicator.datasetId, trx);
+    });
+  }
+
   async updateIndicator(id: number, input: TIndicatorInput): Promise<void> {
     await this.getIndicator(id);
     await this.repo.updateIndicator(id, input);
@@ -240,6 +278,8 @@ export class IndicatorsService {
         payload.values.map((v) => ({ indicatorId: existing.get(v.code)!, territoryId: v.territoryId, period: v.period, value: v.value })),
         trx,
       );
+      // Derived indicators follow their inputs in the same transaction (a derived code in the file is recomputed, not kept).
+      await recomputeDerived(this.repo, found.datasetId, trx);
       return { datasetId: found.datasetId, values: payload.values.length, created };
     });
   }
@@ -301,9 +341,15 @@ export class IndicatorsService {
         direction: form.direction[formKey(ind.id)] ?? ind.direction,
         weight: form.weight[formKey(ind.id)] ?? 1,
       })),
+      normalise: form.normalise,
+      weights: form.weights,
       aggregate: form.aggregate,
+      zero: form.zero,
+      ...(form.zero === 'epsilon' ? { epsilon: form.epsilon } : {}),
       levels: form.levels,
+      levelCount: form.levelCount,
       ...(form.levels === 'kmeans' ? { seed: form.seed } : {}),
+      ...(form.robustness ? { robustness: { draws: form.draws, seed: form.robustnessSeed } } : {}),
       ...(form.title ? { title: form.title } : {}),
     };
     const result = runComposite(spec);
@@ -355,6 +401,7 @@ export class IndicatorsService {
       });
       spec = {
         form: form.form,
+        ...(form.form === 'polynomial' ? { degree: form.degree ?? 2 } : {}),
         y: names.get(y.id)!,
         x: [...xs.map((i) => names.get(i.id)!), ...(form.trend ? [TREND] : [])],
         ...(allNumeric ? { timeColumn } : {}),
@@ -379,7 +426,14 @@ export class IndicatorsService {
         included.push({ name: t.name_en, id: t.id });
         return [row];
       });
-      spec = { form: form.form, y: names.get(y.id)!, x: xs.map((i) => names.get(i.id)!), rows, ...(form.title ? { title: form.title } : {}) };
+      spec = {
+        form: form.form,
+        ...(form.form === 'polynomial' ? { degree: form.degree ?? 2 } : {}),
+        y: names.get(y.id)!,
+        x: xs.map((i) => names.get(i.id)!),
+        rows,
+        ...(form.title ? { title: form.title } : {}),
+      };
       origin = {
         rowsBy: 'territory',
         columns: Object.fromEntries(all.map((i) => [names.get(i.id)!, { indicatorId: i.id, period: periodOf.get(i.id) }])),
@@ -408,6 +462,44 @@ export class IndicatorsService {
     else delete next.forecast;
     const result = runFit(next);
     await this.repo.updateModel(modelId, { spec: next, result });
+  }
+
+  /* ---- scenarios: saved fits chained ---- */
+
+  /** The saved fits of a scenario, in order; each must be a fit. */
+  async scenarioSteps(ids: number[]): Promise<ModelRecord[]> {
+    const models = await Promise.all(ids.map((id) => this.repo.findModel(id)));
+    const fields: FieldError[] = [];
+    models.forEach((m, k) => {
+      if (!m || m.kind !== 'fit') fields.push({ path: `steps.${k}`, key: 'methods:scenario.notAFit' });
+    });
+    if (fields.length) throw new ValidationError(fields, 'methods:scenario.failed');
+    return models as ModelRecord[];
+  }
+
+  /** Builds the public scenario spec from saved fits, years and typed inputs, runs it and saves it. */
+  async createScenario(userId: number | null, form: TScenarioForm): Promise<number> {
+    const steps = await this.scenarioSteps(form.steps);
+    const specs = steps.map((m) => {
+      const { forecast: _forecast, title: _title, ...rest } = m.spec as TFitSpec;
+      return rest;
+    });
+    const needed = scenarioInputs(specs);
+    const timeColumns = [...new Set(specs.flatMap((s) => (s.timeColumn ? [s.timeColumn] : [])))];
+    const forecast = form.years.map((year) => {
+      const row: Record<string, string | number | null> = Object.fromEntries(timeColumns.map((c) => [c, year]));
+      row.year = year;
+      for (const name of needed) {
+        const raw = (form.inputs[String(year)]?.[name] ?? '').replace(',', '.');
+        row[name] = raw === '' ? null : Number.isFinite(Number(raw)) ? Number(raw) : raw;
+      }
+      return row;
+    });
+    const spec: TScenarioSpec = { steps: specs, forecast, ...(form.title ? { title: form.title } : {}) };
+    const result = runScenario(spec);
+    const datasetIds = [...new Set(steps.map((m) => m.datasetId))];
+    const title = form.title || result.steps.map((s) => s.y).join(' → ');
+    return this.repo.createModel({ datasetId: datasetIds.length === 1 ? datasetIds[0]! : null, kind: 'scenario', title, spec, origin: null, result, createdBy: userId });
   }
 
   /* ---- saved models ---- */
@@ -442,6 +534,20 @@ export class IndicatorsService {
     });
     return { territory, values, composites };
   }
+}
+
+/** Inputs a scenario's forecast rows must give: regressors neither derived (the trend) nor forecast by an earlier step. */
+export function scenarioInputs(specs: Array<Pick<TFitSpec, 'x' | 'y' | 'timeColumn'>>): string[] {
+  const produced = new Set<string>();
+  const needed: string[] = [];
+  for (const spec of specs) {
+    for (const name of spec.x) {
+      if ((spec.timeColumn && name === TREND) || produced.has(name) || needed.includes(name)) continue;
+      needed.push(name);
+    }
+    produced.add(spec.y);
+  }
+  return needed;
 }
 
 export function isFitResult(result: unknown): result is FitResult {

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import { AppError } from '../../errors';
 import { translator } from '../../i18n';
-import { runComposite, runFit } from './models.spec';
+import { MODEL_RUNNERS, type ModelCommand } from './models.spec';
 
 /**
- * `models fit FILE` and `models composite FILE` (FILE may be `-` for standard input): read a
+ * `models fit|composite|derive|scenario FILE` (FILE may be `-` for standard input): read a
  * spec, run it exactly as the API does, print the JSON result. A bad spec prints the offending
  * fields on stderr and exits with 2. No database is opened.
  */
@@ -24,7 +24,7 @@ const processStreams: CliStreams = {
   },
 };
 
-export async function runModelCommand(kind: 'fit' | 'composite', args: string[], io: CliStreams = processStreams): Promise<number> {
+export async function runModelCommand(kind: ModelCommand, args: string[], io: CliStreams = processStreams): Promise<number> {
   const t = translator('en');
   const file = args[0];
   if (!file || args.length > 1) {
@@ -46,7 +46,7 @@ export async function runModelCommand(kind: 'fit' | 'composite', args: string[],
     return 2;
   }
   try {
-    const result = kind === 'fit' ? runFit(spec) : runComposite(spec);
+    const result = MODEL_RUNNERS[kind](spec);
     io.stdout.write(JSON.stringify(result, null, 2) + '\n');
     return 0;
   } catch (e) {

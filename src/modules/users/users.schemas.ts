@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-export const ROLES = ['admin', 'researcher', 'expert'] as const;
+export const ROLES = ['admin', 'researcher', 'expert', 'executor'] as const;
 export const ZRole = z.enum(ROLES);
 export type TRole = z.infer<typeof ZRole>;
 

@@ -30,6 +30,29 @@ const compositeSpec = {
   levels: 'kmeans',
 };
 
+/** The issue's contracts for derive, scenario, polynomial fits and the new composite options. */
+const deriveSpec = {
+  rows: [
+    { territory: 'A', year: 2019, active: 100, innovating: 10 },
+    { territory: 'A', year: 2020, active: 120, innovating: 15 },
+    { territory: 'B', year: 2020, active: 40, innovating: 2 },
+  ],
+  derive: [
+    { name: 'Lact', formula: 'innovating / active * 100' },
+    { name: 'LactGrowth', formula: 'growth(Lact)' },
+    { name: 'shareOfAll', formula: 'share(innovating, total(innovating))' },
+  ],
+};
+const polynomialSpec = { form: 'polynomial', degree: 2, y: 'INact', x: ['t'], timeColumn: 'year', rows: table17.rows, forecast: [{ year: 2021 }, { year: 2022 }] };
+const scenarioSpec = {
+  steps: [
+    { form: 'linear', y: 'Nsb', x: ['t'], timeColumn: 'year', rows: table17.rows },
+    { form: 'power', y: 'INact', x: ['dZin', 'Nsb', 't'], timeColumn: 'year', rows: table17.rows },
+  ],
+  forecast: [{ year: 2021, dZin: 2.4 }, { year: 2025, dZin: 2.4 }],
+};
+const compositeOptionsSpec = { ...compositeSpec, normalise: 'z-score', weights: 'equal', levels: 'rank', levelCount: 4, robustness: { draws: 200, seed: 11 } };
+
 function captured(stdin = ''): CliStreams & { out: string; err: string } {
   const io = {
     out: '',
@@ -95,6 +118,56 @@ describe('model specs: API and CLI', () => {
     expect(JSON.parse(cli.out)).toEqual(composite.body);
   });
 
+  it('derive, scenario, polynomial fits and composite options: the CLI prints exactly what the API returns', async () => {
+    const cases = [
+      ['derive', deriveSpec],
+      ['scenario', scenarioSpec],
+      ['fit', polynomialSpec],
+      ['composite', compositeOptionsSpec],
+    ] as const;
+    for (const [kind, spec] of cases) {
+      const api = await request(t.app).post(`/api/v1/models/${kind}`).set('authorization', `Bearer ${token}`).send(spec);
+      expect(api.status, kind).toBe(200);
+      const cli = captured(JSON.stringify(spec));
+      expect(await runModelCommand(kind, ['-'], cli), kind).toBe(0);
+      expect(JSON.parse(cli.out), kind).toEqual(api.body);
+    }
+    const derived = (await request(t.app).post('/api/v1/models/derive').set('authorization', `Bearer ${token}`).send(deriveSpec)).body;
+    expect(derived.rows[1].Lact).toBe(12.5);
+    expect(derived.rows[1].LactGrowth).toBeCloseTo(25, 9); // 12.5 / 10 - 1
+    expect(derived.rows[0].LactGrowth).toBeNull();
+    expect(derived.rows[2].shareOfAll).toBeCloseTo((2 / 17) * 100, 9);
+    const fit = (await request(t.app).post('/api/v1/models/fit').set('authorization', `Bearer ${token}`).send(polynomialSpec)).body;
+    expect(Object.keys(fit.coefficients)).toEqual(['t', 't^2']);
+    for (const row of fit.forecast) expect(row.lower).toBeLessThan(row.y), expect(row.upper).toBeGreaterThan(row.y);
+    const scenario = (await request(t.app).post('/api/v1/models/scenario').set('authorization', `Bearer ${token}`).send(scenarioSpec)).body;
+    expect(scenario.steps[1].fedBy).toEqual({ Nsb: 0 });
+    expect(scenario.steps[1].fit.forecast[1].Nsb).toBe(scenario.steps[0].fit.forecast[1].y);
+    const composite = (await request(t.app).post('/api/v1/models/composite').set('authorization', `Bearer ${token}`).send(compositeOptionsSpec)).body;
+    expect(composite.territories[0].rankInterval).toHaveLength(2);
+    expect(composite.robustness.draws).toBe(200);
+  });
+
+  it('bad derive and scenario specs: HTTP 400 and CLI exit 2, both naming the field', async () => {
+    const cases = [
+      ['derive', { ...deriveSpec, derive: [{ name: 'x', formula: 'require("fs")' }] }, 'derive.0.formula'],
+      ['derive', { ...deriveSpec, derive: [{ name: 'x', formula: 'innovating / missing' }] }, 'derive.0.formula'],
+      ['scenario', { ...scenarioSpec, forecast: [{ year: 2021 }] }, 'forecast.0.dZin'],
+      ['scenario', { ...scenarioSpec, steps: [scenarioSpec.steps[0], { ...scenarioSpec.steps[1], x: [] }] }, 'steps.1.x'],
+      ['fit', { ...polynomialSpec, degree: undefined }, 'degree'],
+      ['composite', { ...compositeSpec, zero: 'drop' }, 'zero'],
+    ] as const;
+    for (const [kind, spec, field] of cases) {
+      const res = await request(t.app).post(`/api/v1/models/${kind}`).set('authorization', `Bearer ${token}`).send(spec);
+      expect(res.status, field).toBe(400);
+      expect(res.body.error.fields.map((f: { path: string }) => f.path), field).toEqual([field]);
+      const cli = captured(JSON.stringify(spec));
+      expect(await runModelCommand(kind, ['-'], cli), field).toBe(2);
+      expect(cli.err).toContain(`  ${field}: `);
+      expect(cli.out).toBe('');
+    }
+  });
+
   it('`npm run --silent cli -- models fit FILE` reproduces table 17 from the reference file in a separate process', async () => {
     const file = path.join(dir, 'fit-process.json');
     fs.writeFileSync(file, JSON.stringify({ ...fitSpec, forecast: undefined }));
@@ -106,6 +179,13 @@ describe('model specs: API and CLI', () => {
     expect(Math.abs(b.intercept - -6.915)).toBeLessThan(0.01);
     expect(Math.abs(b.r - 0.876)).toBeLessThan(0.001);
     expect(fs.existsSync('/nonexistent/dir')).toBe(false);
+  });
+
+  it('`npm run --silent cli -- models derive FILE` answers the issue example in a separate process', async () => {
+    const file = path.join(dir, 'derive-process.json');
+    fs.writeFileSync(file, JSON.stringify({ rows: [{ territory: 'A', year: 2020, active: 120, innovating: 15 }], derive: [{ name: 'Lact', formula: 'innovating / active * 100' }] }));
+    const { stdout } = await run('npm', ['run', '--silent', 'cli', '--', 'models', 'derive', file], { cwd: projectRoot, env: { ...process.env, DATABASE_URL: '/nonexistent/dir/never-created.sqlite' } });
+    expect(JSON.parse(stdout).rows).toEqual([{ territory: 'A', year: 2020, active: 120, innovating: 15, Lact: 12.5 }]);
   });
 
   it('a bad spec: API 400 naming the field, CLI exit 2 naming the same field on stderr', async () => {

@@ -111,6 +111,27 @@ describe('survey-derived indicators', () => {
     expect(datasets).toHaveLength(1);
   });
 
+  it('a derived indicator of a round dataset follows a re-publication (issue 17)', async () => {
+    const { roundId, items, oskemen } = await makeRound(t);
+    const first = await t.services.indicators.publishRound(roundId);
+    const derivedId = await t.services.indicators.createDerived(first.datasetId, {
+      code: 'SEVERITY_PCT',
+      formula: 'SURVEY_MEAN / 5 * 100',
+      name_kk: 'Ауырлық, %',
+      name_ru: 'Острота, %',
+      name_en: 'Severity, %',
+      unit: '%',
+      direction: 'destimulant',
+    });
+    const valueAt = async () => (await t.ctx.db('indicator_values').where({ indicator_id: derivedId, territory_id: oskemen.id }).first()).value;
+    // Oskemen's 11 answers sum to 32 before the change (5+4+3 + 2+4+1+5 + 4+1+1+2, from makeRound), 28 after.
+    expect(Math.abs(Number(await valueAt()) - (32 / 11 / 5) * 100)).toBeLessThan(1e-9);
+    const response = await t.ctx.db('responses').where({ round_id: roundId, territory_id: oskemen.id, status: 'submitted' }).orderBy('id').first();
+    await t.ctx.db('answers').where({ response_id: response.id, item_id: items[0].id }).update({ value: 1 });
+    await t.services.indicators.publishRound(roundId);
+    expect(Math.abs(Number(await valueAt()) - (28 / 11 / 5) * 100)).toBeLessThan(1e-9);
+  });
+
   it('works inside a caller transaction (closing a round) and rolls back with it', async () => {
     const { roundId } = await makeRound(t);
     await expect(

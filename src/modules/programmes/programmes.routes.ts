@@ -1,0 +1,483 @@
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import multer from 'multer';
+import type { Services } from '../../composition';
+import type { AppContext } from '../../context';
+import { AppError, asyncHandler, parseOrThrow, ValidationError } from '../../errors';
+import { localized, translator, type Language } from '../../i18n';
+import { handleForm, renderForm } from '../../lib/forms';
+import { requireRole } from '../../middleware/auth';
+import { indicatorChart } from './programmes.charts';
+import { attainmentPercent, reportTables, writeReportXlsx } from './programmes.report';
+import {
+  ZActualForm,
+  ZEvidenceForm,
+  ZExecutorForm,
+  ZId,
+  ZIndicatorBodiesForm,
+  ZMeasureReportForm,
+  ZReportQuery,
+  ZSettlementForm,
+  ZStatusRuleForm,
+  ZTargetsForm,
+  ZSubmissionForm,
+  ZTerritoryEvidenceForm,
+  ZTrackerFilter,
+  ZYearQuery,
+  type EvidenceInput,
+} from './programmes.schemas';
+import { ActualsImportError, type Actor } from './programmes.service';
+
+const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
+const NUMBER_LOCALES: Record<Language, string> = { kk: 'kk-KZ', ru: 'ru-RU', en: 'en-GB' };
+
+/** Numbers in the reader's convention; missing values show as a dash. */
+export function programmeNumber(lang: Language) {
+  const cache = new Map<number, Intl.NumberFormat>();
+  return (value: unknown, digits = 2): string => {
+    if (typeof value !== 'number' || !Number.isFinite(value)) return '—';
+    if (!cache.has(digits)) cache.set(digits, new Intl.NumberFormat(NUMBER_LOCALES[lang], { maximumFractionDigits: digits, minimumFractionDigits: 0 }));
+    return cache.get(digits)!.format(value);
+  };
+}
+
+const actorOf = (req: Request): Actor => ({ id: req.user!.id, role: req.user!.role });
+
+export function programmesRoutes(_ctx: AppContext, services: Services): Router {
+  const router = Router();
+  const service = services.programmes;
+  // File names in UTF-8 (busboy's default is Latin-1, which garbles Kazakh and Russian names).
+  const upload = multer({ storage: multer.memoryStorage(), defParamCharset: 'utf8', limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 10 } }).single('file');
+  const uploadOrFieldError = (req: Request, res: Response, next: NextFunction) =>
+    upload(req, res, (err: unknown) => {
+      if (err instanceof multer.MulterError) {
+        return next(new ValidationError([{ path: 'file', key: err.code === 'LIMIT_FILE_SIZE' ? 'programmes:errors.fileTooLarge' : 'errors:field.invalid', params: { max: '10 MB' } }]));
+      }
+      next(err);
+    });
+
+  // Analysts (researchers), administrators and executors of the reporting bodies; experts have no business here.
+  const readers = requireRole('admin', 'researcher', 'executor');
+  const staff = requireRole('admin', 'researcher');
+  const admins = requireRole('admin');
+  router.use(['/programmes', '/api/v1/programmes'], readers);
+  router.use('/programmes', (req, res, next) => {
+    res.locals.fmt = programmeNumber(req.lang);
+    res.locals.pct = (ratio: number | null) => (ratio === null ? '—' : `${programmeNumber(req.lang)(attainmentPercent(ratio), 1)} %`);
+    next();
+  });
+
+  const programmeId = (req: Request) => parseOrThrow(ZId, req.params.id);
+  const base = async (req: Request, extra: Record<string, unknown> = {}) => {
+    const programme = await service.get(programmeId(req));
+    return { programme, rule: { onTrack: Math.round(programme.onTrackMin * 100), atRisk: Math.round(programme.atRiskMin * 100) }, ...extra };
+  };
+
+  /* ---------------------------------------------------------------- API */
+
+  router.get(
+    '/api/v1/programmes',
+    asyncHandler(async (_req, res) => {
+      const list = await service.list();
+      res.json({
+        programmes: list.map((p) => ({ id: p.id, code: p.code, name: { kk: p.name_kk, ru: p.name_ru, en: p.name_en }, period: { from: p.periodFrom, to: p.periodTo }, baselineYear: p.baselineYear })),
+      });
+    }),
+  );
+
+  router.get(
+    '/api/v1/programmes/:id',
+    asyncHandler(async (req, res) => {
+      res.json(await service.apiDetail(actorOf(req), programmeId(req)));
+    }),
+  );
+
+  /* ---------------------------------------------------------------- list, import, export */
+
+  router.get(
+    '/programmes',
+    asyncHandler(async (req, res) => {
+      res.render('programmes/list', { title: req.t('programmes:title'), programmes: await service.list() });
+    }),
+  );
+
+  router.get(
+    '/programmes/import',
+    admins,
+    asyncHandler(async (req, res) => {
+      renderForm(res, 'programmes/import', { title: req.t('programmes:importSpec.title') });
+    }),
+  );
+
+  router.post(
+    '/programmes/import',
+    admins,
+    uploadOrFieldError,
+    asyncHandler(async (req, res) => {
+      await handleForm(res, 'programmes/import', { title: req.t('programmes:importSpec.title') }, async () => {
+        if (!req.file) throw new ValidationError([{ path: 'file', key: 'errors:field.required' }]);
+        let spec: unknown;
+        try {
+          spec = JSON.parse(req.file.buffer.toString('utf8').replace(/^\ufeff/, ''));
+        } catch {
+          throw new ValidationError([{ path: 'file', key: 'programmes:importSpec.notJson' }], 'programmes:spec.invalid');
+        }
+        const id = await service.importSpec(spec);
+        res.redirect(303, `/programmes/${id}`);
+      });
+    }),
+  );
+
+  router.get(
+    '/programmes/:id/export.json',
+    staff,
+    asyncHandler(async (req, res) => {
+      const spec = await service.exportSpec(programmeId(req));
+      res.set('Content-Disposition', `attachment; filename="${spec.code}.json"`);
+      res.type('application/json').send(JSON.stringify(spec, null, 2));
+    }),
+  );
+
+  /* ---------------------------------------------------------------- overview and indicators */
+
+  router.get(
+    '/programmes/:id',
+    asyncHandler(async (req, res) => {
+      const locals = await base(req);
+      const year = parseOrThrow(ZYearQuery, req.query).year ?? service.defaultYear(locals.programme);
+      const [views, results, glossary] = await Promise.all([service.indicatorViews(actorOf(req), locals.programme.id), service.results(locals.programme.id), service.glossary(locals.programme.id)]);
+      renderForm(res, 'programmes/overview', { ...locals, title: localized(locals.programme as never, 'name', req.lang), views, results, glossary, year });
+    }),
+  );
+
+  const indicatorLocals = async (req: Request, extra: Record<string, unknown> = {}) => {
+    const locals = await base(req);
+    const indicatorId = parseOrThrow(ZId, req.params.indicatorId);
+    const view = await service.indicatorView(actorOf(req), locals.programme.id, indicatorId);
+    const [history, bodies] = await Promise.all([service.indicatorHistory(locals.programme.id, indicatorId), service.bodies(locals.programme.id)]);
+    const name = localized(view.indicator as never, 'name', req.lang);
+    const unit = localized(view.indicator as never, 'unit', req.lang);
+    return {
+      ...locals,
+      title: `${view.indicator.code}. ${name}`,
+      view,
+      history,
+      bodies,
+      chart: indicatorChart(view, name, unit, req.t),
+      values: { year: String(service.defaultYear(locals.programme)) },
+      ...extra,
+    };
+  };
+
+  router.get(
+    '/programmes/:id/indicators/:indicatorId',
+    asyncHandler(async (req, res) => {
+      renderForm(res, 'programmes/indicator', await indicatorLocals(req));
+    }),
+  );
+
+  router.post(
+    '/programmes/:id/indicators/:indicatorId/actuals',
+    asyncHandler(async (req, res) => {
+      const locals = await indicatorLocals(req, { values: req.body });
+      await handleForm(res, 'programmes/indicator', locals, async () => {
+        const form = parseOrThrow(ZActualForm, req.body);
+        await service.enterActual(actorOf(req), locals.programme.id, locals.view.indicator.id, form);
+        res.redirect(303, `/programmes/${locals.programme.id}/indicators/${locals.view.indicator.id}?saved=${form.year}`);
+      });
+    }),
+  );
+
+  router.post(
+    '/programmes/:id/indicators/:indicatorId/bodies',
+    admins,
+    asyncHandler(async (req, res) => {
+      const locals = await indicatorLocals(req);
+      await handleForm(res, 'programmes/indicator', locals, async () => {
+        const { bodyIds } = parseOrThrow(ZIndicatorBodiesForm, req.body);
+        await service.setIndicatorBodies(actorOf(req), locals.programme.id, locals.view.indicator.id, bodyIds);
+        res.redirect(303, `/programmes/${locals.programme.id}/indicators/${locals.view.indicator.id}`);
+      });
+    }),
+  );
+
+  router.post(
+    '/programmes/:id/indicators/:indicatorId/targets',
+    admins,
+    asyncHandler(async (req, res) => {
+      const locals = await indicatorLocals(req, { targetValues: req.body });
+      await handleForm(res, 'programmes/indicator', locals, async () => {
+        await service.updateTargets(actorOf(req), locals.programme.id, locals.view.indicator.id, parseOrThrow(ZTargetsForm, req.body));
+        res.redirect(303, `/programmes/${locals.programme.id}/indicators/${locals.view.indicator.id}#targets`);
+      });
+    }),
+  );
+
+  router.post(
+    '/programmes/:id/rule',
+    admins,
+    asyncHandler(async (req, res) => {
+      const id = programmeId(req);
+      // Thresholds are typed as percentages on the page and stored as ratios.
+      const body = req.body as Record<string, unknown>;
+      const asRatio = (v: unknown) => (typeof v === 'string' && /^\s*\d+([.,]\d+)?\s*$/.test(v) ? String(Number(v.trim().replace(',', '.')) / 100) : v);
+      await service.updateStatusRule(actorOf(req), id, parseOrThrow(ZStatusRuleForm, { ...body, onTrackMin: asRatio(body.onTrackMin), atRiskMin: asRatio(body.atRiskMin) }));
+      res.redirect(303, `/programmes/${id}#rule`);
+    }),
+  );
+
+  router.get(
+    '/programmes/:id/actuals/import',
+    asyncHandler(async (req, res) => {
+      renderForm(res, 'programmes/actuals-import', { ...(await base(req)), title: req.t('programmes:import.title') });
+    }),
+  );
+
+  router.post(
+    '/programmes/:id/actuals/import',
+    uploadOrFieldError,
+    asyncHandler(async (req, res) => {
+      const locals = { ...(await base(req)), title: req.t('programmes:import.title') };
+      try {
+        if (!req.file) throw new ValidationError([{ path: 'file', key: 'errors:field.required' }], 'programmes:import.failed');
+        const count = await service.importActuals(actorOf(req), locals.programme.id, { name: req.file.originalname, buffer: req.file.buffer });
+        res.redirect(303, `/programmes/${locals.programme.id}?imported=${count}`);
+      } catch (error) {
+        if (error instanceof ActualsImportError) {
+          return renderForm(res, 'programmes/actuals-import', { ...locals, issues: error.issues, formMessage: req.t('programmes:import.failed'), fileName: req.file?.originalname }, 400);
+        }
+        if (error instanceof AppError && error.status === 400) return renderForm(res, 'programmes/actuals-import', { ...locals, error });
+        throw error;
+      }
+    }),
+  );
+
+  /* ---------------------------------------------------------------- action plan tracker */
+
+  router.get(
+    '/programmes/:id/measures',
+    asyncHandler(async (req, res) => {
+      const locals = await base(req);
+      const filter = parseOrThrow(ZTrackerFilter, req.query);
+      const year = filter.year ?? service.defaultYear(locals.programme);
+      const [measures, directions, bodies] = await Promise.all([
+        service.measureViews(actorOf(req), locals.programme.id, { ...filter, year }),
+        service.directions(locals.programme.id),
+        service.bodies(locals.programme.id),
+      ]);
+      const years = [];
+      for (let y = locals.programme.periodFrom; y <= locals.programme.periodTo; y++) years.push(y);
+      res.render('programmes/measures', { ...locals, title: req.t('programmes:tracker.title'), measures, directions, bodies, years, filter: { ...filter, year }, today: service.today() });
+    }),
+  );
+
+  const measureLocals = async (req: Request, extra: Record<string, unknown> = {}) => {
+    const locals = await base(req);
+    const measureId = parseOrThrow(ZId, req.params.measureId);
+    const [detail, options] = await Promise.all([service.measureDetail(actorOf(req), locals.programme.id, measureId), service.evidenceOptions()]);
+    const years = detail.years.map((y) => y.year);
+    const defaultYear = service.defaultYear(locals.programme);
+    return {
+      ...locals,
+      title: `${req.t('programmes:tracker.measure')} ${detail.measure.number}`,
+      detail,
+      options,
+      values: { year: String(years.includes(defaultYear) ? defaultYear : years[0]) },
+      ...extra,
+    };
+  };
+
+  router.get(
+    '/programmes/:id/measures/:measureId',
+    asyncHandler(async (req, res) => {
+      renderForm(res, 'programmes/measure', await measureLocals(req));
+    }),
+  );
+
+  router.post(
+    '/programmes/:id/measures/:measureId/report',
+    asyncHandler(async (req, res) => {
+      const locals = await measureLocals(req, { values: req.body });
+      await handleForm(res, 'programmes/measure', locals, async () => {
+        const form = parseOrThrow(ZMeasureReportForm, req.body);
+        await service.reportMeasure(actorOf(req), locals.programme.id, locals.detail.measure.id, form);
+        res.redirect(303, `/programmes/${locals.programme.id}/measures/${locals.detail.measure.id}`);
+      });
+    }),
+  );
+
+  const withFile = <T extends object>(req: Request, form: T): T & Pick<EvidenceInput, 'file'> => ({
+    ...form,
+    ...(req.file ? { file: { name: req.file.originalname, type: req.file.mimetype, data: req.file.buffer } } : {}),
+  });
+
+  router.post(
+    '/programmes/:id/measures/:measureId/evidence',
+    uploadOrFieldError,
+    asyncHandler(async (req, res) => {
+      const locals = await measureLocals(req, { evidenceValues: req.body ?? {} });
+      await handleForm(res, 'programmes/measure', locals, async () => {
+        await service.addEvidence(actorOf(req), locals.programme.id, locals.detail.measure.id, withFile(req, parseOrThrow(ZEvidenceForm, req.body ?? {})));
+        res.redirect(303, `/programmes/${locals.programme.id}/measures/${locals.detail.measure.id}#evidence`);
+      });
+    }),
+  );
+
+  router.get(
+    '/programmes/:id/evidence/:evidenceId',
+    asyncHandler(async (req, res) => {
+      const file = await service.evidenceFile(programmeId(req), parseOrThrow(ZId, req.params.evidenceId));
+      // Always a download with a neutral type: an uploaded HTML or SVG file must not run as a page of ours.
+      res.set('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file.fileName ?? 'evidence')}`);
+      res.set('X-Content-Type-Options', 'nosniff');
+      res.type('application/octet-stream').send(file.fileData);
+    }),
+  );
+
+  /* ---------------------------------------------------------------- calendar and report */
+
+  router.get(
+    '/programmes/:id/calendar',
+    asyncHandler(async (req, res) => {
+      const locals = await base(req);
+      const year = parseOrThrow(ZYearQuery, req.query).year ?? service.defaultYear(locals.programme);
+      const [rows, bodies] = await Promise.all([service.calendar(actorOf(req), locals.programme.id, year), service.bodies(locals.programme.id)]);
+      renderForm(res, 'programmes/calendar', { ...locals, title: req.t('programmes:calendar.title'), rows, bodies, year, today: service.today() });
+    }),
+  );
+
+  router.post(
+    '/programmes/:id/calendar/submissions',
+    asyncHandler(async (req, res) => {
+      const locals = await base(req);
+      const form = parseOrThrow(ZSubmissionForm, req.body);
+      await service.submit(actorOf(req), locals.programme.id, form);
+      res.redirect(303, `/programmes/${locals.programme.id}/calendar?year=${form.year}`);
+    }),
+  );
+
+  router.get(
+    '/programmes/:id/report',
+    asyncHandler(async (req, res) => {
+      const locals = await base(req);
+      const query = parseOrThrow(ZReportQuery, { year: service.defaultYear(locals.programme), ...req.query });
+      const lang = query.lang ?? req.lang;
+      const t = translator(lang);
+      const report = await service.annualReport(actorOf(req), locals.programme.id, query.year);
+      res.render('programmes/report', {
+        ...locals,
+        layout: false,
+        reportLang: lang,
+        rt: t,
+        rfmt: programmeNumber(lang),
+        tables: reportTables(report, lang, t),
+        report,
+        title: t('programmes:report.title', { year: query.year }),
+      });
+    }),
+  );
+
+  router.get(
+    '/programmes/:id/report.xlsx',
+    asyncHandler(async (req, res) => {
+      const locals = await base(req);
+      const query = parseOrThrow(ZReportQuery, { year: service.defaultYear(locals.programme), ...req.query });
+      const lang = query.lang ?? req.lang;
+      const report = await service.annualReport(actorOf(req), locals.programme.id, query.year);
+      res.set('Content-Disposition', `attachment; filename="${locals.programme.code}-${query.year}-${lang}.xlsx"`);
+      res.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+      await writeReportXlsx(res, report, lang, translator(lang));
+    }),
+  );
+
+  /* ---------------------------------------------------------------- executors */
+
+  const executorLocals = async (req: Request, extra: Record<string, unknown> = {}) => {
+    const locals = await base(req);
+    return { ...locals, title: req.t('programmes:executors.title'), ...(await service.executors(locals.programme.id)), ...extra };
+  };
+
+  router.get(
+    '/programmes/:id/executors',
+    admins,
+    asyncHandler(async (req, res) => {
+      renderForm(res, 'programmes/executors', await executorLocals(req));
+    }),
+  );
+
+  router.post(
+    '/programmes/:id/executors',
+    admins,
+    asyncHandler(async (req, res) => {
+      const locals = await executorLocals(req);
+      await handleForm(res, 'programmes/executors', locals, async () => {
+        const form = parseOrThrow(ZExecutorForm, req.body);
+        await service.setExecutorBodies(actorOf(req), locals.programme.id, form.userId, form.bodyIds);
+        res.redirect(303, `/programmes/${locals.programme.id}/executors`);
+      });
+    }),
+  );
+
+  /* ---------------------------------------------------------------- analysis of regions */
+
+  const regionLocals = async (req: Request, extra: Record<string, unknown> = {}) => {
+    const locals = await base(req);
+    const [regions, options] = await Promise.all([service.regions(locals.programme.id), service.evidenceOptions()]);
+    return { ...locals, title: req.t('programmes:regions.title'), regions, options, values: { year: String(service.defaultYear(locals.programme)) }, ...extra };
+  };
+
+  router.get(
+    '/programmes/:id/regions',
+    staff,
+    asyncHandler(async (req, res) => {
+      renderForm(res, 'programmes/regions', await regionLocals(req));
+    }),
+  );
+
+  router.post(
+    '/programmes/:id/regions/load',
+    staff,
+    asyncHandler(async (req, res) => {
+      const id = programmeId(req);
+      await service.loadRegionalBaseline(actorOf(req), id);
+      res.redirect(303, `/programmes/${id}/regions`);
+    }),
+  );
+
+  router.post(
+    '/programmes/:id/regions/index',
+    staff,
+    asyncHandler(async (req, res) => {
+      const id = programmeId(req);
+      const modelId = await service.buildRegionalIndex(actorOf(req), id);
+      res.redirect(303, `/indicators/models/${modelId}`);
+    }),
+  );
+
+  router.post(
+    '/programmes/:id/regions/settlements',
+    staff,
+    asyncHandler(async (req, res) => {
+      const locals = await regionLocals(req, { values: req.body });
+      await handleForm(res, 'programmes/regions', locals, async () => {
+        await service.enterSettlement(actorOf(req), locals.programme.id, parseOrThrow(ZSettlementForm, req.body));
+        res.redirect(303, `/programmes/${locals.programme.id}/regions#settlements`);
+      });
+    }),
+  );
+
+  router.post(
+    '/programmes/:id/regions/evidence',
+    staff,
+    uploadOrFieldError,
+    asyncHandler(async (req, res) => {
+      const locals = await regionLocals(req, { evidenceValues: req.body ?? {} });
+      await handleForm(res, 'programmes/regions', locals, async () => {
+        const { territoryId, ...form } = parseOrThrow(ZTerritoryEvidenceForm, req.body ?? {});
+        await service.addTerritoryEvidence(actorOf(req), locals.programme.id, territoryId, withFile(req, form));
+        res.redirect(303, `/programmes/${locals.programme.id}/regions#territory-evidence`);
+      });
+    }),
+  );
+
+  return router;
+}
