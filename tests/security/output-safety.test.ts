@@ -62,6 +62,7 @@ interface PayloadFixture {
   categoryCode: string;
   itemCode: string;
   importId: string;
+  batchId: string;
   panelId: number;
   memberId: number;
   enterpriseId: number;
@@ -329,6 +330,7 @@ async function buildFixture(t: TestApp): Promise<PayloadFixture> {
     categoryCode: first.category,
     itemCode: first.code,
     importId,
+    batchId,
     panelId,
     memberId: userId,
     enterpriseId,
@@ -359,7 +361,7 @@ function urlsFor(route: RouteEntry, f: PayloadFixture): string[] | 'skip' {
   if (p.startsWith('/admin/users/')) return [fill({ id: f.userId })];
   if (p.startsWith('/admin/territories/')) return [fill({ id: f.territoryId })];
   if (p.startsWith('/admin/questionnaires/') || p.startsWith('/api/v1/questionnaires/')) return [fill({ id: f.questionnaireId })];
-  if (/^\/(admin|api\/v1|analysis|indicators)\/rounds\/:id/.test(p)) return [fill({ id: f.roundId, importId: f.importId })];
+  if (/^\/(admin|api\/v1|analysis|indicators)\/rounds\/:id/.test(p)) return [fill({ id: f.roundId, importId: f.importId, batchId: f.batchId })];
   if (/^\/(admin\/panels|panels|api\/v1\/panels|expert\/panels)\/:id/.test(p)) {
     const base = fill({ id: f.panelId, userId: f.memberId, enterpriseId: f.enterpriseId, code: f.itemCode });
     // Results pages also for the first Delphi round, which the expert has left behind.
