@@ -49,7 +49,7 @@ describe('login and sessions', () => {
     const csrf = await csrfOf(agent);
     const res = await agent.post('/login').type('form').send({ _csrf: csrf, email: user.email, password: user.password, next: '//evil.example/' });
     expect(res.status).toBe(303);
-    expect(res.headers.location).toBe('/');
+    expect(res.headers.location).toBe('/start');
   });
 
   it('logout revokes the session cookie even if it was copied', async () => {

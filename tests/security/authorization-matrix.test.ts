@@ -101,6 +101,7 @@ const POLICY: Record<string, Rule> = {
   'POST /login': r('public'),
   'POST /logout': r('public', undefined, undefined, 'signing out without a session is harmless'),
   'GET /account/password': r('anyUser'),
+  'GET /start': r('anyUser'),
   'POST /account/password': r('anyUser'),
   'POST /api/v1/auth/token': r('public'),
   'GET /api/v1/me': r('anyUser'),
