@@ -10,9 +10,10 @@ import type { AppContext } from './context';
 import { AppError, NotFoundError, isApiRequest } from './errors';
 import { authenticateMiddleware } from './middleware/auth';
 import { csrfMiddleware } from './middleware/csrf';
-import { inputHygiene } from './middleware/input';
+import { inputHygiene, verifyJsonEntries } from './middleware/input';
 import { localeMiddleware } from './middleware/locale';
 import { staticFiles } from './middleware/static';
+import { noStore, secureRequest, strictTransportSecurity } from './middleware/transport';
 import { authRoutes } from './modules/auth/auth.routes';
 import { featureRoutes } from './modules';
 import { publicDir, viewsDir } from './paths';
@@ -33,10 +34,11 @@ function renderWithLayout(file: string, opts: object, callback: (e: Error | null
 
 export function createApp(ctx: AppContext, services: Services = buildServices(ctx)): express.Express {
   const app = express();
-  const secureCookies = ctx.config.env === 'production' && Boolean(ctx.config.publicUrl?.startsWith('https:'));
+  const secureCookies = (req: Request) => secureRequest(req, ctx.config);
   const { auth } = services;
 
-  app.set('trust proxy', 'loopback');
+  // Only the proxies the operator names may speak for the client (address for the rate limits, scheme for Secure and HSTS).
+  app.set('trust proxy', ctx.config.trustProxy);
   app.disable('x-powered-by');
   app.engine('ejs', renderWithLayout);
   app.set('view engine', 'ejs');
@@ -69,7 +71,7 @@ export function createApp(ctx: AppContext, services: Services = buildServices(ct
         },
       },
       referrerPolicy: { policy: 'no-referrer' },
-      strictTransportSecurity: secureCookies,
+      strictTransportSecurity: false,
     }),
   );
   // While draining, every answer closes its connection, so keep-alive clients reconnect elsewhere.
@@ -77,13 +79,16 @@ export function createApp(ctx: AppContext, services: Services = buildServices(ct
     if (ctx.lifecycle.draining) res.setHeader('Connection', 'close');
     next();
   });
+  app.use(strictTransportSecurity);
   const assets = staticFiles(publicDir);
   app.locals.asset = assets.url;
   app.use('/static', assets.handler);
+  app.use(noStore);
   app.use(cookieParser());
   app.use(localeMiddleware);
+  // Forms stop at 5000 fields; JSON bodies are counted before they are parsed (see verifyJsonEntries).
   app.use(express.urlencoded({ extended: true, limit: '200kb', parameterLimit: 5000 }));
-  app.use(express.json({ limit: '2mb' }));
+  app.use(express.json({ limit: '2mb', verify: verifyJsonEntries }));
   app.use(authenticateMiddleware(auth, secureCookies));
   app.use(csrfMiddleware(secureCookies));
   app.use(inputHygiene);
@@ -102,7 +107,8 @@ export function createApp(ctx: AppContext, services: Services = buildServices(ct
  * enterprise.
  */
 export function loggablePath(url: string): string {
-  return String(url).split('?')[0]!.replace(/^\/([rp])\/[^/]+/, '/$1/[token]');
+  // Routing ignores case, so /R/<token> and /P/<token> reach the same handlers and are masked too.
+  return String(url).split('?')[0]!.replace(/^\/([rp])\/[^/]+/i, (_m, letter: string) => `/${letter.toLowerCase()}/[token]`);
 }
 
 function errorMiddleware(ctx: AppContext) {
@@ -127,7 +133,7 @@ function errorMiddleware(ctx: AppContext) {
     // request failed before reaching its route (body too large, not JSON, NUL character).
     if (isApiRequest(req) || req.is('application/json')) {
       const fields = error.fields.map((f) => ({ path: f.path, message: t(f.key, f.params) }));
-      res.status(error.status).json({ error: { code: error.code, message, ...(fields.length ? { fields } : {}) } });
+      res.status(error.status).json({ error: { code: error.code, message, ...(fields.length ? { fields } : {}), ...(error.fieldsOmitted ? { fieldsOmitted: error.fieldsOmitted } : {}) } });
       return;
     }
     const showStack = ctx.config.env === 'development' && !(err instanceof AppError) && err instanceof Error;

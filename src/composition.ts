@@ -15,6 +15,8 @@ import { MonitoringService } from './modules/monitoring/monitoring.service';
 import { programmesPorts } from './modules/programmes/programmes.ports';
 import { KnexProgrammesRepository } from './modules/programmes/programmes.repository';
 import { ProgrammesService } from './modules/programmes/programmes.service';
+import { KnexRateLimitsRepository } from './modules/rate-limits/rate-limits.repository';
+import { RateLimitStores } from './modules/rate-limits/rate-limits.service';
 import { QuestionnairesRepository } from './modules/questionnaires/questionnaires.repository';
 import { QuestionnairesService } from './modules/questionnaires/questionnaires.service';
 import { ResponsesRepository } from './modules/responses/responses.repository';
@@ -42,6 +44,8 @@ export interface Services {
   programmes: ProgrammesService;
   /** What the analysis workbook takes from monitoring and experts, so that analysis imports neither. */
   roundWorkbook: RoundWorkbookSources;
+  /** The database-backed stores of every rate limit (shared by all server processes). */
+  rateLimits: RateLimitStores;
 }
 
 /**
@@ -58,6 +62,7 @@ export function buildServices(ctx: AppContext): Services {
     sessionTtlSeconds: config.sessionTtlSeconds,
     sessionMaxAgeSeconds: config.sessionMaxAgeSeconds,
     apiTokenTtlSeconds: config.apiTokenTtlSeconds,
+    bcryptRounds: ctx.bcryptRounds,
   });
   const territories = new TerritoriesService(new TerritoriesRepository(db));
   const questionnaires = new QuestionnairesService(new QuestionnairesRepository(db));
@@ -75,5 +80,6 @@ export function buildServices(ctx: AppContext): Services {
     expertSheets: (roundId, t, lang) => expertSheetsForRound(experts, roundId, t, lang),
   };
   const programmes = new ProgrammesService(new KnexProgrammesRepository(db), programmesPorts({ rounds, experts, territories, users, indicators }));
-  return { users, auth, territories, questionnaires, indicators, rounds, invitations, responses, monitoring, analysis, experts, programmes, roundWorkbook };
+  const rateLimits = new RateLimitStores(new KnexRateLimitsRepository(db));
+  return { users, auth, territories, questionnaires, indicators, rounds, invitations, responses, monitoring, analysis, experts, programmes, roundWorkbook, rateLimits };
 }

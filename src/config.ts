@@ -38,6 +38,15 @@ export const ZEnvironment = z.object({
   KEDERGI_SHUTDOWN_SECONDS: z.coerce.number().positive().max(3600).default(10),
   KEDERGI_LOG_BUFFER_KB: z.coerce.number().int().min(16).max(1024 * 1024).default(1024),
   KEDERGI_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
+  // Which peers may tell us the client's address and scheme (X-Forwarded-For/-Proto): none by default.
+  KEDERGI_TRUST_PROXY: z
+    .string()
+    .trim()
+    .regex(/^(false|true|loopback|uniquelocal|linklocal|\d{1,2}|[0-9a-fA-F.:/]+(\s*,\s*[0-9a-fA-F.:/]+)*)$/, {
+      message: 'must be false, true, a hop count, loopback, uniquelocal, linklocal or a list of addresses/CIDR ranges',
+    })
+    .default('false'),
+  KEDERGI_RESPONDENT_LIMIT_PER_MINUTE: positiveInt.default(120),
   // Negative controls of the durability tests only; refused outside NODE_ENV=test.
   KEDERGI_FAULT_INJECTION: z.enum(['ack-before-commit']).optional(),
 });
@@ -55,6 +64,10 @@ export interface Config {
   loginLimitPerIp: number;
   loginLimitPerEmail: number;
   dataDir: string;
+  /** Express's "trust proxy": false (default), true, a hop count, or named/listed addresses. */
+  trustProxy: boolean | number | string;
+  /** Requests one respondent (or one address without a respondent cookie) may make to the respondent routes per minute. */
+  respondentLimitPerMinute: number;
   sessionTtlSeconds: number;
   sessionMaxAgeSeconds: number;
   apiTokenTtlSeconds: number;
@@ -83,10 +96,17 @@ export class ConfigError extends Error {
 function persistentSecret(dataDir: string): string {
   const file = path.join(dataDir, 'jwt-secret');
   if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
-  fs.mkdirSync(dataDir, { recursive: true });
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const secret = crypto.randomBytes(48).toString('base64url');
   fs.writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
   return secret;
+}
+
+function trustProxySetting(raw: string): boolean | number | string {
+  if (raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d{1,2}$/.test(raw)) return Number(raw);
+  return raw;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -104,7 +124,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('Invalid configuration: KEDERGI_FAULT_INJECTION is only allowed with NODE_ENV=test');
   }
   const dataDir = path.resolve(projectRoot, e.KEDERGI_DATA_DIR);
-  const isPg = /^postgres(ql)?:\/\//i.test(e.DATABASE_URL);
+  // Without DATABASE_URL the database lives in the data directory, as the README says.
+  const databaseUrl = env.DATABASE_URL ? e.DATABASE_URL : path.join(dataDir, 'kedergi.sqlite');
+  const isPg = /^postgres(ql)?:\/\//i.test(databaseUrl);
   if (e.KEDERGI_WORKERS > 1 && !isPg) {
     // SQLite has one writer at a time and the app already serialises every statement through one
     // connection; a second process would only wait for the file lock (SQLITE_BUSY) on every write.
@@ -114,10 +136,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     env: e.NODE_ENV,
     port: e.PORT,
     database: isPg
-      ? { client: 'postgres', url: e.DATABASE_URL }
+      ? { client: 'postgres', url: databaseUrl }
       : {
           client: 'sqlite',
-          filename: e.DATABASE_URL === ':memory:' ? ':memory:' : path.resolve(projectRoot, e.DATABASE_URL),
+          filename: databaseUrl === ':memory:' ? ':memory:' : path.resolve(projectRoot, databaseUrl),
         },
     jwtSecret: e.JWT_SECRET ?? persistentSecret(dataDir),
     admin: e.KEDERGI_ADMIN_EMAIL ? { email: e.KEDERGI_ADMIN_EMAIL.toLowerCase(), password: e.KEDERGI_ADMIN_PASSWORD! } : undefined,
@@ -127,6 +149,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginLimitPerIp: e.KEDERGI_LOGIN_LIMIT_PER_IP,
     loginLimitPerEmail: e.KEDERGI_LOGIN_LIMIT_PER_EMAIL,
     dataDir,
+    trustProxy: trustProxySetting(e.KEDERGI_TRUST_PROXY),
+    respondentLimitPerMinute: e.KEDERGI_RESPONDENT_LIMIT_PER_MINUTE,
     sessionTtlSeconds: 8 * 3600,
     sessionMaxAgeSeconds: 7 * 24 * 3600,
     apiTokenTtlSeconds: 24 * 3600,

@@ -14,17 +14,26 @@ export interface FieldError {
  * in the user's language; the code is stable for API clients.
  */
 export class AppError extends Error {
+  readonly fields: FieldError[];
+  /** Field errors beyond MAX_FIELD_ERRORS, counted but not kept: a bad body must not buy a huge answer. */
+  readonly fieldsOmitted: number;
+
   constructor(
     readonly code: string,
     readonly status: number,
     readonly messageKey: string,
     readonly params: Record<string, unknown> = {},
-    readonly fields: FieldError[] = [],
+    fields: FieldError[] = [],
   ) {
     super(code);
     this.name = 'AppError';
+    this.fields = fields.length > MAX_FIELD_ERRORS ? fields.slice(0, MAX_FIELD_ERRORS) : fields;
+    this.fieldsOmitted = fields.length - this.fields.length;
   }
 }
+
+/** Field errors one refusal lists at most (a form has fewer fields; a hostile body may have thousands). */
+export const MAX_FIELD_ERRORS = 100;
 
 export class ValidationError extends AppError {
   constructor(fields: FieldError[], messageKey = 'errors:validation') {

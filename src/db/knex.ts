@@ -17,7 +17,7 @@ export function createDb(database: Config['database']): Db {
       pool: { min: 0, max: 10 },
     });
   }
-  if (database.filename !== ':memory:') fs.mkdirSync(path.dirname(database.filename), { recursive: true });
+  if (database.filename !== ':memory:') privateDatabaseFiles(database.filename);
   return knex({
     client: 'sqlite3',
     connection: { filename: database.filename },
@@ -49,4 +49,21 @@ export function interruptRunningStatements(db: Db): void {
   if (db.client.config.client !== 'sqlite3') return;
   const used = (db.client as { pool?: { used?: Array<{ resource?: { interrupt?: () => void } }> } }).pool?.used ?? [];
   for (const u of used) u.resource?.interrupt?.();
+}
+
+/**
+ * The database holds answers, e-mail addresses and password hashes: only the server's user may
+ * read it. SQLite creates its -wal and -shm files with the mode of the database file, so creating
+ * that one 0600 before SQLite opens it covers all three; files of an older install are tightened.
+ */
+function privateDatabaseFiles(filename: string): void {
+  fs.mkdirSync(path.dirname(filename), { recursive: true, mode: 0o700 });
+  fs.closeSync(fs.openSync(filename, 'a', 0o600));
+  for (const file of [filename, `${filename}-wal`, `${filename}-shm`]) {
+    try {
+      fs.chmodSync(file, 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
 }

@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
+import type { Config } from '../config';
+import { secureRequest } from '../middleware/transport';
 
 /**
  * One-time secrets across a post/redirect/get: the POST seals the secret (a new password, a
@@ -24,9 +26,9 @@ function keyFrom(secret: string): Buffer {
   return Buffer.from(crypto.hkdfSync('sha256', secret, 'kedergi', 'one-time-secret-v1', 32));
 }
 
-export function oneTimeSecrets(appSecret: string, secure: boolean) {
+export function oneTimeSecrets(appSecret: string, secure: (req: Request) => boolean) {
   const key = keyFrom(appSecret);
-  const cookieOptions = { httpOnly: true, sameSite: 'strict' as const, secure, path: '/' };
+  const cookieOptions = (req: Request) => ({ httpOnly: true, sameSite: 'strict' as const, secure: secure(req), path: '/' });
   return {
     /** Seal the secret for the next GET of `page`; call just before `res.redirect(303, page)`. */
     put(res: Response, page: string, secret: OneTimeSecret): void {
@@ -34,7 +36,7 @@ export function oneTimeSecrets(appSecret: string, secure: boolean) {
       const cipher = crypto.createCipheriv('aes-256-gcm', key, iv);
       const plain = JSON.stringify({ page, exp: Date.now() + TTL_MS, ...secret });
       const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-      res.cookie(COOKIE, Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url'), { ...cookieOptions, maxAge: TTL_MS });
+      res.cookie(COOKIE, Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url'), { ...cookieOptions(res.req), maxAge: TTL_MS });
     },
     /**
      * The secret sealed for this page, once: the cookie is cleared in the same response. A secret
@@ -54,11 +56,11 @@ export function oneTimeSecrets(appSecret: string, secure: boolean) {
       }
       const page = req.originalUrl.split('?')[0];
       if (opened && opened.page === page && opened.exp > Date.now()) {
-        res.clearCookie(COOKIE, cookieOptions);
+        res.clearCookie(COOKIE, cookieOptions(req));
         res.set('Cache-Control', 'no-store');
         return { kind: opened.kind, data: opened.data };
       }
-      if (!opened || opened.exp <= Date.now()) res.clearCookie(COOKIE, cookieOptions);
+      if (!opened || opened.exp <= Date.now()) res.clearCookie(COOKIE, cookieOptions(req));
       return undefined;
     },
   };
@@ -67,6 +69,6 @@ export function oneTimeSecrets(appSecret: string, secure: boolean) {
 export type OneTimeSecrets = ReturnType<typeof oneTimeSecrets>;
 
 /** The one-time store with the same cookie security as the session (see src/app.ts). */
-export function oneTimeSecretsFor(config: { jwtSecret: string; env: string; publicUrl?: string }): OneTimeSecrets {
-  return oneTimeSecrets(config.jwtSecret, config.env === 'production' && Boolean(config.publicUrl?.startsWith('https:')));
+export function oneTimeSecretsFor(config: Config): OneTimeSecrets {
+  return oneTimeSecrets(config.jwtSecret, (req) => secureRequest(req, config));
 }

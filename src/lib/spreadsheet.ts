@@ -1,9 +1,12 @@
 import { once } from 'node:events';
 import { Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { parse as parseCsvSync } from 'csv-parse/sync';
+import { StringDecoder } from 'node:string_decoder';
+import { parse as parseCsv } from 'csv-parse';
 import { stringify } from 'csv-stringify';
 import ExcelJS from 'exceljs';
+import { SaxesParser, type SaxesTagPlain } from 'saxes';
+import yauzl, { type Entry, type ZipFile } from 'yauzl';
 
 /**
  * Spreadsheets in and out: formula-injection neutralisation, streaming CSV and XLSX writers
@@ -34,12 +37,26 @@ export function neutraliseCell(value: CellValue): CellValue {
   return typeof value === 'string' && FORMULA_TRIGGER.test(value) ? `'${value}` : value;
 }
 
+// A separator a spreadsheet may split a CSV line on (comma, the semicolon of Russian-locale Excel,
+// tab, pipe) followed directly by a formula trigger.
+const SEGMENT_FORMULA = /([,;\t|])(?=[=+\-@\r])/g;
+
+/**
+ * A text cell of a CSV: neutralised at its start and at the start of every separator-delimited
+ * segment inside it, because a spreadsheet that splits on a separator the file does not use (a
+ * semicolon in a comma-separated file, say) would start a new cell there: `x;=2*3` would evaluate.
+ * Example: neutraliseCsvText('x;=2*3') === "x;'=2*3".
+ */
+export function neutraliseCsvText(value: string): string {
+  return neutraliseCell(value).replace(SEGMENT_FORMULA, "$1'");
+}
+
 function csvCell(value: CellValue): string | number {
   if (value === null || value === undefined) return '';
   if (value instanceof Date) return value.toISOString();
   if (typeof value === 'boolean') return value ? 1 : 0;
   if (typeof value === 'number') return Number.isFinite(value) ? value : '';
-  return neutraliseCell(value);
+  return neutraliseCsvText(value);
 }
 
 async function* neutralisedRows(header: readonly string[], rows: RowSource): AsyncGenerator<Array<string | number>> {
@@ -54,12 +71,11 @@ async function* neutralisedRows(header: readonly string[], rows: RowSource): Asy
  * database keeps memory constant. Ends `out`.
  */
 export async function writeCsv(out: Writable, header: readonly string[], rows: RowSource): Promise<void> {
-  // csv-stringify quotes a field holding the whole record delimiter (CRLF) but not a lone CR or LF;
-  // unquoted, a spreadsheet starts a new row there, and that row's first cell ("\n=HYPERLINK(...)")
-  // escapes the neutralisation above. So any line break forces quotes.
+  // Every text field is quoted: unquoted, a line break or a separator the reader splits on would
+  // start a new cell or row whose first characters escape the neutralisation above.
   await pipeline(
     Readable.from(neutralisedRows(header, rows)),
-    stringify({ bom: true, record_delimiter: 'windows', quoted_match: /[\r\n]/ }),
+    stringify({ bom: true, record_delimiter: 'windows', quoted_string: true }),
     coalesce(64 * 1024),
     out,
   );
@@ -148,7 +164,7 @@ export async function writeXlsx(out: Writable, sheets: readonly XlsxSheet[]): Pr
  * Reading uploaded tables
  * ---------------------------------------------------------------------------------------- */
 
-export type TableReadFailure = 'encoding' | 'mojibake' | 'format' | 'legacyXls' | 'tooManyRows' | 'empty';
+export type TableReadFailure = 'encoding' | 'mojibake' | 'format' | 'legacyXls' | 'tooManyRows' | 'empty' | 'tooLarge' | 'tooManyCells' | 'tooSlow';
 
 /** An upload that cannot be read as a table at all; `reason` maps to a message in the caller's catalogue. */
 export class TableReadError extends Error {
@@ -160,6 +176,61 @@ export class TableReadError extends Error {
     this.name = 'TableReadError';
   }
 }
+
+/**
+ * What reading one uploaded table may cost. A small file can unpack to gigabytes (an XLSX is a zip)
+ * or hold millions of cells; every reader stops at the first budget it exceeds, so memory and time
+ * stay bounded whatever the upload holds.
+ */
+export interface TableBudget {
+  /** Data rows (the header not counted). */
+  maxRows: number;
+  /** Non-empty cells kept, header included. */
+  maxCells: number;
+  /** Bytes an XLSX may unpack to, all parts read counted together (checked before and while inflating). */
+  maxUnpackedBytes: number;
+  /** Characters of an XLSX's shared-strings table, kept in memory while the sheet is read. */
+  maxSharedStringChars: number;
+  /** Columns a row may reach (XLSX cell references can point at column 16384). */
+  maxColumns: number;
+  /** Wall-clock time of the whole read. */
+  timeMs: number;
+}
+
+export const DEFAULT_TABLE_BUDGET: Omit<TableBudget, 'maxRows'> = {
+  maxCells: 1_000_000,
+  maxUnpackedBytes: 256 * 1024 * 1024,
+  maxSharedStringChars: 16 * 1024 * 1024,
+  maxColumns: 1000,
+  timeMs: 30_000,
+};
+
+function budgetOf(budget: number | Partial<TableBudget> & { maxRows: number }): TableBudget {
+  return typeof budget === 'number' ? { ...DEFAULT_TABLE_BUDGET, maxRows: budget } : { ...DEFAULT_TABLE_BUDGET, ...budget };
+}
+
+/** Counts rows, cells and time against a budget; throws the matching TableReadError when one runs out. */
+class BudgetMeter {
+  private readonly started = Date.now();
+  private cells = 0;
+  readonly rows: TableRow[] = [];
+  constructor(readonly budget: TableBudget) {}
+
+  checkTime(): void {
+    if (Date.now() - this.started > this.budget.timeMs) throw new TableReadError('tooSlow');
+  }
+
+  addRow(row: TableRow): void {
+    if (isBlank(row.cells)) return;
+    this.cells += row.cells.reduce((n, c) => (c === '' ? n : n + 1), 0);
+    if (this.cells > this.budget.maxCells) throw new TableReadError('tooManyCells', { max: this.budget.maxCells });
+    this.rows.push(row);
+    if (this.rows.length - 1 > this.budget.maxRows) throw new TableReadError('tooManyRows', { max: this.budget.maxRows });
+  }
+}
+
+/** Lets other requests run between two slices of a long parse. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export type TextEncodingName = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1251';
 
@@ -235,7 +306,8 @@ export interface TableRow {
 
 /** Comma, semicolon (Russian-locale Excel) or tab: whichever splits the header line most, outside quotes. */
 export function detectDelimiter(text: string): ',' | ';' | '\t' {
-  const firstLine = text.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
+  // Only the head of the text: splitting a multi-megabyte upload into lines just to read the first is waste.
+  const firstLine = text.slice(0, 64 * 1024).split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
   const counts: Record<string, number> = { ',': 0, ';': 0, '\t': 0 };
   let quoted = false;
   for (const ch of firstLine) {
@@ -250,78 +322,305 @@ function isBlank(cells: readonly string[]): boolean {
   return cells.every((c) => c.trim() === '');
 }
 
-/** Parse CSV text (header included) into trimmed cells with their line numbers; blank lines are skipped. */
-export function parseCsvTable(text: string, maxRows: number): TableRow[] {
-  let records: Array<{ record: string[]; info: { lines: number } }>;
-  try {
-    records = parseCsvSync(text.replace(/^\ufeff/, ''), {
-      delimiter: detectDelimiter(text),
-      relax_column_count: true,
-      relax_quotes: true,
-      skip_empty_lines: true,
-      trim: true,
-      info: true,
-    }) as unknown as Array<{ record: string[]; info: { lines: number } }>;
-  } catch (e) {
-    const line = (e as { lines?: number }).lines;
-    throw new TableReadError('format', { line: line ?? '?' });
-  }
-  const rows = records.filter((r) => !isBlank(r.record)).map((r) => ({ line: r.info.lines, cells: r.record }));
-  if (rows.length - 1 > maxRows) throw new TableReadError('tooManyRows', { max: maxRows });
-  return rows;
-}
+const CSV_SLICE = 16 * 1024;
 
-/** The text a person sees in an XLSX cell, whatever ExcelJS made of it. */
-export function xlsxCellText(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (value instanceof Date) return value.toISOString().slice(0, 10);
-  if (typeof value === 'object') {
-    const v = value as Record<string, unknown>;
-    if (Array.isArray(v.richText)) return (v.richText as Array<{ text: string }>).map((r) => r.text).join('').trim();
-    if ('result' in v) return xlsxCellText(v.result);
-    if ('text' in v) return xlsxCellText(v.text);
-    if ('error' in v) return String(v.error);
-    return '';
-  }
-  return String(value).trim();
-}
-
-/** First worksheet of an XLSX file, read with the streaming reader (no whole-workbook model in memory). */
-export async function readXlsxTable(buffer: Buffer, maxRows: number): Promise<TableRow[]> {
-  const rows: TableRow[] = [];
-  try {
-    const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([buffer]), {
-      worksheets: 'emit',
-      sharedStrings: 'cache',
-      hyperlinks: 'ignore',
-      styles: 'ignore',
-    });
-    for await (const worksheet of reader) {
-      for await (const row of worksheet as AsyncIterable<ExcelJS.Row>) {
-        const values = (row.values as unknown[]).slice(1).map(xlsxCellText);
-        if (isBlank(values)) continue;
-        rows.push({ line: row.number, cells: values });
-        if (rows.length - 1 > maxRows) throw new TableReadError('tooManyRows', { max: maxRows });
-      }
-      break; // only the first sheet holds the list
+/**
+ * Parse CSV text (header included) into trimmed cells with their line numbers; blank lines are
+ * skipped. The text is fed to the streaming parser in slices with a turn of the event loop between
+ * them, so a multi-megabyte upload does not hold up other requests; the budget stops it early.
+ */
+export async function parseCsvTable(text: string, budget: number | (Partial<TableBudget> & { maxRows: number })): Promise<TableRow[]> {
+  const meter = new BudgetMeter(budgetOf(budget));
+  const body = text.replace(/^\ufeff/, '');
+  async function* slices() {
+    for (let i = 0; i < body.length; i += CSV_SLICE) {
+      yield body.slice(i, i + CSV_SLICE);
+      await yieldToEventLoop();
     }
+  }
+  const parser = Readable.from(slices()).pipe(
+    // One record may not exceed 128 KB: a line of a million empty fields would otherwise be built whole.
+    parseCsv({ delimiter: detectDelimiter(body), relax_column_count: true, relax_quotes: true, skip_empty_lines: true, trim: true, info: true, max_record_size: 128 * 1024 }),
+  );
+  try {
+    for await (const record of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      meter.addRow({ line: record.info.lines, cells: record.record });
+      meter.checkTime();
+    }
+  } catch (e) {
+    parser.destroy();
+    if (e instanceof TableReadError) throw e;
+    throw new TableReadError('format', { line: (e as { lines?: number }).lines ?? '?' });
+  }
+  return meter.rows;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * XLSX within a budget. Read from the zip's central directory (so the order of the parts does not
+ * matter and nothing is spilled to temporary files, which ExcelJS's streaming reader does for a
+ * sheet stored before the workbook's relations), the declared sizes checked before anything is
+ * inflated and the actual bytes counted while inflating (a zip may lie about sizes), the XML
+ * parsed as it streams in.
+ * ---------------------------------------------------------------------------------------- */
+
+const MAX_ZIP_ENTRIES = 10_000;
+
+function openZip(buffer: Buffer): Promise<ZipFile> {
+  return new Promise((resolve, reject) =>
+    yauzl.fromBuffer(buffer, { lazyEntries: true, validateEntrySizes: true, strictFileNames: false }, (err, zip) => (err ? reject(err) : resolve(zip))),
+  );
+}
+
+async function zipEntries(zip: ZipFile): Promise<Map<string, Entry>> {
+  const entries = new Map<string, Entry>();
+  await new Promise<void>((resolve, reject) => {
+    zip.on('entry', (entry: Entry) => {
+      entries.set(entry.fileName.replace(/^\/+/, ''), entry);
+      if (entries.size > MAX_ZIP_ENTRIES) return reject(new TableReadError('format', { line: '?' }));
+      zip.readEntry();
+    });
+    zip.once('end', () => resolve());
+    zip.once('error', reject);
+    zip.readEntry();
+  });
+  return entries;
+}
+
+/** Streams one zip part as text into `onText`, counting inflated bytes against the shared allowance. */
+async function streamPart(zip: ZipFile, entry: Entry, meter: BudgetMeter, unpacked: { bytes: number }, onText: (text: string) => void): Promise<void> {
+  const stream = await new Promise<Readable>((resolve, reject) => zip.openReadStream(entry, (err, s) => (err ? reject(err) : resolve(s))));
+  const decoder = new StringDecoder('utf8');
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      unpacked.bytes += chunk.length;
+      if (unpacked.bytes > meter.budget.maxUnpackedBytes) throw new TableReadError('tooLarge', { max: Math.round(meter.budget.maxUnpackedBytes / 1024 / 1024) });
+      meter.checkTime();
+      onText(decoder.write(chunk));
+    }
+    onText(decoder.end());
+  } finally {
+    stream.destroy();
+  }
+}
+
+/** An XML part parsed as it streams: `handlers` see open tags, text and close tags. */
+async function parseXmlPart(
+  zip: ZipFile,
+  entry: Entry,
+  meter: BudgetMeter,
+  unpacked: { bytes: number },
+  handlers: { open?: (tag: SaxesTagPlain) => void; text?: (text: string) => void; close?: (name: string) => void },
+): Promise<void> {
+  const parser = new SaxesParser({ xmlns: false });
+  let failure: unknown;
+  parser.on('error', (e) => {
+    failure ??= e;
+  });
+  if (handlers.open) parser.on('opentag', handlers.open);
+  if (handlers.text) {
+    parser.on('text', handlers.text);
+    parser.on('cdata', handlers.text);
+  }
+  if (handlers.close) parser.on('closetag', (tag) => handlers.close!(tag.name));
+  await streamPart(zip, entry, meter, unpacked, (text) => {
+    if (failure) throw failure;
+    parser.write(text);
+  });
+  parser.close();
+  if (failure) throw failure;
+}
+
+/** "xl/worksheets/sheet1.xml" from a relationship target, relative to xl/ or absolute. */
+function partPath(target: string): string {
+  return target.startsWith('/') ? target.slice(1) : `xl/${target}`.replace(/\/\.\//g, '/');
+}
+
+/** Column index (0-based) of a cell reference such as "AB12"; undefined when there is none. */
+function columnOf(ref: string | undefined): number | undefined {
+  const letters = ref ? /^([A-Z]{1,3})\d*$/i.exec(ref)?.[1] : undefined;
+  if (!letters) return undefined;
+  let n = 0;
+  for (const ch of letters.toUpperCase()) n = n * 26 + (ch.charCodeAt(0) - 64);
+  return n - 1;
+}
+
+/** Where the first sheet and the shared strings are, per the workbook and its relations (defaults when absent). */
+async function locateParts(zip: ZipFile, entries: Map<string, Entry>, meter: BudgetMeter, unpacked: { bytes: number }): Promise<{ sheet?: Entry; strings?: Entry }> {
+  let firstSheetRel: string | undefined;
+  const workbook = entries.get('xl/workbook.xml');
+  if (workbook) {
+    await parseXmlPart(zip, workbook, meter, unpacked, {
+      open: (tag) => {
+        if (firstSheetRel === undefined && tag.name === 'sheet') firstSheetRel = String(tag.attributes['r:id'] ?? '');
+      },
+    });
+  }
+  const targets = new Map<string, { target: string; type: string }>();
+  const rels = entries.get('xl/_rels/workbook.xml.rels');
+  if (rels) {
+    await parseXmlPart(zip, rels, meter, unpacked, {
+      open: (tag) => {
+        if (tag.name === 'Relationship') targets.set(String(tag.attributes.Id ?? ''), { target: String(tag.attributes.Target ?? ''), type: String(tag.attributes.Type ?? '') });
+      },
+    });
+  }
+  const sheetTarget = firstSheetRel ? targets.get(firstSheetRel)?.target : undefined;
+  const stringsTarget = [...targets.values()].find((r) => r.type.endsWith('/sharedStrings'))?.target;
+  const fallbackSheet = [...entries.keys()].filter((k) => /^xl\/worksheets\/sheet\d+\.xml$/.test(k)).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))[0];
+  return {
+    sheet: entries.get(sheetTarget ? partPath(sheetTarget) : (fallbackSheet ?? '')),
+    strings: entries.get(stringsTarget ? partPath(stringsTarget) : 'xl/sharedStrings.xml'),
+  };
+}
+
+async function readSharedStrings(zip: ZipFile, entry: Entry, meter: BudgetMeter, unpacked: { bytes: number }): Promise<string[]> {
+  const strings: string[] = [];
+  let chars = 0;
+  let current: string | undefined;
+  let inText = false;
+  let phonetic = 0;
+  await parseXmlPart(zip, entry, meter, unpacked, {
+    open: (tag) => {
+      if (tag.name === 'si') current = '';
+      else if (tag.name === 'rPh') phonetic++;
+      else if (tag.name === 't') inText = true;
+    },
+    text: (text) => {
+      if (current === undefined || !inText || phonetic > 0) return;
+      chars += text.length;
+      if (chars > meter.budget.maxSharedStringChars) throw new TableReadError('tooLarge', { max: Math.round(meter.budget.maxUnpackedBytes / 1024 / 1024) });
+      current += text;
+    },
+    close: (name) => {
+      if (name === 't') inText = false;
+      else if (name === 'rPh') phonetic--;
+      else if (name === 'si' && current !== undefined) {
+        strings.push(current);
+        current = undefined;
+        if (strings.length > meter.budget.maxCells) throw new TableReadError('tooManyCells', { max: meter.budget.maxCells });
+      }
+    },
+  });
+  return strings;
+}
+
+/** The text a person sees for a cell of the given type and raw value. */
+function sheetCellText(type: string, raw: string, strings: readonly string[]): string {
+  switch (type) {
+    case 's':
+      return (strings[Number(raw)] ?? '').trim();
+    case 'b':
+      return raw === '1' ? 'true' : raw === '0' ? 'false' : raw.trim();
+    case 'inlineStr':
+    case 'str':
+    case 'e':
+      return raw.trim();
+    case 'd':
+      return raw.trim().slice(0, 10);
+    default: {
+      const n = Number(raw);
+      return raw.trim() !== '' && Number.isFinite(n) ? String(n) : raw.trim();
+    }
+  }
+}
+
+async function readSheet(zip: ZipFile, entry: Entry, strings: readonly string[], meter: BudgetMeter, unpacked: { bytes: number }): Promise<void> {
+  let rowNumber = 0;
+  let cells: string[] | undefined;
+  let cell: { col: number; type: string; raw: string } | undefined;
+  let nextCol = 0;
+  let collecting = false;
+  let phonetic = 0;
+  await parseXmlPart(zip, entry, meter, unpacked, {
+    open: (tag) => {
+      switch (tag.name) {
+        case 'row':
+          rowNumber = Number(tag.attributes.r) || rowNumber + 1;
+          cells = [];
+          nextCol = 0;
+          break;
+        case 'c': {
+          const col = columnOf(tag.attributes.r as string | undefined) ?? nextCol;
+          if (col >= meter.budget.maxColumns) throw new TableReadError('tooManyCells', { max: meter.budget.maxCells });
+          cell = { col, type: String(tag.attributes.t ?? 'n'), raw: '' };
+          nextCol = col + 1;
+          break;
+        }
+        case 'v':
+        case 't':
+          collecting = cell !== undefined;
+          break;
+        case 'rPh':
+          phonetic++;
+          break;
+      }
+    },
+    text: (text) => {
+      if (collecting && phonetic === 0 && cell) cell.raw += text;
+    },
+    close: (name) => {
+      switch (name) {
+        case 'v':
+        case 't':
+          collecting = false;
+          break;
+        case 'rPh':
+          phonetic--;
+          break;
+        case 'c':
+          if (cell && cells) {
+            const text = sheetCellText(cell.type, cell.raw, strings);
+            while (cells.length < cell.col) cells.push('');
+            cells[cell.col] = text;
+          }
+          cell = undefined;
+          break;
+        case 'row':
+          if (cells) meter.addRow({ line: rowNumber, cells });
+          cells = undefined;
+          break;
+      }
+    },
+  });
+}
+
+/** First worksheet of an XLSX file, within the budget (see TableBudget). */
+export async function readXlsxTable(buffer: Buffer, budget: number | (Partial<TableBudget> & { maxRows: number })): Promise<TableRow[]> {
+  const meter = new BudgetMeter(budgetOf(budget));
+  let zip: ZipFile | undefined;
+  try {
+    zip = await openZip(buffer);
+    const entries = await zipEntries(zip);
+    const unpacked = { bytes: 0 };
+    const { sheet, strings } = await locateParts(zip, entries, meter, unpacked);
+    if (!sheet) throw new TableReadError('format', { line: '?' });
+    // What the zip says the two big parts unpack to, refused before inflating a byte of them.
+    const declared = sheet.uncompressedSize + (strings?.uncompressedSize ?? 0);
+    if (declared + unpacked.bytes > meter.budget.maxUnpackedBytes) throw new TableReadError('tooLarge', { max: Math.round(meter.budget.maxUnpackedBytes / 1024 / 1024) });
+    const shared = strings ? await readSharedStrings(zip, strings, meter, unpacked) : [];
+    await readSheet(zip, sheet, shared, meter, unpacked);
   } catch (e) {
     if (e instanceof TableReadError) throw e;
     throw new TableReadError('format', { line: '?' });
+  } finally {
+    zip?.close();
   }
-  return rows;
+  return meter.rows;
 }
 
 /**
  * Read an uploaded table: XLSX by its zip signature, legacy binary XLS refused with a hint,
  * anything else decoded as text and parsed as CSV. The first row is the header.
  */
-export async function readUploadedTable(buffer: Buffer, maxRows: number): Promise<{ rows: TableRow[]; format: 'xlsx' | TextEncodingName }> {
+export async function readUploadedTable(
+  buffer: Buffer,
+  budget: number | (Partial<TableBudget> & { maxRows: number }),
+): Promise<{ rows: TableRow[]; format: 'xlsx' | TextEncodingName }> {
   if (buffer.length === 0) throw new TableReadError('empty');
   if (buffer.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04]))) {
-    return { rows: await readXlsxTable(buffer, maxRows), format: 'xlsx' };
+    return { rows: await readXlsxTable(buffer, budget), format: 'xlsx' };
   }
   if (buffer.subarray(0, 4).equals(Buffer.from([0xd0, 0xcf, 0x11, 0xe0]))) throw new TableReadError('legacyXls');
   const { text, encoding } = decodeTextFile(buffer);
-  return { rows: parseCsvTable(text, maxRows), format: encoding };
+  return { rows: await parseCsvTable(text, budget), format: encoding };
 }

@@ -10,7 +10,7 @@ export function sessionCookieOptions(secure: boolean, expires?: Date) {
 }
 
 /** Identifies the user from the Bearer header (API only) or the session cookie. */
-export function authenticateMiddleware(auth: AuthService, secure: boolean) {
+export function authenticateMiddleware(auth: AuthService, secure: (req: Request) => boolean) {
   return asyncHandler(async (req: Request, res: Response, next: NextFunction) => {
     const header = req.get('authorization');
     if (header && isApiRequest(req)) {
@@ -26,7 +26,7 @@ export function authenticateMiddleware(auth: AuthService, secure: boolean) {
       const result = await auth.authenticate(cookie, 'kedergi-web');
       if (result) {
         req.user = toSessionUser(result.user);
-        if (result.renew) res.cookie(SESSION_COOKIE, result.renew.token, sessionCookieOptions(secure, result.renew.expiresAt));
+        if (result.renew) res.cookie(SESSION_COOKIE, result.renew.token, sessionCookieOptions(secure(req), result.renew.expiresAt));
       } else {
         res.clearCookie(SESSION_COOKIE, { path: '/' });
       }

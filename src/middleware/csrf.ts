@@ -17,12 +17,12 @@ function sameToken(a: string, b: string): boolean {
  * looked at either need a session store or change their API between majors.
  * Requests that authenticate only with a Bearer token carry no ambient credential and skip it.
  */
-export function csrfMiddleware(secure: boolean) {
+export function csrfMiddleware(secure: (req: Request) => boolean) {
   return (req: Request, res: Response, next: NextFunction): void => {
     let token: string = req.cookies?.[CSRF_COOKIE];
     if (typeof token !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(token)) {
       token = crypto.randomBytes(32).toString('base64url');
-      res.cookie(CSRF_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure, path: '/' });
+      res.cookie(CSRF_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure: secure(req), path: '/' });
     }
     req.csrfToken = token;
     res.locals.csrfToken = token;

@@ -189,6 +189,8 @@ export async function crashRun(options: CrashRunOptions): Promise<CrashRunReport
     KEDERGI_ADMIN_PASSWORD: 'crash-test-password',
     KEDERGI_SHUTDOWN_SECONDS: String(options.shutdownSeconds ?? 10),
     KEDERGI_WORKERS: String(options.workers ?? 1),
+    // All simulated respondents share one address.
+    KEDERGI_RESPONDENT_LIMIT_PER_MINUTE: '1000000',
     NODE_ENV: 'test',
     ...(options.faultAckBeforeCommit ? { KEDERGI_FAULT_INJECTION: 'ack-before-commit' } : {}),
   };

@@ -34,6 +34,8 @@ export function testConfig(database: Config['database'], overrides: Partial<Conf
     loginLimitPerIp: 1000,
     loginLimitPerEmail: 1000,
     dataDir: '/tmp/kedergi-test',
+    trustProxy: false,
+    respondentLimitPerMinute: 100_000,
     sessionTtlSeconds: 8 * 3600,
     sessionMaxAgeSeconds: 7 * 24 * 3600,
     apiTokenTtlSeconds: 3600,

@@ -94,7 +94,10 @@ export async function sessionActorFor(app: Express, user: { id: number; email: s
 /** Follows an invitation or public link (/r/… or /p/…) and returns the respondent cookie it set. */
 export async function respondentActor(app: Express, link: string, name = 'respondent'): Promise<Actor> {
   const csrf = newCsrfToken();
-  const res = await request(app).get(link).set('Cookie', `kedergi_csrf=${csrf}`);
+  // A public link creates a questionnaire only when the visitor begins (a POST); an invitation link on GET.
+  const res = /^\/p\//.test(link)
+    ? await request(app).post(link).set('Cookie', `kedergi_csrf=${csrf}`).type('form').send({ _csrf: csrf })
+    : await request(app).get(link).set('Cookie', `kedergi_csrf=${csrf}`);
   const cookie = cookieFrom(res.headers['set-cookie'], 'kedergi_respondent');
   if (res.status !== 303 || !cookie) throw new Error(`link ${link} gave ${res.status}, no respondent cookie`);
   return { name, cookie: `kedergi_csrf=${csrf}; kedergi_respondent=${cookie}`, csrf };

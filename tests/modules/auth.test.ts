@@ -2,6 +2,7 @@ import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ISSUER } from '../../src/modules/auth/auth.tokens';
+import { LOGIN_SLOWDOWN_STEP_MS } from '../../src/modules/auth/auth.routes';
 import { apiTokenFor, createTestApp, createUser, csrfOf, loginAs, type TestApp } from '../helpers/app';
 
 const alertText = (html: string) => /role="alert"><p>([^<]+)</.exec(html)?.[1];
@@ -107,20 +108,32 @@ describe('login and sessions', () => {
 describe('login limits', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp({ config: { loginLimitPerEmail: 3, loginLimitPerIp: 6 } });
+    t = await createTestApp({ config: { loginLimitPerEmail: 3, loginLimitPerIp: 6, trustProxy: 'loopback' } });
   });
   afterAll(async () => t.close());
 
-  it('limits failed attempts per e-mail with a clear message, even with the right password afterwards', async () => {
-    const user = await createUser(t.ctx, 'researcher');
-    const agent = request.agent(t.app);
-    const csrf = await csrfOf(agent);
-    for (let i = 0; i < 3; i++) {
-      expect((await agent.post('/login').type('form').send({ _csrf: csrf, email: user.email, password: 'wrong-wrong' })).status).toBe(401);
-    }
-    const blocked = await agent.post('/login').type('form').set('Cookie', 'kedergi_lang=en').send({ _csrf: csrf, email: user.email, password: user.password });
-    expect(blocked.status).toBe(429);
-    expect(blocked.text).toContain('Too many sign-in attempts');
+  it('slows down failures per e-mail and address instead of locking the owner out (issue 13, finding 5)', async () => {
+    const user = await createUser(t.ctx, 'admin');
+    const attacker = request.agent(t.app);
+    const csrf = await csrfOf(attacker);
+    const attempt = async (agent: typeof attacker, from: string, password: string) => {
+      const started = Date.now();
+      const res = await agent.post('/login').type('form').set('X-Forwarded-For', from).send({ _csrf: csrf, email: user.email, password });
+      return { status: res.status, ms: Date.now() - started };
+    };
+    for (let i = 0; i < 3; i++) expect((await attempt(attacker, '203.0.113.9', 'wrong-wrong')).status).toBe(401);
+    // Past the allowance the attacker's own attempts wait, one step longer each time...
+    const slowed = await attempt(attacker, '203.0.113.9', 'wrong-wrong');
+    expect(slowed.status).toBe(401);
+    expect(slowed.ms).toBeGreaterThanOrEqual(LOGIN_SLOWDOWN_STEP_MS * 0.9);
+    // ...while the owner, from their own address, signs in at once, and even from the attacker's address is only slowed, never refused.
+    const owner = request.agent(t.app);
+    const ownerCsrf = await csrfOf(owner);
+    const fromHome = await owner.post('/login').type('form').set('X-Forwarded-For', '198.51.100.7').send({ _csrf: ownerCsrf, email: user.email, password: user.password });
+    expect(fromHome.status).toBe(303);
+    const shared = await attempt(attacker, '203.0.113.9', user.password);
+    expect(shared.status).toBe(303);
+    expect(shared.ms).toBeGreaterThanOrEqual(LOGIN_SLOWDOWN_STEP_MS * 0.9);
   });
 
   it('limits failed attempts per IP across e-mails, on the API too', async () => {

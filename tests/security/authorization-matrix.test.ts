@@ -65,7 +65,8 @@ interface Fixture {
   indicatorDataset: number;
   indicator: number;
   indicatorModel: number;
-  indicatorImport: string;
+  /** Imports are their uploader's alone (issue 13), so each admitted actor gets one of their own. */
+  indicatorImport: Record<'researcher' | 'admin', string>;
   /** One per admitted actor: the first discard or delete would leave the second nothing to act on. */
   indicatorImportDiscard: Record<'researcher' | 'admin', string>;
   indicatorModelToDelete: Record<'researcher' | 'admin', number>;
@@ -168,6 +169,7 @@ const POLICY: Record<string, Rule> = {
   // respondents
   'GET /r/:token': r('public', (f) => `/r/${f.pendingToken}`),
   'GET /p/:token': r('public', (f) => `/p/${f.publicToken}`),
+  'POST /p/:token': r('public', (f) => `/p/${f.publicToken}`, () => ({ lang: 'kk' }), 'beginning a public questionnaire is open to anyone with the link'),
   'GET /respond': r('respondent'),
   'POST /respond/language': r('respondent'),
   'GET /respond/profile': r('respondent'),
@@ -222,8 +224,8 @@ const POLICY: Record<string, Rule> = {
   'GET /indicators/datasets/:id/edit': r('staff', (f) => `/indicators/datasets/${f.indicatorDataset}/edit`),
   'POST /indicators/datasets/:id': r('staff', (f) => `/indicators/datasets/${f.indicatorDataset}`),
   'POST /indicators/datasets/:id/import': r('staff', (f) => `/indicators/datasets/${f.indicatorDataset}/import`),
-  'GET /indicators/imports/:id': r('staff', (f) => `/indicators/imports/${f.indicatorImport}`),
-  'POST /indicators/imports/:id/confirm': r('staff', (f) => `/indicators/imports/${f.indicatorImport}/confirm`),
+  'GET /indicators/imports/:id': r('staff', (f, a) => `/indicators/imports/${f.indicatorImport[a === 'admin' ? 'admin' : 'researcher']}`),
+  'POST /indicators/imports/:id/confirm': r('staff', (f, a) => `/indicators/imports/${f.indicatorImport[a === 'admin' ? 'admin' : 'researcher']}/confirm`),
   'POST /indicators/imports/:id/discard': r('staff', (f, a) => `/indicators/imports/${f.indicatorImportDiscard[a === 'admin' ? 'admin' : 'researcher']}/discard`),
   'GET /indicators/indicators/:id/edit': r('staff', (f) => `/indicators/indicators/${f.indicator}/edit`),
   'GET /indicators/scenario': r('staff'),
@@ -472,11 +474,11 @@ describe('authorization matrix', () => {
     const indicator = await db('indicators').orderBy('id').first();
     const model = await db('indicator_models').orderBy('id').first();
     const indicatorTerritory = await db('indicator_values').whereNotNull('territory_id').first();
-    const indicatorImport = async () => {
+    const indicatorImport = async (owner: Actor = admin) => {
       const csv = `territory,indicator,period,value\n${territory.code},X1,2020,1.5\n`;
       const res = await request(t.app)
-        .post(`/indicators/datasets/${dataset.id}/import?_csrf=${admin.csrf}`)
-        .set('Cookie', admin.cookie)
+        .post(`/indicators/datasets/${dataset.id}/import?_csrf=${owner.csrf}`)
+        .set('Cookie', owner.cookie)
         .attach('file', Buffer.from(csv), 'values.csv');
       const id = /\/indicators\/imports\/([^/?#]+)/.exec(res.headers.location ?? '')?.[1];
       return id ?? 'no-import';
@@ -522,8 +524,8 @@ describe('authorization matrix', () => {
       indicatorDataset: dataset?.id ?? 0,
       indicator: indicator?.id ?? 0,
       indicatorModel: model?.id ?? 0,
-      indicatorImport: await indicatorImport(),
-      indicatorImportDiscard: { researcher: await indicatorImport(), admin: await indicatorImport() },
+      indicatorImport: { researcher: await indicatorImport(actors.researcher), admin: await indicatorImport() },
+      indicatorImportDiscard: { researcher: await indicatorImport(actors.researcher), admin: await indicatorImport() },
       indicatorModelToDelete: { researcher: await copyModel(), admin: await copyModel() },
       indicatorTerritory: indicatorTerritory?.territory_id ?? territory.id,
       category: category.code,
@@ -1044,8 +1046,13 @@ describe('authorization matrix', () => {
     const link = await request(logged).get(`/r/${invitation.token}`);
     expect(link.status).toBe(303);
     const publicLink = await request(logged).get(`/p/${f.publicToken}`);
-    expect(publicLink.status).toBe(303);
+    expect(publicLink.status).toBe(200);
+    const begun = await request(logged).post(`/p/${f.publicToken}`).set('Cookie', actors.anonymous.cookie).type('form').send({ _csrf: actors.anonymous.csrf });
+    expect(begun.status).toBe(303);
     await request(logged).get(`/r/${invitation.token}/../x`);
+    // Routing ignores case, so the masking must too (issue 13: /R/ and /P/ escaped it).
+    expect((await request(logged).get(`/R/${invitation.token}`)).status).toBe(303);
+    expect((await request(logged).get(`/P/${f.publicToken}`)).status).toBe(200);
     const login = await request(logged)
       .post('/login')
       .set('Cookie', actors.anonymous.cookie)

@@ -1,21 +1,29 @@
 import { Router, type Request, type Response } from 'express';
-import rateLimit from 'express-rate-limit';
+import rateLimit, { ipKeyGenerator } from 'express-rate-limit';
+import { slowDown } from 'express-slow-down';
 import { asyncHandler, parseOrThrow, zodFieldErrors, ValidationError, AppError } from '../../errors';
 import type { AppContext } from '../../context';
 import { renderForm, handleForm } from '../../lib/forms';
 import { SESSION_COOKIE, requireUser, sessionCookieOptions } from '../../middleware/auth';
+import { secureRequest } from '../../middleware/transport';
+import type { RateLimitStores } from '../rate-limits/rate-limits.service';
 import type { UsersService } from '../users/users.service';
 import { ZChangePassword, ZLogin, ZTokenRequest } from './auth.schemas';
 import type { AuthService } from './auth.service';
+
+const LOGIN_WINDOW_MS = 15 * 60 * 1000;
+/** Each failure past the allowance adds this much waiting, up to LOGIN_SLOWDOWN_MAX_MS. */
+export const LOGIN_SLOWDOWN_STEP_MS = 1000;
+const LOGIN_SLOWDOWN_MAX_MS = 20_000;
 
 /** Only local paths may follow a login, never another site. */
 function safeNext(next: unknown): string {
   return typeof next === 'string' && /^\/(?![/\\])/.test(next) ? next : '/';
 }
 
-export function authRoutes(ctx: AppContext, { auth, users }: { auth: AuthService; users: UsersService }): Router {
+export function authRoutes(ctx: AppContext, { auth, users, rateLimits }: { auth: AuthService; users: UsersService; rateLimits: RateLimitStores }): Router {
   const router = Router();
-  const secure = ctx.config.env === 'production' && Boolean(ctx.config.publicUrl?.startsWith('https:'));
+  const secure = (req: Request) => secureRequest(req, ctx.config);
 
   const tooMany = (req: Request, res: Response) => {
     if (req.originalUrl.startsWith('/api/')) {
@@ -28,14 +36,33 @@ export function authRoutes(ctx: AppContext, { auth, users }: { auth: AuthService
       error: new AppError('too_many_attempts', 429, 'auth:tooManyAttempts'),
     });
   };
-  const limiterOptions = { windowMs: 15 * 60 * 1000, skipSuccessfulRequests: true, standardHeaders: 'draft-7' as const, legacyHeaders: false };
-  const perIp = rateLimit({ ...limiterOptions, limit: ctx.config.loginLimitPerIp, handler: (req, res) => tooMany(req, res) });
-  const perEmail = rateLimit({
+  const limiterOptions = { windowMs: LOGIN_WINDOW_MS, skipSuccessfulRequests: true, standardHeaders: 'draft-7' as const, legacyHeaders: false };
+  // Failures from one address, whatever the e-mail: refused past the limit (guessing many accounts).
+  const perIp = rateLimit({
+    ...limiterOptions,
+    limit: ctx.config.loginLimitPerIp,
+    store: rateLimits.store('login-ip'),
+    handler: (req, res) => tooMany(req, res),
+  });
+  // Failures for one e-mail from one address: slowed down, never refused. Counting the e-mail alone
+  // let anyone lock anyone out (administrators included) with a few wrong passwords; keyed on both,
+  // an attacker only slows their own attempts, and the owner from their own address is not touched.
+  const perEmailAndIp = slowDown({
+    ...limiterOptions,
+    delayAfter: ctx.config.loginLimitPerEmail,
+    delayMs: (used, req) => (used - req.slowDown.limit) * LOGIN_SLOWDOWN_STEP_MS,
+    maxDelayMs: LOGIN_SLOWDOWN_MAX_MS,
+    keyGenerator: (req) => `${String(req.body?.email ?? '').trim().toLowerCase().slice(0, 254)}|${ipKeyGenerator(req.ip ?? '')}`,
+    store: rateLimits.store('login-email-ip'),
+  });
+  // The current-password check of the account page is a password oracle too: refused per user past the limit.
+  const perUserPasswordCheck = rateLimit({
     ...limiterOptions,
     limit: ctx.config.loginLimitPerEmail,
-    keyGenerator: (req) => 'email:' + String(req.body?.email ?? '').trim().toLowerCase(),
-    validate: { keyGeneratorIpFallback: false },
-    handler: (req, res) => tooMany(req, res),
+    keyGenerator: (req) => `user:${req.user?.id ?? 0}`,
+    store: rateLimits.store('password-check'),
+    handler: (req, res) =>
+      renderForm(res, 'auth/password', { title: req.t('auth:changePassword'), error: new AppError('too_many_attempts', 429, 'auth:tooManyAttempts') }),
   });
 
   router.get('/login', (req, res) => {
@@ -46,7 +73,7 @@ export function authRoutes(ctx: AppContext, { auth, users }: { auth: AuthService
   router.post(
     '/login',
     perIp,
-    perEmail,
+    perEmailAndIp,
     asyncHandler(async (req, res) => {
       const values = { email: String(req.body?.email ?? ''), next: safeNext(req.body?.next) };
       const locals = { title: req.t('auth:loginTitle'), values };
@@ -54,7 +81,7 @@ export function authRoutes(ctx: AppContext, { auth, users }: { auth: AuthService
         const input = parseOrThrow(ZLogin, req.body);
         const user = await auth.verifyCredentials(input.email, input.password);
         const session = auth.issueSession(user);
-        res.cookie(SESSION_COOKIE, session.token, sessionCookieOptions(secure, session.expiresAt));
+        res.cookie(SESSION_COOKIE, session.token, sessionCookieOptions(secure(req), session.expiresAt));
         // No page asked for: the role's start page, not the public home page.
         res.redirect(303, values.next === '/' ? '/start' : values.next);
       });
@@ -80,6 +107,7 @@ export function authRoutes(ctx: AppContext, { auth, users }: { auth: AuthService
   router.post(
     '/account/password',
     requireUser,
+    perUserPasswordCheck,
     asyncHandler(async (req, res) => {
       await handleForm(res, 'auth/password', { title: req.t('auth:changePassword') }, async () => {
         const input = parseOrThrow(ZChangePassword, req.body);
@@ -87,7 +115,7 @@ export function authRoutes(ctx: AppContext, { auth, users }: { auth: AuthService
         // The password change revoked every session, this one included: start a fresh one.
         const fresh = await users.get(req.user!.id);
         const session = auth.issueSession(fresh);
-        res.cookie(SESSION_COOKIE, session.token, sessionCookieOptions(secure, session.expiresAt));
+        res.cookie(SESSION_COOKIE, session.token, sessionCookieOptions(secure(req), session.expiresAt));
         res.redirect(303, '/account/password?changed=1');
       });
     }),
@@ -96,7 +124,7 @@ export function authRoutes(ctx: AppContext, { auth, users }: { auth: AuthService
   router.post(
     '/api/v1/auth/token',
     perIp,
-    perEmail,
+    perEmailAndIp,
     asyncHandler(async (req, res) => {
       const parsed = ZTokenRequest.safeParse(req.body);
       if (!parsed.success) throw new ValidationError(zodFieldErrors(parsed.error));

@@ -10,25 +10,37 @@ export interface AuthSettings {
   sessionTtlSeconds: number;
   sessionMaxAgeSeconds: number;
   apiTokenTtlSeconds: number;
+  /** The cost real password hashes are made with; the stand-in hash for unknown e-mails uses the same. */
+  bcryptRounds: number;
 }
-
-// Compared against when the e-mail is unknown, so that a wrong e-mail costs as long as a wrong password.
-const DUMMY_HASH = bcrypt.hashSync('kedergi-timing-equaliser', 10);
 
 export function toSessionUser(u: UserRecord): SessionUser {
   return { id: u.id, email: u.email, name: u.name, role: u.role };
 }
 
 export class AuthService {
+  private readonly dummyHash: Promise<string>;
+
   constructor(
     private readonly users: Pick<UsersService, 'find' | 'findByEmail' | 'revokeSessions'>,
     private readonly settings: AuthSettings,
-  ) {}
+  ) {
+    // Made at once, so that not even the first unknown e-mail pays for making it.
+    this.dummyHash = bcrypt.hash('kedergi-timing-equaliser', settings.bcryptRounds);
+  }
 
-  /** One message for unknown e-mail, wrong password and disabled account: no enumeration. */
+  /**
+   * Compared against when the e-mail is unknown, at the cost real hashes are made with, so that an
+   * unknown e-mail takes as long as a wrong password (a cheaper stand-in told accounts apart by time).
+   */
+  stubHash(): Promise<string> {
+    return this.dummyHash;
+  }
+
+  /** One message and one cost for unknown e-mail, wrong password and disabled account: no enumeration. */
   async verifyCredentials(email: string, password: string): Promise<UserRecord> {
     const user = await this.users.findByEmail(email);
-    const ok = await bcrypt.compare(password, user?.passwordHash ?? DUMMY_HASH);
+    const ok = await bcrypt.compare(password, user?.passwordHash ?? (await this.stubHash()));
     if (!user || !ok || user.disabled) throw new UnauthorizedError('auth:invalidCredentials');
     return user;
   }

@@ -69,14 +69,17 @@ export function parseNumberCell(raw: string): number | undefined {
   return Number.isFinite(value) ? value : undefined;
 }
 
-export function parseIndicatorTable(
+/** Rows checked between two turns of the event loop: a 5 MB table must not hold up other requests. */
+const ROWS_PER_SLICE = 1000;
+
+export async function parseIndicatorTable(
   table: TableRow[],
   options: {
     findTerritory: (name: string) => { id: number } | undefined;
     existingCodes: ReadonlySet<string>;
     period?: string;
   },
-): ParsedImport {
+): Promise<ParsedImport> {
   const [header, ...body] = table;
   if (!header) throw new ImportFileError('indicators:import.empty');
   const roles = header.cells.map(headerRole);
@@ -104,7 +107,8 @@ export function parseIndicatorTable(
     }
   }
 
-  for (const row of body) {
+  for (const [index, row] of body.entries()) {
+    if (index % ROWS_PER_SLICE === ROWS_PER_SLICE - 1) await new Promise<void>((resolve) => setImmediate(resolve));
     const cell = (i: number) => (i >= 0 ? (row.cells[i] ?? '').trim() : '');
     const lineIssues: ImportIssue[] = [];
     const add = (reason: string, params?: Record<string, unknown>) => lineIssues.push({ line: row.line, reason, params });

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { dialectOf, insertReturningId, num, numOrNull, nowIso, realCast, rowsPerInsert } from '../../db/dialect';
+import { dialectOf, insertReturningId, lockRowForUpdate, num, numOrNull, nowIso, realCast, rowsPerInsert } from '../../db/dialect';
 import type { DatasetRecord, IndicatorRecord, ModelOrigin, ModelRecord, TDirection, ValueRecord } from './indicators.schemas';
 
 type Executor = Knex | Knex.Transaction;
@@ -76,6 +76,7 @@ export interface PendingImport {
   status: 'pending' | 'confirmed';
   createdBy: number | null;
   createdAt: string;
+  expiresAt: string | null;
 }
 
 /** The only place knex is used for indicators, their values, imports and saved models. */
@@ -256,7 +257,9 @@ export class IndicatorsRepository {
 
   /* ---- imports ---- */
 
+  /** Stores a preview; previews past their expiry are deleted first (whoever uploaded them). */
   async createImport(input: Omit<PendingImport, 'id' | 'status' | 'createdAt'>): Promise<number> {
+    await this.db('indicator_imports').where({ status: 'pending' }).where('expires_at', '<', nowIso()).delete();
     return insertReturningId(this.db, 'indicator_imports', {
       dataset_id: input.datasetId,
       file_name: input.fileName,
@@ -266,6 +269,7 @@ export class IndicatorsRepository {
       status: 'pending',
       created_by: input.createdBy,
       created_at: nowIso(),
+      expires_at: input.expiresAt,
     });
   }
 
@@ -282,7 +286,13 @@ export class IndicatorsRepository {
       status: row.status,
       createdBy: numOrNull(row.created_by),
       createdAt: String(row.created_at),
+      expiresAt: row.expires_at == null ? null : String(row.expires_at),
     };
+  }
+
+  /** Queues writers of one dataset's indicators (two confirmations creating the same new code). */
+  async lockDataset(id: number, trx: Knex.Transaction): Promise<void> {
+    await lockRowForUpdate(trx, 'indicator_datasets', id);
   }
 
   /** Marks a pending import confirmed; false when it was not pending (a second click, another tab). */
@@ -326,10 +336,16 @@ export class IndicatorsRepository {
     return row ? toModel(row) : undefined;
   }
 
-  async listModels(filter: { datasetId?: number; kind?: ModelRecord['kind'] } = {}): Promise<ModelRecord[]> {
+  /** `visibleTo`: only that author's models and the shared ones (no author); `sharedOnly`: only those; neither: all. */
+  async listModels(filter: { datasetId?: number; kind?: ModelRecord['kind']; visibleTo?: number; sharedOnly?: boolean } = {}): Promise<ModelRecord[]> {
     const q = this.db('indicator_models').orderBy('id', 'desc');
     if (filter.datasetId !== undefined) q.where({ dataset_id: filter.datasetId });
     if (filter.kind) q.where({ kind: filter.kind });
+    if (filter.visibleTo !== undefined) {
+      const owner = filter.visibleTo;
+      q.where((w) => w.where({ created_by: owner }).orWhereNull('created_by'));
+    }
+    if (filter.sharedOnly) q.whereNull('created_by');
     return (await q).map(toModel);
   }
 

@@ -103,7 +103,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
   router.get(
     '/indicators',
     asyncHandler(async (req, res) => {
-      const [datasets, models] = await Promise.all([service.listDatasets(), service.listModels()]);
+      const [datasets, models] = await Promise.all([service.listDatasets(), service.listModels(req.user!)]);
       const latestComposite = models.find((m) => m.kind === 'composite');
       const latestFit = models.find((m) => m.kind === 'fit');
       res.render('indicators/index', {
@@ -155,7 +155,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
               .sort((a, b) => (names.byId.get(a.territoryId)?.position ?? 0) - (names.byId.get(b.territoryId)?.position ?? 0)),
           }
         : undefined,
-      models: await service.listModels({ datasetId }),
+      models: await service.listModels(req.user!, { datasetId }),
       ...extra,
     };
   };
@@ -217,7 +217,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
   router.get(
     '/indicators/imports/:id',
     asyncHandler(async (req, res) => {
-      const preview = await service.getImport(parseOrThrow(ZId, req.params.id));
+      const preview = await service.getImport(parseOrThrow(ZId, req.params.id), req.user!);
       const dataset = await service.getDataset(preview.datasetId);
       const names = await territoryNames(req.lang);
       renderForm(res, 'indicators/import-preview', {
@@ -232,7 +232,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
   router.post(
     '/indicators/imports/:id/confirm',
     asyncHandler(async (req, res) => {
-      const done = await service.confirmImport(parseOrThrow(ZId, req.params.id));
+      const done = await service.confirmImport(parseOrThrow(ZId, req.params.id), req.user!);
       res.redirect(303, `/indicators/datasets/${done.datasetId}?imported=${done.values}&created=${done.created}`);
     }),
   );
@@ -240,7 +240,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
   router.post(
     '/indicators/imports/:id/discard',
     asyncHandler(async (req, res) => {
-      const datasetId = await service.discardImport(parseOrThrow(ZId, req.params.id));
+      const datasetId = await service.discardImport(parseOrThrow(ZId, req.params.id), req.user!);
       res.redirect(303, `/indicators/datasets/${datasetId}`);
     }),
   );
@@ -319,7 +319,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
       groups: groupByDataset(all, datasetId),
       periods,
       territories: names.all.filter((t) => territoriesWithData.has(t.id)),
-      models: await service.listModels({ datasetId }),
+      models: await service.listModels(req.user!, { datasetId }),
       values: { form: 'linear', rowsBy: 'period', territoryId: names.all.find((t) => territoriesWithData.has(t.id))?.id, x: [], trend: '', period: {} },
       ...extra,
     };
@@ -382,7 +382,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
   /* ---- scenarios: saved fits chained (GET chooses steps and years, POST runs and saves) ---- */
 
   const scenarioLocals = async (req: Request, query: Record<string, unknown>, extra: Record<string, unknown> = {}) => {
-    const fits = await service.listModels({ kind: 'fit' });
+    const fits = await service.listModels(req.user!, { kind: 'fit' });
     const chosen = ([] as unknown[]).concat(query.steps ?? []).map(Number).filter((n) => fits.some((m) => m.id === n));
     const years = ZScenarioForm.shape.years.safeParse(query.years ?? '');
     const steps = chosen.map((id) => fits.find((m) => m.id === id)!);
@@ -433,7 +433,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
   router.get(
     '/indicators/models/:id',
     asyncHandler(async (req, res) => {
-      const model = await service.getModel(parseOrThrow(ZId, req.params.id));
+      const model = await service.getModel(parseOrThrow(ZId, req.params.id), req.user!);
       await showModel(req, res, model, { notice: req.query.saved === '1' ? req.t('indicators:fit.forecastSaved') : undefined });
     }),
   );
@@ -441,7 +441,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
   router.get(
     '/indicators/models/:id/spec.json',
     asyncHandler(async (req, res) => {
-      const model = await service.getModel(parseOrThrow(ZId, req.params.id));
+      const model = await service.getModel(parseOrThrow(ZId, req.params.id), req.user!);
       res.attachment(`kedergi-${model.kind}-${model.id}.json`);
       res.type('application/json').send(JSON.stringify(model.spec, null, 2) + '\n');
     }),
@@ -450,7 +450,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
   router.get(
     '/indicators/models/:id/result.json',
     asyncHandler(async (req, res) => {
-      const model = await service.getModel(parseOrThrow(ZId, req.params.id));
+      const model = await service.getModel(parseOrThrow(ZId, req.params.id), req.user!);
       res.attachment(`kedergi-${model.kind}-${model.id}-result.json`);
       res.type('application/json').send(JSON.stringify(model.result, null, 2) + '\n');
     }),
@@ -459,10 +459,10 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
   router.post(
     '/indicators/models/:id/forecast',
     asyncHandler(async (req, res) => {
-      const model = await service.getModel(parseOrThrow(ZId, req.params.id));
+      const model = await service.getModel(parseOrThrow(ZId, req.params.id), req.user!);
       try {
         const { rows } = parseOrThrow(ZForecastForm, req.body);
-        await service.forecast(model.id, rows);
+        await service.forecast(model.id, req.user!, rows);
         res.redirect(303, `/indicators/models/${model.id}?saved=1#forecast`);
       } catch (error) {
         if (error instanceof ValidationError) return showModel(req, res.status(400), model, { error, values: req.body });
@@ -474,7 +474,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
   router.post(
     '/indicators/models/:id/delete',
     asyncHandler(async (req, res) => {
-      const datasetId = await service.deleteModel(parseOrThrow(ZId, req.params.id));
+      const datasetId = await service.deleteModel(parseOrThrow(ZId, req.params.id), req.user!);
       res.redirect(303, datasetId ? `/indicators/datasets/${datasetId}/models` : '/indicators?deleted=1');
     }),
   );
@@ -484,7 +484,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
   router.get(
     '/indicators/territories/:id',
     asyncHandler(async (req, res) => {
-      const profile = await service.territoryProfile(parseOrThrow(ZId, req.params.id));
+      const profile = await service.territoryProfile(parseOrThrow(ZId, req.params.id), req.user!);
       const names = await territoryNames(req.lang);
       res.render('indicators/territory', { title: names.name(profile.territory), ...profile, label: names.label });
     }),

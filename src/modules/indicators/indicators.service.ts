@@ -25,6 +25,18 @@ import type {
 import { runComposite, runFit, runScenario, TREND, type CompositeResult, type FitResult, type TCompositeSpec, type TFitSpec, type TScenarioSpec } from './models.spec';
 
 export const MAX_IMPORT_ROWS = 20_000;
+/** Values one import may hold: bounds the parse, the stored preview (a few MB at most) and the confirming write. */
+export const MAX_IMPORT_CELLS = 250_000;
+/** Problems kept for the preview; the count says how many more there were. */
+export const MAX_STORED_ISSUES = 500;
+/** A preview not confirmed within a day is deleted, as invitation imports are. */
+export const IMPORT_TTL_MS = 24 * 3600 * 1000;
+
+/** Who asks: imports are their uploader's alone; saved models their author's (administrators see all). */
+export interface Viewer {
+  id: number;
+  role: string;
+}
 
 export interface ImportPreview {
   id: number;
@@ -37,13 +49,38 @@ export interface ImportPreview {
   emptyCells: number;
   newCodes: string[];
   issues: ImportIssue[];
+  /** All problems found; `issues` keeps the first MAX_STORED_ISSUES. */
+  issueCount?: number;
   sample: Array<ParsedValue>;
   status: 'pending' | 'confirmed';
 }
 
+/**
+ * Values stored column by column (flat arrays of numbers serialise several times faster than an
+ * object per value, and take a third of the space): value i is territories[i], codes[code[i]],
+ * periods[period[i]], values[i].
+ */
 interface ImportPayload {
-  values: ParsedValue[];
+  codes: string[];
+  periods: string[];
+  territory: number[];
+  code: number[];
+  period: number[];
+  values: number[];
   newCodes: string[];
+}
+
+function packValues(values: ParsedValue[]): Omit<ImportPayload, 'newCodes'> {
+  const codes = new Map<string, number>();
+  const periods = new Map<string, number>();
+  const indexOf = (map: Map<string, number>, key: string) => {
+    let i = map.get(key);
+    if (i === undefined) map.set(key, (i = map.size));
+    return i;
+  };
+  const code = values.map((v) => indexOf(codes, v.code));
+  const period = values.map((v) => indexOf(periods, v.period));
+  return { codes: [...codes.keys()], periods: [...periods.keys()], territory: values.map((v) => v.territoryId), code, period, values: values.map((v) => v.value) };
 }
 
 /** Column names of a spec: the indicator code, or dataset.code when two chosen indicators share a code. */
@@ -223,7 +260,7 @@ export class IndicatorsService {
     await this.getDataset(datasetId);
     let table;
     try {
-      table = (await readUploadedTable(file.buffer, MAX_IMPORT_ROWS)).rows;
+      table = (await readUploadedTable(file.buffer, { maxRows: MAX_IMPORT_ROWS, maxCells: MAX_IMPORT_CELLS, maxUnpackedBytes: 64 * 1024 * 1024 })).rows;
     } catch (e) {
       if (e instanceof TableReadError) throw new ValidationError([{ path: 'file', key: `indicators:import.read.${e.reason}`, params: e.params }], 'indicators:import.failed');
       throw e;
@@ -232,7 +269,7 @@ export class IndicatorsService {
     const existingCodes = new Set((await this.repo.listIndicators(datasetId)).map((i) => i.code));
     let parsed;
     try {
-      parsed = parseIndicatorTable(table, { findTerritory: matcher, existingCodes, period });
+      parsed = await parseIndicatorTable(table, { findTerritory: matcher, existingCodes, period });
     } catch (e) {
       if (e instanceof ImportFileError) throw new ValidationError([{ path: 'file', key: e.reason, params: e.params }], 'indicators:import.failed');
       throw e;
@@ -241,24 +278,42 @@ export class IndicatorsService {
       datasetId,
       fileName: file.originalname.slice(0, 300),
       format: parsed.format,
-      payload: { values: parsed.values, newCodes: parsed.newCodes } satisfies ImportPayload,
-      report: { lines: parsed.lines, goodLines: parsed.goodLines, emptyCells: parsed.emptyCells, issues: parsed.issues, valueCount: parsed.values.length, newCodes: parsed.newCodes, sample: parsed.values.slice(0, 20) },
+      payload: { ...packValues(parsed.values), newCodes: parsed.newCodes } satisfies ImportPayload,
+      report: {
+        lines: parsed.lines,
+        goodLines: parsed.goodLines,
+        emptyCells: parsed.emptyCells,
+        issues: parsed.issues.slice(0, MAX_STORED_ISSUES),
+        issueCount: parsed.issues.length,
+        valueCount: parsed.values.length,
+        newCodes: parsed.newCodes,
+        sample: parsed.values.slice(0, 20),
+      },
       createdBy: userId,
+      expiresAt: new Date(Date.now() + IMPORT_TTL_MS).toISOString(),
     });
   }
 
-  async getImport(id: number): Promise<ImportPreview> {
-    const found = await this.repo.findImport(id);
-    if (!found) throw new NotFoundError();
+  /** A pending or confirmed import of `viewer`'s own; anyone else's, or an expired one, does not exist for them. */
+  private async ownImport(id: number, viewer: Viewer, trx?: Parameters<IndicatorsRepository['findImport']>[1]) {
+    const found = await this.repo.findImport(id, trx);
+    if (!found || found.createdBy !== viewer.id) throw new NotFoundError();
+    if (found.status === 'pending' && found.expiresAt !== null && found.expiresAt < new Date().toISOString()) throw new NotFoundError('indicators:import.expired');
+    return found;
+  }
+
+  async getImport(id: number, viewer: Viewer): Promise<ImportPreview> {
+    const found = await this.ownImport(id, viewer);
     const report = found.report as Omit<ImportPreview, 'id' | 'datasetId' | 'fileName' | 'format' | 'status'>;
     return { id, datasetId: found.datasetId, fileName: found.fileName, format: found.format, status: found.status, ...report };
   }
 
   /** Writes the previewed values: new indicators first, then every value, all or nothing. */
-  async confirmImport(id: number): Promise<{ datasetId: number; values: number; created: number }> {
+  async confirmImport(id: number, viewer: Viewer): Promise<{ datasetId: number; values: number; created: number }> {
     return this.repo.transaction(async (trx) => {
-      const found = await this.repo.findImport(id, trx);
-      if (!found) throw new NotFoundError();
+      const found = await this.ownImport(id, viewer, trx);
+      // Two imports confirmed at once may both bring the same new indicator code: the second waits.
+      await this.repo.lockDataset(found.datasetId, trx);
       if (!(await this.repo.markImportConfirmed(id, trx))) throw new ConflictError('import_done', 'indicators:import.alreadyConfirmed');
       const payload = found.payload as ImportPayload;
       const existing = new Map((await this.repo.listIndicators(found.datasetId, trx)).map((i) => [i.code, i.id]));
@@ -275,7 +330,7 @@ export class IndicatorsService {
         created++;
       }
       await this.repo.upsertValues(
-        payload.values.map((v) => ({ indicatorId: existing.get(v.code)!, territoryId: v.territoryId, period: v.period, value: v.value })),
+        payload.values.map((value, i) => ({ indicatorId: existing.get(payload.codes[payload.code[i]!]!)!, territoryId: payload.territory[i]!, period: payload.periods[payload.period[i]!]!, value })),
         trx,
       );
       // Derived indicators follow their inputs in the same transaction (a derived code in the file is recomputed, not kept).
@@ -284,9 +339,8 @@ export class IndicatorsService {
     });
   }
 
-  async discardImport(id: number): Promise<number> {
-    const found = await this.repo.findImport(id);
-    if (!found) throw new NotFoundError();
+  async discardImport(id: number, viewer: Viewer): Promise<number> {
+    const found = await this.ownImport(id, viewer);
     await this.repo.deleteImport(id);
     return found.datasetId;
   }
@@ -446,8 +500,8 @@ export class IndicatorsService {
   }
 
   /** Re-run a saved fit with forecast rows typed on its page; the spec and result are saved again. */
-  async forecast(modelId: number, rows: Array<Record<string, string>>): Promise<void> {
-    const model = await this.getModel(modelId);
+  async forecast(modelId: number, viewer: Viewer, rows: Array<Record<string, string>>): Promise<void> {
+    const model = await this.getModel(modelId, viewer);
     if (model.kind !== 'fit') throw new NotFoundError();
     const spec = model.spec as TFitSpec;
     const inputs = [...(spec.timeColumn ? [spec.timeColumn] : []), ...spec.x.filter((x) => !(spec.timeColumn && x === TREND))];
@@ -504,27 +558,38 @@ export class IndicatorsService {
 
   /* ---- saved models ---- */
 
-  async getModel(id: number): Promise<ModelRecord> {
+  /** Whose models `viewer` sees besides the shared ones (no author: seeded or left by a deleted account); undefined: all. */
+  private modelOwner(viewer: Viewer): number | undefined {
+    return viewer.role === 'admin' ? undefined : viewer.id;
+  }
+
+  async getModel(id: number, viewer: Viewer): Promise<ModelRecord> {
     const m = await this.repo.findModel(id);
-    if (!m) throw new NotFoundError();
+    const owner = this.modelOwner(viewer);
+    if (!m || (owner !== undefined && m.createdBy !== null && m.createdBy !== owner)) throw new NotFoundError();
     return m;
   }
 
-  listModels(filter: { datasetId?: number; kind?: ModelRecord['kind'] } = {}): Promise<ModelRecord[]> {
-    return this.repo.listModels(filter);
+  listModels(viewer: Viewer, filter: { datasetId?: number; kind?: ModelRecord['kind'] } = {}): Promise<ModelRecord[]> {
+    return this.repo.listModels({ ...filter, visibleTo: this.modelOwner(viewer) });
   }
 
-  async deleteModel(id: number): Promise<number | null> {
-    const m = await this.getModel(id);
+  /** Models without an author (seeded ones, a programme's regional index): everyone's to read. */
+  listSharedModels(filter: { datasetId?: number; kind?: ModelRecord['kind'] } = {}): Promise<ModelRecord[]> {
+    return this.repo.listModels({ ...filter, sharedOnly: true });
+  }
+
+  async deleteModel(id: number, viewer: Viewer): Promise<number | null> {
+    const m = await this.getModel(id, viewer);
     await this.repo.deleteModel(id);
     return m.datasetId;
   }
 
   /** A territory's values and its place in every saved composite index that includes it. */
-  async territoryProfile(territoryId: number) {
+  async territoryProfile(territoryId: number, viewer: Viewer) {
     const territory = await this.getTerritory(territoryId);
     const values = await this.repo.valuesOfTerritory(territoryId);
-    const composites = (await this.repo.listModels({ kind: 'composite' })).flatMap((m) => {
+    const composites = (await this.listModels(viewer, { kind: 'composite' })).flatMap((m) => {
       const origin = m.origin;
       const result = m.result as CompositeResult;
       const entry = origin?.territories?.find((t) => t.id === territoryId);

@@ -168,7 +168,7 @@ export class InvitationsService {
    * languages); then every data row is shape-checked with zod and resolved. Every bad cell is
    * reported with the row's line number in the file.
    */
-  checkTable(rows: TableRow[], lookups: EnterpriseLookups, fieldPath: string): { good: ResolvedEnterprise[]; bad: BadRow[] } {
+  async checkTable(rows: TableRow[], lookups: EnterpriseLookups, fieldPath: string): Promise<{ good: ResolvedEnterprise[]; bad: BadRow[] }> {
     const [header, ...data] = rows;
     if (!header || data.length === 0) throw new ValidationError([{ path: fieldPath, key: 'invitations:errors.noRows' }]);
     const columnIndex = new Map<EnterpriseField, number>();
@@ -182,7 +182,9 @@ export class InvitationsService {
     }
     const good: ResolvedEnterprise[] = [];
     const bad: BadRow[] = [];
-    for (const row of data) {
+    for (const [index, row] of data.entries()) {
+      // A list of 100,000 enterprises is checked in slices, other requests running in between.
+      if (index % 1000 === 999) await new Promise<void>((resolve) => setImmediate(resolve));
       const raw: Record<string, string> = {};
       for (const [field, i] of columnIndex) raw[field] = row.cells[i] ?? '';
       const parsed = ZEnterpriseInput.safeParse(raw);
@@ -272,7 +274,7 @@ export class InvitationsService {
   /** Read pasted text or an uploaded file into table rows; unreadable input is a field error on `fieldPath`. */
   async readTable(source: { text: string } | { buffer: Buffer }, fieldPath: string): Promise<TableRow[]> {
     try {
-      if ('text' in source) return parseCsvTable(source.text, MAX_ENTERPRISES);
+      if ('text' in source) return await parseCsvTable(source.text, MAX_ENTERPRISES);
       return (await readUploadedTable(source.buffer, MAX_ENTERPRISES)).rows;
     } catch (e) {
       if (e instanceof TableReadError) throw new ValidationError([{ path: fieldPath, key: `invitations:errors.file.${e.reason}`, params: e.params }]);
@@ -287,7 +289,7 @@ export class InvitationsService {
   async importTable(roundId: number, actorId: number, rows: TableRow[], filename: string | null, base: string, fieldPath: string): Promise<ImportOutcome> {
     const round = await this.getRound(roundId);
     this.assertAcceptsInvitations(round);
-    const { good, bad } = this.checkTable(rows, await this.lookups(round), fieldPath);
+    const { good, bad } = await this.checkTable(rows, await this.lookups(round), fieldPath);
     if (bad.length === 0) {
       const { invitations, batchId } = await this.createInvitations(round, actorId, good, base);
       return { kind: 'imported', invitations, batchId, total: invitations.length };

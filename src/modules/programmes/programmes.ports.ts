@@ -2,6 +2,7 @@ import { Readable, Writable } from 'node:stream';
 import { writeCsv } from '../../lib/spreadsheet';
 import type { ExpertsService } from '../experts/experts.service';
 import { formKey, isFitResult, type IndicatorsService } from '../indicators/indicators.service';
+import { ZCompositeForm } from '../indicators/indicators.schemas';
 import type { RoundsService } from '../rounds/rounds.service';
 import type { TerritoriesService } from '../territories/territories.service';
 import type { UsersService } from '../users/users.service';
@@ -29,19 +30,23 @@ export function programmesPorts(
         values.map((v) => [v.territoryCode, v.code, v.period, v.value]),
       );
       const importId = await indicators.previewImport(userId, datasetId, { originalname: 'regional-baseline.csv', buffer: csv }, undefined);
-      const preview = await indicators.getImport(importId);
+      const importer = { id: userId, role: 'admin' };
+      const preview = await indicators.getImport(importId, importer);
       if (preview.issues.length) throw new Error(`regional baseline import: ${JSON.stringify(preview.issues.slice(0, 3))}`);
-      await indicators.confirmImport(importId);
+      await indicators.confirmImport(importId, importer);
       for (const ind of await indicators.listIndicators(datasetId)) {
         const def = defs.find((d) => d.code === ind.code);
         if (def) await indicators.updateIndicator(ind.id, { name_kk: def.name.kk.slice(0, 300), name_ru: def.name.ru.slice(0, 300), name_en: def.name.en.slice(0, 300), unit: def.unit.slice(0, 60), direction: def.direction, source: meta.source });
       }
       return datasetId;
     },
-    async composite(userId, datasetId, territoryIds, title) {
+    // The regional index belongs to the programme and is read by everyone who reads the programme, so
+    // it is saved without an author (a shared model) rather than as the acting user's private one.
+    async composite(_userId, datasetId, territoryIds, title) {
       const defs = await indicators.listIndicators(datasetId);
       const periods = await indicators.periodsByIndicator(defs.map((d) => d.id));
-      return indicators.createComposite(userId, {
+      // Through the form's schema so the composite options take their defaults (min-max, entered weights, zero kept).
+      return indicators.createComposite(null, ZCompositeForm.parse({
         title: title.slice(0, 300),
         territories: territoryIds.map(String),
         indicators: defs.map((d) => String(d.id)),
@@ -51,10 +56,10 @@ export function programmesPorts(
         aggregate: 'arithmetic',
         levels: 'equal-interval',
         seed: 1,
-      });
+      }));
     },
     async composites(datasetId) {
-      const models = await indicators.listModels({ datasetId, kind: 'composite' });
+      const models = await indicators.listSharedModels({ datasetId, kind: 'composite' });
       return models.filter((m) => !isFitResult(m.result)).map((m) => ({ id: m.id, title: m.title, createdAt: m.createdAt, result: m.result as unknown as CompositeLike }));
     },
   };

@@ -74,7 +74,7 @@ export interface RegionalTools {
   datasetExists(id: number): Promise<boolean>;
   /** Creates a dataset with named indicators and values (through the indicators module's import); returns its id. */
   loadDataset(
-    userId: number | null,
+    userId: number,
     meta: { name: string; description: string; source: string | null },
     indicators: Array<{ code: string; name: { kk: string; ru: string; en: string }; unit: string; direction: 'stimulant' | 'destimulant' }>,
     values: Array<{ territoryCode: string; code: string; period: string; value: number }>,

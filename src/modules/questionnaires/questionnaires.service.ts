@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { ZodError } from 'zod';
 import { ConflictError, NotFoundError, ValidationError, controlCharacterErrors, zodFieldErrors, type FieldError } from '../../errors';
+import { jsonEntriesAtMost } from '../../lib/json-entries';
 import type { QuestionnairesRepository, QuestionnaireRow } from './questionnaires.repository';
 import {
   ZQuestionnaireDefinition,
@@ -41,8 +42,17 @@ export function parseDefinition(value: unknown): TQuestionnaireDefinition {
   return result.data;
 }
 
+/**
+ * Entries (members and elements) a definition may hold: 500 items and 50 profile questions in three
+ * languages stay far below; a 2 MB file of tiny entries would take V8 half a second to parse.
+ */
+const MAX_DEFINITION_ENTRIES = 100_000;
+
 /** JSON text (pasted or uploaded) -> validated definition. */
 export function parseDefinitionText(text: string): TQuestionnaireDefinition {
+  if (!jsonEntriesAtMost(Buffer.from(text, 'utf8'), MAX_DEFINITION_ENTRIES)) {
+    throw new ValidationError([{ path: '$', key: 'errors:tooManyEntries', params: { max: MAX_DEFINITION_ENTRIES } }], 'questionnaires:errors.importFailed');
+  }
   let value: unknown;
   try {
     value = JSON.parse(text.replace(/^\uFEFF/, ''));

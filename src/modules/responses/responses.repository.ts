@@ -107,11 +107,6 @@ export class ResponsesRepository {
     return row ? toResponse(row) : undefined;
   }
 
-  async findResponseByIdempotencyKey(key: string, db: Db = this.db): Promise<ResponseRecord | undefined> {
-    const row = await db('responses').where({ idempotency_key: key }).first();
-    return row ? toResponse(row) : undefined;
-  }
-
   /**
    * The response of an invitation, created on the first save. Two devices saving their first
    * page at the same moment both end up with the same row (the insert of the second is ignored).

@@ -1,10 +1,12 @@
 import crypto from 'node:crypto';
 import { Router, type NextFunction, type Request, type Response } from 'express';
-import rateLimit from 'express-rate-limit';
+import rateLimit, { ipKeyGenerator } from 'express-rate-limit';
 import type { AppContext } from '../../context';
 import { AppError, ValidationError, asyncHandler, parseOrThrow, type FieldError } from '../../errors';
 import { LANG_COOKIE } from '../../middleware/locale';
 import { renderForm } from '../../lib/forms';
+import { secureRequest } from '../../middleware/transport';
+import type { RateLimitStores } from '../rate-limits/rate-limits.service';
 import { signToken, verifyToken } from '../auth/auth.tokens';
 import { ZCategoryCode, ZLanguageBody, ZNav, ZSubmitBody, type ProfileAnswers, type TText, type TNav } from './responses.schemas';
 import { RespondentStop, type ResponsesService, type RespondentSession } from './responses.service';
@@ -32,14 +34,15 @@ function wantsJson(req: Request): boolean {
   return req.is('application/json') === 'application/json' || (req.accepts(['html', 'json']) === 'json' && !req.is('application/x-www-form-urlencoded'));
 }
 
-export function responsesRoutes(ctx: AppContext, { responses: service }: { responses: ResponsesService }): Router {
+export function responsesRoutes(ctx: AppContext, { responses: service, rateLimits }: { responses: ResponsesService; rateLimits: RateLimitStores }): Router {
   const router = Router();
-  const secureCookies = ctx.config.env === 'production' && Boolean(ctx.config.publicUrl?.startsWith('https:'));
+  const secureCookies = (req: Request) => secureRequest(req, ctx.config);
 
   const publicLimiter = rateLimit({
     ...PUBLIC_LINK_LIMIT,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
+    store: rateLimits.store('public-link'),
     handler: (_req, _res, next) => next(new RespondentStop('tooMany')),
   });
   /** Counts one new public questionnaire against the caller's address, or stops with 429. */
@@ -55,14 +58,14 @@ export function responsesRoutes(ctx: AppContext, { responses: service }: { respo
     return claims && /^\d{1,12}$/.test(claims.sub) ? Number(claims.sub) : undefined;
   };
 
-  const setRespondentCookie = (res: Response, invitationId: number) => {
+  const setRespondentCookie = (req: Request, res: Response, invitationId: number) => {
     const { token, expiresAt } = signToken(ctx.config.jwtSecret, {
       subject: String(invitationId),
       tokenVersion: 0,
       audience: 'kedergi-respondent',
       ttlSeconds: RESPONDENT_TTL_SECONDS,
     });
-    res.cookie(RESPONDENT_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure: secureCookies, path: '/', expires: expiresAt });
+    res.cookie(RESPONDENT_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure: secureCookies(req), path: '/', expires: expiresAt });
   };
 
   const txt = (req: Request) => (text: TText | undefined) => (text ? text[req.lang] || text.kk : '');
@@ -113,17 +116,36 @@ export function responsesRoutes(ctx: AppContext, { responses: service }: { respo
   router.use(['/r', '/p', '/respond'], (req, res, next) => {
     res.set('Cache-Control', 'no-store');
     // The language switcher sends the reader back to the current path; a link's token must not be echoed into the page.
-    if (/^\/[rp]\//.test(req.originalUrl)) res.locals.currentPath = '/respond';
+    if (/^\/[rp]\//i.test(req.originalUrl)) res.locals.currentPath = '/respond';
     next();
   });
 
+  // Requests per respondent (the invitation in the cookie; the address for those without one), in the
+  // shared store: one respondent cannot keep the server busy for everyone else.
+  router.use(
+    ['/r', '/p', '/respond'],
+    rateLimit({
+      windowMs: 60 * 1000,
+      limit: ctx.config.respondentLimitPerMinute,
+      standardHeaders: 'draft-7',
+      legacyHeaders: false,
+      keyGenerator: (req) => {
+        const id = respondentId(req);
+        return id === undefined ? `ip:${ipKeyGenerator(req.ip ?? '')}` : `respondent:${id}`;
+      },
+      store: rateLimits.store('respondent'),
+      handler: (req, res) => renderStop(req, res, new RespondentStop('tooMany')),
+    }),
+  );
+
   // -- link exchange --------------------------------------------------------------------------
+  // GET (and HEAD) of a link changes nothing stored: mail scanners and link previews follow links.
 
   router.get(
     '/r/:token',
     respondent(async (req, res) => {
       const invitationId = await service.exchangeInvitationToken(String(req.params.token));
-      setRespondentCookie(res, invitationId);
+      setRespondentCookie(req, res, invitationId);
       res.redirect(303, '/respond');
     }),
   );
@@ -131,9 +153,25 @@ export function responsesRoutes(ctx: AppContext, { responses: service }: { respo
   router.get(
     '/p/:token',
     respondent(async (req, res) => {
-      const invitationId = await service.exchangePublicToken(String(req.params.token), respondentId(req), req.lang, () => countPublicCreation(req, res));
-      setRespondentCookie(res, invitationId);
-      res.redirect(303, '/respond');
+      const token = String(req.params.token);
+      const found = await service.findPublicRound(token, respondentId(req));
+      if (found.resumeInvitationId !== undefined) {
+        setRespondentCookie(req, res, found.resumeInvitationId);
+        return res.redirect(303, '/respond');
+      }
+      res.render('responses/public-start', pageLocals(req, req.t('respond:start.title'), { form: found.form, action: `/p/${encodeURIComponent(token)}` }));
+    }),
+  );
+
+  router.post(
+    '/p/:token',
+    respondent(async (req, res) => {
+      const chosen = ZLanguageBody.safeParse(req.body);
+      const lang = chosen.success ? chosen.data.lang : req.lang;
+      const invitationId = await service.exchangePublicToken(String(req.params.token), respondentId(req), lang, () => countPublicCreation(req, res));
+      setRespondentCookie(req, res, invitationId);
+      if (chosen.success) res.cookie(LANG_COOKIE, lang, { httpOnly: true, sameSite: 'lax', secure: secureCookies(req), path: '/', maxAge: 365 * 24 * 3600 * 1000 });
+      res.redirect(303, chosen.success ? '/respond/profile' : '/respond');
     }),
   );
 
@@ -173,7 +211,9 @@ export function responsesRoutes(ctx: AppContext, { responses: service }: { respo
     respondent(async (req, res) => {
       const session = await service.openSession(respondentId(req));
       const { lang } = parseOrThrow(ZLanguageBody, req.body);
-      res.cookie(LANG_COOKIE, lang, { httpOnly: true, sameSite: 'lax', secure: secureCookies, path: '/', maxAge: 365 * 24 * 3600 * 1000 });
+      // Choosing a language is the respondent beginning: the invitation counts as opened from here.
+      await service.markOpened(session);
+      res.cookie(LANG_COOKIE, lang, { httpOnly: true, sameSite: 'lax', secure: secureCookies(req), path: '/', maxAge: 365 * 24 * 3600 * 1000 });
       res.redirect(303, stepUrl(session.response ? service.resumeStep(session) : 'profile'));
     }),
   );

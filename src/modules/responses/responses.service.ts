@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { nowIso } from '../../db/dialect';
-import { AppError, ConflictError, ValidationError, parseOrThrow, type FieldError } from '../../errors';
+import { AppError, ValidationError, parseOrThrow, type FieldError } from '../../errors';
 import type { Language } from '../../i18n';
 import { generateLinkToken, hashToken } from '../../lib/tokens';
 import { invitationExpired } from '../invitations/invitations.state';
@@ -64,9 +64,19 @@ export interface SubmitResult {
   submittedAt: string;
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; errno?: number; message?: string };
-  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT' || /UNIQUE constraint failed/.test(String(e?.message));
+/**
+ * A body's collections may hold no more entries than the questionnaire has places for, checked on
+ * the raw body before any per-entry validation: 140,000 answer keys must cost one refusal, not
+ * 140,000 error lines.
+ */
+function checkCollectionSizes(body: unknown, limits: Record<string, number>): void {
+  const raw = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+  for (const [field, max] of Object.entries(limits)) {
+    const value = field === '' ? raw : raw[field];
+    // A "__proto__" key is dropped by the schema (it names no question), so it does not count.
+    const size = value && typeof value === 'object' ? Object.keys(value).filter((k) => k !== '__proto__').length : 0;
+    if (size > max) throw new ValidationError([{ path: field || 'profile', key: 'respond:errors.tooManyAnswers', params: { max } }], 'respond:errors.malformed');
+  }
 }
 
 /**
@@ -109,7 +119,11 @@ export class ResponsesService {
     if (availability === 'notOpen') throw new RespondentStop('notOpen', { opensAt: round.opensAt });
   }
 
-  /** GET /r/:token: the invitation id to put in the respondent cookie. */
+  /**
+   * GET /r/:token: the invitation id to put in the respondent cookie. Read only: a mail scanner or
+   * a HEAD request following the link must not count as the enterprise opening it; the respondent
+   * choosing a language (a POST, see markOpened) does.
+   */
   async exchangeInvitationToken(token: string): Promise<number> {
     // Unknown, used-up and expired links are refused after the same single query.
     const invitation = token.length <= 200 ? await this.invitations.findByToken(token) : undefined;
@@ -120,12 +134,34 @@ export class ResponsesService {
     const round = await this.rounds.find(invitation.roundId);
     if (!round) throw new RespondentStop('invalidLink');
     this.checkRound(round);
-    await this.invitations.move(invitation.id, 'opened', new Date(now).toISOString());
     return invitation.id;
   }
 
+  /** The respondent began (POST of the start page): a pending invitation becomes opened. */
+  async markOpened(session: RespondentSession): Promise<void> {
+    if (session.invitation.status === 'pending') await this.invitations.move(session.invitation.id, 'opened', new Date(this.clock()).toISOString());
+  }
+
   /**
-   * GET /p/:token: a public round link. A visitor who already holds a questionnaire of this round
+   * GET /p/:token, read only: the round of a public link and, when the visitor already holds a
+   * questionnaire of it, that invitation to resume. Creating one waits for the visitor's POST, so
+   * link scanners and prefetchers create nothing.
+   */
+  async findPublicRound(token: string, currentInvitationId: number | undefined): Promise<{ form: QuestionnaireForm; resumeInvitationId?: number }> {
+    const round = token.length <= 200 ? await this.rounds.findByPublicToken(token) : undefined;
+    if (!round || round.audience !== 'public') throw new RespondentStop('invalidLink');
+    this.checkRound(round);
+    const form = await this.form(round.questionnaireId);
+    if (!form) throw new Error(`questionnaire ${round.questionnaireId} of round ${round.id} not found`);
+    if (currentInvitationId !== undefined) {
+      const current = await this.invitations.find(currentInvitationId);
+      if (current && current.roundId === round.id) return { form, resumeInvitationId: current.id };
+    }
+    return { form };
+  }
+
+  /**
+   * POST /p/:token: a public round link. A visitor who already holds a questionnaire of this round
    * resumes it; anyone else gets a new invitation and response, after `beforeCreate` (the per-IP
    * rate limit) has let them through.
    */
@@ -217,6 +253,8 @@ export class ResponsesService {
    * questions left empty are returned to be marked while the rest is saved.
    */
   async saveProfile(session: RespondentSession, body: unknown, language: Language): Promise<{ missing: FieldError[]; profile: ProfileAnswers }> {
+    // The profile questions, plus nav, _csrf and language fields a form may carry.
+    checkCollectionSizes(body, { '': session.form.profile.length + 3 });
     const { nav: _nav, ...raw } = parseOrThrow(ZProfileBody, body);
     const territories = await this.territories();
     const checked = validateProfile(session.form.profile, territories, raw);
@@ -227,8 +265,9 @@ export class ResponsesService {
 
   /** POST of one category page; same rules as the profile page. */
   async savePage(session: RespondentSession, categoryCode: string, body: unknown, language: Language): Promise<{ missing: FieldError[] }> {
-    const input = parseOrThrow(ZPageBody, body);
     const items = this.itemsOf(session.form, categoryCode);
+    checkCollectionSizes(body, { answers: items.length, comments: items.length });
+    const input = parseOrThrow(ZPageBody, body);
     const checked = validateAnswers(items, session.form.scale, input.answers ?? {}, input.comments ?? {});
     if (checked.invalid.length) throw new ValidationError(checked.invalid, 'respond:errors.malformed');
     await this.inSave(session, language, async (trx, response) => {
@@ -256,40 +295,29 @@ export class ResponsesService {
     throw new RespondentStop('alreadySubmitted', { submittedAt: response.submittedAt });
   }
 
-  private async guardKey(trx: Knex.Transaction, responseId: number, idempotencyKey: string | undefined): Promise<void> {
-    if (!idempotencyKey) return;
-    const other = await this.repo.findResponseByIdempotencyKey(idempotencyKey, trx);
-    if (other && other.id !== responseId) throw new ConflictError('idempotency_key_reused', 'respond:errors.keyReused');
-  }
-
   /**
    * Submit once. The conditional UPDATE ... WHERE status = 'in_progress' decides between racing
    * tabs; completeness is checked after it, inside the same transaction, so an incomplete
    * response rolls back to in progress.
    */
   async submit(session: RespondentSession, idempotencyKey: string | undefined, language: Language): Promise<SubmitResult> {
-    try {
-      return await this.repo.transaction(async (trx) => {
-        const response = await this.repo.findResponseByInvitation(session.invitation.id, trx);
-        if (!response) throw new ValidationError(missingAnswers(session.form, {}, new Set()), 'respond:errors.incompleteSubmit');
-        if (response.status === 'submitted') return this.alreadySubmitted(response, idempotencyKey);
-        await this.guardKey(trx, response.id, idempotencyKey);
-        const now = nowIso();
-        const claimed = await this.repo.markSubmitted(trx, response.id, now, idempotencyKey ?? null, language);
-        if (claimed === 0) {
-          const current = await this.repo.findResponseByInvitation(session.invitation.id, trx);
-          return this.alreadySubmitted(current!, idempotencyKey);
-        }
-        const fresh = (await this.repo.findResponseByInvitation(session.invitation.id, trx))!;
-        const answered = new Set((await this.repo.answersOf(response.id, trx)).map((a) => a.itemId));
-        const missing = missingAnswers(session.form, fresh.profile, answered);
-        if (missing.length) throw new ValidationError(missing, 'respond:errors.incompleteSubmit');
-        await this.invitations.move(session.invitation.id, 'submitted', now, trx);
-        return { responseId: response.id, replay: false, submittedAt: now };
-      });
-    } catch (error) {
-      throw this.translateKeyClash(error);
-    }
+    return this.repo.transaction(async (trx) => {
+      const response = await this.repo.findResponseByInvitation(session.invitation.id, trx);
+      if (!response) throw new ValidationError(missingAnswers(session.form, {}, new Set()), 'respond:errors.incompleteSubmit');
+      if (response.status === 'submitted') return this.alreadySubmitted(response, idempotencyKey);
+      const now = nowIso();
+      const claimed = await this.repo.markSubmitted(trx, response.id, now, idempotencyKey ?? null, language);
+      if (claimed === 0) {
+        const current = await this.repo.findResponseByInvitation(session.invitation.id, trx);
+        return this.alreadySubmitted(current!, idempotencyKey);
+      }
+      const fresh = (await this.repo.findResponseByInvitation(session.invitation.id, trx))!;
+      const answered = new Set((await this.repo.answersOf(response.id, trx)).map((a) => a.itemId));
+      const missing = missingAnswers(session.form, fresh.profile, answered);
+      if (missing.length) throw new ValidationError(missing, 'respond:errors.incompleteSubmit');
+      await this.invitations.move(session.invitation.id, 'submitted', now, trx);
+      return { responseId: response.id, replay: false, submittedAt: now };
+    });
   }
 
   /**
@@ -297,6 +325,8 @@ export class ResponsesService {
    * before anything is written, then stored and submitted in one transaction.
    */
   async submitAll(session: RespondentSession, body: unknown, language: Language): Promise<SubmitResult> {
+    const { items, profile: questions } = session.form;
+    checkCollectionSizes(body, { answers: items.length, comments: items.length, profile: questions.length });
     const input = parseOrThrow(ZSubmitAllBody, body);
     if (session.response?.status === 'submitted') return this.alreadySubmitted(session.response, input.idempotencyKey);
     const lang = input.language ?? language;
@@ -307,30 +337,20 @@ export class ResponsesService {
     if (invalid.length) throw new ValidationError(invalid, 'respond:errors.malformed');
     const missing = [...profile.missing, ...answers.missing];
     if (missing.length) throw new ValidationError(missing, 'respond:errors.incompleteSubmit');
-    try {
-      return await this.repo.transaction(async (trx) => {
-        const now = nowIso();
-        const response = await this.repo.ensureResponse(trx, { invitationId: session.invitation.id, roundId: session.invitation.roundId, language: lang, now });
-        if (response.status === 'submitted') return this.alreadySubmitted(response, input.idempotencyKey);
-        await this.guardKey(trx, response.id, input.idempotencyKey);
-        const claimed = await this.repo.touchInProgress(trx, response.id, lang, now);
-        if (claimed === 0) return this.alreadySubmitted((await this.repo.findResponseByInvitation(session.invitation.id, trx))!, input.idempotencyKey);
-        await this.repo.updateProfile(trx, response.id, profile.profile, profile.columns);
-        await this.repo.deleteAnswers(trx, response.id);
-        await this.repo.upsertAnswers(trx, this.answerRows(session.form.items, answers.answers, response));
-        await this.invitations.move(session.invitation.id, 'in_progress', now, trx);
-        await this.repo.markSubmitted(trx, response.id, now, input.idempotencyKey ?? null, lang);
-        await this.invitations.move(session.invitation.id, 'submitted', now, trx);
-        return { responseId: response.id, replay: false, submittedAt: now };
-      });
-    } catch (error) {
-      throw this.translateKeyClash(error);
-    }
+    return this.repo.transaction(async (trx) => {
+      const now = nowIso();
+      const response = await this.repo.ensureResponse(trx, { invitationId: session.invitation.id, roundId: session.invitation.roundId, language: lang, now });
+      if (response.status === 'submitted') return this.alreadySubmitted(response, input.idempotencyKey);
+      const claimed = await this.repo.touchInProgress(trx, response.id, lang, now);
+      if (claimed === 0) return this.alreadySubmitted((await this.repo.findResponseByInvitation(session.invitation.id, trx))!, input.idempotencyKey);
+      await this.repo.updateProfile(trx, response.id, profile.profile, profile.columns);
+      await this.repo.deleteAnswers(trx, response.id);
+      await this.repo.upsertAnswers(trx, this.answerRows(session.form.items, answers.answers, response));
+      await this.invitations.move(session.invitation.id, 'in_progress', now, trx);
+      await this.repo.markSubmitted(trx, response.id, now, input.idempotencyKey ?? null, lang);
+      await this.invitations.move(session.invitation.id, 'submitted', now, trx);
+      return { responseId: response.id, replay: false, submittedAt: now };
+    });
   }
 
-  /** Two responses racing with one idempotency key: the unique index refuses the second. */
-  private translateKeyClash(error: unknown): unknown {
-    if (!(error instanceof AppError) && isUniqueViolation(error)) return new ConflictError('idempotency_key_reused', 'respond:errors.keyReused');
-    return error;
-  }
 }

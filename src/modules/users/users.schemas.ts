@@ -4,7 +4,14 @@ export const ROLES = ['admin', 'researcher', 'expert', 'executor'] as const;
 export const ZRole = z.enum(ROLES);
 export type TRole = z.infer<typeof ZRole>;
 
-export const ZPassword = z.string().min(10).max(200);
+/** bcrypt reads only the first 72 bytes of a password; a longer one would be silently cut. */
+export const MAX_PASSWORD_BYTES = 72;
+
+export const ZPassword = z
+  .string()
+  .min(10)
+  .max(200)
+  .refine((v) => Buffer.byteLength(v, 'utf8') <= MAX_PASSWORD_BYTES, { params: { key: 'auth:passwordTooLong' } });
 
 export interface UserRecord {
   id: number;

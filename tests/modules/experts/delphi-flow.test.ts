@@ -218,9 +218,10 @@ describe(`Delphi panel end to end (${testDbEngine})`, () => {
     const pest = await admin.agent.get(`/panels/${panelId}/pest.csv`).set('Cookie', 'kedergi_lang=en');
     expect(pest.status).toBe(200);
     const lines = pest.text.replace(/^\uFEFF/, '').split('\r\n');
-    expect(lines[0]).toBe('Row type,Group,Direction,Code,Factor,n,Mean weight w,Mean strength s,Normalised weight v,Score v*s');
-    expect(lines.find((l) => l.includes(',P+1,'))).toMatch(/^factor,P,positive,P\+1,/);
-    expect(lines.filter((l) => l.startsWith('group influence,'))).toHaveLength(12);
+    // Every text field is quoted (issue 13: a separator inside an unquoted field could start a formula).
+    expect(lines[0]).toBe('"Row type","Group","Direction","Code","Factor","n","Mean weight w","Mean strength s","Normalised weight v","Score v*s"');
+    expect(lines.find((l) => l.includes(',"P+1",'))).toMatch(/^"factor","P","positive","P\+1",/);
+    expect(lines.filter((l) => l.startsWith('"group influence",'))).toHaveLength(12);
     expect(pest.text).not.toContain("'+");
 
     const xlsx = await admin.agent.get(`/panels/${panelId}/agreement.xlsx`).buffer(true).parse((res, cb) => {

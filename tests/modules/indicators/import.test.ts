@@ -22,8 +22,8 @@ describe('parseNumberCell', () => {
 });
 
 describe('parseIndicatorTable', () => {
-  it('reads a long table (Russian headers) and reports each bad line with its reason', () => {
-    const parsed = parseIndicatorTable(
+  it('reads a long table (Russian headers) and reports each bad line with its reason', async () => {
+    const parsed = await parseIndicatorTable(
       table(
         ['Территория', 'Показатель', 'Год', 'Значение'],
         ['Semey', 'GRP', '2020', '10'],
@@ -52,8 +52,8 @@ describe('parseIndicatorTable', () => {
     expect(parsed.goodLines).toBe(2);
   });
 
-  it('reads a wide table with the period from the form; empty cells are missing data, not errors', () => {
-    const parsed = parseIndicatorTable(table(['territory', 'GRP', 'EMP'], ['Semey', '1', ''], ['Ridder', '', '2']), options({ period: '2021' }));
+  it('reads a wide table with the period from the form; empty cells are missing data, not errors', async () => {
+    const parsed = await parseIndicatorTable(table(['territory', 'GRP', 'EMP'], ['Semey', '1', ''], ['Ridder', '', '2']), options({ period: '2021' }));
     expect(parsed.format).toBe('wide');
     expect(parsed.values).toHaveLength(2);
     expect(parsed.values.every((v) => v.period === '2021')).toBe(true);
@@ -61,10 +61,10 @@ describe('parseIndicatorTable', () => {
     expect(parsed.issues).toEqual([]);
   });
 
-  it('refuses a whole file without a territory column, without any period, or with a bad header', () => {
-    expect(() => parseIndicatorTable(table(['name', 'GRP'], ['Semey', '1']), options({ period: '2020' }))).toThrow(ImportFileError);
-    expect(() => parseIndicatorTable(table(['territory', 'GRP'], ['Semey', '1']), options())).toThrow(/noPeriod/);
-    expect(() => parseIndicatorTable(table(['territory', 'year', 'G R P'], ['Semey', '2020', '1']), options())).toThrow(/badHeaderCode/);
-    expect(() => parseIndicatorTable(table(['territory', 'year', 'GRP', 'GRP'], ['Semey', '2020', '1', '2']), options())).toThrow(/duplicateHeader/);
+  it('refuses a whole file without a territory column, without any period, or with a bad header', async () => {
+    await expect(parseIndicatorTable(table(['name', 'GRP'], ['Semey', '1']), options({ period: '2020' }))).rejects.toThrow(ImportFileError);
+    await expect(parseIndicatorTable(table(['territory', 'GRP'], ['Semey', '1']), options())).rejects.toThrow(/noPeriod/);
+    await expect(parseIndicatorTable(table(['territory', 'year', 'G R P'], ['Semey', '2020', '1']), options())).rejects.toThrow(/badHeaderCode/);
+    await expect(parseIndicatorTable(table(['territory', 'year', 'GRP', 'GRP'], ['Semey', '2020', '1', '2']), options())).rejects.toThrow(/duplicateHeader/);
   });
 });

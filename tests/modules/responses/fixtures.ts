@@ -99,7 +99,12 @@ export async function createInvitation(
 /** A fresh browser: follows the link, keeps the cookies, and reads the CSRF token from the start page. */
 export async function openLink(app: Express, link: string): Promise<{ agent: TestAgent; csrf: string; status: number }> {
   const agent = request.agent(app);
-  const res = await agent.get(link);
+  let res = await agent.get(link);
+  // A public link's page asks the visitor to begin (a POST) before anything is created.
+  if (res.status === 200 && /^\/p\//.test(link)) {
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(res.text)?.[1] ?? '';
+    res = await agent.post(link).type('form').send({ _csrf: csrf });
+  }
   if (res.status !== 303) return { agent, csrf: '', status: res.status };
   const start = await agent.get(res.headers.location!);
   const match = /name="_csrf" value="([^"]+)"/.exec(start.text);
