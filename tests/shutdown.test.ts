@@ -194,17 +194,24 @@ describe(`stopping the server on ${testDbEngine}`, () => {
 
     const db = await database();
     const clean = await start({ DATABASE_URL: db.url, KEDERGI_DATA_DIR: db.dir, KEDERGI_WORKERS: '2', KEDERGI_SHUTDOWN_SECONDS: '3' });
-    let pids = workersOf(clean.child.pid!);
+    // Ready means one worker listens; the second may still be loading.
+    const both = async (pid: number) => {
+      const until = Date.now() + 60_000;
+      while (workersOf(pid).length < 2 && Date.now() < until) await sleep(100);
+      return workersOf(pid);
+    };
+    let pids = await both(clean.child.pid!);
     expect(pids).toHaveLength(2);
     expect((await fetch(`${clean.url}/readyz`)).status).toBe(200);
-    const cleanEnd = await clean.stop("SIGTERM");
+    const cleanEnd = await clean.stop('SIGTERM');
     if (cleanEnd.code !== 0) console.log(clean.stderr());
     expect(cleanEnd.code).toBe(0);
     expect(cleanEnd.ms).toBeLessThan(3000 + 1500);
     expect(pids.every(gone)).toBe(true);
 
     const hanging = await start({ DATABASE_URL: db.url, KEDERGI_DATA_DIR: db.dir, KEDERGI_WORKERS: '2', KEDERGI_SHUTDOWN_SECONDS: '3' });
-    pids = workersOf(hanging.child.pid!);
+    pids = await both(hanging.child.pid!);
+    expect(pids).toHaveLength(2);
     // A request whose headers never end keeps its worker's server from closing.
     const slow = net.connect(hanging.port, '127.0.0.1');
     await new Promise((r) => slow.once('connect', r));

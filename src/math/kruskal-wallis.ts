@@ -13,6 +13,8 @@ export interface KruskalWallisResult {
   groups: number;
   /** The divisor 1 - sum(t^3 - t)/(N^3 - N) applied to H. */
   tieCorrection: number;
+  /** Ratings in each non-empty group (for kruskalWallisSmallGroups). */
+  groupSizes: number[];
 }
 
 /**
@@ -45,6 +47,7 @@ export function kruskalWallisFromCounts(table: ReadonlyArray<readonly number[]>)
   const correction = 1 - tieTerm / (n * n * n - n);
   if (!(correction > 0)) return null;
   let sumSquares = 0;
+  const groupSizes: number[] = [];
   for (const row of groups) {
     let rankSum = 0;
     let size = 0;
@@ -52,11 +55,12 @@ export function kruskalWallisFromCounts(table: ReadonlyArray<readonly number[]>)
       rankSum += c * ranks[v]!;
       size += c;
     });
+    groupSizes.push(size);
     sumSquares += (rankSum * rankSum) / size;
   }
   const raw = (12 / (n * (n + 1))) * sumSquares - 3 * (n + 1);
   // Exactly equal rank means can come out as -1e-15; H is a sum of squares and never negative.
   const h = Math.max(0, raw / correction);
   const df = groups.length - 1;
-  return { h, df, p: chiSquareUpperTail(h, df), n, groups: groups.length, tieCorrection: correction };
+  return { h, df, p: chiSquareUpperTail(h, df), n, groups: groups.length, tieCorrection: correction, groupSizes };
 }

@@ -141,7 +141,7 @@ export class RoundWorkbook {
 }
 
 /** Rows of the raw export that satisfy the page's filters (its columns 3..7 are the profile). */
-async function* filteredRows(rows: AsyncIterable<CellValue[]>, filters: TRankingFilters, territoryCode: string | null): AsyncGenerator<CellValue[]> {
+export async function* filteredRows(rows: AsyncIterable<CellValue[]>, filters: TRankingFilters, territoryCode: string | null): AsyncGenerator<CellValue[]> {
   for await (const row of rows) {
     if (filters.territory !== undefined && (territoryCode === null || row[3] !== territoryCode)) continue;
     if (filters.sector !== undefined && row[4] !== filters.sector) continue;

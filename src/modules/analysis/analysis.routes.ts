@@ -1,12 +1,20 @@
 import { Router, type Request, type Response } from 'express';
+import type { TFunction } from 'i18next';
+import { z } from 'zod';
 import type { AppContext } from '../../context';
 import { asyncHandler, parseOrThrow } from '../../errors';
-import { localized, type Language } from '../../i18n';
-import { writeCsv } from '../../lib/spreadsheet';
+import { localized, translator, type Language } from '../../i18n';
+import { writeExcelCsv } from '../../lib/excelCsv';
+import { writeCsv, type CellValue } from '../../lib/spreadsheet';
 import { requireRole } from '../../middleware/auth';
 import { distributionChart, meansChart } from './analysis.charts';
 import { buildRoundWorkbook, categoryStatisticsTable, itemStatisticsTable, type RoundWorkbookSources } from './analysis.export';
 import { viewFormatters } from './analysis.format';
+import { comparisonChanges, roundOptionLabel } from './analysis.change';
+import { honestStatistics } from './analysis.honest';
+import { slopeChart } from './analysis.slope';
+import { writeRoundReportPdf } from './analysis.report';
+import { statisticsFileRoutes, ZLang } from './analysis.statfiles';
 import { ZRankingQuery, ZRoundId, queryStringOf } from './analysis.schemas';
 import type { AnalysisService, RoundRanking } from './analysis.service';
 
@@ -20,6 +28,8 @@ function attachment(res: Response, filename: string, type: string): void {
 export function rankingJson(r: RoundRanking) {
   const alphaIfDeleted = new Map(r.categories.flatMap((c) => c.alphaIfDeleted.map((a) => [a.code, a.alpha] as const)));
   const distribution = (counts: number[]) => Object.fromEntries(counts.map((c, i) => [String(i + 1), c]));
+  const honest = honestStatistics(r);
+  const changes = r.comparison ? comparisonChanges(r.comparison) : new Map();
   return {
     round: { id: r.round.id, title: r.round.title, status: r.round.status },
     filters: r.filters,
@@ -41,7 +51,18 @@ export function rankingJson(r: RoundRanking) {
       rank: i.rank,
       distribution: distribution(i.counts),
       alphaIfDeleted: alphaIfDeleted.get(i.code) ?? null,
-      kruskalWallis: i.kruskalWallis ? { h: i.kruskalWallis.h, df: i.kruskalWallis.df, p: i.kruskalWallis.p, n: i.kruskalWallis.n, groups: i.kruskalWallis.groups } : null,
+      kruskalWallis: i.kruskalWallis
+        ? {
+            h: i.kruskalWallis.h,
+            df: i.kruskalWallis.df,
+            p: i.kruskalWallis.p,
+            n: i.kruskalWallis.n,
+            groups: i.kruskalWallis.groups,
+            pHolm: honest.kruskalWallisHolm.get(i.code) ?? null,
+            smallestGroup: Math.min(...i.kruskalWallis.groupSizes),
+            chiSquareReliable: !honest.kruskalWallisSmallGroups.has(i.code),
+          }
+        : null,
     })),
     categories: r.categories.map((c) => ({
       code: c.code,
@@ -58,6 +79,7 @@ export function rankingJson(r: RoundRanking) {
       rank: c.rank,
       distribution: distribution(c.counts),
       alpha: c.alpha,
+      alphaUndefined: honest.alphaUndefined.get(c.code) ?? null,
       alphaIfDeleted: Object.fromEntries(c.alphaIfDeleted.map((a) => [a.code, a.alpha])),
       completeResponses: c.completeResponses,
       scaleMean: c.scaleMean,
@@ -79,6 +101,8 @@ export function rankingJson(r: RoundRanking) {
               u: c.mannWhitney?.u ?? null,
               z: c.mannWhitney?.z ?? null,
               p: c.mannWhitney?.p ?? null,
+              pHolm: honest.mannWhitneyHolm.get(c.code) ?? null,
+              ...changes.get(c.code),
               rankBiserial: c.mannWhitney?.rankBiserial ?? null,
               r: c.mannWhitney?.r ?? null,
             })),
@@ -103,6 +127,27 @@ function profileOptions(definition: unknown, code: string, lang: Language): Map<
   }
   return out;
 }
+
+/**
+ * A statistics table as CSV. The data file has stable column codes (the English export
+ * headers) whatever the interface language, comma-separated with decimal points;
+ * `?variant=excel` gives the Excel (ru/kk) file: headers in the reader's language, ";" and
+ * decimal commas (lib/excelCsv.ts). Both neutralise formulas: they open in spreadsheets.
+ */
+async function sendTable(req: Request, res: Response, name: string, table: (t: TFunction) => { header: string[]; rows: CellValue[][] }): Promise<void> {
+  const { variant } = parseOrThrow(ZCsvVariant, req.query);
+  if (variant === 'excel') {
+    const { header, rows } = table(req.t);
+    attachment(res, `${name}-excel.csv`, 'text/csv; charset=utf-8');
+    await writeExcelCsv(res, header, rows);
+    return;
+  }
+  const { header, rows } = table(translator('en'));
+  attachment(res, `${name}.csv`, 'text/csv; charset=utf-8');
+  await writeCsv(res, header, rows);
+}
+
+const ZCsvVariant = z.object({ variant: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['excel']).optional()) });
 
 export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkbook }: { analysis: AnalysisService; roundWorkbook: RoundWorkbookSources }): Router {
   const router = Router();
@@ -154,10 +199,13 @@ export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkb
           territories: territories.filter((x) => territoryIds.has(x.id)).map((x) => ({ value: String(x.id), label: localized(x as unknown as Record<string, unknown>, 'name', req.lang) })),
           sectors: labelled('sector', query.sector),
           sizes: labelled('size', query.size),
-          rounds: rounds.filter((r) => r.id !== round.id).map((r) => ({ value: String(r.id), label: r.title })),
+          rounds: rounds.filter((r) => r.id !== round.id).map((r) => ({ value: String(r.id), label: roundOptionLabel(r) })),
         },
         charts: { distribution: distributionChart(ranking.items, req.t, req.lang), means: meansChart(ranking.items, req.t, req.lang) },
         f: viewFormatters(req.lang),
+        honest: honestStatistics(ranking),
+        changes: ranking.comparison ? comparisonChanges(ranking.comparison) : new Map(),
+        slope: ranking.comparison ? slopeChart(ranking.comparison, round.title, req.t, req.lang) : null,
       });
     }),
   );
@@ -166,9 +214,7 @@ export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkb
     '/analysis/rounds/:id/items.csv',
     asyncHandler(async (req, res) => {
       const { ranking } = await rankingOf(req);
-      const table = itemStatisticsTable(ranking, req.t, req.lang);
-      attachment(res, `round-${ranking.round.id}-items.csv`, 'text/csv; charset=utf-8');
-      await writeCsv(res, table.header, table.rows);
+      await sendTable(req, res, `round-${ranking.round.id}-items`, (t) => itemStatisticsTable(ranking, t, req.lang));
     }),
   );
 
@@ -176,9 +222,7 @@ export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkb
     '/analysis/rounds/:id/categories.csv',
     asyncHandler(async (req, res) => {
       const { ranking } = await rankingOf(req);
-      const table = categoryStatisticsTable(ranking, req.t, req.lang);
-      attachment(res, `round-${ranking.round.id}-categories.csv`, 'text/csv; charset=utf-8');
-      await writeCsv(res, table.header, table.rows);
+      await sendTable(req, res, `round-${ranking.round.id}-categories`, (t) => categoryStatisticsTable(ranking, t, req.lang));
     }),
   );
 
@@ -189,6 +233,34 @@ export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkb
       const workbook = await buildRoundWorkbook(roundWorkbook, ranking, req.t, req.lang);
       attachment(res, `round-${ranking.round.id}-analysis.xlsx`, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
       await workbook.write(res);
+    }),
+  );
+
+  statisticsFileRoutes(router, staff, service, roundWorkbook);
+
+  router.get(
+    '/api/v1/rounds/:id/report.pdf',
+    staff,
+    asyncHandler(async (req, res) => {
+      const { ranking } = await rankingOf(req);
+      const lang: Language = parseOrThrow(ZLang, { lang: req.query.lang }).lang ?? req.lang;
+      const t = translator(lang);
+      const f = ranking.filters;
+      const filters: Array<{ label: string; value: string }> = [];
+      if (f.territory !== undefined) {
+        const territory = (await service.repo.territories()).find((x) => x.id === f.territory);
+        filters.push({ label: t('analysis:filters.territory'), value: territory ? localized(territory as unknown as Record<string, unknown>, 'name', lang) : String(f.territory) });
+      }
+      if (f.sector !== undefined || f.size !== undefined) {
+        const definition = await service.repo.questionnaireDefinition(ranking.round.questionnaireId);
+        for (const code of ['sector', 'size'] as const) {
+          const value = f[code];
+          if (value !== undefined) filters.push({ label: t(`analysis:filters.${code}`), value: profileOptions(definition, code, lang).get(value) ?? value });
+        }
+      }
+      if (f.innovated !== undefined) filters.push({ label: t('analysis:filters.innovated'), value: t(f.innovated ? 'analysis:filters.yes' : 'analysis:filters.no') });
+      attachment(res, `round-${ranking.round.id}-report-${lang}.pdf`, 'application/pdf');
+      await writeRoundReportPdf(res, { ranking, honest: honestStatistics(ranking), filters, t, lang });
     }),
   );
 

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { ConflictError, NotFoundError, ValidationError, parseOrThrow, type FieldError } from '../../errors';
 import { delphiConsensus, type DelphiConsensus } from '../../math/delphi-consensus';
+import { delphiConsensusCompared } from '../../math/delphiConsensusCompared';
 import { STOP_RULE, delphiStopRule, type StopRuleResult } from '../../math/delphi-stop-rule';
 import { kendallW } from '../../math/kendall-w';
 import { pestInfluence, type PestGroup, type PestGroupResult } from '../../math/pest';
@@ -68,6 +69,8 @@ export interface FactorRoundStats {
   strength: DelphiConsensus | null;
   /** null: fewer than two experts scored it, no judgement. */
   consensus: boolean | null;
+  /** The same judgement with type 6 quartiles (SPSS, Minitab), to show how the definition matters. */
+  consensusType6: boolean | null;
 }
 
 export interface AgreementRound {
@@ -684,6 +687,10 @@ export class ExpertsService {
           weight,
           strength,
           consensus: fr.length >= MIN_EXPERTS_FOR_CONSENSUS ? Boolean(weight?.consensus && strength?.consensus) : null,
+          consensusType6:
+            fr.length >= MIN_EXPERTS_FOR_CONSENSUS
+              ? Boolean(delphiConsensusCompared(fr.map((s) => s.weight), CONSENSUS_IQR)?.type6.consensus && delphiConsensusCompared(fr.map((s) => s.strength), CONSENSUS_IQR)?.type6.consensus)
+              : null,
         };
       });
       const byExpert = new Map<number, Map<number, ScoreRow>>();

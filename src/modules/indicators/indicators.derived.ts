@@ -2,12 +2,8 @@ import type { Knex } from 'knex';
 import { ValidationError } from '../../errors';
 import { deriveIndicators, FormulaError, type DeriveRow } from '../../math/deriveIndicators';
 import type { IndicatorsRepository } from './indicators.repository';
+import { numericPeriod } from './indicators.periods';
 import type { ValueRecord } from './indicators.schemas';
-
-/** Periods that look like years (or other plain numbers) are the `year` of formulas; others have none. */
-function numericPeriod(period: string): number | null {
-  return /^-?\d+(\.\d+)?$/.test(period.trim()) ? Number(period) : null;
-}
 
 /**
  * Rewrites the values of every derived indicator of a dataset from the current values of its
@@ -25,7 +21,7 @@ export async function recomputeDerived(repo: IndicatorsRepository, datasetId: nu
   const rows = new Map<string, DeriveRow & { territory: string }>();
   for (const v of await repo.values({ indicatorIds: inputs.map((i) => i.id) }, trx)) {
     const key = `${v.territoryId}|${v.period}`;
-    const row = rows.get(key) ?? { territory: String(v.territoryId), year: numericPeriod(v.period), period: v.period };
+    const row = rows.get(key) ?? { territory: String(v.territoryId), year: numericPeriod(v.period) ?? null, period: v.period };
     row[codeOf.get(v.indicatorId)!] = v.value;
     rows.set(key, row);
   }

@@ -7,6 +7,7 @@ import type { RoundsService } from '../rounds/rounds.service';
 import type { TerritoryRecord } from '../territories/territories.schemas';
 import type { TerritoriesService } from '../territories/territories.service';
 import { recomputeDerived } from './indicators.derived';
+import { numericPeriod } from './indicators.periods';
 import { publishRoundIndicators, type PublishSummary } from './indicators.publish';
 import { ImportFileError, parseIndicatorTable, type ImportIssue, type ParsedValue } from './indicators.import';
 import type { IndicatorsRepository } from './indicators.repository';
@@ -113,10 +114,6 @@ export function formKey(indicatorId: number): string {
   return `i${indicatorId}`;
 }
 
-/** Periods that look like years (or other plain numbers) can drive a trend. */
-function numericPeriod(period: string): number | undefined {
-  return /^-?\d+(\.\d+)?$/.test(period.trim()) ? Number(period) : undefined;
-}
 
 type ValueLookup = (indicatorId: number, territoryId: number, period: string | undefined) => number | undefined;
 

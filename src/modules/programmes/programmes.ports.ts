@@ -1,8 +1,7 @@
 import { Readable, Writable } from 'node:stream';
 import { writeCsv } from '../../lib/spreadsheet';
 import type { ExpertsService } from '../experts/experts.service';
-import { formKey, isFitResult, type IndicatorsService } from '../indicators/indicators.service';
-import { ZCompositeForm } from '../indicators/indicators.schemas';
+import { COMPOSITE_FORM_DEFAULTS, formKey, isFitResult, type IndicatorsService } from '../indicators/indicators.service';
 import type { RoundsService } from '../rounds/rounds.service';
 import type { TerritoriesService } from '../territories/territories.service';
 import type { UsersService } from '../users/users.service';
@@ -45,8 +44,7 @@ export function programmesPorts(
     async composite(_userId, datasetId, territoryIds, title) {
       const defs = await indicators.listIndicators(datasetId);
       const periods = await indicators.periodsByIndicator(defs.map((d) => d.id));
-      // Through the form's schema so the composite options take their defaults (min-max, entered weights, zero kept).
-      return indicators.createComposite(null, ZCompositeForm.parse({
+      return indicators.createComposite(null, {
         title: title.slice(0, 300),
         territories: territoryIds.map(String),
         indicators: defs.map((d) => String(d.id)),
@@ -56,7 +54,10 @@ export function programmesPorts(
         aggregate: 'arithmetic',
         levels: 'equal-interval',
         seed: 1,
-      }));
+        ...COMPOSITE_FORM_DEFAULTS,
+        // How stable each region's rank is under other weights and methods (the indicators module's robustness analysis).
+        robustness: true,
+      });
     },
     async composites(datasetId) {
       const models = await indicators.listSharedModels({ datasetId, kind: 'composite' });

@@ -85,7 +85,7 @@ export interface RegionalTools {
 }
 
 export interface CompositeLike {
-  territories: Array<{ territory: string; integral: number; level: number; rank: number; partial: Record<string, number> }>;
+  territories: Array<{ territory: string; integral: number; level: number; rank: number; partial: Record<string, number>; medianRank?: number; rankInterval?: [number, number] }>;
   indicators: Array<{ name: string; direction: string; weight: number }>;
   aggregate: string;
 }

@@ -158,7 +158,7 @@ describe('analysis pages, exports and API', () => {
       const body = res.body as Buffer;
       expect([...body.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
       const rows = parseCsv(body.toString('utf8').slice(1)) as string[][];
-      expect(rows[0]![0]).toBe('орны');
+      expect(rows[0]![0]).toBe('rank'); // stable codes, not the Kazakh headers
       expect(rows).toHaveLength(6);
       const a1 = rows.find((r) => r[1] === 'A1')!;
       expect(a1[3]).toBe(`'${INJECTION}`);
@@ -173,6 +173,25 @@ describe('analysis pages, exports and API', () => {
       const c1 = rows.find((r) => r[1] === 'C1')!;
       expect(Number(c1[rows[0]!.indexOf('cronbach_alpha')])).toBeCloseTo(0.9036144578313254, 12);
       expect(c1[rows[0]!.indexOf('complete_respondents')]).toBe('5');
+    });
+
+    it('keeps data-file column names whatever the language, and writes an Excel (ru/kk) variant', async () => {
+      const kk = await researcher.agent.get(`/analysis/rounds/${rounds.small}/items.csv`).set('cookie', 'kedergi_lang=kk').buffer(true).parse(binaryParser);
+      const ru = await researcher.agent.get(`/analysis/rounds/${rounds.small}/items.csv`).set('cookie', 'kedergi_lang=ru').buffer(true).parse(binaryParser);
+      const headerOf = (b: Buffer) => (parseCsv(b.toString('utf8').slice(1)) as string[][])[0];
+      expect(headerOf(kk.body as Buffer)).toEqual(headerOf(ru.body as Buffer));
+      const excel = await researcher.agent.get(`/analysis/rounds/${rounds.small}/items.csv?variant=excel`).set('cookie', 'kedergi_lang=kk').buffer(true).parse(binaryParser);
+      expect(excel.status).toBe(200);
+      expect(excel.headers['content-disposition']).toContain('items-excel.csv');
+      const body = excel.body as Buffer;
+      expect([...body.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+      const rows = parseCsv(body.toString('utf8').slice(1), { delimiter: ';' }) as string[][];
+      expect(rows[0]![0]).toBe('орны'); // headers in the reader's language
+      const a1 = rows.find((r) => r[1] === 'A1')!;
+      expect(a1[3]).toBe(`'${INJECTION}`); // formulas neutralised in spreadsheet files
+      expect(a1[6]).toMatch(/^3,83333/); // decimal comma, full precision
+      expect(Number(a1[6]!.replace(',', '.'))).toBeCloseTo(23 / 6, 12);
+      expect((await researcher.agent.get(`/analysis/rounds/${rounds.small}/items.csv?variant=xls`)).status).toBe(400);
     });
 
     it('writes empty cells, not NaN, for an empty round', async () => {

@@ -145,6 +145,8 @@ describe(`Delphi panel end to end (${testDbEngine})`, () => {
     expect(res.text).toContain('+1.000'); // delta W
     expect(res.text).toContain('<svg');
     expect(res.text).toContain('Жаңа деректер бойынша'); // the reason, shown without the expert's name
+    // Two scores 2 apart: IQR 1 by type 7 (consensus), 2 by type 6 (none): the page says so.
+    expect(res.text).toContain('(type 6 quartiles: no)');
   });
 
   it('opening another round after the stop rule is met asks first, says why, and opens nothing unconfirmed', async () => {

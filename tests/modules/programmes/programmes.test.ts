@@ -336,7 +336,9 @@ describe(`programmes: the 2026-2035 concept on ${testDbEngine}`, () => {
     const rdexp = indicators.find((i) => i.code === 'RDexp');
     expect(Number(values.find((v) => v.indicator_id === rdexp.id && v.territory_id === almaty.id).value)).toBe(94.5);
     const model = await t.ctx.db('indicator_models').where({ dataset_id: datasetId, kind: 'composite' }).first();
-    expect(JSON.parse(model.result).territories).toHaveLength(20); // 17 regions and 3 cities; the country row is not a unit
+    const index = JSON.parse(model.result);
+    expect(index.territories).toHaveLength(20); // 17 regions and 3 cities; the country row is not a unit
+    expect(index.territories.every((r: { rankInterval?: number[] }) => Array.isArray(r.rankInterval))).toBe(true); // with its robustness analysis
     // Loading again reuses the dataset.
     const datasets = await count('indicator_datasets');
     await analyst.agent.post(`/programmes/${pid}/regions/load`).type('form').send({ _csrf: analyst.csrf });
@@ -356,6 +358,7 @@ describe(`programmes: the 2026-2035 concept on ${testDbEngine}`, () => {
       [almaty.id, 0.88, 'жоқ'],
     ].sort((a, b) => (a[0] as number) - (b[0] as number)));
     expect(page.text).toContain('class="ranking"');
+    expect(page.text).toContain('Басқа әдістердегі орын'); // the rank interval column of the robustness analysis
   });
 
   it('attaches a survey round or an expert panel as evidence to a measure or a territory', async () => {
