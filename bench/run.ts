@@ -12,8 +12,9 @@
  *   BENCH_OVERLAY=dir                 what-if: .ts files under dir replace the same paths of the tree in the build
  *   --runtime=tsx                     run the servers from source under tsx instead of compiled (default dist)
  *   --from=bench/results.json         print (and rewrite) the table of a finished run from its saved figures
- *   --only=throughput,workers,aggregation,pages,national   some parts only (while working on them; the table then lacks rows)
+ *   --only=throughput,workers,aggregation,pages,national,mail  some parts only (while working on them; the table then lacks rows)
  *   --national=N | BENCH_NATIONAL=N   size of the national section (default 2M full, 200k quick)
+ *   BENCH_MAIL_COUNT=100000           invitation mails queued and sent in the mail part (full 100k, quick 20k, smoke 300)
  *
  * Every server runs in its own process on an ephemeral loopback port; every database is
  * created for the run under bench/tmp (SQLite) or in the PostgreSQL server (dropped at the end).
@@ -38,6 +39,7 @@ import { buildApp, type BuiltApp } from './lib/build';
 import { cookieHeader, cookieJar, drain, http, median } from './lib/http';
 import { LoadAccumulator, RequestPool, runSlice, type LoadResult } from './lib/load';
 import { bareInvitations, createInvitations, createRound, loadRound, surveyShape } from './lib/loader';
+import { mailBench, type MailBenchResult } from './lib/mail';
 import { startPg, type PgServer } from './lib/pg';
 import { measurePeakRss, projectRoot, rssBytes, startChild, type ChildServer } from './lib/proc';
 import { BROWSER_ENCODINGS, percentile, rawGet, ttfbUnderLoad, type RawResponse } from './lib/pages';
@@ -64,11 +66,12 @@ export interface BenchOptions {
   sections: Section[];
   /** Invitations imported and responses ranked and exported in the national section (Kazakhstan: about 2M SMEs). */
   national: number;
+  mailCount: number;
 }
 
 /** national: invitations imported through the upload form and a round ranked and exported at national size. */
 /** pages: bytes and time to first byte of the respondent's pages; workers: submissions with KEDERGI_WORKERS=2 (PostgreSQL). */
-const SECTIONS = ['throughput', 'workers', 'aggregation', 'pages', 'national'] as const;
+const SECTIONS = ['throughput', 'workers', 'aggregation', 'pages', 'national', 'mail'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const PRESETS = {
@@ -112,6 +115,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     serverLogLevel: env.BENCH_SERVER_LOG_LEVEL ?? 'info',
     national: Number(value('national') ?? env.BENCH_NATIONAL ?? base.national),
     sections: (value('only') ?? SECTIONS.join(',')).split(',').filter((x): x is Section => (SECTIONS as readonly string[]).includes(x)),
+    mailCount: Number(env.BENCH_MAIL_COUNT ?? (scale === 'smoke' ? 300 : scale === 'quick' ? 20_000 : 100_000)),
   };
 }
 
@@ -619,6 +623,52 @@ function exponent(points: Array<{ n: number; t: number | null | undefined }>): n
   return Math.log(b.t / a.t) / Math.log(b.n / a.n);
 }
 
+/** Targets of issue 12: queue 100k in under 10 s, send at 200 messages/s or more, the sender under 300 MB. */
+function mailRows(engine: Engine, m: MailBenchResult | undefined): Row[] {
+  if (!m) return [];
+  const n = sizeLabel(m.count);
+  return [
+    {
+      engine,
+      section: 'mail',
+      key: 'mail.queue',
+      measure: `Queue ${n} invitation mails (templates in 3 languages, sealed, one transaction)`,
+      unit: 's',
+      kedergi: m.queueSeconds,
+      baseline: m.baselineQueueSeconds,
+      ratio: m.queueSeconds / m.baselineQueueSeconds,
+      target: '< 10 s',
+      met: m.queueSeconds < 10,
+      note: 'baseline: bare INSERT of pre-rendered rows',
+    },
+    {
+      engine,
+      section: 'mail',
+      key: 'mail.rate',
+      measure: `Mail sent per second to a loopback SMTP sink (${n} by \`mail send\`)`,
+      unit: 'rps',
+      kedergi: m.sendRate,
+      baseline: m.baselineRate,
+      ratio: m.sendRate / m.baselineRate,
+      ratioLabel: `${((100 * m.sendRate) / m.baselineRate).toFixed(0)}%`,
+      target: '>= 200/s',
+      met: m.sendRate >= 200 && m.delivered === m.count,
+      note: `baseline: nodemailer alone, ${sizeLabel(m.baselineCount)} messages, same pool`,
+    },
+    {
+      engine,
+      section: 'mail',
+      key: 'mail.rss',
+      measure: 'Peak RSS of the sending process',
+      unit: 'MB',
+      kedergi: m.senderPeakRssMb,
+      baseline: null,
+      target: '< 300 MB',
+      met: m.senderPeakRssMb < 300,
+    },
+  ];
+}
+
 function rowsFor(engine: Engine, o: BenchOptions, tp: ThroughputResult | undefined, ag: AggregationResult | undefined, more: { workers?: ThroughputResult; pages?: PagesResult; national?: NationalResult } = {}): Row[] {
   const rows: Row[] = [];
   const load = `${o.connections} conn × ${o.seconds} s${o.slices > 1 ? ` (${o.slices} alternating slices)` : ''}`;
@@ -892,7 +942,7 @@ export interface BenchResults {
   options: BenchOptions;
   machine: Machine;
   rows: Row[];
-  details: Partial<Record<Engine, { throughput?: ThroughputResult; aggregation?: AggregationResult; workers?: ThroughputResult; pages?: PagesResult; national?: NationalResult; error?: string }>>;
+  details: Partial<Record<Engine, { throughput?: ThroughputResult; aggregation?: AggregationResult; workers?: ThroughputResult; pages?: PagesResult; national?: NationalResult; mail?: MailBenchResult; error?: string }>>;
   problems: string[];
   table: string;
 }
@@ -1052,12 +1102,37 @@ async function main(): Promise<number> {
         problems.push(msg);
         log(msg);
       }
+      if (o.sections.includes('mail')) try {
+        log(`== ${ENGINE_LABEL[engine]}: mail, ${o.mailCount} invitation mails queued and sent to a loopback SMTP sink`);
+        const mailDb = await target.newDatabase('mail');
+        const { db, ctx } = await openDb(mailDb.database, dir, true);
+        try {
+          const shape = await surveyShape(db);
+          const roundId = await createRound(db, shape, 'bench mail');
+          entry.mail = await mailBench({
+            ctx,
+            databaseUrl: mailDb.url,
+            count: o.mailCount,
+            roundId,
+            territoryId: shape.territoryIds[0]!,
+            cliEntry: built ? path.join(built.dir, 'dist', 'src', 'cli.js') : 'src/cli.ts',
+            dataDir: path.join(dir, 'data'),
+            log,
+          });
+        } finally {
+          await db.destroy();
+        }
+      } catch (e) {
+        const msg = `${ENGINE_LABEL[engine]} mail failed: ${short(e)}`;
+        problems.push(msg);
+        log(msg);
+      }
       for (const c of [...children]) await stopServer(c);
       if (engine === 'pg' && pgServer) {
         await pgServer.stop();
         pgServer = undefined;
       }
-      rows = rows.concat(rowsFor(engine, o, entry.throughput, entry.aggregation, { workers: entry.workers, pages: entry.pages, national: entry.national }));
+      rows = rows.concat(rowsFor(engine, o, entry.throughput, entry.aggregation, { workers: entry.workers, pages: entry.pages, national: entry.national }), mailRows(engine, entry.mail));
     }
   } finally {
     await cleanup();

@@ -3,6 +3,7 @@ import { createDb } from './db/knex';
 import { migrateLatest, migrateRollbackAll } from './db/migrate';
 import { runAnalysisCommand } from './modules/analysis/analysis.cli';
 import { runModelCommand } from './modules/indicators/models.cli';
+import { runMailCommand } from './modules/mail/mail.cli';
 import { backupDatabase, restoreDatabase } from './modules/backup/backup.service';
 
 /**
@@ -58,6 +59,9 @@ export const commands: Record<string, Command> = {
   // Analysis cells after bulk loads or hand edits (see src/modules/analysis/analysis.cli.ts).
   'analysis sync': (args) => runAnalysisCommand('sync', args),
   'analysis rebuild': (args) => runAnalysisCommand('rebuild', args),
+  // The outbox, for cron (see src/modules/mail/mail.cli.ts).
+  'mail send': (args) => runMailCommand('send', args),
+  'mail status': (args) => runMailCommand('status', args),
 };
 
 export async function runCli(argv: string[]): Promise<number> {

@@ -3,6 +3,8 @@ import { AnalysisRepository } from './modules/analysis/analysis.repository';
 import { AnalysisService } from './modules/analysis/analysis.service';
 import type { RoundWorkbookSources } from './modules/analysis/analysis.export';
 import { AuthService } from './modules/auth/auth.service';
+import { PasswordResetService } from './modules/auth/password-reset.service';
+import { PasswordResetsRepository } from './modules/auth/password-resets.repository';
 import { expertSheetsForRound } from './modules/experts/experts.export';
 import { ExpertsRepository } from './modules/experts/experts.repository';
 import { ExpertsService, surveyItemMeans } from './modules/experts/experts.service';
@@ -10,6 +12,10 @@ import { IndicatorsRepository } from './modules/indicators/indicators.repository
 import { IndicatorsService } from './modules/indicators/indicators.service';
 import { InvitationsRepository } from './modules/invitations/invitations.repository';
 import { InvitationsService } from './modules/invitations/invitations.service';
+import { MailRepository } from './modules/mail/mail.repository';
+import { MailSender } from './modules/mail/mail.sender';
+import { MailService } from './modules/mail/mail.service';
+import { createSmtpTransport } from './modules/mail/mail.transport';
 import { MonitoringRepository } from './modules/monitoring/monitoring.repository';
 import { MonitoringService } from './modules/monitoring/monitoring.service';
 import { programmesPorts } from './modules/programmes/programmes.ports';
@@ -37,6 +43,10 @@ export interface Services {
   indicators: IndicatorsService;
   rounds: RoundsService;
   invitations: InvitationsService;
+  mail: MailService;
+  /** A new outbox sender (its own pooled SMTP transport), or undefined when mail is off. */
+  mailSender: () => MailSender | undefined;
+  passwordResets: PasswordResetService;
   responses: ResponsesService;
   monitoring: MonitoringService;
   analysis: AnalysisService;
@@ -68,18 +78,33 @@ export function buildServices(ctx: AppContext): Services {
   const questionnaires = new QuestionnairesService(new QuestionnairesRepository(db));
   // Survey indicators are published inside the closing transaction: both happen or neither. (The
   // call reaches indicators only when a round closes, after both objects exist.)
-  const rounds: RoundsService = new RoundsService(new RoundsRepository(db), questionnaires, territories, (trx, roundId) => indicators.publishRound(roundId, trx));
+  const rounds: RoundsService = new RoundsService(new RoundsRepository(db), questionnaires, territories, (trx, roundId) => indicators.publishRound(roundId, trx), config.jwtSecret);
   const indicators: IndicatorsService = new IndicatorsService(new IndicatorsRepository(db), territories, rounds, questionnaires);
   const invitations = new InvitationsService(new InvitationsRepository(db), config.jwtSecret, rounds, territories, questionnaires);
+  const mail = new MailService(
+    new MailRepository(db),
+    { getRound: (id) => invitations.getRound(id), mailTargets: (roundId, base, ids) => invitations.mailTargets(roundId, base, ids) },
+    { secret: config.jwtSecret, from: config.mail?.from, publicUrl: config.publicUrl },
+  );
+  const mailSender = () =>
+    config.mail
+      ? new MailSender(
+          new MailRepository(db),
+          createSmtpTransport(config.mail.smtpUrl),
+          { secret: config.jwtSecret, from: config.mail.from, ratePerMinute: config.mail.ratePerMinute, batchSize: config.mail.batchSize, leaseMs: config.mail.leaseSeconds * 1000 },
+          ctx.logger,
+        )
+      : undefined;
+  const passwordResets = new PasswordResetService(new PasswordResetsRepository(db), users, mail, ctx.logger);
   const responses = new ResponsesService(new ResponsesRepository(db), invitations, rounds, territories);
   const monitoring = new MonitoringService(new MonitoringRepository(db), rounds, questionnaires, territories);
   const analysis = new AnalysisService(new AnalysisRepository(db));
-  const experts = new ExpertsService(new ExpertsRepository(db), (roundId, codes) => surveyItemMeans(analysis, roundId, codes), rounds, questionnaires, users);
+  const experts = new ExpertsService(new ExpertsRepository(db), (roundId, codes) => surveyItemMeans(analysis, roundId, codes), rounds, questionnaires, users, mail.expertNotifier());
   const roundWorkbook: RoundWorkbookSources = {
     monitoring,
     expertSheets: (roundId, t, lang) => expertSheetsForRound(experts, roundId, t, lang),
   };
   const programmes = new ProgrammesService(new KnexProgrammesRepository(db), programmesPorts({ rounds, experts, territories, users, indicators }));
   const rateLimits = new RateLimitStores(new KnexRateLimitsRepository(db));
-  return { users, auth, territories, questionnaires, indicators, rounds, invitations, responses, monitoring, analysis, experts, programmes, roundWorkbook, rateLimits };
+  return { users, auth, territories, questionnaires, indicators, rounds, invitations, mail, mailSender, passwordResets, responses, monitoring, analysis, experts, programmes, roundWorkbook, rateLimits };
 }

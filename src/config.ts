@@ -29,6 +29,16 @@ export const ZEnvironment = z.object({
   KEDERGI_LOGIN_LIMIT_PER_IP: positiveInt.default(30),
   KEDERGI_LOGIN_LIMIT_PER_EMAIL: positiveInt.default(8),
   KEDERGI_DATA_DIR: z.string().min(1).default('data'),
+  // Outgoing mail (src/modules/mail): without both, mail is off and the CSV mail-merge remains.
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/i, 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  MAIL_FROM: z.string().min(3).max(320).regex(/^[^\r\n]+$/, 'must be one line').optional(),
+  MAIL_RATE_PER_MINUTE: positiveInt.default(600),
+  MAIL_BATCH_SIZE: positiveInt.max(1000).default(50),
+  // How long a message being sent stays with one sender before another may take it over (after a crash).
+  MAIL_LEASE_SECONDS: positiveInt.max(86_400).default(300),
   // Empty: every interface (IPv6 and IPv4), as Node listens by default; 127.0.0.1 behind a proxy.
   HOST: z
     .string()
@@ -80,6 +90,8 @@ export interface Config {
   logBufferBytes: number;
   /** HTTP worker processes (node:cluster); more than one needs PostgreSQL. */
   workers: number;
+  /** Undefined: mail is off (no SMTP_URL/MAIL_FROM). */
+  mail?: { smtpUrl: string; from: string; ratePerMinute: number; batchSize: number; leaseSeconds: number };
 }
 
 export class ConfigError extends Error {
@@ -120,6 +132,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const missing = e.KEDERGI_ADMIN_EMAIL ? 'KEDERGI_ADMIN_PASSWORD' : 'KEDERGI_ADMIN_EMAIL';
     throw new ConfigError(`Invalid configuration: ${missing} is required when the other administrator variable is set`);
   }
+  if (Boolean(e.SMTP_URL) !== Boolean(e.MAIL_FROM)) {
+    throw new ConfigError(`Invalid configuration: ${e.SMTP_URL ? 'MAIL_FROM' : 'SMTP_URL'} is required when the other mail variable is set`);
+  }
   if (e.KEDERGI_FAULT_INJECTION && e.NODE_ENV !== 'test') {
     throw new ConfigError('Invalid configuration: KEDERGI_FAULT_INJECTION is only allowed with NODE_ENV=test');
   }
@@ -159,5 +174,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownSeconds: e.KEDERGI_SHUTDOWN_SECONDS,
     logBufferBytes: e.KEDERGI_LOG_BUFFER_KB * 1024,
     workers: e.KEDERGI_WORKERS,
+    mail:
+      e.SMTP_URL && e.MAIL_FROM
+        ? { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, ratePerMinute: e.MAIL_RATE_PER_MINUTE, batchSize: e.MAIL_BATCH_SIZE, leaseSeconds: e.MAIL_LEASE_SECONDS }
+        : undefined,
   };
 }

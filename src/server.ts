@@ -5,6 +5,7 @@ import { runPrimary } from './cluster';
 import { buildServices } from './composition';
 import { ConfigError, loadConfig } from './config';
 import { stdoutLogDestination } from './logger';
+import { startMailWorker } from './modules/mail/mail.module';
 import { createRuntime, prepareData } from './runtime';
 import { installShutdown } from './shutdown';
 
@@ -45,6 +46,9 @@ async function main(): Promise<void> {
   const services = buildServices(ctx);
   if (!worker) await prepareData(ctx, services);
   const app = createApp(ctx, services);
+  // The outbox sender runs in every process (they claim disjoint batches); reminder schedules in
+  // one only, so that two workers never queue the same reminders.
+  startMailWorker(ctx, services, { schedules: !worker || cluster.worker?.id === 1 });
   const server = http.createServer(app);
   server.once('error', (err) => {
     process.stderr.write(`Kedergi failed to start: ${err.message}\n`);

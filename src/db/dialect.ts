@@ -118,3 +118,12 @@ export function forUpdate<T extends Knex.QueryBuilder>(trx: Knex.Transaction, qu
 export async function lockRowForUpdate(trx: Knex.Transaction, table: string, id: number): Promise<void> {
   await forUpdate(trx, trx(table).where({ id }).select('id'));
 }
+
+/**
+ * Claim rows that no other transaction holds (work queues): SELECT ... FOR UPDATE SKIP LOCKED on
+ * PostgreSQL, so several sender processes take disjoint batches; SQLite runs one write
+ * transaction at a time, so the query runs as is.
+ */
+export function forUpdateSkipLocked<T extends Knex.QueryBuilder>(trx: Knex.Transaction, query: T): T {
+  return dialectOf(trx as unknown as Knex) === 'postgres' ? (query.forUpdate().skipLocked() as T) : query;
+}

@@ -7,6 +7,7 @@ import { healthRoutes } from './health/health.routes';
 import { homeRoutes } from './home/home.routes';
 import { indicatorsRoutes } from './indicators/indicators.routes';
 import { invitationsRoutes } from './invitations/invitations.routes';
+import { mailRoutes } from './mail/mail.routes';
 import { monitoringRoutes } from './monitoring/monitoring.routes';
 import { programmesRoutes } from './programmes/programmes.routes';
 import { questionnairesRoutes } from './questionnaires/questionnaires.routes';
@@ -29,6 +30,8 @@ export const featureRoutes: Array<(ctx: AppContext, services: Services) => Route
   monitoringRoutes,
   roundsRoutes,
   invitationsRoutes,
+  // After invitations: its /admin/rounds/:id/invitations/new must win over the mail router's /:invitationId.
+  mailRoutes,
   responsesRoutes,
   analysisRoutes,
   expertsRoutes,

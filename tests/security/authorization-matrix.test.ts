@@ -8,6 +8,7 @@ import { createLogger } from '../../src/logger';
 import { ISSUER } from '../../src/modules/auth/auth.tokens';
 import { KnexUsersRepository } from '../../src/modules/users/users.repository';
 import { UsersService } from '../../src/modules/users/users.service';
+import { sign } from '../../src/lib/seal';
 import { generateLinkToken, hashToken } from '../../src/lib/tokens';
 import { createTestApp, createUser, type TestApp } from '../helpers/app';
 import {
@@ -52,6 +53,8 @@ interface Fixture {
   roundScratch: number;
   publicToken: string;
   pendingToken: string;
+  pendingInvitation: number;
+  optOutToken: string;
   importView: string;
   importConfirm: string;
   importCancel: string;
@@ -105,6 +108,10 @@ const POLICY: Record<string, Rule> = {
   'GET /start': r('anyUser'),
   'POST /account/password': r('anyUser'),
   'POST /api/v1/auth/token': r('public'),
+  'GET /password/forgot': r('public'),
+  'POST /password/forgot': r('public', undefined, undefined, 'the same answer for every address'),
+  'GET /password/reset': r('public'),
+  'POST /password/reset': r('public', undefined, undefined, 'the single-use token is the only key'),
   'GET /api/v1/me': r('anyUser'),
   'GET /healthz': r('public'),
   'GET /readyz': r('public'),
@@ -158,6 +165,25 @@ const POLICY: Record<string, Rule> = {
   'GET /admin/rounds/:id/invitations/batches/:batchId': r('admin', (f) => `/admin/rounds/${f.roundOpen}/invitations/batches/${f.batchId}`),
   'POST /admin/rounds/:id/invitations/links/:batchId': r('admin', (f) => `/admin/rounds/${f.roundOpen}/invitations/links/${f.batchId}`),
   'POST /api/v1/rounds/:id/invitations': r('admin', (f) => `/api/v1/rounds/${f.roundOpen}/invitations`),
+  // mail (mail is off in this app: sending answers 409, which still proves admission)
+  'GET /admin/rounds/:id/mail': r('admin', (f) => `/admin/rounds/${f.roundOpen}/mail`),
+  'GET /admin/rounds/:id/mail/send': r('admin', (f) => `/admin/rounds/${f.roundOpen}/mail/send?kind=reminder`),
+  'POST /admin/rounds/:id/mail/send': r('admin', (f) => `/admin/rounds/${f.roundOpen}/mail/send`),
+  'POST /admin/rounds/:id/mail/schedule': r('admin', (f) => `/admin/rounds/${f.roundOpen}/mail/schedule`),
+  'GET /admin/rounds/:id/mail/templates/:kind/:lang': r('admin', (f) => `/admin/rounds/${f.roundOpen}/mail/templates/invitation/ru`),
+  'POST /admin/rounds/:id/mail/templates/:kind/:lang': r('admin', (f) => `/admin/rounds/${f.roundOpen}/mail/templates/invitation/ru`),
+  'POST /admin/rounds/:id/mail/templates/:kind/:lang/test': r('admin', (f) => `/admin/rounds/${f.roundOpen}/mail/templates/invitation/ru/test`),
+  'GET /admin/rounds/:id/invitations/:invitationId': r('admin', (f) => `/admin/rounds/${f.roundOpen}/invitations/${f.pendingInvitation}`),
+  'POST /admin/rounds/:id/invitations/:invitationId/resend': r('admin', (f) => `/admin/rounds/${f.roundOpen}/invitations/${f.pendingInvitation}/resend`),
+  // Without confirm=yes these only ask: nothing changes.
+  'POST /admin/rounds/:id/invitations/:invitationId/reissue': r('admin', (f) => `/admin/rounds/${f.roundOpen}/invitations/${f.pendingInvitation}/reissue`),
+  'POST /admin/rounds/:id/invitations/:invitationId/withdraw': r('admin', (f) => `/admin/rounds/${f.roundOpen}/invitations/${f.pendingInvitation}/withdraw`),
+  'GET /admin/mail': r('admin'),
+  'POST /admin/mail/bounces': r('admin'),
+  'GET /mail/opt-out/:token': r('public', (f) => `/mail/opt-out/${f.optOutToken}`, undefined, 'the signed link in a mail is the only key; no account'),
+  'POST /mail/opt-out/:token': r('public', (f) => `/mail/opt-out/${f.optOutToken}`),
+  'POST /api/v1/rounds/:id/mail': r('admin', (f) => `/api/v1/rounds/${f.roundOpen}/mail`),
+  'GET /api/v1/rounds/:id/invitations': r('admin', (f) => `/api/v1/rounds/${f.roundOpen}/invitations`),
   // monitoring
   // Researchers too: the monitoring router is mounted before the rounds router's administrators-only /admin/rounds gate.
   'GET /admin/rounds/:id/monitoring': r('staff', (f) => `/admin/rounds/${f.roundOpen}/monitoring`),
@@ -194,6 +220,7 @@ const POLICY: Record<string, Rule> = {
   'POST /admin/panels/:id/rounds/open-first': r('admin', (f) => `/admin/panels/${f.panelScratch}/rounds/open-first`),
   'POST /admin/panels/:id/rounds/close': r('admin', (f) => `/admin/panels/${f.panelScratch}/rounds/close`),
   'POST /admin/panels/:id/rounds/open-next': r('admin', (f) => `/admin/panels/${f.panelScratch}/rounds/open-next`),
+  'POST /admin/panels/:id/rounds/remind': r('admin', (f) => `/admin/panels/${f.panelScratch}/rounds/remind`),
   // expert panels: results
   'GET /panels': r('staff'),
   'GET /panels/:id/agreement': r('staff', (f) => `/panels/${f.panelA}/agreement`),
@@ -515,6 +542,8 @@ describe('authorization matrix', () => {
       roundScratch,
       publicToken,
       pendingToken: pending.token,
+      pendingInvitation: pending.id,
+      optOutToken: `i${pending.id}.${sign(t.ctx.config.jwtSecret, 'mail-opt-out', `i${pending.id}`)}`,
       importView,
       importConfirm,
       importCancel,

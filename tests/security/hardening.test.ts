@@ -30,8 +30,8 @@ describe('finding 4: login does not tell known e-mails by time', () => {
   afterAll(async () => t.close());
 
   it('the stand-in hash of an unknown e-mail has the cost of real hashes, and costs as long', async () => {
-    // Cost 9 here (production uses 12): real enough for the difference to show (the old stand-in had cost 10 whatever the setting).
-    const rounds = 9;
+    // Cost 8 here (production uses 12): the old stand-in had cost 10 whatever the setting, 4 times as slow.
+    const rounds = 8;
     const users = new UsersService(new KnexUsersRepository(t.ctx.db), rounds);
     const email = `timing-${Date.now()}@example.kz`;
     await users.create(null, { email, name: 'Timing', role: 'researcher', password: 'correct-horse-battery' });
@@ -50,9 +50,9 @@ describe('finding 4: login does not tell known e-mails by time', () => {
     }
     const ratio = median(unknown) / median(known);
     console.log(`[${testDbEngine}] finding 4, bcrypt cost ${rounds}: known e-mail median ${median(known).toFixed(0)} ms, unknown ${median(unknown).toFixed(0)} ms, ratio ${ratio.toFixed(2)}`);
-    // Cost 9 against cost 10 would be a ratio of 2; the same cost, about 1.
-    expect(ratio).toBeGreaterThan(0.6);
-    expect(ratio).toBeLessThan(1.5);
+    // Cost 10 against cost 8 would be a ratio of 4; the same cost, about 1 (wide bounds for a loaded machine).
+    expect(ratio).toBeGreaterThan(0.5);
+    expect(ratio).toBeLessThan(2);
   });
 });
 

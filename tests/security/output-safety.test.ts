@@ -3,6 +3,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderSvgChart } from '../../src/lib/charts';
+import { sign } from '../../src/lib/seal';
 import { neutraliseCell, writeCsv, writeXlsx } from '../../src/lib/spreadsheet';
 import { sharedDomainDir } from '../../src/paths';
 import { createTestApp, type TestApp } from '../helpers/app';
@@ -56,6 +57,8 @@ interface PayloadFixture {
   respondentInProgress: Actor;
   respondentSubmitted: Actor;
   userId: number;
+  invitationId: number;
+  optOutToken: string;
   territoryId: number;
   questionnaireId: number;
   roundId: number;
@@ -163,6 +166,7 @@ async function buildFixture(t: TestApp): Promise<PayloadFixture> {
   const bad = [csvLine([tagged('good enterprise'), '', 'xss-town', 'C', 'small']), csvLine([tagged('bad enterprise', 1), tagged('bad contact', 2), tagged('no such territory', 3), tagged('sector', 4), tagged('size', 5)])];
   const parked = await expectStatus(await post(admin, `/admin/rounds/${roundId}/invitations/paste`, { text: ['name,contact,territory,sector,size', ...bad].join('\n') }), 303, 'paste with bad rows');
   const importId = /\/imports\/([A-Za-z0-9_-]{22})$/.exec(parked.headers.location!)![1]!;
+  const invitationId = Number((await db('invitations').where({ round_id: roundId }).orderBy('id').first('id')).id);
 
   // Respondents: one submits everything with payload comments, one is half-way, the rest never answer.
   const items = await db('questionnaire_items as i')
@@ -331,6 +335,8 @@ async function buildFixture(t: TestApp): Promise<PayloadFixture> {
     itemCode: first.code,
     importId,
     batchId,
+    invitationId,
+    optOutToken: `i${invitationId}.${sign(t.ctx.config.jwtSecret, 'mail-opt-out', `i${invitationId}`)}`,
     panelId,
     memberId: userId,
     enterpriseId,
@@ -361,7 +367,9 @@ function urlsFor(route: RouteEntry, f: PayloadFixture): string[] | 'skip' {
   if (p.startsWith('/admin/users/')) return [fill({ id: f.userId })];
   if (p.startsWith('/admin/territories/')) return [fill({ id: f.territoryId })];
   if (p.startsWith('/admin/questionnaires/') || p.startsWith('/api/v1/questionnaires/')) return [fill({ id: f.questionnaireId })];
-  if (/^\/(admin|api\/v1|analysis|indicators)\/rounds\/:id/.test(p)) return [fill({ id: f.roundId, importId: f.importId, batchId: f.batchId })];
+  if (p === '/admin/rounds/:id/mail/send') return [`${fill({ id: f.roundId })}?kind=reminder`];
+  if (/^\/(admin|api\/v1|analysis|indicators)\/rounds\/:id/.test(p)) return [fill({ id: f.roundId, importId: f.importId, batchId: f.batchId, invitationId: f.invitationId, kind: 'invitation', lang: 'ru' })];
+  if (p === '/mail/opt-out/:token') return [fill({ token: f.optOutToken })];
   if (/^\/(admin\/panels|panels|api\/v1\/panels|expert\/panels)\/:id/.test(p)) {
     const base = fill({ id: f.panelId, userId: f.memberId, enterpriseId: f.enterpriseId, code: f.itemCode });
     // Results pages also for the first Delphi round, which the expert has left behind.

@@ -2,13 +2,14 @@ import { Router, type Request, type Response } from 'express';
 import rateLimit, { ipKeyGenerator } from 'express-rate-limit';
 import { slowDown } from 'express-slow-down';
 import { asyncHandler, parseOrThrow, zodFieldErrors, ValidationError, AppError } from '../../errors';
-import type { AppContext } from '../../context';
+import { baseUrl, type AppContext } from '../../context';
 import { renderForm, handleForm } from '../../lib/forms';
 import { SESSION_COOKIE, requireUser, sessionCookieOptions } from '../../middleware/auth';
 import { secureRequest } from '../../middleware/transport';
 import type { RateLimitStores } from '../rate-limits/rate-limits.service';
 import type { UsersService } from '../users/users.service';
-import { ZChangePassword, ZLogin, ZTokenRequest } from './auth.schemas';
+import { ZChangePassword, ZForgotPassword, ZLogin, ZResetPassword, ZTokenRequest } from './auth.schemas';
+import type { PasswordResetService } from './password-reset.service';
 import type { AuthService } from './auth.service';
 
 const LOGIN_WINDOW_MS = 15 * 60 * 1000;
@@ -21,7 +22,10 @@ function safeNext(next: unknown): string {
   return typeof next === 'string' && /^\/(?![/\\])/.test(next) ? next : '/';
 }
 
-export function authRoutes(ctx: AppContext, { auth, users, rateLimits }: { auth: AuthService; users: UsersService; rateLimits: RateLimitStores }): Router {
+export function authRoutes(
+  ctx: AppContext,
+  { auth, users, rateLimits, passwordResets }: { auth: AuthService; users: UsersService; rateLimits: RateLimitStores; passwordResets: PasswordResetService },
+): Router {
   const router = Router();
   const secure = (req: Request) => secureRequest(req, ctx.config);
 
@@ -67,8 +71,57 @@ export function authRoutes(ctx: AppContext, { auth, users, rateLimits }: { auth:
 
   router.get('/login', (req, res) => {
     if (req.user) return res.redirect(303, safeNext(req.query.next));
-    renderForm(res, 'auth/login', { title: req.t('auth:loginTitle'), values: { next: safeNext(req.query.next) } });
+    const notice = req.query.reset === '1' ? req.t('auth:reset.done') : undefined;
+    renderForm(res, 'auth/login', { title: req.t('auth:loginTitle'), values: { next: safeNext(req.query.next) }, notice, canReset: passwordResets.available });
   });
+
+  // Forgotten password. The answer is the same for every address, known or not.
+  const forgotLocals = (req: Request) => ({ title: req.t('auth:reset.forgotTitle'), available: passwordResets.available });
+  const forgotLimit = rateLimit({
+    ...limiterOptions,
+    skipSuccessfulRequests: false,
+    limit: ctx.config.loginLimitPerIp,
+    // The shared store: every process counts the same requests.
+    store: rateLimits.store('password-forgot'),
+    handler: (req, res) => renderForm(res, 'auth/forgot', { ...forgotLocals(req), error: new AppError('too_many_attempts', 429, 'auth:tooManyAttempts') }),
+  });
+
+  router.get('/password/forgot', (req, res) => {
+    renderForm(res, 'auth/forgot', forgotLocals(req));
+  });
+
+  router.post(
+    '/password/forgot',
+    forgotLimit,
+    asyncHandler(async (req, res) => {
+      await handleForm(res, 'auth/forgot', { ...forgotLocals(req), values: { email: String(req.body?.email ?? '') } }, async () => {
+        const { email } = parseOrThrow(ZForgotPassword, req.body);
+        if (passwordResets.available) void passwordResets.request(email, baseUrl(ctx, req), req.lang);
+        renderForm(res, 'auth/forgot', { ...forgotLocals(req), sent: true });
+      });
+    }),
+  );
+
+  router.get(
+    '/password/reset',
+    asyncHandler(async (req, res) => {
+      const token = typeof req.query.token === 'string' ? req.query.token : '';
+      res.set('Cache-Control', 'no-store');
+      renderForm(res, 'auth/reset', { title: req.t('auth:reset.title'), token, usable: await passwordResets.isUsable(token) });
+    }),
+  );
+
+  router.post(
+    '/password/reset',
+    asyncHandler(async (req, res) => {
+      const token = String(req.body?.token ?? '');
+      await handleForm(res, 'auth/reset', { title: req.t('auth:reset.title'), token, usable: true }, async () => {
+        const input = parseOrThrow(ZResetPassword, req.body);
+        await passwordResets.reset(input.token, input.password);
+        res.redirect(303, '/login?reset=1');
+      });
+    }),
+  );
 
   router.post(
     '/login',

@@ -24,14 +24,17 @@ export const ZTokenRequest = z.strictObject({
 });
 export type TTokenRequest = z.infer<typeof ZTokenRequest>;
 
-export const ZChangePassword = z
-  .object({
-    current: z.string().min(1).max(200),
-    password: ZPassword,
-    confirm: z.string().max(200),
-  })
-  .refine((v) => v.password === v.confirm, { path: ['confirm'], message: 'mismatch', params: { key: 'auth:passwordMismatch' } });
+/** A new password typed twice: the second must match, or the error sits beside "confirm". */
+const newPassword = { password: ZPassword, confirm: z.string().max(200) };
+const matches = (v: { password: string; confirm: string }) => v.password === v.confirm;
+const mismatch = { path: ['confirm'], message: 'mismatch', params: { key: 'auth:passwordMismatch' } };
+
+export const ZChangePassword = z.object({ current: z.string().min(1).max(200), ...newPassword }).refine(matches, mismatch);
 export type TChangePassword = z.infer<typeof ZChangePassword>;
+
+export const ZForgotPassword = z.strictObject({ email: z.string().trim().toLowerCase().min(1).max(254) });
+
+export const ZResetPassword = z.strictObject({ token: z.string().min(1).max(100), ...newPassword }).refine(matches, mismatch);
 
 /** Claims inside a session or API JWT. */
 export const ZTokenClaims = z.object({

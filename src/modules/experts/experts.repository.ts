@@ -10,6 +10,7 @@ import type {
   PanelBarrier,
   PanelEnterprise,
   PanelMember,
+  ExpertProgress,
   ScoreRow,
 } from './experts.schemas';
 
@@ -41,6 +42,7 @@ function toRound(r: Record<string, unknown>): DelphiRound {
     status: String(r.status) as DelphiStatus,
     openedAt: String(r.opened_at),
     closedAt: r.closed_at == null ? null : String(r.closed_at),
+    deadlineAt: r.deadline_at == null ? null : String(r.deadline_at),
   };
 }
 
@@ -213,6 +215,16 @@ export class ExpertsRepository {
       opened_at: openedAt,
       closed_at: status === 'closed' ? (closedAt ?? openedAt) : null,
     });
+  }
+
+  async setDeadline(roundId: number, deadlineAt: string | null, trx: Db = this.db): Promise<void> {
+    await trx('delphi_rounds').where({ id: roundId }).update({ deadline_at: deadlineAt });
+  }
+
+  /** Scores each expert has saved in a round, and when last. */
+  async scoreProgress(roundId: number): Promise<ExpertProgress[]> {
+    const rows = await this.db('expert_scores').where({ round_id: roundId }).groupBy('expert_id').select('expert_id').count({ n: '*' }).max({ last: 'updated_at' });
+    return (rows as Array<Record<string, unknown>>).map((r) => ({ userId: num(r.expert_id), scored: num(r.n), lastScoredAt: r.last == null ? null : String(r.last) }));
   }
 
   /**

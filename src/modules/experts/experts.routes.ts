@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
-import type { AppContext } from '../../context';
-import { asyncHandler, parseOrThrow } from '../../errors';
+import { baseUrl, type AppContext } from '../../context';
+import { formatAlmaty, parseAlmatyLocal } from '../../lib/almaty-time';
+import { asyncHandler, parseOrThrow, ValidationError } from '../../errors';
 import { takeConfirmation, renderConfirmation, type Confirmation } from '../../lib/confirm';
 import { handleForm, renderForm } from '../../lib/forms';
 import { writeCsv, writeXlsx } from '../../lib/spreadsheet';
@@ -21,7 +22,7 @@ import {
 } from './experts.schemas';
 import type { ExpertsService, PanelAgreement, PanelPest, PanelSwot } from './experts.service';
 
-const DONE_NOTICES = new Set(['updated', 'memberAdded', 'memberRemoved', 'enterpriseAdded', 'enterpriseRemoved', 'barrierAttached', 'barrierDetached', 'roundOpened', 'roundClosed']);
+const DONE_NOTICES = new Set(['updated', 'memberAdded', 'memberRemoved', 'enterpriseAdded', 'enterpriseRemoved', 'barrierAttached', 'barrierDetached', 'roundOpened', 'roundClosed', 'reminded']);
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 async function sendCsv(res: Response, filename: string, table: ExportTable): Promise<void> {
@@ -46,7 +47,7 @@ function numberFormatter(lang: string) {
   };
 }
 
-export function expertsRoutes(_ctx: AppContext, { experts }: { experts: ExpertsService }): Router {
+export function expertsRoutes(ctx: AppContext, { experts }: { experts: ExpertsService }): Router {
   const router = Router();
 
   router.use(['/admin/panels', '/panels', '/expert'], (req, res, next) => {
@@ -87,6 +88,8 @@ export function expertsRoutes(_ctx: AppContext, { experts }: { experts: ExpertsS
     return {
       title: detail.panel.name,
       ...detail,
+      roundState: await experts.roundProgress(id),
+      formatAlmaty: (iso: string | null) => (iso ? formatAlmaty(iso, req.lang) : ''),
       values: { name: detail.panel.name, surveyRoundId: detail.panel.surveyRoundId ?? '' },
       notice: typeof req.query.done === 'string' && DONE_NOTICES.has(req.query.done) ? req.t(`experts:admin.done.${req.query.done}`) : undefined,
       ...extra,
@@ -106,7 +109,7 @@ export function expertsRoutes(_ctx: AppContext, { experts }: { experts: ExpertsS
   const panelAction = (
     path: string,
     done: string,
-    action: (req: Request, panelId: number) => Promise<void>,
+    action: (req: Request, panelId: number, confirmed: boolean) => Promise<void>,
     ask?: (req: Request, panelId: number) => Promise<Confirmation | undefined>,
   ) =>
     router.post(
@@ -118,7 +121,7 @@ export function expertsRoutes(_ctx: AppContext, { experts }: { experts: ExpertsS
         await handleForm(res, 'experts/admin-panel', { ...locals, values: { ...locals.values, ...req.body } }, async () => {
           const question = ask && !confirmed ? await ask(req, panelId) : undefined;
           if (question) return renderConfirmation(req, res, question);
-          await action(req, panelId);
+          await action(req, panelId, confirmed);
           res.redirect(303, `/admin/panels/${panelId}?done=${done}`);
         });
       }),
@@ -160,36 +163,57 @@ export function expertsRoutes(_ctx: AppContext, { experts }: { experts: ExpertsS
     (req, id) => experts.detachBarrier(req.user!.id, id, parseOrThrow(ZBarrierCode, req.params.code)),
     async (req, id) => confirmation(req, id, 'detachBarrier', { code: parseOrThrow(ZBarrierCode, req.params.code) }, [req.t('experts:confirm.detachBarrierEffect')]),
   );
-  panelAction('/rounds/open-first', 'roundOpened', (req, id) => experts.openFirstRound(req.user!.id, id));
-  // Delphi guards: closing says how many experts have scored everything (and warns below all of
-  // them); opening another round after the stop rule is met asks first and says why.
+  /** The deadline typed in Almaty time (optional), and where and in which language the experts' mail points. */
+  const roundNotice = (req: Request) => {
+    const raw = typeof req.body?.deadline === 'string' ? req.body.deadline.trim() : '';
+    const deadlineAt = raw ? parseAlmatyLocal(raw) : null;
+    if (deadlineAt === undefined) throw new ValidationError([{ path: 'deadline', key: 'errors:field.invalidFormat' }]);
+    return { deadlineAt, base: baseUrl(ctx, req), lang: req.lang };
+  };
+  panelAction('/rounds/open-first', 'roundOpened', (req, id) => experts.openFirstRound(req.user!.id, id, roundNotice(req)));
+  // Delphi guards: closing says how many experts have scored everything and, below the quorum,
+  // what closing now means for the statistics; only the confirmed POST lets the service close
+  // below the quorum. Opening another round after the stop rule is met asks first and says why.
   panelAction(
     '/rounds/close',
     'roundClosed',
-    (req, id) => experts.closeRound(req.user!.id, id),
+    (req, id, confirmed) => experts.closeRound(req.user!.id, id, confirmed),
     async (req, id) => {
-      const [detail, agreement] = await Promise.all([experts.panelDetail(id), experts.panelAgreement(id)]);
+      const [detail, agreement, state] = await Promise.all([experts.panelDetail(id), experts.panelAgreement(id), experts.roundProgress(id)]);
       const open = agreement.rounds.find((r) => r.status === 'open');
       if (!open) return undefined;
       const members = detail.members.length;
       const effects = [req.t('experts:confirm.closeRoundEffect', { number: open.number }), req.t('experts:confirm.closeRoundComplete', { count: open.completeExperts, members })];
       if (open.completeExperts < members) effects.push(req.t('experts:confirm.closeRoundQuorum', { count: members - open.completeExperts }));
-      return confirmation(req, id, 'closeRound', { number: open.number }, effects);
+      const belowQuorum = state !== undefined && state.scorers < state.quorum;
+      if (belowQuorum) effects.push(req.t('experts:errors.belowQuorum', { scorers: state.scorers, members: state.members, quorum: state.quorum }));
+      return {
+        ...confirmation(req, id, 'closeRound', { number: open.number }, effects),
+        ...(belowQuorum ? { confirmLabel: req.t('experts:admin.confirmBelowQuorum') } : {}),
+      };
     },
   );
   panelAction(
     '/rounds/open-next',
     'roundOpened',
-    (req, id) => experts.openNextRound(req.user!.id, id),
+    (req, id) => experts.openNextRound(req.user!.id, id, roundNotice(req)),
     async (req, id) => {
       const last = (await experts.panelAgreement(id)).rounds.at(-1);
       if (!last?.stopRule.met) return undefined;
-      return confirmation(req, id, 'openAfterStop', { number: last.number }, [
-        req.t(`experts:confirm.stopMet.${last.stopRule.reason}`, { number: last.number, w: last.kendallW?.toFixed(2) }),
-        req.t('experts:confirm.openAfterStopEffect'),
-      ]);
+      // A wrong deadline is reported on the panel page before asking; a right one rides along.
+      roundNotice(req);
+      return {
+        ...confirmation(req, id, 'openAfterStop', { number: last.number }, [
+          req.t(`experts:confirm.stopMet.${last.stopRule.reason}`, { number: last.number, w: last.kendallW?.toFixed(2) }),
+          req.t('experts:confirm.openAfterStopEffect'),
+        ]),
+        fields: { deadline: typeof req.body?.deadline === 'string' ? req.body.deadline : '' },
+      };
     },
   );
+  panelAction('/rounds/remind', 'reminded', async (req, id) => {
+    await experts.remindNonScorers(id, { base: baseUrl(ctx, req), lang: req.lang });
+  });
 
   /* ---------------- administrator and researcher: results ---------------- */
 

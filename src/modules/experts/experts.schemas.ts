@@ -62,6 +62,20 @@ export interface DelphiRound {
   status: DelphiStatus;
   openedAt: string;
   closedAt: string | null;
+  deadlineAt: string | null;
+}
+
+/** How far each expert is in the open Delphi round (the panel page). */
+export interface ExpertProgress {
+  userId: number;
+  scored: number;
+  lastScoredAt: string | null;
+}
+
+/** Who is told what about a Delphi round; the mail module implements it. */
+export interface ExpertNotifier {
+  roundOpened(input: { panel: Panel; round: number; deadlineAt: string | null; experts: PanelMember[]; base: string; lang: string }): Promise<void>;
+  remind(input: { panel: Panel; round: number; deadlineAt: string | null; experts: PanelMember[]; base: string; lang: string }): Promise<void>;
 }
 
 export interface ScoreRow {

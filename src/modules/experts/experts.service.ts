@@ -16,6 +16,8 @@ import {
   ZScoreForm,
   type DelphiRound,
   type ExpertFactor,
+  type ExpertNotifier,
+  type ExpertProgress,
   type Panel,
   type PanelBarrier,
   type PanelEnterprise,
@@ -47,6 +49,18 @@ import {
 
 export const CONSENSUS_IQR = 1;
 export const MIN_EXPERTS_FOR_CONSENSUS = 2;
+
+/** Experts who must have scored before a round closes without a warning: half the panel, and never fewer than agreement needs. */
+export function quorumOf(members: number): number {
+  return Math.max(MIN_EXPERTS_FOR_CONSENSUS, Math.ceil(members / 2));
+}
+
+/** What opening a round tells the experts: the deadline, where their page is, in which language. */
+export interface RoundNotice {
+  deadlineAt?: string | null;
+  base?: string;
+  lang?: string;
+}
 const DEFAULT_BARRIER_WEIGHT = 3;
 
 function isUniqueViolation(e: unknown): boolean {
@@ -212,6 +226,8 @@ export class ExpertsService {
     private readonly questionnaires: Pick<QuestionnairesService, 'getQuestionnaire'>,
     /** Experts are users: accounts, roles and names come from the users module. */
     private readonly users: Pick<UsersService, 'find' | 'activeExperts'>,
+    /** Mail to the experts when a round opens and when they are reminded; none when mail is off. */
+    private readonly notifier?: ExpertNotifier,
   ) {}
 
   /* ----- admin: panels ----- */
@@ -357,29 +373,33 @@ export class ExpertsService {
 
   /* ----- admin: Delphi rounds ----- */
 
-  async openFirstRound(actorId: number, panelId: number): Promise<void> {
+  async openFirstRound(actorId: number, panelId: number, notice: RoundNotice = {}): Promise<void> {
     await this.panel(panelId);
-    await this.insertRound(actorId, panelId, async (trx, rounds) => {
+    await this.insertRound(actorId, panelId, notice, async (trx, rounds) => {
       if (rounds.length > 0) throw new ConflictError('rounds_exist', 'experts:errors.roundsExist');
       if ((await this.repo.members(panelId, trx)).length === 0) throw new ConflictError('no_members', 'experts:errors.noMembers');
       return 1;
     });
   }
 
-  async openNextRound(actorId: number, panelId: number): Promise<void> {
+  async openNextRound(actorId: number, panelId: number, notice: RoundNotice = {}): Promise<void> {
     await this.panel(panelId);
-    await this.insertRound(actorId, panelId, async (_trx, rounds) => {
+    await this.insertRound(actorId, panelId, notice, async (_trx, rounds) => {
       if (rounds.length === 0) throw new ConflictError('no_rounds', 'experts:errors.noRounds');
       if (rounds.some((r) => r.status === 'open')) throw new ConflictError('round_open', 'experts:errors.roundOpen');
       return rounds[rounds.length - 1]!.number + 1;
     });
   }
 
-  private async insertRound(actorId: number, panelId: number, decide: (trx: Knex.Transaction, rounds: DelphiRound[]) => Promise<number>) {
+  /** Opens the round (with its deadline, if given) and then tells every active member. */
+  private async insertRound(actorId: number, panelId: number, notice: RoundNotice, decide: (trx: Knex.Transaction, rounds: DelphiRound[]) => Promise<number>) {
+    if (notice.deadlineAt && Date.parse(notice.deadlineAt) <= Date.now()) throw new ValidationError([{ path: 'deadline', key: 'experts:errors.deadlinePast' }]);
+    let number = 0;
     try {
       await this.repo.transaction(async (trx) => {
-        const number = await decide(trx, await this.repo.rounds(panelId, trx));
-        await this.repo.insertRound(panelId, number, 'open', trx);
+        number = await decide(trx, await this.repo.rounds(panelId, trx));
+        const id = await this.repo.insertRound(panelId, number, 'open', trx);
+        if (notice.deadlineAt) await this.repo.setDeadline(id, notice.deadlineAt, trx);
         await this.repo.audit(actorId, 'delphi.open', `panel:${panelId}`, `round:${number}`, trx);
       });
     } catch (e) {
@@ -387,14 +407,47 @@ export class ExpertsService {
       if (isUniqueViolation(e)) throw new ConflictError('round_open', 'experts:errors.roundOpen');
       throw e;
     }
+    if (this.notifier && notice.base) {
+      const experts = (await this.repo.members(panelId)).filter((m) => !m.disabled);
+      await this.notifier.roundOpened({ panel: await this.panel(panelId), round: number, deadlineAt: notice.deadlineAt ?? null, experts, base: notice.base, lang: notice.lang ?? 'kk' });
+    }
   }
 
-  async closeRound(actorId: number, panelId: number): Promise<void> {
+  /** Each member's progress in the open round, and the quorum closing it expects. */
+  async roundProgress(panelId: number): Promise<{ progress: Map<number, ExpertProgress>; scorers: number; members: number; quorum: number } | undefined> {
+    const open = await this.repo.openRound(panelId);
+    if (!open) return undefined;
+    const members = (await this.repo.members(panelId)).filter((m) => !m.disabled);
+    const progress = new Map((await this.repo.scoreProgress(open.id)).map((p) => [p.userId, p]));
+    const scorers = members.filter((m) => (progress.get(m.userId)?.scored ?? 0) > 0).length;
+    return { progress, scorers, members: members.length, quorum: quorumOf(members.length) };
+  }
+
+  /** Mail the members who have not scored in the open round; returns how many. */
+  async remindNonScorers(panelId: number, notice: Required<Pick<RoundNotice, 'base'>> & RoundNotice): Promise<number> {
+    const panel = await this.panel(panelId);
+    const open = await this.repo.openRound(panelId);
+    if (!open) throw new ConflictError('no_open_round', 'experts:errors.noOpenRound');
+    const scored = new Set((await this.repo.scoreProgress(open.id)).filter((p) => p.scored > 0).map((p) => p.userId));
+    const experts = (await this.repo.members(panelId)).filter((m) => !m.disabled && !scored.has(m.userId));
+    if (this.notifier && experts.length) await this.notifier.remind({ panel, round: open.number, deadlineAt: open.deadlineAt, experts, base: notice.base, lang: notice.lang ?? 'kk' });
+    return experts.length;
+  }
+
+  /**
+   * Closing below the quorum (fewer experts scored than half the panel, or than the two any
+   * agreement needs) is refused unless `belowQuorumConfirmed`: the message says what it means.
+   */
+  async closeRound(actorId: number, panelId: number, belowQuorumConfirmed = false): Promise<void> {
     await this.panel(panelId);
+    const state = await this.roundProgress(panelId);
+    if (state && state.scorers < state.quorum && !belowQuorumConfirmed) {
+      throw new ConflictError('below_quorum', 'experts:errors.belowQuorum', { scorers: state.scorers, members: state.members, quorum: state.quorum });
+    }
     await this.repo.transaction(async (trx) => {
       const open = await this.repo.openRound(panelId, trx);
       if (!open || (await this.repo.closeRound(open.id, trx)) === 0) throw new ConflictError('no_open_round', 'experts:errors.noOpenRound');
-      await this.repo.audit(actorId, 'delphi.close', `panel:${panelId}`, `round:${open.number}`, trx);
+      await this.repo.audit(actorId, 'delphi.close', `panel:${panelId}`, `round:${open.number}${state && state.scorers < state.quorum ? ` below quorum ${state.scorers}/${state.quorum}` : ''}`, trx);
     });
   }
 

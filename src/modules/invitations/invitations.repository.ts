@@ -1,11 +1,15 @@
 import type { Knex } from 'knex';
 import { batchInsert, batchInsertReturning, ilike, insertReturningId, num, numOrNull } from '../../db/dialect';
-import type { HistoricInvitation, InvitationListRow, InvitationRecord, TInvitationFilters, TInvitationState } from './invitations.schemas';
-import { invitationStateSql, invitationsWithProgress, toEnterpriseRow } from './invitations.state';
+import { DEFAULT_LANGUAGE, isLanguage, type Language } from '../../i18n';
+import type { HistoricInvitation, InvitationDetail, InvitationListRow, InvitationRecord, TInvitationFilters, TInvitationState } from './invitations.schemas';
+import { SUBMITTED_SQL, invitationStateSql, invitationsWithProgress, toEnterpriseRow } from './invitations.state';
 
 export interface NewInvitationRow {
   name: string;
   contact: string | null;
+  email: string | null;
+  language: string | null;
+  tokenSealed: string;
   territoryId: number;
   sector: string;
   size: string;
@@ -94,6 +98,9 @@ export class InvitationsRepository {
         source: 'list',
         enterprise_name: r.name,
         contact: r.contact,
+        email: r.email,
+        language: r.language,
+        token_sealed: r.tokenSealed,
         territory_id: r.territoryId,
         sector: r.sector,
         size: r.size,
@@ -285,6 +292,74 @@ export class InvitationsRepository {
     const out: Record<TInvitationState, number> = { pending: 0, opened: 0, in_progress: 0, submitted: 0, expired: 0 };
     for (const row of rows as Array<Record<string, unknown>>) out[row.state as TInvitationState] = num(row.n);
     return out;
+  }
+
+  /** Name and territory of every invitation of the round (duplicate check of an import). */
+  async enterpriseKeys(roundId: number): Promise<Array<{ name: string; territoryId: number | null }>> {
+    const rows = await this.db('invitations').where({ round_id: roundId, source: 'list' }).select('enterprise_name', 'territory_id');
+    return rows.map((r: Record<string, unknown>) => ({ name: String(r.enterprise_name), territoryId: numOrNull(r.territory_id) }));
+  }
+
+  async mailTargets(roundId: number, now: string, ids?: number[]): Promise<Array<{ id: number; name: string; email: string; language: Language; state: TInvitationState; tokenSealed: string | null }>> {
+    const state = invitationStateSql(now);
+    const q = invitationsWithProgress(this.db)
+      .where('i.round_id', roundId)
+      .whereNotNull('i.email')
+      .whereNull('i.withdrawn_at')
+      .select('i.id', 'i.enterprise_name', 'i.email', 'i.language', 'i.token_sealed', this.db.raw(`${state.sql} as state`, state.bindings))
+      .orderBy('i.id');
+    if (ids) q.whereIn('i.id', ids);
+    const rows = await q;
+    return rows.map((r: Record<string, unknown>) => ({
+      id: num(r.id),
+      name: String(r.enterprise_name),
+      email: String(r.email),
+      language: isLanguage(r.language) ? r.language : DEFAULT_LANGUAGE,
+      state: r.state as TInvitationState,
+      tokenSealed: (r.token_sealed as string | null) ?? null,
+    }));
+  }
+
+  async findInvitation(id: number): Promise<{ id: number; roundId: number; source: string; submitted: boolean; withdrawn: boolean } | undefined> {
+    const row = await invitationsWithProgress(this.db).where('i.id', id).first('i.id', 'i.round_id', 'i.source', 'i.withdrawn_at', this.db.raw(`CASE WHEN ${SUBMITTED_SQL} THEN 1 ELSE 0 END as submitted`));
+    if (!row) return undefined;
+    return { id: num(row.id), roundId: num(row.round_id), source: String(row.source), submitted: num(row.submitted) === 1, withdrawn: row.withdrawn_at != null };
+  }
+
+  async detail(id: number, now: string): Promise<InvitationDetail | undefined> {
+    const state = invitationStateSql(now);
+    const row = await invitationsWithProgress(this.db)
+      .where('i.id', id)
+      .first(
+        'i.id', 'i.round_id', 'i.source', 'i.enterprise_name', 'i.email', 'i.language', 'i.created_at', 'i.opened_at', 'i.started_at', 'i.submitted_at', 'i.withdrawn_at',
+        this.db.raw('resp.started_at as resp_started_at'), this.db.raw('resp.submitted_at as resp_submitted_at'),
+        this.db.raw(`${state.sql} as state`, state.bindings),
+      );
+    if (!row) return undefined;
+    const text = (v: unknown) => (v == null ? null : String(v));
+    return {
+      id: num(row.id),
+      roundId: num(row.round_id),
+      source: String(row.source),
+      name: String(row.enterprise_name),
+      email: text(row.email),
+      language: isLanguage(row.language) ? row.language : null,
+      state: row.state as TInvitationState,
+      createdAt: String(row.created_at),
+      openedAt: text(row.opened_at),
+      startedAt: text(row.started_at) ?? text(row.resp_started_at),
+      submittedAt: text(row.submitted_at) ?? text(row.resp_submitted_at),
+      withdrawnAt: text(row.withdrawn_at),
+    };
+  }
+
+  async replaceToken(trx: Knex.Transaction, id: number, tokenHash: string, tokenSealed: string): Promise<void> {
+    await trx('invitations').where({ id }).update({ token_hash: tokenHash, token_sealed: tokenSealed });
+  }
+
+  /** Remembered as withdrawn (its state has moved to expired), and its link no longer kept. */
+  async markWithdrawn(trx: Knex.Transaction, id: number, now: string): Promise<void> {
+    await trx('invitations').where({ id }).update({ withdrawn_at: now, token_sealed: null });
   }
 
   /** A page of the round's invitations with id in [fromId, toId] after `afterId` (keyset paging). */

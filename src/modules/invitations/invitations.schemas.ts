@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { LANGUAGES, type Language } from '../../i18n';
+import { isEmailAddress } from '../../lib/email';
 
 /** Effective state of an invitation as administrators see it (see invitationStateSql). */
 export const INVITATION_STATES = ['pending', 'opened', 'in_progress', 'submitted', 'expired'] as const;
@@ -30,6 +32,9 @@ const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === 
 export const ZEnterpriseInput = z.strictObject({
   name: z.string().trim().min(1).max(300),
   contact: z.preprocess(emptyToUndefined, z.string().trim().max(300).optional()),
+  // The address invitation mail goes to, and the language it is written in (kk when not given).
+  email: z.preprocess(emptyToUndefined, z.string().trim().max(320).refine(isEmailAddress, { params: { key: 'invitations:errors.invalidEmail' } }).optional()),
+  language: z.preprocess((v) => (typeof v === 'string' ? emptyToUndefined(v.trim().toLowerCase()) : emptyToUndefined(v)), z.enum(LANGUAGES, { message: 'invitations:errors.invalidLanguage' }).optional()),
   territory: z.string().trim().min(1).max(200),
   sector: z.string().trim().min(1).max(200),
   size: z.string().trim().min(1).max(200),
@@ -65,6 +70,8 @@ export interface ResolvedEnterprise {
   line: number;
   name: string;
   contact: string | null;
+  email: string | null;
+  language: Language | null;
   territoryId: number;
   sector: string;
   size: string;
@@ -127,4 +134,30 @@ export interface HistoricInvitation {
   startedAt: string | null;
   submittedAt: string | null;
   expiresAt: string | null;
+}
+
+/** What the mail module needs of an invitation to write to it (the link only when it can be rebuilt). */
+export interface InvitationMailTarget {
+  id: number;
+  name: string;
+  email: string;
+  language: Language;
+  state: TInvitationState;
+  link: string | undefined;
+}
+
+/** One invitation as its own page shows it (mail history comes from the mail module). */
+export interface InvitationDetail {
+  id: number;
+  roundId: number;
+  source: string;
+  name: string;
+  email: string | null;
+  language: Language | null;
+  state: TInvitationState;
+  createdAt: string;
+  openedAt: string | null;
+  startedAt: string | null;
+  submittedAt: string | null;
+  withdrawnAt: string | null;
 }

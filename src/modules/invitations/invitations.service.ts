@@ -13,6 +13,7 @@ import type { TerritoryRecord } from '../territories/territories.schemas';
 import type { TerritoriesService } from '../territories/territories.service';
 import { opaqueId, openLinks, sealLinks } from './invitations.links';
 import type { InvitationsRepository } from './invitations.repository';
+import { seal, unseal } from '../../lib/seal';
 import { statesBefore } from './invitations.state';
 import {
   IMPORT_TTL_MS,
@@ -23,6 +24,8 @@ import {
   ZEnterpriseInput,
   type BadRow,
   type CreatedInvitation,
+  type InvitationDetail,
+  type InvitationMailTarget,
   type InvitationListRow,
   type ResolvedEnterprise,
   type HistoricInvitation,
@@ -32,7 +35,10 @@ import {
   type TInvitationState,
 } from './invitations.schemas';
 
-export const ENTERPRISE_FIELDS = ['name', 'contact', 'territory', 'sector', 'size'] as const;
+/** Purpose under which an invitation's link token is sealed (see src/lib/seal.ts). */
+const LINK_SEAL = 'invitation-link';
+
+export const ENTERPRISE_FIELDS = ['name', 'contact', 'email', 'language', 'territory', 'sector', 'size'] as const;
 type EnterpriseField = (typeof ENTERPRISE_FIELDS)[number];
 const REQUIRED_COLUMNS: EnterpriseField[] = ['name', 'territory', 'sector', 'size'];
 
@@ -42,7 +48,9 @@ const REQUIRED_COLUMNS: EnterpriseField[] = ['name', 'territory', 'sector', 'siz
  */
 const HEADER_ALIASES: Record<EnterpriseField, string[]> = {
   name: ['name', 'enterprise', 'enterprise name', 'company', 'атауы', 'кәсіпорын', 'кәсіпорын атауы', 'название', 'наименование', 'предприятие', 'организация', 'компания'],
-  contact: ['contact', 'email', 'e-mail', 'phone', 'байланыс', 'телефон', 'контакт', 'контакты', 'эл. почта', 'электронная почта'],
+  contact: ['contact', 'phone', 'байланыс', 'телефон', 'контакт', 'контакты'],
+  email: ['email', 'e-mail', 'mail', 'эл. пошта', 'электрондық пошта', 'эл. почта', 'электронная почта', 'почта'],
+  language: ['language', 'lang', 'тіл', 'язык'],
   territory: ['territory', 'district', 'city', 'аумақ', 'аудан', 'қала', 'территория', 'район', 'город'],
   sector: ['sector', 'activity', 'сала', 'қызмет түрі', 'сектор', 'отрасль', 'вид деятельности'],
   size: ['size', 'enterprise size', 'көлемі', 'көлем', 'мөлшері', 'размер', 'размер предприятия'],
@@ -160,7 +168,10 @@ export class InvitationsService {
       errors.push({ field: 'size', key: 'invitations:errors.unknownOption', params: { value: input.size, options: lookups.sizeOptions.map((o) => o.code).join(', ') } });
     }
     if (errors.length || !territory || !sector || !size) return { errors };
-    return { enterprise: { name: input.name, contact: input.contact ?? null, territoryId: territory.id, sector, size }, errors };
+    return {
+      enterprise: { name: input.name, contact: input.contact ?? null, email: input.email?.toLowerCase() ?? null, language: input.language ?? null, territoryId: territory.id, sector, size },
+      errors,
+    };
   }
 
   /**
@@ -202,6 +213,28 @@ export class InvitationsService {
   }
 
   /**
+   * An enterprise listed twice (same name in the same territory, ignoring case and spacing),
+   * in the file or already invited to the round, would get two links and could answer twice:
+   * every repeat is reported as a bad row and left out unless the administrator fixes the list.
+   */
+  private async flagDuplicates(roundId: number, good: ResolvedEnterprise[], bad: BadRow[]): Promise<ResolvedEnterprise[]> {
+    const key = (name: string, territoryId: number | null) => `${territoryId ?? ''}\u0000${normaliseName(name)}`;
+    const seen = new Map<string, number | 'round'>((await this.repo.enterpriseKeys(roundId)).map((e) => [key(e.name, e.territoryId), 'round' as const]));
+    const kept: ResolvedEnterprise[] = [];
+    for (const g of good) {
+      const k = key(g.name, g.territoryId);
+      const first = seen.get(k);
+      if (first === undefined) {
+        seen.set(k, g.line);
+        kept.push(g);
+      } else {
+        bad.push({ line: g.line, column: 'name', value: g.name, key: first === 'round' ? 'invitations:errors.duplicateInRound' : 'invitations:errors.duplicateInFile', params: { line: first } });
+      }
+    }
+    return kept;
+  }
+
+  /**
    * Create the invitations, their hashed tokens, an audit entry and the sealed one-time link
    * batch in one transaction. The plaintext links exist only in the returned list.
    */
@@ -225,7 +258,7 @@ export class InvitationsService {
       const inserted = await this.repo.insertInvitations(
         trx,
         round.id,
-        enterprises.map((e, i) => ({ ...e, tokenHash: hashes[i]! })),
+        enterprises.map((e, i) => ({ ...e, tokenHash: hashes[i]!, tokenSealed: seal(this.secret, LINK_SEAL, tokens[i]!) })),
         now,
       );
       const idsInOrder = new Array<number>(enterprises.length);
@@ -289,7 +322,10 @@ export class InvitationsService {
   async importTable(roundId: number, actorId: number, rows: TableRow[], filename: string | null, base: string, fieldPath: string): Promise<ImportOutcome> {
     const round = await this.getRound(roundId);
     this.assertAcceptsInvitations(round);
-    const { good, bad } = await this.checkTable(rows, await this.lookups(round), fieldPath);
+    const checked = await this.checkTable(rows, await this.lookups(round), fieldPath);
+    const bad = checked.bad;
+    const good = await this.flagDuplicates(round.id, checked.good, bad);
+    bad.sort((a, b) => a.line - b.line);
     if (bad.length === 0) {
       const { invitations, batchId } = await this.createInvitations(round, actorId, good, base);
       return { kind: 'imported', invitations, batchId, total: invitations.length };
@@ -303,7 +339,7 @@ export class InvitationsService {
         roundId,
         createdBy: actorId,
         filename: filename?.slice(0, 300) ?? null,
-        goodRows: JSON.stringify(good.map((g) => [g.line, g.name, g.contact, g.territoryId, g.sector, g.size])),
+        goodRows: JSON.stringify(good.map((g) => [g.line, g.name, g.contact, g.territoryId, g.sector, g.size, g.email, g.language])),
         badRows: JSON.stringify(bad),
         goodCount: good.length,
         badCount: bad.length,
@@ -337,13 +373,9 @@ export class InvitationsService {
     const round = await this.getRound(roundId);
     const record = await this.ownImport(roundId, actorId, importId);
     if (record.goodCount === 0) throw new ConflictError('nothing_to_import', 'invitations:errors.nothingToImport');
-    const good = (JSON.parse(record.goodRows) as Array<[number, string, string | null, number, string, string]>).map(([, name, contact, territoryId, sector, size]) => ({
-      name,
-      contact,
-      territoryId,
-      sector,
-      size,
-    }));
+    const good = (JSON.parse(record.goodRows) as Array<[number, string, string | null, number, string, string, string | null | undefined, Language | null | undefined]>).map(
+      ([, name, contact, territoryId, sector, size, email, language]) => ({ name, contact, email: email ?? null, language: language ?? null, territoryId, sector, size }),
+    );
     return this.createInvitations(round, actorId, good, base, async (trx) => {
       // Deleted in the transaction that imports: of two concurrent confirms only one deletes, the other imports nothing.
       if (!(await this.repo.deleteImport(importId, trx))) throw new ConflictError('import_gone', 'invitations:errors.importGone');
@@ -413,5 +445,66 @@ export class InvitationsService {
     const { rows, total } = await this.repo.list(roundId, filters, now, INVITATIONS_PAGE_SIZE, (filters.page - 1) * INVITATIONS_PAGE_SIZE);
     const counts = await this.repo.countByState(roundId, now);
     return { rows, total, pages: Math.max(1, Math.ceil(total / INVITATIONS_PAGE_SIZE)), counts };
+  }
+
+  // One invitation's link and what the mail module asks (issue 12).
+
+  /**
+   * Invitations of a round that have an address, with their effective state and link (rebuilt
+   * from the sealed token; undefined for invitations made before links were kept). Withdrawn
+   * invitations are left out. `ids` narrows to some invitations.
+   */
+  async mailTargets(roundId: number, base: string, ids?: number[]): Promise<InvitationMailTarget[]> {
+    const rows = await this.repo.mailTargets(roundId, nowIso(), ids);
+    return rows.map((r) => {
+      const token = r.tokenSealed ? unseal(this.secret, LINK_SEAL, r.tokenSealed) : undefined;
+      return { id: r.id, name: r.name, email: r.email, language: r.language, state: r.state, link: token ? `${base}/r/${token}` : undefined };
+    });
+  }
+
+  async detail(roundId: number, invitationId: number): Promise<InvitationDetail> {
+    const inv = await this.repo.detail(invitationId, nowIso());
+    if (!inv || inv.roundId !== roundId) throw new NotFoundError();
+    return inv;
+  }
+
+  /** The address of an invitation (opt-out links name the invitation, not the address). */
+  async emailOf(invitationId: number): Promise<string | undefined> {
+    return (await this.repo.detail(invitationId, nowIso()))?.email ?? undefined;
+  }
+
+  private async own(roundId: number, invitationId: number) {
+    const inv = await this.repo.findInvitation(invitationId);
+    if (!inv || inv.roundId !== roundId || inv.source !== 'list') throw new NotFoundError();
+    return inv;
+  }
+
+  /** A new link for an invitation: the old token stops working at once. Not after submission. */
+  async reissue(roundId: number, invitationId: number, actorId: number, base: string): Promise<string> {
+    const inv = await this.own(roundId, invitationId);
+    if (inv.submitted) throw new ConflictError('already_submitted', 'invitations:errors.alreadySubmitted');
+    if (inv.withdrawn) throw new ConflictError('withdrawn', 'invitations:errors.withdrawn');
+    const token = generateLinkToken();
+    await this.repo.transaction(async (trx) => {
+      await this.repo.replaceToken(trx, invitationId, hashToken(token), seal(this.secret, LINK_SEAL, token));
+      await this.repo.audit(trx, actorId, 'invitations.reissue', `invitation:${invitationId}`, `round=${roundId}`, nowIso());
+    });
+    return `${base}/r/${token}`;
+  }
+
+  /** The link stops working and no more mail goes to the invitation; answers already given stay. */
+  async withdraw(roundId: number, invitationId: number, actorId: number): Promise<void> {
+    const inv = await this.own(roundId, invitationId);
+    if (inv.submitted) throw new ConflictError('already_submitted', 'invitations:errors.alreadySubmitted');
+    await this.repo.transaction(async (trx) => {
+      // Through the state machine: a submitted invitation cannot be withdrawn (checked above, and
+      // the compare-and-set refuses it should the submission land in between).
+      const now = nowIso();
+      if (!(await this.move(invitationId, 'expired', now, trx)) && !inv.withdrawn) {
+        throw new ConflictError('already_submitted', 'invitations:errors.alreadySubmitted');
+      }
+      await this.repo.markWithdrawn(trx, invitationId, now);
+      await this.repo.audit(trx, actorId, 'invitations.withdraw', `invitation:${invitationId}`, `round=${roundId}`, nowIso());
+    });
   }
 }

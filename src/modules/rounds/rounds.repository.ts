@@ -124,7 +124,13 @@ export class RoundsRepository {
     return num(changed) === 1;
   }
 
-  async setPublicTokenHash(id: number, hash: string | null, db: Db = this.db): Promise<void> {
-    await db('rounds').where({ id }).update({ public_token_hash: hash, updated_at: nowIso() });
+  /** The public link's token: its hash (what /p/ looks up) and the token sealed (to show it again). */
+  async setPublicToken(id: number, token: { hash: string; sealed: string | null } | null, db: Db = this.db): Promise<void> {
+    await db('rounds').where({ id }).update({ public_token_hash: token?.hash ?? null, public_token_sealed: token?.sealed ?? null, updated_at: nowIso() });
+  }
+
+  async publicTokenSealed(id: number): Promise<string | undefined> {
+    const row = await this.db('rounds').where({ id }).first('public_token_sealed');
+    return (row?.public_token_sealed as string | null) ?? undefined;
   }
 }

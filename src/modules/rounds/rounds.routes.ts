@@ -5,7 +5,6 @@ import { asyncHandler, parseOrThrow, ValidationError, type FieldError } from '..
 import { formatAlmaty, toAlmatyLocalInput } from '../../lib/almaty-time';
 import { renderConfirmation, takeConfirmation, withConfirmation } from '../../lib/confirm';
 import { handleForm, renderForm } from '../../lib/forms';
-import { oneTimeSecretsFor } from '../../lib/one-time';
 import { requireRole } from '../../middleware/auth';
 import type { QuestionnairesService } from '../questionnaires/questionnaires.service';
 import type { TerritoriesService } from '../territories/territories.service';
@@ -49,15 +48,8 @@ export function roundsRoutes(
   { rounds, questionnaires, territories }: { rounds: RoundsService; questionnaires: QuestionnairesService; territories: TerritoriesService },
 ): Router {
   const router = Router();
-  const once = oneTimeSecretsFor(ctx.config);
 
   router.use('/admin/rounds', requireRole('admin'));
-
-  /** Post/redirect/get with the new public link sealed for the round's page, where it is shown once. */
-  const redirectWithLink = (res: Response, id: number, token: string, saved: string, req: Request) => {
-    once.put(res, `/admin/rounds/${id}`, { kind: 'publicLink', data: { link: publicLinkFor(ctx, req, token) } });
-    res.redirect(303, `/admin/rounds/${id}?saved=${saved}`);
-  };
 
   const timeHelpers = (req: Request) => ({ formatTime: (iso: string | null) => formatAlmaty(iso, req.lang) });
 
@@ -82,6 +74,7 @@ export function roundsRoutes(
         territoryById: new Map(allTerritories.map((t) => [t.id, t])),
         transitions: ROUND_TRANSITIONS[round.status],
         windowState: roundWindowState(round),
+        currentLink: round.hasPublicLink ? await rounds.publicToken(id).then((token) => (token ? publicLinkFor(ctx, req, token) : undefined)) : undefined,
         ...timeHelpers(req),
         ...extra,
       },
@@ -110,9 +103,8 @@ export function roundsRoutes(
       const locals = await formLocals(req, { title: req.t('rounds:new'), round: null, values: req.body ?? {} });
       await handleForm(res, 'rounds/form', locals, async () => {
         const input = roundInputFromForm(parseOrThrow(ZRoundForm, req.body));
-        const { round, publicToken } = await rounds.create(input, req.user!.id);
-        // The link is shown on the next page only; the database keeps just its hash.
-        if (publicToken) return redirectWithLink(res, round.id, publicToken, 'created', req);
+        // A public round's link is kept sealed and shown on the round's page at any time.
+        const { round } = await rounds.create(input, req.user!.id);
         res.redirect(303, `/admin/rounds/${round.id}?saved=created`);
       });
     }),
@@ -125,10 +117,7 @@ export function roundsRoutes(
       const saved = String(req.query.saved ?? '');
       const notice =
         saved === 'created' ? req.t('rounds:created') : saved === 'saved' ? req.t('rounds:saved') : saved === 'status' ? req.t('rounds:statusChanged') : saved === 'link' ? req.t('rounds:linkRegenerated') : undefined;
-      const secret = saved ? once.take(req, res) : undefined;
-      const oneTime = secret?.kind === 'publicLink' ? { label: req.t('rounds:publicLink'), value: secret.data.link, note: req.t('rounds:publicLinkShowOnce') } : undefined;
-      const oneTimeGone = !oneTime && (saved === 'link' || saved === 'created') ? req.t('rounds:publicLinkGone') : undefined;
-      await renderDetail(req, res, id, { notice, oneTime, oneTimeGone });
+      await renderDetail(req, res, id, { notice });
     }),
   );
 
@@ -157,8 +146,7 @@ export function roundsRoutes(
       const locals = await formLocals(req, { title: req.t('rounds:editTitle'), round, values: req.body ?? {} });
       await handleForm(res, 'rounds/form', locals, async () => {
         const input = roundInputFromForm(parseOrThrow(ZRoundForm, req.body));
-        const { publicToken } = await rounds.update(round.id, input);
-        if (publicToken) return redirectWithLink(res, round.id, publicToken, 'saved', req);
+        await rounds.update(round.id, input);
         res.redirect(303, `/admin/rounds/${round.id}?saved=saved`);
       });
     }),
@@ -200,7 +188,11 @@ export function roundsRoutes(
       const id = parseOrThrow(ZRoundId, req.params.id);
       const round = await rounds.get(id);
       // Replacing a link breaks the old one for everybody who has it; creating the first breaks nothing.
-      if (!round.hasPublicLink) return redirectWithLink(res, id, await rounds.regeneratePublicLink(id), 'link', req);
+      const regenerate = async () => {
+        await rounds.regeneratePublicLink(id);
+        res.redirect(303, `/admin/rounds/${id}?saved=link`);
+      };
+      if (!round.hasPublicLink) return regenerate();
       await withConfirmation(
         req,
         res,
@@ -210,7 +202,7 @@ export function roundsRoutes(
           confirmLabel: req.t('rounds:regenerateLink'),
           cancelHref: `/admin/rounds/${id}`,
         }),
-        async () => redirectWithLink(res, id, await rounds.regeneratePublicLink(id), 'link', req),
+        regenerate,
       );
     }),
   );

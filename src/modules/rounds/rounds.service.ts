@@ -1,10 +1,13 @@
 import type { Knex } from 'knex';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../errors';
+import { seal, unseal } from '../../lib/seal';
 import { generateLinkToken, hashToken } from '../../lib/tokens';
 import type { QuestionnairesService } from '../questionnaires/questionnaires.service';
 import type { TerritoriesService } from '../territories/territories.service';
 import type { RoundsRepository } from './rounds.repository';
 import { ROUND_TRANSITIONS, type HistoricRound, type RoundInput, type RoundListRow, type RoundRecord, type RoundTarget, type TRoundStatus } from './rounds.schemas';
+
+const PUBLIC_LINK_SEAL = 'round-public-link';
 
 /**
  * The one rule the respondent flow asks: answers are accepted only while the round is open
@@ -62,7 +65,19 @@ export class RoundsService {
     private readonly questionnaires: Pick<QuestionnairesService, 'exists'>,
     private readonly territories: Pick<TerritoriesService, 'existingIds'>,
     private readonly onClosed?: (trx: Knex.Transaction, roundId: number) => Promise<unknown>,
+    /** The application secret: the public link is kept sealed under it, so it can be shown again. */
+    private readonly linkSecret?: string,
   ) {}
+
+  private sealedToken(token: string): { hash: string; sealed: string | null } {
+    return { hash: hashToken(token), sealed: this.linkSecret ? seal(this.linkSecret, PUBLIC_LINK_SEAL, token) : null };
+  }
+
+  /** The current public link's token, for showing it again; undefined when there is none (or it predates keeping it). */
+  async publicToken(id: number): Promise<string | undefined> {
+    const sealed = this.linkSecret ? await this.repo.publicTokenSealed(id) : undefined;
+    return sealed ? unseal(this.linkSecret!, PUBLIC_LINK_SEAL, sealed) : undefined;
+  }
 
   list(): Promise<RoundListRow[]> {
     return this.repo.list();
@@ -101,6 +116,7 @@ export class RoundsService {
       if (status === 'open') this.checkCanOpen(input, now);
       const publicToken = input.audience === 'public' ? generateLinkToken() : undefined;
       const id = await this.repo.insert(input, status, publicToken ? hashToken(publicToken) : null, actorId, trx);
+      if (publicToken) await this.repo.setPublicToken(id, this.sealedToken(publicToken), trx);
       return { round: await this.get(id, trx), publicToken };
     });
   }
@@ -131,9 +147,9 @@ export class RoundsService {
       let publicToken: string | undefined;
       if (input.audience === 'public' && !current.hasPublicLink) {
         publicToken = generateLinkToken();
-        await this.repo.setPublicTokenHash(id, hashToken(publicToken), trx);
+        await this.repo.setPublicToken(id, this.sealedToken(publicToken), trx);
       } else if (input.audience === 'invitation' && current.hasPublicLink) {
-        await this.repo.setPublicTokenHash(id, null, trx);
+        await this.repo.setPublicToken(id, null, trx);
       }
       return { round: await this.get(id, trx), publicToken };
     });
@@ -161,7 +177,7 @@ export class RoundsService {
     if (round.audience !== 'public') throw new ConflictError('not_public', 'rounds:errors.notPublic');
     if (round.status === 'archived') throw new ConflictError('round_archived', 'rounds:errors.archived');
     const token = generateLinkToken();
-    await this.repo.setPublicTokenHash(id, hashToken(token));
+    await this.repo.setPublicToken(id, this.sealedToken(token));
     return token;
   }
 

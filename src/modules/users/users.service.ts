@@ -116,6 +116,21 @@ export class UsersService {
     });
   }
 
+  /** An active account by its address (forgotten password); undefined for unknown or disabled ones. */
+  async findActiveByEmail(email: string): Promise<UserRecord | undefined> {
+    const user = await this.repo.findByEmail(email.trim().toLowerCase());
+    return user && !user.disabled ? user : undefined;
+  }
+
+  /** A new password chosen through a reset link: every session of the account ends. */
+  async setPasswordByReset(id: number, next: string): Promise<void> {
+    const passwordHash = await this.hash(next);
+    await this.repo.transaction(async (trx) => {
+      await this.repo.update(id, { passwordHash, bumpTokenVersion: true }, trx);
+      await this.repo.audit(id, 'user.resetPasswordByMail', `user:${id}`, undefined, trx);
+    });
+  }
+
   async revokeSessions(id: number): Promise<void> {
     await this.repo.update(id, { bumpTokenVersion: true });
   }

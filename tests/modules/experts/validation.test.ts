@@ -119,6 +119,7 @@ describe(`expert panels: validation and empty panels (${testDbEngine})`, () => {
   });
 
   it('refuses scores for a closed round (409) and stores nothing', async () => {
+    // One expert of the panel has scored: below the quorum, so the close is confirmed.
     await adminPost(admin, `/admin/panels/${panelId}/rounds/close`, { confirm: 'yes' });
     const before = await stored();
     const res = await postScores(expert, panelId, roundId, scoresBy(() => ({ weight: 2, strength: 2 })));

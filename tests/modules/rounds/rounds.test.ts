@@ -135,7 +135,7 @@ describe('rounds', () => {
     expect(row).toMatchObject({ title: 'Locked, extended', closes_at: '2030-04-30T13:00:00.000Z', status: 'open' });
   });
 
-  it('shows a public link once, stores only its hash, and replaces it on demand', async () => {
+  it('shows the public link again at any time, stores it only hashed and sealed, and replaces it on a confirmed request; a reload repeats nothing', async () => {
     const before = Number((await t.ctx.db('rounds').count({ n: '*' }).first())!.n);
     const res = await admin.agent.post('/admin/rounds').type('form').send(form({ title: 'Public', audience: 'public' }));
     expect(res.status).toBe(303);
@@ -151,10 +151,13 @@ describe('rounds', () => {
     const row = await roundRow(round!.id);
     expect(row.public_token_hash).toBe(hashToken(token));
     expect(JSON.stringify(row)).not.toContain(token);
-    expect(reload.text).not.toContain(token); // shown once only
-    expect((await admin.agent.get(`/admin/rounds/${round!.id}`)).text).not.toContain(token);
+    expect(row.public_token_sealed).toBeTruthy();
+    // The reload shows the same link again (nothing regenerated), and so does the round page later.
+    expect(reload.text).toContain(`/p/${token}`);
+    const later = await admin.agent.get(`/admin/rounds/${round!.id}`);
+    expect(later.text).toContain(`/p/${token}`); // shown again, unchanged
 
-    // Replacing the link asks first; without confirmation the old link keeps working.
+    // Replacing asks first and changes nothing until confirmed; without confirmation the old link keeps working.
     const ask = await admin.agent.post(`/admin/rounds/${round!.id}/public-link`).type('form').send({ _csrf: admin.csrf });
     expect(ask.status).toBe(200);
     expect(ask.text).toContain('name="confirm" value="yes"');
@@ -163,7 +166,9 @@ describe('rounds', () => {
     expect(again.status).toBe(303);
     const shown = await admin.agent.get(again.headers.location);
     const newToken = /\/p\/([A-Za-z0-9_-]{22})/.exec(shown.text)![1]!;
-    expect((await admin.agent.get(again.headers.location)).text).not.toContain(newToken);
+    // A reload after the rotation rotates nothing again: the same new link is shown.
+    const reloaded = await admin.agent.get(again.headers.location);
+    expect(reloaded.text).toContain(`/p/${newToken}`);
     expect(newToken).not.toBe(token);
     expect(await t.services.rounds.findByPublicToken(token)).toBeUndefined();
     expect((await t.services.rounds.findByPublicToken(newToken))?.id).toBe(round!.id);
