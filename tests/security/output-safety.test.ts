@@ -397,7 +397,7 @@ function actorFor(url: string, f: PayloadFixture): Actor[] {
 describe('output safety: stored payloads are inert on every page and in every export', () => {
   let t: TestApp;
   let f: PayloadFixture;
-  const seen = { pages: 0, withPayload: new Set<string>(), csv: 0, xlsx: 0, json: 0, cells: 0 };
+  const seen = { pages: 0, withPayload: new Set<string>(), csv: 0, xlsx: 0, json: 0, files: 0, cells: 0 };
   const problems: string[] = [];
 
   beforeAll(async () => {
@@ -446,6 +446,22 @@ describe('output safety: stored payloads are inert on every page and in every ex
       } else if (type.startsWith('application/json')) {
         seen.json++;
         if (res.headers['x-content-type-options'] !== 'nosniff') problems.push(`${where}: JSON without nosniff`);
+      } else if (type.startsWith('application/pdf') || /^text\/x-(spss-syntax|r|stata-do)\b/.test(type)) {
+        // Reports and statistics-package scripts: downloaded, never rendered by the browser as a page.
+        seen.files++;
+        if (!/^attachment/.test(String(res.headers['content-disposition']))) problems.push(`${where}: ${type} not sent as an attachment`);
+        if (res.headers['x-content-type-options'] !== 'nosniff') problems.push(`${where}: ${type} without nosniff`);
+        if (type.startsWith('application/pdf')) {
+          if (body.subarray(0, 5).toString('latin1') !== '%PDF-') problems.push(`${where}: not a PDF`);
+        } else {
+          // Stored text reaches a script only inside a quoted label, a data cell or a comment on one line:
+          // a line that starts with a payload means the text broke out of its statement.
+          const text = body.toString('utf8');
+          for (const line of text.split('\n')) {
+            if (ALL.some((x) => line.trimStart().startsWith(x.slice(0, 12)))) problems.push(`${where}: a stored text starts a line: ${JSON.stringify(line.slice(0, 60))}`);
+          }
+          if (ALL.some((x) => text.includes(x.slice(1, 20)))) seen.withPayload.add(route.path);
+        }
       } else if (res.status < 300) {
         problems.push(`${where}: unexpected content type ${type}`);
       }
@@ -455,7 +471,7 @@ describe('output safety: stored payloads are inert on every page and in every ex
 
   it('renders every payload inert on every page, in every language (one per page on PostgreSQL), and neutralises every export cell', () => {
     console.log(
-      `output safety: ${seen.pages} HTML pages, ${seen.csv} CSV and ${seen.xlsx} XLSX exports (${seen.cells} cells), ${seen.json} JSON answers checked; payloads shown on ${seen.withPayload.size} routes`,
+      `output safety: ${seen.pages} HTML pages, ${seen.csv} CSV and ${seen.xlsx} XLSX exports (${seen.cells} cells), ${seen.files} PDF and statistics-script downloads, ${seen.json} JSON answers checked; payloads shown on ${seen.withPayload.size} routes`,
     );
     expect(problems).toEqual([]);
   });
