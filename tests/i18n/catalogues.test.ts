@@ -6,6 +6,10 @@ function flatten(obj: unknown, prefix = ''): string[] {
   return Object.entries(obj as Record<string, unknown>).flatMap(([k, v]) => flatten(v, prefix ? `${prefix}.${k}` : k));
 }
 
+/** i18next plural forms: key_one, key_few ... (the categories of Intl.PluralRules for the language). */
+const PLURAL = /_(zero|one|two|few|many|other)$/;
+const baseKey = (key: string) => key.replace(PLURAL, '');
+
 describe('i18n catalogues', () => {
   const catalogues = loadCatalogues();
 
@@ -17,18 +21,34 @@ describe('i18n catalogues', () => {
 
   for (const ns of Object.keys(catalogues.kk)) {
     it(`namespace "${ns}" has every key in kk, ru and en, none empty`, () => {
-      const keys = flatten(catalogues.kk[ns]).sort();
+      // Plural forms differ by language (ru has few and many), so keys compare by their base.
+      const keys = [...new Set(flatten(catalogues.kk[ns]).map(baseKey))].sort();
       for (const lng of LANGUAGES) {
-        const other = flatten(catalogues[lng][ns]).sort();
+        const other = [...new Set(flatten(catalogues[lng][ns]).map(baseKey))].sort();
         expect({ lng, ns, missing: keys.filter((k) => !other.includes(k)) }).toEqual({ lng, ns, missing: [] });
         expect({ lng, ns, extra: other.filter((k) => !keys.includes(k)) }).toEqual({ lng, ns, extra: [] });
-        for (const key of other) {
+        for (const key of flatten(catalogues[lng][ns])) {
           const value = key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], catalogues[lng][ns]);
           expect(typeof value === 'string' && value.trim().length > 0, `${lng}/${ns}:${key} is empty`).toBe(true);
         }
       }
     });
   }
+
+  it('gives every plural key exactly the plural forms of its language', () => {
+    for (const lng of LANGUAGES) {
+      const categories = new Intl.PluralRules(lng).resolvedOptions().pluralCategories.slice().sort();
+      for (const ns of Object.keys(catalogues[lng])) {
+        const forms = new Map<string, string[]>();
+        for (const key of flatten(catalogues[lng][ns]).filter((k) => PLURAL.test(k))) forms.set(baseKey(key), [...(forms.get(baseKey(key)) ?? []), PLURAL.exec(key)![1]!]);
+        for (const [key, found] of forms) expect({ lng, key: `${ns}:${key}`, forms: found.sort() }).toEqual({ lng, key: `${ns}:${key}`, forms: categories });
+      }
+    }
+    // And i18next picks them: Russian 22 takes the "few" form, 25 the "many" form.
+    expect(translator('ru')('rounds:confirm.submittedKept', { count: 22 })).toBe('22 отправленные анкеты сохраняются.');
+    expect(translator('ru')('rounds:confirm.submittedKept', { count: 25 })).toBe('25 отправленных анкет сохраняются.');
+    expect(translator('en')('rounds:confirm.submittedKept', { count: 1 })).toBe('1 submitted response is kept.');
+  });
 
   it('marks a missing key visibly instead of falling back to another language', () => {
     expect(translator('ru')('auth:doesNotExist')).toContain('⟦');

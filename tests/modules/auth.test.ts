@@ -37,7 +37,7 @@ describe('login and sessions', () => {
   it('refuses a disabled user with the same message', async () => {
     const admin = await loginAs(t, 'admin');
     const user = await createUser(t.ctx, 'researcher');
-    await admin.agent.post(`/admin/users/${user.id}/disable`).type('form').send({ _csrf: admin.csrf }).expect(303);
+    await admin.agent.post(`/admin/users/${user.id}/disable`).type('form').send({ _csrf: admin.csrf, confirm: 'yes' }).expect(303);
     const agent = request.agent(t.app);
     const csrf = await csrfOf(agent);
     const res = await agent.post('/login').type('form').send({ _csrf: csrf, email: user.email, password: user.password });
@@ -50,7 +50,7 @@ describe('login and sessions', () => {
     const csrf = await csrfOf(agent);
     const res = await agent.post('/login').type('form').send({ _csrf: csrf, email: user.email, password: user.password, next: '//evil.example/' });
     expect(res.status).toBe(303);
-    expect(res.headers.location).toBe('/');
+    expect(res.headers.location).toBe('/start');
   });
 
   it('logout revokes the session cookie even if it was copied', async () => {

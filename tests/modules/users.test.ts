@@ -22,9 +22,16 @@ describe('user administration', () => {
   it('lets an administrator create a researcher who can then sign in with the password shown once', async () => {
     const { agent, csrf } = await loginAs(t, 'admin');
     const res = await agent.post('/admin/users').type('form').send({ _csrf: csrf, email: 'Aigerim@Example.kz', name: 'Айгерім', role: 'researcher', password: '' });
-    expect(res.status).toBe(201);
-    const password = /class="secret">([^<]+)</.exec(res.text)?.[1];
+    // Post/redirect/get: the password is on the page the POST redirects to, that once only.
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/admin/users?done=created');
+    const shown = await agent.get(res.headers.location);
+    const password = /class="secret">([^<]+)</.exec(shown.text)?.[1];
     expect(password).toBeTruthy();
+    expect(shown.headers['cache-control']).toContain('no-store');
+    const reload = await agent.get(res.headers.location);
+    expect(reload.text).not.toContain(password!);
+    expect(reload.text).toContain('бір рет көрсетілді және енді көрсетілмейді');
     const stored = await t.ctx.db('users').where({ email: 'aigerim@example.kz' }).first();
     expect(stored.role).toBe('researcher');
     expect(stored.password_hash).not.toContain(password!);
@@ -61,18 +68,31 @@ describe('user administration', () => {
     expect((await victim.agent.get('/api/v1/me')).status).toBe(401);
 
     const second = await loginAs(t, 'expert');
-    await admin.agent.post(`/admin/users/${second.user.id}/disable`).type('form').send({ _csrf: admin.csrf }).expect(303);
+    await admin.agent.post(`/admin/users/${second.user.id}/disable`).type('form').send({ _csrf: admin.csrf, confirm: 'yes' }).expect(303);
     expect((await second.agent.get('/api/v1/me')).status).toBe(401);
   });
 
   it('resets a password, revoking the old one', async () => {
     const admin = await loginAs(t, 'admin');
     const user = await createUser(t.ctx, 'expert');
-    const res = await admin.agent.post(`/admin/users/${user.id}/reset-password`).type('form').send({ _csrf: admin.csrf });
-    expect(res.status).toBe(200);
-    const fresh = /class="secret">([^<]+)</.exec(res.text)?.[1];
     const agent = request.agent(t.app);
     const c = await csrfOf(agent);
+    // Without confirmation: a page that says what will happen, and nothing changes.
+    const ask = await admin.agent.post(`/admin/users/${user.id}/reset-password`).type('form').send({ _csrf: admin.csrf });
+    expect(ask.status).toBe(200);
+    expect(ask.text).toContain('name="confirm" value="yes"');
+    expect(ask.text).toContain('қазіргі құпиясөз жарамсыз болады');
+    expect((await agent.post('/login').type('form').send({ _csrf: c, email: user.email, password: user.password })).status).toBe(303);
+    await agent.post('/logout').type('form').send({ _csrf: c });
+
+    const res = await admin.agent.post(`/admin/users/${user.id}/reset-password`).type('form').send({ _csrf: admin.csrf, confirm: 'yes' });
+    expect(res.status).toBe(303);
+    const shown = await admin.agent.get(res.headers.location);
+    const fresh = /class="secret">([^<]+)</.exec(shown.text)?.[1];
+    expect(fresh).toBeTruthy();
+    // A reload neither shows the password again nor makes another one.
+    const reload = await admin.agent.get(res.headers.location);
+    expect(reload.text).not.toContain(fresh!);
     expect((await agent.post('/login').type('form').send({ _csrf: c, email: user.email, password: user.password })).status).toBe(401);
     expect((await agent.post('/login').type('form').send({ _csrf: c, email: user.email, password: fresh })).status).toBe(303);
   });
@@ -83,7 +103,7 @@ describe('user administration', () => {
       const admin = await loginAs(solo, 'admin');
       const demote = await admin.agent.post(`/admin/users/${admin.user.id}/role`).type('form').send({ _csrf: admin.csrf, role: 'researcher' });
       expect(demote.status).toBe(409);
-      const disable = await admin.agent.post(`/admin/users/${admin.user.id}/disable`).type('form').send({ _csrf: admin.csrf });
+      const disable = await admin.agent.post(`/admin/users/${admin.user.id}/disable`).type('form').send({ _csrf: admin.csrf, confirm: 'yes' });
       expect(disable.status).toBe(409);
       const row = await solo.ctx.db('users').where({ id: admin.user.id }).first();
       expect(row.role).toBe('admin');

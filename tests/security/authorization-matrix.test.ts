@@ -105,6 +105,7 @@ const POLICY: Record<string, Rule> = {
   'POST /login': r('public'),
   'POST /logout': r('public', undefined, undefined, 'signing out without a session is harmless'),
   'GET /account/password': r('anyUser'),
+  'GET /start': r('anyUser'),
   'POST /account/password': r('anyUser'),
   'POST /api/v1/auth/token': r('public'),
   'GET /password/forgot': r('public'),
@@ -161,6 +162,7 @@ const POLICY: Record<string, Rule> = {
   'GET /admin/rounds/:id/invitations/imports/:importId/errors.csv': r('admin', (f) => `/admin/rounds/${f.roundOpen}/invitations/imports/${f.importView}/errors.csv`),
   'POST /admin/rounds/:id/invitations/imports/:importId/confirm': r('admin', (f) => `/admin/rounds/${f.roundOpen}/invitations/imports/${f.importConfirm}/confirm`),
   'POST /admin/rounds/:id/invitations/imports/:importId/cancel': r('admin', (f) => `/admin/rounds/${f.roundOpen}/invitations/imports/${f.importCancel}/cancel`),
+  'GET /admin/rounds/:id/invitations/batches/:batchId': r('admin', (f) => `/admin/rounds/${f.roundOpen}/invitations/batches/${f.batchId}`),
   'POST /admin/rounds/:id/invitations/links/:batchId': r('admin', (f) => `/admin/rounds/${f.roundOpen}/invitations/links/${f.batchId}`),
   'POST /api/v1/rounds/:id/invitations': r('admin', (f) => `/api/v1/rounds/${f.roundOpen}/invitations`),
   // mail (mail is off in this app: sending answers 409, which still proves admission)
@@ -479,7 +481,7 @@ describe('authorization matrix', () => {
     };
     const [importView, importConfirm, importCancel] = [await parked(), await parked(), await parked()];
     const imported = await pasteInvitations(t, admin, roundOpen, [CSV_HEADER, good].join('\n'));
-    const batchId = /\/links\/([A-Za-z0-9_-]{22})/.exec(imported.text)?.[1];
+    const batchId = /\/batches\/([A-Za-z0-9_-]{22})$/.exec(imported.headers.location ?? '')?.[1];
     if (!batchId) throw new Error(`no link batch on the result page: ${imported.status}`);
 
     // Panels: A (the expert's), B (another expert's), scratch (for the administrator's destructive actions).
@@ -817,8 +819,12 @@ describe('authorization matrix', () => {
     const parkedRes = await pasteInvitations(t, admin, f.roundOpen, [CSV_HEADER, good, 'Bad LLP,,Atlantis,C,small'].join('\n'));
     const importId = /\/imports\/([A-Za-z0-9_-]{22})$/.exec(parkedRes.headers.location ?? '')![1]!;
     const batchRes = await pasteInvitations(t, admin, f.roundOpen, [CSV_HEADER, good].join('\n'));
-    const batchId = /\/links\/([A-Za-z0-9_-]{22})/.exec(batchRes.text)![1]!;
+    const batchId = /\/batches\/([A-Za-z0-9_-]{22})$/.exec(batchRes.headers.location ?? '')![1]!;
     const base = `/admin/rounds/${f.roundOpen}/invitations`;
+    // Another administrator's view of the batch page shows no link and no download.
+    const foreignView = await request(t.app).get(`${base}/batches/${batchId}`).set('Cookie', secondAdmin.cookie);
+    expect(foreignView.text).not.toContain('/r/');
+    expect(foreignView.text).not.toContain(`/links/${batchId}`);
     const elsewhere = `/admin/rounds/${f.roundPublic}/invitations`;
     const before = await fingerprint(t.ctx.db, ['invitations', 'invitation_imports', 'invitation_link_batches']);
     const attempts: Array<[Actor, 'GET' | 'POST', string]> = [

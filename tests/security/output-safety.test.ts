@@ -65,6 +65,7 @@ interface PayloadFixture {
   categoryCode: string;
   itemCode: string;
   importId: string;
+  batchId: string;
   panelId: number;
   memberId: number;
   enterpriseId: number;
@@ -97,11 +98,16 @@ async function buildFixture(t: TestApp): Promise<PayloadFixture> {
     request(t.app).post(url).set('Cookie', actor.cookie).set('x-csrf-token', actor.csrf).type('form').send(body);
   const postJson = (actor: Actor, url: string, body: unknown) => request(t.app).post(url).set('Cookie', actor.cookie).set('x-csrf-token', actor.csrf).send(body as object);
   const postPages: Array<[string, string]> = [];
+  /** Post/redirect/get: the page a POST redirects to, with its one-time cookie (new password, links). */
+  const followOnce = async (cookie: string, posted: request.Response) => {
+    const once = ([] as string[]).concat(posted.headers['set-cookie'] ?? []).find((c) => c.startsWith('kedergi_once='))?.split(';')[0];
+    return expectStatus(await request(t.app).get(posted.headers.location).set('Cookie', once ? `${cookie}; ${once}` : cookie), 200, `GET ${posted.headers.location}`);
+  };
   const postCsv: Array<[string, Buffer]> = [];
 
   // An expert whose display name is a payload (shown in the header, the users list, panel members).
   const expertUser = { email: 'xss-expert@example.kz', password: 'expert-password-1' };
-  const created = await expectStatus(await post(admin, '/admin/users', { email: expertUser.email, name: tagged('expert name', 1), role: 'expert', password: expertUser.password }), 201, 'create user');
+  const created = await followOnce(admin.cookie, await expectStatus(await post(admin, '/admin/users', { email: expertUser.email, name: tagged('expert name', 1), role: 'expert', password: expertUser.password }), 303, 'create user'));
   postPages.push(['POST /admin/users', created.text]);
   const userId = Number((await db('users').where({ email: expertUser.email }).first()).id);
   const expert = await sessionActorFor(t.app, { id: userId, ...expertUser }, 'expert');
@@ -143,7 +149,7 @@ async function buildFixture(t: TestApp): Promise<PayloadFixture> {
 
   // Invitations with payload names and contacts; the result page shows them once.
   const rows = [0, 1, 2, 3, 4].map((i) => csvLine([tagged(`enterprise ${i}`, i), tagged(`contact ${i}`, i + 1), 'xss-town', 'C', 'small']));
-  const result = await expectStatus(await post(admin, `/admin/rounds/${roundId}/invitations/paste`, { text: ['name,contact,territory,sector,size', ...rows].join('\n') }), 201, 'paste invitations');
+  const result = await followOnce(admin.cookie, await expectStatus(await post(admin, `/admin/rounds/${roundId}/invitations/paste`, { text: ['name,contact,territory,sector,size', ...rows].join('\n') }), 303, 'paste invitations'));
   postPages.push(['POST /admin/rounds/:id/invitations/paste', result.text]);
   const links = [...result.text.matchAll(/\/r\/([A-Za-z0-9_-]{22})/g)].map((m) => m[1]!);
   const batchId = /\/links\/([A-Za-z0-9_-]{22})/.exec(result.text)![1]!;
@@ -328,6 +334,7 @@ async function buildFixture(t: TestApp): Promise<PayloadFixture> {
     categoryCode: first.category,
     itemCode: first.code,
     importId,
+    batchId,
     invitationId,
     optOutToken: `i${invitationId}.${sign(t.ctx.config.jwtSecret, 'mail-opt-out', `i${invitationId}`)}`,
     panelId,
@@ -361,7 +368,7 @@ function urlsFor(route: RouteEntry, f: PayloadFixture): string[] | 'skip' {
   if (p.startsWith('/admin/territories/')) return [fill({ id: f.territoryId })];
   if (p.startsWith('/admin/questionnaires/') || p.startsWith('/api/v1/questionnaires/')) return [fill({ id: f.questionnaireId })];
   if (p === '/admin/rounds/:id/mail/send') return [`${fill({ id: f.roundId })}?kind=reminder`];
-  if (/^\/(admin|api\/v1|analysis|indicators)\/rounds\/:id/.test(p)) return [fill({ id: f.roundId, importId: f.importId, invitationId: f.invitationId, kind: 'invitation', lang: 'ru' })];
+  if (/^\/(admin|api\/v1|analysis|indicators)\/rounds\/:id/.test(p)) return [fill({ id: f.roundId, importId: f.importId, batchId: f.batchId, invitationId: f.invitationId, kind: 'invitation', lang: 'ru' })];
   if (p === '/mail/opt-out/:token') return [fill({ token: f.optOutToken })];
   if (/^\/(admin\/panels|panels|api\/v1\/panels|expert\/panels)\/:id/.test(p)) {
     const base = fill({ id: f.panelId, userId: f.memberId, enterpriseId: f.enterpriseId, code: f.itemCode });

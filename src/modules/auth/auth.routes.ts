@@ -135,7 +135,8 @@ export function authRoutes(
         const user = await auth.verifyCredentials(input.email, input.password);
         const session = auth.issueSession(user);
         res.cookie(SESSION_COOKIE, session.token, sessionCookieOptions(secure(req), session.expiresAt));
-        res.redirect(303, values.next);
+        // No page asked for: the role's start page, not the public home page.
+        res.redirect(303, values.next === '/' ? '/start' : values.next);
       });
     }),
   );

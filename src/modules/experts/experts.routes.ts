@@ -2,6 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { baseUrl, type AppContext } from '../../context';
 import { formatAlmaty, parseAlmatyLocal } from '../../lib/almaty-time';
 import { asyncHandler, parseOrThrow, ValidationError } from '../../errors';
+import { takeConfirmation, renderConfirmation, type Confirmation } from '../../lib/confirm';
 import { handleForm, renderForm } from '../../lib/forms';
 import { writeCsv, writeXlsx } from '../../lib/spreadsheet';
 import { STOP_RULE } from '../../math/delphi-stop-rule';
@@ -100,15 +101,27 @@ export function expertsRoutes(ctx: AppContext, { experts }: { experts: ExpertsSe
     asyncHandler(async (req, res) => renderForm(res, 'experts/admin-panel', await panelLocals(req, parseOrThrow(ZPanelId, req.params.id)))),
   );
 
-  /** Each panel action: validate, act, come back to the panel page (303) or re-render it with the error. */
-  const panelAction = (path: string, done: string, action: (req: Request, panelId: number) => Promise<void>) =>
+  /**
+   * Each panel action: validate, act, come back to the panel page (303) or re-render it with the
+   * error. A destructive one first answers with a confirmation page (`ask` returns undefined when
+   * there is nothing to ask, e.g. opening a round before the stop rule is met).
+   */
+  const panelAction = (
+    path: string,
+    done: string,
+    action: (req: Request, panelId: number, confirmed: boolean) => Promise<void>,
+    ask?: (req: Request, panelId: number) => Promise<Confirmation | undefined>,
+  ) =>
     router.post(
       `/admin/panels/:id${path}`,
       asyncHandler(async (req, res) => {
         const panelId = parseOrThrow(ZPanelId, req.params.id);
+        const confirmed = takeConfirmation(req);
         const locals = await panelLocals(req, panelId, { notice: undefined });
         await handleForm(res, 'experts/admin-panel', { ...locals, values: { ...locals.values, ...req.body } }, async () => {
-          await action(req, panelId);
+          const question = ask && !confirmed ? await ask(req, panelId) : undefined;
+          if (question) return renderConfirmation(req, res, question);
+          await action(req, panelId, confirmed);
           res.redirect(303, `/admin/panels/${panelId}?done=${done}`);
         });
       }),
@@ -116,13 +129,40 @@ export function expertsRoutes(ctx: AppContext, { experts }: { experts: ExpertsSe
 
   panelAction('', 'updated', (req, id) => experts.updatePanel(req.user!.id, id, parseOrThrow(ZPanelForm, req.body)));
   panelAction('/members', 'memberAdded', (req, id) => experts.addMember(req.user!.id, id, parseOrThrow(ZAddMember, req.body).userId));
-  panelAction('/members/:userId/remove', 'memberRemoved', (req, id) => experts.removeMember(req.user!.id, id, parseOrThrow(ZUserId, req.params.userId)));
+  const confirmation = (req: Request, id: number, key: string, params: Record<string, unknown>, consequences: string[]): Confirmation => ({
+    title: req.t(`experts:confirm.${key}Title`, params),
+    consequences,
+    confirmLabel: req.t(`experts:confirm.${key}Button`),
+    cancelHref: `/admin/panels/${id}`,
+  });
+  panelAction(
+    '/members/:userId/remove',
+    'memberRemoved',
+    (req, id) => experts.removeMember(req.user!.id, id, parseOrThrow(ZUserId, req.params.userId)),
+    async (req, id) => {
+      const userId = parseOrThrow(ZUserId, req.params.userId);
+      const member = (await experts.panelDetail(id)).members.find((m) => m.userId === userId);
+      return member && confirmation(req, id, 'removeMember', { email: member.email }, [req.t('experts:confirm.removeMemberEffect')]);
+    },
+  );
   panelAction('/enterprises', 'enterpriseAdded', (req, id) => experts.addEnterprise(req.user!.id, id, parseOrThrow(ZAddEnterprise, req.body)));
-  panelAction('/enterprises/:enterpriseId/remove', 'enterpriseRemoved', (req, id) =>
-    experts.removeEnterprise(req.user!.id, id, parseOrThrow(ZEnterpriseId, req.params.enterpriseId)),
+  panelAction(
+    '/enterprises/:enterpriseId/remove',
+    'enterpriseRemoved',
+    (req, id) => experts.removeEnterprise(req.user!.id, id, parseOrThrow(ZEnterpriseId, req.params.enterpriseId)),
+    async (req, id) => {
+      const enterpriseId = parseOrThrow(ZEnterpriseId, req.params.enterpriseId);
+      const enterprise = (await experts.panelDetail(id)).enterprises.find((e) => e.id === enterpriseId);
+      return enterprise && confirmation(req, id, 'removeEnterprise', { name: enterprise.name }, [req.t('experts:confirm.removeEnterpriseEffect')]);
+    },
   );
   panelAction('/barriers', 'barrierAttached', (req, id) => experts.attachBarrier(req.user!.id, id, parseOrThrow(ZAttachBarrier, req.body)));
-  panelAction('/barriers/:code/remove', 'barrierDetached', (req, id) => experts.detachBarrier(req.user!.id, id, parseOrThrow(ZBarrierCode, req.params.code)));
+  panelAction(
+    '/barriers/:code/remove',
+    'barrierDetached',
+    (req, id) => experts.detachBarrier(req.user!.id, id, parseOrThrow(ZBarrierCode, req.params.code)),
+    async (req, id) => confirmation(req, id, 'detachBarrier', { code: parseOrThrow(ZBarrierCode, req.params.code) }, [req.t('experts:confirm.detachBarrierEffect')]),
+  );
   /** The deadline typed in Almaty time (optional), and where and in which language the experts' mail points. */
   const roundNotice = (req: Request) => {
     const raw = typeof req.body?.deadline === 'string' ? req.body.deadline.trim() : '';
@@ -131,9 +171,46 @@ export function expertsRoutes(ctx: AppContext, { experts }: { experts: ExpertsSe
     return { deadlineAt, base: baseUrl(ctx, req), lang: req.lang };
   };
   panelAction('/rounds/open-first', 'roundOpened', (req, id) => experts.openFirstRound(req.user!.id, id, roundNotice(req)));
-  // Below the quorum the page explains what closing means and asks for confirm=yes.
-  panelAction('/rounds/close', 'roundClosed', (req, id) => experts.closeRound(req.user!.id, id, req.body?.confirm === 'yes'));
-  panelAction('/rounds/open-next', 'roundOpened', (req, id) => experts.openNextRound(req.user!.id, id, roundNotice(req)));
+  // Delphi guards: closing says how many experts have scored everything and, below the quorum,
+  // what closing now means for the statistics; only the confirmed POST lets the service close
+  // below the quorum. Opening another round after the stop rule is met asks first and says why.
+  panelAction(
+    '/rounds/close',
+    'roundClosed',
+    (req, id, confirmed) => experts.closeRound(req.user!.id, id, confirmed),
+    async (req, id) => {
+      const [detail, agreement, state] = await Promise.all([experts.panelDetail(id), experts.panelAgreement(id), experts.roundProgress(id)]);
+      const open = agreement.rounds.find((r) => r.status === 'open');
+      if (!open) return undefined;
+      const members = detail.members.length;
+      const effects = [req.t('experts:confirm.closeRoundEffect', { number: open.number }), req.t('experts:confirm.closeRoundComplete', { count: open.completeExperts, members })];
+      if (open.completeExperts < members) effects.push(req.t('experts:confirm.closeRoundQuorum', { count: members - open.completeExperts }));
+      const belowQuorum = state !== undefined && state.scorers < state.quorum;
+      if (belowQuorum) effects.push(req.t('experts:errors.belowQuorum', { scorers: state.scorers, members: state.members, quorum: state.quorum }));
+      return {
+        ...confirmation(req, id, 'closeRound', { number: open.number }, effects),
+        ...(belowQuorum ? { confirmLabel: req.t('experts:admin.confirmBelowQuorum') } : {}),
+      };
+    },
+  );
+  panelAction(
+    '/rounds/open-next',
+    'roundOpened',
+    (req, id) => experts.openNextRound(req.user!.id, id, roundNotice(req)),
+    async (req, id) => {
+      const last = (await experts.panelAgreement(id)).rounds.at(-1);
+      if (!last?.stopRule.met) return undefined;
+      // A wrong deadline is reported on the panel page before asking; a right one rides along.
+      roundNotice(req);
+      return {
+        ...confirmation(req, id, 'openAfterStop', { number: last.number }, [
+          req.t(`experts:confirm.stopMet.${last.stopRule.reason}`, { number: last.number, w: last.kendallW?.toFixed(2) }),
+          req.t('experts:confirm.openAfterStopEffect'),
+        ]),
+        fields: { deadline: typeof req.body?.deadline === 'string' ? req.body.deadline : '' },
+      };
+    },
+  );
   panelAction('/rounds/remind', 'reminded', async (req, id) => {
     await experts.remindNonScorers(id, { base: baseUrl(ctx, req), lang: req.lang });
   });

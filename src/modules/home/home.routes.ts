@@ -1,16 +1,53 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context';
+import { asyncHandler } from '../../errors';
 import { LANGUAGES } from '../../i18n';
+import { formatAlmaty } from '../../lib/almaty-time';
+import { requireUser } from '../../middleware/auth';
 import { LANG_COOKIE } from '../../middleware/locale';
+import type { ExpertsService } from '../experts/experts.service';
+import type { RoundsService } from '../rounds/rounds.service';
+
+/** An open round closing within this many days is listed under "needs attention". */
+const CLOSING_SOON_DAYS = 7;
 
 const ZLanguageChoice = z.object({ lang: z.enum(LANGUAGES), next: z.string().max(500).optional() });
 
-export function homeRoutes(_ctx: AppContext): Router {
+export function homeRoutes(_ctx: AppContext, { rounds, experts }: { rounds: RoundsService; experts: ExpertsService }): Router {
   const router = Router();
   router.get('/', (req, res) => {
     res.render('home', { title: '' });
   });
+
+  // Where sign-in lands: each role's own work rather than the public home page.
+  router.get(
+    '/start',
+    requireUser,
+    asyncHandler(async (req, res) => {
+      const role = req.user!.role;
+      const now = Date.now();
+      const allRounds = role === 'admin' || role === 'researcher' ? await rounds.list() : [];
+      const attention =
+        role === 'admin'
+          ? allRounds.flatMap((r) => {
+              if (r.status === 'draft') return [{ round: r, key: 'draft' }];
+              if (r.status !== 'open' || !r.closesAt) return [];
+              const left = Date.parse(r.closesAt) - now;
+              if (left < 0) return [{ round: r, key: 'pastClosing' }];
+              return left < CLOSING_SOON_DAYS * 86_400_000 ? [{ round: r, key: 'closingSoon' }] : [];
+            })
+          : [];
+      res.render('start', {
+        title: req.t('common:start.title'),
+        role,
+        rounds: role === 'researcher' ? allRounds.filter((r) => r.status !== 'draft' && Number(r.submitted ?? 0) > 0) : allRounds.filter((r) => r.status !== 'archived'),
+        attention,
+        panels: role === 'expert' ? await experts.expertPanels(req.user!.id) : role === 'researcher' ? await experts.listPanels() : [],
+        formatTime: (iso: string | null) => formatAlmaty(iso, req.lang),
+      });
+    }),
+  );
   // A form, not a link: the choice is stored, so it is a POST like every other change.
   router.post('/lang', (req, res) => {
     const parsed = ZLanguageChoice.safeParse(req.body);

@@ -4,6 +4,7 @@ import { baseUrl, type AppContext } from '../../context';
 import { asyncHandler, parseOrThrow, ValidationError } from '../../errors';
 import { localized } from '../../i18n';
 import { handleForm, renderForm } from '../../lib/forms';
+import { oneTimeSecretsFor } from '../../lib/one-time';
 import { writeCsv } from '../../lib/spreadsheet';
 import { requireRole } from '../../middleware/auth';
 import type { EnterpriseLookups, ChoiceOption, ImportOutcome, InvitationsService } from './invitations.service';
@@ -44,6 +45,7 @@ function labelHelpers(lookups: EnterpriseLookups, lang: string) {
 
 export function invitationsRoutes(ctx: AppContext, { invitations: service }: { invitations: InvitationsService }): Router {
   const router = Router();
+  const once = oneTimeSecretsFor(ctx.config);
   const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 5 } });
 
   router.use('/admin/rounds/:id/invitations', requireRole('admin'));
@@ -64,17 +66,27 @@ export function invitationsRoutes(ctx: AppContext, { invitations: service }: { i
     values,
   });
 
-  /** The links of a new batch: this response is the only place they are ever shown. */
-  const renderResult = async (req: Request, res: Response, round: RoundRecord, created: { invitations: CreatedInvitation[]; batchId: string }) => {
-    res.set('Cache-Control', 'no-store');
-    res.status(201).render('invitations/result', {
-      title: req.t('invitations:result.title'),
-      ...(await commonLocals(req, round)),
-      shown: created.invitations.slice(0, LINKS_SHOWN_ON_PAGE),
-      total: created.invitations.length,
-      batchId: created.batchId,
-    });
+  /**
+   * Post/redirect/get to the new batch's page; a one-time cookie lets its first view show the
+   * links, so a reload neither imports the list again nor shows the links again.
+   */
+  const renderResult = async (_req: Request, res: Response, round: RoundRecord, created: { batchId: string }) => {
+    const page = `${invitationsPath(round.id)}/batches/${created.batchId}`;
+    once.put(res, page, { kind: 'invitationLinks', data: { batchId: created.batchId } });
+    res.redirect(303, page);
   };
+
+  router.get(
+    '/admin/rounds/:id/invitations/batches/:batchId',
+    asyncHandler(async (req, res) => {
+      const round = await roundOf(req);
+      const batchId = parseOrThrow(ZOpaqueId, req.params.batchId);
+      const firstView = once.take(req, res)?.data.batchId === batchId;
+      const batch = await service.viewBatch(round.id, req.user!.id, batchId, baseUrl(ctx, req), firstView, LINKS_SHOWN_ON_PAGE);
+      res.set('Cache-Control', 'no-store');
+      res.render('invitations/result', { title: req.t('invitations:result.title'), ...(await commonLocals(req, round)), ...batch, batchId, firstView });
+    }),
+  );
 
   const afterImport = async (req: Request, res: Response, round: RoundRecord, outcome: ImportOutcome) => {
     if (outcome.kind === 'imported') return renderResult(req, res, round, outcome);

@@ -421,6 +421,25 @@ export class InvitationsService {
     return { count: links.length, rows: rows() };
   }
 
+  /**
+   * A new batch as its result page shows it (after the post/redirect/get): how many links, whether
+   * the one download is still available, and, when `showLinks` (the first view only, see
+   * src/lib/one-time.ts), the first `limit` links. Nothing is consumed here.
+   */
+  async viewBatch(roundId: number, actorId: number, batchId: string, base: string, showLinks: boolean, limit: number): Promise<{ total: number; available: boolean; shown: CreatedInvitation[] }> {
+    const batch = await this.repo.findLinkBatch(batchId);
+    if (!batch || batch.roundId !== roundId || batch.createdBy !== actorId || batch.expiresAt < nowIso()) return { total: batch?.linkCount ?? 0, available: false, shown: [] };
+    const links = showLinks ? (openLinks(this.secret, batch.payload) ?? []).slice(0, limit) : [];
+    if (!links.length) return { total: batch.linkCount, available: true, shown: [] };
+    const tokenById = new Map(links);
+    const ids = links.map(([id]) => id);
+    const rows = await this.repo.pageByIdRange(roundId, Math.min(...ids), Math.max(...ids), 0, limit);
+    const shown = rows
+      .filter((r) => tokenById.has(r.id))
+      .map((r) => ({ id: r.id, link: `${base}/r/${tokenById.get(r.id)}`, name: r.name, contact: r.contact, territoryId: r.territoryId ?? 0, sector: r.sector ?? '', size: r.size ?? '' }));
+    return { total: batch.linkCount, available: true, shown };
+  }
+
   async list(roundId: number, filters: TInvitationFilters): Promise<{ rows: InvitationListRow[]; total: number; pages: number; counts: Record<TInvitationState, number> }> {
     const now = nowIso();
     const { rows, total } = await this.repo.list(roundId, filters, now, INVITATIONS_PAGE_SIZE, (filters.page - 1) * INVITATIONS_PAGE_SIZE);

@@ -3,6 +3,7 @@ import type { AppContext } from '../../context';
 import { baseUrl } from '../../context';
 import { asyncHandler, parseOrThrow, ValidationError, type FieldError } from '../../errors';
 import { formatAlmaty, toAlmatyLocalInput } from '../../lib/almaty-time';
+import { renderConfirmation, takeConfirmation, withConfirmation } from '../../lib/confirm';
 import { handleForm, renderForm } from '../../lib/forms';
 import { requireRole } from '../../middleware/auth';
 import type { QuestionnairesService } from '../questionnaires/questionnaires.service';
@@ -102,11 +103,8 @@ export function roundsRoutes(
       const locals = await formLocals(req, { title: req.t('rounds:new'), round: null, values: req.body ?? {} });
       await handleForm(res, 'rounds/form', locals, async () => {
         const input = roundInputFromForm(parseOrThrow(ZRoundForm, req.body));
-        const { round, publicToken } = await rounds.create(input, req.user!.id);
-        if (publicToken) {
-          // The link is shown in this response only; the database keeps just its hash.
-          return renderDetail(req, res, round.id, { shownLink: publicLinkFor(ctx, req, publicToken), notice: req.t('rounds:created') }, 201);
-        }
+        // A public round's link is kept sealed and shown on the round's page at any time.
+        const { round } = await rounds.create(input, req.user!.id);
         res.redirect(303, `/admin/rounds/${round.id}?saved=created`);
       });
     }),
@@ -117,7 +115,8 @@ export function roundsRoutes(
     asyncHandler(async (req, res) => {
       const id = parseOrThrow(ZRoundId, req.params.id);
       const saved = String(req.query.saved ?? '');
-      const notice = saved === 'created' ? req.t('rounds:created') : saved === 'saved' ? req.t('rounds:saved') : saved === 'status' ? req.t('rounds:statusChanged') : undefined;
+      const notice =
+        saved === 'created' ? req.t('rounds:created') : saved === 'saved' ? req.t('rounds:saved') : saved === 'status' ? req.t('rounds:statusChanged') : saved === 'link' ? req.t('rounds:linkRegenerated') : undefined;
       await renderDetail(req, res, id, { notice });
     }),
   );
@@ -147,8 +146,7 @@ export function roundsRoutes(
       const locals = await formLocals(req, { title: req.t('rounds:editTitle'), round, values: req.body ?? {} });
       await handleForm(res, 'rounds/form', locals, async () => {
         const input = roundInputFromForm(parseOrThrow(ZRoundForm, req.body));
-        const { publicToken } = await rounds.update(round.id, input);
-        if (publicToken) return renderDetail(req, res, round.id, { shownLink: publicLinkFor(ctx, req, publicToken), notice: req.t('rounds:saved') });
+        await rounds.update(round.id, input);
         res.redirect(303, `/admin/rounds/${round.id}?saved=saved`);
       });
     }),
@@ -158,8 +156,22 @@ export function roundsRoutes(
     '/admin/rounds/:id/status',
     asyncHandler(async (req, res) => {
       const id = parseOrThrow(ZRoundId, req.params.id);
+      const confirmed = takeConfirmation(req);
       try {
         const { status } = parseOrThrow(ZStatusChange, req.body);
+        // Closing stops answers at once and archiving is final: both ask first.
+        const round = await rounds.get(id);
+        const asks = (status === 'closed' || status === 'archived') && ROUND_TRANSITIONS[round.status].includes(status);
+        if (asks && !confirmed) {
+          const submitted = Number((await rounds.list()).find((r) => r.id === id)?.submitted ?? 0);
+          return renderConfirmation(req, res, {
+            title: req.t(`rounds:confirm.${status}Title`, { title: round.title }),
+            consequences: [req.t(`rounds:confirm.${status}Effect`), req.t('rounds:confirm.submittedKept', { count: submitted })],
+            confirmLabel: req.t(`rounds:transitions.${round.status}_${status}`),
+            cancelHref: `/admin/rounds/${id}`,
+            fields: { status },
+          });
+        }
         await rounds.changeStatus(id, status);
       } catch (error) {
         // A refused change (not allowed from this status, closing time already past) is explained on the page.
@@ -174,10 +186,24 @@ export function roundsRoutes(
     '/admin/rounds/:id/public-link',
     asyncHandler(async (req, res) => {
       const id = parseOrThrow(ZRoundId, req.params.id);
-      // Replacing breaks every copy already posted: the page asks first.
-      if (req.body?.confirm !== 'yes' && (await rounds.get(id)).hasPublicLink) return renderDetail(req, res, id, { confirmRotation: true });
-      await rounds.regeneratePublicLink(id);
-      await renderDetail(req, res, id, { notice: req.t('rounds:linkRegenerated') });
+      const round = await rounds.get(id);
+      // Replacing a link breaks the old one for everybody who has it; creating the first breaks nothing.
+      const regenerate = async () => {
+        await rounds.regeneratePublicLink(id);
+        res.redirect(303, `/admin/rounds/${id}?saved=link`);
+      };
+      if (!round.hasPublicLink) return regenerate();
+      await withConfirmation(
+        req,
+        res,
+        async () => ({
+          title: req.t('rounds:confirm.linkTitle', { title: round.title }),
+          consequences: [req.t('rounds:confirm.linkEffect')],
+          confirmLabel: req.t('rounds:regenerateLink'),
+          cancelHref: `/admin/rounds/${id}`,
+        }),
+        regenerate,
+      );
     }),
   );
 

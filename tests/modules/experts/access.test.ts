@@ -59,7 +59,7 @@ describe(`expert panels: access (${testDbEngine})`, () => {
     const form = await member.agent.get(`/expert/panels/${panelB}`);
     expect(form.status).toBe(200);
     expect(form.text).not.toMatch(/value="5" checked/);
-    await adminPost(admin, `/admin/panels/${panelB}/members/${member.user.id}/remove`);
+    await adminPost(admin, `/admin/panels/${panelB}/members/${member.user.id}/remove`, { confirm: 'yes' });
     expect((await member.agent.get(`/expert/panels/${panelB}`)).status).toBe(404);
   });
 

@@ -50,7 +50,7 @@ describe(`Delphi panel end to end (${testDbEngine})`, () => {
     expect(page.text).toContain(e1.user.email);
     expect(page.text).toContain(e2.user.email);
     expect(page.text).toContain('«Алтай» ЖШС');
-    expect(page.text).toContain(`/admin/panels/${panelId}/rounds/close`);
+    expect(page.text).toContain(`/admin/panels/${panelId}/rounds/close`, { confirm: 'yes' });
   });
 
   it('each expert sees the panel and scores round 1', async () => {
@@ -75,8 +75,12 @@ describe(`Delphi panel end to end (${testDbEngine})`, () => {
     expect(form.text).toMatch(/id="f-S1-w-1"[^>]*checked/);
   });
 
-  it('admin closes round 1 and opens round 2', async () => {
-    await adminPost(admin, `/admin/panels/${panelId}/rounds/close`);
+  it('admin closes round 1 (after a confirmation that counts the experts) and opens round 2', async () => {
+    const ask = await adminPost(admin, `/admin/panels/${panelId}/rounds/close`, {}, 200);
+    expect(ask.text).toContain('name="confirm" value="yes"');
+    expect(ask.text).toContain('2 сарапшының 2-і барлық факторды бағалады');
+    expect((await t.ctx.db('delphi_rounds').where({ panel_id: panelId, status: 'open' })).length).toBe(1);
+    await adminPost(admin, `/admin/panels/${panelId}/rounds/close`, { confirm: 'yes' });
     await adminPost(admin, `/admin/panels/${panelId}/rounds/open-next`);
     const rounds = await t.ctx.db('delphi_rounds').where({ panel_id: panelId }).orderBy('number');
     expect(rounds.map((r) => [Number(r.number), r.status])).toEqual([
@@ -109,7 +113,7 @@ describe(`Delphi panel end to end (${testDbEngine})`, () => {
 
     const reason = await t.ctx.db('expert_scores').where({ round_id: roundId, expert_id: e1.user.id }).whereNotNull('reason');
     expect(reason.map((r) => r.reason)).toEqual(['Жаңа деректер бойынша']);
-    await adminPost(admin, `/admin/panels/${panelId}/rounds/close`);
+    await adminPost(admin, `/admin/panels/${panelId}/rounds/close`, { confirm: 'yes' });
   });
 
   it('the agreement API reports W per round with the tie correction, chi-square, p, consensus share', async () => {
@@ -143,6 +147,14 @@ describe(`Delphi panel end to end (${testDbEngine})`, () => {
     expect(res.text).toContain('Жаңа деректер бойынша'); // the reason, shown without the expert's name
     // Two scores 2 apart: IQR 1 by type 7 (consensus), 2 by type 6 (none): the page says so.
     expect(res.text).toContain('(type 6 quartiles: no)');
+  });
+
+  it('opening another round after the stop rule is met asks first, says why, and opens nothing unconfirmed', async () => {
+    const ask = await admin.agent.post(`/admin/panels/${panelId}/rounds/open-next`).set('Cookie', 'kedergi_lang=en').type('form').send({ _csrf: admin.csrf });
+    expect(ask.status).toBe(200);
+    expect(ask.text).toContain('Round 2 met the stop rule: agreement is strong (Kendall&#39;s W = 1.00).');
+    expect(ask.text).toContain('name="confirm" value="yes"');
+    expect((await t.ctx.db('delphi_rounds').where({ panel_id: panelId })).length).toBe(2);
   });
 
   it('SWOT and PEST follow the round-2 means exactly (hand formula: quadrant total = sum w s / sum w)', async () => {

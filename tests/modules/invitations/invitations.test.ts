@@ -36,10 +36,22 @@ describe('invitations', () => {
   });
   afterAll(async () => t.close());
 
-  const paste = (roundId: number, text: string) =>
-    admin.agent.post(`/admin/rounds/${roundId}/invitations/paste`).type('form').send({ _csrf: admin.csrf, text });
-  const upload = (roundId: number, buffer: Buffer, filename: string) =>
-    admin.agent.post(`/admin/rounds/${roundId}/invitations/upload?_csrf=${admin.csrf}`).attach('file', buffer, filename);
+  /**
+   * Post/redirect/get: an import that creates links redirects (303) to its batch page, whose first
+   * view shows the links once; these helpers follow that redirect and check a reload shows none.
+   */
+  const followBatch = async (res: request.Response) => {
+    if (res.status !== 303 || !String(res.headers.location).includes('/batches/')) return res;
+    const page = await admin.agent.get(res.headers.location);
+    const reload = await admin.agent.get(res.headers.location);
+    expect(reload.status).toBe(200);
+    expect(reload.text).not.toContain('/r/');
+    return page;
+  };
+  const paste = async (roundId: number, text: string) =>
+    followBatch(await admin.agent.post(`/admin/rounds/${roundId}/invitations/paste`).type('form').send({ _csrf: admin.csrf, text }));
+  const upload = async (roundId: number, buffer: Buffer, filename: string) =>
+    followBatch(await admin.agent.post(`/admin/rounds/${roundId}/invitations/upload?_csrf=${admin.csrf}`).attach('file', buffer, filename));
 
   it('imports a pasted list, shows each link once, and stores only the token hashes', async () => {
     const roundId = await insertRound(t.ctx);
@@ -50,7 +62,7 @@ describe('invitations', () => {
       '"Өскемен Тех, ЖШС",,Усть-Каменогорск,c,Medium',
     ].join('\n');
     const res = await paste(roundId, text);
-    expect(res.status).toBe(201);
+    expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toContain('no-store');
     const links = linksIn(res.text);
     expect(links).toHaveLength(3);
@@ -81,7 +93,7 @@ describe('invitations', () => {
   it('lets the mail-merge CSV be downloaded exactly once, with the same links', async () => {
     const roundId = await insertRound(t.ctx);
     const res = await paste(roundId, 'name;territory;sector;size\nFirst;Ridder city;J;micro\n=HYPERLINK("x");kurchatov-city;M;small\n');
-    expect(res.status).toBe(201);
+    expect(res.status).toBe(200);
     const shown = linksIn(res.text);
     const form = /action="(\/admin\/rounds\/\d+\/invitations\/links\/[A-Za-z0-9_-]{22})"/.exec(res.text);
     expect(form).not.toBeNull();
@@ -121,11 +133,11 @@ describe('invitations', () => {
   it('reads UTF-8 CSV with a BOM and Windows-1251 CSV with semicolons', async () => {
     const roundId = await insertRound(t.ctx);
     const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('name,territory,sector,size\nҚазақ Сүт,Ұлан ауданы,A,small\n', 'utf8')]);
-    expect((await upload(roundId, bom, 'list.csv')).status).toBe(201);
+    expect((await upload(roundId, bom, 'list.csv')).status).toBe(200);
 
     const legacy = cp1251('Название;Контакт;Район;Отрасль;Размер\nТОО «Ёлка»;ёлка@mail.kz;Уланский район;Торговля;Малое (до 100 человек)\n');
     const res = await upload(roundId, legacy, 'excel-export.csv');
-    expect(res.status).toBe(201);
+    expect(res.status).toBe(200);
     const rows = await t.ctx.db('invitations').where({ round_id: roundId }).orderBy('id');
     expect(rows.map((r) => r.enterprise_name)).toEqual(['Қазақ Сүт', 'ТОО «Ёлка»']);
     expect(rows[1]).toMatchObject({ contact: 'ёлка@mail.kz', sector: 'G', size: 'small' });
@@ -141,7 +153,7 @@ describe('invitations', () => {
     ws.addRow([{ richText: [{ text: 'Ғалым ' }, { text: 'ЖШС' }] }, 12345, 'Katon-Karagai district', 'I', 'SMALL']);
     const buffer = Buffer.from(await wb.xlsx.writeBuffer());
     const res = await upload(roundId, buffer, 'list.xlsx');
-    expect(res.status).toBe(201);
+    expect(res.status).toBe(200);
     const rows = await t.ctx.db('invitations').where({ round_id: roundId }).orderBy('id');
     expect(rows.map((r) => [r.enterprise_name, r.contact, r.sector, r.size])).toEqual([
       ['Әйгерім ЖК', 'aigerim@example.kz', 'A', 'micro'],
@@ -191,8 +203,8 @@ describe('invitations', () => {
     expect((parseCsv(errorsCsv.text.replace(/^\ufeff/, ''), { columns: true }) as Array<Record<string, string>>).map((r) => r.line)).toEqual(['3', '4', '7', '7']);
 
     const confirmPath = /action="([^"]+\/confirm)"/.exec(preview.text)![1]!;
-    const confirmed = await admin.agent.post(confirmPath).type('form').send({ _csrf: admin.csrf });
-    expect(confirmed.status).toBe(201);
+    const confirmed = await followBatch(await admin.agent.post(confirmPath).type('form').send({ _csrf: admin.csrf }));
+    expect(confirmed.status).toBe(200);
     expect(linksIn(confirmed.text)).toHaveLength(2);
     const names = (await t.ctx.db('invitations').where({ round_id: roundId }).orderBy('id')).map((r) => r.enterprise_name);
     expect(names).toEqual(['Good one', 'Good two']);

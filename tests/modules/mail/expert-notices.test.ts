@@ -59,9 +59,15 @@ describe('Delphi panel mail: round opened with its deadline, reminders to non-sc
     expect(sink.messages.map((m) => m.to[0]).sort()).toEqual([experts[1]!, experts[2]!].map((e) => e.user.email.toLowerCase()).sort());
     expect(sink.messages[0]!.parsed.subject).toBe('Reminder: your scores for Delphi round 1, Panel East');
 
-    const refused = await adminPost(admin, `/admin/panels/${panelId}/rounds/close`, {}, 409);
-    expect(refused.text).toContain('Only 1 of 3 experts have scored; the quorum is 2.');
-    expect(refused.text).toContain('Kendall');
+    // Without confirmation the close is a confirmation page that explains the quorum, and changes nothing.
+    const asked = await adminPost(admin, `/admin/panels/${panelId}/rounds/close`, {}, 200);
+    expect(asked.text).toContain('Only 1 of 3 experts have scored; the quorum is 2.');
+    expect(asked.text).toContain('Kendall');
+    expect(asked.text).toContain('name="confirm" value="yes"');
+    expect(asked.text).toContain('I understand: close the round anyway');
+    expect((await t.ctx.db('delphi_rounds').where({ panel_id: panelId }).first()).status).toBe('open');
+    // The service itself still refuses an unconfirmed close below the quorum.
+    await expect(t.services.experts.closeRound(admin.user.id, panelId)).rejects.toMatchObject({ status: 409 });
     expect((await t.ctx.db('delphi_rounds').where({ panel_id: panelId }).first()).status).toBe('open');
     await adminPost(admin, `/admin/panels/${panelId}/rounds/close`, { confirm: 'yes' });
     expect((await t.ctx.db('delphi_rounds').where({ panel_id: panelId }).first()).status).toBe('closed');

@@ -69,15 +69,27 @@ describe('rounds', () => {
       { title: 'Rules', questionnaireId, audience: 'invitation', opensAt: null, closesAt: null, targetTotal: null, targets: [] },
       admin.user.id,
     );
-    const post = (status: string) => admin.agent.post(`/admin/rounds/${round.id}/status`).type('form').send({ _csrf: admin.csrf, status });
+    const post = (status: string) => admin.agent.post(`/admin/rounds/${round.id}/status`).type('form').send({ _csrf: admin.csrf, status, confirm: 'yes' });
     expect((await post('closed')).status).toBe(409); // draft cannot be closed
     expect((await roundRow(round.id)).status).toBe('draft');
     expect((await post('open')).status).toBe(303);
+    // Closing and archiving ask first: without confirmation nothing changes.
+    for (const to of ['closed']) {
+      const ask = await admin.agent.post(`/admin/rounds/${round.id}/status`).type('form').send({ _csrf: admin.csrf, status: to });
+      expect(ask.status).toBe(200);
+      expect(ask.text).toContain('name="confirm" value="yes"');
+      expect(ask.text).toContain(`name="status" value="${to}"`);
+      expect(ask.text).toContain('0 жіберілген сауалнама сақталады');
+      expect((await roundRow(round.id)).status).toBe('open');
+    }
     expect((await post('draft')).status).toBe(409);
     expect((await post('archived')).status).toBe(409);
     expect((await post('closed')).status).toBe(303);
     expect((await post('open')).status).toBe(303); // reopening is allowed
     expect((await post('closed')).status).toBe(303);
+    const askArchive = await admin.agent.post(`/admin/rounds/${round.id}/status`).type('form').send({ _csrf: admin.csrf, status: 'archived' });
+    expect(askArchive.text).toContain('name="confirm" value="yes"');
+    expect((await roundRow(round.id)).status).toBe('closed');
     expect((await post('archived')).status).toBe(303);
     const refused = await post('open');
     expect(refused.status).toBe(409);
@@ -123,10 +135,15 @@ describe('rounds', () => {
     expect(row).toMatchObject({ title: 'Locked, extended', closes_at: '2030-04-30T13:00:00.000Z', status: 'open' });
   });
 
-  it('shows the public link again at any time, stores it only hashed and sealed, and replaces it on a confirmed request', async () => {
+  it('shows the public link again at any time, stores it only hashed and sealed, and replaces it on a confirmed request; a reload repeats nothing', async () => {
+    const before = Number((await t.ctx.db('rounds').count({ n: '*' }).first())!.n);
     const res = await admin.agent.post('/admin/rounds').type('form').send(form({ title: 'Public', audience: 'public' }));
-    expect(res.status).toBe(201);
-    const link = /(http:\/\/[^<"\s]+\/p\/([A-Za-z0-9_-]{22}))/.exec(res.text);
+    expect(res.status).toBe(303);
+    const page = await admin.agent.get(res.headers.location);
+    const link = /(http:\/\/[^<"\s]+\/p\/([A-Za-z0-9_-]{22}))/.exec(page.text);
+    // A reload neither creates a second round nor shows the link again.
+    const reload = await admin.agent.get(res.headers.location);
+    expect(Number((await t.ctx.db('rounds').count({ n: '*' }).first())!.n)).toBe(before + 1);
     expect(link).not.toBeNull();
     const token = link![2]!;
     const round = await t.services.rounds.findByPublicToken(token);
@@ -135,17 +152,23 @@ describe('rounds', () => {
     expect(row.public_token_hash).toBe(hashToken(token));
     expect(JSON.stringify(row)).not.toContain(token);
     expect(row.public_token_sealed).toBeTruthy();
+    // The reload shows the same link again (nothing regenerated), and so does the round page later.
+    expect(reload.text).toContain(`/p/${token}`);
     const later = await admin.agent.get(`/admin/rounds/${round!.id}`);
     expect(later.text).toContain(`/p/${token}`); // shown again, unchanged
 
-    // Replacing asks first and changes nothing until confirmed.
+    // Replacing asks first and changes nothing until confirmed; without confirmation the old link keeps working.
     const ask = await admin.agent.post(`/admin/rounds/${round!.id}/public-link`).type('form').send({ _csrf: admin.csrf });
     expect(ask.status).toBe(200);
     expect(ask.text).toContain('name="confirm" value="yes"');
     expect((await t.services.rounds.findByPublicToken(token))?.id).toBe(round!.id);
     const again = await admin.agent.post(`/admin/rounds/${round!.id}/public-link`).type('form').send({ _csrf: admin.csrf, confirm: 'yes' });
-    expect(again.status).toBe(200);
-    const newToken = /\/p\/([A-Za-z0-9_-]{22})/.exec(again.text)![1]!;
+    expect(again.status).toBe(303);
+    const shown = await admin.agent.get(again.headers.location);
+    const newToken = /\/p\/([A-Za-z0-9_-]{22})/.exec(shown.text)![1]!;
+    // A reload after the rotation rotates nothing again: the same new link is shown.
+    const reloaded = await admin.agent.get(again.headers.location);
+    expect(reloaded.text).toContain(`/p/${newToken}`);
     expect(newToken).not.toBe(token);
     expect(await t.services.rounds.findByPublicToken(token)).toBeUndefined();
     expect((await t.services.rounds.findByPublicToken(newToken))?.id).toBe(round!.id);
