@@ -3,6 +3,7 @@ import { parse } from 'csv-parse/sync';
 import type { Browser, BrowserContext, Download, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import kkInvitations from '../../src/i18n/locales/kk/invitations.json';
+import { CANNOT_JUDGE_CODE } from '../../src/modules/questionnaires/kinds';
 import { DEMO_OPEN_ROUND_TITLE } from '../../src/modules/responses/responses.demo';
 import { createTestApp, createUser, type TestApp } from '../helpers/app';
 import { DESKTOP, PHONE, PageAudit, hasChromium, launchBrowser, newContext, screenshotAt, serve, watchConsole, type Served } from '../helpers/browser';
@@ -146,7 +147,8 @@ describe.skipIf(!hasChromium)('administrator in a desktop and a phone browser', 
     expect(submitted).toBeGreaterThan(0);
     expect(responses).toHaveLength(submitted);
     expect(Object.keys(responses[0]!)).toContain('B01');
-    for (const r of responses) expect(['1', '2', '3', '4', '5', '']).toContain(r.B01);
+    // A point of the 1-5 scale, -99 for "cannot judge" (stated in the codebook), empty when unanswered.
+    for (const r of responses) expect(['1', '2', '3', '4', '5', String(CANNOT_JUDGE_CODE), '']).toContain(r.B01);
 
     console.log(audit.summary());
     expect(consoleErrors).toEqual([]);
