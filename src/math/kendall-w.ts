@@ -1,8 +1,4 @@
-import { tiedRanks } from './tied-ranks';
-
-// jstat ships no type declarations; only the chi-square CDF is used here.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { jStat } = require('jstat') as { jStat: { chisquare: { cdf(x: number, df: number): number } } };
+import { kendallWFromPatterns } from './kendallWFromPatterns';
 
 /**
  * Kendall's coefficient of concordance W with the correction for ties, and its chi-square test.
@@ -42,26 +38,6 @@ export interface KendallW {
 }
 
 export function kendallW(scores: readonly (readonly number[])[]): KendallW | null {
-  const m = scores.length;
-  if (m < 2) return null;
-  const n = scores[0]!.length;
-  if (n < 2 || scores.some((row) => row.length !== n || row.some((v) => !Number.isFinite(v)))) return null;
-
-  const rankSums = new Array<number>(n).fill(0);
-  let tieTerm = 0;
-  for (const row of scores) {
-    const { ranks, tieTerm: t } = tiedRanks(row);
-    tieTerm += t;
-    for (let i = 0; i < n; i++) rankSums[i]! += ranks[i]!;
-  }
-  const meanRankSum = (m * (n + 1)) / 2;
-  const s = rankSums.reduce((acc, r) => acc + (r - meanRankSum) ** 2, 0);
-  const denominator = m * m * (n * n * n - n) - m * tieTerm;
-  if (denominator <= 0) return null;
-  // Floating error can push a perfect agreement a hair above 1.
-  const w = Math.min(1, Math.max(0, (12 * s) / denominator));
-  const df = n - 1;
-  const chiSquare = m * df * w;
-  const p = Math.min(1, Math.max(0, 1 - jStat.chisquare.cdf(chiSquare, df)));
-  return { w, chiSquare, df, p, raters: m, objects: n, s, tieTerm };
+  // Each rater is a pattern of its own; the computation (and its checks) live in one place.
+  return kendallWFromPatterns(scores.map((row) => ({ scores: row, count: 1 })));
 }

@@ -32,6 +32,7 @@ export function kendallWFromPatterns(patterns: ReadonlyArray<{ scores: readonly 
   const s = rankSums.reduce((acc, r) => acc + (r - meanRankSum) ** 2, 0);
   const denominator = m * m * (n * n * n - n) - m * tieTerm;
   if (denominator <= 0) return null;
+  // Floating error can push a perfect agreement a hair above 1.
   const w = Math.min(1, Math.max(0, (12 * s) / denominator));
   const df = n - 1;
   const chiSquare = m * df * w;
