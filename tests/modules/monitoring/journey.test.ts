@@ -22,8 +22,12 @@ describe('from invitation to export', () => {
       .post(`/admin/rounds/${roundId}/invitations/paste`)
       .type('form')
       .send({ _csrf: admin.csrf, text: 'name,contact,territory,sector,size\nЖауап берген ЖШС,a@example.kz,Ridder city,C,small\nҮнсіз ЖК,b@example.kz,Zaisan district,G,micro\n' });
-    expect(created.status).toBe(201);
-    const links = [...created.text.matchAll(/https?:\/\/[^\s<"]+(\/r\/[A-Za-z0-9_-]{22})/g)].map((m) => m[1]!);
+    // Post/redirect/get: the import redirects to its batch page, whose first view shows the links.
+    expect(created.status).toBe(303);
+    expect(String(created.headers.location)).toContain('/invitations/batches/');
+    const batchPage = await admin.agent.get(created.headers.location);
+    expect(batchPage.status).toBe(200);
+    const links = [...batchPage.text.matchAll(/https?:\/\/[^\s<"]+(\/r\/[A-Za-z0-9_-]{22})/g)].map((m) => m[1]!);
     expect(links).toHaveLength(2);
 
     const respondent = await openLink(t.app, links[0]!);
