@@ -194,13 +194,44 @@ describe(`stopping the server on ${testDbEngine}`, () => {
 
     const db = await database();
     const clean = await start({ DATABASE_URL: db.url, KEDERGI_DATA_DIR: db.dir, KEDERGI_WORKERS: '2', KEDERGI_SHUTDOWN_SECONDS: '3' });
-    // Ready means one worker listens; the second may still be loading.
-    const both = async (pid: number) => {
+    // Ready means one worker listens; the second may still be loading its code, and a worker run
+    // through tsx (as here, not as `npm start` runs it) does not act on a signal until it has
+    // loaded. Wait until both hold a listening socket on the port (Linux /proc).
+    const listeningInodes = (port: number) =>
+      new Set(
+        ['/proc/net/tcp', '/proc/net/tcp6'].flatMap((file) =>
+          fs
+            .readFileSync(file, 'utf8')
+            .split('\n')
+            .slice(1)
+            .map((line) => line.trim().split(/\s+/))
+            .filter((cols) => cols.length > 9 && cols[3] === '0A' && parseInt(cols[1]!.split(':').at(-1)!, 16) === port)
+            .map((cols) => cols[9]!),
+        ),
+      );
+    const listens = (pid: number, port: number) => {
+      const inodes = listeningInodes(port);
+      try {
+        return fs.readdirSync(`/proc/${pid}/fd`).some((fd) => {
+          const target = fs.readlinkSync(`/proc/${pid}/fd/${fd}`, { encoding: 'utf8' });
+          const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+          return inode !== undefined && inodes.has(inode);
+        });
+      } catch {
+        return false; // the process or one of its descriptors went away while we looked
+      }
+    };
+    const both = async (server: { child: { pid?: number }; port: number }) => {
+      const pid = server.child.pid!;
       const until = Date.now() + 60_000;
-      while (workersOf(pid).length < 2 && Date.now() < until) await sleep(100);
+      const ready = () => {
+        const w = workersOf(pid);
+        return w.length === 2 && w.every((p) => listens(p, server.port));
+      };
+      while (!ready() && Date.now() < until) await sleep(100);
       return workersOf(pid);
     };
-    let pids = await both(clean.child.pid!);
+    let pids = await both(clean);
     expect(pids).toHaveLength(2);
     expect((await fetch(`${clean.url}/readyz`)).status).toBe(200);
     const cleanEnd = await clean.stop('SIGTERM');
@@ -210,7 +241,7 @@ describe(`stopping the server on ${testDbEngine}`, () => {
     expect(pids.every(gone)).toBe(true);
 
     const hanging = await start({ DATABASE_URL: db.url, KEDERGI_DATA_DIR: db.dir, KEDERGI_WORKERS: '2', KEDERGI_SHUTDOWN_SECONDS: '3' });
-    pids = await both(hanging.child.pid!);
+    pids = await both(hanging);
     expect(pids).toHaveLength(2);
     // A request whose headers never end keeps its worker's server from closing.
     const slow = net.connect(hanging.port, '127.0.0.1');
