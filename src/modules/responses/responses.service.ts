@@ -96,6 +96,8 @@ export class ResponsesService {
     private readonly rounds: Pick<RoundsService, 'find' | 'findByPublicToken'>,
     private readonly territoriesService: Pick<TerritoriesService, 'listLeaves'>,
     private readonly clock: () => number = Date.now,
+    /** Told of each new submission after its commit (the analysis counter counts it in the background). */
+    private readonly onSubmitted: (roundId: number) => void = () => {},
   ) {}
 
   /** Questionnaire versions never change once a round uses them, so the parsed form is kept. */
@@ -339,7 +341,7 @@ export class ResponsesService {
       const shown = new Set(visible.map((i) => i.id));
       const answers = [...session.answers.values()].filter((a) => shown.has(a.itemId));
       const result = await this.store(session, { language, idempotencyKey, answers, unchangedSince: response.updatedAt });
-      if (result !== 'changed') return result;
+      if (result !== 'changed') return this.submitted(session, result);
       if (attempt === 3) throw new Error(`response of invitation ${session.invitation.id} kept changing during its submission`);
       session = await this.openSession(session.invitation.id, { allowSubmitted: true });
     }
@@ -372,6 +374,11 @@ export class ResponsesService {
     const result = await this.store(session, { language: lang, idempotencyKey: input.idempotencyKey, answers, profile: { answers: profile.profile, columns: profile.columns } });
     // Without unchangedSince the write is refused only for a submitted response, which store answers itself.
     if (result === 'changed') throw new Error('one-shot submission refused without a submitted response');
+    return this.submitted(session, result);
+  }
+
+  private submitted(session: RespondentSession, result: SubmitResult): SubmitResult {
+    if (!result.replay) this.onSubmitted(session.invitation.roundId);
     return result;
   }
 

@@ -52,9 +52,8 @@ describe('one-shot submission', () => {
     }
   }
 
-  const isWrite = (sql: string) => /^\s*(insert|update|delete)\b/i.test(sql);
-  /** The respondent rate limit counts every request in its own statement, outside any transaction. */
-  const isSubmissionWrite = (sql: string) => isWrite(sql) && !/rate_limit_hits/.test(sql);
+  /** Writes to the submission's tables (the rate limit and the background counter write others). */
+  const isSubmissionWrite = (sql: string) => /^\s*(insert\s+into|update|delete\s+from)\W+(responses|answers|invitations)\b/i.test(sql);
   /** The statements of the one transaction that wrote the submission (there must be exactly one). */
   function writingTransaction(statements: Statement[]): Statement[] {
     const writers = new Set(statements.filter((s) => isSubmissionWrite(s.sql)).map((s) => s.txId));
