@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import type { FieldError } from '../../../errors';
 import type { AnswerColumns, ExportCell, ExportColumn, KindModule, Language, RawValue, TCondition, TLocalizedText, TQuestionRole } from './common';
-import { multiChoice, ZMultiChoiceQuestion, type MultiChoiceQuestion, type MultiChoiceValue } from './multi-choice';
-import { number, ZNumberQuestion, type NumberQuestion, type NumberValue } from './number';
-import { ranking, ZRankingQuestion, type RankingQuestion, type RankingValue } from './ranking';
-import { rating, ZRatingQuestion, type RatingQuestion, type RatingValue } from './rating';
-import { singleChoice, ZSingleChoiceQuestion, type SingleChoiceQuestion, type SingleChoiceValue } from './single-choice';
-import { text, ZTextQuestion, type TextQuestion, type TextValue } from './text';
+import type { KindEditor } from './editor';
+import { multiChoice, multiChoiceEditor, ZMultiChoiceQuestion, type MultiChoiceQuestion, type MultiChoiceValue } from './multi-choice';
+import { number, numberEditor, ZNumberQuestion, type NumberQuestion, type NumberValue } from './number';
+import { ranking, rankingEditor, ZRankingQuestion, type RankingQuestion, type RankingValue } from './ranking';
+import { rating, ratingEditor, ZRatingQuestion, type RatingQuestion, type RatingValue } from './rating';
+import { singleChoice, singleChoiceEditor, ZSingleChoiceQuestion, type SingleChoiceQuestion, type SingleChoiceValue } from './single-choice';
+import { text, textEditor, ZTextQuestion, type TextQuestion, type TextValue } from './text';
 
 /**
  * The question kinds. Each kind's file supplies its exchange-format schema, parsing of a posted
@@ -45,6 +46,16 @@ export const KINDS: Modules = {
 };
 
 export const QUESTION_KINDS = Object.keys(KINDS) as QuestionKind[];
+
+/** The builder's form reader of each kind (views/questionnaires/builder/kinds/ has its fields). */
+export const KIND_EDITORS: { [K in QuestionKind]: KindEditor } = {
+  rating: ratingEditor,
+  'single-choice': singleChoiceEditor,
+  'multi-choice': multiChoiceEditor,
+  ranking: rankingEditor,
+  number: numberEditor,
+  text: textEditor,
+};
 
 /** For a `switch (q.kind)` that must handle every kind: the compiler rejects the call when one is missing. */
 export function assertNever(value: never): never {
@@ -115,7 +126,8 @@ export type FormQuestion = KindQuestion & FormQuestionMeta;
 
 export type { AnswerColumns, ExportCell, ExportColumn, RawValue, TCondition, TQuestionRole } from './common';
 export { conditionHolds, ZCondition, CANNOT_JUDGE_CODE, EMPTY_COLUMNS, QUESTION_ROLES, ZCode, ZLocalizedText, ZQuestionRole, type TLocalizedText } from './common';
-export { ZScale, scalePoints, type TScale, type RatingQuestion, type RatingValue } from './rating';
+export { FormReader, flattenForm, type FlatForm, type KindEditor } from './editor';
+export { ZScale, readScale, scalePoints, type TScale, type RatingQuestion, type RatingValue } from './rating';
 export type { SingleChoiceQuestion, SingleChoiceValue } from './single-choice';
 export type { MultiChoiceQuestion, MultiChoiceValue } from './multi-choice';
 export { rankingDepth, type RankingQuestion, type RankingValue } from './ranking';

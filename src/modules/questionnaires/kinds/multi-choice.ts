@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EMPTY_COLUMNS, ZExclusiveOption, ZOther, checkOptions, localized, otherText, questionBase, rawList, splitCodes, type ExportColumn, type KindModule, type QuestionCore, type TOption, type TOther } from './common';
+import { readOption, readOther, type KindEditor } from './editor';
 
 /**
  * Any number of options (at most `maxChoices` when given). An `exclusive` option such as
@@ -96,5 +97,20 @@ export const multiChoice: KindModule<MultiChoiceQuestion, MultiChoiceValue> = {
     const cells: Array<string | number | null> = codes.map((code) => (v ? (v.options.includes(code) ? 1 : 0) : null));
     if (q.other) cells.push(v?.other ?? null);
     return cells;
+  },
+};
+
+export const multiChoiceEditor: KindEditor = {
+  kind: 'multi-choice',
+  partial: 'multi-choice',
+  blank: () => ({ options: [] }),
+  read(form) {
+    const other = readOther(form);
+    const maxChoices = form.number('maxChoices', true);
+    return {
+      options: form.rows('options', (p) => readOption(form, p, true)),
+      ...(other ? { other } : {}),
+      ...(maxChoices !== undefined ? { maxChoices } : {}),
+    };
   },
 };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EMPTY_COLUMNS, ZLocalizedText, localized, questionBase, type KindModule, type QuestionCore, type TLocalizedText } from './common';
+import type { KindEditor } from './editor';
 
 /** A whole or decimal number within [min, max], with an optional unit ("people", "mln tenge"). */
 export const ZNumberQuestion = z.strictObject({
@@ -60,5 +61,18 @@ export const number: KindModule<NumberQuestion, NumberValue> = {
   },
   exportCells(_q, v) {
     return [v ? v.value : null];
+  },
+};
+
+export const numberEditor: KindEditor = {
+  kind: 'number',
+  partial: 'number',
+  blank: () => ({ integer: true }),
+  read(form) {
+    const integer = form.flag('integer');
+    const min = form.number('min', integer);
+    const max = form.number('max', integer);
+    const unit = form.optionalText('unit');
+    return { integer, ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}), ...(unit ? { unit } : {}) };
   },
 };

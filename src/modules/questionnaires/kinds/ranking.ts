@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EMPTY_COLUMNS, ZOption, checkOptions, localized, questionBase, splitCodes, type KindModule, type QuestionCore, type TLocalizedText } from './common';
+import { readOption, type KindEditor } from './editor';
 
 /** Order the `pick` most important of n options: rank 1 is the most important. */
 export const ZRankingQuestion = z.strictObject({
@@ -94,5 +95,14 @@ export const ranking: KindModule<RankingQuestion, RankingValue> = {
       const i = v.order.indexOf(o.code);
       return i < 0 ? null : i + 1;
     });
+  },
+};
+
+export const rankingEditor: KindEditor = {
+  kind: 'ranking',
+  partial: 'ranking',
+  blank: () => ({ options: [], pick: 3 }),
+  read(form) {
+    return { options: form.rows('options', (p) => readOption(form, p)), pick: form.number('pick', true) };
   },
 };

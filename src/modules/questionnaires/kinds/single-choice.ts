@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EMPTY_COLUMNS, ZOption, ZOther, checkOptions, localized, otherText, questionBase, rawList, type ExportColumn, type KindModule, type QuestionCore, type TLocalizedText, type TOther } from './common';
+import { readOption, readOther, type KindEditor } from './editor';
 
 /**
  * One option out of several. `optionsFrom: "territories"` takes the options from the territory
@@ -89,5 +90,21 @@ export const singleChoice: KindModule<SingleChoiceQuestion, SingleChoiceValue> =
     cells[0] = all.findIndex((o) => o.code === v.option) + 1 || null;
     if (q.other) cells[1] = v.other ?? null;
     return cells;
+  },
+};
+
+export const singleChoiceEditor: KindEditor = {
+  kind: 'single-choice',
+  partial: 'single-choice',
+  blank: () => ({ options: [] }),
+  read(form) {
+    const fromTerritories = form.str('optionsFrom') === 'territories';
+    const options = form.rows('options', (p) => readOption(form, p));
+    const other = readOther(form);
+    return {
+      ...(fromTerritories ? { optionsFrom: 'territories' } : {}),
+      ...(options.length || !fromTerritories ? { options } : {}),
+      ...(other ? { other } : {}),
+    };
   },
 };

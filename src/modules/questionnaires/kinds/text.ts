@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EMPTY_COLUMNS, questionBase, type KindModule, type QuestionCore } from './common';
+import type { KindEditor } from './editor';
 
 /** Open text up to `maxLength` characters; `multiline` gives a text area instead of a line. */
 export const ZTextQuestion = z.strictObject({
@@ -49,5 +50,14 @@ export const text: KindModule<TextQuestion, TextValue> = {
   },
   exportCells(_q, v) {
     return [v ? v.text : null];
+  },
+};
+
+export const textEditor: KindEditor = {
+  kind: 'text',
+  partial: 'text',
+  blank: () => ({ maxLength: 500 }),
+  read(form) {
+    return { maxLength: form.number('maxLength', true), ...(form.flag('multiline') ? { multiline: true } : {}) };
   },
 };
