@@ -26,6 +26,8 @@ import {
 import { PROFILE_CATEGORY } from './questionnaires.form';
 import { ZQuestionnaireId } from './questionnaires.schemas';
 import type { QuestionnairesService } from './questionnaires.service';
+import { previewRoutes } from './questionnaire-preview.routes';
+import type { TerritoriesService } from '../territories/territories.service';
 
 const BASE = '/admin/questionnaires/drafts';
 const ZRevision = z.coerce.number().int().positive();
@@ -155,7 +157,10 @@ function readSection(body: FlatForm): { section: TCategory; errors: FormReader['
   return { section, errors: form.errors };
 }
 
-export function questionnaireBuilderRoutes(_ctx: AppContext, { questionnaires, questionnaireDrafts: drafts }: { questionnaires: QuestionnairesService; questionnaireDrafts: QuestionnaireDraftsService }): Router {
+export function questionnaireBuilderRoutes(
+  _ctx: AppContext,
+  { questionnaires, questionnaireDrafts: drafts, territories }: { questionnaires: QuestionnairesService; questionnaireDrafts: QuestionnaireDraftsService; territories: TerritoriesService },
+): Router {
   const router = Router();
   router.use(BASE, requireRole('admin'));
   router.use('/admin/questionnaires/:id/draft', requireRole('admin'));
@@ -539,5 +544,6 @@ export function questionnaireBuilderRoutes(_ctx: AppContext, { questionnaires, q
     }),
   );
 
+  router.use(previewRoutes({ questionnaires, questionnaireDrafts: drafts, territories }));
   return router;
 }
