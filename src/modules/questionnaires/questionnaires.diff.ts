@@ -362,3 +362,10 @@ export function diffDefinitions(before: TQuestionnaireDefinition, after: TQuesti
   counts.sections = sections.filter((d) => d.status !== 'unchanged').length;
   return { changes, sections, counts, same: changes.length === 0 && sections.length === 0 };
 }
+
+/** Section code -> title for naming sections in a comparison (the later title wins; the profile has none). */
+export function sectionTitles(before: TQuestionnaireDefinition, after: TQuestionnaireDefinition): Map<string, TLocalizedText | null> {
+  const out = new Map<string, TLocalizedText | null>([[PROFILE_CATEGORY, null]]);
+  for (const c of [...before.categories, ...after.categories]) out.set(c.code, c.title);
+  return out;
+}
