@@ -5,7 +5,7 @@ import { asyncHandler, parseOrThrow, ValidationError } from '../../errors';
 import { withConfirmation } from '../../lib/confirm';
 import { handleForm, renderForm } from '../../lib/forms';
 import { requireRole } from '../../middleware/auth';
-import { FormReader, KIND_EDITORS, QUESTION_KINDS, QUESTION_ROLES, flattenForm, readScale, type FlatForm, type QuestionKind, type TLocalizedText, type TQuestion } from './kinds';
+import { FormReader, QUESTION_KINDS, editorOf, QUESTION_ROLES, flattenForm, readScale, type FlatForm, type QuestionKind, type TLocalizedText, type TQuestion } from './kinds';
 import type { DraftRow } from './questionnaire-drafts.repository';
 import { readiness, type QuestionnaireDraftsService } from './questionnaire-drafts.service';
 import {
@@ -126,7 +126,7 @@ function conditionFields(showIf: { question: string; anyOf: string[] } | undefin
 
 function readQuestion(body: FlatForm, kind: QuestionKind, isItem: boolean): { question: TQuestion; errors: FormReader['errors'] } {
   const form = new FormReader(body);
-  const kindFields = KIND_EDITORS[kind].read(form);
+  const kindFields = editorOf(kind).read(form);
   for (const list of ['options'] as const) {
     if (Array.isArray(kindFields[list])) kindFields[list] = numberBlankOptionCodes(kindFields[list] as Array<{ code: string }>);
   }
@@ -430,7 +430,7 @@ export function questionnaireBuilderRoutes(
       at,
       kind,
       isItem,
-      partial: `kinds/${KIND_EDITORS[kind].partial}`,
+      partial: `kinds/${editorOf(kind).partial}`,
       values,
       sections: draft.definition.categories,
       roles: QUESTION_ROLES,
@@ -456,7 +456,7 @@ export function questionnaireBuilderRoutes(
       const taken = new Set(builderQuestions(draft.definition).map((q) => q.question.code));
       let n = taken.size + 1;
       while (taken.has(`Q${n}`)) n++;
-      const blank = { code: `Q${n}`, category: section, kind, text: { kk: '', ru: '', en: '' }, ...KIND_EDITORS[kind].blank() } as unknown as TQuestion;
+      const blank = { code: `Q${n}`, category: section, kind, text: { kk: '', ru: '', en: '' }, ...editorOf(kind).blank() } as unknown as TQuestion;
       renderForm(res, 'questionnaires/builder/question', questionLocals(req, draft, null, kind, false, questionFields(blank)));
     }),
   );

@@ -3,7 +3,7 @@ import type { TLocalizedText } from './common';
 
 /**
  * The builder's side of a question kind: how the kind's own fields (options, limits, scale...)
- * are read from the builder's form. Each kind's file exports its editor beside its module, and
+ * are read from the builder's form. Each kind's definition (KindDef) carries its editor, and
  * its form fields live in views/questionnaires/builder/kinds/<partial>.ejs. The builder handles
  * what every question has (code, section, text, required, role, condition) itself.
  *
@@ -13,7 +13,6 @@ import type { TLocalizedText } from './common';
 export type FlatForm = Record<string, unknown>;
 
 export interface KindEditor {
-  kind: string;
   /** views/questionnaires/builder/kinds/<partial>.ejs */
   partial: string;
   /** The kind's fields of a question that has none yet (a new question's form). */
