@@ -18,6 +18,8 @@ import { authRoutes } from './modules/auth/auth.routes';
 import { featureRoutes } from './modules';
 import { publicDir, viewsDir } from './paths';
 import { translator, DEFAULT_LANGUAGE } from './i18n';
+import { annotateFormErrors } from './lib/form-errors';
+import type { FormErrorLocals } from './lib/forms';
 
 /**
  * Views render inside views/layout.ejs unless they pass `layout: false`
@@ -27,6 +29,9 @@ function renderWithLayout(file: string, opts: object, callback: (e: Error | null
   const options = opts as Record<string, unknown>;
   ejs.renderFile(file, options, { cache: process.env.NODE_ENV === 'production' }, (err, body) => {
     if (err) return callback(err);
+    // A form that failed validation: each message beside its field, named by its label, and the summary.
+    const formErrors = options.formErrors as FormErrorLocals | undefined;
+    if (formErrors && body) body = annotateFormErrors(body, formErrors.items, formErrors.texts, formErrors.shown);
     if (options.layout === false) return callback(null, body);
     ejs.renderFile(path.join(viewsDir, 'layout.ejs'), { ...options, body }, { cache: process.env.NODE_ENV === 'production' }, callback);
   });

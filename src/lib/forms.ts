@@ -1,5 +1,16 @@
 import type { Response } from 'express';
 import { AppError, type FieldError } from '../errors';
+import type { FormErrorItem, SummaryTexts } from './form-errors';
+
+/**
+ * What the view engine needs to annotate a form that failed (see src/lib/form-errors.ts):
+ * the errors, the summary texts and the paths the view printed a message for itself.
+ */
+export interface FormErrorLocals {
+  items: FormErrorItem[];
+  texts: SummaryTexts;
+  shown: Set<string>;
+}
 
 /**
  * Re-render a form with the user's values and its errors in the user's language.
@@ -23,12 +34,21 @@ export function renderForm(
   }
   const t = res.locals.t as (k: string, p?: Record<string, unknown>) => string;
   const errors = fields.map((f) => ({ path: f.path, message: t(f.key, f.params) }));
+  const formMessage = message ? t(message, error instanceof AppError ? error.params : {}) : (rest.formMessage as string | undefined);
+  const shown = new Set<string>();
+  const formErrors: FormErrorLocals | undefined =
+    errors.length || formMessage ? { items: errors, texts: { title: t('errors:summaryTitle'), message: formMessage }, shown } : undefined;
   res.status(status).render(view, {
     values: {},
     ...rest,
-    formMessage: message ? t(message, error instanceof AppError ? error.params : {}) : undefined,
+    formMessage,
     errors,
-    fieldError: (path: string) => errors.find((e) => e.path === path)?.message,
+    formErrors,
+    fieldError: (path: string) => {
+      const found = errors.find((e) => e.path === path)?.message;
+      if (found) shown.add(path);
+      return found;
+    },
   });
 }
 
