@@ -33,8 +33,14 @@ export function renderForm(
     throw error;
   }
   const t = res.locals.t as (k: string, p?: Record<string, unknown>) => string;
-  const errors = fields.map((f) => ({ path: f.path, message: t(f.key, f.params) }));
-  const formMessage = message ? t(message, error instanceof AppError ? error.params : {}) : (rest.formMessage as string | undefined);
+  let errors: FormErrorItem[] = fields.map((f) => ({ path: f.path, message: t(f.key, f.params) }));
+  let formMessage = message ? t(message, error instanceof AppError ? error.params : {}) : (rest.formMessage as string | undefined);
+  // Errors carried back from a form elsewhere on this page (src/lib/form-flash.ts).
+  const carried = res.locals.formErrors as FormErrorLocals | undefined;
+  if (!error && carried) {
+    errors = carried.items;
+    formMessage = carried.texts.message;
+  }
   const shown = new Set<string>();
   const formErrors: FormErrorLocals | undefined =
     errors.length || formMessage ? { items: errors, texts: { title: t('errors:summaryTitle'), message: formMessage }, shown } : undefined;
