@@ -32,7 +32,7 @@ function renderWithLayout(file: string, opts: object, callback: (e: Error | null
     if (err) return callback(err);
     // A form that failed validation: each message beside its field, named by its label, and the summary.
     const formErrors = options.formErrors as FormErrorLocals | undefined;
-    if (formErrors && body) body = annotateFormErrors(body, formErrors.items, formErrors.texts, formErrors.shown);
+    if (formErrors && body) body = annotateFormErrors(body, formErrors.items, formErrors.texts, formErrors.shown, formErrors.values);
     if (options.layout === false) return callback(null, body);
     ejs.renderFile(path.join(viewsDir, 'layout.ejs'), { ...options, body }, { cache: process.env.NODE_ENV === 'production' }, callback);
   });

@@ -42,6 +42,8 @@ interface Control {
   openEnd: number;
   /** Open tag's text, for the attributes already there. */
   openTag: string;
+  /** A textarea's content span (after its open tag, up to its close tag). */
+  contentEnd?: number;
   labelText?: string;
   ariaLabel?: string;
   fieldset?: Fieldset;
@@ -127,6 +129,10 @@ function parse(html: string) {
       },
       onclosetag(tag, isImplied) {
         if (tag === 'option' || tag === 'select' || tag === 'textarea' || tag === 'script' || tag === 'style') muted = Math.max(0, muted - 1);
+        if (tag === 'textarea') {
+          const last = controls[controls.length - 1];
+          if (last?.tag === 'textarea' && last.contentEnd === undefined) last.contentEnd = parser.startIndex;
+        }
         if (tag === 'label') labelStack.pop();
         if (tag === 'legend' && inLegend) {
           inLegend.legendEnd = isImplied ? parser.startIndex : parser.endIndex + 1;
@@ -162,6 +168,15 @@ function labelFor(control: Control, labels: Label[]): string {
   return text ? text.replace(/[\s:*]+$/, '') : '';
 }
 
+/** Controls whose typed text is put back after a refused POST carried back to its page. */
+const TYPED = new Set(['text', 'number', 'email', 'search', 'tel', 'url', 'date', 'datetime-local', 'month', 'time', 'textarea']);
+
+function withValue(tagBody: string, value: string): string {
+  const attr = ` value="${escapeHtml(value)}"`;
+  const existing = /\svalue\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)/i.exec(tagBody);
+  return existing ? tagBody.replace(existing[0], attr) : tagBody + attr;
+}
+
 interface Edit {
   at: number;
   remove: number;
@@ -172,10 +187,21 @@ interface Edit {
  * Annotate a rendered page (or page fragment) with its form errors; see the file comment.
  * `shownPaths` are the paths the view already printed a message for (through `fieldError`).
  */
-export function annotateFormErrors(html: string, errors: FormErrorItem[], texts: SummaryTexts, shownPaths: ReadonlySet<string> = new Set()): string {
+export function annotateFormErrors(
+  html: string,
+  errors: FormErrorItem[],
+  texts: SummaryTexts,
+  shownPaths: ReadonlySet<string> = new Set(),
+  values?: Readonly<Record<string, string>>,
+): string {
   if (!errors.length && !texts.message) return html;
   const { controls, labels, fieldErrors, ids, formStarts } = parse(html);
   const edits: Edit[] = [];
+  const restored = new Map<Control, string>();
+  if (values) for (const c of controls) if (c.key in values && TYPED.has(c.type)) restored.set(c, values[c.key]!);
+  for (const [c, value] of restored) {
+    if (c.tag === 'textarea' && c.contentEnd !== undefined) edits.push({ at: c.openEnd + 1, remove: c.contentEnd - c.openEnd - 1, insert: escapeHtml(value) });
+  }
   const items: { href?: string; label?: string; message: string }[] = [];
   const claimed = new Set<FieldErrorNode>();
   const annotated = new Map<Control, string>();
@@ -197,8 +223,8 @@ export function annotateFormErrors(html: string, errors: FormErrorItem[], texts:
       control.id = id;
     }
     const label = labelFor(control, labels);
+    if (annotated.has(control)) continue; // one message per field: the first (an empty field is "required", not also "not a number")
     items.push({ href: '#' + id, label: label || undefined, message: error.message });
-    if (annotated.has(control)) continue; // two messages for one control: both in the summary, one beside it
 
     let messageId: string;
     const shown = shownPaths.has(error.path) ? fieldErrors.find((f) => f.start > control.start && !claimed.has(f)) : undefined;
@@ -219,6 +245,7 @@ export function annotateFormErrors(html: string, errors: FormErrorItem[], texts:
     const selfClosing = /\/\s*>$/.test(tag);
     const body = tag.slice(0, selfClosing ? tag.lastIndexOf('/') : -1);
     let attrs = body;
+    if (restored.has(control) && control.tag === 'input') attrs = withValue(attrs, restored.get(control)!);
     const describedBy = /\saria-describedby\s*=\s*"([^"]*)"/i.exec(attrs);
     if (describedBy) attrs = attrs.replace(describedBy[0], ` aria-describedby="${describedBy[1]} ${escapeHtml(messageId)}"`);
     else attrs += ` aria-describedby="${escapeHtml(messageId)}"`;
@@ -226,6 +253,14 @@ export function annotateFormErrors(html: string, errors: FormErrorItem[], texts:
     if (!control.openTag.match(/\sid\s*=/)) attrs += ` id="${escapeHtml(id)}"`;
     tag = attrs + (selfClosing ? '/>' : '>');
     edits.push({ at: control.start, remove: control.openTag.length, insert: tag });
+  }
+
+  // Restored values of fields without an error (those with one were rewritten above).
+  for (const [c, value] of restored) {
+    if (c.tag !== 'input' || annotated.has(c)) continue;
+    const selfClosing = /\/\s*>$/.test(c.openTag);
+    const body = c.openTag.slice(0, selfClosing ? c.openTag.lastIndexOf('/') : -1);
+    edits.push({ at: c.start, remove: c.openTag.length, insert: withValue(body, value) + (selfClosing ? '/>' : '>') });
   }
 
   const summary =

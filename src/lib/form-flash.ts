@@ -15,6 +15,26 @@ import { oneTimeSecrets } from './one-time';
 const COOKIE = 'kedergi_form_errors';
 /** Errors carried at most (a cookie holds about 4 kB). */
 const MAX_ITEMS = 20;
+/** Typed text carried back at most, in characters; beyond it the fields come back as stored. */
+const MAX_VALUES = 1500;
+/** Never carried in a cookie, even sealed: secrets and the form's own machinery. */
+const NOT_CARRIED = /password|token|secret|_csrf|^confirm$/i;
+
+/** The form's text fields as typed, when they are few enough to carry. */
+function typedValues(body: unknown): string {
+  if (!body || typeof body !== 'object') return '{}';
+  const out: Record<string, string> = {};
+  const visit = (value: unknown, key: string) => {
+    if (typeof value === 'string') {
+      if (!NOT_CARRIED.test(key)) out[key] = value;
+    } else if (value && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [k, v] of Object.entries(value)) visit(v, key ? `${key}.${k}` : k);
+    }
+  };
+  visit(body, '');
+  const json = JSON.stringify(out);
+  return json.length <= MAX_VALUES ? json : '{}';
+}
 
 export function formErrorFlash(config: Config) {
   const store = oneTimeSecrets(config.jwtSecret, (req) => secureRequest(req, config), COOKIE);
@@ -32,7 +52,7 @@ export function formErrorFlash(config: Config) {
       const items = error.fields.slice(0, MAX_ITEMS).map((f) => ({ path: f.path.slice(0, 200), message: t(f.key, f.params) }));
       store.put(res, back.split('?')[0]!, {
         kind: 'formErrors',
-        data: { items: JSON.stringify(items), title: t('errors:summaryTitle'), message: t(error.messageKey, error.params) },
+        data: { items: JSON.stringify(items), title: t('errors:summaryTitle'), message: t(error.messageKey, error.params), values: typedValues(req.body) },
       });
       res.redirect(303, back);
       return true;
@@ -46,6 +66,7 @@ export function formErrorFlash(config: Config) {
             items: JSON.parse(sealed.data.items ?? '[]'),
             texts: { title: sealed.data.title ?? '', message: sealed.data.message },
             shown: new Set(),
+            values: JSON.parse(sealed.data.values ?? '{}'),
           };
           res.locals.formErrors = formErrors;
         }

@@ -10,6 +10,8 @@ export interface FormErrorLocals {
   items: FormErrorItem[];
   texts: SummaryTexts;
   shown: Set<string>;
+  /** Typed text to put back (a form carried back to its page; a re-rendered form has its own values). */
+  values?: Record<string, string>;
 }
 
 /**
@@ -43,7 +45,7 @@ export function renderForm(
   }
   const shown = new Set<string>();
   const formErrors: FormErrorLocals | undefined =
-    errors.length || formMessage ? { items: errors, texts: { title: t('errors:summaryTitle'), message: formMessage }, shown } : undefined;
+    errors.length || formMessage ? { items: errors, texts: { title: t('errors:summaryTitle'), message: formMessage }, shown, values: error ? undefined : carried?.values } : undefined;
   res.status(status).render(view, {
     values: {},
     ...rest,
