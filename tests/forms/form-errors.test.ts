@@ -81,6 +81,8 @@ async function submit(user: LoggedIn, role: TRole, page: string, form: FoundForm
     for (const href of summary.links) {
       if (!href.startsWith('#') || !summary.ids.has(href.slice(1))) outcome.problems.push(`summary link ${href} points at no id`);
     }
+    // "Label: message": every linked error names its field.
+    for (const text of summary.linkTexts) if (!/^[^:]{2,}: \S/.test(text)) outcome.problems.push(`summary link without a label: ${text}`);
     if (JARGON.test(summary.text)) outcome.problems.push(`summary shows code or jargon: ${summary.text.match(JARGON)![0]}`);
     if (/<code>[\w.[\]$]+<\/code>:/.test(html)) outcome.problems.push('a field named by its code');
   }

@@ -79,9 +79,11 @@ export function badInput(form: FoundForm): Record<string, string> {
 }
 
 /** Ids on a page, and the links of its error summary. */
-export function summaryOf(html: string): { ids: Set<string>; present: boolean; links: string[]; text: string } {
+export function summaryOf(html: string): { ids: Set<string>; present: boolean; links: string[]; linkTexts: string[]; text: string } {
   const ids = new Set<string>();
   const links: string[] = [];
+  const linkTexts: string[] = [];
+  let inLink = false;
   let depth = 0;
   let present = false;
   let text = '';
@@ -94,12 +96,18 @@ export function summaryOf(html: string): { ids: Set<string>; present: boolean; l
           depth = 1;
           present = true;
         }
-        if (depth && tag === 'a' && a.href) links.push(a.href);
+        if (depth && tag === 'a' && a.href) {
+          links.push(a.href);
+          linkTexts.push('');
+          inLink = true;
+        }
       },
       ontext(t) {
         if (depth) text += t;
+        if (inLink) linkTexts[linkTexts.length - 1] += t;
       },
-      onclosetag() {
+      onclosetag(tag) {
+        if (tag === 'a') inLink = false;
         if (depth) depth--;
       },
     },
@@ -107,7 +115,7 @@ export function summaryOf(html: string): { ids: Set<string>; present: boolean; l
   );
   parser.write(html);
   parser.end();
-  return { ids, present, links, text };
+  return { ids, present, links, linkTexts, text };
 }
 
 /** Same-site page links worth following (no downloads, no sign-out). */
