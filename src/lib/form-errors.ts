@@ -177,6 +177,12 @@ function withValue(tagBody: string, value: string): string {
   return existing ? tagBody.replace(existing[0], attr) : tagBody + attr;
 }
 
+/** "$.items[3].text.ru" and "measures.0.executors.0" -> "items[3].text.ru" and "measures[0].executors[0]"; "" -> undefined. */
+export function filePlace(path: string): string | undefined {
+  const place = path.replace(/^\$\.?/, '').replace(/\.(\d+)(?=\.|\[|$)/g, '[$1]');
+  return place || undefined;
+}
+
 interface Edit {
   at: number;
   remove: number;
@@ -202,7 +208,7 @@ export function annotateFormErrors(
   for (const [c, value] of restored) {
     if (c.tag === 'textarea' && c.contentEnd !== undefined) edits.push({ at: c.openEnd + 1, remove: c.contentEnd - c.openEnd - 1, insert: escapeHtml(value) });
   }
-  const items: { href?: string; label?: string; message: string }[] = [];
+  const items: { href?: string; label?: string; location?: string; message: string }[] = [];
   const claimed = new Set<FieldErrorNode>();
   const annotated = new Map<Control, string>();
   let firstControl: Control | undefined;
@@ -210,7 +216,8 @@ export function annotateFormErrors(
   for (const error of errors) {
     const control = findControl(controls, error.path);
     if (!control) {
-      items.push({ message: error.message });
+      // No field for it: a place in an uploaded file (a JSON import), named as the file names it.
+      items.push({ location: filePlace(error.path), message: error.message });
       continue;
     }
     if (!firstControl || control.start < firstControl.start) firstControl = control;
@@ -273,7 +280,7 @@ export function annotateFormErrors(
           .map((i) =>
             i.href
               ? `<li><a href="${escapeHtml(i.href)}">${i.label ? escapeHtml(i.label) + ': ' : ''}${escapeHtml(i.message)}</a></li>`
-              : `<li>${escapeHtml(i.message)}</li>`,
+              : `<li>${i.location ? `<span class="error-location">${escapeHtml(i.location)}</span>: ` : ''}${escapeHtml(i.message)}</li>`,
           )
           .join('') +
         '</ul>'

@@ -78,3 +78,13 @@ describe('annotateFormErrors', () => {
     expect(annotateFormErrors(form, [], { title: 'x' })).toBe(form);
   });
 });
+
+describe('filePlace', () => {
+  it('names a place in an uploaded file as the file names it', async () => {
+    const { filePlace } = await import('../../src/lib/form-errors');
+    expect(filePlace('$.items[3].text.ru')).toBe('items[3].text.ru');
+    expect(filePlace('measures.0.executors.0')).toBe('measures[0].executors[0]');
+    expect(filePlace('$')).toBeUndefined();
+    expect(filePlace('')).toBeUndefined();
+  });
+});
