@@ -56,6 +56,7 @@ interface Label {
 interface Fieldset {
   legend: string;
   legendEnd?: number;
+  parent?: Fieldset;
 }
 interface FieldErrorNode {
   start: number;
@@ -94,7 +95,7 @@ function parse(html: string) {
         const openEnd = parser.endIndex;
         if (attribs.id) ids.add(attribs.id);
         if (tag === 'form') formStarts.push(start);
-        if (tag === 'fieldset') fieldsets.push({ legend: '' });
+        if (tag === 'fieldset') fieldsets.push({ legend: '', parent: fieldsets[fieldsets.length - 1] });
         if (tag === 'legend' && fieldsets.length) inLegend = fieldsets[fieldsets.length - 1];
         if (tag === 'label') {
           const label: Label = { for: attribs.for, text: '' };
@@ -162,7 +163,12 @@ function findControl(controls: Control[], path: string): Control | undefined {
 function labelFor(control: Control, labels: Label[]): string {
   const grouped = control.type === 'radio' || control.type === 'checkbox';
   const legend = control.fieldset ? squash(control.fieldset.legend) : '';
-  if (grouped && legend) return legend;
+  if (grouped && legend) {
+    // Nested groups ("S1 Access to credit" > "Weight") are named outermost first.
+    const chain: string[] = [];
+    for (let f: Fieldset | undefined = control.fieldset; f; f = f.parent) if (squash(f.legend)) chain.unshift(squash(f.legend));
+    return chain.join(' — ');
+  }
   const byFor = control.id ? labels.find((l) => l.for === control.id) : undefined;
   const text = squash(byFor?.text ?? control.label?.text ?? '') || control.ariaLabel || legend;
   return text ? text.replace(/[\s:*]+$/, '') : '';
