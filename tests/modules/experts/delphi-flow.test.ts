@@ -95,8 +95,8 @@ describe(`Delphi panel end to end (${testDbEngine})`, () => {
     // S1 (index 0): expert 1 weight 1, expert 2 weight 5 -> median 3, IQR 2 (type 7); strength 3 and 3 -> IQR 0.
     const s1 = form.text.slice(form.text.indexOf('id="f-S1"'), form.text.indexOf('id="f-S2"'));
     expect(s1).toContain('салмағы 1, күші 3'); // the expert's own round-1 score (Kazakh is the default language)
-    expect(s1).toContain('Салмағы: медиана 3,0 (IQR 2,00)');
-    expect(s1).toContain('Күші: медиана 3,0 (IQR 0,00)');
+    expect(s1).toContain('Салмағы: медиана 3,0, квартильдер 2,00–4,00 (IQR 2,00)');
+    expect(s1).toContain('Күші: медиана 3,0, квартильдер 3,00–3,00 (IQR 0,00)');
     expect(s1).toContain('experts-badge-outside');
     // Round-1 answers are shown, not filled in: one click cannot record them unchanged (that would
     // inflate consensus); keeping one is explicit, per factor or for the section.
