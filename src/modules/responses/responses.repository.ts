@@ -51,6 +51,7 @@ function toResponse(row: Record<string, unknown>): ResponseRecord {
     profile: parseProfile(row.profile),
     idempotencyKey: (row.idempotency_key as string | null) ?? null,
     submittedAt: (row.submitted_at as string | null) ?? null,
+    updatedAt: (row.updated_at as string | null) ?? null,
   };
 }
 

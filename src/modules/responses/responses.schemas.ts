@@ -83,6 +83,8 @@ export interface ResponseRecord {
   profile: ProfileAnswers;
   idempotencyKey: string | null;
   submittedAt: string | null;
+  /** When an answer was last saved (shown on resume). */
+  updatedAt?: string | null;
 }
 
 export interface StoredAnswer {

@@ -154,8 +154,12 @@ describe('respondent answering flow', () => {
     const look = await first.get('/respond');
     expect(look.status).toBe(200);
     expect(look.text).toContain('Ваши ответы уже отправлены');
-    const usedLink = await request(t.app).get(`/r/${invitation.token}`);
-    expect(usedLink.status).toBe(410);
+    // The used link, opened anywhere, says the answers arrived and when: nothing more is needed.
+    const usedLink = await request(t.app).get(`/r/${invitation.token}`).set('Cookie', 'kedergi_lang=en');
+    expect(usedLink.status).toBe(200);
+    expect(usedLink.text).toContain('Your answers have already been submitted');
+    expect(usedLink.text).toContain('nothing more is needed');
+    expect(usedLink.text).toMatch(/Submitted on \d/);
   });
 
   it('lets exactly one of two racing submissions win', async () => {
