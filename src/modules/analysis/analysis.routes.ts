@@ -1,10 +1,9 @@
 import { Router, type Request, type Response } from 'express';
 import type { TFunction } from 'i18next';
-import { z } from 'zod';
 import type { AppContext } from '../../context';
 import { asyncHandler, parseOrThrow } from '../../errors';
 import { localized, translator, type Language } from '../../i18n';
-import { writeExcelCsv } from '../../lib/excelCsv';
+import { writeExcelCsv, ZCsvVariant } from '../../lib/excelCsv';
 import { writeCsv, type CellValue } from '../../lib/spreadsheet';
 import { requireRole } from '../../middleware/auth';
 import { distributionChart, meansChart } from './analysis.charts';
@@ -151,8 +150,6 @@ async function sendTable(req: Request, res: Response, name: string, table: (t: T
   attachment(res, `${name}.csv`, 'text/csv; charset=utf-8');
   await writeCsv(res, header, rows);
 }
-
-const ZCsvVariant = z.object({ variant: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['excel']).optional()) });
 
 export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkbook }: { analysis: AnalysisService; roundWorkbook: RoundWorkbookSources }): Router {
   const router = Router();

@@ -3,6 +3,7 @@ import type { AppContext } from '../../context';
 import { asyncHandler, parseOrThrow } from '../../errors';
 import { localized, type Language } from '../../i18n';
 import { renderSvgChart } from '../../lib/charts';
+import { writeExcelCsv, ZCsvVariant } from '../../lib/excelCsv';
 import { writeCsv, writeXlsx } from '../../lib/spreadsheet';
 import { requireRole } from '../../middleware/auth';
 import { INVITATION_STATES } from '../invitations/invitations.schemas';
@@ -147,7 +148,16 @@ export function monitoringRoutes(_ctx: AppContext, { monitoring: service }: { mo
     '/api/v1/rounds/:id/responses.csv',
     asyncHandler(async (req, res) => {
       const round = await roundOf(req);
+      // Parsed before anything is read, so a bad variant is a 400 and not a half-sent file.
+      const { variant } = parseOrThrow(ZCsvVariant, req.query);
       const { header, rows } = await service.responseExport(round);
+      // Both files keep the questionnaire's codes as column names: the Excel (ru/kk) variant
+      // changes only the separators and the decimal mark, so a formula written for one reads the other.
+      if (variant === 'excel') {
+        attachment(res, `round-${round.id}-responses-excel.csv`, 'text/csv; charset=utf-8');
+        await writeExcelCsv(res, header, rows);
+        return;
+      }
       attachment(res, `round-${round.id}-responses.csv`, 'text/csv; charset=utf-8');
       await writeCsv(res, header, rows);
     }),
