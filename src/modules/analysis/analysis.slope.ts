@@ -32,5 +32,5 @@ export function slopeChart(cmp: RoundComparison, thisTitle: string, t: TFunction
     }),
   };
   const description = items.map((c) => `${c.code}: ${num(c.other.mean!)} → ${num(c.current.mean!)}`).join('; ');
-  return renderSvgChart(option, { width: 640, height: 360, title: t('analysis:change.slopeTitle'), description: description || t('analysis:charts.noRatings') });
+  return renderSvgChart(option, { width: 640, height: 360, lang, title: t('analysis:change.slopeTitle'), description: description || t('analysis:charts.noRatings') });
 }

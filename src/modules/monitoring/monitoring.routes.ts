@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../context';
 import { asyncHandler, parseOrThrow } from '../../errors';
 import { localized, type Language } from '../../i18n';
-import { renderSvgChart } from '../../lib/charts';
+import { formatChartNumber, renderSvgChart, wrappedAxisLabel, wrappedLines } from '../../lib/charts';
 import { writeExcelCsv, ZCsvVariant } from '../../lib/excelCsv';
 import { writeCsv, writeXlsx } from '../../lib/spreadsheet';
 import { requireRole } from '../../middleware/auth';
@@ -23,17 +23,20 @@ function territoryChart(progress: RoundProgress, lang: Language, t: (k: string, 
   const useTarget = rows.some((r) => r.target !== null);
   const names = rows.map((r) => territoryLabel(r, lang, ''));
   const values = rows.map((r) => Math.round(1000 * ((useTarget ? r.targetRate : r.responseRate) ?? 0)) / 10);
-  const description = rows.map((r, i) => `${names[i]}: ${values[i]} %`).join('; ');
+  const percent = (v: number) => `${formatChartNumber(v, lang, 1)} %`;
+  const description = rows.map((r, i) => `${names[i]}: ${percent(values[i]!)}`).join('; ');
+  const row = Math.max(26, Math.max(1, ...names.map((n) => wrappedLines(n, 190, 11))) * 14 + 8);
   return renderSvgChart(
     {
       grid: { left: 200, right: 70, top: 10, bottom: 30 },
-      xAxis: { type: 'value', min: 0, max: Math.max(100, ...values), axisLabel: { formatter: '{value} %' } },
-      yAxis: { type: 'category', data: names, inverse: true, axisLabel: { width: 190, overflow: 'truncate' } },
-      series: [{ type: 'bar', data: values, itemStyle: { color: '#1f5f8b' }, label: { show: true, position: 'right', formatter: '{c} %' } }],
+      xAxis: { type: 'value', min: 0, max: Math.max(100, ...values), axisLabel: { formatter: (v: number) => percent(v) } },
+      yAxis: { type: 'category', data: names, inverse: true, axisLabel: wrappedAxisLabel(190, 11) },
+      series: [{ type: 'bar', data: values, itemStyle: { color: '#1f5f8b' }, label: { show: true, position: 'right', formatter: (p: { value: unknown }) => percent(Number(p.value)) } }],
     },
     {
       width: 640,
-      height: 50 + rows.length * 26,
+      height: 50 + rows.length * row,
+      lang,
       title: t(useTarget ? 'monitoring:chart.titleTarget' : 'monitoring:chart.titleInvited'),
       description,
     },
