@@ -129,7 +129,9 @@ export function renderSvgChart(option: echarts.EChartsOption, frame: ChartFrame)
     // renumbered in order of appearance and prefixed with the chart's id, a render is the same
     // text every time and two charts on one page never share a name.
     const names = new Map<string, string>();
-    const drawing = chart.renderToSVGString().replace(/\bzr\d+-([a-z]+-?)\d+\b/g, (name, kind: string) => {
+    // Hover rules are dropped: nothing on a server-drawn chart reacts to the mouse, and ECharts
+    // writes a gradient's hover fill as "fill:[object Object]".
+    const drawing = chart.renderToSVGString().replace(/\.[\w-]+:hover \{[^}]*\}\s*/g, '').replace(/\bzr\d+-([a-z]+-?)\d+\b/g, (name, kind: string) => {
       let renamed = names.get(name);
       if (!renamed) names.set(name, (renamed = `zr-${kind}${names.size}`));
       return renamed;

@@ -14,7 +14,8 @@ import { honestStatistics } from './analysis.honest';
 import { slopeChart } from './analysis.slope';
 import { writeRoundReportPdf } from './analysis.report';
 import { statisticsFileRoutes, ZLang } from './analysis.statfiles';
-import { ZRankingQuery, ZRoundId, queryStringOf } from './analysis.schemas';
+import { ZHeatMapQuery, ZRankingQuery, ZRoundId, queryStringOf } from './analysis.schemas';
+import { heatMapChart, NOT_STATED, SMALL_CELL } from './analysis.heatmap';
 import type { AnalysisService, RoundRanking } from './analysis.service';
 
 function attachment(res: Response, filename: string, type: string): void {
@@ -191,6 +192,23 @@ export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkb
       };
       const territoryIds = new Set(present.territoryIds);
       if (query.territory !== undefined) territoryIds.add(query.territory);
+      const heat = parseOrThrow(ZHeatMapQuery, req.query);
+      const heatCells = await service.heatMap(ranking, heat.heatmap);
+      const territoryName = new Map(territories.map((x) => [String(x.id), localized(x as unknown as Record<string, unknown>, 'name', req.lang)]));
+      const optionLabels = heat.heatmap === 'territory' ? territoryName : profileOptions(definition, heat.heatmap, req.lang);
+      const heatmap = {
+        ...heat,
+        small: SMALL_CELL,
+        svg: heatMapChart({
+          map: heatCells,
+          scale: ranking.scale,
+          measure: heat.measure,
+          groupLabel: (g) => (g === NOT_STATED ? req.t('analysis:heatmap.notStated') : (optionLabels.get(g) ?? g)),
+          byLabel: req.t(`analysis:heatmap.by.${heat.heatmap}`),
+          t: req.t,
+          lang: req.lang,
+        }),
+      };
       res.render('analysis/round', {
         title: round.title,
         round,
@@ -208,6 +226,7 @@ export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkb
         honest: honestStatistics(ranking),
         changes: ranking.comparison ? comparisonChanges(ranking.comparison) : new Map(),
         slope: ranking.comparison ? slopeChart(ranking.comparison, round.title, req.t, req.lang) : null,
+        heatmap,
       });
     }),
   );

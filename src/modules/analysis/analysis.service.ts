@@ -17,7 +17,8 @@ import {
   type AnalysisTerritory,
   type ItemCellSum,
 } from './analysis.repository';
-import { filtersOf, type TRankingFilters, type TRankingQuery } from './analysis.schemas';
+import { filtersOf, type THeatMapBy, type TRankingFilters, type TRankingQuery } from './analysis.schemas';
+import { heatMapCells, type HeatMapCells } from './analysis.heatmap';
 import { formQuestions, normaliseDefinition } from '../questionnaires/questionnaires.form';
 import { summariseQuestion, type QuestionSummary } from './analysis.kinds';
 import { referenceComparison, type ReferenceComparison } from './analysis.reference';
@@ -204,6 +205,15 @@ export class AnalysisService {
     if (state.submitted === state.counted && state.submittedIds === state.countedIds) return;
     if (state.counted > 0 && (await this.repo.hasStaleCounts(roundId))) await this.repo.forgetRound(roundId);
     await this.repo.countPending(roundId);
+  }
+
+  /**
+   * The heat map of a ranking: each barrier's ratings per territory, sector or size under the
+   * same filters (the ranking has brought the cells up to date). See analysis.heatmap.ts.
+   */
+  async heatMap(ranking: RoundRanking, by: THeatMapBy): Promise<HeatMapCells> {
+    const cells = await this.repo.itemCellsByGroup(ranking.round.id, ranking.filters, by);
+    return heatMapCells(ranking, cells);
   }
 
   /** Recount a round from its answers (CLI and after bulk changes). */
