@@ -110,6 +110,34 @@ export function wrappedLines(text: string, width: number, fontSize: number): num
   return lines;
 }
 
+/**
+ * Positions for labels beside points at `values` on one vertical line, at least `gap` apart and
+ * within [min, max], each as near its point as the others allow (clusters spread evenly about
+ * their middle). Same order as `values`.
+ * Example: spreadLabels([3, 3, 3.05], 0.1, 1, 5) gives 2.9167, 3.0167, 3.1167 (centred on their mean).
+ */
+export function spreadLabels(values: number[], gap: number, min: number, max: number): number[] {
+  const order = values.map((v, i) => ({ v, i })).sort((a, b) => a.v - b.v || a.i - b.i);
+  // Clusters of labels that touch: each placed centred on its points' mean, merged while they overlap.
+  const clusters: Array<{ members: number[]; sum: number; top: number }> = [];
+  const start = (c: { members: number[]; sum: number }) => Math.min(Math.max(c.sum / c.members.length - ((c.members.length - 1) * gap) / 2, min), Math.max(min, max - (c.members.length - 1) * gap));
+  for (const { v, i } of order) {
+    clusters.push({ members: [i], sum: v, top: 0 });
+    for (;;) {
+      const last = clusters[clusters.length - 1]!;
+      last.top = start(last);
+      const before = clusters[clusters.length - 2];
+      if (!before || before.top + before.members.length * gap <= last.top + 1e-12) break;
+      clusters.pop();
+      before.members.push(...last.members);
+      before.sum += last.sum;
+    }
+  }
+  const out = new Array<number>(values.length);
+  for (const c of clusters) c.members.forEach((index, k) => (out[index] = c.top + k * gap));
+  return out;
+}
+
 /** A category axis label that wraps inside `width` px instead of being cut (ECharts 'break'). */
 export function wrappedAxisLabel(width: number, fontSize = 11): Loose {
   return { width, overflow: 'break', fontSize, lineHeight: Math.round(fontSize * 1.25), interval: 0 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chartPng, findChart, formatChartNumber, renderSvgChart, textWidth, wrappedLines } from '../../src/lib/charts';
+import { chartPng, findChart, formatChartNumber, renderSvgChart, spreadLabels, textWidth, wrappedLines } from '../../src/lib/charts';
 
 const texts = (svg: string) => [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!);
 
@@ -80,5 +80,27 @@ describe('chart files', () => {
     expect(png.readUInt32BE(16)).toBe(600);
     expect(png.readUInt32BE(20)).toBe(300);
     expect(png.length).toBeGreaterThan(2000);
+  });
+});
+
+describe('spreadLabels', () => {
+  it('leaves labels that do not touch where they are', () => {
+    expect(spreadLabels([1, 2, 3], 0.1, 0, 5)).toEqual([1, 2, 3]);
+  });
+  it('spreads a cluster evenly about its middle, keeping the order of the points', () => {
+    const at = spreadLabels([3, 3, 3.05], 0.1, 1, 5);
+    // Centred on the mean 3.016667, 0.1 apart.
+    expect(at[0]).toBeCloseTo(2.9166667, 6);
+    expect(at[1]).toBeCloseTo(3.0166667, 6);
+    expect(at[2]).toBeCloseTo(3.1166667, 6);
+  });
+  it('keeps every label inside the axis and at least the gap apart, whatever the input', () => {
+    const values = [5, 4.99, 4.98, 1, 1.01, 3, 3, 3, 2.99, 4.97];
+    const at = spreadLabels(values, 0.2, 1, 5);
+    const sorted = [...at].sort((a, b) => a - b);
+    for (let i = 1; i < sorted.length; i++) expect(sorted[i]! - sorted[i - 1]!).toBeGreaterThanOrEqual(0.2 - 1e-9);
+    for (const v of at) expect(v >= 1 - 1e-9 && v <= 5 + 1e-9).toBe(true);
+    // Order preserved: a higher point never gets a lower label.
+    for (let i = 0; i < values.length; i++) for (let j = 0; j < values.length; j++) if (values[i]! < values[j]!) expect(at[i]!).toBeLessThan(at[j]!);
   });
 });

@@ -152,9 +152,29 @@ async function sendTable(req: Request, res: Response, name: string, table: (t: T
   await writeCsv(res, header, rows);
 }
 
+/** The ranking's filters as the reader reads them (label: value), empty when none: on the page, in print and in the PDF. */
+async function filterLinesOf(service: AnalysisService, ranking: RoundRanking, t: TFunction, lang: Language): Promise<Array<{ label: string; value: string }>> {
+  const f = ranking.filters;
+  const filters: Array<{ label: string; value: string }> = [];
+  if (f.territory !== undefined) {
+    const territory = (await service.repo.territories()).find((x) => x.id === f.territory);
+    filters.push({ label: t('analysis:filters.territory'), value: territory ? localized(territory as unknown as Record<string, unknown>, 'name', lang) : String(f.territory) });
+  }
+  if (f.sector !== undefined || f.size !== undefined) {
+    const definition = await service.repo.questionnaireDefinition(ranking.round.questionnaireId);
+    for (const code of ['sector', 'size'] as const) {
+      const value = f[code];
+      if (value !== undefined) filters.push({ label: t(`analysis:filters.${code}`), value: profileOptions(definition, code, lang).get(value) ?? value });
+    }
+  }
+  if (f.innovated !== undefined) filters.push({ label: t('analysis:filters.innovated'), value: t(f.innovated ? 'analysis:filters.yes' : 'analysis:filters.no') });
+  return filters;
+}
+
 export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkbook }: { analysis: AnalysisService; roundWorkbook: RoundWorkbookSources }): Router {
   const router = Router();
   const staff = requireRole('admin', 'researcher');
+  const filterLines = (ranking: RoundRanking, t: TFunction, lang: Language) => filterLinesOf(service, ranking, t, lang);
   router.use('/analysis', staff);
   router.use('/api/v1/rounds/:id/ranking', staff);
 
@@ -227,6 +247,7 @@ export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkb
         changes: ranking.comparison ? comparisonChanges(ranking.comparison) : new Map(),
         slope: ranking.comparison ? slopeChart(ranking.comparison, round.title, req.t, req.lang) : null,
         heatmap,
+        filterLines: await filterLines(ranking, req.t, req.lang),
       });
     }),
   );
@@ -266,20 +287,7 @@ export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkb
       const { ranking } = await rankingOf(req);
       const lang: Language = parseOrThrow(ZLang, { lang: req.query.lang }).lang ?? req.lang;
       const t = translator(lang);
-      const f = ranking.filters;
-      const filters: Array<{ label: string; value: string }> = [];
-      if (f.territory !== undefined) {
-        const territory = (await service.repo.territories()).find((x) => x.id === f.territory);
-        filters.push({ label: t('analysis:filters.territory'), value: territory ? localized(territory as unknown as Record<string, unknown>, 'name', lang) : String(f.territory) });
-      }
-      if (f.sector !== undefined || f.size !== undefined) {
-        const definition = await service.repo.questionnaireDefinition(ranking.round.questionnaireId);
-        for (const code of ['sector', 'size'] as const) {
-          const value = f[code];
-          if (value !== undefined) filters.push({ label: t(`analysis:filters.${code}`), value: profileOptions(definition, code, lang).get(value) ?? value });
-        }
-      }
-      if (f.innovated !== undefined) filters.push({ label: t('analysis:filters.innovated'), value: t(f.innovated ? 'analysis:filters.yes' : 'analysis:filters.no') });
+      const filters = await filterLines(ranking, t, lang);
       attachment(res, `round-${ranking.round.id}-report-${lang}.pdf`, 'application/pdf');
       await writeRoundReportPdf(res, { ranking, honest: honestStatistics(ranking), filters, t, lang });
     }),
