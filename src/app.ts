@@ -9,6 +9,7 @@ import { buildServices, type Services } from './composition';
 import type { AppContext } from './context';
 import { AppError, NotFoundError, isApiRequest } from './errors';
 import { authenticateMiddleware } from './middleware/auth';
+import { chartDownloads } from './middleware/chart-download';
 import { csrfMiddleware } from './middleware/csrf';
 import { inputHygiene, verifyJsonEntries } from './middleware/input';
 import { localeMiddleware } from './middleware/locale';
@@ -100,6 +101,7 @@ export function createApp(ctx: AppContext, services: Services = buildServices(ct
   app.use(inputHygiene);
   const formErrors = formErrorFlash(ctx.config);
   app.use(formErrors.middleware);
+  app.use(chartDownloads);
 
   app.use(authRoutes(ctx, services));
   for (const routes of featureRoutes) app.use(routes(ctx, services));

@@ -231,8 +231,8 @@ export function expertsRoutes(ctx: AppContext, { experts }: { experts: ExpertsSe
     page: 'agreement',
     a,
     stopRule: STOP_RULE,
-    spreadSvg: spreadChart(a.rounds, req.t),
-    kendallSvg: kendallChart(a.rounds, STOP_RULE.strongW, req.t),
+    spreadSvg: spreadChart(a.rounds, req.t, req.lang),
+    kendallSvg: kendallChart(a.rounds, STOP_RULE.strongW, req.t, req.lang),
   });
 
   router.get(
@@ -247,7 +247,7 @@ export function expertsRoutes(ctx: AppContext, { experts }: { experts: ExpertsSe
     '/panels/:id/swot',
     asyncHandler(async (req, res) => {
       const swot = await experts.panelSwot(parseOrThrow(ZPanelId, req.params.id), roundOf(req));
-      res.render('experts/swot', { title: req.t('experts:swot.title', { name: swot.panel.name }), page: 'swot', swot, chartSvg: swotSquareChart(swot.result, req.t) });
+      res.render('experts/swot', { title: req.t('experts:swot.title', { name: swot.panel.name }), page: 'swot', swot, chartSvg: swotSquareChart(swot.result, req.t, req.lang) });
     }),
   );
 
@@ -255,7 +255,7 @@ export function expertsRoutes(ctx: AppContext, { experts }: { experts: ExpertsSe
     '/panels/:id/pest',
     asyncHandler(async (req, res) => {
       const pest = await experts.panelPest(parseOrThrow(ZPanelId, req.params.id), roundOf(req));
-      res.render('experts/pest', { title: req.t('experts:pest.title', { name: pest.panel.name }), page: 'pest', pest, chartSvg: pestBarsChart(pest.groups, req.t) });
+      res.render('experts/pest', { title: req.t('experts:pest.title', { name: pest.panel.name }), page: 'pest', pest, chartSvg: pestBarsChart(pest.groups, req.t, req.lang) });
     }),
   );
 
