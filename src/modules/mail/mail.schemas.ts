@@ -63,6 +63,8 @@ export interface OutboxMessage {
   text: string;
   /** Extra headers (List-Unsubscribe). */
   headers?: Record<string, string>;
+  /** Which mail this is, when it must be queued once only (see mail_outbox.dedupe_key). */
+  dedupeKey?: string;
 }
 
 export interface ClaimedMessage {

@@ -9,7 +9,7 @@ import { sign, verifySignature } from '../../lib/seal';
 import type { InvitationMailTarget } from '../invitations/invitations.schemas';
 import type { RoundRecord } from '../rounds/rounds.schemas';
 import { isRoundAcceptingAnswers } from '../rounds/rounds.service';
-import type { MailRepository, OutboxRow } from './mail.repository';
+import type { MailRepository, OutboxRow, RoundMailTally } from './mail.repository';
 import { fillFields, renderMessage, unknownFields } from './mail.render';
 import { sealBody } from './mail.sender';
 import {
@@ -73,14 +73,14 @@ export class MailService {
   }
 
   /**
-   * Put messages in the outbox, all or none. Every address must be one valid mailbox and every
+   * Put messages in the outbox, all or none (a message whose dedupe key is already there is
+   * left out; the count says how many went in). Every address must be one valid mailbox and every
    * subject one line: a CR/LF in either would let a name or a subject inject headers.
    */
   async enqueue(messages: OutboxMessage[]): Promise<number> {
     this.assertEnabled();
     const rows = messages.map((m) => this.outboxRow(m));
-    await this.repo.transaction((trx) => this.repo.enqueue(rows, nowIso(), trx));
-    return rows.length;
+    return this.repo.transaction((trx) => this.repo.enqueue(rows, nowIso(), trx));
   }
 
   private outboxRow(m: OutboxMessage): OutboxRow {
@@ -96,6 +96,7 @@ export class MailService {
       user_id: m.userId ?? null,
       topic: m.topic ?? null,
       snapshot_id: null,
+      dedupe_key: m.dedupeKey ?? null,
       payload: sealBody(this.settings.secret, { subject: m.subject, text: m.text, lang: m.language, headers: m.headers }),
     };
   }
@@ -163,6 +164,10 @@ export class MailService {
    * submitted, while the round accepts answers. Opted-out and bounced addresses never.
    */
   async plan(roundId: number, kind: 'invitation' | 'reminder', base: string, ids?: number[]): Promise<MailPlan> {
+    return (await this.planWithTally(roundId, kind, base, ids)).plan;
+  }
+
+  private async planWithTally(roundId: number, kind: 'invitation' | 'reminder', base: string, ids?: number[]): Promise<{ plan: MailPlan; summary: Map<number, RoundMailTally> }> {
     const round = await this.invitations.getRound(roundId);
     const targets = await this.invitations.mailTargets(roundId, base, ids);
     const summary = await this.repo.roundMailSummary(roundId);
@@ -179,7 +184,7 @@ export class MailService {
       else if (kind === 'reminder' && !(mailed && mailed.invitationsSent > 0)) plan.skipped.alreadySent++;
       else plan.recipients.push(t);
     }
-    return plan;
+    return { plan, summary };
   }
 
   /**
@@ -190,7 +195,7 @@ export class MailService {
   async queueRound(roundId: number, kind: 'invitation' | 'reminder', base: string, ids?: number[]): Promise<number> {
     this.assertEnabled();
     const round = await this.invitations.getRound(roundId);
-    const { recipients } = await this.plan(roundId, kind, base, ids);
+    const { plan: { recipients }, summary } = await this.planWithTally(roundId, kind, base, ids);
     const templates = new Map<Language, { subject: string; body: string }>();
     for (const lang of LANGUAGES) templates.set(lang, await this.template(roundId, kind, lang));
     const closes = this.closingDates(round);
@@ -199,10 +204,14 @@ export class MailService {
     await this.repo.transaction(async (trx) => {
       // One snapshot of each language's subject and text; each message stores its values only.
       const snapshots = new Map<Language, number>();
-      for (const [lang, template] of templates) snapshots.set(lang, await this.repo.createSnapshot(trx, { language: lang, subject: template.subject, body: template.body }, now));
+      for (const lang of new Set(recipients.map((t) => t.language))) {
+        const template = templates.get(lang)!;
+        snapshots.set(lang, await this.repo.createSnapshot(trx, { language: lang, subject: template.subject, body: template.body }, now));
+      }
       for (let i = 0; i < recipients.length; i += QUEUE_CHUNK) {
         const rows: OutboxRow[] = [];
         for (const t of recipients.slice(i, i + QUEUE_CHUNK)) {
+          const tally = summary.get(t.id);
           const values = this.mergeValues(closes, t, t.language, base);
           // An enterprise name that would break the subject line is not sent (header injection).
           if (!isHeaderSafe(fillFields(templates.get(t.language)!.subject, values))) continue;
@@ -217,12 +226,16 @@ export class MailService {
             user_id: null,
             topic: null,
             snapshot_id: snapshots.get(t.language)!,
+            // The next mail of this kind for this invitation: a second "send" planned from the
+            // same tally at the same time (another click, the cron beside the server) has the same
+            // key, and the unique index keeps its copy out.
+            dedupe_key: kind === 'invitation' ? `i:${t.id}:${(tally?.invitations ?? 0) + 1}` : `r:${t.id}:${(tally?.reminderRows ?? 0) + 1}`,
             payload: sealBody(this.settings.secret, { values, lang: t.language, headers: { 'List-Unsubscribe': `<${values.optout}>` } }),
           });
         }
-        await this.repo.enqueue(rows, now, trx);
-        queued += rows.length;
+        queued += await this.repo.enqueue(rows, now, trx);
       }
+      if (queued === 0) for (const id of snapshots.values()) await this.repo.dropSnapshot(trx, id);
     });
     return queued;
   }
