@@ -20,6 +20,8 @@ export async function up(db: Knex): Promise<void> {
   await db.schema.alterTable('mail_outbox', (t) => {
     t.string('dedupe_key', 120).nullable();
     t.unique(['dedupe_key'], { indexName: 'mail_outbox_dedupe_key_unique' });
+    // Mail to users by topic (a Delphi round's reminders); partial: a round's invitation mail has none.
+    t.index(['topic'], 'mail_outbox_topic', { predicate: db.whereNotNull('topic') });
   });
   await db.schema.createTable('delphi_reminder_schedules', (t) => {
     t.integer('panel_id').primary().references('id').inTable('panels').onDelete('CASCADE');
@@ -34,6 +36,7 @@ export async function up(db: Knex): Promise<void> {
 export async function down(db: Knex): Promise<void> {
   await db.schema.dropTable('delphi_reminder_schedules');
   await db.schema.alterTable('mail_outbox', (t) => {
+    t.dropIndex(['topic'], 'mail_outbox_topic');
     t.dropUnique(['dedupe_key'], 'mail_outbox_dedupe_key_unique');
     t.dropColumn('dedupe_key');
   });

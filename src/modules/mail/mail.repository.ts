@@ -186,6 +186,21 @@ export class MailRepository {
     return out;
   }
 
+  /** Per user: messages of a kind on a topic (e.g. reminders of one Delphi round), all rows and those that did not fail, and the latest. */
+  async userMailTally(topic: string, kind: TMailKind): Promise<Map<number, { rows: number; notFailed: number; lastAt: string }>> {
+    const rows = await this.db('mail_outbox').where({ topic, kind }).whereNotNull('user_id').groupBy('user_id', 'status').select('user_id', 'status').count({ n: '*' }).max({ last: 'created_at' });
+    const out = new Map<number, { rows: number; notFailed: number; lastAt: string }>();
+    for (const r of rows as Array<Record<string, unknown>>) {
+      const id = num(r.user_id);
+      const cur = out.get(id) ?? { rows: 0, notFailed: 0, lastAt: '' };
+      cur.rows += num(r.n);
+      if (r.status !== 'failed') cur.notFailed += num(r.n);
+      if (String(r.last) > cur.lastAt) cur.lastAt = String(r.last);
+      out.set(id, cur);
+    }
+    return out;
+  }
+
   // templates
 
   async findTemplate(roundId: number, kind: TTemplateKind, language: string): Promise<StoredTemplate | undefined> {

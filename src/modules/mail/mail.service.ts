@@ -5,6 +5,7 @@ import { LANGUAGES, isLanguage, translator, type Language } from '../../i18n';
 import type { ExpertNotifier } from '../experts/experts.schemas';
 import { isEmailAddress, isHeaderSafe } from '../../lib/email';
 import { formatAlmaty } from '../../lib/almaty-time';
+import { DEFAULT_REMINDER_SCHEDULE, isReminderDue } from '../../lib/reminder-schedule';
 import { sign, verifySignature } from '../../lib/seal';
 import type { InvitationMailTarget } from '../invitations/invitations.schemas';
 import type { RoundRecord } from '../rounds/rounds.schemas';
@@ -40,7 +41,6 @@ export interface MailSettings {
 const OPT_OUT = 'mail-opt-out';
 /** Messages rendered, sealed and inserted at a time while queueing a round. */
 const QUEUE_CHUNK = 2000;
-const DAY_MS = 24 * 3600_000;
 
 /** Who gets what when mail of a kind is asked for a round: the count shown before sending. */
 export interface MailPlan {
@@ -243,7 +243,7 @@ export class MailService {
   // reminders on a schedule
 
   async schedule(roundId: number): Promise<TReminderSchedule> {
-    return (await this.repo.findSchedule(roundId)) ?? { enabled: false, afterDays: 7, everyDays: 7, maxCount: 2 };
+    return (await this.repo.findSchedule(roundId)) ?? DEFAULT_REMINDER_SCHEDULE;
   }
 
   async saveSchedule(roundId: number, input: TReminderSchedule): Promise<void> {
@@ -266,9 +266,8 @@ export class MailService {
       const plan = await this.plan(s.roundId, 'reminder', this.settings.publicUrl);
       const due = plan.recipients.filter((t) => {
         const m = summary.get(t.id);
-        if (!m || m.reminders >= s.maxCount) return false;
-        const wait = (m.reminders === 0 ? s.afterDays : s.everyDays) * DAY_MS;
-        return now.getTime() - Date.parse(m.lastAt) >= wait;
+        // The latest mail queued is the invitation mail until the first reminder, then the latest reminder.
+        return m !== undefined && isReminderDue(s, { count: m.reminders, lastAt: m.lastAt }, m.lastAt, now);
       });
       if (due.length) queued += await this.queueRound(s.roundId, 'reminder', this.settings.publicUrl, due.map((t) => t.id));
     }
@@ -342,23 +341,38 @@ export class MailService {
     await this.enqueue([{ messageId: this.newMessageId(), kind, recipient: user.email, language: lang, userId: user.id, topic, ...rendered }]);
   }
 
-  /** What the experts module calls when a Delphi round opens or its non-scorers are reminded. */
+  /**
+   * What the experts module calls when a Delphi round opens or its non-scorers are reminded.
+   * Each expert's mail goes in their language preference (else `lang`). Every message has its
+   * dedupe key (the round's opening notice once per expert; reminder n once), so a double click
+   * or the schedule running beside "remind now" does not mail anyone twice.
+   */
   expertNotifier(): ExpertNotifier {
-    const send = async (kind: 'expert_round' | 'expert_reminder', input: Parameters<ExpertNotifier['roundOpened']>[0]) => {
-      if (!this.enabled) return;
-      const lang: Language = isLanguage(input.lang) ? input.lang : 'kk';
-      const t = translator(lang);
-      const key = kind === 'expert_round' ? 'roundOpened' : 'remind';
-      const deadline = input.deadlineAt ? formatAlmaty(input.deadlineAt, lang) : t('mail:experts.noDeadline');
+    const send = async (kind: 'expert_round' | 'expert_reminder', input: Parameters<ExpertNotifier['roundOpened']>[0]): Promise<number> => {
+      if (!this.enabled) return 0;
+      const topic = `delphi:${input.panel.id}:${input.round}`;
+      const tally = kind === 'expert_reminder' ? await this.repo.userMailTally(topic, kind) : undefined;
       const messages: OutboxMessage[] = [];
       for (const expert of input.experts) {
+        const lang: Language = isLanguage(expert.language) ? expert.language : isLanguage(input.lang) ? input.lang : 'kk';
+        const t = translator(lang);
+        const key = kind === 'expert_round' ? 'roundOpened' : 'remind';
+        const deadline = input.deadlineAt ? formatAlmaty(input.deadlineAt, lang) : t('mail:experts.noDeadline');
         const values = { name: expert.name, panel: input.panel.name, round: input.round, deadline, link: `${input.base}/expert/panels/${input.panel.id}` };
         const rendered = renderMessage({ subject: t(`mail:experts.${key}.subject`, values), body: t(`mail:experts.${key}.body`, values) }, {}, lang);
         if (!rendered || !isEmailAddress(expert.email)) continue;
-        messages.push({ messageId: this.newMessageId(), kind, recipient: expert.email, language: lang, userId: expert.userId, topic: `delphi:${input.panel.id}:${input.round}`, ...rendered });
+        const dedupeKey = kind === 'expert_round' ? `eo:${input.panel.id}:${input.round}:${expert.userId}` : `er:${input.panel.id}:${input.round}:${expert.userId}:${(tally?.get(expert.userId)?.rows ?? 0) + 1}`;
+        messages.push({ messageId: this.newMessageId(), kind, recipient: expert.email, language: lang, userId: expert.userId, topic, dedupeKey, ...rendered });
       }
-      if (messages.length) await this.enqueue(messages);
+      return messages.length ? this.enqueue(messages) : 0;
     };
-    return { roundOpened: (input) => send('expert_round', input), remind: (input) => send('expert_reminder', input) };
+    return {
+      roundOpened: async (input) => void (await send('expert_round', input)),
+      remind: (input) => send('expert_reminder', input),
+      reminderTally: async (panelId, round) => {
+        const tally = await this.repo.userMailTally(`delphi:${panelId}:${round}`, 'expert_reminder');
+        return new Map([...tally].map(([userId, t]) => [userId, { count: t.notFailed, lastAt: t.lastAt }]));
+      },
+    };
   }
 }
