@@ -5,7 +5,7 @@ import type { RoundWorkbookSources } from './modules/analysis/analysis.export';
 import { AuthService } from './modules/auth/auth.service';
 import { PasswordResetService } from './modules/auth/password-reset.service';
 import { PasswordResetsRepository } from './modules/auth/password-resets.repository';
-import { expertSheetsForRound } from './modules/experts/experts.export';
+import { expertSheetsForRound, panelReportsForRound } from './modules/experts/experts.export';
 import { ExpertsRepository } from './modules/experts/experts.repository';
 import { ExpertsService, surveyItemMeans } from './modules/experts/experts.service';
 import { IndicatorsRepository } from './modules/indicators/indicators.repository';
@@ -113,6 +113,7 @@ export function buildServices(ctx: AppContext): Services {
   const roundWorkbook: RoundWorkbookSources = {
     monitoring,
     expertSheets: (roundId, t, lang) => expertSheetsForRound(experts, roundId, t, lang),
+    reportPanels: (roundId, t, lang) => panelReportsForRound(experts, roundId, t, lang),
   };
   const programmes = new ProgrammesService(new KnexProgrammesRepository(db), programmesPorts({ rounds, experts, territories, users, indicators }));
   const rateLimits = new RateLimitStores(new KnexRateLimitsRepository(db));

@@ -321,6 +321,7 @@ const POLICY: Record<string, Rule> = {
   'GET /analysis/rounds/:id/items.csv': r('staff', (f) => `/analysis/rounds/${f.roundOpen}/items.csv`),
   'GET /analysis/rounds/:id/categories.csv': r('staff', (f) => `/analysis/rounds/${f.roundOpen}/categories.csv`),
   'GET /analysis/rounds/:id/workbook.xlsx': r('staff', (f) => `/analysis/rounds/${f.roundOpen}/workbook.xlsx`),
+  'GET /analysis/rounds/:id/report': r('staff', (f) => `/analysis/rounds/${f.roundOpen}/report`),
   'GET /api/v1/rounds/:id/ranking': r('staff', (f) => `/api/v1/rounds/${f.roundOpen}/ranking`),
   'GET /api/v1/rounds/:id/responses.sps': r('staff', (f) => `/api/v1/rounds/${f.roundOpen}/responses.sps`),
   'GET /api/v1/rounds/:id/responses.R': r('staff', (f) => `/api/v1/rounds/${f.roundOpen}/responses.R`),

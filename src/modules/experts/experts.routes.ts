@@ -428,6 +428,7 @@ export function swotJson(s: PanelSwot) {
     panel: { id: s.panel.id, name: s.panel.name },
     round: s.round?.number ?? null,
     provisional: s.provisional,
+    surveyProvisional: s.surveyProvisional,
     quadrants: Object.fromEntries(
       (['S', 'W', 'O', 'T'] as const).map((q) => [q, { total: s.result.totals[q], factors: s.factors.filter((f) => f.factor.grp === q).map(factor) }]),
     ),

@@ -159,6 +159,12 @@ export interface PanelSwot extends RoundChoice {
   factors: MatrixFactorRow[];
   barriers: SwotBarrierRow[];
   surveyRound: SurveyRoundOption | null;
+  /**
+   * Survey barriers enter the matrix from a round that is not closed yet: their strengths (mean
+   * ratings) move with every new response, so the matrix is provisional however final the Delphi
+   * round is. Stated on the page, in the exports, the API and the round report.
+   */
+  surveyProvisional: boolean;
   result: SwotResult;
 }
 
@@ -802,6 +808,7 @@ export class ExpertsService {
       factors: factors.map((factor) => matrixRow(factor, means.get(factor.id), resultByCode.get(factor.code))),
       barriers: barrierRows,
       surveyRound,
+      surveyProvisional: surveyRound !== null && surveyRound.status !== 'closed' && surveyRound.status !== 'archived' && barrierRows.some((b) => b.strength !== null),
       result,
     };
   }
