@@ -23,6 +23,7 @@ import {
   type TCategory,
   type TDraftDefinition,
 } from './questionnaires.drafts';
+import { describeDiff } from './questionnaires.diff-text';
 import { PROFILE_CATEGORY } from './questionnaires.form';
 import { ZQuestionnaireId } from './questionnaires.schemas';
 import type { QuestionnairesService } from './questionnaires.service';
@@ -286,8 +287,24 @@ export function questionnaireBuilderRoutes(
         showScale: !missingFilter || lacks(def.scale),
         kinds: QUESTION_KINDS,
         latest,
+        compareHref: latest ? `${BASE}/${draft.id}/changes` : undefined,
         notice: req.query.saved ? req.t('builder:saved') : undefined,
         profileCategory: PROFILE_CATEGORY,
+      }));
+    }),
+  );
+
+  // What publishing would change: the latest version against the draft, question by question and language by language.
+  router.get(
+    `${BASE}/:draftId/changes`,
+    asyncHandler(async (req, res) => {
+      const draft = await draftOf(req);
+      const latest = await questionnaires.latestByCode(draft.code);
+      const comparison = latest ? await questionnaires.compare({ id: latest.id }, { definition: draft.definition }) : undefined;
+      res.render('questionnaires/builder/changes', builderLocals(req, draft, {
+        title: req.t('builder:changesTitle', { code: draft.code }),
+        latest,
+        diff: comparison ? describeDiff(comparison.diff, comparison.sectionTitles, req.t, req.lang) : undefined,
       }));
     }),
   );

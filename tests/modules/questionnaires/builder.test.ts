@@ -200,6 +200,12 @@ describe('questionnaire builder', () => {
     expect((await definition()).items[0].text.en).toBe('New wording');
     expect((await definition()).questions ?? []).toEqual([]);
 
+    // What changed, before publishing: the item's wording, language by language.
+    const changes = await admin.agent.get(`${base()}/changes`).set('Cookie', 'kedergi_lang=en');
+    expect(changes.status).toBe(200);
+    expect(changes.text).toContain('New wording');
+    expect(changes.text).toContain('<ins>');
+
     const res = await post(`${base()}/publish`, {});
     expect(res.status).toBe(303);
     const v2 = (await t.services.questionnaires.latestByCode('SME-BARRIERS'))!;
