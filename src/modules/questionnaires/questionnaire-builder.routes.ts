@@ -65,7 +65,8 @@ export function fieldLabel(path: string, t: (key: string, params?: Record<string
     } else if ((LANGS as readonly string[]).includes(p) && out.length) {
       out[out.length - 1] += ` (${t(`builder:lang.${p}`)})`;
     } else {
-      out.push(t(`builder:field.${p}`));
+      // The text of an option or of "other" is its label, not the question's text.
+      out.push(t(p === 'text' && out.length ? 'builder:field.wording' : `builder:field.${p}`));
     }
   }
   return out.join(' — ');
