@@ -131,10 +131,10 @@ describe.skipIf(!hasChromium)('questionnaire builder in a browser without JavaSc
     await page.fill('#f-pick', 'two');
     await save();
     expect(pathname()).toMatch(/\/questions$/);
-    expect(await page.textContent('#error-summary')).toContain('How many to rank');
+    expect(await page.textContent('.error-summary')).toContain('How many to rank');
     expect(await page.locator('#f-pick-error').count()).toBe(1);
     await visited('question-error');
-    await page.click('#error-summary a[href="#f-pick"]');
+    await page.click('.error-summary a[href="#f-pick"]');
     await page.fill('#f-pick', '2');
     await save();
     expect(pathname()).toBe(draftPath);
