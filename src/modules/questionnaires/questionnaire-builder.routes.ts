@@ -24,7 +24,6 @@ import {
   type TDraftDefinition,
 } from './questionnaires.drafts';
 import { describeDiff } from './questionnaires.diff-text';
-import { PROFILE_CATEGORY } from './questionnaires.form';
 import { ZQuestionnaireId } from './questionnaires.schemas';
 import type { QuestionnairesService } from './questionnaires.service';
 import { previewRoutes } from './questionnaire-preview.routes';
@@ -129,9 +128,7 @@ function conditionFields(showIf: { question: string; anyOf: string[] } | undefin
 function readQuestion(body: FlatForm, kind: QuestionKind, isItem: boolean): { question: TQuestion; errors: FormReader['errors'] } {
   const form = new FormReader(body);
   const kindFields = editorOf(kind).read(form);
-  for (const list of ['options'] as const) {
-    if (Array.isArray(kindFields[list])) kindFields[list] = numberBlankOptionCodes(kindFields[list] as Array<{ code: string }>);
-  }
+  if (Array.isArray(kindFields.options)) kindFields.options = numberBlankOptionCodes(kindFields.options as Array<{ code: string }>);
   const role = form.str('role');
   const showIf = isItem ? undefined : readCondition(form);
   if (isItem) {
@@ -290,7 +287,6 @@ export function questionnaireBuilderRoutes(
         latest,
         compareHref: latest ? `${BASE}/${draft.id}/changes` : undefined,
         notice: req.query.saved ? req.t('builder:saved') : undefined,
-        profileCategory: PROFILE_CATEGORY,
       }));
     }),
   );
