@@ -41,6 +41,10 @@ const ZNewDraft = z.object({
   'title.en': z.string().trim().max(2000),
   scaleMin: z.coerce.number().int().min(0).max(100),
   scaleMax: z.coerce.number().int().min(1).max(100),
+}).superRefine((v, ctx) => {
+  // The same rule as the scale itself (ZScale): a range of 1 to 20 steps.
+  if (v.scaleMax <= v.scaleMin) ctx.addIssue({ code: 'custom', path: ['scaleMax'], params: { key: 'questionnaires:errors.scaleRange' } });
+  else if (v.scaleMax - v.scaleMin > 20) ctx.addIssue({ code: 'custom', path: ['scaleMax'], params: { key: 'questionnaires:errors.scaleTooLong' } });
 });
 
 /** An HTML id for a form field named by its path ("options.2.text.kk" -> "f-options-2-text-kk"). */

@@ -36,6 +36,10 @@ describe('questionnaire builder', () => {
     expect(await t.ctx.db('questionnaire_drafts').count({ n: '*' }).first()).toMatchObject({ n: expect.anything() });
     expect(Number((await t.ctx.db('questionnaire_drafts').count({ n: '*' }).first())!.n)).toBe(0);
 
+    const backwards = await admin.agent.post('/admin/questionnaires/drafts').type('form').send({ _csrf: admin.csrf, code: 'T-BUILD', 'title.kk': 'X', 'title.ru': '', 'title.en': '', scaleMin: '5', scaleMax: '1' });
+    expect(backwards.status).toBe(400);
+    expect(backwards.text).toContain('href="#f-scaleMax"');
+
     const res = await admin.agent.post('/admin/questionnaires/drafts').type('form').send({ _csrf: admin.csrf, code: 'T-BUILD', 'title.kk': 'Сынақ', 'title.ru': '', 'title.en': '', scaleMin: '1', scaleMax: '4' });
     expect(res.status).toBe(303);
     draftId = Number(/drafts\/(\d+)$/.exec(res.headers.location!)![1]);
