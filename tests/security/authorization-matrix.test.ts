@@ -149,6 +149,7 @@ const POLICY: Record<string, Rule> = {
   'POST /admin/questionnaires/drafts': r('admin'),
   'POST /admin/questionnaires/:id/draft': r('admin', (f) => `/admin/questionnaires/${f.questionnaireId}/draft`),
   'GET /admin/questionnaires/drafts/:draftId': r('admin', (f) => `/admin/questionnaires/drafts/${f.builderDraft}`),
+  'GET /admin/questionnaires/drafts/:draftId/changes': r('admin', (f) => `/admin/questionnaires/drafts/${f.builderDraft}/changes`),
   'GET /admin/questionnaires/drafts/:draftId/title': r('admin', (f) => `/admin/questionnaires/drafts/${f.builderDraft}/title`),
   'POST /admin/questionnaires/drafts/:draftId/title': r('admin', (f) => `/admin/questionnaires/drafts/${f.builderDraft}/title`),
   'GET /admin/questionnaires/drafts/:draftId/scale': r('admin', (f) => `/admin/questionnaires/drafts/${f.builderDraft}/scale`),
