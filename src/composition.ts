@@ -96,7 +96,7 @@ export function buildServices(ctx: AppContext): Services {
         )
       : undefined;
   const passwordResets = new PasswordResetService(new PasswordResetsRepository(db), users, mail, ctx.logger);
-  const responses = new ResponsesService(new ResponsesRepository(db), invitations, rounds, territories);
+  const responses = new ResponsesService(new ResponsesRepository(db), invitations, rounds, territories, questionnaires);
   const monitoring = new MonitoringService(new MonitoringRepository(db), rounds, questionnaires, territories);
   const analysis = new AnalysisService(new AnalysisRepository(db));
   const experts = new ExpertsService(new ExpertsRepository(db), (roundId, codes) => surveyItemMeans(analysis, roundId, codes), rounds, questionnaires, users, mail.expertNotifier());

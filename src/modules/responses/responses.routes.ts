@@ -8,8 +8,8 @@ import { renderForm } from '../../lib/forms';
 import { secureRequest } from '../../middleware/transport';
 import type { RateLimitStores } from '../rate-limits/rate-limits.service';
 import { signToken, verifyToken } from '../auth/auth.tokens';
-import { answerFormValue, decodeAnswer, displayAnswer, partialOf } from '../questionnaires/kinds';
-import { ZCategoryCode, ZLanguageBody, ZNav, ZSubmitBody, type ProfileAnswers, type TText, type TNav } from './responses.schemas';
+import { answerFormValue, decodeAnswer, displayAnswer, partialOf, type TLocalizedText } from '../questionnaires/kinds';
+import { ZCategoryCode, ZLanguageBody, ZNav, ZSubmitBody, type ProfileAnswers, type TNav } from './responses.schemas';
 
 /** What a category page's fields hold: answers by question code, "other" texts, comments. */
 interface FormValues {
@@ -76,7 +76,7 @@ export function responsesRoutes(ctx: AppContext, { responses: service, rateLimit
     res.cookie(RESPONDENT_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure: secureCookies(req), path: '/', expires: expiresAt });
   };
 
-  const txt = (req: Request) => (text: TText | undefined) => (text ? text[req.lang] || text.kk : '');
+  const txt = (req: Request) => (text: TLocalizedText | undefined) => (text ? text[req.lang] || text.kk : '');
 
   /** Locals every respondent page shares: no staff navigation, the language helpers. */
   const pageLocals = (req: Request, title: string, extra: Record<string, unknown> = {}) => ({

@@ -2,61 +2,17 @@ import { z } from 'zod';
 import type { FieldError } from '../../errors';
 import { LANGUAGES, type Language } from '../../i18n';
 import type { InvitationRecord } from '../invitations/invitations.schemas';
-import { chosenCodes, conditionHolds, encodeAnswer, parseAnswer, requiredKey, type AnswerColumns, type KindQuestion, type RawValue, type TCondition } from '../questionnaires/kinds';
-import type { QuestionnaireCategoryRow, QuestionnaireItemRow } from '../questionnaires/questionnaires.schemas';
+import { chosenCodes, conditionHolds, encodeAnswer, parseAnswer, requiredKey, type AnswerColumns, type RawValue } from '../questionnaires/kinds';
+import type { FormItem, QuestionnaireForm } from '../questionnaires/questionnaires.form';
+import type { TProfileQuestion } from '../questionnaires/questionnaires.schemas';
 import type { RoundRecord } from '../rounds/rounds.schemas';
 
 /**
- * What the answering flow needs from a questionnaire version. The definition JSON was validated
- * when it was imported (questionnaires module); here it is read leniently, keeping only the parts
- * the respondent sees (scale labels, profile questions), so that a field added to the exchange
- * format later does not break answering.
+ * The respondent's form is the questionnaires module's (QuestionnairesService.respondentForm):
+ * the answering flow reads it, never loads it.
  */
-const ZText = z.object({ kk: z.string(), ru: z.string(), en: z.string() });
-export type TText = z.infer<typeof ZText>;
-
-const ZOption = z.object({ code: z.string(), exclusive: z.boolean().optional(), text: ZText });
-
-export const ZRespondentProfileQuestion = z.discriminatedUnion('type', [
-  z.object({ code: z.string(), type: z.literal('choice-from-territories'), required: z.boolean(), text: ZText }),
-  z.object({ code: z.string(), type: z.literal('choice'), required: z.boolean(), text: ZText, options: z.array(ZOption) }),
-  z.object({ code: z.string(), type: z.literal('multi-choice'), required: z.boolean(), text: ZText, options: z.array(ZOption) }),
-  z.object({ code: z.string(), type: z.literal('integer'), required: z.boolean(), text: ZText, min: z.number().int(), max: z.number().int() }),
-]);
-export type TRespondentProfileQuestion = z.infer<typeof ZRespondentProfileQuestion>;
-
-export const ZRespondentDefinition = z.object({
-  scale: z.object({
-    min: z.number().int(),
-    max: z.number().int(),
-    labels: z.record(z.string(), ZText),
-    notApplicable: ZText.optional(),
-  }),
-  profile: z.array(ZRespondentProfileQuestion).default([]),
-});
-export type TRespondentDefinition = z.infer<typeof ZRespondentDefinition>;
-
-/** The respondent pages need the questionnaire's own rows, less what only researchers use. */
-export type FormCategory = Omit<QuestionnaireCategoryRow, 'pest'>;
-export type FormItem = Omit<QuestionnaireItemRow, 'referenceMean'> & {
-  /** What the item asks and how its answers are parsed, stored and shown (the questionnaires module's kinds). */
-  question: KindQuestion;
-  /** Asked only when every condition holds for the earlier answers. */
-  showIf: TCondition[];
-};
-
-/** One questionnaire version as the respondent meets it. Versions never change, so it is cached. */
-export interface QuestionnaireForm {
-  id: number;
-  code: string;
-  title_kk: string;
-  title_ru: string;
-  title_en: string;
-  scale: TRespondentDefinition['scale'];
-  profile: TRespondentProfileQuestion[];
-  categories: FormCategory[];
-  items: FormItem[];
-}
+export type { FormCategory, FormItem, QuestionnaireForm } from '../questionnaires/questionnaires.form';
+export type TRespondentProfileQuestion = TProfileQuestion;
 
 export interface TerritoryChoice {
   id: number;

@@ -5,6 +5,7 @@ import type { Language } from '../../i18n';
 import { generateLinkToken, hashToken } from '../../lib/tokens';
 import { invitationExpired } from '../invitations/invitations.state';
 import type { InvitationsService } from '../invitations/invitations.service';
+import type { QuestionnairesService } from '../questionnaires/questionnaires.service';
 import type { RoundRecord } from '../rounds/rounds.schemas';
 import { roundAvailability, type RoundsService } from '../rounds/rounds.service';
 import type { TerritoriesService } from '../territories/territories.service';
@@ -86,8 +87,6 @@ function checkCollectionSizes(body: unknown, limits: Record<string, number>): vo
  * transaction, and a submission that happens once even when two tabs or a replayed request race.
  */
 export class ResponsesService {
-  private readonly forms = new Map<number, Promise<QuestionnaireForm | undefined>>();
-
   constructor(
     private readonly repo: ResponsesRepository,
     /** The owner of an invitation's state: this flow asks it to move, never writes it. */
@@ -95,18 +94,14 @@ export class ResponsesService {
     /** The owner of rounds: the window of a round is read from it on every page. */
     private readonly rounds: Pick<RoundsService, 'find' | 'findByPublicToken'>,
     private readonly territoriesService: Pick<TerritoriesService, 'listLeaves'>,
+    /** The owner of the form: the only loader of what a respondent is asked. */
+    private readonly questionnaires: Pick<QuestionnairesService, 'respondentForm'>,
     private readonly clock: () => number = Date.now,
   ) {}
 
-  /** Questionnaire versions never change once a round uses them, so the parsed form is kept. */
+  /** The form of a questionnaire version, from the questionnaires module (which keeps it). */
   form(questionnaireId: number): Promise<QuestionnaireForm | undefined> {
-    let cached = this.forms.get(questionnaireId);
-    if (!cached) {
-      cached = this.territories().then((territories) => this.repo.loadQuestionnaireForm(questionnaireId, territories));
-      cached.catch(() => this.forms.delete(questionnaireId));
-      this.forms.set(questionnaireId, cached);
-    }
-    return cached;
+    return this.questionnaires.respondentForm(questionnaireId, () => this.territories());
   }
 
   /** Territories a respondent can pick: those without sub-territories (districts and cities, not the region). */
