@@ -130,6 +130,8 @@ const POLICY: Record<string, Rule> = {
   'GET /admin/territories/:id/edit': r('admin', (f) => `/admin/territories/${f.territoryId}/edit`),
   'POST /admin/territories/:id': r('admin', (f) => `/admin/territories/${f.territoryId}`),
   'GET /api/v1/territories': r('staff'),
+  // questionnaires: version comparison and XLSForm exchange (issue 11)
+  'GET /admin/questionnaires/compare': r('admin', (f) => `/admin/questionnaires/compare?to=${f.questionnaireId}`),
   // questionnaires
   'GET /admin/questionnaires': r('admin'),
   'POST /admin/questionnaires/import': r('admin'),

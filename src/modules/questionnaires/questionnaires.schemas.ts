@@ -224,3 +224,6 @@ export const ZQuestionnaireId = z.coerce.number().int().positive();
 
 /** The admin import form: a pasted JSON text (or an uploaded file, read into the same field). */
 export const ZImportForm = z.strictObject({ json: z.string().max(2_000_000).optional() });
+
+/** The comparison page: `to` is the later version; without `from`, the version before it. */
+export const ZCompareQuery = z.object({ from: ZQuestionnaireId.optional(), to: ZQuestionnaireId });
