@@ -18,7 +18,10 @@ import {
   ZPanelForm,
   ZPanelId,
   ZRoundQuery,
+  ZScoreForm,
+  ZScoreFormDraft,
   ZUserId,
+  type TScoreFormDraft,
 } from './experts.schemas';
 import type { ExpertsService, PanelAgreement, PanelPest, PanelSwot } from './experts.service';
 
@@ -308,7 +311,7 @@ export function expertsRoutes(ctx: AppContext, { experts }: { experts: ExpertsSe
     asyncHandler(async (req, res) => res.render('experts/expert-home', { title: req.t('experts:expert.title'), panels: await experts.expertPanels(req.user!.id) })),
   );
 
-  const formLocals = async (req: Request, panelId: number, submitted?: unknown) => {
+  const formLocals = async (req: Request, panelId: number, submitted?: TScoreFormDraft) => {
     const form = await experts.scoringForm(panelId, req.user!.id, submitted);
     return { title: form.panel.name, form, values: {} };
   };
@@ -330,9 +333,9 @@ export function expertsRoutes(ctx: AppContext, { experts }: { experts: ExpertsSe
       const panelId = parseOrThrow(ZPanelId, req.params.id);
       // Membership is checked before anything is read or written (404 for other panels).
       await experts.memberPanel(panelId, req.user!.id);
-      const locals = await formLocals(req, panelId, req.body);
+      const locals = await formLocals(req, panelId, ZScoreFormDraft.parse(req.body ?? {}));
       await handleForm(res, 'experts/score-form', locals, async () => {
-        const result = await experts.saveScores(panelId, req.user!.id, req.body);
+        const result = await experts.saveScores(panelId, req.user!.id, parseOrThrow(ZScoreForm, req.body));
         if (result.departures.length === 0) return res.redirect(303, `/expert/panels/${panelId}?saved=1`);
         renderForm(res, 'experts/score-form', {
           ...(await formLocals(req, panelId)),

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { ConflictError, NotFoundError, ValidationError, parseOrThrow, type FieldError } from '../../errors';
+import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../errors';
 import { delphiConsensus, type DelphiConsensus } from '../../math/delphi-consensus';
 import { delphiConsensusCompared } from '../../math/delphiConsensusCompared';
 import { STOP_RULE, delphiStopRule, type StopRuleResult } from '../../math/delphi-stop-rule';
@@ -13,7 +13,6 @@ import type { RoundsService } from '../rounds/rounds.service';
 import type { UsersService } from '../users/users.service';
 import type { ExpertsRepository, PanelSummary, SurveyItemOption, SurveyRoundOption } from './experts.repository';
 import {
-  ZScoreForm,
   type DelphiRound,
   type ExpertFactor,
   type ExpertNotifier,
@@ -26,6 +25,8 @@ import {
   type TAddEnterprise,
   type TAttachBarrier,
   type TPanelForm,
+  type TScoreForm,
+  type TScoreFormDraft,
 } from './experts.schemas';
 
 /**
@@ -469,7 +470,7 @@ export class ExpertsService {
    * takes precedence over stored answers; with nothing saved in this round yet, the expert's
    * own answers of the previous round are filled in.
    */
-  async scoringForm(panelId: number, userId: number, submitted?: unknown): Promise<ScoringForm> {
+  async scoringForm(panelId: number, userId: number, submitted?: TScoreFormDraft): Promise<ScoringForm> {
     const panel = await this.memberPanel(panelId, userId);
     const [rounds, factors, enterprises] = await Promise.all([this.repo.rounds(panelId), this.repo.factors(), this.repo.enterprises(panelId)]);
     const round = rounds.find((r) => r.status === 'open') ?? null;
@@ -485,13 +486,9 @@ export class ExpertsService {
       entRows.filter((s) => s.roundId === previousRound?.id && s.expertId === userId).map((s) => [`${s.enterpriseId}:${s.parameterId}`, s.score]),
     );
     const prefill = mine.size === 0 && entMine.size === 0 && previousMine.size > 0 && submitted === undefined;
-    const body = (submitted && typeof submitted === 'object' ? submitted : {}) as {
-      scores?: Record<string, { weight?: unknown; strength?: unknown; reason?: unknown }>;
-      ent?: Record<string, Record<string, unknown>>;
-    };
-    const asScore = (v: unknown): number | null => {
+    const asScore = (v: string | undefined): number | null => {
       const n = Number(v);
-      return v !== undefined && v !== '' && Number.isInteger(n) && n >= 1 && n <= 5 ? n : null;
+      return v !== undefined && v.trim() !== '' && Number.isInteger(n) && n >= 1 && n <= 5 ? n : null;
     };
 
     const row = (factor: ExpertFactor): FormFactorRow => {
@@ -506,10 +503,10 @@ export class ExpertsService {
       let strength = saved?.strength ?? (prefill ? (prev?.strength ?? null) : null);
       let reason = saved?.reason ?? '';
       if (submitted !== undefined) {
-        const s = body.scores?.[factor.code];
+        const s = submitted.scores[factor.code];
         weight = asScore(s?.weight);
         strength = asScore(s?.strength);
-        reason = typeof s?.reason === 'string' ? s.reason : '';
+        reason = s?.reason ?? '';
       }
       return {
         factor,
@@ -536,7 +533,7 @@ export class ExpertsService {
       cells: parameters.map((parameter) => {
         const key = `${enterprise.id}:${parameter.id}`;
         let score = entMine.get(key) ?? (prefill ? (entPreviousMine.get(key) ?? null) : null);
-        if (submitted !== undefined) score = asScore(body.ent?.[`x${enterprise.id}`]?.[parameter.code]);
+        if (submitted !== undefined) score = asScore(submitted.ent[`x${enterprise.id}`]?.[parameter.code]);
         const prevScores = entPreviousAll.filter((s) => s.enterpriseId === enterprise.id && s.parameterId === parameter.id).map((s) => s.score);
         return { parameter, score, previous: entPreviousMine.get(key) ?? null, feedback: previousRound ? delphiConsensus(prevScores) : null };
       }),
@@ -560,9 +557,8 @@ export class ExpertsService {
    * stores nothing. Returns the codes of factors moved away from the previous round's
    * consensus without a reason, so the page can invite one.
    */
-  async saveScores(panelId: number, userId: number, body: unknown): Promise<{ saved: number; departures: string[] }> {
+  async saveScores(panelId: number, userId: number, input: TScoreForm): Promise<{ saved: number; departures: string[] }> {
     await this.memberPanel(panelId, userId);
-    const input = parseOrThrow(ZScoreForm, body);
     const [rounds, factors, enterprises] = await Promise.all([this.repo.rounds(panelId), this.repo.factors(), this.repo.enterprises(panelId)]);
     const round = rounds.find((r) => r.status === 'open');
     if (!round || round.id !== input.roundId) throw new ConflictError('round_closed', 'experts:errors.roundClosed');
