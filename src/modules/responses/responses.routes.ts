@@ -9,7 +9,7 @@ import { secureRequest } from '../../middleware/transport';
 import type { RateLimitStores } from '../rate-limits/rate-limits.service';
 import { signToken, verifyToken } from '../auth/auth.tokens';
 import { answerFormValue, decodeAnswer, displayAnswer, partialOf, type TLocalizedText } from '../questionnaires/kinds';
-import { ZCategoryCode, ZLanguageBody, ZNav, ZSubmitBody, type ProfileAnswers, type TNav } from './responses.schemas';
+import { ZCategoryCode, ZLanguageBody, ZNav, ZSubmitBody, parsePageBody, parseProfileBody, parseSubmitAllBody, type ProfileAnswers, type TNav } from './responses.schemas';
 
 /** What a category page's fields hold: answers by question code, "other" texts, comments. */
 interface FormValues {
@@ -272,7 +272,7 @@ export function responsesRoutes(ctx: AppContext, { responses: service, rateLimit
       const session = await service.openSession(respondentId(req));
       const nav = navOf(req.body);
       try {
-        const { missing } = await service.saveProfile(session, req.body, req.lang);
+        const { missing } = await service.saveProfile(session, parseProfileBody(req.body, session.form.profile.length), req.lang);
         if (missing.length && nav !== 'back') throw new ValidationError(missing, 'respond:errors.incomplete');
         res.redirect(303, afterSave(session, 'profile', nav));
       } catch (error) {
@@ -342,7 +342,7 @@ export function responsesRoutes(ctx: AppContext, { responses: service, rateLimit
       const code = categoryOf(session, req.params.code);
       const nav = navOf(req.body);
       try {
-        const { missing } = await service.savePage(session, code, req.body, req.lang);
+        const { missing } = await service.savePage(session, code, parsePageBody(req.body, service.itemsOf(session, code).length), req.lang);
         if (missing.length && nav !== 'back') throw new ValidationError(missing, 'respond:errors.incomplete');
         res.redirect(303, afterSave(session, code, nav));
       } catch (error) {
@@ -432,10 +432,10 @@ export function responsesRoutes(ctx: AppContext, { responses: service, rateLimit
           // that acknowledges first and commits later must be caught losing answers.
           res.status(201).json({ status: 'submitted', replay: false });
           await new Promise((resolve) => setTimeout(resolve, 300));
-          await service.submitAll(session, req.body, req.lang);
+          await service.submitAll(session, parseSubmitAllBody(req.body, session.form), req.lang);
           return;
         }
-        const result = await service.submitAll(session, req.body, req.lang);
+        const result = await service.submitAll(session, parseSubmitAllBody(req.body, session.form), req.lang);
         if (!json) return res.redirect(303, '/respond/done');
         res.status(result.replay ? 200 : 201).json({ responseId: result.responseId, status: 'submitted', replay: result.replay, submittedAt: result.submittedAt });
       } catch (error) {

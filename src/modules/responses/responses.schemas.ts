@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { FieldError } from '../../errors';
+import { ValidationError, parseOrThrow, type FieldError } from '../../errors';
 import { LANGUAGES, type Language } from '../../i18n';
 import type { InvitationRecord } from '../invitations/invitations.schemas';
 import { chosenCodes, conditionHolds, encodeAnswer, parseAnswer, requiredKey, type AnswerColumns, type RawValue } from '../questionnaires/kinds';
@@ -110,6 +110,45 @@ export const ZSubmitAllBody = z.strictObject({
 export type TSubmitAllBody = z.infer<typeof ZSubmitAllBody>;
 
 export const ZLanguageBody = z.strictObject({ lang: z.enum(LANGUAGES) });
+
+/**
+ * A body's collections may hold no more entries than the questionnaire has places for, checked on
+ * the raw body before any per-entry validation: 140,000 answer keys must cost one refusal, not
+ * 140,000 error lines.
+ */
+function checkCollectionSizes(body: unknown, limits: Record<string, number>): void {
+  const raw = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+  for (const [field, max] of Object.entries(limits)) {
+    const value = field === '' ? raw : raw[field];
+    // A "__proto__" key is dropped by the schema (it names no question), so it does not count.
+    const size = value && typeof value === 'object' ? Object.keys(value).filter((k) => k !== '__proto__').length : 0;
+    if (size > max) throw new ValidationError([{ path: field || 'profile', key: 'respond:errors.tooManyAnswers', params: { max } }], 'respond:errors.malformed');
+  }
+}
+
+/** The profile page's answers by question code (the navigation button set aside). */
+export type TProfileInput = Omit<z.infer<typeof ZProfileBody>, 'nav'>;
+
+/** POST of the profile page, for a form with `questions` profile questions. */
+export function parseProfileBody(body: unknown, questions: number): TProfileInput {
+  // The profile questions, plus nav, _csrf and language fields a form may carry.
+  checkCollectionSizes(body, { '': questions + 3 });
+  const { nav: _nav, ...raw } = parseOrThrow(ZProfileBody, body);
+  return raw;
+}
+
+/** POST of a category page asking `questions` questions. */
+export function parsePageBody(body: unknown, questions: number): TPageBody {
+  checkCollectionSizes(body, { answers: questions, others: questions, comments: questions });
+  return parseOrThrow(ZPageBody, body);
+}
+
+/** POST /respond/submit-all for a form with these items and profile questions. */
+export function parseSubmitAllBody(body: unknown, form: Pick<QuestionnaireForm, 'items' | 'profile'>): TSubmitAllBody {
+  const items = form.items.length;
+  checkCollectionSizes(body, { answers: items, others: items, comments: items, profile: form.profile.length });
+  return parseOrThrow(ZSubmitAllBody, body);
+}
 
 export const ZCategoryCode = z.string().min(1).max(60).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/);
 

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { nowIso } from '../../db/dialect';
-import { AppError, ValidationError, parseOrThrow, type FieldError } from '../../errors';
+import { AppError, ValidationError, type FieldError } from '../../errors';
 import type { Language } from '../../i18n';
 import { generateLinkToken, hashToken } from '../../lib/tokens';
 import { invitationExpired } from '../invitations/invitations.state';
@@ -11,9 +11,6 @@ import { roundAvailability, type RoundsService } from '../rounds/rounds.service'
 import type { TerritoriesService } from '../territories/territories.service';
 import type { ResponsesRepository } from './responses.repository';
 import {
-  ZPageBody,
-  ZProfileBody,
-  ZSubmitAllBody,
   chosenOptions,
   missingAnswers,
   visibleItems,
@@ -27,6 +24,9 @@ import {
   type ResponseRecord,
   type StoredAnswer,
   type TerritoryChoice,
+  type TPageBody,
+  type TProfileInput,
+  type TSubmitAllBody,
 } from './responses.schemas';
 
 /** The states in which a respondent cannot go on, each with its own page. */
@@ -65,21 +65,6 @@ export interface SubmitResult {
   /** True when this request repeated an earlier successful one (same idempotency key). */
   replay: boolean;
   submittedAt: string;
-}
-
-/**
- * A body's collections may hold no more entries than the questionnaire has places for, checked on
- * the raw body before any per-entry validation: 140,000 answer keys must cost one refusal, not
- * 140,000 error lines.
- */
-function checkCollectionSizes(body: unknown, limits: Record<string, number>): void {
-  const raw = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
-  for (const [field, max] of Object.entries(limits)) {
-    const value = field === '' ? raw : raw[field];
-    // A "__proto__" key is dropped by the schema (it names no question), so it does not count.
-    const size = value && typeof value === 'object' ? Object.keys(value).filter((k) => k !== '__proto__').length : 0;
-    if (size > max) throw new ValidationError([{ path: field || 'profile', key: 'respond:errors.tooManyAnswers', params: { max } }], 'respond:errors.malformed');
-  }
 }
 
 /**
@@ -279,10 +264,7 @@ export class ResponsesService {
    * POST of the profile page. Malformed values refuse the page (nothing stored); required
    * questions left empty are returned to be marked while the rest is saved.
    */
-  async saveProfile(session: RespondentSession, body: unknown, language: Language): Promise<{ missing: FieldError[]; profile: ProfileAnswers }> {
-    // The profile questions, plus nav, _csrf and language fields a form may carry.
-    checkCollectionSizes(body, { '': session.form.profile.length + 3 });
-    const { nav: _nav, ...raw } = parseOrThrow(ZProfileBody, body);
+  async saveProfile(session: RespondentSession, raw: TProfileInput, language: Language): Promise<{ missing: FieldError[]; profile: ProfileAnswers }> {
     const territories = await this.territories();
     const checked = validateProfile(session.form.profile, territories, raw);
     if (checked.invalid.length) throw new ValidationError(checked.invalid, 'respond:errors.malformed');
@@ -291,10 +273,8 @@ export class ResponsesService {
   }
 
   /** POST of one category page; same rules as the profile page. */
-  async savePage(session: RespondentSession, categoryCode: string, body: unknown, language: Language): Promise<{ missing: FieldError[] }> {
+  async savePage(session: RespondentSession, categoryCode: string, input: TPageBody, language: Language): Promise<{ missing: FieldError[] }> {
     const items = this.itemsOf(session, categoryCode);
-    checkCollectionSizes(body, { answers: items.length, others: items.length, comments: items.length });
-    const input = parseOrThrow(ZPageBody, body);
     const checked = validateAnswers(items, input.answers ?? {}, input.comments ?? {}, input.others ?? {});
     if (checked.invalid.length) throw new ValidationError(checked.invalid, 'respond:errors.malformed');
     await this.inSave(session, language, async (trx, response) => {
@@ -355,10 +335,7 @@ export class ResponsesService {
    * POST /respond/submit-all: the profile and every answer in one request, validated completely
    * before anything is written, then stored and submitted in one transaction.
    */
-  async submitAll(session: RespondentSession, body: unknown, language: Language): Promise<SubmitResult> {
-    const { items, profile: questions } = session.form;
-    checkCollectionSizes(body, { answers: items.length, others: items.length, comments: items.length, profile: questions.length });
-    const input = parseOrThrow(ZSubmitAllBody, body);
+  async submitAll(session: RespondentSession, input: TSubmitAllBody, language: Language): Promise<SubmitResult> {
     if (session.response?.status === 'submitted') return this.alreadySubmitted(session.response, input.idempotencyKey);
     const lang = input.language ?? language;
     const territories = await this.territories();
