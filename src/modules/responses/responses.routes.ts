@@ -191,7 +191,12 @@ export function responsesRoutes(ctx: AppContext, { responses: service, rateLimit
     return { k: index + 1, n: steps.length, prev: index > 0 ? steps[index - 1] : undefined, next: steps[index + 1] };
   };
   const stepUrl = (step: string | undefined) => (!step || step === 'review' ? '/respond/review' : step === 'profile' ? '/respond/profile' : `/respond/page/${encodeURIComponent(step)}`);
-  const afterSave = (session: RespondentSession, step: string, nav: TNav | undefined) => {
+  /**
+   * Where a saved page leads. With conditions, the answers just saved decide which pages come
+   * next (a page hidden before may be asked now, or the reverse), so the steps are read again.
+   */
+  const afterSave = async (req: Request, before: RespondentSession, step: string, nav: TNav | undefined) => {
+    const session = before.form.items.some((i) => i.showIf.length > 0) ? await service.openSession(respondentId(req)) : before;
     const info = stepInfo(session, step);
     if (nav === 'review') return '/respond/review';
     if (nav === 'back') return info.prev ? stepUrl(info.prev) : '/respond';
@@ -274,7 +279,7 @@ export function responsesRoutes(ctx: AppContext, { responses: service, rateLimit
       try {
         const { missing } = await service.saveProfile(session, parseProfileBody(req.body, session.form.profile.length), req.lang);
         if (missing.length && nav !== 'back') throw new ValidationError(missing, 'respond:errors.incomplete');
-        res.redirect(303, afterSave(session, 'profile', nav));
+        res.redirect(303, await afterSave(req, session, 'profile', nav));
       } catch (error) {
         if (!(error instanceof AppError) || error instanceof RespondentStop || error.status >= 500) throw error;
         const { nav: _nav, ...values } = (req.body ?? {}) as Record<string, unknown>;
@@ -344,7 +349,7 @@ export function responsesRoutes(ctx: AppContext, { responses: service, rateLimit
       try {
         const { missing } = await service.savePage(session, code, parsePageBody(req.body, service.itemsOf(session, code).length), req.lang);
         if (missing.length && nav !== 'back') throw new ValidationError(missing, 'respond:errors.incomplete');
-        res.redirect(303, afterSave(session, code, nav));
+        res.redirect(303, await afterSave(req, session, code, nav));
       } catch (error) {
         if (!(error instanceof AppError) || error instanceof RespondentStop || error.status >= 500) throw error;
         const body = (req.body ?? {}) as { answers?: unknown; others?: unknown; comments?: unknown };

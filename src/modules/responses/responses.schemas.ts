@@ -310,13 +310,19 @@ export function profileColumns(questions: TRespondentProfileQuestion[], territor
   };
 }
 
-/** The option codes chosen so far, by question code: what conditions are evaluated on. */
+/**
+ * The option codes chosen so far, by question code: what conditions are evaluated on. Only the
+ * answers of questions that are asked count: the items are read in page order (a condition
+ * refers to an earlier page), so an answer posted for a question its own condition hides does
+ * not show the questions that depend on it.
+ */
 export function chosenOptions(form: QuestionnaireForm, profile: ProfileAnswers, answers: ReadonlyMap<number, AnswerColumns>): Map<string, string[]> {
   const chosen = new Map<string, string[]>();
   for (const [code, value] of Object.entries(profile)) chosen.set(code, Array.isArray(value) ? value : [String(value)]);
   for (const item of form.items) {
     const columns = answers.get(item.id);
-    const codes = columns && chosenCodes(item.question, columns);
+    if (!columns || !item.showIf.every((c) => conditionHolds(c, chosen))) continue;
+    const codes = chosenCodes(item.question, columns);
     if (codes) chosen.set(item.code, codes);
   }
   return chosen;

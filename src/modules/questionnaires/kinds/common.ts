@@ -223,6 +223,8 @@ export function isBlankRaw(raw: RawValue): boolean {
 
 /** A posted list of option codes: repeated form fields, a single field, or a JSON array. */
 export function rawList(raw: RawValue): string[] | null {
+  // Nothing posted (no box ticked, no radio chosen) is a blank answer, not a malformed one.
+  if (raw === undefined || raw === null) return [];
   if (typeof raw === 'string') return raw.trim() === '' ? [] : [raw.trim()];
   if (Array.isArray(raw)) return raw.filter((v) => typeof v === 'string' && v.trim() !== '').map((v) => v.trim());
   return null;
@@ -250,6 +252,11 @@ export function otherText(other: TOther, raw: string | undefined): ParseResult<s
   const max = other.maxLength ?? OTHER_DEFAULT_LENGTH;
   if (text.length > max) return { error: { key: 'respond:errors.textTooLong', params: { max } } };
   return { value: text };
+}
+
+/** A plausible "other" text within its limit, as parsing would keep it (trimmed). */
+export function otherSample(other: TOther, texts: readonly string[]): string {
+  return (texts[0] ?? 'other').slice(0, other.maxLength ?? OTHER_DEFAULT_LENGTH).trim() || 'x';
 }
 
 export function splitCodes(choice: string | null): string[] {
