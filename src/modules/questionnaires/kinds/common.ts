@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { FieldError } from '../../../errors';
+import type { KindEditor } from './editor';
 
 /**
  * What every question kind shares: the exchange-format building blocks, the stored form of an
@@ -199,6 +200,8 @@ export interface KindDef<Q extends QuestionCore & { kind: string }, V, X extends
   analysis: KindAnalysis<Q, S>;
   /** A plausible valid answer: demo rounds and the property tests answer with it. */
   sample(q: Q, ctx: SampleContext): V;
+  /** How the builder reads this kind's own fields (options, limits, scale) from its form. */
+  editor: KindEditor;
 }
 
 /** The rating scale (the questionnaire's or a question's own); defined with the rating kind's schema. */

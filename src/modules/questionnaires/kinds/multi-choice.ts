@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { choiceSummary, type ChoiceSummary } from './choice';
 import { EMPTY_COLUMNS, ZExclusiveOption, ZOther, checkOptions, localized, otherSample, otherText, questionBase, rawList, splitCodes, type ExportColumn, type KindDef, type QuestionCore, type TOption, type TOther } from './common';
+import { readOption, readOther } from './editor';
 
 /**
  * Any number of options (at most `maxChoices` when given). An `exclusive` option such as
@@ -124,4 +125,18 @@ export const multiChoice: KindDef<MultiChoiceQuestion, MultiChoiceValue, TMultiC
     if (q.other && chosen.length < limit && random() < 0.1) return { options: [...chosen, q.other.code], other: otherSample(q.other, texts) };
     return { options: chosen };
   },
+  editor: {
+    partial: 'multi-choice',
+    blank: () => ({ options: [] }),
+    read(form) {
+      const other = readOther(form);
+      const maxChoices = form.number('maxChoices', true);
+      return {
+        options: form.rows('options', (p) => readOption(form, p, true)),
+        ...(other ? { other } : {}),
+        ...(maxChoices !== undefined ? { maxChoices } : {}),
+      };
+    },
+  },
 };
+

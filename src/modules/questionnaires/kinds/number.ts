@@ -85,4 +85,16 @@ export const number: KindDef<NumberQuestion, NumberValue, TNumberQuestion, { uni
     if (q.integer) return { value: Math.min(Math.floor(max), Math.max(Math.ceil(min), Math.round(x))) };
     return { value: Math.min(max, Math.max(min, Math.round(x * 10) / 10)) };
   },
+  editor: {
+    partial: 'number',
+    blank: () => ({ integer: true }),
+    read(form) {
+      const integer = form.flag('integer');
+      const min = form.number('min', integer);
+      const max = form.number('max', integer);
+      const unit = form.optionalText('unit');
+      return { integer, ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}), ...(unit ? { unit } : {}) };
+    },
+  },
 };
+

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { kendallWFromPatterns } from '../../../math/kendallWFromPatterns';
 import type { KendallW } from '../../../math/kendall-w';
 import { EMPTY_COLUMNS, ZOption, checkOptions, localized, questionBase, splitCodes, type KindDef, type QuestionCore, type TLocalizedText } from './common';
+import { readOption } from './editor';
 
 /** Order the `pick` most important of n options: rank 1 is the most important. */
 export const ZRankingQuestion = z.strictObject({
@@ -140,4 +141,12 @@ export const ranking: KindDef<RankingQuestion, RankingValue, TRankingQuestion, R
     const keyed = q.options.map((o, i) => ({ code: o.code, key: random() * (q.options.length - i * 0.6) }));
     return { order: keyed.sort((a, b) => b.key - a.key).slice(0, rankingDepth(q)).map((o) => o.code) };
   },
+  editor: {
+    partial: 'ranking',
+    blank: () => ({ options: [], pick: 3 }),
+    read(form) {
+      return { options: form.rows('options', (p) => readOption(form, p)), pick: form.number('pick', true) };
+    },
+  },
 };
+

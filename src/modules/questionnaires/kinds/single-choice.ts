@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { choiceSummary, sampleIndex, type ChoiceSummary } from './choice';
 import { EMPTY_COLUMNS, ZOption, ZOther, checkOptions, localized, otherText, otherSample, questionBase, rawList, type ChoiceOption, type ExportColumn, type KindDef, type QuestionCore, type TLocalizedText, type TOther } from './common';
+import { readOption, readOther } from './editor';
 
 /**
  * One option out of several. `optionsFrom: "territories"` takes the options from the territory
@@ -112,4 +113,19 @@ export const singleChoice: KindDef<SingleChoiceQuestion, SingleChoiceValue, TSin
     if (q.other && random() < 0.1) return { option: q.other.code, other: otherSample(q.other, texts) };
     return { option };
   },
+  editor: {
+    partial: 'single-choice',
+    blank: () => ({ options: [] }),
+    read(form) {
+      const fromTerritories = form.str('optionsFrom') === 'territories';
+      const options = form.rows('options', (p) => readOption(form, p));
+      const other = readOther(form);
+      return {
+        ...(fromTerritories ? { optionsFrom: 'territories' } : {}),
+        ...(options.length || !fromTerritories ? { options } : {}),
+        ...(other ? { other } : {}),
+      };
+    },
+  },
 };
+

@@ -61,4 +61,12 @@ export const text: KindDef<TextQuestion, TextValue, TTextQuestion, { total: numb
     const text = (texts[Math.floor(random() * texts.length)] ?? 'text').trim().slice(0, q.maxLength).trim();
     return { text: text || 'x' };
   },
+  editor: {
+    partial: 'text',
+    blank: () => ({ maxLength: 500 }),
+    read(form) {
+      return { maxLength: form.number('maxLength', true), ...(form.flag('multiline') ? { multiline: true } : {}) };
+    },
+  },
 };
+
