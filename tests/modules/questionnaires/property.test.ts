@@ -28,7 +28,7 @@ import {
 import type { FormItem, QuestionnaireForm } from '../../../src/modules/questionnaires/questionnaires.form';
 import { parseDefinition } from '../../../src/modules/questionnaires/questionnaires.service';
 import type { TQuestionnaireDefinition } from '../../../src/modules/questionnaires/questionnaires.schemas';
-import { apiTokenFor, createTestApp, type TestApp } from '../../helpers/app';
+import { apiTokenFor, createTestApp, loginAs, type LoggedIn, type TestApp } from '../../helpers/app';
 import { createInvitation, createRound } from '../responses/fixtures';
 
 /**
@@ -289,11 +289,13 @@ function expectTranslated(key: string, params?: Record<string, unknown>): void {
 describe('any questionnaire generated from the kinds', () => {
   let t: TestApp;
   let token: string;
+  let researcher: LoggedIn;
   let counter = 0;
 
   beforeAll(async () => {
     t = await createTestApp({ seed: 'none' });
     token = await apiTokenFor(t, 'researcher');
+    researcher = await loginAs(t, 'researcher');
   });
   afterAll(async () => t?.close());
 
@@ -433,6 +435,17 @@ describe('any questionnaire generated from the kinds', () => {
           expect(response ? Number((await t.ctx.db('answers').where({ response_id: response.id }).count({ n: '*' }).first())!.n) : 0).toBe(0);
         }
         }
+
+        // The analysis: every kind summarised from its answers says how many answered (hidden and blank ones not counted).
+        const ranking = await t.services.analysis.ranking(roundId);
+        for (const q of ranking.questions) {
+          const answered = [...expected.values()].filter((m) => m.has(q.code)).length;
+          expect(q.n, `analysis n of ${q.code} (${q.kind})`).toBe(answered);
+        }
+        expect(new Set(ranking.questions.map((q) => q.code))).toEqual(new Set(form.items.filter((i) => kindDef(i.question).analysis.source !== 'ranking').map((i) => i.code)));
+        const page = await researcher.agent.get(`/analysis/rounds/${roundId}`);
+        expect(page.status).toBe(200);
+        for (const q of ranking.questions) expect(page.text, `analysis page shows ${q.code}`).toContain(`id="q-${q.code}"`);
 
         // The exports: one header, the kinds' columns in form order, a codebook entry per column.
         // Columns follow the questionnaire's question order (items, then the questions array).
