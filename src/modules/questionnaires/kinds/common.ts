@@ -156,15 +156,13 @@ export interface SampleContext {
 /**
  * Everything about one question kind, in the kind's own file. The registry (index.ts) lists
  * the definitions; every consumer (import, form, answering, storage, review, analysis, exports,
- * demo data) calls through it, so a new kind is its file, its two view partials and its
+ * demo data, the builder) calls through it, so a new kind is its file, its entry in that list,
+ * its view partials (respondent, builder editor, analysis unless it reuses one) and its
  * catalogue keys. The compiler names every member a new kind must supply.
  *
  * Q: the question as the form uses it (defaults applied, scale and territory options resolved).
  * V: a parsed answer. X: the question as the exchange format (`questions` array) writes it.
  * S: what the kind contributes to the analysis.
- *
- * The builder adds an `editor` part here (how the admin pages edit a question of the kind),
- * kept in the kind's file like the rest.
  */
 export interface KindDef<Q extends QuestionCore & { kind: string }, V, X extends { kind: Q['kind'] }, S> {
   kind: Q['kind'];
