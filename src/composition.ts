@@ -107,7 +107,7 @@ export function buildServices(ctx: AppContext): Services {
   const analysis = new AnalysisService(new AnalysisRepository(db));
   // Submissions are counted into the analysis cells after their commit, in the background.
   const analysisCounter = new AnalysisCounter(analysis, { delayMs: 50, onError: (err) => ctx.logger.error({ err }, 'counting into the analysis cells failed') });
-  const responses = new ResponsesService(new ResponsesRepository(db), invitations, rounds, territories, Date.now, (roundId) => analysisCounter.nudge(roundId));
+  const responses = new ResponsesService(new ResponsesRepository(db), invitations, rounds, territories, questionnaires, Date.now, (roundId) => analysisCounter.nudge(roundId));
   const monitoring = new MonitoringService(new MonitoringRepository(db), rounds, questionnaires, territories);
   const experts = new ExpertsService(new ExpertsRepository(db), (roundId, codes) => surveyItemMeans(analysis, roundId, codes), rounds, questionnaires, users, mail.expertNotifier());
   const roundWorkbook: RoundWorkbookSources = {
