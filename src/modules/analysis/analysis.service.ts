@@ -17,7 +17,8 @@ import {
   type AnalysisTerritory,
   type ItemCellSum,
 } from './analysis.repository';
-import { filtersOf, type TRankingFilters, type TRankingQuery } from './analysis.schemas';
+import { filtersOf, type THeatMapBy, type TRankingFilters, type TRankingQuery } from './analysis.schemas';
+import { heatMapCells, type HeatMapCells } from './analysis.heatmap';
 import { formQuestions, normaliseDefinition } from '../questionnaires/questionnaires.form';
 import { summariseQuestion, type QuestionSummary } from './analysis.kinds';
 import { referenceComparison, type ReferenceComparison } from './analysis.reference';
@@ -212,6 +213,15 @@ export class AnalysisService {
   /** The rounds the counter's sweep looks at: every round not archived. */
   async roundsToCount(): Promise<number[]> {
     return (await this.repo.listRoundsBrief()).filter((r) => r.status !== 'archived').map((r) => r.id);
+  }
+
+  /**
+   * The heat map of a ranking: each barrier's ratings per territory, sector or size under the
+   * same filters, from the cells as counted so far (like the ranking itself). See analysis.heatmap.ts.
+   */
+  async heatMap(ranking: RoundRanking, by: THeatMapBy): Promise<HeatMapCells> {
+    const cells = await this.repo.itemCellsByGroup(ranking.round.id, ranking.filters, by);
+    return heatMapCells(ranking, cells);
   }
 
   /** Recount a round from its answers (CLI and after bulk changes). */

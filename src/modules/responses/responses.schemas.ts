@@ -83,7 +83,7 @@ export interface ResponseRecord {
   profile: ProfileAnswers;
   idempotencyKey: string | null;
   submittedAt: string | null;
-  /** Stamped by every save: a submission checks that what it validated is still what is stored. */
+  /** Stamped by every save: a submission checks that what it validated is still what is stored; shown on resume. */
   updatedAt: string;
 }
 

@@ -128,11 +128,23 @@ export class ResponsesService {
    * a HEAD request following the link must not count as the enterprise opening it; the respondent
    * choosing a language (a POST, see markOpened) does.
    */
+  /** The language a questionnaire in progress was being answered in (undefined before it began). */
+  async resumeLanguage(invitationId: number): Promise<Language | undefined> {
+    const response = await this.repo.findResponseByInvitation(invitationId);
+    return response?.status === 'in_progress' ? response.language : undefined;
+  }
+
   async exchangeInvitationToken(token: string): Promise<number> {
     // Unknown, used-up and expired links are refused after the same single query.
     const invitation = token.length <= 200 ? await this.invitations.findByToken(token) : undefined;
     const now = this.clock();
-    if (!invitation || invitation.status === 'submitted' || invitationExpired(invitation, now)) {
+    // A submitted link says so, and when: the respondent is told nothing more is needed, not that
+    // the link may be mistyped. (A token is 128 random bits, so this reveals nothing guessable.)
+    if (invitation?.status === 'submitted') {
+      const response = await this.repo.findResponseByInvitation(invitation.id);
+      throw new RespondentStop('alreadySubmitted', { submittedAt: response?.submittedAt ?? null });
+    }
+    if (!invitation || invitationExpired(invitation, now)) {
       throw new RespondentStop('invalidLink');
     }
     const round = await this.rounds.find(invitation.roundId);
