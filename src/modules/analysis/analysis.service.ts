@@ -431,8 +431,8 @@ export function rankRound(ctx: Pick<AppContext, 'db'>, roundId: number, query: T
 
 /**
  * Count every submitted response of a round that is not in the analysis cells yet. Call it
- * after inserting responses in bulk (demo seeder, benchmark loader); the submit flow counts
- * its response itself with countSubmittedResponse (analysis.repository.ts).
+ * after inserting responses in bulk (benchmark loader, test fixtures); submissions through the
+ * respondent flow are counted by the background counter (analysis.counter.ts).
  */
 export async function syncRoundCells(db: Knex, roundId: number): Promise<void> {
   await analysisService(db).ensureCounted(roundId);

@@ -443,7 +443,7 @@ export function responsesRoutes(ctx: AppContext, { responses: service, rateLimit
     asyncHandler(async (req, res) => {
       const json = wantsJson(req);
       try {
-        const session = await service.openSession(respondentId(req), { allowSubmitted: true });
+        const session = await service.openSession(respondentId(req), { allowSubmitted: true, withoutAnswers: true });
         if (ctx.config.faultInjection === 'ack-before-commit') {
           // Negative control of the crash tests only (refused outside NODE_ENV=test): a server
           // that acknowledges first and commits later must be caught losing answers.

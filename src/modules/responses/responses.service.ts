@@ -184,7 +184,7 @@ export class ResponsesService {
    * a submitted one (unless `allowSubmitted`, for the submit handlers' replay check), an expired
    * invitation and a round that is not open now.
    */
-  async openSession(invitationId: number | undefined, options: { allowSubmitted?: boolean } = {}): Promise<RespondentSession> {
+  async openSession(invitationId: number | undefined, options: { allowSubmitted?: boolean; withoutAnswers?: boolean } = {}): Promise<RespondentSession> {
     const found = invitationId === undefined ? undefined : await this.invitations.find(invitationId);
     const round = found ? await this.rounds.find(found.roundId) : undefined;
     if (!found || !round) throw new RespondentStop('noSession');
@@ -198,7 +198,8 @@ export class ResponsesService {
     }
     const form = await this.form(invitation.round.questionnaireId);
     if (!form) throw new Error(`questionnaire ${invitation.round.questionnaireId} of round ${invitation.round.id} not found`);
-    const answers = new Map((response ? await this.repo.answersOf(response.id) : []).map((a) => [a.itemId, a]));
+    // A whole-questionnaire submission replaces every answer: it need not read the stored ones.
+    const answers = new Map((response && !options.withoutAnswers ? await this.repo.answersOf(response.id) : []).map((a) => [a.itemId, a]));
     return { invitation, form, response, answers };
   }
 
