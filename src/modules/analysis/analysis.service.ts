@@ -21,7 +21,7 @@ import { filtersOf, type TRankingFilters, type TRankingQuery } from './analysis.
 import { formQuestions, normaliseDefinition } from '../questionnaires/questionnaires.form';
 import { summariseQuestion, type QuestionSummary } from './analysis.kinds';
 import { referenceComparison, type ReferenceComparison } from './analysis.reference';
-import { scalePoints, type TLocalizedText, type TScale } from '../questionnaires/kinds';
+import { analysisSource, scalePoints, type TLocalizedText, type TScale } from '../questionnaires/kinds';
 import type { TQuestionnaireDefinition } from '../questionnaires/questionnaires.schemas';
 
 /** The questionnaire's rating scale as the ranking shows it: its points, lowest first, and their labels. */
@@ -312,19 +312,21 @@ export class AnalysisService {
       .map((p) => ({ territory: territoryById.get(p.territoryId) ?? null, respondents: p.respondents }))
       .sort((a, b) => (a.territory ? territories.indexOf(a.territory) : Infinity) - (b.territory ? territories.indexOf(b.territory) : Infinity));
 
-    const others = formQuestions(definition as TQuestionnaireDefinition, allItems, territories).filter((q): q is Exclude<typeof q, { kind: 'rating' }> => q.kind !== 'rating');
+    // Ratings are ranked above from the cells; every other kind says where its analysis reads from.
+    const others = formQuestions(definition as TQuestionnaireDefinition, allItems, territories).filter((q) => analysisSource(q) !== 'ranking');
     const territoryCode = (id: number) => territoryById.get(id)?.code ?? String(id);
-    const groups = await this.repo.answerGroups(round.id, others.filter((q) => q.kind !== 'text').map((q) => q.id), filters);
-    const questions = await Promise.all(
+    const groups = await this.repo.answerGroups(round.id, others.filter((q) => analysisSource(q) === 'answers').map((q) => q.id), filters);
+    const otherSummaries = await Promise.all(
       others.map(async (q) =>
         summariseQuestion(
           q,
           groups.filter((g) => g.itemId === q.id),
           territoryCode,
-          q.kind === 'text' ? await this.repo.textAnswers(round.id, q.id, filters, query.text, TEXT_ANSWERS_SHOWN) : { total: 0, texts: [] },
+          analysisSource(q) === 'texts' ? await this.repo.textAnswers(round.id, q.id, filters, query.text, TEXT_ANSWERS_SHOWN) : { total: 0, texts: [] },
         ),
       ),
     );
+    const questions = otherSummaries.filter((s): s is QuestionSummary => s !== undefined);
     const bySize = new Map<string, { respondents: number; innovating: number }>();
     for (const row of await this.repo.innovationBySize(round.id, filters)) {
       if (row.innovated === -1) continue; // did not say
