@@ -1,16 +1,31 @@
 import { ValidationError, type FieldError } from '../../errors';
 import { readXlsxSheets, TableReadError, type TableRow, type XlsxSheet } from '../../lib/spreadsheet';
-import { ZCode, scalePoints, type TCondition, type TLocalizedText, type TQuestion, type TQuestionRole, type TScale } from './kinds';
-import { QUESTION_ROLES } from './kinds';
-import { PROFILE_CATEGORY, normaliseDefinition } from './questionnaires.form';
-import type { TProfileQuestion, TQuestionnaireDefinition } from './questionnaires.schemas';
+import {
+  QUESTION_ROLES,
+  ZCode,
+  scaleChoices,
+  scaleFromChoices,
+  xlsFormKind,
+  xlsFormWrite,
+  TERRITORIES_FILE,
+  type TCondition,
+  type TLocalizedText,
+  type TQuestion,
+  type TQuestionRole,
+  type TScale,
+  type XlsChoice,
+  type XlsRead,
+  type XlsWrite,
+} from './kinds';
+import { PROFILE_CATEGORY } from './questionnaires.form';
+import { ZQuestionnaireDefinition, type TProfileQuestion, type TQuestionnaireDefinition } from './questionnaires.schemas';
 import { definitionErrors } from './questionnaires.service';
-import { ZQuestionnaireDefinition } from './questionnaires.schemas';
 
 /**
  * XLSForm (https://xlsform.org) in and out, for the question kinds Kedergi has.
  *
- * How each kind travels:
+ * How each kind travels (its part is the `xlsform` member of its definition in kinds/*; this file
+ * writes and reads the sheets, names, languages, sections, conditions and "other" rows around it):
  * - rating: `select_one <list>` with appearance `likert`; the list's choices are the scale points
  *   (names 1..5, or 0..10, labels per point). "Cannot judge" is one more choice named -99 (the code
  *   Kedergi's data exports give it); a rating that does not offer it filters it out with
@@ -43,16 +58,12 @@ export const XLSFORM_LANGUAGES = { kk: 'Kazakh', ru: 'Russian', en: 'English' } 
 type Lang = keyof typeof XLSFORM_LANGUAGES;
 const LANGS: Lang[] = ['kk', 'ru', 'en'];
 
-/** The choice name of "cannot judge" in a rating's list: the code Kedergi's exports give it. */
-export const CANNOT_JUDGE_CHOICE = '-99';
+/** The questionnaire's rating scale as a choice list. */
 export const SHARED_SCALE_LIST = 'scale';
-export const TERRITORIES_FILE = 'territories.csv';
 const PROFILE_LABEL: TLocalizedText = { kk: 'Кәсіпорын туралы', ru: 'О предприятии', en: 'About the enterprise' };
 const DEFAULT_CATEGORY = 'main';
 const DEFAULT_CATEGORY_TITLE: TLocalizedText = { kk: 'Сұрақтар', ru: 'Вопросы', en: 'Questions' };
 const OR_OTHER_LABEL: TLocalizedText = { kk: 'Басқа', ru: 'Другое', en: 'Other' };
-/** Text questions have a length in Kedergi; one without a constraint gets the longest allowed. */
-const DEFAULT_TEXT_LENGTH = 5000;
 
 /** XLSForm names: a letter or underscore, then letters, digits, hyphens, underscores, periods (xlsform.org, "Setting up your worksheets"). */
 export const XLSFORM_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
@@ -103,15 +114,15 @@ interface SurveyRow {
   constraint?: string;
   appearance?: string;
   choice_filter?: string;
-  kedergi_role?: string;
-  kedergi_reference_mean?: number;
-  kedergi_comment?: boolean;
-  kedergi_pick?: number;
-  kedergi_pest?: string;
+  kedergi_role?: string | number | boolean;
+  kedergi_reference_mean?: string | number | boolean;
+  kedergi_comment?: string | number | boolean;
+  kedergi_pick?: string | number | boolean;
+  kedergi_pest?: string | number | boolean;
 }
 
 function surveyCells(row: SurveyRow): Cell[] {
-  const yesNo = (v: boolean | undefined) => (v === undefined ? null : v ? 'yes' : 'no');
+  const yesNo = (v: string | number | boolean | undefined) => (v === undefined ? null : typeof v === 'boolean' ? (v ? 'yes' : 'no') : v);
   return [
     row.type,
     row.name ?? null,
@@ -122,11 +133,11 @@ function surveyCells(row: SurveyRow): Cell[] {
     row.constraint ?? null,
     row.appearance ?? null,
     row.choice_filter ?? null,
-    row.kedergi_role ?? null,
-    row.kedergi_reference_mean ?? null,
+    yesNo(row.kedergi_role),
+    yesNo(row.kedergi_reference_mean),
     yesNo(row.kedergi_comment),
-    row.kedergi_pick ?? null,
-    row.kedergi_pest ?? null,
+    yesNo(row.kedergi_pick),
+    yesNo(row.kedergi_pest),
   ];
 }
 
@@ -138,23 +149,22 @@ export function relevantOf(condition: TCondition, multi: boolean): string {
 
 /**
  * The XLSForm workbook of a definition: sheets survey, choices and settings, in that order.
- * `version` goes to the settings sheet (informative; an import numbers versions itself).
+ * `version` goes to the settings sheet (informative; an import numbers versions itself). Each
+ * question's row comes from its kind (kinds/*: xlsform.write); this function writes the sections,
+ * the profile, names, labels, conditions and "other, please specify" rows around it.
  */
 export function xlsFormSheets(def: TQuestionnaireDefinition, version: number | null): XlsxSheet[] {
   const survey: Cell[][] = [];
   const choices: Cell[][] = [];
   const lists = new Set<string>();
-  const addList = (wanted: string, options: Array<{ name: string | number; text: TLocalizedText }>): string => {
+  const addList = (wanted: string, options: XlsChoice[]): string => {
     let list = wanted;
     for (let i = 2; lists.has(list); i++) list = `${wanted}_${i}`;
     lists.add(list);
-    for (const o of options) choices.push([list, o.name, ...LANGS.map((l) => o.text[l])]);
+    // Whole numbers as numbers (scale points, -99): a spreadsheet then does not take "-99" for a formula.
+    for (const o of options) choices.push([list, /^-?\d+$/.test(o.name) ? Number(o.name) : o.name, ...LANGS.map((l) => o.text[l])]);
     return list;
   };
-  const scaleChoices = (scale: TScale) => [
-    ...scalePoints(scale).map((p) => ({ name: p, text: scale.labels[String(p)]! })),
-    ...(scale.notApplicable ? [{ name: Number(CANNOT_JUDGE_CHOICE), text: scale.notApplicable }] : []),
-  ];
   // The shared scale is written even when no question uses it: it is part of the definition.
   const sharedList = addList(SHARED_SCALE_LIST, scaleChoices(def.scale));
 
@@ -162,115 +172,69 @@ export function xlsFormSheets(def: TQuestionnaireDefinition, version: number | n
   for (const p of def.profile) if (p.type === 'multi-choice') multiSources.add(p.code);
   for (const q of def.questions ?? []) if (q.kind === 'multi-choice') multiSources.add(q.code);
   const relevant = (c: TCondition | undefined) => (c ? relevantOf(c, multiSources.has(c.question)) : undefined);
-  const raw = new Map((def.questions ?? []).map((q) => [q.code, q]));
 
-  const exclusiveConstraint = (options: Array<{ code: string; exclusive?: boolean }>, maxChoices?: number) => {
-    const terms = options.filter((o) => o.exclusive).map((o) => `not(selected(., '${o.code}') and count-selected(.) > 1)`);
-    if (maxChoices !== undefined) terms.push(`count-selected(.) <= ${maxChoices}`);
-    return terms.length ? terms.join(' and ') : undefined;
-  };
-  const numberConstraint = (min?: number, max?: number) => {
-    const terms = [...(min !== undefined ? [`. >= ${min}`] : []), ...(max !== undefined ? [`. <= ${max}`] : [])];
-    return terms.length ? terms.join(' and ') : undefined;
-  };
-  const otherRow = (q: { code: string; other?: { code: string; text: TLocalizedText; maxLength?: number } }, multi: boolean) => {
-    if (!q.other) return;
+  /** A question's row from its kind's XLSForm form, and the "other" row after it. */
+  const questionRows = (x: TQuestion, extra: Partial<SurveyRow> = {}) => {
+    const w: XlsWrite | undefined = xlsFormWrite(x, def.scale);
+    if (!w) throw new ValidationError([{ path: x.code, key: 'exchange:xlsform.kindNotExported', params: { kind: x.kind } }], 'exchange:xlsform.exportFailed');
+    let type = w.type;
+    if (w.list) {
+      const list = 'shared' in w.list ? sharedList : addList(`${nameOf(x.code)}${w.list.suffix ?? ''}`, [...w.list.choices, ...(w.other ? [{ name: w.other.code, text: w.other.text }] : [])]);
+      type = `${w.type} ${list}`;
+    }
     survey.push(
       surveyCells({
-        type: 'text',
-        name: `${nameOf(q.code)}_${q.other.code}`,
-        label: q.other.text,
-        required: true,
-        relevant: relevantOf({ question: q.code, anyOf: [q.other.code] }, multi),
-        ...(q.other.maxLength !== undefined ? { constraint: `string-length(.) <= ${q.other.maxLength}` } : {}),
+        type,
+        name: nameOf(x.code),
+        label: x.text,
+        ...(w.hint ? { hint: w.hint } : {}),
+        required: x.required !== false,
+        relevant: relevant(x.showIf),
+        ...(w.constraint?.length ? { constraint: w.constraint.join(' and ') } : {}),
+        ...(w.appearance ? { appearance: w.appearance } : {}),
+        ...(w.choiceFilter ? { choice_filter: w.choiceFilter } : {}),
+        ...(x.role ? { kedergi_role: x.role } : {}),
+        ...w.kedergi,
+        ...extra,
       }),
     );
+    if (w.other) {
+      survey.push(
+        surveyCells({
+          type: 'text',
+          name: `${nameOf(x.code)}_${w.other.code}`,
+          label: w.other.text,
+          required: true,
+          relevant: relevantOf({ question: x.code, anyOf: [w.other.code] }, w.type === 'select_multiple'),
+          ...(w.other.maxLength !== undefined ? { constraint: `string-length(.) <= ${w.other.maxLength}` } : {}),
+        }),
+      );
+    }
   };
 
   if (def.profile.length) {
+    // The original format's profile questions, written as the kinds they are asked as.
     survey.push(surveyCells({ type: 'begin_group', name: PROFILE_CATEGORY, label: PROFILE_LABEL }));
-    for (const p of def.profile) {
-      const base = { name: nameOf(p.code), label: p.text, required: p.required };
-      switch (p.type) {
-        case 'choice-from-territories':
-          survey.push(surveyCells({ type: `select_one_from_file ${TERRITORIES_FILE}`, ...base }));
-          break;
-        case 'choice':
-          survey.push(surveyCells({ type: `select_one ${addList(nameOf(p.code), p.options.map((o) => ({ name: o.code, text: o.text })))}`, ...base }));
-          break;
-        case 'multi-choice':
-          survey.push(
-            surveyCells({ type: `select_multiple ${addList(nameOf(p.code), p.options.map((o) => ({ name: o.code, text: o.text })))}`, ...base, constraint: exclusiveConstraint(p.options) }),
-          );
-          break;
-        case 'integer':
-          survey.push(surveyCells({ type: 'integer', ...base, constraint: numberConstraint(p.min, p.max) }));
-          break;
-      }
-    }
+    for (const p of def.profile) questionRows(profileAsQuestion(p), { required: p.required });
     survey.push(surveyCells({ type: 'end_group' }));
   }
 
-  const normalised = normaliseDefinition(def).filter((n) => n.categoryCode !== PROFILE_CATEGORY);
   for (const c of def.categories) {
     survey.push(surveyCells({ type: 'begin_group', name: nameOf(c.code), label: c.title, relevant: relevant(c.showIf), ...(c.pest ? { kedergi_pest: c.pest } : {}) }));
-    for (const n of normalised.filter((x) => x.categoryCode === c.code)) {
-      const q = n.question;
-      const own = raw.get(q.code);
-      const base: SurveyRow = {
-        type: '',
-        name: nameOf(q.code),
-        label: q.text,
-        required: n.required,
-        relevant: relevant(own?.showIf),
-        ...(n.role ? { kedergi_role: n.role } : {}),
-      };
-      switch (q.kind) {
-        case 'rating': {
-          const ownScale = own?.kind === 'rating' ? own.scale : undefined;
-          const list = ownScale ? addList(`${nameOf(q.code)}_scale`, scaleChoices(ownScale)) : sharedList;
-          const scale = ownScale ?? def.scale;
-          survey.push(
-            surveyCells({
-              ...base,
-              type: `select_one ${list}`,
-              appearance: 'likert',
-              ...(scale.notApplicable && !q.allowCannotJudge ? { choice_filter: `name != '${CANNOT_JUDGE_CHOICE}'` } : {}),
-              ...(n.referenceMean !== null ? { kedergi_reference_mean: n.referenceMean } : {}),
-              kedergi_comment: n.allowComment,
-            }),
-          );
-          break;
-        }
-        case 'single-choice':
-          if (n.optionsFrom === 'territories') {
-            survey.push(surveyCells({ ...base, type: `select_one_from_file ${TERRITORIES_FILE}` }));
-          } else {
-            survey.push(surveyCells({ ...base, type: `select_one ${addList(nameOf(q.code), [...q.options, ...(q.other ? [q.other] : [])].map((o) => ({ name: o.code, text: o.text })))}` }));
-            otherRow(q, false);
-          }
-          break;
-        case 'multi-choice':
-          survey.push(
-            surveyCells({
-              ...base,
-              type: `select_multiple ${addList(nameOf(q.code), [...q.options, ...(q.other ? [q.other] : [])].map((o) => ({ name: o.code, text: o.text })))}`,
-              constraint: exclusiveConstraint(q.options, q.maxChoices),
-            }),
-          );
-          otherRow(q, true);
-          break;
-        case 'ranking':
-          survey.push(surveyCells({ ...base, type: `rank ${addList(nameOf(q.code), q.options.map((o) => ({ name: o.code, text: o.text })))}`, kedergi_pick: q.pick }));
-          break;
-        case 'number':
-          survey.push(surveyCells({ ...base, type: q.integer ? 'integer' : 'decimal', constraint: numberConstraint(q.min, q.max), ...(q.unit ? { hint: q.unit } : {}) }));
-          break;
-        case 'text':
-          survey.push(surveyCells({ ...base, type: 'text', constraint: `string-length(.) <= ${q.maxLength}`, ...(q.multiline ? { appearance: 'multiline' } : {}) }));
-          break;
-      }
+    // The order the form asks them in: the original format's ratings first, then the other questions.
+    for (const item of def.items.filter((i) => i.category === c.code)) {
+      questionRows({
+        kind: 'rating',
+        code: item.code,
+        category: item.category,
+        text: item.text,
+        ...(item.required === false ? { required: false } : {}),
+        ...(item.referenceMean !== undefined ? { referenceMean: item.referenceMean } : {}),
+        ...(item.allowComment !== undefined ? { allowComment: item.allowComment } : {}),
+        ...(item.allowCannotJudge !== undefined ? { allowCannotJudge: item.allowCannotJudge } : {}),
+      });
     }
+    for (const q of (def.questions ?? []).filter((x) => x.category === c.code)) questionRows(q);
     survey.push(surveyCells({ type: 'end_group' }));
   }
 
@@ -280,6 +244,30 @@ export function xlsFormSheets(def: TQuestionnaireDefinition, version: number | n
     { name: 'choices', header: CHOICES_HEADER, rows: choices, widths: [16, 12, 30, 30, 30] },
     { name: 'settings', header: SETTINGS_HEADER, rows: settings },
   ];
+}
+
+/** A profile question of the original format as the question kind it is asked as (form.ts does the same for the form). */
+function profileAsQuestion(p: TProfileQuestion): TQuestion {
+  const base = { code: p.code, category: PROFILE_CATEGORY, text: p.text };
+  switch (p.type) {
+    case 'choice-from-territories':
+      return { ...base, kind: 'single-choice', optionsFrom: 'territories' };
+    case 'choice':
+      return { ...base, kind: 'single-choice', options: p.options };
+    case 'multi-choice':
+      return { ...base, kind: 'multi-choice', options: p.options };
+    case 'integer':
+      return { ...base, kind: 'number', integer: true, min: p.min, max: p.max };
+  }
+}
+
+/** A question read from the _profile group back as a profile question; undefined when the profile cannot hold it. */
+function questionAsProfile(x: TQuestion, required: boolean): TProfileQuestion | undefined {
+  const base = { code: x.code, required, text: x.text };
+  if (x.kind === 'single-choice' && !x.other) return x.optionsFrom ? { ...base, type: 'choice-from-territories' } : x.options ? { ...base, type: 'choice', options: x.options } : undefined;
+  if (x.kind === 'multi-choice' && !x.other && x.maxChoices === undefined) return { ...base, type: 'multi-choice', options: x.options };
+  if (x.kind === 'number' && x.integer && x.min !== undefined && x.max !== undefined && !x.unit) return { code: x.code, type: 'integer', min: x.min, max: x.max, required, text: x.text };
+  return undefined;
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -458,17 +446,6 @@ function yesNo(sheet: Sheet, row: TableRow, base: string, ctx: Context): boolean
   return undefined;
 }
 
-function numberCell(sheet: Sheet, row: TableRow, base: string, ctx: Context, integer: boolean): number | undefined {
-  const v = sheet.cell(row, base);
-  if (v === '') return undefined;
-  const n = Number(v.replace(',', '.'));
-  if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) {
-    ctx.errors.push({ path: sheet.at(row, base), key: integer ? 'exchange:xlsform.wholeNumber' : 'exchange:xlsform.number', params: { value: v } });
-    return undefined;
-  }
-  return n;
-}
-
 /** The terms of a constraint joined by `and` outside parentheses and quotes. */
 function constraintTerms(expression: string): string[] {
   const text = expression.trim();
@@ -496,8 +473,6 @@ function constraintTerms(expression: string): string[] {
   terms.push(text.slice(start).trim());
   return terms;
 }
-
-const NUM = String.raw`(-?\d+(?:\.\d+)?)`;
 
 /**
  * Read an XLSForm workbook (the sheets of readXlsxSheets) into a definition. Every problem is
@@ -587,70 +562,33 @@ export function parseXlsForm(workbook: Map<string, TableRow[]>, options: { fileN
     }
   }
 
-  const listOf = (row: TableRow, list: string): Choice[] | undefined => {
-    const choices = lists.get(list);
-    if (!choices) ctx.errors.push({ path: survey.at(row, 'type'), key: 'exchange:xlsform.listMissing', params: { list } });
-    return choices;
-  };
-  const optionCodes = (choices: Choice[]) => {
-    for (const c of choices) if (!ZCode.safeParse(c.name).success) ctx.errors.push({ path: choicesSheet.at(c.row, 'name'), key: 'exchange:xlsform.choiceName', params: { name: c.name } });
-    return choices.map((c) => ({ code: c.name, text: c.text }));
-  };
-
-  /** A likert list as a scale: whole-number points (labels per point) and at most one more choice, "cannot judge". */
-  const scales = new Map<string, TScale | null>();
-  const scaleNa = new Map<string, string | null>();
-  const scaleOf = (list: string, path: string): TScale | null => {
-    if (scales.has(list)) return scales.get(list)!;
-    const choices = lists.get(list);
-    let scale: TScale | null = null;
-    if (!choices) ctx.errors.push({ path, key: 'exchange:xlsform.listMissing', params: { list } });
-    else {
-      let points = choices.filter((c) => /^\d{1,3}$/.test(c.name));
-      let others = choices.filter((c) => !/^\d{1,3}$/.test(c.name));
-      const consecutive = (ps: Choice[]) => {
-        const vs = ps.map((c) => Number(c.name));
-        return Math.max(...vs) - Math.min(...vs) + 1 === ps.length;
-      };
-      // "Don't know" coded as a number apart from the scale (99, 0 before 1..5 is a point): the outlier at either end.
-      if (others.length === 0 && !consecutive(points)) {
-        const sorted = [...points].sort((a, b) => Number(a.name) - Number(b.name));
-        for (const outlier of [sorted[sorted.length - 1]!, sorted[0]!]) {
-          const rest = points.filter((c) => c !== outlier);
-          if (consecutive(rest)) {
-            points = rest;
-            others = [outlier];
-            break;
-          }
-        }
-      }
-      const values = points.map((c) => Number(c.name));
-      const min = Math.min(...values);
-      const max = Math.max(...values);
-      if (points.length < 2 || others.length > 1 || max - min + 1 !== points.length || max > 100) {
-        ctx.errors.push({ path, key: 'exchange:xlsform.likertList', params: { list } });
-      } else {
-        scale = {
-          min,
-          max,
-          labels: Object.fromEntries([...points].sort((a, b) => Number(a.name) - Number(b.name)).map((c) => [c.name, c.text])),
-          ...(others[0] ? { notApplicable: others[0].text } : {}),
-        };
-        scaleNa.set(list, others[0]?.name ?? null);
-      }
-    }
-    scales.set(list, scale);
-    return scale;
-  };
-
   // Settings that name the questionnaire.
-  const formId = setting('form_id') || (options.fileName ?? '').replace(/\.[^.]*$/, '').trim();
-  const code = formId;
+  const code = setting('form_id') || (options.fileName ?? '').replace(/\.[^.]*$/, '').trim();
   if (!code) ctx.errors.push({ path: 'settings', key: 'exchange:xlsform.formIdMissing' });
   else if (!ZCode.safeParse(code).success) ctx.errors.push({ path: settingsRow ? settingsSheet.at(settingsRow, 'form_id') : 'settings', key: 'exchange:xlsform.formIdInvalid', params: { value: code } });
 
-  // The shared scale: the list `scale` when there is one, else the first likert list used.
+  /** A row's type: the base type, its list or file, and the or_other shortcut. */
+  const typeOf = (row: TableRow) => {
+    const type = survey.cell(row, 'type').replace(/\s+/g, ' ').trim();
+    const lower = type.toLowerCase();
+    const select = /^(select_one|select one|select1|select_multiple|select all that apply|rank)\s+(\S+)(\s+or_other)?$/i.exec(type);
+    if (select) {
+      const base = select[1]!.toLowerCase();
+      return { type, base: base === 'rank' ? 'rank' : /multiple|all/.test(base) ? 'select_multiple' : 'select_one', list: select[2]!, orOther: Boolean(select[3]) };
+    }
+    const file = /^select_one_from_file\s+(\S+)$/i.exec(type);
+    if (file) return { type, base: 'select_one_from_file', file: file[1]!, orOther: false };
+    return { type, base: lower === 'int' ? 'integer' : lower.replace(' ', '_'), orOther: false };
+  };
+  const appearanceOf = (row: TableRow) => survey.cell(row, 'appearance').toLowerCase().split(/\s+/).filter(Boolean);
+
+  // The questionnaire's scale: the list `scale` when there is one, else the list of the first row a scale kind reads.
   let sharedList: string | undefined = lists.has(SHARED_SCALE_LIST) ? SHARED_SCALE_LIST : undefined;
+  for (const row of survey.rows) {
+    if (sharedList) break;
+    const t = typeOf(row);
+    if (t.list && xlsFormKind({ type: t.base, appearance: appearanceOf(row) })?.scaleList) sharedList = t.list;
+  }
 
   // Walk the survey sheet.
   interface Pending {
@@ -659,9 +597,6 @@ export function parseXlsForm(workbook: Map<string, TableRow[]>, options: { fileN
     question?: TQuestion;
     item?: TQuestionnaireDefinition['items'][number];
     profile?: TProfileQuestion;
-    list?: string;
-    multi?: boolean;
-    name: string;
   }
   const categories: TQuestionnaireDefinition['categories'] = [];
   const pending: Pending[] = [];
@@ -682,15 +617,15 @@ export function parseXlsForm(workbook: Map<string, TableRow[]>, options: { fileN
   const rows = survey.rows;
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
-    const type = survey.cell(row, 'type').replace(/\s+/g, ' ').trim();
+    const t = typeOf(row);
+    const lower = t.type.toLowerCase();
     const rawName = survey.cell(row, 'name');
-    if (!type) {
+    if (!t.type) {
       if (rawName || survey.texts(row, 'label').plain || Object.keys(survey.texts(row, 'label').byLang).length) ctx.errors.push({ path: survey.at(row, 'type'), key: 'exchange:xlsform.typeMissing' });
       continue;
     }
-    const lower = type.toLowerCase();
     if (METADATA_TYPES.has(lower)) {
-      ctx.warnings.push({ path: survey.at(row, 'type'), key: 'exchange:xlsform.metadataSkipped', params: { type } });
+      ctx.warnings.push({ path: survey.at(row, 'type'), key: 'exchange:xlsform.metadataSkipped', params: { type: t.type } });
       continue;
     }
     if (lower === 'end_group' || lower === 'end group') {
@@ -701,6 +636,14 @@ export function parseXlsForm(workbook: Map<string, TableRow[]>, options: { fileN
       if (!group) ctx.errors.push({ path: survey.at(row, 'type'), key: 'exchange:xlsform.endWithoutBegin' });
       group = null;
       inProfile = false;
+      continue;
+    }
+    const isGroup = lower === 'begin_group' || lower === 'begin group';
+    const appearance = appearanceOf(row);
+    const kind = isGroup ? undefined : xlsFormKind({ type: t.base, appearance });
+    if (!isGroup && !kind) {
+      ctx.errors.push({ path: survey.at(row, 'type'), key: 'exchange:xlsform.typeUnsupported', params: { type: t.type } });
+      if (lower === 'begin_repeat' || lower === 'begin repeat') nested++;
       continue;
     }
     // Names: valid, unique, and a Kedergi code once the leading underscore nameOf adds is removed.
@@ -719,9 +662,9 @@ export function parseXlsForm(workbook: Map<string, TableRow[]>, options: { fileN
     const relevantText = survey.cell(row, 'relevant');
     const condition = relevantText ? parseRelevant(relevantText) : undefined;
     if (relevantText && !condition) ctx.errors.push({ path: survey.at(row, 'relevant'), key: 'exchange:xlsform.relevantUnsupported', params: { expression: relevantText } });
-    const appearance = survey.cell(row, 'appearance').toLowerCase();
+    if (appearance.some((a) => !APPEARANCE_KEPT.has(a))) ctx.warnings.push({ path: survey.at(row, 'appearance'), key: 'exchange:xlsform.appearanceIgnored', params: { appearance: appearance.join(' ') } });
 
-    if (lower === 'begin_group' || lower === 'begin group') {
+    if (isGroup) {
       if (group) {
         ctx.errors.push({ path: survey.at(row, 'type'), key: 'exchange:xlsform.nestedGroup' });
         nested++;
@@ -735,21 +678,16 @@ export function parseXlsForm(workbook: Map<string, TableRow[]>, options: { fileN
       }
       const title = localizedText(survey, row, 'label', ctx, true);
       const pest = survey.cell(row, 'kedergi_pest').toUpperCase();
-      if (pest && !['P', 'E', 'S', 'T'].includes(pest)) ctx.errors.push({ path: survey.at(row, 'kedergi_pest'), key: 'exchange:xlsform.pest', params: { value: pest } });
-      if (!APPEARANCE_KEPT.has(appearance)) ctx.warnings.push({ path: survey.at(row, 'appearance'), key: 'exchange:xlsform.appearanceIgnored', params: { appearance } });
+      const pestOk = pest === 'P' || pest === 'E' || pest === 'S' || pest === 'T';
+      if (pest && !pestOk) ctx.errors.push({ path: survey.at(row, 'kedergi_pest'), key: 'exchange:xlsform.pest', params: { value: pest } });
       if (title) {
-        categories.push({ code: qCode, ...(pest && ['P', 'E', 'S', 'T'].includes(pest) ? { pest: pest as 'P' | 'E' | 'S' | 'T' } : {}), title, ...(condition ? { showIf: condition } : {}) });
+        categories.push({ code: qCode, ...(pestOk ? { pest } : {}), title, ...(condition ? { showIf: condition } : {}) });
         categoryRow.set(qCode, row);
       }
       continue;
     }
 
-    const select = /^(select_one|select one|select_multiple|select all that apply|rank)\s+(\S+)(\s+or_other)?$/i.exec(type);
-    const fromFile = /^select_one_from_file\s+(\S+)$/i.exec(type);
-    if (!select && !fromFile && !['integer', 'int', 'decimal', 'text'].includes(lower)) {
-      ctx.errors.push({ path: survey.at(row, 'type'), key: 'exchange:xlsform.typeUnsupported', params: { type } });
-      continue;
-    }
+    // The page: a condition on a question of the same page starts a new page of the section.
     const section = group ? group.code : ensureDefaultCategory();
     let category = lastPage.get(section) ?? section;
     if (inProfile && condition) ctx.errors.push({ path: survey.at(row, 'relevant'), key: 'exchange:xlsform.profileCondition' });
@@ -764,182 +702,68 @@ export function parseXlsForm(workbook: Map<string, TableRow[]>, options: { fileN
       category = next;
       ctx.warnings.push({ path: survey.at(row, 'relevant'), key: 'exchange:xlsform.pageSplit', params: { section } });
     }
+
     const label = localizedText(survey, row, 'label', ctx, true);
     const required = yesNo(survey, row, 'required', ctx) ?? false;
+    const role = survey.cell(row, 'kedergi_role');
+    const roleOk = (QUESTION_ROLES as readonly string[]).includes(role);
+    if (role && !roleOk) ctx.errors.push({ path: survey.at(row, 'kedergi_role'), key: 'exchange:xlsform.role', params: { value: role, roles: QUESTION_ROLES.join(', ') } });
     const hint = survey.texts(row, 'hint');
     const hasHint = Boolean(hint.plain || Object.keys(hint.byLang).length);
-    const constraint = constraintTerms(survey.cell(row, 'constraint'));
-    const role = survey.cell(row, 'kedergi_role');
-    if (role && !(QUESTION_ROLES as readonly string[]).includes(role)) ctx.errors.push({ path: survey.at(row, 'kedergi_role'), key: 'exchange:xlsform.role', params: { value: role, roles: QUESTION_ROLES.join(', ') } });
-    const roleValue = role && (QUESTION_ROLES as readonly string[]).includes(role) ? (role as TQuestionRole) : undefined;
-    const choiceFilter = survey.cell(row, 'choice_filter');
-    const badConstraint = (term: string) => ctx.errors.push({ path: survey.at(row, 'constraint'), key: 'exchange:xlsform.constraintUnsupported', params: { expression: term } });
-    const noHint = () => {
-      if (hasHint) ctx.errors.push({ path: survey.at(row, 'hint'), key: 'exchange:xlsform.hintNotKept' });
-    };
-    const kedergiOnly = (columns: string[]) => {
-      for (const c of columns) if (survey.cell(row, c)) ctx.errors.push({ path: survey.at(row, c), key: 'exchange:xlsform.columnNotForType', params: { column: c, type } });
-    };
-    if (choiceFilter && !(lower.startsWith('select_one') || lower.startsWith('select one'))) ctx.errors.push({ path: survey.at(row, 'choice_filter'), key: 'exchange:xlsform.choiceFilterUnsupported', params: { expression: choiceFilter } });
-    if (!APPEARANCE_KEPT.has(appearance) && !['minimal', 'quick', 'horizontal', 'horizontal-compact', 'columns', 'columns-pack', 'no-buttons', 'compact', 'label', 'list-nolabel'].includes(appearance)) {
-      ctx.warnings.push({ path: survey.at(row, 'appearance'), key: 'exchange:xlsform.appearanceIgnored', params: { appearance } });
-    }
-    if (!label) continue;
-    const base = { code: qCode, category, text: label, ...(required ? {} : { required: false }), ...(roleValue ? { role: roleValue } : {}), ...(condition ? { showIf: condition } : {}) };
 
-    // Types.
-    if (fromFile) {
-      if (fromFile[1] !== TERRITORIES_FILE) {
-        ctx.errors.push({ path: survey.at(row, 'type'), key: 'exchange:xlsform.fileUnsupported', params: { file: fromFile[1], expected: TERRITORIES_FILE } });
-        continue;
-      }
-      noHint();
-      for (const term of constraint) badConstraint(term);
-      if (inProfile) pending.push({ row, category: PROFILE_CATEGORY, name: rawName, profile: { code: qCode, type: 'choice-from-territories', required, text: label } });
-      else pending.push({ row, category, name: rawName, question: { ...base, kind: 'single-choice', optionsFrom: 'territories', role: roleValue ?? 'territory' } });
-      continue;
+    // The list, and "other, please specify": the or_other shortcut, or the next row as the specification recommends.
+    let choices: Choice[] | undefined;
+    if (t.list) {
+      choices = lists.get(t.list);
+      if (!choices) ctx.errors.push({ path: survey.at(row, 'type'), key: 'exchange:xlsform.listMissing', params: { list: t.list } });
     }
-    if (select) {
-      const kind = select[1]!.toLowerCase().replace(' ', '_');
-      const list = select[2]!;
-      const orOther = Boolean(select[3]);
-      noHint();
-      if (kind === 'rank') {
-        kedergiOnly(['kedergi_reference_mean', 'kedergi_comment']);
-        for (const term of constraint) badConstraint(term);
-        const choices = listOf(row, list);
-        if (!choices) continue;
-        const pick = numberCell(survey, row, 'kedergi_pick', ctx, true);
-        if (inProfile) ctx.errors.push({ path: survey.at(row, 'type'), key: 'exchange:xlsform.profileKind' });
-        else pending.push({ row, category, name: rawName, question: { ...base, kind: 'ranking', options: optionCodes(choices), pick: pick ?? choices.length } });
-        continue;
+    let other: XlsRead['other'];
+    if (t.orOther) other = { code: 'other', text: OR_OTHER_LABEL };
+    const next = rows[i + 1];
+    if (!other && choices && (t.base === 'select_one' || t.base === 'select_multiple') && next && survey.cell(next, 'type').trim().toLowerCase() === 'text') {
+      const c = parseRelevant(survey.cell(next, 'relevant'));
+      const choice = c && c.question === qCode && c.anyOf.length === 1 ? choices.find((o) => o.name === c.anyOf[0]) : undefined;
+      if (choice && survey.cell(next, 'name') === `${rawName}_${choice.name}`) {
+        const terms = constraintTerms(survey.cell(next, 'constraint'));
+        const length = terms.length === 1 ? /^string-length\(\s*\.\s*\)\s*<=\s*(\d+)$/.exec(terms[0]!) : null;
+        if (terms.length && !length) ctx.errors.push({ path: survey.at(next, 'constraint'), key: 'exchange:xlsform.constraintUnsupported', params: { expression: terms.join(' and ') } });
+        other = { code: choice.name, text: choice.text, ...(length ? { maxLength: Number(length[1]) } : {}) };
+        choices = choices.filter((o) => o !== choice);
+        names.set(survey.cell(next, 'name'), next);
+        i++;
       }
-      const multi = kind === 'select_multiple' || kind === 'select_all_that_apply';
-      if (!multi && appearance.split(/\s+/).includes('likert')) {
-        // A rating.
-        kedergiOnly(['kedergi_pick']);
-        for (const term of constraint) badConstraint(term);
-        if (orOther) ctx.errors.push({ path: survey.at(row, 'type'), key: 'exchange:xlsform.likertOther' });
-        const scale = scaleOf(list, survey.at(row, 'type'));
-        if (!scale) continue;
-        sharedList ??= list;
-        const na = scaleNa.get(list) ?? null;
-        let allowCannotJudge: boolean | undefined;
-        if (choiceFilter) {
-          const m = /^name\s*!=\s*(['"])([^'"]*)\1$/.exec(choiceFilter);
-          if (m && na !== null && m[2] === na) allowCannotJudge = false;
-          else ctx.errors.push({ path: survey.at(row, 'choice_filter'), key: 'exchange:xlsform.choiceFilterUnsupported', params: { expression: choiceFilter } });
-        }
-        const referenceMean = numberCell(survey, row, 'kedergi_reference_mean', ctx, false);
-        const comment = yesNo(survey, row, 'kedergi_comment', ctx);
-        if (inProfile) {
-          ctx.errors.push({ path: survey.at(row, 'type'), key: 'exchange:xlsform.profileKind' });
-          continue;
-        }
-        const extras = {
-          ...(referenceMean !== undefined ? { referenceMean } : {}),
-          ...(comment === false ? { allowComment: false } : {}),
-          ...(allowCannotJudge === false ? { allowCannotJudge: false } : {}),
-        };
-        if (list === sharedList && !condition && !roleValue) {
-          pending.push({ row, category, name: rawName, list, item: { code: qCode, category, ...(referenceMean !== undefined ? { referenceMean } : {}), text: label, ...(required ? {} : { required: false }), ...(comment === false ? { allowComment: false } : {}), ...(allowCannotJudge === false ? { allowCannotJudge: false } : {}) } });
-        } else {
-          pending.push({ row, category, name: rawName, list, question: { ...base, kind: 'rating', ...(list === sharedList ? {} : { scale }), ...extras } });
-        }
-        continue;
-      }
-      kedergiOnly(['kedergi_reference_mean', 'kedergi_comment', 'kedergi_pick']);
-      if (choiceFilter) ctx.errors.push({ path: survey.at(row, 'choice_filter'), key: 'exchange:xlsform.choiceFilterUnsupported', params: { expression: choiceFilter } });
-      const choices = listOf(row, list);
-      if (!choices) continue;
-      let options: Array<{ code: string; text: TLocalizedText; exclusive?: boolean }> = optionCodes(choices);
-      let maxChoices: number | undefined;
-      for (const term of constraint) {
-        const exclusive = /^not\(\s*selected\(\s*\.\s*,\s*(['"])([^'"]+)\1\s*\)\s+and\s+count-selected\(\s*\.\s*\)\s*>\s*1\s*\)$/.exec(term);
-        const most = /^count-selected\(\s*\.\s*\)\s*<=\s*(\d+)$/.exec(term);
-        if (multi && exclusive && options.some((o) => o.code === exclusive[2])) options = options.map((o) => (o.code === exclusive[2] ? { code: o.code, exclusive: true, text: o.text } : o));
-        else if (multi && most) maxChoices = Number(most[1]);
-        else badConstraint(term);
-      }
-      // "Other, please specify": the or_other shortcut, or the next row as the specification recommends.
-      let other: { code: string; text: TLocalizedText; maxLength?: number } | undefined;
-      if (orOther) other = { code: 'other', text: OR_OTHER_LABEL };
-      const next = rows[i + 1];
-      if (!other && next && survey.cell(next, 'type').trim().toLowerCase() === 'text') {
-        const c = parseRelevant(survey.cell(next, 'relevant'));
-        const choice = c && c.question === qCode && c.anyOf.length === 1 ? options.find((o) => o.code === c.anyOf[0]) : undefined;
-        if (choice && survey.cell(next, 'name') === `${rawName}_${choice.code}`) {
-          const terms = constraintTerms(survey.cell(next, 'constraint'));
-          const length = terms.length === 1 ? /^string-length\(\s*\.\s*\)\s*<=\s*(\d+)$/.exec(terms[0]!) : null;
-          if (terms.length && !length) ctx.errors.push({ path: survey.at(next, 'constraint'), key: 'exchange:xlsform.constraintUnsupported', params: { expression: terms.join(' and ') } });
-          other = { code: choice.code, text: choice.text, ...(length ? { maxLength: Number(length[1]) } : {}) };
-          options = options.filter((o) => o !== choice);
-          names.set(survey.cell(next, 'name'), next);
-          i++;
-        }
-      }
-      if (inProfile) {
-        if (other) ctx.errors.push({ path: survey.at(row, 'type'), key: 'exchange:xlsform.profileOther' });
-        if (maxChoices !== undefined) ctx.errors.push({ path: survey.at(row, 'constraint'), key: 'exchange:xlsform.profileKind' });
-        pending.push({
-          row,
-          category: PROFILE_CATEGORY,
-          name: rawName,
-          list,
-          multi,
-          profile: multi
-            ? { code: qCode, type: 'multi-choice', required, text: label, options: options.map((o) => ({ code: o.code, ...(o.exclusive ? { exclusive: true } : {}), text: o.text })) }
-            : { code: qCode, type: 'choice', required, text: label, options: options.map((o) => ({ code: o.code, text: o.text })) },
-        });
-        continue;
-      }
-      pending.push({
-        row,
-        category,
-        name: rawName,
-        list,
-        multi,
-        question: multi
-          ? { ...base, kind: 'multi-choice', options: options.map((o) => ({ code: o.code, ...(o.exclusive ? { exclusive: true } : {}), text: o.text })), ...(other ? { other } : {}), ...(maxChoices !== undefined ? { maxChoices } : {}) }
-          : { ...base, kind: 'single-choice', options: options.map((o) => ({ code: o.code, text: o.text })), ...(other ? { other } : {}) },
-      });
-      continue;
     }
-    if (lower === 'integer' || lower === 'int' || lower === 'decimal') {
-      kedergiOnly(['kedergi_reference_mean', 'kedergi_comment', 'kedergi_pick']);
-      const integer = lower !== 'decimal';
-      let min: number | undefined;
-      let max: number | undefined;
-      for (const term of constraint) {
-        const m = new RegExp(String.raw`^\.\s*(>=|<=)\s*${NUM}$`).exec(term);
-        if (m && m[1] === '>=') min = Number(m[2]);
-        else if (m && m[1] === '<=') max = Number(m[2]);
-        else badConstraint(term);
-      }
-      const unit = hasHint ? localizedText(survey, row, 'hint', ctx, false) : undefined;
-      if (inProfile) {
-        if (!integer || min === undefined || max === undefined || unit) ctx.errors.push({ path: survey.at(row, 'constraint'), key: 'exchange:xlsform.profileInteger' });
-        else pending.push({ row, category: PROFILE_CATEGORY, name: rawName, profile: { code: qCode, type: 'integer', min, max, required, text: label } });
-        continue;
-      }
-      pending.push({ row, category, name: rawName, question: { ...base, kind: 'number', integer, ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}), ...(unit ? { unit } : {}) } });
-      continue;
-    }
-    {
-      // text: the only type left after the check above.
-      kedergiOnly(['kedergi_reference_mean', 'kedergi_comment', 'kedergi_pick']);
-      noHint();
-      let maxLength = DEFAULT_TEXT_LENGTH;
-      for (const term of constraint) {
-        const m = /^string-length\(\s*\.\s*\)\s*<=\s*(\d+)$/.exec(term);
-        if (m) maxLength = Number(m[1]);
-        else badConstraint(term);
-      }
-      if (inProfile) {
-        ctx.errors.push({ path: survey.at(row, 'type'), key: 'exchange:xlsform.profileKind' });
-        continue;
-      }
-      pending.push({ row, category, name: rawName, question: { ...base, kind: 'text', maxLength, ...(appearance.split(/\s+/).includes('multiline') ? { multiline: true } : {}) } });
+    if (!label || (t.list && !choices)) continue;
+
+    const read: XlsRead = {
+      type: t.base,
+      ...(t.file ? { file: t.file } : {}),
+      ...(t.list && choices ? { list: { name: t.list, choices: choices.map((c) => ({ name: c.name, text: c.text })), shared: t.list === sharedList } } : {}),
+      appearance,
+      constraint: constraintTerms(survey.cell(row, 'constraint')),
+      choiceFilter: survey.cell(row, 'choice_filter'),
+      ...(hasHint ? { hint: localizedText(survey, row, 'hint', ctx, false)! } : {}),
+      ...(other ? { other } : {}),
+      kedergi: (column) => survey.cell(row, column),
+    };
+    const base = { code: qCode, category, text: label, ...(required ? {} : { required: false as const }), ...(roleOk ? { role: role as TQuestionRole } : {}), ...(condition ? { showIf: condition } : {}) };
+    const issue = (column: string, key: string, params?: Record<string, unknown>) => {
+      // A bad choice name is reported at its row on the choices sheet.
+      const choice = column === 'choices' ? choices?.find((c) => c.name === params?.name) : undefined;
+      ctx.errors.push({ path: choice ? choicesSheet.at(choice.row, 'name') : survey.at(row, column), key, ...(params ? { params } : {}) });
+    };
+    const x = kind!.read(read, base, issue);
+    if (!x) continue;
+    if (inProfile) {
+      const profile = questionAsProfile(x, required);
+      if (profile) pending.push({ row, category: PROFILE_CATEGORY, profile });
+      else ctx.errors.push({ path: survey.at(row, 'type'), key: 'exchange:xlsform.profileKind' });
+    } else if (x.kind === 'rating' && !x.scale && !x.showIf && !x.role) {
+      // A rating on the questionnaire's scale is one of the original format's items.
+      const { kind: _kind, showIf: _showIf, role: _role, ...item } = x;
+      pending.push({ row, category, item });
+    } else {
+      pending.push({ row, category, question: x });
     }
   }
   if (group) ctx.errors.push({ path: survey.at(group.row, 'type'), key: 'exchange:xlsform.groupNotEnded' });
@@ -951,9 +775,11 @@ export function parseXlsForm(workbook: Map<string, TableRow[]>, options: { fileN
   const copiedTitle = LANGS.filter((l) => !titleFrom(l));
   if (copiedTitle.length && formTitle) ctx.warnings.push({ path: 'settings', key: 'exchange:xlsform.translationCopied', params: { languages: copiedTitle.join(', '), column: 'form_title' } });
 
-  // The shared scale; a form without ratings still needs one (unused): the list `scale` or 1..5 by number.
-  const shared = sharedList ? scaleOf(sharedList, 'choices') : null;
-  const scale: TScale = shared ?? { min: 1, max: 5, labels: Object.fromEntries([1, 2, 3, 4, 5].map((p) => [String(p), { kk: String(p), ru: String(p), en: String(p) }])) };
+  // The questionnaire's scale; a form without ratings still needs one (unused): 1..5 labelled by number.
+  const sharedChoices = sharedList ? lists.get(sharedList) : undefined;
+  const shared = sharedChoices ? scaleFromChoices(sharedChoices.map((c) => ({ name: c.name, text: c.text }))) : undefined;
+  if (sharedList === SHARED_SCALE_LIST && sharedChoices && !shared) ctx.errors.push({ path: 'choices', key: 'exchange:xlsform.likertList', params: { list: sharedList } });
+  const scale: TScale = shared?.scale ?? { min: 1, max: 5, labels: Object.fromEntries([1, 2, 3, 4, 5].map((p) => [String(p), { kk: String(p), ru: String(p), en: String(p) }])) };
 
   if (ctx.errors.length) fail();
 
