@@ -25,6 +25,8 @@ import { KnexRateLimitsRepository } from './modules/rate-limits/rate-limits.repo
 import { RateLimitStores } from './modules/rate-limits/rate-limits.service';
 import { QuestionnairesRepository } from './modules/questionnaires/questionnaires.repository';
 import { QuestionnairesService } from './modules/questionnaires/questionnaires.service';
+import { QuestionnaireDraftsRepository } from './modules/questionnaires/questionnaire-drafts.repository';
+import { QuestionnaireDraftsService } from './modules/questionnaires/questionnaire-drafts.service';
 import { ResponsesRepository } from './modules/responses/responses.repository';
 import { ResponsesService } from './modules/responses/responses.service';
 import { RoundsRepository } from './modules/rounds/rounds.repository';
@@ -40,6 +42,8 @@ export interface Services {
   auth: AuthService;
   territories: TerritoriesService;
   questionnaires: QuestionnairesService;
+  /** The questionnaire builder's drafts (published through `questionnaires`). */
+  questionnaireDrafts: QuestionnaireDraftsService;
   indicators: IndicatorsService;
   rounds: RoundsService;
   invitations: InvitationsService;
@@ -76,6 +80,7 @@ export function buildServices(ctx: AppContext): Services {
   });
   const territories = new TerritoriesService(new TerritoriesRepository(db));
   const questionnaires = new QuestionnairesService(new QuestionnairesRepository(db));
+  const questionnaireDrafts = new QuestionnaireDraftsService(new QuestionnaireDraftsRepository(db), questionnaires);
   // Survey indicators are published inside the closing transaction: both happen or neither. (The
   // call reaches indicators only when a round closes, after both objects exist.)
   const rounds: RoundsService = new RoundsService(new RoundsRepository(db), questionnaires, territories, (trx, roundId) => indicators.publishRound(roundId, trx), config.jwtSecret);
@@ -106,5 +111,5 @@ export function buildServices(ctx: AppContext): Services {
   };
   const programmes = new ProgrammesService(new KnexProgrammesRepository(db), programmesPorts({ rounds, experts, territories, users, indicators }));
   const rateLimits = new RateLimitStores(new KnexRateLimitsRepository(db));
-  return { users, auth, territories, questionnaires, indicators, rounds, invitations, mail, mailSender, passwordResets, responses, monitoring, analysis, experts, programmes, roundWorkbook, rateLimits };
+  return { users, auth, territories, questionnaires, questionnaireDrafts, indicators, rounds, invitations, mail, mailSender, passwordResets, responses, monitoring, analysis, experts, programmes, roundWorkbook, rateLimits };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { FieldError } from '../../../errors';
+import type { KindEditor } from './editor';
 
 /**
  * What every question kind shares: the exchange-format building blocks, the stored form of an
@@ -201,6 +202,8 @@ export interface KindDef<Q extends QuestionCore & { kind: string }, V, X extends
   sample(q: Q, ctx: SampleContext): V;
   /** How the kind travels in an XLSForm (questionnaires.xlsform.ts); absent: it cannot be exported or imported. */
   xlsform?: KindXlsForm<X>;
+  /** How the builder reads this kind's own fields (options, limits, scale) from its form. */
+  editor: KindEditor;
 }
 
 /* ------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { FieldError } from '../../../errors';
-import type { AnalysisInput, AnswerColumns, ChoiceOption, DefinitionIssue, ExportCell, ExportColumn, KindDef, KindXlsForm, Language, Normalised, RawValue, SampleContext, TCondition, TLocalizedText, TQuestionRole, TScale, XlsRead, XlsWrite } from './common';
+import type { AnalysisInput, AnswerColumns, ChoiceOption, DefinitionIssue, ExportCell, ExportColumn, KindDef, Language, Normalised, RawValue, SampleContext, TCondition, TLocalizedText, TQuestionRole, TScale, KindXlsForm, XlsRead, XlsWrite } from './common';
+import type { KindEditor } from './editor';
 import { multiChoice } from './multi-choice';
 import { number } from './number';
 import { ranking } from './ranking';
@@ -33,6 +34,11 @@ type SummaryOf<D> = D extends KindDef<infer _Q, infer _V, infer _X, infer S> ? S
 /** One definition per kind, by kind: the mapped type makes a missing or mislabelled entry a compile error. */
 export const KINDS: { [K in QuestionKind]: DefOf<K> } = Object.fromEntries(DEFINITIONS.map((d) => [d.kind, d])) as { [K in QuestionKind]: DefOf<K> };
 export const QUESTION_KINDS = DEFINITIONS.map((d) => d.kind) as QuestionKind[];
+
+/** The builder's form reader of a kind (its fields: views/questionnaires/builder/kinds/). */
+export function editorOf(kind: QuestionKind): KindEditor {
+  return KINDS[kind].editor;
+}
 
 /** A question of the `questions` array of the exchange format. */
 export type TQuestion = { [K in QuestionKind]: ExchangeOf<DefOf<K>> }[QuestionKind];
@@ -172,7 +178,8 @@ export type FormQuestion = KindQuestion & FormQuestionMeta;
 
 export type { AnalysisGroup, AnalysisInput, AnswerColumns, ChoiceOption, ExportCell, ExportColumn, KindDef, Normalised, RawValue, SampleContext, TCondition, TQuestionRole, TScale } from './common';
 export { conditionHolds, ZCondition, CANNOT_JUDGE_CODE, EMPTY_COLUMNS, QUESTION_ROLES, ZCode, ZLocalizedText, ZQuestionRole, type TLocalizedText } from './common';
-export { ZScale, scalePoints, type RatingQuestion, type RatingValue } from './rating';
+export { FormReader, flattenForm, type FlatForm, type KindEditor } from './editor';
+export { ZScale, readScale, scalePoints, type RatingQuestion, type RatingValue } from './rating';
 export type { SingleChoiceQuestion, SingleChoiceValue } from './single-choice';
 export type { MultiChoiceQuestion, MultiChoiceValue } from './multi-choice';
 export { rankingDepth, type RankingQuestion, type RankingValue, type RankingSummary } from './ranking';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { choiceSummary, type ChoiceSummary } from './choice';
 import { EMPTY_COLUMNS, ZExclusiveOption, ZOther, checkOptions, localized, otherText, questionBase, rawList, splitCodes, type ExportColumn, type KindDef, type QuestionCore, type TOption, type TOther, xlsOnly, xlsOptions } from './common';
+import { readOption, readOther } from './editor';
 
 /**
  * Any number of options (at most `maxChoices` when given). An `exclusive` option such as
@@ -155,4 +156,18 @@ export const multiChoice: KindDef<MultiChoiceQuestion, MultiChoiceValue, TMultiC
       return { type: 'select_multiple', list: { choices: x.options.map((o) => ({ name: o.code, text: o.text })) }, ...(constraint.length ? { constraint } : {}), ...(x.other ? { other: x.other } : {}) };
     },
   },
+  editor: {
+    partial: 'multi-choice',
+    blank: () => ({ options: [] }),
+    read(form) {
+      const other = readOther(form);
+      const maxChoices = form.number('maxChoices', true);
+      return {
+        options: form.rows('options', (p) => readOption(form, p, true)),
+        ...(other ? { other } : {}),
+        ...(maxChoices !== undefined ? { maxChoices } : {}),
+      };
+    },
+  },
 };
+

@@ -106,4 +106,16 @@ export const number: KindDef<NumberQuestion, NumberValue, TNumberQuestion, { uni
       return { type: x.integer ? 'integer' : 'decimal', ...(constraint.length ? { constraint } : {}), ...(x.unit ? { hint: x.unit } : {}) };
     },
   },
+  editor: {
+    partial: 'number',
+    blank: () => ({ integer: true }),
+    read(form) {
+      const integer = form.flag('integer');
+      const min = form.number('min', integer);
+      const max = form.number('max', integer);
+      const unit = form.optionalText('unit');
+      return { integer, ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}), ...(unit ? { unit } : {}) };
+    },
+  },
 };
+

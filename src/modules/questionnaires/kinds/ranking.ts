@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { kendallWFromPatterns } from '../../../math/kendallWFromPatterns';
 import type { KendallW } from '../../../math/kendall-w';
 import { EMPTY_COLUMNS, ZOption, checkOptions, localized, questionBase, splitCodes, type KindDef, type QuestionCore, type TLocalizedText, xlsOnly, xlsOptions } from './common';
+import { readOption } from './editor';
 
 /** Order the `pick` most important of n options: rank 1 is the most important. */
 export const ZRankingQuestion = z.strictObject({
@@ -159,4 +160,12 @@ export const ranking: KindDef<RankingQuestion, RankingValue, TRankingQuestion, R
       return { type: 'rank', list: { choices: x.options.map((o) => ({ name: o.code, text: o.text })) }, kedergi: { kedergi_pick: x.pick } };
     },
   },
+  editor: {
+    partial: 'ranking',
+    blank: () => ({ options: [], pick: 3 }),
+    read(form) {
+      return { options: form.rows('options', (p) => readOption(form, p)), pick: form.number('pick', true) };
+    },
+  },
 };
+

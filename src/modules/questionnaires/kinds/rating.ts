@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { CANNOT_JUDGE_CODE, EMPTY_COLUMNS, ZLocalizedText, localized, questionBase, type KindDef, type QuestionCore, type TScale, type XlsChoice, xlsOnly } from './common';
+import { CANNOT_JUDGE_CODE, EMPTY_COLUMNS, ZLocalizedText, localized, questionBase, type KindDef, type QuestionCore, type TLocalizedText, type TScale, type XlsChoice, xlsOnly } from './common';
+import type { FormReader } from './editor';
 
 /** A rating scale: any integer range within 0..100 with a label for every point, and optionally "cannot judge". */
 export const ZScale = z
@@ -203,4 +204,35 @@ export const rating: KindDef<RatingQuestion, RatingValue, TRatingQuestion, never
       };
     },
   },
+  editor: {
+    partial: 'rating',
+    blank: () => ({}),
+    read(form) {
+      const referenceMean = form.number('referenceMean');
+      return {
+        ...(form.flag('ownScale') ? { scale: readScale(form, 'scale') } : {}),
+        ...(referenceMean !== undefined ? { referenceMean } : {}),
+        // Absent means allowed: the form writes only a refusal.
+        ...(form.flag('allowComment') ? {} : { allowComment: false }),
+        ...(form.flag('allowCannotJudge') ? {} : { allowCannotJudge: false }),
+      };
+    },
+  },
 };
+
+/**
+ * A scale from the builder's form (the questionnaire's, or a rating question's own): a label row
+ * per point of the range typed; a row left blank is a label still to be written in every language.
+ */
+export function readScale(form: FormReader, prefix: string): Record<string, unknown> {
+  const min = form.number(`${prefix}.min`, true);
+  const max = form.number(`${prefix}.max`, true);
+  const labels: Record<string, TLocalizedText> = {};
+  if (typeof min === 'number' && typeof max === 'number' && max > min && max - min <= 20) {
+    for (let v = min; v <= max; v++) labels[String(v)] = form.text(`${prefix}.labels.${v}`);
+  }
+  const notApplicable = form.optionalText(`${prefix}.notApplicable`);
+  return { min, max, labels, ...(notApplicable ? { notApplicable } : {}) };
+}
+
+/** Without an own scale the questionnaire's applies; "cannot judge" is offered only when that scale has the label. */

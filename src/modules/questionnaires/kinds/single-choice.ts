@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { choiceSummary, sampleIndex, type ChoiceSummary } from './choice';
 import { EMPTY_COLUMNS, ZOption, ZOther, checkOptions, localized, otherText, questionBase, rawList, type ChoiceOption, type ExportColumn, type KindDef, type QuestionCore, type TLocalizedText, type TOther, xlsOnly, xlsOptions } from './common';
+import { readOption, readOther } from './editor';
 
 /**
  * One option out of several. `optionsFrom: "territories"` takes the options from the territory
@@ -137,4 +138,19 @@ export const singleChoice: KindDef<SingleChoiceQuestion, SingleChoiceValue, TSin
       return { type: 'select_one', list: { choices: (x.options ?? []).map((o) => ({ name: o.code, text: o.text })) }, ...(x.other ? { other: x.other } : {}) };
     },
   },
+  editor: {
+    partial: 'single-choice',
+    blank: () => ({ options: [] }),
+    read(form) {
+      const fromTerritories = form.str('optionsFrom') === 'territories';
+      const options = form.rows('options', (p) => readOption(form, p));
+      const other = readOther(form);
+      return {
+        ...(fromTerritories ? { optionsFrom: 'territories' } : {}),
+        ...(options.length || !fromTerritories ? { options } : {}),
+        ...(other ? { other } : {}),
+      };
+    },
+  },
 };
+

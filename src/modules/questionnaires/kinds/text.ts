@@ -83,4 +83,12 @@ export const text: KindDef<TextQuestion, TextValue, TTextQuestion, { total: numb
       return { type: 'text', constraint: [`string-length(.) <= ${x.maxLength}`], ...(x.multiline ? { appearance: 'multiline' } : {}) };
     },
   },
+  editor: {
+    partial: 'text',
+    blank: () => ({ maxLength: 500 }),
+    read(form) {
+      return { maxLength: form.number('maxLength', true), ...(form.flag('multiline') ? { multiline: true } : {}) };
+    },
+  },
 };
+
