@@ -77,7 +77,7 @@ export function expertsRoutes(ctx: AppContext, { experts }: { experts: ExpertsSe
     '/admin/panels',
     asyncHandler(async (req, res) => {
       await handleForm(res, 'experts/admin-list', await listLocals(req, { values: req.body }), async () => {
-        const id = await experts.createPanel(req.user!.id, parseOrThrow(ZPanelForm, req.body));
+        const id = await experts.createPanel(req.user!.id, parseOrThrow(ZPanelForm, req.body), req.lang);
         res.redirect(303, `/admin/panels/${id}`);
       });
     }),
@@ -90,7 +90,14 @@ export function expertsRoutes(ctx: AppContext, { experts }: { experts: ExpertsSe
       ...detail,
       roundState: await experts.roundProgress(id),
       formatAlmaty: (iso: string | null) => (iso ? formatAlmaty(iso, req.lang) : ''),
-      values: { name: detail.panel.name, surveyRoundId: detail.panel.surveyRoundId ?? '' },
+      values: {
+        // The form asks for the name in the page's language and for its translations.
+        name: detail.panel[`name_${req.lang}`] ?? detail.panel.name,
+        name_kk: detail.panel.name_kk ?? '',
+        name_ru: detail.panel.name_ru ?? '',
+        name_en: detail.panel.name_en ?? '',
+        surveyRoundId: detail.panel.surveyRoundId ?? '',
+      },
       notice: typeof req.query.done === 'string' && DONE_NOTICES.has(req.query.done) ? req.t(`experts:admin.done.${req.query.done}`) : undefined,
       ...extra,
     };
@@ -127,7 +134,7 @@ export function expertsRoutes(ctx: AppContext, { experts }: { experts: ExpertsSe
       }),
     );
 
-  panelAction('', 'updated', (req, id) => experts.updatePanel(req.user!.id, id, parseOrThrow(ZPanelForm, req.body)));
+  panelAction('', 'updated', (req, id) => experts.updatePanel(req.user!.id, id, parseOrThrow(ZPanelForm, req.body), req.lang));
   panelAction('/members', 'memberAdded', (req, id) => experts.addMember(req.user!.id, id, parseOrThrow(ZAddMember, req.body).userId));
   const confirmation = (req: Request, id: number, key: string, params: Record<string, unknown>, consequences: string[]): Confirmation => ({
     title: req.t(`experts:confirm.${key}Title`, params),

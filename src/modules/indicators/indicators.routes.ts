@@ -127,7 +127,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
     '/indicators/datasets',
     asyncHandler(async (req, res) => {
       await handleForm(res, 'indicators/dataset-form', { title: req.t('indicators:datasets.new'), dataset: undefined, values: req.body }, async () => {
-        const id = await service.createDataset(req.user!.id, parseOrThrow(ZDatasetInput, req.body));
+        const id = await service.createDataset(req.user!.id, parseOrThrow(ZDatasetInput, req.body), req.lang);
         res.redirect(303, `/indicators/datasets/${id}`);
       });
     }),
@@ -181,7 +181,8 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
       renderForm(res, 'indicators/dataset-form', {
         title: req.t('indicators:datasets.edit'),
         dataset,
-        values: { name: dataset.name, description: dataset.description ?? '', source: dataset.source ?? '' },
+        // The form asks for the name in the page's language and for its translations.
+        values: { name: dataset[`name_${req.lang}`] ?? dataset.name, name_kk: dataset.name_kk ?? '', name_ru: dataset.name_ru ?? '', name_en: dataset.name_en ?? '', description: dataset.description ?? '', source: dataset.source ?? '' },
       });
     }),
   );
@@ -191,7 +192,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
     asyncHandler(async (req, res) => {
       const dataset = await service.getDataset(parseOrThrow(ZId, req.params.id));
       await handleForm(res, 'indicators/dataset-form', { title: req.t('indicators:datasets.edit'), dataset, values: req.body }, async () => {
-        await service.updateDataset(dataset.id, parseOrThrow(ZDatasetInput, req.body));
+        await service.updateDataset(dataset.id, parseOrThrow(ZDatasetInput, req.body), req.lang);
         res.redirect(303, `/indicators/datasets/${dataset.id}?saved=1`);
       });
     }),
