@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Language } from '../../i18n';
 import { titleColumns, titleFields, type TTitles } from '../../i18n/titles';
 import { bool, insertReturningId, num, numOrNull, nowIso } from '../../db/dialect';
+import type { TReminderSchedule } from '../../lib/reminder-schedule';
 import type {
   DelphiRound,
   DelphiStatus,
@@ -144,9 +145,9 @@ export class ExpertsRepository {
     const rows = await db('panel_members as pm')
       .join('users as u', 'u.id', 'pm.user_id')
       .where('pm.panel_id', panelId)
-      .select('u.id', 'u.email', 'u.name', 'u.disabled')
+      .select('u.id', 'u.email', 'u.name', 'u.disabled', 'u.language')
       .orderBy('u.email');
-    return rows.map((r: Record<string, unknown>) => ({ userId: num(r.id), email: String(r.email), name: String(r.name), disabled: bool(r.disabled) }));
+    return rows.map((r: Record<string, unknown>) => ({ userId: num(r.id), email: String(r.email), name: String(r.name), disabled: bool(r.disabled), language: (r.language as string | null) ?? null }));
   }
 
   async isMember(panelId: number, userId: number, db: Db = this.db): Promise<boolean> {
@@ -219,6 +220,25 @@ export class ExpertsRepository {
     });
   }
 
+  // expert reminder schedules (one per panel)
+
+  async findReminderSchedule(panelId: number): Promise<TReminderSchedule | undefined> {
+    const row = await this.db('delphi_reminder_schedules').where({ panel_id: panelId }).first();
+    return row ? { enabled: bool(row.enabled), afterDays: num(row.after_days), everyDays: num(row.every_days), maxCount: num(row.max_count) } : undefined;
+  }
+
+  async enabledReminderSchedules(): Promise<Array<{ panelId: number } & TReminderSchedule>> {
+    const rows = await this.db('delphi_reminder_schedules').where({ enabled: true });
+    return rows.map((row: Record<string, unknown>) => ({ panelId: num(row.panel_id), enabled: true, afterDays: num(row.after_days), everyDays: num(row.every_days), maxCount: num(row.max_count) }));
+  }
+
+  async saveReminderSchedule(panelId: number, s: TReminderSchedule, trx: Db = this.db): Promise<void> {
+    await trx('delphi_reminder_schedules')
+      .insert({ panel_id: panelId, enabled: s.enabled, after_days: s.afterDays, every_days: s.everyDays, max_count: s.maxCount, updated_at: nowIso() })
+      .onConflict('panel_id')
+      .merge(['enabled', 'after_days', 'every_days', 'max_count', 'updated_at']);
+  }
+
   async setDeadline(roundId: number, deadlineAt: string | null, trx: Db = this.db): Promise<void> {
     await trx('delphi_rounds').where({ id: roundId }).update({ deadline_at: deadlineAt });
   }
@@ -288,6 +308,34 @@ export class ExpertsRepository {
       const now = nowIso();
       await trx('expert_scores').insert(
         scores.map((s) => ({ round_id: roundId, expert_id: expertId, factor_id: s.factorId, weight: s.weight, strength: s.strength, reason: s.reason, updated_at: now })),
+      );
+    }
+  }
+
+  /** One expert's unfinished factors (half a pair) in one round. */
+  async drafts(roundId: number, expertId: number): Promise<Array<{ factorId: number; weight: number | null; strength: number | null; reason: string | null }>> {
+    const rows = await this.db('expert_score_drafts').where({ round_id: roundId, expert_id: expertId });
+    return rows.map((r: Record<string, unknown>) => ({
+      factorId: num(r.factor_id),
+      weight: r.weight == null ? null : num(r.weight),
+      strength: r.strength == null ? null : num(r.strength),
+      reason: r.reason == null ? null : String(r.reason),
+    }));
+  }
+
+  /** Replace the drafts of the factors touched by a save: the unfinished ones are kept, the rest dropped. */
+  async replaceDrafts(
+    roundId: number,
+    expertId: number,
+    drafts: Array<{ factorId: number; weight: number | null; strength: number | null; reason: string | null }>,
+    touched: number[],
+    trx: Knex.Transaction,
+  ): Promise<void> {
+    if (touched.length) await trx('expert_score_drafts').where({ round_id: roundId, expert_id: expertId }).whereIn('factor_id', touched).delete();
+    if (drafts.length) {
+      const now = nowIso();
+      await trx('expert_score_drafts').insert(
+        drafts.map((d) => ({ round_id: roundId, expert_id: expertId, factor_id: d.factorId, weight: d.weight, strength: d.strength, reason: d.reason, updated_at: now })),
       );
     }
   }

@@ -83,6 +83,8 @@ export interface ResponseRecord {
   profile: ProfileAnswers;
   idempotencyKey: string | null;
   submittedAt: string | null;
+  /** Stamped by every save: a submission checks that what it validated is still what is stored; shown on resume. */
+  updatedAt: string;
 }
 
 export interface StoredAnswer {
