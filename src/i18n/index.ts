@@ -79,7 +79,8 @@ export function fromAcceptLanguage(header: string | undefined): Language | undef
  * written in (`<field>_lang`), then kk, ru, en, then the untranslated column itself (`<field>`).
  * This is the one helper views use for data titles (`loc(row, 'title')`).
  */
-export function localized(row: Record<string, unknown>, field: string, lang: Language): string {
+export function localized(record: object, field: string, lang: Language): string {
+  const row = record as Record<string, unknown>;
   const text = (v: unknown) => (v == null ? '' : String(v).trim());
   const own = text(row[`${field}_${lang}`]);
   if (own) return own;

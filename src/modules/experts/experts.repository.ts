@@ -57,7 +57,12 @@ export interface PanelSummary extends Panel {
 
 export interface SurveyRoundOption {
   id: number;
+  /** As written; with its translations for `loc(round, 'title')`. */
   title: string;
+  title_kk?: string | null;
+  title_ru?: string | null;
+  title_en?: string | null;
+  title_lang?: string | null;
   status: string;
 }
 

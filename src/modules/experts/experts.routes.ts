@@ -1,4 +1,5 @@
 import { Router, type Request, type Response } from 'express';
+import { localized } from '../../i18n';
 import { baseUrl, type AppContext } from '../../context';
 import { formatAlmaty, parseAlmatyLocal } from '../../lib/almaty-time';
 import { asyncHandler, parseOrThrow, ValidationError } from '../../errors';
@@ -89,7 +90,7 @@ export function expertsRoutes(ctx: AppContext, { experts }: { experts: ExpertsSe
   const panelLocals = async (req: Request, id: number, extra: Record<string, unknown> = {}) => {
     const detail = await experts.panelDetail(id);
     return {
-      title: detail.panel.name,
+      title: localized(detail.panel, 'name', req.lang),
       ...detail,
       roundState: await experts.roundProgress(id),
       reminderSchedule: await experts.reminderSchedule(id),
@@ -239,7 +240,7 @@ export function expertsRoutes(ctx: AppContext, { experts }: { experts: ExpertsSe
   const roundOf = (req: Request) => parseOrThrow(ZRoundQuery, req.query).round;
 
   const agreementLocals = (req: Request, a: PanelAgreement) => ({
-    title: req.t('experts:agreement.title', { name: a.panel.name }),
+    title: req.t('experts:agreement.title', { name: localized(a.panel, 'name', req.lang) }),
     page: 'agreement',
     a,
     stopRule: STOP_RULE,
@@ -259,7 +260,7 @@ export function expertsRoutes(ctx: AppContext, { experts }: { experts: ExpertsSe
     '/panels/:id/swot',
     asyncHandler(async (req, res) => {
       const swot = await experts.panelSwot(parseOrThrow(ZPanelId, req.params.id), roundOf(req));
-      res.render('experts/swot', { title: req.t('experts:swot.title', { name: swot.panel.name }), page: 'swot', swot, chartSvg: swotSquareChart(swot.result, req.t, req.lang) });
+      res.render('experts/swot', { title: req.t('experts:swot.title', { name: localized(swot.panel, 'name', req.lang) }), page: 'swot', swot, chartSvg: swotSquareChart(swot.result, req.t, req.lang) });
     }),
   );
 
@@ -267,7 +268,7 @@ export function expertsRoutes(ctx: AppContext, { experts }: { experts: ExpertsSe
     '/panels/:id/pest',
     asyncHandler(async (req, res) => {
       const pest = await experts.panelPest(parseOrThrow(ZPanelId, req.params.id), roundOf(req));
-      res.render('experts/pest', { title: req.t('experts:pest.title', { name: pest.panel.name }), page: 'pest', pest, chartSvg: pestBarsChart(pest.groups, req.t, req.lang) });
+      res.render('experts/pest', { title: req.t('experts:pest.title', { name: localized(pest.panel, 'name', req.lang) }), page: 'pest', pest, chartSvg: pestBarsChart(pest.groups, req.t, req.lang) });
     }),
   );
 

@@ -225,8 +225,8 @@ export interface PanelDetail {
 
 /* ---------- service ---------- */
 
-function surveyRoundOption(round: Pick<RoundRecord, 'id' | 'title' | 'status'>): SurveyRoundOption {
-  return { id: round.id, title: round.title, status: round.status };
+function surveyRoundOption(round: Pick<RoundRecord, 'id' | 'title' | 'title_kk' | 'title_ru' | 'title_en' | 'title_lang' | 'status'>): SurveyRoundOption {
+  return { id: round.id, title: round.title, title_kk: round.title_kk, title_ru: round.title_ru, title_en: round.title_en, title_lang: round.title_lang, status: round.status };
 }
 
 /** A panel form's name: written in the form's language, with its translations in the other two. */

@@ -1,4 +1,5 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
+import { localized } from '../../i18n';
 import multer from 'multer';
 import type { AppContext } from '../../context';
 import { asyncHandler, parseOrThrow, ValidationError } from '../../errors';
@@ -143,7 +144,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
     const names = await territoryNames(req.lang);
     const table = shown ? await service.indicatorTable(shown.id) : undefined;
     return {
-      title: dataset.name,
+      title: localized(dataset, 'name', req.lang),
       dataset,
       indicators,
       periods,
@@ -335,7 +336,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
     const own = all.filter((i) => i.datasetId === datasetId);
     const territoriesWithData = new Set((await service.territoryIdsWithValues(own.map((i) => i.id))).values());
     return {
-      title: `${req.t('indicators:fit.title')}: ${dataset.name}`,
+      title: `${req.t('indicators:fit.title')}: ${localized(dataset, 'name', req.lang)}`,
       dataset,
       groups: groupByDataset(all, datasetId),
       periods,
@@ -441,7 +442,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
   const showModel = async (req: Request, res: Response, model: ModelRecord, extra: Record<string, unknown> = {}) => {
     const dataset = model.datasetId ? await service.getDataset(model.datasetId).catch(() => undefined) : undefined;
     renderForm(res, 'indicators/model', {
-      title: model.title,
+      title: localized(model, 'title', req.lang),
       model,
       dataset,
       indicatorsById: await indicatorLabels(),
@@ -502,7 +503,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
         async () => {
           const model = await service.getModel(id, req.user!);
           return {
-            title: req.t('indicators:models.confirmDelete.title', { title: model.title }),
+            title: req.t('indicators:models.confirmDelete.title', { title: localized(model, 'title', req.lang) }),
             consequences: [req.t('indicators:models.confirmDelete.gone'), req.t('indicators:models.confirmDelete.keepSpec')],
             confirmLabel: req.t('indicators:models.delete'),
             cancelHref: `/indicators/models/${id}`,

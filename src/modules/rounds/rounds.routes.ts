@@ -1,4 +1,5 @@
 import type { Language } from '../../i18n';
+import { localized } from '../../i18n';
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../context';
 import { baseUrl } from '../../context';
@@ -171,7 +172,7 @@ export function roundsRoutes(
         if (asks && !confirmed) {
           const submitted = Number((await rounds.list()).find((r) => r.id === id)?.submitted ?? 0);
           return renderConfirmation(req, res, {
-            title: req.t(`rounds:confirm.${status}Title`, { title: round.title }),
+            title: req.t(`rounds:confirm.${status}Title`, { title: localized(round, 'title', req.lang) }),
             consequences: [req.t(`rounds:confirm.${status}Effect`), req.t('rounds:confirm.submittedKept', { count: submitted })],
             confirmLabel: req.t(`rounds:transitions.${round.status}_${status}`),
             cancelHref: `/admin/rounds/${id}`,
@@ -203,7 +204,7 @@ export function roundsRoutes(
         req,
         res,
         async () => ({
-          title: req.t('rounds:confirm.linkTitle', { title: round.title }),
+          title: req.t('rounds:confirm.linkTitle', { title: localized(round, 'title', req.lang) }),
           consequences: [req.t('rounds:confirm.linkEffect')],
           confirmLabel: req.t('rounds:regenerateLink'),
           cancelHref: `/admin/rounds/${id}`,
