@@ -72,8 +72,24 @@ export function fromAcceptLanguage(header: string | undefined): Language | undef
   return ranked.map((r) => r.tag).find(isLanguage);
 }
 
-/** Pick the field of a row in the reader's language: localized(row, 'name', 'ru') -> row.name_ru. */
-export function localized(row: Record<string, unknown>, field: string, lang: Language): string {
-  const value = row[`${field}_${lang}`] ?? row[`${field}_kk`] ?? row[`${field}_en`];
-  return value == null ? '' : String(value);
+/**
+ * The field of a row in the reader's language: localized(row, 'name', 'ru') -> row.name_ru. Where
+ * that translation is missing, the text in another language is shown with its code as a visible
+ * marker, "Опрос 2026 (ru)", so nobody takes it for a translation: first the language it was
+ * written in (`<field>_lang`), then kk, ru, en, then the untranslated column itself (`<field>`).
+ * This is the one helper views use for data titles (`loc(row, 'title')`).
+ */
+export function localized(record: object, field: string, lang: Language): string {
+  const row = record as Record<string, unknown>;
+  const text = (v: unknown) => (v == null ? '' : String(v).trim());
+  const own = text(row[`${field}_${lang}`]);
+  if (own) return own;
+  const written = isLanguage(row[`${field}_lang`]) ? (row[`${field}_lang`] as Language) : undefined;
+  for (const other of [...(written ? [written] : []), ...LANGUAGES]) {
+    if (other === lang) continue;
+    const value = text(row[`${field}_${other}`]);
+    if (value) return `${value} (${other})`;
+  }
+  const original = text(row[field]);
+  return original && written && written !== lang ? `${original} (${written})` : original;
 }

@@ -213,8 +213,15 @@ function budgetOf(budget: number | Partial<TableBudget> & { maxRows: number }): 
 class BudgetMeter {
   private readonly started = Date.now();
   private cells = 0;
-  readonly rows: TableRow[] = [];
+  rows: TableRow[] = [];
   constructor(readonly budget: TableBudget) {}
+
+  /** The rows read so far; the next sheet starts afresh (cells and time stay counted for the whole file). */
+  takeRows(): TableRow[] {
+    const rows = this.rows;
+    this.rows = [];
+    return rows;
+  }
 
   checkTime(): void {
     if (Date.now() - this.started > this.budget.timeMs) throw new TableReadError('tooSlow');
@@ -606,6 +613,62 @@ export async function readXlsxTable(buffer: Buffer, budget: number | (Partial<Ta
     zip?.close();
   }
   return meter.rows;
+}
+
+/**
+ * Every worksheet of an XLSX file by its name (as the workbook lists them, in order), within one
+ * budget for the whole file: rows per sheet, cells, unpacked bytes and time for all sheets together.
+ * For workbooks whose sheets mean different things (an XLSForm's survey, choices and settings).
+ */
+export async function readXlsxSheets(buffer: Buffer, budget: number | (Partial<TableBudget> & { maxRows: number }), maxSheets = 20): Promise<Map<string, TableRow[]>> {
+  const meter = new BudgetMeter(budgetOf(budget));
+  const out = new Map<string, TableRow[]>();
+  let zip: ZipFile | undefined;
+  try {
+    zip = await openZip(buffer);
+    const entries = await zipEntries(zip);
+    const unpacked = { bytes: 0 };
+    const sheets: Array<{ name: string; rel: string }> = [];
+    const workbook = entries.get('xl/workbook.xml');
+    if (!workbook) throw new TableReadError('format', { line: '?' });
+    await parseXmlPart(zip, workbook, meter, unpacked, {
+      open: (tag) => {
+        if (tag.name !== 'sheet') return;
+        sheets.push({ name: String(tag.attributes.name ?? ''), rel: String(tag.attributes['r:id'] ?? '') });
+        if (sheets.length > maxSheets) throw new TableReadError('tooManyCells', { max: meter.budget.maxCells });
+      },
+    });
+    const targets = new Map<string, { target: string; type: string }>();
+    const rels = entries.get('xl/_rels/workbook.xml.rels');
+    if (rels) {
+      await parseXmlPart(zip, rels, meter, unpacked, {
+        open: (tag) => {
+          if (tag.name === 'Relationship') targets.set(String(tag.attributes.Id ?? ''), { target: String(tag.attributes.Target ?? ''), type: String(tag.attributes.Type ?? '') });
+        },
+      });
+    }
+    const stringsTarget = [...targets.values()].find((r) => r.type.endsWith('/sharedStrings'))?.target;
+    const strings = entries.get(stringsTarget ? partPath(stringsTarget) : 'xl/sharedStrings.xml');
+    const parts = sheets.map((s, i) => {
+      const target = targets.get(s.rel)?.target;
+      return { name: s.name, entry: entries.get(target ? partPath(target) : `xl/worksheets/sheet${i + 1}.xml`) };
+    });
+    // What the zip says every part to be read unpacks to, refused before inflating a byte of them.
+    const declared = parts.reduce((n, p) => n + (p.entry?.uncompressedSize ?? 0), strings?.uncompressedSize ?? 0);
+    if (declared + unpacked.bytes > meter.budget.maxUnpackedBytes) throw new TableReadError('tooLarge', { max: Math.round(meter.budget.maxUnpackedBytes / 1024 / 1024) });
+    const shared = strings ? await readSharedStrings(zip, strings, meter, unpacked) : [];
+    for (const part of parts) {
+      if (!part.entry) continue;
+      await readSheet(zip, part.entry, shared, meter, unpacked);
+      out.set(part.name, meter.takeRows());
+    }
+  } catch (e) {
+    if (e instanceof TableReadError) throw e;
+    throw new TableReadError('format', { line: '?' });
+  } finally {
+    zip?.close();
+  }
+  return out;
 }
 
 /**

@@ -134,6 +134,10 @@ const POLICY: Record<string, Rule> = {
   'GET /api/v1/territories': r('staff'),
   // questionnaires: version comparison and XLSForm exchange (issue 11)
   'GET /admin/questionnaires/compare': r('admin', (f) => `/admin/questionnaires/compare?to=${f.questionnaireId}`),
+  'POST /admin/questionnaires/import-xlsform': r('admin', undefined, undefined, 'without a file: a 400 form error'),
+  'GET /admin/questionnaires/:id/export.xlsx': r('admin', (f) => `/admin/questionnaires/${f.questionnaireId}/export.xlsx`),
+  'GET /api/v1/questionnaires/:id/xlsform': r('staff', (f) => `/api/v1/questionnaires/${f.questionnaireId}/xlsform`),
+  'POST /api/v1/questionnaires/xlsform': r('admin', undefined, undefined, 'without a file: a 400 error'),
   // questionnaires
   'GET /admin/questionnaires': r('admin'),
   'POST /admin/questionnaires/import': r('admin'),

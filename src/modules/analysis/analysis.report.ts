@@ -52,7 +52,7 @@ export async function writeRoundReportPdf(out: Writable, input: RoundReportInput
   const { ranking: r, honest, t, lang } = input;
   const num = (v: number | null | undefined, d = 2) => formatNumber(v, d, lang);
   const text = (o: unknown, field: string) => localized(o as Record<string, unknown>, field, lang);
-  const doc = new PDFDocument({ size: 'A4', margin: MARGIN, info: { Title: `${t('analysis:report.title')}: ${r.round.title}`, Author: 'Kedergi' }, bufferPages: true });
+  const doc = new PDFDocument({ size: 'A4', margin: MARGIN, info: { Title: `${t('analysis:report.title')}: ${text(r.round, 'title')}`, Author: 'Kedergi' }, bufferPages: true });
   doc.registerFont('body', dejaVuSans('PDF report'));
   doc.registerFont('bold', dejaVuSansBold('PDF report'));
   const done = new Promise<void>((resolve, reject) => {
@@ -117,7 +117,7 @@ export async function writeRoundReportPdf(out: Writable, input: RoundReportInput
 
   // Title, filters, n.
   doc.font('bold').fontSize(18).text(t('analysis:report.title'), { width: WIDTH });
-  doc.font('bold').fontSize(14).text(r.round.title, { width: WIDTH });
+  doc.font('bold').fontSize(14).text(text(r.round, 'title'), { width: WIDTH });
   doc.moveDown(0.4).font('body').fontSize(10);
   doc.text(input.filters.length ? `${t('analysis:report.filtered')}: ${input.filters.map((f) => `${f.label}: ${f.value}`).join('; ')}` : t('analysis:report.unfiltered'), { width: WIDTH });
   doc.text(t('analysis:report.respondents', { n: num(r.respondents, 0) }), { width: WIDTH });
@@ -188,7 +188,7 @@ export async function writeRoundReportPdf(out: Writable, input: RoundReportInput
   if (r.comparison) {
     const cmp = r.comparison;
     heading(t('analysis:mw.heading'));
-    note(t('analysis:mw.caption', { round: cmp.round.title }));
+    note(t('analysis:mw.caption', { round: text(cmp.round, 'title') }));
     table(
       [
         { title: t('analysis:ranking.code'), width: 8 },
@@ -269,7 +269,7 @@ export async function writeRoundReportPdf(out: Writable, input: RoundReportInput
     doc.switchToPage(i);
     // Writing inside the bottom margin would make pdfkit start a new page.
     doc.page.margins.bottom = 0;
-    doc.font('body').fontSize(7).fillColor('#666').text(`${r.round.title} · ${t('analysis:report.page', { page: i + 1, pages: range.count })}`, MARGIN, A4.height - MARGIN + 16, { width: WIDTH, align: 'center', lineBreak: false });
+    doc.font('body').fontSize(7).fillColor('#666').text(`${text(r.round, 'title')} · ${t('analysis:report.page', { page: i + 1, pages: range.count })}`, MARGIN, A4.height - MARGIN + 16, { width: WIDTH, align: 'center', lineBreak: false });
   }
   doc.end();
   await done;

@@ -202,7 +202,7 @@ export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkb
         }),
       };
       res.render('analysis/round', {
-        title: round.title,
+        title: localized(round, 'title', req.lang),
         round,
         ranking,
         query,
@@ -217,7 +217,7 @@ export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkb
         f: viewFormatters(req.lang),
         honest: honestStatistics(ranking),
         changes: ranking.comparison ? comparisonChanges(ranking.comparison) : new Map(),
-        slope: ranking.comparison ? slopeChart(ranking.comparison, round.title, req.t, req.lang) : null,
+        slope: ranking.comparison ? slopeChart(ranking.comparison, localized(round, 'title', req.lang), req.t, req.lang) : null,
         heatmap,
         filterLines: await filterLines(ranking, req.t, req.lang),
       });

@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import type { Language } from '../../i18n';
+import { titleColumns, titleFields, type TTitles } from '../../i18n/titles';
 import { bool, insertReturningId, num, numOrNull, nowIso } from '../../db/dialect';
 import type { TReminderSchedule } from '../../lib/reminder-schedule';
 import type {
@@ -32,7 +34,7 @@ function toFactor(r: Record<string, unknown>): ExpertFactor {
 }
 
 function toPanel(r: Record<string, unknown>): Panel {
-  return { id: num(r.id), name: String(r.name), surveyRoundId: numOrNull(r.survey_round_id), createdAt: String(r.created_at) };
+  return { id: num(r.id), name: String(r.name), ...(titleFields(r, 'name') as Pick<Panel, 'name_kk' | 'name_ru' | 'name_en' | 'name_lang'>), surveyRoundId: numOrNull(r.survey_round_id), createdAt: String(r.created_at) };
 }
 
 function toRound(r: Record<string, unknown>): DelphiRound {
@@ -55,7 +57,12 @@ export interface PanelSummary extends Panel {
 
 export interface SurveyRoundOption {
   id: number;
+  /** As written; with its translations for `loc(round, 'title')`. */
   title: string;
+  title_kk?: string | null;
+  title_ru?: string | null;
+  title_en?: string | null;
+  title_lang?: string | null;
   status: string;
 }
 
@@ -122,10 +129,10 @@ export class ExpertsRepository {
     return row ? toPanel(row) : undefined;
   }
 
-  async createPanel(input: { name: string; surveyRoundId: number | null; createdBy: number | null }, trx: Db = this.db): Promise<number> {
+  async createPanel(input: { name: string; nameLang?: Language; names?: TTitles; surveyRoundId: number | null; createdBy: number | null }, trx: Db = this.db): Promise<number> {
     const now = nowIso();
     return insertReturningId(trx, 'panels', {
-      name: input.name,
+      ...titleColumns('name', input.name, input.nameLang, input.names),
       survey_round_id: input.surveyRoundId,
       created_by: input.createdBy,
       created_at: now,
@@ -133,8 +140,8 @@ export class ExpertsRepository {
     });
   }
 
-  async updatePanel(id: number, input: { name: string; surveyRoundId: number | null }, trx: Db = this.db): Promise<void> {
-    await trx('panels').where({ id }).update({ name: input.name, survey_round_id: input.surveyRoundId, updated_at: nowIso() });
+  async updatePanel(id: number, input: { name: string; nameLang?: Language; names?: TTitles; surveyRoundId: number | null }, trx: Db = this.db): Promise<void> {
+    await trx('panels').where({ id }).update({ ...titleColumns('name', input.name, input.nameLang, input.names), survey_round_id: input.surveyRoundId, updated_at: nowIso() });
   }
 
   /* ---------- members ---------- */

@@ -1,4 +1,5 @@
 import { Router, type Request, type Response } from 'express';
+import { localized } from '../../i18n';
 import { baseUrl, type AppContext } from '../../context';
 import { formatAlmaty, parseAlmatyLocal } from '../../lib/almaty-time';
 import { asyncHandler, parseOrThrow, ValidationError } from '../../errors';
@@ -83,7 +84,7 @@ export function expertsRoutes(ctx: AppContext, { experts }: { experts: ExpertsSe
     '/admin/panels',
     asyncHandler(async (req, res) => {
       await handleForm(res, 'experts/admin-list', await listLocals(req, { values: req.body }), async () => {
-        const id = await experts.createPanel(req.user!.id, parseOrThrow(ZPanelForm, req.body));
+        const id = await experts.createPanel(req.user!.id, parseOrThrow(ZPanelForm, req.body), req.lang);
         res.redirect(303, `/admin/panels/${id}`);
       });
     }),
@@ -92,14 +93,21 @@ export function expertsRoutes(ctx: AppContext, { experts }: { experts: ExpertsSe
   const panelLocals = async (req: Request, id: number, extra: Record<string, unknown> = {}) => {
     const detail = await experts.panelDetail(id);
     return {
-      title: detail.panel.name,
+      title: localized(detail.panel, 'name', req.lang),
       ...detail,
       roundState: await experts.roundProgress(id),
       reminderSchedule: await experts.reminderSchedule(id),
       // Scheduled reminders are queued by the mail sender, which needs mail on and the public address for links.
       remindersCanRun: Boolean(ctx.config.mail && ctx.config.publicUrl),
       formatAlmaty: (iso: string | null) => (iso ? formatAlmaty(iso, req.lang) : ''),
-      values: { name: detail.panel.name, surveyRoundId: detail.panel.surveyRoundId ?? '' },
+      values: {
+        // The form asks for the name in the page's language and for its translations.
+        name: detail.panel[`name_${req.lang}`] ?? detail.panel.name,
+        name_kk: detail.panel.name_kk ?? '',
+        name_ru: detail.panel.name_ru ?? '',
+        name_en: detail.panel.name_en ?? '',
+        surveyRoundId: detail.panel.surveyRoundId ?? '',
+      },
       notice: typeof req.query.done === 'string' && DONE_NOTICES.has(req.query.done) ? req.t(`experts:admin.done.${req.query.done}`) : undefined,
       ...extra,
     };
@@ -136,7 +144,7 @@ export function expertsRoutes(ctx: AppContext, { experts }: { experts: ExpertsSe
       }),
     );
 
-  panelAction('', 'updated', (req, id) => experts.updatePanel(req.user!.id, id, parseOrThrow(ZPanelForm, req.body)));
+  panelAction('', 'updated', (req, id) => experts.updatePanel(req.user!.id, id, parseOrThrow(ZPanelForm, req.body), req.lang));
   panelAction('/members', 'memberAdded', (req, id) => experts.addMember(req.user!.id, id, parseOrThrow(ZAddMember, req.body).userId));
   const confirmation = (req: Request, id: number, key: string, params: Record<string, unknown>, consequences: string[]): Confirmation => ({
     title: req.t(`experts:confirm.${key}Title`, params),
@@ -235,7 +243,7 @@ export function expertsRoutes(ctx: AppContext, { experts }: { experts: ExpertsSe
   const roundOf = (req: Request) => parseOrThrow(ZRoundQuery, req.query).round;
 
   const agreementLocals = (req: Request, a: PanelAgreement) => ({
-    title: req.t('experts:agreement.title', { name: a.panel.name }),
+    title: req.t('experts:agreement.title', { name: localized(a.panel, 'name', req.lang) }),
     page: 'agreement',
     a,
     stopRule: STOP_RULE,
@@ -255,7 +263,7 @@ export function expertsRoutes(ctx: AppContext, { experts }: { experts: ExpertsSe
     '/panels/:id/swot',
     asyncHandler(async (req, res) => {
       const swot = await experts.panelSwot(parseOrThrow(ZPanelId, req.params.id), roundOf(req));
-      res.render('experts/swot', { title: req.t('experts:swot.title', { name: swot.panel.name }), page: 'swot', swot, chartSvg: swotSquareChart(swot.result, req.t, req.lang) });
+      res.render('experts/swot', { title: req.t('experts:swot.title', { name: localized(swot.panel, 'name', req.lang) }), page: 'swot', swot, chartSvg: swotSquareChart(swot.result, req.t, req.lang) });
     }),
   );
 
@@ -263,7 +271,7 @@ export function expertsRoutes(ctx: AppContext, { experts }: { experts: ExpertsSe
     '/panels/:id/pest',
     asyncHandler(async (req, res) => {
       const pest = await experts.panelPest(parseOrThrow(ZPanelId, req.params.id), roundOf(req));
-      res.render('experts/pest', { title: req.t('experts:pest.title', { name: pest.panel.name }), page: 'pest', pest, chartSvg: pestBarsChart(pest.groups, req.t, req.lang) });
+      res.render('experts/pest', { title: req.t('experts:pest.title', { name: localized(pest.panel, 'name', req.lang) }), page: 'pest', pest, chartSvg: pestBarsChart(pest.groups, req.t, req.lang) });
     }),
   );
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { titleFormFields } from '../../i18n/titles';
 
 /* ---------- seed file (seeds/domain/expert-factors.json) ---------- */
 
@@ -29,7 +30,12 @@ export interface ExpertFactor {
 
 export interface Panel {
   id: number;
+  /** The name as written, in `name_lang`; views show `loc(panel, 'name')`. */
   name: string;
+  name_kk: string | null;
+  name_ru: string | null;
+  name_en: string | null;
+  name_lang: string | null;
   surveyRoundId: number | null;
   createdAt: string;
 }
@@ -112,6 +118,7 @@ const ZOptionalId = z.preprocess((v) => (v === '' ? undefined : v), z.coerce.num
 
 export const ZPanelForm = z.strictObject({
   name: z.string().trim().min(1).max(200),
+  ...titleFormFields('name'),
   surveyRoundId: ZOptionalId,
 });
 export type TPanelForm = z.infer<typeof ZPanelForm>;

@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import type { Language } from '../../i18n';
+import { titlesFromForm, type TTitles } from '../../i18n/titles';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../errors';
 import { delphiConsensus, type DelphiConsensus } from '../../math/delphi-consensus';
 import { delphiConsensusCompared } from '../../math/delphiConsensusCompared';
@@ -230,8 +232,15 @@ export interface PanelDetail {
 
 /* ---------- service ---------- */
 
-function surveyRoundOption(round: Pick<RoundRecord, 'id' | 'title' | 'status'>): SurveyRoundOption {
-  return { id: round.id, title: round.title, status: round.status };
+function surveyRoundOption(round: Pick<RoundRecord, 'id' | 'title' | 'title_kk' | 'title_ru' | 'title_en' | 'title_lang' | 'status'>): SurveyRoundOption {
+  return { id: round.id, title: round.title, title_kk: round.title_kk, title_ru: round.title_ru, title_en: round.title_en, title_lang: round.title_lang, status: round.status };
+}
+
+/** A panel form's name: written in the form's language, with its translations in the other two. */
+function panelNames(input: TPanelForm, lang: Language | undefined): { nameLang?: Language; names: TTitles } {
+  const names = titlesFromForm(input, 'name');
+  if (lang) delete names[lang];
+  return { ...(lang ? { nameLang: lang } : {}), names };
 }
 
 export class ExpertsService {
@@ -287,20 +296,21 @@ export class ExpertsService {
     return id;
   }
 
-  async createPanel(actorId: number | null, input: TPanelForm): Promise<number> {
+  /** `lang`: the language of the form, in which `name` is written (the other two are its translations). */
+  async createPanel(actorId: number | null, input: TPanelForm, lang?: Language): Promise<number> {
     const surveyRoundId = await this.checkSurveyRound(input.surveyRoundId);
     return this.repo.transaction(async (trx) => {
-      const id = await this.repo.createPanel({ name: input.name, surveyRoundId, createdBy: actorId }, trx);
+      const id = await this.repo.createPanel({ name: input.name, ...panelNames(input, lang), surveyRoundId, createdBy: actorId }, trx);
       await this.repo.audit(actorId, 'panel.create', `panel:${id}`, null, trx);
       return id;
     });
   }
 
-  async updatePanel(actorId: number, id: number, input: TPanelForm): Promise<void> {
+  async updatePanel(actorId: number, id: number, input: TPanelForm, lang?: Language): Promise<void> {
     await this.panel(id);
     const surveyRoundId = await this.checkSurveyRound(input.surveyRoundId);
     await this.repo.transaction(async (trx) => {
-      await this.repo.updatePanel(id, { name: input.name, surveyRoundId }, trx);
+      await this.repo.updatePanel(id, { name: input.name, ...panelNames(input, lang), surveyRoundId }, trx);
       await this.repo.audit(actorId, 'panel.update', `panel:${id}`, null, trx);
     });
   }

@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import type { Language } from '../../i18n';
+import { titleColumns, titleFields, type TTitles } from '../../i18n/titles';
 import { dialectOf, insertReturningId, lockRowForUpdate, num, numOrNull, nowIso, realCast, rowsPerInsert } from '../../db/dialect';
 import type { DatasetRecord, IndicatorRecord, ModelOrigin, ModelRecord, TDirection, ValueRecord } from './indicators.schemas';
 
@@ -9,6 +11,7 @@ function toDataset(row: Record<string, unknown>): DatasetRecord {
     id: num(row.id),
     code: String(row.code),
     name: String(row.name),
+    ...(titleFields(row, 'name') as Pick<DatasetRecord, 'name_kk' | 'name_ru' | 'name_en' | 'name_lang'>),
     description: row.description == null ? null : String(row.description),
     source: row.source == null ? null : String(row.source),
     roundId: numOrNull(row.round_id),
@@ -43,6 +46,7 @@ function toModel(row: Record<string, unknown>): ModelRecord {
     datasetId: numOrNull(row.dataset_id),
     kind: row.kind as ModelRecord['kind'],
     title: String(row.title),
+    ...(titleFields(row, 'title') as Pick<ModelRecord, 'title_kk' | 'title_ru' | 'title_en' | 'title_lang'>),
     spec: JSON.parse(String(row.spec)),
     origin: row.origin == null ? null : (JSON.parse(String(row.origin)) as ModelOrigin),
     result: JSON.parse(String(row.result)),
@@ -116,13 +120,13 @@ export class IndicatorsRepository {
   }
 
   async createDataset(
-    input: { code: string; name: string; description: string | null; source: string | null; roundId?: number | null; createdBy?: number | null },
+    input: { code: string; name: string; nameLang?: Language; names?: TTitles; description: string | null; source: string | null; roundId?: number | null; createdBy?: number | null },
     trx?: Executor,
   ): Promise<number> {
     const now = nowIso();
     return insertReturningId(trx ?? this.db, 'indicator_datasets', {
       code: input.code,
-      name: input.name,
+      ...titleColumns('name', input.name, input.nameLang, input.names),
       description: input.description,
       source: input.source,
       round_id: input.roundId ?? null,
@@ -132,8 +136,10 @@ export class IndicatorsRepository {
     });
   }
 
-  async updateDataset(id: number, input: { name: string; description: string | null; source: string | null }, trx?: Executor): Promise<void> {
-    await (trx ?? this.db)('indicator_datasets').where({ id }).update({ ...input, updated_at: nowIso() });
+  async updateDataset(id: number, input: { name: string; nameLang?: Language; names?: TTitles; description: string | null; source: string | null }, trx?: Executor): Promise<void> {
+    await (trx ?? this.db)('indicator_datasets')
+      .where({ id })
+      .update({ ...titleColumns('name', input.name, input.nameLang, input.names), description: input.description, source: input.source, updated_at: nowIso() });
   }
 
   /* ---- indicators ---- */
@@ -314,7 +320,8 @@ export class IndicatorsRepository {
     return insertReturningId(trx ?? this.db, 'indicator_models', {
       dataset_id: input.datasetId,
       kind: input.kind,
-      title: input.title,
+      // Saved from a page in one language; the language is read from the title itself.
+      ...titleColumns('title', input.title, null),
       spec: JSON.stringify(input.spec),
       origin: input.origin ? JSON.stringify(input.origin) : null,
       result: JSON.stringify(input.result),

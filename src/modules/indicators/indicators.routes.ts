@@ -1,4 +1,5 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
+import { localized } from '../../i18n';
 import multer from 'multer';
 import type { AppContext } from '../../context';
 import { asyncHandler, parseOrThrow, ValidationError } from '../../errors';
@@ -128,7 +129,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
     '/indicators/datasets',
     asyncHandler(async (req, res) => {
       await handleForm(res, 'indicators/dataset-form', { title: req.t('indicators:datasets.new'), dataset: undefined, values: req.body }, async () => {
-        const id = await service.createDataset(req.user!.id, parseOrThrow(ZDatasetInput, req.body));
+        const id = await service.createDataset(req.user!.id, parseOrThrow(ZDatasetInput, req.body), req.lang);
         res.redirect(303, `/indicators/datasets/${id}`);
       });
     }),
@@ -143,7 +144,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
     const names = await territoryNames(req.lang);
     const table = shown ? await service.indicatorTable(shown.id) : undefined;
     return {
-      title: dataset.name,
+      title: localized(dataset, 'name', req.lang),
       dataset,
       indicators,
       periods,
@@ -182,7 +183,8 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
       renderForm(res, 'indicators/dataset-form', {
         title: req.t('indicators:datasets.edit'),
         dataset,
-        values: { name: dataset.name, description: dataset.description ?? '', source: dataset.source ?? '' },
+        // The form asks for the name in the page's language and for its translations.
+        values: { name: dataset[`name_${req.lang}`] ?? dataset.name, name_kk: dataset.name_kk ?? '', name_ru: dataset.name_ru ?? '', name_en: dataset.name_en ?? '', description: dataset.description ?? '', source: dataset.source ?? '' },
       });
     }),
   );
@@ -192,7 +194,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
     asyncHandler(async (req, res) => {
       const dataset = await service.getDataset(parseOrThrow(ZId, req.params.id));
       await handleForm(res, 'indicators/dataset-form', { title: req.t('indicators:datasets.edit'), dataset, values: req.body }, async () => {
-        await service.updateDataset(dataset.id, parseOrThrow(ZDatasetInput, req.body));
+        await service.updateDataset(dataset.id, parseOrThrow(ZDatasetInput, req.body), req.lang);
         res.redirect(303, `/indicators/datasets/${dataset.id}?saved=1`);
       });
     }),
@@ -334,7 +336,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
     const own = all.filter((i) => i.datasetId === datasetId);
     const territoriesWithData = new Set((await service.territoryIdsWithValues(own.map((i) => i.id))).values());
     return {
-      title: `${req.t('indicators:fit.title')}: ${dataset.name}`,
+      title: `${req.t('indicators:fit.title')}: ${localized(dataset, 'name', req.lang)}`,
       dataset,
       groups: groupByDataset(all, datasetId),
       periods,
@@ -440,7 +442,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
   const showModel = async (req: Request, res: Response, model: ModelRecord, extra: Record<string, unknown> = {}) => {
     const dataset = model.datasetId ? await service.getDataset(model.datasetId).catch(() => undefined) : undefined;
     renderForm(res, 'indicators/model', {
-      title: model.title,
+      title: localized(model, 'title', req.lang),
       model,
       dataset,
       indicatorsById: await indicatorLabels(),
@@ -501,7 +503,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
         async () => {
           const model = await service.getModel(id, req.user!);
           return {
-            title: req.t('indicators:models.confirmDelete.title', { title: model.title }),
+            title: req.t('indicators:models.confirmDelete.title', { title: localized(model, 'title', req.lang) }),
             consequences: [req.t('indicators:models.confirmDelete.gone'), req.t('indicators:models.confirmDelete.keepSpec')],
             confirmLabel: req.t('indicators:models.delete'),
             cancelHref: `/indicators/models/${id}`,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { titleFormFields } from '../../i18n/titles';
 
 export const DIRECTIONS = ['stimulant', 'destimulant'] as const;
 export const ZDirection = z.enum(DIRECTIONS);
@@ -7,7 +8,12 @@ export type TDirection = z.infer<typeof ZDirection>;
 export interface DatasetRecord {
   id: number;
   code: string;
+  /** The name as written, in `name_lang`; views show `loc(dataset, 'name')`. */
   name: string;
+  name_kk: string | null;
+  name_ru: string | null;
+  name_en: string | null;
+  name_lang: string | null;
   description: string | null;
   source: string | null;
   roundId: number | null;
@@ -45,7 +51,12 @@ export interface ModelRecord {
   id: number;
   datasetId: number | null;
   kind: 'fit' | 'composite' | 'scenario';
+  /** The title as written, in `title_lang`; views show `loc(model, 'title')`. */
   title: string;
+  title_kk: string | null;
+  title_ru: string | null;
+  title_en: string | null;
+  title_lang: string | null;
   spec: unknown;
   origin: ModelOrigin | null;
   result: unknown;
@@ -74,6 +85,7 @@ export const ZId = z.coerce.number().int().positive();
 
 export const ZDatasetInput = z.strictObject({
   name: ZText(300).min(1),
+  ...titleFormFields('name'),
   description: ZOptionalText(4000),
   source: ZOptionalText(2000),
 });

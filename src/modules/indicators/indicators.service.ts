@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import type { Language } from '../../i18n';
+import { titlesFromForm } from '../../i18n/titles';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../errors';
 import { readUploadedTable, TableReadError } from '../../lib/spreadsheet';
 import type { QuestionnairesService } from '../questionnaires/questionnaires.service';
@@ -126,6 +128,13 @@ function latest(periods: string[] | undefined): string | undefined {
   return periods && periods.length ? periods[periods.length - 1] : undefined;
 }
 
+/** A dataset form: the name written in the form's language, its translations, description and source. */
+function datasetFields(input: TDatasetInput, lang: Language | undefined) {
+  const names = titlesFromForm(input, 'name');
+  if (lang) delete names[lang];
+  return { name: input.name, ...(lang ? { nameLang: lang } : {}), names, description: input.description, source: input.source };
+}
+
 export class IndicatorsService {
   constructor(
     readonly repo: IndicatorsRepository,
@@ -177,7 +186,8 @@ export class IndicatorsService {
     return d;
   }
 
-  async createDataset(userId: number | null, input: TDatasetInput): Promise<number> {
+  /** `lang`: the language of the form, in which `name` is written (the other two are its translations). */
+  async createDataset(userId: number | null, input: TDatasetInput, lang?: Language): Promise<number> {
     for (let attempt = 0; ; attempt++) {
       const base = input.name
         .toLowerCase()
@@ -187,13 +197,13 @@ export class IndicatorsService {
         .slice(0, 60);
       const code = `${base || 'dataset'}${attempt ? `-${attempt + 1}` : ''}`;
       if (await this.repo.findDatasetByCode(code)) continue;
-      return this.repo.createDataset({ code, ...input, createdBy: userId });
+      return this.repo.createDataset({ code, ...datasetFields(input, lang), createdBy: userId });
     }
   }
 
-  async updateDataset(id: number, input: TDatasetInput): Promise<void> {
+  async updateDataset(id: number, input: TDatasetInput, lang?: Language): Promise<void> {
     await this.getDataset(id);
-    await this.repo.updateDataset(id, input);
+    await this.repo.updateDataset(id, datasetFields(input, lang));
   }
 
   listIndicators(datasetId?: number): Promise<IndicatorRecord[]> {

@@ -62,7 +62,8 @@ export function describeDiff(
   const line = (c: DiffChange): ChangeLine => {
     switch (c.type) {
       case 'text':
-        return { text: t(`exchange:diff.change.text.${c.field}`, { language: language(c.lang) }), before: c.before, after: c.after };
+        // A text of a kind's own (a unit today) without a sentence of its own gets the general one.
+        return { text: t(`exchange:diff.change.text.${c.field}`, { language: language(c.lang), field: c.field, defaultValue: t('exchange:diff.change.text.setting', { language: language(c.lang), field: c.field }) }), before: c.before, after: c.after };
       case 'code':
         return { text: t('exchange:diff.change.code'), before: c.before, after: c.after };
       case 'source':
@@ -112,7 +113,7 @@ export function describeDiff(
       case 'scaleLabel':
         return { text: t('exchange:diff.change.scaleLabel', { point: c.point, language: language(c.lang) }), before: c.before, after: c.after };
       case 'limit':
-        return { text: t(`exchange:diff.limit.${c.limit}`), before: yesNo(c.before), after: yesNo(c.after) };
+        return { text: t(`exchange:diff.limit.${c.limit}`, { defaultValue: t('exchange:diff.limit.setting', { name: c.limit }) }), before: yesNo(c.before), after: yesNo(c.after) };
     }
   };
 

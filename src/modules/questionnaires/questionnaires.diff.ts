@@ -18,7 +18,7 @@ export type DiffLanguage = (typeof DIFF_LANGUAGES)[number];
 
 export type DiffChange =
   /** A text changed in one language; `field` says which text (the title, a question's wording, a unit...). */
-  | { type: 'text'; field: 'title' | 'wording' | 'unit' | 'cannotJudge'; lang: DiffLanguage; before: string | null; after: string | null }
+  | { type: 'text'; field: 'title' | 'wording' | 'cannotJudge' | (string & {}); lang: DiffLanguage; before: string | null; after: string | null }
   | { type: 'code'; before: string; after: string }
   | { type: 'source'; before: string | null; after: string | null }
   | { type: 'kind'; before: QuestionKind; after: QuestionKind }
@@ -44,8 +44,8 @@ export type DiffChange =
   | { type: 'otherRemoved'; option: string; text: TLocalizedText }
   | { type: 'scaleRange'; before: { min: number; max: number }; after: { min: number; max: number } }
   | { type: 'scaleLabel'; point: number; lang: DiffLanguage; before: string | null; after: string | null }
-  /** A numeric or yes/no limit: number bounds, integer only, text length, ranking depth, at most n choices, multi-line. */
-  | { type: 'limit'; limit: 'min' | 'max' | 'integer' | 'maxLength' | 'pick' | 'maxChoices' | 'multiline' | 'otherMaxLength'; before: number | boolean | null; after: number | boolean | null };
+  /** A numeric or yes/no setting of the kind (a question's field name): min, max, integer, maxLength, pick, maxChoices, multiline... */
+  | { type: 'limit'; limit: string; before: number | boolean | null; after: number | boolean | null };
 
 export type DiffChangeType = DiffChange['type'];
 
@@ -124,7 +124,7 @@ function flatten(def: TQuestionnaireDefinition): { questions: FlatQuestion[]; se
   return { questions, sections };
 }
 
-function textChanges(field: Extract<DiffChange, { type: 'text' }>['field'], before: TLocalizedText | null | undefined, after: TLocalizedText | null | undefined): DiffChange[] {
+function textChanges(field: string, before: TLocalizedText | null | undefined, after: TLocalizedText | null | undefined): DiffChange[] {
   const out: DiffChange[] = [];
   for (const lang of DIFF_LANGUAGES) {
     const b = before?.[lang] ?? null;
@@ -196,35 +196,43 @@ function otherChanges(before: { code: string; text: TLocalizedText; maxLength?: 
   return out;
 }
 
-function limit(name: Extract<DiffChange, { type: 'limit' }>['limit'], before: number | boolean | null | undefined, after: number | boolean | null | undefined): DiffChange[] {
-  const b = before ?? null;
-  const a = after ?? null;
-  return b === a ? [] : [{ type: 'limit', limit: name, before: b, after: a }];
+function isLocalized(v: unknown): v is TLocalizedText {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && DIFF_LANGUAGES.every((l) => typeof (v as Record<string, unknown>)[l] === 'string');
 }
 
-/** What the kind itself defines: options, scale, limits. Both questions are of the same kind. */
+/**
+ * What the kind itself defines, compared by the shape of the normalised questions rather than by
+ * kind, so a new kind's settings are compared without code here: options (by code), "other",
+ * a scale, texts per language, and every other setting as a limit (number or yes/no).
+ */
 function kindChanges(b: KindQuestion, a: KindQuestion, bFlat: FlatQuestion, aFlat: FlatQuestion): DiffChange[] {
-  if (b.kind === 'rating' && a.kind === 'rating') {
-    const out: DiffChange[] = [];
-    // A question that uses the questionnaire's scale follows it; that change is reported once, at the top.
-    if (bFlat.ownScale || aFlat.ownScale) out.push(...scaleChanges(b.scale, a.scale));
-    if (b.allowCannotJudge !== a.allowCannotJudge) out.push({ type: 'cannotJudgeOffered', before: b.allowCannotJudge, after: a.allowCannotJudge });
-    return out;
+  const before = b as unknown as Record<string, unknown>;
+  const after = a as unknown as Record<string, unknown>;
+  const out: DiffChange[] = [];
+  const keys = [...new Set([...Object.keys(after), ...Object.keys(before)])].filter((k) => !['kind', 'code', 'text'].includes(k));
+  for (const key of keys) {
+    const bv = before[key];
+    const av = after[key];
+    if (key === 'options') {
+      // Options from the territory directory are not the definition's; only their source is compared.
+      if (!bFlat.optionsFrom && !aFlat.optionsFrom) out.push(...optionChanges((bv as AnyOption[] | undefined) ?? [], (av as AnyOption[] | undefined) ?? []));
+    } else if (key === 'other') {
+      out.push(...otherChanges(bv as Parameters<typeof otherChanges>[0], av as Parameters<typeof otherChanges>[1]));
+    } else if (key === 'scale') {
+      // A question that uses the questionnaire's scale follows it; that change is reported once, at the top.
+      if ((bFlat.ownScale || aFlat.ownScale) && bv && av) out.push(...scaleChanges(bv as TScale, av as TScale));
+    } else if (key === 'allowCannotJudge') {
+      if (Boolean(bv) !== Boolean(av)) out.push({ type: 'cannotJudgeOffered', before: Boolean(bv), after: Boolean(av) });
+    } else if (isLocalized(bv) || isLocalized(av)) {
+      out.push(...textChanges(key, isLocalized(bv) ? bv : null, isLocalized(av) ? av : null));
+    } else {
+      // A yes/no setting left out means no.
+      const flag = typeof bv === 'boolean' || typeof av === 'boolean';
+      const norm = (v: unknown) => (typeof v === 'number' || typeof v === 'boolean' ? v : flag ? false : null);
+      if (norm(bv) !== norm(av)) out.push({ type: 'limit', limit: key, before: norm(bv), after: norm(av) });
+    }
   }
-  if (b.kind === 'single-choice' && a.kind === 'single-choice') {
-    // Options from the territory directory are not the definition's; only the source is compared.
-    const options = bFlat.optionsFrom || aFlat.optionsFrom ? [] : optionChanges(b.options, a.options);
-    return [...options, ...otherChanges(b.other, a.other)];
-  }
-  if (b.kind === 'multi-choice' && a.kind === 'multi-choice') {
-    return [...optionChanges(b.options, a.options), ...otherChanges(b.other, a.other), ...limit('maxChoices', b.maxChoices, a.maxChoices)];
-  }
-  if (b.kind === 'ranking' && a.kind === 'ranking') return [...optionChanges(b.options, a.options), ...limit('pick', b.pick, a.pick)];
-  if (b.kind === 'number' && a.kind === 'number') {
-    return [...limit('integer', b.integer, a.integer), ...limit('min', b.min, a.min), ...limit('max', b.max, a.max), ...textChanges('unit', b.unit, a.unit)];
-  }
-  if (b.kind === 'text' && a.kind === 'text') return [...limit('maxLength', b.maxLength, a.maxLength), ...limit('multiline', Boolean(b.multiline), Boolean(a.multiline))];
-  return [];
+  return out;
 }
 
 function questionChanges(b: FlatQuestion, a: FlatQuestion): DiffChange[] {

@@ -1,12 +1,26 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import multer from 'multer';
 import type { AppContext } from '../../context';
-import { asyncHandler, parseOrThrow, ValidationError } from '../../errors';
+import { AppError, asyncHandler, parseOrThrow, ValidationError } from '../../errors';
+import { writeXlsx } from '../../lib/spreadsheet';
 import { handleForm, renderForm } from '../../lib/forms';
 import { requireRole } from '../../middleware/auth';
 import { describeDiff } from './questionnaires.diff-text';
 import { ZCompareQuery, ZImportForm, ZQuestionnaireId, type Questionnaire } from './questionnaires.schemas';
 import { parseDefinition, parseDefinitionText, type QuestionnairesService, type SaveResult } from './questionnaires.service';
+import { readXlsForm, xlsFormSheets } from './questionnaires.xlsform';
+
+const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+function downloadName(q: { code: string; version: number }, ext: string): string {
+  return `${q.code.replace(/[^A-Za-z0-9_.-]/g, '_')}-v${q.version}.${ext}`;
+}
+
+function uploadedFile(req: Request): { buffer: Buffer; name: string } {
+  const file = (req as Request & { file?: Express.Multer.File }).file;
+  if (!file || file.size === 0) throw new ValidationError([{ path: 'file', key: 'exchange:xlsform.nothingToImport' }], 'exchange:xlsform.importFailed');
+  return { buffer: file.buffer, name: file.originalname };
+}
 
 const MAX_UPLOAD_BYTES = 2 * 1024 * 1024;
 
@@ -66,6 +80,35 @@ export function questionnairesRoutes(_ctx: AppContext, { questionnaires }: { que
     }),
   );
 
+  router.post(
+    '/admin/questionnaires/import-xlsform',
+    uploadOrFieldError,
+    asyncHandler(async (req, res) => {
+      await handleForm(res, 'questionnaires/list', await listLocals(req), async () => {
+        try {
+          const file = uploadedFile(req);
+          const { definition, warnings } = await readXlsForm(file.buffer, file.name);
+          const result = await questionnaires.importDefinition(definition, req.user!.id);
+          res.redirect(303, `/admin/questionnaires/${result.id}?saved=${result.outcome}${warnings.length ? `&notes=${warnings.length}` : ''}`);
+        } catch (e) {
+          // Beside the XLSForm input, not the JSON one (both post a field named file).
+          if (e instanceof AppError) e.fields.forEach((f) => f.path === 'file' && (f.path = 'xlsform'));
+          throw e;
+        }
+      });
+    }),
+  );
+
+  router.get(
+    '/admin/questionnaires/:id/export.xlsx',
+    asyncHandler(async (req, res) => {
+      const q = await questionnaires.getQuestionnaire(parseOrThrow(ZQuestionnaireId, req.params.id));
+      res.set('Content-Disposition', `attachment; filename="${downloadName(q, 'xlsx')}"`);
+      res.type(XLSX_TYPE);
+      await writeXlsx(res, xlsFormSheets(q.definition, q.version));
+    }),
+  );
+
   router.get(
     '/admin/questionnaires/compare',
     asyncHandler(async (req, res) => {
@@ -92,6 +135,7 @@ export function questionnairesRoutes(_ctx: AppContext, { questionnaires }: { que
         q,
         roundCount: await questionnaires.roundsUsing(q.id),
         notice: savedNotice(req, q),
+        importNotes: /^\d{1,4}$/.test(String(req.query.notes ?? '')) ? Number(req.query.notes) : 0,
       });
     }),
   );
@@ -156,6 +200,29 @@ export function questionnairesRoutes(_ctx: AppContext, { questionnaires }: { que
         categories: q.categories.map((c) => ({ id: c.id, code: c.code })),
         items: q.items.map((i) => ({ id: i.id, code: i.code, category: i.categoryCode })),
       });
+    }),
+  );
+
+  router.get(
+    '/api/v1/questionnaires/:id/xlsform',
+    requireRole('admin', 'researcher'),
+    asyncHandler(async (req, res) => {
+      const q = await questionnaires.getQuestionnaire(parseOrThrow(ZQuestionnaireId, req.params.id));
+      res.set('Content-Disposition', `attachment; filename="${downloadName(q, 'xlsx')}"`);
+      res.type(XLSX_TYPE);
+      await writeXlsx(res, xlsFormSheets(q.definition, q.version));
+    }),
+  );
+
+  router.post(
+    '/api/v1/questionnaires/xlsform',
+    requireRole('admin'),
+    uploadOrFieldError,
+    asyncHandler(async (req, res) => {
+      const file = uploadedFile(req);
+      const { definition, warnings } = await readXlsForm(file.buffer, file.name);
+      const result: SaveResult = await questionnaires.importDefinition(definition, req.user!.id);
+      res.status(result.outcome === 'created' ? 201 : 200).json({ ...result, warnings: warnings.map((w) => ({ ...w, message: req.t(w.key, w.params) })) });
     }),
   );
 

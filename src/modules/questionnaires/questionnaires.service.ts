@@ -204,14 +204,15 @@ export class QuestionnairesService {
 
   /**
    * Import: a new code starts at version 1; a known code gets the next version, so rounds on
-   * earlier versions keep their questions. Importing the latest version's exact content again
-   * changes nothing. All rows are written in one transaction.
+   * earlier versions keep their questions. Importing what the latest version already asks changes
+   * nothing: its exact content, or the same questions written differently (an XLSForm export lists
+   * the ratings section by section, the JSON in file order). All rows are written in one transaction.
    */
   async importDefinition(def: TQuestionnaireDefinition, actorId: number | null): Promise<SaveResult> {
     return this.guardRace(() =>
       this.repo.transaction(async (trx) => {
         const latest = await this.repo.findLatestByCode(def.code, trx);
-        if (latest && latest.definition === JSON.stringify(def)) {
+        if (latest && (latest.definition === JSON.stringify(def) || diffDefinitions(JSON.parse(latest.definition) as TQuestionnaireDefinition, def).same)) {
           return { id: latest.id, code: latest.code, version: latest.version, outcome: 'unchanged' as const };
         }
         return this.insertVersion(def, (latest?.version ?? 0) + 1, actorId, trx);

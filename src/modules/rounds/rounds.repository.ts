@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { titleColumns, titleFields } from '../../i18n/titles';
 import { insertReturningId, lockRowForUpdate, num, numOrNull, nowIso } from '../../db/dialect';
 import type { HistoricRound, RoundInput, RoundListRow, RoundRecord, RoundTarget, TAudience, TRoundStatus } from './rounds.schemas';
 
@@ -8,6 +9,7 @@ function toRecord(row: Record<string, unknown>): RoundRecord {
   return {
     id: num(row.id),
     title: String(row.title),
+    ...(titleFields(row, 'title') as Pick<RoundRecord, 'title_kk' | 'title_ru' | 'title_en' | 'title_lang'>),
     questionnaireId: num(row.questionnaire_id),
     status: row.status as TRoundStatus,
     audience: row.audience as TAudience,
@@ -68,7 +70,7 @@ export class RoundsRepository {
   async insert(input: RoundInput, status: TRoundStatus, publicTokenHash: string | null, createdBy: number | null, trx: Knex.Transaction): Promise<number> {
     const now = nowIso();
     const id = await insertReturningId(trx, 'rounds', {
-      title: input.title,
+      ...titleColumns('title', input.title, input.titleLang, input.titles),
       questionnaire_id: input.questionnaireId,
       status,
       audience: input.audience,
@@ -86,7 +88,7 @@ export class RoundsRepository {
 
   async insertHistoric(round: HistoricRound, trx: Knex.Transaction): Promise<number> {
     const id = await insertReturningId(trx, 'rounds', {
-      title: round.title,
+      ...titleColumns('title', round.title, null),
       questionnaire_id: round.questionnaireId,
       status: round.status,
       audience: 'invitation',
@@ -102,7 +104,7 @@ export class RoundsRepository {
 
   async update(id: number, input: RoundInput, trx: Knex.Transaction): Promise<void> {
     await trx('rounds').where({ id }).update({
-      title: input.title,
+      ...titleColumns('title', input.title, input.titleLang, input.titles),
       questionnaire_id: input.questionnaireId,
       audience: input.audience,
       opens_at: input.opensAt,

@@ -1,3 +1,5 @@
+import type { Language } from '../../i18n';
+import { localized } from '../../i18n';
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../context';
 import { baseUrl } from '../../context';
@@ -26,6 +28,7 @@ export function roundJson(r: RoundWithTargets | (Omit<RoundWithTargets, 'targets
   return {
     id: r.id,
     title: r.title,
+    titles: { kk: r.title_kk, ru: r.title_ru, en: r.title_en },
     status: r.status,
     questionnaireId: r.questionnaireId,
     opensAt: r.opensAt,
@@ -102,7 +105,7 @@ export function roundsRoutes(
     asyncHandler(async (req, res) => {
       const locals = await formLocals(req, { title: req.t('rounds:new'), round: null, values: req.body ?? {} });
       await handleForm(res, 'rounds/form', locals, async () => {
-        const input = roundInputFromForm(parseOrThrow(ZRoundForm, req.body));
+        const input = roundInputFromForm(parseOrThrow(ZRoundForm, req.body), req.lang);
         // A public round's link is kept sealed and shown on the round's page at any time.
         const { round } = await rounds.create(input, req.user!.id);
         res.redirect(303, `/admin/rounds/${round.id}?saved=created`);
@@ -121,8 +124,12 @@ export function roundsRoutes(
     }),
   );
 
-  const editValues = (round: RoundWithTargets) => ({
-    title: round.title,
+  const editValues = (round: RoundWithTargets, lang: Language) => ({
+    // The form asks for the title in the page's language and for its translations.
+    title: round[`title_${lang}`] ?? round.title,
+    title_kk: round.title_kk ?? '',
+    title_ru: round.title_ru ?? '',
+    title_en: round.title_en ?? '',
     questionnaireId: round.questionnaireId,
     audience: round.audience,
     opensAt: toAlmatyLocalInput(round.opensAt),
@@ -135,7 +142,7 @@ export function roundsRoutes(
     '/admin/rounds/:id/edit',
     asyncHandler(async (req, res) => {
       const round = await rounds.get(parseOrThrow(ZRoundId, req.params.id));
-      renderForm(res, 'rounds/form', await formLocals(req, { title: req.t('rounds:editTitle'), round, values: editValues(round) }));
+      renderForm(res, 'rounds/form', await formLocals(req, { title: req.t('rounds:editTitle'), round, values: editValues(round, req.lang) }));
     }),
   );
 
@@ -145,7 +152,7 @@ export function roundsRoutes(
       const round = await rounds.get(parseOrThrow(ZRoundId, req.params.id));
       const locals = await formLocals(req, { title: req.t('rounds:editTitle'), round, values: req.body ?? {} });
       await handleForm(res, 'rounds/form', locals, async () => {
-        const input = roundInputFromForm(parseOrThrow(ZRoundForm, req.body));
+        const input = roundInputFromForm(parseOrThrow(ZRoundForm, req.body), req.lang);
         await rounds.update(round.id, input);
         res.redirect(303, `/admin/rounds/${round.id}?saved=saved`);
       });
@@ -165,7 +172,7 @@ export function roundsRoutes(
         if (asks && !confirmed) {
           const submitted = Number((await rounds.list()).find((r) => r.id === id)?.submitted ?? 0);
           return renderConfirmation(req, res, {
-            title: req.t(`rounds:confirm.${status}Title`, { title: round.title }),
+            title: req.t(`rounds:confirm.${status}Title`, { title: localized(round, 'title', req.lang) }),
             consequences: [req.t(`rounds:confirm.${status}Effect`), req.t('rounds:confirm.submittedKept', { count: submitted })],
             confirmLabel: req.t(`rounds:transitions.${round.status}_${status}`),
             cancelHref: `/admin/rounds/${id}`,
@@ -197,7 +204,7 @@ export function roundsRoutes(
         req,
         res,
         async () => ({
-          title: req.t('rounds:confirm.linkTitle', { title: round.title }),
+          title: req.t('rounds:confirm.linkTitle', { title: localized(round, 'title', req.lang) }),
           consequences: [req.t('rounds:confirm.linkEffect')],
           confirmLabel: req.t('rounds:regenerateLink'),
           cancelHref: `/admin/rounds/${id}`,
@@ -244,6 +251,7 @@ export function roundsRoutes(
     if (fields.length) throw new ValidationError(fields);
     return {
       title: body.title,
+      ...(body.titles ? { titles: Object.fromEntries(Object.entries(body.titles).filter(([, v]) => v)) } : {}),
       questionnaireId: body.questionnaireId,
       audience: body.audience,
       opensAt: body.opensAt ?? null,

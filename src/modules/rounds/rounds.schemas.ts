@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { Language } from '../../i18n';
+import { ZTitles, titleFormFields, titlesFromForm, type TTitles } from '../../i18n/titles';
 import { parseAlmatyLocal } from '../../lib/almaty-time';
 
 export const ROUND_STATUSES = ['draft', 'open', 'closed', 'archived'] as const;
@@ -22,7 +24,12 @@ export const ROUND_TRANSITIONS: Record<TRoundStatus, readonly TRoundStatus[]> = 
 
 export interface RoundRecord {
   id: number;
+  /** The title as written, in `title_lang`; views show `loc(round, 'title')`: the reader's language, or another marked. */
   title: string;
+  title_kk: string | null;
+  title_ru: string | null;
+  title_en: string | null;
+  title_lang: string | null;
   questionnaireId: number;
   status: TRoundStatus;
   audience: TAudience;
@@ -53,6 +60,10 @@ export interface RoundTarget {
 /** What the service takes, whichever door (form or API) it came through. */
 export interface RoundInput {
   title: string;
+  /** The language `title` is written in (the form's); absent: guessed from the text. */
+  titleLang?: Language;
+  /** Its translations (a language left out shows another one, marked). */
+  titles?: TTitles;
   questionnaireId: number;
   audience: TAudience;
   opensAt: string | null;
@@ -87,6 +98,7 @@ const ZAlmatyLocal = z.preprocess(
 /** The admin form. Per-territory targets arrive as targets[t<territoryId>] = "25" (blank = none). */
 export const ZRoundForm = z.strictObject({
   title: ZTitle,
+  ...titleFormFields('title'),
   questionnaireId: z.coerce.number().int().positive(),
   audience: ZAudience,
   opensAt: ZAlmatyLocal,
@@ -96,12 +108,17 @@ export const ZRoundForm = z.strictObject({
 });
 export type TRoundForm = z.infer<typeof ZRoundForm>;
 
-export function roundInputFromForm(form: TRoundForm): RoundInput {
+/** `lang`: the language of the page, in which the form asks for `title` (the other two are its translations). */
+export function roundInputFromForm(form: TRoundForm, lang?: Language): RoundInput {
   const targets = Object.entries(form.targets ?? {})
     .filter((entry): entry is [string, number] => entry[1] !== null)
     .map(([key, target]) => ({ territoryId: Number(key.slice(1)), target }));
+  const titles = titlesFromForm(form, 'title');
+  if (lang) delete titles[lang];
   return {
     title: form.title,
+    ...(lang ? { titleLang: lang } : {}),
+    titles,
     questionnaireId: form.questionnaireId,
     audience: form.audience,
     opensAt: form.opensAt,
@@ -116,6 +133,8 @@ const ZIsoDateTime = z.iso.datetime({ offset: true }).transform((v) => new Date(
 /** POST /api/v1/rounds. Times are ISO 8601 with a zone ("2026-11-22T09:00:00+05:00"). */
 export const ZRoundApiCreate = z.strictObject({
   title: ZTitle,
+  /** Translations of the title: { kk, ru, en }, each optional. */
+  titles: ZTitles.optional(),
   questionnaireId: z.number().int().positive(),
   audience: ZAudience,
   opensAt: ZIsoDateTime.nullable().optional(),

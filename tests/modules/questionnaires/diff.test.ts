@@ -135,6 +135,21 @@ describe('questionnaire version comparison', () => {
     expect(question(diff, 'A03')!.changes).toEqual([{ type: 'kind', before: 'text', after: 'number' }]);
   });
 
+  it('compares a kind’s own settings by their shape: a unit per language, a yes/no setting left out means no', () => {
+    const after = extended();
+    const a01 = after.questions!.find((q) => q.code === 'A01')!;
+    if (a01.kind !== 'number' || !a01.unit) throw new Error('A01 is a number with a unit');
+    a01.unit = { ...a01.unit, ru: 'процентов' };
+    const a03 = after.questions!.find((q) => q.code === 'A03')!;
+    if (a03.kind !== 'text') throw new Error('A03 is a text');
+    const wasMultiline = Boolean(a03.multiline);
+    if (wasMultiline) delete a03.multiline;
+    else a03.multiline = true;
+    const diff = diffDefinitions(extended(), valid(after));
+    expect(question(diff, 'A01')!.changes).toEqual([{ type: 'text', field: 'unit', lang: 'ru', before: '%', after: 'процентов' }]);
+    expect(question(diff, 'A03')!.changes).toEqual([{ type: 'limit', limit: 'multiline', before: wasMultiline, after: !wasMultiline }]);
+  });
+
   it('compares sections: added, removed, retitled per language, moved, PEST and condition', () => {
     const before = extended();
     const after = extended();

@@ -198,8 +198,99 @@ export interface KindDef<Q extends QuestionCore & { kind: string }, V, X extends
   analysis: KindAnalysis<Q, S>;
   /** A plausible valid answer: demo rounds and the property tests answer with it. */
   sample(q: Q, ctx: SampleContext): V;
+  /** How the kind travels in an XLSForm (questionnaires.xlsform.ts); absent: it cannot be exported or imported. */
+  xlsform?: KindXlsForm<X>;
   /** How the builder reads this kind's own fields (options, limits, scale) from its form. */
   editor: KindEditor;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * XLSForm (https://xlsform.org). questionnaires.xlsform.ts writes and reads the sheets, names,
+ * languages, sections, conditions and "other, please specify" rows; each kind says which row
+ * types are its own and how its settings travel.
+ * ---------------------------------------------------------------------------------------- */
+
+/** A choice of an XLSForm choice list. */
+export interface XlsChoice {
+  name: string;
+  text: TLocalizedText;
+}
+
+/** Columns for Kedergi facts XLSForm has no column for (pyxform keeps unknown columns and ignores them). */
+export const KEDERGI_COLUMNS = ['kedergi_role', 'kedergi_reference_mean', 'kedergi_comment', 'kedergi_pick', 'kedergi_pest'] as const;
+export type KedergiColumn = (typeof KEDERGI_COLUMNS)[number];
+
+/** What a kind writes on the survey sheet for one of its questions. */
+export interface XlsWrite {
+  /** The type without its list: select_one, select_multiple, rank, integer, decimal, text, select_one_from_file <file>. */
+  type: string;
+  /** The list the type names: the questionnaire's rating scale (`shared`), or the question's own choices. */
+  list?: { shared: true } | { choices: XlsChoice[]; suffix?: string };
+  /** Terms joined with `and`. */
+  constraint?: string[];
+  appearance?: string;
+  choiceFilter?: string;
+  hint?: TLocalizedText;
+  kedergi?: Partial<Record<KedergiColumn, string | number | boolean>>;
+  /** "Other, please specify": its choice ends the list and a text row relevant on it follows. */
+  other?: TOther;
+}
+
+/** A survey row as a kind reads it (names, labels, required, relevant and role already read). */
+export interface XlsRead {
+  /** select_one, select_multiple, rank, integer, decimal, text, select_one_from_file. */
+  type: string;
+  /** The file of select_one_from_file. */
+  file?: string;
+  /** The list the row names, without the choice that became `other`. */
+  list?: { name: string; choices: XlsChoice[]; shared: boolean };
+  appearance: string[];
+  constraint: string[];
+  choiceFilter: string;
+  hint?: TLocalizedText;
+  other?: TOther;
+  kedergi(column: KedergiColumn): string;
+}
+
+/** The fields every question has, read by questionnaires.xlsform.ts. */
+export interface XlsBase {
+  code: string;
+  category: string;
+  text: TLocalizedText;
+  required?: false;
+  role?: TQuestionRole;
+  showIf?: TCondition;
+}
+
+/** An issue with one column of the row being read (`constraint`, `hint`, `kedergi_pick`...). */
+export type XlsIssue = (column: string, key: string, params?: Record<string, unknown>) => void;
+
+export interface KindXlsForm<X> {
+  /** The row types the kind reads; the first kind in the registry whose `reads` holds reads the row. */
+  reads(row: Pick<XlsRead, 'type' | 'appearance'>): boolean;
+  /** Its list is a rating scale: the first such list becomes the questionnaire's scale. */
+  scaleList?: boolean;
+  read(row: XlsRead, base: XlsBase, issue: XlsIssue): X | undefined;
+  /** `scale` is the questionnaire's (a rating without its own uses the shared list). */
+  write(x: X, scale: TScale): XlsWrite;
+}
+
+/** A constraint term `. >= a` or `. <= b`: the bound, or undefined when the term is something else. */
+export function xlsBound(term: string): { op: '>=' | '<='; value: number } | undefined {
+  const m = /^\.\s*(>=|<=)\s*(-?\d+(?:\.\d+)?)$/.exec(term);
+  return m ? { op: m[1] as '>=' | '<=', value: Number(m[2]) } : undefined;
+}
+
+/** Columns a kind does not use must be empty on its rows. */
+export function xlsOnly(row: XlsRead, issue: XlsIssue, allowed: readonly KedergiColumn[], type: string): void {
+  for (const c of KEDERGI_COLUMNS) if (c !== 'kedergi_role' && c !== 'kedergi_pest' && !allowed.includes(c) && row.kedergi(c)) issue(c, 'exchange:xlsform.columnNotForType', { column: c, type });
+}
+
+/** Choices of an XLSForm list as options; a name that is not a Kedergi code is reported. */
+export function xlsOptions(row: XlsRead, issue: XlsIssue): Array<{ code: string; text: TLocalizedText }> {
+  const choices = row.list?.choices ?? [];
+  for (const c of choices) if (!ZCode.safeParse(c.name).success) issue('choices', 'exchange:xlsform.choiceName', { name: c.name });
+  return choices.map((c) => ({ code: c.name, text: c.text }));
 }
 
 /** The rating scale (the questionnaire's or a question's own); defined with the rating kind's schema. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FieldError } from '../../../errors';
-import type { AnalysisInput, AnswerColumns, ChoiceOption, DefinitionIssue, ExportCell, ExportColumn, KindDef, Language, Normalised, RawValue, SampleContext, TCondition, TLocalizedText, TQuestionRole, TScale } from './common';
+import type { AnalysisInput, AnswerColumns, ChoiceOption, DefinitionIssue, ExportCell, ExportColumn, KindDef, Language, Normalised, RawValue, SampleContext, TCondition, TLocalizedText, TQuestionRole, TScale, KindXlsForm, XlsRead, XlsWrite } from './common';
 import type { KindEditor } from './editor';
 import { multiChoice } from './multi-choice';
 import { number } from './number';
@@ -186,3 +186,24 @@ export { rankingDepth, type RankingQuestion, type RankingValue, type RankingSumm
 export type { NumberQuestion, NumberValue } from './number';
 export type { TextQuestion, TextValue } from './text';
 export type { ChoiceSummary, CrossTab, OptionShare } from './choice';
+
+/* XLSForm (questionnaires.xlsform.ts): each kind says which rows are its own and how its settings travel. */
+
+/** The kind that reads an XLSForm survey row of this type and appearance; undefined when no kind does. */
+export function xlsFormKind(row: Pick<XlsRead, 'type' | 'appearance'>): KindXlsForm<TQuestion> | undefined {
+  for (const def of DEFINITIONS) {
+    const xls = (def as unknown as Erased).xlsform;
+    if (xls?.reads(row)) return xls;
+  }
+  return undefined;
+}
+
+/** How a question is written as an XLSForm row; undefined when its kind does not travel in XLSForm. */
+export function xlsFormWrite(x: TQuestion, scale: TScale): XlsWrite | undefined {
+  return defOf(x.kind).xlsform?.write(x, scale);
+}
+
+export type { KedergiColumn, KindXlsForm, XlsBase, XlsChoice, XlsIssue, XlsRead, XlsWrite } from './common';
+export { KEDERGI_COLUMNS } from './common';
+export { scaleChoices, scaleFromChoices } from './rating';
+export { TERRITORIES_FILE } from './single-choice';

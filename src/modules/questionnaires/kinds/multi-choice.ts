@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { choiceSummary, type ChoiceSummary } from './choice';
-import { EMPTY_COLUMNS, ZExclusiveOption, ZOther, checkOptions, localized, otherSample, otherText, questionBase, rawList, splitCodes, type ExportColumn, type KindDef, type QuestionCore, type TOption, type TOther } from './common';
+import { EMPTY_COLUMNS, ZExclusiveOption, ZOther, checkOptions, localized, otherSample, otherText, questionBase, rawList, splitCodes, type ExportColumn, type KindDef, type QuestionCore, type TOption, type TOther, xlsOnly, xlsOptions } from './common';
 import { readOption, readOther } from './editor';
 
 /**
@@ -124,6 +124,37 @@ export const multiChoice: KindDef<MultiChoiceQuestion, MultiChoiceValue, TMultiC
     if (chosen.length === 0) return { options: [exclusive?.code ?? plain[0]?.code ?? q.options[0]!.code] };
     if (q.other && chosen.length < limit && random() < 0.1) return { options: [...chosen, q.other.code], other: otherSample(q.other, texts) };
     return { options: chosen };
+  },
+  // XLSForm: select_multiple; at most n as count-selected(.) <= n, an exclusive option as
+  // not(selected(., 'X') and count-selected(.) > 1), which ODK enforces as it is written.
+  xlsform: {
+    reads: (row) => row.type === 'select_multiple',
+    read(row, base, issue) {
+      xlsOnly(row, issue, [], 'select_multiple');
+      if (row.hint) issue('hint', 'exchange:xlsform.hintNotKept');
+      if (row.choiceFilter) issue('choice_filter', 'exchange:xlsform.choiceFilterUnsupported', { expression: row.choiceFilter });
+      const options: TOption[] = xlsOptions(row, issue);
+      let maxChoices: number | undefined;
+      for (const term of row.constraint) {
+        const exclusive = /^not\(\s*selected\(\s*\.\s*,\s*(['"])([^'"]+)\1\s*\)\s+and\s+count-selected\(\s*\.\s*\)\s*>\s*1\s*\)$/.exec(term);
+        const most = /^count-selected\(\s*\.\s*\)\s*<=\s*(\d+)$/.exec(term);
+        const option = exclusive ? options.find((o) => o.code === exclusive[2]) : undefined;
+        if (option) option.exclusive = true;
+        else if (most) maxChoices = Number(most[1]);
+        else issue('constraint', 'exchange:xlsform.constraintUnsupported', { expression: term });
+      }
+      return {
+        ...base,
+        kind: 'multi-choice',
+        options: options.map((o) => ({ code: o.code, ...(o.exclusive ? { exclusive: true } : {}), text: o.text })),
+        ...(row.other ? { other: row.other } : {}),
+        ...(maxChoices !== undefined ? { maxChoices } : {}),
+      };
+    },
+    write(x) {
+      const constraint = [...x.options.filter((o) => o.exclusive).map((o) => `not(selected(., '${o.code}') and count-selected(.) > 1)`), ...(x.maxChoices !== undefined ? [`count-selected(.) <= ${x.maxChoices}`] : [])];
+      return { type: 'select_multiple', list: { choices: x.options.map((o) => ({ name: o.code, text: o.text })) }, ...(constraint.length ? { constraint } : {}), ...(x.other ? { other: x.other } : {}) };
+    },
   },
   editor: {
     partial: 'multi-choice',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { numberSummaryFromCounts, type NumberSummary } from '../../../math/numberSummaryFromCounts';
-import { EMPTY_COLUMNS, ZLocalizedText, localized, questionBase, type KindDef, type QuestionCore, type TLocalizedText } from './common';
+import { EMPTY_COLUMNS, ZLocalizedText, localized, questionBase, type KindDef, type QuestionCore, type TLocalizedText, xlsOnly, xlsBound } from './common';
 
 /** A whole or decimal number within [min, max], with an optional unit ("people", "mln tenge"). */
 export const ZNumberQuestion = z.strictObject({
@@ -84,6 +84,27 @@ export const number: KindDef<NumberQuestion, NumberValue, TNumberQuestion, { uni
     const x = min + (max - min) * random() ** 2;
     if (q.integer) return { value: Math.min(Math.floor(max), Math.max(Math.ceil(min), Math.round(x))) };
     return { value: Math.min(max, Math.max(min, Math.round(x * 10) / 10)) };
+  },
+  // XLSForm: integer or decimal; bounds as . >= a and . <= b; the unit as the hint.
+  xlsform: {
+    reads: (row) => row.type === 'integer' || row.type === 'decimal',
+    read(row, base, issue) {
+      xlsOnly(row, issue, [], row.type);
+      if (row.choiceFilter) issue('choice_filter', 'exchange:xlsform.choiceFilterUnsupported', { expression: row.choiceFilter });
+      let min: number | undefined;
+      let max: number | undefined;
+      for (const term of row.constraint) {
+        const bound = xlsBound(term);
+        if (bound?.op === '>=') min = bound.value;
+        else if (bound?.op === '<=') max = bound.value;
+        else issue('constraint', 'exchange:xlsform.constraintUnsupported', { expression: term });
+      }
+      return { ...base, kind: 'number', integer: row.type === 'integer', ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}), ...(row.hint ? { unit: row.hint } : {}) };
+    },
+    write(x) {
+      const constraint = [...(x.min !== undefined ? [`. >= ${x.min}`] : []), ...(x.max !== undefined ? [`. <= ${x.max}`] : [])];
+      return { type: x.integer ? 'integer' : 'decimal', ...(constraint.length ? { constraint } : {}), ...(x.unit ? { hint: x.unit } : {}) };
+    },
   },
   editor: {
     partial: 'number',

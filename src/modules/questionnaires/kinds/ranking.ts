@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { kendallWFromPatterns } from '../../../math/kendallWFromPatterns';
 import type { KendallW } from '../../../math/kendall-w';
-import { EMPTY_COLUMNS, ZOption, checkOptions, localized, questionBase, splitCodes, type KindDef, type QuestionCore, type TLocalizedText } from './common';
+import { EMPTY_COLUMNS, ZOption, checkOptions, localized, questionBase, splitCodes, type KindDef, type QuestionCore, type TLocalizedText, xlsOnly, xlsOptions } from './common';
 import { readOption } from './editor';
 
 /** Order the `pick` most important of n options: rank 1 is the most important. */
@@ -140,6 +140,25 @@ export const ranking: KindDef<RankingQuestion, RankingValue, TRankingQuestion, R
   sample(q, { random }) {
     const keyed = q.options.map((o, i) => ({ code: o.code, key: random() * (q.options.length - i * 0.6) }));
     return { order: keyed.sort((a, b) => b.key - a.key).slice(0, rankingDepth(q)).map((o) => o.code) };
+  },
+  // XLSForm: rank orders every option; ranking only the top k is kedergi_pick (absent: all).
+  xlsform: {
+    reads: (row) => row.type === 'rank',
+    read(row, base, issue) {
+      xlsOnly(row, issue, ['kedergi_pick'], 'rank');
+      if (row.hint) issue('hint', 'exchange:xlsform.hintNotKept');
+      for (const term of row.constraint) issue('constraint', 'exchange:xlsform.constraintUnsupported', { expression: term });
+      if (row.choiceFilter) issue('choice_filter', 'exchange:xlsform.choiceFilterUnsupported', { expression: row.choiceFilter });
+      if (row.other) issue('type', 'exchange:xlsform.profileOther');
+      const options = xlsOptions(row, issue);
+      const pickText = row.kedergi('kedergi_pick');
+      const pick = pickText === '' ? options.length : Number(pickText);
+      if (!Number.isInteger(pick)) issue('kedergi_pick', 'exchange:xlsform.wholeNumber', { value: pickText });
+      return { ...base, kind: 'ranking', options, pick: Number.isInteger(pick) ? pick : options.length };
+    },
+    write(x) {
+      return { type: 'rank', list: { choices: x.options.map((o) => ({ name: o.code, text: o.text })) }, kedergi: { kedergi_pick: x.pick } };
+    },
   },
   editor: {
     partial: 'ranking',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CANNOT_JUDGE_CODE, EMPTY_COLUMNS, ZLocalizedText, localized, questionBase, type KindDef, type QuestionCore, type TLocalizedText, type TScale } from './common';
+import { CANNOT_JUDGE_CODE, EMPTY_COLUMNS, ZLocalizedText, localized, questionBase, type KindDef, type QuestionCore, type TLocalizedText, type TScale, type XlsChoice, xlsOnly } from './common';
 import type { FormReader } from './editor';
 
 /** A rating scale: any integer range within 0..100 with a label for every point, and optionally "cannot judge". */
@@ -29,6 +29,40 @@ export const ZScale = z
   }) satisfies z.ZodType<TScale>;
 
 /** In the `questions` array; without `scale` the questionnaire's scale applies (as for `items`). */
+/** A scale as an XLSForm choice list: its points by number, then "cannot judge" as -99 (the code Kedergi's exports give it). */
+export function scaleChoices(scale: TScale): XlsChoice[] {
+  return [...scalePoints(scale).map((p) => ({ name: String(p), text: scale.labels[String(p)]! })), ...(scale.notApplicable ? [{ name: String(CANNOT_JUDGE_CODE), text: scale.notApplicable }] : [])];
+}
+
+/**
+ * An XLSForm list read as a scale: whole-number points one apart and at most one more choice,
+ * "cannot judge" (whatever its name: -99, 99, na, dk; a number apart from the points counts too).
+ * Undefined when the list is not a scale.
+ */
+export function scaleFromChoices(choices: XlsChoice[]): { scale: TScale; notApplicableName: string | null } | undefined {
+  const isPoint = (c: XlsChoice) => /^\d{1,3}$/.test(c.name);
+  let points = choices.filter(isPoint);
+  let others = choices.filter((c) => !isPoint(c));
+  const consecutive = (ps: XlsChoice[]) => ps.length > 1 && Math.max(...ps.map((c) => Number(c.name))) - Math.min(...ps.map((c) => Number(c.name))) + 1 === ps.length;
+  if (others.length === 0 && !consecutive(points)) {
+    const sorted = [...points].sort((a, b) => Number(a.name) - Number(b.name));
+    const outlier = [sorted[sorted.length - 1], sorted[0]].find((o) => o && consecutive(points.filter((c) => c !== o)));
+    if (outlier) {
+      points = points.filter((c) => c !== outlier);
+      others = [outlier];
+    }
+  }
+  if (!consecutive(points) || others.length > 1) return undefined;
+  const sorted = [...points].sort((a, b) => Number(a.name) - Number(b.name));
+  const scale: TScale = {
+    min: Number(sorted[0]!.name),
+    max: Number(sorted[sorted.length - 1]!.name),
+    labels: Object.fromEntries(sorted.map((c) => [String(Number(c.name)), c.text])),
+    ...(others[0] ? { notApplicable: others[0].text } : {}),
+  };
+  return ZScale.safeParse(scale).success ? { scale, notApplicableName: others[0]?.name ?? null } : undefined;
+}
+
 export const ZRatingQuestion = z.strictObject({
   ...questionBase,
   kind: z.literal('rating'),
@@ -123,6 +157,52 @@ export const rating: KindDef<RatingQuestion, RatingValue, TRatingQuestion, never
   sample(q, { random }) {
     if (q.allowCannotJudge && random() < 0.05) return { cannotJudge: true };
     return { cannotJudge: false, value: sampleRating(q.scale, random) };
+  },
+  // XLSForm: a select_one with appearance likert on a list of the scale points; "cannot judge" is
+  // one more choice, -99, left out by a choice filter when the question does not offer it.
+  xlsform: {
+    reads: (row) => row.type === 'select_one' && row.appearance.includes('likert'),
+    scaleList: true,
+    read(row, base, issue) {
+      xlsOnly(row, issue, ['kedergi_reference_mean', 'kedergi_comment'], 'rating');
+      for (const term of row.constraint) issue('constraint', 'exchange:xlsform.constraintUnsupported', { expression: term });
+      if (row.other) issue('type', 'exchange:xlsform.likertOther');
+      if (row.hint) issue('hint', 'exchange:xlsform.hintNotKept');
+      const scale = row.list ? scaleFromChoices(row.list.choices) : undefined;
+      if (!row.list || !scale) {
+        issue('type', 'exchange:xlsform.likertList', { list: row.list?.name ?? '' });
+        return undefined;
+      }
+      let allowCannotJudge: false | undefined;
+      if (row.choiceFilter) {
+        const m = /^name\s*!=\s*(['"])([^'"]*)\1$/.exec(row.choiceFilter);
+        if (m && scale.notApplicableName === m[2]) allowCannotJudge = false;
+        else issue('choice_filter', 'exchange:xlsform.choiceFilterUnsupported', { expression: row.choiceFilter });
+      }
+      const mean = row.kedergi('kedergi_reference_mean');
+      const referenceMean = mean === '' ? undefined : Number(mean.replace(',', '.'));
+      if (referenceMean !== undefined && !Number.isFinite(referenceMean)) issue('kedergi_reference_mean', 'exchange:xlsform.number', { value: mean });
+      const comment = row.kedergi('kedergi_comment').toLowerCase();
+      if (comment && !['yes', 'no', 'true', 'false'].includes(comment)) issue('kedergi_comment', 'exchange:xlsform.yesNo', { value: comment });
+      return {
+        ...base,
+        kind: 'rating',
+        ...(row.list.shared ? {} : { scale: scale.scale }),
+        ...(referenceMean !== undefined && Number.isFinite(referenceMean) ? { referenceMean } : {}),
+        ...(comment === 'no' || comment === 'false' ? { allowComment: false } : {}),
+        ...(allowCannotJudge === false ? { allowCannotJudge } : {}),
+      };
+    },
+    write(x, questionnaireScale) {
+      const scale = x.scale ?? questionnaireScale;
+      return {
+        type: 'select_one',
+        list: x.scale ? { choices: scaleChoices(x.scale), suffix: '_scale' } : { shared: true },
+        appearance: 'likert',
+        ...(scale.notApplicable && x.allowCannotJudge === false ? { choiceFilter: `name != '${CANNOT_JUDGE_CODE}'` } : {}),
+        kedergi: { ...(x.referenceMean !== undefined ? { kedergi_reference_mean: x.referenceMean } : {}), kedergi_comment: x.allowComment !== false },
+      };
+    },
   },
   editor: {
     partial: 'rating',

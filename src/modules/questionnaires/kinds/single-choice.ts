@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { choiceSummary, sampleIndex, type ChoiceSummary } from './choice';
-import { EMPTY_COLUMNS, ZOption, ZOther, checkOptions, localized, otherText, otherSample, questionBase, rawList, type ChoiceOption, type ExportColumn, type KindDef, type QuestionCore, type TLocalizedText, type TOther } from './common';
+import { EMPTY_COLUMNS, ZOption, ZOther, checkOptions, localized, otherText, otherSample, questionBase, rawList, type ChoiceOption, type ExportColumn, type KindDef, type QuestionCore, type TLocalizedText, type TOther, xlsOnly, xlsOptions } from './common';
 import { readOption, readOther } from './editor';
 
 /**
@@ -8,6 +8,9 @@ import { readOption, readOther } from './editor';
  * directory (the question then has no `options`); "other, please specify" is an option whose
  * text the respondent writes.
  */
+/** The file an XLSForm names for options from the territory directory. */
+export const TERRITORIES_FILE = 'territories.csv';
+
 export const ZSingleChoiceQuestion = z
   .strictObject({
     ...questionBase,
@@ -112,6 +115,28 @@ export const singleChoice: KindDef<SingleChoiceQuestion, SingleChoiceValue, TSin
     const option = q.options[sampleIndex(q.options.length, random)]!.code;
     if (q.other && random() < 0.1) return { option: q.other.code, other: otherSample(q.other, texts) };
     return { option };
+  },
+  // XLSForm: select_one on the question's own list; options from the territory directory: select_one_from_file territories.csv.
+  xlsform: {
+    reads: (row) => (row.type === 'select_one' && !row.appearance.includes('likert')) || row.type === 'select_one_from_file',
+    read(row, base, issue) {
+      xlsOnly(row, issue, [], 'select_one');
+      if (row.hint) issue('hint', 'exchange:xlsform.hintNotKept');
+      for (const term of row.constraint) issue('constraint', 'exchange:xlsform.constraintUnsupported', { expression: term });
+      if (row.choiceFilter) issue('choice_filter', 'exchange:xlsform.choiceFilterUnsupported', { expression: row.choiceFilter });
+      if (row.type === 'select_one_from_file') {
+        if (row.file !== TERRITORIES_FILE) {
+          issue('type', 'exchange:xlsform.fileUnsupported', { file: row.file, expected: TERRITORIES_FILE });
+          return undefined;
+        }
+        return { ...base, kind: 'single-choice', optionsFrom: 'territories', role: base.role ?? 'territory' };
+      }
+      return { ...base, kind: 'single-choice', options: xlsOptions(row, issue), ...(row.other ? { other: row.other } : {}) };
+    },
+    write(x) {
+      if (x.optionsFrom) return { type: `select_one_from_file ${TERRITORIES_FILE}` };
+      return { type: 'select_one', list: { choices: (x.options ?? []).map((o) => ({ name: o.code, text: o.text })) }, ...(x.other ? { other: x.other } : {}) };
+    },
   },
   editor: {
     partial: 'single-choice',

@@ -1,7 +1,10 @@
 import { z } from 'zod';
-import { EMPTY_COLUMNS, questionBase, type KindDef, type QuestionCore } from './common';
+import { EMPTY_COLUMNS, questionBase, type KindDef, type QuestionCore, xlsOnly } from './common';
 
 /** Open text up to `maxLength` characters; `multiline` gives a text area instead of a line. */
+/** The longest text answer Kedergi allows (the schema's maximum). */
+const MAX_TEXT_LENGTH = 5000;
+
 export const ZTextQuestion = z.strictObject({
   ...questionBase,
   kind: z.literal('text'),
@@ -60,6 +63,25 @@ export const text: KindDef<TextQuestion, TextValue, TTextQuestion, { total: numb
   sample(q, { random, texts }) {
     const text = (texts[Math.floor(random() * texts.length)] ?? 'text').trim().slice(0, q.maxLength).trim();
     return { text: text || 'x' };
+  },
+  // XLSForm: text; its length as string-length(.) <= n (without one, the longest Kedergi allows); several lines: appearance multiline.
+  xlsform: {
+    reads: (row) => row.type === 'text',
+    read(row, base, issue) {
+      xlsOnly(row, issue, [], 'text');
+      if (row.choiceFilter) issue('choice_filter', 'exchange:xlsform.choiceFilterUnsupported', { expression: row.choiceFilter });
+      if (row.hint) issue('hint', 'exchange:xlsform.hintNotKept');
+      let maxLength = MAX_TEXT_LENGTH;
+      for (const term of row.constraint) {
+        const m = /^string-length\(\s*\.\s*\)\s*<=\s*(\d+)$/.exec(term);
+        if (m) maxLength = Number(m[1]);
+        else issue('constraint', 'exchange:xlsform.constraintUnsupported', { expression: term });
+      }
+      return { ...base, kind: 'text', maxLength, ...(row.appearance.includes('multiline') ? { multiline: true } : {}) };
+    },
+    write(x) {
+      return { type: 'text', constraint: [`string-length(.) <= ${x.maxLength}`], ...(x.multiline ? { appearance: 'multiline' } : {}) };
+    },
   },
   editor: {
     partial: 'text',
