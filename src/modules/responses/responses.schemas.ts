@@ -83,8 +83,8 @@ export interface ResponseRecord {
   profile: ProfileAnswers;
   idempotencyKey: string | null;
   submittedAt: string | null;
-  /** When an answer was last saved (shown on resume). */
-  updatedAt?: string | null;
+  /** Stamped by every save: a submission checks that what it validated is still what is stored; shown on resume. */
+  updatedAt: string;
 }
 
 export interface StoredAnswer {
