@@ -8,12 +8,12 @@ import { pageLinks, pattern } from '../forms/walk';
 /**
  * Every page a signed-in person reaches from the menu, in Kazakh and in Russian, read as text:
  * no missing-key marker (⟦ns:key⟧), no interpolation marker left unfilled ({{count}}), no raw
- * catalogue key (rounds:title), and no English title of data that has a Kazakh or Russian one
+ * catalogue key (rounds:title), no command line outside the API help page, and no English title of data that has a Kazakh or Russian one
  * (a territory, an indicator, a questionnaire, a factor, a programme).
  */
 const START: Record<TRole, string[]> = {
   admin: ['/start', '/admin/rounds', '/admin/questionnaires', '/admin/territories', '/admin/panels', '/admin/users'],
-  researcher: ['/start', '/analysis', '/panels', '/indicators'],
+  researcher: ['/start', '/analysis', '/panels', '/indicators', '/help/api'],
   executor: ['/start', '/programmes'],
   expert: ['/start', '/expert'],
 };
@@ -108,6 +108,9 @@ describe('rendered pages hold no raw key, marker or untranslated data title', ()
           const { text, nodes } = readable(res.text);
           const marker = /⟦[^⟧]*⟧|\{\{[^}]*\}\}/.exec(text);
           if (marker) problems.push(`${path}: marker ${marker[0]}`);
+          // Command lines belong on the API help page only, not on pages people work in.
+          const command = path === '/help/api' ? null : /\b(npm run|npx|curl|cli --)\b/.exec(text);
+          if (command) problems.push(`${path}: command-line text "${command[0]}"`);
           const key = rawKey.exec(text);
           if (key) problems.push(`${path}: raw key ${key[0]}`);
           if (!ALL_LANGUAGES.test(path)) {

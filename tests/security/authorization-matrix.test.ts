@@ -108,6 +108,7 @@ const POLICY: Record<string, Rule> = {
   'POST /logout': r('public', undefined, undefined, 'signing out without a session is harmless'),
   'GET /account/password': r('anyUser'),
   'GET /start': r('anyUser'),
+  'GET /help/api': r('staff'),
   'POST /account/password': r('anyUser'),
   'POST /api/v1/auth/token': r('public'),
   'GET /password/forgot': r('public'),
@@ -1063,7 +1064,7 @@ describe('authorization matrix', () => {
     }
   });
 
-  it('invitation and public link tokens are 128-bit random, and unknown, used and expired ones get the same answer in similar time', async () => {
+  it('invitation and public link tokens are 128-bit random, and unknown and expired ones get the same answer in similar time', async () => {
     // Unguessable: 22 base64url characters = 16 random bytes; no repeats and no biased bit in 2000 tokens.
     const tokens = Array.from({ length: 2000 }, () => generateLinkToken());
     expect(new Set(tokens).size).toBe(tokens.length);
@@ -1084,7 +1085,6 @@ describe('authorization matrix', () => {
     const cases: Record<string, Array<[string, () => string]>> = {
       '/r/': [
         ['unknown', () => `/r/${generateLinkToken()}`],
-        ['used', () => `/r/${used.token}`],
         ['expired', () => `/r/${expired.token}`],
       ],
       '/p/': [
@@ -1117,6 +1117,12 @@ describe('authorization matrix', () => {
       expect(Math.max(...medians) / Math.min(...medians), `${prefix} median times ${medians.join(', ')}`).toBeLessThan(3);
     }
     console.log(`link tokens: ${TRIES} tries per kind; medians ${summary.join('; ')}`);
+    // A used link tells its holder the answers arrived (issue 15): that reveals only what holding the
+    // 128-bit link already proves. It sets no respondent cookie and changes nothing.
+    const usedAnswer = await request(t.app).get(`/r/${used.token}`);
+    expect(usedAnswer.status).toBe(200);
+    expect(usedAnswer.text).not.toContain(used.token);
+    expect(usedAnswer.headers['set-cookie'] ?? []).not.toEqual(expect.arrayContaining([expect.stringContaining('kedergi_respondent=')]));
   });
 
   it('link tokens and session cookies never reach the request log, and the cookies are HttpOnly and SameSite', async () => {

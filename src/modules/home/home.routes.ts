@@ -4,7 +4,7 @@ import type { AppContext } from '../../context';
 import { asyncHandler } from '../../errors';
 import { LANGUAGES } from '../../i18n';
 import { formatAlmaty } from '../../lib/almaty-time';
-import { requireUser } from '../../middleware/auth';
+import { requireRole, requireUser } from '../../middleware/auth';
 import { LANG_COOKIE } from '../../middleware/locale';
 import type { ExpertsService } from '../experts/experts.service';
 import type { RoundsService } from '../rounds/rounds.service';
@@ -48,6 +48,11 @@ export function homeRoutes(_ctx: AppContext, { rounds, experts }: { rounds: Roun
       });
     }),
   );
+  // For programmers only: the API and the command line, kept off the pages researchers work in.
+  router.get('/help/api', requireRole('admin', 'researcher'), (req, res) => {
+    res.render('help/api', { title: req.t('common:apiHelp.title'), origin: `${req.protocol}://${req.get('host') ?? 'localhost'}` });
+  });
+
   // A form, not a link: the choice is stored, so it is a POST like every other change.
   router.post('/lang', (req, res) => {
     const parsed = ZLanguageChoice.safeParse(req.body);
