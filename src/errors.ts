@@ -69,7 +69,8 @@ export function zodFieldErrors(error: ZodError): FieldError[] {
     switch (issue.code) {
       case 'invalid_type': {
         // zod 4 reports what it received ("undefined", "null", "NaN", "string" ...), not the input.
-        const received = String(i.received ?? (i.input === undefined ? 'undefined' : ''));
+        // "expected int" comes without `received`: it is only raised for a number that is not whole.
+        const received = i.received !== undefined ? String(i.received) : i.expected === 'int' ? 'number' : i.input === undefined ? 'undefined' : typeof i.input;
         if (received === 'undefined' || received === 'null') return { path, key: 'errors:field.required' };
         switch (i.expected) {
           case 'number':

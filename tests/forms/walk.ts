@@ -78,15 +78,15 @@ export function badInput(form: FoundForm): Record<string, string> {
   return body;
 }
 
-/** Ids on a page, and the links of its error summary. */
+/** Ids on a page, and its error summary: the links, and the text of each linked entry ("Label: message"). */
 export function summaryOf(html: string): { ids: Set<string>; present: boolean; links: string[]; linkTexts: string[]; text: string } {
   const ids = new Set<string>();
   const links: string[] = [];
-  const linkTexts: string[] = [];
-  let inLink = false;
+  const items: { text: string; linked: boolean }[] = [];
   let depth = 0;
   let present = false;
   let text = '';
+  let inItem = false;
   const parser = new Parser(
     {
       onopentag(tag, a) {
@@ -96,18 +96,21 @@ export function summaryOf(html: string): { ids: Set<string>; present: boolean; l
           depth = 1;
           present = true;
         }
+        if (depth && tag === 'li') {
+          items.push({ text: '', linked: false });
+          inItem = true;
+        }
         if (depth && tag === 'a' && a.href) {
           links.push(a.href);
-          linkTexts.push('');
-          inLink = true;
+          if (inItem) items[items.length - 1]!.linked = true;
         }
       },
       ontext(t) {
         if (depth) text += t;
-        if (inLink) linkTexts[linkTexts.length - 1] += t;
+        if (inItem) items[items.length - 1]!.text += t;
       },
       onclosetag(tag) {
-        if (tag === 'a') inLink = false;
+        if (tag === 'li') inItem = false;
         if (depth) depth--;
       },
     },
@@ -115,7 +118,7 @@ export function summaryOf(html: string): { ids: Set<string>; present: boolean; l
   );
   parser.write(html);
   parser.end();
-  return { ids, present, links, linkTexts, text };
+  return { ids, present, links, linkTexts: items.filter((i) => i.linked).map((i) => i.text.replace(/\s+/g, ' ').trim()), text };
 }
 
 /** Same-site page links worth following (no downloads, no sign-out). */

@@ -48,6 +48,14 @@ describe('i18n catalogues', () => {
     expect(translator('ru')('rounds:confirm.submittedKept', { count: 22 })).toBe('22 отправленные анкеты сохраняются.');
     expect(translator('ru')('rounds:confirm.submittedKept', { count: 25 })).toBe('25 отправленных анкет сохраняются.');
     expect(translator('en')('rounds:confirm.submittedKept', { count: 1 })).toBe('1 submitted response is kept.');
+    // The counts issue 15 found without plural rules: "22 факторов", "21 территорий".
+    expect(translator('ru')('experts:expert.savedCount', { saved: 3, count: 22 })).toBe('оценено в этом раунде: 3 из 22 факторов');
+    expect(translator('ru')('experts:expert.savedCount', { saved: 3, count: 21 })).toBe('оценено в этом раунде: 3 из 21 фактора');
+    expect(translator('ru')('respond:start.intro', { count: 22 })).toContain('22 фактора мешают');
+    expect(translator('ru')('respond:start.intro', { count: 25 })).toContain('25 факторов мешают');
+    expect(translator('ru')('indicators:composite.chartDescription', { count: 21, top: 'a', topValue: '1', bottom: 'b', bottomValue: '0' })).toContain('индекса 21 территории по');
+    expect(translator('ru')('indicators:rounds.valueCount', { count: 3 })).toBe('3 значения');
+    expect(translator('en')('analysis:honest.holmNote', { count: 1 })).toMatch(/^1 test on this table/);
   });
 
   it('marks a missing key visibly instead of falling back to another language', () => {

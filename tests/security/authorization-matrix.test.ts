@@ -108,6 +108,7 @@ const POLICY: Record<string, Rule> = {
   'POST /logout': r('public', undefined, undefined, 'signing out without a session is harmless'),
   'GET /account/password': r('anyUser'),
   'GET /start': r('anyUser'),
+  'GET /help/api': r('staff'),
   'POST /account/password': r('anyUser'),
   'POST /api/v1/auth/token': r('public'),
   'GET /password/forgot': r('public'),
@@ -1127,6 +1128,7 @@ describe('authorization matrix', () => {
     expect(usedPage.status).toBe(200);
     expect(usedPage.headers['set-cookie'] ?? []).not.toEqual(expect.arrayContaining([expect.stringContaining('kedergi_respondent=')]));
     expect(usedPage.text).not.toMatch(/<form[^>]*action="\/(r|respond|p)\//i);
+    expect(usedPage.text).not.toContain(used.token);
     console.log(`link tokens: ${TRIES} tries per kind; medians ${summary.join('; ')}`);
   });
 

@@ -129,7 +129,7 @@ export function heatMapChart({ map, scale, measure, groupLabel, byLabel, t, lang
   const big = map.cells.filter((c) => c.n >= SMALL_CELL && value(c) !== null).sort((a, b) => value(b)! - value(a)!);
   const description = map.cells.length
     ? [
-        t('analysis:heatmap.description', { rows: map.items.length, columns: map.groups.length, by: byLabel }),
+        t('analysis:heatmap.description', { count: map.items.length, columns: map.groups.length, by: byLabel }),
         big.length ? t('analysis:heatmap.highest', { cell: describe(big[0]) }) : '',
         big.length > 1 ? t('analysis:heatmap.lowest', { cell: describe(big[big.length - 1]) }) : '',
         small ? t('analysis:heatmap.small', { count: small, min: SMALL_CELL }) : '',

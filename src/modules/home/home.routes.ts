@@ -4,17 +4,21 @@ import type { AppContext } from '../../context';
 import { asyncHandler } from '../../errors';
 import { LANGUAGES } from '../../i18n';
 import { formatAlmaty } from '../../lib/almaty-time';
-import { requireUser } from '../../middleware/auth';
+import { requireRole, requireUser } from '../../middleware/auth';
 import { LANG_COOKIE } from '../../middleware/locale';
 import type { ExpertsService } from '../experts/experts.service';
+import type { MonitoringService } from '../monitoring/monitoring.service';
+import { responsesOverTimeChart } from './home.charts';
 import type { RoundsService } from '../rounds/rounds.service';
 
 /** An open round closing within this many days is listed under "needs attention". */
 const CLOSING_SOON_DAYS = 7;
+/** Days the start page's responses chart covers. */
+const CHART_DAYS = 30;
 
 const ZLanguageChoice = z.object({ lang: z.enum(LANGUAGES), next: z.string().max(500).optional() });
 
-export function homeRoutes(_ctx: AppContext, { rounds, experts }: { rounds: RoundsService; experts: ExpertsService }): Router {
+export function homeRoutes(_ctx: AppContext, { rounds, experts, monitoring }: { rounds: RoundsService; experts: ExpertsService; monitoring: MonitoringService }): Router {
   const router = Router();
   router.get('/', (req, res) => {
     res.render('home', { title: '' });
@@ -38,7 +42,19 @@ export function homeRoutes(_ctx: AppContext, { rounds, experts }: { rounds: Roun
               return left < CLOSING_SOON_DAYS * 86_400_000 ? [{ round: r, key: 'closingSoon' }] : [];
             })
           : [];
+      // Responses over the last 30 days, for the rounds that collect or have collected (at most six, newest first).
+      let chart: string | undefined;
+      if (role === 'admin') {
+        const active = allRounds.filter((r) => r.status === 'open' || r.status === 'closed').slice(0, 6);
+        if (active.length) {
+          const over = await monitoring.responsesOverTime(active.map((r) => r.id), CHART_DAYS);
+          if (over.series.some((s) => s.counts.some((n) => n > 0))) {
+            chart = responsesOverTimeChart({ days: over.days, series: over.series.map((s, i) => ({ title: active[i]!.title, counts: s.counts })) }, req.t, req.lang);
+          }
+        }
+      }
       res.render('start', {
+        chart,
         title: req.t('common:start.title'),
         role,
         rounds: role === 'researcher' ? allRounds.filter((r) => r.status !== 'draft' && Number(r.submitted ?? 0) > 0) : allRounds.filter((r) => r.status !== 'archived'),
@@ -48,6 +64,11 @@ export function homeRoutes(_ctx: AppContext, { rounds, experts }: { rounds: Roun
       });
     }),
   );
+  // For programmers only: the API and the command line, kept off the pages researchers work in.
+  router.get('/help/api', requireRole('admin', 'researcher'), (req, res) => {
+    res.render('help/api', { title: req.t('common:apiHelp.title'), origin: `${req.protocol}://${req.get('host') ?? 'localhost'}` });
+  });
+
   // A form, not a link: the choice is stored, so it is a POST like every other change.
   router.post('/lang', (req, res) => {
     const parsed = ZLanguageChoice.safeParse(req.body);

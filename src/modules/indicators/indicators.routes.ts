@@ -537,7 +537,12 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
       res.render('indicators/rounds', {
         title: req.t('indicators:rounds.title'),
         rounds: await service.surveyRounds(),
-        notice: summary ? req.t('indicators:rounds.published', summary) : undefined,
+        notice: summary
+          ? req.t('indicators:rounds.publishedSummary', {
+              values: req.t('indicators:rounds.valueCount', { count: summary.values }),
+              territories: req.t('indicators:rounds.territoryCount', { count: summary.territories }),
+            })
+          : undefined,
       });
     }),
   );

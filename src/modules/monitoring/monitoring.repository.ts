@@ -32,6 +32,21 @@ function toFunnel(row: Record<string, unknown> | undefined): FunnelCounts {
 export class MonitoringRepository {
   constructor(private readonly db: Knex) {}
 
+  /**
+   * Submitted responses per round and UTC hour ("2026-11-28T05") since `since`: a few hundred rows
+   * at most, which the service turns into Almaty days. submitted_at is ISO text on both engines.
+   */
+  async submittedByHour(roundIds: number[], since: string): Promise<Array<{ roundId: number; hour: string; n: number }>> {
+    if (!roundIds.length) return [];
+    const rows = await this.db('responses')
+      .whereIn('round_id', roundIds)
+      .where('status', 'submitted')
+      .where('submitted_at', '>=', since)
+      .groupBy('round_id', this.db.raw('substr(submitted_at, 1, 13)'))
+      .select('round_id', this.db.raw('substr(submitted_at, 1, 13) as hour'), this.db.raw('count(*) as n'));
+    return rows.map((r: Record<string, unknown>) => ({ roundId: num(r.round_id), hour: String(r.hour), n: num(r.n) }));
+  }
+
   /** Invited, opened, started and submitted over the whole round: one aggregate query. */
   async funnel(roundId: number): Promise<FunnelCounts> {
     const row = await invitationsWithProgress(this.db).where('i.round_id', roundId).select(this.db.raw(FUNNEL_SELECT)).first();

@@ -83,6 +83,28 @@ export class MonitoringService {
    * The funnel overall and by territory (against round_targets), sector and size. Counting is
    * done by the database; only the handful of groups is arranged here.
    */
+  /**
+   * Submitted responses per Almaty day (UTC+5, no daylight saving) over the last `days` days, per
+   * round: the admin start page's chart. Days without a response count 0.
+   */
+  async responsesOverTime(roundIds: number[], days: number, now: Date = new Date()): Promise<{ days: string[]; series: Array<{ roundId: number; counts: number[] }> }> {
+    const ALMATY_MS = 5 * 3600_000;
+    const today = new Date(now.getTime() + ALMATY_MS).toISOString().slice(0, 10);
+    const first = Date.parse(`${today}T00:00:00Z`) - (days - 1) * 86_400_000;
+    const dayList = Array.from({ length: days }, (_, i) => new Date(first + i * 86_400_000).toISOString().slice(0, 10));
+    const since = new Date(first - ALMATY_MS).toISOString();
+    const rows = await this.repo.submittedByHour(roundIds, since);
+    const index = new Map(dayList.map((d, i) => [d, i]));
+    const series = roundIds.map((roundId) => ({ roundId, counts: dayList.map(() => 0) }));
+    const byRound = new Map(series.map((s) => [s.roundId, s]));
+    for (const r of rows) {
+      const day = new Date(Date.parse(`${r.hour}:00:00Z`) + ALMATY_MS).toISOString().slice(0, 10);
+      const at = index.get(day);
+      if (at !== undefined) byRound.get(r.roundId)!.counts[at]! += r.n;
+    }
+    return { days: dayList, series };
+  }
+
   async progress(round: RoundWithTargets): Promise<RoundProgress> {
     const { targets } = round;
     const [total, byTerritory, bySector, bySize, territories, questionnaire] = await Promise.all([

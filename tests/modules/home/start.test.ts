@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, createUser, csrfOf, loginAs, type TestApp } from '../../helpers/app';
+import { createInvitation, createRound } from '../responses/fixtures';
 
 describe('start page per role', () => {
   let t: TestApp;
@@ -30,6 +31,30 @@ describe('start page per role', () => {
     expect(page.text).toContain('Требует внимания');
     expect(page.text).toMatch(/Draft round<\/a>: черновик, ещё не открыт/);
     expect(page.text).toContain('0% от цели в 40 анкет');
+  });
+
+  it("shows an administrator each round's responses per day over the last 30 days, in Almaty days", async () => {
+    const admin = await loginAs(t, 'admin');
+    const questionnaireId = Number((await t.ctx.db('questionnaires').first()).id);
+    const roundId = await createRound(t.ctx, questionnaireId, { title: 'Autumn wave 2026' });
+    const now = Date.now();
+    const at = (msAgo: number) => new Date(now - msAgo).toISOString();
+    // Three today (Almaty), one two days ago, one 40 days ago (outside the window).
+    for (const ago of [60_000, 120_000, 180_000, 2 * 86_400_000, 40 * 86_400_000]) {
+      const invitation = await createInvitation(t.ctx, roundId, { status: 'submitted' });
+      await t.ctx.db('responses').insert({ round_id: roundId, invitation_id: invitation.id, status: 'submitted', language: 'kk', started_at: at(ago), updated_at: at(ago), submitted_at: at(ago) });
+    }
+    const over = await t.services.monitoring.responsesOverTime([roundId], 30, new Date(now));
+    expect(over.days).toHaveLength(30);
+    expect(over.days[29]).toBe(new Date(now + 5 * 3600_000).toISOString().slice(0, 10));
+    const counts = over.series[0]!.counts;
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(4);
+    expect(counts[29]! + counts[28]!).toBeGreaterThanOrEqual(3); // "a minute ago" may fall before Almaty midnight
+
+    const page = await admin.agent.get('/start').set('Cookie', 'kedergi_lang=en');
+    expect(page.text).toContain('Responses over time');
+    expect(page.text).toMatch(/<svg[^>]*role="img"/);
+    expect(page.text).toContain('Autumn wave 2026: 4 responses');
   });
 
   it('shows a researcher the latest analyses, and refuses anonymous visitors', async () => {

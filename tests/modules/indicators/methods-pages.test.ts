@@ -74,7 +74,7 @@ describe('indicator method pages', () => {
     expect(page.text).toContain('Step 2');
     expect(page.text).toContain('Nsb ← Step 1');
     expect(page.text).toContain('class="scenario-summary"');
-    expect(page.text).toContain('models scenario kedergi-scenario-');
+    expect(page.text).toContain('href="/help/api#models"'); // the command line lives on the API help page
     expect((page.text.match(/<svg[^>]*role="img"/g) ?? []).length).toBe(2);
     const spec = await researcher.agent.get(`${ok.headers.location}/spec.json`);
     expect(JSON.parse(spec.text).steps).toHaveLength(2);
