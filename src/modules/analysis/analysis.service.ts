@@ -17,11 +17,12 @@ import {
   type AnalysisTerritory,
   type ItemCellSum,
 } from './analysis.repository';
-import { filtersOf, type TRankingFilters, type TRankingQuery } from './analysis.schemas';
+import { filtersOf, type THeatMapBy, type TRankingFilters, type TRankingQuery } from './analysis.schemas';
+import { heatMapCells, type HeatMapCells } from './analysis.heatmap';
 import { formQuestions, normaliseDefinition } from '../questionnaires/questionnaires.form';
 import { summariseQuestion, type QuestionSummary } from './analysis.kinds';
 import { referenceComparison, type ReferenceComparison } from './analysis.reference';
-import { scalePoints, type TLocalizedText, type TScale } from '../questionnaires/kinds';
+import { analysisSource, scalePoints, type TLocalizedText, type TScale } from '../questionnaires/kinds';
 import type { TQuestionnaireDefinition } from '../questionnaires/questionnaires.schemas';
 
 /** The questionnaire's rating scale as the ranking shows it: its points, lowest first, and their labels. */
@@ -108,6 +109,8 @@ export interface RoundRanking {
   /** The round beside the published results: the 32-enterprise means, the national reasons for not innovating. */
   reference: ReferenceComparison;
   innovationBySize: Array<{ size: string; respondents: number; innovating: number; level: number | null; low: number | null; high: number | null }>;
+  /** Submitted responses the background counter has not put into the cells yet (shown as such). */
+  uncounted: number;
 }
 
 /** Open-text answers listed per question on the ranking page and in the API. */
@@ -195,15 +198,30 @@ export class AnalysisService {
   }
 
   /**
-   * Bring the round's cells up to date. Normally the submit transaction has counted every
-   * response already and this costs two index scans; after a bulk load it counts the
-   * missing ones, and after a counted response disappeared it rebuilds the round.
+   * Bring the round's cells up to date: the background counter's pass (analysis.counter.ts),
+   * the CLI and bulk loaders call it, never a page. Two index scans when nothing is new; the
+   * missing responses are counted in chunks; after a counted response disappeared the round is
+   * recounted from its answers.
    */
   async ensureCounted(roundId: number): Promise<void> {
     const state = await this.repo.countState(roundId);
     if (state.submitted === state.counted && state.submittedIds === state.countedIds) return;
     if (state.counted > 0 && (await this.repo.hasStaleCounts(roundId))) await this.repo.forgetRound(roundId);
     await this.repo.countPending(roundId);
+  }
+
+  /** The rounds the counter's sweep looks at: every round not archived. */
+  async roundsToCount(): Promise<number[]> {
+    return (await this.repo.listRoundsBrief()).filter((r) => r.status !== 'archived').map((r) => r.id);
+  }
+
+  /**
+   * The heat map of a ranking: each barrier's ratings per territory, sector or size under the
+   * same filters, from the cells as counted so far (like the ranking itself). See analysis.heatmap.ts.
+   */
+  async heatMap(ranking: RoundRanking, by: THeatMapBy): Promise<HeatMapCells> {
+    const cells = await this.repo.itemCellsByGroup(ranking.round.id, ranking.filters, by);
+    return heatMapCells(ranking, cells);
   }
 
   /** Recount a round from its answers (CLI and after bulk changes). */
@@ -221,7 +239,9 @@ export class AnalysisService {
       compareRound = (await this.repo.findRound(query.compare)) ?? null;
       if (!compareRound || compareRound.id === round.id) throw new ValidationError([{ path: 'compare', key: 'errors:field.invalidChoice' }]);
     }
-    await this.ensureCounted(round.id);
+    // The cells are read as the background counter left them; submissions it has not reached
+    // yet are reported, never counted here (a burst of submissions must not slow this page).
+    const state = await this.repo.countState(round.id);
     const [allItems, categories, territories, cells, profiles, definition] = await Promise.all([
       this.repo.items(round.questionnaireId),
       this.repo.categories(round.questionnaireId),
@@ -312,19 +332,21 @@ export class AnalysisService {
       .map((p) => ({ territory: territoryById.get(p.territoryId) ?? null, respondents: p.respondents }))
       .sort((a, b) => (a.territory ? territories.indexOf(a.territory) : Infinity) - (b.territory ? territories.indexOf(b.territory) : Infinity));
 
-    const others = formQuestions(definition as TQuestionnaireDefinition, allItems, territories).filter((q): q is Exclude<typeof q, { kind: 'rating' }> => q.kind !== 'rating');
+    // Ratings are ranked above from the cells; every other kind says where its analysis reads from.
+    const others = formQuestions(definition as TQuestionnaireDefinition, allItems, territories).filter((q) => analysisSource(q) !== 'ranking');
     const territoryCode = (id: number) => territoryById.get(id)?.code ?? String(id);
-    const groups = await this.repo.answerGroups(round.id, others.filter((q) => q.kind !== 'text').map((q) => q.id), filters);
-    const questions = await Promise.all(
+    const groups = await this.repo.answerGroups(round.id, others.filter((q) => analysisSource(q) === 'answers').map((q) => q.id), filters);
+    const otherSummaries = await Promise.all(
       others.map(async (q) =>
         summariseQuestion(
           q,
           groups.filter((g) => g.itemId === q.id),
           territoryCode,
-          q.kind === 'text' ? await this.repo.textAnswers(round.id, q.id, filters, query.text, TEXT_ANSWERS_SHOWN) : { total: 0, texts: [] },
+          analysisSource(q) === 'texts' ? await this.repo.textAnswers(round.id, q.id, filters, query.text, TEXT_ANSWERS_SHOWN) : { total: 0, texts: [] },
         ),
       ),
     );
+    const questions = otherSummaries.filter((s): s is QuestionSummary => s !== undefined);
     const bySize = new Map<string, { respondents: number; innovating: number }>();
     for (const row of await this.repo.innovationBySize(round.id, filters)) {
       if (row.innovated === -1) continue; // did not say
@@ -350,12 +372,12 @@ export class AnalysisService {
       categories: rankedCategories,
       territories: territoryCounts,
       comparison: compareRound ? await this.compare(rankedItems, compareRound, filters) : null,
+      uncounted: Math.max(0, state.submitted - state.counted),
     };
   }
 
   /** Mann-Whitney per item between this round and another, items matched by code, same filters. */
   private async compare(current: ItemRanking[], other: AnalysisRound, filters: TRankingFilters): Promise<RoundComparison> {
-    await this.ensureCounted(other.id);
     const [otherItems, otherCells, definition] = await Promise.all([
       this.repo.items(other.questionnaireId),
       this.repo.itemCellSums(other.id, filters),

@@ -3,6 +3,7 @@ import multer from 'multer';
 import type { AppContext } from '../../context';
 import { asyncHandler, parseOrThrow, ValidationError } from '../../errors';
 import type { Language } from '../../i18n';
+import { withConfirmation } from '../../lib/confirm';
 import { handleForm, renderForm } from '../../lib/forms';
 import { writeCsv } from '../../lib/spreadsheet';
 import { requireRole } from '../../middleware/auth';
@@ -75,7 +76,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
         steps: result.steps.map((step, k) => {
           const stepSpec = spec.steps[k]!;
           const inputs = [...(stepSpec.timeColumn ? [stepSpec.timeColumn] : []), ...stepSpec.x.filter((x) => !(stepSpec.timeColumn && x === TREND))];
-          return { ...step, view: { result: step.fit, spec: stepSpec, inputs, chart: fitChart(step.fit, stepSpec.timeColumn, undefined, req.t) } };
+          return { ...step, view: { result: step.fit, spec: stepSpec, inputs, chart: fitChart(step.fit, stepSpec.timeColumn, undefined, req.t, req.lang) } };
         }),
       };
     }
@@ -84,8 +85,8 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
       const idOf = new Map((model.origin?.territories ?? []).map((t) => [t.name, t.id]));
       return {
         result,
-        chart: compositeChart(result, names.label, req.t),
-        robustnessChart: result.robustness ? robustnessChart(result, names.label, req.t) : undefined,
+        chart: compositeChart(result, names.label, req.t, req.lang),
+        robustnessChart: result.robustness ? robustnessChart(result, names.label, req.t, req.lang) : undefined,
         ranking: [...result.territories].sort((a, b) => a.rank - b.rank).map((r) => ({ ...r, label: names.label(r.territory), territoryId: idOf.get(r.territory) })),
         excluded: (model.origin?.excluded ?? []).map((e) => ({ ...e, label: names.byId.get(e.id) ? names.name(names.byId.get(e.id)!) : String(e.id) })),
       };
@@ -95,7 +96,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
     const rowLabels = model.origin?.rowsBy === 'territory' ? (model.origin.territories ?? []).map((t) => names.label(t.name)) : undefined;
     const territory = model.origin?.territoryId ? names.byId.get(model.origin.territoryId) : undefined;
     const inputs = [...(spec.timeColumn ? [spec.timeColumn] : []), ...spec.x.filter((x) => !(spec.timeColumn && x === TREND))];
-    return { result, spec, inputs, territory: territory ? names.name(territory) : undefined, rowLabels, chart: fitChart(result, spec.timeColumn, rowLabels, req.t) };
+    return { result, spec, inputs, territory: territory ? names.name(territory) : undefined, rowLabels, chart: fitChart(result, spec.timeColumn, rowLabels, req.t, req.lang) };
   };
 
   const indicatorLabels = async () => new Map((await service.listIndicators()).map((i) => [i.id, i]));
@@ -240,8 +241,27 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
   router.post(
     '/indicators/imports/:id/discard',
     asyncHandler(async (req, res) => {
-      const datasetId = await service.discardImport(parseOrThrow(ZId, req.params.id), req.user!);
-      res.redirect(303, `/indicators/datasets/${datasetId}`);
+      const id = parseOrThrow(ZId, req.params.id);
+      await withConfirmation(
+        req,
+        res,
+        async () => {
+          const preview = await service.getImport(id, req.user!);
+          return {
+            title: req.t('indicators:import.confirmDiscard.title', { file: preview.fileName }),
+            consequences: [
+              req.t('indicators:import.confirmDiscard.values', { count: preview.valueCount }),
+              req.t('indicators:import.confirmDiscard.nothingWritten'),
+            ],
+            confirmLabel: req.t('indicators:import.discard'),
+            cancelHref: `/indicators/imports/${id}`,
+          };
+        },
+        async () => {
+          const datasetId = await service.discardImport(id, req.user!);
+          res.redirect(303, `/indicators/datasets/${datasetId}`);
+        },
+      );
     }),
   );
 
@@ -474,8 +494,24 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
   router.post(
     '/indicators/models/:id/delete',
     asyncHandler(async (req, res) => {
-      const datasetId = await service.deleteModel(parseOrThrow(ZId, req.params.id), req.user!);
-      res.redirect(303, datasetId ? `/indicators/datasets/${datasetId}/models` : '/indicators?deleted=1');
+      const id = parseOrThrow(ZId, req.params.id);
+      await withConfirmation(
+        req,
+        res,
+        async () => {
+          const model = await service.getModel(id, req.user!);
+          return {
+            title: req.t('indicators:models.confirmDelete.title', { title: model.title }),
+            consequences: [req.t('indicators:models.confirmDelete.gone'), req.t('indicators:models.confirmDelete.keepSpec')],
+            confirmLabel: req.t('indicators:models.delete'),
+            cancelHref: `/indicators/models/${id}`,
+          };
+        },
+        async () => {
+          const datasetId = await service.deleteModel(id, req.user!);
+          res.redirect(303, datasetId ? `/indicators/datasets/${datasetId}/models` : '/indicators?deleted=1');
+        },
+      );
     }),
   );
 

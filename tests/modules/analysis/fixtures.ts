@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import { sharedDomainDir } from '../../../src/paths';
 import { insertReturningId, nowIso } from '../../../src/db/dialect';
+import { syncRoundCells } from '../../../src/modules/analysis/analysis.service';
 
 /**
  * A small hand-made survey for the analysis tests, inserted directly (the respondent flow is
@@ -142,6 +143,8 @@ export async function addResponses(db: Knex, survey: SurveyFixture, roundId: num
     if (answers.length) await db('answers').insert(answers);
     ids.push(responseId);
   }
+  // Rows inserted by hand reach the cells the way a bulk load does (the ranking never counts).
+  await syncRoundCells(db, roundId);
   return ids;
 }
 
