@@ -248,6 +248,20 @@ export class MailService {
     return queued;
   }
 
+  /**
+   * The reminder list for a mail merge (mail off, or another channel): invitations with an
+   * address that have not submitted, are not withdrawn or expired and have not opted out or
+   * bounced, while the round accepts answers, each with its personal link (empty when the link
+   * was never kept: prepare them for mail first).
+   */
+  async reminderList(roundId: number, base: string): Promise<Array<{ name: string; email: string; language: Language; state: string; link: string }>> {
+    const round = await this.invitations.getRound(roundId);
+    if (!isRoundAcceptingAnswers(round)) return [];
+    const targets = (await this.invitations.mailTargets(roundId, base)).filter((t) => t.state !== 'submitted' && t.state !== 'expired');
+    const suppressed = await this.repo.suppressed(targets.map((t) => t.email));
+    return targets.filter((t) => !suppressed.has(t.email.toLowerCase())).map((t) => ({ name: t.name, email: t.email, language: t.language, state: t.state, link: t.link ?? '' }));
+  }
+
   // reminders on a schedule
 
   async schedule(roundId: number): Promise<TReminderSchedule> {
