@@ -10,7 +10,6 @@ import type { Knex } from 'knex';
  *   once, two server workers or the cron command beside the in-process sender queue each mail
  *   once: the second insert of a key is ignored, on both engines. NULL for one-off mail (a test
  *   send, a password reset), which repeats on purpose.
- * - mail_outbox.topic gains an index, sent_at's becomes partial (see below).
  * - delphi_reminder_schedules: per panel, remind the experts who have not scored in the open
  *   round after N days, every M days, at most K times; the mail sender runs it.
  */
@@ -23,10 +22,6 @@ export async function up(db: Knex): Promise<void> {
     t.unique(['dedupe_key'], { indexName: 'mail_outbox_dedupe_key_unique' });
     // Mail to users by topic (a Delphi round's reminders); partial: a round's invitation mail has none.
     t.index(['topic'], 'mail_outbox_topic', { predicate: db.whereNotNull('topic') });
-    // The per-minute limit counts messages sent since a time; a queued message has no sent_at, so
-    // a partial index is not touched by the 100 000 inserts of queueing a round.
-    t.dropIndex(['sent_at']);
-    t.index(['sent_at'], 'mail_outbox_sent_at_partial', { predicate: db.whereNotNull('sent_at') });
   });
   await db.schema.createTable('delphi_reminder_schedules', (t) => {
     t.integer('panel_id').primary().references('id').inTable('panels').onDelete('CASCADE');
@@ -41,8 +36,6 @@ export async function up(db: Knex): Promise<void> {
 export async function down(db: Knex): Promise<void> {
   await db.schema.dropTable('delphi_reminder_schedules');
   await db.schema.alterTable('mail_outbox', (t) => {
-    t.dropIndex(['sent_at'], 'mail_outbox_sent_at_partial');
-    t.index(['sent_at']);
     t.dropIndex(['topic'], 'mail_outbox_topic');
     t.dropUnique(['dedupe_key'], 'mail_outbox_dedupe_key_unique');
     t.dropColumn('dedupe_key');
