@@ -635,7 +635,7 @@ function mailRows(engine: Engine, m: MailBenchResult | undefined): Row[] {
       engine,
       section: 'mail',
       key: 'mail.queue',
-      measure: `Queue ${n} invitation mails (templates in 3 languages, sealed, one transaction)`,
+      measure: `Queue ${n} invitation mails (templates in 3 languages, sealed, a transaction per 2,000)`,
       unit: 's',
       kedergi: m.queueSeconds,
       baseline: m.baselineQueueSeconds,
