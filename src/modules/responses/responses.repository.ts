@@ -2,17 +2,8 @@ import type { Knex } from 'knex';
 import { batchInsert, bool, num, numOrNull } from '../../db/dialect';
 import { isLanguage } from '../../i18n';
 import type { AnswerColumns } from '../questionnaires/kinds';
-import { formQuestions, type TerritoryOption } from '../questionnaires/questionnaires.form';
 import type { DemoRoundPlan } from './responses.demo';
-import {
-  ZRespondentDefinition,
-  type FormItem,
-  type ProfileAnswers,
-  type ProfileColumns,
-  type QuestionnaireForm,
-  type ResponseRecord,
-  type StoredAnswer,
-} from './responses.schemas';
+import type { ProfileAnswers, ProfileColumns, ResponseRecord, StoredAnswer } from './responses.schemas';
 
 type Db = Knex | Knex.Transaction;
 
@@ -94,59 +85,6 @@ export class ResponsesRepository {
       started_at: input.now,
       updated_at: input.now,
     });
-  }
-
-  // -- questionnaire ------------------------------------------------------------
-
-  /** `territories`: the options of a question that takes them from the directory. */
-  async loadQuestionnaireForm(questionnaireId: number, territories: TerritoryOption[]): Promise<QuestionnaireForm | undefined> {
-    const q = await this.db('questionnaires').where({ id: questionnaireId }).first();
-    if (!q) return undefined;
-    const raw = JSON.parse(String(q.definition));
-    const definition = ZRespondentDefinition.parse(raw);
-    const categories = await this.db('questionnaire_categories').where({ questionnaire_id: questionnaireId }).orderBy([{ column: 'position' }, { column: 'id' }]);
-    const items = await this.db('questionnaire_items as qi')
-      .join('questionnaire_categories as qc', 'qc.id', 'qi.category_id')
-      .where('qi.questionnaire_id', questionnaireId)
-      .orderBy([{ column: 'qc.position' }, { column: 'qi.position' }, { column: 'qi.id' }])
-      .select('qi.*', 'qc.code as category_code');
-    // What each item asks comes from the questionnaires module's reading of the definition.
-    const questions = new Map(
-      formQuestions(raw, items.map((i: Record<string, unknown>) => ({ id: num(i.id), code: String(i.code), position: num(i.position) })), territories).map((fq) => [fq.id, fq]),
-    );
-    return {
-      id: num(q.id),
-      code: String(q.code),
-      title_kk: String(q.title_kk),
-      title_ru: String(q.title_ru),
-      title_en: String(q.title_en),
-      scale: definition.scale,
-      profile: definition.profile,
-      categories: categories.map((c: Record<string, unknown>) => ({
-        id: num(c.id),
-        code: String(c.code),
-        position: num(c.position),
-        title_kk: String(c.title_kk),
-        title_ru: String(c.title_ru),
-        title_en: String(c.title_en),
-      })),
-      items: items.map((i: Record<string, unknown>) => ({
-        id: num(i.id),
-        code: String(i.code),
-        kind: String(i.kind) as FormItem['kind'],
-        categoryId: num(i.category_id),
-        categoryCode: String(i.category_code),
-        position: num(i.position),
-        text_kk: String(i.text_kk),
-        text_ru: String(i.text_ru),
-        text_en: String(i.text_en),
-        allowCannotJudge: bool(i.allow_cannot_judge),
-        allowComment: bool(i.allow_comment),
-        required: bool(i.required),
-        question: questions.get(num(i.id))!,
-        showIf: questions.get(num(i.id))!.showIf,
-      })),
-    };
   }
 
   // -- responses and answers --------------------------------------------------------------------
