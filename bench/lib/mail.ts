@@ -13,7 +13,8 @@ import { SMTPServer } from 'smtp-server';
 import { buildServices } from '../../src/composition';
 import type { Config } from '../../src/config';
 import type { AppContext } from '../../src/context';
-import { batchInsert, nowIso } from '../../src/db/dialect';
+import { insertIgnoringConflicts, nowIso } from '../../src/db/dialect';
+import { sealBody } from '../../src/modules/mail/mail.sender';
 import fs from 'node:fs';
 import { projectRoot } from './proc';
 
@@ -41,6 +42,8 @@ export interface MailBenchResult {
   count: number;
   queueSeconds: number;
   baselineQueueSeconds: number;
+  /** Sealing (AES-256-GCM) the same number of message payloads alone, in the same process: part of the queueing time. */
+  sealSeconds: number;
   queuePeakRssMb: number;
   sendSeconds: number;
   sendRate: number;
@@ -163,13 +166,28 @@ export async function mailBench(input: {
     const sendRate = delivered / Math.max(0.001, (sink.lastAt() - sink.firstAt()) / 1000);
     log(`  sent ${delivered} in ${sendSeconds.toFixed(1)} s (${sendRate.toFixed(0)} messages/s between the first and the last), sender peak RSS ${(peakBytes / 1048576).toFixed(0)} MB`);
 
-    // Baseline 1: the same number of pre-rendered rows in one bare multi-row INSERT run.
+    // The encryption share of queueing, measured alone: sealing as many payloads of the same shape.
+    const sample = { enterprise: 'Bench enterprise 100000', link: `${config.publicUrl}/r/AbCdEfGhIjKlMnOpQrStUv`, closes: '31.12.2026, 18:00', optout: `${config.publicUrl}/mail/opt-out/i100000.AbCdEfGhIjKlMnOpQrStUvWxYz012345` };
+    const e0 = performance.now();
+    for (let i = 0; i < count; i++) sealBody(config.jwtSecret, { values: sample, lang: 'ru', headers: { 'List-Unsubscribe': `<${sample.optout}>` } });
+    const sealSeconds = (performance.now() - e0) / 1000;
+    log(`  sealing ${count} payloads alone: ${sealSeconds.toFixed(1)} s`);
+
+    // Baseline 1: the same number of pre-rendered rows, inserted as queueing inserts them (multi-row
+    // statements, a transaction per 2000) with nothing rendered or sealed.
     const now = nowIso();
     const rows = Array.from({ length: count }, (_, i) => ({
       message_id: `<bench-${i}-${Date.now()}@bench>`,
       kind: 'test',
       recipient: `enterprise${i + 1}@bench.example.kz`,
       language: 'ru',
+      round_id: null,
+      invitation_id: null,
+      user_id: null,
+      topic: null,
+      snapshot_id: null,
+      // The same unique index is kept up as for queued mail.
+      dedupe_key: `bench:${i}:${Date.now()}`,
       payload: 'x'.repeat(1200),
       status: 'failed',
       attempts: 0,
@@ -177,7 +195,7 @@ export async function mailBench(input: {
       created_at: now,
     }));
     const b0 = performance.now();
-    await db.transaction((trx) => batchInsert(trx, 'mail_outbox', rows));
+    for (let i = 0; i < rows.length; i += 2000) await db.transaction((trx) => insertIgnoringConflicts(trx, 'mail_outbox', rows.slice(i, i + 2000), 'dedupe_key'));
     const baselineQueueSeconds = (performance.now() - b0) / 1000;
     await db('mail_outbox').where({ kind: 'test' }).delete();
 
@@ -203,6 +221,7 @@ export async function mailBench(input: {
       count,
       queueSeconds,
       baselineQueueSeconds,
+      sealSeconds,
       queuePeakRssMb: (peak - startRss) / 1048576,
       sendSeconds,
       sendRate,

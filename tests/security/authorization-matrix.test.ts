@@ -268,6 +268,7 @@ const POLICY: Record<string, Rule> = {
   'POST /account/language': r('anyUser'),
   'POST /admin/users/:id/language': r('admin', (f) => `/admin/users/${f.targetUser}/language`),
   'POST /admin/rounds/:id/mail/prepare': r('admin', (f) => `/admin/rounds/${f.roundOpen}/mail/prepare`),
+  'GET /admin/rounds/:id/mail/reminder-list.csv': r('admin', (f) => `/admin/rounds/${f.roundOpen}/mail/reminder-list.csv`),
   // expert panels: results
   'GET /panels': r('staff'),
   'GET /panels/:id/agreement': r('staff', (f) => `/panels/${f.panelA}/agreement`),

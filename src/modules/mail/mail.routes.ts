@@ -5,6 +5,7 @@ import { LANGUAGES, type Language } from '../../i18n';
 import { formatAlmaty } from '../../lib/almaty-time';
 import { renderConfirmation, takeConfirmation } from '../../lib/confirm';
 import { handleForm, renderForm } from '../../lib/forms';
+import { writeCsv } from '../../lib/spreadsheet';
 import { requireRole } from '../../middleware/auth';
 import type { InvitationsService } from '../invitations/invitations.service';
 import { ZInvitationFilters, ZRoundId } from '../invitations/invitations.schemas';
@@ -84,6 +85,19 @@ export function mailRoutes(
       const { kind } = parseOrThrow(ZMailConfirm, req.body);
       const queued = await mail.queueRound(round.id, kind, baseUrl(ctx, req));
       res.redirect(303, `${mailPath(round.id)}?queued=${queued}`);
+    }),
+  );
+
+  // Personal links are secrets: administrators only (this router's guard), never cached.
+  router.get(
+    '/admin/rounds/:id/mail/reminder-list.csv',
+    asyncHandler(async (req, res) => {
+      const round = await roundOf(req);
+      const rows = await mail.reminderList(round.id, baseUrl(ctx, req));
+      res.set('Cache-Control', 'no-store');
+      res.set('Content-Type', 'text/csv; charset=utf-8');
+      res.set('Content-Disposition', `attachment; filename="round-${round.id}-reminder-list.csv"`);
+      await writeCsv(res, ['name', 'email', 'language', 'state', 'link'], rows.map((r) => [r.name, r.email, r.language, r.state, r.link]));
     }),
   );
 

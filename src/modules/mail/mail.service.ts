@@ -188,9 +188,12 @@ export class MailService {
   }
 
   /**
-   * Queue the mail of a plan, each in its invitation's language, in one transaction (all or
-   * none), rendered and sealed a chunk at a time so that a round of 100 000 never holds every
-   * message in memory at once.
+   * Queue the mail of a plan, each in its invitation's language, rendered and sealed a chunk at
+   * a time (a round of 100 000 never holds every message in memory at once), one transaction per
+   * chunk: other writers (answers being submitted) wait for one chunk, not for the whole round,
+   * and the sender can start on the first chunk at once. Should queueing stop half-way (a crash,
+   * a lost database connection), asking again queues the rest only: every message carries its
+   * dedupe key, and those already in the outbox are left out.
    */
   async queueRound(roundId: number, kind: 'invitation' | 'reminder', base: string, ids?: number[]): Promise<number> {
     this.assertEnabled();
@@ -201,43 +204,62 @@ export class MailService {
     const closes = this.closingDates(round);
     const now = nowIso();
     let queued = 0;
+    // One snapshot of each language's subject and text; each message stores its values only.
+    const snapshots = new Map<Language, number>();
     await this.repo.transaction(async (trx) => {
-      // One snapshot of each language's subject and text; each message stores its values only.
-      const snapshots = new Map<Language, number>();
       for (const lang of new Set(recipients.map((t) => t.language))) {
         const template = templates.get(lang)!;
         snapshots.set(lang, await this.repo.createSnapshot(trx, { language: lang, subject: template.subject, body: template.body }, now));
       }
-      for (let i = 0; i < recipients.length; i += QUEUE_CHUNK) {
-        const rows: OutboxRow[] = [];
-        for (const t of recipients.slice(i, i + QUEUE_CHUNK)) {
-          const tally = summary.get(t.id);
-          const values = this.mergeValues(closes, t, t.language, base);
-          // An enterprise name that would break the subject line is not sent (header injection).
-          if (!isHeaderSafe(fillFields(templates.get(t.language)!.subject, values))) continue;
-          if (!isEmailAddress(t.email)) continue;
-          rows.push({
-            message_id: this.newMessageId(),
-            kind,
-            recipient: t.email.toLowerCase(),
-            language: t.language,
-            round_id: roundId,
-            invitation_id: t.id,
-            user_id: null,
-            topic: null,
-            snapshot_id: snapshots.get(t.language)!,
-            // The next mail of this kind for this invitation: a second "send" planned from the
-            // same tally at the same time (another click, the cron beside the server) has the same
-            // key, and the unique index keeps its copy out.
-            dedupe_key: kind === 'invitation' ? `i:${t.id}:${(tally?.invitations ?? 0) + 1}` : `r:${t.id}:${(tally?.reminderRows ?? 0) + 1}`,
-            payload: sealBody(this.settings.secret, { values, lang: t.language, headers: { 'List-Unsubscribe': `<${values.optout}>` } }),
-          });
-        }
-        queued += await this.repo.enqueue(rows, now, trx);
-      }
-      if (queued === 0) for (const id of snapshots.values()) await this.repo.dropSnapshot(trx, id);
     });
+    for (let i = 0; i < recipients.length; i += QUEUE_CHUNK) {
+      const rows: OutboxRow[] = [];
+      for (const t of recipients.slice(i, i + QUEUE_CHUNK)) {
+        const tally = summary.get(t.id);
+        const values = this.mergeValues(closes, t, t.language, base);
+        // An enterprise name that would break the subject line is not sent (header injection).
+        if (!isHeaderSafe(fillFields(templates.get(t.language)!.subject, values))) continue;
+        if (!isEmailAddress(t.email)) continue;
+        rows.push({
+          message_id: this.newMessageId(),
+          kind,
+          recipient: t.email.toLowerCase(),
+          language: t.language,
+          round_id: roundId,
+          invitation_id: t.id,
+          user_id: null,
+          topic: null,
+          snapshot_id: snapshots.get(t.language)!,
+          // The next mail of this kind for this invitation: a second "send" planned from the
+          // same tally at the same time (another click, the cron beside the server) has the same
+          // key, and the unique index keeps its copy out.
+          dedupe_key: kind === 'invitation' ? `i:${t.id}:${(tally?.invitations ?? 0) + 1}` : `r:${t.id}:${(tally?.reminderRows ?? 0) + 1}`,
+          payload: sealBody(this.settings.secret, { values, lang: t.language, headers: { 'List-Unsubscribe': `<${values.optout}>` } }),
+        });
+      }
+      queued += await this.repo.transaction((trx) => this.repo.enqueue(rows, now, trx));
+    }
+    // Everything was already queued (by a simultaneous send): the snapshots serve no message.
+    if (queued === 0 && snapshots.size) {
+      await this.repo.transaction(async (trx) => {
+        for (const id of snapshots.values()) await this.repo.dropSnapshot(trx, id);
+      });
+    }
     return queued;
+  }
+
+  /**
+   * The reminder list for a mail merge (mail off, or another channel): invitations with an
+   * address that have not submitted, are not withdrawn or expired and have not opted out or
+   * bounced, while the round accepts answers, each with its personal link (empty when the link
+   * was never kept: prepare them for mail first).
+   */
+  async reminderList(roundId: number, base: string): Promise<Array<{ name: string; email: string; language: Language; state: string; link: string }>> {
+    const round = await this.invitations.getRound(roundId);
+    if (!isRoundAcceptingAnswers(round)) return [];
+    const targets = (await this.invitations.mailTargets(roundId, base)).filter((t) => t.state !== 'submitted' && t.state !== 'expired');
+    const suppressed = await this.repo.suppressed(targets.map((t) => t.email));
+    return targets.filter((t) => !suppressed.has(t.email.toLowerCase())).map((t) => ({ name: t.name, email: t.email, language: t.language, state: t.state, link: t.link ?? '' }));
   }
 
   // reminders on a schedule

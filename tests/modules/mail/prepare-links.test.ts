@@ -51,6 +51,14 @@ describe('old invitations (link never kept) prepared for mail (real SMTP on loop
     expect(page.text).toContain('cannot be mailed: 2.');
     expect(page.text).toContain(`action="/admin/rounds/${roundId}/mail/prepare"`);
 
+    // The reminder list for a mail merge names them, with no link yet.
+    const listBefore = await admin.agent.get(`/admin/rounds/${roundId}/mail/reminder-list.csv`);
+    expect(listBefore.status).toBe(200);
+    expect(listBefore.headers['cache-control']).toContain('no-store');
+    expect(listBefore.text).toMatch(/"Alpha","alpha@example\.kz","kk","pending",""/);
+    expect(listBefore.text).not.toContain('Gamma'); // no address
+    expect(listBefore.text).not.toContain('Delta'); // withdrawn
+
     const asked = await admin.agent.post(`/admin/rounds/${roundId}/mail/prepare`).type('form').send({ _csrf: admin.csrf });
     expect(asked.status).toBe(200);
     expect(asked.text).toContain('Invitations that get a new link: 2');
@@ -76,6 +84,12 @@ describe('old invitations (link never kept) prepared for mail (real SMTP on loop
     expect((await request(t.app).get(new URL(gamma!.link).pathname)).status).toBe(303);
     // The second invitation is still opened: its state went on with the new link.
     expect((await t.services.invitations.detail(roundId, beta!.id)).state).toBe('opened');
+
+    // The reminder list now carries the new links.
+    const listAfter = (await admin.agent.get(`/admin/rounds/${roundId}/mail/reminder-list.csv`)).text;
+    const listed = [...listAfter.matchAll(/http:\/\/kedergi\.test\/r\/[\w-]+/g)].map((m) => m[0]);
+    expect(listed).toHaveLength(2);
+    for (const link of listed) expect((await request(t.app).get(new URL(link).pathname)).status).toBe(303);
 
     // Now they are mailed, with links that work.
     const sent = await request(t.app).post(`/api/v1/rounds/${roundId}/mail`).set('Authorization', `Bearer ${token}`).send({ kind: 'invitation' });
