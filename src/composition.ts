@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { AppContext } from './context';
 import { AnalysisRepository } from './modules/analysis/analysis.repository';
 import { AnalysisService } from './modules/analysis/analysis.service';
@@ -79,7 +80,9 @@ export function buildServices(ctx: AppContext): Services {
   // Survey indicators are published inside the closing transaction: both happen or neither. (The
   // call reaches indicators only when a round closes, after both objects exist.)
   const rounds: RoundsService = new RoundsService(new RoundsRepository(db), questionnaires, territories, (trx, roundId) => indicators.publishRound(roundId, trx), config.jwtSecret);
-  const indicators: IndicatorsService = new IndicatorsService(new IndicatorsRepository(db), territories, rounds, questionnaires);
+  // Ratings are aggregated in one place, the analysis cells: publishing a round's indicators asks analysis.
+  const analysis = new AnalysisService(new AnalysisRepository(db), rounds, questionnaires, territories);
+  const indicators: IndicatorsService = new IndicatorsService(new IndicatorsRepository(db), territories, rounds, questionnaires, (roundId, trx) => analysis.territoryAggregates(roundId, trx));
   const invitations = new InvitationsService(new InvitationsRepository(db), config.jwtSecret, rounds, territories, questionnaires);
   const mail = new MailService(
     new MailRepository(db),
@@ -98,7 +101,6 @@ export function buildServices(ctx: AppContext): Services {
   const passwordResets = new PasswordResetService(new PasswordResetsRepository(db), users, mail, ctx.logger);
   const responses = new ResponsesService(new ResponsesRepository(db), invitations, rounds, territories);
   const monitoring = new MonitoringService(new MonitoringRepository(db), rounds, questionnaires, territories);
-  const analysis = new AnalysisService(new AnalysisRepository(db));
   const experts = new ExpertsService(new ExpertsRepository(db), (roundId, codes) => surveyItemMeans(analysis, roundId, codes), rounds, questionnaires, users, mail.expertNotifier());
   const roundWorkbook: RoundWorkbookSources = {
     monitoring,
@@ -107,4 +109,16 @@ export function buildServices(ctx: AppContext): Services {
   const programmes = new ProgrammesService(new KnexProgrammesRepository(db), programmesPorts({ rounds, experts, territories, users, indicators }));
   const rateLimits = new RateLimitStores(new KnexRateLimitsRepository(db));
   return { users, auth, territories, questionnaires, indicators, rounds, invitations, mail, mailSender, passwordResets, responses, monitoring, analysis, experts, programmes, roundWorkbook, rateLimits };
+}
+
+/**
+ * The analysis service and what it reads through (rounds, questionnaires, territories) over a
+ * database, for the command line and the benchmark, which run without the app's configuration.
+ * Nothing here publishes or seals links: a round is only read.
+ */
+export function buildAnalysisService(db: Knex): AnalysisService {
+  const territories = new TerritoriesService(new TerritoriesRepository(db));
+  const questionnaires = new QuestionnairesService(new QuestionnairesRepository(db));
+  const rounds = new RoundsService(new RoundsRepository(db), questionnaires, territories, async () => undefined, '');
+  return new AnalysisService(new AnalysisRepository(db), rounds, questionnaires, territories);
 }

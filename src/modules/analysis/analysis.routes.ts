@@ -16,7 +16,8 @@ import { slopeChart } from './analysis.slope';
 import { writeRoundReportPdf } from './analysis.report';
 import { statisticsFileRoutes, ZLang } from './analysis.statfiles';
 import { ZRankingQuery, ZRoundId, queryStringOf } from './analysis.schemas';
-import type { AnalysisService, RoundRanking } from './analysis.service';
+import { roleQuestion, type AnalysisService, type RoundRanking } from './analysis.service';
+import type { Questionnaire } from '../questionnaires/questionnaires.schemas';
 
 function attachment(res: Response, filename: string, type: string): void {
   res.setHeader('Content-Type', type);
@@ -122,15 +123,11 @@ interface Option {
   label: string;
 }
 
-function profileOptions(definition: unknown, code: string, lang: Language): Map<string, string> {
-  const out = new Map<string, string>();
-  const profile = (definition as { profile?: unknown } | null)?.profile;
-  if (!Array.isArray(profile)) return out;
-  const question = profile.find((q) => (q as { code?: unknown }).code === code) as { options?: Array<{ code?: unknown; text?: Record<string, unknown> }> } | undefined;
-  for (const o of question?.options ?? []) {
-    if (typeof o.code === 'string') out.set(o.code, String(o.text?.[lang] ?? o.text?.kk ?? o.code));
-  }
-  return out;
+/** The options of the question with `role` (sector, size), labelled in `lang`, by code. */
+function roleOptions(questionnaire: Questionnaire, role: 'sector' | 'size', lang: Language): Map<string, string> {
+  const q = roleQuestion(questionnaire, role);
+  const options = q && (q.kind === 'single-choice' || q.kind === 'multi-choice') ? q.options : [];
+  return new Map(options.map((o) => [o.code, o.text[lang] || o.text.kk || o.code]));
 }
 
 /**
@@ -178,15 +175,15 @@ export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkb
     asyncHandler(async (req, res) => {
       const { query, ranking } = await rankingOf(req);
       const round = ranking.round;
-      const [present, definition, territories, rounds] = await Promise.all([
-        service.repo.profileValues(round.id),
-        service.repo.questionnaireDefinition(round.questionnaireId),
-        service.repo.territories(),
-        service.repo.listRoundsBrief(),
+      const [present, questionnaire, territories, rounds] = await Promise.all([
+        service.presentValues(round.id),
+        service.questionnaire(round.questionnaireId),
+        service.territories(),
+        service.listRoundsBrief(),
       ]);
       const withSelected = (values: string[], selected: string | undefined) => (selected && !values.includes(selected) ? [...values, selected] : values);
       const labelled = (code: 'sector' | 'size', selected: string | undefined): Option[] => {
-        const labels = profileOptions(definition, code, req.lang);
+        const labels = roleOptions(questionnaire, code, req.lang);
         const inData = present[code === 'sector' ? 'sectors' : 'sizes'];
         // The questionnaire's order for known codes, then codes only the data knows.
         const values = withSelected([...[...labels.keys()].filter((v) => inData.includes(v)), ...inData.filter((v) => !labels.has(v))], selected);
@@ -253,14 +250,14 @@ export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkb
       const f = ranking.filters;
       const filters: Array<{ label: string; value: string }> = [];
       if (f.territory !== undefined) {
-        const territory = (await service.repo.territories()).find((x) => x.id === f.territory);
+        const territory = (await service.territories()).find((x) => x.id === f.territory);
         filters.push({ label: t('analysis:filters.territory'), value: territory ? localized(territory as unknown as Record<string, unknown>, 'name', lang) : String(f.territory) });
       }
       if (f.sector !== undefined || f.size !== undefined) {
-        const definition = await service.repo.questionnaireDefinition(ranking.round.questionnaireId);
+        const questionnaire = await service.questionnaire(ranking.round.questionnaireId);
         for (const code of ['sector', 'size'] as const) {
           const value = f[code];
-          if (value !== undefined) filters.push({ label: t(`analysis:filters.${code}`), value: profileOptions(definition, code, lang).get(value) ?? value });
+          if (value !== undefined) filters.push({ label: t(`analysis:filters.${code}`), value: roleOptions(questionnaire, code, lang).get(value) ?? value });
         }
       }
       if (f.innovated !== undefined) filters.push({ label: t('analysis:filters.innovated'), value: t(f.innovated ? 'analysis:filters.yes' : 'analysis:filters.no') });

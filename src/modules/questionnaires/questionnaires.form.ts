@@ -1,4 +1,4 @@
-import type { FormQuestion, KindQuestion, TCondition, TQuestion, TQuestionRole, TScale } from './kinds';
+import { EMPTY_COLUMNS, type AnswerColumns, type FormQuestion, type KindQuestion, type TCondition, type TQuestion, type TQuestionRole, type TScale } from './kinds';
 import type { TProfileQuestion, TQuestionnaireDefinition } from './questionnaires.schemas';
 
 /**
@@ -11,6 +11,7 @@ import type { TProfileQuestion, TQuestionnaireDefinition } from './questionnaire
 
 /** The category of the profile questions: not a code an author can write (codes start alphanumeric). */
 export const PROFILE_CATEGORY = '_profile';
+export const PROFILE_TITLE = { kk: 'Кәсіпорын туралы', ru: 'О предприятии', en: 'About the enterprise' };
 
 /** Roles of the original format's profile questions, by code. */
 const LEGACY_ROLES: Record<string, TQuestionRole> = {
@@ -136,4 +137,34 @@ export function formQuestions(def: TQuestionnaireDefinition, items: Array<{ id: 
     out.push({ ...question, id: row.id, position: row.position, categoryCode: n.categoryCode, required: n.required, role: n.role, allowComment: n.allowComment, referenceMean: n.referenceMean, showIf: n.showIf });
   }
   return out;
+}
+
+/** A profile answer as the respondent flow and the exports handle it: a code, codes, or a number. */
+export type ProfileValue = string | string[] | number;
+
+/**
+ * How a profile answer is stored: as the answer of its item, in the columns of the kind the
+ * profile question has (legacyProfileQuestion): a territory's or option's code as a single
+ * choice, several codes space-separated in the definition's order, a number.
+ */
+export function profileAnswerColumns(type: TProfileQuestion['type'], value: ProfileValue): AnswerColumns {
+  switch (type) {
+    case 'choice-from-territories':
+    case 'choice':
+      return { ...EMPTY_COLUMNS, choice: String(value) };
+    case 'multi-choice':
+      return { ...EMPTY_COLUMNS, choice: (Array.isArray(value) ? value : [String(value)]).join(' ') };
+    case 'integer':
+      return { ...EMPTY_COLUMNS, numberValue: Number(value) };
+  }
+}
+
+/** The stored answer of a profile question read back; undefined when it holds nothing. */
+export function profileAnswerValue(type: TProfileQuestion['type'], columns: AnswerColumns): ProfileValue | undefined {
+  if (type === 'integer') return columns.numberValue ?? undefined;
+  if (type === 'multi-choice') {
+    const codes = (columns.choice ?? '').split(' ').filter(Boolean);
+    return codes.length ? codes : undefined;
+  }
+  return columns.choice || undefined;
 }

@@ -2,13 +2,11 @@ import type { Knex } from 'knex';
 import { batchInsert, bool, num, numOrNull } from '../../db/dialect';
 import { isLanguage } from '../../i18n';
 import type { AnswerColumns } from '../questionnaires/kinds';
-import { formQuestions, type TerritoryOption } from '../questionnaires/questionnaires.form';
+import { PROFILE_CATEGORY, formQuestions, type TerritoryOption } from '../questionnaires/questionnaires.form';
 import type { DemoRoundPlan } from './responses.demo';
 import {
   ZRespondentDefinition,
   type FormItem,
-  type ProfileAnswers,
-  type ProfileColumns,
   type QuestionnaireForm,
   type ResponseRecord,
   type StoredAnswer,
@@ -31,16 +29,6 @@ function answerColumns(r: Record<string, unknown>): AnswerColumns {
   };
 }
 
-function parseProfile(text: unknown): ProfileAnswers {
-  if (typeof text !== 'string' || !text) return {};
-  try {
-    const parsed = JSON.parse(text) as unknown;
-    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as ProfileAnswers) : {};
-  } catch {
-    return {};
-  }
-}
-
 function toResponse(row: Record<string, unknown>): ResponseRecord {
   return {
     id: num(row.id),
@@ -48,7 +36,6 @@ function toResponse(row: Record<string, unknown>): ResponseRecord {
     roundId: num(row.round_id),
     status: row.status === 'submitted' ? 'submitted' : 'in_progress',
     language: isLanguage(row.language) ? row.language : 'kk',
-    profile: parseProfile(row.profile),
     idempotencyKey: (row.idempotency_key as string | null) ?? null,
     submittedAt: (row.submitted_at as string | null) ?? null,
   };
@@ -82,12 +69,18 @@ export class ResponsesRepository {
     if (!q) return undefined;
     const raw = JSON.parse(String(q.definition));
     const definition = ZRespondentDefinition.parse(raw);
-    const categories = await this.db('questionnaire_categories').where({ questionnaire_id: questionnaireId }).orderBy([{ column: 'position' }, { column: 'id' }]);
-    const items = await this.db('questionnaire_items as qi')
+    const categories = await this.db('questionnaire_categories')
+      .where({ questionnaire_id: questionnaireId })
+      .whereNot('code', PROFILE_CATEGORY)
+      .orderBy([{ column: 'position' }, { column: 'id' }]);
+    const allItems = await this.db('questionnaire_items as qi')
       .join('questionnaire_categories as qc', 'qc.id', 'qi.category_id')
       .where('qi.questionnaire_id', questionnaireId)
       .orderBy([{ column: 'qc.position' }, { column: 'qi.position' }, { column: 'qi.id' }])
       .select('qi.*', 'qc.code as category_code');
+    // The profile page asks the profile items; the category pages the others.
+    const items = allItems.filter((i: Record<string, unknown>) => i.category_code !== PROFILE_CATEGORY);
+    const profileItemIds = Object.fromEntries(allItems.filter((i: Record<string, unknown>) => i.category_code === PROFILE_CATEGORY).map((i: Record<string, unknown>) => [String(i.code), num(i.id)]));
     // What each item asks comes from the questionnaires module's reading of the definition.
     const questions = new Map(
       formQuestions(raw, items.map((i: Record<string, unknown>) => ({ id: num(i.id), code: String(i.code), position: num(i.position) })), territories).map((fq) => [fq.id, fq]),
@@ -100,6 +93,7 @@ export class ResponsesRepository {
       title_en: String(q.title_en),
       scale: definition.scale,
       profile: definition.profile,
+      profileItemIds,
       categories: categories.map((c: Record<string, unknown>) => ({
         id: num(c.id),
         code: String(c.code),
@@ -123,6 +117,7 @@ export class ResponsesRepository {
         required: bool(i.required),
         question: questions.get(num(i.id))!,
         showIf: questions.get(num(i.id))!.showIf,
+        role: questions.get(num(i.id))!.role,
       })),
     };
   }
@@ -161,17 +156,6 @@ export class ResponsesRepository {
    */
   async touchInProgress(trx: Knex.Transaction, responseId: number, language: string, now: string): Promise<number> {
     return trx('responses').where({ id: responseId, status: 'in_progress' }).update({ updated_at: now, language });
-  }
-
-  async updateProfile(trx: Knex.Transaction, responseId: number, profile: ProfileAnswers, columns: ProfileColumns): Promise<void> {
-    await trx('responses').where({ id: responseId }).update({
-      profile: JSON.stringify(profile),
-      territory_id: columns.territoryId,
-      sector: columns.sector,
-      size: columns.size,
-      employees: columns.employees,
-      innovated: columns.innovated,
-    });
   }
 
   async upsertAnswers(trx: Knex.Transaction, rows: Array<{ responseId: number; roundId: number; itemId: number; columns: AnswerColumns; comment: string | null }>): Promise<void> {
@@ -221,12 +205,6 @@ export class ResponsesRepository {
           invitation_id: invitationIds.get(i.tokenHash),
           status: r.status,
           language: r.language,
-          territory_id: r.columns.territoryId,
-          sector: r.columns.sector,
-          size: r.columns.size,
-          employees: r.columns.employees,
-          innovated: r.columns.innovated,
-          profile: JSON.stringify(r.profile),
           idempotency_key: null,
           started_at: r.startedAt,
           updated_at: r.updatedAt,

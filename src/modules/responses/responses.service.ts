@@ -15,6 +15,8 @@ import {
   ZSubmitAllBody,
   chosenOptions,
   missingAnswers,
+  profileAnswerRows,
+  profileFromAnswers,
   visibleItems,
   validateAnswers,
   validateProfile,
@@ -56,7 +58,10 @@ export interface RespondentSession {
   invitation: InvitationWithRound;
   form: QuestionnaireForm;
   response: ResponseRecord | undefined;
+  /** Answers of the category pages' items, by item id. */
   answers: Map<number, StoredAnswer>;
+  /** The profile answers, read from the answers of the profile items. */
+  profile: ProfileAnswers;
 }
 
 export interface SubmitResult {
@@ -204,8 +209,11 @@ export class ResponsesService {
     }
     const form = await this.form(invitation.round.questionnaireId);
     if (!form) throw new Error(`questionnaire ${invitation.round.questionnaireId} of round ${invitation.round.id} not found`);
-    const answers = new Map((response ? await this.repo.answersOf(response.id) : []).map((a) => [a.itemId, a]));
-    return { invitation, form, response, answers };
+    const stored = response ? await this.repo.answersOf(response.id) : [];
+    const profileIds = new Set(Object.values(form.profileItemIds));
+    const answers = new Map(stored.filter((a) => !profileIds.has(a.itemId)).map((a) => [a.itemId, a]));
+    const profile = profileFromAnswers(form, new Map(stored.map((a) => [a.itemId, a.columns])));
+    return { invitation, form, response, answers, profile };
   }
 
   /**
@@ -214,7 +222,7 @@ export class ResponsesService {
    * to correct. Only options the questions have are offered; nothing is stored until posted.
    */
   async profileValues(session: RespondentSession): Promise<{ values: ProfileAnswers; prefilled: string[] }> {
-    const stored = session.response?.profile ?? {};
+    const stored = session.profile;
     if (Object.keys(stored).length > 0) return { values: stored, prefilled: [] };
     const known = session.invitation.known;
     const values: ProfileAnswers = {};
@@ -233,7 +241,7 @@ export class ResponsesService {
   /** The items asked of this respondent so far: conditions are evaluated on the stored answers. */
   visible(session: RespondentSession): FormItem[] {
     const stored = new Map([...session.answers].map(([id, a]) => [id, a.columns]));
-    return visibleItems(session.form, chosenOptions(session.form, session.response?.profile ?? {}, stored));
+    return visibleItems(session.form, chosenOptions(session.form, session.profile, stored));
   }
 
   /** The steps of the flow in order: profile, one page per category with a question asked, review. */
@@ -259,7 +267,7 @@ export class ResponsesService {
   }
 
   missing(session: RespondentSession): FieldError[] {
-    return missingAnswers(session.form, session.response?.profile ?? {}, new Set(session.answers.keys()), this.visible(session));
+    return missingAnswers(session.form, session.profile, new Set(session.answers.keys()), this.visible(session));
   }
 
   /** The questions a category page asks this respondent (hidden ones are neither shown nor accepted). */
@@ -291,7 +299,13 @@ export class ResponsesService {
     const territories = await this.territories();
     const checked = validateProfile(session.form.profile, territories, raw);
     if (checked.invalid.length) throw new ValidationError(checked.invalid, 'respond:errors.malformed');
-    await this.inSave(session, language, (trx, response) => this.repo.updateProfile(trx, response.id, checked.profile, checked.columns));
+    await this.inSave(session, language, async (trx, response) => {
+      // The page replaces the profile: a question left empty loses its earlier answer.
+      const rows = profileAnswerRows(session.form, checked.profile);
+      const kept = new Set(rows.map((r) => r.itemId));
+      await this.repo.deleteAnswersOf(trx, response.id, Object.values(session.form.profileItemIds).filter((id) => !kept.has(id)));
+      await this.repo.upsertAnswers(trx, rows.map((r) => ({ ...r, responseId: response.id, roundId: response.roundId, comment: null })));
+    });
     return { missing: checked.missing, profile: checked.profile };
   }
 
@@ -343,13 +357,14 @@ export class ResponsesService {
         const current = await this.repo.findResponseByInvitation(session.invitation.id, trx);
         return this.alreadySubmitted(current!, idempotencyKey);
       }
-      const fresh = (await this.repo.findResponseByInvitation(session.invitation.id, trx))!;
       const stored = await this.repo.answersOf(response.id, trx);
-      const visible = visibleItems(session.form, chosenOptions(session.form, fresh.profile, new Map(stored.map((a) => [a.itemId, a.columns]))));
-      const missing = missingAnswers(session.form, fresh.profile, new Set(stored.map((a) => a.itemId)), visible);
+      const columns = new Map(stored.map((a) => [a.itemId, a.columns]));
+      const profile = profileFromAnswers(session.form, columns);
+      const visible = visibleItems(session.form, chosenOptions(session.form, profile, columns));
+      const missing = missingAnswers(session.form, profile, new Set(stored.map((a) => a.itemId)), visible);
       if (missing.length) throw new ValidationError(missing, 'respond:errors.incompleteSubmit');
-      // An answer given before a later change hid its question is not kept.
-      const shown = new Set(visible.map((i) => i.id));
+      // An answer given before a later change hid its question is not kept (profile answers are always asked).
+      const shown = new Set([...visible.map((i) => i.id), ...Object.values(session.form.profileItemIds)]);
       await this.repo.deleteAnswersOf(trx, response.id, stored.filter((a) => !shown.has(a.itemId)).map((a) => a.itemId));
       await this.invitations.move(session.invitation.id, 'submitted', now, trx);
       return { responseId: response.id, replay: false, submittedAt: now };
@@ -390,9 +405,9 @@ export class ResponsesService {
       if (response.status === 'submitted') return this.alreadySubmitted(response, input.idempotencyKey);
       const claimed = await this.repo.touchInProgress(trx, response.id, lang, now);
       if (claimed === 0) return this.alreadySubmitted((await this.repo.findResponseByInvitation(session.invitation.id, trx))!, input.idempotencyKey);
-      await this.repo.updateProfile(trx, response.id, profile.profile, profile.columns);
       await this.repo.deleteAnswers(trx, response.id);
-      await this.repo.upsertAnswers(trx, this.answerRows(visible, answers.answers, response));
+      const profileRows = profileAnswerRows(session.form, profile.profile).map((r) => ({ ...r, responseId: response.id, roundId: response.roundId, comment: null }));
+      await this.repo.upsertAnswers(trx, [...profileRows, ...this.answerRows(visible, answers.answers, response)]);
       await this.invitations.move(session.invitation.id, 'in_progress', now, trx);
       await this.repo.markSubmitted(trx, response.id, now, input.idempotencyKey ?? null, lang);
       await this.invitations.move(session.invitation.id, 'submitted', now, trx);
