@@ -4,7 +4,7 @@ import { createDb } from '../../src/db/knex';
 import { migrateLatest, migrateOne } from '../../src/db/migrate';
 import { freshDatabase, testDbEngine } from '../helpers/db';
 
-const MIGRATION = '20261128_1700_profile_answers';
+const MIGRATION = '20261128_1800_profile_answers';
 const now = '2026-11-28T00:00:00.000Z';
 const text = (s: string) => ({ kk: s, ru: s, en: s });
 
