@@ -21,8 +21,12 @@ export const demoSeeders: Seeder[] = [];
 // Territories first: the questionnaire's territory question and every later seeder refer to them.
 baseSeeders.push(seedTerritories, seedDefaultQuestionnaire);
 
-// Demo rounds of the barriers questionnaire with synthetic responses (needs the base seeders' content).
-demoSeeders.push((ctx, services) => seedDemoResponses(ctx, services));
+// Demo rounds of the barriers questionnaire with synthetic responses (needs the base seeders' content),
+// counted into the analysis cells before the seeders that read rankings.
+demoSeeders.push(async (ctx, services) => {
+  await seedDemoResponses(ctx, services);
+  await services.analysisCounter.sweep();
+});
 
 // Expert factor lists (SWOT, PEST, enterprise parameters); the demo Delphi panel links to the open demo round, so it runs after the responses.
 baseSeeders.push(seedExpertFactors);

@@ -18,6 +18,9 @@ import { authRoutes } from './modules/auth/auth.routes';
 import { featureRoutes } from './modules';
 import { publicDir, viewsDir } from './paths';
 import { translator, DEFAULT_LANGUAGE } from './i18n';
+import { annotateFormErrors } from './lib/form-errors';
+import { formErrorFlash } from './lib/form-flash';
+import type { FormErrorLocals } from './lib/forms';
 
 /**
  * Views render inside views/layout.ejs unless they pass `layout: false`
@@ -27,6 +30,9 @@ function renderWithLayout(file: string, opts: object, callback: (e: Error | null
   const options = opts as Record<string, unknown>;
   ejs.renderFile(file, options, { cache: process.env.NODE_ENV === 'production' }, (err, body) => {
     if (err) return callback(err);
+    // A form that failed validation: each message beside its field, named by its label, and the summary.
+    const formErrors = options.formErrors as FormErrorLocals | undefined;
+    if (formErrors && body) body = annotateFormErrors(body, formErrors.items, formErrors.texts, formErrors.shown, formErrors.values);
     if (options.layout === false) return callback(null, body);
     ejs.renderFile(path.join(viewsDir, 'layout.ejs'), { ...options, body }, { cache: process.env.NODE_ENV === 'production' }, callback);
   });
@@ -92,12 +98,14 @@ export function createApp(ctx: AppContext, services: Services = buildServices(ct
   app.use(authenticateMiddleware(auth, secureCookies));
   app.use(csrfMiddleware(secureCookies));
   app.use(inputHygiene);
+  const formErrors = formErrorFlash(ctx.config);
+  app.use(formErrors.middleware);
 
   app.use(authRoutes(ctx, services));
   for (const routes of featureRoutes) app.use(routes(ctx, services));
 
   app.use((_req, _res, next) => next(new NotFoundError()));
-  app.use(errorMiddleware(ctx));
+  app.use(errorMiddleware(ctx, formErrors));
   return app;
 }
 
@@ -111,7 +119,7 @@ export function loggablePath(url: string): string {
   return String(url).split('?')[0]!.replace(/^\/([rp])\/[^/]+/i, (_m, letter: string) => `/${letter.toLowerCase()}/[token]`);
 }
 
-function errorMiddleware(ctx: AppContext) {
+function errorMiddleware(ctx: AppContext, formErrors: ReturnType<typeof formErrorFlash>) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     let error: AppError;
     const refused = err instanceof AppError ? undefined : (clientError(err) ?? databaseInputError(err));
@@ -136,6 +144,8 @@ function errorMiddleware(ctx: AppContext) {
       res.status(error.status).json({ error: { code: error.code, message, ...(fields.length ? { fields } : {}), ...(error.fieldsOmitted ? { fieldsOmitted: error.fieldsOmitted } : {}) } });
       return;
     }
+    // A refused form POST goes back to its page, with the errors beside its fields and a summary.
+    if (formErrors.redirectBack(req, res, error)) return;
     const showStack = ctx.config.env === 'development' && !(err instanceof AppError) && err instanceof Error;
     res.status(error.status).render('errors/error', {
       title: message,

@@ -26,6 +26,9 @@ import { KnexRateLimitsRepository } from './modules/rate-limits/rate-limits.repo
 import { RateLimitStores } from './modules/rate-limits/rate-limits.service';
 import { QuestionnairesRepository } from './modules/questionnaires/questionnaires.repository';
 import { QuestionnairesService } from './modules/questionnaires/questionnaires.service';
+import { AnalysisCounter } from './modules/analysis/analysis.counter';
+import { QuestionnaireDraftsRepository } from './modules/questionnaires/questionnaire-drafts.repository';
+import { QuestionnaireDraftsService } from './modules/questionnaires/questionnaire-drafts.service';
 import { ResponsesRepository } from './modules/responses/responses.repository';
 import { ResponsesService } from './modules/responses/responses.service';
 import { RoundsRepository } from './modules/rounds/rounds.repository';
@@ -41,6 +44,8 @@ export interface Services {
   auth: AuthService;
   territories: TerritoriesService;
   questionnaires: QuestionnairesService;
+  /** The questionnaire builder's drafts (published through `questionnaires`). */
+  questionnaireDrafts: QuestionnaireDraftsService;
   indicators: IndicatorsService;
   rounds: RoundsService;
   invitations: InvitationsService;
@@ -57,6 +62,8 @@ export interface Services {
   roundWorkbook: RoundWorkbookSources;
   /** The database-backed stores of every rate limit (shared by all server processes). */
   rateLimits: RateLimitStores;
+  /** Counts submissions into the analysis cells in the background (nudged by each submission). */
+  analysisCounter: AnalysisCounter;
 }
 
 /**
@@ -77,6 +84,7 @@ export function buildServices(ctx: AppContext): Services {
   });
   const territories = new TerritoriesService(new TerritoriesRepository(db));
   const questionnaires = new QuestionnairesService(new QuestionnairesRepository(db));
+  const questionnaireDrafts = new QuestionnaireDraftsService(new QuestionnaireDraftsRepository(db), questionnaires);
   // Survey indicators are published inside the closing transaction: both happen or neither. (The
   // call reaches indicators only when a round closes, after both objects exist.)
   const rounds: RoundsService = new RoundsService(new RoundsRepository(db), questionnaires, territories, (trx, roundId) => indicators.publishRound(roundId, trx), config.jwtSecret);
@@ -99,7 +107,9 @@ export function buildServices(ctx: AppContext): Services {
         )
       : undefined;
   const passwordResets = new PasswordResetService(new PasswordResetsRepository(db), users, mail, ctx.logger);
-  const responses = new ResponsesService(new ResponsesRepository(db), invitations, rounds, territories);
+  // Submissions are counted into the analysis cells after their commit, in the background.
+  const analysisCounter = new AnalysisCounter(analysis, { delayMs: 50, onError: (err) => ctx.logger.error({ err }, 'counting into the analysis cells failed') });
+  const responses = new ResponsesService(new ResponsesRepository(db), invitations, rounds, territories, Date.now, (roundId) => analysisCounter.nudge(roundId));
   const monitoring = new MonitoringService(new MonitoringRepository(db), rounds, questionnaires, territories);
   const experts = new ExpertsService(new ExpertsRepository(db), (roundId, codes) => surveyItemMeans(analysis, roundId, codes), rounds, questionnaires, users, mail.expertNotifier());
   const roundWorkbook: RoundWorkbookSources = {
@@ -108,7 +118,7 @@ export function buildServices(ctx: AppContext): Services {
   };
   const programmes = new ProgrammesService(new KnexProgrammesRepository(db), programmesPorts({ rounds, experts, territories, users, indicators }));
   const rateLimits = new RateLimitStores(new KnexRateLimitsRepository(db));
-  return { users, auth, territories, questionnaires, indicators, rounds, invitations, mail, mailSender, passwordResets, responses, monitoring, analysis, experts, programmes, roundWorkbook, rateLimits };
+  return { users, auth, territories, questionnaires, questionnaireDrafts, indicators, rounds, invitations, mail, mailSender, passwordResets, responses, monitoring, analysis, experts, programmes, roundWorkbook, rateLimits, analysisCounter };
 }
 
 /**

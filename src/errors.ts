@@ -67,19 +67,38 @@ export function zodFieldErrors(error: ZodError): FieldError[] {
     const path = issue.path.map(String).join('.');
     const i = issue as unknown as Record<string, unknown>;
     switch (issue.code) {
-      case 'invalid_type':
-        return i.input === undefined
-          ? { path, key: 'errors:field.required' }
-          : { path, key: 'errors:field.invalidType' };
+      case 'invalid_type': {
+        // zod 4 reports what it received ("undefined", "null", "NaN", "string" ...), not the input.
+        const received = String(i.received ?? (i.input === undefined ? 'undefined' : ''));
+        if (received === 'undefined' || received === 'null') return { path, key: 'errors:field.required' };
+        switch (i.expected) {
+          case 'number':
+            return { path, key: 'errors:field.number' };
+          case 'int':
+            return { path, key: 'errors:field.integer' };
+          case 'date':
+            return { path, key: 'errors:field.date' };
+          case 'boolean':
+            return { path, key: 'errors:field.boolean' };
+          case 'string':
+            return { path, key: 'errors:field.text' };
+          default:
+            return { path, key: 'errors:field.invalidType' };
+        }
+      }
       case 'too_small':
-        return i.origin === 'string'
-          ? Number(i.minimum) <= 1
-            ? { path, key: 'errors:field.required' }
-            : { path, key: 'errors:field.tooShort', params: { min: i.minimum } }
+        if (i.origin === 'string') {
+          return Number(i.minimum) <= 1 ? { path, key: 'errors:field.required' } : { path, key: 'errors:field.tooShort', params: { min: i.minimum } };
+        }
+        if (i.origin === 'array' || i.origin === 'set') return { path, key: 'errors:field.tooFewItems', params: { count: Number(i.minimum) } };
+        return i.inclusive === false
+          ? { path, key: Number(i.minimum) === 0 ? 'errors:field.positive' : 'errors:field.greaterThan', params: { min: i.minimum } }
           : { path, key: 'errors:field.tooSmall', params: { min: i.minimum } };
       case 'too_big':
-        return i.origin === 'string'
-          ? { path, key: 'errors:field.tooLong', params: { max: i.maximum } }
+        if (i.origin === 'string') return { path, key: 'errors:field.tooLong', params: { max: i.maximum } };
+        if (i.origin === 'array' || i.origin === 'set') return { path, key: 'errors:field.tooManyItems', params: { count: Number(i.maximum) } };
+        return i.inclusive === false
+          ? { path, key: 'errors:field.lessThan', params: { max: i.maximum } }
           : { path, key: 'errors:field.tooBig', params: { max: i.maximum } };
       case 'invalid_value':
         return { path, key: 'errors:field.invalidChoice' };

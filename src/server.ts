@@ -49,6 +49,9 @@ async function main(): Promise<void> {
   // The outbox sender runs in every process (they claim disjoint batches); reminder schedules in
   // one only, so that two workers never queue the same reminders.
   startMailWorker(ctx, services, { schedules: !worker || cluster.worker?.id === 1 });
+  // Every process counts what it received; the sweep catches what another process left.
+  services.analysisCounter.start(60_000);
+  ctx.lifecycle.register('analysis counter', () => services.analysisCounter.stop());
   const server = http.createServer(app);
   server.once('error', (err) => {
     process.stderr.write(`Kedergi failed to start: ${err.message}\n`);

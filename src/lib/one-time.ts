@@ -12,7 +12,7 @@ import { secureRequest } from '../middleware/transport';
  *
  * Each secret is bound to the page it is shown on (`page`), so it cannot surface elsewhere.
  */
-const COOKIE = 'kedergi_once';
+const DEFAULT_COOKIE = 'kedergi_once';
 const TTL_MS = 10 * 60 * 1000;
 
 export interface OneTimeSecret {
@@ -26,7 +26,7 @@ function keyFrom(secret: string): Buffer {
   return Buffer.from(crypto.hkdfSync('sha256', secret, 'kedergi', 'one-time-secret-v1', 32));
 }
 
-export function oneTimeSecrets(appSecret: string, secure: (req: Request) => boolean) {
+export function oneTimeSecrets(appSecret: string, secure: (req: Request) => boolean, cookie = DEFAULT_COOKIE) {
   const key = keyFrom(appSecret);
   const cookieOptions = (req: Request) => ({ httpOnly: true, sameSite: 'strict' as const, secure: secure(req), path: '/' });
   return {
@@ -36,14 +36,14 @@ export function oneTimeSecrets(appSecret: string, secure: (req: Request) => bool
       const cipher = crypto.createCipheriv('aes-256-gcm', key, iv);
       const plain = JSON.stringify({ page, exp: Date.now() + TTL_MS, ...secret });
       const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-      res.cookie(COOKIE, Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url'), { ...cookieOptions(res.req), maxAge: TTL_MS });
+      res.cookie(cookie, Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url'), { ...cookieOptions(res.req), maxAge: TTL_MS });
     },
     /**
      * The secret sealed for this page, once: the cookie is cleared in the same response. A secret
      * for another page stays for that page; an expired or forged one is dropped.
      */
     take(req: Request, res: Response): OneTimeSecret | undefined {
-      const raw = req.cookies?.[COOKIE];
+      const raw = req.cookies?.[cookie];
       if (typeof raw !== 'string') return undefined;
       let opened: (OneTimeSecret & { page: string; exp: number }) | undefined;
       try {
@@ -56,11 +56,11 @@ export function oneTimeSecrets(appSecret: string, secure: (req: Request) => bool
       }
       const page = req.originalUrl.split('?')[0];
       if (opened && opened.page === page && opened.exp > Date.now()) {
-        res.clearCookie(COOKIE, cookieOptions(req));
+        res.clearCookie(cookie, cookieOptions(req));
         res.set('Cache-Control', 'no-store');
         return { kind: opened.kind, data: opened.data };
       }
-      if (!opened || opened.exp <= Date.now()) res.clearCookie(COOKIE, cookieOptions(req));
+      if (!opened || opened.exp <= Date.now()) res.clearCookie(cookie, cookieOptions(req));
       return undefined;
     },
   };

@@ -10,6 +10,7 @@ import { invitationsRoutes } from './invitations/invitations.routes';
 import { mailRoutes } from './mail/mail.routes';
 import { monitoringRoutes } from './monitoring/monitoring.routes';
 import { programmesRoutes } from './programmes/programmes.routes';
+import { questionnaireBuilderRoutes } from './questionnaires/questionnaire-builder.routes';
 import { questionnairesRoutes } from './questionnaires/questionnaires.routes';
 import { responsesRoutes } from './responses/responses.routes';
 import { roundsRoutes } from './rounds/rounds.routes';
@@ -25,6 +26,8 @@ export const featureRoutes: Array<(ctx: AppContext, services: Services) => Route
   homeRoutes,
   usersRoutes,
   territoriesRoutes,
+  // Before questionnaires: /admin/questionnaires/drafts is not a version id.
+  questionnaireBuilderRoutes,
   questionnairesRoutes,
   // Before rounds: its /admin/rounds gate admits administrators only, and monitoring is for researchers too.
   monitoringRoutes,

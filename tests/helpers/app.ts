@@ -64,6 +64,7 @@ export async function createTestApp(options: { config?: Partial<Config>; seed?: 
     ctx,
     services,
     async close() {
+      await services.analysisCounter.stop();
       await db.destroy();
       await fresh.drop();
     },

@@ -85,6 +85,8 @@ interface Fixture {
   programmeEvidence: number;
   programmeDuty: number;
   programmeBody: number;
+  /** A builder draft of a new questionnaire (its forms refuse an empty body: no revision). */
+  builderDraft: number;
 }
 
 interface Rule {
@@ -130,6 +132,8 @@ const POLICY: Record<string, Rule> = {
   'GET /admin/territories/:id/edit': r('admin', (f) => `/admin/territories/${f.territoryId}/edit`),
   'POST /admin/territories/:id': r('admin', (f) => `/admin/territories/${f.territoryId}`),
   'GET /api/v1/territories': r('staff'),
+  // questionnaires: version comparison and XLSForm exchange (issue 11)
+  'GET /admin/questionnaires/compare': r('admin', (f) => `/admin/questionnaires/compare?to=${f.questionnaireId}`),
   // questionnaires
   'GET /admin/questionnaires': r('admin'),
   'POST /admin/questionnaires/import': r('admin'),
@@ -140,6 +144,37 @@ const POLICY: Record<string, Rule> = {
   'GET /api/v1/questionnaires': r('staff'),
   'GET /api/v1/questionnaires/:id': r('staff', (f) => `/api/v1/questionnaires/${f.questionnaireId}`),
   'POST /api/v1/questionnaires': r('admin'),
+  // questionnaire builder
+  'GET /admin/questionnaires/drafts': r('admin'),
+  'POST /admin/questionnaires/drafts': r('admin'),
+  'POST /admin/questionnaires/:id/draft': r('admin', (f) => `/admin/questionnaires/${f.questionnaireId}/draft`),
+  'GET /admin/questionnaires/drafts/:draftId': r('admin', (f) => `/admin/questionnaires/drafts/${f.builderDraft}`),
+  'GET /admin/questionnaires/drafts/:draftId/title': r('admin', (f) => `/admin/questionnaires/drafts/${f.builderDraft}/title`),
+  'POST /admin/questionnaires/drafts/:draftId/title': r('admin', (f) => `/admin/questionnaires/drafts/${f.builderDraft}/title`),
+  'GET /admin/questionnaires/drafts/:draftId/scale': r('admin', (f) => `/admin/questionnaires/drafts/${f.builderDraft}/scale`),
+  'POST /admin/questionnaires/drafts/:draftId/scale': r('admin', (f) => `/admin/questionnaires/drafts/${f.builderDraft}/scale`),
+  'GET /admin/questionnaires/drafts/:draftId/sections/new': r('admin', (f) => `/admin/questionnaires/drafts/${f.builderDraft}/sections/new`),
+  'POST /admin/questionnaires/drafts/:draftId/sections': r('admin', (f) => `/admin/questionnaires/drafts/${f.builderDraft}/sections`),
+  'GET /admin/questionnaires/drafts/:draftId/sections/:code': r('admin', (f) => `/admin/questionnaires/drafts/${f.builderDraft}/sections/S1`),
+  'POST /admin/questionnaires/drafts/:draftId/sections/:code': r('admin', (f) => `/admin/questionnaires/drafts/${f.builderDraft}/sections/S1`),
+  'POST /admin/questionnaires/drafts/:draftId/sections/:code/move': r('admin', (f) => `/admin/questionnaires/drafts/${f.builderDraft}/sections/S1/move`),
+  'POST /admin/questionnaires/drafts/:draftId/sections/:code/delete': r('admin', (f) => `/admin/questionnaires/drafts/${f.builderDraft}/sections/S1/delete`),
+  'GET /admin/questionnaires/drafts/:draftId/questions/new': r('admin', (f) => `/admin/questionnaires/drafts/${f.builderDraft}/questions/new?kind=rating`),
+  'POST /admin/questionnaires/drafts/:draftId/questions': r('admin', (f) => `/admin/questionnaires/drafts/${f.builderDraft}/questions`),
+  'GET /admin/questionnaires/drafts/:draftId/questions/:code': r('admin', (f) => `/admin/questionnaires/drafts/${f.builderDraft}/questions/Q1`),
+  'POST /admin/questionnaires/drafts/:draftId/questions/:code': r('admin', (f) => `/admin/questionnaires/drafts/${f.builderDraft}/questions/Q1`),
+  'POST /admin/questionnaires/drafts/:draftId/questions/:code/move': r('admin', (f) => `/admin/questionnaires/drafts/${f.builderDraft}/questions/Q1/move`),
+  'POST /admin/questionnaires/drafts/:draftId/questions/:code/delete': r('admin', (f) => `/admin/questionnaires/drafts/${f.builderDraft}/questions/Q1/delete`),
+  'POST /admin/questionnaires/drafts/:draftId/publish': r('admin', (f) => `/admin/questionnaires/drafts/${f.builderDraft}/publish`),
+  'POST /admin/questionnaires/drafts/:draftId/discard': r('admin', (f) => `/admin/questionnaires/drafts/${f.builderDraft}/discard`),
+  'GET /admin/questionnaires/drafts/:id/preview': r('admin', (f) => `/admin/questionnaires/drafts/${f.builderDraft}/preview`),
+  'GET /admin/questionnaires/drafts/:id/preview/frame': r('admin', (f) => `/admin/questionnaires/drafts/${f.builderDraft}/preview/frame`),
+  'POST /admin/questionnaires/drafts/:id/preview/frame': r('admin', (f) => `/admin/questionnaires/drafts/${f.builderDraft}/preview/frame?page=S1`),
+  'POST /admin/questionnaires/drafts/:id/preview/frame/restart': r('admin', (f) => `/admin/questionnaires/drafts/${f.builderDraft}/preview/frame/restart`),
+  'GET /admin/questionnaires/:id/preview': r('admin', (f) => `/admin/questionnaires/${f.questionnaireId}/preview`),
+  'GET /admin/questionnaires/:id/preview/frame': r('admin', (f) => `/admin/questionnaires/${f.questionnaireId}/preview/frame`),
+  'POST /admin/questionnaires/:id/preview/frame': r('admin', (f) => `/admin/questionnaires/${f.questionnaireId}/preview/frame?page=MARKET`),
+  'POST /admin/questionnaires/:id/preview/frame/restart': r('admin', (f) => `/admin/questionnaires/${f.questionnaireId}/preview/frame/restart`),
   // rounds
   'GET /admin/rounds': r('admin'),
   'GET /admin/rounds/new': r('admin'),
@@ -515,6 +550,16 @@ describe('authorization matrix', () => {
       return id ?? 'no-import';
     };
 
+    // A builder draft with a section S1 and a rating question Q1.
+    const builderDraft = async () => {
+      const drafts = t.services.questionnaireDrafts;
+      const text = { kk: 'Матрица', ru: 'Матрица', en: 'Matrix' };
+      const id = await drafts.create({ code: 'MATRIX-DRAFT', title: text, scaleMin: 1, scaleMax: 5 }, admin.user!.id);
+      await drafts.change(id, 1, { type: 'saveSection', at: null, section: { code: 'S1', title: text } }, admin.user!.id);
+      await drafts.change(id, 2, { type: 'saveQuestion', at: null, question: { code: 'Q1', category: 'S1', kind: 'rating', text }, readErrors: [] }, admin.user!.id);
+      return id;
+    };
+
     const copyModel = async () => {
       const { id: _id, ...row } = model;
       return insertReturningId(db, 'indicator_models', { ...row, title: 'Model to delete' });
@@ -570,6 +615,7 @@ describe('authorization matrix', () => {
       programmeEvidence: evidence.id,
       programmeDuty: duty.id,
       programmeBody: body.id,
+      builderDraft: await builderDraft(),
     };
     routes = listRoutes(t.app);
   });

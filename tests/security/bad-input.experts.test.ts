@@ -75,11 +75,15 @@ describe('bad input: expert panels and scores', () => {
     );
   });
 
-  it('scoring form: out-of-range and non-numeric scores, half pairs, unknown factors and enterprises, other rounds and extra fields store nothing', async () => {
+  it('scoring form: out-of-range and non-numeric scores, keeping what was never given, unknown factors and enterprises, other rounds and extra fields store nothing', async () => {
     const strictBad = badRating.filter((v) => v.trim() !== '' && !/^\s*[1-5]\s*$/.test(v));
     const body = fc.oneof(
       fc.tuple(strictBad, fc.constantFrom('weight', 'strength')).map(([v, k]) => ({ roundId: String(roundId), scores: { [factor]: { weight: '3', strength: '3', [k]: v } } })),
-      fc.constantFrom('weight', 'strength').map((k) => ({ roundId: String(roundId), scores: { [factor]: { [k]: '3' } } })),
+      // Half a pair is saved as unfinished (tests/modules/experts/sections.test.ts); keeping a score
+      // the expert never gave, a section the factor is not in, or a made-up section is refused.
+      fc.constantFrom('1', 'yes').map((keep) => ({ roundId: String(roundId), scores: { [factor]: { keep } } })),
+      fc.constantFrom('1', 'on').map((keepSection) => ({ roundId: String(roundId), section: 'swot-S', keepSection })),
+      fc.constantFrom('swot-W', 'pest-P', 'enterprises', 'swot-X', '').map((section) => ({ roundId: String(roundId), section, scores: { [factor]: { weight: '3', strength: '3' } } })),
       fc.constantFrom('ZZ9', '', '<b>', 'S1 ', 'x'.repeat(13)).map((code) => ({ roundId: String(roundId), scores: { [code]: { weight: '3', strength: '3' } } })),
       strictBad.map((v) => ({ roundId: String(roundId), ent: { [`x${enterpriseId}`]: { [parameter]: v } } })),
       fc.constantFrom('x999999', 'y1', `x${enterpriseId}x`, '1').map((k) => ({ roundId: String(roundId), ent: { [k]: { [parameter]: '3' } } })),

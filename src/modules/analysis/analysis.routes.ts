@@ -37,6 +37,7 @@ export function rankingJson(r: RoundRanking) {
     filters: r.filters,
     scale: { min: r.scale.min, max: r.scale.max },
     respondents: r.respondents,
+    uncounted: r.uncounted,
     items: r.items.map((i) => ({
       code: i.code,
       category: i.categoryCode,

@@ -14,7 +14,7 @@ import { filtersOf, type TRankingFilters, type TRankingQuery } from './analysis.
 import { summariseQuestion, type QuestionSummary } from './analysis.kinds';
 import { innovationLevels, type InnovationLevels } from './analysis.innovation';
 import { referenceComparison, type ReferenceComparison } from './analysis.reference';
-import { scalePoints, type FormQuestion, type TLocalizedText, type TQuestionRole, type TScale } from '../questionnaires/kinds';
+import { analysisSource, scalePoints, type FormQuestion, type TLocalizedText, type TQuestionRole, type TScale } from '../questionnaires/kinds';
 import type { Questionnaire, QuestionnaireCategoryRow, QuestionnaireItemRow } from '../questionnaires/questionnaires.schemas';
 import type { QuestionnairesService } from '../questionnaires/questionnaires.service';
 import type { RoundListRow } from '../rounds/rounds.schemas';
@@ -114,6 +114,8 @@ export interface RoundRanking {
   innovation: InnovationLevels | null;
   /** The answers to the question with the role "funding": the distribution of funding sources. */
   funding: QuestionSummary | null;
+  /** Submitted responses the background counter has not put into the cells yet (shown as such). */
+  uncounted: number;
 }
 
 /** Per-territory aggregates of a round (territoryAggregates): what survey indicators are computed from. */
@@ -263,9 +265,10 @@ export class AnalysisService {
   }
 
   /**
-   * Bring the round's cells up to date. Normally every response is counted already and this
-   * costs two index scans; after submissions or a bulk load it counts the missing ones, and
-   * after a counted response disappeared it rebuilds the round.
+   * Bring the round's cells up to date: the background counter's pass (analysis.counter.ts),
+   * the CLI and bulk loaders call it, never a page. Two index scans when nothing is new; the
+   * missing responses are counted in chunks; after a counted response disappeared the round is
+   * recounted from its answers.
    */
   async ensureCounted(roundId: number, trx?: Knex.Transaction): Promise<void> {
     const state = await this.repo.countState(roundId, trx);
@@ -327,6 +330,11 @@ export class AnalysisService {
     };
   }
 
+  /** The rounds the counter's sweep looks at: every round not archived. */
+  async roundsToCount(): Promise<number[]> {
+    return (await this.rounds.listBrief()).filter((r) => r.status !== 'archived').map((r) => r.id);
+  }
+
   /** Recount a round from its answers (CLI and after bulk changes). */
   async rebuild(roundId: number): Promise<number> {
     await this.round(roundId);
@@ -352,7 +360,9 @@ export class AnalysisService {
       compareRound = query.compare === round.id ? null : await this.round(query.compare).catch(() => null);
       if (!compareRound) throw new ValidationError([{ path: 'compare', key: 'errors:field.invalidChoice' }]);
     }
-    await this.ensureCounted(round.id);
+    // The cells are read as the background counter left them; submissions it has not reached
+    // yet are reported, never counted here (a burst of submissions must not slow this page).
+    const state = await this.repo.countState(round.id);
     const [questionnaire, territories, cells, profiles] = await Promise.all([
       this.questionnaire(round.questionnaireId),
       this.territories(),
@@ -442,24 +452,23 @@ export class AnalysisService {
       .map((p) => ({ territory: territoryById.get(p.territoryId) ?? null, respondents: p.respondents }))
       .sort((a, b) => (a.territory ? territories.indexOf(a.territory) : Infinity) - (b.territory ? territories.indexOf(b.territory) : Infinity));
 
-    // The profile questions are answers like the others: summarised the same way (the territory
-    // question's options are the directory's; its breakdown is the territory table above).
-    const territoryOptions = territories.map((t) => ({ code: t.code, text: { kk: t.name_kk, ru: t.name_ru, en: t.name_en } }));
-    const others = [...questionnaire.profileQuestions, ...questionnaire.questions]
-      .filter((q): q is Exclude<FormQuestion, { kind: 'rating' }> => q.kind !== 'rating' && q.role !== 'territory')
-      .map((q) => (q.kind === 'single-choice' && q.role === 'territory' ? { ...q, options: territoryOptions } : q));
+    // The profile questions are answers like the others, summarised the same way (the territory
+    // question's breakdown is the territory table above); ratings are ranked from the cells;
+    // every other kind says where its analysis reads from.
+    const others = [...questionnaire.profileQuestions, ...questionnaire.questions].filter((q) => analysisSource(q) !== 'ranking' && q.role !== 'territory');
     const territoryCode = (id: number) => territoryById.get(id)?.code ?? String(id);
-    const groups = await this.repo.answerGroups(round.id, others.filter((q) => q.kind !== 'text').map((q) => q.id), filters);
-    const questions = await Promise.all(
+    const groups = await this.repo.answerGroups(round.id, others.filter((q) => analysisSource(q) === 'answers').map((q) => q.id), filters);
+    const otherSummaries = await Promise.all(
       others.map(async (q) =>
         summariseQuestion(
           q,
           groups.filter((g) => g.itemId === q.id),
           territoryCode,
-          q.kind === 'text' ? await this.repo.textAnswers(round.id, q.id, filters, query.text, TEXT_ANSWERS_SHOWN) : { total: 0, texts: [] },
+          analysisSource(q) === 'texts' ? await this.repo.textAnswers(round.id, q.id, filters, query.text, TEXT_ANSWERS_SHOWN) : { total: 0, texts: [] },
         ),
       ),
     );
+    const questions = otherSummaries.filter((s): s is QuestionSummary => s !== undefined);
     const bySize = new Map<string, { respondents: number; innovating: number }>();
     for (const row of await this.repo.innovationBySize(round.id, filters)) {
       if (row.innovated === -1) continue; // did not say
@@ -496,12 +505,12 @@ export class AnalysisService {
       categories: rankedCategories,
       territories: territoryCounts,
       comparison: compareRound ? await this.compare(rankedItems, compareRound, filters) : null,
+      uncounted: Math.max(0, state.submitted - state.counted),
     };
   }
 
   /** Mann-Whitney per item between this round and another, items matched by code, same filters. */
   private async compare(current: ItemRanking[], other: AnalysisRound, filters: TRankingFilters): Promise<RoundComparison> {
-    await this.ensureCounted(other.id);
     const [otherQuestionnaire, otherCells] = await Promise.all([this.questionnaire(other.questionnaireId), this.repo.itemCellSums(other.id, filters)]);
     const otherItems = otherQuestionnaire.items;
     const scales = ratingScales(otherQuestionnaire);

@@ -290,6 +290,34 @@ export class ExpertsRepository {
     }
   }
 
+  /** One expert's unfinished factors (half a pair) in one round. */
+  async drafts(roundId: number, expertId: number): Promise<Array<{ factorId: number; weight: number | null; strength: number | null; reason: string | null }>> {
+    const rows = await this.db('expert_score_drafts').where({ round_id: roundId, expert_id: expertId });
+    return rows.map((r: Record<string, unknown>) => ({
+      factorId: num(r.factor_id),
+      weight: r.weight == null ? null : num(r.weight),
+      strength: r.strength == null ? null : num(r.strength),
+      reason: r.reason == null ? null : String(r.reason),
+    }));
+  }
+
+  /** Replace the drafts of the factors touched by a save: the unfinished ones are kept, the rest dropped. */
+  async replaceDrafts(
+    roundId: number,
+    expertId: number,
+    drafts: Array<{ factorId: number; weight: number | null; strength: number | null; reason: string | null }>,
+    touched: number[],
+    trx: Knex.Transaction,
+  ): Promise<void> {
+    if (touched.length) await trx('expert_score_drafts').where({ round_id: roundId, expert_id: expertId }).whereIn('factor_id', touched).delete();
+    if (drafts.length) {
+      const now = nowIso();
+      await trx('expert_score_drafts').insert(
+        drafts.map((d) => ({ round_id: roundId, expert_id: expertId, factor_id: d.factorId, weight: d.weight, strength: d.strength, reason: d.reason, updated_at: now })),
+      );
+    }
+  }
+
   async replaceEnterpriseScores(
     roundId: number,
     expertId: number,

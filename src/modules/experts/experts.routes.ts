@@ -18,7 +18,9 @@ import {
   ZPanelForm,
   ZPanelId,
   ZRoundQuery,
+  ZScoreSectionQuery,
   ZUserId,
+  type TScoreSection,
 } from './experts.schemas';
 import type { ExpertsService, PanelAgreement, PanelPest, PanelSwot } from './experts.service';
 
@@ -308,18 +310,41 @@ export function expertsRoutes(ctx: AppContext, { experts }: { experts: ExpertsSe
     asyncHandler(async (req, res) => res.render('experts/expert-home', { title: req.t('experts:expert.title'), panels: await experts.expertPanels(req.user!.id) })),
   );
 
-  const formLocals = async (req: Request, panelId: number, submitted?: unknown) => {
+  /**
+   * The scoring form shows one section at a time (?section=swot-S ...): the first section with
+   * factors still to score unless one is asked for. A re-render after an error shows the section
+   * posted, or every section when the whole form was posted at once.
+   */
+  const formLocals = async (req: Request, panelId: number, submitted?: unknown, asked?: unknown) => {
     const form = await experts.scoringForm(panelId, req.user!.id, submitted);
-    return { title: form.panel.name, form, values: {} };
+    const requested = ZScoreSectionQuery.safeParse(asked ?? req.query.section);
+    const available = form.sections.map((s) => s.id);
+    const section: TScoreSection | 'all' =
+      submitted !== undefined && !requested.success
+        ? 'all'
+        : requested.success && available.includes(requested.data)
+          ? requested.data
+          : (form.sections.find((s) => s.saved < s.total)?.id ?? available[0] ?? 'swot-S');
+    const at = available.indexOf(section as TScoreSection);
+    return { title: form.panel.name, form, section, nextSection: at >= 0 ? available[at + 1] : undefined, values: {} };
   };
 
   router.get(
     '/expert/panels/:id',
     asyncHandler(async (req, res) => {
       const locals = await formLocals(req, parseOrThrow(ZPanelId, req.params.id));
+      const saved = ZScoreSectionQuery.safeParse(req.query.saved);
+      const departures = typeof req.query.departures === 'string' ? req.query.departures.split(',').filter((c) => /^[A-Z]{1,2}\d{1,3}$/.test(c)).slice(0, 60) : [];
+      const incomplete = typeof req.query.incomplete === 'string' ? Number(req.query.incomplete) || 0 : 0;
       renderForm(res, 'experts/score-form', {
         ...locals,
-        notice: req.query.saved === '1' ? req.t('experts:expert.saved') : undefined,
+        departures,
+        notice: saved.success || req.query.saved === '1'
+          ? [
+              saved.success ? req.t('experts:expert.sectionSaved', { section: req.t(`experts:sections.${saved.data}`) }) : req.t('experts:expert.saved'),
+              incomplete ? req.t('experts:expert.incompleteSaved', { count: incomplete }) : '',
+            ].filter(Boolean).join(' ')
+          : undefined,
       });
     }),
   );
@@ -330,15 +355,21 @@ export function expertsRoutes(ctx: AppContext, { experts }: { experts: ExpertsSe
       const panelId = parseOrThrow(ZPanelId, req.params.id);
       // Membership is checked before anything is read or written (404 for other panels).
       await experts.memberPanel(panelId, req.user!.id);
-      const locals = await formLocals(req, panelId, req.body);
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const locals = await formLocals(req, panelId, req.body, body.section);
       await handleForm(res, 'experts/score-form', locals, async () => {
         const result = await experts.saveScores(panelId, req.user!.id, req.body);
-        if (result.departures.length === 0) return res.redirect(303, `/expert/panels/${panelId}?saved=1`);
-        renderForm(res, 'experts/score-form', {
-          ...(await formLocals(req, panelId)),
-          notice: req.t('experts:expert.saved'),
-          departures: result.departures,
-        });
+        const posted = ZScoreSectionQuery.safeParse(body.section);
+        const query = new URLSearchParams();
+        if (posted.success) {
+          // Moved away without a reason, or left unfinished: stay on the section; otherwise on to the next.
+          const stay = result.departures.length > 0 || result.incomplete.length > 0 || !locals.nextSection;
+          query.set('section', stay ? posted.data : locals.nextSection!);
+          query.set('saved', posted.data);
+        } else query.set('saved', '1');
+        if (result.incomplete.length) query.set('incomplete', String(result.incomplete.length));
+        if (result.departures.length) query.set('departures', result.departures.join(','));
+        res.redirect(303, `/expert/panels/${panelId}?${query.toString()}`);
       });
     }),
   );

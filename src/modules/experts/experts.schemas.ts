@@ -124,6 +124,20 @@ export type TAttachBarrier = z.infer<typeof ZAttachBarrier>;
 export const ZBarrierCode = z.string().trim().min(1).max(60);
 export const ZEnterpriseId = z.coerce.number().int().positive();
 
+/**
+ * The scoring form's sections, in the order an expert meets them: the SWOT quadrants, the PEST
+ * groups, then the enterprises. Each is shown and saved on its own page.
+ */
+export const SCORE_SECTIONS = ['swot-S', 'swot-W', 'swot-O', 'swot-T', 'pest-P', 'pest-E', 'pest-S', 'pest-T', 'enterprises'] as const;
+export type TScoreSection = (typeof SCORE_SECTIONS)[number];
+
+export const ZScoreSectionQuery = z.enum(SCORE_SECTIONS);
+
+/** The section a factor belongs to. */
+export function sectionOf(factor: { kind: string; grp: string | null }): TScoreSection {
+  return factor.kind === 'enterprise' ? 'enterprises' : (`${factor.kind}-${factor.grp}` as TScoreSection);
+}
+
 /** A 1-5 radio answer; an unanswered radio group sends nothing or ''. */
 const ZScore = z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(5).optional());
 
@@ -134,10 +148,14 @@ const ZScore = z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number()
  */
 export const ZScoreForm = z.strictObject({
   roundId: z.coerce.number().int().positive(),
+  /** The section the page showed (absent: the whole form at once, as API-like clients send it). */
+  section: z.enum(SCORE_SECTIONS).optional(),
+  /** "Keep my previous scores" for the section's factors left unanswered (Delphi rounds after the first). */
+  keepSection: z.literal('1').optional(),
   scores: z
     .record(
       z.string().max(12),
-      z.strictObject({ weight: ZScore, strength: ZScore, reason: z.string().trim().max(2000).optional() }),
+      z.strictObject({ weight: ZScore, strength: ZScore, reason: z.string().trim().max(2000).optional(), keep: z.literal('1').optional() }),
     )
     .optional(),
   ent: z.record(z.string().regex(/^x\d{1,9}$/), z.record(z.string().max(12), ZScore)).optional(),

@@ -13,7 +13,10 @@ import type { RoundsService } from '../rounds/rounds.service';
 import type { UsersService } from '../users/users.service';
 import type { ExpertsRepository, PanelSummary, SurveyItemOption, SurveyRoundOption } from './experts.repository';
 import {
+  SCORE_SECTIONS,
+  sectionOf,
   ZScoreForm,
+  type TScoreSection,
   type DelphiRound,
   type ExpertFactor,
   type ExpertNotifier,
@@ -169,6 +172,8 @@ export interface FormFactorRow {
   strength: number | null;
   reason: string;
   saved: boolean;
+  /** Half a pair saved (a weight without a strength or the reverse): kept, not counted, marked on the form. */
+  incomplete: boolean;
   previous: { weight: number; strength: number } | null;
   feedback: { weight: DelphiConsensus | null; strength: DelphiConsensus | null } | null;
   /** The expert's previous score lay outside the group's interquartile range. */
@@ -191,7 +196,15 @@ export interface ScoringForm {
   enterprises: Array<{ enterprise: PanelEnterprise; cells: FormEnterpriseCell[] }>;
   savedCount: number;
   factorCount: number;
-  prefilledFromPrevious: boolean;
+  /** Progress per section, in SCORE_SECTIONS order (the enterprises only when the panel has some). */
+  sections: ScoreSectionProgress[];
+}
+
+export interface ScoreSectionProgress {
+  id: TScoreSection;
+  total: number;
+  saved: number;
+  incomplete: number;
 }
 
 export interface PanelDetail {
@@ -465,9 +478,10 @@ export class ExpertsService {
   }
 
   /**
-   * The scoring form of the open round. `submitted` (a re-render after a validation error)
-   * takes precedence over stored answers; with nothing saved in this round yet, the expert's
-   * own answers of the previous round are filled in.
+   * The scoring form of the open round, section by section. `submitted` (a re-render after a
+   * validation error) takes precedence over stored answers. Nothing is filled in from the previous
+   * round: the expert's previous score and the panel's median and quartiles are shown beside each
+   * factor, and become this round's answer only when the expert keeps them explicitly.
    */
   async scoringForm(panelId: number, userId: number, submitted?: unknown): Promise<ScoringForm> {
     const panel = await this.memberPanel(panelId, userId);
@@ -476,6 +490,7 @@ export class ExpertsService {
     const previousRound = round ? (rounds.find((r) => r.number === round.number - 1) ?? null) : null;
     const scoreRows = await this.repo.scores([round?.id, previousRound?.id].filter((x): x is number => x !== undefined));
     const entRows = await this.repo.enterpriseScores([round?.id, previousRound?.id].filter((x): x is number => x !== undefined));
+    const drafts = new Map((round ? await this.repo.drafts(round.id, userId) : []).map((d) => [d.factorId, d]));
 
     const mine = new Map(scoreRows.filter((s) => s.roundId === round?.id && s.expertId === userId).map((s) => [s.factorId, s]));
     const previousMine = new Map(scoreRows.filter((s) => s.roundId === previousRound?.id && s.expertId === userId).map((s) => [s.factorId, s]));
@@ -484,7 +499,6 @@ export class ExpertsService {
     const entPreviousMine = new Map(
       entRows.filter((s) => s.roundId === previousRound?.id && s.expertId === userId).map((s) => [`${s.enterpriseId}:${s.parameterId}`, s.score]),
     );
-    const prefill = mine.size === 0 && entMine.size === 0 && previousMine.size > 0 && submitted === undefined;
     const body = (submitted && typeof submitted === 'object' ? submitted : {}) as {
       scores?: Record<string, { weight?: unknown; strength?: unknown; reason?: unknown }>;
       ent?: Record<string, Record<string, unknown>>;
@@ -496,17 +510,18 @@ export class ExpertsService {
 
     const row = (factor: ExpertFactor): FormFactorRow => {
       const saved = mine.get(factor.id);
+      const draft = saved ? undefined : drafts.get(factor.id);
       const prev = previousMine.get(factor.id);
       const prevScores = previousAll.filter((s) => s.factorId === factor.id);
       const feedback = previousRound
         ? { weight: delphiConsensus(prevScores.map((s) => s.weight)), strength: delphiConsensus(prevScores.map((s) => s.strength)) }
         : null;
       const outsideOf = (c: DelphiConsensus | null, v: number | undefined) => c !== null && v !== undefined && (v < c.q1 || v > c.q3);
-      let weight = saved?.weight ?? (prefill ? (prev?.weight ?? null) : null);
-      let strength = saved?.strength ?? (prefill ? (prev?.strength ?? null) : null);
-      let reason = saved?.reason ?? '';
-      if (submitted !== undefined) {
-        const s = body.scores?.[factor.code];
+      let weight = saved?.weight ?? draft?.weight ?? null;
+      let strength = saved?.strength ?? draft?.strength ?? null;
+      let reason = saved?.reason ?? draft?.reason ?? '';
+      if (submitted !== undefined && body.scores?.[factor.code]) {
+        const s = body.scores[factor.code];
         weight = asScore(s?.weight);
         strength = asScore(s?.strength);
         reason = typeof s?.reason === 'string' ? s.reason : '';
@@ -517,6 +532,7 @@ export class ExpertsService {
         strength,
         reason,
         saved: Boolean(saved),
+        incomplete: Boolean(draft),
         previous: prev ? { weight: prev.weight, strength: prev.strength } : null,
         feedback,
         outside: Boolean(feedback && prev && (outsideOf(feedback.weight, prev.weight) || outsideOf(feedback.strength, prev.strength))),
@@ -535,12 +551,18 @@ export class ExpertsService {
       enterprise,
       cells: parameters.map((parameter) => {
         const key = `${enterprise.id}:${parameter.id}`;
-        let score = entMine.get(key) ?? (prefill ? (entPreviousMine.get(key) ?? null) : null);
-        if (submitted !== undefined) score = asScore(body.ent?.[`x${enterprise.id}`]?.[parameter.code]);
+        let score = entMine.get(key) ?? null;
+        if (submitted !== undefined && body.ent?.[`x${enterprise.id}`]) score = asScore(body.ent[`x${enterprise.id}`]?.[parameter.code]);
         const prevScores = entPreviousAll.filter((s) => s.enterpriseId === enterprise.id && s.parameterId === parameter.id).map((s) => s.score);
         return { parameter, score, previous: entPreviousMine.get(key) ?? null, feedback: previousRound ? delphiConsensus(prevScores) : null };
       }),
     }));
+    const rows = [...Object.values(swot), ...Object.values(pest)].flat();
+    const sections: ScoreSectionProgress[] = SCORE_SECTIONS.filter((id) => id !== 'enterprises' || enterprises.length > 0).map((id) => {
+      if (id === 'enterprises') return { id, total: enterprises.length * parameters.length, saved: entMine.size, incomplete: 0 };
+      const own = rows.filter((r) => sectionOf(r.factor) === id);
+      return { id, total: own.length, saved: own.filter((r) => r.saved).length, incomplete: own.filter((r) => r.incomplete).length };
+    });
     return {
       panel,
       round,
@@ -550,45 +572,66 @@ export class ExpertsService {
       enterprises: enterpriseRows,
       savedCount: mine.size,
       factorCount: factors.filter((f) => f.kind !== 'enterprise').length,
-      prefilledFromPrevious: prefill,
+      sections,
     };
   }
 
   /**
-   * Save an expert's scores for the open round in one transaction. Every factor sent is
-   * either scored (weight and strength both 1-5) or cleared (both empty); anything invalid
-   * stores nothing. Returns the codes of factors moved away from the previous round's
-   * consensus without a reason, so the page can invite one.
+   * Save an expert's scores for the open round (one section, or the whole form) in one
+   * transaction. A factor sent with weight and strength is scored; with both empty it is
+   * cleared; with one of the two it is kept as unfinished (saved, marked, not counted) rather
+   * than refusing the section. "Keep" (per factor, or for the section's unanswered factors)
+   * takes the expert's own previous-round score, read here, never from the form. Values that
+   * are not scores, unknown factors or enterprises store nothing. Returns the codes of factors
+   * moved away from the previous round's consensus without a reason, so the page can invite one.
    */
-  async saveScores(panelId: number, userId: number, body: unknown): Promise<{ saved: number; departures: string[] }> {
+  async saveScores(panelId: number, userId: number, body: unknown): Promise<{ saved: number; incomplete: string[]; departures: string[] }> {
     await this.memberPanel(panelId, userId);
     const input = parseOrThrow(ZScoreForm, body);
     const [rounds, factors, enterprises] = await Promise.all([this.repo.rounds(panelId), this.repo.factors(), this.repo.enterprises(panelId)]);
     const round = rounds.find((r) => r.status === 'open');
     if (!round || round.id !== input.roundId) throw new ConflictError('round_closed', 'experts:errors.roundClosed');
+    const previous = rounds.find((r) => r.number === round.number - 1);
+    const previousRows = previous ? await this.repo.scores([previous.id]) : [];
+    const previousMine = new Map(previousRows.filter((r) => r.expertId === userId).map((r) => [r.factorId, r]));
+    const previousEnt = previous
+      ? new Map((await this.repo.enterpriseScores([previous.id])).filter((r) => r.expertId === userId).map((r) => [`${r.enterpriseId}:${r.parameterId}`, r.score]))
+      : new Map<string, number>();
 
     const byCode = new Map(factors.filter((f) => f.kind !== 'enterprise').map((f) => [f.code, f]));
     const parameters = new Map(factors.filter((f) => f.kind === 'enterprise').map((f) => [f.code, f]));
     const enterpriseIds = new Set(enterprises.map((e) => e.id));
     const errors: FieldError[] = [];
     const scores: Array<{ factorId: number; weight: number; strength: number; reason: string | null }> = [];
+    const drafts: Array<{ factorId: number; weight: number | null; strength: number | null; reason: string | null }> = [];
     const cleared: number[] = [];
+    const incomplete: string[] = [];
+    const answered = new Set<number>();
     for (const [code, value] of Object.entries(input.scores ?? {})) {
       const factor = byCode.get(code);
-      if (!factor) {
+      if (!factor || (input.section && sectionOf(factor) !== input.section)) {
         errors.push({ path: `scores.${code}`, key: 'experts:errors.unknownFactor' });
         continue;
       }
-      if (value.weight === undefined && value.strength === undefined) {
+      const reason = value.reason ? value.reason : null;
+      if (value.keep) {
+        const own = previousMine.get(factor.id);
+        if (!own) errors.push({ path: `scores.${code}.keep`, key: 'experts:errors.nothingToKeep' });
+        else scores.push({ factorId: factor.id, weight: own.weight, strength: own.strength, reason });
+      } else if (value.weight === undefined && value.strength === undefined) {
         cleared.push(factor.id);
+        continue;
       } else if (value.weight === undefined || value.strength === undefined) {
-        errors.push({ path: `scores.${code}.${value.weight === undefined ? 'weight' : 'strength'}`, key: 'experts:errors.pairRequired' });
+        drafts.push({ factorId: factor.id, weight: value.weight ?? null, strength: value.strength ?? null, reason });
+        incomplete.push(code);
       } else {
-        scores.push({ factorId: factor.id, weight: value.weight, strength: value.strength, reason: value.reason ? value.reason : null });
+        scores.push({ factorId: factor.id, weight: value.weight, strength: value.strength, reason });
       }
+      answered.add(factor.id);
     }
     const entScores: Array<{ enterpriseId: number; parameterId: number; score: number }> = [];
     const entCleared: Array<{ enterpriseId: number; parameterId: number }> = [];
+    if (input.section && input.section !== 'enterprises' && input.ent) errors.push({ path: 'ent', key: 'experts:errors.unknownFactor' });
     for (const [key, cells] of Object.entries(input.ent ?? {})) {
       const enterpriseId = Number(key.slice(1));
       if (!enterpriseIds.has(enterpriseId)) {
@@ -598,26 +641,41 @@ export class ExpertsService {
       for (const [code, score] of Object.entries(cells)) {
         const parameter = parameters.get(code);
         if (!parameter) errors.push({ path: `ent.${key}.${code}`, key: 'experts:errors.unknownFactor' });
-        else if (score === undefined) entCleared.push({ enterpriseId, parameterId: parameter.id });
-        else entScores.push({ enterpriseId, parameterId: parameter.id, score });
+        else if (score !== undefined) entScores.push({ enterpriseId, parameterId: parameter.id, score });
+        else if (input.keepSection && previousEnt.has(`${enterpriseId}:${parameter.id}`)) {
+          entScores.push({ enterpriseId, parameterId: parameter.id, score: previousEnt.get(`${enterpriseId}:${parameter.id}`)! });
+        } else entCleared.push({ enterpriseId, parameterId: parameter.id });
       }
     }
+    if (input.keepSection && !previous) errors.push({ path: 'keepSection', key: 'experts:errors.nothingToKeep' });
     if (errors.length) throw new ValidationError(errors);
+
+    // "Keep my previous scores" for the section: every factor of it left unanswered that has one.
+    if (input.keepSection && input.section && input.section !== 'enterprises') {
+      for (const f of factors) {
+        if (f.kind === 'enterprise' || sectionOf(f) !== input.section || answered.has(f.id)) continue;
+        const own = previousMine.get(f.id);
+        if (!own) continue;
+        scores.push({ factorId: f.id, weight: own.weight, strength: own.strength, reason: null });
+        const at = cleared.indexOf(f.id);
+        if (at >= 0) cleared.splice(at, 1);
+      }
+    }
 
     await this.repo.transaction(async (trx) => {
       if (!(await this.repo.lockOpenRound(round.id, trx))) throw new ConflictError('round_closed', 'experts:errors.roundClosed');
-      await this.repo.replaceScores(round.id, userId, scores, cleared, trx);
+      // An unfinished factor has no finished score: its earlier pair, if any, no longer stands.
+      await this.repo.replaceScores(round.id, userId, scores, [...cleared, ...drafts.map((d) => d.factorId)], trx);
+      await this.repo.replaceDrafts(round.id, userId, drafts, [...scores.map((s) => s.factorId), ...cleared, ...drafts.map((d) => d.factorId)], trx);
       await this.repo.replaceEnterpriseScores(round.id, userId, entScores, entCleared, trx);
     });
 
     const departures: string[] = [];
-    const previous = rounds.find((r) => r.number === round.number - 1);
     if (previous) {
-      const prevRows = await this.repo.scores([previous.id]);
       const codeOf = new Map(factors.map((f) => [f.id, f.code]));
       for (const s of scores) {
         if (s.reason) continue;
-        const all = prevRows.filter((r) => r.factorId === s.factorId);
+        const all = previousRows.filter((r) => r.factorId === s.factorId);
         const own = all.find((r) => r.expertId === userId);
         const w = delphiConsensus(all.map((r) => r.weight));
         const st = delphiConsensus(all.map((r) => r.strength));
@@ -625,7 +683,7 @@ export class ExpertsService {
         if (away(w, s.weight, own?.weight) || away(st, s.strength, own?.strength)) departures.push(codeOf.get(s.factorId)!);
       }
     }
-    return { saved: scores.length + entScores.length, departures };
+    return { saved: scores.length + entScores.length, incomplete, departures };
   }
 
   /* ----- results ----- */

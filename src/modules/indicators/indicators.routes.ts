@@ -3,6 +3,7 @@ import multer from 'multer';
 import type { AppContext } from '../../context';
 import { asyncHandler, parseOrThrow, ValidationError } from '../../errors';
 import type { Language } from '../../i18n';
+import { withConfirmation } from '../../lib/confirm';
 import { handleForm, renderForm } from '../../lib/forms';
 import { writeCsv } from '../../lib/spreadsheet';
 import { requireRole } from '../../middleware/auth';
@@ -240,8 +241,27 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
   router.post(
     '/indicators/imports/:id/discard',
     asyncHandler(async (req, res) => {
-      const datasetId = await service.discardImport(parseOrThrow(ZId, req.params.id), req.user!);
-      res.redirect(303, `/indicators/datasets/${datasetId}`);
+      const id = parseOrThrow(ZId, req.params.id);
+      await withConfirmation(
+        req,
+        res,
+        async () => {
+          const preview = await service.getImport(id, req.user!);
+          return {
+            title: req.t('indicators:import.confirmDiscard.title', { file: preview.fileName }),
+            consequences: [
+              req.t('indicators:import.confirmDiscard.values', { count: preview.valueCount }),
+              req.t('indicators:import.confirmDiscard.nothingWritten'),
+            ],
+            confirmLabel: req.t('indicators:import.discard'),
+            cancelHref: `/indicators/imports/${id}`,
+          };
+        },
+        async () => {
+          const datasetId = await service.discardImport(id, req.user!);
+          res.redirect(303, `/indicators/datasets/${datasetId}`);
+        },
+      );
     }),
   );
 
@@ -474,8 +494,24 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
   router.post(
     '/indicators/models/:id/delete',
     asyncHandler(async (req, res) => {
-      const datasetId = await service.deleteModel(parseOrThrow(ZId, req.params.id), req.user!);
-      res.redirect(303, datasetId ? `/indicators/datasets/${datasetId}/models` : '/indicators?deleted=1');
+      const id = parseOrThrow(ZId, req.params.id);
+      await withConfirmation(
+        req,
+        res,
+        async () => {
+          const model = await service.getModel(id, req.user!);
+          return {
+            title: req.t('indicators:models.confirmDelete.title', { title: model.title }),
+            consequences: [req.t('indicators:models.confirmDelete.gone'), req.t('indicators:models.confirmDelete.keepSpec')],
+            confirmLabel: req.t('indicators:models.delete'),
+            cancelHref: `/indicators/models/${id}`,
+          };
+        },
+        async () => {
+          const datasetId = await service.deleteModel(id, req.user!);
+          res.redirect(303, datasetId ? `/indicators/datasets/${datasetId}/models` : '/indicators?deleted=1');
+        },
+      );
     }),
   );
 

@@ -4,6 +4,7 @@ import type { Services } from '../../composition';
 import type { AppContext } from '../../context';
 import { AppError, asyncHandler, parseOrThrow, ValidationError } from '../../errors';
 import { localized, translator, type Language } from '../../i18n';
+import { renderConfirmation, takeConfirmation } from '../../lib/confirm';
 import { handleForm, renderForm } from '../../lib/forms';
 import { requireRole } from '../../middleware/auth';
 import { indicatorChart } from './programmes.charts';
@@ -178,9 +179,25 @@ export function programmesRoutes(_ctx: AppContext, services: Services): Router {
   router.post(
     '/programmes/:id/indicators/:indicatorId/actuals',
     asyncHandler(async (req, res) => {
+      const confirmed = takeConfirmation(req);
       const locals = await indicatorLocals(req, { values: req.body });
       await handleForm(res, 'programmes/indicator', locals, async () => {
         const form = parseOrThrow(ZActualForm, req.body);
+        // A year that has its actual already: replacing it asks first, naming both values.
+        const previous = locals.view.years.find((y) => y.year === form.year)?.actual;
+        if (previous && previous.value !== form.value && locals.view.canEdit && !confirmed) {
+          const number = new Intl.NumberFormat(req.lang);
+          return renderConfirmation(req, res, {
+            title: req.t('programmes:confirm.replaceActual.title', { year: form.year }),
+            consequences: [
+              req.t('programmes:confirm.replaceActual.values', { year: form.year, from: number.format(previous.value), to: number.format(form.value) }),
+              req.t('programmes:confirm.replaceActual.history'),
+            ],
+            confirmLabel: req.t('programmes:confirm.replaceActual.button'),
+            cancelHref: `/programmes/${locals.programme.id}/indicators/${locals.view.indicator.id}`,
+            fields: stringFields(req.body),
+          });
+        }
         await service.enterActual(actorOf(req), locals.programme.id, locals.view.indicator.id, form);
         res.redirect(303, `/programmes/${locals.programme.id}/indicators/${locals.view.indicator.id}?saved=${form.year}`);
       });
@@ -296,9 +313,21 @@ export function programmesRoutes(_ctx: AppContext, services: Services): Router {
   router.post(
     '/programmes/:id/measures/:measureId/report',
     asyncHandler(async (req, res) => {
+      const confirmed = takeConfirmation(req);
       const locals = await measureLocals(req, { values: req.body });
       await handleForm(res, 'programmes/measure', locals, async () => {
         const form = parseOrThrow(ZMeasureReportForm, req.body);
+        // "Not started" deletes the year's report: asked first when there is one.
+        const report = locals.detail.years.find((y) => y.year === form.year)?.report;
+        if (form.status === 'not_started' && report && locals.detail.canEdit && !confirmed) {
+          return renderConfirmation(req, res, {
+            title: req.t('programmes:confirm.deleteReport.title', { year: form.year }),
+            consequences: [req.t('programmes:confirm.deleteReport.gone', { year: form.year, status: req.t(`programmes:measureStatus.${report.status}`) }), req.t('programmes:confirm.replaceActual.history')],
+            confirmLabel: req.t('programmes:confirm.deleteReport.button'),
+            cancelHref: `/programmes/${locals.programme.id}/measures/${locals.detail.measure.id}`,
+            fields: stringFields(req.body),
+          });
+        }
         await service.reportMeasure(actorOf(req), locals.programme.id, locals.detail.measure.id, form);
         res.redirect(303, `/programmes/${locals.programme.id}/measures/${locals.detail.measure.id}`);
       });
@@ -480,4 +509,11 @@ export function programmesRoutes(_ctx: AppContext, services: Services): Router {
   );
 
   return router;
+}
+
+/** A form's fields as sent, to repeat them on a confirmation step (text fields only; a form here has no files). */
+function stringFields(body: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (body && typeof body === 'object') for (const [k, v] of Object.entries(body)) if (typeof v === 'string' && k !== '_csrf') out[k] = v;
+  return out;
 }

@@ -1,4 +1,4 @@
-import { EMPTY_COLUMNS, type AnswerColumns, type FormQuestion, type KindQuestion, type TCondition, type TQuestion, type TQuestionRole, type TScale } from './kinds';
+import { EMPTY_COLUMNS, normaliseQuestion, withOptions, type AnswerColumns, type FormQuestion, type KindQuestion, type TCondition, type TQuestionRole } from './kinds';
 import type { TProfileQuestion, TQuestionnaireDefinition } from './questionnaires.schemas';
 
 /**
@@ -34,26 +34,6 @@ export interface NormalisedQuestion {
   optionsFrom: 'territories' | null;
   /** The conditions the question is asked under: its category's and its own. */
   showIf: TCondition[];
-}
-
-/** A question of the `questions` array with defaults applied and the questionnaire's scale resolved. */
-export function normaliseQuestion(q: TQuestion, scale: TScale): KindQuestion {
-  switch (q.kind) {
-    case 'rating': {
-      const own = q.scale ?? scale;
-      return { kind: 'rating', code: q.code, text: q.text, scale: own, allowCannotJudge: Boolean(own.notApplicable) && q.allowCannotJudge !== false };
-    }
-    case 'single-choice':
-      return { kind: 'single-choice', code: q.code, text: q.text, options: q.options ?? [], ...(q.other ? { other: q.other } : {}) };
-    case 'multi-choice':
-      return { kind: 'multi-choice', code: q.code, text: q.text, options: q.options, ...(q.other ? { other: q.other } : {}), ...(q.maxChoices !== undefined ? { maxChoices: q.maxChoices } : {}) };
-    case 'ranking':
-      return { kind: 'ranking', code: q.code, text: q.text, options: q.options, pick: q.pick };
-    case 'number':
-      return { kind: 'number', code: q.code, text: q.text, integer: q.integer, ...(q.min !== undefined ? { min: q.min } : {}), ...(q.max !== undefined ? { max: q.max } : {}), ...(q.unit ? { unit: q.unit } : {}) };
-    case 'text':
-      return { kind: 'text', code: q.code, text: q.text, maxLength: q.maxLength, ...(q.multiline ? { multiline: true } : {}) };
-  }
 }
 
 function legacyProfileQuestion(p: TProfileQuestion): KindQuestion {
@@ -99,14 +79,15 @@ export function normaliseDefinition(def: TQuestionnaireDefinition): NormalisedQu
     });
   }
   for (const q of def.questions ?? []) {
+    const n = normaliseQuestion(q, def.scale);
     out.push({
-      question: normaliseQuestion(q, def.scale),
+      question: n.question,
       categoryCode: q.category,
       required: q.required !== false,
       role: q.role ?? null,
-      allowComment: q.kind === 'rating' && q.allowComment !== false,
-      referenceMean: q.kind === 'rating' ? (q.referenceMean ?? null) : null,
-      optionsFrom: q.kind === 'single-choice' && q.optionsFrom ? q.optionsFrom : null,
+      allowComment: n.allowComment ?? false,
+      referenceMean: n.referenceMean ?? null,
+      optionsFrom: n.optionsFrom ?? null,
       showIf: [categoryCondition(q.category), q.showIf].filter((c): c is TCondition => c !== undefined),
     });
   }
@@ -130,10 +111,8 @@ export function formQuestions(def: TQuestionnaireDefinition, items: Array<{ id: 
   for (const n of normaliseDefinition(def)) {
     const row = rows.get(n.question.code);
     if (!row) continue;
-    let question = n.question;
-    if (n.optionsFrom === 'territories' && question.kind === 'single-choice') {
-      question = { ...question, options: territories.map((t) => ({ code: t.code, text: { kk: t.name_kk, ru: t.name_ru, en: t.name_en } })) };
-    }
+    const question =
+      n.optionsFrom === 'territories' ? withOptions(n.question, territories.map((t) => ({ code: t.code, text: { kk: t.name_kk, ru: t.name_ru, en: t.name_en } }))) : n.question;
     out.push({ ...question, id: row.id, position: row.position, categoryCode: n.categoryCode, required: n.required, role: n.role, allowComment: n.allowComment, referenceMean: n.referenceMean, showIf: n.showIf });
   }
   return out;

@@ -188,7 +188,7 @@ export class QuestionnairesRepository {
       text_kk: q.question.text.kk,
       text_ru: q.question.text.ru,
       text_en: q.question.text.en,
-      allow_cannot_judge: q.question.kind === 'rating' && q.question.allowCannotJudge,
+      allow_cannot_judge: 'allowCannotJudge' in q.question && q.question.allowCannotJudge === true,
       allow_comment: q.allowComment,
       required: q.required,
       reference_mean: q.referenceMean,

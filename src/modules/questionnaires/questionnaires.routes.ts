@@ -4,7 +4,8 @@ import type { AppContext } from '../../context';
 import { asyncHandler, parseOrThrow, ValidationError } from '../../errors';
 import { handleForm, renderForm } from '../../lib/forms';
 import { requireRole } from '../../middleware/auth';
-import { ZImportForm, ZQuestionnaireId, type Questionnaire } from './questionnaires.schemas';
+import { describeDiff } from './questionnaires.diff-text';
+import { ZCompareQuery, ZImportForm, ZQuestionnaireId, type Questionnaire } from './questionnaires.schemas';
 import { parseDefinition, parseDefinitionText, type QuestionnairesService, type SaveResult } from './questionnaires.service';
 
 const MAX_UPLOAD_BYTES = 2 * 1024 * 1024;
@@ -61,6 +62,23 @@ export function questionnairesRoutes(_ctx: AppContext, { questionnaires }: { que
       await handleForm(res, 'questionnaires/list', await listLocals(req, { values: { json: typeof req.body?.json === 'string' ? req.body.json : '' } }), async () => {
         const result = await questionnaires.importDefinition(parseDefinitionText(importText(req)), req.user!.id);
         res.redirect(303, `/admin/questionnaires/${result.id}?saved=${result.outcome}`);
+      });
+    }),
+  );
+
+  router.get(
+    '/admin/questionnaires/compare',
+    asyncHandler(async (req, res) => {
+      const query = parseOrThrow(ZCompareQuery, req.query);
+      const to = await questionnaires.getQuestionnaire(query.to);
+      const fromId = query.from ?? (await questionnaires.previousVersion(to.id))?.id;
+      const comparison = fromId !== undefined && fromId !== to.id ? await questionnaires.compare({ id: fromId }, { id: to.id }) : undefined;
+      res.render('questionnaires/compare', {
+        title: req.t('exchange:diff.title', { code: to.code }),
+        to,
+        from: fromId === undefined ? undefined : { id: fromId, version: comparison?.before.version ?? to.version },
+        versions: await questionnaires.versions(to.code),
+        diff: comparison ? describeDiff(comparison.diff, comparison.sectionTitles, req.t, req.lang) : undefined,
       });
     }),
   );

@@ -7,8 +7,7 @@ import { z } from 'zod';
  * and nothing gets a default: what is imported is what is exported.
  */
 export { ZLocalizedText, ZScale, type TLocalizedText, type TScale } from './kinds';
-import { ZCode, ZCondition, ZLocalizedText, ZQuestion, ZScale, checkQuestion, type FormQuestion, type KindQuestion, type QuestionKind, type TQuestionRole } from './kinds';
-import { normaliseQuestion } from './questionnaires.form';
+import { ZCode, ZCondition, ZLocalizedText, ZQuestion, ZScale, checkQuestion, conditionOptions, type FormQuestion, type QuestionKind, type TQuestionRole } from './kinds';
 
 export const ZCategory = z.strictObject({
   code: ZCode,
@@ -52,7 +51,7 @@ function duplicates(codes: string[]): number[] {
 }
 
 /** Which kinds may carry a role: the role's consumers read answers of these kinds only. */
-const ROLE_KINDS: Record<string, Array<KindQuestion['kind']>> = {
+const ROLE_KINDS: Record<string, QuestionKind[]> = {
   territory: ['single-choice'],
   sector: ['single-choice'],
   size: ['single-choice'],
@@ -105,19 +104,14 @@ export const ZQuestionnaireDefinition = z
       if (!categories.has(q.category)) ctx.addIssue({ code: 'custom', path: ['questions', i, 'category'], params: { key: 'questionnaires:errors.unknownCategory' } });
       const issue = (path: Array<string | number>, key: string, params?: Record<string, unknown>) =>
         ctx.addIssue({ code: 'custom', path: ['questions', i, ...path], params: { key, ...(params ? { params } : {}) } });
-      if (q.kind === 'rating') {
-        const scale = q.scale ?? def.scale;
-        if (q.referenceMean !== undefined && (q.referenceMean < scale.min || q.referenceMean > scale.max)) issue(['referenceMean'], 'questionnaires:errors.meanOutside');
-        if (q.allowCannotJudge && !scale.notApplicable) issue(['allowCannotJudge'], 'questionnaires:errors.noNotApplicable');
-      }
-      if (q.kind === 'single-choice' && q.optionsFrom && q.role !== 'territory') issue(['optionsFrom'], 'questionnaires:errors.territoriesRole');
       if (q.role) {
         if (!ROLE_KINDS[q.role]!.includes(q.kind)) issue(['role'], 'questionnaires:errors.roleKind', { kinds: ROLE_KINDS[q.role]!.join(', ') });
-        if (q.role === 'territory' && !(q.kind === 'single-choice' && q.optionsFrom === 'territories')) issue(['role'], 'questionnaires:errors.territoriesRole');
+        // The territory answers are territory codes: the question offers the directory.
+        if (q.role === 'territory' && !('optionsFrom' in q && q.optionsFrom === 'territories')) issue(['role'], 'questionnaires:errors.territoriesRole');
         if (roles.has(q.role)) issue(['role'], 'questionnaires:errors.roleTwice');
         roles.set(q.role, i);
       }
-      checkQuestion(normaliseQuestion(q, def.scale), issue);
+      checkQuestion(q, issue, def.scale);
     });
     // A condition refers to a choice question asked on an earlier page (the profile or an
     // earlier category), with options it has: it is evaluated between pages.
@@ -125,9 +119,8 @@ export const ZQuestionnaireDefinition = z
     const choiceSources = new Map<string, { page: number; options: string[] }>();
     for (const p of def.profile) if (p.type === 'choice' || p.type === 'multi-choice') choiceSources.set(p.code, { page: -1, options: p.options.map((o) => o.code) });
     for (const q of questions) {
-      if (q.kind === 'single-choice' || q.kind === 'multi-choice') {
-        choiceSources.set(q.code, { page: categoryIndex.get(q.category) ?? Infinity, options: [...(q.options ?? []).map((o) => o.code), ...(q.other ? [q.other.code] : [])] });
-      }
+      const options = conditionOptions(q);
+      if (options) choiceSources.set(q.code, { page: categoryIndex.get(q.category) ?? Infinity, options });
     }
     const checkCondition = (condition: { question: string; anyOf: string[] } | undefined, page: number, path: Array<string | number>) => {
       if (!condition) return;
@@ -238,3 +231,6 @@ export const ZQuestionnaireId = z.coerce.number().int().positive();
 
 /** The admin import form: a pasted JSON text (or an uploaded file, read into the same field). */
 export const ZImportForm = z.strictObject({ json: z.string().max(2_000_000).optional() });
+
+/** The comparison page: `to` is the later version; without `from`, the version before it. */
+export const ZCompareQuery = z.object({ from: ZQuestionnaireId.optional(), to: ZQuestionnaireId });

@@ -2,12 +2,14 @@ import type { Knex } from 'knex';
 import type { ZodError } from 'zod';
 import { ConflictError, NotFoundError, ValidationError, controlCharacterErrors, zodFieldErrors, type FieldError } from '../../errors';
 import { jsonEntriesAtMost } from '../../lib/json-entries';
+import { diffDefinitions, sectionTitles, type DefinitionDiff } from './questionnaires.diff';
 import { PROFILE_CATEGORY, formQuestions } from './questionnaires.form';
 import type { QuestionnairesRepository, QuestionnaireRow } from './questionnaires.repository';
 import {
   ZQuestionnaireDefinition,
   type Questionnaire,
   type QuestionnaireSummary,
+  type TLocalizedText,
   type TQuestionnaireDefinition,
 } from './questionnaires.schemas';
 
@@ -66,6 +68,31 @@ export function parseDefinitionText(text: string): TQuestionnaireDefinition {
   return parseDefinition(value);
 }
 
+/** One side of a comparison: a stored version by id, or a definition not stored as a version (a draft). */
+export type DefinitionSource = { id: number } | { definition: TQuestionnaireDefinition };
+
+export interface ComparedSide {
+  /** Null for a definition that is not a stored version. */
+  id: number | null;
+  code: string;
+  version: number | null;
+  createdAt: string | null;
+  definition: TQuestionnaireDefinition;
+}
+
+export interface Comparison {
+  before: ComparedSide;
+  after: ComparedSide;
+  diff: DefinitionDiff;
+  sectionTitles: Map<string, TLocalizedText | null>;
+}
+
+export interface VersionRef {
+  id: number;
+  version: number;
+  createdAt: string;
+}
+
 export interface SaveResult {
   id: number;
   code: string;
@@ -120,6 +147,34 @@ export class QuestionnairesService {
   /** The exchange format, exactly as imported (re-importing it gives the same questionnaire). */
   async exportDefinition(id: number): Promise<TQuestionnaireDefinition> {
     return JSON.parse((await this.row(id)).definition) as TQuestionnaireDefinition;
+  }
+
+  /** Every version of a form (by code), the latest first. */
+  async versions(code: string): Promise<VersionRef[]> {
+    return (await this.repo.list()).filter((q) => q.code === code).map((q) => ({ id: q.id, version: q.version, createdAt: q.createdAt }));
+  }
+
+  /** The version just before this one, if any (the natural thing to compare it with). */
+  async previousVersion(id: number): Promise<VersionRef | undefined> {
+    const row = await this.row(id);
+    return (await this.versions(row.code)).find((v) => v.version < row.version);
+  }
+
+  private async side(source: DefinitionSource): Promise<ComparedSide> {
+    if ('id' in source) {
+      const row = await this.row(source.id);
+      return { id: row.id, code: row.code, version: row.version, createdAt: row.createdAt, definition: JSON.parse(row.definition) as TQuestionnaireDefinition };
+    }
+    return { id: null, code: source.definition.code, version: null, createdAt: null, definition: source.definition };
+  }
+
+  /**
+   * What changed from `before` to `after`, question by question and language by language. Either
+   * side may be a stored version or a definition (the builder compares its draft with the last version).
+   */
+  async compare(before: DefinitionSource, after: DefinitionSource): Promise<Comparison> {
+    const [b, a] = await Promise.all([this.side(before), this.side(after)]);
+    return { before: b, after: a, diff: diffDefinitions(b.definition, a.definition), sectionTitles: sectionTitles(b.definition, a.definition) };
   }
 
   async roundsUsing(id: number): Promise<number> {

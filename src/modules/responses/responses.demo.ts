@@ -11,7 +11,7 @@ import type { RoundsService } from '../rounds/rounds.service';
 import type { TerritoriesService } from '../territories/territories.service';
 import { ResponsesRepository } from './responses.repository';
 import { profileAnswerRows, type ProfileAnswers, type QuestionnaireForm, type TerritoryChoice } from './responses.schemas';
-import { EMPTY_COLUMNS, assertNever, encodeAnswer, rankingDepth, type AnswerColumns, type KindQuestion } from '../questionnaires/kinds';
+import { EMPTY_COLUMNS, sampleAnswer, type AnswerColumns } from '../questionnaires/kinds';
 
 /**
  * Demo data: an open round with about 300 submitted synthetic responses and a closed earlier
@@ -234,41 +234,6 @@ function drawRating(random: Random, mean: number, leniency: number, scale: { min
   return scale.min + binomial(random, steps, p);
 }
 
-/**
- * An answer to a question other than a rating: earlier options are likelier (options are
- * usually listed most common first), "none"-like exclusive options stand alone, numbers fall
- * within their bounds, texts are the demo comments.
- */
-function drawAnswer(random: Random, q: Exclude<KindQuestion, { kind: 'rating' }>, language: Language): AnswerColumns {
-  const weights = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [String(i), n - i]));
-  switch (q.kind) {
-    case 'single-choice':
-      return encodeAnswer(q, { option: q.options[Number(pickWeighted(random, weights(q.options.length)))]!.code });
-    case 'multi-choice': {
-      const plain = q.options.filter((o) => !o.exclusive);
-      const limit = q.maxChoices ?? plain.length;
-      const chosen = plain.filter((_, i) => random() < 0.45 / (1 + i * 0.25)).slice(0, limit).map((o) => o.code);
-      const exclusive = q.options.find((o) => o.exclusive);
-      const options = chosen.length > 0 ? chosen : exclusive ? [exclusive.code] : [plain[0]!.code];
-      return encodeAnswer(q, { options });
-    }
-    case 'ranking': {
-      const keyed = q.options.map((o, i) => ({ code: o.code, key: random() * (q.options.length - i * 0.6) }));
-      return encodeAnswer(q, { order: keyed.sort((a, b) => b.key - a.key).slice(0, rankingDepth(q)).map((o) => o.code) });
-    }
-    case 'number': {
-      const min = q.min ?? 0;
-      const max = q.max ?? min + 100;
-      const x = min + (max - min) * random() ** 2;
-      return encodeAnswer(q, { value: q.integer ? Math.round(x) : Math.round(x * 10) / 10 });
-    }
-    case 'text':
-      return encodeAnswer(q, { text: pick(random, COMMENTS[language]).slice(0, q.maxLength) });
-    default:
-      return assertNever(q);
-  }
-}
-
 /** The pure part: the rows of one demo round, fully determined by the options. */
 export function planDemoRound(form: QuestionnaireForm, territories: TerritoryChoice[], options: DemoRoundOptions): DemoRoundPlan {
   const random = mulberry32(options.seed);
@@ -296,7 +261,8 @@ export function planDemoRound(form: QuestionnaireForm, territories: TerritoryCho
     const commenting = random() < 0.12;
     const answers: DemoAnswer[] = answered.map((item) => {
       const q = item.question;
-      if (q.kind !== 'rating') return { itemId: item.id, columns: drawAnswer(random, q, language), comment: null };
+      // Other kinds answer as their own files draw a plausible answer (texts: the demo comments).
+      if (q.kind !== 'rating') return { itemId: item.id, columns: sampleAnswer(q, { random, texts: COMMENTS[language] }), comment: null };
       const value = item.allowCannotJudge && random() < options.cannotJudgeRate ? null : drawRating(random, options.itemMeans[item.code] ?? 3, leniency + territoryLean * 0.04, q.scale);
       const comment = commenting && item.allowComment && value !== null && value >= 4 && random() < 0.25 ? pick(random, COMMENTS[language]) : null;
       return { itemId: item.id, columns: value === null ? { ...EMPTY_COLUMNS, cannotJudge: true } : { ...EMPTY_COLUMNS, value }, comment };

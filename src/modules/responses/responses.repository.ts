@@ -14,6 +14,25 @@ import {
 
 type Db = Knex | Knex.Transaction;
 
+/** One answer as a submission writes it. */
+export interface AnswerWrite {
+  itemId: number;
+  columns: AnswerColumns;
+  comment: string | null;
+}
+
+/**
+ * A submission either brings the whole questionnaire (`whole`: its profile answers among the
+ * answers) or submits what was saved, unchanged since it was checked.
+ */
+export type SubmissionInput = {
+  invitationId: number;
+  roundId: number;
+  language: string;
+  now: string;
+  idempotencyKey: string | null;
+} & ({ whole: true } | { unchangedSince: string });
+
 /** An answer's columns as the answers table spells them. */
 function answerRow(c: AnswerColumns) {
   return { value: c.value, cannot_judge: c.cannotJudge, number_value: c.numberValue, choice: c.choice, text_value: c.text };
@@ -38,6 +57,7 @@ function toResponse(row: Record<string, unknown>): ResponseRecord {
     language: isLanguage(row.language) ? row.language : 'kk',
     idempotencyKey: (row.idempotency_key as string | null) ?? null,
     submittedAt: (row.submitted_at as string | null) ?? null,
+    updatedAt: String(row.updated_at),
   };
 }
 
@@ -158,21 +178,17 @@ export class ResponsesRepository {
     return trx('responses').where({ id: responseId, status: 'in_progress' }).update({ updated_at: now, language });
   }
 
-  async upsertAnswers(trx: Knex.Transaction, rows: Array<{ responseId: number; roundId: number; itemId: number; columns: AnswerColumns; comment: string | null }>): Promise<void> {
-    if (rows.length === 0) return;
-    await trx('answers')
-      .insert(rows.map((r) => ({ response_id: r.responseId, item_id: r.itemId, round_id: r.roundId, ...answerRow(r.columns), comment: r.comment })))
-      .onConflict(['response_id', 'item_id'])
-      .merge(['value', 'cannot_judge', 'number_value', 'choice', 'text_value', 'comment']);
-  }
-
-  /** Answers of questions the respondent's earlier answers hid: a hidden question is not stored. */
+  /** Answers of questions the respondent's earlier answers hid, or profile answers the profile page cleared. */
   async deleteAnswersOf(trx: Knex.Transaction, responseId: number, itemIds: number[]): Promise<void> {
     if (itemIds.length) await trx('answers').where({ response_id: responseId }).whereIn('item_id', itemIds).delete();
   }
 
-  async deleteAnswers(trx: Knex.Transaction, responseId: number): Promise<void> {
-    await trx('answers').where({ response_id: responseId }).delete();
+  async upsertAnswers(trx: Knex.Transaction, responseId: number, roundId: number, rows: AnswerWrite[]): Promise<void> {
+    if (rows.length === 0) return;
+    await trx('answers')
+      .insert(rows.map((r) => ({ response_id: responseId, item_id: r.itemId, round_id: roundId, ...answerRow(r.columns), comment: r.comment })))
+      .onConflict(['response_id', 'item_id'])
+      .merge(['value', 'cannot_judge', 'number_value', 'choice', 'text_value', 'comment']);
   }
 
   async answersOf(responseId: number, db: Db = this.db): Promise<StoredAnswer[]> {
@@ -180,11 +196,37 @@ export class ResponsesRepository {
     return rows.map((r: Record<string, unknown>) => ({ itemId: num(r.item_id), columns: answerColumns(r), comment: (r.comment as string | null) ?? null }));
   }
 
-  /** The race-safe submit: exactly one caller sees 1. */
-  async markSubmitted(trx: Knex.Transaction, responseId: number, now: string, idempotencyKey: string | null, language: string): Promise<number> {
-    return trx('responses')
-      .where({ id: responseId, status: 'in_progress' })
-      .update({ status: 'submitted', submitted_at: now, updated_at: now, idempotency_key: idempotencyKey, language });
+  /**
+   * The first statement of a submission, which decides between racing submissions (on
+   * PostgreSQL the row lock makes the second wait and then find the row submitted): the
+   * response row marked submitted only while it is still in progress, RETURNING its id.
+   * - `whole` (a whole questionnaire in one request): INSERT ... ON CONFLICT DO UPDATE
+   *   ... WHERE, so a respondent who never saved a page needs no earlier statement.
+   * - With `unchangedSince` (the step-by-step flow, whose checks read the stored answers
+   *   before the transaction): UPDATE ... WHERE updated_at is still the one checked.
+   * Undefined when nothing was written: the row was submitted, or saved again, meanwhile.
+   */
+  async submitResponse(trx: Knex.Transaction, input: SubmissionInput): Promise<number | undefined> {
+    const submitted = { status: 'submitted', language: input.language, updated_at: input.now, submitted_at: input.now, idempotency_key: input.idempotencyKey };
+    let rows: Array<Record<string, unknown>>;
+    if ('unchangedSince' in input) {
+      rows = await trx('responses').where({ invitation_id: input.invitationId, status: 'in_progress', updated_at: input.unchangedSince }).update(submitted).returning(['id']);
+    } else {
+      rows = await trx('responses')
+        .insert({ round_id: input.roundId, invitation_id: input.invitationId, started_at: input.now, ...submitted })
+        .onConflict('invitation_id')
+        .merge(Object.keys(submitted))
+        .where('responses.status', 'in_progress')
+        .returning(['id']);
+    }
+    return rows[0] ? num(rows[0].id) : undefined;
+  }
+
+  /** A submission's answers: what was stored before goes, the given rows come in one multi-row INSERT. */
+  async replaceAnswers(trx: Knex.Transaction, responseId: number, roundId: number, rows: AnswerWrite[]): Promise<void> {
+    await trx('answers').where({ response_id: responseId }).delete();
+    if (rows.length === 0) return;
+    await trx('answers').insert(rows.map((r) => ({ response_id: responseId, item_id: r.itemId, round_id: roundId, ...answerRow(r.columns), comment: r.comment })));
   }
 
   // -- demo data ------------------------------------------------------------------------------

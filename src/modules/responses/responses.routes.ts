@@ -154,6 +154,9 @@ export function responsesRoutes(ctx: AppContext, { responses: service, rateLimit
     respondent(async (req, res) => {
       const invitationId = await service.exchangeInvitationToken(String(req.params.token));
       setRespondentCookie(req, res, invitationId);
+      // Resuming, perhaps on another device: the questionnaire continues in the language chosen when it began.
+      const language = await service.resumeLanguage(invitationId);
+      if (language) res.cookie(LANG_COOKIE, language, { httpOnly: true, sameSite: 'lax', secure: secureCookies(req), path: '/', maxAge: 365 * 24 * 3600 * 1000 });
       res.redirect(303, '/respond');
     }),
   );
@@ -165,6 +168,8 @@ export function responsesRoutes(ctx: AppContext, { responses: service, rateLimit
       const found = await service.findPublicRound(token, respondentId(req));
       if (found.resumeInvitationId !== undefined) {
         setRespondentCookie(req, res, found.resumeInvitationId);
+        const language = await service.resumeLanguage(found.resumeInvitationId);
+        if (language) res.cookie(LANG_COOKIE, language, { httpOnly: true, sameSite: 'lax', secure: secureCookies(req), path: '/', maxAge: 365 * 24 * 3600 * 1000 });
         return res.redirect(303, '/respond');
       }
       res.render('responses/public-start', pageLocals(req, req.t('respond:start.title'), { form: found.form, action: `/p/${encodeURIComponent(token)}` }));
@@ -207,9 +212,16 @@ export function responsesRoutes(ctx: AppContext, { responses: service, rateLimit
     respondent(async (req, res) => {
       const session = await service.openSession(respondentId(req));
       const resume = session.response ? service.resumeStep(session) : undefined;
+      const step = resume ? stepInfo(session, resume) : undefined;
       res.render(
         'responses/start',
-        pageLocals(req, req.t('respond:start.title'), { session, resumeUrl: resume ? stepUrl(resume) : undefined, itemCount: session.form.items.length }),
+        pageLocals(req, req.t('respond:start.title'), {
+          session,
+          resumeUrl: resume ? stepUrl(resume) : undefined,
+          resumeStep: step,
+          lastSaved: session.response ? formatAlmaty(session.response.updatedAt ?? null, req.lang) : '',
+          itemCount: session.form.items.length,
+        }),
       );
     }),
   );

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { FieldError } from '../../errors';
 import { LANGUAGES, type Language } from '../../i18n';
 import type { InvitationRecord } from '../invitations/invitations.schemas';
-import { conditionHolds, decodeAnswer, encodeAnswer, parseAnswer, type AnswerColumns, type KindQuestion, type RawValue, type TCondition } from '../questionnaires/kinds';
+import { chosenCodes, conditionHolds, encodeAnswer, parseAnswer, requiredKey, type AnswerColumns, type KindQuestion, type RawValue, type TCondition } from '../questionnaires/kinds';
 import { profileAnswerColumns, profileAnswerValue } from '../questionnaires/questionnaires.form';
 import type { QuestionnaireCategoryRow, QuestionnaireItemRow } from '../questionnaires/questionnaires.schemas';
 import type { RoundRecord } from '../rounds/rounds.schemas';
@@ -85,6 +85,8 @@ export interface ResponseRecord {
   language: Language;
   idempotencyKey: string | null;
   submittedAt: string | null;
+  /** Stamped by every save: a submission checks that what it validated is still what is stored; shown on resume. */
+  updatedAt: string;
 }
 
 export interface StoredAnswer {
@@ -203,7 +205,7 @@ export function validateAnswers(
       continue;
     }
     if ('blank' in parsed) {
-      if (item.required) missing.push({ path: `answers.${item.code}`, key: item.kind === 'rating' ? 'respond:errors.requiredItem' : 'respond:errors.required' });
+      if (item.required) missing.push({ path: `answers.${item.code}`, key: requiredKey(item.question) });
       continue;
     }
     answers.set(item.code, { columns: encodeAnswer(item.question, parsed.value), comment: item.allowComment ? comment : null });
@@ -311,9 +313,8 @@ export function chosenOptions(form: QuestionnaireForm, profile: ProfileAnswers, 
   for (const [code, value] of Object.entries(profile)) chosen.set(code, Array.isArray(value) ? value : [String(value)]);
   for (const item of form.items) {
     const columns = answers.get(item.id);
-    if (!columns || (item.kind !== 'single-choice' && item.kind !== 'multi-choice')) continue;
-    const value = decodeAnswer(item.question, columns) as { option?: string; options?: string[] } | undefined;
-    if (value) chosen.set(item.code, value.options ?? (value.option ? [value.option] : []));
+    const codes = columns && chosenCodes(item.question, columns);
+    if (codes) chosen.set(item.code, codes);
   }
   return chosen;
 }
@@ -334,7 +335,7 @@ export function missingAnswers(form: QuestionnaireForm, profile: ProfileAnswers,
     if (q.required && (v === undefined || (Array.isArray(v) && v.length === 0))) out.push({ path: `profile.${q.code}`, key: 'respond:errors.required' });
   }
   for (const item of visible) {
-    if (item.required && !answered.has(item.id)) out.push({ path: `answers.${item.code}`, key: 'respond:errors.requiredItem' });
+    if (item.required && !answered.has(item.id)) out.push({ path: `answers.${item.code}`, key: requiredKey(item.question) });
   }
   return out;
 }

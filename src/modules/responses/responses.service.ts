@@ -8,7 +8,7 @@ import type { InvitationsService } from '../invitations/invitations.service';
 import type { RoundRecord } from '../rounds/rounds.schemas';
 import { roundAvailability, type RoundsService } from '../rounds/rounds.service';
 import type { TerritoriesService } from '../territories/territories.service';
-import type { ResponsesRepository } from './responses.repository';
+import type { AnswerWrite, ResponsesRepository } from './responses.repository';
 import {
   ZPageBody,
   ZProfileBody,
@@ -101,6 +101,8 @@ export class ResponsesService {
     private readonly rounds: Pick<RoundsService, 'find' | 'findByPublicToken'>,
     private readonly territoriesService: Pick<TerritoriesService, 'listLeaves'>,
     private readonly clock: () => number = Date.now,
+    /** Told of each new submission after its commit (the analysis counter counts it in the background). */
+    private readonly onSubmitted: (roundId: number) => void = () => {},
   ) {}
 
   /** Questionnaire versions never change once a round uses them, so the parsed form is kept. */
@@ -131,11 +133,23 @@ export class ResponsesService {
    * a HEAD request following the link must not count as the enterprise opening it; the respondent
    * choosing a language (a POST, see markOpened) does.
    */
+  /** The language a questionnaire in progress was being answered in (undefined before it began). */
+  async resumeLanguage(invitationId: number): Promise<Language | undefined> {
+    const response = await this.repo.findResponseByInvitation(invitationId);
+    return response?.status === 'in_progress' ? response.language : undefined;
+  }
+
   async exchangeInvitationToken(token: string): Promise<number> {
     // Unknown, used-up and expired links are refused after the same single query.
     const invitation = token.length <= 200 ? await this.invitations.findByToken(token) : undefined;
     const now = this.clock();
-    if (!invitation || invitation.status === 'submitted' || invitationExpired(invitation, now)) {
+    // A submitted link says so, and when: the respondent is told nothing more is needed, not that
+    // the link may be mistyped. (A token is 128 random bits, so this reveals nothing guessable.)
+    if (invitation?.status === 'submitted') {
+      const response = await this.repo.findResponseByInvitation(invitation.id);
+      throw new RespondentStop('alreadySubmitted', { submittedAt: response?.submittedAt ?? null });
+    }
+    if (!invitation || invitationExpired(invitation, now)) {
       throw new RespondentStop('invalidLink');
     }
     const round = await this.rounds.find(invitation.roundId);
@@ -304,7 +318,7 @@ export class ResponsesService {
       const rows = profileAnswerRows(session.form, checked.profile);
       const kept = new Set(rows.map((r) => r.itemId));
       await this.repo.deleteAnswersOf(trx, response.id, Object.values(session.form.profileItemIds).filter((id) => !kept.has(id)));
-      await this.repo.upsertAnswers(trx, rows.map((r) => ({ ...r, responseId: response.id, roundId: response.roundId, comment: null })));
+      await this.repo.upsertAnswers(trx, response.id, response.roundId, rows.map((r) => ({ ...r, comment: null })));
     });
     return { missing: checked.missing, profile: checked.profile };
   }
@@ -317,7 +331,8 @@ export class ResponsesService {
     const checked = validateAnswers(items, input.answers ?? {}, input.comments ?? {}, input.others ?? {});
     if (checked.invalid.length) throw new ValidationError(checked.invalid, 'respond:errors.malformed');
     await this.inSave(session, language, async (trx, response) => {
-      await this.repo.upsertAnswers(trx, this.answerRows(items, checked.answers, response));
+      const rows = items.filter((i) => checked.answers.has(i.code)).map((i) => ({ itemId: i.id, ...checked.answers.get(i.code)! }));
+      await this.repo.upsertAnswers(trx, response.id, response.roundId, rows);
     });
     // An item answered on an earlier visit is not missing just because this post left it out.
     const missing = checked.missing.filter((e) => {
@@ -325,12 +340,6 @@ export class ResponsesService {
       return !item || !session.answers.has(item.id);
     });
     return { missing };
-  }
-
-  private answerRows(items: FormItem[], answers: Map<string, AnswerInput>, response: ResponseRecord) {
-    return items
-      .filter((item) => answers.has(item.code))
-      .map((item) => ({ responseId: response.id, roundId: response.roundId, itemId: item.id, columns: answers.get(item.code)!.columns, comment: answers.get(item.code)!.comment }));
   }
 
   /** The answer of a response that is already submitted: a replay with its key, or a refusal. */
@@ -342,38 +351,31 @@ export class ResponsesService {
   }
 
   /**
-   * Submit once. The conditional UPDATE ... WHERE status = 'in_progress' decides between racing
-   * tabs; completeness is checked after it, inside the same transaction, so an incomplete
-   * response rolls back to in progress.
+   * The step-by-step flow's final submit: the stored profile and answers, checked for
+   * completeness, go through the one-shot path (store). The checks read the stored answers
+   * before the transaction, so the write happens only if the response was not saved again since
+   * (its updated_at); if it was, the checks run again on what is stored now.
    */
   async submit(session: RespondentSession, idempotencyKey: string | undefined, language: Language): Promise<SubmitResult> {
-    return this.repo.transaction(async (trx) => {
-      const response = await this.repo.findResponseByInvitation(session.invitation.id, trx);
-      if (!response) throw new ValidationError(missingAnswers(session.form, {}, new Set()), 'respond:errors.incompleteSubmit');
-      if (response.status === 'submitted') return this.alreadySubmitted(response, idempotencyKey);
-      const now = nowIso();
-      const claimed = await this.repo.markSubmitted(trx, response.id, now, idempotencyKey ?? null, language);
-      if (claimed === 0) {
-        const current = await this.repo.findResponseByInvitation(session.invitation.id, trx);
-        return this.alreadySubmitted(current!, idempotencyKey);
-      }
-      const stored = await this.repo.answersOf(response.id, trx);
-      const columns = new Map(stored.map((a) => [a.itemId, a.columns]));
-      const profile = profileFromAnswers(session.form, columns);
-      const visible = visibleItems(session.form, chosenOptions(session.form, profile, columns));
-      const missing = missingAnswers(session.form, profile, new Set(stored.map((a) => a.itemId)), visible);
-      if (missing.length) throw new ValidationError(missing, 'respond:errors.incompleteSubmit');
-      // An answer given before a later change hid its question is not kept (profile answers are always asked).
-      const shown = new Set([...visible.map((i) => i.id), ...Object.values(session.form.profileItemIds)]);
-      await this.repo.deleteAnswersOf(trx, response.id, stored.filter((a) => !shown.has(a.itemId)).map((a) => a.itemId));
-      await this.invitations.move(session.invitation.id, 'submitted', now, trx);
-      return { responseId: response.id, replay: false, submittedAt: now };
-    });
+    for (let attempt = 1; ; attempt++) {
+      const response = session.response;
+      if (response?.status === 'submitted') return this.alreadySubmitted(response, idempotencyKey);
+      const visible = this.visible(session);
+      const missing = response ? this.missing(session) : missingAnswers(session.form, {}, new Set());
+      if (!response || missing.length) throw new ValidationError(missing, 'respond:errors.incompleteSubmit');
+      // An answer given before a later change hid its question is not kept; the profile's always are.
+      const shown = new Set(visible.map((i) => i.id));
+      const answers = [...this.profileRows(session.form, session.profile), ...[...session.answers.values()].filter((a) => shown.has(a.itemId))];
+      const result = await this.store(session, { language, idempotencyKey, answers, unchangedSince: response.updatedAt });
+      if (result !== 'changed') return this.submitted(session, result);
+      if (attempt === 3) throw new Error(`response of invitation ${session.invitation.id} kept changing during its submission`);
+      session = await this.openSession(session.invitation.id, { allowSubmitted: true });
+    }
   }
 
   /**
    * POST /respond/submit-all: the profile and every answer in one request, validated completely
-   * before anything is written, then stored and submitted in one transaction.
+   * before anything is written, then stored and submitted by the one-shot path.
    */
   async submitAll(session: RespondentSession, body: unknown, language: Language): Promise<SubmitResult> {
     const { items, profile: questions } = session.form;
@@ -390,29 +392,55 @@ export class ResponsesService {
     const shown = new Set(visible.map((i) => i.code));
     // A hidden question is neither required nor stored, so what was posted for it is set aside.
     const hidden = new Set(session.form.items.filter((i) => !shown.has(i.code)).map((i) => `answers.${i.code}`));
-    const answers = {
-      answers: new Map([...parsed.answers].filter(([code]) => shown.has(code))),
-      invalid: parsed.invalid.filter((e) => !hidden.has(e.path)),
-      missing: parsed.missing.filter((e) => !hidden.has(e.path)),
-    };
-    const invalid = [...profile.invalid, ...answers.invalid];
+    const invalid = [...profile.invalid, ...parsed.invalid.filter((e) => !hidden.has(e.path))];
     if (invalid.length) throw new ValidationError(invalid, 'respond:errors.malformed');
-    const missing = [...profile.missing, ...answers.missing];
+    const missing = [...profile.missing, ...parsed.missing.filter((e) => !hidden.has(e.path))];
     if (missing.length) throw new ValidationError(missing, 'respond:errors.incompleteSubmit');
-    return this.repo.transaction(async (trx) => {
-      const now = nowIso();
-      const response = await this.repo.ensureResponse(trx, { invitationId: session.invitation.id, roundId: session.invitation.roundId, language: lang, now });
-      if (response.status === 'submitted') return this.alreadySubmitted(response, input.idempotencyKey);
-      const claimed = await this.repo.touchInProgress(trx, response.id, lang, now);
-      if (claimed === 0) return this.alreadySubmitted((await this.repo.findResponseByInvitation(session.invitation.id, trx))!, input.idempotencyKey);
-      await this.repo.deleteAnswers(trx, response.id);
-      const profileRows = profileAnswerRows(session.form, profile.profile).map((r) => ({ ...r, responseId: response.id, roundId: response.roundId, comment: null }));
-      await this.repo.upsertAnswers(trx, [...profileRows, ...this.answerRows(visible, answers.answers, response)]);
-      await this.invitations.move(session.invitation.id, 'in_progress', now, trx);
-      await this.repo.markSubmitted(trx, response.id, now, input.idempotencyKey ?? null, lang);
-      await this.invitations.move(session.invitation.id, 'submitted', now, trx);
-      return { responseId: response.id, replay: false, submittedAt: now };
-    });
+    const answers = [...this.profileRows(session.form, profile.profile), ...visible.filter((i) => parsed.answers.has(i.code)).map((i) => ({ itemId: i.id, ...parsed.answers.get(i.code)! }))];
+    const result = await this.store(session, { language: lang, idempotencyKey: input.idempotencyKey, answers, whole: true });
+    // Without unchangedSince the write is refused only for a submitted response, which store answers itself.
+    if (result === 'changed') throw new Error('one-shot submission refused without a submitted response');
+    return this.submitted(session, result);
   }
 
+  /** The profile answers as answer rows (the profile items have no comments). */
+  private profileRows(form: QuestionnaireForm, profile: ProfileAnswers): AnswerWrite[] {
+    return profileAnswerRows(form, profile).map((r) => ({ ...r, comment: null }));
+  }
+
+  private submitted(session: RespondentSession, result: SubmitResult): SubmitResult {
+    if (!result.replay) this.onSubmitted(session.invitation.roundId);
+    return result;
+  }
+
+  /**
+   * The one-shot submission, in one transaction of at most six statements (BEGIN and COMMIT
+   * included): the response row upserted as submitted (the race and idempotency decision),
+   * the old answers deleted, the new ones inserted in one multi-row INSERT, the invitation moved
+   * to submitted through its owner. A refusal at any step rolls all of it back.
+   * 'changed': the response was saved again after the caller's checks (see submit).
+   */
+  private async store(
+    session: RespondentSession,
+    submission: { language: Language; idempotencyKey: string | undefined; answers: AnswerWrite[] } & ({ whole: true } | { unchangedSince: string }),
+  ): Promise<SubmitResult | 'changed'> {
+    const { invitation } = session;
+    const { answers, idempotencyKey, ...row } = submission;
+    return this.repo.transaction(async (trx) => {
+      const now = nowIso();
+      const responseId = await this.repo.submitResponse(trx, { ...row, invitationId: invitation.id, roundId: invitation.roundId, now, idempotencyKey: idempotencyKey ?? null });
+      if (responseId === undefined) {
+        const current = await this.repo.findResponseByInvitation(invitation.id, trx);
+        if (current?.status === 'submitted') return this.alreadySubmitted(current, idempotencyKey);
+        return 'changed';
+      }
+      await this.repo.replaceAnswers(trx, responseId, invitation.roundId, answers);
+      if (!(await this.invitations.move(invitation.id, 'submitted', now, trx))) {
+        // Expired or withdrawn since the session was opened: nothing of the submission stays.
+        const current = await this.invitations.find(invitation.id, trx);
+        throw current?.status === 'submitted' ? new RespondentStop('alreadySubmitted', { submittedAt: null }) : new RespondentStop('expired');
+      }
+      return { responseId, replay: false, submittedAt: now };
+    });
+  }
 }

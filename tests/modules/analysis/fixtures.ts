@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import { sharedDomainDir } from '../../../src/paths';
 import { insertReturningId, nowIso } from '../../../src/db/dialect';
 import { insertProfileAnswers, insertProfileItems, type ProfileItems } from '../../helpers/profile';
+import { syncRoundCells } from '../../../src/modules/analysis/analysis.service';
 
 /**
  * A small hand-made survey for the analysis tests, inserted directly (the respondent flow is
@@ -149,6 +150,8 @@ export async function addResponses(db: Knex, survey: SurveyFixture, roundId: num
     });
     ids.push(responseId);
   }
+  // Rows inserted by hand reach the cells the way a bulk load does (the ranking never counts).
+  await syncRoundCells(db, roundId);
   return ids;
 }
 

@@ -46,6 +46,7 @@ describe('a round on a 0-10 scale', () => {
       const submit = await agent.post('/respond/submit').type('form').send({ _csrf: csrf, idempotencyKey: `scale-0-10-${invitation.id}` });
       expect(submit.status).toBe(303);
     }
+    await t.services.analysisCounter.settled();
   });
   afterAll(async () => t.close());
 

@@ -95,19 +95,24 @@ describe(`Delphi panel end to end (${testDbEngine})`, () => {
     // S1 (index 0): expert 1 weight 1, expert 2 weight 5 -> median 3, IQR 2 (type 7); strength 3 and 3 -> IQR 0.
     const s1 = form.text.slice(form.text.indexOf('id="f-S1"'), form.text.indexOf('id="f-S2"'));
     expect(s1).toContain('салмағы 1, күші 3'); // the expert's own round-1 score (Kazakh is the default language)
-    expect(s1).toContain('Салмағы: медиана 3,0 (IQR 2,00)');
-    expect(s1).toContain('Күші: медиана 3,0 (IQR 0,00)');
+    expect(s1).toContain('Салмағы: медиана 3,0, квартильдер 2,00–4,00 (IQR 2,00)');
+    expect(s1).toContain('Күші: медиана 3,0, квартильдер 3,00–3,00 (IQR 0,00)');
     expect(s1).toContain('experts-badge-outside');
-    // Round-1 answers are filled in, but not yet counted for round 2.
-    expect(form.text).toMatch(/id="f-S1-w-1"[^>]*checked/);
+    // Round-1 answers are shown, not filled in: one click cannot record them unchanged (that would
+    // inflate consensus); keeping one is explicit, per factor or for the section.
+    expect(form.text).not.toMatch(/id="f-S1-w-\d"[^>]*checked/);
+    expect(s1).toMatch(/name="scores\[S1\]\[keep\]" value="1"/);
+    expect(s1).toContain('Алдыңғы бағамды қалдыру (салмағы 1, күші 3)');
+    expect(form.text).toContain('name="keepSection" value="1"');
     expect(form.text).toContain(`бағаланды: ${n} фактордың 0`);
 
     const roundId = await openRoundIdOf(e1.agent, panelId);
     const first = await postScores(e1, panelId, roundId, scoresBy((i) => ({ ...round2(i), reason: i === 0 ? 'Жаңа деректер бойынша' : '' })));
     // Expert 1 moves several factors outside the round-1 range without a reason: saved, and invited to explain.
-    expect(first.status).toBe(200);
-    expect(first.text).toContain('Сақталды. Осы факторлар бойынша');
-    expect(first.text).toMatch(/href="#f-[A-Z]/);
+    expect(first.status).toBe(303);
+    const after = await e1.agent.get(first.headers.location);
+    expect(after.text).toContain('Сақталды. Осы факторлар бойынша');
+    expect(after.text).toMatch(/href="#f-[A-Z]+\d+-r"/);
     const second = await postScores(e2, panelId, roundId, scoresBy((i) => round2(i)));
     expect([200, 303]).toContain(second.status);
 

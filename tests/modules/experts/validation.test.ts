@@ -80,14 +80,14 @@ describe(`expert panels: validation and empty panels (${testDbEngine})`, () => {
     const res = await postScores(expert, panelId, roundId, scores);
     expect(res.status).toBe(400);
     expect(res.text).toContain('field-error');
-    expect(res.text).toContain('scores.W3.weight');
+    expect(res.text).not.toContain('scores.W3.weight'); // named by its label, not its code
+    expect(res.text).toMatch(/<a href="#f-W3-w-1">W3 [^<]+ — Салмағы: /);
     expect(res.text).toMatch(/id="f-S1-w-4"[^>]*checked/); // the user's other answers are kept on the page
     expect(await stored()).toBe(0);
   });
 
   it('refuses half a pair, a non-number, an unknown factor or enterprise, and extra fields', async () => {
     const cases: Array<Record<string, unknown>> = [
-      { scores: { S1: { weight: 3, strength: '' } } },
       { scores: { S1: { weight: 'abc', strength: 3 } } },
       { scores: { S1: { weight: 0, strength: 3 } } },
       { scores: { S1: { weight: 2.5, strength: 3 } } },

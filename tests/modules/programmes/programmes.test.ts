@@ -401,7 +401,7 @@ describe(`programmes: the 2026-2035 concept on ${testDbEngine}`, () => {
     const before = await count('programmes');
     const broken = await up({ ...spec, code: 'broken', measures: [{ ...spec.measures[0], executors: [{ body: 'NOPE', byAgreement: false }] }] });
     expect(broken.status).toBe(400);
-    expect(broken.text).toContain('measures.0.executors.0');
+    expect(broken.text).toContain('measures[0].executors[0]');
     expect(await count('programmes')).toBe(before);
     expect((await executor.agent.get('/programmes/import')).status).toBe(403);
   });

@@ -157,8 +157,12 @@ describe('respondent answering flow', () => {
     const look = await first.get('/respond');
     expect(look.status).toBe(200);
     expect(look.text).toContain('Ваши ответы уже отправлены');
-    const usedLink = await request(t.app).get(`/r/${invitation.token}`);
-    expect(usedLink.status).toBe(410);
+    // The used link, opened anywhere, says the answers arrived and when: nothing more is needed.
+    const usedLink = await request(t.app).get(`/r/${invitation.token}`).set('Cookie', 'kedergi_lang=en');
+    expect(usedLink.status).toBe(200);
+    expect(usedLink.text).toContain('Your answers have already been submitted');
+    expect(usedLink.text).toContain('nothing more is needed');
+    expect(usedLink.text).toMatch(/Submitted on \d/);
   });
 
   it('lets exactly one of two racing submissions win', async () => {
@@ -260,7 +264,10 @@ describe('respondent answering flow', () => {
     expect(await storedProfile(t.ctx.db, response.id)).toEqual({ territory, sector: 'G', size: 'micro', innovated: 'none' });
   });
 
-  it('answers unknown, used-up and expired links identically, with one query each', async () => {
+  // A used-up link is no longer answered like an unknown one (issue 15): its respondent is told the
+  // answers arrived and when. That tells a holder of the link only what the link itself proves; a
+  // token is 128 random bits, so nobody can find a used one by guessing.
+  it('answers unknown and expired links identically, with one query each; a used-up link says it was submitted', async () => {
     const used = await createInvitation(t.ctx, roundId, { status: 'submitted' });
     const expired = await createInvitation(t.ctx, roundId, { expiresAt: new Date(Date.now() - 60_000).toISOString() });
     const agent = request.agent(t.app);
@@ -276,14 +283,16 @@ describe('respondent answering flow', () => {
     }
     t.ctx.db.removeListener('query', count);
     expect(results[0]!.status).toBe(410);
-    for (const r of results) {
-      expect(r.status).toBe(results[0]!.status);
-      expect(r.text).toBe(results[0]!.text);
-      expect(r.queries).toBe(results[0]!.queries);
-    }
+    const [unknown, usedUp, expiredOne] = results;
+    expect(expiredOne!.status).toBe(unknown!.status);
+    expect(expiredOne!.text).toBe(unknown!.text);
+    expect(expiredOne!.queries).toBe(unknown!.queries);
     // The lookup of the link, and the count of the per-respondent rate limit.
-    expect(results[0]!.queries).toBeLessThanOrEqual(2);
-    expect(results[1]!.text).not.toContain(used.token);
+    expect(unknown!.queries).toBeLessThanOrEqual(2);
+    expect(usedUp!.status).toBe(200);
+    expect(usedUp!.text).toContain('Жауаптарыңыз бұрын жіберілген');
+    expect(usedUp!.queries).toBeLessThanOrEqual(3); // and the response, for its date
+    expect(usedUp!.text).not.toContain(used.token);
     expect((await t.ctx.db('invitations').where({ id: expired.id }).first()).status).toBe('pending');
   });
 

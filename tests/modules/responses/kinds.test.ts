@@ -160,6 +160,7 @@ describe('every question kind through the respondent pages', () => {
       .set('accept', 'application/json')
       .send({ profile: { territory, sector: 'G', size: 'micro', innovated: ['product'], funding: 'own' }, answers, idempotencyKey: `every-kind-json-${invitationId}` });
     expect(res.status).toBe(201);
+    await t.services.analysisCounter.settled();
 
     const r = await t.services.analysis.ranking(roundId);
     const q = (code: string) => r.questions.find((x) => x.code === code)!;

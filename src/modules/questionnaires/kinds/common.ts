@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { FieldError } from '../../../errors';
+import type { KindEditor } from './editor';
 
 /**
  * What every question kind shares: the exchange-format building blocks, the stored form of an
@@ -101,13 +102,89 @@ export interface QuestionCore {
   text: TLocalizedText;
 }
 
-export interface KindModule<Q extends QuestionCore & { kind: string }, V> {
+/** A kind's question as the form asks it, plus the form-level facts only some kinds have. */
+export interface Normalised<Q> {
+  question: Q;
+  /** A comment box under the question (ratings). */
+  allowComment?: boolean;
+  /** A published mean to compare the round with (ratings). */
+  referenceMean?: number | null;
+  /** The options come from the territory directory, resolved when a form is loaded. */
+  optionsFrom?: 'territories';
+}
+
+/** An option a choice question offers (territories resolved to options by code). */
+export interface ChoiceOption {
+  code: string;
+  text: TLocalizedText;
+}
+
+/**
+ * What a kind's analysis receives: the submitted answers to one question, grouped by stored
+ * value and by breakdown group (analysis decides the breakdowns; '' = not stated), and for
+ * kinds summarised from texts, the texts that match the page's filter.
+ */
+export interface AnalysisGroup {
+  choice: string | null;
+  numberValue: number | null;
+  by: Record<string, string>;
+  count: number;
+}
+
+export interface AnalysisInput {
+  groups: AnalysisGroup[];
+  breakdowns: readonly string[];
+  texts: { total: number; texts: string[] };
+}
+
+/**
+ * A kind's part in the analysis. `ranking`: its answers are ranked from the pre-aggregated cells
+ * (ratings, analysis.service). Otherwise `summarise` turns the grouped answers ('answers') or the
+ * texts ('texts') into the summary that the kind's analysis partial (views/analysis/kinds/) shows
+ * and the API returns.
+ */
+export type KindAnalysis<Q, S> =
+  | { source: 'ranking' }
+  | { source: 'answers' | 'texts'; partial: string; summarise(q: Q, input: AnalysisInput): S & { n: number } };
+
+/** What drawing a plausible answer needs (demo data, property tests): a uniform [0, 1) source and sample texts. */
+export interface SampleContext {
+  random: () => number;
+  texts: readonly string[];
+}
+
+/**
+ * Everything about one question kind, in the kind's own file. The registry (index.ts) lists
+ * the definitions; every consumer (import, form, answering, storage, review, analysis, exports,
+ * demo data) calls through it, so a new kind is its file, its two view partials and its
+ * catalogue keys. The compiler names every member a new kind must supply.
+ *
+ * Q: the question as the form uses it (defaults applied, scale and territory options resolved).
+ * V: a parsed answer. X: the question as the exchange format (`questions` array) writes it.
+ * S: what the kind contributes to the analysis.
+ *
+ * The builder adds an `editor` part here (how the admin pages edit a question of the kind),
+ * kept in the kind's file like the rest.
+ */
+export interface KindDef<Q extends QuestionCore & { kind: string }, V, X extends { kind: Q['kind'] }, S> {
   kind: Q['kind'];
-  schema: z.ZodType<Q>;
+  /** The exchange-format schema of a question of this kind (`questions` array). */
+  schema: z.ZodType<X>;
+  /** The exchange-format question -> the question the form asks; `scale` is the questionnaire's. */
+  normalise(x: X, scale: TScale): Normalised<Q>;
+  /** Checks of one question beyond its shape (ranges, duplicate option codes, scale-dependent fields). */
+  check(x: X, issue: DefinitionIssue, scale: TScale): void;
+  /** Fills the options of a question that takes them from the territory directory. */
+  withOptions?(q: Q, options: ChoiceOption[]): Q;
+  /**
+   * A question whose answers later conditions (`showIf`) can test: the option codes it offers
+   * (as written in the file) and the codes an answer chose. Absent: conditions cannot refer to it.
+   */
+  condition?: { options(x: X): string[]; chosen(value: V): string[] };
   /** The view partial (views/responses/kinds/) that renders the question on a respondent page. */
   partial: string;
-  /** Checks of one question beyond its shape (ranges, duplicate option codes). */
-  check(q: Q, issue: DefinitionIssue): void;
+  /** The message beside a required question left blank. */
+  requiredKey: string;
   /** A posted value (and the posted "other" text) -> an answer, blank, or the reason it is refused. */
   parse(q: Q, raw: RawValue, other: string | undefined): ParseResult<V>;
   encode(q: Q, value: V): AnswerColumns;
@@ -120,6 +197,19 @@ export interface KindModule<Q extends QuestionCore & { kind: string }, V> {
   exportColumns(q: Q): ExportColumn[];
   /** Cells aligned with exportColumns; undefined = not answered (empty cells). */
   exportCells(q: Q, value: V | undefined): ExportCell[];
+  analysis: KindAnalysis<Q, S>;
+  /** A plausible valid answer: demo rounds and the property tests answer with it. */
+  sample(q: Q, ctx: SampleContext): V;
+  /** How the builder reads this kind's own fields (options, limits, scale) from its form. */
+  editor: KindEditor;
+}
+
+/** The rating scale (the questionnaire's or a question's own); defined with the rating kind's schema. */
+export interface TScale {
+  min: number;
+  max: number;
+  labels: Record<string, TLocalizedText>;
+  notApplicable?: TLocalizedText;
 }
 
 export function localized(text: TLocalizedText, lang: Language): string {

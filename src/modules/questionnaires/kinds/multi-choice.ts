@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { EMPTY_COLUMNS, ZExclusiveOption, ZOther, checkOptions, localized, otherText, questionBase, rawList, splitCodes, type ExportColumn, type KindModule, type QuestionCore, type TOption, type TOther } from './common';
+import { choiceSummary, type ChoiceSummary } from './choice';
+import { EMPTY_COLUMNS, ZExclusiveOption, ZOther, checkOptions, localized, otherText, questionBase, rawList, splitCodes, type ExportColumn, type KindDef, type QuestionCore, type TOption, type TOther } from './common';
+import { readOption, readOther } from './editor';
 
 /**
  * Any number of options (at most `maxChoices` when given). An `exclusive` option such as
@@ -12,6 +14,7 @@ export const ZMultiChoiceQuestion = z.strictObject({
   other: ZOther.optional(),
   maxChoices: z.number().int().min(1).max(100).optional(),
 });
+export type TMultiChoiceQuestion = z.infer<typeof ZMultiChoiceQuestion>;
 
 export interface MultiChoiceQuestion extends QuestionCore {
   kind: 'multi-choice';
@@ -26,17 +29,27 @@ export interface MultiChoiceValue {
   other?: string;
 }
 
-function allCodes(q: MultiChoiceQuestion): string[] {
+function allCodes(q: Pick<MultiChoiceQuestion, 'options' | 'other'>): string[] {
   return [...q.options.map((o) => o.code), ...(q.other ? [q.other.code] : [])];
 }
 
-export const multiChoice: KindModule<MultiChoiceQuestion, MultiChoiceValue> = {
+export const multiChoice: KindDef<MultiChoiceQuestion, MultiChoiceValue, TMultiChoiceQuestion, ChoiceSummary> = {
   kind: 'multi-choice',
   schema: ZMultiChoiceQuestion,
   partial: 'multi-choice',
-  check(q, issue) {
-    checkOptions(q.options, q.other, issue);
-    if (q.maxChoices !== undefined && q.maxChoices > q.options.length + (q.other ? 1 : 0)) issue(['maxChoices'], 'questionnaires:errors.maxChoices');
+  requiredKey: 'respond:errors.required',
+  normalise(x) {
+    return {
+      question: { kind: 'multi-choice', code: x.code, text: x.text, options: x.options, ...(x.other ? { other: x.other } : {}), ...(x.maxChoices !== undefined ? { maxChoices: x.maxChoices } : {}) },
+    };
+  },
+  check(x, issue) {
+    checkOptions(x.options, x.other, issue);
+    if (x.maxChoices !== undefined && x.maxChoices > x.options.length + (x.other ? 1 : 0)) issue(['maxChoices'], 'questionnaires:errors.maxChoices');
+  },
+  condition: {
+    options: (x) => allCodes(x),
+    chosen: (v) => v.options,
   },
   parse(q, raw, other) {
     const list = rawList(raw);
@@ -97,4 +110,33 @@ export const multiChoice: KindModule<MultiChoiceQuestion, MultiChoiceValue> = {
     if (q.other) cells.push(v?.other ?? null);
     return cells;
   },
+  analysis: {
+    source: 'answers',
+    partial: 'choice',
+    summarise: (q, input) => choiceSummary(true, [...q.options, ...(q.other ? [q.other] : [])], input),
+  },
+  /** Earlier options likelier; an exclusive option ("none") alone when nothing else is chosen. */
+  sample(q, { random, texts }) {
+    const plain = q.options.filter((o) => !o.exclusive);
+    const limit = q.maxChoices ?? plain.length;
+    const chosen = plain.filter((_, i) => random() < 0.45 / (1 + i * 0.25)).slice(0, limit).map((o) => o.code);
+    const exclusive = q.options.find((o) => o.exclusive);
+    if (chosen.length === 0) return { options: [exclusive?.code ?? plain[0]?.code ?? q.options[0]!.code] };
+    if (q.other && chosen.length < limit && random() < 0.1) return { options: [...chosen, q.other.code], other: (texts[0] ?? 'other').slice(0, q.other.maxLength ?? 300) };
+    return { options: chosen };
+  },
+  editor: {
+    partial: 'multi-choice',
+    blank: () => ({ options: [] }),
+    read(form) {
+      const other = readOther(form);
+      const maxChoices = form.number('maxChoices', true);
+      return {
+        options: form.rows('options', (p) => readOption(form, p, true)),
+        ...(other ? { other } : {}),
+        ...(maxChoices !== undefined ? { maxChoices } : {}),
+      };
+    },
+  },
 };
+

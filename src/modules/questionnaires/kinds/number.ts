@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { EMPTY_COLUMNS, ZLocalizedText, localized, questionBase, type KindModule, type QuestionCore, type TLocalizedText } from './common';
+import { numberSummaryFromCounts, type NumberSummary } from '../../../math/numberSummaryFromCounts';
+import { EMPTY_COLUMNS, ZLocalizedText, localized, questionBase, type KindDef, type QuestionCore, type TLocalizedText } from './common';
 
 /** A whole or decimal number within [min, max], with an optional unit ("people", "mln tenge"). */
 export const ZNumberQuestion = z.strictObject({
@@ -10,6 +11,7 @@ export const ZNumberQuestion = z.strictObject({
   max: z.number().finite().optional(),
   unit: ZLocalizedText.optional(),
 });
+export type TNumberQuestion = z.infer<typeof ZNumberQuestion>;
 
 export interface NumberQuestion extends QuestionCore {
   kind: 'number';
@@ -26,10 +28,16 @@ export interface NumberValue {
 // Digits with an optional sign and one decimal separator; comma or point, as people type them in kk/ru.
 const NUMBER = /^\s*[-+]?\d{1,15}(?:[.,]\d{1,9})?\s*$/;
 
-export const number: KindModule<NumberQuestion, NumberValue> = {
+export const number: KindDef<NumberQuestion, NumberValue, TNumberQuestion, { unit: TLocalizedText | null; summary: NumberSummary }> = {
   kind: 'number',
   schema: ZNumberQuestion,
   partial: 'number',
+  requiredKey: 'respond:errors.required',
+  normalise(x) {
+    return {
+      question: { kind: 'number', code: x.code, text: x.text, integer: x.integer, ...(x.min !== undefined ? { min: x.min } : {}), ...(x.max !== undefined ? { max: x.max } : {}), ...(x.unit ? { unit: x.unit } : {}) },
+    };
+  },
   check(q, issue) {
     if (q.min !== undefined && q.max !== undefined && q.max < q.min) issue(['max'], 'questionnaires:errors.integerRange');
     if (q.integer && ((q.min !== undefined && !Number.isInteger(q.min)) || (q.max !== undefined && !Number.isInteger(q.max)))) issue(['min'], 'questionnaires:errors.integerBounds');
@@ -61,4 +69,32 @@ export const number: KindModule<NumberQuestion, NumberValue> = {
   exportCells(_q, v) {
     return [v ? v.value : null];
   },
+  analysis: {
+    source: 'answers',
+    partial: 'number',
+    summarise(q, { groups }) {
+      const summary = numberSummaryFromCounts(groups.filter((g) => g.numberValue !== null).map((g) => ({ value: g.numberValue!, count: g.count })));
+      return { n: summary.n, unit: q.unit ?? null, summary };
+    },
+  },
+  /** Skewed towards the low end of the range, as sizes and amounts are. */
+  sample(q, { random }) {
+    const min = q.min ?? 0;
+    const max = q.max ?? min + 100;
+    const x = min + (max - min) * random() ** 2;
+    if (q.integer) return { value: Math.min(Math.floor(max), Math.max(Math.ceil(min), Math.round(x))) };
+    return { value: Math.min(max, Math.max(min, Math.round(x * 10) / 10)) };
+  },
+  editor: {
+    partial: 'number',
+    blank: () => ({ integer: true }),
+    read(form) {
+      const integer = form.flag('integer');
+      const min = form.number('min', integer);
+      const max = form.number('max', integer);
+      const unit = form.optionalText('unit');
+      return { integer, ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}), ...(unit ? { unit } : {}) };
+    },
+  },
 };
+

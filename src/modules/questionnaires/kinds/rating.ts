@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { CANNOT_JUDGE_CODE, EMPTY_COLUMNS, ZLocalizedText, localized, questionBase, type KindModule, type QuestionCore } from './common';
+import { CANNOT_JUDGE_CODE, EMPTY_COLUMNS, ZLocalizedText, localized, questionBase, type KindDef, type QuestionCore, type TLocalizedText, type TScale } from './common';
+import type { FormReader } from './editor';
 
 /** A rating scale: any integer range within 0..100 with a label for every point, and optionally "cannot judge". */
 export const ZScale = z
@@ -25,8 +26,7 @@ export const ZScale = z
       const v = Number(key);
       if (v < scale.min || v > scale.max) ctx.addIssue({ code: 'custom', path: ['labels', key], params: { key: 'questionnaires:errors.labelOutside' } });
     }
-  });
-export type TScale = z.infer<typeof ZScale>;
+  }) satisfies z.ZodType<TScale>;
 
 /** In the `questions` array; without `scale` the questionnaire's scale applies (as for `items`). */
 export const ZRatingQuestion = z.strictObject({
@@ -37,6 +37,7 @@ export const ZRatingQuestion = z.strictObject({
   allowComment: z.boolean().optional(),
   allowCannotJudge: z.boolean().optional(),
 });
+export type TRatingQuestion = z.infer<typeof ZRatingQuestion>;
 
 /** A rating question with its scale resolved and its defaults applied (what the form uses). */
 export interface RatingQuestion extends QuestionCore {
@@ -53,12 +54,33 @@ export function scalePoints(scale: Pick<TScale, 'min' | 'max'>): number[] {
   return Array.from({ length: scale.max - scale.min + 1 }, (_, i) => scale.min + i);
 }
 
-export const rating: KindModule<RatingQuestion, RatingValue> = {
+/** 1 + Binomial(steps, p): a plausible rating around the middle of the scale, drawn from `random`. */
+function sampleRating(scale: TScale, random: () => number): number {
+  const steps = scale.max - scale.min;
+  const p = 0.3 + 0.4 * random();
+  let k = 0;
+  for (let i = 0; i < steps; i++) if (random() < p) k++;
+  return scale.min + k;
+}
+
+export const rating: KindDef<RatingQuestion, RatingValue, TRatingQuestion, never> = {
   kind: 'rating',
-  schema: ZRatingQuestion as unknown as z.ZodType<RatingQuestion>,
+  schema: ZRatingQuestion,
   partial: 'rating',
-  check() {
-    // The scale checks itself; referenceMean against the scale is checked where the scale is resolved.
+  requiredKey: 'respond:errors.requiredItem',
+  normalise(x, scale) {
+    const own = x.scale ?? scale;
+    return {
+      question: { kind: 'rating', code: x.code, text: x.text, scale: own, allowCannotJudge: Boolean(own.notApplicable) && x.allowCannotJudge !== false },
+      allowComment: x.allowComment !== false,
+      referenceMean: x.referenceMean ?? null,
+    };
+  },
+  check(x, issue, questionnaireScale) {
+    // The scale checks itself; what depends on it is checked against the scale that applies.
+    const scale = x.scale ?? questionnaireScale;
+    if (x.referenceMean !== undefined && (x.referenceMean < scale.min || x.referenceMean > scale.max)) issue(['referenceMean'], 'questionnaires:errors.meanOutside');
+    if (x.allowCannotJudge && !scale.notApplicable) issue(['allowCannotJudge'], 'questionnaires:errors.noNotApplicable');
   },
   parse(q, raw) {
     // "na" (forms) or null (JSON) is "cannot judge".
@@ -96,4 +118,41 @@ export const rating: KindModule<RatingQuestion, RatingValue> = {
     if (!v) return [null];
     return [v.cannotJudge ? CANNOT_JUDGE_CODE : v.value];
   },
+  // Ratings are ranked from the pre-aggregated analysis cells (the ranking page), not summarised here.
+  analysis: { source: 'ranking' },
+  sample(q, { random }) {
+    if (q.allowCannotJudge && random() < 0.05) return { cannotJudge: true };
+    return { cannotJudge: false, value: sampleRating(q.scale, random) };
+  },
+  editor: {
+    partial: 'rating',
+    blank: () => ({}),
+    read(form) {
+      const referenceMean = form.number('referenceMean');
+      return {
+        ...(form.flag('ownScale') ? { scale: readScale(form, 'scale') } : {}),
+        ...(referenceMean !== undefined ? { referenceMean } : {}),
+        // Absent means allowed: the form writes only a refusal.
+        ...(form.flag('allowComment') ? {} : { allowComment: false }),
+        ...(form.flag('allowCannotJudge') ? {} : { allowCannotJudge: false }),
+      };
+    },
+  },
 };
+
+/**
+ * A scale from the builder's form (the questionnaire's, or a rating question's own): a label row
+ * per point of the range typed; a row left blank is a label still to be written in every language.
+ */
+export function readScale(form: FormReader, prefix: string): Record<string, unknown> {
+  const min = form.number(`${prefix}.min`, true);
+  const max = form.number(`${prefix}.max`, true);
+  const labels: Record<string, TLocalizedText> = {};
+  if (typeof min === 'number' && typeof max === 'number' && max > min && max - min <= 20) {
+    for (let v = min; v <= max; v++) labels[String(v)] = form.text(`${prefix}.labels.${v}`);
+  }
+  const notApplicable = form.optionalText(`${prefix}.notApplicable`);
+  return { min, max, labels, ...(notApplicable ? { notApplicable } : {}) };
+}
+
+/** Without an own scale the questionnaire's applies; "cannot judge" is offered only when that scale has the label. */

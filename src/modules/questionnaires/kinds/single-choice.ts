@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { EMPTY_COLUMNS, ZOption, ZOther, checkOptions, localized, otherText, questionBase, rawList, type ExportColumn, type KindModule, type QuestionCore, type TLocalizedText, type TOther } from './common';
+import { choiceSummary, sampleIndex, type ChoiceSummary } from './choice';
+import { EMPTY_COLUMNS, ZOption, ZOther, checkOptions, localized, otherText, questionBase, rawList, type ChoiceOption, type ExportColumn, type KindDef, type QuestionCore, type TLocalizedText, type TOther } from './common';
+import { readOption, readOther } from './editor';
 
 /**
  * One option out of several. `optionsFrom: "territories"` takes the options from the territory
@@ -18,11 +20,7 @@ export const ZSingleChoiceQuestion = z
     if (!q.optionsFrom && !q.options) ctx.addIssue({ code: 'custom', path: ['options'], params: { key: 'questionnaires:errors.optionsMissing' } });
     if (q.optionsFrom && q.options) ctx.addIssue({ code: 'custom', path: ['options'], params: { key: 'questionnaires:errors.optionsTwice' } });
   });
-
-export interface ChoiceOption {
-  code: string;
-  text: TLocalizedText;
-}
+export type TSingleChoiceQuestion = z.infer<typeof ZSingleChoiceQuestion>;
 
 export interface SingleChoiceQuestion extends QuestionCore {
   kind: 'single-choice';
@@ -40,12 +38,27 @@ function label(q: SingleChoiceQuestion, code: string): TLocalizedText | undefine
   return q.options.find((o) => o.code === code)?.text ?? (q.other?.code === code ? q.other.text : undefined);
 }
 
-export const singleChoice: KindModule<SingleChoiceQuestion, SingleChoiceValue> = {
+export const singleChoice: KindDef<SingleChoiceQuestion, SingleChoiceValue, TSingleChoiceQuestion, ChoiceSummary> = {
   kind: 'single-choice',
-  schema: ZSingleChoiceQuestion as unknown as z.ZodType<SingleChoiceQuestion>,
+  schema: ZSingleChoiceQuestion,
   partial: 'single-choice',
-  check(q, issue) {
-    checkOptions(q.options, q.other, issue);
+  requiredKey: 'respond:errors.required',
+  normalise(x) {
+    return {
+      question: { kind: 'single-choice', code: x.code, text: x.text, options: x.options ?? [], ...(x.other ? { other: x.other } : {}) },
+      ...(x.optionsFrom ? { optionsFrom: x.optionsFrom } : {}),
+    };
+  },
+  check(x, issue) {
+    if (x.optionsFrom && x.role !== 'territory') issue(['optionsFrom'], 'questionnaires:errors.territoriesRole');
+    checkOptions(x.options ?? [], x.other, issue);
+  },
+  withOptions(q, options) {
+    return { ...q, options };
+  },
+  condition: {
+    options: (x) => [...(x.options ?? []).map((o) => o.code), ...(x.other ? [x.other.code] : [])],
+    chosen: (v) => [v.option],
   },
   parse(q, raw, other) {
     const list = rawList(raw);
@@ -90,4 +103,29 @@ export const singleChoice: KindModule<SingleChoiceQuestion, SingleChoiceValue> =
     if (q.other) cells[1] = v.other ?? null;
     return cells;
   },
+  analysis: {
+    source: 'answers',
+    partial: 'choice',
+    summarise: (q, input) => choiceSummary(false, [...q.options, ...(q.other ? [q.other] : [])], input),
+  },
+  sample(q, { random, texts }) {
+    const option = q.options[sampleIndex(q.options.length, random)]!.code;
+    if (q.other && random() < 0.1) return { option: q.other.code, other: (texts[0] ?? 'other').slice(0, q.other.maxLength ?? 300) };
+    return { option };
+  },
+  editor: {
+    partial: 'single-choice',
+    blank: () => ({ options: [] }),
+    read(form) {
+      const fromTerritories = form.str('optionsFrom') === 'territories';
+      const options = form.rows('options', (p) => readOption(form, p));
+      const other = readOther(form);
+      return {
+        ...(fromTerritories ? { optionsFrom: 'territories' } : {}),
+        ...(options.length || !fromTerritories ? { options } : {}),
+        ...(other ? { other } : {}),
+      };
+    },
+  },
 };
+

@@ -1,0 +1,224 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, loginAs, type LoggedIn, type TestApp } from '../../helpers/app';
+
+/**
+ * The questionnaire builder through its pages (supertest, forms as a browser without JavaScript
+ * posts them): drafts, every kind, conditions, translations, errors beside fields, confirmation
+ * before deleting, publishing a new immutable version.
+ */
+describe('questionnaire builder', () => {
+  let t: TestApp;
+  let admin: LoggedIn;
+  let draftId: number;
+  const base = () => `/admin/questionnaires/drafts/${draftId}`;
+
+  const revision = async () => Number((await t.ctx.db('questionnaire_drafts').where({ id: draftId }).first()).revision);
+  const definition = async () => JSON.parse((await t.ctx.db('questionnaire_drafts').where({ id: draftId }).first()).definition);
+  const post = async (path: string, fields: Record<string, unknown>) =>
+    admin.agent.post(path).type('form').send({ _csrf: admin.csrf, revision: await revision(), ...fields });
+  const text = (prefix: string, kk: string, ru = `${kk} ru`, en = `${kk} en`) => ({ [`${prefix}.kk`]: kk, [`${prefix}.ru`]: ru, [`${prefix}.en`]: en });
+
+  beforeAll(async () => {
+    t = await createTestApp({ seed: 'base' });
+    admin = await loginAs(t, 'admin');
+  });
+  afterAll(async () => t.close());
+
+  it('is for administrators only', async () => {
+    const researcher = await loginAs(t, 'researcher');
+    expect((await researcher.agent.get('/admin/questionnaires/drafts')).status).toBe(403);
+  });
+
+  it('creates a questionnaire; a code already in use is refused beside its field', async () => {
+    const taken = await admin.agent.post('/admin/questionnaires/drafts').type('form').send({ _csrf: admin.csrf, code: 'SME-BARRIERS', 'title.kk': 'X', 'title.ru': '', 'title.en': '', scaleMin: '1', scaleMax: '5' });
+    expect(taken.status).toBe(400);
+    expect(taken.text).toContain('href="#f-code"');
+    expect(await t.ctx.db('questionnaire_drafts').count({ n: '*' }).first()).toMatchObject({ n: expect.anything() });
+    expect(Number((await t.ctx.db('questionnaire_drafts').count({ n: '*' }).first())!.n)).toBe(0);
+
+    const res = await admin.agent.post('/admin/questionnaires/drafts').type('form').send({ _csrf: admin.csrf, code: 'T-BUILD', 'title.kk': 'Сынақ', 'title.ru': '', 'title.en': '', scaleMin: '1', scaleMax: '4' });
+    expect(res.status).toBe(303);
+    draftId = Number(/drafts\/(\d+)$/.exec(res.headers.location!)![1]);
+    const page = await admin.agent.get(base());
+    expect(page.status).toBe(200);
+    // The title lacks ru and en; each of the four scale labels lacks all three; no section yet.
+    expect(page.text).toContain('missing-translation');
+    expect(page.text).not.toContain(`action="${base()}/publish"`);
+  });
+
+  it('edits the title and the scale in three languages side by side', async () => {
+    expect((await post(`${base()}/title`, { ...text('title', 'Сынақ', 'Тест', 'Test') })).status).toBe(303);
+    const labels = Object.assign({}, ...[1, 2, 3, 4].map((p) => text(`scale.labels.${p}`, `L${p}`)));
+    const res = await post(`${base()}/scale`, { 'scale.min': '1', 'scale.max': '4', ...labels, ...text('scale.notApplicable', 'Білмеймін', 'Не знаю', 'Cannot judge') });
+    expect(res.status).toBe(303);
+    const def = await definition();
+    expect(def.title).toEqual({ kk: 'Сынақ', ru: 'Тест', en: 'Test' });
+    expect(def.scale.labels['3']).toEqual({ kk: 'L3', ru: 'L3 ru', en: 'L3 en' });
+    expect(def.scale.notApplicable.en).toBe('Cannot judge');
+  });
+
+  it('adds sections and a question of every kind, with options, limits and a condition', async () => {
+    expect((await post(`${base()}/sections`, { code: 'S1', ...text('title', 'Бірінші'), pest: 'E' })).status).toBe(303);
+    expect((await post(`${base()}/sections`, { code: 'S2', ...text('title', 'Екінші') })).status).toBe(303);
+    const q = (kind: string, code: string, category: string, fields: Record<string, unknown>) =>
+      post(`${base()}/questions`, { kind, code, category, ...text('text', `${code} мәтіні`), required: 'on', ...fields });
+    expect((await q('rating', 'R1', 'S1', { allowCannotJudge: 'on', allowComment: 'on', referenceMean: '2,5' })).status).toBe(303);
+    expect((await q('single-choice', 'C1', 'S1', { 'options.0.code': 'yes', ...text('options.0.text', 'Иә', 'Да', 'Yes'), 'options.1.code': '', ...text('options.1.text', 'Жоқ', 'Нет', 'No'), 'options.2.code': '', 'options.2.text.kk': '', 'options.2.text.ru': '', 'options.2.text.en': '' })).status).toBe(303);
+    expect((await q('multi-choice', 'M1', 'S2', { 'options.0.code': 'a', ...text('options.0.text', 'A'), 'options.1.code': 'none', 'options.1.exclusive': 'on', ...text('options.1.text', 'Ешқайсы'), 'other.code': 'other', ...text('other.text', 'Басқа'), maxChoices: '2', 'showIf.question': 'C1', 'showIf.option': ['C1/yes'] })).status).toBe(303);
+    expect((await q('ranking', 'K1', 'S2', { 'options.0.code': 'x', ...text('options.0.text', 'X'), 'options.1.code': 'y', ...text('options.1.text', 'Y'), 'options.2.code': 'z', ...text('options.2.text', 'Z'), pick: '2' })).status).toBe(303);
+    expect((await q('number', 'N1', 'S2', { integer: 'on', min: '0', max: '1000', ...text('unit', 'адам', 'чел.', 'people') })).status).toBe(303);
+    expect((await q('text', 'T1', 'S2', { maxLength: '300', multiline: 'on', required: undefined })).status).toBe(303);
+
+    const def = await definition();
+    expect(def.categories.map((c: { code: string }) => c.code)).toEqual(['S1', 'S2']);
+    expect(def.questions.map((x: { kind: string }) => x.kind)).toEqual(['rating', 'single-choice', 'multi-choice', 'ranking', 'number', 'text']);
+    const byCode = Object.fromEntries(def.questions.map((x: { code: string }) => [x.code, x]));
+    expect(byCode.R1).toMatchObject({ referenceMean: 2.5 });
+    expect(byCode.R1.allowCannotJudge).toBeUndefined(); // absent = offered
+    // A blank option code gets the next free number; the blank third row is not an option.
+    expect(byCode.C1.options.map((o: { code: string }) => o.code)).toEqual(['yes', '1']);
+    expect(byCode.M1).toMatchObject({ maxChoices: 2, showIf: { question: 'C1', anyOf: ['yes'] }, other: { code: 'other' } });
+    expect(byCode.M1.options[1]).toMatchObject({ code: 'none', exclusive: true });
+    expect(byCode.K1.pick).toBe(2);
+    expect(byCode.N1).toMatchObject({ integer: true, min: 0, max: 1000, unit: { en: 'people' } });
+    expect(byCode.T1).toMatchObject({ maxLength: 300, multiline: true, required: false });
+
+    const page = await admin.agent.get(base());
+    expect(page.text).toContain(`action="${base()}/publish"`); // all translated, nothing wrong
+  });
+
+  it('refuses a bad change with the message beside the field, named by its label, and saves nothing', async () => {
+    const before = await revision();
+    const res = await admin.agent
+      .post(`${base()}/questions/K1`)
+      .set('Cookie', 'kedergi_lang=ru')
+      .type('form')
+      .send({ _csrf: admin.csrf, revision: before, code: 'K1', category: 'S2', ...text('text', 'K1'), 'options.0.code': 'x', ...text('options.0.text', 'X'), 'options.1.code': 'x', ...text('options.1.text', 'Y'), pick: 'три' });
+    expect(res.status).toBe(400);
+    // Summary links to each field, by its label in Russian; the message is beside the field too.
+    expect(res.text).toContain('href="#f-pick"');
+    expect(res.text).toContain('Сколько вариантов упорядочить');
+    expect(res.text).toContain('id="f-pick-error"');
+    expect(res.text).toContain('value="три"'); // what was typed is shown again
+    // Once the shape is right, the kind's own checks (duplicate option codes) speak.
+    const dup = await admin.agent
+      .post(`${base()}/questions/K1`)
+      .set('Cookie', 'kedergi_lang=en')
+      .type('form')
+      .send({ _csrf: admin.csrf, revision: before, code: 'K1', category: 'S2', ...text('text', 'K1'), 'options.0.code': 'x', ...text('options.0.text', 'X'), 'options.1.code': 'x', ...text('options.1.text', 'Y'), pick: '2' });
+    expect(dup.status).toBe(400);
+    expect(dup.text).toContain('href="#f-options-1-code"');
+    expect(dup.text).toContain('Option 2 — Code');
+    expect(await revision()).toBe(before);
+    expect((await definition()).questions.find((x: { code: string }) => x.code === 'K1').pick).toBe(2);
+  });
+
+  it('refuses a condition on a later question', async () => {
+    const res = await post(`${base()}/questions/C1`, { code: 'C1', category: 'S1', ...text('text', 'C1'), required: 'on', 'options.0.code': 'yes', ...text('options.0.text', 'Y'), 'options.1.code': '1', ...text('options.1.text', 'N'), 'showIf.question': 'M1', 'showIf.option': ['M1/a'] });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('href="#f-showIf-question"');
+  });
+
+  it('marks missing translations and filters what lacks one', async () => {
+    expect((await post(`${base()}/questions/N1`, { code: 'N1', category: 'S2', 'text.kk': 'Қызметкерлер саны', 'text.ru': '', 'text.en': 'Employees', required: 'on', integer: 'on', min: '0', max: '1000' })).status).toBe(303);
+    const all = await admin.agent.get(base());
+    expect(all.text).toContain('id="question-R1"');
+    const lacking = await admin.agent.get(`${base()}?missing=ru`);
+    expect(lacking.text).toContain('id="question-N1"');
+    expect(lacking.text).not.toContain('id="question-R1"');
+    expect(lacking.text).not.toContain(`action="${base()}/publish"`);
+    const none = await admin.agent.get(`${base()}?missing=en`);
+    expect(none.text).not.toContain('id="question-N1"');
+    expect((await post(`${base()}/questions/N1`, { code: 'N1', category: 'S2', ...text('text', 'Қызметкерлер саны'), required: 'on', integer: 'on', min: '0', max: '1000' })).status).toBe(303);
+  });
+
+  it('moves sections and questions up and down', async () => {
+    expect((await post(`${base()}/questions/T1/move`, { direction: 'up' })).status).toBe(303);
+    let def = await definition();
+    expect(def.questions.map((x: { code: string }) => x.code)).toEqual(['R1', 'C1', 'M1', 'K1', 'T1', 'N1']);
+    expect((await post(`${base()}/sections/S2/move`, { direction: 'up' })).status).toBe(303);
+    def = await definition();
+    expect(def.categories.map((c: { code: string }) => c.code)).toEqual(['S2', 'S1']);
+    // M1 now depends on a question asked after it: the draft says so and cannot be published.
+    const page = await admin.agent.get(base());
+    expect(page.text).not.toContain(`action="${base()}/publish"`);
+    expect(page.text).toContain(`${base()}/questions/M1#f-showIf-question`);
+    expect((await post(`${base()}/sections/S2/move`, { direction: 'down' })).status).toBe(303);
+  });
+
+  it('asks before deleting a question, then deletes it', async () => {
+    const before = await revision();
+    const ask = await post(`${base()}/questions/K1/delete`, {});
+    expect(ask.status).toBe(200);
+    expect(ask.text).toContain('name="confirm" value="yes"');
+    expect(await revision()).toBe(before);
+    expect((await post(`${base()}/questions/K1/delete`, { confirm: 'yes' })).status).toBe(303);
+    expect((await definition()).questions.some((x: { code: string }) => x.code === 'K1')).toBe(false);
+  });
+
+  it('refuses a change made on a page opened before another change', async () => {
+    const stale = (await revision()) - 1;
+    const res = await admin.agent.post(`${base()}/questions/T1/move`).type('form').send({ _csrf: admin.csrf, revision: stale, direction: 'down' });
+    expect(res.status).toBe(409);
+    expect((await definition()).questions.map((x: { code: string }) => x.code)).toEqual(['R1', 'C1', 'M1', 'T1', 'N1']);
+  });
+
+  it('keeps hostile text inert', async () => {
+    expect((await post(`${base()}/questions/T1`, { code: 'T1', category: 'S2', ...text('text', '<script>alert(1)</script>'), maxLength: '300' })).status).toBe(303);
+    const page = await admin.agent.get(base());
+    expect(page.text).not.toContain('<script>alert(1)</script>');
+    expect(page.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+  });
+
+  it('publishes the draft as version 1 of a new questionnaire, through the import path', async () => {
+    const res = await post(`${base()}/publish`, {});
+    expect(res.status).toBe(303);
+    const q = await t.services.questionnaires.latestByCode('T-BUILD');
+    expect(q).toMatchObject({ version: 1 });
+    expect(res.headers.location).toBe(`/admin/questionnaires/${q!.id}?saved=created`);
+    const published = await t.services.questionnaires.getQuestionnaire(q!.id);
+    expect(published.questions.map((x) => x.kind)).toEqual(['rating', 'single-choice', 'multi-choice', 'text', 'number']);
+    expect(await t.ctx.db('questionnaire_drafts').where({ id: draftId }).first()).toBeUndefined();
+  });
+
+  it('never changes a version a round uses: publishing an edit makes the next version', async () => {
+    const v1 = (await t.services.questionnaires.latestByCode('SME-BARRIERS'))!;
+    await t.services.rounds.create({ title: 'On v1', questionnaireId: v1.id, audience: 'invitation', opensAt: null, closesAt: null, targetTotal: null, targets: [] }, admin.user.id);
+    const before = await t.ctx.db('questionnaires').where({ id: v1.id }).first();
+    const itemsBefore = await t.ctx.db('questionnaire_items').where({ questionnaire_id: v1.id }).orderBy('id');
+
+    const start = await admin.agent.post(`/admin/questionnaires/${v1.id}/draft`).type('form').send({ _csrf: admin.csrf });
+    expect(start.status).toBe(303);
+    draftId = Number(/drafts\/(\d+)$/.exec(start.headers.location!)![1]);
+    // Starting again continues the same draft.
+    const again = await admin.agent.post(`/admin/questionnaires/${v1.id}/draft`).type('form').send({ _csrf: admin.csrf });
+    expect(again.headers.location).toBe(start.headers.location);
+
+    // An item of the original format is edited as a rating question and stays an item.
+    const b01 = (await definition()).items[0];
+    expect((await post(`${base()}/questions/B01`, { code: 'B01', category: b01.category, ...text('text', 'Жаңа мәтін', 'Новый текст', 'New wording'), required: 'on', allowCannotJudge: 'on', allowComment: 'on', referenceMean: String(b01.referenceMean ?? '') })).status).toBe(303);
+    expect((await definition()).items[0].text.en).toBe('New wording');
+    expect((await definition()).questions ?? []).toEqual([]);
+
+    const res = await post(`${base()}/publish`, {});
+    expect(res.status).toBe(303);
+    const v2 = (await t.services.questionnaires.latestByCode('SME-BARRIERS'))!;
+    expect(v2.version).toBe(v1.version + 1);
+    expect(JSON.parse(v2.definition).items[0].text.en).toBe('New wording');
+    // The round's version is byte for byte what it was.
+    expect(await t.ctx.db('questionnaires').where({ id: v1.id }).first()).toEqual(before);
+    expect(await t.ctx.db('questionnaire_items').where({ questionnaire_id: v1.id }).orderBy('id')).toEqual(itemsBefore);
+  });
+
+  it('asks before discarding a draft', async () => {
+    const v = (await t.services.questionnaires.latestByCode('SME-BARRIERS'))!;
+    const start = await admin.agent.post(`/admin/questionnaires/${v.id}/draft`).type('form').send({ _csrf: admin.csrf });
+    draftId = Number(/drafts\/(\d+)$/.exec(start.headers.location!)![1]);
+    const ask = await post(`${base()}/discard`, {});
+    expect(ask.status).toBe(200);
+    expect(ask.text).toContain('name="confirm" value="yes"');
+    expect(await t.ctx.db('questionnaire_drafts').where({ id: draftId }).first()).toBeDefined();
+    expect((await post(`${base()}/discard`, { confirm: 'yes' })).status).toBe(303);
+    expect(await t.ctx.db('questionnaire_drafts').where({ id: draftId }).first()).toBeUndefined();
+  });
+});
