@@ -9,9 +9,10 @@ import { buildServices, type Services } from './composition';
 import type { AppContext } from './context';
 import { AppError, NotFoundError, isApiRequest } from './errors';
 import { authenticateMiddleware } from './middleware/auth';
+import { chartDownloads } from './middleware/chart-download';
 import { csrfMiddleware } from './middleware/csrf';
 import { inputHygiene, verifyJsonEntries } from './middleware/input';
-import { localeMiddleware } from './middleware/locale';
+import { localeMiddleware, userLanguageMiddleware } from './middleware/locale';
 import { staticFiles } from './middleware/static';
 import { noStore, secureRequest, strictTransportSecurity } from './middleware/transport';
 import { authRoutes } from './modules/auth/auth.routes';
@@ -96,10 +97,12 @@ export function createApp(ctx: AppContext, services: Services = buildServices(ct
   app.use(express.urlencoded({ extended: true, limit: '200kb', parameterLimit: 5000 }));
   app.use(express.json({ limit: '2mb', verify: verifyJsonEntries }));
   app.use(authenticateMiddleware(auth, secureCookies));
+  app.use(userLanguageMiddleware);
   app.use(csrfMiddleware(secureCookies));
   app.use(inputHygiene);
   const formErrors = formErrorFlash(ctx.config);
   app.use(formErrors.middleware);
+  app.use(chartDownloads);
 
   app.use(authRoutes(ctx, services));
   for (const routes of featureRoutes) app.use(routes(ctx, services));

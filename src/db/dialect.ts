@@ -66,6 +66,29 @@ export async function batchInsert(db: Knex | Knex.Transaction, table: string, ro
 }
 
 /**
+ * Insert many rows, leaving out those whose `conflictColumn` value is already taken (a unique
+ * index decides, so two writers at once still insert each key once), and give back how many
+ * were inserted: RETURNING counts them on PostgreSQL, changes() on SQLite (same connection,
+ * right after the statement: call it inside a transaction, which holds SQLite's one connection).
+ */
+export async function insertIgnoringConflicts(db: Knex | Knex.Transaction, table: string, rows: Record<string, unknown>[], conflictColumn: string): Promise<number> {
+  if (rows.length === 0) return 0;
+  const size = rowsPerInsert(db as Knex, Object.keys(rows[0]!).length);
+  let inserted = 0;
+  for (let i = 0; i < rows.length; i += size) {
+    const insert = db(table).insert(rows.slice(i, i + size)).onConflict(conflictColumn).ignore();
+    if (dialectOf(db as Knex) === 'postgres') {
+      inserted += ((await insert.returning(conflictColumn)) as unknown[]).length;
+    } else {
+      await insert;
+      const [row] = (await db.raw('select changes() as n')) as Array<{ n: number }>;
+      inserted += num(row?.n);
+    }
+  }
+  return inserted;
+}
+
+/**
  * Rows per multi-row INSERT: under the parameter limit, and on SQLite at most 500 rows,
  * because knex writes a SQLite multi-row insert as a compound SELECT and SQLite refuses more
  * than 500 terms (SQLITE_MAX_COMPOUND_SELECT) with "too many terms in compound SELECT".

@@ -1,4 +1,9 @@
+import crypto from 'node:crypto';
+import { Resvg } from '@resvg/resvg-js';
 import * as echarts from 'echarts';
+import PDFDocument from 'pdfkit';
+import type { Language } from '../i18n';
+import { CHART_FONT_FAMILY, dejaVuSansIfPresent } from './fonts';
 
 export interface ChartFrame {
   width: number;
@@ -7,27 +12,194 @@ export interface ChartFrame {
   title: string;
   /** Text alternative: what the chart shows, in words (and ideally the key numbers). */
   description: string;
+  /** The reader's language: axis numbers and value labels are written as that language writes them. */
+  lang: Language;
 }
 
 function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
+const LOCALES: Record<Language, string> = { kk: 'kk-KZ', ru: 'ru-RU', en: 'en-GB' };
+const numberFormats = new Map<string, Intl.NumberFormat>();
+
+/**
+ * A number as the reader writes it in a chart: decimal comma and thin-space thousands in Kazakh
+ * and Russian, point and comma in English. Four-digit numbers are never grouped ('min2'), so a
+ * year on an axis reads 2024 and not "2,024" or "2 024". `digits` is the most decimals shown.
+ */
+export function formatChartNumber(value: number, lang: Language, digits = 2, minDigits = 0): string {
+  if (!Number.isFinite(value)) return '–';
+  const key = `${lang}:${digits}:${minDigits}`;
+  let f = numberFormats.get(key);
+  if (!f) numberFormats.set(key, (f = new Intl.NumberFormat(LOCALES[lang], { minimumFractionDigits: minDigits, maximumFractionDigits: Math.max(digits, minDigits), useGrouping: 'min2' } as unknown as Intl.NumberFormatOptions)));
+  const parts = f.formatToParts(value);
+  // CLDR gives a no-break space; Kazakh and Russian typography groups with a thin one.
+  return parts.map((p) => (p.type === 'group' && lang !== 'en' ? '\u202f' : p.type === 'minusSign' ? '−' : p.value)).join('');
+}
+
+type Loose = Record<string, unknown>;
+const asList = (v: unknown): Loose[] => (Array.isArray(v) ? (v as Loose[]) : v && typeof v === 'object' ? [v as Loose] : []);
+
+/**
+ * Axis numbers and value labels that were left to ECharts' own formatting (which writes
+ * "1.5" and "2,024" whatever the language) get the reader's. Explicit formatters are kept.
+ */
+function localise(option: Loose, lang: Language): Loose {
+  const number = (v: unknown) => (typeof v === 'number' ? formatChartNumber(v, lang) : String(v ?? ''));
+  const out: Loose = { ...option };
+  for (const key of ['xAxis', 'yAxis'] as const) {
+    if (!option[key]) continue;
+    const axes = asList(option[key]).map((axis) => {
+      const type = axis.type ?? (key === 'yAxis' ? 'value' : 'category');
+      const label = (axis.axisLabel ?? {}) as Loose;
+      return type === 'value' && label.formatter === undefined ? { ...axis, axisLabel: { ...label, formatter: number } } : axis;
+    });
+    out[key] = Array.isArray(option[key]) ? axes : axes[0];
+  }
+  if (option.series) {
+    out.series = asList(option.series).map((s) => {
+      const label = s.label as Loose | undefined;
+      if (!label?.show || (label.formatter !== undefined && label.formatter !== '{c}')) return s;
+      return { ...s, label: { ...label, formatter: (p: { value: unknown }) => number(Array.isArray(p.value) ? p.value[p.value.length - 1] : p.value) } };
+    });
+  }
+  return out;
+}
+
+/**
+ * Text is measured with the font the chart is drawn in (DejaVu Sans, see lib/fonts.ts), so
+ * ECharts wraps a long label where it really runs out of room instead of guessing (its guess
+ * takes a Cyrillic letter as wide as the font size). Without the font it keeps its guess.
+ */
+const measurer = (() => {
+  const file = dejaVuSansIfPresent();
+  if (!file) return null;
+  const doc = new PDFDocument({ autoFirstPage: false });
+  doc.registerFont('chart', file);
+  doc.font('chart');
+  return (text: string, font: string | undefined): number => {
+    const size = Number(/(\d+(?:\.\d+)?)px/.exec(font ?? '')?.[1] ?? 12);
+    // Bold is about 10 % wider in DejaVu Sans; counting it so keeps bold labels inside too.
+    return doc.fontSize(size).widthOfString(text) * (/\bbold\b|\b[6-9]00\b/.test(font ?? '') ? 1.1 : 1);
+  };
+})();
+if (measurer) echarts.setPlatformAPI({ measureText: (text: string, font?: string) => ({ width: measurer(text ?? '', font) }) });
+
+/** The width of `text` at `fontSize` px in the charts' font (an estimate without it). */
+export function textWidth(text: string, fontSize: number): number {
+  return measurer ? measurer(text, `${fontSize}px`) : text.length * fontSize * 0.62;
+}
+
+/** How many lines `text` takes when wrapped at `width` px (words kept whole unless one is wider). */
+export function wrappedLines(text: string, width: number, fontSize: number): number {
+  let lines = 1;
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    const candidate = line ? `${line} ${word}` : word;
+    if (line && textWidth(candidate, fontSize) > width) {
+      lines += 1;
+      line = word;
+    } else line = candidate;
+    while (textWidth(line, fontSize) > width && line.length > 1) {
+      // A word wider than the box breaks inside; count the overflow as whole extra lines.
+      lines += Math.ceil(textWidth(line, fontSize) / width) - 1;
+      line = '';
+    }
+  }
+  return lines;
+}
+
+/**
+ * Positions for labels beside points at `values` on one vertical line, at least `gap` apart and
+ * within [min, max], each as near its point as the others allow (clusters spread evenly about
+ * their middle). Same order as `values`.
+ * Example: spreadLabels([3, 3, 3.05], 0.1, 1, 5) gives 2.9167, 3.0167, 3.1167 (centred on their mean).
+ */
+export function spreadLabels(values: number[], gap: number, min: number, max: number): number[] {
+  const order = values.map((v, i) => ({ v, i })).sort((a, b) => a.v - b.v || a.i - b.i);
+  // Clusters of labels that touch: each placed centred on its points' mean, merged while they overlap.
+  const clusters: Array<{ members: number[]; sum: number; top: number }> = [];
+  const start = (c: { members: number[]; sum: number }) => Math.min(Math.max(c.sum / c.members.length - ((c.members.length - 1) * gap) / 2, min), Math.max(min, max - (c.members.length - 1) * gap));
+  for (const { v, i } of order) {
+    clusters.push({ members: [i], sum: v, top: 0 });
+    for (;;) {
+      const last = clusters[clusters.length - 1]!;
+      last.top = start(last);
+      const before = clusters[clusters.length - 2];
+      if (!before || before.top + before.members.length * gap <= last.top + 1e-12) break;
+      clusters.pop();
+      before.members.push(...last.members);
+      before.sum += last.sum;
+    }
+  }
+  const out = new Array<number>(values.length);
+  for (const c of clusters) c.members.forEach((index, k) => (out[index] = c.top + k * gap));
+  return out;
+}
+
+/** A category axis label that wraps inside `width` px instead of being cut (ECharts 'break'). */
+export function wrappedAxisLabel(width: number, fontSize = 11): Loose {
+  return { width, overflow: 'break', fontSize, lineHeight: Math.round(fontSize * 1.25), interval: 0 };
+}
+
 /**
  * Server-side SVG through ECharts' SSR renderer: no client script, works in print and
- * without JavaScript. Title and description become <title>/<desc> with role="img".
+ * without JavaScript. Title and description become <title>/<desc> with role="img". The id is
+ * a digest of the drawing, so the same chart has the same id on every render: the download
+ * links (middleware/chart-download.ts) name a chart by it.
  */
 export function renderSvgChart(option: echarts.EChartsOption, frame: ChartFrame): string {
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: frame.width, height: frame.height });
   try {
-    chart.setOption({ animation: false, textStyle: { fontFamily: 'system-ui, sans-serif' }, ...option });
-    const svg = chart.renderToSVGString();
-    const id = 'c' + Math.random().toString(36).slice(2, 10);
+    chart.setOption({ animation: false, textStyle: { fontFamily: `'${CHART_FONT_FAMILY}', Verdana, sans-serif` }, ...localise(option as Loose, frame.lang) });
+    // zrender names classes, clip paths and gradients with process-wide counters (zr3-cls-17);
+    // renumbered in order of appearance and prefixed with the chart's id, a render is the same
+    // text every time and two charts on one page never share a name.
+    const names = new Map<string, string>();
+    // Hover rules are dropped: nothing on a server-drawn chart reacts to the mouse, and ECharts
+    // writes a gradient's hover fill as "fill:[object Object]".
+    const drawing = chart.renderToSVGString().replace(/\.[\w-]+:hover \{[^}]*\}\s*/g, '').replace(/\bzr\d+-([a-z]+-?)\d+\b/g, (name, kind: string) => {
+      let renamed = names.get(name);
+      if (!renamed) names.set(name, (renamed = `zr-${kind}${names.size}`));
+      return renamed;
+    });
+    const id = 'chart-' + crypto.createHash('sha256').update(frame.title).update('\0').update(frame.description).update('\0').update(drawing).digest('hex').slice(0, 12);
+    const svg = drawing.replace(/\bzr-/g, `${id}-`);
     return svg.replace(
       /^<svg([^>]*)>/,
-      `<svg$1 role="img" aria-labelledby="${id}-t ${id}-d"><title id="${id}-t">${escapeXml(frame.title)}</title><desc id="${id}-d">${escapeXml(frame.description)}</desc>`,
+      `<svg$1 id="${id}" role="img" aria-labelledby="${id}-t ${id}-d"><title id="${id}-t">${escapeXml(frame.title)}</title><desc id="${id}-d">${escapeXml(frame.description)}</desc>`,
     );
   } finally {
     chart.dispose();
   }
+}
+
+/** The chart with this id in a rendered page, or undefined. */
+export function findChart(html: string, id: string): string | undefined {
+  const at = html.indexOf(` id="${id}" role="img"`);
+  if (at < 0) return undefined;
+  const start = html.lastIndexOf('<svg', at);
+  const end = html.indexOf('</svg>', at);
+  return start < 0 || end < 0 ? undefined : html.slice(start, end + '</svg>'.length);
+}
+
+/** A chart's SVG as a file of its own (an XML declaration, the namespace ECharts already writes). */
+export function chartSvgFile(svg: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${svg}\n`;
+}
+
+/**
+ * A chart as PNG, drawn on the server by resvg (Rust, no browser, no network) with the fonts
+ * the chart was measured in, on white, at `scale` times its size (2 = sharp on paper and on
+ * high-density screens).
+ */
+export function chartPng(svg: string, scale = 2): Buffer {
+  const font = dejaVuSansIfPresent();
+  const resvg = new Resvg(svg, {
+    background: '#ffffff',
+    fitTo: { mode: 'zoom', value: scale },
+    font: { loadSystemFonts: !font, fontFiles: font ? [font] : [], defaultFontFamily: CHART_FONT_FAMILY, sansSerifFamily: CHART_FONT_FAMILY },
+  });
+  return resvg.render().asPng();
 }

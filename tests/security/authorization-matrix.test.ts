@@ -256,6 +256,12 @@ const POLICY: Record<string, Rule> = {
   'POST /admin/panels/:id/rounds/close': r('admin', (f) => `/admin/panels/${f.panelScratch}/rounds/close`),
   'POST /admin/panels/:id/rounds/open-next': r('admin', (f) => `/admin/panels/${f.panelScratch}/rounds/open-next`),
   'POST /admin/panels/:id/rounds/remind': r('admin', (f) => `/admin/panels/${f.panelScratch}/rounds/remind`),
+  // issue 12 (session 3): expert reminder schedule, language preference, old invitations made mailable
+  'POST /admin/panels/:id/reminders': r('admin', (f) => `/admin/panels/${f.panelScratch}/reminders`),
+  'GET /account': r('anyUser'),
+  'POST /account/language': r('anyUser'),
+  'POST /admin/users/:id/language': r('admin', (f) => `/admin/users/${f.targetUser}/language`),
+  'POST /admin/rounds/:id/mail/prepare': r('admin', (f) => `/admin/rounds/${f.roundOpen}/mail/prepare`),
   // expert panels: results
   'GET /panels': r('staff'),
   'GET /panels/:id/agreement': r('staff', (f) => `/panels/${f.panelA}/agreement`),

@@ -1,5 +1,5 @@
 import type { TFunction } from 'i18next';
-import { renderSvgChart } from '../../lib/charts';
+import { formatChartNumber, renderSvgChart, wrappedAxisLabel, wrappedLines } from '../../lib/charts';
 import type { ItemRanking, RankingScale } from './analysis.service';
 import { formatNumber, formatPercent } from './analysis.format';
 import type { Language } from '../../i18n';
@@ -23,15 +23,23 @@ function levelColours(levels: number): string[] {
   const palette = levels <= 5 ? LEVEL_COLOURS : LONG_COLOURS;
   return Array.from({ length: levels }, (_, i) => palette[Math.round((i * (palette.length - 1)) / Math.max(1, levels - 1))]!);
 }
-const WIDTH = 720;
-const ROW = 26;
+const WIDTH = 760;
+const LABEL_WIDTH = 230;
+const LABEL_FONT = 11;
+const LINE = Math.round(LABEL_FONT * 1.25);
+
+/** Each row as tall as its barrier's wrapped label needs (at least 26 px). */
+function rowHeight(labels: string[]): number {
+  return Math.max(26, Math.max(1, ...labels.map((l) => wrappedLines(l, LABEL_WIDTH, LABEL_FONT))) * LINE + 8);
+}
 
 function share(count: number, n: number): number {
   return n > 0 ? (100 * count) / n : 0;
 }
 
-function axisLabel(item: ItemRanking): string {
-  return item.code;
+/** The barrier's code and wording in the reader's language, wrapped on the axis, never cut. */
+function axisLabel(item: ItemRanking, lang: Language): string {
+  return `${item.code} ${item[`text_${lang}`] || item.text_kk}`;
 }
 
 function noDataGraphic(text: string) {
@@ -40,8 +48,8 @@ function noDataGraphic(text: string) {
 
 export function distributionChart(items: ItemRanking[], scale: RankingScale, t: TFunction, lang: Language): string {
   const rated = items.filter((i) => i.n > 0);
-  const labels = items.map(axisLabel);
-  const height = 90 + ROW * Math.max(items.length, 3);
+  const labels = items.map((i) => axisLabel(i, lang));
+  const height = 90 + rowHeight(labels) * Math.max(items.length, 3);
   const label = (v: number) => scale.labels[String(v)];
   const levelName = (v: number) => `${v} · ${label(v)?.[lang] ?? label(v)?.kk ?? ''}`;
   const colours = levelColours(scale.points.length);
@@ -60,6 +68,8 @@ export function distributionChart(items: ItemRanking[], scale: RankingScale, t: 
     name: levelName(scale.points[index]!),
     stack: sign < 0 ? 'left' : 'right',
     barWidth: 16,
+    // The left and right stacks share one row: without this ECharts sets them side by side.
+    barGap: '-100%',
     itemStyle: { color: colours[index] },
     data: items.map((item) => Number((sign * fraction * share(item.counts[index] ?? 0, item.n)).toFixed(2))),
   }));
@@ -69,16 +79,16 @@ export function distributionChart(items: ItemRanking[], scale: RankingScale, t: 
   const option = {
     color: colours,
     legend: { top: 0, data: scale.points.map(levelName), itemWidth: 14, textStyle: { fontSize: 11 } },
-    grid: { left: 56, right: 24, top: 48, bottom: 36 },
+    grid: { left: LABEL_WIDTH + 16, right: 24, top: 48, bottom: 36 },
     xAxis: {
       type: 'value' as const,
       min: -100,
       max: 100,
       interval: 25,
-      axisLabel: { formatter: (v: number) => `${Math.abs(v)}%` },
+      axisLabel: { formatter: (v: number) => `${formatChartNumber(Math.abs(v), lang)} %` },
       splitLine: { lineStyle: { color: '#e0e0e0' } },
     },
-    yAxis: { type: 'category' as const, data: labels, inverse: true, axisTick: { show: false } },
+    yAxis: { type: 'category' as const, data: labels, inverse: true, axisTick: { show: false }, axisLabel: wrappedAxisLabel(LABEL_WIDTH, LABEL_FONT) },
     series,
     ...(rated.length === 0 ? { graphic: noDataGraphic(t('analysis:charts.noRatings')) } : {}),
   };
@@ -104,7 +114,7 @@ export function distributionChart(items: ItemRanking[], scale: RankingScale, t: 
           )
           .join('; ') +
         '.';
-  return renderSvgChart(option as never, { width: WIDTH, height, title: t('analysis:charts.distributionTitle'), description });
+  return renderSvgChart(option as never, { width: WIDTH, height, lang, title: t('analysis:charts.distributionTitle'), description });
 }
 
 interface WhiskerApi {
@@ -114,12 +124,13 @@ interface WhiskerApi {
 
 export function meansChart(items: ItemRanking[], scale: RankingScale, t: TFunction, lang: Language): string {
   const rated = items.filter((i) => i.mean !== null);
-  const height = 70 + ROW * Math.max(items.length, 3);
+  const labels = items.map((i) => axisLabel(i, lang));
+  const height = 70 + rowHeight(labels) * Math.max(items.length, 3);
   const intervals = items.flatMap((item, index) => (item.ciLow !== null && item.ciHigh !== null ? [[Math.max(scale.min, item.ciLow), Math.min(scale.max, item.ciHigh), index]] : []));
   const option = {
-    grid: { left: 56, right: 24, top: 24, bottom: 36 },
+    grid: { left: LABEL_WIDTH + 16, right: 24, top: 24, bottom: 36 },
     xAxis: { type: 'value' as const, min: scale.min, max: scale.max, interval: scale.max - scale.min > 6 ? 1 : 0.5, name: t('analysis:charts.meanAxis'), nameLocation: 'middle' as const, nameGap: 24, splitLine: { lineStyle: { color: '#e0e0e0' } } },
-    yAxis: { type: 'category' as const, data: items.map(axisLabel), inverse: true, axisTick: { show: false } },
+    yAxis: { type: 'category' as const, data: labels, inverse: true, axisTick: { show: false }, axisLabel: wrappedAxisLabel(LABEL_WIDTH, LABEL_FONT) },
     series: [
       {
         type: 'custom' as const,
@@ -173,5 +184,5 @@ export function meansChart(items: ItemRanking[], scale: RankingScale, t: TFuncti
           )
           .join('; ') +
         '.';
-  return renderSvgChart(option as never, { width: WIDTH, height, title: t('analysis:charts.meansTitle'), description });
+  return renderSvgChart(option as never, { width: WIDTH, height, lang, title: t('analysis:charts.meansTitle'), description });
 }

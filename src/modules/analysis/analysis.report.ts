@@ -1,8 +1,8 @@
-import fs from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { TFunction } from 'i18next';
 import PDFDocument from 'pdfkit';
 import { localized, type Language } from '../../i18n';
+import { dejaVuSans, dejaVuSansBold } from '../../lib/fonts';
 import { formatInterval, formatNumber, formatP, formatPercent, DASH } from './analysis.format';
 import type { HonestStatistics } from './analysis.honest';
 import type { RoundRanking } from './analysis.service';
@@ -15,14 +15,6 @@ import type { RoundRanking } from './analysis.service';
  * locale. The font is DejaVu Sans (Debian fonts-dejavu-core), which has every Kazakh letter
  * (Ә Ғ Қ Ң Ө Ұ Ү Һ І); pdfkit embeds the subset used.
  */
-const FONT_CANDIDATES = ['/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', '/usr/share/fonts/dejavu/DejaVuSans.ttf'];
-const BOLD_CANDIDATES = ['/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf', '/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf'];
-
-function fontFile(candidates: string[]): string {
-  const found = candidates.find((p) => fs.existsSync(p));
-  if (!found) throw new Error(`PDF report: no DejaVu Sans font at ${candidates.join(' or ')}; install Debian's fonts-dejavu-core`);
-  return found;
-}
 
 export interface ReportFilterLine {
   label: string;
@@ -53,8 +45,8 @@ export async function writeRoundReportPdf(out: Writable, input: RoundReportInput
   const num = (v: number | null | undefined, d = 2) => formatNumber(v, d, lang);
   const text = (o: unknown, field: string) => localized(o as Record<string, unknown>, field, lang);
   const doc = new PDFDocument({ size: 'A4', margin: MARGIN, info: { Title: `${t('analysis:report.title')}: ${r.round.title}`, Author: 'Kedergi' }, bufferPages: true });
-  doc.registerFont('body', fontFile(FONT_CANDIDATES));
-  doc.registerFont('bold', fontFile(BOLD_CANDIDATES));
+  doc.registerFont('body', dejaVuSans('PDF report'));
+  doc.registerFont('bold', dejaVuSansBold('PDF report'));
   const done = new Promise<void>((resolve, reject) => {
     out.on('finish', resolve);
     out.on('error', reject);

@@ -257,6 +257,20 @@ export class AnalysisRepository {
     }));
   }
 
+  /**
+   * Answers per (item, group, value) for the heat map, grouped by territory (0 = not stated),
+   * sector or size ('' = not stated); "cannot judge" left out.
+   */
+  async itemCellsByGroup(roundId: number, filters: TRankingFilters, by: 'territory' | 'sector' | 'size'): Promise<Array<{ itemId: number; group: string; value: number; answers: number }>> {
+    const column = by === 'territory' ? 'territory_id' : by;
+    const query = this.db('analysis_item_cells')
+      .where({ round_id: roundId, cannot_judge: 0 })
+      .groupBy('item_id', column, 'value')
+      .select('item_id', this.db.ref(column).as('grp'), 'value', this.db.raw('SUM(answers) AS answers'));
+    const rows = await applyFilters(query, filters);
+    return rows.map((r: Record<string, unknown>) => ({ itemId: num(r.item_id), group: String(r.grp ?? ''), value: num(r.value), answers: num(r.answers) }));
+  }
+
   async profileCellSums(roundId: number, filters: TRankingFilters, db: Db = this.db): Promise<ProfileCellSum[]> {
     const query = db('analysis_profile_cells').where({ round_id: roundId }).groupBy('territory_id').select('territory_id', db.raw('SUM(respondents) AS respondents'));
     const rows = await applyFilters(query, filters);

@@ -1,10 +1,9 @@
 import { Router, type Request, type Response } from 'express';
 import type { TFunction } from 'i18next';
-import { z } from 'zod';
 import type { AppContext } from '../../context';
 import { asyncHandler, parseOrThrow } from '../../errors';
 import { localized, translator, type Language } from '../../i18n';
-import { writeExcelCsv } from '../../lib/excelCsv';
+import { writeExcelCsv, ZCsvVariant } from '../../lib/excelCsv';
 import { writeCsv, type CellValue } from '../../lib/spreadsheet';
 import { requireRole } from '../../middleware/auth';
 import { distributionChart, meansChart } from './analysis.charts';
@@ -15,7 +14,8 @@ import { honestStatistics } from './analysis.honest';
 import { slopeChart } from './analysis.slope';
 import { writeRoundReportPdf } from './analysis.report';
 import { statisticsFileRoutes, ZLang } from './analysis.statfiles';
-import { ZRankingQuery, ZRoundId, queryStringOf } from './analysis.schemas';
+import { ZHeatMapQuery, ZRankingQuery, ZRoundId, queryStringOf } from './analysis.schemas';
+import { heatMapChart, NOT_STATED, SMALL_CELL } from './analysis.heatmap';
 import { roleQuestion, type AnalysisService, type RoundRanking } from './analysis.service';
 import type { Questionnaire } from '../questionnaires/questionnaires.schemas';
 
@@ -150,11 +150,29 @@ async function sendTable(req: Request, res: Response, name: string, table: (t: T
   await writeCsv(res, header, rows);
 }
 
-const ZCsvVariant = z.object({ variant: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['excel']).optional()) });
+/** The ranking's filters as the reader reads them (label: value), empty when none: on the page, in print and in the PDF. */
+async function filterLinesOf(service: AnalysisService, ranking: RoundRanking, t: TFunction, lang: Language): Promise<Array<{ label: string; value: string }>> {
+  const f = ranking.filters;
+  const filters: Array<{ label: string; value: string }> = [];
+  if (f.territory !== undefined) {
+    const territory = (await service.territories()).find((x) => x.id === f.territory);
+    filters.push({ label: t('analysis:filters.territory'), value: territory ? localized(territory as unknown as Record<string, unknown>, 'name', lang) : String(f.territory) });
+  }
+  if (f.sector !== undefined || f.size !== undefined) {
+    const questionnaire = await service.questionnaire(ranking.round.questionnaireId);
+    for (const code of ['sector', 'size'] as const) {
+      const value = f[code];
+      if (value !== undefined) filters.push({ label: t(`analysis:filters.${code}`), value: roleOptions(questionnaire, code, lang).get(value) ?? value });
+    }
+  }
+  if (f.innovated !== undefined) filters.push({ label: t('analysis:filters.innovated'), value: t(f.innovated ? 'analysis:filters.yes' : 'analysis:filters.no') });
+  return filters;
+}
 
 export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkbook }: { analysis: AnalysisService; roundWorkbook: RoundWorkbookSources }): Router {
   const router = Router();
   const staff = requireRole('admin', 'researcher');
+  const filterLines = (ranking: RoundRanking, t: TFunction, lang: Language) => filterLinesOf(service, ranking, t, lang);
   router.use('/analysis', staff);
   router.use('/api/v1/rounds/:id/ranking', staff);
 
@@ -192,6 +210,23 @@ export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkb
       };
       const territoryIds = new Set(present.territoryIds);
       if (query.territory !== undefined) territoryIds.add(query.territory);
+      const heat = parseOrThrow(ZHeatMapQuery, req.query);
+      const heatCells = await service.heatMap(ranking, heat.heatmap);
+      const territoryName = new Map(territories.map((x) => [String(x.id), localized(x as unknown as Record<string, unknown>, 'name', req.lang)]));
+      const optionLabels = heat.heatmap === 'territory' ? territoryName : roleOptions(questionnaire, heat.heatmap, req.lang);
+      const heatmap = {
+        ...heat,
+        small: SMALL_CELL,
+        svg: heatMapChart({
+          map: heatCells,
+          scale: ranking.scale,
+          measure: heat.measure,
+          groupLabel: (g) => (g === NOT_STATED ? req.t('analysis:heatmap.notStated') : (optionLabels.get(g) ?? g)),
+          byLabel: req.t(`analysis:heatmap.by.${heat.heatmap}`),
+          t: req.t,
+          lang: req.lang,
+        }),
+      };
       res.render('analysis/round', {
         title: round.title,
         round,
@@ -209,6 +244,8 @@ export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkb
         honest: honestStatistics(ranking),
         changes: ranking.comparison ? comparisonChanges(ranking.comparison) : new Map(),
         slope: ranking.comparison ? slopeChart(ranking.comparison, round.title, req.t, req.lang) : null,
+        heatmap,
+        filterLines: await filterLines(ranking, req.t, req.lang),
       });
     }),
   );
@@ -248,20 +285,7 @@ export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkb
       const { ranking } = await rankingOf(req);
       const lang: Language = parseOrThrow(ZLang, { lang: req.query.lang }).lang ?? req.lang;
       const t = translator(lang);
-      const f = ranking.filters;
-      const filters: Array<{ label: string; value: string }> = [];
-      if (f.territory !== undefined) {
-        const territory = (await service.territories()).find((x) => x.id === f.territory);
-        filters.push({ label: t('analysis:filters.territory'), value: territory ? localized(territory as unknown as Record<string, unknown>, 'name', lang) : String(f.territory) });
-      }
-      if (f.sector !== undefined || f.size !== undefined) {
-        const questionnaire = await service.questionnaire(ranking.round.questionnaireId);
-        for (const code of ['sector', 'size'] as const) {
-          const value = f[code];
-          if (value !== undefined) filters.push({ label: t(`analysis:filters.${code}`), value: roleOptions(questionnaire, code, lang).get(value) ?? value });
-        }
-      }
-      if (f.innovated !== undefined) filters.push({ label: t('analysis:filters.innovated'), value: t(f.innovated ? 'analysis:filters.yes' : 'analysis:filters.no') });
+      const filters = await filterLines(ranking, t, lang);
       attachment(res, `round-${ranking.round.id}-report-${lang}.pdf`, 'application/pdf');
       await writeRoundReportPdf(res, { ranking, honest: honestStatistics(ranking), filters, t, lang });
     }),

@@ -59,3 +59,11 @@ export function queryStringOf(query: TRankingQuery): string {
   const s = params.toString();
   return s ? `?${s}` : '';
 }
+
+/** The heat map of the ranking page: rows are barriers, columns the groups of `heatmap`; `measure` colours the cells. */
+export const ZHeatMapQuery = z.object({
+  heatmap: z.preprocess(blankToUndefined, z.enum(['territory', 'sector', 'size']).default('territory')),
+  measure: z.preprocess(blankToUndefined, z.enum(['mean', 'top2']).default('mean')),
+});
+export type THeatMapQuery = z.infer<typeof ZHeatMapQuery>;
+export type THeatMapBy = THeatMapQuery['heatmap'];

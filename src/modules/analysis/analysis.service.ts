@@ -10,7 +10,8 @@ import { studentTQuantile } from '../../math/survey-distributions';
 import { wilsonInterval } from '../../math/wilson-interval';
 import { buildAnalysisService } from '../../composition';
 import type { AnalysisRepository, ItemCellSum, RoleItems } from './analysis.repository';
-import { filtersOf, type TRankingFilters, type TRankingQuery } from './analysis.schemas';
+import { filtersOf, type THeatMapBy, type TRankingFilters, type TRankingQuery } from './analysis.schemas';
+import { heatMapCells, type HeatMapCells } from './analysis.heatmap';
 import { summariseQuestion, type QuestionSummary } from './analysis.kinds';
 import { innovationLevels, type InnovationLevels } from './analysis.innovation';
 import { referenceComparison, type ReferenceComparison } from './analysis.reference';
@@ -333,6 +334,15 @@ export class AnalysisService {
   /** The rounds the counter's sweep looks at: every round not archived. */
   async roundsToCount(): Promise<number[]> {
     return (await this.rounds.listBrief()).filter((r) => r.status !== 'archived').map((r) => r.id);
+  }
+
+  /**
+   * The heat map of a ranking: each barrier's ratings per territory, sector or size under the
+   * same filters, from the cells as counted so far (like the ranking itself). See analysis.heatmap.ts.
+   */
+  async heatMap(ranking: RoundRanking, by: THeatMapBy): Promise<HeatMapCells> {
+    const cells = await this.repo.itemCellsByGroup(ranking.round.id, ranking.filters, by);
+    return heatMapCells(ranking, cells);
   }
 
   /** Recount a round from its answers (CLI and after bulk changes). */

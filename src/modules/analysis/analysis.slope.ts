@@ -1,6 +1,6 @@
 import type { TFunction } from 'i18next';
 import type { Language } from '../../i18n';
-import { renderSvgChart } from '../../lib/charts';
+import { renderSvgChart, spreadLabels } from '../../lib/charts';
 import { formatNumber } from './analysis.format';
 import type { RoundComparison } from './analysis.service';
 
@@ -13,24 +13,37 @@ import type { RoundComparison } from './analysis.service';
 export function slopeChart(cmp: RoundComparison, thisTitle: string, t: TFunction, lang: Language): string {
   const items = cmp.items.filter((c) => c.current.mean !== null && c.other.mean !== null);
   const num = (v: number) => formatNumber(v, 2, lang);
+  const height = Math.max(360, 96 + 13 * items.length);
+  const grid = { left: 110, right: 72, top: 48, bottom: 24 };
+  // Codes at each end are spread so that none sits on another (12 px apart on the 1-5 axis).
+  const gap = (12 * 4) / (height - grid.top - grid.bottom);
+  const leftAt = spreadLabels(items.map((c) => c.other.mean!), gap, 1, 5);
+  const rightAt = spreadLabels(items.map((c) => c.current.mean!), gap, 1, 5);
+  const colour = (c: (typeof items)[number]) => (c.current.mean! > c.other.mean! ? '#b2182b' : '#2166ac');
+  const codes = (at: number[], end: 0 | 1) => ({
+    type: 'scatter' as const,
+    symbol: 'none',
+    silent: true,
+    data: items.map((c, k) => ({ value: [end, at[k]!], label: { show: true, formatter: c.code, position: end === 0 ? ('left' as const) : ('right' as const), distance: 6, fontSize: 10, color: colour(c) } })),
+  });
   const option = {
-    grid: { left: 72, right: 72, top: 48, bottom: 24 },
+    grid,
     xAxis: { type: 'category' as const, data: [cmp.round.title, thisTitle], position: 'top' as const, boundaryGap: false, axisLabel: { width: 220, overflow: 'break' as const, interval: 0 }, axisTick: { show: false } },
-    yAxis: { type: 'value' as const, min: 1, max: 5, interval: 1, axisLabel: { formatter: (v: number) => formatNumber(v, 0, lang) }, splitLine: { lineStyle: { color: '#e0e0e0' } } },
-    series: items.map((c) => {
-      const up = c.current.mean! > c.other.mean!;
-      return {
+    // Offset so that the scale's numbers stand clear of the codes at the left ends.
+    yAxis: { type: 'value' as const, min: 1, max: 5, interval: 1, offset: 40, axisLabel: { formatter: (v: number) => formatNumber(v, 0, lang) }, splitLine: { lineStyle: { color: '#e0e0e0' } } },
+    series: [
+      ...items.map((c) => ({
         type: 'line' as const,
         name: c.code,
         data: [c.other.mean, c.current.mean],
         symbolSize: 6,
-        lineStyle: { color: up ? '#b2182b' : '#2166ac', width: 1.5 },
-        itemStyle: { color: up ? '#b2182b' : '#2166ac' },
-        label: { show: true, formatter: (p: { dataIndex: number }) => (p.dataIndex === 0 ? `${c.code} ` : ` ${c.code}`), position: 'left' as const, fontSize: 10 },
-        endLabel: { show: true, formatter: c.code, fontSize: 10 },
-      };
-    }),
+        lineStyle: { color: colour(c), width: 1.5 },
+        itemStyle: { color: colour(c) },
+      })),
+      codes(leftAt, 0),
+      codes(rightAt, 1),
+    ],
   };
   const description = items.map((c) => `${c.code}: ${num(c.other.mean!)} → ${num(c.current.mean!)}`).join('; ');
-  return renderSvgChart(option, { width: 640, height: 360, title: t('analysis:change.slopeTitle'), description: description || t('analysis:charts.noRatings') });
+  return renderSvgChart(option as never, { width: 640, height, lang, title: t('analysis:change.slopeTitle'), description: description || t('analysis:charts.noRatings') });
 }

@@ -5,9 +5,11 @@ import { asyncHandler, parseOrThrow, zodFieldErrors, ValidationError, AppError }
 import { baseUrl, type AppContext } from '../../context';
 import { renderForm, handleForm } from '../../lib/forms';
 import { SESSION_COOKIE, requireUser, sessionCookieOptions } from '../../middleware/auth';
+import { setLanguageCookie } from '../../middleware/locale';
 import { secureRequest } from '../../middleware/transport';
 import type { RateLimitStores } from '../rate-limits/rate-limits.service';
 import type { UsersService } from '../users/users.service';
+import { ZUserLanguage } from '../users/users.schemas';
 import { ZChangePassword, ZForgotPassword, ZLogin, ZResetPassword, ZTokenRequest } from './auth.schemas';
 import type { PasswordResetService } from './password-reset.service';
 import type { AuthService } from './auth.service';
@@ -135,6 +137,8 @@ export function authRoutes(
         const user = await auth.verifyCredentials(input.email, input.password);
         const session = auth.issueSession(user);
         res.cookie(SESSION_COOKIE, session.token, sessionCookieOptions(secure(req), session.expiresAt));
+        // A user's language preference is their page language from the moment they sign in.
+        if (user.language) setLanguageCookie(res, user.language, secure(req));
         // No page asked for: the role's start page, not the public home page.
         res.redirect(303, values.next === '/' ? '/start' : values.next);
       });
@@ -147,6 +151,33 @@ export function authRoutes(
       if (req.user) await auth.logout(req.user.id);
       res.clearCookie(SESSION_COOKIE, { path: '/' });
       res.redirect(303, '/');
+    }),
+  );
+
+  // The account page: who you are, the language of your mail and pages, the way to your password.
+  const accountLocals = async (req: Request) => {
+    const me = await users.get(req.user!.id);
+    return { title: req.t('users:account.title'), me, values: { language: me.language ?? '' } };
+  };
+
+  router.get(
+    '/account',
+    requireUser,
+    asyncHandler(async (req, res) => {
+      renderForm(res, 'auth/account', { ...(await accountLocals(req)), notice: req.query.saved === '1' ? req.t('users:account.languageSaved') : undefined });
+    }),
+  );
+
+  router.post(
+    '/account/language',
+    requireUser,
+    asyncHandler(async (req, res) => {
+      await handleForm(res, 'auth/account', { ...(await accountLocals(req)), values: req.body ?? {} }, async () => {
+        const { language } = parseOrThrow(ZUserLanguage, req.body);
+        await users.setLanguage(req.user!.id, req.user!.id, language || null);
+        if (language) setLanguageCookie(res, language, secure(req));
+        res.redirect(303, '/account?saved=1');
+      });
     }),
   );
 

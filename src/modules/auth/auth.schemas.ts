@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ZPassword, type TRole } from '../users/users.schemas';
+import type { Language } from '../../i18n';
 
 // Roles and the password rule belong to the users module (auth depends on users, not back).
 export { ROLES, ZPassword, ZRole, type TRole } from '../users/users.schemas';
@@ -9,6 +10,8 @@ export interface SessionUser {
   email: string;
   name: string;
   role: TRole;
+  /** Their language preference (mail, default page language); null: not chosen. */
+  language: Language | null;
 }
 
 export const ZLogin = z.object({

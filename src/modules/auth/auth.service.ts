@@ -15,7 +15,7 @@ export interface AuthSettings {
 }
 
 export function toSessionUser(u: UserRecord): SessionUser {
-  return { id: u.id, email: u.email, name: u.name, role: u.role };
+  return { id: u.id, email: u.email, name: u.name, role: u.role, language: u.language };
 }
 
 export class AuthService {

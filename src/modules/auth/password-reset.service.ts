@@ -34,9 +34,11 @@ export class PasswordResetService {
     return work.catch((err) => this.logger?.error({ err }, 'password reset mail failed'));
   }
 
-  private async send(email: string, base: string, lang: Language): Promise<void> {
+  private async send(email: string, base: string, pageLang: Language): Promise<void> {
     const user = await this.users.findActiveByEmail(email);
     if (!user) return;
+    // Their language preference, else the language of the page they asked from.
+    const lang = user.language ?? pageLang;
     const token = crypto.randomBytes(32).toString('base64url');
     const now = new Date();
     await this.repo.purgeOld(new Date(now.getTime() - 24 * 3600_000).toISOString());

@@ -1,5 +1,6 @@
 import type { TFunction } from 'i18next';
-import { renderSvgChart } from '../../lib/charts';
+import type { Language } from '../../i18n';
+import { formatChartNumber, renderSvgChart } from '../../lib/charts';
 import { fiveNumberSummary } from '../../math/quantile-type7';
 import type { PestGroupResult } from '../../math/pest';
 import type { SwotResult } from '../../math/swot';
@@ -11,10 +12,10 @@ import type { AgreementRound } from './experts.service';
  * zero, one and many data points.
  */
 
-const fmt = (v: number | null | undefined, digits = 2) => (v === null || v === undefined ? '—' : v.toFixed(digits));
+const fmt = (v: number | null | undefined, lang: Language, digits = 2) => (v === null || v === undefined ? '—' : formatChartNumber(v, lang, digits, digits));
 
 /** The SWOT square: x = S - W, y = O - T, the four TOWS quadrants labelled, the position point. */
-export function swotSquareChart(result: SwotResult, t: TFunction): string {
+export function swotSquareChart(result: SwotResult, t: TFunction, lang: Language): string {
   const extent = Math.max(0.5, Math.ceil(Math.max(Math.abs(result.x), Math.abs(result.y)) * 1.25 * 2) / 2);
   const label = (text: string, left: string, top: string) => ({ type: 'text' as const, left, top, style: { text, fontSize: 13, fill: '#4a4a4a' } });
   return renderSvgChart(
@@ -34,7 +35,7 @@ export function swotSquareChart(result: SwotResult, t: TFunction): string {
           data: [[result.x, result.y]],
           symbolSize: 16,
           itemStyle: { color: '#a4161a' },
-          label: { show: true, position: 'right', formatter: `(${fmt(result.x)}; ${fmt(result.y)}) ${result.strategy}` },
+          label: { show: true, position: 'right', formatter: `(${fmt(result.x, lang)}; ${fmt(result.y, lang)}) ${result.strategy}` },
           markLine: { silent: true, symbol: 'none', lineStyle: { color: '#1a1a1a', type: 'solid' }, label: { show: false }, data: [{ xAxis: 0 }, { yAxis: 0 }] },
         },
       ],
@@ -42,22 +43,23 @@ export function swotSquareChart(result: SwotResult, t: TFunction): string {
     {
       width: 520,
       height: 440,
+      lang,
       title: t('experts:swot.chartTitle'),
       description: t('experts:swot.chartDescription', {
-        x: fmt(result.x),
-        y: fmt(result.y),
+        x: fmt(result.x, lang),
+        y: fmt(result.y, lang),
         strategy: `${result.strategy} (${t(`experts:tows.${result.strategy}`)})`,
-        S: fmt(result.totals.S),
-        W: fmt(result.totals.W),
-        O: fmt(result.totals.O),
-        T: fmt(result.totals.T),
+        S: fmt(result.totals.S, lang),
+        W: fmt(result.totals.W, lang),
+        O: fmt(result.totals.O, lang),
+        T: fmt(result.totals.T, lang),
       }),
     },
   );
 }
 
 /** PEST bars: positive influence up, negative down (stacked on one bar per group), balance beside. */
-export function pestBarsChart(groups: PestGroupResult[], t: TFunction): string {
+export function pestBarsChart(groups: PestGroupResult[], t: TFunction, lang: Language): string {
   const names = groups.map((g) => t(`experts:pestGroups.${g.group}`));
   return renderSvgChart(
     {
@@ -74,9 +76,10 @@ export function pestBarsChart(groups: PestGroupResult[], t: TFunction): string {
     {
       width: 640,
       height: 360,
+      lang,
       title: t('experts:pest.chartTitle'),
       description: groups
-        .map((g) => t('experts:pest.chartGroup', { group: t(`experts:pestGroups.${g.group}`), positive: fmt(g.positive), negative: fmt(g.negative), balance: fmt(g.balance) }))
+        .map((g) => t('experts:pest.chartGroup', { group: t(`experts:pestGroups.${g.group}`), positive: fmt(g.positive, lang), negative: fmt(g.negative, lang), balance: fmt(g.balance, lang) }))
         .join(' '),
     },
   );
@@ -87,13 +90,13 @@ export function pestBarsChart(groups: PestGroupResult[], t: TFunction): string {
  * interquartile range of the experts' weights and of their strengths (a box per round and
  * score), with the consensus line IQR = 1. Boxes that sink below the line mean convergence.
  */
-export function spreadChart(rounds: AgreementRound[], t: TFunction): string {
+export function spreadChart(rounds: AgreementRound[], t: TFunction, lang: Language): string {
   const categories = rounds.map((r) => t('experts:agreement.roundN', { n: r.number }));
   const box = (pick: 'weight' | 'strength') =>
     rounds.map((r) => fiveNumberSummary(r.factors.filter((f) => f.n >= 2).map((f) => f[pick]!.iqr)) ?? []);
   const weightBoxes = box('weight');
   const strengthBoxes = box('strength');
-  const median = (b: number[]) => (b.length ? fmt(b[2]) : '—');
+  const median = (b: number[]) => (b.length ? fmt(b[2], lang) : '—');
   return renderSvgChart(
     {
       legend: { bottom: 0 },
@@ -114,6 +117,7 @@ export function spreadChart(rounds: AgreementRound[], t: TFunction): string {
     {
       width: Math.max(360, 120 + rounds.length * 140),
       height: 340,
+      lang,
       title: t('experts:agreement.spreadTitle'),
       description: rounds.length
         ? rounds
@@ -125,7 +129,7 @@ export function spreadChart(rounds: AgreementRound[], t: TFunction): string {
 }
 
 /** Kendall's W per round with the strong-agreement line of the stop rule. */
-export function kendallChart(rounds: AgreementRound[], strongW: number, t: TFunction): string {
+export function kendallChart(rounds: AgreementRound[], strongW: number, t: TFunction, lang: Language): string {
   return renderSvgChart(
     {
       grid: { left: 48, right: 24, top: 40, bottom: 40, containLabel: true },
@@ -136,17 +140,18 @@ export function kendallChart(rounds: AgreementRound[], strongW: number, t: TFunc
           type: 'line',
           data: rounds.map((r) => (r.kendallW === null ? null : round4(r.kendallW))),
           symbolSize: 10,
-          label: { show: true, formatter: (p: { value: unknown }) => (typeof p.value === 'number' ? p.value.toFixed(2) : '') },
-          markLine: { silent: true, symbol: 'none', lineStyle: { color: '#1b5e20', type: 'dashed' }, label: { position: 'insideEndTop', formatter: `W = ${strongW}` }, data: [{ yAxis: strongW }] },
+          label: { show: true, formatter: (p: { value: unknown }) => (typeof p.value === 'number' ? formatChartNumber(p.value, lang, 2, 2) : '') },
+          markLine: { silent: true, symbol: 'none', lineStyle: { color: '#1b5e20', type: 'dashed' }, label: { position: 'insideEndTop', formatter: `W = ${formatChartNumber(strongW, lang)}` }, data: [{ yAxis: strongW }] },
         },
       ],
     },
     {
       width: Math.max(360, 120 + rounds.length * 120),
       height: 280,
+      lang,
       title: t('experts:agreement.wChartTitle'),
       description: rounds.length
-        ? rounds.map((r) => t('experts:agreement.wChartRound', { n: r.number, w: fmt(r.kendallW, 3) })).join(' ')
+        ? rounds.map((r) => t('experts:agreement.wChartRound', { n: r.number, w: fmt(r.kendallW, lang, 3) })).join(' ')
         : t('experts:agreement.noRounds'),
     },
   );

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { bool, insertReturningId, num, numOrNull, nowIso } from '../../db/dialect';
+import type { TReminderSchedule } from '../../lib/reminder-schedule';
 import type {
   DelphiRound,
   DelphiStatus,
@@ -142,9 +143,9 @@ export class ExpertsRepository {
     const rows = await db('panel_members as pm')
       .join('users as u', 'u.id', 'pm.user_id')
       .where('pm.panel_id', panelId)
-      .select('u.id', 'u.email', 'u.name', 'u.disabled')
+      .select('u.id', 'u.email', 'u.name', 'u.disabled', 'u.language')
       .orderBy('u.email');
-    return rows.map((r: Record<string, unknown>) => ({ userId: num(r.id), email: String(r.email), name: String(r.name), disabled: bool(r.disabled) }));
+    return rows.map((r: Record<string, unknown>) => ({ userId: num(r.id), email: String(r.email), name: String(r.name), disabled: bool(r.disabled), language: (r.language as string | null) ?? null }));
   }
 
   async isMember(panelId: number, userId: number, db: Db = this.db): Promise<boolean> {
@@ -215,6 +216,25 @@ export class ExpertsRepository {
       opened_at: openedAt,
       closed_at: status === 'closed' ? (closedAt ?? openedAt) : null,
     });
+  }
+
+  // expert reminder schedules (one per panel)
+
+  async findReminderSchedule(panelId: number): Promise<TReminderSchedule | undefined> {
+    const row = await this.db('delphi_reminder_schedules').where({ panel_id: panelId }).first();
+    return row ? { enabled: bool(row.enabled), afterDays: num(row.after_days), everyDays: num(row.every_days), maxCount: num(row.max_count) } : undefined;
+  }
+
+  async enabledReminderSchedules(): Promise<Array<{ panelId: number } & TReminderSchedule>> {
+    const rows = await this.db('delphi_reminder_schedules').where({ enabled: true });
+    return rows.map((row: Record<string, unknown>) => ({ panelId: num(row.panel_id), enabled: true, afterDays: num(row.after_days), everyDays: num(row.every_days), maxCount: num(row.max_count) }));
+  }
+
+  async saveReminderSchedule(panelId: number, s: TReminderSchedule, trx: Db = this.db): Promise<void> {
+    await trx('delphi_reminder_schedules')
+      .insert({ panel_id: panelId, enabled: s.enabled, after_days: s.afterDays, every_days: s.everyDays, max_count: s.maxCount, updated_at: nowIso() })
+      .onConflict('panel_id')
+      .merge(['enabled', 'after_days', 'every_days', 'max_count', 'updated_at']);
   }
 
   async setDeadline(roundId: number, deadlineAt: string | null, trx: Db = this.db): Promise<void> {

@@ -23,8 +23,9 @@ import {
   type TScoreSection,
 } from './experts.schemas';
 import type { ExpertsService, PanelAgreement, PanelPest, PanelSwot } from './experts.service';
+import { ZReminderSchedule } from '../../lib/reminder-schedule';
 
-const DONE_NOTICES = new Set(['updated', 'memberAdded', 'memberRemoved', 'enterpriseAdded', 'enterpriseRemoved', 'barrierAttached', 'barrierDetached', 'roundOpened', 'roundClosed', 'reminded']);
+const DONE_NOTICES = new Set(['updated', 'memberAdded', 'memberRemoved', 'enterpriseAdded', 'enterpriseRemoved', 'barrierAttached', 'barrierDetached', 'roundOpened', 'roundClosed', 'reminded', 'remindersSaved']);
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 async function sendCsv(res: Response, filename: string, table: ExportTable): Promise<void> {
@@ -91,6 +92,9 @@ export function expertsRoutes(ctx: AppContext, { experts }: { experts: ExpertsSe
       title: detail.panel.name,
       ...detail,
       roundState: await experts.roundProgress(id),
+      reminderSchedule: await experts.reminderSchedule(id),
+      // Scheduled reminders are queued by the mail sender, which needs mail on and the public address for links.
+      remindersCanRun: Boolean(ctx.config.mail && ctx.config.publicUrl),
       formatAlmaty: (iso: string | null) => (iso ? formatAlmaty(iso, req.lang) : ''),
       values: { name: detail.panel.name, surveyRoundId: detail.panel.surveyRoundId ?? '' },
       notice: typeof req.query.done === 'string' && DONE_NOTICES.has(req.query.done) ? req.t(`experts:admin.done.${req.query.done}`) : undefined,
@@ -213,6 +217,7 @@ export function expertsRoutes(ctx: AppContext, { experts }: { experts: ExpertsSe
       };
     },
   );
+  panelAction('/reminders', 'remindersSaved', (req, id) => experts.saveReminderSchedule(req.user!.id, id, parseOrThrow(ZReminderSchedule, { enabled: 'off', ...req.body })));
   panelAction('/rounds/remind', 'reminded', async (req, id) => {
     await experts.remindNonScorers(id, { base: baseUrl(ctx, req), lang: req.lang });
   });
@@ -231,8 +236,8 @@ export function expertsRoutes(ctx: AppContext, { experts }: { experts: ExpertsSe
     page: 'agreement',
     a,
     stopRule: STOP_RULE,
-    spreadSvg: spreadChart(a.rounds, req.t),
-    kendallSvg: kendallChart(a.rounds, STOP_RULE.strongW, req.t),
+    spreadSvg: spreadChart(a.rounds, req.t, req.lang),
+    kendallSvg: kendallChart(a.rounds, STOP_RULE.strongW, req.t, req.lang),
   });
 
   router.get(
@@ -247,7 +252,7 @@ export function expertsRoutes(ctx: AppContext, { experts }: { experts: ExpertsSe
     '/panels/:id/swot',
     asyncHandler(async (req, res) => {
       const swot = await experts.panelSwot(parseOrThrow(ZPanelId, req.params.id), roundOf(req));
-      res.render('experts/swot', { title: req.t('experts:swot.title', { name: swot.panel.name }), page: 'swot', swot, chartSvg: swotSquareChart(swot.result, req.t) });
+      res.render('experts/swot', { title: req.t('experts:swot.title', { name: swot.panel.name }), page: 'swot', swot, chartSvg: swotSquareChart(swot.result, req.t, req.lang) });
     }),
   );
 
@@ -255,7 +260,7 @@ export function expertsRoutes(ctx: AppContext, { experts }: { experts: ExpertsSe
     '/panels/:id/pest',
     asyncHandler(async (req, res) => {
       const pest = await experts.panelPest(parseOrThrow(ZPanelId, req.params.id), roundOf(req));
-      res.render('experts/pest', { title: req.t('experts:pest.title', { name: pest.panel.name }), page: 'pest', pest, chartSvg: pestBarsChart(pest.groups, req.t) });
+      res.render('experts/pest', { title: req.t('experts:pest.title', { name: pest.panel.name }), page: 'pest', pest, chartSvg: pestBarsChart(pest.groups, req.t, req.lang) });
     }),
   );
 

@@ -39,6 +39,8 @@ export interface PanelMember {
   email: string;
   name: string;
   disabled: boolean;
+  /** The expert's language preference (their mail goes in it); null: not chosen. */
+  language?: string | null;
 }
 
 export interface PanelEnterprise {
@@ -72,10 +74,16 @@ export interface ExpertProgress {
   lastScoredAt: string | null;
 }
 
-/** Who is told what about a Delphi round; the mail module implements it. */
+/**
+ * Who is told what about a Delphi round; the mail module implements it. Each expert's mail goes
+ * in their language preference, else in `lang`.
+ */
 export interface ExpertNotifier {
   roundOpened(input: { panel: Panel; round: number; deadlineAt: string | null; experts: PanelMember[]; base: string; lang: string }): Promise<void>;
-  remind(input: { panel: Panel; round: number; deadlineAt: string | null; experts: PanelMember[]; base: string; lang: string }): Promise<void>;
+  /** Returns how many reminders were queued (one already queued by a simultaneous run is not queued again). */
+  remind(input: { panel: Panel; round: number; deadlineAt: string | null; experts: PanelMember[]; base: string; lang: string }): Promise<number>;
+  /** Reminders each expert has had for this round (failed ones not counted), and when the latest was queued. */
+  reminderTally(panelId: number, round: number): Promise<Map<number, { count: number; lastAt: string | null }>>;
 }
 
 export interface ScoreRow {

@@ -4,6 +4,7 @@ import { delphiConsensus, type DelphiConsensus } from '../../math/delphi-consens
 import { delphiConsensusCompared } from '../../math/delphiConsensusCompared';
 import { STOP_RULE, delphiStopRule, type StopRuleResult } from '../../math/delphi-stop-rule';
 import { kendallW } from '../../math/kendall-w';
+import { DEFAULT_REMINDER_SCHEDULE, isReminderDue, type TReminderSchedule } from '../../lib/reminder-schedule';
 import { pestInfluence, type PestGroup, type PestGroupResult } from '../../math/pest';
 import { quantitativeSwot, type SwotQuadrant, type SwotResult } from '../../math/swot';
 import type { AnalysisService } from '../analysis/analysis.service';
@@ -426,14 +427,18 @@ export class ExpertsService {
     }
   }
 
-  /** Each member's progress in the open round, and the quorum closing it expects. */
-  async roundProgress(panelId: number): Promise<{ progress: Map<number, ExpertProgress>; scorers: number; members: number; quorum: number } | undefined> {
+  /** Each member's progress in the open round (scores, reminders had), and the quorum closing it expects. */
+  async roundProgress(
+    panelId: number,
+  ): Promise<{ progress: Map<number, ExpertProgress>; reminders: Map<number, number>; scorers: number; members: number; quorum: number } | undefined> {
     const open = await this.repo.openRound(panelId);
     if (!open) return undefined;
     const members = (await this.repo.members(panelId)).filter((m) => !m.disabled);
     const progress = new Map((await this.repo.scoreProgress(open.id)).map((p) => [p.userId, p]));
     const scorers = members.filter((m) => (progress.get(m.userId)?.scored ?? 0) > 0).length;
-    return { progress, scorers, members: members.length, quorum: quorumOf(members.length) };
+    const tally = this.notifier ? await this.notifier.reminderTally(panelId, open.number) : new Map<number, { count: number }>();
+    const reminders = new Map([...tally].map(([userId, t]) => [userId, t.count]));
+    return { progress, reminders, scorers, members: members.length, quorum: quorumOf(members.length) };
   }
 
   /** Mail the members who have not scored in the open round; returns how many. */
@@ -441,10 +446,52 @@ export class ExpertsService {
     const panel = await this.panel(panelId);
     const open = await this.repo.openRound(panelId);
     if (!open) throw new ConflictError('no_open_round', 'experts:errors.noOpenRound');
-    const scored = new Set((await this.repo.scoreProgress(open.id)).filter((p) => p.scored > 0).map((p) => p.userId));
-    const experts = (await this.repo.members(panelId)).filter((m) => !m.disabled && !scored.has(m.userId));
+    const experts = await this.nonScorers(panelId, open.id);
     if (this.notifier && experts.length) await this.notifier.remind({ panel, round: open.number, deadlineAt: open.deadlineAt, experts, base: notice.base, lang: notice.lang ?? 'kk' });
     return experts.length;
+  }
+
+  /** Active members with no score yet in the round. */
+  private async nonScorers(panelId: number, delphiRoundId: number): Promise<PanelMember[]> {
+    const scored = new Set((await this.repo.scoreProgress(delphiRoundId)).filter((p) => p.scored > 0).map((p) => p.userId));
+    return (await this.repo.members(panelId)).filter((m) => !m.disabled && !scored.has(m.userId));
+  }
+
+  // reminders on a schedule
+
+  async reminderSchedule(panelId: number): Promise<TReminderSchedule> {
+    return (await this.repo.findReminderSchedule(panelId)) ?? DEFAULT_REMINDER_SCHEDULE;
+  }
+
+  async saveReminderSchedule(actorId: number, panelId: number, input: TReminderSchedule): Promise<void> {
+    await this.panel(panelId);
+    await this.repo.transaction(async (trx) => {
+      await this.repo.saveReminderSchedule(panelId, input, trx);
+      await this.repo.audit(actorId, 'delphi.reminders', `panel:${panelId}`, input.enabled ? `after ${input.afterDays}d, every ${input.everyDays}d, at most ${input.maxCount}` : 'off', trx);
+    });
+  }
+
+  /**
+   * Queue the expert reminders the panels' schedules make due at `now` (the mail sender runs
+   * this every minute, and `mail send` from cron): to active members who have not scored in the
+   * open round, the first `afterDays` after the round opened, then every `everyDays`, at most
+   * `maxCount`. Never once the round is closed, nor after its deadline (a reminder of a passed
+   * deadline would only confuse). Returns how many were queued.
+   */
+  async runReminderSchedules(base: string, now = new Date()): Promise<number> {
+    if (!this.notifier) return 0;
+    let queued = 0;
+    for (const schedule of await this.repo.enabledReminderSchedules()) {
+      const open = await this.repo.openRound(schedule.panelId);
+      if (!open || (open.deadlineAt && Date.parse(open.deadlineAt) <= now.getTime())) continue;
+      const tally = await this.notifier.reminderTally(schedule.panelId, open.number);
+      const due = (await this.nonScorers(schedule.panelId, open.id)).filter((m) =>
+        isReminderDue(schedule, tally.get(m.userId) ?? { count: 0, lastAt: null }, open.openedAt, now),
+      );
+      if (due.length === 0) continue;
+      queued += await this.notifier.remind({ panel: await this.panel(schedule.panelId), round: open.number, deadlineAt: open.deadlineAt, experts: due, base, lang: 'kk' });
+    }
+    return queued;
   }
 
   /**

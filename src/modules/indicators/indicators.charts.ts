@@ -1,4 +1,5 @@
-import { renderSvgChart } from '../../lib/charts';
+import type { Language } from '../../i18n';
+import { formatChartNumber, renderSvgChart, wrappedAxisLabel, wrappedLines } from '../../lib/charts';
 import type { CompositeResult, FitResult } from './models.spec';
 
 type T = (key: string, params?: Record<string, unknown>) => string;
@@ -6,6 +7,14 @@ type T = (key: string, params?: Record<string, unknown>) => string;
 const LEVEL_COLOURS = ['#b2182b', '#ef8a62', '#c9b458', '#67a9cf', '#2166ac'];
 
 const round = (v: number, digits = 3) => Number(v.toFixed(digits));
+const LABEL_WIDTH = 190;
+const LABEL_FONT = 11;
+
+/** Row height of a bar chart whose category labels wrap: the tallest label's lines, at least 28 px. */
+function rowHeight(labels: string[]): number {
+  const lines = Math.max(1, ...labels.map((l) => wrappedLines(l, LABEL_WIDTH, LABEL_FONT)));
+  return Math.max(28, lines * Math.round(LABEL_FONT * 1.25) + 10);
+}
 
 /** Colour of level `level` of `count` on the five-colour scale (lowest red ... highest blue). */
 export function levelColour(level: number, count = 5): string {
@@ -14,17 +23,17 @@ export function levelColour(level: number, count = 5): string {
 }
 
 /** Horizontal bars of the integral index, best first, coloured by level (the level is also in the label). */
-export function compositeChart(result: CompositeResult, label: (territory: string) => string, t: T): string {
+export function compositeChart(result: CompositeResult, label: (territory: string) => string, t: T, lang: Language): string {
   const rows = [...result.territories].sort((a, b) => a.rank - b.rank);
   const names = rows.map((r) => `${label(r.territory)} (${r.level})`);
-  const height = Math.max(220, 28 * rows.length + 80);
+  const height = Math.max(220, rowHeight(names) * rows.length + 80);
   const top = rows[0];
   const bottom = rows[rows.length - 1];
   return renderSvgChart(
     {
       grid: { left: 200, right: 40, top: 30, bottom: 40 },
       xAxis: { type: 'value', min: 0, max: Math.max(1, ...rows.map((r) => r.integral)), name: t('indicators:composite.integral') },
-      yAxis: { type: 'category', data: names, inverse: true, axisLabel: { width: 190, overflow: 'truncate' } },
+      yAxis: { type: 'category', data: names, inverse: true, axisLabel: wrappedAxisLabel(LABEL_WIDTH, LABEL_FONT) },
       series: [
         {
           type: 'bar',
@@ -36,20 +45,21 @@ export function compositeChart(result: CompositeResult, label: (territory: strin
     {
       width: 720,
       height,
+      lang,
       title: t('indicators:composite.chartTitle'),
       description: t('indicators:composite.chartDescription', {
         count: rows.length,
         top: top ? label(top.territory) : '',
-        topValue: top ? round(top.integral) : '',
+        topValue: top ? formatChartNumber(top.integral, lang, 3) : '',
         bottom: bottom ? label(bottom.territory) : '',
-        bottomValue: bottom ? round(bottom.integral) : '',
+        bottomValue: bottom ? formatChartNumber(bottom.integral, lang, 3) : '',
       }),
     },
   );
 }
 
 /** Observed and fitted y against the period (or the observation number), with forecasts after them. */
-export function fitChart(result: FitResult, timeColumn: string | undefined, labels: string[] | undefined, t: T): string {
+export function fitChart(result: FitResult, timeColumn: string | undefined, labels: string[] | undefined, t: T, lang: Language): string {
   const axis = labels ?? (result.periods ? result.periods.map(String) : result.observed.map((_, i) => String(i + 1)));
   const forecast = result.forecast ?? [];
   const forecastLabels = forecast.map((f, i) => (timeColumn && f[timeColumn] !== undefined ? String(f[timeColumn]) : `+${i + 1}`));
@@ -61,7 +71,7 @@ export function fitChart(result: FitResult, timeColumn: string | undefined, labe
       legend: { top: 0 },
       grid: { left: 60, right: 20, top: 40, bottom: byCategoryOrder ? 120 : 50 },
       tooltip: { trigger: 'axis' },
-      xAxis: { type: 'category', data: categories, axisLabel: byCategoryOrder ? { rotate: 45, width: 110, overflow: 'truncate' } : {} },
+      xAxis: { type: 'category', data: categories, axisLabel: byCategoryOrder ? { ...wrappedAxisLabel(110, 10), rotate: 45 } : {} },
       yAxis: { type: 'value', name: result.y, scale: true },
       series: [
         { name: t('indicators:fit.observed'), type: byCategoryOrder ? 'scatter' : 'line', symbolSize: 8, data: pad(result.observed.map((v) => round(v, 4)), 0, forecast.length) },
@@ -87,8 +97,9 @@ export function fitChart(result: FitResult, timeColumn: string | undefined, labe
     {
       width: 720,
       height: 380,
+      lang,
       title: t('indicators:fit.chartTitle', { y: result.y }),
-      description: t('indicators:fit.chartDescription', { y: result.y, n: result.n, r: result.r === null ? '—' : round(result.r), r2: round(result.r2) }),
+      description: t('indicators:fit.chartDescription', { y: result.y, n: result.n, r: result.r === null ? '—' : formatChartNumber(result.r, lang, 3), r2: formatChartNumber(result.r2, lang, 3) }),
     },
   );
 }
@@ -97,7 +108,7 @@ export function fitChart(result: FitResult, timeColumn: string | undefined, labe
  * Rank robustness: for each territory (best chosen rank first) a bar over its 5-95 % rank
  * interval across the draws, a diamond at the median rank and a dot at the chosen build's rank.
  */
-export function robustnessChart(result: CompositeResult, label: (territory: string) => string, t: T): string {
+export function robustnessChart(result: CompositeResult, label: (territory: string) => string, t: T, lang: Language): string {
   const rows = [...result.territories].filter((r) => r.rankInterval).sort((a, b) => a.rank - b.rank);
   const names = rows.map((r) => label(r.territory));
   const n = result.territories.length;
@@ -107,7 +118,7 @@ export function robustnessChart(result: CompositeResult, label: (territory: stri
       legend: { top: 0 },
       grid: { left: 200, right: 30, top: 40, bottom: 40 },
       xAxis: { type: 'value', min: 0.5, max: n + 0.5, interval: Math.max(1, Math.ceil(n / 10)), name: t('methods:robustness.rankAxis') },
-      yAxis: { type: 'category', data: names, inverse: true, axisLabel: { width: 190, overflow: 'truncate' } },
+      yAxis: { type: 'category', data: names, inverse: true, axisLabel: wrappedAxisLabel(LABEL_WIDTH, LABEL_FONT) },
       series: [
         { name: 'base', type: 'bar', stack: 'interval', silent: true, itemStyle: { color: 'transparent' }, data: rows.map((r) => r.rankInterval![0] - 0.5) },
         { name: t('methods:robustness.interval'), type: 'bar', stack: 'interval', itemStyle: { color: '#9ecae1' }, data: rows.map((r) => r.rankInterval![1] - r.rankInterval![0] + 1) },
@@ -117,7 +128,8 @@ export function robustnessChart(result: CompositeResult, label: (territory: stri
     },
     {
       width: 720,
-      height: Math.max(240, 26 * rows.length + 90),
+      height: Math.max(240, rowHeight(names) * rows.length + 90),
+      lang,
       title: t('methods:robustness.chartTitle'),
       description: t('methods:robustness.chartDescription', {
         count: rows.length,

@@ -76,7 +76,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
         steps: result.steps.map((step, k) => {
           const stepSpec = spec.steps[k]!;
           const inputs = [...(stepSpec.timeColumn ? [stepSpec.timeColumn] : []), ...stepSpec.x.filter((x) => !(stepSpec.timeColumn && x === TREND))];
-          return { ...step, view: { result: step.fit, spec: stepSpec, inputs, chart: fitChart(step.fit, stepSpec.timeColumn, undefined, req.t) } };
+          return { ...step, view: { result: step.fit, spec: stepSpec, inputs, chart: fitChart(step.fit, stepSpec.timeColumn, undefined, req.t, req.lang) } };
         }),
       };
     }
@@ -85,8 +85,8 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
       const idOf = new Map((model.origin?.territories ?? []).map((t) => [t.name, t.id]));
       return {
         result,
-        chart: compositeChart(result, names.label, req.t),
-        robustnessChart: result.robustness ? robustnessChart(result, names.label, req.t) : undefined,
+        chart: compositeChart(result, names.label, req.t, req.lang),
+        robustnessChart: result.robustness ? robustnessChart(result, names.label, req.t, req.lang) : undefined,
         ranking: [...result.territories].sort((a, b) => a.rank - b.rank).map((r) => ({ ...r, label: names.label(r.territory), territoryId: idOf.get(r.territory) })),
         excluded: (model.origin?.excluded ?? []).map((e) => ({ ...e, label: names.byId.get(e.id) ? names.name(names.byId.get(e.id)!) : String(e.id) })),
       };
@@ -96,7 +96,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
     const rowLabels = model.origin?.rowsBy === 'territory' ? (model.origin.territories ?? []).map((t) => names.label(t.name)) : undefined;
     const territory = model.origin?.territoryId ? names.byId.get(model.origin.territoryId) : undefined;
     const inputs = [...(spec.timeColumn ? [spec.timeColumn] : []), ...spec.x.filter((x) => !(spec.timeColumn && x === TREND))];
-    return { result, spec, inputs, territory: territory ? names.name(territory) : undefined, rowLabels, chart: fitChart(result, spec.timeColumn, rowLabels, req.t) };
+    return { result, spec, inputs, territory: territory ? names.name(territory) : undefined, rowLabels, chart: fitChart(result, spec.timeColumn, rowLabels, req.t, req.lang) };
   };
 
   const indicatorLabels = async () => new Map((await service.listIndicators()).map((i) => [i.id, i]));

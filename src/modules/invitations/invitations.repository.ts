@@ -358,6 +358,11 @@ export class InvitationsRepository {
     await trx('invitations').where({ id }).update({ token_hash: tokenHash, token_sealed: tokenSealed });
   }
 
+  /** A new link for an invitation whose link was never kept; 0 when it has one by now. */
+  async replaceTokenIfLinkless(trx: Knex.Transaction, id: number, tokenHash: string, tokenSealed: string): Promise<number> {
+    return trx('invitations').where({ id }).whereNull('token_sealed').whereNull('withdrawn_at').update({ token_hash: tokenHash, token_sealed: tokenSealed });
+  }
+
   /** Remembered as withdrawn (its state has moved to expired), and its link no longer kept. */
   async markWithdrawn(trx: Knex.Transaction, id: number, now: string): Promise<void> {
     await trx('invitations').where({ id }).update({ withdrawn_at: now, token_sealed: null });

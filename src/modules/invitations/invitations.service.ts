@@ -507,4 +507,36 @@ export class InvitationsService {
       await this.repo.audit(trx, actorId, 'invitations.withdraw', `invitation:${invitationId}`, `round=${roundId}`, nowIso());
     });
   }
+
+  /**
+   * Invitations that have an address but cannot be mailed because their link was never kept
+   * (made before mail existed: only the link's hash is stored, so the link itself is gone), and
+   * can still answer: not submitted, withdrawn or expired. `started`: of them, how many opened
+   * their link or began answering (they will need the new link to go on).
+   */
+  async linklessForMail(roundId: number): Promise<{ ids: number[]; started: number }> {
+    const rows = (await this.repo.mailTargets(roundId, nowIso())).filter((r) => r.tokenSealed === null && r.state !== 'submitted' && r.state !== 'expired');
+    return { ids: rows.map((r) => r.id), started: rows.filter((r) => r.state === 'opened' || r.state === 'in_progress').length };
+  }
+
+  /**
+   * "Prepare for mail": a new link for each invitation `linklessForMail` finds, kept sealed so
+   * it can be mailed. Each old link stops working at once (it cannot be kept: only its hash
+   * was stored); answers already given stay with the invitation and go on from the new link.
+   * An invitation that got a link in the meantime (a second click, a reissue) is left as it is.
+   * Returns how many got a new link.
+   */
+  async prepareForMail(roundId: number, actorId: number): Promise<number> {
+    await this.getRound(roundId);
+    const { ids } = await this.linklessForMail(roundId);
+    let prepared = 0;
+    await this.repo.transaction(async (trx) => {
+      for (const id of ids) {
+        const token = generateLinkToken();
+        prepared += await this.repo.replaceTokenIfLinkless(trx, id, hashToken(token), seal(this.secret, LINK_SEAL, token));
+      }
+      await this.repo.audit(trx, actorId, 'invitations.prepare_for_mail', `round:${roundId}`, `reissued=${prepared}`, nowIso());
+    });
+    return prepared;
+  }
 }

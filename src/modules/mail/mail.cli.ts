@@ -4,6 +4,7 @@ import { createDb } from '../../db/knex';
 import { buildServices } from '../../composition';
 import { Lifecycle } from '../../lifecycle';
 import { createLogger } from '../../logger';
+import { runReminderSchedules } from './mail.module';
 
 /**
  * `mail send` (for cron, e.g. every minute): queues the reminders the schedules make due, then
@@ -14,23 +15,23 @@ export async function runMailCommand(kind: 'send' | 'status', args: string[], gi
   const config = loadConfig();
   const db = given ?? createDb(config.database);
   const logger = createLogger(config.logLevel);
-  const { mail, mailSender } = buildServices({ db, config, logger, bcryptRounds: 12, lifecycle: new Lifecycle() });
+  const services = buildServices({ db, config, logger, bcryptRounds: 12, lifecycle: new Lifecycle() });
   try {
     if (kind === 'status') {
-      const counts = await mail.counts();
+      const counts = await services.mail.counts();
       process.stdout.write(`${config.mail ? 'Mail is on' : 'Mail is off (set SMTP_URL and MAIL_FROM)'}\n${Object.entries(counts).map(([k, v]) => `${k}: ${v}`).join('\n')}\n`);
       return 0;
     }
-    const sender = mailSender();
+    const sender = services.mailSender();
     if (!sender) {
       process.stderr.write('Mail is off: set SMTP_URL and MAIL_FROM\n');
       return 1;
     }
-    const reminders = await mail.runSchedules();
+    const reminders = await runReminderSchedules({ config }, services);
     const result = await sender.drain({ wait: args.includes('--wait') });
     await sender.stop();
     process.stdout.write(
-      `Queued ${reminders} reminders; sent ${result.sent}, deferred ${result.retried}, failed ${result.failed}${result.limited ? ' (per-minute limit reached)' : ''}\n`,
+      `Queued ${reminders.invitations} invitation reminders and ${reminders.experts} expert reminders; sent ${result.sent}, deferred ${result.retried}, failed ${result.failed}${result.limited ? ' (per-minute limit reached)' : ''}\n`,
     );
     return 0;
   } finally {

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { batchInsert, bool, forUpdateSkipLocked, insertReturningId, num } from '../../db/dialect';
+import { bool, forUpdateSkipLocked, insertIgnoringConflicts, insertReturningId, num } from '../../db/dialect';
 import type { ClaimedMessage, MailHistoryEntry, StoredTemplate, TMailKind, TMailStatus, TReminderSchedule, TTemplateKind } from './mail.schemas';
 
 export interface OutboxRow {
@@ -12,7 +12,23 @@ export interface OutboxRow {
   user_id: number | null;
   topic: string | null;
   snapshot_id: number | null;
+  /** Which mail this is (e.g. i:12:1, the first invitation mail of invitation 12); NULL for one-off mail. */
+  dedupe_key: string | null;
   payload: string;
+}
+
+/** What one invitation has had of round mail. */
+export interface RoundMailTally {
+  /** Invitation mails queued, in any state (one that failed for good is not sent again by itself). */
+  invitations: number;
+  /** Of them, sent or on their way. */
+  invitationsSent: number;
+  /** Reminders that did not fail. */
+  reminders: number;
+  /** Reminder rows in any state: the next reminder's number in its dedupe key. */
+  reminderRows: number;
+  /** When the latest was queued. */
+  lastAt: string;
 }
 
 /** The mail module's tables; the only place its knex queries live. */
@@ -27,12 +43,19 @@ export class MailRepository {
     return insertReturningId(trx, 'mail_snapshots', { ...snapshot, created_at: now });
   }
 
-  async enqueue(rows: OutboxRow[], now: string, trx: Knex.Transaction): Promise<void> {
-    await batchInsert(
+  /** Queue rows; a row whose dedupe key is already in the outbox is left out. Returns how many went in. */
+  async enqueue(rows: OutboxRow[], now: string, trx: Knex.Transaction): Promise<number> {
+    return insertIgnoringConflicts(
       trx,
       'mail_outbox',
       rows.map((r) => ({ ...r, status: 'queued', attempts: 0, next_attempt_at: now, created_at: now })),
+      'dedupe_key',
     );
+  }
+
+  /** A snapshot no message was queued with (everything was already queued by someone else). */
+  async dropSnapshot(trx: Knex.Transaction, id: number): Promise<void> {
+    await trx('mail_snapshots').where({ id }).delete();
   }
 
   /**
@@ -136,7 +159,7 @@ export class MailRepository {
    * is not sent again by itself), of them accepted by the relay, reminders that did not fail,
    * and when the latest was queued.
    */
-  async roundMailSummary(roundId: number): Promise<Map<number, { invitations: number; invitationsSent: number; reminders: number; lastAt: string }>> {
+  async roundMailSummary(roundId: number): Promise<Map<number, RoundMailTally>> {
     const rows = await this.db('mail_outbox')
       .where({ round_id: roundId })
       .whereNotNull('invitation_id')
@@ -145,17 +168,33 @@ export class MailRepository {
       .select('invitation_id', 'kind', 'status')
       .count({ n: '*' })
       .max({ last: 'created_at' });
-    const out = new Map<number, { invitations: number; invitationsSent: number; reminders: number; lastAt: string }>();
+    const out = new Map<number, RoundMailTally>();
     for (const r of rows as Array<Record<string, unknown>>) {
       const id = num(r.invitation_id);
-      const cur = out.get(id) ?? { invitations: 0, invitationsSent: 0, reminders: 0, lastAt: '' };
+      const cur = out.get(id) ?? { invitations: 0, invitationsSent: 0, reminders: 0, reminderRows: 0, lastAt: '' };
       const n = num(r.n);
       if (r.kind === 'invitation') {
         cur.invitations += n;
         if (r.status === 'sent' || r.status === 'queued' || r.status === 'sending') cur.invitationsSent += n;
-      } else if (r.status !== 'failed') {
-        cur.reminders += n;
+      } else {
+        cur.reminderRows += n;
+        if (r.status !== 'failed') cur.reminders += n;
       }
+      if (String(r.last) > cur.lastAt) cur.lastAt = String(r.last);
+      out.set(id, cur);
+    }
+    return out;
+  }
+
+  /** Per user: messages of a kind on a topic (e.g. reminders of one Delphi round), all rows and those that did not fail, and the latest. */
+  async userMailTally(topic: string, kind: TMailKind): Promise<Map<number, { rows: number; notFailed: number; lastAt: string }>> {
+    const rows = await this.db('mail_outbox').where({ topic, kind }).whereNotNull('user_id').groupBy('user_id', 'status').select('user_id', 'status').count({ n: '*' }).max({ last: 'created_at' });
+    const out = new Map<number, { rows: number; notFailed: number; lastAt: string }>();
+    for (const r of rows as Array<Record<string, unknown>>) {
+      const id = num(r.user_id);
+      const cur = out.get(id) ?? { rows: 0, notFailed: 0, lastAt: '' };
+      cur.rows += num(r.n);
+      if (r.status !== 'failed') cur.notFailed += num(r.n);
       if (String(r.last) > cur.lastAt) cur.lastAt = String(r.last);
       out.set(id, cur);
     }

@@ -3,6 +3,7 @@ import { baseUrl, type AppContext } from '../../context';
 import { asyncHandler, parseOrThrow } from '../../errors';
 import { LANGUAGES, type Language } from '../../i18n';
 import { formatAlmaty } from '../../lib/almaty-time';
+import { renderConfirmation, takeConfirmation } from '../../lib/confirm';
 import { handleForm, renderForm } from '../../lib/forms';
 import { requireRole } from '../../middleware/auth';
 import type { InvitationsService } from '../invitations/invitations.service';
@@ -53,7 +54,14 @@ export function mailRoutes(
     '/admin/rounds/:id/mail',
     asyncHandler(async (req, res) => {
       const round = await roundOf(req);
-      const notice = req.query.queued !== undefined ? req.t('mail:round.queued', { n: Number(req.query.queued) || 0 }) : req.query.saved ? req.t('mail:round.scheduleSaved') : undefined;
+      const notice =
+        req.query.queued !== undefined
+          ? req.t('mail:round.queued', { n: Number(req.query.queued) || 0 })
+          : req.query.prepared !== undefined
+            ? req.t('mail:prepare.done', { n: Number(req.query.prepared) || 0 })
+            : req.query.saved
+              ? req.t('mail:round.scheduleSaved')
+              : undefined;
       renderForm(res, 'mail/round', { ...(await overviewLocals(req, round.id)), notice });
     }),
   );
@@ -76,6 +84,32 @@ export function mailRoutes(
       const { kind } = parseOrThrow(ZMailConfirm, req.body);
       const queued = await mail.queueRound(round.id, kind, baseUrl(ctx, req));
       res.redirect(303, `${mailPath(round.id)}?queued=${queued}`);
+    }),
+  );
+
+  // Invitations made before mail (their link was never kept) become mailable with a new link
+  // each. Asked first, with what it means for the old links; nothing to prepare goes straight back.
+  router.post(
+    '/admin/rounds/:id/mail/prepare',
+    asyncHandler(async (req, res) => {
+      const round = await roundOf(req);
+      if (!takeConfirmation(req)) {
+        const { ids, started } = await invitations.linklessForMail(round.id);
+        if (ids.length === 0) return res.redirect(303, `${mailPath(round.id)}?prepared=0`);
+        return renderConfirmation(req, res, {
+          title: req.t('mail:prepare.title'),
+          consequences: [
+            req.t('mail:prepare.effectCount', { n: ids.length }),
+            req.t('mail:prepare.effectOldLinks'),
+            ...(started ? [req.t('mail:prepare.effectStarted', { n: started })] : []),
+            req.t('mail:prepare.effectNext'),
+          ],
+          confirmLabel: req.t('mail:prepare.confirm'),
+          cancelHref: mailPath(round.id),
+        });
+      }
+      const prepared = await invitations.prepareForMail(round.id, req.user!.id);
+      res.redirect(303, `${mailPath(round.id)}?prepared=${prepared}`);
     }),
   );
 

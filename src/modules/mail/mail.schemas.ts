@@ -38,13 +38,8 @@ export type TMailRequest = z.infer<typeof ZMailRequest>;
 /** The "remind now" form: the count shown before sending is confirmed back. */
 export const ZMailConfirm = z.strictObject({ kind: z.enum(['invitation', 'reminder']), confirm: z.literal('yes') });
 
-export const ZReminderSchedule = z.strictObject({
-  enabled: z.preprocess((v) => v === 'on' || v === 'true' || v === true || v === '1', z.boolean()),
-  afterDays: z.coerce.number().int().min(1).max(365),
-  everyDays: z.coerce.number().int().min(1).max(365),
-  maxCount: z.coerce.number().int().min(0).max(20),
-});
-export type TReminderSchedule = z.infer<typeof ZReminderSchedule>;
+// The schedule's shape is shared with the Delphi panels' expert reminders.
+export { ZReminderSchedule, type TReminderSchedule } from '../../lib/reminder-schedule';
 
 /** A bounce list: one address per line, or a CSV whose cells are scanned for addresses. */
 export const ZBounceForm = z.strictObject({ text: z.string().min(1).max(1_000_000) });
@@ -63,6 +58,8 @@ export interface OutboxMessage {
   text: string;
   /** Extra headers (List-Unsubscribe). */
   headers?: Record<string, string>;
+  /** Which mail this is, when it must be queued once only (see mail_outbox.dedupe_key). */
+  dedupeKey?: string;
 }
 
 export interface ClaimedMessage {

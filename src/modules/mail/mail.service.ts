@@ -5,11 +5,12 @@ import { LANGUAGES, isLanguage, translator, type Language } from '../../i18n';
 import type { ExpertNotifier } from '../experts/experts.schemas';
 import { isEmailAddress, isHeaderSafe } from '../../lib/email';
 import { formatAlmaty } from '../../lib/almaty-time';
+import { DEFAULT_REMINDER_SCHEDULE, isReminderDue } from '../../lib/reminder-schedule';
 import { sign, verifySignature } from '../../lib/seal';
 import type { InvitationMailTarget } from '../invitations/invitations.schemas';
 import type { RoundRecord } from '../rounds/rounds.schemas';
 import { isRoundAcceptingAnswers } from '../rounds/rounds.service';
-import type { MailRepository, OutboxRow } from './mail.repository';
+import type { MailRepository, OutboxRow, RoundMailTally } from './mail.repository';
 import { fillFields, renderMessage, unknownFields } from './mail.render';
 import { sealBody } from './mail.sender';
 import {
@@ -40,7 +41,6 @@ export interface MailSettings {
 const OPT_OUT = 'mail-opt-out';
 /** Messages rendered, sealed and inserted at a time while queueing a round. */
 const QUEUE_CHUNK = 2000;
-const DAY_MS = 24 * 3600_000;
 
 /** Who gets what when mail of a kind is asked for a round: the count shown before sending. */
 export interface MailPlan {
@@ -73,14 +73,14 @@ export class MailService {
   }
 
   /**
-   * Put messages in the outbox, all or none. Every address must be one valid mailbox and every
+   * Put messages in the outbox, all or none (a message whose dedupe key is already there is
+   * left out; the count says how many went in). Every address must be one valid mailbox and every
    * subject one line: a CR/LF in either would let a name or a subject inject headers.
    */
   async enqueue(messages: OutboxMessage[]): Promise<number> {
     this.assertEnabled();
     const rows = messages.map((m) => this.outboxRow(m));
-    await this.repo.transaction((trx) => this.repo.enqueue(rows, nowIso(), trx));
-    return rows.length;
+    return this.repo.transaction((trx) => this.repo.enqueue(rows, nowIso(), trx));
   }
 
   private outboxRow(m: OutboxMessage): OutboxRow {
@@ -96,6 +96,7 @@ export class MailService {
       user_id: m.userId ?? null,
       topic: m.topic ?? null,
       snapshot_id: null,
+      dedupe_key: m.dedupeKey ?? null,
       payload: sealBody(this.settings.secret, { subject: m.subject, text: m.text, lang: m.language, headers: m.headers }),
     };
   }
@@ -163,6 +164,10 @@ export class MailService {
    * submitted, while the round accepts answers. Opted-out and bounced addresses never.
    */
   async plan(roundId: number, kind: 'invitation' | 'reminder', base: string, ids?: number[]): Promise<MailPlan> {
+    return (await this.planWithTally(roundId, kind, base, ids)).plan;
+  }
+
+  private async planWithTally(roundId: number, kind: 'invitation' | 'reminder', base: string, ids?: number[]): Promise<{ plan: MailPlan; summary: Map<number, RoundMailTally> }> {
     const round = await this.invitations.getRound(roundId);
     const targets = await this.invitations.mailTargets(roundId, base, ids);
     const summary = await this.repo.roundMailSummary(roundId);
@@ -179,7 +184,7 @@ export class MailService {
       else if (kind === 'reminder' && !(mailed && mailed.invitationsSent > 0)) plan.skipped.alreadySent++;
       else plan.recipients.push(t);
     }
-    return plan;
+    return { plan, summary };
   }
 
   /**
@@ -190,7 +195,7 @@ export class MailService {
   async queueRound(roundId: number, kind: 'invitation' | 'reminder', base: string, ids?: number[]): Promise<number> {
     this.assertEnabled();
     const round = await this.invitations.getRound(roundId);
-    const { recipients } = await this.plan(roundId, kind, base, ids);
+    const { plan: { recipients }, summary } = await this.planWithTally(roundId, kind, base, ids);
     const templates = new Map<Language, { subject: string; body: string }>();
     for (const lang of LANGUAGES) templates.set(lang, await this.template(roundId, kind, lang));
     const closes = this.closingDates(round);
@@ -199,10 +204,14 @@ export class MailService {
     await this.repo.transaction(async (trx) => {
       // One snapshot of each language's subject and text; each message stores its values only.
       const snapshots = new Map<Language, number>();
-      for (const [lang, template] of templates) snapshots.set(lang, await this.repo.createSnapshot(trx, { language: lang, subject: template.subject, body: template.body }, now));
+      for (const lang of new Set(recipients.map((t) => t.language))) {
+        const template = templates.get(lang)!;
+        snapshots.set(lang, await this.repo.createSnapshot(trx, { language: lang, subject: template.subject, body: template.body }, now));
+      }
       for (let i = 0; i < recipients.length; i += QUEUE_CHUNK) {
         const rows: OutboxRow[] = [];
         for (const t of recipients.slice(i, i + QUEUE_CHUNK)) {
+          const tally = summary.get(t.id);
           const values = this.mergeValues(closes, t, t.language, base);
           // An enterprise name that would break the subject line is not sent (header injection).
           if (!isHeaderSafe(fillFields(templates.get(t.language)!.subject, values))) continue;
@@ -217,12 +226,16 @@ export class MailService {
             user_id: null,
             topic: null,
             snapshot_id: snapshots.get(t.language)!,
+            // The next mail of this kind for this invitation: a second "send" planned from the
+            // same tally at the same time (another click, the cron beside the server) has the same
+            // key, and the unique index keeps its copy out.
+            dedupe_key: kind === 'invitation' ? `i:${t.id}:${(tally?.invitations ?? 0) + 1}` : `r:${t.id}:${(tally?.reminderRows ?? 0) + 1}`,
             payload: sealBody(this.settings.secret, { values, lang: t.language, headers: { 'List-Unsubscribe': `<${values.optout}>` } }),
           });
         }
-        await this.repo.enqueue(rows, now, trx);
-        queued += rows.length;
+        queued += await this.repo.enqueue(rows, now, trx);
       }
+      if (queued === 0) for (const id of snapshots.values()) await this.repo.dropSnapshot(trx, id);
     });
     return queued;
   }
@@ -230,7 +243,7 @@ export class MailService {
   // reminders on a schedule
 
   async schedule(roundId: number): Promise<TReminderSchedule> {
-    return (await this.repo.findSchedule(roundId)) ?? { enabled: false, afterDays: 7, everyDays: 7, maxCount: 2 };
+    return (await this.repo.findSchedule(roundId)) ?? DEFAULT_REMINDER_SCHEDULE;
   }
 
   async saveSchedule(roundId: number, input: TReminderSchedule): Promise<void> {
@@ -253,9 +266,8 @@ export class MailService {
       const plan = await this.plan(s.roundId, 'reminder', this.settings.publicUrl);
       const due = plan.recipients.filter((t) => {
         const m = summary.get(t.id);
-        if (!m || m.reminders >= s.maxCount) return false;
-        const wait = (m.reminders === 0 ? s.afterDays : s.everyDays) * DAY_MS;
-        return now.getTime() - Date.parse(m.lastAt) >= wait;
+        // The latest mail queued is the invitation mail until the first reminder, then the latest reminder.
+        return m !== undefined && isReminderDue(s, { count: m.reminders, lastAt: m.lastAt }, m.lastAt, now);
       });
       if (due.length) queued += await this.queueRound(s.roundId, 'reminder', this.settings.publicUrl, due.map((t) => t.id));
     }
@@ -329,23 +341,38 @@ export class MailService {
     await this.enqueue([{ messageId: this.newMessageId(), kind, recipient: user.email, language: lang, userId: user.id, topic, ...rendered }]);
   }
 
-  /** What the experts module calls when a Delphi round opens or its non-scorers are reminded. */
+  /**
+   * What the experts module calls when a Delphi round opens or its non-scorers are reminded.
+   * Each expert's mail goes in their language preference (else `lang`). Every message has its
+   * dedupe key (the round's opening notice once per expert; reminder n once), so a double click
+   * or the schedule running beside "remind now" does not mail anyone twice.
+   */
   expertNotifier(): ExpertNotifier {
-    const send = async (kind: 'expert_round' | 'expert_reminder', input: Parameters<ExpertNotifier['roundOpened']>[0]) => {
-      if (!this.enabled) return;
-      const lang: Language = isLanguage(input.lang) ? input.lang : 'kk';
-      const t = translator(lang);
-      const key = kind === 'expert_round' ? 'roundOpened' : 'remind';
-      const deadline = input.deadlineAt ? formatAlmaty(input.deadlineAt, lang) : t('mail:experts.noDeadline');
+    const send = async (kind: 'expert_round' | 'expert_reminder', input: Parameters<ExpertNotifier['roundOpened']>[0]): Promise<number> => {
+      if (!this.enabled) return 0;
+      const topic = `delphi:${input.panel.id}:${input.round}`;
+      const tally = kind === 'expert_reminder' ? await this.repo.userMailTally(topic, kind) : undefined;
       const messages: OutboxMessage[] = [];
       for (const expert of input.experts) {
+        const lang: Language = isLanguage(expert.language) ? expert.language : isLanguage(input.lang) ? input.lang : 'kk';
+        const t = translator(lang);
+        const key = kind === 'expert_round' ? 'roundOpened' : 'remind';
+        const deadline = input.deadlineAt ? formatAlmaty(input.deadlineAt, lang) : t('mail:experts.noDeadline');
         const values = { name: expert.name, panel: input.panel.name, round: input.round, deadline, link: `${input.base}/expert/panels/${input.panel.id}` };
         const rendered = renderMessage({ subject: t(`mail:experts.${key}.subject`, values), body: t(`mail:experts.${key}.body`, values) }, {}, lang);
         if (!rendered || !isEmailAddress(expert.email)) continue;
-        messages.push({ messageId: this.newMessageId(), kind, recipient: expert.email, language: lang, userId: expert.userId, topic: `delphi:${input.panel.id}:${input.round}`, ...rendered });
+        const dedupeKey = kind === 'expert_round' ? `eo:${input.panel.id}:${input.round}:${expert.userId}` : `er:${input.panel.id}:${input.round}:${expert.userId}:${(tally?.get(expert.userId)?.rows ?? 0) + 1}`;
+        messages.push({ messageId: this.newMessageId(), kind, recipient: expert.email, language: lang, userId: expert.userId, topic, dedupeKey, ...rendered });
       }
-      if (messages.length) await this.enqueue(messages);
+      return messages.length ? this.enqueue(messages) : 0;
     };
-    return { roundOpened: (input) => send('expert_round', input), remind: (input) => send('expert_reminder', input) };
+    return {
+      roundOpened: async (input) => void (await send('expert_round', input)),
+      remind: (input) => send('expert_reminder', input),
+      reminderTally: async (panelId, round) => {
+        const tally = await this.repo.userMailTally(`delphi:${panelId}:${round}`, 'expert_reminder');
+        return new Map([...tally].map(([userId, t]) => [userId, { count: t.notFailed, lastAt: t.lastAt }]));
+      },
+    };
   }
 }

@@ -2,7 +2,8 @@ import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../context';
 import { asyncHandler, parseOrThrow } from '../../errors';
 import { localized, type Language } from '../../i18n';
-import { renderSvgChart } from '../../lib/charts';
+import { formatChartNumber, renderSvgChart, wrappedAxisLabel, wrappedLines } from '../../lib/charts';
+import { writeExcelCsv, ZCsvVariant } from '../../lib/excelCsv';
 import { writeCsv, writeXlsx } from '../../lib/spreadsheet';
 import { requireRole } from '../../middleware/auth';
 import { INVITATION_STATES } from '../invitations/invitations.schemas';
@@ -22,17 +23,20 @@ function territoryChart(progress: RoundProgress, lang: Language, t: (k: string, 
   const useTarget = rows.some((r) => r.target !== null);
   const names = rows.map((r) => territoryLabel(r, lang, ''));
   const values = rows.map((r) => Math.round(1000 * ((useTarget ? r.targetRate : r.responseRate) ?? 0)) / 10);
-  const description = rows.map((r, i) => `${names[i]}: ${values[i]} %`).join('; ');
+  const percent = (v: number) => `${formatChartNumber(v, lang, 1)} %`;
+  const description = rows.map((r, i) => `${names[i]}: ${percent(values[i]!)}`).join('; ');
+  const row = Math.max(26, Math.max(1, ...names.map((n) => wrappedLines(n, 190, 11))) * 14 + 8);
   return renderSvgChart(
     {
       grid: { left: 200, right: 70, top: 10, bottom: 30 },
-      xAxis: { type: 'value', min: 0, max: Math.max(100, ...values), axisLabel: { formatter: '{value} %' } },
-      yAxis: { type: 'category', data: names, inverse: true, axisLabel: { width: 190, overflow: 'truncate' } },
-      series: [{ type: 'bar', data: values, itemStyle: { color: '#1f5f8b' }, label: { show: true, position: 'right', formatter: '{c} %' } }],
+      xAxis: { type: 'value', min: 0, max: Math.max(100, ...values), axisLabel: { formatter: (v: number) => percent(v) } },
+      yAxis: { type: 'category', data: names, inverse: true, axisLabel: wrappedAxisLabel(190, 11) },
+      series: [{ type: 'bar', data: values, itemStyle: { color: '#1f5f8b' }, label: { show: true, position: 'right', formatter: (p: { value: unknown }) => percent(Number(p.value)) } }],
     },
     {
       width: 640,
-      height: 50 + rows.length * 26,
+      height: 50 + rows.length * row,
+      lang,
       title: t(useTarget ? 'monitoring:chart.titleTarget' : 'monitoring:chart.titleInvited'),
       description,
     },
@@ -147,7 +151,16 @@ export function monitoringRoutes(_ctx: AppContext, { monitoring: service }: { mo
     '/api/v1/rounds/:id/responses.csv',
     asyncHandler(async (req, res) => {
       const round = await roundOf(req);
+      // Parsed before anything is read, so a bad variant is a 400 and not a half-sent file.
+      const { variant } = parseOrThrow(ZCsvVariant, req.query);
       const { header, rows } = await service.responseExport(round);
+      // Both files keep the questionnaire's codes as column names: the Excel (ru/kk) variant
+      // changes only the separators and the decimal mark, so a formula written for one reads the other.
+      if (variant === 'excel') {
+        attachment(res, `round-${round.id}-responses-excel.csv`, 'text/csv; charset=utf-8');
+        await writeExcelCsv(res, header, rows);
+        return;
+      }
       attachment(res, `round-${round.id}-responses.csv`, 'text/csv; charset=utf-8');
       await writeCsv(res, header, rows);
     }),

@@ -1,4 +1,5 @@
-import { renderSvgChart } from '../../lib/charts';
+import type { Language } from '../../i18n';
+import { formatChartNumber, renderSvgChart } from '../../lib/charts';
 import type { IndicatorView } from './programmes.service';
 
 type T = (key: string, params?: Record<string, unknown>) => string;
@@ -10,7 +11,7 @@ const round = (v: number | null | undefined, digits = 3) => (v === null || v ===
  * and the trend projection with its 95 % prediction band (drawn as two dashed bounds, so the chart
  * reads the same in print and in black and white).
  */
-export function indicatorChart(view: IndicatorView, name: string, unit: string, t: T): string {
+export function indicatorChart(view: IndicatorView, name: string, unit: string, t: T, lang: Language): string {
   const ind = view.indicator;
   const years: number[] = [];
   for (let y = ind.baselineYear; y <= view.finalYear; y++) years.push(y);
@@ -44,6 +45,7 @@ export function indicatorChart(view: IndicatorView, name: string, unit: string, 
     }
   }
   const latest = view.latest;
+  const shown = (v: number | null | undefined) => (v === null || v === undefined ? '—' : formatChartNumber(v, lang, 3));
   return renderSvgChart(
     {
       legend: { top: 0 },
@@ -55,14 +57,15 @@ export function indicatorChart(view: IndicatorView, name: string, unit: string, 
     {
       width: 720,
       height: 340,
+      lang,
       title: t('programmes:chart.title', { name }),
       description: t('programmes:chart.description', {
         baselineYear: ind.baselineYear,
-        baseline: round(ind.baselineValue),
+        baseline: shown(ind.baselineValue),
         finalYear: view.finalYear,
-        finalTarget: round(view.finalTarget) ?? '—',
-        latest: latest ? `${latest.year}: ${round(latest.actual!.value)}` : t('programmes:noActuals'),
-        projection: view.projection ? round(view.projection.value) : '—',
+        finalTarget: shown(view.finalTarget),
+        latest: latest ? `${latest.year}: ${shown(latest.actual!.value)}` : t('programmes:noActuals'),
+        projection: view.projection ? shown(view.projection.value) : '—',
         unit,
       }),
     },

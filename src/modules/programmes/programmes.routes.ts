@@ -163,7 +163,7 @@ export function programmesRoutes(_ctx: AppContext, services: Services): Router {
       view,
       history,
       bodies,
-      chart: indicatorChart(view, name, unit, req.t),
+      chart: indicatorChart(view, name, unit, req.t, req.lang),
       values: { year: String(service.defaultYear(locals.programme)) },
       ...extra,
     };

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { bool, forUpdate, insertReturningId, num, nowIso } from '../../db/dialect';
+import { isLanguage, type Language } from '../../i18n';
 import type { TRole, UserRecord } from './users.schemas';
 
 function toRecord(row: Record<string, unknown>): UserRecord {
@@ -11,6 +12,7 @@ function toRecord(row: Record<string, unknown>): UserRecord {
     role: row.role as TRole,
     disabled: bool(row.disabled),
     tokenVersion: num(row.token_version),
+    language: isLanguage(row.language) ? row.language : null,
     createdAt: String(row.created_at),
     updatedAt: String(row.updated_at),
   };
@@ -22,10 +24,10 @@ export interface UsersRepository {
   list(): Promise<UserRecord[]>;
   count(): Promise<number>;
   countActiveAdmins(trx?: Knex.Transaction): Promise<number>;
-  create(input: { email: string; name: string; role: TRole; passwordHash: string }, trx?: Knex.Transaction): Promise<number>;
+  create(input: { email: string; name: string; role: TRole; passwordHash: string; language?: Language | null }, trx?: Knex.Transaction): Promise<number>;
   update(
     id: number,
-    patch: Partial<{ name: string; role: TRole; passwordHash: string; disabled: boolean; bumpTokenVersion: boolean }>,
+    patch: Partial<{ name: string; role: TRole; passwordHash: string; disabled: boolean; bumpTokenVersion: boolean; language: Language | null }>,
     trx?: Knex.Transaction,
   ): Promise<void>;
   audit(actorId: number | null, action: string, subject: string | null, detail?: string, trx?: Knex.Transaction): Promise<void>;
@@ -62,13 +64,14 @@ export class KnexUsersRepository implements UsersRepository {
     return num(row?.n);
   }
 
-  async create(input: { email: string; name: string; role: TRole; passwordHash: string }, trx?: Knex.Transaction) {
+  async create(input: { email: string; name: string; role: TRole; passwordHash: string; language?: Language | null }, trx?: Knex.Transaction) {
     const now = nowIso();
     return insertReturningId(trx ?? this.db, 'users', {
       email: input.email.toLowerCase(),
       name: input.name,
       role: input.role,
       password_hash: input.passwordHash,
+      language: input.language ?? null,
       disabled: false,
       token_version: 1,
       created_at: now,
@@ -78,7 +81,7 @@ export class KnexUsersRepository implements UsersRepository {
 
   async update(
     id: number,
-    patch: Partial<{ name: string; role: TRole; passwordHash: string; disabled: boolean; bumpTokenVersion: boolean }>,
+    patch: Partial<{ name: string; role: TRole; passwordHash: string; disabled: boolean; bumpTokenVersion: boolean; language: Language | null }>,
     trx?: Knex.Transaction,
   ) {
     const db = trx ?? this.db;
@@ -87,6 +90,7 @@ export class KnexUsersRepository implements UsersRepository {
     if (patch.role !== undefined) row.role = patch.role;
     if (patch.passwordHash !== undefined) row.password_hash = patch.passwordHash;
     if (patch.disabled !== undefined) row.disabled = patch.disabled;
+    if (patch.language !== undefined) row.language = patch.language;
     if (patch.bumpTokenVersion) row.token_version = db.raw('token_version + 1');
     await db('users').where({ id }).update(row);
   }

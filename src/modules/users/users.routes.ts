@@ -5,7 +5,7 @@ import { withConfirmation } from '../../lib/confirm';
 import { handleForm, renderForm } from '../../lib/forms';
 import { oneTimeSecretsFor } from '../../lib/one-time';
 import { requireRole } from '../../middleware/auth';
-import { ROLES, ZChangeRole, ZCreateUser, ZUserId } from './users.schemas';
+import { ROLES, ZChangeRole, ZCreateUser, ZUserId, ZUserLanguage } from './users.schemas';
 import type { UsersService } from './users.service';
 
 export function usersRoutes(ctx: AppContext, { users }: { users: UsersService }): Router {
@@ -60,6 +60,18 @@ export function usersRoutes(ctx: AppContext, { users }: { users: UsersService })
       await handleForm(res, 'users/list', await listLocals(req.t('users:title')), async () => {
         const { role } = parseOrThrow(ZChangeRole, req.body);
         await users.changeRole(req.user!.id, id, role);
+        res.redirect(303, '/admin/users');
+      });
+    }),
+  );
+
+  router.post(
+    '/admin/users/:id/language',
+    asyncHandler(async (req, res) => {
+      const id = parseOrThrow(ZUserId, req.params.id);
+      await handleForm(res, 'users/list', await listLocals(req.t('users:title')), async () => {
+        const { language } = parseOrThrow(ZUserLanguage, req.body);
+        await users.setLanguage(req.user!.id, id, language || null);
         res.redirect(303, '/admin/users');
       });
     }),

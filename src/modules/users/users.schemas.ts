@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LANGUAGES, type Language } from '../../i18n';
 
 export const ROLES = ['admin', 'researcher', 'expert', 'executor'] as const;
 export const ZRole = z.enum(ROLES);
@@ -21,6 +22,8 @@ export interface UserRecord {
   role: TRole;
   disabled: boolean;
   tokenVersion: number;
+  /** Language of their mail and their default page language; null: not chosen (mail in Kazakh). */
+  language: Language | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -30,10 +33,15 @@ export const ZCreateUser = z.strictObject({
   name: z.string().trim().min(1).max(200),
   role: ZRole,
   password: z.union([z.literal(''), ZPassword]).optional(),
+  language: z.union([z.literal(''), z.enum(LANGUAGES)]).optional(),
 });
 export type TCreateUser = z.infer<typeof ZCreateUser>;
 
 export const ZChangeRole = z.strictObject({ role: ZRole });
 export type TChangeRole = z.infer<typeof ZChangeRole>;
+
+/** The language form of the account page and of the users page: '' is "not chosen". */
+export const ZUserLanguage = z.strictObject({ language: z.union([z.literal(''), z.enum(LANGUAGES)]) });
+export type TUserLanguage = z.infer<typeof ZUserLanguage>;
 
 export const ZUserId = z.coerce.number().int().positive();

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import bcrypt from 'bcrypt';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors';
 import type { UsersRepository } from './users.repository';
+import type { Language } from '../../i18n';
 import { MAX_PASSWORD_BYTES, type TCreateUser, type TRole, type UserRecord } from './users.schemas';
 
 export function generatePassword(): string {
@@ -58,11 +59,23 @@ export class UsersService {
     }
     const password = input.password || generatePassword();
     const id = await this.repo.transaction(async (trx) => {
-      const newId = await this.repo.create({ email: input.email, name: input.name, role: input.role, passwordHash: await this.hash(password) }, trx);
+      const newId = await this.repo.create({ email: input.email, name: input.name, role: input.role, passwordHash: await this.hash(password), language: input.language || null }, trx);
       await this.repo.audit(actorId, 'user.create', `user:${newId}`, input.role, trx);
       return newId;
     });
     return { id, password };
+  }
+
+  /**
+   * The language of a user's mail and their default page language (null: not chosen). The user
+   * sets their own on the account page; an administrator anyone's on the users page.
+   */
+  async setLanguage(actorId: number, id: number, language: Language | null): Promise<void> {
+    await this.repo.transaction(async (trx) => {
+      await this.get(id, trx);
+      await this.repo.update(id, { language }, trx);
+      await this.repo.audit(actorId, 'user.language', `user:${id}`, language ?? 'none', trx);
+    });
   }
 
   /** Role changes and disabling must never leave the platform without an active administrator. */

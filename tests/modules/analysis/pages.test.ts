@@ -94,7 +94,7 @@ describe('analysis pages, exports and API', () => {
         expect(res.status).toBe(200);
         expect(res.text).not.toMatch(/NaN|undefined|Infinity|\[object/);
         const svgs = res.text.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
-        expect(svgs).toHaveLength(2);
+        expect(svgs).toHaveLength(3); // distribution, means, heat map
         for (const svg of svgs) {
           expect(svg).toMatch(/role="img"/);
           expect(svg).toMatch(/<title id="[^"]+">[^<]+<\/title><desc id="[^"]+">[^<]+<\/desc>/);

@@ -136,6 +136,31 @@ describe('monitoring and exports', () => {
       expect(records[2]).toMatchObject({ language: 'en', territory: 'ridder-city', sector: 'C', size: 'medium' });
     });
 
+    it('CSV for Excel (ru/kk): the same cells with ";" and decimal commas, codes as column names, BOM, CRLF, formulas still neutralised', async () => {
+      const get = (query: string) => request(t.app).get(`/api/v1/rounds/${roundId}/responses.csv${query}`).set('Authorization', `Bearer ${researcherToken}`).buffer(true).parse(binary);
+      const [plain, excel] = await Promise.all([get(''), get('?variant=excel')]);
+      expect(excel.status).toBe(200);
+      expect(excel.headers['content-type']).toContain('text/csv');
+      expect(excel.headers['content-disposition']).toContain(`round-${roundId}-responses-excel.csv`);
+      const text = (excel.body as Buffer).toString('utf8');
+      expect(text.charCodeAt(0)).toBe(0xfeff);
+      expect(text.split('\r\n').length).toBeGreaterThan(submittedIds.length);
+      const excelRows = parseCsv(text.slice(1), { delimiter: ';' }) as string[][];
+      const plainRows = parseCsv((plain.body as Buffer).toString('utf8').slice(1)) as string[][];
+      expect(excelRows[0]).toEqual(plainRows[0]); // stable codes, not the interface language
+      expect(excelRows.length).toBe(plainRows.length);
+      const header = excelRows[0]!;
+      const row = Object.fromEntries(header.map((h, i) => [h, excelRows[1]![i]]));
+      expect(row).toMatchObject({ B01: '5', B02: '-99', B04: '', territory: 'abai-district' });
+      expect(row.B03_comment).toBe(`'=HYPERLINK("http://evil")`);
+      // Every cell is the data file's cell, with a decimal comma where that one has a decimal point.
+      for (let r = 1; r < plainRows.length; r++) {
+        plainRows[r]!.forEach((cell, c) => expect(excelRows[r]![c], `${header[c]} of row ${r}`).toBe(/^-?\d+\.\d+$/.test(cell) ? cell.replace('.', ',') : cell));
+      }
+      const bad = await get('?variant=spss');
+      expect(bad.status).toBe(400);
+    });
+
     it('XLSX: a responses sheet and a codebook sheet, numbers as numbers', async () => {
       const { agent } = await loginAs(t, 'researcher'); // the page links use the cookie session
       const res = await agent.get(`/api/v1/rounds/${roundId}/responses.xlsx`).buffer(true).parse(binary);

@@ -128,6 +128,11 @@ describe('every question kind through the respondent pages', () => {
     expect(row).toMatchObject({ R01_B06: '1', R01_B07: '0', R01_B08: '1', R01_NEED_DEMAND: '0', R01_OTHER: '1', R01_OTHER_text: 'Нет помещения' });
     expect(row).toMatchObject({ S01_DAMU: '1', S01_QAZINN: '1', S01_NONE: '0', S03_TAX: '1', S03_GRANTS: '2', S03_CREDIT: '3', S03_INFO: '', S04: '0' });
 
+    // The Excel (ru/kk) variant writes the same numbers with decimal commas (issue 14).
+    const excelCsv = await request(t.app).get(`/api/v1/rounds/${roundId}/responses.csv?variant=excel`).set('Authorization', `Bearer ${token}`).buffer(true).parse(binary);
+    const excelRecords = parseCsv((excelCsv.body as Buffer).toString('utf8').slice(1), { columns: true, delimiter: ';' }) as Array<Record<string, string>>;
+    expect(excelRecords.find((r) => Number(r.response_id) === submittedId)).toMatchObject({ B01: '4', A01: '12,5', A02: '3,25', A03: 'Дешёвые кредиты\nи гранты' });
+
     const xlsx = await request(t.app).get(`/api/v1/rounds/${roundId}/responses.xlsx`).set('Authorization', `Bearer ${token}`).buffer(true).parse(binary);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(xlsx.body as ExcelJS.Buffer);

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { chartPng, findChart, formatChartNumber, renderSvgChart, spreadLabels, textWidth, wrappedLines } from '../../src/lib/charts';
+
+const texts = (svg: string) => [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!);
+
+describe('chart numbers in the reader\'s locale', () => {
+  it('writes decimal commas and thin-space thousands in Kazakh and Russian, points and commas in English', () => {
+    expect(formatChartNumber(1234567.891, 'ru')).toBe('1\u202f234\u202f567,89');
+    expect(formatChartNumber(1234567.891, 'kk')).toBe('1\u202f234\u202f567,89');
+    expect(formatChartNumber(1234567.891, 'en')).toBe('1,234,567.89');
+    expect(formatChartNumber(-0.5, 'ru')).toBe('−0,5');
+    expect(formatChartNumber(3.1, 'en', 2, 2)).toBe('3.10');
+  });
+
+  it('writes years as years in every language', () => {
+    for (const lang of ['kk', 'ru', 'en'] as const) expect(formatChartNumber(2025, lang)).toBe('2025');
+    expect(formatChartNumber(12025, 'en')).toBe('12,025');
+  });
+
+  it('localises value axes and value labels that had no formatter of their own', () => {
+    const years = { xAxis: { type: 'value', min: 2020, max: 2025, interval: 1 }, yAxis: { type: 'category', data: ['a'] }, series: [{ type: 'scatter', data: [[2022, 0]] }] } as never;
+    const labelled = { xAxis: { type: 'category', data: ['a'] }, yAxis: { type: 'value', min: 0, max: 2, interval: 0.5 }, series: [{ type: 'bar', data: [1.25], label: { show: true } }] } as never;
+    const frame = (lang: 'ru' | 'en') => ({ width: 400, height: 200, title: 't', description: 'd', lang });
+    for (const lang of ['ru', 'en'] as const) {
+      const axis = texts(renderSvgChart(years, frame(lang)));
+      expect(axis).toContain('2024');
+      expect(axis.join(' ')).not.toMatch(/2[,\s\u00a0\u202f]024/);
+    }
+    const ru = texts(renderSvgChart(labelled, frame('ru')));
+    expect(ru).toContain('1,25');
+    expect(ru).toContain('0,5');
+    const en = texts(renderSvgChart(labelled, frame('en')));
+    expect(en).toContain('1.25');
+    expect(en).toContain('0.5');
+  });
+});
+
+describe('chart labels', () => {
+  it('measures text in the chart font: a Cyrillic word is narrower than font size per letter', () => {
+    const word = 'Усть-Каменогорск';
+    expect(textWidth(word, 12)).toBeLessThan(word.length * 12 * 0.75);
+    expect(textWidth(word, 12)).toBeGreaterThan(word.length * 12 * 0.4);
+  });
+
+  it('counts the lines a wrapped label takes', () => {
+    expect(wrappedLines('B01', 200, 11)).toBe(1);
+    const long = 'город Усть-Каменогорск и прилегающие сельские округа Восточно-Казахстанской области';
+    const lines = wrappedLines(long, 120, 11);
+    expect(lines).toBeGreaterThanOrEqual(Math.ceil(textWidth(long, 11) / 120));
+    expect(lines).toBeLessThanOrEqual(Math.ceil(textWidth(long, 11) / 120) + 3);
+  });
+
+  it('wraps a long category label inside its width instead of cutting it', () => {
+    const name = 'Интегральный индекс инновационной активности города Усть-Каменогорск';
+    const svg = renderSvgChart(
+      { grid: { left: 160 }, xAxis: { type: 'value' }, yAxis: { type: 'category', data: [name], axisLabel: { width: 150, overflow: 'break', interval: 0 } }, series: [{ type: 'bar', data: [1] }] } as never,
+      { width: 500, height: 200, title: 't', description: 'd', lang: 'ru' },
+    );
+    const lines = texts(svg).filter((s) => name.includes(s.trim()) && s.trim().length > 3);
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.join(' ').replace(/\s+/g, ' ')).toBe(name);
+    for (const line of lines) expect(textWidth(line, 12)).toBeLessThanOrEqual(150 + 1);
+  });
+});
+
+describe('chart files', () => {
+  const svg = renderSvgChart({ xAxis: { type: 'category', data: ['Әйел', 'Ұл'] }, yAxis: { type: 'value' }, series: [{ type: 'bar', data: [1.5, 2] }] } as never, { width: 300, height: 150, title: 'Қазақша', description: 'd', lang: 'kk' });
+
+  it('gives the same text, and so the same id, on every render', () => {
+    const again = renderSvgChart({ xAxis: { type: 'category', data: ['Әйел', 'Ұл'] }, yAxis: { type: 'value' }, series: [{ type: 'bar', data: [1.5, 2] }] } as never, { width: 300, height: 150, title: 'Қазақша', description: 'd', lang: 'kk' });
+    expect(again).toBe(svg);
+    const id = /id="(chart-[0-9a-f]{12})"/.exec(svg)![1]!;
+    expect(findChart(`<p>x</p>${svg}<p>y</p>`, id)).toBe(svg);
+    expect(findChart(svg, 'chart-000000000000')).toBeUndefined();
+  });
+
+  it('draws a PNG of twice the size with something on it', () => {
+    const png = chartPng(svg);
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect(png.readUInt32BE(16)).toBe(600);
+    expect(png.readUInt32BE(20)).toBe(300);
+    expect(png.length).toBeGreaterThan(2000);
+  });
+});
+
+describe('spreadLabels', () => {
+  it('leaves labels that do not touch where they are', () => {
+    expect(spreadLabels([1, 2, 3], 0.1, 0, 5)).toEqual([1, 2, 3]);
+  });
+  it('spreads a cluster evenly about its middle, keeping the order of the points', () => {
+    const at = spreadLabels([3, 3, 3.05], 0.1, 1, 5);
+    // Centred on the mean 3.016667, 0.1 apart.
+    expect(at[0]).toBeCloseTo(2.9166667, 6);
+    expect(at[1]).toBeCloseTo(3.0166667, 6);
+    expect(at[2]).toBeCloseTo(3.1166667, 6);
+  });
+  it('keeps every label inside the axis and at least the gap apart, whatever the input', () => {
+    const values = [5, 4.99, 4.98, 1, 1.01, 3, 3, 3, 2.99, 4.97];
+    const at = spreadLabels(values, 0.2, 1, 5);
+    const sorted = [...at].sort((a, b) => a - b);
+    for (let i = 1; i < sorted.length; i++) expect(sorted[i]! - sorted[i - 1]!).toBeGreaterThanOrEqual(0.2 - 1e-9);
+    for (const v of at) expect(v >= 1 - 1e-9 && v <= 5 + 1e-9).toBe(true);
+    // Order preserved: a higher point never gets a lower label.
+    for (let i = 0; i < values.length; i++) for (let j = 0; j < values.length; j++) if (values[i]! < values[j]!) expect(at[i]!).toBeLessThan(at[j]!);
+  });
+});
