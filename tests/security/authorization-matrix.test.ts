@@ -321,6 +321,10 @@ const POLICY: Record<string, Rule> = {
   'GET /analysis/rounds/:id/items.csv': r('staff', (f) => `/analysis/rounds/${f.roundOpen}/items.csv`),
   'GET /analysis/rounds/:id/categories.csv': r('staff', (f) => `/analysis/rounds/${f.roundOpen}/categories.csv`),
   'GET /analysis/rounds/:id/workbook.xlsx': r('staff', (f) => `/analysis/rounds/${f.roundOpen}/workbook.xlsx`),
+  // issue 10 (s3-i10-storage): innovation activity, funding sources, the national-statistics comparison
+  'GET /analysis/rounds/:id/innovation.csv': r('staff', (f) => `/analysis/rounds/${f.roundOpen}/innovation.csv`),
+  'GET /analysis/rounds/:id/funding.csv': r('staff', (f) => `/analysis/rounds/${f.roundOpen}/funding.csv`),
+  'GET /analysis/rounds/:id/national': r('staff', (f) => `/analysis/rounds/${f.roundOpen}/national`),
   'GET /api/v1/rounds/:id/ranking': r('staff', (f) => `/api/v1/rounds/${f.roundOpen}/ranking`),
   'GET /api/v1/rounds/:id/responses.sps': r('staff', (f) => `/api/v1/rounds/${f.roundOpen}/responses.sps`),
   'GET /api/v1/rounds/:id/responses.R': r('staff', (f) => `/api/v1/rounds/${f.roundOpen}/responses.R`),

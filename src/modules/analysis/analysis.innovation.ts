@@ -55,3 +55,52 @@ export function innovationLevels(question: MultiChoiceQuestion & { code: string 
   };
   return { questionCode: question.code, sizes, rows: [row(null, null), ...types.map((t) => row(t.code, t.text))] };
 }
+
+export interface FundingShare {
+  count: number;
+  share: number | null;
+  low: number | null;
+  high: number | null;
+}
+
+/**
+ * The distribution of funding sources: the answers to the question with the role "funding", among
+ * every respondent who answered it and among those who introduced an innovation (their answer to
+ * the "innovated" question, the response's cell key), each share with its Wilson interval.
+ */
+export interface FundingSources {
+  questionCode: string;
+  text: TLocalizedText;
+  /** Respondents who answered the question; of them, innovating ones. */
+  n: number;
+  nInnovating: number;
+  options: Array<{ code: string; text: TLocalizedText; all: FundingShare; innovating: FundingShare }>;
+}
+
+function share(count: number, n: number): FundingShare {
+  const ci = wilsonInterval(count, n);
+  return { count, share: n > 0 ? count / n : null, low: ci?.low ?? null, high: ci?.high ?? null };
+}
+
+export function fundingSources(question: FormQuestion, groups: AnswerGroup[]): FundingSources | null {
+  if (question.kind !== 'single-choice' && question.kind !== 'multi-choice') return null;
+  const options = [...question.options, ...(question.other ? [question.other] : [])];
+  const chosen = (g: AnswerGroup) => (g.choice ?? '').split(' ').filter(Boolean);
+  const answered = groups.filter((g) => chosen(g).length > 0);
+  const innovating = answered.filter((g) => g.innovated === 1);
+  const total = (xs: AnswerGroup[]) => xs.reduce((s, g) => s + g.count, 0);
+  const n = total(answered);
+  const nInnovating = total(innovating);
+  return {
+    questionCode: question.code,
+    text: question.text,
+    n,
+    nInnovating,
+    options: options.map((o) => ({
+      code: o.code,
+      text: o.text,
+      all: share(total(answered.filter((g) => chosen(g).includes(o.code))), n),
+      innovating: share(total(innovating.filter((g) => chosen(g).includes(o.code))), nInnovating),
+    })),
+  };
+}

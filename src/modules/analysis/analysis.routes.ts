@@ -7,7 +7,7 @@ import { writeExcelCsv, ZCsvVariant } from '../../lib/excelCsv';
 import { writeCsv, type CellValue } from '../../lib/spreadsheet';
 import { requireRole } from '../../middleware/auth';
 import { distributionChart, meansChart } from './analysis.charts';
-import { buildRoundWorkbook, categoryStatisticsTable, itemStatisticsTable, type RoundWorkbookSources } from './analysis.export';
+import { buildRoundWorkbook, categoryStatisticsTable, fundingTable, innovationTable, itemStatisticsTable, type RoundWorkbookSources } from './analysis.export';
 import { viewFormatters } from './analysis.format';
 import { comparisonChanges, roundOptionLabel } from './analysis.change';
 import { honestStatistics } from './analysis.honest';
@@ -94,6 +94,8 @@ export function rankingJson(r: RoundRanking) {
     territories: r.territories.map((x) => ({ id: x.territory?.id ?? null, code: x.territory?.code ?? null, respondents: x.respondents })),
     questions: r.questions,
     innovationBySize: r.innovationBySize,
+    innovation: r.innovation,
+    funding: r.funding,
     reference: r.reference,
     ...(r.comparison
       ? {
@@ -263,6 +265,38 @@ export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkb
     asyncHandler(async (req, res) => {
       const { ranking } = await rankingOf(req);
       await sendTable(req, res, `round-${ranking.round.id}-categories`, (t) => categoryStatisticsTable(ranking, t, req.lang));
+    }),
+  );
+
+  router.get(
+    '/analysis/rounds/:id/innovation.csv',
+    asyncHandler(async (req, res) => {
+      const { ranking } = await rankingOf(req);
+      await sendTable(req, res, `round-${ranking.round.id}-innovation`, (t) => innovationTable(ranking, t, req.lang));
+    }),
+  );
+
+  router.get(
+    '/analysis/rounds/:id/funding.csv',
+    asyncHandler(async (req, res) => {
+      const { ranking } = await rankingOf(req);
+      await sendTable(req, res, `round-${ranking.round.id}-funding`, (t) => fundingTable(ranking, t, req.lang));
+    }),
+  );
+
+  // The reasons for not innovating beside the national statistics: a page of its own, linked from the ranking.
+  router.get(
+    '/analysis/rounds/:id/national',
+    asyncHandler(async (req, res) => {
+      const { query, ranking } = await rankingOf(req);
+      res.render('analysis/national', {
+        title: req.t('analysis:national.title', { round: ranking.round.title }),
+        round: ranking.round,
+        ranking,
+        exportQuery: queryStringOf(query),
+        filterLines: await filterLines(ranking, req.t, req.lang),
+        f: viewFormatters(req.lang),
+      });
     }),
   );
 

@@ -13,7 +13,7 @@ import type { AnalysisRepository, ItemCellSum, RoleItems } from './analysis.repo
 import { filtersOf, type THeatMapBy, type TRankingFilters, type TRankingQuery } from './analysis.schemas';
 import { heatMapCells, type HeatMapCells } from './analysis.heatmap';
 import { summariseQuestion, type QuestionSummary } from './analysis.kinds';
-import { innovationLevels, type InnovationLevels } from './analysis.innovation';
+import { fundingSources, innovationLevels, type FundingSources, type InnovationLevels } from './analysis.innovation';
 import { referenceComparison, type ReferenceComparison } from './analysis.reference';
 import { analysisSource, scalePoints, type FormQuestion, type TLocalizedText, type TQuestionRole, type TScale } from '../questionnaires/kinds';
 import type { Questionnaire, QuestionnaireCategoryRow, QuestionnaireItemRow } from '../questionnaires/questionnaires.schemas';
@@ -113,8 +113,8 @@ export interface RoundRanking {
   innovationBySize: Array<{ size: string; respondents: number; innovating: number; level: number | null; low: number | null; high: number | null }>;
   /** The same by innovation type (each option of the question with the role "innovated"), overall and by size. */
   innovation: InnovationLevels | null;
-  /** The answers to the question with the role "funding": the distribution of funding sources. */
-  funding: QuestionSummary | null;
+  /** The answers to the question with the role "funding": the distribution of funding sources, overall and among innovators. */
+  funding: FundingSources | null;
   /** Submitted responses the background counter has not put into the cells yet (shown as such). */
   uncounted: number;
 }
@@ -506,7 +506,7 @@ export class AnalysisService {
               roleQuestion(questionnaire, 'size'),
             )
           : null,
-      funding: questions.find((q) => q.id === fundingQuestion?.id) ?? null,
+      funding: fundingQuestion ? fundingSources(fundingQuestion, groups.filter((g) => g.itemId === fundingQuestion.id)) : null,
       reference: referenceComparison(rankedItems, questions),
       scale: { min: scales.scale.min, max: scales.scale.max, points: scalePoints(scales.scale), labels: scales.scale.labels },
       filters,
