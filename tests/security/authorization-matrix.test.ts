@@ -506,7 +506,7 @@ describe('authorization matrix', () => {
 
     const q = await db('questionnaires').where({ code: 'SME-BARRIERS' }).orderBy('version', 'desc').first();
     const territory = await db('territories').whereNot({ kind: 'region' }).orderBy('id').first();
-    const category = await db('questionnaire_categories').where({ questionnaire_id: q.id }).orderBy('position').first();
+    const category = await db('questionnaire_categories').where({ questionnaire_id: q.id }).whereNot('code', '_profile').orderBy('position').first();
     const publicToken = generateLinkToken();
     const roundOpen = await insertRound(t, q.id, { title: 'Matrix open round', status: 'open', audience: 'invitation' });
     const roundPublic = await insertRound(t, q.id, { title: 'Matrix public round', status: 'open', audience: 'public', publicToken });

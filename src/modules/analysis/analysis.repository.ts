@@ -34,6 +34,8 @@ export interface ProfileCellSum {
  * innovation question that mean "no innovation" (its exclusive ones, "none").
  */
 export interface RoleItems {
+  /** The territory directory (code, id): a territory answer is a code, the cells keep the id. */
+  territories: Array<{ code: string; id: number }>;
   territory: number;
   sector: number;
   size: number;
@@ -44,14 +46,16 @@ export interface RoleItems {
 // Markers first: a response gets a marker in exactly one pass (ON CONFLICT DO NOTHING, also
 // against a concurrent pass), and each pass then counts only the responses it marked. The marker
 // carries the response's cell key, read from the answers of the questions with those roles
-// (primary-key lookups); "not stated" is a value, not NULL, so that ON CONFLICT matches it.
+// (primary-key lookups); "not stated" is a value, not NULL, so that ON CONFLICT matches it. A
+// territory answer is a code; its id comes from the directory the caller read through the
+// territories module (a VALUES list), not from that module's table.
 const MARK_SQL = `
 INSERT INTO analysis_counted_responses (response_id, round_id, batch, territory_id, sector, size, innovated)
 SELECT r.id, r.round_id, :batch, COALESCE(t.id, 0), COALESCE(SUBSTR(sa.choice, 1, 60), ''), COALESCE(SUBSTR(za.choice, 1, 20), ''),
        CASE WHEN ia.choice IS NULL THEN -1 WHEN :notInnovating LIKE ('% ' || ia.choice || ' %') THEN 0 ELSE 1 END
 FROM responses r
 LEFT JOIN answers ta ON ta.response_id = r.id AND ta.item_id = :territoryItem
-LEFT JOIN territories t ON t.code = ta.choice
+LEFT JOIN :territories AS t ON t.code = ta.choice
 LEFT JOIN answers sa ON sa.response_id = r.id AND sa.item_id = :sectorItem
 LEFT JOIN answers za ON za.response_id = r.id AND za.item_id = :sizeItem
 LEFT JOIN answers ia ON ia.response_id = r.id AND ia.item_id = :innovatedItem
@@ -101,6 +105,13 @@ DO UPDATE SET answers = analysis_item_cells.answers + excluded.answers,
               total_sum = analysis_item_cells.total_sum + excluded.total_sum,
               total_squares = analysis_item_cells.total_squares + excluded.total_squares`;
 
+/** The directory as a derived table (code, id) for MARK_SQL; an empty directory is an empty table. */
+function territoryList(db: Db, territories: RoleItems['territories']): Knex.Raw {
+  if (territories.length === 0) return db.raw('(SELECT NULL AS code, 0 AS id WHERE 1 = 0)');
+  const rows = territories.map(() => '(?, CAST(? AS INTEGER))').join(', ');
+  return db.raw(`(SELECT column1 AS code, column2 AS id FROM (VALUES ${rows}) AS v)`, territories.flatMap((t) => [t.code, t.id]));
+}
+
 function newBatch(): number {
   return crypto.randomInt(1, 2 ** 47);
 }
@@ -117,6 +128,7 @@ async function countRange(db: Db, roundId: number, roles: RoleItems, after: numb
     sectorItem: roles.sector,
     sizeItem: roles.size,
     innovatedItem: roles.innovated,
+    territories: territoryList(db, roles.territories),
     // Space-delimited, so that LIKE matches whole codes only.
     notInnovating: ` ${roles.notInnovating.join(' ')} `,
   });

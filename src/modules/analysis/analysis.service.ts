@@ -150,11 +150,12 @@ export function roleQuestion(questionnaire: Pick<Questionnaire, 'profileQuestion
   return [...questionnaire.profileQuestions, ...questionnaire.questions].find((q) => q.role === role);
 }
 
-/** The items whose answers key the cells of a response (see RoleItems). */
-export function roleItems(questionnaire: Pick<Questionnaire, 'profileQuestions' | 'questions'>): RoleItems {
+/** The items whose answers key the cells of a response, and the territory directory (see RoleItems). */
+export function roleItems(questionnaire: Pick<Questionnaire, 'profileQuestions' | 'questions'>, territories: Array<Pick<TerritoryRecord, 'code' | 'id'>>): RoleItems {
   const id = (role: TQuestionRole) => roleQuestion(questionnaire, role)?.id ?? 0;
   const innovated = roleQuestion(questionnaire, 'innovated');
   return {
+    territories: territories.map((t) => ({ code: t.code, id: t.id })),
     territory: id('territory'),
     sector: id('sector'),
     size: id('size'),
@@ -262,7 +263,7 @@ export class AnalysisService {
   private async roleItemsOf(roundId: number, trx?: Knex.Transaction): Promise<RoleItems> {
     const round = await this.rounds.find(roundId, trx);
     if (!round) throw new NotFoundError('analysis:roundNotFound');
-    return roleItems(await this.questionnaire(round.questionnaireId, trx));
+    return roleItems(await this.questionnaire(round.questionnaireId, trx), await this.territoriesService.list(trx));
   }
 
   /**

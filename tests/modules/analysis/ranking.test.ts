@@ -130,7 +130,7 @@ describe('ranking service on a hand-made round', () => {
     const db = t.ctx.db;
     const round = await createRound(db, survey, 'Counting');
     const [first] = await addResponses(db, survey, round, [{ territory: 'T1', sector: 'C', ratings: { A1: 5, A2: 4, A3: 3 } }]);
-    const roles = roleItems(await analysisService(db).questionnaire(survey.questionnaireId));
+    const roles = roleItems(await analysisService(db).questionnaire(survey.questionnaireId), await analysisService(db).territories());
     await db.transaction(async (trx) => {
       await countSubmittedResponse(trx, round, roles, first!);
       await countSubmittedResponse(trx, round, roles, first!);

@@ -107,7 +107,7 @@ describe('counting from two processes at once', () => {
     try {
       const a = new AnalysisRepository(t.ctx.db);
       const b = new AnalysisRepository(other);
-      const roles = roleItems(await t.services.analysis.questionnaire(questionnaireId));
+      const roles = roleItems(await t.services.analysis.questionnaire(questionnaireId), await t.services.territories.list());
       await Promise.all([a.countPending(roundId, roles, t.ctx.db, 37), b.countPending(roundId, roles, other, 53), a.countPending(roundId, roles, t.ctx.db, 41), b.countPending(roundId, roles, other, 29)]);
     } finally {
       if (other !== t.ctx.db) await other.destroy();
