@@ -41,7 +41,7 @@ import { LoadAccumulator, RequestPool, runSlice, type LoadResult } from './lib/l
 import { bareInvitations, createInvitations, createRound, loadRound, surveyShape } from './lib/loader';
 import { mailBench, type MailBenchResult } from './lib/mail';
 import { startPg, type PgServer } from './lib/pg';
-import { measurePeakRss, projectRoot, rssBytes, startChild, type ChildServer } from './lib/proc';
+import { cpuSeconds, measurePeakRss, projectRoot, rssBytes, startChild, type ChildServer } from './lib/proc';
 import { BROWSER_ENCODINGS, percentile, rawGet, ttfbUnderLoad, type RawResponse } from './lib/pages';
 import { ENGINE_LABEL, machineInfo, markdownTable, sizeLabel, type Engine, type Machine, type Row } from './lib/report';
 import { baselineRequests, exchangeTokens, submissionShape, submitAllRequests } from './lib/submissions';
@@ -189,8 +189,8 @@ async function openDb(database: Config['database'], dataDir: string, seed: boole
 // 1. Submission throughput
 
 interface ThroughputResult {
-  kedergi: LoadResult & { stored: number; invitations: number; exchangeSeconds: number };
-  baseline: LoadResult & { stored: number; invitations: number };
+  kedergi: LoadResult & { stored: number; invitations: number; exchangeSeconds: number; cpuMsPerSubmission?: number };
+  baseline: LoadResult & { stored: number; invitations: number; cpuMsPerSubmission?: number };
 }
 
 async function submittedIn(db: Knex, roundId: number): Promise<number> {
@@ -223,6 +223,7 @@ async function throughput(target: Target, o: BenchOptions, dir: string, serverEn
   const kAcc = new LoadAccumulator();
   const load = { connections: o.connections, seconds: slice };
   log(`  ${o.slices} slices of ${slice} s each, ${o.connections} connections, baseline first`);
+  const bCpu0 = cpuSeconds(baselineServer.pid);
   await runSlice(bAcc, { ...load, url: baselineServer.url, pool: bPool });
 
   // The first baseline slice sizes the pool of invitations Kedergi needs: it will not beat the baseline by 40%.
@@ -235,10 +236,15 @@ async function throughput(target: Target, o: BenchOptions, dir: string, serverEn
   log(`  ${count} invitation links opened (GET /r/:token) in ${exchangeSeconds.toFixed(1)} s`);
   const kPool = new RequestPool(submitAllRequests(await submissionShape(db, round), credentials));
 
+  const kCpu0 = cpuSeconds(server.pid);
   for (let i = 0; i < o.slices; i++) {
     await runSlice(kAcc, { ...load, url: server.url, pool: kPool });
     if (i < o.slices - 1) await runSlice(bAcc, { ...load, url: baselineServer.url, pool: bPool });
   }
+  // Requests in flight when the last slice ended finish (and are stored) within a few seconds.
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const kCpu = cpuSeconds(server.pid) - kCpu0;
+  const bCpu = cpuSeconds(baselineServer.pid) - bCpu0;
   await stopServer(server);
   await stopServer(baselineServer);
   const bStored = await submittedIn(bdb, bRound);
@@ -249,9 +255,13 @@ async function throughput(target: Target, o: BenchOptions, dir: string, serverEn
   const k = kAcc.summary();
   log(`  baseline: ${b.requestsPerSecond.toFixed(0)} req/s, p50 ${b.p50.toFixed(1)} ms, p99 ${b.p99.toFixed(1)} ms, errors ${b.errors}, stored ${bStored}`);
   log(`  kedergi:  ${k.requestsPerSecond.toFixed(0)} req/s, p50 ${k.p50.toFixed(1)} ms, p99 ${k.p99.toFixed(1)} ms, errors ${k.errors}, stored ${stored}`);
+  // Server CPU per stored submission (Kedergi's includes its background counting; PostgreSQL's own processes are not in it).
+  const kCpuMs = stored ? (kCpu * 1000) / stored : undefined;
+  const bCpuMs = bStored ? (bCpu * 1000) / bStored : undefined;
+  log(`  server CPU per stored submission: kedergi ${kCpuMs?.toFixed(2) ?? 'n/a'} ms, baseline ${bCpuMs?.toFixed(2) ?? 'n/a'} ms`);
   return {
-    kedergi: { ...k, stored, invitations: count, exchangeSeconds },
-    baseline: { ...b, stored: bStored, invitations: bIds.length },
+    kedergi: { ...k, stored, invitations: count, exchangeSeconds, cpuMsPerSubmission: kCpuMs },
+    baseline: { ...b, stored: bStored, invitations: bIds.length, cpuMsPerSubmission: bCpuMs },
   };
 }
 
@@ -294,8 +304,20 @@ interface MemoryFigure {
   status: number | null;
 }
 
+/** The first ranking read while a burst of submissions is not yet in the analysis cells. */
+interface BurstResult {
+  size: number;
+  apiMs: number;
+  pageMs: number;
+  /** What the ranking reported as still being counted (should be the whole burst). */
+  uncounted: number | null;
+  /** The counter's catch-up afterwards (what the background pass costs, off the request path). */
+  catchUpSeconds: number | null;
+}
+
 interface AggregationResult {
   scales: ScaleResult[];
+  burst: BurstResult | null;
   memory: {
     idleMb: number;
     baselineIdleMb: number;
@@ -352,13 +374,16 @@ async function aggregation(target: Target, o: BenchOptions, dir: string, serverE
   const analysis = await loadAnalysis();
   if (analysis.problem) problems.push(analysis.problem);
   const rounds: Array<{ size: number; roundId: number; loadSeconds: number; cellsSeconds: number | null }> = [];
+  // The round nearest 100k stands for a burst of submissions the background counter has not
+  // reached yet: it stays uncounted until its first ranking has been timed.
+  const burstSize = o.exportSize;
   for (const size of o.sizes) {
     const roundId = await createRound(db, shape, `bench ${sizeLabel(size)}`, 'closed');
     const loaded = await loadRound(db, shape, roundId, size);
-    // In normal use each submission is counted into the analysis cells by its own submit
-    // transaction; bulk-loaded rows are counted here, and that catch-up is reported apart.
+    // In normal use the server's background counter counts each submission shortly after its
+    // commit; bulk-loaded rows are counted here, and that catch-up is reported apart.
     let cellsSeconds: number | null = null;
-    if (analysis.sync) {
+    if (analysis.sync && size !== burstSize) {
       const t0 = performance.now();
       await analysis.sync(db, roundId);
       cellsSeconds = (performance.now() - t0) / 1000;
@@ -387,6 +412,34 @@ async function aggregation(target: Target, o: BenchOptions, dir: string, serverE
       return null;
     }
   };
+
+  let burst: BurstResult | null = null;
+  const burstRound = rounds.find((r) => r.size === burstSize);
+  if (burstRound) {
+    const a0 = performance.now();
+    const first = await http(`${server.url}/api/v1/rounds/${burstRound.roundId}/ranking`, { headers: { authorization: `Bearer ${token}` } });
+    const apiMs = performance.now() - a0;
+    expectOk('ranking API after the burst')(first);
+    const p0 = performance.now();
+    expectOk('ranking page after the burst')(await http(`${server.url}/analysis/rounds/${burstRound.roundId}`, { headers: { cookie } }));
+    const pageMs = performance.now() - p0;
+    let uncounted: number | null = null;
+    try {
+      uncounted = Number((JSON.parse(first.text) as { uncounted?: unknown }).uncounted ?? NaN);
+      if (!Number.isFinite(uncounted)) uncounted = null;
+    } catch {
+      uncounted = null;
+    }
+    let catchUpSeconds: number | null = null;
+    if (analysis.sync) {
+      const c0 = performance.now();
+      await analysis.sync(db, burstRound.roundId);
+      catchUpSeconds = (performance.now() - c0) / 1000;
+      burstRound.cellsSeconds = catchUpSeconds;
+    }
+    burst = { size: burstRound.size, apiMs, pageMs, uncounted, catchUpSeconds };
+    log(`  first ranking with ${sizeLabel(burstRound.size)} submissions not yet counted: API ${apiMs.toFixed(0)} ms, page ${pageMs.toFixed(0)} ms (reported uncounted: ${uncounted ?? 'n/a'}); counted afterwards in ${catchUpSeconds?.toFixed(1) ?? 'n/a'} s`);
+  }
 
   const scales: ScaleResult[] = [];
   for (const r of rounds) {
@@ -432,7 +485,7 @@ async function aggregation(target: Target, o: BenchOptions, dir: string, serverE
   await stopServer(server);
   await stopServer(baseline);
   await db.destroy();
-  return { scales, memory: { idleMb, baselineIdleMb, rankingPage, rankingApi, baselineRanking, csv, xlsx, workbook, baselineCsv, baselineXlsx }, problems };
+  return { scales, burst, memory: { idleMb, baselineIdleMb, rankingPage, rankingApi, baselineRanking, csv, xlsx, workbook, baselineCsv, baselineXlsx }, problems };
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -688,8 +741,19 @@ function rowsFor(engine: Engine, o: BenchOptions, tp: ThroughputResult | undefin
         baseline: tp.baseline.requestsPerSecond,
         ratio: share,
         ratioLabel: `${(share * 100).toFixed(0)}%`,
-        target: engine === 'sqlite' ? '≥ 60% of baseline' : undefined,
-        met: engine === 'sqlite' ? share >= 0.6 : undefined,
+        // Issue 18: the one-shot submission path against the bare stack, alternating slices.
+        target: engine === 'sqlite' ? '≥ 60% of baseline' : '≥ 50% of baseline',
+        met: share >= (engine === 'sqlite' ? 0.6 : 0.5),
+      },
+      {
+        engine,
+        section: 'throughput',
+        key: 'submit.cpu',
+        measure: 'Server CPU time per stored submission (user + system; PostgreSQL\'s own processes not included)',
+        unit: 'ms',
+        kedergi: tp.kedergi.cpuMsPerSubmission ?? null,
+        baseline: tp.baseline.cpuMsPerSubmission ?? null,
+        ratio: tp.kedergi.cpuMsPerSubmission && tp.baseline.cpuMsPerSubmission ? tp.kedergi.cpuMsPerSubmission / tp.baseline.cpuMsPerSubmission : null,
       },
       { engine, section: 'throughput', key: 'submit.p50', measure: 'Submission latency p50', unit: 'ms', kedergi: tp.kedergi.p50, baseline: tp.baseline.p50, ratio: tp.kedergi.p50 / tp.baseline.p50 },
       {
@@ -701,8 +765,8 @@ function rowsFor(engine: Engine, o: BenchOptions, tp: ThroughputResult | undefin
         kedergi: tp.kedergi.p99,
         baseline: tp.baseline.p99,
         ratio: tp.kedergi.p99 / tp.baseline.p99,
-        target: '< 100 ms',
-        met: tp.kedergi.p99 < 100,
+        target: '≤ 2× baseline',
+        met: tp.kedergi.p99 <= 2 * tp.baseline.p99,
       },
       {
         engine,
@@ -759,6 +823,12 @@ function rowsFor(engine: Engine, o: BenchOptions, tp: ThroughputResult | undefin
         baseline: s.baselineHttp.median,
         ratio: s.api ? s.api.median / s.baselineHttp.median : null,
       });
+    }
+    if (ag.burst) {
+      const b = ag.burst;
+      const note = `${sizeLabel(b.size)} submitted responses not yet in the analysis cells (bulk-loaded, as a burst the background counter has not reached); the ranking reported ${b.uncounted ?? 'n/a'} uncounted; the counter then caught up in ${b.catchUpSeconds?.toFixed(1) ?? 'n/a'} s off the request path`;
+      rows.push({ engine, section: 'ranking', key: 'ranking.burst.api', measure: `First ranking API after a burst of ${sizeLabel(b.size)} submissions`, unit: 'ms', kedergi: b.apiMs, baseline: null, target: '< 1000 ms', met: b.apiMs < 1000, note });
+      rows.push({ engine, section: 'ranking', key: 'ranking.burst.page', measure: `First ranking page after a burst of ${sizeLabel(b.size)} submissions`, unit: 'ms', kedergi: b.pageMs, baseline: null, target: '< 1000 ms', met: b.pageMs < 1000 });
     }
     if (ag.scales.length > 1) {
       const span = `${sizeLabel(ag.scales[0]!.size)} → ${sizeLabel(big.size)}`;

@@ -6,7 +6,7 @@ import type { RoundWorkbookSources } from './modules/analysis/analysis.export';
 import { AuthService } from './modules/auth/auth.service';
 import { PasswordResetService } from './modules/auth/password-reset.service';
 import { PasswordResetsRepository } from './modules/auth/password-resets.repository';
-import { expertSheetsForRound } from './modules/experts/experts.export';
+import { expertSheetsForRound, panelReportsForRound } from './modules/experts/experts.export';
 import { ExpertsRepository } from './modules/experts/experts.repository';
 import { ExpertsService, surveyItemMeans } from './modules/experts/experts.service';
 import { IndicatorsRepository } from './modules/indicators/indicators.repository';
@@ -109,12 +109,13 @@ export function buildServices(ctx: AppContext): Services {
   const passwordResets = new PasswordResetService(new PasswordResetsRepository(db), users, mail, ctx.logger);
   // Submissions are counted into the analysis cells after their commit, in the background.
   const analysisCounter = new AnalysisCounter(analysis, { delayMs: 50, onError: (err) => ctx.logger.error({ err }, 'counting into the analysis cells failed') });
-  const responses = new ResponsesService(new ResponsesRepository(db), invitations, rounds, territories, Date.now, (roundId) => analysisCounter.nudge(roundId));
+  const responses = new ResponsesService(new ResponsesRepository(db), invitations, rounds, territories, questionnaires, Date.now, (roundId) => analysisCounter.nudge(roundId));
   const monitoring = new MonitoringService(new MonitoringRepository(db), rounds, questionnaires, territories);
   const experts = new ExpertsService(new ExpertsRepository(db), (roundId, codes) => surveyItemMeans(analysis, roundId, codes), rounds, questionnaires, users, mail.expertNotifier());
   const roundWorkbook: RoundWorkbookSources = {
     monitoring,
     expertSheets: (roundId, t, lang) => expertSheetsForRound(experts, roundId, t, lang),
+    reportPanels: (roundId, t, lang) => panelReportsForRound(experts, roundId, t, lang),
   };
   const programmes = new ProgrammesService(new KnexProgrammesRepository(db), programmesPorts({ rounds, experts, territories, users, indicators }));
   const rateLimits = new RateLimitStores(new KnexRateLimitsRepository(db));

@@ -112,3 +112,15 @@ export async function measurePeakRss<T>(pid: number, op: () => Promise<T>): Prom
     clearInterval(timer);
   }
 }
+
+/**
+ * CPU time (user + system) a process has used so far, in seconds, from /proc/PID/stat. On a
+ * machine shared with other work, CPU time per request moves far less than wall-clock rates.
+ */
+export function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+  return ticks / 100; // USER_HZ is 100 on Linux
+}

@@ -125,6 +125,23 @@ describe.skipIf(!hasChromium)('ranking and report pages fit a 1280 px screen, a 
     }, 180_000);
   }
 
+  it('keeps chart labels inside their charts on the panel, indicator and monitoring pages too (long territory names wrap)', async () => {
+    await context.addCookies([{ name: 'kedergi_lang', value: 'ru', url: served.base }]);
+    const panel = await t.ctx.db('panels').first();
+    const t40 = await t.ctx.db('indicator_models').where('title', 'like', 'Table 40%').first();
+    const t17 = await t.ctx.db('indicator_models').where('title', 'like', 'Table 17%').first();
+    const paths = [`/panels/${panel.id}/swot`, `/panels/${panel.id}/pest`, `/panels/${panel.id}/agreement`, `/indicators/models/${t40.id}`, `/indicators/models/${t17.id}`];
+    await page.setViewportSize(DESKTOP);
+    for (const p of paths) {
+      const response = await page.goto(served.base + p);
+      expect(response?.status(), p).toBe(200);
+      expect(await page.locator('main svg[role="img"]').count(), p).toBeGreaterThan(0);
+      expect(await labelsOutside(page), `${p} chart labels`).toEqual([]);
+      // Nothing cut with an ellipsis any more.
+      expect(await page.evaluate(() => [...document.querySelectorAll('main svg text')].map((x) => x.textContent ?? '').filter((x) => x.endsWith('…'))), p).toEqual([]);
+    }
+  }, 180_000);
+
   it('prints on A4 with no table or chart clipped, stating the filters and n', async () => {
     await context.addCookies([{ name: 'kedergi_lang', value: 'kk', url: served.base }]);
     for (const { name, path: p } of pages()) {

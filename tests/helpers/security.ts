@@ -170,8 +170,8 @@ function decodeEntities(s: string): string {
  * Problems that would let injected markup run, found by reading the page as a browser would:
  * every real tag (escaped text never forms one) is checked for script elements other than
  * same-origin files, event-handler attributes, and javascript:/data:/vbscript: URLs in
- * link, source and form attributes; `<iframe>`, `<object>`, `<embed>`, `<base>` and
- * `<meta http-equiv>` must not appear at all. Returns an empty list for an inert page.
+ * link, source and form attributes; `<iframe>` (except the questionnaire preview's own frame),
+ * `<object>`, `<embed>`, `<base>` and `<meta http-equiv>` must not appear at all. Returns an empty list for an inert page.
  */
 export function unsafeMarkup(html: string): string[] {
   const problems: string[] = [];
@@ -195,7 +195,10 @@ export function unsafeMarkup(html: string): string[] {
       if (!src || !/^\/static\//.test(src)) problems.push(`script element: ${snippet}`);
       else if (!/^<\/script>/i.test(source.slice(tagRe.lastIndex, tagRe.lastIndex + 9))) problems.push(`script with inline body: ${snippet}`);
     }
-    if (['iframe', 'object', 'embed', 'base', 'frame', 'frameset', 'applet'].includes(tag)) problems.push(`<${tag}>: ${snippet}`);
+    // One frame is the app's own: the questionnaire preview shows the respondent's page at phone
+    // width in a frame of a fixed same-origin preview URL (served with frame-ancestors 'self').
+    const ownPreviewFrame = tag === 'iframe' && !attrs.has('srcdoc') && /^\/admin\/questionnaires\/(drafts\/)?\d+\/preview\/frame\?lang=(kk|ru|en)$/.test(attrs.get('src') ?? '');
+    if (['iframe', 'object', 'embed', 'base', 'frame', 'frameset', 'applet'].includes(tag) && !ownPreviewFrame) problems.push(`<${tag}>: ${snippet}`);
     if (tag === 'meta' && attrs.has('http-equiv')) problems.push(`meta http-equiv: ${snippet}`);
     for (const [name, value] of attrs) {
       if (/^on[a-z]+$/.test(name)) problems.push(`event handler ${name}: ${snippet}`);

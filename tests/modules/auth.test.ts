@@ -5,7 +5,8 @@ import { ISSUER } from '../../src/modules/auth/auth.tokens';
 import { LOGIN_SLOWDOWN_STEP_MS } from '../../src/modules/auth/auth.routes';
 import { apiTokenFor, createTestApp, createUser, csrfOf, loginAs, type TestApp } from '../helpers/app';
 
-const alertText = (html: string) => /role="alert"><p>([^<]+)</.exec(html)?.[1];
+// The message of the page's error summary (its heading aside).
+const alertText = (html: string) => /role="alert"[^>]*>(?:<h2[^>]*>[^<]*<\/h2>)?<p>([^<]+)</.exec(html)?.[1];
 
 describe('login and sessions', () => {
   let t: TestApp;

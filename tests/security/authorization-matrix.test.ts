@@ -149,6 +149,7 @@ const POLICY: Record<string, Rule> = {
   'POST /admin/questionnaires/drafts': r('admin'),
   'POST /admin/questionnaires/:id/draft': r('admin', (f) => `/admin/questionnaires/${f.questionnaireId}/draft`),
   'GET /admin/questionnaires/drafts/:draftId': r('admin', (f) => `/admin/questionnaires/drafts/${f.builderDraft}`),
+  'GET /admin/questionnaires/drafts/:draftId/changes': r('admin', (f) => `/admin/questionnaires/drafts/${f.builderDraft}/changes`),
   'GET /admin/questionnaires/drafts/:draftId/title': r('admin', (f) => `/admin/questionnaires/drafts/${f.builderDraft}/title`),
   'POST /admin/questionnaires/drafts/:draftId/title': r('admin', (f) => `/admin/questionnaires/drafts/${f.builderDraft}/title`),
   'GET /admin/questionnaires/drafts/:draftId/scale': r('admin', (f) => `/admin/questionnaires/drafts/${f.builderDraft}/scale`),
@@ -325,6 +326,7 @@ const POLICY: Record<string, Rule> = {
   'GET /analysis/rounds/:id/innovation.csv': r('staff', (f) => `/analysis/rounds/${f.roundOpen}/innovation.csv`),
   'GET /analysis/rounds/:id/funding.csv': r('staff', (f) => `/analysis/rounds/${f.roundOpen}/funding.csv`),
   'GET /analysis/rounds/:id/national': r('staff', (f) => `/analysis/rounds/${f.roundOpen}/national`),
+  'GET /analysis/rounds/:id/report': r('staff', (f) => `/analysis/rounds/${f.roundOpen}/report`),
   'GET /api/v1/rounds/:id/ranking': r('staff', (f) => `/api/v1/rounds/${f.roundOpen}/ranking`),
   'GET /api/v1/rounds/:id/responses.sps': r('staff', (f) => `/api/v1/rounds/${f.roundOpen}/responses.sps`),
   'GET /api/v1/rounds/:id/responses.R': r('staff', (f) => `/api/v1/rounds/${f.roundOpen}/responses.R`),
@@ -1067,7 +1069,7 @@ describe('authorization matrix', () => {
     }
   });
 
-  it('invitation and public link tokens are 128-bit random, and unknown, used and expired ones get the same answer in similar time', async () => {
+  it('invitation and public link tokens are 128-bit random, unknown and expired ones get the same answer in similar time, and a used one only says it was submitted', async () => {
     // Unguessable: 22 base64url characters = 16 random bytes; no repeats and no biased bit in 2000 tokens.
     const tokens = Array.from({ length: 2000 }, () => generateLinkToken());
     expect(new Set(tokens).size).toBe(tokens.length);
@@ -1088,7 +1090,6 @@ describe('authorization matrix', () => {
     const cases: Record<string, Array<[string, () => string]>> = {
       '/r/': [
         ['unknown', () => `/r/${generateLinkToken()}`],
-        ['used', () => `/r/${used.token}`],
         ['expired', () => `/r/${expired.token}`],
       ],
       '/p/': [
@@ -1120,6 +1121,12 @@ describe('authorization matrix', () => {
       summary.push(`${prefix} ${kinds.map(([k], i) => `${k} ${medians[i]!.toFixed(1)} ms`).join(', ')}`);
       expect(Math.max(...medians) / Math.min(...medians), `${prefix} median times ${medians.join(', ')}`).toBeLessThan(3);
     }
+    // A used link tells its holder when the answers arrived (issue 15): only someone holding the
+    // 128-bit link sees that, so it reveals nothing guessable. It opens no session and shows no answer.
+    const usedPage = await request(t.app).get(`/r/${used.token}`);
+    expect(usedPage.status).toBe(200);
+    expect(usedPage.headers['set-cookie'] ?? []).not.toEqual(expect.arrayContaining([expect.stringContaining('kedergi_respondent=')]));
+    expect(usedPage.text).not.toMatch(/<form[^>]*action="\/(r|respond|p)\//i);
     console.log(`link tokens: ${TRIES} tries per kind; medians ${summary.join('; ')}`);
   });
 

@@ -61,6 +61,8 @@ interface PayloadFixture {
   optOutToken: string;
   territoryId: number;
   questionnaireId: number;
+  /** A builder draft of the payload questionnaire (every text a payload). */
+  draftId: number;
   roundId: number;
   categoryCode: string;
   itemCode: string;
@@ -138,6 +140,7 @@ async function buildFixture(t: TestApp): Promise<PayloadFixture> {
   }
   const imported = await expectStatus(await post(admin, '/admin/questionnaires/import', { json: JSON.stringify(def) }), 303, 'import questionnaire');
   const questionnaireId = Number(/\/admin\/questionnaires\/(\d+)/.exec(imported.headers.location!)![1]);
+  const draftId = (await t.services.questionnaireDrafts.startFrom(questionnaireId, admin.user!.id)).id;
 
   // An open invitation round with a payload title and a target on the payload territory.
   const round = await expectStatus(
@@ -330,6 +333,7 @@ async function buildFixture(t: TestApp): Promise<PayloadFixture> {
     userId,
     territoryId,
     questionnaireId,
+    draftId,
     roundId,
     categoryCode: first.category,
     itemCode: first.code,
@@ -363,9 +367,15 @@ function urlsFor(route: RouteEntry, f: PayloadFixture): string[] | 'skip' {
     if (!(name in value)) throw new Error(`no payload value for :${name} in ${routeKey(route)}`);
     return String(value[name]);
   });
+  // The version comparison needs the version to compare (s3-i11-exchange's page; added here so the crawl reaches it).
+  if (p === '/admin/questionnaires/compare') return [`${p}?to=${f.questionnaireId}`];
   if (!p.includes(':')) return [p];
   if (p.startsWith('/admin/users/')) return [fill({ id: f.userId })];
   if (p.startsWith('/admin/territories/')) return [fill({ id: f.territoryId })];
+  if (p.startsWith('/admin/questionnaires/drafts/')) {
+    const url = fill({ draftId: f.draftId, id: f.draftId, code: p.includes('/sections/') ? f.categoryCode : f.itemCode });
+    return [p.endsWith('/questions/new') ? `${url}?kind=rating` : url];
+  }
   if (p.startsWith('/admin/questionnaires/') || p.startsWith('/api/v1/questionnaires/')) return [fill({ id: f.questionnaireId })];
   if (p === '/admin/rounds/:id/mail/send') return [`${fill({ id: f.roundId })}?kind=reminder`];
   if (/^\/(admin|api\/v1|analysis|indicators)\/rounds\/:id/.test(p)) return [fill({ id: f.roundId, importId: f.importId, batchId: f.batchId, invitationId: f.invitationId, kind: 'invitation', lang: 'ru' })];

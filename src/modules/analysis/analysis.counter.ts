@@ -69,14 +69,13 @@ export class AnalysisCounter {
     this.pass = (async () => {
       for (const id of rounds) {
         if (this.stopped) return;
-        await this.analysis.ensureCounted(id);
+        // One round failing (say, a deleted round) must not hold up the others.
+        await this.analysis.ensureCounted(id).catch(this.options.onError);
       }
-    })()
-      .catch(this.options.onError)
-      .finally(() => {
-        this.pass = undefined;
-        // Nudges that came during the pass wait for the next one.
-        if (this.nudged.size && !this.stopped) this.timer = setTimeout(() => this.run(), this.options.delayMs);
-      });
+    })().finally(() => {
+      this.pass = undefined;
+      // Nudges that came during the pass wait for the next one.
+      if (this.nudged.size && !this.stopped) this.timer = setTimeout(() => this.run(), this.options.delayMs);
+    });
   }
 }

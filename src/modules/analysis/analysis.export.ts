@@ -190,6 +190,35 @@ export function fundingTable(r: RoundRanking, t: TFunction, lang: Language): Exp
 export interface RoundWorkbookSources {
   monitoring: Pick<MonitoringService, 'getRound' | 'responseExport' | 'codebook'>;
   expertSheets(roundId: number, t: TFunction, lang: Language): Promise<Array<{ name: string; sheet: XlsxSheet }>>;
+  /** The expert panels linked to the round, as the round report shows them (built by the experts module). */
+  reportPanels(roundId: number, t: TFunction, lang: Language): Promise<ReportPanel[]>;
+}
+
+/** One factor (or survey barrier) row of a matrix in the round report, text in the reader's language. */
+export interface ReportMatrixRow {
+  code: string;
+  text: string;
+  /** Survey barrier (W or T), not an expert factor. */
+  survey: boolean;
+  /** '+' or '-' for PEST factors, '' for SWOT. */
+  polarity: string;
+  n: number;
+  weight: number | null;
+  strength: number | null;
+  score: number | null;
+}
+
+/**
+ * An expert panel in the round report: its SWOT and PEST matrices with their charts (SVG),
+ * and why either is provisional (already in the reader's language; empty when final).
+ */
+export interface ReportPanel {
+  id: number;
+  name: string;
+  delphiRound: number | null;
+  provisionalNotes: string[];
+  swot: { groups: Array<{ code: string; title: string; total: number; rows: ReportMatrixRow[] }>; x: number; y: number; strategy: string; strategyText: string; chart: string } | null;
+  pest: { groups: Array<{ code: string; title: string; positive: number; negative: number; balance: number; rows: ReportMatrixRow[] }>; chart: string } | null;
 }
 
 /**

@@ -5,6 +5,8 @@ import { localized, type Language } from '../../i18n';
 import { dejaVuSans, dejaVuSansBold } from '../../lib/fonts';
 import { formatInterval, formatNumber, formatP, formatPercent, DASH } from './analysis.format';
 import type { HonestStatistics } from './analysis.honest';
+import { chartPng } from '../../lib/charts';
+import type { ReportPanel } from './analysis.export';
 import type { RoundRanking } from './analysis.service';
 
 /**
@@ -12,7 +14,9 @@ import type { RoundRanking } from './analysis.service';
  * each mean, categories with Cronbach's alpha (or why it is undefined), differences between
  * territories (Kruskal-Wallis with Holm), the comparison with another round when chosen
  * (Mann-Whitney with Holm), and a methods paragraph, in kk, ru or en. Numbers in the reader's
- * locale. The font is DejaVu Sans (Debian fonts-dejavu-core), which has every Kazakh letter
+ * locale; the charts of the report page (means, distribution, heat map, slope) as images, and
+ * the SWOT and PEST of every panel linked to the round, marked provisional where they are.
+ * The font is DejaVu Sans (Debian fonts-dejavu-core), which has every Kazakh letter
  * (Ә Ғ Қ Ң Ө Ұ Ү Һ І); pdfkit embeds the subset used.
  */
 
@@ -28,6 +32,10 @@ export interface RoundReportInput {
   filters: ReportFilterLine[];
   t: TFunction;
   lang: Language;
+  /** The report's charts as SVG (the same as the report page); drawn into the PDF as PNG. */
+  charts: { means: string; distribution: string; heatmap: string; slope: string | null };
+  /** Expert panels linked to the round, with their SWOT and PEST. */
+  panels: ReportPanel[];
 }
 
 const A4 = { width: 595.28, height: 841.89 };
@@ -92,12 +100,28 @@ export async function writeRoundReportPdf(out: Writable, input: RoundReportInput
     doc.moveDown(0.4);
   };
 
+  /** A chart, drawn by the same renderer as its PNG download, as wide as the text (never wider than drawn). */
+  const chart = (svg: string | null) => {
+    if (!svg) return;
+    const size = /<svg[^>]*\bwidth="(\d+(?:\.\d+)?)"[^>]*\bheight="(\d+(?:\.\d+)?)"/.exec(svg);
+    const [w, h] = size ? [Number(size[1]), Number(size[2])] : [720, 400];
+    const width = Math.min(WIDTH, w * 0.75);
+    const height = (width * h) / w;
+    if (doc.y + height > A4.height - MARGIN) doc.addPage();
+    // 1.5 times the drawn size: about 160 dpi on the page, and about half the pixels of the 2x download.
+    doc.image(chartPng(svg, 1.5), MARGIN, doc.y, { width, height });
+    doc.x = MARGIN;
+    doc.y += height + 6;
+  };
+  const warning = (s: string) => doc.font('bold').fontSize(9).fillColor('#8a1c1c').text(s, MARGIN, doc.y, { width: WIDTH }).fillColor('#000').font('body').moveDown(0.3);
+
   // Title, filters, n.
   doc.font('bold').fontSize(18).text(t('analysis:report.title'), { width: WIDTH });
   doc.font('bold').fontSize(14).text(r.round.title, { width: WIDTH });
   doc.moveDown(0.4).font('body').fontSize(10);
   doc.text(input.filters.length ? `${t('analysis:report.filtered')}: ${input.filters.map((f) => `${f.label}: ${f.value}`).join('; ')}` : t('analysis:report.unfiltered'), { width: WIDTH });
   doc.text(t('analysis:report.respondents', { n: num(r.respondents, 0) }), { width: WIDTH });
+  if (r.comparison) doc.text(t('analysis:report.comparedWith', { round: r.comparison.round.title }), { width: WIDTH });
   const top = r.items.find((i) => i.rank === 1);
   if (top) doc.moveDown(0.3).font('bold').text(t('analysis:report.topBarrier', { barrier: text(top, 'text'), mean: num(top.mean) }), { width: WIDTH });
 
@@ -118,6 +142,8 @@ export async function writeRoundReportPdf(out: Writable, input: RoundReportInput
     r.items.map((i) => i.mean),
   );
   note(t('analysis:report.barNote'));
+  chart(input.charts.means);
+  chart(input.charts.distribution);
 
   heading(t('analysis:categories.heading'));
   table(
@@ -184,6 +210,54 @@ export async function writeRoundReportPdf(out: Writable, input: RoundReportInput
       ]),
     );
     note(t('analysis:honest.holmNote', { count: honest.mannWhitneyTests }));
+    chart(input.charts.slope);
+  }
+
+  heading(t('analysis:report.territoriesHeading'));
+  chart(input.charts.heatmap);
+  note(t('analysis:heatmap.note', { min: 5 }));
+
+  heading(t('analysis:report.panelsHeading'));
+  if (!input.panels.length) note(t('analysis:report.noPanel'));
+  for (const p of input.panels) {
+    doc.moveDown(0.3).font('bold').fontSize(11).text(p.delphiRound !== null ? `${p.name} (${t('experts:results.fromRound', { n: p.delphiRound })})` : p.name, MARGIN, doc.y, { width: WIDTH });
+    doc.font('body').fontSize(9).moveDown(0.2);
+    for (const n of p.provisionalNotes) warning(`${t('experts:results.provisionalBadge').toUpperCase()}: ${n}`);
+    if (!p.swot && !p.pest) note(t('experts:results.noRoundYet'));
+    if (p.swot) {
+      doc.font('bold').fontSize(10).text(t('analysis:report.swotHeading'), MARGIN, doc.y, { width: WIDTH }).font('body').fontSize(9);
+      doc.text(t('analysis:report.swotPosition', { x: num(p.swot.x, 3), y: num(p.swot.y, 3), strategy: p.swot.strategy, strategyText: p.swot.strategyText }), MARGIN, doc.y, { width: WIDTH });
+      table(
+        [
+          { title: t('analysis:report.quadrant'), width: 16 },
+          { title: t('experts:factor'), width: 48 },
+          { title: 'n', width: 6, align: 'right' },
+          { title: 'w', width: 8, align: 'right' },
+          { title: 's', width: 8, align: 'right' },
+          { title: 'f', width: 10, align: 'right' },
+        ],
+        p.swot.groups.flatMap((g) => [
+          [g.title, '', '', '', '', num(g.total, 3)],
+          ...g.rows.map((row) => [g.code, `${row.code} ${row.text}${row.survey ? ` (${t('analysis:report.surveyBarrier')})` : ''}`, num(row.n, 0), num(row.weight), num(row.strength), num(row.score, 3)]),
+        ]),
+      );
+      note(t('analysis:report.swotCaption'));
+      chart(p.swot.chart);
+    }
+    if (p.pest) {
+      doc.font('bold').fontSize(10).text(t('analysis:report.pestHeading'), MARGIN, doc.y, { width: WIDTH }).font('body').fontSize(9);
+      table(
+        [
+          { title: t('analysis:report.group'), width: 40 },
+          { title: t('experts:pest.positive'), width: 20, align: 'right' },
+          { title: t('experts:pest.negative'), width: 20, align: 'right' },
+          { title: t('experts:pest.balance'), width: 20, align: 'right' },
+        ],
+        p.pest.groups.map((g) => [g.title, num(g.positive, 3), num(g.negative, 3), num(g.balance, 3)]),
+      );
+      note(t('analysis:report.pestCaption'));
+      chart(p.pest.chart);
+    }
   }
 
   heading(t('analysis:report.methodsHeading'));

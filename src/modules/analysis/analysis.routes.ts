@@ -14,6 +14,7 @@ import { honestStatistics } from './analysis.honest';
 import { slopeChart } from './analysis.slope';
 import { writeRoundReportPdf } from './analysis.report';
 import { statisticsFileRoutes, ZLang } from './analysis.statfiles';
+import { filterLinesOf, roleOptions } from './analysis.filters';
 import { ZHeatMapQuery, ZRankingQuery, ZRoundId, queryStringOf } from './analysis.schemas';
 import { heatMapChart, NOT_STATED, SMALL_CELL } from './analysis.heatmap';
 import { roleQuestion, type AnalysisService, type RoundRanking } from './analysis.service';
@@ -126,13 +127,6 @@ interface Option {
   label: string;
 }
 
-/** The options of the question with `role` (sector, size), labelled in `lang`, by code. */
-function roleOptions(questionnaire: Questionnaire, role: 'sector' | 'size', lang: Language): Map<string, string> {
-  const q = roleQuestion(questionnaire, role);
-  const options = q && (q.kind === 'single-choice' || q.kind === 'multi-choice') ? q.options : [];
-  return new Map(options.map((o) => [o.code, o.text[lang] || o.text.kk || o.code]));
-}
-
 /**
  * A statistics table as CSV. The data file has stable column codes (the English export
  * headers) whatever the interface language, comma-separated with decimal points;
@@ -150,25 +144,6 @@ async function sendTable(req: Request, res: Response, name: string, table: (t: T
   const { header, rows } = table(translator('en'));
   attachment(res, `${name}.csv`, 'text/csv; charset=utf-8');
   await writeCsv(res, header, rows);
-}
-
-/** The ranking's filters as the reader reads them (label: value), empty when none: on the page, in print and in the PDF. */
-async function filterLinesOf(service: AnalysisService, ranking: RoundRanking, t: TFunction, lang: Language): Promise<Array<{ label: string; value: string }>> {
-  const f = ranking.filters;
-  const filters: Array<{ label: string; value: string }> = [];
-  if (f.territory !== undefined) {
-    const territory = (await service.territories()).find((x) => x.id === f.territory);
-    filters.push({ label: t('analysis:filters.territory'), value: territory ? localized(territory as unknown as Record<string, unknown>, 'name', lang) : String(f.territory) });
-  }
-  if (f.sector !== undefined || f.size !== undefined) {
-    const questionnaire = await service.questionnaire(ranking.round.questionnaireId);
-    for (const code of ['sector', 'size'] as const) {
-      const value = f[code];
-      if (value !== undefined) filters.push({ label: t(`analysis:filters.${code}`), value: roleOptions(questionnaire, code, lang).get(value) ?? value });
-    }
-  }
-  if (f.innovated !== undefined) filters.push({ label: t('analysis:filters.innovated'), value: t(f.innovated ? 'analysis:filters.yes' : 'analysis:filters.no') });
-  return filters;
 }
 
 export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkbook }: { analysis: AnalysisService; roundWorkbook: RoundWorkbookSources }): Router {
@@ -312,16 +287,75 @@ export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkb
 
   statisticsFileRoutes(router, staff, service, roundWorkbook);
 
+  /**
+   * Everything the round report shows, in `lang`: the HTML page and the PDF are built from
+   * this one object, so they say the same. Without `compare` it compares with the previous
+   * round of the same questionnaire, when there is one.
+   */
+  const roundReport = async (req: Request, lang: Language) => {
+    const id = parseOrThrow(ZRoundId, req.params.id);
+    const query = parseOrThrow(ZRankingQuery, req.query);
+    if (query.compare === undefined) {
+      const previous = await service.previousRound(await service.round(id));
+      if (previous) query.compare = previous.id;
+    }
+    const ranking = await service.ranking(id, query);
+    const t = translator(lang);
+    const [filters, panels, heatCells, territories] = await Promise.all([
+      filterLines(ranking, t, lang),
+      roundWorkbook.reportPanels(id, t, lang),
+      service.heatMap(ranking, 'territory'),
+      service.territories(),
+    ]);
+    const territoryName = new Map(territories.map((x) => [String(x.id), localized(x as unknown as Record<string, unknown>, 'name', lang)]));
+    return {
+      query,
+      ranking,
+      honest: honestStatistics(ranking),
+      changes: ranking.comparison ? comparisonChanges(ranking.comparison) : new Map(),
+      filters,
+      panels,
+      charts: {
+        means: meansChart(ranking.items, ranking.scale, t, lang),
+        distribution: distributionChart(ranking.items, ranking.scale, t, lang),
+        heatmap: heatMapChart({
+          map: heatCells,
+          scale: ranking.scale,
+          measure: 'mean',
+          groupLabel: (g) => (g === NOT_STATED ? t('analysis:heatmap.notStated') : (territoryName.get(g) ?? g)),
+          byLabel: t('analysis:heatmap.by.territory'),
+          t,
+          lang,
+        }),
+        slope: ranking.comparison ? slopeChart(ranking.comparison, ranking.round.title, t, lang) : null,
+      },
+      t,
+      lang,
+    };
+  };
+
+  router.get(
+    '/analysis/rounds/:id/report',
+    asyncHandler(async (req, res) => {
+      const report = await roundReport(req, req.lang);
+      res.render('analysis/report', {
+        title: `${req.t('analysis:report.title')}: ${report.ranking.round.title}`,
+        report,
+        round: report.ranking.round,
+        exportQuery: queryStringOf(report.query),
+        f: viewFormatters(req.lang),
+      });
+    }),
+  );
+
   router.get(
     '/api/v1/rounds/:id/report.pdf',
     staff,
     asyncHandler(async (req, res) => {
-      const { ranking } = await rankingOf(req);
       const lang: Language = parseOrThrow(ZLang, { lang: req.query.lang }).lang ?? req.lang;
-      const t = translator(lang);
-      const filters = await filterLines(ranking, t, lang);
-      attachment(res, `round-${ranking.round.id}-report-${lang}.pdf`, 'application/pdf');
-      await writeRoundReportPdf(res, { ranking, honest: honestStatistics(ranking), filters, t, lang });
+      const report = await roundReport(req, lang);
+      attachment(res, `round-${report.ranking.round.id}-report-${lang}.pdf`, 'application/pdf');
+      await writeRoundReportPdf(res, report);
     }),
   );
 

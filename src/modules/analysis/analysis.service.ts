@@ -267,6 +267,17 @@ export class AnalysisService {
   }
 
   /**
+   * The round of the same questionnaire that came before this one (by opening date, else by
+   * creation, then id): what the round report compares with when no other round is chosen.
+   */
+  async previousRound(round: AnalysisRound): Promise<AnalysisRound | undefined> {
+    const when = (r: AnalysisRound) => `${r.opensAt ?? r.createdAt}\u0000${String(r.id).padStart(12, '0')}`;
+    return (await this.rounds.listBrief())
+      .filter((r) => r.id !== round.id && r.questionnaireCode === round.questionnaireCode && when(r) < when(round))
+      .sort((a, b) => (when(a) < when(b) ? 1 : -1))[0];
+  }
+
+  /**
    * Bring the round's cells up to date: the background counter's pass (analysis.counter.ts),
    * the CLI and bulk loaders call it, never a page. Two index scans when nothing is new; the
    * missing responses are counted in chunks; after a counted response disappeared the round is
@@ -561,8 +572,8 @@ export function rankRound(ctx: Pick<AppContext, 'db'>, roundId: number, query: T
 
 /**
  * Count every submitted response of a round that is not in the analysis cells yet. Call it
- * after inserting responses in bulk (demo seeder, benchmark loader); the analysis pages do it
- * themselves before reading the cells.
+ * after inserting responses in bulk (benchmark loader, test fixtures); submissions through the
+ * respondent flow are counted by the background counter (analysis.counter.ts).
  */
 export async function syncRoundCells(db: Knex, roundId: number): Promise<void> {
   await analysisService(db).ensureCounted(roundId);

@@ -64,9 +64,10 @@ export function pestBarsChart(groups: PestGroupResult[], t: TFunction, lang: Lan
   return renderSvgChart(
     {
       legend: { bottom: 0 },
-      grid: { left: 48, right: 16, top: 24, bottom: 72, containLabel: true },
+      grid: { left: 64, right: 16, top: 24, bottom: 72, containLabel: true },
       xAxis: { type: 'category', data: names, axisLabel: { interval: 0 } },
-      yAxis: { type: 'value', name: t('experts:pest.axisY') },
+      // The axis name along the axis: placed above it, a long name ran off the chart's left edge.
+      yAxis: { type: 'value', name: t('experts:pest.axisY'), nameLocation: 'middle', nameGap: 44 },
       series: [
         { type: 'bar', name: t('experts:pest.positive'), stack: 'influence', data: groups.map((g) => round4(g.positive)), itemStyle: { color: '#1b5e20' } },
         { type: 'bar', name: t('experts:pest.negative'), stack: 'influence', data: groups.map((g) => round4(-g.negative)), itemStyle: { color: '#a4161a' } },

@@ -2,6 +2,8 @@ import type { TFunction } from 'i18next';
 import { localized, type Language } from '../../i18n';
 import type { CellValue, XlsxSheet } from '../../lib/spreadsheet';
 import { SWOT_QUADRANTS } from '../../math/swot';
+import type { ReportPanel } from '../analysis/analysis.export';
+import { pestBarsChart, swotSquareChart } from './experts.charts';
 import type { ExpertsService, PanelAgreement, PanelPest, PanelSwot } from './experts.service';
 
 /**
@@ -29,6 +31,9 @@ export function swotTable(swot: PanelSwot, t: TFunction, lang: Language): Export
   rows.push([h('typePosition'), '', 'x', t('experts:swot.axisX'), null, null, null, null, swot.result.x]);
   rows.push([h('typePosition'), '', 'y', t('experts:swot.axisY'), null, null, null, null, swot.result.y]);
   rows.push([h('typeStrategy'), '', swot.result.strategy, t(`experts:tows.${swot.result.strategy}`), null, null, null, null, null]);
+  // A provisional matrix says so inside the file, where a reader of the spreadsheet will see it.
+  if (swot.provisional) rows.push([h('typeStatus'), '', 'provisional', t('experts:results.provisional'), null, null, null, null, null]);
+  if (swot.surveyProvisional) rows.push([h('typeStatus'), '', 'provisional', t('experts:results.surveyProvisional', { round: swot.surveyRound?.title ?? '' }), null, null, null, null, null]);
   return {
     name: t('experts:export.sheetSwot'),
     header: [h('type'), h('quadrant'), h('code'), h('text'), h('n'), h('weight'), h('strength'), h('normalisedWeight'), h('score')],
@@ -58,6 +63,7 @@ export function pestTable(pest: PanelPest, t: TFunction, lang: Language): Export
     rows.push([h('typeGroup'), g.group, direction('-'), '', `${name}: ${t('experts:pest.negative')}`, null, null, null, null, g.negative]);
     rows.push([h('typeGroup'), g.group, t('experts:pest.balance'), '', `${name}: ${t('experts:pest.balance')}`, null, null, null, null, g.balance]);
   }
+  if (pest.provisional) rows.push([h('typeStatus'), '', '', 'provisional', t('experts:results.provisional'), null, null, null, null, null]);
   return {
     name: t('experts:export.sheetPest'),
     header: [h('type'), h('group'), h('polarity'), h('code'), h('text'), h('n'), h('weight'), h('strength'), h('normalisedWeight'), h('score')],
@@ -179,6 +185,63 @@ export async function expertSheetsForRound(service: ExpertsService, roundId: num
     for (const sheet of await panelExportSheets(service, panel.id, t, lang)) {
       out.push({ name: panels.length > 1 ? `${sheet.name} ${panel.id}` : sheet.name, sheet });
     }
+  }
+  return out;
+}
+
+/**
+ * The panels linked to a survey round as the round report shows them: SWOT and PEST of the
+ * round each page shows by default (the latest closed Delphi round, else the open one), with
+ * their charts, and every reason either is provisional.
+ */
+export async function panelReportsForRound(service: ExpertsService, roundId: number, t: TFunction, lang: Language): Promise<ReportPanel[]> {
+  const panels = (await service.listPanels()).filter((p) => p.surveyRoundId === roundId);
+  const out: ReportPanel[] = [];
+  for (const panel of panels) {
+    const [swot, pest] = await Promise.all([service.panelSwot(panel.id), service.panelPest(panel.id)]);
+    const text = (row: unknown) => localized(row as Record<string, unknown>, 'text', lang);
+    const notes: string[] = [];
+    if (swot.provisional) notes.push(t('experts:results.provisional'));
+    if (swot.surveyProvisional) notes.push(t('experts:results.surveyProvisional', { round: swot.surveyRound?.title ?? '' }));
+    const scored = swot.round !== null && swot.factors.some((f) => f.n > 0);
+    out.push({
+      id: panel.id,
+      name: panel.name,
+      delphiRound: swot.round?.number ?? null,
+      provisionalNotes: notes,
+      swot: scored
+        ? {
+            groups: SWOT_QUADRANTS.map((q) => ({
+              code: q,
+              title: t(`experts:quadrants.${q}`),
+              total: swot.result.totals[q],
+              rows: [
+                ...swot.factors.filter((f) => f.factor.grp === q).map((f) => ({ code: f.factor.code, text: text(f.factor), survey: false, polarity: '', n: f.n, weight: f.weight, strength: f.strength, score: f.score })),
+                ...swot.barriers.filter((b) => b.quadrant === q).map((b) => ({ code: b.code, text: b.item ? text(b.item) : b.code, survey: true, polarity: '', n: b.n, weight: b.weight, strength: b.strength, score: b.score })),
+              ],
+            })),
+            x: swot.result.x,
+            y: swot.result.y,
+            strategy: swot.result.strategy,
+            strategyText: t(`experts:tows.${swot.result.strategy}`),
+            chart: swotSquareChart(swot.result, t, lang),
+          }
+        : null,
+      pest:
+        pest.round !== null && pest.factors.some((f) => f.n > 0)
+          ? {
+              groups: pest.groups.map((g) => ({
+                code: g.group,
+                title: t(`experts:pestGroups.${g.group}`),
+                positive: g.positive,
+                negative: g.negative,
+                balance: g.balance,
+                rows: pest.factors.filter((f) => f.factor.grp === g.group).map((f) => ({ code: f.factor.code, text: text(f.factor), survey: false, polarity: f.factor.polarity ?? '+', n: f.n, weight: f.weight, strength: f.strength, score: f.score })),
+              })),
+              chart: pestBarsChart(pest.groups, t, lang),
+            }
+          : null,
+    });
   }
   return out;
 }

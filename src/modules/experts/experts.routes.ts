@@ -18,8 +18,11 @@ import {
   ZPanelForm,
   ZPanelId,
   ZRoundQuery,
+  ZScoreForm,
+  ZScoreFormDraft,
   ZScoreSectionQuery,
   ZUserId,
+  type TScoreFormDraft,
   type TScoreSection,
 } from './experts.schemas';
 import type { ExpertsService, PanelAgreement, PanelPest, PanelSwot } from './experts.service';
@@ -320,7 +323,7 @@ export function expertsRoutes(ctx: AppContext, { experts }: { experts: ExpertsSe
    * factors still to score unless one is asked for. A re-render after an error shows the section
    * posted, or every section when the whole form was posted at once.
    */
-  const formLocals = async (req: Request, panelId: number, submitted?: unknown, asked?: unknown) => {
+  const formLocals = async (req: Request, panelId: number, submitted?: TScoreFormDraft, asked?: unknown) => {
     const form = await experts.scoringForm(panelId, req.user!.id, submitted);
     const requested = ZScoreSectionQuery.safeParse(asked ?? req.query.section);
     const available = form.sections.map((s) => s.id);
@@ -361,9 +364,9 @@ export function expertsRoutes(ctx: AppContext, { experts }: { experts: ExpertsSe
       // Membership is checked before anything is read or written (404 for other panels).
       await experts.memberPanel(panelId, req.user!.id);
       const body = (req.body ?? {}) as Record<string, unknown>;
-      const locals = await formLocals(req, panelId, req.body, body.section);
+      const locals = await formLocals(req, panelId, ZScoreFormDraft.parse(body), body.section);
       await handleForm(res, 'experts/score-form', locals, async () => {
-        const result = await experts.saveScores(panelId, req.user!.id, req.body);
+        const result = await experts.saveScores(panelId, req.user!.id, parseOrThrow(ZScoreForm, req.body));
         const posted = ZScoreSectionQuery.safeParse(body.section);
         const query = new URLSearchParams();
         if (posted.success) {
@@ -428,6 +431,7 @@ export function swotJson(s: PanelSwot) {
     panel: { id: s.panel.id, name: s.panel.name },
     round: s.round?.number ?? null,
     provisional: s.provisional,
+    surveyProvisional: s.surveyProvisional,
     quadrants: Object.fromEntries(
       (['S', 'W', 'O', 'T'] as const).map((q) => [q, { total: s.result.totals[q], factors: s.factors.filter((f) => f.factor.grp === q).map(factor) }]),
     ),

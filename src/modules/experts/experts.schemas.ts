@@ -170,5 +170,18 @@ export const ZScoreForm = z.strictObject({
 });
 export type TScoreForm = z.infer<typeof ZScoreForm>;
 
+/**
+ * A posted scoring form shown again after a refusal: what the expert typed, read leniently
+ * (anything that is not text is dropped; the refusal itself comes from ZScoreForm).
+ */
+const ZTyped = z.string().max(10_000).optional().catch(undefined);
+export const ZScoreFormDraft = z
+  .object({
+    scores: z.record(z.string().max(12), z.object({ weight: ZTyped, strength: ZTyped, reason: ZTyped }).catch({})).catch({}),
+    ent: z.record(z.string().max(12), z.record(z.string().max(12), ZTyped).catch({})).catch({}),
+  })
+  .catch({ scores: {}, ent: {} });
+export type TScoreFormDraft = z.infer<typeof ZScoreFormDraft>;
+
 /** ?round=N on the results pages. */
 export const ZRoundQuery = z.object({ round: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().positive().optional()) });

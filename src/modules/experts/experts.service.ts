@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { ConflictError, NotFoundError, ValidationError, parseOrThrow, type FieldError } from '../../errors';
+import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../errors';
 import { delphiConsensus, type DelphiConsensus } from '../../math/delphi-consensus';
 import { delphiConsensusCompared } from '../../math/delphiConsensusCompared';
 import { STOP_RULE, delphiStopRule, type StopRuleResult } from '../../math/delphi-stop-rule';
@@ -16,7 +16,6 @@ import type { ExpertsRepository, PanelSummary, SurveyItemOption, SurveyRoundOpti
 import {
   SCORE_SECTIONS,
   sectionOf,
-  ZScoreForm,
   type TScoreSection,
   type DelphiRound,
   type ExpertFactor,
@@ -30,6 +29,8 @@ import {
   type TAddEnterprise,
   type TAttachBarrier,
   type TPanelForm,
+  type TScoreForm,
+  type TScoreFormDraft,
 } from './experts.schemas';
 
 /**
@@ -159,6 +160,12 @@ export interface PanelSwot extends RoundChoice {
   factors: MatrixFactorRow[];
   barriers: SwotBarrierRow[];
   surveyRound: SurveyRoundOption | null;
+  /**
+   * Survey barriers enter the matrix from a round that is not closed yet: their strengths (mean
+   * ratings) move with every new response, so the matrix is provisional however final the Delphi
+   * round is. Stated on the page, in the exports, the API and the round report.
+   */
+  surveyProvisional: boolean;
   result: SwotResult;
 }
 
@@ -530,7 +537,7 @@ export class ExpertsService {
    * round: the expert's previous score and the panel's median and quartiles are shown beside each
    * factor, and become this round's answer only when the expert keeps them explicitly.
    */
-  async scoringForm(panelId: number, userId: number, submitted?: unknown): Promise<ScoringForm> {
+  async scoringForm(panelId: number, userId: number, submitted?: TScoreFormDraft): Promise<ScoringForm> {
     const panel = await this.memberPanel(panelId, userId);
     const [rounds, factors, enterprises] = await Promise.all([this.repo.rounds(panelId), this.repo.factors(), this.repo.enterprises(panelId)]);
     const round = rounds.find((r) => r.status === 'open') ?? null;
@@ -546,13 +553,9 @@ export class ExpertsService {
     const entPreviousMine = new Map(
       entRows.filter((s) => s.roundId === previousRound?.id && s.expertId === userId).map((s) => [`${s.enterpriseId}:${s.parameterId}`, s.score]),
     );
-    const body = (submitted && typeof submitted === 'object' ? submitted : {}) as {
-      scores?: Record<string, { weight?: unknown; strength?: unknown; reason?: unknown }>;
-      ent?: Record<string, Record<string, unknown>>;
-    };
-    const asScore = (v: unknown): number | null => {
+    const asScore = (v: string | undefined): number | null => {
       const n = Number(v);
-      return v !== undefined && v !== '' && Number.isInteger(n) && n >= 1 && n <= 5 ? n : null;
+      return v !== undefined && v.trim() !== '' && Number.isInteger(n) && n >= 1 && n <= 5 ? n : null;
     };
 
     const row = (factor: ExpertFactor): FormFactorRow => {
@@ -567,11 +570,11 @@ export class ExpertsService {
       let weight = saved?.weight ?? draft?.weight ?? null;
       let strength = saved?.strength ?? draft?.strength ?? null;
       let reason = saved?.reason ?? draft?.reason ?? '';
-      if (submitted !== undefined && body.scores?.[factor.code]) {
-        const s = body.scores[factor.code];
+      if (submitted?.scores[factor.code]) {
+        const s = submitted.scores[factor.code];
         weight = asScore(s?.weight);
         strength = asScore(s?.strength);
-        reason = typeof s?.reason === 'string' ? s.reason : '';
+        reason = s?.reason ?? '';
       }
       return {
         factor,
@@ -599,7 +602,7 @@ export class ExpertsService {
       cells: parameters.map((parameter) => {
         const key = `${enterprise.id}:${parameter.id}`;
         let score = entMine.get(key) ?? null;
-        if (submitted !== undefined && body.ent?.[`x${enterprise.id}`]) score = asScore(body.ent[`x${enterprise.id}`]?.[parameter.code]);
+        if (submitted?.ent[`x${enterprise.id}`]) score = asScore(submitted.ent[`x${enterprise.id}`]?.[parameter.code]);
         const prevScores = entPreviousAll.filter((s) => s.enterpriseId === enterprise.id && s.parameterId === parameter.id).map((s) => s.score);
         return { parameter, score, previous: entPreviousMine.get(key) ?? null, feedback: previousRound ? delphiConsensus(prevScores) : null };
       }),
@@ -632,9 +635,8 @@ export class ExpertsService {
    * are not scores, unknown factors or enterprises store nothing. Returns the codes of factors
    * moved away from the previous round's consensus without a reason, so the page can invite one.
    */
-  async saveScores(panelId: number, userId: number, body: unknown): Promise<{ saved: number; incomplete: string[]; departures: string[] }> {
+  async saveScores(panelId: number, userId: number, input: TScoreForm): Promise<{ saved: number; incomplete: string[]; departures: string[] }> {
     await this.memberPanel(panelId, userId);
-    const input = parseOrThrow(ZScoreForm, body);
     const [rounds, factors, enterprises] = await Promise.all([this.repo.rounds(panelId), this.repo.factors(), this.repo.enterprises(panelId)]);
     const round = rounds.find((r) => r.status === 'open');
     if (!round || round.id !== input.roundId) throw new ConflictError('round_closed', 'experts:errors.roundClosed');
@@ -802,6 +804,7 @@ export class ExpertsService {
       factors: factors.map((factor) => matrixRow(factor, means.get(factor.id), resultByCode.get(factor.code))),
       barriers: barrierRows,
       surveyRound,
+      surveyProvisional: surveyRound !== null && surveyRound.status !== 'closed' && surveyRound.status !== 'archived' && barrierRows.some((b) => b.strength !== null),
       result,
     };
   }

@@ -18,6 +18,7 @@ import {
   ZPasteForm,
   ZRoundId,
   ZUploadForm,
+  parseCreateInvitations,
   type CreatedInvitation,
 } from './invitations.schemas';
 import type { RoundRecord } from '../rounds/rounds.schemas';
@@ -228,7 +229,7 @@ export function invitationsRoutes(ctx: AppContext, { invitations: service }: { i
     '/api/v1/rounds/:id/invitations',
     asyncHandler(async (req, res) => {
       const roundId = parseOrThrow(ZRoundId, req.params.id);
-      const invitations = await service.createFromApi(roundId, req.user!.id, req.body, baseUrl(ctx, req));
+      const invitations = await service.createFromApi(roundId, req.user!.id, parseCreateInvitations(req.body), baseUrl(ctx, req));
       res.set('Cache-Control', 'no-store');
       res.status(201).json({ invitations: invitations.map((i) => ({ id: i.id, link: i.link, name: i.name })) });
     }),

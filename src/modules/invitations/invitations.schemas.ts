@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ValidationError, zodFieldErrors, type FieldError } from '../../errors';
 import { LANGUAGES, type Language } from '../../i18n';
 import { isEmailAddress } from '../../lib/email';
 
@@ -46,6 +47,30 @@ export const ZCreateInvitationsBody = z.strictObject({
   enterprises: z.array(ZEnterpriseInput).min(1).max(MAX_ENTERPRISES),
 });
 export type TCreateInvitationsBody = z.infer<typeof ZCreateInvitationsBody>;
+
+/**
+ * The API body read row by row: the rows whose shape is valid, with their index, and the shape
+ * errors of the others, so that the caller gets every error at once (the rows' territories,
+ * sectors and sizes are resolved by the service). An error of the body itself is thrown.
+ */
+export interface TCreateInvitationsInput {
+  rows: Array<{ index: number; enterprise: TEnterpriseInput }>;
+  rowErrors: FieldError[];
+}
+
+export function parseCreateInvitations(body: unknown): TCreateInvitationsInput {
+  const parsed = ZCreateInvitationsBody.safeParse(body);
+  const rowErrors: FieldError[] = parsed.success ? [] : zodFieldErrors(parsed.error);
+  if (!parsed.success && rowErrors.some((f) => !/^enterprises\.\d+(\.|$)/.test(f.path))) throw new ValidationError(rowErrors);
+  if (parsed.success) return { rows: parsed.data.enterprises.map((enterprise, index) => ({ index, enterprise })), rowErrors };
+  const items = (body as { enterprises: unknown[] }).enterprises;
+  const rows: TCreateInvitationsInput['rows'] = [];
+  items.forEach((item, index) => {
+    const one = ZEnterpriseInput.safeParse(item);
+    if (one.success) rows.push({ index, enterprise: one.data });
+  });
+  return { rows, rowErrors };
+}
 
 /** The paste form: CSV text with a header line. The global form-body limit (200 kB) caps its size. */
 export const ZPasteForm = z.strictObject({ text: z.string().max(1_000_000) });

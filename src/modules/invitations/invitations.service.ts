@@ -20,7 +20,6 @@ import {
   INVITATIONS_PAGE_SIZE,
   LINK_BATCH_TTL_MS,
   MAX_ENTERPRISES,
-  ZCreateInvitationsBody,
   ZEnterpriseInput,
   type BadRow,
   type CreatedInvitation,
@@ -33,6 +32,7 @@ import {
   type TEnterpriseInput,
   type TInvitationFilters,
   type TInvitationState,
+  type TCreateInvitationsInput,
 } from './invitations.schemas';
 
 /** Purpose under which an invitation's link token is sealed (see src/lib/seal.ts). */
@@ -283,23 +283,18 @@ export class InvitationsService {
   }
 
   /** The API: everything valid or nothing created; errors carry paths like enterprises.3.territory. */
-  async createFromApi(roundId: number, actorId: number, body: unknown, base: string): Promise<CreatedInvitation[]> {
+  async createFromApi(roundId: number, actorId: number, input: TCreateInvitationsInput, base: string): Promise<CreatedInvitation[]> {
     const round = await this.getRound(roundId);
     this.assertAcceptsInvitations(round);
-    const parsed = ZCreateInvitationsBody.safeParse(body);
-    const fields: FieldError[] = parsed.success ? [] : zodFieldErrors(parsed.error);
-    if (!parsed.success && fields.some((f) => !/^enterprises\.\d+(\.|$)/.test(f.path))) throw new ValidationError(fields);
     // Shape errors of single rows do not stop the resolution of the others: the caller gets every error at once.
-    const items = Array.isArray((body as { enterprises?: unknown })?.enterprises) ? ((body as { enterprises: unknown[] }).enterprises) : [];
+    const fields: FieldError[] = [...input.rowErrors];
     const lookups = await this.lookups(round);
     const resolved: Array<Omit<ResolvedEnterprise, 'line'>> = [];
-    items.forEach((item, i) => {
-      const one = ZEnterpriseInput.safeParse(item);
-      if (!one.success) return;
-      const { enterprise, errors } = this.resolve(one.data, lookups);
-      for (const e of errors) fields.push({ path: `enterprises.${i}.${e.field}`, key: e.key, params: e.params });
+    for (const { index, enterprise: row } of input.rows) {
+      const { enterprise, errors } = this.resolve(row, lookups);
+      for (const e of errors) fields.push({ path: `enterprises.${index}.${e.field}`, key: e.key, params: e.params });
       if (enterprise) resolved.push(enterprise);
-    });
+    }
     if (fields.length) throw new ValidationError(fields);
     return (await this.createInvitations(round, actorId, resolved, base)).invitations;
   }

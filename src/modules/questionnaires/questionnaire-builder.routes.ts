@@ -23,7 +23,7 @@ import {
   type TCategory,
   type TDraftDefinition,
 } from './questionnaires.drafts';
-import { PROFILE_CATEGORY } from './questionnaires.form';
+import { describeDiff } from './questionnaires.diff-text';
 import { ZQuestionnaireId } from './questionnaires.schemas';
 import type { QuestionnairesService } from './questionnaires.service';
 import { previewRoutes } from './questionnaire-preview.routes';
@@ -41,6 +41,10 @@ const ZNewDraft = z.object({
   'title.en': z.string().trim().max(2000),
   scaleMin: z.coerce.number().int().min(0).max(100),
   scaleMax: z.coerce.number().int().min(1).max(100),
+}).superRefine((v, ctx) => {
+  // The same rule as the scale itself (ZScale): a range of 1 to 20 steps.
+  if (v.scaleMax <= v.scaleMin) ctx.addIssue({ code: 'custom', path: ['scaleMax'], params: { key: 'questionnaires:errors.scaleRange' } });
+  else if (v.scaleMax - v.scaleMin > 20) ctx.addIssue({ code: 'custom', path: ['scaleMax'], params: { key: 'questionnaires:errors.scaleTooLong' } });
 });
 
 /** An HTML id for a form field named by its path ("options.2.text.kk" -> "f-options-2-text-kk"). */
@@ -64,7 +68,8 @@ export function fieldLabel(path: string, t: (key: string, params?: Record<string
     } else if ((LANGS as readonly string[]).includes(p) && out.length) {
       out[out.length - 1] += ` (${t(`builder:lang.${p}`)})`;
     } else {
-      out.push(t(`builder:field.${p}`));
+      // The text of an option or of "other" is its label, not the question's text.
+      out.push(t(p === 'text' && out.length ? 'builder:field.wording' : `builder:field.${p}`));
     }
   }
   return out.join(' — ');
@@ -127,9 +132,7 @@ function conditionFields(showIf: { question: string; anyOf: string[] } | undefin
 function readQuestion(body: FlatForm, kind: QuestionKind, isItem: boolean): { question: TQuestion; errors: FormReader['errors'] } {
   const form = new FormReader(body);
   const kindFields = editorOf(kind).read(form);
-  for (const list of ['options'] as const) {
-    if (Array.isArray(kindFields[list])) kindFields[list] = numberBlankOptionCodes(kindFields[list] as Array<{ code: string }>);
-  }
+  if (Array.isArray(kindFields.options)) kindFields.options = numberBlankOptionCodes(kindFields.options as Array<{ code: string }>);
   const role = form.str('role');
   const showIf = isItem ? undefined : readCondition(form);
   if (isItem) {
@@ -286,8 +289,23 @@ export function questionnaireBuilderRoutes(
         showScale: !missingFilter || lacks(def.scale),
         kinds: QUESTION_KINDS,
         latest,
+        compareHref: latest ? `${BASE}/${draft.id}/changes` : undefined,
         notice: req.query.saved ? req.t('builder:saved') : undefined,
-        profileCategory: PROFILE_CATEGORY,
+      }));
+    }),
+  );
+
+  // What publishing would change: the latest version against the draft, question by question and language by language.
+  router.get(
+    `${BASE}/:draftId/changes`,
+    asyncHandler(async (req, res) => {
+      const draft = await draftOf(req);
+      const latest = await questionnaires.latestByCode(draft.code);
+      const comparison = latest ? await questionnaires.compare({ id: latest.id }, { definition: draft.definition }) : undefined;
+      res.render('questionnaires/builder/changes', builderLocals(req, draft, {
+        title: req.t('builder:changesTitle', { code: draft.code }),
+        latest,
+        diff: comparison ? describeDiff(comparison.diff, comparison.sectionTitles, req.t, req.lang) : undefined,
       }));
     }),
   );

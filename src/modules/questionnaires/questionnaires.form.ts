@@ -1,5 +1,5 @@
 import { EMPTY_COLUMNS, normaliseQuestion, withOptions, type AnswerColumns, type FormQuestion, type KindQuestion, type TCondition, type TQuestionRole } from './kinds';
-import type { TProfileQuestion, TQuestionnaireDefinition } from './questionnaires.schemas';
+import type { Questionnaire, QuestionnaireCategoryRow, QuestionnaireItemRow, TProfileQuestion, TQuestionnaireDefinition, TScale } from './questionnaires.schemas';
 
 /**
  * The one place that turns the exchange format into the questions a form asks. The original
@@ -94,6 +94,11 @@ export function normaliseDefinition(def: TQuestionnaireDefinition): NormalisedQu
   return out;
 }
 
+/** Whether a question of the `questions` array takes its options from the territory directory. */
+export function usesTerritoryDirectory(def: TQuestionnaireDefinition): boolean {
+  return normaliseDefinition(def).some((n) => n.optionsFrom === 'territories' && n.categoryCode !== PROFILE_CATEGORY);
+}
+
 export interface TerritoryOption {
   code: string;
   name_kk: string;
@@ -146,4 +151,53 @@ export function profileAnswerValue(type: TProfileQuestion['type'], columns: Answ
     return codes.length ? codes : undefined;
   }
   return columns.choice || undefined;
+}
+
+/** A category page of the respondent's form. */
+export type FormCategory = Omit<QuestionnaireCategoryRow, 'pest'>;
+
+/** A question of the respondent's form: its questionnaire_items row, what it asks and when. */
+export type FormItem = Omit<QuestionnaireItemRow, 'referenceMean'> & {
+  /** What the item asks and how its answers are parsed, stored and shown (its kind's definition). */
+  question: KindQuestion;
+  /** Asked only when every condition holds for the earlier answers. */
+  showIf: TCondition[];
+};
+
+/** One questionnaire version as the respondent meets it. */
+export interface QuestionnaireForm {
+  id: number;
+  code: string;
+  title_kk: string;
+  title_ru: string;
+  title_en: string;
+  scale: TScale;
+  profile: TProfileQuestion[];
+  /** The item of each profile question, by its code: profile answers are answer rows of these items. */
+  profileItemIds: Record<string, number>;
+  categories: FormCategory[];
+  /** In page order: by category, then by position. */
+  items: FormItem[];
+}
+
+/** The respondent's form of a questionnaire version; `territories` are the options of a question that takes them from the directory. */
+export function respondentForm(q: Questionnaire, territories: TerritoryOption[]): QuestionnaireForm {
+  const questions = new Map(formQuestions(q.definition, q.items, territories).map((fq) => [fq.id, fq]));
+  const categoryPosition = new Map(q.categories.map((c) => [c.id, c.position]));
+  const items = [...q.items].sort((a, b) => categoryPosition.get(a.categoryId)! - categoryPosition.get(b.categoryId)! || a.position - b.position || a.id - b.id);
+  return {
+    id: q.id,
+    code: q.code,
+    title_kk: q.title_kk,
+    title_ru: q.title_ru,
+    title_en: q.title_en,
+    scale: q.definition.scale,
+    profile: q.definition.profile,
+    profileItemIds: Object.fromEntries(q.profileQuestions.map((p) => [p.code, p.id])),
+    categories: [...q.categories].sort((a, b) => a.position - b.position || a.id - b.id).map(({ pest: _pest, ...c }) => c),
+    items: items.map(({ referenceMean: _mean, ...item }) => {
+      const question = questions.get(item.id)!;
+      return { ...item, question, showIf: question.showIf };
+    }),
+  };
 }

@@ -3,7 +3,7 @@ import type { ZodError } from 'zod';
 import { ConflictError, NotFoundError, ValidationError, controlCharacterErrors, zodFieldErrors, type FieldError } from '../../errors';
 import { jsonEntriesAtMost } from '../../lib/json-entries';
 import { diffDefinitions, sectionTitles, type DefinitionDiff } from './questionnaires.diff';
-import { PROFILE_CATEGORY, formQuestions } from './questionnaires.form';
+import { PROFILE_CATEGORY, formQuestions, respondentForm, usesTerritoryDirectory, type QuestionnaireForm, type TerritoryOption } from './questionnaires.form';
 import type { QuestionnairesRepository, QuestionnaireRow } from './questionnaires.repository';
 import {
   ZQuestionnaireDefinition,
@@ -107,6 +107,9 @@ function isUniqueViolation(e: unknown): boolean {
 }
 
 export class QuestionnairesService {
+  /** Respondent forms by version (undefined: no such version). */
+  private readonly forms = new Map<number, Promise<{ questionnaire: Questionnaire; form: QuestionnaireForm; fromDirectory: boolean } | undefined>>();
+
   constructor(private readonly repo: QuestionnairesRepository) {}
 
   list(): Promise<QuestionnaireSummary[]> {
@@ -142,6 +145,31 @@ export class QuestionnairesService {
       questions: questions.filter((q) => q.categoryCode !== PROFILE_CATEGORY),
       profileQuestions: questions.filter((q) => q.categoryCode === PROFILE_CATEGORY),
     };
+  }
+
+  /**
+   * The form a respondent answers: categories in page order, each item with its kind's question
+   * and conditions. The one loader of a form for answering (the responses module asks here).
+   * A version that rounds use never changes, so it is kept (an unused version edited in place
+   * is dropped from the cache). `territories` is asked only by a form with a question that
+   * offers the territory directory, whose options are then current.
+   */
+  async respondentForm(id: number, territories: () => Promise<TerritoryOption[]>): Promise<QuestionnaireForm | undefined> {
+    let cached = this.forms.get(id);
+    if (!cached) {
+      cached = this.getQuestionnaire(id).then(
+        (q) => ({ questionnaire: q, form: respondentForm(q, []), fromDirectory: usesTerritoryDirectory(q.definition) }),
+        (e: unknown) => {
+          if (e instanceof NotFoundError) return undefined;
+          throw e;
+        },
+      );
+      this.forms.set(id, cached);
+      cached.catch(() => this.forms.delete(id));
+    }
+    const entry = await cached;
+    if (!entry) return undefined;
+    return entry.fromDirectory ? respondentForm(entry.questionnaire, await territories()) : entry.form;
   }
 
   /** The exchange format, exactly as imported (re-importing it gives the same questionnaire). */
@@ -223,6 +251,7 @@ export class QuestionnairesService {
         await this.repo.updateDefinition(id, def, trx);
         await this.repo.deleteContent(id, trx);
         await this.repo.writeContent(id, def, trx);
+        this.forms.delete(id);
         return { id, code: current.code, version: current.version, outcome: 'updated' as const };
       }),
     );

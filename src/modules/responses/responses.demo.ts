@@ -402,12 +402,12 @@ export async function seedDemoResponses(
       }
     });
   if (!existing.has(DEMO_OPEN_ROUND_TITLE) && !existing.has(DEMO_CLOSED_ROUND_TITLE)) {
-    const form = await repo.loadQuestionnaireForm(questionnaireId, territories);
+    const form = await questionnaires.respondentForm(questionnaireId, async () => territories);
     if (form) await store(questionnaireId, demoRoundOptions(form, now).map((options) => planDemoRound(form, territories, options)));
   }
   const extendedId = (await questionnaires.latestByCode(DEMO_EXTENDED_QUESTIONNAIRE_CODE))?.id;
   if (extendedId !== undefined && !existing.has(DEMO_EXTENDED_ROUND_TITLE)) {
-    const form = await repo.loadQuestionnaireForm(extendedId, territories);
+    const form = await questionnaires.respondentForm(extendedId, async () => territories);
     if (form) {
       const open = demoRoundOptions(form, now)[0]!;
       const options = { ...open, seed: 2026_11_28, title: DEMO_EXTENDED_ROUND_TITLE, submitted: 80, inProgress: 4, pending: 10, opened: 6, targetTotal: 120, itemMeans: demoItemMeans(form, 13) };

@@ -2,15 +2,8 @@ import type { Knex } from 'knex';
 import { batchInsert, bool, num, numOrNull } from '../../db/dialect';
 import { isLanguage } from '../../i18n';
 import type { AnswerColumns } from '../questionnaires/kinds';
-import { PROFILE_CATEGORY, formQuestions, type TerritoryOption } from '../questionnaires/questionnaires.form';
 import type { DemoRoundPlan } from './responses.demo';
-import {
-  ZRespondentDefinition,
-  type FormItem,
-  type QuestionnaireForm,
-  type ResponseRecord,
-  type StoredAnswer,
-} from './responses.schemas';
+import type { ResponseRecord, StoredAnswer } from './responses.schemas';
 
 type Db = Knex | Knex.Transaction;
 
@@ -79,67 +72,6 @@ export class ResponsesRepository {
       started_at: input.now,
       updated_at: input.now,
     });
-  }
-
-  // -- questionnaire ------------------------------------------------------------
-
-  /** `territories`: the options of a question that takes them from the directory. */
-  async loadQuestionnaireForm(questionnaireId: number, territories: TerritoryOption[]): Promise<QuestionnaireForm | undefined> {
-    const q = await this.db('questionnaires').where({ id: questionnaireId }).first();
-    if (!q) return undefined;
-    const raw = JSON.parse(String(q.definition));
-    const definition = ZRespondentDefinition.parse(raw);
-    const categories = await this.db('questionnaire_categories')
-      .where({ questionnaire_id: questionnaireId })
-      .whereNot('code', PROFILE_CATEGORY)
-      .orderBy([{ column: 'position' }, { column: 'id' }]);
-    const allItems = await this.db('questionnaire_items as qi')
-      .join('questionnaire_categories as qc', 'qc.id', 'qi.category_id')
-      .where('qi.questionnaire_id', questionnaireId)
-      .orderBy([{ column: 'qc.position' }, { column: 'qi.position' }, { column: 'qi.id' }])
-      .select('qi.*', 'qc.code as category_code');
-    // The profile page asks the profile items; the category pages the others.
-    const items = allItems.filter((i: Record<string, unknown>) => i.category_code !== PROFILE_CATEGORY);
-    const profileItemIds = Object.fromEntries(allItems.filter((i: Record<string, unknown>) => i.category_code === PROFILE_CATEGORY).map((i: Record<string, unknown>) => [String(i.code), num(i.id)]));
-    // What each item asks comes from the questionnaires module's reading of the definition.
-    const questions = new Map(
-      formQuestions(raw, items.map((i: Record<string, unknown>) => ({ id: num(i.id), code: String(i.code), position: num(i.position) })), territories).map((fq) => [fq.id, fq]),
-    );
-    return {
-      id: num(q.id),
-      code: String(q.code),
-      title_kk: String(q.title_kk),
-      title_ru: String(q.title_ru),
-      title_en: String(q.title_en),
-      scale: definition.scale,
-      profile: definition.profile,
-      profileItemIds,
-      categories: categories.map((c: Record<string, unknown>) => ({
-        id: num(c.id),
-        code: String(c.code),
-        position: num(c.position),
-        title_kk: String(c.title_kk),
-        title_ru: String(c.title_ru),
-        title_en: String(c.title_en),
-      })),
-      items: items.map((i: Record<string, unknown>) => ({
-        id: num(i.id),
-        code: String(i.code),
-        kind: String(i.kind) as FormItem['kind'],
-        categoryId: num(i.category_id),
-        categoryCode: String(i.category_code),
-        position: num(i.position),
-        text_kk: String(i.text_kk),
-        text_ru: String(i.text_ru),
-        text_en: String(i.text_en),
-        allowCannotJudge: bool(i.allow_cannot_judge),
-        allowComment: bool(i.allow_comment),
-        required: bool(i.required),
-        question: questions.get(num(i.id))!,
-        showIf: questions.get(num(i.id))!.showIf,
-        role: questions.get(num(i.id))!.role,
-      })),
-    };
   }
 
   // -- responses and answers --------------------------------------------------------------------

@@ -8,8 +8,8 @@ import { renderForm } from '../../lib/forms';
 import { secureRequest } from '../../middleware/transport';
 import type { RateLimitStores } from '../rate-limits/rate-limits.service';
 import { signToken, verifyToken } from '../auth/auth.tokens';
-import { answerFormValue, decodeAnswer, displayAnswer, partialOf } from '../questionnaires/kinds';
-import { ZCategoryCode, ZLanguageBody, ZNav, ZSubmitBody, type ProfileAnswers, type TText, type TNav } from './responses.schemas';
+import { answerFormValue, decodeAnswer, displayAnswer, partialOf, type TLocalizedText } from '../questionnaires/kinds';
+import { ZCategoryCode, ZLanguageBody, ZNav, ZSubmitBody, parsePageBody, parseProfileBody, parseSubmitAllBody, type ProfileAnswers, type TNav } from './responses.schemas';
 
 /** What a category page's fields hold: answers by question code, "other" texts, comments. */
 interface FormValues {
@@ -76,7 +76,7 @@ export function responsesRoutes(ctx: AppContext, { responses: service, rateLimit
     res.cookie(RESPONDENT_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure: secureCookies(req), path: '/', expires: expiresAt });
   };
 
-  const txt = (req: Request) => (text: TText | undefined) => (text ? text[req.lang] || text.kk : '');
+  const txt = (req: Request) => (text: TLocalizedText | undefined) => (text ? text[req.lang] || text.kk : '');
 
   /** Locals every respondent page shares: no staff navigation, the language helpers. */
   const pageLocals = (req: Request, title: string, extra: Record<string, unknown> = {}) => ({
@@ -196,7 +196,12 @@ export function responsesRoutes(ctx: AppContext, { responses: service, rateLimit
     return { k: index + 1, n: steps.length, prev: index > 0 ? steps[index - 1] : undefined, next: steps[index + 1] };
   };
   const stepUrl = (step: string | undefined) => (!step || step === 'review' ? '/respond/review' : step === 'profile' ? '/respond/profile' : `/respond/page/${encodeURIComponent(step)}`);
-  const afterSave = (session: RespondentSession, step: string, nav: TNav | undefined) => {
+  /**
+   * Where a saved page leads. With conditions, the answers just saved decide which pages come
+   * next (a page hidden before may be asked now, or the reverse), so the steps are read again.
+   */
+  const afterSave = async (req: Request, before: RespondentSession, step: string, nav: TNav | undefined) => {
+    const session = before.form.items.some((i) => i.showIf.length > 0) ? await service.openSession(respondentId(req)) : before;
     const info = stepInfo(session, step);
     if (nav === 'review') return '/respond/review';
     if (nav === 'back') return info.prev ? stepUrl(info.prev) : '/respond';
@@ -284,9 +289,9 @@ export function responsesRoutes(ctx: AppContext, { responses: service, rateLimit
       const session = await service.openSession(respondentId(req));
       const nav = navOf(req.body);
       try {
-        const { missing } = await service.saveProfile(session, req.body, req.lang);
+        const { missing } = await service.saveProfile(session, parseProfileBody(req.body, session.form.profile.length), req.lang);
         if (missing.length && nav !== 'back') throw new ValidationError(missing, 'respond:errors.incomplete');
-        res.redirect(303, afterSave(session, 'profile', nav));
+        res.redirect(303, await afterSave(req, session, 'profile', nav));
       } catch (error) {
         if (!(error instanceof AppError) || error instanceof RespondentStop || error.status >= 500) throw error;
         const { nav: _nav, ...values } = (req.body ?? {}) as Record<string, unknown>;
@@ -354,9 +359,9 @@ export function responsesRoutes(ctx: AppContext, { responses: service, rateLimit
       const code = categoryOf(session, req.params.code);
       const nav = navOf(req.body);
       try {
-        const { missing } = await service.savePage(session, code, req.body, req.lang);
+        const { missing } = await service.savePage(session, code, parsePageBody(req.body, service.itemsOf(session, code).length), req.lang);
         if (missing.length && nav !== 'back') throw new ValidationError(missing, 'respond:errors.incomplete');
-        res.redirect(303, afterSave(session, code, nav));
+        res.redirect(303, await afterSave(req, session, code, nav));
       } catch (error) {
         if (!(error instanceof AppError) || error instanceof RespondentStop || error.status >= 500) throw error;
         const body = (req.body ?? {}) as { answers?: unknown; others?: unknown; comments?: unknown };
@@ -438,16 +443,16 @@ export function responsesRoutes(ctx: AppContext, { responses: service, rateLimit
     asyncHandler(async (req, res) => {
       const json = wantsJson(req);
       try {
-        const session = await service.openSession(respondentId(req), { allowSubmitted: true });
+        const session = await service.openSession(respondentId(req), { allowSubmitted: true, withoutAnswers: true });
         if (ctx.config.faultInjection === 'ack-before-commit') {
           // Negative control of the crash tests only (refused outside NODE_ENV=test): a server
           // that acknowledges first and commits later must be caught losing answers.
           res.status(201).json({ status: 'submitted', replay: false });
           await new Promise((resolve) => setTimeout(resolve, 300));
-          await service.submitAll(session, req.body, req.lang);
+          await service.submitAll(session, parseSubmitAllBody(req.body, session.form), req.lang);
           return;
         }
-        const result = await service.submitAll(session, req.body, req.lang);
+        const result = await service.submitAll(session, parseSubmitAllBody(req.body, session.form), req.lang);
         if (!json) return res.redirect(303, '/respond/done');
         res.status(result.replay ? 200 : 201).json({ responseId: result.responseId, status: 'submitted', replay: result.replay, submittedAt: result.submittedAt });
       } catch (error) {

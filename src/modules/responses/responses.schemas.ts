@@ -1,65 +1,19 @@
 import { z } from 'zod';
-import type { FieldError } from '../../errors';
+import { ValidationError, parseOrThrow, type FieldError } from '../../errors';
 import { LANGUAGES, type Language } from '../../i18n';
 import type { InvitationRecord } from '../invitations/invitations.schemas';
-import { chosenCodes, conditionHolds, encodeAnswer, parseAnswer, requiredKey, type AnswerColumns, type KindQuestion, type RawValue, type TCondition } from '../questionnaires/kinds';
+import { chosenCodes, conditionHolds, encodeAnswer, parseAnswer, requiredKey, type AnswerColumns, type RawValue } from '../questionnaires/kinds';
+import type { FormItem, QuestionnaireForm } from '../questionnaires/questionnaires.form';
+import type { TProfileQuestion } from '../questionnaires/questionnaires.schemas';
 import { profileAnswerColumns, profileAnswerValue } from '../questionnaires/questionnaires.form';
-import type { QuestionnaireCategoryRow, QuestionnaireItemRow } from '../questionnaires/questionnaires.schemas';
 import type { RoundRecord } from '../rounds/rounds.schemas';
 
 /**
- * What the answering flow needs from a questionnaire version. The definition JSON was validated
- * when it was imported (questionnaires module); here it is read leniently, keeping only the parts
- * the respondent sees (scale labels, profile questions), so that a field added to the exchange
- * format later does not break answering.
+ * The respondent's form is the questionnaires module's (QuestionnairesService.respondentForm):
+ * the answering flow reads it, never loads it.
  */
-const ZText = z.object({ kk: z.string(), ru: z.string(), en: z.string() });
-export type TText = z.infer<typeof ZText>;
-
-const ZOption = z.object({ code: z.string(), exclusive: z.boolean().optional(), text: ZText });
-
-export const ZRespondentProfileQuestion = z.discriminatedUnion('type', [
-  z.object({ code: z.string(), type: z.literal('choice-from-territories'), required: z.boolean(), text: ZText }),
-  z.object({ code: z.string(), type: z.literal('choice'), required: z.boolean(), text: ZText, options: z.array(ZOption) }),
-  z.object({ code: z.string(), type: z.literal('multi-choice'), required: z.boolean(), text: ZText, options: z.array(ZOption) }),
-  z.object({ code: z.string(), type: z.literal('integer'), required: z.boolean(), text: ZText, min: z.number().int(), max: z.number().int() }),
-]);
-export type TRespondentProfileQuestion = z.infer<typeof ZRespondentProfileQuestion>;
-
-export const ZRespondentDefinition = z.object({
-  scale: z.object({
-    min: z.number().int(),
-    max: z.number().int(),
-    labels: z.record(z.string(), ZText),
-    notApplicable: ZText.optional(),
-  }),
-  profile: z.array(ZRespondentProfileQuestion).default([]),
-});
-export type TRespondentDefinition = z.infer<typeof ZRespondentDefinition>;
-
-/** The respondent pages need the questionnaire's own rows, less what only researchers use. */
-export type FormCategory = Omit<QuestionnaireCategoryRow, 'pest'>;
-export type FormItem = Omit<QuestionnaireItemRow, 'referenceMean'> & {
-  /** What the item asks and how its answers are parsed, stored and shown (the questionnaires module's kinds). */
-  question: KindQuestion;
-  /** Asked only when every condition holds for the earlier answers. */
-  showIf: TCondition[];
-};
-
-/** One questionnaire version as the respondent meets it. Versions never change, so it is cached. */
-export interface QuestionnaireForm {
-  id: number;
-  code: string;
-  title_kk: string;
-  title_ru: string;
-  title_en: string;
-  scale: TRespondentDefinition['scale'];
-  profile: TRespondentProfileQuestion[];
-  /** The item of each profile question, by its code: profile answers are answer rows of these items. */
-  profileItemIds: Record<string, number>;
-  categories: FormCategory[];
-  items: FormItem[];
-}
+export type { FormCategory, FormItem, QuestionnaireForm } from '../questionnaires/questionnaires.form';
+export type TRespondentProfileQuestion = TProfileQuestion;
 
 export interface TerritoryChoice {
   id: number;
@@ -149,6 +103,45 @@ export const ZSubmitAllBody = z.strictObject({
 export type TSubmitAllBody = z.infer<typeof ZSubmitAllBody>;
 
 export const ZLanguageBody = z.strictObject({ lang: z.enum(LANGUAGES) });
+
+/**
+ * A body's collections may hold no more entries than the questionnaire has places for, checked on
+ * the raw body before any per-entry validation: 140,000 answer keys must cost one refusal, not
+ * 140,000 error lines.
+ */
+function checkCollectionSizes(body: unknown, limits: Record<string, number>): void {
+  const raw = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+  for (const [field, max] of Object.entries(limits)) {
+    const value = field === '' ? raw : raw[field];
+    // A "__proto__" key is dropped by the schema (it names no question), so it does not count.
+    const size = value && typeof value === 'object' ? Object.keys(value).filter((k) => k !== '__proto__').length : 0;
+    if (size > max) throw new ValidationError([{ path: field || 'profile', key: 'respond:errors.tooManyAnswers', params: { max } }], 'respond:errors.malformed');
+  }
+}
+
+/** The profile page's answers by question code (the navigation button set aside). */
+export type TProfileInput = Omit<z.infer<typeof ZProfileBody>, 'nav'>;
+
+/** POST of the profile page, for a form with `questions` profile questions. */
+export function parseProfileBody(body: unknown, questions: number): TProfileInput {
+  // The profile questions, plus nav, _csrf and language fields a form may carry.
+  checkCollectionSizes(body, { '': questions + 3 });
+  const { nav: _nav, ...raw } = parseOrThrow(ZProfileBody, body);
+  return raw;
+}
+
+/** POST of a category page asking `questions` questions. */
+export function parsePageBody(body: unknown, questions: number): TPageBody {
+  checkCollectionSizes(body, { answers: questions, others: questions, comments: questions });
+  return parseOrThrow(ZPageBody, body);
+}
+
+/** POST /respond/submit-all for a form with these items and profile questions. */
+export function parseSubmitAllBody(body: unknown, form: Pick<QuestionnaireForm, 'items' | 'profile'>): TSubmitAllBody {
+  const items = form.items.length;
+  checkCollectionSizes(body, { answers: items, others: items, comments: items, profile: form.profile.length });
+  return parseOrThrow(ZSubmitAllBody, body);
+}
 
 export const ZCategoryCode = z.string().min(1).max(60).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/);
 
@@ -307,13 +300,19 @@ export function profileAnswerRows(form: Pick<QuestionnaireForm, 'profile' | 'pro
     .map((q) => ({ itemId: form.profileItemIds[q.code]!, columns: profileAnswerColumns(q.type, profile[q.code]!) }));
 }
 
-/** The option codes chosen so far, by question code: what conditions are evaluated on. */
+/**
+ * The option codes chosen so far, by question code: what conditions are evaluated on. Only the
+ * answers of questions that are asked count: the items are read in page order (a condition
+ * refers to an earlier page), so an answer posted for a question its own condition hides does
+ * not show the questions that depend on it.
+ */
 export function chosenOptions(form: QuestionnaireForm, profile: ProfileAnswers, answers: ReadonlyMap<number, AnswerColumns>): Map<string, string[]> {
   const chosen = new Map<string, string[]>();
   for (const [code, value] of Object.entries(profile)) chosen.set(code, Array.isArray(value) ? value : [String(value)]);
   for (const item of form.items) {
     const columns = answers.get(item.id);
-    const codes = columns && chosenCodes(item.question, columns);
+    if (!columns || !item.showIf.every((c) => conditionHolds(c, chosen))) continue;
+    const codes = chosenCodes(item.question, columns);
     if (codes) chosen.set(item.code, codes);
   }
   return chosen;

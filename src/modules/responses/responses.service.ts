@@ -1,18 +1,16 @@
 import type { Knex } from 'knex';
 import { nowIso } from '../../db/dialect';
-import { AppError, ValidationError, parseOrThrow, type FieldError } from '../../errors';
+import { AppError, ValidationError, type FieldError } from '../../errors';
 import type { Language } from '../../i18n';
 import { generateLinkToken, hashToken } from '../../lib/tokens';
 import { invitationExpired } from '../invitations/invitations.state';
 import type { InvitationsService } from '../invitations/invitations.service';
+import type { QuestionnairesService } from '../questionnaires/questionnaires.service';
 import type { RoundRecord } from '../rounds/rounds.schemas';
 import { roundAvailability, type RoundsService } from '../rounds/rounds.service';
 import type { TerritoriesService } from '../territories/territories.service';
 import type { AnswerWrite, ResponsesRepository } from './responses.repository';
 import {
-  ZPageBody,
-  ZProfileBody,
-  ZSubmitAllBody,
   chosenOptions,
   missingAnswers,
   profileAnswerRows,
@@ -28,6 +26,9 @@ import {
   type ResponseRecord,
   type StoredAnswer,
   type TerritoryChoice,
+  type TPageBody,
+  type TProfileInput,
+  type TSubmitAllBody,
 } from './responses.schemas';
 
 /** The states in which a respondent cannot go on, each with its own page. */
@@ -72,27 +73,10 @@ export interface SubmitResult {
 }
 
 /**
- * A body's collections may hold no more entries than the questionnaire has places for, checked on
- * the raw body before any per-entry validation: 140,000 answer keys must cost one refusal, not
- * 140,000 error lines.
- */
-function checkCollectionSizes(body: unknown, limits: Record<string, number>): void {
-  const raw = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
-  for (const [field, max] of Object.entries(limits)) {
-    const value = field === '' ? raw : raw[field];
-    // A "__proto__" key is dropped by the schema (it names no question), so it does not count.
-    const size = value && typeof value === 'object' ? Object.keys(value).filter((k) => k !== '__proto__').length : 0;
-    if (size > max) throw new ValidationError([{ path: field || 'profile', key: 'respond:errors.tooManyAnswers', params: { max } }], 'respond:errors.malformed');
-  }
-}
-
-/**
  * The answering flow: links exchanged for a respondent session, a page saved per request in one
  * transaction, and a submission that happens once even when two tabs or a replayed request race.
  */
 export class ResponsesService {
-  private readonly forms = new Map<number, Promise<QuestionnaireForm | undefined>>();
-
   constructor(
     private readonly repo: ResponsesRepository,
     /** The owner of an invitation's state: this flow asks it to move, never writes it. */
@@ -100,20 +84,16 @@ export class ResponsesService {
     /** The owner of rounds: the window of a round is read from it on every page. */
     private readonly rounds: Pick<RoundsService, 'find' | 'findByPublicToken'>,
     private readonly territoriesService: Pick<TerritoriesService, 'listLeaves'>,
+    /** The owner of the form: the only loader of what a respondent is asked. */
+    private readonly questionnaires: Pick<QuestionnairesService, 'respondentForm'>,
     private readonly clock: () => number = Date.now,
     /** Told of each new submission after its commit (the analysis counter counts it in the background). */
     private readonly onSubmitted: (roundId: number) => void = () => {},
   ) {}
 
-  /** Questionnaire versions never change once a round uses them, so the parsed form is kept. */
+  /** The form of a questionnaire version, from the questionnaires module (which keeps it). */
   form(questionnaireId: number): Promise<QuestionnaireForm | undefined> {
-    let cached = this.forms.get(questionnaireId);
-    if (!cached) {
-      cached = this.territories().then((territories) => this.repo.loadQuestionnaireForm(questionnaireId, territories));
-      cached.catch(() => this.forms.delete(questionnaireId));
-      this.forms.set(questionnaireId, cached);
-    }
-    return cached;
+    return this.questionnaires.respondentForm(questionnaireId, () => this.territories());
   }
 
   /** Territories a respondent can pick: those without sub-territories (districts and cities, not the region). */
@@ -209,7 +189,7 @@ export class ResponsesService {
    * a submitted one (unless `allowSubmitted`, for the submit handlers' replay check), an expired
    * invitation and a round that is not open now.
    */
-  async openSession(invitationId: number | undefined, options: { allowSubmitted?: boolean } = {}): Promise<RespondentSession> {
+  async openSession(invitationId: number | undefined, options: { allowSubmitted?: boolean; withoutAnswers?: boolean } = {}): Promise<RespondentSession> {
     const found = invitationId === undefined ? undefined : await this.invitations.find(invitationId);
     const round = found ? await this.rounds.find(found.roundId) : undefined;
     if (!found || !round) throw new RespondentStop('noSession');
@@ -223,7 +203,8 @@ export class ResponsesService {
     }
     const form = await this.form(invitation.round.questionnaireId);
     if (!form) throw new Error(`questionnaire ${invitation.round.questionnaireId} of round ${invitation.round.id} not found`);
-    const stored = response ? await this.repo.answersOf(response.id) : [];
+    // A whole-questionnaire submission replaces every answer: it need not read the stored ones.
+    const stored = response && !options.withoutAnswers ? await this.repo.answersOf(response.id) : [];
     const profileIds = new Set(Object.values(form.profileItemIds));
     const answers = new Map(stored.filter((a) => !profileIds.has(a.itemId)).map((a) => [a.itemId, a]));
     const profile = profileFromAnswers(form, new Map(stored.map((a) => [a.itemId, a.columns])));
@@ -306,10 +287,7 @@ export class ResponsesService {
    * POST of the profile page. Malformed values refuse the page (nothing stored); required
    * questions left empty are returned to be marked while the rest is saved.
    */
-  async saveProfile(session: RespondentSession, body: unknown, language: Language): Promise<{ missing: FieldError[]; profile: ProfileAnswers }> {
-    // The profile questions, plus nav, _csrf and language fields a form may carry.
-    checkCollectionSizes(body, { '': session.form.profile.length + 3 });
-    const { nav: _nav, ...raw } = parseOrThrow(ZProfileBody, body);
+  async saveProfile(session: RespondentSession, raw: TProfileInput, language: Language): Promise<{ missing: FieldError[]; profile: ProfileAnswers }> {
     const territories = await this.territories();
     const checked = validateProfile(session.form.profile, territories, raw);
     if (checked.invalid.length) throw new ValidationError(checked.invalid, 'respond:errors.malformed');
@@ -324,10 +302,8 @@ export class ResponsesService {
   }
 
   /** POST of one category page; same rules as the profile page. */
-  async savePage(session: RespondentSession, categoryCode: string, body: unknown, language: Language): Promise<{ missing: FieldError[] }> {
+  async savePage(session: RespondentSession, categoryCode: string, input: TPageBody, language: Language): Promise<{ missing: FieldError[] }> {
     const items = this.itemsOf(session, categoryCode);
-    checkCollectionSizes(body, { answers: items.length, others: items.length, comments: items.length });
-    const input = parseOrThrow(ZPageBody, body);
     const checked = validateAnswers(items, input.answers ?? {}, input.comments ?? {}, input.others ?? {});
     if (checked.invalid.length) throw new ValidationError(checked.invalid, 'respond:errors.malformed');
     await this.inSave(session, language, async (trx, response) => {
@@ -377,10 +353,7 @@ export class ResponsesService {
    * POST /respond/submit-all: the profile and every answer in one request, validated completely
    * before anything is written, then stored and submitted by the one-shot path.
    */
-  async submitAll(session: RespondentSession, body: unknown, language: Language): Promise<SubmitResult> {
-    const { items, profile: questions } = session.form;
-    checkCollectionSizes(body, { answers: items.length, others: items.length, comments: items.length, profile: questions.length });
-    const input = parseOrThrow(ZSubmitAllBody, body);
+  async submitAll(session: RespondentSession, input: TSubmitAllBody, language: Language): Promise<SubmitResult> {
     if (session.response?.status === 'submitted') return this.alreadySubmitted(session.response, input.idempotencyKey);
     const lang = input.language ?? language;
     const territories = await this.territories();

@@ -36,6 +36,10 @@ describe('questionnaire builder', () => {
     expect(await t.ctx.db('questionnaire_drafts').count({ n: '*' }).first()).toMatchObject({ n: expect.anything() });
     expect(Number((await t.ctx.db('questionnaire_drafts').count({ n: '*' }).first())!.n)).toBe(0);
 
+    const backwards = await admin.agent.post('/admin/questionnaires/drafts').type('form').send({ _csrf: admin.csrf, code: 'T-BUILD', 'title.kk': 'X', 'title.ru': '', 'title.en': '', scaleMin: '5', scaleMax: '1' });
+    expect(backwards.status).toBe(400);
+    expect(backwards.text).toContain('href="#f-scaleMax"');
+
     const res = await admin.agent.post('/admin/questionnaires/drafts').type('form').send({ _csrf: admin.csrf, code: 'T-BUILD', 'title.kk': 'Сынақ', 'title.ru': '', 'title.en': '', scaleMin: '1', scaleMax: '4' });
     expect(res.status).toBe(303);
     draftId = Number(/drafts\/(\d+)$/.exec(res.headers.location!)![1]);
@@ -199,6 +203,12 @@ describe('questionnaire builder', () => {
     expect((await post(`${base()}/questions/B01`, { code: 'B01', category: b01.category, ...text('text', 'Жаңа мәтін', 'Новый текст', 'New wording'), required: 'on', allowCannotJudge: 'on', allowComment: 'on', referenceMean: String(b01.referenceMean ?? '') })).status).toBe(303);
     expect((await definition()).items[0].text.en).toBe('New wording');
     expect((await definition()).questions ?? []).toEqual([]);
+
+    // What changed, before publishing: the item's wording, language by language.
+    const changes = await admin.agent.get(`${base()}/changes`).set('Cookie', 'kedergi_lang=en');
+    expect(changes.status).toBe(200);
+    expect(changes.text).toContain('New wording');
+    expect(changes.text).toContain('<ins>');
 
     const res = await post(`${base()}/publish`, {});
     expect(res.status).toBe(303);

@@ -62,3 +62,15 @@ describe('question kinds registry', () => {
     expect(offenders).toEqual([]);
   });
 });
+
+describe('the README example of the exchange format', () => {
+  it('is a valid questionnaire with the kinds it shows', async () => {
+    const { parseDefinition } = await import('../../../src/modules/questionnaires/questionnaires.service');
+    const readme = fs.readFileSync(path.join(projectRoot, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Questionnaire exchange format'));
+    const json = /```json\n([\s\S]*?)\n```/.exec(section)![1]!;
+    const def = parseDefinition(JSON.parse(json));
+    expect(def.questions!.map((q) => q.kind)).toEqual(['multi-choice', 'number', 'ranking']);
+    expect(def.categories[1]!.showIf).toEqual({ question: 'INNOV', anyOf: ['PRODUCT', 'PROCESS'] });
+  });
+});

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { realCast } from '../../../src/db/dialect';
-import { ResponsesRepository } from '../../../src/modules/responses/responses.repository';
 import {
   DEMO_CLOSED_ROUND_TITLE,
   DEMO_OPEN_ROUND_TITLE,
@@ -116,9 +115,8 @@ describe('demo responses', () => {
     await seedDemoResponses(t.ctx, t.services);
     expect(await count(t.ctx.db('rounds'))).toBe(rounds);
 
-    const repo = new ResponsesRepository(t.ctx.db);
     const territories = await t.services.territories.listLeaves();
-    const form = (await repo.loadQuestionnaireForm(Number(round0().questionnaire_id), territories))!;
+    const form = (await t.services.questionnaires.respondentForm(Number(round0().questionnaire_id), async () => territories))!;
     const now = new Date('2026-11-22T10:00:00Z');
     const strip = (plan: ReturnType<typeof planDemoRound>) => plan.invitations.map(({ tokenHash: _t, ...rest }) => rest);
     const [a, b] = [0, 1].map(() => planDemoRound(form, territories, demoRoundOptions(form, now)[0]!));

@@ -131,6 +131,23 @@ describe('one-shot submission', () => {
     expect(other.status).toBe(409);
   });
 
+  it('a whole questionnaire over pages saved earlier replaces them in the same six statements, without reading them first', async () => {
+    const { agent, csrf, invitationId } = await open();
+    const [category, codes] = [...ratingCodes][0]!;
+    const page = await agent.post(`/respond/page/${category}`).type('form').send({ _csrf: csrf, nav: 'next', ...Object.fromEntries(codes.map((c) => [`answers[${c}]`, '1'])) });
+    expect(page.status).toBe(303);
+    const { result: res, statements } = await statementsOf(() =>
+      agent.post('/respond/submit-all').set('x-csrf-token', csrf).set('accept', 'application/json').send(wholeQuestionnaire(`over-pages-${invitationId}`)),
+    );
+    expect(res.status).toBe(201);
+    expect(writingTransaction(statements).length).toBeLessThanOrEqual(6);
+    // Every answer is replaced, so the stored ones are not read first.
+    expect(statements.filter((s) => /^\s*select\b[\s\S]*\bfrom\W+answers\b/i.test(s.sql))).toEqual([]);
+    const { response, answers } = await stored(invitationId);
+    expect(response.status).toBe('submitted');
+    expect(Number(answers.get(codes[0]!)!.value)).toBe(4);
+  });
+
   it('the step-by-step final submit takes the same path and keeps what the pages saved', async () => {
     const { agent, csrf, invitationId } = await open();
     const post = (path: string, body: Record<string, unknown>) => agent.post(path).type('form').send({ _csrf: csrf, nav: 'next', ...body });

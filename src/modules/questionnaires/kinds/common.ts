@@ -156,15 +156,13 @@ export interface SampleContext {
 /**
  * Everything about one question kind, in the kind's own file. The registry (index.ts) lists
  * the definitions; every consumer (import, form, answering, storage, review, analysis, exports,
- * demo data) calls through it, so a new kind is its file, its two view partials and its
+ * demo data, the builder) calls through it, so a new kind is its file, its entry in that list,
+ * its view partials (respondent, builder editor, analysis unless it reuses one) and its
  * catalogue keys. The compiler names every member a new kind must supply.
  *
  * Q: the question as the form uses it (defaults applied, scale and territory options resolved).
  * V: a parsed answer. X: the question as the exchange format (`questions` array) writes it.
  * S: what the kind contributes to the analysis.
- *
- * The builder adds an `editor` part here (how the admin pages edit a question of the kind),
- * kept in the kind's file like the rest.
  */
 export interface KindDef<Q extends QuestionCore & { kind: string }, V, X extends { kind: Q['kind'] }, S> {
   kind: Q['kind'];
@@ -226,6 +224,8 @@ export function isBlankRaw(raw: RawValue): boolean {
 
 /** A posted list of option codes: repeated form fields, a single field, or a JSON array. */
 export function rawList(raw: RawValue): string[] | null {
+  // Nothing posted (no box ticked, no radio chosen) is a blank answer, not a malformed one.
+  if (raw === undefined || raw === null) return [];
   if (typeof raw === 'string') return raw.trim() === '' ? [] : [raw.trim()];
   if (Array.isArray(raw)) return raw.filter((v) => typeof v === 'string' && v.trim() !== '').map((v) => v.trim());
   return null;
@@ -253,6 +253,11 @@ export function otherText(other: TOther, raw: string | undefined): ParseResult<s
   const max = other.maxLength ?? OTHER_DEFAULT_LENGTH;
   if (text.length > max) return { error: { key: 'respond:errors.textTooLong', params: { max } } };
   return { value: text };
+}
+
+/** A plausible "other" text within its limit, as parsing would keep it (trimmed). */
+export function otherSample(other: TOther, texts: readonly string[]): string {
+  return (texts[0] ?? 'other').slice(0, other.maxLength ?? OTHER_DEFAULT_LENGTH).trim() || 'x';
 }
 
 export function splitCodes(choice: string | null): string[] {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { choiceSummary, type ChoiceSummary } from './choice';
-import { EMPTY_COLUMNS, ZExclusiveOption, ZOther, checkOptions, localized, otherText, questionBase, rawList, splitCodes, type ExportColumn, type KindDef, type QuestionCore, type TOption, type TOther } from './common';
+import { EMPTY_COLUMNS, ZExclusiveOption, ZOther, checkOptions, localized, otherSample, otherText, questionBase, rawList, splitCodes, type ExportColumn, type KindDef, type QuestionCore, type TOption, type TOther } from './common';
 import { readOption, readOther } from './editor';
 
 /**
@@ -122,7 +122,7 @@ export const multiChoice: KindDef<MultiChoiceQuestion, MultiChoiceValue, TMultiC
     const chosen = plain.filter((_, i) => random() < 0.45 / (1 + i * 0.25)).slice(0, limit).map((o) => o.code);
     const exclusive = q.options.find((o) => o.exclusive);
     if (chosen.length === 0) return { options: [exclusive?.code ?? plain[0]?.code ?? q.options[0]!.code] };
-    if (q.other && chosen.length < limit && random() < 0.1) return { options: [...chosen, q.other.code], other: (texts[0] ?? 'other').slice(0, q.other.maxLength ?? 300) };
+    if (q.other && chosen.length < limit && random() < 0.1) return { options: [...chosen, q.other.code], other: otherSample(q.other, texts) };
     return { options: chosen };
   },
   editor: {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { choiceSummary, sampleIndex, type ChoiceSummary } from './choice';
-import { EMPTY_COLUMNS, ZOption, ZOther, checkOptions, localized, otherText, questionBase, rawList, type ChoiceOption, type ExportColumn, type KindDef, type QuestionCore, type TLocalizedText, type TOther } from './common';
+import { EMPTY_COLUMNS, ZOption, ZOther, checkOptions, localized, otherText, otherSample, questionBase, rawList, type ChoiceOption, type ExportColumn, type KindDef, type QuestionCore, type TLocalizedText, type TOther } from './common';
 import { readOption, readOther } from './editor';
 
 /**
@@ -110,7 +110,7 @@ export const singleChoice: KindDef<SingleChoiceQuestion, SingleChoiceValue, TSin
   },
   sample(q, { random, texts }) {
     const option = q.options[sampleIndex(q.options.length, random)]!.code;
-    if (q.other && random() < 0.1) return { option: q.other.code, other: (texts[0] ?? 'other').slice(0, q.other.maxLength ?? 300) };
+    if (q.other && random() < 0.1) return { option: q.other.code, other: otherSample(q.other, texts) };
     return { option };
   },
   editor: {
