@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { AppContext } from './context';
 import { AnalysisRepository } from './modules/analysis/analysis.repository';
 import { AnalysisService } from './modules/analysis/analysis.service';
@@ -87,7 +88,9 @@ export function buildServices(ctx: AppContext): Services {
   // Survey indicators are published inside the closing transaction: both happen or neither. (The
   // call reaches indicators only when a round closes, after both objects exist.)
   const rounds: RoundsService = new RoundsService(new RoundsRepository(db), questionnaires, territories, (trx, roundId) => indicators.publishRound(roundId, trx), config.jwtSecret);
-  const indicators: IndicatorsService = new IndicatorsService(new IndicatorsRepository(db), territories, rounds, questionnaires);
+  // Ratings are aggregated in one place, the analysis cells: publishing a round's indicators asks analysis.
+  const analysis = new AnalysisService(new AnalysisRepository(db), rounds, questionnaires, territories);
+  const indicators: IndicatorsService = new IndicatorsService(new IndicatorsRepository(db), territories, rounds, questionnaires, (roundId, trx) => analysis.territoryAggregates(roundId, trx));
   const invitations = new InvitationsService(new InvitationsRepository(db), config.jwtSecret, rounds, territories, questionnaires);
   const mail = new MailService(
     new MailRepository(db),
@@ -104,7 +107,6 @@ export function buildServices(ctx: AppContext): Services {
         )
       : undefined;
   const passwordResets = new PasswordResetService(new PasswordResetsRepository(db), users, mail, ctx.logger);
-  const analysis = new AnalysisService(new AnalysisRepository(db));
   // Submissions are counted into the analysis cells after their commit, in the background.
   const analysisCounter = new AnalysisCounter(analysis, { delayMs: 50, onError: (err) => ctx.logger.error({ err }, 'counting into the analysis cells failed') });
   const responses = new ResponsesService(new ResponsesRepository(db), invitations, rounds, territories, questionnaires, Date.now, (roundId) => analysisCounter.nudge(roundId));
@@ -118,4 +120,16 @@ export function buildServices(ctx: AppContext): Services {
   const programmes = new ProgrammesService(new KnexProgrammesRepository(db), programmesPorts({ rounds, experts, territories, users, indicators }));
   const rateLimits = new RateLimitStores(new KnexRateLimitsRepository(db));
   return { users, auth, territories, questionnaires, questionnaireDrafts, indicators, rounds, invitations, mail, mailSender, passwordResets, responses, monitoring, analysis, experts, programmes, roundWorkbook, rateLimits, analysisCounter };
+}
+
+/**
+ * The analysis service and what it reads through (rounds, questionnaires, territories) over a
+ * database, for the command line and the benchmark, which run without the app's configuration.
+ * Nothing here publishes or seals links: a round is only read.
+ */
+export function buildAnalysisService(db: Knex): AnalysisService {
+  const territories = new TerritoriesService(new TerritoriesRepository(db));
+  const questionnaires = new QuestionnairesService(new QuestionnairesRepository(db));
+  const rounds = new RoundsService(new RoundsRepository(db), questionnaires, territories, async () => undefined, '');
+  return new AnalysisService(new AnalysisRepository(db), rounds, questionnaires, territories);
 }

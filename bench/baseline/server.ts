@@ -28,11 +28,15 @@ const PAGE = 500;
 type Body = { profile?: Record<string, unknown>; answers?: Record<string, unknown>; idempotencyKey?: unknown; language?: unknown };
 
 async function main(): Promise<void> {
-  const items = await db('questionnaire_items as i')
+  const allItems = await db('questionnaire_items as i')
     .join('rounds as r', 'r.questionnaire_id', 'i.questionnaire_id')
     .where('r.id', roundId)
     .orderBy('i.position')
-    .select<{ id: number; code: string }[]>('i.id', 'i.code');
+    .select<{ id: number; code: string; kind: string; role: string | null }[]>('i.id', 'i.code', 'i.kind', 'i.role');
+  // The profile is stored as answers of the profile items (territory, sector, size, employees, innovated).
+  const items = allItems.filter((i) => i.kind === 'rating');
+  const profileItems = allItems.filter((i) => i.role !== null && ['territory', 'sector', 'size', 'employees', 'innovated'].includes(i.role));
+  const roleItem = (role: string) => profileItems.find((i) => i.role === role)?.id;
   if (items.length === 0) throw new Error(`round ${roundId} has no items`);
   const territoryIds = new Map((await db('territories').select<{ id: number; code: string }[]>('id', 'code')).map((t) => [t.code, Number(t.id)]));
 
@@ -53,12 +57,6 @@ async function main(): Promise<void> {
             invitation_id: Number(req.params.invitationId),
             status: 'submitted',
             language: typeof body.language === 'string' ? body.language : 'kk',
-            territory_id: territoryIds.get(String(profile.territory)) ?? null,
-            sector: typeof profile.sector === 'string' ? profile.sector : null,
-            size: typeof profile.size === 'string' ? profile.size : null,
-            employees: Number(profile.employees) || null,
-            innovated: Array.isArray(profile.innovated) || typeof profile.innovated === 'string',
-            profile: JSON.stringify(profile),
             idempotency_key: typeof body.idempotencyKey === 'string' ? body.idempotencyKey : null,
             started_at: now,
             updated_at: now,
@@ -66,13 +64,22 @@ async function main(): Promise<void> {
           })
           .returning('id');
         const responseId = Number(typeof row === 'object' ? (row as { id: number }).id : row);
-        await trx('answers').insert(
-          items.map((it) => {
+        type Row = { response_id: number; item_id: number; round_id: number; value: number | null; cannot_judge: boolean; number_value: number | null; choice: string | null };
+        const profileRows = profileItems.flatMap((it): Row[] => {
+          const v = profile[it.code];
+          if (v === undefined || v === '') return [];
+          const row: Row = { response_id: responseId, item_id: it.id, round_id: roundId, value: null, cannot_judge: false, number_value: null, choice: null };
+          if (it.role === 'employees') return Number.isFinite(Number(v)) ? [{ ...row, number_value: Number(v) }] : [];
+          return [{ ...row, choice: Array.isArray(v) ? v.map(String).join(' ') : String(v) }];
+        });
+        await trx('answers').insert([
+          ...profileRows,
+          ...items.map((it) => {
             const value = Number(answers[it.code]);
             const rated = value >= 1 && value <= 5;
-            return { response_id: responseId, item_id: it.id, round_id: roundId, value: rated ? value : null, cannot_judge: !rated };
+            return { response_id: responseId, item_id: it.id, round_id: roundId, value: rated ? value : null, cannot_judge: !rated, number_value: null, choice: null };
           }),
-        );
+        ]);
       });
       res.status(303).location('/done').end();
     } catch (e) {
@@ -94,13 +101,7 @@ async function main(): Promise<void> {
         .andWhere('id', '>', after)
         .orderBy('id')
         .limit(PAGE)
-        .select<{ id: number; territory_id: number | null; sector: string | null; size: string | null; submitted_at: string }[]>(
-          'id',
-          'territory_id',
-          'sector',
-          'size',
-          'submitted_at',
-        );
+        .select<{ id: number; submitted_at: string }[]>('id', 'submitted_at');
       if (responses.length === 0) return;
       const first = responses[0]!.id;
       const last = responses.at(-1)!.id;
@@ -109,16 +110,21 @@ async function main(): Promise<void> {
       // picks the (round_id, item_id, value) index and reads the whole round for every page.
       const answers = await db('answers')
         .whereBetween('response_id', [first, last])
-        .select<{ response_id: number; item_id: number; value: number | null }[]>('response_id', 'item_id', 'value');
-      const byResponse = new Map<number, Map<number, number | null>>();
+        .select<{ response_id: number; item_id: number; value: number | null; choice: string | null }[]>('response_id', 'item_id', 'value', 'choice');
+      const byResponse = new Map<number, Map<number, number | string | null>>();
       for (const a of answers) {
         let m = byResponse.get(a.response_id);
         if (!m) byResponse.set(a.response_id, (m = new Map()));
-        m.set(a.item_id, a.value);
+        m.set(a.item_id, a.choice ?? a.value);
       }
+      const profileOf = (m: Map<number, number | string | null> | undefined, role: string) => {
+        const id = roleItem(role);
+        return id === undefined ? null : (m?.get(id) ?? null);
+      };
       for (const r of responses) {
         const m = byResponse.get(r.id);
-        yield [r.id, r.territory_id, r.sector, r.size, r.submitted_at, ...items.map((it) => m?.get(it.id) ?? null)];
+        const territory = profileOf(m, 'territory');
+        yield [r.id, territory === null ? null : (territoryIds.get(String(territory)) ?? null), profileOf(m, 'sector'), profileOf(m, 'size'), r.submitted_at, ...items.map((it) => m?.get(it.id) ?? null)];
       }
     }
   }

@@ -13,17 +13,23 @@ import { hashToken } from '../../src/lib/tokens';
 
 export interface SurveyShape {
   questionnaireId: number;
+  /** The rating items. */
   items: Array<{ id: number; code: string; position: number; shift: number }>;
+  /** The profile items with the roles the loader fills (their answers are answer rows like any other). */
+  profileItems: Partial<Record<'territory' | 'sector' | 'size' | 'employees' | 'innovated', number>>;
   territoryIds: number[];
 }
 
 export async function surveyShape(db: Knex): Promise<SurveyShape> {
   const q = await db('questionnaires').where('code', 'SME-BARRIERS').orderBy('version', 'desc').first<{ id: number } | undefined>('id');
   if (!q) throw new Error('the SME-BARRIERS questionnaire is not seeded');
-  const rows = await db('questionnaire_items')
+  const all = await db('questionnaire_items')
     .where('questionnaire_id', q.id)
     .orderBy('position')
-    .select<{ id: number; code: string; position: number; reference_mean: number | null }[]>('id', 'code', 'position', 'reference_mean');
+    .select<{ id: number; code: string; kind: string; role: string | null; position: number; reference_mean: number | null }[]>('id', 'code', 'kind', 'role', 'position', 'reference_mean');
+  const rows = all.filter((r) => r.kind === 'rating');
+  const profileItems: SurveyShape['profileItems'] = {};
+  for (const r of all) if (r.role === 'territory' || r.role === 'sector' || r.role === 'size' || r.role === 'employees' || r.role === 'innovated') profileItems[r.role] = Number(r.id);
   const items = rows.map((r) => ({
     id: Number(r.id),
     code: r.code,
@@ -32,7 +38,7 @@ export async function surveyShape(db: Knex): Promise<SurveyShape> {
   }));
   let territories = await db('territories').whereNot('kind', 'region').orderBy('id').pluck('id');
   if (territories.length === 0) territories = await db('territories').orderBy('id').pluck('id');
-  return { questionnaireId: Number(q.id), items, territoryIds: territories.map(Number) };
+  return { questionnaireId: Number(q.id), items, profileItems, territoryIds: territories.map(Number) };
 }
 
 export async function createRound(db: Knex, shape: SurveyShape, title: string, status = 'open'): Promise<number> {
@@ -121,14 +127,24 @@ export async function loadRound(db: Knex, shape: SurveyShape, roundId: number, s
       [roundId, roundId, now, now, now, now],
     );
     await trx.raw(
-      `INSERT INTO responses (round_id, invitation_id, status, language, territory_id, sector, size, employees, innovated, profile, idempotency_key, started_at, updated_at, submitted_at)
+      `INSERT INTO responses (round_id, invitation_id, status, language, idempotency_key, started_at, updated_at, submitted_at)
        SELECT i.round_id, i.id, i.status, CASE i.id % 3 WHEN 0 THEN 'kk' WHEN 1 THEN 'ru' ELSE 'en' END,
-              i.territory_id, i.sector, i.size, i.id % 250, (i.id % 3 = 0),
-              '{"territory":' || i.territory_id || ',"sector":"' || i.sector || '","size":"' || i.size || '","employees":' || (i.id % 250) || ',"innovated":["product"]}',
               NULL, i.created_at, i.created_at, i.submitted_at
        FROM invitations i WHERE i.round_id = ? ORDER BY i.id`,
       [roundId],
     );
+    // The profile as the respondent form stores it: answers of the profile items, from the invitation's territory, sector and size.
+    const p = shape.profileItems;
+    const profile = [
+      p.territory && `SELECT r.id, ${p.territory}, r.round_id, NULL, t.code FROM responses r JOIN invitations i ON i.id = r.invitation_id JOIN territories t ON t.id = i.territory_id WHERE r.round_id = ?`,
+      p.sector && `SELECT r.id, ${p.sector}, r.round_id, NULL, i.sector FROM responses r JOIN invitations i ON i.id = r.invitation_id WHERE r.round_id = ?`,
+      p.size && `SELECT r.id, ${p.size}, r.round_id, NULL, i.size FROM responses r JOIN invitations i ON i.id = r.invitation_id WHERE r.round_id = ?`,
+      p.employees && `SELECT r.id, ${p.employees}, r.round_id, r.invitation_id % 250, NULL FROM responses r WHERE r.round_id = ?`,
+      p.innovated && `SELECT r.id, ${p.innovated}, r.round_id, NULL, CASE WHEN r.invitation_id % 3 = 0 THEN 'product' ELSE 'none' END FROM responses r WHERE r.round_id = ?`,
+    ].filter((x): x is string => Boolean(x));
+    for (const select of profile) {
+      await trx.raw(`INSERT INTO answers (response_id, item_id, round_id, number_value, choice) ${select}`, [roundId]);
+    }
     const h = pg ? `((r.id::bigint * 2654435761 + it.id::bigint * 40503) % 4294967296)` : `((r.id * 2654435761 + it.id * 40503) % 4294967296)`;
     const clamp = pg ? (e: string) => `GREATEST(1, LEAST(5, ${e}))::smallint` : (e: string) => `max(1, min(5, ${e}))`;
     const itemsFrom = derived(items, 'id', 'shift', 'it');

@@ -328,6 +328,10 @@ const POLICY: Record<string, Rule> = {
   'GET /analysis/rounds/:id/items.csv': r('staff', (f) => `/analysis/rounds/${f.roundOpen}/items.csv`),
   'GET /analysis/rounds/:id/categories.csv': r('staff', (f) => `/analysis/rounds/${f.roundOpen}/categories.csv`),
   'GET /analysis/rounds/:id/workbook.xlsx': r('staff', (f) => `/analysis/rounds/${f.roundOpen}/workbook.xlsx`),
+  // issue 10 (s3-i10-storage): innovation activity, funding sources, the national-statistics comparison
+  'GET /analysis/rounds/:id/innovation.csv': r('staff', (f) => `/analysis/rounds/${f.roundOpen}/innovation.csv`),
+  'GET /analysis/rounds/:id/funding.csv': r('staff', (f) => `/analysis/rounds/${f.roundOpen}/funding.csv`),
+  'GET /analysis/rounds/:id/national': r('staff', (f) => `/analysis/rounds/${f.roundOpen}/national`),
   'GET /analysis/rounds/:id/report': r('staff', (f) => `/analysis/rounds/${f.roundOpen}/report`),
   'GET /api/v1/rounds/:id/ranking': r('staff', (f) => `/api/v1/rounds/${f.roundOpen}/ranking`),
   'GET /api/v1/rounds/:id/responses.sps': r('staff', (f) => `/api/v1/rounds/${f.roundOpen}/responses.sps`),
@@ -510,7 +514,7 @@ describe('authorization matrix', () => {
 
     const q = await db('questionnaires').where({ code: 'SME-BARRIERS' }).orderBy('version', 'desc').first();
     const territory = await db('territories').whereNot({ kind: 'region' }).orderBy('id').first();
-    const category = await db('questionnaire_categories').where({ questionnaire_id: q.id }).orderBy('position').first();
+    const category = await db('questionnaire_categories').where({ questionnaire_id: q.id }).whereNot('code', '_profile').orderBy('position').first();
     const publicToken = generateLinkToken();
     const roundOpen = await insertRound(t, q.id, { title: 'Matrix open round', status: 'open', audience: 'invitation' });
     const roundPublic = await insertRound(t, q.id, { title: 'Matrix public round', status: 'open', audience: 'public', publicToken });

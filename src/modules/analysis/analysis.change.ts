@@ -1,5 +1,5 @@
 import { rankDescending } from '../../math/rankDescending';
-import type { AnalysisRound } from './analysis.repository';
+import type { AnalysisRound } from './analysis.service';
 import type { RoundComparison } from './analysis.service';
 
 /**

@@ -26,7 +26,7 @@ export async function runAnalysisCommand(kind: 'sync' | 'rebuild', args: string[
       await service.round(id);
       await service.ensureCounted(id);
     }
-    const state = await service.repo.countState(id);
+    const state = await service.countState(id);
     process.stdout.write(`Round ${id}: ${state.counted} submitted responses in the analysis cells (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
     return 0;
   } catch (e) {

@@ -152,6 +152,37 @@ export async function* filteredRows(rows: AsyncIterable<CellValue[]>, filters: T
 }
 
 /**
+ * The level of innovation activity as a long table: one row per innovation type (the first,
+ * type "any", is any innovation) and size group ("" = all sizes, then each size), with the
+ * respondents, the innovating ones, the level and its Wilson interval. Empty when the
+ * questionnaire has no question with the role "innovated".
+ */
+export function innovationTable(r: RoundRanking, t: TFunction, lang: Language): ExportTable {
+  const header = [h(t, 'innovationType'), h(t, 'innovationTypeLabel'), h(t, 'size'), 'n', h(t, 'innovating'), h(t, 'level'), h(t, 'levelLow'), h(t, 'levelHigh')];
+  if (!r.innovation) return { header, rows: [] };
+  const sizes = [{ code: '', text: null }, ...r.innovation.sizes];
+  const rows: CellValue[][] = [];
+  for (const row of r.innovation.rows) {
+    [row.overall, ...row.bySize].forEach((l, i) => {
+      const size = i === 0 ? 'all' : sizes[i]!.code || 'not_stated';
+      rows.push([row.type ?? 'any', row.text ? row.text[lang] || row.text.kk : t('analysis:innovation.any'), size, l.respondents, l.innovating, l.level, l.low, l.high]);
+    });
+  }
+  return { header, rows };
+}
+
+/** The funding sources: one row per option, shares among all who answered and among innovating respondents. */
+export function fundingTable(r: RoundRanking, t: TFunction, lang: Language): ExportTable {
+  const header = [h(t, 'code'), h(t, 'option'), 'n', h(t, 'countAll'), h(t, 'share'), h(t, 'shareLow'), h(t, 'shareHigh'), h(t, 'nInnovating'), h(t, 'countInnovating'), h(t, 'shareInnovating'), h(t, 'shareInnovatingLow'), h(t, 'shareInnovatingHigh')];
+  const f = r.funding;
+  if (!f) return { header, rows: [] };
+  return {
+    header,
+    rows: f.options.map((o) => [o.code, o.text[lang] || o.text.kk, f.n, o.all.count, o.all.share, o.all.low, o.all.high, f.nInnovating, o.innovating.count, o.innovating.share, o.innovating.low, o.innovating.high]),
+  };
+}
+
+/**
  * What the round workbook is made from besides the ranking: the raw responses and codebook
  * (monitoring) and the expert sheets of the panels linked to the round (experts). Both are
  * handed in by the composition root, so this module imports neither.
@@ -192,7 +223,8 @@ export interface ReportPanel {
 
 /**
  * The round workbook: responses (as the raw export, filtered like the page) and its codebook,
- * item statistics, category statistics, then the expert sheets.
+ * item statistics, category statistics, the expert sheets, then innovation activity and funding
+ * sources (when the questionnaire asks them).
  */
 export async function buildRoundWorkbook(sources: RoundWorkbookSources, ranking: RoundRanking, t: TFunction, lang: Language): Promise<RoundWorkbook> {
   const { monitoring } = sources;
@@ -203,11 +235,15 @@ export async function buildRoundWorkbook(sources: RoundWorkbookSources, ranking:
   const territoryCode = ranking.territories.find((x) => x.territory?.id === ranking.filters.territory)?.territory?.code ?? null;
   const items = itemStatisticsTable(ranking, t, lang);
   const categories = categoryStatisticsTable(ranking, t, lang);
+  const innovation = innovationTable(ranking, t, lang);
+  const funding = fundingTable(ranking, t, lang);
   const workbook = new RoundWorkbook()
     .addSheet(t('analysis:export.sheetResponses'), raw.header, filteredRows(raw.rows, ranking.filters, territoryCode), raw.header.map((c) => (c.endsWith('_comment') ? 30 : Math.max(8, c.length + 2))))
     .addSheet(t('analysis:export.sheetItems'), items.header, items.rows, items.header.map((_, i) => (i === 3 ? 48 : 12)))
     .addSheet(t('analysis:export.sheetCategories'), categories.header, categories.rows, categories.header.map((_, i) => (i === 2 ? 36 : 12)));
   for (const { name, sheet } of await sources.expertSheets(ranking.round.id, t, lang)) workbook.addSheet(name, sheet.header, sheet.rows, sheet.widths);
+  if (innovation.rows.length) workbook.addSheet(t('analysis:export.sheetInnovation'), innovation.header, innovation.rows, innovation.header.map((_, i) => (i === 1 ? 30 : 12)));
+  if (funding.rows.length) workbook.addSheet(t('analysis:export.sheetFunding'), funding.header, funding.rows, funding.header.map((_, i) => (i === 1 ? 30 : 12)));
   workbook.addSheet(t('analysis:export.sheetCodebook'), codebook.header, codebook.rows, [10, 18, 10, 50, 50, 50]);
   return workbook;
 }

@@ -7,17 +7,18 @@ import { writeExcelCsv, ZCsvVariant } from '../../lib/excelCsv';
 import { writeCsv, type CellValue } from '../../lib/spreadsheet';
 import { requireRole } from '../../middleware/auth';
 import { distributionChart, meansChart } from './analysis.charts';
-import { buildRoundWorkbook, categoryStatisticsTable, itemStatisticsTable, type RoundWorkbookSources } from './analysis.export';
+import { buildRoundWorkbook, categoryStatisticsTable, fundingTable, innovationTable, itemStatisticsTable, type RoundWorkbookSources } from './analysis.export';
 import { viewFormatters } from './analysis.format';
 import { comparisonChanges, roundOptionLabel } from './analysis.change';
 import { honestStatistics } from './analysis.honest';
 import { slopeChart } from './analysis.slope';
 import { writeRoundReportPdf } from './analysis.report';
 import { statisticsFileRoutes, ZLang } from './analysis.statfiles';
-import { filterLinesOf, profileOptions } from './analysis.filters';
+import { filterLinesOf, roleOptions } from './analysis.filters';
 import { ZHeatMapQuery, ZRankingQuery, ZRoundId, queryStringOf } from './analysis.schemas';
 import { heatMapChart, NOT_STATED, SMALL_CELL } from './analysis.heatmap';
-import type { AnalysisService, RoundRanking } from './analysis.service';
+import { roleQuestion, type AnalysisService, type RoundRanking } from './analysis.service';
+import type { Questionnaire } from '../questionnaires/questionnaires.schemas';
 
 function attachment(res: Response, filename: string, type: string): void {
   res.setHeader('Content-Type', type);
@@ -94,6 +95,8 @@ export function rankingJson(r: RoundRanking) {
     territories: r.territories.map((x) => ({ id: x.territory?.id ?? null, code: x.territory?.code ?? null, respondents: x.respondents })),
     questions: r.questions,
     innovationBySize: r.innovationBySize,
+    innovation: r.innovation,
+    funding: r.funding,
     reference: r.reference,
     ...(r.comparison
       ? {
@@ -168,15 +171,15 @@ export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkb
     asyncHandler(async (req, res) => {
       const { query, ranking } = await rankingOf(req);
       const round = ranking.round;
-      const [present, definition, territories, rounds] = await Promise.all([
-        service.repo.profileValues(round.id),
-        service.repo.questionnaireDefinition(round.questionnaireId),
-        service.repo.territories(),
-        service.repo.listRoundsBrief(),
+      const [present, questionnaire, territories, rounds] = await Promise.all([
+        service.presentValues(round.id),
+        service.questionnaire(round.questionnaireId),
+        service.territories(),
+        service.listRoundsBrief(),
       ]);
       const withSelected = (values: string[], selected: string | undefined) => (selected && !values.includes(selected) ? [...values, selected] : values);
       const labelled = (code: 'sector' | 'size', selected: string | undefined): Option[] => {
-        const labels = profileOptions(definition, code, req.lang);
+        const labels = roleOptions(questionnaire, code, req.lang);
         const inData = present[code === 'sector' ? 'sectors' : 'sizes'];
         // The questionnaire's order for known codes, then codes only the data knows.
         const values = withSelected([...[...labels.keys()].filter((v) => inData.includes(v)), ...inData.filter((v) => !labels.has(v))], selected);
@@ -187,7 +190,7 @@ export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkb
       const heat = parseOrThrow(ZHeatMapQuery, req.query);
       const heatCells = await service.heatMap(ranking, heat.heatmap);
       const territoryName = new Map(territories.map((x) => [String(x.id), localized(x as unknown as Record<string, unknown>, 'name', req.lang)]));
-      const optionLabels = heat.heatmap === 'territory' ? territoryName : profileOptions(definition, heat.heatmap, req.lang);
+      const optionLabels = heat.heatmap === 'territory' ? territoryName : roleOptions(questionnaire, heat.heatmap, req.lang);
       const heatmap = {
         ...heat,
         small: SMALL_CELL,
@@ -241,6 +244,38 @@ export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkb
   );
 
   router.get(
+    '/analysis/rounds/:id/innovation.csv',
+    asyncHandler(async (req, res) => {
+      const { ranking } = await rankingOf(req);
+      await sendTable(req, res, `round-${ranking.round.id}-innovation`, (t) => innovationTable(ranking, t, req.lang));
+    }),
+  );
+
+  router.get(
+    '/analysis/rounds/:id/funding.csv',
+    asyncHandler(async (req, res) => {
+      const { ranking } = await rankingOf(req);
+      await sendTable(req, res, `round-${ranking.round.id}-funding`, (t) => fundingTable(ranking, t, req.lang));
+    }),
+  );
+
+  // The reasons for not innovating beside the national statistics: a page of its own, linked from the ranking.
+  router.get(
+    '/analysis/rounds/:id/national',
+    asyncHandler(async (req, res) => {
+      const { query, ranking } = await rankingOf(req);
+      res.render('analysis/national', {
+        title: req.t('analysis:national.title', { round: ranking.round.title }),
+        round: ranking.round,
+        ranking,
+        exportQuery: queryStringOf(query),
+        filterLines: await filterLines(ranking, req.t, req.lang),
+        f: viewFormatters(req.lang),
+      });
+    }),
+  );
+
+  router.get(
     '/analysis/rounds/:id/workbook.xlsx',
     asyncHandler(async (req, res) => {
       const { ranking } = await rankingOf(req);
@@ -270,7 +305,7 @@ export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkb
       filterLines(ranking, t, lang),
       roundWorkbook.reportPanels(id, t, lang),
       service.heatMap(ranking, 'territory'),
-      service.repo.territories(),
+      service.territories(),
     ]);
     const territoryName = new Map(territories.map((x) => [String(x.id), localized(x as unknown as Record<string, unknown>, 'name', lang)]));
     return {

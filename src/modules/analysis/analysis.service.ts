@@ -8,22 +8,24 @@ import { mannWhitneyFromCounts, type MannWhitneyResult } from '../../math/mann-w
 import { rankWithTies } from '../../math/rank-with-ties';
 import { studentTQuantile } from '../../math/survey-distributions';
 import { wilsonInterval } from '../../math/wilson-interval';
-import {
-  AnalysisRepository,
-  type AnalysisCategory,
-  type AnalysisItem,
-  type AnalysisRound,
-  type AnalysisRoundListEntry,
-  type AnalysisTerritory,
-  type ItemCellSum,
-} from './analysis.repository';
+import { buildAnalysisService } from '../../composition';
+import type { AnalysisRepository, ItemCellSum, RoleItems } from './analysis.repository';
 import { filtersOf, type THeatMapBy, type TRankingFilters, type TRankingQuery } from './analysis.schemas';
 import { heatMapCells, type HeatMapCells } from './analysis.heatmap';
-import { formQuestions, normaliseDefinition } from '../questionnaires/questionnaires.form';
 import { summariseQuestion, type QuestionSummary } from './analysis.kinds';
+import { fundingSources, innovationLevels, type FundingSources, type InnovationLevels } from './analysis.innovation';
 import { referenceComparison, type ReferenceComparison } from './analysis.reference';
-import { analysisSource, scalePoints, type TLocalizedText, type TScale } from '../questionnaires/kinds';
-import type { TQuestionnaireDefinition } from '../questionnaires/questionnaires.schemas';
+import { analysisSource, scalePoints, type FormQuestion, type TLocalizedText, type TQuestionRole, type TScale } from '../questionnaires/kinds';
+import type { Questionnaire, QuestionnaireCategoryRow, QuestionnaireItemRow } from '../questionnaires/questionnaires.schemas';
+import type { QuestionnairesService } from '../questionnaires/questionnaires.service';
+import type { RoundListRow } from '../rounds/rounds.schemas';
+import type { RoundsService } from '../rounds/rounds.service';
+import type { TerritoryRecord } from '../territories/territories.schemas';
+import type { TerritoriesService } from '../territories/territories.service';
+
+/** A round as analysis shows it: the rounds module's row with its questionnaire's code and version. */
+export type AnalysisRound = RoundListRow;
+type AnalysisItem = QuestionnaireItemRow;
 
 /** The questionnaire's rating scale as the ranking shows it: its points, lowest first, and their labels. */
 export interface RankingScale {
@@ -72,7 +74,7 @@ export interface CategoryRanking extends LikertSummary {
 }
 
 export interface TerritoryCount {
-  territory: AnalysisTerritory | null;
+  territory: TerritoryRecord | null;
   respondents: number;
 }
 
@@ -105,12 +107,25 @@ export interface RoundRanking {
   comparison: RoundComparison | null;
   /** Questions of the other kinds (choices, rankings, numbers, open text), in questionnaire order. */
   questions: QuestionSummary[];
-  /** Level of innovation activity (share of respondents who introduced any innovation) by enterprise size. */
   /** The round beside the published results: the 32-enterprise means, the national reasons for not innovating. */
   reference: ReferenceComparison;
+  /** Level of innovation activity (share of respondents who introduced any innovation) by enterprise size. */
   innovationBySize: Array<{ size: string; respondents: number; innovating: number; level: number | null; low: number | null; high: number | null }>;
+  /** The same by innovation type (each option of the question with the role "innovated"), overall and by size. */
+  innovation: InnovationLevels | null;
+  /** The answers to the question with the role "funding": the distribution of funding sources, overall and among innovators. */
+  funding: FundingSources | null;
   /** Submitted responses the background counter has not put into the cells yet (shown as such). */
   uncounted: number;
+}
+
+/** Per-territory aggregates of a round (territoryAggregates): what survey indicators are computed from. */
+export interface TerritoryAggregates {
+  overall: Array<{ territoryId: number; mean: number; n: number }>;
+  byCategory: Array<{ territoryId: number; categoryId: number; mean: number; n: number }>;
+  byItem: Array<{ territoryId: number; itemId: number; top2: number; n: number }>;
+  /** Submitted respondents; innovated: of those who answered the innovation question (answered). */
+  respondents: Array<{ territoryId: number; n: number; innovated: number; answered: number }>;
 }
 
 /** Open-text answers listed per question on the ranking page and in the API. */
@@ -121,14 +136,32 @@ function emptyCounts(scale: Pick<TScale, 'min' | 'max'>): number[] {
 }
 
 /**
- * The rating scale of every rating question by item code, from the questionnaire's definition
- * (the questionnaires module resolves a question's own scale or the questionnaire's).
+ * The rating scale of every rating question by item code (the questionnaires module resolves a
+ * question's own scale or the questionnaire's).
  */
-export function ratingScales(definition: unknown): { scale: TScale; byCode: Map<string, TScale> } {
-  const def = definition as TQuestionnaireDefinition;
+export function ratingScales(questionnaire: Pick<Questionnaire, 'definition' | 'questions'>): { scale: TScale; byCode: Map<string, TScale> } {
   const byCode = new Map<string, TScale>();
-  for (const n of normaliseDefinition(def)) if (n.question.kind === 'rating') byCode.set(n.question.code, n.question.scale);
-  return { scale: def.scale, byCode };
+  for (const q of questionnaire.questions) if (q.kind === 'rating') byCode.set(q.code, q.scale);
+  return { scale: questionnaire.definition.scale, byCode };
+}
+
+/** The question that carries `role`, on the profile page or a category page. */
+export function roleQuestion(questionnaire: Pick<Questionnaire, 'profileQuestions' | 'questions'>, role: TQuestionRole): FormQuestion | undefined {
+  return [...questionnaire.profileQuestions, ...questionnaire.questions].find((q) => q.role === role);
+}
+
+/** The items whose answers key the cells of a response, and the territory directory (see RoleItems). */
+export function roleItems(questionnaire: Pick<Questionnaire, 'profileQuestions' | 'questions'>, territories: Array<Pick<TerritoryRecord, 'code' | 'id'>>): RoleItems {
+  const id = (role: TQuestionRole) => roleQuestion(questionnaire, role)?.id ?? 0;
+  const innovated = roleQuestion(questionnaire, 'innovated');
+  return {
+    territories: territories.map((t) => ({ code: t.code, id: t.id })),
+    territory: id('territory'),
+    sector: id('sector'),
+    size: id('size'),
+    innovated: innovated?.id ?? 0,
+    notInnovating: innovated?.kind === 'multi-choice' ? innovated.options.filter((o) => o.exclusive).map((o) => o.code) : [],
+  };
 }
 
 /** Cells summed over territories: per item, the histogram over its scale and the cannot-judge count. */
@@ -185,16 +218,52 @@ function categoryScale(
 }
 
 export class AnalysisService {
-  constructor(readonly repo: AnalysisRepository) {}
+  constructor(
+    readonly repo: AnalysisRepository,
+    /** Rounds, questionnaires and territories are read through their owners, never from their tables. */
+    private readonly rounds: Pick<RoundsService, 'find' | 'list' | 'listBrief'>,
+    private readonly questionnaires: Pick<QuestionnairesService, 'getQuestionnaire'>,
+    private readonly territoriesService: Pick<TerritoriesService, 'list'>,
+  ) {}
 
-  listRounds(): Promise<AnalysisRoundListEntry[]> {
-    return this.repo.listRounds();
+  listRounds(): Promise<AnalysisRound[]> {
+    return this.rounds.list();
+  }
+
+  /** Every round without counting responses (the comparison choices of a ranking page). */
+  listRoundsBrief(): Promise<AnalysisRound[]> {
+    return this.rounds.listBrief();
+  }
+
+  territories(): Promise<TerritoryRecord[]> {
+    return this.territoriesService.list();
+  }
+
+  /** Questionnaire versions never change once a round uses them, so each is read once. */
+  private readonly questionnaireCache = new Map<number, Promise<Questionnaire>>();
+  questionnaire(id: number, trx?: Knex.Transaction): Promise<Questionnaire> {
+    let q = this.questionnaireCache.get(id);
+    // Inside a transaction read through it (SQLite has one connection); only a committed read is kept.
+    if (!q && trx) return this.questionnaires.getQuestionnaire(id, trx);
+    if (!q) {
+      q = this.questionnaires.getQuestionnaire(id);
+      q.catch(() => this.questionnaireCache.delete(id));
+      this.questionnaireCache.set(id, q);
+    }
+    return q;
   }
 
   async round(id: number): Promise<AnalysisRound> {
-    const round = await this.repo.findRound(id);
+    const round = await this.rounds.find(id);
     if (!round) throw new NotFoundError('analysis:roundNotFound');
-    return round;
+    const q = await this.questionnaire(round.questionnaireId);
+    return { ...round, questionnaireCode: q.code, questionnaireVersion: q.version, questionnaireTitle_kk: q.title_kk, questionnaireTitle_ru: q.title_ru, questionnaireTitle_en: q.title_en, submitted: 0 };
+  }
+
+  private async roleItemsOf(roundId: number, trx?: Knex.Transaction): Promise<RoleItems> {
+    const round = await this.rounds.find(roundId, trx);
+    if (!round) throw new NotFoundError('analysis:roundNotFound');
+    return roleItems(await this.questionnaire(round.questionnaireId, trx), await this.territoriesService.list(trx));
   }
 
   /**
@@ -203,7 +272,7 @@ export class AnalysisService {
    */
   async previousRound(round: AnalysisRound): Promise<AnalysisRound | undefined> {
     const when = (r: AnalysisRound) => `${r.opensAt ?? r.createdAt}\u0000${String(r.id).padStart(12, '0')}`;
-    return (await this.repo.listRoundsBrief())
+    return (await this.rounds.listBrief())
       .filter((r) => r.id !== round.id && r.questionnaireCode === round.questionnaireCode && when(r) < when(round))
       .sort((a, b) => (when(a) < when(b) ? 1 : -1))[0];
   }
@@ -214,16 +283,69 @@ export class AnalysisService {
    * missing responses are counted in chunks; after a counted response disappeared the round is
    * recounted from its answers.
    */
-  async ensureCounted(roundId: number): Promise<void> {
-    const state = await this.repo.countState(roundId);
+  async ensureCounted(roundId: number, trx?: Knex.Transaction): Promise<void> {
+    const state = await this.repo.countState(roundId, trx);
     if (state.submitted === state.counted && state.submittedIds === state.countedIds) return;
-    if (state.counted > 0 && (await this.repo.hasStaleCounts(roundId))) await this.repo.forgetRound(roundId);
-    await this.repo.countPending(roundId);
+    if (state.counted > 0 && (await this.repo.hasStaleCounts(roundId, trx))) await this.repo.forgetRound(roundId, trx);
+    await this.repo.countPending(roundId, await this.roleItemsOf(roundId, trx), trx);
+  }
+
+  /**
+   * Per-territory aggregates of a round's ratings, from the cells: the one rating aggregation
+   * the indicators publish (survey indicators of a closed round) and the ranking share.
+   * "Cannot judge" is left out of means and shares; respondents without a territory are left
+   * out; top-box is the top two points of each item's scale. Runs inside `trx` when given.
+   */
+  async territoryAggregates(roundId: number, trx?: Knex.Transaction): Promise<TerritoryAggregates> {
+    await this.ensureCounted(roundId, trx);
+    const round = await this.rounds.find(roundId, trx);
+    if (!round) throw new NotFoundError('analysis:roundNotFound');
+    const [questionnaire, cells, respondents] = await Promise.all([
+      this.questionnaire(round.questionnaireId, trx),
+      this.repo.itemCellSums(roundId, {}, trx),
+      this.repo.respondentsByTerritory(roundId, trx),
+    ]);
+    const ratings = new Map(questionnaire.items.filter((i) => i.kind === 'rating').map((i) => [i.id, i]));
+    const scales = ratingScales(questionnaire);
+    const sums = new Map<string, { territoryId: number; key: number; sum: number; n: number; top2: number }>();
+    const add = (kind: string, territoryId: number, key: number, value: number, answers: number, top: boolean) => {
+      const id = `${kind}:${territoryId}:${key}`;
+      const entry = sums.get(id) ?? { territoryId, key, sum: 0, n: 0, top2: 0 };
+      entry.sum += value * answers;
+      entry.n += answers;
+      if (top) entry.top2 += answers;
+      sums.set(id, entry);
+    };
+    for (const c of cells) {
+      const item = ratings.get(c.itemId);
+      if (!item || c.territoryId === 0 || c.cannotJudge) continue;
+      const scale = scales.byCode.get(item.code) ?? scales.scale;
+      const top = c.value >= scale.max - 1;
+      add('all', c.territoryId, 0, c.value, c.answers, top);
+      add('category', c.territoryId, item.categoryId, c.value, c.answers, top);
+      add('item', c.territoryId, item.id, c.value, c.answers, top);
+    }
+    const of = (kind: string) => [...sums].filter(([id]) => id.startsWith(`${kind}:`)).map(([, e]) => e);
+    const byTerritory = new Map<number, { n: number; innovated: number; answered: number }>();
+    for (const r of respondents) {
+      if (r.territoryId === 0) continue;
+      const entry = byTerritory.get(r.territoryId) ?? { n: 0, innovated: 0, answered: 0 };
+      entry.n += r.respondents;
+      if (r.innovated === 1) entry.innovated += r.respondents;
+      if (r.innovated !== -1) entry.answered += r.respondents;
+      byTerritory.set(r.territoryId, entry);
+    }
+    return {
+      overall: of('all').map((e) => ({ territoryId: e.territoryId, mean: e.sum / e.n, n: e.n })),
+      byCategory: of('category').map((e) => ({ territoryId: e.territoryId, categoryId: e.key, mean: e.sum / e.n, n: e.n })),
+      byItem: of('item').map((e) => ({ territoryId: e.territoryId, itemId: e.key, top2: e.top2, n: e.n })),
+      respondents: [...byTerritory].map(([territoryId, e]) => ({ territoryId, ...e })),
+    };
   }
 
   /** The rounds the counter's sweep looks at: every round not archived. */
   async roundsToCount(): Promise<number[]> {
-    return (await this.repo.listRoundsBrief()).filter((r) => r.status !== 'archived').map((r) => r.id);
+    return (await this.rounds.listBrief()).filter((r) => r.status !== 'archived').map((r) => r.id);
   }
 
   /**
@@ -239,7 +361,17 @@ export class AnalysisService {
   async rebuild(roundId: number): Promise<number> {
     await this.round(roundId);
     await this.repo.forgetRound(roundId);
-    return this.repo.countPending(roundId);
+    return this.repo.countPending(roundId, await this.roleItemsOf(roundId));
+  }
+
+  /** The submitted responses of a round in its cells (the CLI's status line). */
+  countState(roundId: number) {
+    return this.repo.countState(roundId);
+  }
+
+  /** The round's sector, size and territory values present in its cells (the filter form's choices). */
+  presentValues(roundId: number) {
+    return this.repo.profileValues(roundId);
   }
 
   async ranking(roundId: number, query: TRankingQuery = {}): Promise<RoundRanking> {
@@ -247,22 +379,21 @@ export class AnalysisService {
     const filters = filtersOf(query);
     let compareRound: AnalysisRound | null = null;
     if (query.compare !== undefined) {
-      compareRound = (await this.repo.findRound(query.compare)) ?? null;
-      if (!compareRound || compareRound.id === round.id) throw new ValidationError([{ path: 'compare', key: 'errors:field.invalidChoice' }]);
+      compareRound = query.compare === round.id ? null : await this.round(query.compare).catch(() => null);
+      if (!compareRound) throw new ValidationError([{ path: 'compare', key: 'errors:field.invalidChoice' }]);
     }
     // The cells are read as the background counter left them; submissions it has not reached
     // yet are reported, never counted here (a burst of submissions must not slow this page).
     const state = await this.repo.countState(round.id);
-    const [allItems, categories, territories, cells, profiles, definition] = await Promise.all([
-      this.repo.items(round.questionnaireId),
-      this.repo.categories(round.questionnaireId),
-      this.repo.territories(),
+    const [questionnaire, territories, cells, profiles] = await Promise.all([
+      this.questionnaire(round.questionnaireId),
+      this.territories(),
       this.repo.itemCellSums(round.id, filters),
       this.repo.profileCellSums(round.id, filters),
-      this.repo.questionnaireDefinition(round.questionnaireId),
     ]);
-    const items = allItems.filter((i) => i.kind === 'rating');
-    const scales = ratingScales(definition);
+    const { categories } = questionnaire;
+    const items = questionnaire.items.filter((i) => i.kind === 'rating');
+    const scales = ratingScales(questionnaire);
     const scaleById = new Map(items.map((i) => [i.id, scales.byCode.get(i.code) ?? scales.scale]));
     const scaleOf = (itemId: number) => scaleById.get(itemId) ?? scales.scale;
     const hist = histograms(cells, scaleOf);
@@ -311,7 +442,7 @@ export class AnalysisService {
       if (list) list.push(c);
       else cellsByItem.set(c.itemId, [c]);
     }
-    const categorySummaries = categories.map((category: AnalysisCategory) => {
+    const categorySummaries = categories.map((category: QuestionnaireCategoryRow) => {
       const own = items.filter((item) => item.categoryId === category.id);
       // The questionnaire checks that the ratings of one category share a scale.
       const scale = own[0] ? scaleOf(own[0].id) : scales.scale;
@@ -343,8 +474,10 @@ export class AnalysisService {
       .map((p) => ({ territory: territoryById.get(p.territoryId) ?? null, respondents: p.respondents }))
       .sort((a, b) => (a.territory ? territories.indexOf(a.territory) : Infinity) - (b.territory ? territories.indexOf(b.territory) : Infinity));
 
-    // Ratings are ranked above from the cells; every other kind says where its analysis reads from.
-    const others = formQuestions(definition as TQuestionnaireDefinition, allItems, territories).filter((q) => analysisSource(q) !== 'ranking');
+    // The profile questions are answers like the others, summarised the same way (the territory
+    // question's breakdown is the territory table above); ratings are ranked from the cells;
+    // every other kind says where its analysis reads from.
+    const others = [...questionnaire.profileQuestions, ...questionnaire.questions].filter((q) => analysisSource(q) !== 'ranking' && q.role !== 'territory');
     const territoryCode = (id: number) => territoryById.get(id)?.code ?? String(id);
     const groups = await this.repo.answerGroups(round.id, others.filter((q) => analysisSource(q) === 'answers').map((q) => q.id), filters);
     const otherSummaries = await Promise.all(
@@ -371,10 +504,21 @@ export class AnalysisService {
       return { size, ...e, level: e.respondents ? e.innovating / e.respondents : null, low: ci?.low ?? null, high: ci?.high ?? null };
     });
 
+    const innovatedQuestion = roleQuestion(questionnaire, 'innovated');
+    const fundingQuestion = roleQuestion(questionnaire, 'funding');
     return {
       round,
       questions,
       innovationBySize,
+      innovation:
+        innovatedQuestion?.kind === 'multi-choice'
+          ? innovationLevels(
+              innovatedQuestion,
+              groups.filter((g) => g.itemId === innovatedQuestion.id),
+              roleQuestion(questionnaire, 'size'),
+            )
+          : null,
+      funding: fundingQuestion ? fundingSources(fundingQuestion, groups.filter((g) => g.itemId === fundingQuestion.id)) : null,
       reference: referenceComparison(rankedItems, questions),
       scale: { min: scales.scale.min, max: scales.scale.max, points: scalePoints(scales.scale), labels: scales.scale.labels },
       filters,
@@ -389,12 +533,9 @@ export class AnalysisService {
 
   /** Mann-Whitney per item between this round and another, items matched by code, same filters. */
   private async compare(current: ItemRanking[], other: AnalysisRound, filters: TRankingFilters): Promise<RoundComparison> {
-    const [otherItems, otherCells, definition] = await Promise.all([
-      this.repo.items(other.questionnaireId),
-      this.repo.itemCellSums(other.id, filters),
-      this.repo.questionnaireDefinition(other.questionnaireId),
-    ]);
-    const scales = ratingScales(definition);
+    const [otherQuestionnaire, otherCells] = await Promise.all([this.questionnaire(other.questionnaireId), this.repo.itemCellSums(other.id, filters)]);
+    const otherItems = otherQuestionnaire.items;
+    const scales = ratingScales(otherQuestionnaire);
     const scaleById = new Map(otherItems.map((i) => [i.id, scales.byCode.get(i.code) ?? scales.scale]));
     const hist = histograms(otherCells, (id) => scaleById.get(id) ?? scales.scale);
     const otherByCode = new Map(otherItems.filter((i) => i.kind === 'rating').map((i) => [i.code, i]));
@@ -419,9 +560,9 @@ export class AnalysisService {
   }
 }
 
-/** For the command line and the benchmark, which run without the app's composition root. */
+/** For the command line and the benchmark, which run without the app: the composition root's analysis part. */
 export function analysisService(db: Knex): AnalysisService {
-  return new AnalysisService(new AnalysisRepository(db));
+  return buildAnalysisService(db);
 }
 
 /** The barrier ranking of a round without filters: what the benchmark and other modules call. */

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { TerritoryAggregates } from '../analysis/analysis.service';
 import { innovationActivityLevel } from '../../math/innovationActivityLevel';
 import type { ValueRecord } from './indicators.schemas';
 import { IndicatorsRepository } from './indicators.repository';
@@ -46,6 +47,8 @@ function clip(text: string, max = 300): string {
 
 /** What publishing reads from the modules that own it: the round (locked) and its questionnaire's categories and items. */
 export interface PublishSources {
+  /** The round's per-territory rating aggregates, from the analysis module (its one aggregation of ratings). */
+  aggregates(trx: Knex.Transaction, roundId: number): Promise<TerritoryAggregates>;
   /** The round, locked for the transaction (NotFoundError if absent). */
   lockRound(trx: Knex.Transaction, roundId: number): Promise<{ title: string; questionnaireId: number; closesAt: string | null; opensAt: string | null; createdAt: string }>;
   structure(
@@ -69,7 +72,7 @@ export async function publishRoundIndicators(db: Knex | Knex.Transaction, roundI
     const round = await sources.lockRound(trx, roundId);
     const period = roundPeriod(round);
     const structure = await sources.structure(trx, round.questionnaireId);
-    const aggregates = await repo.roundAggregates(roundId, trx);
+    const aggregates = await sources.aggregates(trx, roundId);
 
     const definitions: SurveyIndicatorDef[] = [
       {

@@ -367,41 +367,4 @@ export class IndicatorsRepository {
     const rows = await this.db('indicator_datasets').whereNotNull('round_id').select('id', 'round_id');
     return new Map(rows.map((r: Record<string, unknown>) => [num(r.round_id), num(r.id)]));
   }
-
-  /**
-   * Per-territory aggregates of a round's submitted responses, in SQL. "Cannot judge" (NULL)
-   * answers are left out of means and shares; respondents without a territory are left out.
-   */
-  async roundAggregates(roundId: number, trx?: Executor) {
-    const db = trx ?? this.db;
-    const submitted = (q: Knex.QueryBuilder) =>
-      q.join('responses as r', 'r.id', 'a.response_id').where('r.round_id', roundId).where('r.status', 'submitted').whereNotNull('r.territory_id').whereNotNull('a.value');
-    const mean = db.raw(`AVG(${realCast(db as Knex, 'a.value')}) AS mean`);
-    type Row = Record<string, unknown>;
-    const overall: Row[] = await submitted(db('answers as a')).select('r.territory_id', mean).count({ n: '*' }).groupBy('r.territory_id');
-    const byCategory: Row[] = await submitted(db('answers as a'))
-      .join('questionnaire_items as qi', 'qi.id', 'a.item_id')
-      .select('r.territory_id', 'qi.category_id', mean)
-      .count({ n: '*' })
-      .groupBy('r.territory_id', 'qi.category_id');
-    const byItem: Row[] = await submitted(db('answers as a'))
-      .select('r.territory_id', 'a.item_id', db.raw('SUM(CASE WHEN a.value >= 4 THEN 1 ELSE 0 END) AS top2'))
-      .count({ n: '*' })
-      .groupBy('r.territory_id', 'a.item_id');
-    const innovatedTrue = dialectOf(db as Knex) === 'postgres' ? 'r.innovated IS TRUE' : 'r.innovated = 1';
-    const respondents: Row[] = await db('responses as r')
-      .where('r.round_id', roundId)
-      .where('r.status', 'submitted')
-      .whereNotNull('r.territory_id')
-      .select('r.territory_id', db.raw(`SUM(CASE WHEN ${innovatedTrue} THEN 1 ELSE 0 END) AS innovated`), db.raw('COUNT(r.innovated) AS answered'))
-      .count({ n: '*' })
-      .groupBy('r.territory_id');
-    return {
-      overall: overall.map((r) => ({ territoryId: num(r.territory_id), mean: Number(r.mean), n: num(r.n) })),
-      byCategory: byCategory.map((r) => ({ territoryId: num(r.territory_id), categoryId: num(r.category_id), mean: Number(r.mean), n: num(r.n) })),
-      byItem: byItem.map((r) => ({ territoryId: num(r.territory_id), itemId: num(r.item_id), top2: num(r.top2), n: num(r.n) })),
-      respondents: respondents.map((r) => ({ territoryId: num(r.territory_id), n: num(r.n), innovated: num(r.innovated), answered: num(r.answered) })),
-    };
-  }
 }
-

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Language } from '../../i18n';
 import { titlesFromForm } from '../../i18n/titles';
+import type { TerritoryAggregates } from '../analysis/analysis.service';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../errors';
 import { readUploadedTable, TableReadError } from '../../lib/spreadsheet';
 import type { QuestionnairesService } from '../questionnaires/questionnaires.service';
@@ -142,6 +143,8 @@ export class IndicatorsService {
     /** Publishing reads the round and its questionnaire from their owners. */
     private readonly rounds: Pick<RoundsService, 'lock' | 'list'>,
     private readonly questionnaires: Pick<QuestionnairesService, 'getQuestionnaire'>,
+    /** A round's per-territory rating aggregates (the analysis module's, inside the publishing transaction). */
+    private readonly aggregates: (roundId: number, trx: Knex.Transaction) => Promise<TerritoryAggregates>,
   ) {}
 
   /**
@@ -152,6 +155,7 @@ export class IndicatorsService {
     return publishRoundIndicators(trx ?? this.repo.db, roundId, {
       lockRound: (inner, id) => this.rounds.lock(id, inner),
       structure: (inner, questionnaireId) => this.questionnaires.getQuestionnaire(questionnaireId, inner),
+      aggregates: (inner, id) => this.aggregates(id, inner),
     });
   }
 

@@ -4,11 +4,12 @@ import type { AnswerColumns } from '../questionnaires/kinds';
 import { invitationStateSql, invitationsWithProgress, OPENED_SQL, STARTED_SQL, SUBMITTED_SQL, toEnterpriseRow } from '../invitations/invitations.state';
 import type { Dimension, FunnelCounts, NonResponderRow, ResponseExportRow } from './monitoring.schemas';
 
-// Where a list invitation has no territory (or sector, size) of its own, a public respondent's profile answer stands in.
+// Where a list invitation has no territory (or sector, size) of its own, the respondent's answer
+// to the question with that role (pa: the answer, pt: the territory it names) stands in.
 const DIMENSION_SQL: Record<Dimension, string> = {
-  territory: 'COALESCE(i.territory_id, resp.territory_id)',
-  sector: 'COALESCE(i.sector, resp.sector)',
-  size: 'COALESCE(i.size, resp.size)',
+  territory: 'COALESCE(i.territory_id, pt.id)',
+  sector: 'COALESCE(i.sector, pa.choice)',
+  size: 'COALESCE(i.size, pa.choice)',
 };
 
 const FUNNEL_SELECT = [
@@ -53,13 +54,19 @@ export class MonitoringRepository {
     return toFunnel(row as Record<string, unknown> | undefined);
   }
 
-  /** The same counts per territory, sector or size (GROUP BY in SQL). */
-  async funnelBy(roundId: number, dimension: Dimension): Promise<Array<{ key: string | number | null } & FunnelCounts>> {
+  /**
+   * The same counts per territory, sector or size (GROUP BY in SQL). `roleItemId`: the
+   * questionnaire's question with that role (0 when it has none).
+   */
+  async funnelBy(roundId: number, dimension: Dimension, roleItemId: number): Promise<Array<{ key: string | number | null } & FunnelCounts>> {
     const key = DIMENSION_SQL[dimension];
-    const rows = await invitationsWithProgress(this.db)
+    const query = invitationsWithProgress(this.db)
+      .leftJoin('answers as pa', (j) => j.on('pa.response_id', '=', 'resp.id').andOn('pa.item_id', '=', this.db.raw('?', [roleItemId])))
       .where('i.round_id', roundId)
       .select(this.db.raw(`${key} AS dim`), this.db.raw(FUNNEL_SELECT))
       .groupByRaw(key);
+    if (dimension === 'territory') query.leftJoin('territories as pt', 'pt.code', 'pa.choice');
+    const rows = await query;
     return (rows as Array<Record<string, unknown>>).map((r) => ({
       key: r.dim === null || r.dim === undefined ? null : dimension === 'territory' ? num(r.dim) : String(r.dim),
       ...toFunnel(r),
@@ -94,17 +101,11 @@ export class MonitoringRepository {
       .where('id', '>', afterId)
       .orderBy('id')
       .limit(limit)
-      .select('id', 'submitted_at', 'language', 'territory_id', 'sector', 'size', 'employees', 'innovated', 'profile');
+      .select('id', 'submitted_at', 'language');
     return (rows as Array<Record<string, unknown>>).map((r) => ({
       id: num(r.id),
       submittedAt: (r.submitted_at as string | null) ?? null,
       language: String(r.language),
-      territoryId: numOrNull(r.territory_id),
-      sector: (r.sector as string | null) ?? null,
-      size: (r.size as string | null) ?? null,
-      employees: numOrNull(r.employees),
-      innovated: r.innovated === null || r.innovated === undefined ? null : bool(r.innovated),
-      profile: (r.profile as string | null) ?? null,
     }));
   }
 

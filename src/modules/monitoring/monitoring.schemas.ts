@@ -59,10 +59,4 @@ export interface ResponseExportRow {
   id: number;
   submittedAt: string | null;
   language: string;
-  territoryId: number | null;
-  sector: string | null;
-  size: string | null;
-  employees: number | null;
-  innovated: boolean | null;
-  profile: string | null;
 }

@@ -2,6 +2,7 @@ import { nowIso } from '../../db/dialect';
 import { LANGUAGES, localized, translator, type Language } from '../../i18n';
 import type { CellValue } from '../../lib/spreadsheet';
 import { CANNOT_JUDGE_CODE, EMPTY_COLUMNS, decodeAnswer, exportCells, exportColumns, type FormQuestion } from '../questionnaires/kinds';
+import { profileAnswerValue, type ProfileValue } from '../questionnaires/questionnaires.form';
 import type { Questionnaire, TProfileQuestion } from '../questionnaires/questionnaires.schemas';
 import type { QuestionnairesService } from '../questionnaires/questionnaires.service';
 import type { RoundRecord } from '../rounds/rounds.schemas';
@@ -49,14 +50,10 @@ function profileCell(value: unknown): CellValue {
   return JSON.stringify(value);
 }
 
-function parseProfile(text: string | null): Record<string, unknown> {
-  if (!text) return {};
-  try {
-    const value = JSON.parse(text) as unknown;
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
+/** Innovated: any option other than the exclusive "none" ones; null when not answered. */
+function innovatedCell(question: TProfileQuestion | undefined, value: ProfileValue | undefined): CellValue {
+  if (!question || question.type !== 'multi-choice' || !Array.isArray(value) || value.length === 0) return null;
+  return value.some((code) => !question.options.find((o) => o.code === code)?.exclusive) ? 1 : 0;
 }
 
 export class MonitoringService {
@@ -107,13 +104,15 @@ export class MonitoringService {
 
   async progress(round: RoundWithTargets): Promise<RoundProgress> {
     const { targets } = round;
-    const [total, byTerritory, bySector, bySize, territories, questionnaire] = await Promise.all([
+    const questionnaire = await this.questionnaire(round);
+    // A respondent's own answer stands in where the invitation does not say: the question with the role.
+    const roleItem = (role: 'territory' | 'sector' | 'size') => questionnaire.profileQuestions.find((q) => q.role === role)?.id ?? questionnaire.questions.find((q) => q.role === role)?.id ?? 0;
+    const [total, byTerritory, bySector, bySize, territories] = await Promise.all([
       this.repo.funnel(round.id),
-      this.repo.funnelBy(round.id, 'territory'),
-      this.repo.funnelBy(round.id, 'sector'),
-      this.repo.funnelBy(round.id, 'size'),
+      this.repo.funnelBy(round.id, 'territory', roleItem('territory')),
+      this.repo.funnelBy(round.id, 'sector', roleItem('sector')),
+      this.repo.funnelBy(round.id, 'size', roleItem('size')),
       this.territories(),
-      this.questionnaire(round),
     ]);
     const targetSum = targets.reduce((s, t) => s + t.target, 0);
     const target = round.targetTotal ?? (targets.length ? targetSum : null);
@@ -198,9 +197,14 @@ export class MonitoringService {
   async responseExport(round: RoundRecord): Promise<{ header: string[]; rows: AsyncIterable<CellValue[]> }> {
     const questionnaire = await this.questionnaire(round);
     const { header, extras, questions, commented } = this.exportLayout(questionnaire);
-    const territoryCode = new Map((await this.territories()).map((t) => [t.id, t.code]));
     const questionIndex = new Map(questions.map((q, i) => [q.id, i]));
-    const otherKindIds = questions.filter((q) => q.kind !== 'rating').map((q) => q.id);
+    // The profile answers are answer rows of the profile items, read with the other non-rating kinds.
+    const profileQuestions = questionnaire.definition.profile;
+    const profileItem = new Map(questionnaire.profileQuestions.map((q) => [q.id, profileQuestions.find((p) => p.code === q.code)!]));
+    const otherKindIds = [...profileItem.keys(), ...questions.filter((q) => q.kind !== 'rating').map((q) => q.id)];
+    const byCode = (code: string) => profileQuestions.find((p) => p.code === code && p.type !== 'choice-from-territories');
+    const territoryQuestion = profileQuestions.find((p) => p.type === 'choice-from-territories');
+    const innovatedQuestion = byCode('innovated');
     const commentColumn = new Map(commented.map((item, i) => [item.id, i]));
     const repo = this.repo;
     async function* rows(): AsyncGenerator<CellValue[]> {
@@ -220,7 +224,7 @@ export class MonitoringService {
           commentsBy.set(c.responseId, list);
         }
         for (const r of page) {
-          const profile = parseProfile(r.profile);
+          const profile: Record<string, ProfileValue> = {};
           const answers: unknown[] = new Array(questions.length).fill(undefined);
           const comments: CellValue[] = new Array(commented.length).fill(null);
           // Ratings come packed "item:value" ("item:na" = cannot judge), the other kinds as rows.
@@ -234,6 +238,9 @@ export class MonitoringService {
             answers[i] = decodeAnswer(questions[i]!, stored);
           }
           for (const o of othersBy.get(r.id) ?? []) {
+            const p = profileItem.get(o.itemId);
+            const value = p ? profileAnswerValue(p.type, o.columns) : undefined;
+            if (p && value !== undefined) profile[p.code] = value;
             const i = questionIndex.get(o.itemId);
             if (i !== undefined) answers[i] = decodeAnswer(questions[i]!, o.columns);
           }
@@ -246,11 +253,11 @@ export class MonitoringService {
             r.id,
             r.submittedAt,
             r.language,
-            r.territoryId ? territoryCode.get(r.territoryId) ?? null : null,
-            r.sector,
-            r.size,
-            r.employees,
-            r.innovated === null ? null : r.innovated ? 1 : 0,
+            territoryQuestion ? profileCell(profile[territoryQuestion.code]) : null,
+            byCode('sector') ? profileCell(profile.sector) : null,
+            byCode('size') ? profileCell(profile.size) : null,
+            byCode('employees') ? profileCell(profile.employees) : null,
+            innovatedCell(innovatedQuestion, profile.innovated),
             ...extras.map((q) => profileCell(profile[q.code])),
             ...values,
             ...comments,

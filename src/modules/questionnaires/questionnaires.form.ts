@@ -1,4 +1,4 @@
-import { normaliseQuestion, withOptions, type FormQuestion, type KindQuestion, type TCondition, type TQuestionRole } from './kinds';
+import { EMPTY_COLUMNS, normaliseQuestion, withOptions, type AnswerColumns, type FormQuestion, type KindQuestion, type TCondition, type TQuestionRole } from './kinds';
 import type { Questionnaire, QuestionnaireCategoryRow, QuestionnaireItemRow, TProfileQuestion, TQuestionnaireDefinition, TScale } from './questionnaires.schemas';
 
 /**
@@ -11,6 +11,7 @@ import type { Questionnaire, QuestionnaireCategoryRow, QuestionnaireItemRow, TPr
 
 /** The category of the profile questions: not a code an author can write (codes start alphanumeric). */
 export const PROFILE_CATEGORY = '_profile';
+export const PROFILE_TITLE = { kk: 'Кәсіпорын туралы', ru: 'О предприятии', en: 'About the enterprise' };
 
 /** Roles of the original format's profile questions, by code. */
 const LEGACY_ROLES: Record<string, TQuestionRole> = {
@@ -122,6 +123,36 @@ export function formQuestions(def: TQuestionnaireDefinition, items: Array<{ id: 
   return out;
 }
 
+/** A profile answer as the respondent flow and the exports handle it: a code, codes, or a number. */
+export type ProfileValue = string | string[] | number;
+
+/**
+ * How a profile answer is stored: as the answer of its item, in the columns of the kind the
+ * profile question has (legacyProfileQuestion): a territory's or option's code as a single
+ * choice, several codes space-separated in the definition's order, a number.
+ */
+export function profileAnswerColumns(type: TProfileQuestion['type'], value: ProfileValue): AnswerColumns {
+  switch (type) {
+    case 'choice-from-territories':
+    case 'choice':
+      return { ...EMPTY_COLUMNS, choice: String(value) };
+    case 'multi-choice':
+      return { ...EMPTY_COLUMNS, choice: (Array.isArray(value) ? value : [String(value)]).join(' ') };
+    case 'integer':
+      return { ...EMPTY_COLUMNS, numberValue: Number(value) };
+  }
+}
+
+/** The stored answer of a profile question read back; undefined when it holds nothing. */
+export function profileAnswerValue(type: TProfileQuestion['type'], columns: AnswerColumns): ProfileValue | undefined {
+  if (type === 'integer') return columns.numberValue ?? undefined;
+  if (type === 'multi-choice') {
+    const codes = (columns.choice ?? '').split(' ').filter(Boolean);
+    return codes.length ? codes : undefined;
+  }
+  return columns.choice || undefined;
+}
+
 /** A category page of the respondent's form. */
 export type FormCategory = Omit<QuestionnaireCategoryRow, 'pest'>;
 
@@ -142,6 +173,8 @@ export interface QuestionnaireForm {
   title_en: string;
   scale: TScale;
   profile: TProfileQuestion[];
+  /** The item of each profile question, by its code: profile answers are answer rows of these items. */
+  profileItemIds: Record<string, number>;
   categories: FormCategory[];
   /** In page order: by category, then by position. */
   items: FormItem[];
@@ -160,6 +193,7 @@ export function respondentForm(q: Questionnaire, territories: TerritoryOption[])
     title_en: q.title_en,
     scale: q.definition.scale,
     profile: q.definition.profile,
+    profileItemIds: Object.fromEntries(q.profileQuestions.map((p) => [p.code, p.id])),
     categories: [...q.categories].sort((a, b) => a.position - b.position || a.id - b.id).map(({ pest: _pest, ...c }) => c),
     items: items.map(({ referenceMean: _mean, ...item }) => {
       const question = questions.get(item.id)!;

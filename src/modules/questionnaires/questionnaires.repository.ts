@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { bool, insertReturningId, num, numOrNull, nowIso } from '../../db/dialect';
-import { PROFILE_CATEGORY, normaliseDefinition } from './questionnaires.form';
+import { PROFILE_CATEGORY, PROFILE_TITLE, normaliseDefinition } from './questionnaires.form';
 import type {
   QuestionnaireCategoryRow,
   QuestionnaireItemRow,
@@ -42,7 +42,13 @@ export class QuestionnairesRepository {
   }
 
   async list(): Promise<QuestionnaireSummary[]> {
-    const items = this.db('questionnaire_items').select('questionnaire_id').count({ n: '*' }).groupBy('questionnaire_id').as('i');
+    const items = this.db('questionnaire_items as qi')
+      .join('questionnaire_categories as qc', 'qc.id', 'qi.category_id')
+      .whereNot('qc.code', PROFILE_CATEGORY)
+      .select('qi.questionnaire_id')
+      .count({ n: '*' })
+      .groupBy('qi.questionnaire_id')
+      .as('i');
     const rounds = this.db('rounds').select('questionnaire_id').count({ n: '*' }).groupBy('questionnaire_id').as('r');
     const rows = await this.db('questionnaires as q')
       .leftJoin(items, 'i.questionnaire_id', 'q.id')
@@ -110,6 +116,7 @@ export class QuestionnairesRepository {
       allowComment: bool(row.allow_comment),
       required: bool(row.required),
       referenceMean: numOrNull(row.reference_mean),
+      role: (row.role as QuestionnaireItemRow['role'] | null) ?? null,
     }));
   }
 
@@ -143,6 +150,21 @@ export class QuestionnairesRepository {
 
   async writeContent(id: number, def: TQuestionnaireDefinition, trx: Knex.Transaction): Promise<void> {
     const categoryIds = new Map<string, number>();
+    // The profile questions are items like any other, in a category of their own ahead of the pages.
+    if (def.profile.length) {
+      categoryIds.set(
+        PROFILE_CATEGORY,
+        await insertReturningId(trx, 'questionnaire_categories', {
+          questionnaire_id: id,
+          code: PROFILE_CATEGORY,
+          pest: null,
+          position: 0,
+          title_kk: PROFILE_TITLE.kk,
+          title_ru: PROFILE_TITLE.ru,
+          title_en: PROFILE_TITLE.en,
+        }),
+      );
+    }
     for (const [position, c] of def.categories.entries()) {
       const categoryId = await insertReturningId(trx, 'questionnaire_categories', {
         questionnaire_id: id,
@@ -155,8 +177,8 @@ export class QuestionnairesRepository {
       });
       categoryIds.set(c.code, categoryId);
     }
-    // Every question a category page asks, in form order; answers refer to these rows.
-    const questions = normaliseDefinition(def).filter((q) => q.categoryCode !== PROFILE_CATEGORY);
+    // Every question the form asks, the profile first, in form order; answers refer to these rows.
+    const questions = normaliseDefinition(def);
     const rows = questions.map((q, position) => ({
       questionnaire_id: id,
       category_id: categoryIds.get(q.categoryCode)!,
@@ -170,8 +192,9 @@ export class QuestionnairesRepository {
       allow_comment: q.allowComment,
       required: q.required,
       reference_mean: q.referenceMean,
+      role: q.role,
     }));
-    // 13 columns x 1000 questions stays below either engine's parameter limit.
+    // 14 columns x 1000 questions stays below either engine's parameter limit.
     if (rows.length) await trx('questionnaire_items').insert(rows);
   }
 }

@@ -7,7 +7,7 @@ import { z } from 'zod';
  * and nothing gets a default: what is imported is what is exported.
  */
 export { ZLocalizedText, ZScale, type TLocalizedText, type TScale } from './kinds';
-import { ZCode, ZCondition, ZLocalizedText, ZQuestion, ZScale, checkQuestion, conditionOptions, type FormQuestion, type QuestionKind } from './kinds';
+import { ZCode, ZCondition, ZLocalizedText, ZQuestion, ZScale, checkQuestion, conditionOptions, type FormQuestion, type QuestionKind, type TQuestionRole } from './kinds';
 
 export const ZCategory = z.strictObject({
   code: ZCode,
@@ -202,6 +202,8 @@ export interface QuestionnaireItemRow {
   allowComment: boolean;
   required: boolean;
   referenceMean: number | null;
+  /** What analysis and monitoring use the answers for (territory, sector, size, innovated, ...). */
+  role: TQuestionRole | null;
 }
 
 /** What getQuestionnaire() gives other modules: the parsed definition and the rows answers refer to. */
@@ -218,6 +220,11 @@ export interface Questionnaire {
   items: QuestionnaireItemRow[];
   /** The category pages' questions of every kind, in form order, with their item ids. */
   questions: FormQuestion[];
+  /**
+   * The profile questions (the first page) with their item ids: their answers are answer rows
+   * like any other. Territory options are left empty (the directory is the territories module's).
+   */
+  profileQuestions: FormQuestion[];
 }
 
 export const ZQuestionnaireId = z.coerce.number().int().positive();

@@ -3,7 +3,7 @@ import type { ZodError } from 'zod';
 import { ConflictError, NotFoundError, ValidationError, controlCharacterErrors, zodFieldErrors, type FieldError } from '../../errors';
 import { jsonEntriesAtMost } from '../../lib/json-entries';
 import { diffDefinitions, sectionTitles, type DefinitionDiff } from './questionnaires.diff';
-import { formQuestions, respondentForm, usesTerritoryDirectory, type QuestionnaireForm, type TerritoryOption } from './questionnaires.form';
+import { PROFILE_CATEGORY, formQuestions, respondentForm, usesTerritoryDirectory, type QuestionnaireForm, type TerritoryOption } from './questionnaires.form';
 import type { QuestionnairesRepository, QuestionnaireRow } from './questionnaires.repository';
 import {
   ZQuestionnaireDefinition,
@@ -130,10 +130,21 @@ export class QuestionnairesService {
   /** The definition plus the category and item rows (with ids) that rounds render and answers refer to. */
   async getQuestionnaire(id: number, trx?: Knex.Transaction): Promise<Questionnaire> {
     const row = await this.row(id, trx);
-    const [categories, items] = await Promise.all([this.repo.categories(id, trx), this.repo.items(id, trx)]);
+    const [allCategories, allItems] = await Promise.all([this.repo.categories(id, trx), this.repo.items(id, trx)]);
     const { definition, ...rest } = row;
     const def = JSON.parse(definition) as TQuestionnaireDefinition;
-    return { ...rest, definition: def, categories, items, questions: formQuestions(def, items) };
+    // The profile's category holds the first page's questions; the pages and their items are the rest.
+    const categories = allCategories.filter((c) => c.code !== PROFILE_CATEGORY);
+    const items = allItems.filter((i) => i.categoryCode !== PROFILE_CATEGORY);
+    const questions = formQuestions(def, allItems);
+    return {
+      ...rest,
+      definition: def,
+      categories,
+      items,
+      questions: questions.filter((q) => q.categoryCode !== PROFILE_CATEGORY),
+      profileQuestions: questions.filter((q) => q.categoryCode === PROFILE_CATEGORY),
+    };
   }
 
   /**

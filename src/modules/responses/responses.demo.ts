@@ -10,7 +10,7 @@ import type { QuestionnairesService } from '../questionnaires/questionnaires.ser
 import type { RoundsService } from '../rounds/rounds.service';
 import type { TerritoriesService } from '../territories/territories.service';
 import { ResponsesRepository } from './responses.repository';
-import { profileColumns, type ProfileAnswers, type ProfileColumns, type QuestionnaireForm, type TerritoryChoice } from './responses.schemas';
+import { profileAnswerRows, type ProfileAnswers, type QuestionnaireForm, type TerritoryChoice } from './responses.schemas';
 import { EMPTY_COLUMNS, sampleAnswer, type AnswerColumns } from '../questionnaires/kinds';
 
 /**
@@ -103,8 +103,8 @@ export interface DemoAnswer {
 export interface DemoResponse {
   status: 'in_progress' | 'submitted';
   language: Language;
+  /** What the profile page would have stored; its answer rows are among `answers`. */
   profile: ProfileAnswers;
-  columns: ProfileColumns;
   startedAt: string;
   updatedAt: string;
   submittedAt: string | null;
@@ -249,11 +249,11 @@ export function planDemoRound(form: QuestionnaireForm, territories: TerritoryCho
 
   const respondent = (status: 'submitted' | 'in_progress'): DemoInvitation => {
     const profile = drawProfile(random, form, options.innovationRate, territoryWeights);
-    const columns = profileColumns(form.profile, territories, profile);
+    const territory = typeof profile.territory === 'string' ? byCode.get(profile.territory) : undefined;
     const language = pickWeighted(random, LANGUAGE_WEIGHTS);
     const leniency = normal(random, 0, 0.06);
     // Ratings lean a little by territory, so between-territory tests have something to find.
-    const territoryLean = columns.territoryId ? ((columns.territoryId * 7919) % 11) / 11 - 0.5 : 0;
+    const territoryLean = territory ? ((territory.id * 7919) % 11) / 11 - 0.5 : 0;
     const opened = opens + random() * span;
     const started = opened + randomInt(random, 1, 40) * 60_000;
     const submitted = Math.min(until - 1000, started + randomInt(random, 6, 35) * 60_000);
@@ -267,13 +267,13 @@ export function planDemoRound(form: QuestionnaireForm, territories: TerritoryCho
       const comment = commenting && item.allowComment && value !== null && value >= 4 && random() < 0.25 ? pick(random, COMMENTS[language]) : null;
       return { itemId: item.id, columns: value === null ? { ...EMPTY_COLUMNS, cannotJudge: true } : { ...EMPTY_COLUMNS, value }, comment };
     });
-    const territory = typeof profile.territory === 'string' ? byCode.get(profile.territory) : undefined;
+    answers.push(...profileAnswerRows(form, profile).map((a) => ({ ...a, comment: null })));
     return {
       tokenHash: hashToken(generateLinkToken()),
       enterpriseName: enterpriseName(random, names),
       territoryId: territory?.id ?? null,
-      sector: columns.sector,
-      size: columns.size,
+      sector: typeof profile.sector === 'string' ? profile.sector : null,
+      size: typeof profile.size === 'string' ? profile.size : null,
       status,
       createdAt: iso(opens),
       openedAt: iso(opened),
@@ -284,7 +284,6 @@ export function planDemoRound(form: QuestionnaireForm, territories: TerritoryCho
         status,
         language,
         profile,
-        columns,
         startedAt: iso(started),
         updatedAt: iso(status === 'submitted' ? submitted : started + 5 * 60_000),
         submittedAt: status === 'submitted' ? iso(submitted) : null,

@@ -3,7 +3,7 @@ import { batchInsert, bool, num, numOrNull } from '../../db/dialect';
 import { isLanguage } from '../../i18n';
 import type { AnswerColumns } from '../questionnaires/kinds';
 import type { DemoRoundPlan } from './responses.demo';
-import type { ProfileAnswers, ProfileColumns, ResponseRecord, StoredAnswer } from './responses.schemas';
+import type { ResponseRecord, StoredAnswer } from './responses.schemas';
 
 type Db = Knex | Knex.Transaction;
 
@@ -14,19 +14,17 @@ export interface AnswerWrite {
   comment: string | null;
 }
 
-/** A submission either brings the whole profile or submits what was saved, unchanged since it was checked. */
+/**
+ * A submission either brings the whole questionnaire (`whole`: its profile answers among the
+ * answers) or submits what was saved, unchanged since it was checked.
+ */
 export type SubmissionInput = {
   invitationId: number;
   roundId: number;
   language: string;
   now: string;
   idempotencyKey: string | null;
-} & ({ profile: ProfileWrite } | { unchangedSince: string });
-
-export interface ProfileWrite {
-  answers: ProfileAnswers;
-  columns: ProfileColumns;
-}
+} & ({ whole: true } | { unchangedSince: string });
 
 /** An answer's columns as the answers table spells them. */
 function answerRow(c: AnswerColumns) {
@@ -43,16 +41,6 @@ function answerColumns(r: Record<string, unknown>): AnswerColumns {
   };
 }
 
-function parseProfile(text: unknown): ProfileAnswers {
-  if (typeof text !== 'string' || !text) return {};
-  try {
-    const parsed = JSON.parse(text) as unknown;
-    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as ProfileAnswers) : {};
-  } catch {
-    return {};
-  }
-}
-
 function toResponse(row: Record<string, unknown>): ResponseRecord {
   return {
     id: num(row.id),
@@ -60,7 +48,6 @@ function toResponse(row: Record<string, unknown>): ResponseRecord {
     roundId: num(row.round_id),
     status: row.status === 'submitted' ? 'submitted' : 'in_progress',
     language: isLanguage(row.language) ? row.language : 'kk',
-    profile: parseProfile(row.profile),
     idempotencyKey: (row.idempotency_key as string | null) ?? null,
     submittedAt: (row.submitted_at as string | null) ?? null,
     updatedAt: String(row.updated_at),
@@ -123,15 +110,9 @@ export class ResponsesRepository {
     return trx('responses').where({ id: responseId, status: 'in_progress' }).update({ updated_at: now, language });
   }
 
-  async updateProfile(trx: Knex.Transaction, responseId: number, profile: ProfileAnswers, columns: ProfileColumns): Promise<void> {
-    await trx('responses').where({ id: responseId }).update({
-      profile: JSON.stringify(profile),
-      territory_id: columns.territoryId,
-      sector: columns.sector,
-      size: columns.size,
-      employees: columns.employees,
-      innovated: columns.innovated,
-    });
+  /** Answers of questions the respondent's earlier answers hid, or profile answers the profile page cleared. */
+  async deleteAnswersOf(trx: Knex.Transaction, responseId: number, itemIds: number[]): Promise<void> {
+    if (itemIds.length) await trx('answers').where({ response_id: responseId }).whereIn('item_id', itemIds).delete();
   }
 
   async upsertAnswers(trx: Knex.Transaction, responseId: number, roundId: number, rows: AnswerWrite[]): Promise<void> {
@@ -151,7 +132,7 @@ export class ResponsesRepository {
    * The first statement of a submission, which decides between racing submissions (on
    * PostgreSQL the row lock makes the second wait and then find the row submitted): the
    * response row marked submitted only while it is still in progress, RETURNING its id.
-   * - With `profile` (a whole questionnaire in one request): INSERT ... ON CONFLICT DO UPDATE
+   * - `whole` (a whole questionnaire in one request): INSERT ... ON CONFLICT DO UPDATE
    *   ... WHERE, so a respondent who never saved a page needs no earlier statement.
    * - With `unchangedSince` (the step-by-step flow, whose checks read the stored answers
    *   before the transaction): UPDATE ... WHERE updated_at is still the one checked.
@@ -163,19 +144,10 @@ export class ResponsesRepository {
     if ('unchangedSince' in input) {
       rows = await trx('responses').where({ invitation_id: input.invitationId, status: 'in_progress', updated_at: input.unchangedSince }).update(submitted).returning(['id']);
     } else {
-      const { answers, columns } = input.profile;
-      const profile = {
-        profile: JSON.stringify(answers),
-        territory_id: columns.territoryId,
-        sector: columns.sector,
-        size: columns.size,
-        employees: columns.employees,
-        innovated: columns.innovated,
-      };
       rows = await trx('responses')
-        .insert({ round_id: input.roundId, invitation_id: input.invitationId, started_at: input.now, ...submitted, ...profile })
+        .insert({ round_id: input.roundId, invitation_id: input.invitationId, started_at: input.now, ...submitted })
         .onConflict('invitation_id')
-        .merge([...Object.keys(submitted), ...Object.keys(profile)])
+        .merge(Object.keys(submitted))
         .where('responses.status', 'in_progress')
         .returning(['id']);
     }
@@ -207,12 +179,6 @@ export class ResponsesRepository {
           invitation_id: invitationIds.get(i.tokenHash),
           status: r.status,
           language: r.language,
-          territory_id: r.columns.territoryId,
-          sector: r.columns.sector,
-          size: r.columns.size,
-          employees: r.columns.employees,
-          innovated: r.columns.innovated,
-          profile: JSON.stringify(r.profile),
           idempotency_key: null,
           started_at: r.startedAt,
           updated_at: r.updatedAt,

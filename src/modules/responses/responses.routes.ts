@@ -379,7 +379,7 @@ export function responsesRoutes(ctx: AppContext, { responses: service, rateLimit
     return territoriesPromise.then((territories) =>
       pageLocals(req, req.t('respond:review.title'), {
         session,
-        profile: (session.response?.profile ?? {}) as ProfileAnswers,
+        profile: session.profile,
         territories,
         stored: storedValues(session, req.lang),
         visible: new Set(service.visible(session).map((i) => i.id)),

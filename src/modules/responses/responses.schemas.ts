@@ -5,6 +5,7 @@ import type { InvitationRecord } from '../invitations/invitations.schemas';
 import { chosenCodes, conditionHolds, encodeAnswer, parseAnswer, requiredKey, type AnswerColumns, type RawValue } from '../questionnaires/kinds';
 import type { FormItem, QuestionnaireForm } from '../questionnaires/questionnaires.form';
 import type { TProfileQuestion } from '../questionnaires/questionnaires.schemas';
+import { profileAnswerColumns, profileAnswerValue } from '../questionnaires/questionnaires.form';
 import type { RoundRecord } from '../rounds/rounds.schemas';
 
 /**
@@ -36,7 +37,6 @@ export interface ResponseRecord {
   roundId: number;
   status: 'in_progress' | 'submitted';
   language: Language;
-  profile: ProfileAnswers;
   idempotencyKey: string | null;
   submittedAt: string | null;
   /** Stamped by every save: a submission checks that what it validated is still what is stored; shown on resume. */
@@ -53,15 +53,6 @@ export interface StoredAnswer {
 export interface AnswerInput {
   columns: AnswerColumns;
   comment: string | null;
-}
-
-/** Profile columns kept beside the JSON so analysis can filter with plain WHERE clauses. */
-export interface ProfileColumns {
-  territoryId: number | null;
-  sector: string | null;
-  size: string | null;
-  employees: number | null;
-  innovated: boolean | null;
 }
 
 export const MAX_COMMENT_LENGTH = 2000;
@@ -217,15 +208,13 @@ export function validateAnswers(
 
 export interface ValidatedProfile {
   profile: ProfileAnswers;
-  columns: ProfileColumns;
   invalid: FieldError[];
   missing: FieldError[];
 }
 
 /**
  * Check the profile answers against the profile questions of the definition. Territories are
- * posted by code. The filter columns are filled from the questions with the conventional codes
- * (territory, sector, size, employees, innovated); other questions live only in the JSON.
+ * posted (and stored) by code.
  */
 export function validateProfile(
   questions: TRespondentProfileQuestion[],
@@ -289,27 +278,26 @@ export function validateProfile(
       }
     }
   }
-  return { profile, columns: profileColumns(questions, territories, profile), invalid, missing };
+  return { profile, invalid, missing };
 }
 
-/** The filter columns of responses, derived from a validated profile. */
-export function profileColumns(questions: TRespondentProfileQuestion[], territories: TerritoryChoice[], profile: ProfileAnswers): ProfileColumns {
-  const territoryQuestion = questions.find((q) => q.type === 'choice-from-territories');
-  const territoryCode = territoryQuestion ? profile[territoryQuestion.code] : undefined;
-  const innovationQuestion = questions.find((q) => q.code === 'innovated' && q.type === 'multi-choice');
-  const innovations = profile.innovated;
-  let innovated: boolean | null = null;
-  if (innovationQuestion && innovationQuestion.type === 'multi-choice' && Array.isArray(innovations) && innovations.length > 0) {
-    // Innovating means any option other than the exclusive "none".
-    innovated = innovations.some((code) => !innovationQuestion.options.find((o) => o.code === code)?.exclusive);
+/** The profile answers of a response, read back from the answer rows of the profile items. */
+export function profileFromAnswers(form: Pick<QuestionnaireForm, 'profile' | 'profileItemIds'>, answers: ReadonlyMap<number, AnswerColumns>): ProfileAnswers {
+  const profile: ProfileAnswers = {};
+  for (const q of form.profile) {
+    const itemId = form.profileItemIds[q.code];
+    const columns = itemId === undefined ? undefined : answers.get(itemId);
+    const value = columns ? profileAnswerValue(q.type, columns) : undefined;
+    if (value !== undefined) profile[q.code] = value;
   }
-  return {
-    territoryId: territories.find((t) => t.code === territoryCode)?.id ?? null,
-    sector: typeof profile.sector === 'string' ? profile.sector : null,
-    size: typeof profile.size === 'string' ? profile.size : null,
-    employees: typeof profile.employees === 'number' ? profile.employees : null,
-    innovated,
-  };
+  return profile;
+}
+
+/** The answer rows of a validated profile: one per answered profile question. */
+export function profileAnswerRows(form: Pick<QuestionnaireForm, 'profile' | 'profileItemIds'>, profile: ProfileAnswers): Array<{ itemId: number; columns: AnswerColumns }> {
+  return form.profile
+    .filter((q) => profile[q.code] !== undefined && form.profileItemIds[q.code] !== undefined)
+    .map((q) => ({ itemId: form.profileItemIds[q.code]!, columns: profileAnswerColumns(q.type, profile[q.code]!) }));
 }
 
 /**

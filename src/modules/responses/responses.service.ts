@@ -9,10 +9,12 @@ import type { QuestionnairesService } from '../questionnaires/questionnaires.ser
 import type { RoundRecord } from '../rounds/rounds.schemas';
 import { roundAvailability, type RoundsService } from '../rounds/rounds.service';
 import type { TerritoriesService } from '../territories/territories.service';
-import type { AnswerWrite, ProfileWrite, ResponsesRepository } from './responses.repository';
+import type { AnswerWrite, ResponsesRepository } from './responses.repository';
 import {
   chosenOptions,
   missingAnswers,
+  profileAnswerRows,
+  profileFromAnswers,
   visibleItems,
   validateAnswers,
   validateProfile,
@@ -57,7 +59,10 @@ export interface RespondentSession {
   invitation: InvitationWithRound;
   form: QuestionnaireForm;
   response: ResponseRecord | undefined;
+  /** Answers of the category pages' items, by item id. */
   answers: Map<number, StoredAnswer>;
+  /** The profile answers, read from the answers of the profile items. */
+  profile: ProfileAnswers;
 }
 
 export interface SubmitResult {
@@ -199,8 +204,11 @@ export class ResponsesService {
     const form = await this.form(invitation.round.questionnaireId);
     if (!form) throw new Error(`questionnaire ${invitation.round.questionnaireId} of round ${invitation.round.id} not found`);
     // A whole-questionnaire submission replaces every answer: it need not read the stored ones.
-    const answers = new Map((response && !options.withoutAnswers ? await this.repo.answersOf(response.id) : []).map((a) => [a.itemId, a]));
-    return { invitation, form, response, answers };
+    const stored = response && !options.withoutAnswers ? await this.repo.answersOf(response.id) : [];
+    const profileIds = new Set(Object.values(form.profileItemIds));
+    const answers = new Map(stored.filter((a) => !profileIds.has(a.itemId)).map((a) => [a.itemId, a]));
+    const profile = profileFromAnswers(form, new Map(stored.map((a) => [a.itemId, a.columns])));
+    return { invitation, form, response, answers, profile };
   }
 
   /**
@@ -209,7 +217,7 @@ export class ResponsesService {
    * to correct. Only options the questions have are offered; nothing is stored until posted.
    */
   async profileValues(session: RespondentSession): Promise<{ values: ProfileAnswers; prefilled: string[] }> {
-    const stored = session.response?.profile ?? {};
+    const stored = session.profile;
     if (Object.keys(stored).length > 0) return { values: stored, prefilled: [] };
     const known = session.invitation.known;
     const values: ProfileAnswers = {};
@@ -228,7 +236,7 @@ export class ResponsesService {
   /** The items asked of this respondent so far: conditions are evaluated on the stored answers. */
   visible(session: RespondentSession): FormItem[] {
     const stored = new Map([...session.answers].map(([id, a]) => [id, a.columns]));
-    return visibleItems(session.form, chosenOptions(session.form, session.response?.profile ?? {}, stored));
+    return visibleItems(session.form, chosenOptions(session.form, session.profile, stored));
   }
 
   /** The steps of the flow in order: profile, one page per category with a question asked, review. */
@@ -254,7 +262,7 @@ export class ResponsesService {
   }
 
   missing(session: RespondentSession): FieldError[] {
-    return missingAnswers(session.form, session.response?.profile ?? {}, new Set(session.answers.keys()), this.visible(session));
+    return missingAnswers(session.form, session.profile, new Set(session.answers.keys()), this.visible(session));
   }
 
   /** The questions a category page asks this respondent (hidden ones are neither shown nor accepted). */
@@ -283,7 +291,13 @@ export class ResponsesService {
     const territories = await this.territories();
     const checked = validateProfile(session.form.profile, territories, raw);
     if (checked.invalid.length) throw new ValidationError(checked.invalid, 'respond:errors.malformed');
-    await this.inSave(session, language, (trx, response) => this.repo.updateProfile(trx, response.id, checked.profile, checked.columns));
+    await this.inSave(session, language, async (trx, response) => {
+      // The page replaces the profile: a question left empty loses its earlier answer.
+      const rows = profileAnswerRows(session.form, checked.profile);
+      const kept = new Set(rows.map((r) => r.itemId));
+      await this.repo.deleteAnswersOf(trx, response.id, Object.values(session.form.profileItemIds).filter((id) => !kept.has(id)));
+      await this.repo.upsertAnswers(trx, response.id, response.roundId, rows.map((r) => ({ ...r, comment: null })));
+    });
     return { missing: checked.missing, profile: checked.profile };
   }
 
@@ -325,9 +339,9 @@ export class ResponsesService {
       const visible = this.visible(session);
       const missing = response ? this.missing(session) : missingAnswers(session.form, {}, new Set());
       if (!response || missing.length) throw new ValidationError(missing, 'respond:errors.incompleteSubmit');
-      // An answer given before a later change hid its question is not kept.
+      // An answer given before a later change hid its question is not kept; the profile's always are.
       const shown = new Set(visible.map((i) => i.id));
-      const answers = [...session.answers.values()].filter((a) => shown.has(a.itemId));
+      const answers = [...this.profileRows(session.form, session.profile), ...[...session.answers.values()].filter((a) => shown.has(a.itemId))];
       const result = await this.store(session, { language, idempotencyKey, answers, unchangedSince: response.updatedAt });
       if (result !== 'changed') return this.submitted(session, result);
       if (attempt === 3) throw new Error(`response of invitation ${session.invitation.id} kept changing during its submission`);
@@ -355,11 +369,16 @@ export class ResponsesService {
     if (invalid.length) throw new ValidationError(invalid, 'respond:errors.malformed');
     const missing = [...profile.missing, ...parsed.missing.filter((e) => !hidden.has(e.path))];
     if (missing.length) throw new ValidationError(missing, 'respond:errors.incompleteSubmit');
-    const answers = visible.filter((i) => parsed.answers.has(i.code)).map((i) => ({ itemId: i.id, ...parsed.answers.get(i.code)! }));
-    const result = await this.store(session, { language: lang, idempotencyKey: input.idempotencyKey, answers, profile: { answers: profile.profile, columns: profile.columns } });
+    const answers = [...this.profileRows(session.form, profile.profile), ...visible.filter((i) => parsed.answers.has(i.code)).map((i) => ({ itemId: i.id, ...parsed.answers.get(i.code)! }))];
+    const result = await this.store(session, { language: lang, idempotencyKey: input.idempotencyKey, answers, whole: true });
     // Without unchangedSince the write is refused only for a submitted response, which store answers itself.
     if (result === 'changed') throw new Error('one-shot submission refused without a submitted response');
     return this.submitted(session, result);
+  }
+
+  /** The profile answers as answer rows (the profile items have no comments). */
+  private profileRows(form: QuestionnaireForm, profile: ProfileAnswers): AnswerWrite[] {
+    return profileAnswerRows(form, profile).map((r) => ({ ...r, comment: null }));
   }
 
   private submitted(session: RespondentSession, result: SubmitResult): SubmitResult {
@@ -376,7 +395,7 @@ export class ResponsesService {
    */
   private async store(
     session: RespondentSession,
-    submission: { language: Language; idempotencyKey: string | undefined; answers: AnswerWrite[] } & ({ profile: ProfileWrite } | { unchangedSince: string }),
+    submission: { language: Language; idempotencyKey: string | undefined; answers: AnswerWrite[] } & ({ whole: true } | { unchangedSince: string }),
   ): Promise<SubmitResult | 'changed'> {
     const { invitation } = session;
     const { answers, idempotencyKey, ...row } = submission;

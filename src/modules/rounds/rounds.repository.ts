@@ -30,13 +30,15 @@ export class RoundsRepository {
     return this.db.transaction(fn);
   }
 
-  async list(): Promise<RoundListRow[]> {
+  /** `counted`: with each round's submitted responses (a scan of every response; the brief list skips it). */
+  async list(counted = true): Promise<RoundListRow[]> {
     const submitted = this.db('responses').where({ status: 'submitted' }).select('round_id').count({ n: '*' }).groupBy('round_id').as('s');
-    const rows = await this.db('rounds as r')
+    const query = this.db('rounds as r')
       .join('questionnaires as q', 'q.id', 'r.questionnaire_id')
-      .leftJoin(submitted, 's.round_id', 'r.id')
-      .select('r.*', 'q.code as q_code', 'q.version as q_version', 'q.title_kk as q_title_kk', 'q.title_ru as q_title_ru', 'q.title_en as q_title_en', 's.n as submitted')
+      .select('r.*', 'q.code as q_code', 'q.version as q_version', 'q.title_kk as q_title_kk', 'q.title_ru as q_title_ru', 'q.title_en as q_title_en')
       .orderBy('r.id', 'desc');
+    if (counted) query.leftJoin(submitted, 's.round_id', 'r.id').select('s.n as submitted');
+    const rows = await query;
     return rows.map((row: Record<string, unknown>) => ({
       ...toRecord(row),
       questionnaireCode: String(row.q_code),

@@ -83,6 +83,11 @@ export class RoundsService {
     return this.repo.list();
   }
 
+  /** Every round with its questionnaire's code and version, without counting responses (`submitted` is 0). */
+  listBrief(): Promise<RoundListRow[]> {
+    return this.repo.list(false);
+  }
+
   /**
    * The round, its row locked until the transaction ends, so that a second caller doing the same
    * (publishing the round's indicators twice at once) waits for the first. NotFoundError if absent.

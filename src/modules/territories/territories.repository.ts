@@ -30,8 +30,8 @@ function toRow(input: TTerritoryInput): Record<string, unknown> {
 export class TerritoriesRepository {
   constructor(private readonly db: Knex) {}
 
-  async list(): Promise<TerritoryRecord[]> {
-    const rows = await this.db('territories').orderBy([{ column: 'position' }, { column: 'id' }]);
+  async list(trx?: Knex.Transaction): Promise<TerritoryRecord[]> {
+    const rows = await (trx ?? this.db)('territories').orderBy([{ column: 'position' }, { column: 'id' }]);
     return rows.map(toRecord);
   }
 

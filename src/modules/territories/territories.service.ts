@@ -7,8 +7,9 @@ import type { TerritoryRecord, TTerritoryInput } from './territories.schemas';
 export class TerritoriesService {
   constructor(private readonly repo: TerritoriesRepository) {}
 
-  list(): Promise<TerritoryRecord[]> {
-    return this.repo.list();
+  /** Inside a transaction pass it on (SQLite has one connection). */
+  list(trx?: Knex.Transaction): Promise<TerritoryRecord[]> {
+    return this.repo.list(trx);
   }
 
   /**

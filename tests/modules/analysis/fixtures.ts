@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import { sharedDomainDir } from '../../../src/paths';
 import { insertReturningId, nowIso } from '../../../src/db/dialect';
+import { insertProfileAnswers, insertProfileItems, type ProfileItems } from '../../helpers/profile';
 import { syncRoundCells } from '../../../src/modules/analysis/analysis.service';
 
 /**
@@ -39,6 +40,9 @@ export interface SurveyFixture {
   questionnaireId: number;
   itemIds: Record<string, number>;
   territoryIds: Record<'T1' | 'T2', number>;
+  territoryCodes: Record<'T1' | 'T2', string>;
+  /** The profile questions' items: a response's territory, sector, size and innovation are their answers. */
+  profile: ProfileItems;
 }
 
 let counter = 0;
@@ -104,7 +108,8 @@ export async function createSurvey(db: Knex, texts: Partial<Record<string, strin
       text_en: `Barrier ${code}`,
     });
   }
-  return { questionnaireId, itemIds, territoryIds };
+  const profile = await insertProfileItems(db, questionnaireId, definition.profile as never);
+  return { questionnaireId, itemIds, territoryIds, territoryCodes: { T1: `T1-${tag}`, T2: `T2-${tag}` }, profile };
 }
 
 export async function createRound(db: Knex, survey: SurveyFixture, title = 'Round', status = 'open'): Promise<number> {
@@ -131,16 +136,18 @@ export async function addResponses(db: Knex, survey: SurveyFixture, roundId: num
       invitation_id: invitationId,
       status,
       language: 'kk',
-      territory_id: spec.territory ? survey.territoryIds[spec.territory] : null,
-      sector: spec.sector ?? null,
-      size: spec.size ?? null,
-      innovated: spec.innovated ?? null,
       started_at: now,
       updated_at: now,
       submitted_at: status === 'submitted' ? now : null,
     });
     const answers = Object.entries(spec.ratings).map(([code, value]) => ({ response_id: responseId, item_id: survey.itemIds[code]!, round_id: roundId, value, cannot_judge: value === null }));
     if (answers.length) await db('answers').insert(answers);
+    await insertProfileAnswers(db, survey.profile, responseId, roundId, {
+      territory: spec.territory ? survey.territoryCodes[spec.territory] : null,
+      sector: spec.sector,
+      size: spec.size,
+      innovated: spec.innovated === true ? ['product'] : spec.innovated === false ? ['none'] : null,
+    });
     ids.push(responseId);
   }
   // Rows inserted by hand reach the cells the way a bulk load does (the ranking never counts).

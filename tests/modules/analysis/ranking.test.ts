@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app';
-import { analysisService, countSubmittedResponse } from '../../../src/modules/analysis/analysis.service';
+import { analysisService, countSubmittedResponse, roleItems } from '../../../src/modules/analysis/analysis.service';
 import { addResponses, createRound, createSurvey, manyResponses, SMALL_ROUND, type SurveyFixture } from './fixtures';
 
 const TOL = 9; // decimal places for values computed from the same small integers
@@ -130,9 +130,10 @@ describe('ranking service on a hand-made round', () => {
     const db = t.ctx.db;
     const round = await createRound(db, survey, 'Counting');
     const [first] = await addResponses(db, survey, round, [{ territory: 'T1', sector: 'C', ratings: { A1: 5, A2: 4, A3: 3 } }]);
+    const roles = roleItems(await analysisService(db).questionnaire(survey.questionnaireId), await analysisService(db).territories());
     await db.transaction(async (trx) => {
-      await countSubmittedResponse(trx, round, first!);
-      await countSubmittedResponse(trx, round, first!);
+      await countSubmittedResponse(trx, round, roles, first!);
+      await countSubmittedResponse(trx, round, roles, first!);
     });
     await addResponses(db, survey, round, [{ territory: 'T2', ratings: { A1: 1 } }]);
     const service = analysisService(db);

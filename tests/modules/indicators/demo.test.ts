@@ -20,7 +20,12 @@ describe('demo data: survey indicators of the demo rounds', () => {
       expect(codes).toEqual(expect.arrayContaining(['SURVEY_MEAN', 'SURVEY_MEAN_FINANCE', 'TOP2_B01', 'LACT', 'N_RESP']));
       const n = await repo.values({ indicatorIds: [indicators.find((i) => i.code === 'N_RESP')!.id] });
       // Every submitted response with a territory is counted once.
-      const withTerritory = await t.ctx.db('responses').where({ round_id: round.id, status: 'submitted' }).whereNotNull('territory_id').count({ n: '*' }).first();
+      const withTerritory = await t.ctx.db('responses as r')
+        .join('answers as a', 'a.response_id', 'r.id')
+        .join('questionnaire_items as i', 'i.id', 'a.item_id')
+        .where({ 'r.round_id': round.id, 'r.status': 'submitted', 'i.role': 'territory' })
+        .count({ n: '*' })
+        .first();
       expect(n.reduce((s, v) => s + v.value, 0)).toBe(Number(withTerritory!.n));
       const means = await repo.values({ indicatorIds: [indicators.find((i) => i.code === 'SURVEY_MEAN')!.id] });
       for (const m of means) expect(m.value >= 1 && m.value <= 5).toBe(true);

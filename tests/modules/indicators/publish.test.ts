@@ -2,12 +2,14 @@ import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertReturningId } from '../../../src/db/dialect';
 import { createTestApp, loginAs, type TestApp } from '../../helpers/app';
+import { innovation, insertProfileAnswers, profileItemsOf } from '../../helpers/profile';
 
 /** A closed round with hand-made responses, so the expected indicators are computed independently here. */
 async function makeRound(t: TestApp) {
   const db = t.ctx.db;
   const questionnaire = await db('questionnaires').first();
-  const items = await db('questionnaire_items').where({ questionnaire_id: questionnaire.id }).orderBy('position');
+  const items = await db('questionnaire_items').where({ questionnaire_id: questionnaire.id, kind: 'rating' }).orderBy('position');
+  const profile = await profileItemsOf(db, questionnaire.id);
   const categories = await db('questionnaire_categories').where({ questionnaire_id: questionnaire.id });
   const [oskemen, semey] = await Promise.all([db('territories').where({ code: 'oskemen-city' }).first(), db('territories').where({ code: 'semey-city' }).first()]);
   const now = new Date().toISOString();
@@ -23,12 +25,12 @@ async function makeRound(t: TestApp) {
   });
   // respondent -> territory, innovated, submitted?, answers by item position (null = cannot judge)
   const respondents = [
-    { territory: oskemen.id, innovated: true, submitted: true, values: [5, 4, 3, null] },
-    { territory: oskemen.id, innovated: false, submitted: true, values: [2, 4, 1, 5] },
-    { territory: oskemen.id, innovated: null, submitted: true, values: [4, 1, 1, 2] },
-    { territory: semey.id, innovated: true, submitted: true, values: [1, 2, 3, 4] },
+    { territory: oskemen, innovated: true, submitted: true, values: [5, 4, 3, null] },
+    { territory: oskemen, innovated: false, submitted: true, values: [2, 4, 1, 5] },
+    { territory: oskemen, innovated: null, submitted: true, values: [4, 1, 1, 2] },
+    { territory: semey, innovated: true, submitted: true, values: [1, 2, 3, 4] },
     // In progress: must not count anywhere.
-    { territory: semey.id, innovated: true, submitted: false, values: [5, 5, 5, 5] },
+    { territory: semey, innovated: true, submitted: false, values: [5, 5, 5, 5] },
   ];
   for (const [k, r] of respondents.entries()) {
     const invitationId = await insertReturningId(db, 'invitations', {
@@ -44,17 +46,26 @@ async function makeRound(t: TestApp) {
       invitation_id: invitationId,
       status: r.submitted ? 'submitted' : 'in_progress',
       language: 'kk',
-      territory_id: r.territory,
-      innovated: r.innovated,
       started_at: now,
       updated_at: now,
       submitted_at: r.submitted ? now : null,
     });
+    await insertProfileAnswers(db, profile, responseId, roundId, { territory: r.territory.code, innovated: innovation(r.innovated) });
     for (const [i, value] of r.values.entries()) {
       await db('answers').insert({ response_id: responseId, item_id: items[i].id, round_id: roundId, value, cannot_judge: value === null });
     }
   }
   return { roundId, items, categories, oskemen, semey };
+}
+
+/** The first submitted response of the round whose territory answer is `code`. */
+async function firstResponseIn(t: TestApp, roundId: number, code: string) {
+  return t.ctx.db('responses as r')
+    .join('answers as a', 'a.response_id', 'r.id')
+    .join('questionnaire_items as i', 'i.id', 'a.item_id')
+    .where({ 'r.round_id': roundId, 'r.status': 'submitted', 'i.role': 'territory', 'a.choice': code })
+    .orderBy('r.id')
+    .first('r.id');
 }
 
 async function valuesOf(t: TestApp, roundId: number) {
@@ -101,8 +112,10 @@ describe('survey-derived indicators', () => {
     const { roundId, items, oskemen } = await makeRound(t);
     await t.services.indicators.publishRound(roundId);
     const before = await valuesOf(t, roundId);
-    const response = await t.ctx.db('responses').where({ round_id: roundId, territory_id: oskemen.id, status: 'submitted' }).orderBy('id').first();
+    const response = await firstResponseIn(t, roundId, oskemen.code);
     await t.ctx.db('answers').where({ response_id: response.id, item_id: items[0].id }).update({ value: 1 });
+    // A submitted answer never changes through the app; after a hand edit the cells are rebuilt (`kedergi analysis rebuild`).
+    await t.services.analysis.rebuild(roundId);
     await t.services.indicators.publishRound(roundId);
     const after = await valuesOf(t, roundId);
     expect(after.size).toBe(before.size);
@@ -126,8 +139,10 @@ describe('survey-derived indicators', () => {
     const valueAt = async () => (await t.ctx.db('indicator_values').where({ indicator_id: derivedId, territory_id: oskemen.id }).first()).value;
     // Oskemen's 11 answers sum to 32 before the change (5+4+3 + 2+4+1+5 + 4+1+1+2, from makeRound), 28 after.
     expect(Math.abs(Number(await valueAt()) - (32 / 11 / 5) * 100)).toBeLessThan(1e-9);
-    const response = await t.ctx.db('responses').where({ round_id: roundId, territory_id: oskemen.id, status: 'submitted' }).orderBy('id').first();
+    const response = await firstResponseIn(t, roundId, oskemen.code);
     await t.ctx.db('answers').where({ response_id: response.id, item_id: items[0].id }).update({ value: 1 });
+    // A submitted answer never changes through the app; after a hand edit the cells are rebuilt (`kedergi analysis rebuild`).
+    await t.services.analysis.rebuild(roundId);
     await t.services.indicators.publishRound(roundId);
     expect(Math.abs(Number(await valueAt()) - (28 / 11 / 5) * 100)).toBeLessThan(1e-9);
   });

@@ -21,17 +21,34 @@ async function seed(t: TestApp, roundId: number): Promise<void> {
     [N, roundId, territory.id, now, now, now, now],
   );
   await db.raw(
-    `INSERT INTO responses (round_id, invitation_id, status, language, territory_id, sector, size, employees, innovated, profile, started_at, updated_at, submitted_at)
-     SELECT round_id, id, 'submitted', 'kk', territory_id, sector, size, 10, ?, '{"funding":"own","innovated":["product"]}', ?, ?, ? FROM invitations WHERE round_id = ?`,
-    [true, now, now, now, roundId],
+    `INSERT INTO responses (round_id, invitation_id, status, language, started_at, updated_at, submitted_at)
+     SELECT round_id, id, 'submitted', 'kk', ?, ?, ? FROM invitations WHERE round_id = ?`,
+    [now, now, now, roundId],
   );
+  // The profile as answers of the profile items, by role: territory, sector, size, employees, innovated, funding.
+  const profile: Record<string, [string, string | null, number | null]> = {
+    territory: ['territory', territory.code, null],
+    sector: ['sector', 'A', null],
+    size: ['size', 'micro', null],
+    employees: ['employees', null, 10],
+    innovated: ['innovated', 'product', null],
+    funding: ['funding', 'own', null],
+  };
+  for (const [role, choice, number] of Object.values(profile)) {
+    await db.raw(
+      `INSERT INTO answers (response_id, item_id, round_id, choice, number_value)
+       SELECT r.id, qi.id, r.round_id, ?, ? FROM responses r JOIN rounds ro ON ro.id = r.round_id JOIN questionnaire_items qi ON qi.questionnaire_id = ro.questionnaire_id
+       WHERE r.round_id = ? AND qi.role = ?`,
+      [choice, number, roundId, role],
+    );
+  }
   await db.raw(
     `INSERT INTO answers (response_id, item_id, round_id, value, comment)
      SELECT r.id, qi.id, r.round_id,
             CASE WHEN (r.id * 7 + qi.id * 13) % 6 = 0 THEN NULL ELSE (r.id * 7 + qi.id * 13) % 6 END,
             CASE WHEN qi.position = 1 THEN 'Қаржы жетіспейді' ELSE NULL END
      FROM responses r JOIN rounds ro ON ro.id = r.round_id JOIN questionnaire_items qi ON qi.questionnaire_id = ro.questionnaire_id
-     WHERE r.round_id = ?`,
+     WHERE r.round_id = ? AND qi.kind = 'rating'`,
     [roundId],
   );
 }

@@ -1,11 +1,12 @@
 import type { AppContext } from '../../../src/context';
 import { insertReturningId, num } from '../../../src/db/dialect';
 import { hashToken } from '../../../src/lib/tokens';
+import { innovation, insertProfileAnswers, profileItemsOf } from '../../helpers/profile';
 
 let counter = 0;
 
 /**
- * An invitation in a given state, with its response (profile columns, profile JSON and answers)
+ * An invitation in a given state, with its response (profile answers and the other answers)
  * when it has been started, written as the respondent flow would leave it.
  */
 export async function insertInvitation(
@@ -56,15 +57,20 @@ export async function insertInvitation(
     invitation_id: invitationId,
     status: state,
     language: r.language ?? 'kk',
-    territory_id: r.territoryId ?? spec.territoryId,
-    sector: r.sector ?? spec.sector ?? 'A',
-    size: r.size ?? spec.size ?? 'micro',
-    employees: r.employees ?? null,
-    innovated: r.innovated ?? null,
-    profile: JSON.stringify(r.profile ?? {}),
     started_at: now,
     updated_at: now,
     submitted_at: state === 'submitted' ? r.submittedAt ?? now : null,
+  });
+  const round = await ctx.db('rounds').where({ id: roundId }).first('questionnaire_id');
+  const territoryId = r.territoryId ?? spec.territoryId;
+  const territory = territoryId === null ? undefined : await ctx.db('territories').where({ id: territoryId }).first('code');
+  await insertProfileAnswers(ctx.db, await profileItemsOf(ctx.db, num(round.questionnaire_id)), responseId, roundId, {
+    territory: territory?.code ?? null,
+    sector: r.sector ?? spec.sector ?? 'A',
+    size: r.size ?? spec.size ?? 'micro',
+    employees: r.employees ?? null,
+    innovated: innovation(r.innovated),
+    ...(r.profile as Record<string, never>),
   });
   if (r.answers) {
     const items = await ctx.db('questionnaire_items as qi')

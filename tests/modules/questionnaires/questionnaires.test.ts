@@ -122,7 +122,8 @@ describe('questionnaires', () => {
     expect(res.headers.location).toBe(`/admin/questionnaires/${row.id}?saved=created`);
     const page = await admin.agent.get(res.headers.location);
     expect(page.status).toBe(200);
-    expect(Number((await t.ctx.db('questionnaire_items').where({ questionnaire_id: row.id }).count({ n: '*' }).first())?.n)).toBe(22);
+    // 22 ratings and the 6 profile questions, whose answers are answer rows too.
+    expect(Number((await t.ctx.db('questionnaire_items').where({ questionnaire_id: row.id }).count({ n: '*' }).first())?.n)).toBe(22 + 6);
   });
 
   it('writes a questionnaire and its rows in one transaction: a failure half-way leaves nothing', async () => {

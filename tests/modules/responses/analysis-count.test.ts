@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../../src/db/knex';
 import { AnalysisCounter } from '../../../src/modules/analysis/analysis.counter';
 import { AnalysisRepository } from '../../../src/modules/analysis/analysis.repository';
-import { AnalysisService } from '../../../src/modules/analysis/analysis.service';
+import { roleItems } from '../../../src/modules/analysis/analysis.service';
 import { testDbEngine } from '../../helpers/db';
 import { apiTokenFor, createTestApp, loginAs, type TestApp } from '../../helpers/app';
 import { completeBody, createInvitation, createRound, ensureBaseContent, openLink } from './fixtures';
@@ -107,7 +107,8 @@ describe('counting from two processes at once', () => {
     try {
       const a = new AnalysisRepository(t.ctx.db);
       const b = new AnalysisRepository(other);
-      await Promise.all([a.countPending(roundId, 37), b.countPending(roundId, 53), a.countPending(roundId, 41), b.countPending(roundId, 29)]);
+      const roles = roleItems(await t.services.analysis.questionnaire(questionnaireId), await t.services.territories.list());
+      await Promise.all([a.countPending(roundId, roles, t.ctx.db, 37), b.countPending(roundId, roles, other, 53), a.countPending(roundId, roles, t.ctx.db, 41), b.countPending(roundId, roles, other, 29)]);
     } finally {
       if (other !== t.ctx.db) await other.destroy();
     }
@@ -115,7 +116,7 @@ describe('counting from two processes at once', () => {
     const cells = await t.ctx.db('analysis_item_cells').where({ round_id: roundId }).select('item_id').sum({ answers: 'answers' }).groupBy('item_id');
     expect(cells).toHaveLength(items.length);
     for (const c of cells) expect(Number(c.answers)).toBe(responses);
-    const ranking = await new AnalysisService(new AnalysisRepository(t.ctx.db)).ranking(roundId);
+    const ranking = await t.services.analysis.ranking(roundId);
     expect(ranking.respondents).toBe(responses);
     expect(ranking.uncounted).toBe(0);
   }, 120_000);

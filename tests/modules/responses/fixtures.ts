@@ -6,6 +6,7 @@ import type { Express } from 'express';
 import type { AppContext } from '../../../src/context';
 import { insertReturningId, nowIso } from '../../../src/db/dialect';
 import { generateLinkToken, hashToken } from '../../../src/lib/tokens';
+import { QuestionnairesRepository } from '../../../src/modules/questionnaires/questionnaires.repository';
 import { sharedDomainDir } from '../../../src/paths';
 
 /**
@@ -38,24 +39,9 @@ export async function ensureBaseContent(ctx: AppContext): Promise<{ questionnair
     definition: JSON.stringify(definition),
     created_at: nowIso(),
   });
-  const categoryIds = new Map<string, number>();
-  let cp = 0;
-  for (const c of definition.categories) {
-    categoryIds.set(c.code, await insertReturningId(db, 'questionnaire_categories', { questionnaire_id: questionnaireId, code: c.code, pest: c.pest, position: ++cp, title_kk: c.title.kk, title_ru: c.title.ru, title_en: c.title.en }));
-  }
-  let ip = 0;
-  for (const i of definition.items) {
-    await db('questionnaire_items').insert({
-      questionnaire_id: questionnaireId,
-      category_id: categoryIds.get(i.category),
-      code: i.code,
-      position: ++ip,
-      text_kk: i.text.kk,
-      text_ru: i.text.ru,
-      text_en: i.text.en,
-      reference_mean: i.referenceMean ?? null,
-    });
-  }
+  // Categories and items (the profile's among them) as the questionnaires module writes them.
+  const questionnaires = new QuestionnairesRepository(db);
+  await questionnaires.transaction((trx) => questionnaires.writeContent(questionnaireId, definition, trx));
   return { questionnaireId };
 }
 
@@ -115,6 +101,7 @@ export async function itemCodesByCategory(ctx: AppContext, questionnaireId: numb
   const rows = await ctx.db('questionnaire_items as i')
     .join('questionnaire_categories as c', 'c.id', 'i.category_id')
     .where('i.questionnaire_id', questionnaireId)
+    .whereNot('c.code', '_profile')
     .orderBy([{ column: 'c.position' }, { column: 'i.position' }])
     .select('i.code', 'c.code as category');
   const out = new Map<string, string[]>();

@@ -106,8 +106,11 @@ describe('one-shot submission', () => {
     expect(statements.filter((s) => s.txId === undefined && isSubmissionWrite(s.sql))).toEqual([]);
 
     const { response, answers, invitation } = await stored(invitationId);
-    expect(response).toMatchObject({ status: 'submitted', sector: 'C', size: 'small', idempotency_key: `one-shot-${invitationId}` });
-    expect(Number(response.employees)).toBe(12);
+    expect(response).toMatchObject({ status: 'submitted', idempotency_key: `one-shot-${invitationId}` });
+    // The profile is among the answers, written by the same multi-row INSERT.
+    expect(answers.get('sector')!.choice).toBe('C');
+    expect(answers.get('size')!.choice).toBe('small');
+    expect(Number(answers.get('employees')!.number_value)).toBe(12);
     expect(response.submitted_at).toBe(res.body.submittedAt);
     expect(Number(answers.get('B01')!.value)).toBe(4);
     expect(answers.get('B01')!.comment).toBe('Сұраныс аз');
@@ -166,7 +169,8 @@ describe('one-shot submission', () => {
     expect(trx.length).toBeLessThanOrEqual(6);
 
     const after = await stored(invitationId);
-    expect(after.response).toMatchObject({ status: 'submitted', sector: 'G', size: 'micro', idempotency_key: `step-by-step-${invitationId}` });
+    expect(after.response).toMatchObject({ status: 'submitted', idempotency_key: `step-by-step-${invitationId}` });
+    expect([after.answers.get('sector')!.choice, after.answers.get('size')!.choice, after.answers.get('innovated')!.choice]).toEqual(['G', 'micro', 'product']);
     expect(after.invitation.status).toBe('submitted');
     const columns = (a: Record<string, unknown>) => [a.value, a.number_value, a.choice, a.text_value, a.comment].map((v) => (v === null ? null : String(v)));
     expect([...after.answers.keys()].sort()).toEqual([...before.answers.keys()].sort());

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   missingAnswers,
-  profileColumns,
+  profileAnswerRows,
+  profileFromAnswers,
   validateAnswers,
   validateProfile,
   type FormItem,
@@ -84,15 +85,24 @@ describe('validateAnswers', () => {
   });
 });
 
-describe('validateProfile and profileColumns', () => {
-  it('fills the filter columns; innovated is true for any option but the exclusive one', () => {
+describe('validateProfile, and the profile as answer rows', () => {
+  it('keeps the definition order of options, and stores each answer as its item\'s row and reads it back', () => {
     const out = validateProfile(questions, territories, { territory: 'ridder-city', size: 'small', employees: '12', innovated: ['process', 'product'] });
     expect(out.invalid).toEqual([]);
     expect(out.missing).toEqual([]);
     expect(out.profile).toEqual({ territory: 'ridder-city', size: 'small', employees: 12, innovated: ['product', 'process'] });
-    expect(out.columns).toEqual({ territoryId: 10, sector: null, size: 'small', employees: 12, innovated: true });
-    expect(profileColumns(questions, territories, { innovated: ['none'] }).innovated).toBe(false);
-    expect(profileColumns(questions, territories, {}).innovated).toBeNull();
+    const profileItemIds = Object.fromEntries(questions.map((q, i) => [q.code, 100 + i]));
+    const form = { profile: questions, profileItemIds };
+    const rows = profileAnswerRows(form, out.profile);
+    expect(rows.map((r) => [r.itemId, r.columns.choice, r.columns.numberValue])).toEqual([
+      [profileItemIds.territory, 'ridder-city', null],
+      [profileItemIds.size, 'small', null],
+      [profileItemIds.employees, null, 12],
+      [profileItemIds.innovated, 'product process', null],
+    ]);
+    expect(profileFromAnswers(form, new Map(rows.map((r) => [r.itemId, r.columns])))).toEqual(out.profile);
+    // An item without an answer is simply absent from the profile.
+    expect(profileFromAnswers(form, new Map())).toEqual({});
   });
 
   it('refuses malformed values and marks missing required questions', () => {
