@@ -316,6 +316,7 @@ const POLICY: Record<string, Rule> = {
   'GET /indicators/models/:id/spec.json': r('staff', (f) => `/indicators/models/${f.indicatorModel}/spec.json`),
   'GET /indicators/models/:id/result.json': r('staff', (f) => `/indicators/models/${f.indicatorModel}/result.json`),
   'POST /indicators/models/:id/forecast': r('staff', (f) => `/indicators/models/${f.indicatorModel}/forecast`),
+  'POST /indicators/models/:id/title': r('staff', (f) => `/indicators/models/${f.indicatorModel}/title`),
   'POST /indicators/models/:id/delete': r('staff', (f, a) => `/indicators/models/${f.indicatorModelToDelete[a === 'admin' ? 'admin' : 'researcher']}/delete`),
   'GET /indicators/territories/:id': r('staff', (f) => `/indicators/territories/${f.indicatorTerritory}`),
   'GET /indicators/rounds': r('staff'),
