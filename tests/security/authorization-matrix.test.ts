@@ -87,6 +87,9 @@ interface Fixture {
   programmeBody: number;
   /** A builder draft of a new questionnaire (its forms refuse an empty body: no revision). */
   builderDraft: number;
+  /** XLSForms read on the admin page and waiting for confirmation: one to show, one to confirm or cancel. */
+  xlsformImport: number;
+  xlsformImportToConfirm: number;
 }
 
 interface Rule {
@@ -136,6 +139,9 @@ const POLICY: Record<string, Rule> = {
   // questionnaires: version comparison and XLSForm exchange (issue 11)
   'GET /admin/questionnaires/compare': r('admin', (f) => `/admin/questionnaires/compare?to=${f.questionnaireId}`),
   'POST /admin/questionnaires/import-xlsform': r('admin', undefined, undefined, 'without a file: a 400 form error'),
+  'GET /admin/questionnaires/import-xlsform/:importId': r('admin', (f) => `/admin/questionnaires/import-xlsform/${f.xlsformImport}`),
+  'POST /admin/questionnaires/import-xlsform/:importId/confirm': r('admin', (f) => `/admin/questionnaires/import-xlsform/${f.xlsformImportToConfirm}/confirm`, undefined, 'a second time: 303, no longer waiting'),
+  'POST /admin/questionnaires/import-xlsform/:importId/cancel': r('admin', (f) => `/admin/questionnaires/import-xlsform/${f.xlsformImportToConfirm}/cancel`),
   'GET /admin/questionnaires/:id/export.xlsx': r('admin', (f) => `/admin/questionnaires/${f.questionnaireId}/export.xlsx`),
   'GET /api/v1/questionnaires/:id/xlsform': r('staff', (f) => `/api/v1/questionnaires/${f.questionnaireId}/xlsform`),
   'POST /api/v1/questionnaires/xlsform': r('admin', undefined, undefined, 'without a file: a 400 error'),
@@ -569,6 +575,12 @@ describe('authorization matrix', () => {
       return id ?? 'no-import';
     };
 
+    // An XLSForm read on the admin page, waiting for the administrator's confirmation.
+    const xlsformImport = async () => {
+      const staged = await t.services.questionnaires.getQuestionnaire(q.id);
+      return t.services.questionnaires.stageImport({ definition: { ...staged.definition, code: 'MATRIX-XLSFORM' }, warnings: [] }, 'matrix.xlsx', admin.user!.id);
+    };
+
     // A builder draft with a section S1 and a rating question Q1.
     const builderDraft = async () => {
       const drafts = t.services.questionnaireDrafts;
@@ -635,6 +647,8 @@ describe('authorization matrix', () => {
       programmeDuty: duty.id,
       programmeBody: body.id,
       builderDraft: await builderDraft(),
+      xlsformImport: await xlsformImport(),
+      xlsformImportToConfirm: await xlsformImport(),
     };
     routes = listRoutes(t.app);
   });
