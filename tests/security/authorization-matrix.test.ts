@@ -87,6 +87,9 @@ interface Fixture {
   programmeBody: number;
   /** A builder draft of a new questionnaire (its forms refuse an empty body: no revision). */
   builderDraft: number;
+  /** XLSForms read on the admin page and waiting for confirmation: one to show, one to confirm or cancel. */
+  xlsformImport: number;
+  xlsformImportToConfirm: number;
 }
 
 interface Rule {
@@ -136,6 +139,9 @@ const POLICY: Record<string, Rule> = {
   // questionnaires: version comparison and XLSForm exchange (issue 11)
   'GET /admin/questionnaires/compare': r('admin', (f) => `/admin/questionnaires/compare?to=${f.questionnaireId}`),
   'POST /admin/questionnaires/import-xlsform': r('admin', undefined, undefined, 'without a file: a 400 form error'),
+  'GET /admin/questionnaires/import-xlsform/:importId': r('admin', (f) => `/admin/questionnaires/import-xlsform/${f.xlsformImport}`),
+  'POST /admin/questionnaires/import-xlsform/:importId/confirm': r('admin', (f) => `/admin/questionnaires/import-xlsform/${f.xlsformImportToConfirm}/confirm`, undefined, 'a second time: 303, no longer waiting'),
+  'POST /admin/questionnaires/import-xlsform/:importId/cancel': r('admin', (f) => `/admin/questionnaires/import-xlsform/${f.xlsformImportToConfirm}/cancel`),
   'GET /admin/questionnaires/:id/export.xlsx': r('admin', (f) => `/admin/questionnaires/${f.questionnaireId}/export.xlsx`),
   'GET /api/v1/questionnaires/:id/xlsform': r('staff', (f) => `/api/v1/questionnaires/${f.questionnaireId}/xlsform`),
   'POST /api/v1/questionnaires/xlsform': r('admin', undefined, undefined, 'without a file: a 400 error'),
@@ -316,6 +322,7 @@ const POLICY: Record<string, Rule> = {
   'GET /indicators/models/:id/spec.json': r('staff', (f) => `/indicators/models/${f.indicatorModel}/spec.json`),
   'GET /indicators/models/:id/result.json': r('staff', (f) => `/indicators/models/${f.indicatorModel}/result.json`),
   'POST /indicators/models/:id/forecast': r('staff', (f) => `/indicators/models/${f.indicatorModel}/forecast`),
+  'POST /indicators/models/:id/title': r('staff', (f) => `/indicators/models/${f.indicatorModel}/title`),
   'POST /indicators/models/:id/delete': r('staff', (f, a) => `/indicators/models/${f.indicatorModelToDelete[a === 'admin' ? 'admin' : 'researcher']}/delete`),
   'GET /indicators/territories/:id': r('staff', (f) => `/indicators/territories/${f.indicatorTerritory}`),
   'GET /indicators/rounds': r('staff'),
@@ -568,6 +575,12 @@ describe('authorization matrix', () => {
       return id ?? 'no-import';
     };
 
+    // An XLSForm read on the admin page, waiting for the administrator's confirmation.
+    const xlsformImport = async () => {
+      const staged = await t.services.questionnaires.getQuestionnaire(q.id);
+      return t.services.questionnaires.stageImport({ definition: { ...staged.definition, code: 'MATRIX-XLSFORM' }, warnings: [] }, 'matrix.xlsx', admin.user!.id);
+    };
+
     // A builder draft with a section S1 and a rating question Q1.
     const builderDraft = async () => {
       const drafts = t.services.questionnaireDrafts;
@@ -634,6 +647,8 @@ describe('authorization matrix', () => {
       programmeDuty: duty.id,
       programmeBody: body.id,
       builderDraft: await builderDraft(),
+      xlsformImport: await xlsformImport(),
+      xlsformImportToConfirm: await xlsformImport(),
     };
     routes = listRoutes(t.app);
   });

@@ -35,6 +35,7 @@ const ROUTES: Array<{ method: 'GET' | 'POST'; path: string; url: () => string; b
   { method: 'GET', path: '/indicators/models/:id/spec.json', url: () => `/indicators/models/${modelId}/spec.json` },
   { method: 'GET', path: '/indicators/models/:id/result.json', url: () => `/indicators/models/${modelId}/result.json` },
   { method: 'POST', path: '/indicators/models/:id/forecast', url: () => `/indicators/models/${modelId}/forecast` },
+  { method: 'POST', path: '/indicators/models/:id/title', url: () => `/indicators/models/${modelId}/title` },
   { method: 'POST', path: '/indicators/models/:id/delete', url: () => `/indicators/models/${modelId}/delete` },
 ];
 

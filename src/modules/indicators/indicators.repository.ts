@@ -314,14 +314,14 @@ export class IndicatorsRepository {
   /* ---- saved models ---- */
 
   async createModel(
-    input: { datasetId: number | null; kind: ModelRecord['kind']; title: string; spec: unknown; origin: ModelOrigin | null; result: unknown; createdBy: number | null },
+    input: { datasetId: number | null; kind: ModelRecord['kind']; title: string; titleLang?: Language | null; titles?: TTitles; spec: unknown; origin: ModelOrigin | null; result: unknown; createdBy: number | null },
     trx?: Executor,
   ): Promise<number> {
     return insertReturningId(trx ?? this.db, 'indicator_models', {
       dataset_id: input.datasetId,
       kind: input.kind,
-      // Saved from a page in one language; the language is read from the title itself.
-      ...titleColumns('title', input.title, null),
+      // The title as typed is in the page's language; a title made up from the variables has its language guessed.
+      ...titleColumns('title', input.title, input.titleLang ?? null, input.titles),
       spec: JSON.stringify(input.spec),
       origin: input.origin ? JSON.stringify(input.origin) : null,
       result: JSON.stringify(input.result),
@@ -332,6 +332,10 @@ export class IndicatorsRepository {
 
   async updateModel(id: number, input: { spec: unknown; result: unknown }): Promise<void> {
     await this.db('indicator_models').where({ id }).update({ spec: JSON.stringify(input.spec), result: JSON.stringify(input.result) });
+  }
+
+  async updateModelTitle(id: number, input: { title: string; titleLang: Language; titles: TTitles }): Promise<void> {
+    await this.db('indicator_models').where({ id }).update(titleColumns('title', input.title, input.titleLang, input.titles));
   }
 
   async deleteModel(id: number): Promise<void> {

@@ -17,6 +17,7 @@ import {
   ZDerivedIndicatorEdit,
   ZDerivedIndicatorInput,
   ZFitForm,
+  ZModelTitleInput,
   ZForecastForm,
   ZId,
   ZImportOptions,
@@ -360,7 +361,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
       const id = parseOrThrow(ZId, req.params.id);
       const values = { ...req.body, x: ([] as string[]).concat(req.body.x ?? []) };
       await handleForm(res, 'indicators/models', await fitLocals(req, id, { values }), async () => {
-        const modelId = await service.createFit(req.user!.id, id, parseOrThrow(ZFitForm, req.body));
+        const modelId = await service.createFit(req.user!.id, id, parseOrThrow(ZFitForm, req.body), req.lang);
         res.redirect(303, `/indicators/models/${modelId}`);
       });
     }),
@@ -395,7 +396,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
     asyncHandler(async (req, res) => {
       const values = { ...req.body, territories: ([] as string[]).concat(req.body.territories ?? []), indicators: ([] as string[]).concat(req.body.indicators ?? []) };
       await handleForm(res, 'indicators/composite', await compositeLocals(req, { values }), async () => {
-        const modelId = await service.createComposite(req.user!.id, parseOrThrow(ZCompositeForm, req.body));
+        const modelId = await service.createComposite(req.user!.id, parseOrThrow(ZCompositeForm, req.body), req.lang);
         res.redirect(303, `/indicators/models/${modelId}`);
       });
     }),
@@ -431,7 +432,7 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
     '/indicators/scenario',
     asyncHandler(async (req, res) => {
       await handleForm(res, 'indicators/scenario', await scenarioLocals(req, req.body ?? {}), async () => {
-        const modelId = await service.createScenario(req.user!.id, parseOrThrow(ZScenarioForm, req.body));
+        const modelId = await service.createScenario(req.user!.id, parseOrThrow(ZScenarioForm, req.body), req.lang);
         res.redirect(303, `/indicators/models/${modelId}`);
       });
     }),
@@ -448,6 +449,9 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
       indicatorsById: await indicatorLabels(),
       view: await modelView(req, model),
       values: {},
+      // The rename form asks for the title in the page's language (blank while it has none: saving the
+      // title as written in another language under this one would mislabel it) and for its translations.
+      titleValues: { title: model[`title_${req.lang}`] ?? '', title_kk: model.title_kk ?? '', title_ru: model.title_ru ?? '', title_en: model.title_en ?? '' },
       ...extra,
     });
   };
@@ -456,7 +460,8 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
     '/indicators/models/:id',
     asyncHandler(async (req, res) => {
       const model = await service.getModel(parseOrThrow(ZId, req.params.id), req.user!);
-      await showModel(req, res, model, { notice: req.query.saved === '1' ? req.t('indicators:fit.forecastSaved') : undefined });
+      const notice = req.query.saved === '1' ? req.t('indicators:fit.forecastSaved') : req.query.renamed === '1' ? req.t('indicators:models.renamed') : undefined;
+      await showModel(req, res, model, { notice });
     }),
   );
 
@@ -488,6 +493,20 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
         res.redirect(303, `/indicators/models/${model.id}?saved=1#forecast`);
       } catch (error) {
         if (error instanceof ValidationError) return showModel(req, res.status(400), model, { error, values: req.body });
+        throw error;
+      }
+    }),
+  );
+
+  router.post(
+    '/indicators/models/:id/title',
+    asyncHandler(async (req, res) => {
+      const model = await service.getModel(parseOrThrow(ZId, req.params.id), req.user!);
+      try {
+        await service.renameModel(model.id, req.user!, parseOrThrow(ZModelTitleInput, req.body), req.lang);
+        res.redirect(303, `/indicators/models/${model.id}?renamed=1`);
+      } catch (error) {
+        if (error instanceof ValidationError) return showModel(req, res.status(400), model, { error, titleValues: req.body });
         throw error;
       }
     }),

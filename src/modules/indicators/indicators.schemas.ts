@@ -128,8 +128,16 @@ export const ZImportOptions = z.strictObject({
 const ZFormNumber = z.preprocess((v) => (typeof v === 'string' ? v.trim().replace(',', '.') : v), z.coerce.number().finite());
 const ZFormList = z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.string()));
 
+/** Renaming a saved model: the title in the page's language and its translations. */
+export const ZModelTitleInput = z.strictObject({
+  title: ZText(300).min(1),
+  ...titleFormFields('title'),
+});
+export type TModelTitleInput = z.infer<typeof ZModelTitleInput>;
+
 export const ZCompositeForm = z.object({
   title: ZText(300).default(''),
+  ...titleFormFields('title'),
   territories: ZFormList,
   indicators: ZFormList, // selected indicator ids
   direction: z.record(z.string(), ZDirection).default({}),
@@ -152,6 +160,7 @@ export type TCompositeForm = z.infer<typeof ZCompositeForm>;
 
 export const ZFitForm = z.object({
   title: ZText(300).default(''),
+  ...titleFormFields('title'),
   form: z.enum(['linear', 'power', 'polynomial']),
   degree: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(2).max(3).optional()),
   rowsBy: z.enum(['period', 'territory']),
@@ -189,6 +198,7 @@ const ZYearList = z.preprocess(
 /** A scenario assembled on the page from saved fits: steps in order, forecast years, exogenous inputs per year. */
 export const ZScenarioForm = z.object({
   title: ZText(300).default(''),
+  ...titleFormFields('title'),
   steps: z.preprocess((v) => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).filter((s) => s !== '')), z.array(z.coerce.number().int().positive()).min(1).max(5)),
   years: ZYearList,
   inputs: z.record(z.string(), z.record(z.string(), z.string().trim().max(40))).default({}),

@@ -21,6 +21,7 @@ import type {
   ModelRecord,
   TCompositeForm,
   TDerivedIndicatorInput,
+  TModelTitleInput,
   TScenarioForm,
   TDatasetInput,
   TFitForm,
@@ -127,6 +128,16 @@ function lookup(values: Array<{ indicatorId: number; territoryId: number; period
 
 function latest(periods: string[] | undefined): string | undefined {
   return periods && periods.length ? periods[periods.length - 1] : undefined;
+}
+
+/**
+ * A model save form's title: typed in the page's language (a title made up from the variables has its
+ * language guessed), with the translations typed beside it.
+ */
+function modelTitleFields(form: { title: string } & Record<string, unknown>, lang: Language | undefined) {
+  const titles = titlesFromForm(form, 'title');
+  if (lang && form.title) delete titles[lang];
+  return { titleLang: form.title && lang ? lang : null, titles };
 }
 
 /** A dataset form: the name written in the form's language, its translations, description and source. */
@@ -359,7 +370,7 @@ export class IndicatorsService {
   /* ---- composite indices from the table ---- */
 
   /** Builds the public composite spec from chosen territories and indicators, runs it and saves it. */
-  async createComposite(userId: number | null, form: TCompositeForm): Promise<number> {
+  async createComposite(userId: number | null, form: TCompositeForm, lang?: Language): Promise<number> {
     const ids = [...new Set(form.indicators.map(Number).filter((n) => Number.isInteger(n) && n > 0))];
     const fields: FieldError[] = [];
     if (ids.length === 0) fields.push({ path: 'indicators', key: 'indicators:composite.chooseIndicators' });
@@ -426,12 +437,12 @@ export class IndicatorsService {
       ...(excluded.length ? { excluded } : {}),
     };
     const title = form.title || indicators.map((i) => names.get(i.id)).join(', ');
-    return this.repo.createModel({ datasetId: datasetIds.length === 1 ? datasetIds[0]! : null, kind: 'composite', title, spec, origin, result, createdBy: userId });
+    return this.repo.createModel({ datasetId: datasetIds.length === 1 ? datasetIds[0]! : null, kind: 'composite', title, ...modelTitleFields(form, lang), spec, origin, result, createdBy: userId });
   }
 
   /* ---- econometric models from the table ---- */
 
-  async createFit(userId: number | null, datasetId: number, form: TFitForm): Promise<number> {
+  async createFit(userId: number | null, datasetId: number, form: TFitForm, lang?: Language): Promise<number> {
     await this.getDataset(datasetId);
     const xIds = [...new Set(form.x.map(Number).filter((n) => Number.isInteger(n) && n > 0))].filter((id) => id !== form.y);
     if (xIds.length === 0 && !form.trend) throw new ValidationError([{ path: 'x', key: 'indicators:fit.chooseX' }]);
@@ -507,7 +518,7 @@ export class IndicatorsService {
     }
     const result = runFit(spec);
     const title = form.title || `${spec.y} = f(${spec.x.join(', ')})`;
-    return this.repo.createModel({ datasetId, kind: 'fit', title, spec, origin, result, createdBy: userId });
+    return this.repo.createModel({ datasetId, kind: 'fit', title, ...modelTitleFields(form, lang), spec, origin, result, createdBy: userId });
   }
 
   /** Re-run a saved fit with forecast rows typed on its page; the spec and result are saved again. */
@@ -543,7 +554,7 @@ export class IndicatorsService {
   }
 
   /** Builds the public scenario spec from saved fits, years and typed inputs, runs it and saves it. */
-  async createScenario(userId: number | null, form: TScenarioForm): Promise<number> {
+  async createScenario(userId: number | null, form: TScenarioForm, lang?: Language): Promise<number> {
     const steps = await this.scenarioSteps(form.steps);
     const specs = steps.map((m) => {
       const { forecast: _forecast, title: _title, ...rest } = m.spec as TFitSpec;
@@ -564,7 +575,7 @@ export class IndicatorsService {
     const result = runScenario(spec);
     const datasetIds = [...new Set(steps.map((m) => m.datasetId))];
     const title = form.title || result.steps.map((s) => s.y).join(' → ');
-    return this.repo.createModel({ datasetId: datasetIds.length === 1 ? datasetIds[0]! : null, kind: 'scenario', title, spec, origin: null, result, createdBy: userId });
+    return this.repo.createModel({ datasetId: datasetIds.length === 1 ? datasetIds[0]! : null, kind: 'scenario', title, ...modelTitleFields(form, lang), spec, origin: null, result, createdBy: userId });
   }
 
   /* ---- saved models ---- */
@@ -588,6 +599,14 @@ export class IndicatorsService {
   /** Models without an author (seeded ones, a programme's regional index): everyone's to read. */
   listSharedModels(filter: { datasetId?: number; kind?: ModelRecord['kind'] } = {}): Promise<ModelRecord[]> {
     return this.repo.listModels({ ...filter, sharedOnly: true });
+  }
+
+  /** Renames a saved model: the title in the page's language, the other languages as typed (blank = not translated). */
+  async renameModel(id: number, viewer: Viewer, input: TModelTitleInput, lang: Language): Promise<void> {
+    await this.getModel(id, viewer);
+    const titles = titlesFromForm(input, 'title');
+    delete titles[lang];
+    await this.repo.updateModelTitle(id, { title: input.title, titleLang: lang, titles });
   }
 
   async deleteModel(id: number, viewer: Viewer): Promise<number | null> {

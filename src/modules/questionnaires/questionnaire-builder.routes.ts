@@ -15,6 +15,7 @@ import {
   dependentsOf,
   findQuestion,
   missingTranslations,
+  moveOptionRow,
   numberBlankOptionCodes,
   type DraftChange,
   type Lang,
@@ -484,7 +485,10 @@ export function questionnaireBuilderRoutes(
       const draft = await draftOf(req);
       const found = findQuestion(draft.definition, String(req.params.code));
       if (!found) throw new ValidationError([{ path: 'code', key: 'builder:errors.gone' }], 'builder:errors.gone');
-      renderForm(res, 'questionnaires/builder/question', questionLocals(req, draft, found.question.code, found.question.kind, found.source === 'items', questionFields(found.question)));
+      renderForm(res, 'questionnaires/builder/question', {
+        ...questionLocals(req, draft, found.question.code, found.question.kind, found.source === 'items', questionFields(found.question)),
+        notice: req.query.moved === '1' ? req.t('builder:optionMoved') : undefined,
+      });
     }),
   );
   const saveQuestion = (at: (req: Request) => string | null) =>
@@ -495,11 +499,15 @@ export function questionnaireBuilderRoutes(
       if (where !== null && !found) throw new ValidationError([{ path: 'code', key: 'builder:errors.gone' }], 'builder:errors.gone');
       const kind = found ? found.question.kind : parseOrThrow(ZKind, req.body?.kind);
       const isItem = found?.source === 'items';
-      const { question, errors } = readQuestion(req.body ?? {}, kind, isItem);
+      // "Move this option up/down" saves the question with that option moved, and comes back to it.
+      const optionMove = /^option-(up|down)-(\d{1,4})$/.exec(String(req.body?.then ?? ''));
+      const body = optionMove ? moveOptionRow(req.body ?? {}, Number(optionMove[2]), optionMove[1] as MoveDirection) : (req.body ?? {});
+      const { question, errors } = readQuestion(body, kind, isItem);
       const values = { ...questionFields(question), ...(new FormReader(req.body ?? {}).flag('ownScale') ? { ownScale: 'on' } : {}) };
       await handleForm(res, 'questionnaires/builder/question', questionLocals(req, draft, where, kind, isItem, values), async () => {
         const { code } = await drafts.change(draft.id, revisionOf(req), { type: 'saveQuestion', at: where, question, readErrors: errors }, req.user!.id);
         // "Save and add options" comes back to the form with more empty rows.
+        if (optionMove) return res.redirect(303, `${BASE}/${draft.id}/questions/${encodeURIComponent(code!)}?moved=1#${fieldId('options')}`);
         if (req.body?.then === 'more') return res.redirect(303, `${BASE}/${draft.id}/questions/${encodeURIComponent(code!)}?saved=1#${fieldId('options')}`);
         savedRedirect(res, draft.id, `question-${code}`);
       });

@@ -186,6 +186,30 @@ export function dependentsOf(def: TDraftDefinition, code: string): string[] {
 }
 
 /** Option codes left blank get the next free number, so an author can write the texts only. */
+/**
+ * The posted question form with one option row moved up or down past its nearest filled row (blank
+ * spare rows are skipped); unchanged at either end or for a blank row. Conditions name options by
+ * code, so moving an option never breaks one.
+ */
+export function moveOptionRow(body: Record<string, unknown>, index: number, direction: MoveDirection): Record<string, unknown> {
+  const rowOf = (key: string) => /^options\.(\d+)\./.exec(key);
+  const filled = [...new Set(Object.entries(body).flatMap(([k, v]) => {
+    const m = rowOf(k);
+    return m && typeof v === 'string' && v.trim() !== '' && !k.endsWith('.exclusive') ? [Number(m[1])] : [];
+  }))].sort((a, b) => a - b);
+  const at = filled.indexOf(index);
+  const other = at < 0 ? undefined : filled[direction === 'up' ? at - 1 : at + 1];
+  if (other === undefined) return body;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(body)) {
+    const m = rowOf(k);
+    const row = m ? Number(m[1]) : -1;
+    const to = row === index ? other : row === other ? index : row;
+    out[m && to !== row ? `options.${to}.${k.slice(m[0].length)}` : k] = v;
+  }
+  return out;
+}
+
 export function numberBlankOptionCodes<T extends { code: string }>(options: T[]): T[] {
   const used = new Set(options.map((o) => o.code).filter(Boolean));
   let next = 1;

@@ -34,6 +34,15 @@ function toRow(row: Record<string, unknown>): QuestionnaireRow {
 
 type Db = Knex | Knex.Transaction;
 
+export interface StagedImportRow {
+  id: number;
+  fileName: string;
+  definition: unknown;
+  warnings: unknown;
+  createdBy: number;
+  expiresAt: string;
+}
+
 export class QuestionnairesRepository {
   constructor(private readonly db: Knex) {}
 
@@ -76,6 +85,39 @@ export class QuestionnairesRepository {
   async findLatestByCode(code: string, db: Db = this.db): Promise<QuestionnaireRow | undefined> {
     const row = await db('questionnaires').where({ code }).orderBy('version', 'desc').first();
     return row ? toRow(row) : undefined;
+  }
+
+  /* ---- XLSForm imports waiting for the administrator's confirmation ---- */
+
+  /** Stores a read XLSForm until it is confirmed; expired ones go first. */
+  async stageImport(input: { fileName: string; definition: unknown; warnings: unknown; createdBy: number; expiresAt: string }): Promise<number> {
+    await this.db('questionnaire_imports').where('expires_at', '<', nowIso()).delete();
+    return insertReturningId(this.db, 'questionnaire_imports', {
+      file_name: input.fileName,
+      definition: JSON.stringify(input.definition),
+      warnings: JSON.stringify(input.warnings),
+      created_by: input.createdBy,
+      created_at: nowIso(),
+      expires_at: input.expiresAt,
+    });
+  }
+
+  async findStagedImport(id: number): Promise<StagedImportRow | undefined> {
+    const row = await this.db('questionnaire_imports').where({ id }).first();
+    if (!row) return undefined;
+    return {
+      id: num(row.id),
+      fileName: String(row.file_name),
+      definition: JSON.parse(String(row.definition)),
+      warnings: JSON.parse(String(row.warnings)),
+      createdBy: num(row.created_by),
+      expiresAt: String(row.expires_at),
+    };
+  }
+
+  /** False when it was no longer there (a second click, another tab). */
+  async deleteStagedImport(id: number): Promise<boolean> {
+    return (await this.db('questionnaire_imports').where({ id }).delete()) === 1;
   }
 
   async countRoundsUsing(id: number, db: Db = this.db): Promise<number> {

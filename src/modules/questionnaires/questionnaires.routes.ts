@@ -8,6 +8,7 @@ import { requireRole } from '../../middleware/auth';
 import { describeDiff } from './questionnaires.diff-text';
 import { ZCompareQuery, ZImportForm, ZQuestionnaireId, type Questionnaire } from './questionnaires.schemas';
 import { parseDefinition, parseDefinitionText, type QuestionnairesService, type SaveResult } from './questionnaires.service';
+import { normaliseDefinition } from './questionnaires.form';
 import { readXlsForm, xlsFormSheets } from './questionnaires.xlsform';
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -65,7 +66,8 @@ export function questionnairesRoutes(_ctx: AppContext, { questionnaires }: { que
   router.get(
     '/admin/questionnaires',
     asyncHandler(async (req, res) => {
-      renderForm(res, 'questionnaires/list', await listLocals(req));
+      const importState = String(req.query.import ?? '');
+      renderForm(res, 'questionnaires/list', await listLocals(req, { notice: ['gone', 'cancelled'].includes(importState) ? req.t(`exchange:xlsform.${importState}`) : undefined }));
     }),
   );
 
@@ -87,15 +89,48 @@ export function questionnairesRoutes(_ctx: AppContext, { questionnaires }: { que
       await handleForm(res, 'questionnaires/list', await listLocals(req), async () => {
         try {
           const file = uploadedFile(req);
-          const { definition, warnings } = await readXlsForm(file.buffer, file.name);
-          const result = await questionnaires.importDefinition(definition, req.user!.id);
-          res.redirect(303, `/admin/questionnaires/${result.id}?saved=${result.outcome}${warnings.length ? `&notes=${warnings.length}` : ''}`);
+          // Read and checked now; imported only once the administrator has seen what it brings.
+          const read = await readXlsForm(file.buffer, file.name);
+          const importId = await questionnaires.stageImport(read, file.name, req.user!.id);
+          res.redirect(303, `/admin/questionnaires/import-xlsform/${importId}`);
         } catch (e) {
           // Beside the XLSForm input, not the JSON one (both post a field named file).
           if (e instanceof AppError) e.fields.forEach((f) => f.path === 'file' && (f.path = 'xlsform'));
           throw e;
         }
       });
+    }),
+  );
+
+  router.get(
+    '/admin/questionnaires/import-xlsform/:importId',
+    asyncHandler(async (req, res) => {
+      const staged = await questionnaires.stagedImport(parseOrThrow(ZQuestionnaireId, req.params.importId), req.user!.id);
+      res.render('questionnaires/xlsform-confirm', {
+        title: req.t('exchange:xlsform.confirmTitle', { code: staged.definition.code }),
+        staged,
+        questionCount: normaliseDefinition(staged.definition).length,
+        notes: staged.warnings.map((w) => ({ path: w.path, message: req.t(w.key, w.params) })),
+        diff: staged.comparison && !staged.comparison.diff.same ? describeDiff(staged.comparison.diff, staged.comparison.sectionTitles, req.t, req.lang) : undefined,
+      });
+    }),
+  );
+
+  router.post(
+    '/admin/questionnaires/import-xlsform/:importId/confirm',
+    asyncHandler(async (req, res) => {
+      const result = await questionnaires.confirmImport(parseOrThrow(ZQuestionnaireId, req.params.importId), req.user!.id);
+      // A second click, another tab or a day later: the import is no longer waiting.
+      if (!result) return res.redirect(303, '/admin/questionnaires?import=gone#xlsform-heading');
+      res.redirect(303, `/admin/questionnaires/${result.id}?saved=${result.outcome}${result.notes ? `&notes=${result.notes}` : ''}`);
+    }),
+  );
+
+  router.post(
+    '/admin/questionnaires/import-xlsform/:importId/cancel',
+    asyncHandler(async (req, res) => {
+      await questionnaires.cancelImport(parseOrThrow(ZQuestionnaireId, req.params.importId), req.user!.id);
+      res.redirect(303, '/admin/questionnaires?import=cancelled#xlsform-heading');
     }),
   );
 

@@ -5,6 +5,7 @@ import { jsonEntriesAtMost } from '../../lib/json-entries';
 import { diffDefinitions, sectionTitles, type DefinitionDiff } from './questionnaires.diff';
 import { PROFILE_CATEGORY, formQuestions, respondentForm, usesTerritoryDirectory, type QuestionnaireForm, type TerritoryOption } from './questionnaires.form';
 import type { QuestionnairesRepository, QuestionnaireRow } from './questionnaires.repository';
+import type { XlsFormImport, XlsFormIssue } from './questionnaires.xlsform';
 import {
   ZQuestionnaireDefinition,
   type Questionnaire,
@@ -106,6 +107,20 @@ function isUniqueViolation(e: unknown): boolean {
   return err?.code === '23505' || err?.code === 'SQLITE_CONSTRAINT' || /UNIQUE constraint failed/.test(String(err?.message));
 }
 
+/** How long an XLSForm read on the admin page waits for its confirmation. */
+export const STAGED_IMPORT_TTL_MS = 24 * 3600 * 1000;
+
+export interface StagedImport {
+  id: number;
+  fileName: string;
+  definition: TQuestionnaireDefinition;
+  warnings: XlsFormIssue[];
+  expiresAt: string;
+  latest: { id: number; version: number } | undefined;
+  comparison: Comparison | undefined;
+  outcome: 'created' | 'next-version' | 'unchanged';
+}
+
 export class QuestionnairesService {
   /** Respondent forms by version (undefined: no such version). */
   private readonly forms = new Map<number, Promise<{ questionnaire: Questionnaire; form: QuestionnaireForm; fromDirectory: boolean } | undefined>>();
@@ -203,6 +218,53 @@ export class QuestionnairesService {
   async compare(before: DefinitionSource, after: DefinitionSource): Promise<Comparison> {
     const [b, a] = await Promise.all([this.side(before), this.side(after)]);
     return { before: b, after: a, diff: diffDefinitions(b.definition, a.definition), sectionTitles: sectionTitles(b.definition, a.definition) };
+  }
+
+  /* ---- XLSForm imports on the admin page: read, shown, then confirmed ---- */
+
+  /** Keeps a read XLSForm for a day, until its reader confirms it on the page. */
+  async stageImport(imp: XlsFormImport, fileName: string, actorId: number): Promise<number> {
+    return this.repo.stageImport({ fileName: fileName.slice(0, 255), definition: imp.definition, warnings: imp.warnings, createdBy: actorId, expiresAt: new Date(Date.now() + STAGED_IMPORT_TTL_MS).toISOString() });
+  }
+
+  /**
+   * A waiting import as its page shows it: the notes, and what it would do (a new form, the next
+   * version and what changes from the latest one, or nothing). Only its own uploader sees it.
+   */
+  async stagedImport(id: number, actorId: number): Promise<StagedImport> {
+    const row = await this.repo.findStagedImport(id);
+    if (!row || row.createdBy !== actorId || row.expiresAt < new Date().toISOString()) throw new NotFoundError();
+    const definition = row.definition as TQuestionnaireDefinition;
+    const latest = await this.repo.findLatestByCode(definition.code);
+    const comparison = latest ? await this.compare({ id: latest.id }, { definition }) : undefined;
+    return {
+      id: row.id,
+      fileName: row.fileName,
+      definition,
+      warnings: row.warnings as XlsFormIssue[],
+      expiresAt: row.expiresAt,
+      latest: latest ? { id: latest.id, version: latest.version } : undefined,
+      comparison,
+      outcome: !latest ? 'created' : comparison!.diff.same ? 'unchanged' : 'next-version',
+    };
+  }
+
+  /** Imports a waiting XLSForm (all or nothing, as any import) and forgets it; undefined when it is no longer waiting. */
+  async confirmImport(id: number, actorId: number): Promise<(SaveResult & { notes: number }) | undefined> {
+    const staged = await this.stagedImport(id, actorId).catch((e) => {
+      if (e instanceof NotFoundError) return undefined;
+      throw e;
+    });
+    if (!staged) return undefined;
+    const result = await this.importDefinition(staged.definition, actorId);
+    await this.repo.deleteStagedImport(id);
+    return { ...result, notes: staged.warnings.length };
+  }
+
+  /** Drops a waiting import of this administrator; nothing is imported. */
+  async cancelImport(id: number, actorId: number): Promise<void> {
+    const row = await this.repo.findStagedImport(id);
+    if (row && row.createdBy === actorId) await this.repo.deleteStagedImport(id);
   }
 
   async roundsUsing(id: number): Promise<number> {

@@ -150,6 +150,62 @@ describe('questionnaire builder', () => {
     expect((await post(`${base()}/sections/S2/move`, { direction: 'down' })).status).toBe(303);
   });
 
+  it('moves options up and down on every kind with options, saving the question, without breaking conditions', async () => {
+    const codesOf = async (code: string) => (await definition()).questions.find((x: { code: string }) => x.code === code).options.map((o: { code: string }) => o.code);
+    // The ranking question's page: each filled row has its two buttons, the first cannot go up, the last cannot go down.
+    const page = await admin.agent.get(`${base()}/questions/K1`).set('cookie', 'kedergi_lang=en');
+    expect(page.text).toMatch(/name="then" value="option-up-0"[^>]*disabled/);
+    expect(page.text).toMatch(/name="then" value="option-down-2"[^>]*disabled/);
+    expect(page.text).not.toMatch(/name="then" value="option-up-1"[^>]*disabled/);
+    expect(page.text).toContain('aria-label="Move Option 2 up"');
+    expect(page.text).not.toContain('value="option-up-3"'); // a spare row has none
+
+    // Ranking: z (row 3, after a blank row) moves up past the blank to before y; the edit typed beside it is kept.
+    const ranking = {
+      code: 'K1', category: 'S2', ...text('text', 'K1 жаңа'), required: 'on', pick: '2',
+      'options.0.code': 'x', ...text('options.0.text', 'X'), 'options.1.code': 'y', ...text('options.1.text', 'Y'),
+      'options.2.code': '', 'options.2.text.kk': '', 'options.2.text.ru': '', 'options.2.text.en': '',
+      'options.3.code': 'z', ...text('options.3.text', 'Z'),
+    };
+    const moved = await post(`${base()}/questions/K1`, { ...ranking, then: 'option-up-3' });
+    expect(moved.status).toBe(303);
+    expect(moved.headers.location).toBe(`${base()}/questions/K1?moved=1#f-options`);
+    expect(await codesOf('K1')).toEqual(['x', 'z', 'y']);
+    const k1 = (await definition()).questions.find((x: { code: string }) => x.code === 'K1');
+    expect(k1.text.kk).toBe('K1 жаңа');
+    expect(k1.options[1].text).toEqual({ kk: 'Z', ru: 'Z ru', en: 'Z en' });
+    expect((await admin.agent.get(moved.headers.location!).set('cookie', 'kedergi_lang=en')).text).toContain('The option was moved');
+
+    // Multiple choice: the exclusive "none" goes up and stays exclusive; "other" stays last.
+    const multi = {
+      code: 'M1', category: 'S2', ...text('text', 'M1 мәтіні'), required: 'on', maxChoices: '2', 'showIf.question': 'C1', 'showIf.option': ['C1/yes'],
+      'options.0.code': 'a', ...text('options.0.text', 'A'), 'options.1.code': 'none', 'options.1.exclusive': 'on', ...text('options.1.text', 'Ешқайсы'),
+      'other.code': 'other', ...text('other.text', 'Басқа'),
+    };
+    expect((await post(`${base()}/questions/M1`, { ...multi, then: 'option-up-1' })).status).toBe(303);
+    const m1 = (await definition()).questions.find((x: { code: string }) => x.code === 'M1');
+    expect(m1.options.map((o: { code: string; exclusive?: boolean }) => [o.code, o.exclusive === true])).toEqual([['none', true], ['a', false]]);
+    expect(m1.other.code).toBe('other');
+
+    // Single choice: "yes" goes down; M1's condition names C1/yes by code and still holds.
+    const single = { code: 'C1', category: 'S1', ...text('text', 'C1 мәтіні'), required: 'on', 'options.0.code': 'yes', ...text('options.0.text', 'Иә', 'Да', 'Yes'), 'options.1.code': '1', ...text('options.1.text', 'Жоқ', 'Нет', 'No') };
+    expect((await post(`${base()}/questions/C1`, { ...single, then: 'option-down-0' })).status).toBe(303);
+    expect(await codesOf('C1')).toEqual(['1', 'yes']);
+    expect((await definition()).questions.find((x: { code: string }) => x.code === 'M1').showIf).toMatchObject({ question: 'C1' });
+    expect((await admin.agent.get(base())).text).not.toContain(`${base()}/questions/M1#f-showIf`);
+
+    // At the top already: saved as it is. With a bad edit, or from a stale page: refused, nothing moved.
+    expect((await post(`${base()}/questions/C1`, { ...single, 'options.0.code': '1', 'options.1.code': 'yes', ...text('options.0.text', 'Жоқ', 'Нет', 'No'), ...text('options.1.text', 'Иә', 'Да', 'Yes'), then: 'option-up-0' })).status).toBe(303);
+    expect(await codesOf('C1')).toEqual(['1', 'yes']);
+    const before = await definition();
+    const bad = await post(`${base()}/questions/K1`, { ...ranking, pick: 'two', then: 'option-down-0' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('href="#f-pick"');
+    const stale = await admin.agent.post(`${base()}/questions/K1`).type('form').send({ _csrf: admin.csrf, revision: (await revision()) - 1, ...ranking, then: 'option-down-0' });
+    expect(stale.status).toBe(409);
+    expect(await definition()).toEqual(before);
+  });
+
   it('asks before deleting a question, then deletes it', async () => {
     const before = await revision();
     const ask = await post(`${base()}/questions/K1/delete`, {});

@@ -144,7 +144,18 @@ describe('XLSForm over the API and the admin pages', () => {
   });
 
   it('hostile text in every imported field stays inert on the pages and in the next export', async () => {
-    const res = await admin.agent.post(`/admin/questionnaires/import-xlsform?_csrf=${admin.csrf}`).set('cookie', 'kedergi_lang=en').attach('file', await workbook(hostileForm('HOSTILE')), 'hostile.xlsx');
+    const staged = await admin.agent.post(`/admin/questionnaires/import-xlsform?_csrf=${admin.csrf}`).set('cookie', 'kedergi_lang=en').attach('file', await workbook(hostileForm('HOSTILE')), 'hostile.xlsx');
+    expect(staged.status).toBe(303);
+    expect(staged.headers.location).toMatch(/^\/admin\/questionnaires\/import-xlsform\/\d+$/);
+    // The confirmation page shows the hostile title and file name as text, in every language.
+    for (const lang of ['kk', 'ru', 'en']) {
+      const page = await admin.agent.get(staged.headers.location).set('cookie', `kedergi_lang=${lang}`);
+      expect(page.status).toBe(200);
+      expect(page.text).not.toContain('<img src=x');
+      expect(page.text).not.toContain('<script>alert(1)');
+      expect(page.text).not.toMatch(/⟦/);
+    }
+    const res = await admin.agent.post(`${staged.headers.location}/confirm`).type('form').send({ _csrf: admin.csrf });
     expect(res.status).toBe(303);
     expect(res.headers.location).toMatch(/^\/admin\/questionnaires\/\d+\?saved=created$/);
     const id = Number(/questionnaires\/(\d+)/.exec(res.headers.location)![1]);
@@ -156,6 +167,19 @@ describe('XLSForm over the API and the admin pages', () => {
     const swapped = hostileForm('HOSTILE');
     swapped.survey = swapped.survey!.map((r, i) => (i === 0 ? r : r.map((c) => (HOSTILE.includes(c) ? HOSTILE[(HOSTILE.indexOf(c) + 1) % HOSTILE.length]! : c))));
     swapped.choices = swapped.choices!.map((r, i) => (i === 0 ? r : r.map((c) => (HOSTILE.includes(c) ? HOSTILE[(HOSTILE.indexOf(c) + 1) % HOSTILE.length]! : c))));
+    // Uploaded on the page, the changed form shows its changes (hostile text inert) and, cancelled, imports nothing.
+    const before = await counts(t.ctx.db);
+    const second = await admin.agent.post(`/admin/questionnaires/import-xlsform?_csrf=${admin.csrf}`).attach('file', await workbook(swapped), 'hostile2.xlsx');
+    const preview = await admin.agent.get(second.headers.location).set('cookie', 'kedergi_lang=en');
+    expect(preview.text).toContain('Creates version 2; version 1 and the rounds using it stay as they are.');
+    expect(preview.text).toContain('What changes from version 1');
+    expect(preview.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(preview.text).not.toContain('<script>alert(1)');
+    const cancelled = await admin.agent.post(`${second.headers.location}/cancel`).type('form').send({ _csrf: admin.csrf });
+    expect(cancelled.headers.location).toBe('/admin/questionnaires?import=cancelled#xlsform-heading');
+    expect(await counts(t.ctx.db)).toEqual(before);
+    expect((await admin.agent.get(second.headers.location)).status).toBe(404);
+
     const v2 = await request(t.app).post('/api/v1/questionnaires/xlsform').set('authorization', `Bearer ${adminToken}`).attach('file', await workbook(swapped), 'hostile2.xlsx');
     expect(v2.status).toBe(201);
 
@@ -197,9 +221,41 @@ describe('XLSForm over the API and the admin pages', () => {
       ],
       settings: [['form_id', 'form_title'], ['ONE-LANGUAGE', 'One language']],
     });
-    const res = await admin.agent.post(`/admin/questionnaires/import-xlsform?_csrf=${admin.csrf}`).attach('file', oneLanguage, 'one.xlsx');
+    const before = await counts(t.ctx.db);
+    const staged = await admin.agent.post(`/admin/questionnaires/import-xlsform?_csrf=${admin.csrf}`).attach('file', oneLanguage, 'one.xlsx');
+    expect(staged.status).toBe(303);
+    // Read and shown, not imported yet: the notes by cell, what the import will do.
+    const page = await admin.agent.get(staged.headers.location).set('cookie', 'kedergi_lang=en');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('3 notes: what the import completed or left out'); // the label and the title copied, the start row skipped
+    expect(page.text).toContain('<span class="error-location">survey!A2</span> The metadata row');
+    expect(page.text).toContain('<span class="error-location">survey!3:3</span>');
+    expect(page.text).toContain('was copied from another language');
+    expect(page.text).toContain('Creates a new questionnaire, version 1.');
+    expect(page.text).toMatch(/\d+ sections, 1 questions/);
+    const ru = await admin.agent.get(staged.headers.location).set('cookie', 'kedergi_lang=ru');
+    expect(ru.text).toContain('3 замечания');
+    expect(await counts(t.ctx.db)).toEqual(before);
+    // Administrators only.
+    const researcher = await loginAs(t, 'researcher');
+    expect((await researcher.agent.get(staged.headers.location)).status).toBe(403);
+
+    const res = await admin.agent.post(`${staged.headers.location}/confirm`).type('form').send({ _csrf: admin.csrf });
     expect(res.status).toBe(303);
-    expect(res.headers.location).toMatch(/saved=created&notes=3$/); // the label and the title copied, the start row skipped
+    expect(res.headers.location).toMatch(/saved=created&notes=3$/);
+    // A second click finds it gone and imports nothing more.
+    const after = await counts(t.ctx.db);
+    const again = await admin.agent.post(`${staged.headers.location}/confirm`).type('form').send({ _csrf: admin.csrf });
+    expect(again.headers.location).toBe('/admin/questionnaires?import=gone#xlsform-heading');
+    expect((await admin.agent.get(again.headers.location).set('cookie', 'kedergi_lang=en')).text).toContain('That import is no longer waiting');
+    expect(await counts(t.ctx.db)).toEqual(after);
+
+    // An expired one is neither shown nor imported.
+    const late = await admin.agent.post(`/admin/questionnaires/import-xlsform?_csrf=${admin.csrf}`).attach('file', await workbook({ survey: [['type', 'name', ...L], ['integer', 'n', 'Саны', 'Число', 'Number']], settings: [['form_id'], ['LATE-FORM']] }), 'late.xlsx');
+    await t.ctx.db('questionnaire_imports').update({ expires_at: '2000-01-01T00:00:00.000Z' });
+    expect((await admin.agent.get(late.headers.location)).status).toBe(404);
+    expect((await admin.agent.post(`${late.headers.location}/confirm`).type('form').send({ _csrf: admin.csrf })).headers.location).toBe('/admin/questionnaires?import=gone#xlsform-heading');
+    expect(await t.ctx.db('questionnaires').where({ code: 'LATE-FORM' }).first()).toBeUndefined();
     const detail = await admin.agent.get(res.headers.location).set('cookie', 'kedergi_lang=en');
     expect(detail.text).toContain('3 notes from the XLSForm import');
   });
