@@ -256,8 +256,10 @@ export function programmesRoutes(_ctx: AppContext, services: Services): Router {
       const locals = { ...(await base(req)), title: req.t('programmes:import.title') };
       try {
         if (!req.file) throw new ValidationError([{ path: 'file', key: 'errors:field.required' }], 'programmes:import.failed');
-        const count = await service.importActuals(actorOf(req), locals.programme.id, { name: req.file.originalname, buffer: req.file.buffer });
-        res.redirect(303, `/programmes/${locals.programme.id}?imported=${count}`);
+        const result = await service.importActuals(actorOf(req), locals.programme.id, { name: req.file.originalname, buffer: req.file.buffer });
+        // A file that replaces stored values waits for its confirmation page; one that only adds is written.
+        if ('stagedId' in result) return res.redirect(303, `/programmes/${locals.programme.id}/actuals/imports/${result.stagedId}`);
+        res.redirect(303, `/programmes/${locals.programme.id}?imported=${result.applied}`);
       } catch (error) {
         if (error instanceof ActualsImportError) {
           return renderForm(res, 'programmes/actuals-import', { ...locals, issues: error.issues, formMessage: req.t('programmes:import.failed'), fileName: req.file?.originalname }, 400);
@@ -265,6 +267,53 @@ export function programmesRoutes(_ctx: AppContext, services: Services): Router {
         if (error instanceof AppError && error.status === 400) return renderForm(res, 'programmes/actuals-import', { ...locals, error });
         throw error;
       }
+    }),
+  );
+
+  /** The confirmation page of a staged actuals file: every stored value it replaces (old -> new) and how many it adds. */
+  router.get(
+    '/programmes/:id/actuals/imports/:importId',
+    asyncHandler(async (req, res) => {
+      const locals = await base(req);
+      const staged = await service.stagedActualsImport(actorOf(req), locals.programme.id, parseOrThrow(ZId, req.params.importId));
+      const fmt = programmeNumber(req.lang);
+      const replaced = staged.replaced.map((r) =>
+        req.t(r.detailsChanged ? 'programmes:import.confirm.replacedWithDetails' : 'programmes:import.confirm.replaced', {
+          code: r.indicator.code,
+          name: localized(r.indicator as never, 'name', req.lang),
+          year: r.year,
+          from: fmt(r.from, 6),
+          to: fmt(r.to, 6),
+        }),
+      );
+      res.set('Cache-Control', 'no-store');
+      res.render('confirm', {
+        ...locals,
+        title: req.t('programmes:import.confirm.title', { count: staged.replaced.length, file: staged.fileName }),
+        consequences: [
+          req.t('programmes:import.confirm.replacedCount', { count: staged.replaced.length }),
+          ...replaced,
+          req.t('programmes:import.confirm.added', { count: staged.added }),
+          ...(staged.unchanged ? [req.t('programmes:import.confirm.unchanged', { count: staged.unchanged })] : []),
+          req.t('programmes:confirm.replaceActual.history'),
+        ],
+        confirmLabel: req.t('programmes:import.confirm.button'),
+        cancelHref: `/programmes/${locals.programme.id}/actuals/import`,
+        action: `/programmes/${locals.programme.id}/actuals/imports/${staged.id}/confirm`,
+        fields: {},
+      });
+    }),
+  );
+
+  router.post(
+    '/programmes/:id/actuals/imports/:importId/confirm',
+    asyncHandler(async (req, res) => {
+      const id = programmeId(req);
+      const importId = parseOrThrow(ZId, req.params.importId);
+      // Only the confirmation page's button applies the file; anything else goes back to that page.
+      if (!takeConfirmation(req)) return res.redirect(303, `/programmes/${id}/actuals/imports/${importId}`);
+      const count = await service.confirmActualsImport(actorOf(req), id, importId);
+      res.redirect(303, `/programmes/${id}?imported=${count}`);
     }),
   );
 

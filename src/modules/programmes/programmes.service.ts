@@ -142,6 +142,19 @@ export interface CalendarRow {
 }
 
 const MAX_IMPORT_ROWS = 5000;
+/** An actuals file waiting for its overwrite confirmation is forgotten after a day. */
+const STAGED_IMPORT_TTL_MS = 24 * 60 * 60 * 1000;
+
+export interface ActualsPlan {
+  replaced: Array<{ indicator: IndicatorRecord; year: number; from: number; to: number; detailsChanged: boolean }>;
+  added: number;
+  unchanged: number;
+}
+export interface StagedActualsImport extends ActualsPlan {
+  id: number;
+  fileName: string;
+  total: number;
+}
 const MAX_EVIDENCE_BYTES = 10 * 1024 * 1024;
 
 const IMPORT_HEADERS: Record<'indicator' | 'year' | 'value' | 'source' | 'note', string[]> = {
@@ -384,8 +397,71 @@ export class ProgrammesService {
     await this.writeActuals(actor, programmeId, [{ indicatorCode: indicator.code, year: form.year, value: form.value, source: form.source, note: form.note }], 'form');
   }
 
-  /** A CSV or XLSX file of actuals: indicator, year, value[, source, note]. Every row is checked; one bad row and nothing is written. */
-  async importActuals(actor: Actor, programmeId: number, file: { name: string; buffer: Buffer }): Promise<number> {
+  /**
+   * A CSV or XLSX file of actuals: indicator, year, value[, source, note]. Every row is checked; one bad
+   * row and nothing is written. A file that would replace stored values is not written: its rows are
+   * staged (a day at most) and the person is shown what would be replaced, then confirms.
+   */
+  async importActuals(actor: Actor, programmeId: number, file: { name: string; buffer: Buffer }): Promise<{ applied: number } | { stagedId: number }> {
+    const inputs = await this.parseActualsFile(actor, programmeId, file);
+    const plan = await this.planActuals(programmeId, inputs);
+    if (plan.replaced.length === 0) {
+      await this.writeActuals(actor, programmeId, inputs, 'import', file.name);
+      return { applied: inputs.length };
+    }
+    const stagedId = await this.repo.stageActualsImport({
+      programmeId,
+      fileName: file.name.slice(0, 300),
+      payload: JSON.stringify(inputs),
+      createdBy: actor.id,
+      expiresAt: new Date(Date.now() + STAGED_IMPORT_TTL_MS).toISOString(),
+    });
+    return { stagedId };
+  }
+
+  /** A staged actuals file as its uploader sees it before confirming: what it replaces (against the values stored now) and what it adds. */
+  async stagedActualsImport(actor: Actor, programmeId: number, importId: number): Promise<StagedActualsImport> {
+    const { staged, inputs } = await this.ownStagedImport(actor, programmeId, importId);
+    return { id: staged.id, fileName: staged.fileName, total: inputs.length, ...(await this.planActuals(programmeId, inputs)) };
+  }
+
+  /** Writes a staged file (all or nothing) and forgets it; a second confirmation finds nothing. */
+  async confirmActualsImport(actor: Actor, programmeId: number, importId: number): Promise<number> {
+    const { staged, inputs } = await this.ownStagedImport(actor, programmeId, importId);
+    await this.writeActuals(actor, programmeId, inputs, 'import', staged.fileName, staged.id);
+    return inputs.length;
+  }
+
+  private async ownStagedImport(actor: Actor, programmeId: number, importId: number) {
+    const staged = await this.repo.findActualsImport(importId);
+    // Someone else's, another programme's or an expired upload: as if it did not exist.
+    if (!staged || staged.programmeId !== programmeId || staged.createdBy !== actor.id || staged.expiresAt < new Date().toISOString()) throw new NotFoundError();
+    return { staged, inputs: JSON.parse(staged.payload) as ActualInput[] };
+  }
+
+  /** Which rows replace a stored value (or its source or note) and how many are new; identical rows are neither. */
+  private async planActuals(programmeId: number, inputs: ActualInput[]): Promise<ActualsPlan> {
+    const [indicators, stored] = await Promise.all([this.repo.indicators(programmeId), this.repo.actuals(programmeId)]);
+    const byCode = new Map(indicators.map((i) => [i.code, i]));
+    const storedBy = new Map(stored.map((a) => [`${a.indicatorId}|${a.year}`, a]));
+    const replaced: ActualsPlan['replaced'] = [];
+    let added = 0;
+    let unchanged = 0;
+    for (const input of inputs) {
+      const indicator = byCode.get(input.indicatorCode);
+      const old = indicator ? storedBy.get(`${indicator.id}|${input.year}`) : undefined;
+      if (!indicator || !old) {
+        added++;
+        continue;
+      }
+      const detailsChanged = (input.source ?? null) !== old.source || (input.note ?? null) !== old.note;
+      if (old.value === input.value && !detailsChanged) unchanged++;
+      else replaced.push({ indicator, year: input.year, from: old.value, to: input.value, detailsChanged });
+    }
+    return { replaced, added, unchanged };
+  }
+
+  private async parseActualsFile(actor: Actor, programmeId: number, file: { name: string; buffer: Buffer }): Promise<ActualInput[]> {
     let table;
     try {
       table = (await readUploadedTable(file.buffer, MAX_IMPORT_ROWS)).rows;
@@ -436,14 +512,15 @@ export class ProgrammesService {
       else inputs.push({ indicatorCode: indicator!.code, year, value: Number(valueText), source: source || undefined, note: note || undefined });
     }
     if (issues.length) throw new ActualsImportError(issues);
-    await this.writeActuals(actor, programmeId, inputs, 'import', file.name);
-    return inputs.length;
+    return inputs;
   }
 
   /** All or nothing, with a history line per value; checks access again inside the transaction. */
-  private async writeActuals(actor: Actor, programmeId: number, inputs: ActualInput[], via: 'form' | 'import', fileName?: string): Promise<void> {
+  private async writeActuals(actor: Actor, programmeId: number, inputs: ActualInput[], via: 'form' | 'import', fileName?: string, stagedId?: number): Promise<void> {
     const p = await this.get(programmeId);
     await this.repo.transaction(async (trx) => {
+      // A staged file is taken once: a second confirmation (double click, another tab) writes nothing.
+      if (stagedId !== undefined && (await this.repo.deleteActualsImport(stagedId, trx)) === 0) throw new NotFoundError();
       const indicators = await this.repo.indicators(programmeId, trx);
       const bodyIds = actor.role === 'executor' ? await this.repo.executorBodies(actor.id, trx) : [];
       for (const input of inputs) {
