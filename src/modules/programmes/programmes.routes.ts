@@ -221,9 +221,30 @@ export function programmesRoutes(_ctx: AppContext, services: Services): Router {
     '/programmes/:id/indicators/:indicatorId/targets',
     admins,
     asyncHandler(async (req, res) => {
+      const confirmed = takeConfirmation(req);
       const locals = await indicatorLocals(req, { targetValues: req.body });
       await handleForm(res, 'programmes/indicator', locals, async () => {
-        await service.updateTargets(actorOf(req), locals.programme.id, locals.view.indicator.id, parseOrThrow(ZTargetsForm, req.body));
+        const form = parseOrThrow(ZTargetsForm, req.body);
+        // Stored targets removed or replaced (or the baseline, the direction): the list of what goes, asked first.
+        const changes = await service.targetChanges(actorOf(req), locals.programme.id, locals.view.indicator.id, form);
+        if (!confirmed && (changes.removed.length || changes.replaced.length || changes.baseline || changes.direction)) {
+          const fmt = programmeNumber(req.lang);
+          return renderConfirmation(req, res, {
+            title: req.t('programmes:confirm.targets.title', { code: locals.view.indicator.code }),
+            consequences: [
+              ...changes.removed.map((c) => req.t('programmes:confirm.targets.removed', { year: c.year, from: fmt(c.from, 6) })),
+              ...changes.replaced.map((c) => req.t('programmes:confirm.targets.replaced', { year: c.year, from: fmt(c.from, 6), to: fmt(c.to, 6) })),
+              ...(changes.baseline ? [req.t('programmes:confirm.targets.baseline', { from: fmt(changes.baseline.from, 6), to: fmt(changes.baseline.to, 6) })] : []),
+              ...(changes.direction ? [req.t('programmes:confirm.targets.direction', { from: req.t(`programmes:direction.${changes.direction.from}`), to: req.t(`programmes:direction.${changes.direction.to}`) })] : []),
+              req.t('programmes:confirm.targets.recomputed'),
+              req.t('programmes:confirm.replaceActual.history'),
+            ],
+            confirmLabel: req.t('programmes:confirm.targets.button'),
+            cancelHref: `/programmes/${locals.programme.id}/indicators/${locals.view.indicator.id}#targets`,
+            fields: stringFields(req.body),
+          });
+        }
+        await service.updateTargets(actorOf(req), locals.programme.id, locals.view.indicator.id, form);
         res.redirect(303, `/programmes/${locals.programme.id}/indicators/${locals.view.indicator.id}#targets`);
       });
     }),
@@ -486,9 +507,25 @@ export function programmesRoutes(_ctx: AppContext, services: Services): Router {
     '/programmes/:id/executors',
     admins,
     asyncHandler(async (req, res) => {
+      const confirmed = takeConfirmation(req);
       const locals = await executorLocals(req);
       await handleForm(res, 'programmes/executors', locals, async () => {
         const form = parseOrThrow(ZExecutorForm, req.body);
+        // Unticking a body takes the executor's reporting for it away: named first, asked once.
+        const { user, removed } = await service.executorBodiesRemoved(actorOf(req), locals.programme.id, form.userId, form.bodyIds);
+        if (user && removed.length && !confirmed) {
+          return renderConfirmation(req, res, {
+            title: req.t('programmes:confirm.executorBodies.title', { user: user.name || user.email }),
+            consequences: [
+              req.t('programmes:confirm.executorBodies.removed', { user: user.name || user.email, count: removed.length }),
+              ...removed.map((b) => `${b.code} — ${localized(b as never, 'name', req.lang)}`),
+              req.t('programmes:confirm.executorBodies.kept'),
+            ],
+            confirmLabel: req.t('programmes:confirm.executorBodies.button'),
+            cancelHref: `/programmes/${locals.programme.id}/executors`,
+            fields: stringFields(req.body),
+          });
+        }
         await service.setExecutorBodies(actorOf(req), locals.programme.id, form.userId, form.bodyIds);
         res.redirect(303, `/programmes/${locals.programme.id}/executors`);
       });
@@ -560,9 +597,17 @@ export function programmesRoutes(_ctx: AppContext, services: Services): Router {
   return router;
 }
 
-/** A form's fields as sent, to repeat them on a confirmation step (text fields only; a form here has no files). */
+/**
+ * A form's fields as sent, to repeat them on a confirmation step (a form here has no files). Lists and
+ * groups (`bodyIds`, `targets[y2027]`) are written back in the bracket form the body parser reads again.
+ */
 function stringFields(body: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  if (body && typeof body === 'object') for (const [k, v] of Object.entries(body)) if (typeof v === 'string' && k !== '_csrf') out[k] = v;
+  const walk = (value: unknown, name: string) => {
+    if (typeof value === 'string') out[name] = value;
+    else if (Array.isArray(value)) value.forEach((v, i) => walk(v, `${name}[${i}]`));
+    else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, `${name}[${k}]`);
+  };
+  if (body && typeof body === 'object') for (const [k, v] of Object.entries(body)) if (k !== '_csrf') walk(v, k);
   return out;
 }

@@ -150,6 +150,12 @@ export interface ActualsPlan {
   added: number;
   unchanged: number;
 }
+export interface TargetChanges {
+  removed: Array<{ year: number; from: number }>;
+  replaced: Array<{ year: number; from: number; to: number }>;
+  baseline: { from: number; to: number } | null;
+  direction: { from: string; to: string } | null;
+}
 export interface StagedActualsImport extends ActualsPlan {
   id: number;
   fileName: string;
@@ -566,17 +572,7 @@ export class ProgrammesService {
   /** Administrators correct an indicator's baseline, direction and yearly targets (years of the programme's period only). */
   async updateTargets(actor: Actor, programmeId: number, indicatorId: number, form: TTargetsForm): Promise<void> {
     if (actor.role !== 'admin') throw new ForbiddenError();
-    const p = await this.get(programmeId);
-    const indicator = (await this.repo.indicators(programmeId)).find((i) => i.id === indicatorId);
-    if (!indicator) throw new NotFoundError();
-    const targets = new Map<number, number>();
-    const fields: FieldError[] = [];
-    for (const [key, value] of Object.entries(form.targets)) {
-      const year = Number(key.slice(1));
-      if (year < p.periodFrom || year > p.periodTo) fields.push({ path: `targets.${key}`, key: 'programmes:spec.yearOutside' });
-      else if (value !== '') targets.set(year, value);
-    }
-    if (fields.length) throw new ValidationError(fields);
+    const { indicator, targets } = await this.targetsEdit(programmeId, indicatorId, form);
     await this.repo.transaction(async (trx) => {
       await this.repo.updateIndicatorTargets(indicatorId, { baselineValue: form.baselineValue, direction: form.direction, targets }, trx);
       await this.repo.addHistory(
@@ -590,6 +586,45 @@ export class ProgrammesService {
         trx,
       );
     });
+  }
+
+  /** The indicator and the targets an edit would store (years of the programme's period only; an empty box removes the year). */
+  private async targetsEdit(programmeId: number, indicatorId: number, form: TTargetsForm) {
+    const p = await this.get(programmeId);
+    const indicator = (await this.repo.indicators(programmeId)).find((i) => i.id === indicatorId);
+    if (!indicator) throw new NotFoundError();
+    const targets = new Map<number, number>();
+    const fields: FieldError[] = [];
+    for (const [key, value] of Object.entries(form.targets)) {
+      const year = Number(key.slice(1));
+      if (year < p.periodFrom || year > p.periodTo) fields.push({ path: `targets.${key}`, key: 'programmes:spec.yearOutside' });
+      else if (value !== '') targets.set(year, value);
+    }
+    if (fields.length) throw new ValidationError(fields);
+    return { indicator, targets };
+  }
+
+  /**
+   * What an edit of an indicator's targets would take away, to ask first: each stored target removed
+   * or replaced, and a changed baseline or direction (new years' targets are not asked about).
+   * Checks the form as updateTargets does, so a bad year is refused before any question.
+   */
+  async targetChanges(actor: Actor, programmeId: number, indicatorId: number, form: TTargetsForm): Promise<TargetChanges> {
+    if (actor.role !== 'admin') throw new ForbiddenError();
+    const { indicator, targets } = await this.targetsEdit(programmeId, indicatorId, form);
+    const removed: TargetChanges['removed'] = [];
+    const replaced: TargetChanges['replaced'] = [];
+    for (const [year, from] of [...indicator.targets].sort((a, b) => a[0] - b[0])) {
+      const to = targets.get(year);
+      if (to === undefined) removed.push({ year, from });
+      else if (to !== from) replaced.push({ year, from, to });
+    }
+    return {
+      removed,
+      replaced,
+      baseline: form.baselineValue !== indicator.baselineValue ? { from: indicator.baselineValue, to: form.baselineValue } : null,
+      direction: form.direction !== indicator.direction ? { from: indicator.direction, to: form.direction } : null,
+    };
   }
 
   /** Administrators set the status rule's thresholds (ratios: 1 = 100 %). */
@@ -764,6 +799,17 @@ export class ProgrammesService {
         .filter((u) => u.role === 'executor')
         .map((u) => ({ ...u, bodyIds: links.filter((l) => l.userId === u.id).map((l) => l.bodyId) })),
     };
+  }
+
+  /** The bodies an executor would lose with this choice (to ask first); none when bodies are only added. */
+  async executorBodiesRemoved(actor: Actor, programmeId: number, userId: number, bodyIds: number[]): Promise<{ user: { id: number; name: string; email: string } | null; removed: BodyRecord[] }> {
+    if (actor.role !== 'admin') throw new ForbiddenError();
+    const [users, links, bodies] = await Promise.all([this.ports.users(), this.repo.executorsOf(programmeId), this.repo.bodies(programmeId)]);
+    const user = users.find((u) => u.id === userId && u.role === 'executor');
+    if (!user) return { user: null, removed: [] };
+    const kept = new Set(bodyIds);
+    const removedIds = new Set(links.filter((l) => l.userId === userId && !kept.has(l.bodyId)).map((l) => l.bodyId));
+    return { user: { id: user.id, name: user.name, email: user.email }, removed: bodies.filter((b) => removedIds.has(b.id)) };
   }
 
   async setExecutorBodies(actor: Actor, programmeId: number, userId: number, bodyIds: number[]): Promise<void> {

@@ -465,6 +465,28 @@ describe(`programmes: the 2026-2035 concept on ${testDbEngine}`, () => {
     expect((await executor.agent.get('/programmes/import')).status).toBe(403);
   });
 
+  it('unticking an executor\'s body asks first, naming the bodies that go; adding one does not', async () => {
+    const other = await loginAs(t, 'executor');
+    const [aea, nan] = [await bodyId('АЭА'), await bodyId('ҚР ҰҒА')];
+    const links = async () => (await t.ctx.db('programme_executors').where({ user_id: other.user.id }).orderBy('body_id')).map((r) => r.body_id);
+    const save = (body: Record<string, unknown>) => admin.agent.post(`/programmes/${pid}/executors`).type('form').send({ _csrf: admin.csrf, userId: String(other.user.id), ...body });
+    expect((await save({ bodyIds: [String(aea), String(nan)] })).status).toBe(303);
+    expect(await links()).toEqual([aea, nan].sort((a, b) => a - b));
+    const asked = await save({ bodyIds: String(aea) });
+    expect(asked.status).toBe(200);
+    expect(asked.text).toContain('ҚР ҰҒА —');
+    expect(asked.text).not.toContain('АЭА —');
+    expect(asked.text).toContain(`name="bodyIds" value="${aea}"`);
+    expect(await links()).toEqual([aea, nan].sort((a, b) => a - b));
+    expect((await save({ bodyIds: String(aea), confirm: 'yes' })).status).toBe(303);
+    expect(await links()).toEqual([aea]);
+    // Removing every body: asked too, then none left.
+    expect((await save({})).status).toBe(200);
+    expect(await links()).toEqual([aea]);
+    expect((await save({ confirm: 'yes' })).status).toBe(303);
+    expect(await links()).toEqual([]);
+  });
+
   it('administrators correct targets and the status thresholds from the pages; the status follows, the history keeps the change', async () => {
     const t1 = await indicatorId('T1');
     const before = (await analyst.agent.get(`/api/v1/programmes/${pid}`)).body.indicators.find((i: { code: string }) => i.code === 'T1');
@@ -474,7 +496,21 @@ describe(`programmes: the 2026-2035 concept on ${testDbEngine}`, () => {
     expect(bad.status).toBe(400);
     const refused = await analyst.agent.post(`/programmes/${pid}/indicators/${t1}/targets`).type('form').send({ _csrf: analyst.csrf, baselineValue: '2,3', direction: 'higher', ...targets });
     expect(refused.status).toBe(403);
-    const ok = await admin.agent.post(`/programmes/${pid}/indicators/${t1}/targets`).type('form').send({ _csrf: admin.csrf, baselineValue: '2,3', direction: 'higher', ...targets, 'targets[y2026]': '2,3' });
+    // Replacing a stored target (and removing another) asks first, listing each, and changes nothing until confirmed.
+    const storedTargets = async () => (await t.ctx.db('programme_targets').where({ indicator_id: t1 }).orderBy('year')).map((r) => [r.year, Number(r.value)]);
+    const targetsBefore = await storedTargets();
+    const { 'targets[y2030]': _dropped, ...withoutOne } = { ...targets, 'targets[y2026]': '2,3' };
+    const asked = await admin.agent.post(`/programmes/${pid}/indicators/${t1}/targets`).type('form').send({ _csrf: admin.csrf, baselineValue: String(before.baseline.value).replace('.', ','), direction: 'higher', ...withoutOne, 'targets[y2030]': '' });
+    expect(asked.status).toBe(200);
+    expect(asked.text).toContain('name="confirm" value="yes"');
+    expect(asked.text).toMatch(new RegExp(`2026: [^<]*${String(before.targets['2026']).replace('.', '[.,]')}[^<]*→ 2,3`));
+    expect(asked.text).toMatch(new RegExp(`2030: [^<]*${String(before.targets['2030']).replace('.', '[.,]')}`));
+    expect(asked.text).toContain('name="targets[y2035]" value="8"');
+    expect(await storedTargets()).toEqual(targetsBefore);
+    // Nothing stored changes (same values): saved without a question.
+    const same = await admin.agent.post(`/programmes/${pid}/indicators/${t1}/targets`).type('form').send({ _csrf: admin.csrf, baselineValue: String(before.baseline.value).replace('.', ','), direction: before.direction, ...targets });
+    expect(same.status).toBe(303);
+    const ok = await admin.agent.post(`/programmes/${pid}/indicators/${t1}/targets`).type('form').send({ _csrf: admin.csrf, baselineValue: '2,3', direction: 'higher', ...targets, 'targets[y2026]': '2,3', confirm: 'yes' });
     expect(ok.status).toBe(303);
     let after = (await analyst.agent.get(`/api/v1/programmes/${pid}`)).body;
     let ind = after.indicators.find((i: { code: string }) => i.code === 'T1');
@@ -488,7 +524,7 @@ describe(`programmes: the 2026-2035 concept on ${testDbEngine}`, () => {
     expect(after.statusRule).toEqual({ onTrackMin: 0.95, atRiskMin: 0.8 });
     expect(after.indicators.find((i: { code: string }) => i.code === 'T2').status['2026']).toBe('on_track');
     expect((await analyst.agent.get(`/programmes/${pid}`)).text).toContain('95 %');
-    expect((await t.ctx.db('programme_history').where({ programme_id: pid }).whereIn('action', ['indicator.targets', 'programme.rule'])).length).toBe(2);
+    expect((await t.ctx.db('programme_history').where({ programme_id: pid }).whereIn('action', ['indicator.targets', 'programme.rule'])).length).toBe(3);
     ind = after.indicators.find((i: { code: string }) => i.code === 'T4');
     expect(ind.status['2026']).toBe('off_track'); // 76.9 % stays below 80 %
   });
