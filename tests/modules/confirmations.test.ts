@@ -30,7 +30,7 @@ describe('confirmation before deleting or overwriting', () => {
 
   it('deleting a saved model asks first, naming the model, and deletes only when confirmed', async () => {
     const { id: _id, ...seeded } = await t.ctx.db('indicator_models').orderBy('id').first();
-    const [row] = await t.ctx.db('indicator_models').insert({ ...seeded, title: 'Innovation index 2030', created_by: researcher.user.id }).returning('id');
+    const [row] = await t.ctx.db('indicator_models').insert({ ...seeded, title: 'Innovation index 2030', title_kk: null, title_ru: null, title_en: 'Innovation index 2030', title_lang: 'en', created_by: researcher.user.id }).returning('id');
     const modelId = Number(typeof row === 'object' ? row.id : row);
     const asked = await post(researcher, `/indicators/models/${modelId}/delete`);
     expect(asked.status).toBe(200);
