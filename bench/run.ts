@@ -12,7 +12,7 @@
  *   BENCH_OVERLAY=dir                 what-if: .ts files under dir replace the same paths of the tree in the build
  *   --runtime=tsx                     run the servers from source under tsx instead of compiled (default dist)
  *   --from=bench/results.json         print (and rewrite) the table of a finished run from its saved figures
- *   --only=throughput,workers,aggregation,pages,national,mail  some parts only (while working on them; the table then lacks rows)
+ *   --only=throughput,workers,aggregation,pages,national,mail,startup  some parts only (while working on them; the table then lacks rows)
  *   --national=N | BENCH_NATIONAL=N   size of the national section (default 2M full, 200k quick)
  *   BENCH_MAIL_COUNT=100000           invitation mails queued and sent in the mail part (full 100k, quick 20k, smoke 300)
  *
@@ -71,7 +71,8 @@ export interface BenchOptions {
 
 /** national: invitations imported through the upload form and a round ranked and exported at national size. */
 /** pages: bytes and time to first byte of the respondent's pages; workers: submissions with KEDERGI_WORKERS=2 (PostgreSQL). */
-const SECTIONS = ['throughput', 'workers', 'aggregation', 'pages', 'national', 'mail'] as const;
+/** startup: `npm start` on an empty database (migrations and demo data) and a restart, against the bare stack's start. */
+const SECTIONS = ['throughput', 'workers', 'aggregation', 'pages', 'national', 'mail', 'startup'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const PRESETS = {
@@ -1006,6 +1007,54 @@ function rowsFor(engine: Engine, o: BenchOptions, tp: ThroughputResult | undefin
 
 // ------------------------------------------------------------------------------------------------
 
+// ------------------------------------------------------------------------------------------------
+// Startup: the brief's first start (`npm start` on a new machine: migrations and demo data)
+
+interface StartupResult {
+  /** Spawn to "listening" on an empty database, demo data on: the medians of `reps` fresh databases. */
+  firstMs: number;
+  /** Spawn to "listening" again on the database the first start made (nothing to migrate or seed). */
+  restartMs: number;
+  /** The bare stack's process (express, knex, one query) from spawn to listening, on the same database. */
+  baselineMs: number;
+}
+
+async function timedStart(kind: 'kedergi' | 'baseline', env: Record<string, string>, logFile: string): Promise<number> {
+  const started = performance.now();
+  const child = await startServer(kind, env, logFile);
+  const ms = performance.now() - started;
+  await stopServer(child);
+  return ms;
+}
+
+async function startup(target: Target, o: BenchOptions, dir: string, serverEnv: Record<string, string>, log: (s: string) => void): Promise<StartupResult> {
+  const first: number[] = [];
+  const again: number[] = [];
+  const bare: number[] = [];
+  for (let i = 0; i < Math.max(1, Math.min(3, o.reps)); i++) {
+    const fresh = await target.newDatabase(`startup${i}`);
+    const env = { ...serverEnv, DATABASE_URL: fresh.url, KEDERGI_DEMO: '1', KEDERGI_DATA_DIR: path.join(dir, `startup-data-${i}`) };
+    first.push(await timedStart('kedergi', env, path.join(dir, `kedergi-startup-${i}.log`)));
+    again.push(await timedStart('kedergi', env, path.join(dir, `kedergi-restart-${i}.log`)));
+    // The demo's first round exists now, which the bare server reads at start.
+    const { db } = await openDb(fresh.database, dir, false);
+    const roundId = Number((await db('rounds').orderBy('id').first('id'))?.id);
+    await db.destroy();
+    bare.push(await timedStart('baseline', { DATABASE_URL: fresh.url, PORT: '0', BASELINE_ROUND_ID: String(roundId) }, path.join(dir, `baseline-startup-${i}.log`)));
+  }
+  const result = { firstMs: median(first), restartMs: median(again), baselineMs: median(bare) };
+  log(`  first start ${result.firstMs.toFixed(0)} ms, restart ${result.restartMs.toFixed(0)} ms, bare stack ${result.baselineMs.toFixed(0)} ms`);
+  return result;
+}
+
+function startupRows(engine: Engine, r: StartupResult | undefined): Row[] {
+  if (!r) return [];
+  return [
+    { engine, section: 'startup', key: 'startup.first', measure: 'First start on an empty database (migrations, demo data) to listening', unit: 'ms', kedergi: r.firstMs, baseline: r.baselineMs, ratio: r.firstMs / r.baselineMs, ratioLabel: `${(r.firstMs / r.baselineMs).toFixed(1)}×`, target: '< 3000 ms', met: r.firstMs < 3000, note: 'baseline: the bare stack process started on the same database' },
+    { engine, section: 'startup', key: 'startup.restart', measure: 'Restart on that database to listening', unit: 'ms', kedergi: r.restartMs, baseline: r.baselineMs, ratio: r.restartMs / r.baselineMs, ratioLabel: `${(r.restartMs / r.baselineMs).toFixed(1)}×` },
+  ];
+}
+
 export interface BenchResults {
   /** The harness's process id: part of every database and directory name of the run. */
   pid: number;
@@ -1015,7 +1064,7 @@ export interface BenchResults {
   options: BenchOptions;
   machine: Machine;
   rows: Row[];
-  details: Partial<Record<Engine, { throughput?: ThroughputResult; aggregation?: AggregationResult; workers?: ThroughputResult; pages?: PagesResult; national?: NationalResult; mail?: MailBenchResult; error?: string }>>;
+  details: Partial<Record<Engine, { throughput?: ThroughputResult; aggregation?: AggregationResult; workers?: ThroughputResult; pages?: PagesResult; national?: NationalResult; mail?: MailBenchResult; startup?: StartupResult; error?: string }>>;
   problems: string[];
   table: string;
 }
@@ -1200,12 +1249,20 @@ async function main(): Promise<number> {
         problems.push(msg);
         log(msg);
       }
+      if (o.sections.includes('startup')) try {
+        log(`== ${ENGINE_LABEL[engine]}: first start (migrations and demo data) and restart`);
+        entry.startup = await startup(target, o, dir, serverEnv, log);
+      } catch (e) {
+        const msg = `${ENGINE_LABEL[engine]} startup failed: ${short(e)}`;
+        problems.push(msg);
+        log(msg);
+      }
       for (const c of [...children]) await stopServer(c);
       if (engine === 'pg' && pgServer) {
         await pgServer.stop();
         pgServer = undefined;
       }
-      rows = rows.concat(rowsFor(engine, o, entry.throughput, entry.aggregation, { workers: entry.workers, pages: entry.pages, national: entry.national }), mailRows(engine, entry.mail));
+      rows = rows.concat(rowsFor(engine, o, entry.throughput, entry.aggregation, { workers: entry.workers, pages: entry.pages, national: entry.national }), mailRows(engine, entry.mail), startupRows(engine, entry.startup));
     }
   } finally {
     await cleanup();

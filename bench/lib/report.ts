@@ -8,7 +8,7 @@ export const ENGINE_LABEL: Record<Engine, string> = { sqlite: 'SQLite', pg: 'Pos
 /** One line of the table: a figure of Kedergi beside the same figure of the baseline. */
 export interface Row {
   engine: Engine;
-  section: 'throughput' | 'ranking' | 'memory' | 'load' | 'pages' | 'workers' | 'national' | 'mail';
+  section: 'throughput' | 'ranking' | 'memory' | 'load' | 'pages' | 'workers' | 'national' | 'mail' | 'startup';
   key: string;
   measure: string;
   unit: string;

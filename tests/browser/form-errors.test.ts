@@ -47,7 +47,7 @@ describe.skipIf(!hasChromium)('form errors and the expert form, without JavaScri
     // Focused on arrival, without a script: the autofocus attribute.
     expect(await page.evaluate(() => document.activeElement?.classList.contains('error-summary'))).toBe(true);
     const entries = await summary.locator('li').allInnerTexts();
-    expect(entries.some((e) => e.startsWith('Название: '))).toBe(true);
+    expect(entries.some((e) => /^Название \(ru\): /.test(e)), entries.join(' | ')).toBe(true); // the title in the page's language
     expect(entries.some((e) => /^Целевое число ответов[^:]*: Значение должно быть не меньше 1/.test(e))).toBe(true);
     expect(entries.join(' ')).not.toMatch(/title|targetTotal|Expected|received/);
     // Each link leads to its field, and the field says what is wrong beside it.

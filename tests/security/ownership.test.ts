@@ -61,7 +61,7 @@ beforeAll(async () => {
   discardId = await upload();
   // A saved model of the owner's: a copy of a seeded one with the owner as author.
   const { id: _id, ...seeded } = await t.ctx.db('indicator_models').orderBy('id').first();
-  const [inserted] = await t.ctx.db('indicator_models').insert({ ...seeded, title: 'Owner’s private model', created_by: owner.user!.id }).returning('id');
+  const [inserted] = await t.ctx.db('indicator_models').insert({ ...seeded, title: 'Owner’s private model', title_kk: null, title_ru: null, title_en: 'Owner’s private model', title_lang: 'en', created_by: owner.user!.id }).returning('id');
   modelId = Number(typeof inserted === 'object' ? inserted.id : inserted);
 });
 afterAll(async () => t.close());

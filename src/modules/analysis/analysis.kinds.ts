@@ -34,7 +34,8 @@ export function summariseQuestion(q: FormQuestion, groups: AnswerGroup[], territ
   const base: Base = { id: q.id, code: q.code, categoryCode: q.categoryCode, text: q.text };
   return summariseAnswers(q, base, {
     groups: groups.map((g) => ({ choice: g.choice, numberValue: g.numberValue, count: g.count, by: Object.fromEntries(BREAKDOWNS.map((by) => [by, groupKey(g, by, territoryCode)])) })),
-    breakdowns: BREAKDOWNS,
+    // A profile question is not broken down by its own role (territory by territory says nothing).
+    breakdowns: BREAKDOWNS.filter((by) => by !== q.role),
     texts,
   });
 }

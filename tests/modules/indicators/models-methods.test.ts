@@ -150,7 +150,8 @@ describe('README examples', () => {
     const fs = await import('node:fs');
     const path = await import('node:path');
     const readme = fs.readFileSync(path.resolve(__dirname, '../../../README.md'), 'utf8');
-    const blocks = [...readme.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1]!));
+    // The README's other JSON examples (the questionnaire exchange format) carry a questionnaire code and title.
+    const blocks = [...readme.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1]!)).filter((b) => !('title' in b && 'code' in b));
     expect(blocks).toHaveLength(4);
     expect(runFit(blocks[0]).forecast![0]!.upper).toBeGreaterThan(runFit(blocks[0]).forecast![0]!.lower);
     expect(runComposite(blocks[1]).territories.find((t) => t.territory === 'B')!.epsilonPartials).toEqual(['IT']);

@@ -73,7 +73,7 @@ describe('Delphi panel: expert reminders on a schedule (real SMTP on loopback)',
     await deliver();
     // The round's opening notice went to each expert in their language (the fourth: the admin's page language).
     const subjects = new Map(sink.messages.map((m) => [m.to[0], m.parsed.subject]));
-    expect(subjects.get(emails(0)[0])).toBe('Открыт тур Дельфи 1: Panel North');
+    expect(subjects.get(emails(0)[0])).toBe('Открыт раунд Дельфи 1: Panel North');
     expect(subjects.get(emails(1)[0])).toBe('Delphi round 1 is open: Panel North');
     expect(subjects.get(emails(2)[0])).toMatch(/Дельфи/);
     expect(subjects.get(emails(3)[0])).toBe('Delphi round 1 is open: Panel North');
@@ -85,7 +85,7 @@ describe('Delphi panel: expert reminders on a schedule (real SMTP on loopback)',
     const first = await tick(2);
     expect(first).toEqual(emails(0, 1, 2)); // the expert who scored is left out
     const ru = sink.messages.find((m) => m.to[0] === emails(0)[0])!.parsed;
-    expect(ru.subject).toBe('Напоминание: ваши оценки в туре Дельфи 1, Panel North');
+    expect(ru.subject).toBe('Напоминание: ваши оценки в раунде Дельфи 1, Panel North');
     expect(ru.text).toContain(`${BASE}/expert/panels/${panelId}`);
     expect(ru.text).toContain('01.03.2031');
     expect(sink.messages.find((m) => m.to[0] === emails(1)[0])!.parsed.subject).toBe('Reminder: your scores for Delphi round 1, Panel North');

@@ -366,7 +366,7 @@ describe('any questionnaire generated from the kinds', () => {
             const posted = answers.filter((a) => paths.includes(`answers.${a.item.code}`)).map((a) => ({ question: a.item.question, raw: a.raw, other: a.other }));
             throw new Error(`submitAll refused ${JSON.stringify(paths)}: ${JSON.stringify(posted)}`, { cause: e });
           });
-          expected.set(result.responseId, new Map(answers.filter((a) => visible.has(a.item.code)).map((a) => [a.item.code, a.value])));
+          expected.set(result.responseId, new Map<string, unknown>([...Object.entries(profile), ...answers.filter((a) => visible.has(a.item.code)).map((a) => [a.item.code, a.value] as const)]));
           // What the kind parses back from its own form value is the value itself.
           for (const a of answers) {
             const parsed = parseAnswer(a.item.question, a.raw, a.other);
@@ -405,7 +405,7 @@ describe('any questionnaire generated from the kinds', () => {
           expect(res.status, res.text.slice(0, 800)).toBe(303);
           const response = await t.ctx.db('responses').where({ invitation_id: invitation.id }).first();
           expect(response.status).toBe('submitted');
-          expected.set(Number(response.id), new Map(answers.filter((a) => visible.has(a.item.code)).map((a) => [a.item.code, a.value])));
+          expected.set(Number(response.id), new Map<string, unknown>([...Object.entries(profile), ...answers.filter((a) => visible.has(a.item.code)).map((a) => [a.item.code, a.value] as const)]));
         }
 
         // A bad value posted on a page is refused with its field named, and nothing of the page is stored.
@@ -437,13 +437,15 @@ describe('any questionnaire generated from the kinds', () => {
         }
         }
 
-        // The analysis: every kind summarised from its answers says how many answered (hidden and blank ones not counted).
+        // The analysis: every kind summarised from its answers says how many answered (hidden and blank ones not counted);
+        // profile questions are stored and summarised as ordinary answers too.
+        await t.services.analysisCounter.settled(); // the submissions are counted in the background
         const ranking = await t.services.analysis.ranking(roundId);
         for (const q of ranking.questions) {
           const answered = [...expected.values()].filter((m) => m.has(q.code)).length;
           expect(q.n, `analysis n of ${q.code} (${q.kind})`).toBe(answered);
         }
-        expect(new Set(ranking.questions.map((q) => q.code))).toEqual(new Set(form.items.filter((i) => kindDef(i.question).analysis.source !== 'ranking').map((i) => i.code)));
+        expect(new Set(ranking.questions.map((q) => q.code))).toEqual(new Set([...form.profile.map((p) => p.code), ...form.items.filter((i) => kindDef(i.question).analysis.source !== 'ranking').map((i) => i.code)]));
         const page = await researcher.agent.get(`/analysis/rounds/${roundId}`);
         expect(page.status).toBe(200);
         for (const q of ranking.questions) expect(page.text, `analysis page shows ${q.code}`).toContain(`id="q-${q.code}"`);

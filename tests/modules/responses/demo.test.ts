@@ -13,15 +13,13 @@ import { storedProfile } from '../../helpers/profile';
 
 describe('demo responses', () => {
   let t: TestApp;
-  let seedMs: number;
   let openId: number;
   let closedId: number;
 
   beforeAll(async () => {
     t = await createTestApp({ seed: 'base' });
-    const started = performance.now();
+    // How long a first start takes (demo data included) is measured by `npm run bench -- --only=startup`.
     await seedDemoResponses(t.ctx, t.services);
-    seedMs = performance.now() - started;
     openId = Number((await t.ctx.db('rounds').where({ title: DEMO_OPEN_ROUND_TITLE }).first()).id);
     closedId = Number((await t.ctx.db('rounds').where({ title: DEMO_CLOSED_ROUND_TITLE }).first()).id);
   });
@@ -44,11 +42,6 @@ describe('demo responses', () => {
       .join('questionnaire_items as i', 'i.id', 'a.item_id')
       .join('responses as r', 'r.id', 'a.response_id')
       .where({ 'a.round_id': roundId, 'r.status': 'submitted', 'i.role': role });
-
-  it('is fast enough for a first start', () => {
-    // Budget from the brief: the whole first start under 3 s; the demo rounds take a fraction of it.
-    expect(seedMs).toBeLessThan(2500);
-  });
 
   it('opens a round with about 300 submitted responses across all 19 territories, some in progress and 60 unanswered', async () => {
     const round = await t.ctx.db('rounds').where({ id: openId }).first();

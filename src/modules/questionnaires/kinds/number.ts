@@ -82,8 +82,9 @@ export const number: KindDef<NumberQuestion, NumberValue, TNumberQuestion, { uni
     const min = q.min ?? 0;
     const max = q.max ?? min + 100;
     const x = min + (max - min) * random() ** 2;
-    if (q.integer) return { value: Math.min(Math.floor(max), Math.max(Math.ceil(min), Math.round(x))) };
-    return { value: Math.min(max, Math.max(min, Math.round(x * 10) / 10)) };
+    // `+ 0` turns a rounded -0 into 0: a stored and re-read answer is never -0.
+    if (q.integer) return { value: Math.min(Math.floor(max), Math.max(Math.ceil(min), Math.round(x))) + 0 };
+    return { value: Math.min(max, Math.max(min, Math.round(x * 10) / 10)) + 0 };
   },
   // XLSForm: integer or decimal; bounds as . >= a and . <= b; the unit as the hint.
   xlsform: {
