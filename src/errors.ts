@@ -89,14 +89,14 @@ export function zodFieldErrors(error: ZodError): FieldError[] {
       }
       case 'too_small':
         if (i.origin === 'string') {
-          return Number(i.minimum) <= 1 ? { path, key: 'errors:field.required' } : { path, key: 'errors:field.tooShort', params: { min: i.minimum } };
+          return Number(i.minimum) <= 1 ? { path, key: 'errors:field.required' } : { path, key: 'errors:field.tooShort', params: { min: i.minimum, count: Number(i.minimum) } };
         }
         if (i.origin === 'array' || i.origin === 'set') return { path, key: 'errors:field.tooFewItems', params: { count: Number(i.minimum) } };
         return i.inclusive === false
           ? { path, key: Number(i.minimum) === 0 ? 'errors:field.positive' : 'errors:field.greaterThan', params: { min: i.minimum } }
           : { path, key: 'errors:field.tooSmall', params: { min: i.minimum } };
       case 'too_big':
-        if (i.origin === 'string') return { path, key: 'errors:field.tooLong', params: { max: i.maximum } };
+        if (i.origin === 'string') return { path, key: 'errors:field.tooLong', params: { max: i.maximum, count: Number(i.maximum) } };
         if (i.origin === 'array' || i.origin === 'set') return { path, key: 'errors:field.tooManyItems', params: { count: Number(i.maximum) } };
         return i.inclusive === false
           ? { path, key: 'errors:field.lessThan', params: { max: i.maximum } }

@@ -56,6 +56,17 @@ describe('i18n catalogues', () => {
     expect(translator('ru')('indicators:composite.chartDescription', { count: 21, top: 'a', topValue: '1', bottom: 'b', bottomValue: '0' })).toContain('индекса 21 территории по');
     expect(translator('ru')('indicators:rounds.valueCount', { count: 3 })).toBe('3 значения');
     expect(translator('en')('analysis:honest.holmNote', { count: 1 })).toMatch(/^1 test on this table/);
+    // After "из N", "не более N", "до N" the noun follows N: "из 21 эксперта", "не более 21 символа", but "из 25 экспертов".
+    expect(translator('ru')('experts:errors.belowQuorum', { scorers: 2, members: 21, quorum: 11, count: 21 })).toContain('только 2 из 21 эксперта;');
+    expect(translator('ru')('experts:errors.belowQuorum', { scorers: 2, members: 25, quorum: 13, count: 25 })).toContain('только 2 из 25 экспертов;');
+    expect(translator('ru')('errors:field.tooLong', { max: 201, count: 201 })).toBe('Введите не более 201 символа.');
+    expect(translator('ru')('errors:field.tooLong', { max: 200, count: 200 })).toBe('Введите не более 200 символов.');
+    expect(translator('ru')('respond:kinds.textLimit', { max: 1001, count: 1001 })).toBe('До 1001 символа.');
+    expect(translator('ru')('respond:errors.tooManyChoices', { max: 1, count: 1 })).toBe('Выберите не более 1 варианта.');
+    expect(translator('ru')('respond:kinds.rankingHint', { k: 3, count: 3 })).toMatch(/^Выберите 3 самых важных варианта /);
+    expect(translator('ru')('analysis:kinds.textShown', { shown: 20, total: 41, count: 41 })).toBe('Показано 20 из 41 ответа (последние).');
+    expect(translator('en')('errors:field.tooShort', { min: 1, count: 1 })).toBe('Enter at least 1 character.');
+    expect(translator('kk')('respond:errors.textTooLong', { max: 21, count: 21 })).toBe('Жауап 21 таңбадан аспауы керек.');
   });
 
   it('marks a missing key visibly instead of falling back to another language', () => {

@@ -85,6 +85,8 @@ interface Fixture {
   programmeEvidence: number;
   programmeDuty: number;
   programmeBody: number;
+  /** An actuals file staged for its overwrite confirmation: its uploader's alone, so one per admitted actor. */
+  programmeActualsImport: Record<'researcher' | 'admin' | 'executor', number>;
   /** A builder draft of a new questionnaire (its forms refuse an empty body: no revision). */
   builderDraft: number;
   /** XLSForms read on the admin page and waiting for confirmation: one to show, one to confirm or cancel. */
@@ -360,6 +362,8 @@ const POLICY: Record<string, Rule> = {
   'POST /programmes/:id/indicators/:indicatorId/bodies': r('admin', (f) => `/programmes/${f.programme}/indicators/${f.programmeIndicator}/bodies`, (f) => ({ bodyIds: String(f.programmeBody) })),
   'GET /programmes/:id/actuals/import': r('programme', (f) => `/programmes/${f.programme}/actuals/import`),
   'POST /programmes/:id/actuals/import': r('programme', (f) => `/programmes/${f.programme}/actuals/import`, undefined, 'without a file: a 400 form error'),
+  'GET /programmes/:id/actuals/imports/:importId': r('programme', (f, a) => `/programmes/${f.programme}/actuals/imports/${f.programmeActualsImport[a === 'researcher' || a === 'executor' ? a : 'admin']}`),
+  'POST /programmes/:id/actuals/imports/:importId/confirm': r('programme', (f, a) => `/programmes/${f.programme}/actuals/imports/${f.programmeActualsImport[a === 'researcher' || a === 'executor' ? a : 'admin']}/confirm`, undefined, 'without confirm=yes: back to the confirmation page, nothing written'),
   'GET /programmes/:id/measures': r('programme', (f) => `/programmes/${f.programme}/measures`),
   'GET /programmes/:id/measures/:measureId': r('programme', (f) => `/programmes/${f.programme}/measures/${f.programmeMeasure}`),
   'POST /programmes/:id/measures/:measureId/report': r('programme', (f) => `/programmes/${f.programme}/measures/${f.programmeMeasure}/report`, undefined, "measure 2 is the executor's body's"),
@@ -608,6 +612,13 @@ describe('authorization matrix', () => {
     const spec = await t.services.programmes.exportSpec(programme.id);
     const programmeNoRegions = await t.services.programmes.importSpec({ ...spec, code: 'matrix-copy', regionalBaseline: undefined });
     const duty = await db('programme_duties').where({ programme_id: programme.id, code: 'R1' }).first();
+    // T1 2026 stored, then a file replacing it staged by each admitted actor (the executor's body is assigned T1).
+    await t.services.programmes.enterActual({ id: admin.user!.id, role: 'admin' }, programme.id, indicatorT1.id, { year: 2026, value: 1, source: undefined, note: undefined });
+    const stageActuals = async (who: Actor, role: 'admin' | 'researcher' | 'executor') => {
+      const staged = await t.services.programmes.importActuals({ id: who.user!.id, role }, programme.id, { name: 'actuals.csv', buffer: Buffer.from('indicator,year,value\nT1,2026,2\n') });
+      if (!('stagedId' in staged)) throw new Error('expected a staged actuals import');
+      return staged.stagedId;
+    };
 
     f = {
       questionnaireId: q.id,
@@ -646,6 +657,7 @@ describe('authorization matrix', () => {
       programmeEvidence: evidence.id,
       programmeDuty: duty.id,
       programmeBody: body.id,
+      programmeActualsImport: { admin: await stageActuals(admin, 'admin'), researcher: await stageActuals(actors.researcher, 'researcher'), executor: await stageActuals(actors.executor, 'executor') },
       builderDraft: await builderDraft(),
       xlsformImport: await xlsformImport(),
       xlsformImportToConfirm: await xlsformImport(),

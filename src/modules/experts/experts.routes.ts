@@ -203,7 +203,7 @@ export function expertsRoutes(ctx: AppContext, { experts }: { experts: ExpertsSe
       const effects = [req.t('experts:confirm.closeRoundEffect', { number: open.number }), req.t('experts:confirm.closeRoundComplete', { count: open.completeExperts, members })];
       if (open.completeExperts < members) effects.push(req.t('experts:confirm.closeRoundQuorum', { count: members - open.completeExperts }));
       const belowQuorum = state !== undefined && state.scorers < state.quorum;
-      if (belowQuorum) effects.push(req.t('experts:errors.belowQuorum', { scorers: state.scorers, members: state.members, quorum: state.quorum }));
+      if (belowQuorum) effects.push(req.t('experts:errors.belowQuorum', { scorers: state.scorers, members: state.members, quorum: state.quorum, count: state.members }));
       return {
         ...confirmation(req, id, 'closeRound', { number: open.number }, effects),
         ...(belowQuorum ? { confirmLabel: req.t('experts:admin.confirmBelowQuorum') } : {}),

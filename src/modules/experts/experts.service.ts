@@ -519,7 +519,7 @@ export class ExpertsService {
     await this.panel(panelId);
     const state = await this.roundProgress(panelId);
     if (state && state.scorers < state.quorum && !belowQuorumConfirmed) {
-      throw new ConflictError('below_quorum', 'experts:errors.belowQuorum', { scorers: state.scorers, members: state.members, quorum: state.quorum });
+      throw new ConflictError('below_quorum', 'experts:errors.belowQuorum', { scorers: state.scorers, members: state.members, quorum: state.quorum, count: state.members });
     }
     await this.repo.transaction(async (trx) => {
       const open = await this.repo.openRound(panelId, trx);

@@ -400,7 +400,7 @@ export function runComposite(input: unknown): CompositeResult {
   if (spec.epsilon !== undefined && spec.zero !== 'epsilon') errors.add('epsilon', 'methods:spec.epsilonWithoutZero');
   // The draws rebuild the whole index each time: bound the work one request can ask for.
   if (spec.robustness && spec.robustness.draws * spec.rows.length > MAX_ROBUSTNESS_WORK) {
-    errors.add('robustness.draws', 'methods:spec.robustnessTooLarge', { max: Math.floor(MAX_ROBUSTNESS_WORK / spec.rows.length) });
+    errors.add('robustness.draws', 'methods:spec.robustnessTooLarge', { max: Math.floor(MAX_ROBUSTNESS_WORK / spec.rows.length), count: Math.floor(MAX_ROBUSTNESS_WORK / spec.rows.length) });
   }
   const seen = new Set<string>();
   const territories = spec.rows.map((row, i) => {

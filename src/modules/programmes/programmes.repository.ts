@@ -41,6 +41,10 @@ export interface ProgrammesRepository {
   updateStatusRule(programmeId: number, rule: { onTrackMin: number; atRiskMin: number }, trx: Knex.Transaction): Promise<void>;
   actuals(programmeId: number, trx?: Executor): Promise<ActualRecord[]>;
   upsertActual(a: Omit<ActualRecord, 'enteredAt'>, trx: Knex.Transaction): Promise<{ previous: number | null }>;
+  /** A staged actuals file (parsed rows) awaiting confirmation; expired ones are deleted first. */
+  stageActualsImport(s: { programmeId: number; fileName: string; payload: string; createdBy: number; expiresAt: string }): Promise<number>;
+  findActualsImport(id: number, trx?: Executor): Promise<{ id: number; programmeId: number; fileName: string; payload: string; createdBy: number | null; expiresAt: string } | undefined>;
+  deleteActualsImport(id: number, trx?: Executor): Promise<number>;
   results(programmeId: number): Promise<ResultRecord[]>;
   directions(programmeId: number): Promise<DirectionRecord[]>;
   measures(programmeId: number, trx?: Executor): Promise<MeasureRecord[]>;
@@ -319,6 +323,28 @@ export class KnexProgrammesRepository implements ProgrammesRepository {
     // An upsert, so that two people saving the same year at once do not collide on the unique key.
     await trx('programme_actuals').insert({ indicator_id: a.indicatorId, year: a.year, ...row }).onConflict(['indicator_id', 'year']).merge();
     return { previous: existing ? num(existing.value) : null };
+  }
+
+  async stageActualsImport(s: { programmeId: number; fileName: string; payload: string; createdBy: number; expiresAt: string }) {
+    await this.db('programme_actual_imports').where('expires_at', '<', nowIso()).delete();
+    return insertReturningId(this.db, 'programme_actual_imports', {
+      programme_id: s.programmeId,
+      file_name: s.fileName,
+      payload: s.payload,
+      created_by: s.createdBy,
+      created_at: nowIso(),
+      expires_at: s.expiresAt,
+    });
+  }
+
+  async findActualsImport(id: number, trx?: Executor) {
+    const row = await (trx ?? this.db)('programme_actual_imports').where({ id }).first();
+    if (!row) return undefined;
+    return { id: num(row.id), programmeId: num(row.programme_id), fileName: String(row.file_name), payload: String(row.payload), createdBy: numOrNull(row.created_by), expiresAt: String(row.expires_at) };
+  }
+
+  async deleteActualsImport(id: number, trx?: Executor) {
+    return (trx ?? this.db)('programme_actual_imports').where({ id }).delete();
   }
 
   async results(programmeId: number): Promise<ResultRecord[]> {

@@ -221,9 +221,30 @@ export function programmesRoutes(_ctx: AppContext, services: Services): Router {
     '/programmes/:id/indicators/:indicatorId/targets',
     admins,
     asyncHandler(async (req, res) => {
+      const confirmed = takeConfirmation(req);
       const locals = await indicatorLocals(req, { targetValues: req.body });
       await handleForm(res, 'programmes/indicator', locals, async () => {
-        await service.updateTargets(actorOf(req), locals.programme.id, locals.view.indicator.id, parseOrThrow(ZTargetsForm, req.body));
+        const form = parseOrThrow(ZTargetsForm, req.body);
+        // Stored targets removed or replaced (or the baseline, the direction): the list of what goes, asked first.
+        const changes = await service.targetChanges(actorOf(req), locals.programme.id, locals.view.indicator.id, form);
+        if (!confirmed && (changes.removed.length || changes.replaced.length || changes.baseline || changes.direction)) {
+          const fmt = programmeNumber(req.lang);
+          return renderConfirmation(req, res, {
+            title: req.t('programmes:confirm.targets.title', { code: locals.view.indicator.code }),
+            consequences: [
+              ...changes.removed.map((c) => req.t('programmes:confirm.targets.removed', { year: c.year, from: fmt(c.from, 6) })),
+              ...changes.replaced.map((c) => req.t('programmes:confirm.targets.replaced', { year: c.year, from: fmt(c.from, 6), to: fmt(c.to, 6) })),
+              ...(changes.baseline ? [req.t('programmes:confirm.targets.baseline', { from: fmt(changes.baseline.from, 6), to: fmt(changes.baseline.to, 6) })] : []),
+              ...(changes.direction ? [req.t('programmes:confirm.targets.direction', { from: req.t(`programmes:direction.${changes.direction.from}`), to: req.t(`programmes:direction.${changes.direction.to}`) })] : []),
+              req.t('programmes:confirm.targets.recomputed'),
+              req.t('programmes:confirm.replaceActual.history'),
+            ],
+            confirmLabel: req.t('programmes:confirm.targets.button'),
+            cancelHref: `/programmes/${locals.programme.id}/indicators/${locals.view.indicator.id}#targets`,
+            fields: stringFields(req.body),
+          });
+        }
+        await service.updateTargets(actorOf(req), locals.programme.id, locals.view.indicator.id, form);
         res.redirect(303, `/programmes/${locals.programme.id}/indicators/${locals.view.indicator.id}#targets`);
       });
     }),
@@ -256,8 +277,10 @@ export function programmesRoutes(_ctx: AppContext, services: Services): Router {
       const locals = { ...(await base(req)), title: req.t('programmes:import.title') };
       try {
         if (!req.file) throw new ValidationError([{ path: 'file', key: 'errors:field.required' }], 'programmes:import.failed');
-        const count = await service.importActuals(actorOf(req), locals.programme.id, { name: req.file.originalname, buffer: req.file.buffer });
-        res.redirect(303, `/programmes/${locals.programme.id}?imported=${count}`);
+        const result = await service.importActuals(actorOf(req), locals.programme.id, { name: req.file.originalname, buffer: req.file.buffer });
+        // A file that replaces stored values waits for its confirmation page; one that only adds is written.
+        if ('stagedId' in result) return res.redirect(303, `/programmes/${locals.programme.id}/actuals/imports/${result.stagedId}`);
+        res.redirect(303, `/programmes/${locals.programme.id}?imported=${result.applied}`);
       } catch (error) {
         if (error instanceof ActualsImportError) {
           return renderForm(res, 'programmes/actuals-import', { ...locals, issues: error.issues, formMessage: req.t('programmes:import.failed'), fileName: req.file?.originalname }, 400);
@@ -265,6 +288,53 @@ export function programmesRoutes(_ctx: AppContext, services: Services): Router {
         if (error instanceof AppError && error.status === 400) return renderForm(res, 'programmes/actuals-import', { ...locals, error });
         throw error;
       }
+    }),
+  );
+
+  /** The confirmation page of a staged actuals file: every stored value it replaces (old -> new) and how many it adds. */
+  router.get(
+    '/programmes/:id/actuals/imports/:importId',
+    asyncHandler(async (req, res) => {
+      const locals = await base(req);
+      const staged = await service.stagedActualsImport(actorOf(req), locals.programme.id, parseOrThrow(ZId, req.params.importId));
+      const fmt = programmeNumber(req.lang);
+      const replaced = staged.replaced.map((r) =>
+        req.t(r.detailsChanged ? 'programmes:import.confirm.replacedWithDetails' : 'programmes:import.confirm.replaced', {
+          code: r.indicator.code,
+          name: localized(r.indicator as never, 'name', req.lang),
+          year: r.year,
+          from: fmt(r.from, 6),
+          to: fmt(r.to, 6),
+        }),
+      );
+      res.set('Cache-Control', 'no-store');
+      res.render('confirm', {
+        ...locals,
+        title: req.t('programmes:import.confirm.title', { count: staged.replaced.length, file: staged.fileName }),
+        consequences: [
+          req.t('programmes:import.confirm.replacedCount', { count: staged.replaced.length }),
+          ...replaced,
+          req.t('programmes:import.confirm.added', { count: staged.added }),
+          ...(staged.unchanged ? [req.t('programmes:import.confirm.unchanged', { count: staged.unchanged })] : []),
+          req.t('programmes:confirm.replaceActual.history'),
+        ],
+        confirmLabel: req.t('programmes:import.confirm.button'),
+        cancelHref: `/programmes/${locals.programme.id}/actuals/import`,
+        action: `/programmes/${locals.programme.id}/actuals/imports/${staged.id}/confirm`,
+        fields: {},
+      });
+    }),
+  );
+
+  router.post(
+    '/programmes/:id/actuals/imports/:importId/confirm',
+    asyncHandler(async (req, res) => {
+      const id = programmeId(req);
+      const importId = parseOrThrow(ZId, req.params.importId);
+      // Only the confirmation page's button applies the file; anything else goes back to that page.
+      if (!takeConfirmation(req)) return res.redirect(303, `/programmes/${id}/actuals/imports/${importId}`);
+      const count = await service.confirmActualsImport(actorOf(req), id, importId);
+      res.redirect(303, `/programmes/${id}?imported=${count}`);
     }),
   );
 
@@ -437,9 +507,25 @@ export function programmesRoutes(_ctx: AppContext, services: Services): Router {
     '/programmes/:id/executors',
     admins,
     asyncHandler(async (req, res) => {
+      const confirmed = takeConfirmation(req);
       const locals = await executorLocals(req);
       await handleForm(res, 'programmes/executors', locals, async () => {
         const form = parseOrThrow(ZExecutorForm, req.body);
+        // Unticking a body takes the executor's reporting for it away: named first, asked once.
+        const { user, removed } = await service.executorBodiesRemoved(actorOf(req), locals.programme.id, form.userId, form.bodyIds);
+        if (user && removed.length && !confirmed) {
+          return renderConfirmation(req, res, {
+            title: req.t('programmes:confirm.executorBodies.title', { user: user.name || user.email }),
+            consequences: [
+              req.t('programmes:confirm.executorBodies.removed', { user: user.name || user.email, count: removed.length }),
+              ...removed.map((b) => `${b.code} — ${localized(b as never, 'name', req.lang)}`),
+              req.t('programmes:confirm.executorBodies.kept'),
+            ],
+            confirmLabel: req.t('programmes:confirm.executorBodies.button'),
+            cancelHref: `/programmes/${locals.programme.id}/executors`,
+            fields: stringFields(req.body),
+          });
+        }
         await service.setExecutorBodies(actorOf(req), locals.programme.id, form.userId, form.bodyIds);
         res.redirect(303, `/programmes/${locals.programme.id}/executors`);
       });
@@ -511,9 +597,17 @@ export function programmesRoutes(_ctx: AppContext, services: Services): Router {
   return router;
 }
 
-/** A form's fields as sent, to repeat them on a confirmation step (text fields only; a form here has no files). */
+/**
+ * A form's fields as sent, to repeat them on a confirmation step (a form here has no files). Lists and
+ * groups (`bodyIds`, `targets[y2027]`) are written back in the bracket form the body parser reads again.
+ */
 function stringFields(body: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  if (body && typeof body === 'object') for (const [k, v] of Object.entries(body)) if (typeof v === 'string' && k !== '_csrf') out[k] = v;
+  const walk = (value: unknown, name: string) => {
+    if (typeof value === 'string') out[name] = value;
+    else if (Array.isArray(value)) value.forEach((v, i) => walk(v, `${name}[${i}]`));
+    else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, `${name}[${k}]`);
+  };
+  if (body && typeof body === 'object') for (const [k, v] of Object.entries(body)) if (k !== '_csrf') walk(v, k);
   return out;
 }

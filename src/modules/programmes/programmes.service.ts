@@ -142,6 +142,25 @@ export interface CalendarRow {
 }
 
 const MAX_IMPORT_ROWS = 5000;
+/** An actuals file waiting for its overwrite confirmation is forgotten after a day. */
+const STAGED_IMPORT_TTL_MS = 24 * 60 * 60 * 1000;
+
+export interface ActualsPlan {
+  replaced: Array<{ indicator: IndicatorRecord; year: number; from: number; to: number; detailsChanged: boolean }>;
+  added: number;
+  unchanged: number;
+}
+export interface TargetChanges {
+  removed: Array<{ year: number; from: number }>;
+  replaced: Array<{ year: number; from: number; to: number }>;
+  baseline: { from: number; to: number } | null;
+  direction: { from: string; to: string } | null;
+}
+export interface StagedActualsImport extends ActualsPlan {
+  id: number;
+  fileName: string;
+  total: number;
+}
 const MAX_EVIDENCE_BYTES = 10 * 1024 * 1024;
 
 const IMPORT_HEADERS: Record<'indicator' | 'year' | 'value' | 'source' | 'note', string[]> = {
@@ -384,8 +403,71 @@ export class ProgrammesService {
     await this.writeActuals(actor, programmeId, [{ indicatorCode: indicator.code, year: form.year, value: form.value, source: form.source, note: form.note }], 'form');
   }
 
-  /** A CSV or XLSX file of actuals: indicator, year, value[, source, note]. Every row is checked; one bad row and nothing is written. */
-  async importActuals(actor: Actor, programmeId: number, file: { name: string; buffer: Buffer }): Promise<number> {
+  /**
+   * A CSV or XLSX file of actuals: indicator, year, value[, source, note]. Every row is checked; one bad
+   * row and nothing is written. A file that would replace stored values is not written: its rows are
+   * staged (a day at most) and the person is shown what would be replaced, then confirms.
+   */
+  async importActuals(actor: Actor, programmeId: number, file: { name: string; buffer: Buffer }): Promise<{ applied: number } | { stagedId: number }> {
+    const inputs = await this.parseActualsFile(actor, programmeId, file);
+    const plan = await this.planActuals(programmeId, inputs);
+    if (plan.replaced.length === 0) {
+      await this.writeActuals(actor, programmeId, inputs, 'import', file.name);
+      return { applied: inputs.length };
+    }
+    const stagedId = await this.repo.stageActualsImport({
+      programmeId,
+      fileName: file.name.slice(0, 300),
+      payload: JSON.stringify(inputs),
+      createdBy: actor.id,
+      expiresAt: new Date(Date.now() + STAGED_IMPORT_TTL_MS).toISOString(),
+    });
+    return { stagedId };
+  }
+
+  /** A staged actuals file as its uploader sees it before confirming: what it replaces (against the values stored now) and what it adds. */
+  async stagedActualsImport(actor: Actor, programmeId: number, importId: number): Promise<StagedActualsImport> {
+    const { staged, inputs } = await this.ownStagedImport(actor, programmeId, importId);
+    return { id: staged.id, fileName: staged.fileName, total: inputs.length, ...(await this.planActuals(programmeId, inputs)) };
+  }
+
+  /** Writes a staged file (all or nothing) and forgets it; a second confirmation finds nothing. */
+  async confirmActualsImport(actor: Actor, programmeId: number, importId: number): Promise<number> {
+    const { staged, inputs } = await this.ownStagedImport(actor, programmeId, importId);
+    await this.writeActuals(actor, programmeId, inputs, 'import', staged.fileName, staged.id);
+    return inputs.length;
+  }
+
+  private async ownStagedImport(actor: Actor, programmeId: number, importId: number) {
+    const staged = await this.repo.findActualsImport(importId);
+    // Someone else's, another programme's or an expired upload: as if it did not exist.
+    if (!staged || staged.programmeId !== programmeId || staged.createdBy !== actor.id || staged.expiresAt < new Date().toISOString()) throw new NotFoundError();
+    return { staged, inputs: JSON.parse(staged.payload) as ActualInput[] };
+  }
+
+  /** Which rows replace a stored value (or its source or note) and how many are new; identical rows are neither. */
+  private async planActuals(programmeId: number, inputs: ActualInput[]): Promise<ActualsPlan> {
+    const [indicators, stored] = await Promise.all([this.repo.indicators(programmeId), this.repo.actuals(programmeId)]);
+    const byCode = new Map(indicators.map((i) => [i.code, i]));
+    const storedBy = new Map(stored.map((a) => [`${a.indicatorId}|${a.year}`, a]));
+    const replaced: ActualsPlan['replaced'] = [];
+    let added = 0;
+    let unchanged = 0;
+    for (const input of inputs) {
+      const indicator = byCode.get(input.indicatorCode);
+      const old = indicator ? storedBy.get(`${indicator.id}|${input.year}`) : undefined;
+      if (!indicator || !old) {
+        added++;
+        continue;
+      }
+      const detailsChanged = (input.source ?? null) !== old.source || (input.note ?? null) !== old.note;
+      if (old.value === input.value && !detailsChanged) unchanged++;
+      else replaced.push({ indicator, year: input.year, from: old.value, to: input.value, detailsChanged });
+    }
+    return { replaced, added, unchanged };
+  }
+
+  private async parseActualsFile(actor: Actor, programmeId: number, file: { name: string; buffer: Buffer }): Promise<ActualInput[]> {
     let table;
     try {
       table = (await readUploadedTable(file.buffer, MAX_IMPORT_ROWS)).rows;
@@ -436,14 +518,15 @@ export class ProgrammesService {
       else inputs.push({ indicatorCode: indicator!.code, year, value: Number(valueText), source: source || undefined, note: note || undefined });
     }
     if (issues.length) throw new ActualsImportError(issues);
-    await this.writeActuals(actor, programmeId, inputs, 'import', file.name);
-    return inputs.length;
+    return inputs;
   }
 
   /** All or nothing, with a history line per value; checks access again inside the transaction. */
-  private async writeActuals(actor: Actor, programmeId: number, inputs: ActualInput[], via: 'form' | 'import', fileName?: string): Promise<void> {
+  private async writeActuals(actor: Actor, programmeId: number, inputs: ActualInput[], via: 'form' | 'import', fileName?: string, stagedId?: number): Promise<void> {
     const p = await this.get(programmeId);
     await this.repo.transaction(async (trx) => {
+      // A staged file is taken once: a second confirmation (double click, another tab) writes nothing.
+      if (stagedId !== undefined && (await this.repo.deleteActualsImport(stagedId, trx)) === 0) throw new NotFoundError();
       const indicators = await this.repo.indicators(programmeId, trx);
       const bodyIds = actor.role === 'executor' ? await this.repo.executorBodies(actor.id, trx) : [];
       for (const input of inputs) {
@@ -489,17 +572,7 @@ export class ProgrammesService {
   /** Administrators correct an indicator's baseline, direction and yearly targets (years of the programme's period only). */
   async updateTargets(actor: Actor, programmeId: number, indicatorId: number, form: TTargetsForm): Promise<void> {
     if (actor.role !== 'admin') throw new ForbiddenError();
-    const p = await this.get(programmeId);
-    const indicator = (await this.repo.indicators(programmeId)).find((i) => i.id === indicatorId);
-    if (!indicator) throw new NotFoundError();
-    const targets = new Map<number, number>();
-    const fields: FieldError[] = [];
-    for (const [key, value] of Object.entries(form.targets)) {
-      const year = Number(key.slice(1));
-      if (year < p.periodFrom || year > p.periodTo) fields.push({ path: `targets.${key}`, key: 'programmes:spec.yearOutside' });
-      else if (value !== '') targets.set(year, value);
-    }
-    if (fields.length) throw new ValidationError(fields);
+    const { indicator, targets } = await this.targetsEdit(programmeId, indicatorId, form);
     await this.repo.transaction(async (trx) => {
       await this.repo.updateIndicatorTargets(indicatorId, { baselineValue: form.baselineValue, direction: form.direction, targets }, trx);
       await this.repo.addHistory(
@@ -513,6 +586,45 @@ export class ProgrammesService {
         trx,
       );
     });
+  }
+
+  /** The indicator and the targets an edit would store (years of the programme's period only; an empty box removes the year). */
+  private async targetsEdit(programmeId: number, indicatorId: number, form: TTargetsForm) {
+    const p = await this.get(programmeId);
+    const indicator = (await this.repo.indicators(programmeId)).find((i) => i.id === indicatorId);
+    if (!indicator) throw new NotFoundError();
+    const targets = new Map<number, number>();
+    const fields: FieldError[] = [];
+    for (const [key, value] of Object.entries(form.targets)) {
+      const year = Number(key.slice(1));
+      if (year < p.periodFrom || year > p.periodTo) fields.push({ path: `targets.${key}`, key: 'programmes:spec.yearOutside' });
+      else if (value !== '') targets.set(year, value);
+    }
+    if (fields.length) throw new ValidationError(fields);
+    return { indicator, targets };
+  }
+
+  /**
+   * What an edit of an indicator's targets would take away, to ask first: each stored target removed
+   * or replaced, and a changed baseline or direction (new years' targets are not asked about).
+   * Checks the form as updateTargets does, so a bad year is refused before any question.
+   */
+  async targetChanges(actor: Actor, programmeId: number, indicatorId: number, form: TTargetsForm): Promise<TargetChanges> {
+    if (actor.role !== 'admin') throw new ForbiddenError();
+    const { indicator, targets } = await this.targetsEdit(programmeId, indicatorId, form);
+    const removed: TargetChanges['removed'] = [];
+    const replaced: TargetChanges['replaced'] = [];
+    for (const [year, from] of [...indicator.targets].sort((a, b) => a[0] - b[0])) {
+      const to = targets.get(year);
+      if (to === undefined) removed.push({ year, from });
+      else if (to !== from) replaced.push({ year, from, to });
+    }
+    return {
+      removed,
+      replaced,
+      baseline: form.baselineValue !== indicator.baselineValue ? { from: indicator.baselineValue, to: form.baselineValue } : null,
+      direction: form.direction !== indicator.direction ? { from: indicator.direction, to: form.direction } : null,
+    };
   }
 
   /** Administrators set the status rule's thresholds (ratios: 1 = 100 %). */
@@ -687,6 +799,17 @@ export class ProgrammesService {
         .filter((u) => u.role === 'executor')
         .map((u) => ({ ...u, bodyIds: links.filter((l) => l.userId === u.id).map((l) => l.bodyId) })),
     };
+  }
+
+  /** The bodies an executor would lose with this choice (to ask first); none when bodies are only added. */
+  async executorBodiesRemoved(actor: Actor, programmeId: number, userId: number, bodyIds: number[]): Promise<{ user: { id: number; name: string; email: string } | null; removed: BodyRecord[] }> {
+    if (actor.role !== 'admin') throw new ForbiddenError();
+    const [users, links, bodies] = await Promise.all([this.ports.users(), this.repo.executorsOf(programmeId), this.repo.bodies(programmeId)]);
+    const user = users.find((u) => u.id === userId && u.role === 'executor');
+    if (!user) return { user: null, removed: [] };
+    const kept = new Set(bodyIds);
+    const removedIds = new Set(links.filter((l) => l.userId === userId && !kept.has(l.bodyId)).map((l) => l.bodyId));
+    return { user: { id: user.id, name: user.name, email: user.email }, removed: bodies.filter((b) => removedIds.has(b.id)) };
   }
 
   async setExecutorBodies(actor: Actor, programmeId: number, userId: number, bodyIds: number[]): Promise<void> {

@@ -185,7 +185,7 @@ export function validateAnswers(
     if (!item) invalid.push({ path: `comments.${code}`, key: 'respond:errors.unknownItem', params: { code } });
     else if (!item.allowComment && !isBlank(rawComments[code])) invalid.push({ path: `comments.${code}`, key: 'respond:errors.commentNotAllowed' });
     else if ((rawComments[code] ?? '').trim().length > MAX_COMMENT_LENGTH) {
-      invalid.push({ path: `comments.${code}`, key: 'respond:errors.commentTooLong', params: { max: MAX_COMMENT_LENGTH } });
+      invalid.push({ path: `comments.${code}`, key: 'respond:errors.commentTooLong', params: { max: MAX_COMMENT_LENGTH, count: MAX_COMMENT_LENGTH } });
     }
   }
 

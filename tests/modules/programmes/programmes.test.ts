@@ -201,6 +201,65 @@ describe(`programmes: the 2026-2035 concept on ${testDbEngine}`, () => {
     expect(t4.source).toBe('Минфин');
   });
 
+  it('re-importing a file that would overwrite stored values shows old -> new first and writes nothing until confirmed', async () => {
+    // A researcher of their own, reading English (the catalogue's plural forms are checked in ru below).
+    const me = await loginAs(t, 'researcher');
+    expect((await me.agent.post('/account/language').type('form').send({ _csrf: me.csrf, language: 'en' })).status).toBe(303);
+    const t3 = await indicatorId('T3');
+    const t4 = await indicatorId('T4');
+    const upload = (who: Agent, csv: string, name = 'again.csv') => who.agent.post(`/programmes/${pid}/actuals/import?_csrf=${who.csrf}`).attach('file', Buffer.from(csv), name);
+    const stored = async () => (await t.ctx.db('programme_actuals').whereIn('indicator_id', [t3, t4]).orderBy(['indicator_id', 'year'])).map((r) => [r.indicator_id, r.year, Number(r.value), r.source]);
+    // Only new values: written at once, no question.
+    const fresh = await upload(me, 'indicator;year;value;source\nT3;2028;940;НАН РК\n');
+    expect(fresh.status).toBe(303);
+    expect(fresh.headers.location).toBe(`/programmes/${pid}?imported=1`);
+    const before = await stored();
+    const historyBefore = await count('programme_history');
+
+    // One replaced value (T3 2027: 930 -> 955), one identical (T4 2027), one new (T3 2029).
+    const res = await upload(me, 'indicator;year;value;source\nT3;2027;955;НАН РК\nT4;2027;0,72;Минфин\nT3;2029;960;НАН РК\n');
+    expect(res.status).toBe(303);
+    const page = res.headers.location as string;
+    expect(page).toMatch(new RegExp(`^/programmes/${pid}/actuals/imports/\\d+$`));
+    expect(await stored()).toEqual(before);
+    expect(await count('programme_history')).toBe(historyBefore);
+
+    const confirm = await me.agent.get(page);
+    expect(confirm.status).toBe(200);
+    expect(confirm.text).toContain('Replace 1 stored value with the file again.csv?');
+    expect(confirm.text).toContain('2027: 930 → 955');
+    expect(confirm.text).not.toMatch(/T4[^<]*→/);
+    expect(confirm.text).toContain('1 new value is added.');
+    expect(confirm.text).toContain('1 row repeats the stored value');
+    expect(confirm.text).toContain(`action="${page}/confirm"`);
+    // Reloading the page, someone else, or a POST without the button: still nothing written.
+    expect((await me.agent.post('/account/language').type('form').send({ _csrf: me.csrf, language: 'ru' })).status).toBe(303);
+    const ru = await me.agent.get(page);
+    expect(ru.status).toBe(200);
+    expect(ru.text).toContain('Заменить 1 сохранённое значение данными файла again.csv?');
+    expect(ru.text).toContain('Добавляется 1 новое значение.');
+    expect((await analyst.agent.get(page)).status).toBe(404);
+    expect((await admin.agent.get(page)).status).toBe(404);
+    expect((await admin.agent.post(`${page}/confirm`).type('form').send({ _csrf: admin.csrf, confirm: 'yes' })).status).toBe(404);
+    const noButton = await me.agent.post(`${page}/confirm`).type('form').send({ _csrf: me.csrf });
+    expect(noButton.status).toBe(303);
+    expect(noButton.headers.location).toBe(page);
+    expect(await stored()).toEqual(before);
+    expect(await count('programme_history')).toBe(historyBefore);
+
+    // Confirmed: the whole file is written, once.
+    const done = await me.agent.post(`${page}/confirm`).type('form').send({ _csrf: me.csrf, confirm: 'yes' });
+    expect(done.status).toBe(303);
+    expect(done.headers.location).toBe(`/programmes/${pid}?imported=3`);
+    expect(Number((await t.ctx.db('programme_actuals').where({ indicator_id: t3, year: 2027 }).first()).value)).toBe(955);
+    expect(Number((await t.ctx.db('programme_actuals').where({ indicator_id: t3, year: 2029 }).first()).value)).toBe(960);
+    const changed = await t.ctx.db('programme_history').where({ indicator_id: t3, year: 2027, action: 'actual.changed' }).orderBy('id', 'desc').first();
+    expect(JSON.parse(changed.detail)).toMatchObject({ value: 955, previous: 930, via: 'import', file: 'again.csv' });
+    const again = await me.agent.post(`${page}/confirm`).type('form').send({ _csrf: me.csrf, confirm: 'yes' });
+    expect(again.status).toBe(404);
+    expect(await count('programme_actual_imports')).toBe(0);
+  });
+
   it('an executor records its own measure with evidence but cannot touch another body\'s measure or an indicator not assigned to it', async () => {
     const m1 = await measureId(1); // ҚР ҰҒА only
     const m2 = await measureId(2); // ҒЖБМ, АЭА (by agreement)
@@ -406,6 +465,28 @@ describe(`programmes: the 2026-2035 concept on ${testDbEngine}`, () => {
     expect((await executor.agent.get('/programmes/import')).status).toBe(403);
   });
 
+  it('unticking an executor\'s body asks first, naming the bodies that go; adding one does not', async () => {
+    const other = await loginAs(t, 'executor');
+    const [aea, nan] = [await bodyId('АЭА'), await bodyId('ҚР ҰҒА')];
+    const links = async () => (await t.ctx.db('programme_executors').where({ user_id: other.user.id }).orderBy('body_id')).map((r) => r.body_id);
+    const save = (body: Record<string, unknown>) => admin.agent.post(`/programmes/${pid}/executors`).type('form').send({ _csrf: admin.csrf, userId: String(other.user.id), ...body });
+    expect((await save({ bodyIds: [String(aea), String(nan)] })).status).toBe(303);
+    expect(await links()).toEqual([aea, nan].sort((a, b) => a - b));
+    const asked = await save({ bodyIds: String(aea) });
+    expect(asked.status).toBe(200);
+    expect(asked.text).toContain('ҚР ҰҒА —');
+    expect(asked.text).not.toContain('АЭА —');
+    expect(asked.text).toContain(`name="bodyIds" value="${aea}"`);
+    expect(await links()).toEqual([aea, nan].sort((a, b) => a - b));
+    expect((await save({ bodyIds: String(aea), confirm: 'yes' })).status).toBe(303);
+    expect(await links()).toEqual([aea]);
+    // Removing every body: asked too, then none left.
+    expect((await save({})).status).toBe(200);
+    expect(await links()).toEqual([aea]);
+    expect((await save({ confirm: 'yes' })).status).toBe(303);
+    expect(await links()).toEqual([]);
+  });
+
   it('administrators correct targets and the status thresholds from the pages; the status follows, the history keeps the change', async () => {
     const t1 = await indicatorId('T1');
     const before = (await analyst.agent.get(`/api/v1/programmes/${pid}`)).body.indicators.find((i: { code: string }) => i.code === 'T1');
@@ -415,7 +496,21 @@ describe(`programmes: the 2026-2035 concept on ${testDbEngine}`, () => {
     expect(bad.status).toBe(400);
     const refused = await analyst.agent.post(`/programmes/${pid}/indicators/${t1}/targets`).type('form').send({ _csrf: analyst.csrf, baselineValue: '2,3', direction: 'higher', ...targets });
     expect(refused.status).toBe(403);
-    const ok = await admin.agent.post(`/programmes/${pid}/indicators/${t1}/targets`).type('form').send({ _csrf: admin.csrf, baselineValue: '2,3', direction: 'higher', ...targets, 'targets[y2026]': '2,3' });
+    // Replacing a stored target (and removing another) asks first, listing each, and changes nothing until confirmed.
+    const storedTargets = async () => (await t.ctx.db('programme_targets').where({ indicator_id: t1 }).orderBy('year')).map((r) => [r.year, Number(r.value)]);
+    const targetsBefore = await storedTargets();
+    const { 'targets[y2030]': _dropped, ...withoutOne } = { ...targets, 'targets[y2026]': '2,3' };
+    const asked = await admin.agent.post(`/programmes/${pid}/indicators/${t1}/targets`).type('form').send({ _csrf: admin.csrf, baselineValue: String(before.baseline.value).replace('.', ','), direction: 'higher', ...withoutOne, 'targets[y2030]': '' });
+    expect(asked.status).toBe(200);
+    expect(asked.text).toContain('name="confirm" value="yes"');
+    expect(asked.text).toMatch(new RegExp(`2026: [^<]*${String(before.targets['2026']).replace('.', '[.,]')}[^<]*→ 2,3`));
+    expect(asked.text).toMatch(new RegExp(`2030: [^<]*${String(before.targets['2030']).replace('.', '[.,]')}`));
+    expect(asked.text).toContain('name="targets[y2035]" value="8"');
+    expect(await storedTargets()).toEqual(targetsBefore);
+    // Nothing stored changes (same values): saved without a question.
+    const same = await admin.agent.post(`/programmes/${pid}/indicators/${t1}/targets`).type('form').send({ _csrf: admin.csrf, baselineValue: String(before.baseline.value).replace('.', ','), direction: before.direction, ...targets });
+    expect(same.status).toBe(303);
+    const ok = await admin.agent.post(`/programmes/${pid}/indicators/${t1}/targets`).type('form').send({ _csrf: admin.csrf, baselineValue: '2,3', direction: 'higher', ...targets, 'targets[y2026]': '2,3', confirm: 'yes' });
     expect(ok.status).toBe(303);
     let after = (await analyst.agent.get(`/api/v1/programmes/${pid}`)).body;
     let ind = after.indicators.find((i: { code: string }) => i.code === 'T1');
@@ -429,7 +524,7 @@ describe(`programmes: the 2026-2035 concept on ${testDbEngine}`, () => {
     expect(after.statusRule).toEqual({ onTrackMin: 0.95, atRiskMin: 0.8 });
     expect(after.indicators.find((i: { code: string }) => i.code === 'T2').status['2026']).toBe('on_track');
     expect((await analyst.agent.get(`/programmes/${pid}`)).text).toContain('95 %');
-    expect((await t.ctx.db('programme_history').where({ programme_id: pid }).whereIn('action', ['indicator.targets', 'programme.rule'])).length).toBe(2);
+    expect((await t.ctx.db('programme_history').where({ programme_id: pid }).whereIn('action', ['indicator.targets', 'programme.rule'])).length).toBe(3);
     ind = after.indicators.find((i: { code: string }) => i.code === 'T4');
     expect(ind.status['2026']).toBe('off_track'); // 76.9 % stays below 80 %
   });

@@ -275,7 +275,7 @@ describe('every question kind through the respondent pages', () => {
     { kind: 'ranking: incomplete', page: 'SUPPORT', body: { 'answers[S03][GRANTS]': '1' }, key: 'respond:errors.rankIncomplete', params: { k: 3 } },
     { kind: 'number: out of range', page: 'ACTIVITY', body: { 'answers[A01]': '120' }, key: 'respond:errors.number', params: { min: 0, max: 100 } },
     { kind: 'number: not a number', page: 'ACTIVITY', body: { 'answers[A01]': '12%' }, key: 'respond:errors.number', params: { min: 0, max: 100 } },
-    { kind: 'text: too long', page: 'ACTIVITY', body: { 'answers[A03]': 'x'.repeat(1001) }, key: 'respond:errors.textTooLong', params: { max: 1000 } },
+    { kind: 'text: too long', page: 'ACTIVITY', body: { 'answers[A03]': 'x'.repeat(1001) }, key: 'respond:errors.textTooLong', params: { max: 1000, count: 1000 } },
   ];
   for (const lang of ['kk', 'ru', 'en'] as const) {
     for (const c of bad.filter((b) => b.page)) {

@@ -342,7 +342,7 @@ export function otherText(other: TOther, raw: string | undefined): ParseResult<s
   const text = (raw ?? '').trim().replace(/\r\n/g, '\n');
   if (!text) return { error: { key: 'respond:errors.otherRequired' } };
   const max = other.maxLength ?? OTHER_DEFAULT_LENGTH;
-  if (text.length > max) return { error: { key: 'respond:errors.textTooLong', params: { max } } };
+  if (text.length > max) return { error: { key: 'respond:errors.textTooLong', params: { max, count: max } } };
   return { value: text };
 }
 

@@ -63,7 +63,7 @@ export const multiChoice: KindDef<MultiChoiceQuestion, MultiChoiceValue, TMultiC
       // The option's label goes in per language: each catalogue's message picks its own.
       return { error: { key: 'respond:errors.exclusive', params: { option_kk: exclusive.text.kk, option_ru: exclusive.text.ru, option_en: exclusive.text.en } } };
     }
-    if (q.maxChoices !== undefined && codes.length > q.maxChoices) return { error: { key: 'respond:errors.tooManyChoices', params: { max: q.maxChoices } } };
+    if (q.maxChoices !== undefined && codes.length > q.maxChoices) return { error: { key: 'respond:errors.tooManyChoices', params: { max: q.maxChoices, count: q.maxChoices } } };
     // Keep the definition's order, so the stored answer does not depend on the order of the form fields.
     const ordered = known.filter((c) => codes.includes(c));
     if (q.other && ordered.includes(q.other.code)) {

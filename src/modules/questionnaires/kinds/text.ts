@@ -37,7 +37,7 @@ export const text: KindDef<TextQuestion, TextValue, TTextQuestion, { total: numb
     if (typeof raw !== 'string') return { error: { key: 'respond:errors.textExpected' } };
     const value = raw.trim().replace(/\r\n/g, '\n');
     if (!value) return { blank: true };
-    if (value.length > q.maxLength) return { error: { key: 'respond:errors.textTooLong', params: { max: q.maxLength } } };
+    if (value.length > q.maxLength) return { error: { key: 'respond:errors.textTooLong', params: { max: q.maxLength, count: q.maxLength } } };
     return { value: { text: value } };
   },
   encode(_q, v) {
