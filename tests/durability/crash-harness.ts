@@ -64,7 +64,7 @@ async function prepare(db: Db, config: Config, count: number) {
   await migrateLatest(db);
   await runSeeds(ctx, false);
   const questionnaire = await db('questionnaires').orderBy('id').first();
-  const items: { code: string }[] = await db('questionnaire_items').where({ questionnaire_id: questionnaire.id }).select('code');
+  const items: { code: string }[] = await db('questionnaire_items').where({ questionnaire_id: questionnaire.id }).whereNull('role').select('code');
   const territory = await db('territories').whereNot({ kind: 'region' }).orderBy('id').first();
   const now = nowIso();
   const roundId = await insertReturningId(db, 'rounds', {
@@ -302,10 +302,11 @@ export async function crashRun(options: CrashRunOptions): Promise<CrashRunReport
     }
     const rows: { id: number; idempotency_key: string | null; status: string; answers: number | string }[] = await check('responses as r')
       .leftJoin('answers as a', 'a.response_id', 'r.id')
+      .leftJoin('questionnaire_items as qi', 'qi.id', 'a.item_id')
       .where('r.round_id', prepared.roundId)
       .groupBy('r.id', 'r.idempotency_key', 'r.status')
-      .select('r.id', 'r.idempotency_key', 'r.status')
-      .count({ answers: 'a.item_id' });
+      // The questions' answers; the profile's (items with a role) are stored beside them.
+      .select('r.id', 'r.idempotency_key', 'r.status', check.raw('count(case when qi.role is null then a.item_id end) as answers'));
     stored = rows.length;
     const byKey = new Map<string, number>();
     for (const r of rows) {
