@@ -29,7 +29,7 @@ describe('start page per role', () => {
     const page = await admin.agent.get('/start').set('Cookie', 'kedergi_lang=ru');
     expect(page.status).toBe(200);
     expect(page.text).toContain('Требует внимания');
-    expect(page.text).toMatch(/Draft round<\/a>: черновик, ещё не открыт/);
+    expect(page.text).toMatch(/Draft round \(en\)<\/a>: черновик, ещё не открыт/);
     expect(page.text).toContain('0% от цели в 40 анкет');
   });
 
