@@ -86,8 +86,11 @@ DO UPDATE SET respondents = analysis_profile_cells.respondents + excluded.respon
 // response_id): a pass over ten thousand responses of a million-response round reads those
 // responses only. The rating questions and each category's number of them come in as a VALUES
 // list (ratingList), from the questionnaire the caller read through the questionnaires module,
-// as the territory directory does for MARK_SQL. Rows are inserted in key order so that concurrent passes on PostgreSQL lock
-// shared cells in the same order and cannot deadlock.
+// as the territory directory does for MARK_SQL. The CROSS JOINs keep SQLite's join order (it
+// takes CROSS JOIN as written): a response's answers are read in primary-key order and each is
+// matched against that short list, rather than one index lookup per (response, rating
+// question); PostgreSQL plans them as ordinary joins. Rows are inserted in key order so that
+// concurrent passes on PostgreSQL lock shared cells in the same order and cannot deadlock.
 const ITEM_CELLS_SQL = `
 INSERT INTO analysis_item_cells (round_id, item_id, territory_id, sector, size, innovated, value, cannot_judge, answers, complete, total_sum, total_squares)
 SELECT x.round_id, x.item_id, x.territory_key, x.sector_key, x.size_key, x.innovated_key, x.value_key, x.cannot_judge_key,
@@ -98,9 +101,10 @@ FROM (
          COALESCE(a.value, 0) AS value_key, CASE WHEN a.cannot_judge THEN 1 ELSE 0 END AS cannot_judge_key,
          CASE WHEN COUNT(a.value) OVER w = ri.k THEN SUM(a.value) OVER w END AS total
   FROM analysis_counted_responses m
-  JOIN answers a ON a.response_id = m.response_id
-  JOIN :ratings AS ri ON ri.item_id = a.item_id
-  WHERE m.round_id = :round AND m.batch = :batch AND m.response_id > :after AND m.response_id <= :upto
+  CROSS JOIN answers a
+  CROSS JOIN :ratings AS ri
+  WHERE a.response_id = m.response_id AND ri.item_id = a.item_id
+    AND m.round_id = :round AND m.batch = :batch AND m.response_id > :after AND m.response_id <= :upto
     AND a.response_id > :after AND a.response_id <= :upto
   WINDOW w AS (PARTITION BY a.response_id, ri.category_id)
 ) x
