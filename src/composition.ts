@@ -120,7 +120,8 @@ export function buildServices(ctx: AppContext): Services {
     reportPanels: (roundId, t, lang) => panelReportsForRound(experts, roundId, t, lang),
   };
   const programmes = new ProgrammesService(new KnexProgrammesRepository(db), programmesPorts({ rounds, experts, territories, users, indicators }));
-  const rateLimits = new RateLimitStores(new KnexRateLimitsRepository(db));
+  const rateLimits = new RateLimitStores(new KnexRateLimitsRepository(db), (err) => ctx.logger.error({ err }, 'writing rate-limit counts failed'));
+  ctx.lifecycle.register('rate-limit counts', () => rateLimits.close());
   return { users, auth, territories, questionnaires, questionnaireDrafts, indicators, rounds, invitations, mail, mailSender, passwordResets, responses, monitoring, analysis, experts, programmes, roundWorkbook, rateLimits, analysisCounter };
 }
 

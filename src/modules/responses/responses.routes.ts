@@ -136,7 +136,10 @@ export function responsesRoutes(ctx: AppContext, { responses: service, rateLimit
   });
 
   // Requests per respondent (the invitation in the cookie; the address for those without one), in the
-  // shared store: one respondent cannot keep the server busy for everyone else.
+  // shared store: one respondent cannot keep the server busy for everyone else. Every respondent
+  // request passes here, so the counts are written for all respondents at once a few times a
+  // second instead of one statement per request (BufferedRateLimitStore; across processes the
+  // limit may be passed by what each lets through within that interval).
   router.use(
     ['/r', '/p', '/respond'],
     rateLimit({
@@ -148,7 +151,7 @@ export function responsesRoutes(ctx: AppContext, { responses: service, rateLimit
         const id = respondentId(req);
         return id === undefined ? `ip:${ipKeyGenerator(req.ip ?? '')}` : `respondent:${id}`;
       },
-      store: rateLimits.store('respondent'),
+      store: rateLimits.buffered('respondent'),
       handler: (req, res) => renderStop(req, res, new RespondentStop('tooMany')),
     }),
   );
