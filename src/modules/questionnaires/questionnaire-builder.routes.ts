@@ -35,8 +35,9 @@ const ZRevision = z.coerce.number().int().positive();
 const ZDirection = z.enum(['up', 'down']);
 const ZKind = z.enum(QUESTION_KINDS as [QuestionKind, ...QuestionKind[]]);
 const ZMissingFilter = z.enum(['any', 'kk', 'ru', 'en']).optional().catch(undefined);
+const ZDraftCode = z.string().trim().min(1).max(60).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/);
 const ZNewDraft = z.object({
-  code: z.string().trim().min(1).max(60).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/),
+  code: ZDraftCode,
   'title.kk': z.string().trim().max(2000),
   'title.ru': z.string().trim().max(2000),
   'title.en': z.string().trim().max(2000),
@@ -218,7 +219,11 @@ export function questionnaireBuilderRoutes(
   router.get(
     BASE,
     asyncHandler(async (req, res) => {
-      renderForm(res, 'questionnaires/builder/list', await listLocals(req, { values: { scaleMin: '1', scaleMax: '5' } }));
+      const discarded = typeof req.query.discarded === 'string' && ZDraftCode.safeParse(req.query.discarded).success ? req.query.discarded : undefined;
+      renderForm(res, 'questionnaires/builder/list', await listLocals(req, {
+        values: { scaleMin: '1', scaleMax: '5' },
+        notice: discarded ? req.t('builder:discardedNew', { code: discarded }) : undefined,
+      }));
     }),
   );
 
@@ -549,6 +554,7 @@ export function questionnaireBuilderRoutes(
       res.redirect(303, `/admin/questionnaires/${result.id}?saved=${result.outcome === 'unchanged' ? 'unchanged' : 'created'}`);
     }),
   );
+  // Discard: back to the published version, after a page that says what is lost.
   router.post(
     `${BASE}/:draftId/discard`,
     asyncHandler(async (req, res) => {
@@ -556,15 +562,33 @@ export function questionnaireBuilderRoutes(
       await withConfirmation(
         req,
         res,
-        async () => ({
-          title: req.t('builder:confirmDiscard', { code: draft.code }),
-          consequences: [req.t('builder:discardLoses'), req.t(draft.baseQuestionnaireId ? 'builder:discardKeepsVersions' : 'builder:discardNew')],
-          confirmLabel: req.t('builder:discard'),
-          cancelHref: `${BASE}/${draft.id}`,
-        }),
         async () => {
-          await drafts.discard(draft.id);
-          res.redirect(303, BASE);
+          const p = await drafts.discardPreview(draft.id);
+          const lost = p.base
+            ? p.base.lost === 0
+              ? [req.t('builder:discardNothingLost', { version: p.base.version })]
+              : [
+                  req.t('builder:discardLost', { count: p.base.lost, version: p.base.version }),
+                  req.t('exchange:diff.summary', p.base.counts),
+                  ...(p.base.questionnaireChanges ? [req.t('builder:discardQuestionnaireChanges', { count: p.base.questionnaireChanges })] : []),
+                ]
+            : [req.t('builder:discardUnpublished', p.unpublished), req.t('builder:discardNew')];
+          return {
+            title: req.t('builder:confirmDiscard', { code: draft.code }),
+            consequences: [
+              ...lost,
+              req.t('builder:discardEdits', { count: p.edits }),
+              ...(p.latest ? [req.t('builder:discardBackTo', { version: p.latest.version })] : []),
+            ],
+            confirmLabel: req.t('builder:discard'),
+            cancelHref: `${BASE}/${draft.id}`,
+            fields: { revision: String(p.revision) },
+          };
+        },
+        async () => {
+          await drafts.discard(draft.id, revisionOf(req));
+          const latest = await questionnaires.latestByCode(draft.code);
+          res.redirect(303, latest ? `/admin/questionnaires/${latest.id}?saved=discarded` : `${BASE}?discarded=${encodeURIComponent(draft.code)}`);
         },
       );
     }),
