@@ -14,6 +14,7 @@ import {
   canMove,
   dependentsOf,
   findQuestion,
+  editedProfileQuestion,
   missingTranslations,
   moveOptionRow,
   numberBlankOptionCodes,
@@ -21,11 +22,12 @@ import {
   type Lang,
   type MoveDirection,
   type Path,
+  type ProfileEdit,
   type TCategory,
   type TDraftDefinition,
 } from './questionnaires.drafts';
 import { describeDiff } from './questionnaires.diff-text';
-import { ZQuestionnaireId } from './questionnaires.schemas';
+import { ZQuestionnaireId, type TProfileQuestion } from './questionnaires.schemas';
 import type { QuestionnairesService } from './questionnaires.service';
 import { previewRoutes } from './questionnaire-preview.routes';
 import type { TerritoriesService } from '../territories/territories.service';
@@ -90,6 +92,10 @@ function issueTarget(def: TDraftDefinition, draftId: number, path: Path): { href
   if (head === 'categories' && typeof index === 'number' && def.categories[index]) {
     const code = def.categories[index]!.code;
     return { href: `${base}/sections/${encodeURIComponent(code)}${anchor(field)}`, where: code };
+  }
+  if (head === 'profile' && typeof index === 'number' && def.profile[index]) {
+    const code = def.profile[index]!.code;
+    return { href: `${base}/profile/${encodeURIComponent(code)}${anchor(field)}`, where: code };
   }
   if (head === 'title' || head === 'source') return { href: `${base}/title${anchor(path.map(String).join('.'))}`, where: String(head) };
   if (head === 'scale') return { href: `${base}/scale${anchor(path.map(String).join('.'))}`, where: 'scale' };
@@ -282,11 +288,13 @@ export function questionnaireBuilderRoutes(
         }))
         .map((s) => (missingFilter ? { ...s, questions: s.questions.filter((q) => lacks(q.question)) } : s))
         .filter((s) => !missingFilter || lacks(s.section.title) || s.questions.length > 0);
+      const profile = def.profile.map((p) => ({ question: p, missing: missingTranslations(p) })).filter((p) => !missingFilter || lacks(p.question));
       const latest = await questionnaires.latestByCode(draft.code);
       res.render('questionnaires/builder/draft', builderLocals(req, draft, {
         title: req.t('builder:draftTitle', { code: draft.code }),
         def,
         sections,
+        profile,
         issues,
         missingTargets: [...missingByTarget.values()].map((m) => ({ ...m, langs: [...m.langs] })),
         missingCount: r.missing.length,
@@ -542,6 +550,43 @@ export function questionnaireBuilderRoutes(
           savedRedirect(res, draft.id, `section-${q.category}`);
         },
       );
+    }),
+  );
+
+  // The profile questions of the original format (the first page): what of them can change, see ProfileEdit.
+  const profileOf = (draft: DraftRow, code: string) => {
+    const p = draft.definition.profile.find((x) => x.code === code);
+    if (!p) throw new ValidationError([{ path: 'code', key: 'builder:errors.gone' }], 'builder:errors.gone');
+    return p;
+  };
+  const profileFields = (p: TProfileQuestion) =>
+    flattenForm({ text: p.text, required: p.required, ...('options' in p ? { options: p.options.map((o) => ({ text: o.text })) } : {}), ...(p.type === 'integer' ? { min: p.min, max: p.max } : {}) });
+  const profileLocals = (req: Request, draft: DraftRow, p: TProfileQuestion, values: FlatForm) =>
+    builderLocals(req, draft, { title: req.t('builder:editProfileQuestion', { code: p.code }), profileQuestion: p, values });
+  router.get(
+    `${BASE}/:draftId/profile/:code`,
+    asyncHandler(async (req, res) => {
+      const draft = await draftOf(req);
+      const p = profileOf(draft, String(req.params.code));
+      renderForm(res, 'questionnaires/builder/profile-question', profileLocals(req, draft, p, profileFields(p)));
+    }),
+  );
+  router.post(
+    `${BASE}/:draftId/profile/:code`,
+    asyncHandler(async (req, res) => {
+      const draft = await draftOf(req);
+      const p = profileOf(draft, String(req.params.code));
+      const form = new FormReader(req.body ?? {});
+      const edit: ProfileEdit = {
+        text: form.text('text'),
+        required: form.flag('required'),
+        ...('options' in p ? { optionTexts: p.options.map((_, i) => form.text(`options.${i}.text`)) } : {}),
+        ...(p.type === 'integer' ? { min: form.number('min', true), max: form.number('max', true) } : {}),
+      };
+      await handleForm(res, 'questionnaires/builder/profile-question', profileLocals(req, draft, p, profileFields(editedProfileQuestion(p, edit))), async () => {
+        await drafts.change(draft.id, revisionOf(req), { type: 'saveProfile', code: p.code, edit, readErrors: form.errors }, req.user!.id);
+        savedRedirect(res, draft.id, `profile-${p.code}`);
+      });
     }),
   );
 
