@@ -8,7 +8,7 @@ import { migrateLatest } from '../../../src/db/migrate';
 import { MailRepository } from '../../../src/modules/mail/mail.repository';
 import { MailService } from '../../../src/modules/mail/mail.service';
 import { freshDatabase, type FreshDatabase } from '../../helpers/db';
-import { startSmtpSink } from '../../helpers/smtp';
+import { startSmtpSink, type SmtpSink } from '../../helpers/smtp';
 
 const SECRET = 'crash-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 const root = path.resolve(__dirname, '../../..');
@@ -23,7 +23,7 @@ describe('mail sender killed mid-batch', () => {
   let fresh: FreshDatabase;
   let db: Db;
   let dir: string;
-  let sink: Awaited<ReturnType<typeof startSmtpSink>>;
+  let sink: SmtpSink;
   let databaseUrl: string;
 
   beforeAll(async () => {
