@@ -144,6 +144,31 @@ describe('round mail: invitations, reminders, templates, opt-out, links (real SM
     expect(reminder.parsed.text).toContain(fresh);
   });
 
+  it('queues no values: a link reissued after queueing goes out new, a withdrawn or answered invitation gets nothing', async () => {
+    const { roundId, links } = await roundWith([ent('Q One', 'q1@example.kz', 'en'), ent('Q Two', 'q2@example.kz', 'en'), ent('Q Three', 'q3@example.kz', 'en')]);
+    const [one, two, three] = links;
+    expect((await mailThroughApi(roundId, 'invitation')).body).toEqual({ queued: 3 });
+    // The rows carry who, which mail and in what language, and no message body or link at all.
+    const rows = await fx.t.ctx.db('mail_outbox').where({ round_id: roundId }).select('payload', 'snapshot_id', 'message_id', 'invitation_id');
+    expect(rows.map((r) => r.payload)).toEqual([null, null, null]);
+    const messageIds = new Map(rows.map((r) => [Number(r.invitation_id), String(r.message_id)]));
+    // Between queueing and sending: one link reissued, one invitation withdrawn, one answered.
+    const fresh = await fx.t.services.invitations.reissue(roundId, one!.id, fx.admin.user.id, 'http://kedergi.test');
+    await fx.t.services.invitations.withdraw(roundId, two!.id, fx.admin.user.id);
+    await fx.t.services.invitations.move(three!.id, 'submitted');
+    const result = await deliver();
+    expect(result).toMatchObject({ sent: 1, failed: 2 });
+    expect(fx.sink.messages.map((m) => m.to[0])).toEqual(['q1@example.kz']);
+    const mail = fx.sink.messages[0]!;
+    expect(mail.parsed.text).toContain(fresh);
+    expect(mail.parsed.text).not.toContain(one!.link);
+    expect(mail.parsed.subject).toBe('Survey on innovation barriers: Q One');
+    expect(mail.parsed.messageId).toBe(messageIds.get(one!.id));
+    const history = await fx.t.services.mail.history([two!.id, three!.id]);
+    expect(history.get(two!.id)![0]).toMatchObject({ kind: 'invitation', status: 'failed', error: 'not sent: invitation withdrawn or without an address' });
+    expect(history.get(three!.id)![0]).toMatchObject({ kind: 'invitation', status: 'failed', error: 'not sent: invitation submitted' });
+  });
+
   it('imports a bounce list: history shows it, and no more mail goes there', async () => {
     const { roundId, links } = await roundWith([ent('B One', 'b1@example.kz', 'en')]);
     await mailThroughApi(roundId, 'invitation');
