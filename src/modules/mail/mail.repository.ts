@@ -74,7 +74,7 @@ export class MailRepository {
           .orWhere((w) => w.where({ status: 'sending' }).where('lease_until', '<', now))
           .orderBy('id')
           .limit(limit)
-          .select('id', 'message_id', 'kind', 'recipient', 'language', 'round_id', 'invitation_id', 'payload', 'attempts', 'snapshot_id'),
+          .select('id', 'message_id', 'recipient', 'language', 'round_id', 'invitation_id', 'payload', 'attempts', 'snapshot_id'),
       );
       if (rows.length === 0) return [];
       const ids = rows.map((r: Record<string, unknown>) => num(r.id));
@@ -89,7 +89,6 @@ export class MailRepository {
       return rows.map((r: Record<string, unknown>) => ({
         id: num(r.id),
         messageId: String(r.message_id),
-        kind: r.kind as TMailKind,
         recipient: String(r.recipient),
         language: String(r.language),
         roundId: numOrNull(r.round_id),

@@ -65,7 +65,6 @@ export interface OutboxMessage {
 export interface ClaimedMessage {
   id: number;
   messageId: string;
-  kind: TMailKind;
   recipient: string;
   language: string;
   roundId: number | null;
