@@ -4,7 +4,7 @@ import type { Services } from '../../composition';
 import type { AppContext } from '../../context';
 import { AppError, asyncHandler, parseOrThrow, ValidationError } from '../../errors';
 import { localized, translator, type Language } from '../../i18n';
-import { renderConfirmation, takeConfirmation } from '../../lib/confirm';
+import { renderConfirmation, takeConfirmation, withConfirmation } from '../../lib/confirm';
 import { handleForm, renderForm } from '../../lib/forms';
 import { requireRole } from '../../middleware/auth';
 import { indicatorChart } from './programmes.charts';
@@ -208,9 +208,27 @@ export function programmesRoutes(_ctx: AppContext, services: Services): Router {
     '/programmes/:id/indicators/:indicatorId/bodies',
     admins,
     asyncHandler(async (req, res) => {
+      const confirmed = takeConfirmation(req);
       const locals = await indicatorLocals(req);
       await handleForm(res, 'programmes/indicator', locals, async () => {
         const { bodyIds } = parseOrThrow(ZIndicatorBodiesForm, req.body);
+        // Taking a body off the indicator takes its executors' right to enter the actuals: named first, asked once.
+        const { removed, added } = await service.indicatorBodiesChange(actorOf(req), locals.programme.id, locals.view.indicator.id, bodyIds);
+        if (removed.length && !confirmed) {
+          const named = (b: (typeof removed)[number]) => `${b.code} — ${localized(b as never, 'name', req.lang)}`;
+          return renderConfirmation(req, res, {
+            title: req.t('programmes:confirm.indicatorBodies.title', { code: locals.view.indicator.code }),
+            consequences: [
+              req.t('programmes:confirm.indicatorBodies.removed', { count: removed.length }),
+              ...removed.map(named),
+              ...(added.length ? [req.t('programmes:confirm.indicatorBodies.added', { count: added.length }), ...added.map(named)] : []),
+              req.t('programmes:confirm.indicatorBodies.kept'),
+            ],
+            confirmLabel: req.t('programmes:confirm.indicatorBodies.button'),
+            cancelHref: `/programmes/${locals.programme.id}/indicators/${locals.view.indicator.id}`,
+            fields: stringFields(req.body),
+          });
+        }
         await service.setIndicatorBodies(actorOf(req), locals.programme.id, locals.view.indicator.id, bodyIds);
         res.redirect(303, `/programmes/${locals.programme.id}/indicators/${locals.view.indicator.id}`);
       });
@@ -266,7 +284,8 @@ export function programmesRoutes(_ctx: AppContext, services: Services): Router {
   router.get(
     '/programmes/:id/actuals/import',
     asyncHandler(async (req, res) => {
-      renderForm(res, 'programmes/actuals-import', { ...(await base(req)), title: req.t('programmes:import.title') });
+      const notice = req.query.discarded === '1' ? req.t('programmes:import.discard.done') : undefined;
+      renderForm(res, 'programmes/actuals-import', { ...(await base(req)), title: req.t('programmes:import.title'), notice });
     }),
   );
 
@@ -322,6 +341,7 @@ export function programmesRoutes(_ctx: AppContext, services: Services): Router {
         cancelHref: `/programmes/${locals.programme.id}/actuals/import`,
         action: `/programmes/${locals.programme.id}/actuals/imports/${staged.id}/confirm`,
         fields: {},
+        alternative: { action: `/programmes/${locals.programme.id}/actuals/imports/${staged.id}/discard`, label: req.t('programmes:import.discard.button') },
       });
     }),
   );
@@ -335,6 +355,31 @@ export function programmesRoutes(_ctx: AppContext, services: Services): Router {
       if (!takeConfirmation(req)) return res.redirect(303, `/programmes/${id}/actuals/imports/${importId}`);
       const count = await service.confirmActualsImport(actorOf(req), id, importId);
       res.redirect(303, `/programmes/${id}?imported=${count}`);
+    }),
+  );
+
+  router.post(
+    '/programmes/:id/actuals/imports/:importId/discard',
+    asyncHandler(async (req, res) => {
+      const id = programmeId(req);
+      const importId = parseOrThrow(ZId, req.params.importId);
+      await withConfirmation(
+        req,
+        res,
+        async () => {
+          const staged = await service.stagedActualsImport(actorOf(req), id, importId);
+          return {
+            title: req.t('programmes:import.discard.title', { file: staged.fileName }),
+            consequences: [req.t('programmes:import.discard.rows', { count: staged.total }), req.t('programmes:import.discard.nothingWritten')],
+            confirmLabel: req.t('programmes:import.discard.button'),
+            cancelHref: `/programmes/${id}/actuals/imports/${importId}`,
+          };
+        },
+        async () => {
+          await service.discardActualsImport(actorOf(req), id, importId);
+          res.redirect(303, `/programmes/${id}/actuals/import?discarded=1`);
+        },
+      );
     }),
   );
 

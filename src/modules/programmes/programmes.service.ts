@@ -431,6 +431,12 @@ export class ProgrammesService {
     return { id: staged.id, fileName: staged.fileName, total: inputs.length, ...(await this.planActuals(programmeId, inputs)) };
   }
 
+  /** Throws a staged file away unwritten (its uploader's choice; otherwise it expires after a day). */
+  async discardActualsImport(actor: Actor, programmeId: number, importId: number): Promise<void> {
+    await this.ownStagedImport(actor, programmeId, importId);
+    if ((await this.repo.deleteActualsImport(importId)) === 0) throw new NotFoundError();
+  }
+
   /** Writes a staged file (all or nothing) and forgets it; a second confirmation finds nothing. */
   async confirmActualsImport(actor: Actor, programmeId: number, importId: number): Promise<number> {
     const { staged, inputs } = await this.ownStagedImport(actor, programmeId, importId);
@@ -555,14 +561,30 @@ export class ProgrammesService {
     });
   }
 
-  /** Administrators assign bodies to an indicator, which lets those bodies' executors enter its actuals. */
-  async setIndicatorBodies(actor: Actor, programmeId: number, indicatorId: number, bodyIds: number[]): Promise<void> {
+  /**
+   * What assigning these bodies to an indicator changes: the bodies taken off it (their executors can
+   * no longer enter its actuals, so the page asks first) and the bodies newly assigned.
+   */
+  async indicatorBodiesChange(actor: Actor, programmeId: number, indicatorId: number, bodyIds: number[]): Promise<{ removed: BodyRecord[]; added: BodyRecord[] }> {
+    const { indicator, bodies } = await this.checkIndicatorBodies(actor, programmeId, indicatorId, bodyIds);
+    const chosen = new Set(bodyIds);
+    const current = new Set(indicator.bodyIds);
+    return { removed: bodies.filter((b) => current.has(b.id) && !chosen.has(b.id)), added: bodies.filter((b) => chosen.has(b.id) && !current.has(b.id)) };
+  }
+
+  private async checkIndicatorBodies(actor: Actor, programmeId: number, indicatorId: number, bodyIds: number[]) {
     if (actor.role !== 'admin') throw new ForbiddenError();
     const [indicators, bodies] = await Promise.all([this.repo.indicators(programmeId), this.repo.bodies(programmeId)]);
-    if (!indicators.some((i) => i.id === indicatorId)) throw new NotFoundError();
+    const indicator = indicators.find((i) => i.id === indicatorId);
+    if (!indicator) throw new NotFoundError();
     const known = new Set(bodies.map((b) => b.id));
-    const bad = bodyIds.filter((b) => !known.has(b));
-    if (bad.length) throw new ValidationError([{ path: 'bodyIds', key: 'programmes:errors.unknownBody' }]);
+    if (bodyIds.some((b) => !known.has(b))) throw new ValidationError([{ path: 'bodyIds', key: 'programmes:errors.unknownBody' }]);
+    return { indicator, bodies };
+  }
+
+  /** Administrators assign bodies to an indicator, which lets those bodies' executors enter its actuals. */
+  async setIndicatorBodies(actor: Actor, programmeId: number, indicatorId: number, bodyIds: number[]): Promise<void> {
+    await this.checkIndicatorBodies(actor, programmeId, indicatorId, bodyIds);
     await this.repo.transaction(async (trx) => {
       await this.repo.setIndicatorBodies(indicatorId, [...new Set(bodyIds)], trx);
       await this.repo.addHistory({ programmeId, indicatorId, action: 'indicator.bodies', detail: JSON.stringify(bodyIds), userId: actor.id }, trx);
