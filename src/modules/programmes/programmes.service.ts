@@ -1,4 +1,5 @@
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, zodFieldErrors, type FieldError } from '../../errors';
+import { ownWaiting } from '../../db/staging';
 import { readUploadedTable, TableReadError } from '../../lib/spreadsheet';
 import type { TRole } from '../users/users.schemas';
 import { projectTrend, type TrendProjection } from './programmes.projection';
@@ -142,8 +143,6 @@ export interface CalendarRow {
 }
 
 const MAX_IMPORT_ROWS = 5000;
-/** An actuals file waiting for its overwrite confirmation is forgotten after a day. */
-const STAGED_IMPORT_TTL_MS = 24 * 60 * 60 * 1000;
 
 export interface ActualsPlan {
   replaced: Array<{ indicator: IndicatorRecord; year: number; from: number; to: number; detailsChanged: boolean }>;
@@ -420,7 +419,6 @@ export class ProgrammesService {
       fileName: file.name.slice(0, 300),
       payload: JSON.stringify(inputs),
       createdBy: actor.id,
-      expiresAt: new Date(Date.now() + STAGED_IMPORT_TTL_MS).toISOString(),
     });
     return { stagedId };
   }
@@ -434,7 +432,7 @@ export class ProgrammesService {
   /** Throws a staged file away unwritten (its uploader's choice; otherwise it expires after a day). */
   async discardActualsImport(actor: Actor, programmeId: number, importId: number): Promise<void> {
     await this.ownStagedImport(actor, programmeId, importId);
-    if ((await this.repo.deleteActualsImport(importId)) === 0) throw new NotFoundError();
+    if (!(await this.repo.deleteActualsImport(importId))) throw new NotFoundError();
   }
 
   /** Writes a staged file (all or nothing) and forgets it; a second confirmation finds nothing. */
@@ -447,7 +445,7 @@ export class ProgrammesService {
   private async ownStagedImport(actor: Actor, programmeId: number, importId: number) {
     const staged = await this.repo.findActualsImport(importId);
     // Someone else's, another programme's or an expired upload: as if it did not exist.
-    if (!staged || staged.programmeId !== programmeId || staged.createdBy !== actor.id || staged.expiresAt < new Date().toISOString()) throw new NotFoundError();
+    if (!ownWaiting(staged, actor.id) || staged.programmeId !== programmeId) throw new NotFoundError();
     return { staged, inputs: JSON.parse(staged.payload) as ActualInput[] };
   }
 
@@ -532,7 +530,7 @@ export class ProgrammesService {
     const p = await this.get(programmeId);
     await this.repo.transaction(async (trx) => {
       // A staged file is taken once: a second confirmation (double click, another tab) writes nothing.
-      if (stagedId !== undefined && (await this.repo.deleteActualsImport(stagedId, trx)) === 0) throw new NotFoundError();
+      if (stagedId !== undefined && !(await this.repo.deleteActualsImport(stagedId, trx))) throw new NotFoundError();
       const indicators = await this.repo.indicators(programmeId, trx);
       const bodyIds = actor.role === 'executor' ? await this.repo.executorBodies(actor.id, trx) : [];
       for (const input of inputs) {
