@@ -174,6 +174,9 @@ export class TableReadError extends Error {
   ) {
     super(`table read failed: ${reason}`);
     this.name = 'TableReadError';
+    // A limit is a number of rows or cells, and the noun after it agrees with it ("больше 1 строки",
+    // "больше 5 строк"): i18next picks the plural form by `count`.
+    if (reason !== 'tooLarge' && typeof params.max === 'number' && params.count === undefined) this.params = { ...params, count: params.max };
   }
 }
 
