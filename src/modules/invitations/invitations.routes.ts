@@ -196,7 +196,7 @@ export function invitationsRoutes(ctx: AppContext, { invitations: service }: { i
     asyncHandler(async (req, res) => {
       const round = await roundOf(req);
       const importId = parseOrThrow(ZOpaqueId, req.params.importId);
-      const created = await service.confirmImport(round.id, req.user!.id, importId, baseUrl(ctx, req));
+      const created = await service.confirmImport(round.id, req.user!.id, importId);
       await renderResult(req, res, round, created);
     }),
   );

@@ -37,6 +37,8 @@ import {
 
 /** Purpose under which an invitation's link token is sealed (see src/lib/seal.ts). */
 const LINK_SEAL = 'invitation-link';
+/** Enterprises whose tokens are made and rows inserted at a time within an import's transaction. */
+const INSERT_CHUNK = 2000;
 
 export const ENTERPRISE_FIELDS = ['name', 'contact', 'email', 'language', 'territory', 'sector', 'size'] as const;
 type EnterpriseField = (typeof ENTERPRISE_FIELDS)[number];
@@ -73,7 +75,7 @@ export interface EnterpriseLookups {
 }
 
 export type ImportOutcome =
-  | { kind: 'imported'; invitations: CreatedInvitation[]; batchId: string; total: number }
+  | { kind: 'imported'; batchId: string; total: number }
   | { kind: 'preview'; importId: string; goodCount: number; bad: BadRow[]; badCount: number; filename: string | null };
 
 function optionsOf(profile: TProfileQuestion[], code: string): ChoiceOption[] {
@@ -245,24 +247,46 @@ export class InvitationsService {
     base: string,
     inSameTransaction?: (trx: Knex.Transaction) => Promise<void>,
   ): Promise<{ invitations: CreatedInvitation[]; batchId: string }> {
+    const { links, batchId } = await this.storeInvitations(round, actorId, enterprises, inSameTransaction);
+    const invitations = enterprises.map((e, i) => ({ id: links[i]![0], link: `${base}/r/${links[i]![1]}`, ...e }));
+    return { invitations, batchId };
+  }
+
+  /**
+   * What createInvitations stores, without building the list of links: an upload of 100,000
+   * enterprises only needs the batch (its links are downloaded from the batch page). Tokens are
+   * made, hashed, sealed and inserted INSERT_CHUNK enterprises at a time inside the one
+   * transaction, so only the (id, token) pairs of the batch accumulate, not every intermediate
+   * row of every enterprise at once; a failure anywhere still rolls the whole list back.
+   */
+  async storeInvitations(
+    round: RoundRecord,
+    actorId: number,
+    enterprises: ReadonlyArray<Omit<ResolvedEnterprise, 'line'>>,
+    inSameTransaction?: (trx: Knex.Transaction) => Promise<void>,
+  ): Promise<{ links: Array<[number, string]>; batchId: string }> {
     this.assertAcceptsInvitations(round);
     const now = nowIso();
-    const tokens = enterprises.map(() => generateLinkToken());
-    const hashes = tokens.map(hashToken);
-    const position = new Map(hashes.map((h, i) => [h, i]));
     const batchId = opaqueId();
     await this.repo.purgeExpired(now);
-    const ids = await this.repo.transaction(async (trx) => {
+    const links = await this.repo.transaction(async (trx) => {
       this.assertAcceptsInvitations(await this.rounds.get(round.id, trx));
       if (inSameTransaction) await inSameTransaction(trx);
-      const inserted = await this.repo.insertInvitations(
-        trx,
-        round.id,
-        enterprises.map((e, i) => ({ ...e, tokenHash: hashes[i]!, tokenSealed: seal(this.secret, LINK_SEAL, tokens[i]!) })),
-        now,
-      );
-      const idsInOrder = new Array<number>(enterprises.length);
-      for (const row of inserted) idsInOrder[position.get(row.tokenHash)!] = row.id;
+      const links: Array<[number, string]> = new Array(enterprises.length);
+      for (let from = 0; from < enterprises.length; from += INSERT_CHUNK) {
+        const chunk = enterprises.slice(from, from + INSERT_CHUNK);
+        const tokens = chunk.map(() => generateLinkToken());
+        const position = new Map<string, number>();
+        const rows = chunk.map((e, i) => {
+          const tokenHash = hashToken(tokens[i]!);
+          position.set(tokenHash, i);
+          return { ...e, tokenHash, tokenSealed: seal(this.secret, LINK_SEAL, tokens[i]!) };
+        });
+        for (const row of await this.repo.insertInvitations(trx, round.id, rows, now)) {
+          const i = position.get(row.tokenHash)!;
+          links[from + i] = [row.id, tokens[i]!];
+        }
+      }
       await this.repo.createLinkBatch(
         trx,
         {
@@ -270,16 +294,15 @@ export class InvitationsService {
           roundId: round.id,
           createdBy: actorId,
           linkCount: enterprises.length,
-          payload: sealLinks(this.secret, idsInOrder.map((id, i) => [id, tokens[i]!])),
+          payload: sealLinks(this.secret, links),
           expiresAt: new Date(Date.now() + LINK_BATCH_TTL_MS).toISOString(),
         },
         now,
       );
       await this.repo.audit(trx, actorId, 'invitations.create', `round:${round.id}`, `count=${enterprises.length}`, now);
-      return idsInOrder;
+      return links;
     });
-    const invitations = enterprises.map((e, i) => ({ id: ids[i]!, link: `${base}/r/${tokens[i]}`, ...e }));
-    return { invitations, batchId };
+    return { links, batchId };
   }
 
   /** The API: everything valid or nothing created; errors carry paths like enterprises.3.territory. */
@@ -322,8 +345,8 @@ export class InvitationsService {
     const good = await this.flagDuplicates(round.id, checked.good, bad);
     bad.sort((a, b) => a.line - b.line);
     if (bad.length === 0) {
-      const { invitations, batchId } = await this.createInvitations(round, actorId, good, base);
-      return { kind: 'imported', invitations, batchId, total: invitations.length };
+      const { links, batchId } = await this.storeInvitations(round, actorId, good);
+      return { kind: 'imported', batchId, total: links.length };
     }
     const importId = opaqueId();
     const now = nowIso();
@@ -364,17 +387,18 @@ export class InvitationsService {
   }
 
   /** Import the good rows of a parked upload. The record is deleted first, so a replayed confirm imports nothing. */
-  async confirmImport(roundId: number, actorId: number, importId: string, base: string): Promise<{ invitations: CreatedInvitation[]; batchId: string }> {
+  async confirmImport(roundId: number, actorId: number, importId: string): Promise<{ batchId: string; total: number }> {
     const round = await this.getRound(roundId);
     const record = await this.ownImport(roundId, actorId, importId);
     if (record.goodCount === 0) throw new ConflictError('nothing_to_import', 'invitations:errors.nothingToImport');
     const good = (JSON.parse(record.goodRows) as Array<[number, string, string | null, number, string, string, string | null | undefined, Language | null | undefined]>).map(
       ([, name, contact, territoryId, sector, size, email, language]) => ({ name, contact, email: email ?? null, language: language ?? null, territoryId, sector, size }),
     );
-    return this.createInvitations(round, actorId, good, base, async (trx) => {
+    const { links, batchId } = await this.storeInvitations(round, actorId, good, async (trx) => {
       // Deleted in the transaction that imports: of two concurrent confirms only one deletes, the other imports nothing.
       if (!(await this.repo.deleteImport(importId, trx))) throw new ConflictError('import_gone', 'invitations:errors.importGone');
     });
+    return { batchId, total: links.length };
   }
 
   async cancelImport(roundId: number, actorId: number, importId: string): Promise<void> {
