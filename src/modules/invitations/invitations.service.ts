@@ -176,42 +176,9 @@ export class InvitationsService {
     };
   }
 
-  /**
-   * Check an uploaded table: the header must name the required columns (in any of the accepted
-   * languages); then every data row is shape-checked with zod and resolved. Every bad cell is
-   * reported with the row's line number in the file.
-   */
-  async checkTable(rows: TableRow[], lookups: EnterpriseLookups, fieldPath: string): Promise<{ good: ResolvedEnterprise[]; bad: BadRow[] }> {
-    const [header, ...data] = rows;
-    if (!header || data.length === 0) throw new ValidationError([{ path: fieldPath, key: 'invitations:errors.noRows' }]);
-    const columnIndex = new Map<EnterpriseField, number>();
-    header.cells.forEach((cell, i) => {
-      const field = COLUMN_BY_HEADER.get(normaliseName(cell));
-      if (field && !columnIndex.has(field)) columnIndex.set(field, i);
-    });
-    const missing = REQUIRED_COLUMNS.filter((c) => !columnIndex.has(c));
-    if (missing.length) {
-      throw new ValidationError([{ path: fieldPath, key: 'invitations:errors.missingColumns', params: { columns: missing.join(', '), found: header.cells.join(', ') } }]);
-    }
-    const good: ResolvedEnterprise[] = [];
-    const bad: BadRow[] = [];
-    for (const [index, row] of data.entries()) {
-      // A list of 100,000 enterprises is checked in slices, other requests running in between.
-      if (index % 1000 === 999) await new Promise<void>((resolve) => setImmediate(resolve));
-      const raw: Record<string, string> = {};
-      for (const [field, i] of columnIndex) raw[field] = row.cells[i] ?? '';
-      const parsed = ZEnterpriseInput.safeParse(raw);
-      if (!parsed.success) {
-        for (const f of zodFieldErrors(parsed.error)) {
-          bad.push({ line: row.line, column: f.path, value: raw[f.path] ?? '', key: f.key, params: f.params });
-        }
-        continue;
-      }
-      const { enterprise, errors } = this.resolve(parsed.data, lookups);
-      for (const e of errors) bad.push({ line: row.line, column: e.field, value: raw[e.field] ?? '', key: e.key, params: e.params });
-      if (enterprise) good.push({ line: row.line, ...enterprise });
-    }
-    return { good, bad };
+  /** A checker for an uploaded table's rows, fed as they are read (see TableChecker). */
+  checkTable(lookups: EnterpriseLookups): TableChecker {
+    return new TableChecker((input) => this.resolve(input, lookups));
   }
 
   /**
@@ -322,25 +289,27 @@ export class InvitationsService {
     return (await this.createInvitations(round, actorId, resolved, base)).invitations;
   }
 
-  /** Read pasted text or an uploaded file into table rows; unreadable input is a field error on `fieldPath`. */
-  async readTable(source: { text: string } | { buffer: Buffer }, fieldPath: string): Promise<TableRow[]> {
+  /**
+   * A pasted or uploaded list: without bad rows it is imported at once; with bad rows nothing
+   * is imported and the checked rows are parked until the administrator confirms the good ones.
+   * Each row is checked as it is read (the table itself is never held whole); unreadable input
+   * is a field error on `fieldPath`.
+   */
+  async importList(roundId: number, actorId: number, source: { text: string } | { buffer: Buffer }, filename: string | null, fieldPath: string): Promise<ImportOutcome> {
+    const round = await this.getRound(roundId);
+    this.assertAcceptsInvitations(round);
+    const checker = this.checkTable(await this.lookups(round));
+    const sink = (row: TableRow) => checker.add(row);
+    // Only the buffer's text is held while reading; a 100,000-row list is checked in the
+    // parser's slices, other requests running in between.
     try {
-      if ('text' in source) return await parseCsvTable(source.text, MAX_ENTERPRISES);
-      return (await readUploadedTable(source.buffer, MAX_ENTERPRISES)).rows;
+      if ('text' in source) await parseCsvTable(source.text, MAX_ENTERPRISES, sink);
+      else await readUploadedTable(source.buffer, MAX_ENTERPRISES, sink);
     } catch (e) {
       if (e instanceof TableReadError) throw new ValidationError([{ path: fieldPath, key: `invitations:errors.file.${e.reason}`, params: e.params }]);
       throw e;
     }
-  }
-
-  /**
-   * A pasted or uploaded list: without bad rows it is imported at once; with bad rows nothing
-   * is imported and the checked rows are parked until the administrator confirms the good ones.
-   */
-  async importTable(roundId: number, actorId: number, rows: TableRow[], filename: string | null, base: string, fieldPath: string): Promise<ImportOutcome> {
-    const round = await this.getRound(roundId);
-    this.assertAcceptsInvitations(round);
-    const checked = await this.checkTable(rows, await this.lookups(round), fieldPath);
+    const checked = checker.result(fieldPath);
     const bad = checked.bad;
     const good = await this.flagDuplicates(round.id, checked.good, bad);
     bad.sort((a, b) => a.line - b.line);
@@ -557,5 +526,61 @@ export class InvitationsService {
       await this.repo.audit(trx, actorId, 'invitations.prepare_for_mail', `round:${roundId}`, `reissued=${prepared}`, nowIso());
     });
     return prepared;
+  }
+}
+
+/**
+ * Checks an uploaded table row by row as it is read: the header must name the required columns
+ * (in any of the accepted spellings); each data row is validated and resolved (territory by
+ * code or any-language name, sector and size against the questionnaire's options), and every
+ * problem is reported with the row's line number in the file. Only the resolved enterprises and
+ * the problems are kept. A header without the required columns is reported by result(), after
+ * the read (a row sink must not throw), and then nothing is kept at all.
+ */
+export class TableChecker {
+  private columnIndex: Map<EnterpriseField, number> | undefined;
+  private header: string[] | undefined;
+  private missing: EnterpriseField[] = [];
+  private rows = 0;
+  readonly good: ResolvedEnterprise[] = [];
+  readonly bad: BadRow[] = [];
+
+  constructor(private readonly resolve: (input: TEnterpriseInput) => ReturnType<InvitationsService['resolve']>) {}
+
+  add(row: TableRow): void {
+    if (!this.header) {
+      this.header = row.cells;
+      const columnIndex = new Map<EnterpriseField, number>();
+      row.cells.forEach((cell, i) => {
+        const field = COLUMN_BY_HEADER.get(normaliseName(cell));
+        if (field && !columnIndex.has(field)) columnIndex.set(field, i);
+      });
+      this.columnIndex = columnIndex;
+      this.missing = REQUIRED_COLUMNS.filter((c) => !columnIndex.has(c));
+      return;
+    }
+    this.rows++;
+    if (this.missing.length) return;
+    const raw: Record<string, string> = {};
+    for (const [field, i] of this.columnIndex!) raw[field] = row.cells[i] ?? '';
+    const parsed = ZEnterpriseInput.safeParse(raw);
+    if (!parsed.success) {
+      for (const f of zodFieldErrors(parsed.error)) {
+        this.bad.push({ line: row.line, column: f.path, value: raw[f.path] ?? '', key: f.key, params: f.params });
+      }
+      return;
+    }
+    const { enterprise, errors } = this.resolve(parsed.data);
+    for (const e of errors) this.bad.push({ line: row.line, column: e.field, value: raw[e.field] ?? '', key: e.key, params: e.params });
+    if (enterprise) this.good.push({ line: row.line, ...enterprise });
+  }
+
+  /** What was read, or the field error of a table without rows or without the required columns. */
+  result(fieldPath: string): { good: ResolvedEnterprise[]; bad: BadRow[] } {
+    if (!this.header || this.rows === 0) throw new ValidationError([{ path: fieldPath, key: 'invitations:errors.noRows' }]);
+    if (this.missing.length) {
+      throw new ValidationError([{ path: fieldPath, key: 'invitations:errors.missingColumns', params: { columns: this.missing.join(', '), found: this.header.join(', ') } }]);
+    }
+    return { good: this.good, bad: this.bad };
   }
 }
