@@ -61,7 +61,7 @@ describe('counting submissions into the analysis cells', () => {
       t.ctx.db.client.removeListener('query', listener);
     }
     const counting = statements.filter((sql) => /insert\s+into\s+analysis_/i.test(sql));
-    expect(counting.map((sql) => /analysis_\w+/i.exec(sql)![0].toLowerCase()).sort()).toEqual(['analysis_counted_responses', 'analysis_item_cells', 'analysis_profile_cells']);
+    expect(counting.map((sql) => /analysis_\w+/i.exec(sql)![0].toLowerCase()).sort()).toEqual(['analysis_answer_cells', 'analysis_counted_responses', 'analysis_item_cells', 'analysis_profile_cells']);
     for (const sql of counting) expect(sql).not.toMatch(/questionnaire_(items|categories)|\bquestionnaires\b/i);
     const body = await ranking(roundId);
     // Every rating question of the questionnaire got its one answer, and nothing else did.
