@@ -302,7 +302,12 @@ async function burst(options: CrashRunOptions, prepared: Awaited<ReturnType<type
       return;
     }
     for (let cycle = 0; cycle < options.cycles; cycle++) {
+      const acknowledgedBefore = acknowledged.size;
       await sleep(300 + Math.floor(random() * 1200));
+      // On a busy machine the first acknowledgements after a (re)start can take longer than that
+      // pause: each kill waits until submissions are being acknowledged again, so that it lands
+      // in the middle of the traffic (and the negative control has acknowledgements to lose).
+      while (acknowledged.size === acknowledgedBefore && !stalled()) await sleep(10);
       if ((options.workers ?? 1) > 1) {
         // One worker dies while the others serve; the primary starts a replacement, and the
         // next kill waits until every worker (the replacement too) is listening again.
