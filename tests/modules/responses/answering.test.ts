@@ -268,7 +268,11 @@ describe('respondent answering flow', () => {
     const agent = request.agent(t.app);
     await agent.get('/login');
     let queries = 0;
-    const count = () => queries++;
+    // The respondent rate limit's counts are written in the background a few times a second
+    // (BufferedRateLimitStore), whichever request happens to be running: not a cost of the link.
+    const count = (q: { sql: string }) => {
+      if (!/rate_limit_hits/.test(q.sql)) queries++;
+    };
     t.ctx.db.on('query', count);
     const results: Array<{ status: number; text: string; queries: number }> = [];
     for (const token of ['AAAAAAAAAAAAAAAAAAAAAA', used.token, expired.token]) {
@@ -282,11 +286,11 @@ describe('respondent answering flow', () => {
     expect(expiredOne!.status).toBe(unknown!.status);
     expect(expiredOne!.text).toBe(unknown!.text);
     expect(expiredOne!.queries).toBe(unknown!.queries);
-    // The lookup of the link, and the count of the per-respondent rate limit.
-    expect(unknown!.queries).toBeLessThanOrEqual(2);
+    // The lookup of the link only.
+    expect(unknown!.queries).toBeLessThanOrEqual(1);
     expect(usedUp!.status).toBe(200);
     expect(usedUp!.text).toContain('Жауаптарыңыз бұрын жіберілген');
-    expect(usedUp!.queries).toBeLessThanOrEqual(3); // and the response, for its date
+    expect(usedUp!.queries).toBeLessThanOrEqual(2); // and the response, for its date
     expect(usedUp!.text).not.toContain(used.token);
     expect((await t.ctx.db('invitations').where({ id: expired.id }).first()).status).toBe('pending');
   });
