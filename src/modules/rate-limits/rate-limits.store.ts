@@ -149,11 +149,12 @@ export class BufferedRateLimitStore implements Store {
       if (entry.pending > 0) batch.push({ key, hits: entry.pending });
       else if (entry.resetAt <= now) this.counts.delete(key);
     }
+    // An idle process sends nothing at all, not even the sweep of ended windows.
+    if (batch.length === 0) return;
     if (++this.flushesSinceSweep >= 200) {
       this.flushesSinceSweep = 0;
       await this.repo.sweep(now);
     }
-    if (batch.length === 0) return;
     // Taken out of the pending counts now (hits keep arriving meanwhile); put back if the write fails.
     for (const { key, hits } of batch) this.counts.get(key)!.pending -= hits;
     let shared: Map<string, { hits: number; resetAt: number }>;
