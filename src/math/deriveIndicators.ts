@@ -1,4 +1,4 @@
-import { create, parseDependencies, type MathNode } from 'mathjs';
+import type { MathJsInstance, MathNode } from 'mathjs';
 
 /**
  * Derived indicators: columns computed by formulas over the other columns of a table whose rows
@@ -105,10 +105,18 @@ export const DERIVE_FUNCTIONS: Readonly<Record<string, FunctionRule>> = {
 const NAME = /^[\p{L}_][\p{L}\p{N}_]*$/u;
 const RESERVED = new Set(['territory', 'year']);
 
-const math = create({ parseDependencies });
-// Let column names be written in Kazakh and Russian as well (mathjs: "customize supported characters").
-const baseIsAlpha = math.parse.isAlpha;
-math.parse.isAlpha = (c: string, cPrev: string, cNext: string) => baseIsAlpha(c, cPrev, cNext) || /\p{L}/u.test(c);
+// mathjs takes seconds to load (its entry point loads every function it has), so it is loaded
+// when a formula is first parsed, not when the server starts (issue 18: restart time).
+let parser: MathJsInstance | undefined;
+function mathParser(): MathJsInstance {
+  if (parser) return parser;
+  const { create, parseDependencies } = require('mathjs') as typeof import('mathjs');
+  const math = create({ parseDependencies });
+  // Let column names be written in Kazakh and Russian as well (mathjs: "customize supported characters").
+  const baseIsAlpha = math.parse.isAlpha;
+  math.parse.isAlpha = (c: string, cPrev: string, cNext: string) => baseIsAlpha(c, cPrev, cNext) || /\p{L}/u.test(c);
+  return (parser = math);
+}
 
 type Value = number | null;
 /** A compiled formula: its value at row i. */
@@ -172,7 +180,7 @@ function acrossTerritories(name: string, values: number[]): Value {
 function compile(def: DerivedDefinition, index: number, table: Table, laterNames: Set<string>): Compiled {
   let tree: MathNode;
   try {
-    tree = math.parse(def.formula);
+    tree = mathParser().parse(def.formula);
   } catch (e) {
     throw new FormulaError(index, 'formula', 'syntax', { detail: (e as Error).message });
   }

@@ -55,7 +55,7 @@ export function questionnairesRoutes(_ctx: AppContext, { questionnaires }: { que
 
   const savedNotice = (req: Request, q: Questionnaire) => {
     const saved = String(req.query.saved ?? '');
-    if (!['created', 'updated', 'unchanged'].includes(saved)) return undefined;
+    if (!['created', 'updated', 'unchanged', 'discarded'].includes(saved)) return undefined;
     return req.t(`questionnaires:saved.${saved}`, { code: q.code, version: q.version });
   };
 

@@ -13,6 +13,8 @@ import {
   type QuestionnaireSummary,
   type TLocalizedText,
   type TQuestionnaireDefinition,
+  type VersionItem,
+  type VersionItems,
 } from './questionnaires.schemas';
 
 /** ["items", 3, "text", "ru"] -> "$.items[3].text.ru": the path an author finds in their JSON file. */
@@ -123,6 +125,8 @@ export interface StagedImport {
 export class QuestionnairesService {
   /** Respondent forms by version (undefined: no such version). */
   private readonly forms = new Map<number, Promise<{ questionnaire: Questionnaire; form: QuestionnaireForm; fromDirectory: boolean } | undefined>>();
+  /** versionItems by version, filled from committed reads only (outside a transaction). */
+  private readonly splits = new Map<number, VersionItems>();
 
   constructor(private readonly repo: QuestionnairesRepository) {}
 
@@ -159,6 +163,30 @@ export class QuestionnairesService {
       questions: questions.filter((q) => q.categoryCode !== PROFILE_CATEGORY),
       profileQuestions: questions.filter((q) => q.categoryCode === PROFILE_CATEGORY),
     };
+  }
+
+  /**
+   * Which items of version `id` are questions (the category pages', answered through `answers`)
+   * and which are the profile's (answered through `profile`), with their ids, kinds and roles.
+   * The one place that split is made: tests, the bench and the counting ask here instead of
+   * picking items by hand. Read from the item rows alone (no definition is parsed) and kept per
+   * version, so a caller on a hot path pays one map lookup.
+   */
+  async versionItems(id: number, trx?: Knex.Transaction): Promise<VersionItems> {
+    const known = this.splits.get(id);
+    if (known) return known;
+    const [categories, items] = await Promise.all([this.repo.categories(id, trx), this.repo.items(id, trx)]);
+    if (categories.length === 0 && !(await this.repo.findById(id, trx))) throw new NotFoundError();
+    const pagePosition = new Map(categories.map((c) => [c.id, c.position]));
+    const item = ({ id, code, kind, role, categoryId, categoryCode, position }: VersionItem): VersionItem => ({ id, code, kind, role, categoryId, categoryCode, position });
+    const inPageOrder = [...items].sort((a, b) => pagePosition.get(a.categoryId)! - pagePosition.get(b.categoryId)! || a.position - b.position || a.id - b.id);
+    const split: VersionItems = {
+      questions: inPageOrder.filter((i) => i.categoryCode !== PROFILE_CATEGORY).map(item),
+      profile: inPageOrder.filter((i) => i.categoryCode === PROFILE_CATEGORY).map(item),
+    };
+    // A row read inside a transaction may yet be rolled back; only committed reads are kept.
+    if (!trx) this.splits.set(id, split);
+    return split;
   }
 
   /**
@@ -297,7 +325,7 @@ export class QuestionnairesService {
    * version instead. An unused version is changed in place. The code cannot change in an edit.
    */
   async updateDefinition(id: number, def: TQuestionnaireDefinition, actorId: number | null): Promise<SaveResult> {
-    return this.guardRace(() =>
+    const result = await this.guardRace(() =>
       this.repo.transaction(async (trx) => {
         const current = await this.row(id, trx);
         if (def.code !== current.code) {
@@ -314,9 +342,16 @@ export class QuestionnairesService {
         await this.repo.deleteContent(id, trx);
         await this.repo.writeContent(id, def, trx);
         this.forms.delete(id);
+        this.splits.delete(id);
         return { id, code: current.code, version: current.version, outcome: 'updated' as const };
       }),
     );
+    // Again after the commit: a reader outside the transaction may have kept the old rows meanwhile.
+    if (result.outcome === 'updated') {
+      this.forms.delete(id);
+      this.splits.delete(id);
+    }
+    return result;
   }
 
   private async insertVersion(def: TQuestionnaireDefinition, version: number, actorId: number | null, trx: Knex.Transaction): Promise<SaveResult> {
