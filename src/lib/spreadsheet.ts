@@ -4,7 +4,11 @@ import { pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { parse as parseCsv } from 'csv-parse';
 import { stringify } from 'csv-stringify';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { lazy } from './lazy';
+
+/** ExcelJS takes about half a second to load: loaded when a workbook is first written (lib/lazy.ts). */
+export const excelJs = lazy(() => require('exceljs') as typeof ExcelJS);
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 
@@ -137,7 +141,7 @@ async function drained(out: Writable): Promise<void> {
  * Ends `out`.
  */
 export async function writeXlsx(out: Writable, sheets: readonly XlsxSheet[]): Promise<void> {
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: false, useSharedStrings: false });
+  const workbook = new (excelJs().stream.xlsx.WorkbookWriter)({ stream: out, useStyles: false, useSharedStrings: false });
   workbook.creator = 'Kedergi';
   const finished = new Promise<void>((resolve, reject) => {
     out.once('finish', resolve);
@@ -174,6 +178,9 @@ export class TableReadError extends Error {
   ) {
     super(`table read failed: ${reason}`);
     this.name = 'TableReadError';
+    // A limit is a number of rows or cells, and the noun after it agrees with it ("больше 1 строки",
+    // "больше 5 строк"): i18next picks the plural form by `count`.
+    if (reason !== 'tooLarge' && typeof params.max === 'number' && params.count === undefined) this.params = { ...params, count: params.max };
   }
 }
 

@@ -436,13 +436,14 @@ export class InvitationsService {
   /**
    * Invitations of a round that have an address, with their effective state and link (rebuilt
    * from the sealed token; undefined for invitations made before links were kept). Withdrawn
-   * invitations are left out. `ids` narrows to some invitations.
+   * invitations are left out. `ids` narrows to some invitations. Without `links` the links are
+   * not unsealed (planning the mail of a round of 100 000 needs only to know that each is kept).
    */
-  async mailTargets(roundId: number, base: string, ids?: number[]): Promise<InvitationMailTarget[]> {
+  async mailTargets(roundId: number, base: string, ids?: number[], links = true): Promise<InvitationMailTarget[]> {
     const rows = await this.repo.mailTargets(roundId, nowIso(), ids);
     return rows.map((r) => {
-      const token = r.tokenSealed ? unseal(this.secret, LINK_SEAL, r.tokenSealed) : undefined;
-      return { id: r.id, name: r.name, email: r.email, language: r.language, state: r.state, link: token ? `${base}/r/${token}` : undefined };
+      const token = r.tokenSealed && links ? unseal(this.secret, LINK_SEAL, r.tokenSealed) : undefined;
+      return { id: r.id, name: r.name, email: r.email, language: r.language, state: r.state, hasLink: r.tokenSealed !== null, link: token ? `${base}/r/${token}` : undefined };
     });
   }
 
