@@ -94,7 +94,7 @@ export function buildServices(ctx: AppContext): Services {
   const invitations = new InvitationsService(new InvitationsRepository(db), config.jwtSecret, rounds, territories, questionnaires);
   const mail = new MailService(
     new MailRepository(db),
-    { getRound: (id) => invitations.getRound(id), mailTargets: (roundId, base, ids) => invitations.mailTargets(roundId, base, ids) },
+    { getRound: (id) => invitations.getRound(id), mailTargets: (roundId, base, ids, links) => invitations.mailTargets(roundId, base, ids, links) },
     { secret: config.jwtSecret, from: config.mail?.from, publicUrl: config.publicUrl },
   );
   const mailSender = () =>
@@ -104,6 +104,7 @@ export function buildServices(ctx: AppContext): Services {
           createSmtpTransport(config.mail.smtpUrl),
           { secret: config.jwtSecret, from: config.mail.from, ratePerMinute: config.mail.ratePerMinute, batchSize: config.mail.batchSize, leaseMs: config.mail.leaseSeconds * 1000 },
           ctx.logger,
+          (messages) => mail.sendTimeValues(messages),
         )
       : undefined;
   const passwordResets = new PasswordResetService(new PasswordResetsRepository(db), users, mail, ctx.logger);

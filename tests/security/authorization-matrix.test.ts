@@ -366,6 +366,7 @@ const POLICY: Record<string, Rule> = {
   'POST /programmes/:id/actuals/import': r('programme', (f) => `/programmes/${f.programme}/actuals/import`, undefined, 'without a file: a 400 form error'),
   'GET /programmes/:id/actuals/imports/:importId': r('programme', (f, a) => `/programmes/${f.programme}/actuals/imports/${f.programmeActualsImport[a === 'researcher' || a === 'executor' ? a : 'admin']}`),
   'POST /programmes/:id/actuals/imports/:importId/confirm': r('programme', (f, a) => `/programmes/${f.programme}/actuals/imports/${f.programmeActualsImport[a === 'researcher' || a === 'executor' ? a : 'admin']}/confirm`, undefined, 'without confirm=yes: back to the confirmation page, nothing written'),
+  'POST /programmes/:id/actuals/imports/:importId/discard': r('programme', (f, a) => `/programmes/${f.programme}/actuals/imports/${f.programmeActualsImport[a === 'researcher' || a === 'executor' ? a : 'admin']}/discard`, undefined, 'without confirm=yes: the confirmation page, nothing discarded'),
   'GET /programmes/:id/measures': r('programme', (f) => `/programmes/${f.programme}/measures`),
   'GET /programmes/:id/measures/:measureId': r('programme', (f) => `/programmes/${f.programme}/measures/${f.programmeMeasure}`),
   'POST /programmes/:id/measures/:measureId/report': r('programme', (f) => `/programmes/${f.programme}/measures/${f.programmeMeasure}/report`, undefined, "measure 2 is the executor's body's"),

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { ZodError } from 'zod';
 import { ConflictError, NotFoundError, ValidationError, controlCharacterErrors, zodFieldErrors, type FieldError } from '../../errors';
+import { ownWaiting } from '../../db/staging';
 import { jsonEntriesAtMost } from '../../lib/json-entries';
 import { diffDefinitions, sectionTitles, type DefinitionDiff } from './questionnaires.diff';
 import { PROFILE_CATEGORY, formQuestions, respondentForm, usesTerritoryDirectory, type QuestionnaireForm, type TerritoryOption } from './questionnaires.form';
@@ -109,8 +110,6 @@ function isUniqueViolation(e: unknown): boolean {
   return err?.code === '23505' || err?.code === 'SQLITE_CONSTRAINT' || /UNIQUE constraint failed/.test(String(err?.message));
 }
 
-/** How long an XLSForm read on the admin page waits for its confirmation. */
-export const STAGED_IMPORT_TTL_MS = 24 * 3600 * 1000;
 
 export interface StagedImport {
   id: number;
@@ -252,7 +251,7 @@ export class QuestionnairesService {
 
   /** Keeps a read XLSForm for a day, until its reader confirms it on the page. */
   async stageImport(imp: XlsFormImport, fileName: string, actorId: number): Promise<number> {
-    return this.repo.stageImport({ fileName: fileName.slice(0, 255), definition: imp.definition, warnings: imp.warnings, createdBy: actorId, expiresAt: new Date(Date.now() + STAGED_IMPORT_TTL_MS).toISOString() });
+    return this.repo.stageImport({ fileName: fileName.slice(0, 255), definition: imp.definition, warnings: imp.warnings, createdBy: actorId });
   }
 
   /**
@@ -261,7 +260,7 @@ export class QuestionnairesService {
    */
   async stagedImport(id: number, actorId: number): Promise<StagedImport> {
     const row = await this.repo.findStagedImport(id);
-    if (!row || row.createdBy !== actorId || row.expiresAt < new Date().toISOString()) throw new NotFoundError();
+    if (!ownWaiting(row, actorId)) throw new NotFoundError();
     const definition = row.definition as TQuestionnaireDefinition;
     const latest = await this.repo.findLatestByCode(definition.code);
     const comparison = latest ? await this.compare({ id: latest.id }, { definition }) : undefined;
@@ -270,7 +269,7 @@ export class QuestionnairesService {
       fileName: row.fileName,
       definition,
       warnings: row.warnings as XlsFormIssue[],
-      expiresAt: row.expiresAt,
+      expiresAt: row.expiresAt!, // questionnaire_imports.expires_at is NOT NULL
       latest: latest ? { id: latest.id, version: latest.version } : undefined,
       comparison,
       outcome: !latest ? 'created' : comparison!.diff.same ? 'unchanged' : 'next-version',
