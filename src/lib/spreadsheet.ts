@@ -221,6 +221,8 @@ class BudgetMeter {
   private readonly started = Date.now();
   private cells = 0;
   private counted = 0;
+  /** Time spent in the sink: the caller's work per row, bounded by the row budget, not the reader's. */
+  private sinkMs = 0;
   rows: TableRow[] = [];
   /** With `sink`, each row is handed over as it is read and not kept (RowSink). */
   constructor(
@@ -237,7 +239,7 @@ class BudgetMeter {
   }
 
   checkTime(): void {
-    if (Date.now() - this.started > this.budget.timeMs) throw new TableReadError('tooSlow');
+    if (Date.now() - this.started - this.sinkMs > this.budget.timeMs) throw new TableReadError('tooSlow');
   }
 
   addRow(row: TableRow): void {
@@ -245,8 +247,11 @@ class BudgetMeter {
     this.cells += row.cells.reduce((n, c) => (c === '' ? n : n + 1), 0);
     if (this.cells > this.budget.maxCells) throw new TableReadError('tooManyCells', { max: this.budget.maxCells });
     if (++this.counted - 1 > this.budget.maxRows) throw new TableReadError('tooManyRows', { max: this.budget.maxRows });
-    if (this.sink) this.sink(row);
-    else this.rows.push(row);
+    if (this.sink) {
+      const started = Date.now();
+      this.sink(row);
+      this.sinkMs += Date.now() - started;
+    } else this.rows.push(row);
   }
 }
 

@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import type { Browser, BrowserContext, Download, Page } from 'playwright-core';
+import type { Browser, Download, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import kkInvitations from '../../src/i18n/locales/kk/invitations.json';
 import { CANNOT_JUDGE_CODE } from '../../src/modules/questionnaires/kinds';
 import { DEMO_OPEN_ROUND_TITLE } from '../../src/modules/responses/responses.demo';
-import { createTestApp, createUser, type TestApp } from '../helpers/app';
-import { DESKTOP, PHONE, PageAudit, hasChromium, launchBrowser, newContext, screenshotAt, serve, watchConsole, type Served } from '../helpers/browser';
+import { createUser, type TestApp } from '../helpers/app';
+import { PHONE, PageAudit, hasChromium, newContext, type Served } from '../helpers/browser';
+import { startJourney, visitedPage, type Journey } from '../helpers/journey';
 
 // Three enterprises with Kazakh letters (ә ғ қ ң ө ұ ү һ і), a quoted comma and quotes, plus one
 // line with an unknown territory so that the import stops at the preview and must be confirmed.
@@ -25,38 +26,21 @@ const PASTED = [
 const readCsv = (file: string) => parse(fs.readFileSync(file, 'utf8'), { bom: true, columns: true, skip_empty_lines: true }) as Array<Record<string, string>>;
 
 describe.skipIf(!hasChromium)('administrator in a desktop and a phone browser', () => {
+  let journey: Journey;
   let t: TestApp;
   let served: Served;
   let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
   let consoleErrors: string[];
   const audit = new PageAudit('admin');
 
   beforeAll(async () => {
-    [t, browser] = await Promise.all([createTestApp({ seed: 'demo' }), launchBrowser()]);
-    served = await serve(t.app);
-    context = await newContext(browser, { viewport: { ...DESKTOP }, locale: 'kk-KZ' });
-    page = await context.newPage();
-    consoleErrors = watchConsole(page);
+    journey = await startJourney({ seed: 'demo', context: { locale: 'kk-KZ' } });
+    ({ t, served, browser, page, consoleErrors } = journey);
   });
+  afterAll(async () => journey?.close());
 
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await served?.close();
-    await t?.close();
-  });
-
-  /** As in researcher.test.ts: screenshots at both sizes, no sideways scroll and axe-core on the phone. */
-  const visited = async (name: string) => {
-    expect(await page.locator('h1').count(), `${name} has a heading`).toBeGreaterThan(0);
-    await screenshotAt(page, DESKTOP, `admin-${name}-${DESKTOP.width}.png`);
-    await screenshotAt(page, PHONE, `admin-${name}-${PHONE.width}.png`);
-    await audit.checkNoSidewaysScroll(page, name);
-    await audit.check(page, name);
-    await page.setViewportSize(DESKTOP);
-  };
+  const visited = (name: string) => visitedPage(page, audit, 'admin', name);
 
   const pathname = () => new URL(page.url()).pathname;
 

@@ -1,49 +1,30 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PANEL_NAME } from '../../src/modules/experts/experts.seed';
 import { DEMO_OPEN_ROUND_TITLE } from '../../src/modules/responses/responses.demo';
-import { createTestApp, createUser, type TestApp } from '../helpers/app';
-import { DESKTOP, PHONE, PageAudit, hasChromium, launchBrowser, newContext, screenshotAt, serve, watchConsole, type Served } from '../helpers/browser';
+import { createUser, type TestApp } from '../helpers/app';
+import { PageAudit, hasChromium, type Served } from '../helpers/browser';
+import { startJourney, visitedPage, type Journey } from '../helpers/journey';
 
 /** The number in a table cell, whatever the locale's digit grouping. */
 const cellNumber = (text: string | null) => Number((text ?? '').replace(/[\s\u00a0\u202f]/g, '').replace(',', '.'));
 
 describe.skipIf(!hasChromium)('researcher in a desktop and a phone browser', () => {
+  let journey: Journey;
   let t: TestApp;
   let served: Served;
-  let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
   let consoleErrors: string[];
   const audit = new PageAudit('researcher');
 
   beforeAll(async () => {
-    [t, browser] = await Promise.all([createTestApp({ seed: 'demo' }), launchBrowser()]);
-    served = await serve(t.app);
-    context = await newContext(browser, { viewport: { ...DESKTOP }, locale: 'kk-KZ' });
-    page = await context.newPage();
-    consoleErrors = watchConsole(page);
+    journey = await startJourney({ seed: 'demo', context: { locale: 'kk-KZ' } });
+    ({ t, served, page, consoleErrors } = journey);
   });
+  afterAll(async () => journey?.close());
 
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await served?.close();
-    await t?.close();
-  });
-
-  /**
-   * Every page: screenshots at both sizes, no sideways scroll on the phone, axe-core at phone
-   * width (where more regions scroll, so it finds what the desktop would and more).
-   */
-  const visited = async (name: string) => {
-    expect(await page.locator('h1').count(), `${name} has a heading`).toBeGreaterThan(0);
-    await screenshotAt(page, DESKTOP, `researcher-${name}-${DESKTOP.width}.png`);
-    await screenshotAt(page, PHONE, `researcher-${name}-${PHONE.width}.png`);
-    await audit.checkNoSidewaysScroll(page, name);
-    await audit.check(page, name);
-    await page.setViewportSize(DESKTOP);
-  };
+  /** Every page: see visitedPage (screenshots at both sizes, no sideways scroll, axe-core at phone width). */
+  const visited = (name: string) => visitedPage(page, audit, 'researcher', name);
 
   const goto = async (path: string) => {
     const response = await page.goto(served.base + path);

@@ -91,6 +91,17 @@ export async function sessionActorFor(app: Express, user: { id: number; email: s
   return { name, cookie: `kedergi_csrf=${csrf}; kedergi_session=${session}`, csrf, user };
 }
 
+/**
+ * A signed-in actor of `role` and a bearer token of the same user, for tests that send the same
+ * input to a page and to the JSON API. A refused token stops the test here, not at a later 401.
+ */
+export async function sessionAndBearer(t: TestApp, role: TRole): Promise<{ actor: Actor; bearer: string }> {
+  const actor = await sessionActor(t, role);
+  const res = await request(t.app).post('/api/v1/auth/token').send({ email: actor.user!.email, password: actor.user!.password });
+  if (res.status !== 200 || typeof res.body?.token !== 'string') throw new Error(`token for ${actor.user!.email} failed: ${res.status}`);
+  return { actor, bearer: res.body.token };
+}
+
 /** Follows an invitation or public link (/r/… or /p/…) and returns the respondent cookie it set. */
 export async function respondentActor(app: Express, link: string, name = 'respondent'): Promise<Actor> {
   const csrf = newCsrfToken();

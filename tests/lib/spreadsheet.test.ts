@@ -221,3 +221,34 @@ describe('reading tables', () => {
     expect((await readUploadedTable(Buffer.from('a,b\n1,2\n'), 10)).format).toBe('utf-8');
   });
 });
+
+describe('reading tables row by row (a row sink)', () => {
+  it('hands every non-blank row to the sink as it is read, keeps none, and still enforces the row budget', async () => {
+    const seen: Array<[number, string[]]> = [];
+    const rows = await parseCsvTable('h1,h2\na,b\n\nc,d\n', 10, (row) => seen.push([row.line, row.cells]));
+    expect(rows).toEqual([]);
+    expect(seen).toEqual([
+      [1, ['h1', 'h2']],
+      [2, ['a', 'b']],
+      [4, ['c', 'd']],
+    ]);
+    await expect(parseCsvTable('h\n1\n2\n3\n', 2, () => undefined)).rejects.toMatchObject({ reason: 'tooManyRows' });
+  });
+
+  it("does not count the sink's own work against the reader's time budget", async () => {
+    const busy = (ms: number) => {
+      const until = Date.now() + ms;
+      while (Date.now() < until) {
+        /* the caller checking a row */
+      }
+    };
+    const text = 'h\n' + Array.from({ length: 6 }, (_, i) => `r${i}`).join('\n');
+    // 6 rows x 30 ms of the caller's work against a 100 ms budget for reading.
+    const rows: string[] = [];
+    await parseCsvTable(text, { maxRows: 10, timeMs: 100 }, (row) => {
+      busy(30);
+      rows.push(row.cells[0]!);
+    });
+    expect(rows).toHaveLength(7);
+  });
+});

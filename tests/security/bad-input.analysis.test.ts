@@ -5,7 +5,7 @@ import { insertReturningId, nowIso } from '../../src/db/dialect';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { nastyStrings } from '../helpers/arbitraries';
 import { LANGS, expectFormRefused, expectJsonRefused, runs } from '../helpers/bad-input';
-import { InputTally, sessionActor, type Actor } from '../helpers/security';
+import { InputTally, sessionAndBearer, type Actor } from '../helpers/security';
 
 /**
  * The analysis pages take no body, only filters in the query string (and the same on the API and the
@@ -20,8 +20,7 @@ describe('bad input: analysis filters', () => {
 
   beforeAll(async () => {
     t = await createTestApp({ seed: 'base' });
-    researcher = await sessionActor(t, 'researcher');
-    bearer = (await request(t.app).post('/api/v1/auth/token').send({ email: researcher.user!.email, password: researcher.user!.password })).body.token;
+    ({ actor: researcher, bearer } = await sessionAndBearer(t, 'researcher'));
     const q = await t.ctx.db('questionnaires').first();
     const now = nowIso();
     roundId = await insertReturningId(t.ctx.db, 'rounds', { title: 'Analysis', questionnaire_id: q.id, status: 'open', audience: 'invitation', created_at: now, updated_at: now });

@@ -5,7 +5,7 @@ import { insertReturningId, nowIso } from '../../src/db/dialect';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { nastyStrings, wrongValue } from '../helpers/arbitraries';
 import { LANGS, badText, expectFormRefused, expectJsonRefused, formValue, runs } from '../helpers/bad-input';
-import { InputTally, changedTables, fingerprint, sessionActor, type Actor } from '../helpers/security';
+import { InputTally, changedTables, fingerprint, sessionAndBearer, type Actor } from '../helpers/security';
 
 /**
  * Bad model specs on the public API (never a 500: a clear error naming the field), bad dataset and
@@ -70,8 +70,7 @@ describe('bad input: indicators and models', () => {
 
   beforeAll(async () => {
     t = await createTestApp({ seed: 'base' });
-    admin = await sessionActor(t, 'admin');
-    bearer = (await request(t.app).post('/api/v1/auth/token').send({ email: admin.user!.email, password: admin.user!.password })).body.token;
+    ({ actor: admin, bearer } = await sessionAndBearer(t, 'admin'));
     datasetId = (await t.ctx.db('indicator_datasets').orderBy('id').first()).id;
     indicatorId = (await t.ctx.db('indicators').where({ dataset_id: datasetId }).orderBy('id').first()).id;
   });

@@ -8,7 +8,7 @@ import { sharedDomainDir } from '../../src/paths';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { wrongValue } from '../helpers/arbitraries';
 import { LANGS, expectFormRefused, expectJsonRefused, runs } from '../helpers/bad-input';
-import { InputTally, changedTables, fingerprint, sessionActor, type Actor } from '../helpers/security';
+import { InputTally, changedTables, fingerprint, sessionAndBearer, type Actor } from '../helpers/security';
 
 /**
  * Bad questionnaire imports (pasted, uploaded, API): each error is reported with its JSON path and
@@ -69,8 +69,7 @@ describe('bad input: questionnaire imports', () => {
 
   beforeAll(async () => {
     t = await createTestApp({ seed: 'base' });
-    admin = await sessionActor(t, 'admin');
-    bearer = (await request(t.app).post('/api/v1/auth/token').send({ email: admin.user!.email, password: admin.user!.password })).body.token;
+    ({ actor: admin, bearer } = await sessionAndBearer(t, 'admin'));
     existingId = (await t.ctx.db('questionnaires').first()).id;
   });
   afterAll(async () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { wrongValue } from '../helpers/arbitraries';
 import { LANGS, badText, expectFormRefused, expectJsonRefused, formValue, runs } from '../helpers/bad-input';
-import { InputTally, changedTables, fingerprint, sessionActor, type Actor } from '../helpers/security';
+import { InputTally, changedTables, fingerprint, sessionAndBearer, type Actor } from '../helpers/security';
 
 /** Bad input on the round form, the rounds API and status changes: refused, nothing stored. */
 describe('bad input: rounds', () => {
@@ -19,8 +19,7 @@ describe('bad input: rounds', () => {
 
   beforeAll(async () => {
     t = await createTestApp({ seed: 'base' });
-    admin = await sessionActor(t, 'admin');
-    bearer = (await request(t.app).post('/api/v1/auth/token').send({ email: admin.user!.email, password: admin.user!.password })).body.token;
+    ({ actor: admin, bearer } = await sessionAndBearer(t, 'admin'));
     questionnaireId = (await t.ctx.db('questionnaires').first()).id;
     territoryId = (await t.ctx.db('territories').whereNot({ kind: 'region' }).orderBy('id').first()).id;
     const created = await request(t.app).post('/api/v1/rounds').set('Authorization', `Bearer ${bearer}`).send({ title: 'Draft', questionnaireId, audience: 'invitation' });

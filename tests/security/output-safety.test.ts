@@ -373,6 +373,8 @@ function urlsFor(route: RouteEntry, f: PayloadFixture): string[] | 'skip' {
   if (!p.includes(':')) return [p];
   if (p.startsWith('/admin/users/')) return [fill({ id: f.userId })];
   if (p.startsWith('/admin/territories/')) return [fill({ id: f.territoryId })];
+  // The profile's pages: a single choice and a multiple choice, whose question and option texts carry payloads.
+  if (p === '/admin/questionnaires/drafts/:draftId/profile/:code') return ['sector', 'innovated'].map((code) => fill({ draftId: f.draftId, code }));
   if (p.startsWith('/admin/questionnaires/drafts/')) {
     const url = fill({ draftId: f.draftId, id: f.draftId, code: p.includes('/sections/') ? f.categoryCode : f.itemCode });
     return [p.endsWith('/questions/new') ? `${url}?kind=rating` : url];

@@ -176,11 +176,6 @@ export class InvitationsService {
     };
   }
 
-  /** A checker for an uploaded table's rows, fed as they are read (see TableChecker). */
-  checkTable(lookups: EnterpriseLookups): TableChecker {
-    return new TableChecker((input) => this.resolve(input, lookups));
-  }
-
   /**
    * An enterprise listed twice (same name in the same territory, ignoring case and spacing),
    * in the file or already invited to the round, would get two links and could answer twice:
@@ -298,7 +293,8 @@ export class InvitationsService {
   async importList(roundId: number, actorId: number, source: { text: string } | { buffer: Buffer }, filename: string | null, fieldPath: string): Promise<ImportOutcome> {
     const round = await this.getRound(roundId);
     this.assertAcceptsInvitations(round);
-    const checker = this.checkTable(await this.lookups(round));
+    const lookups = await this.lookups(round);
+    const checker = new TableChecker((input) => this.resolve(input, lookups));
     const sink = (row: TableRow) => checker.add(row);
     // Only the buffer's text is held while reading; a 100,000-row list is checked in the
     // parser's slices, other requests running in between.

@@ -168,9 +168,9 @@ export class QuestionnairesService {
   /**
    * Which items of version `id` are questions (the category pages', answered through `answers`)
    * and which are the profile's (answered through `profile`), with their ids, kinds and roles.
-   * The one place that split is made: tests, the bench and the counting ask here instead of
-   * picking items by hand. Read from the item rows alone (no definition is parsed) and kept per
-   * version, so a caller on a hot path pays one map lookup.
+   * The one place that split is made: harnesses, the bench and tests ask here instead of picking
+   * items by hand. Read from the item rows alone (no definition is parsed) and kept per version,
+   * so a caller on a hot path pays one map lookup; what is kept is frozen, as every caller shares it.
    */
   async versionItems(id: number, trx?: Knex.Transaction): Promise<VersionItems> {
     const known = this.splits.get(id);
@@ -178,12 +178,12 @@ export class QuestionnairesService {
     const [categories, items] = await Promise.all([this.repo.categories(id, trx), this.repo.items(id, trx)]);
     if (categories.length === 0 && !(await this.repo.findById(id, trx))) throw new NotFoundError();
     const pagePosition = new Map(categories.map((c) => [c.id, c.position]));
-    const item = ({ id, code, kind, role, categoryId, categoryCode, position }: VersionItem): VersionItem => ({ id, code, kind, role, categoryId, categoryCode, position });
+    const item = ({ id, code, kind, role, categoryId, categoryCode, position }: VersionItem): VersionItem => Object.freeze({ id, code, kind, role, categoryId, categoryCode, position });
     const inPageOrder = [...items].sort((a, b) => pagePosition.get(a.categoryId)! - pagePosition.get(b.categoryId)! || a.position - b.position || a.id - b.id);
-    const split: VersionItems = {
-      questions: inPageOrder.filter((i) => i.categoryCode !== PROFILE_CATEGORY).map(item),
-      profile: inPageOrder.filter((i) => i.categoryCode === PROFILE_CATEGORY).map(item),
-    };
+    const split: VersionItems = Object.freeze({
+      questions: Object.freeze(inPageOrder.filter((i) => i.categoryCode !== PROFILE_CATEGORY).map(item)) as VersionItem[],
+      profile: Object.freeze(inPageOrder.filter((i) => i.categoryCode === PROFILE_CATEGORY).map(item)) as VersionItem[],
+    });
     // A row read inside a transaction may yet be rolled back; only committed reads are kept.
     if (!trx) this.splits.set(id, split);
     return split;

@@ -14,7 +14,7 @@ import { viewsDir } from '../../../src/paths';
  */
 
 const text = (s: string) => ({ kk: `${s} kk`, ru: `${s} ru`, en: s });
-const test = (chiSquare: number, p: number) => ({ chiSquare, p, df: 1, cramersV: 0.3, expectedBelow5: 0 });
+const test = (chiSquare: number, p: number) => ({ chiSquare, p, df: 1, n: 10, cramersV: 0.3, sparseCells: 0 });
 
 async function render(kind: 'single-choice' | 'multi-choice', optionCodes: string[], tab: CrossTab): Promise<string> {
   const options = optionCodes.map((code) => ({ code, text: text(`Option ${code}`), count: 0, share: null, low: null, high: null }));

@@ -35,6 +35,9 @@ describe('which items of a version are questions and which are the profile', () 
     const rows = await t.ctx.db('questionnaire_items').where({ questionnaire_id: id }).select('id', 'code');
     const idOf = new Map(rows.map((r: { id: number; code: string }) => [r.code, Number(r.id)]));
     for (const item of [...questions, ...profile]) expect(item.id).toBe(idOf.get(item.code));
+    // Every caller shares the kept split: it cannot be changed by one of them.
+    expect(() => (questions as unknown as string[]).push('x')).toThrow(TypeError);
+    expect((await t.services.questionnaires.versionItems(id)).questions).toHaveLength(22);
   });
 
   it('keeps every kind of the extended questionnaire among its questions', async () => {

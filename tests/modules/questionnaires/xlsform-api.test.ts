@@ -232,7 +232,7 @@ describe('XLSForm over the API and the admin pages', () => {
     expect(page.text).toContain('<span class="error-location">survey!3:3</span>');
     expect(page.text).toContain('was copied from another language');
     expect(page.text).toContain('Creates a new questionnaire, version 1.');
-    expect(page.text).toMatch(/\d+ sections, 1 questions/);
+    expect(page.text).toMatch(/Sections: \d+, questions: 1/);
     const ru = await admin.agent.get(staged.headers.location).set('cookie', 'kedergi_lang=ru');
     expect(ru.text).toContain('3 замечания');
     expect(await counts(t.ctx.db)).toEqual(before);
