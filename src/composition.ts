@@ -130,7 +130,16 @@ export function buildServices(ctx: AppContext): Services {
  */
 export function buildAnalysisService(db: Knex): AnalysisService {
   const territories = new TerritoriesService(new TerritoriesRepository(db));
-  const questionnaires = new QuestionnairesService(new QuestionnairesRepository(db));
+  const questionnaires = buildQuestionnairesService(db);
   const rounds = new RoundsService(new RoundsRepository(db), questionnaires, territories, async () => undefined, '');
   return new AnalysisService(new AnalysisRepository(db), rounds, questionnaires, territories);
+}
+
+/**
+ * The questionnaires service alone over a database, for harnesses that run without the app (the
+ * crash harness, the benchmark's loaders): they ask it which items are questions and which are
+ * the profile's rather than reading the item rows themselves.
+ */
+export function buildQuestionnairesService(db: Knex): QuestionnairesService {
+  return new QuestionnairesService(new QuestionnairesRepository(db));
 }

@@ -1,8 +1,10 @@
 import crypto from 'node:crypto';
-import { Resvg } from '@resvg/resvg-js';
-import * as echarts from 'echarts';
-import PDFDocument from 'pdfkit';
+import type { Resvg as ResvgType } from '@resvg/resvg-js';
+import type * as echartsType from 'echarts';
+import type PDFKit from 'pdfkit';
 import type { Language } from '../i18n';
+import { DigestCache } from './digest-cache';
+import { lazy } from './lazy';
 import { CHART_FONT_FAMILY, dejaVuSansIfPresent } from './fonts';
 
 export interface ChartFrame {
@@ -72,9 +74,10 @@ function localise(option: Loose, lang: Language): Loose {
  * ECharts wraps a long label where it really runs out of room instead of guessing (its guess
  * takes a Cyrillic letter as wide as the font size). Without the font it keeps its guess.
  */
-const measurer = (() => {
+const measurer = lazy(() => {
   const file = dejaVuSansIfPresent();
   if (!file) return null;
+  const PDFDocument = require('pdfkit') as typeof PDFKit;
   const doc = new PDFDocument({ autoFirstPage: false });
   doc.registerFont('chart', file);
   doc.font('chart');
@@ -83,12 +86,26 @@ const measurer = (() => {
     // Bold is about 10 % wider in DejaVu Sans; counting it so keeps bold labels inside too.
     return doc.fontSize(size).widthOfString(text) * (/\bbold\b|\b[6-9]00\b/.test(font ?? '') ? 1.1 : 1);
   };
-})();
-if (measurer) echarts.setPlatformAPI({ measureText: (text: string, font?: string) => ({ width: measurer(text ?? '', font) }) });
+});
+
+/** ECharts (and pdfkit, which measures its text) load when the first chart is drawn (lib/lazy.ts). */
+const echarts = lazy(() => {
+  const lib = require('echarts') as typeof echartsType;
+  const measure = measurer();
+  if (measure) lib.setPlatformAPI({ measureText: (text: string, font?: string) => ({ width: measure(text ?? '', font) }) });
+  return lib;
+});
+
+/** What drawing a chart needs, loaded now: the server calls it once it listens (src/server.ts). */
+export function loadChartLibraries(): void {
+  echarts();
+  require('@resvg/resvg-js');
+}
 
 /** The width of `text` at `fontSize` px in the charts' font (an estimate without it). */
 export function textWidth(text: string, fontSize: number): number {
-  return measurer ? measurer(text, `${fontSize}px`) : text.length * fontSize * 0.62;
+  const measure = measurer();
+  return measure ? measure(text, `${fontSize}px`) : text.length * fontSize * 0.62;
 }
 
 /** How many lines `text` takes when wrapped at `width` px (words kept whole unless one is wider). */
@@ -149,8 +166,8 @@ export function wrappedAxisLabel(width: number, fontSize = 11): Loose {
  * a digest of the drawing, so the same chart has the same id on every render: the download
  * links (middleware/chart-download.ts) name a chart by it.
  */
-export function renderSvgChart(option: echarts.EChartsOption, frame: ChartFrame): string {
-  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: frame.width, height: frame.height });
+export function renderSvgChart(option: echartsType.EChartsOption, frame: ChartFrame): string {
+  const chart = echarts().init(null, null, { renderer: 'svg', ssr: true, width: frame.width, height: frame.height });
   try {
     chart.setOption({ animation: false, textStyle: { fontFamily: `'${CHART_FONT_FAMILY}', Verdana, sans-serif` }, ...localise(option as Loose, frame.lang) });
     // zrender names classes, clip paths and gradients with process-wide counters (zr3-cls-17);
@@ -175,6 +192,28 @@ export function renderSvgChart(option: echarts.EChartsOption, frame: ChartFrame)
   }
 }
 
+// Drawing a chart (ECharts' layout and SVG writer; resvg for a PNG) costs tens to hundreds of
+// milliseconds, the same for a round of ten responses as for two million, and a ranking page or
+// a report draws several. Kept by the digest of what they draw (see DigestCache), a chart is
+// drawn once per state of its numbers, filters and language: a page or PDF asked again before
+// new submissions are counted reuses it; once they are counted the numbers differ and it is drawn anew.
+const svgCache = new DigestCache<string>(24 * 1024 * 1024, (svg) => 2 * svg.length);
+const pngCache = new DigestCache<Buffer>(32 * 1024 * 1024, (png) => png.length);
+
+/**
+ * `render()`'s chart, drawn once per distinct `inputs`: everything the chart is drawn from (its
+ * data, labels, language), as JSON. A function argument is passed as what it gives for the
+ * chart's data (e.g. the labels of the groups shown), not as the function.
+ */
+export function cachedChart(inputs: unknown, render: () => string): string {
+  return svgCache.get(DigestCache.key(inputs), render);
+}
+
+/** Charts drawn and reused so far (the tests check that a page asked twice draws nothing new). */
+export function chartCacheStats(): { svg: { hits: number; misses: number }; png: { hits: number; misses: number } } {
+  return { svg: { hits: svgCache.hits, misses: svgCache.misses }, png: { hits: pngCache.hits, misses: pngCache.misses } };
+}
+
 /** The chart with this id in a rendered page, or undefined. */
 export function findChart(html: string, id: string): string | undefined {
   const at = html.indexOf(` id="${id}" role="img"`);
@@ -195,7 +234,12 @@ export function chartSvgFile(svg: string): string {
  * high-density screens).
  */
 export function chartPng(svg: string, scale = 2): Buffer {
+  return pngCache.get(DigestCache.key([svg, scale]), () => drawPng(svg, scale));
+}
+
+function drawPng(svg: string, scale: number): Buffer {
   const font = dejaVuSansIfPresent();
+  const { Resvg } = require('@resvg/resvg-js') as { Resvg: typeof ResvgType };
   const resvg = new Resvg(svg, {
     background: '#ffffff',
     fitTo: { mode: 'zoom', value: scale },

@@ -1,4 +1,4 @@
-import { create, parseDependencies, type MathNode } from 'mathjs';
+import type { MathJsInstance, MathNode } from 'mathjs';
 
 /**
  * Derived indicators: columns computed by formulas over the other columns of a table whose rows
@@ -52,6 +52,7 @@ export type FormulaProblem =
   | 'unknownFunction'
   | 'notAllowed'
   | 'arity'
+  | 'arityExact'
   | 'constantArgument'
   | 'needsYear';
 
@@ -104,10 +105,18 @@ export const DERIVE_FUNCTIONS: Readonly<Record<string, FunctionRule>> = {
 const NAME = /^[\p{L}_][\p{L}\p{N}_]*$/u;
 const RESERVED = new Set(['territory', 'year']);
 
-const math = create({ parseDependencies });
-// Let column names be written in Kazakh and Russian as well (mathjs: "customize supported characters").
-const baseIsAlpha = math.parse.isAlpha;
-math.parse.isAlpha = (c: string, cPrev: string, cNext: string) => baseIsAlpha(c, cPrev, cNext) || /\p{L}/u.test(c);
+// mathjs takes seconds to load (its entry point loads every function it has), so it is loaded
+// when a formula is first parsed, not when the server starts (issue 18: restart time).
+let parser: MathJsInstance | undefined;
+function mathParser(): MathJsInstance {
+  if (parser) return parser;
+  const { create, parseDependencies } = require('mathjs') as typeof import('mathjs');
+  const math = create({ parseDependencies });
+  // Let column names be written in Kazakh and Russian as well (mathjs: "customize supported characters").
+  const baseIsAlpha = math.parse.isAlpha;
+  math.parse.isAlpha = (c: string, cPrev: string, cNext: string) => baseIsAlpha(c, cPrev, cNext) || /\p{L}/u.test(c);
+  return (parser = math);
+}
 
 type Value = number | null;
 /** A compiled formula: its value at row i. */
@@ -171,7 +180,7 @@ function acrossTerritories(name: string, values: number[]): Value {
 function compile(def: DerivedDefinition, index: number, table: Table, laterNames: Set<string>): Compiled {
   let tree: MathNode;
   try {
-    tree = math.parse(def.formula);
+    tree = mathParser().parse(def.formula);
   } catch (e) {
     throw new FormulaError(index, 'formula', 'syntax', { detail: (e as Error).message });
   }
@@ -249,7 +258,9 @@ function compile(def: DerivedDefinition, index: number, table: Table, laterNames
         const name = (fn.fn as unknown as { name: string }).name;
         const rule = DERIVE_FUNCTIONS[name];
         if (!rule || !Object.hasOwn(DERIVE_FUNCTIONS, name)) return fail('unknownFunction', { name });
-        if (fn.args.length < rule.min || fn.args.length > rule.max) return fail('arity', { name, min: rule.min, max: rule.max });
+        if (fn.args.length < rule.min || fn.args.length > rule.max)
+          // `count` chooses the noun's plural form in the message; "from 1 to 1" reads as "exactly 1".
+          return rule.min === rule.max ? fail('arityExact', { name, count: rule.max }) : fail('arity', { name, min: rule.min, max: rule.max, count: rule.max });
         if (rule.usesYear && !table.hasYear) return fail('needsYear', { name });
         const constants = (rule.constant ?? []).map((k) => {
           const arg = fn.args[k];

@@ -1,5 +1,5 @@
 import type { TFunction } from 'i18next';
-import { formatChartNumber, renderSvgChart, wrappedAxisLabel, wrappedLines } from '../../lib/charts';
+import { cachedChart, formatChartNumber, renderSvgChart, wrappedAxisLabel, wrappedLines } from '../../lib/charts';
 import type { ItemRanking, RankingScale } from './analysis.service';
 import { formatNumber, formatPercent } from './analysis.format';
 import type { Language } from '../../i18n';
@@ -46,7 +46,16 @@ function noDataGraphic(text: string) {
   return [{ type: 'text', left: 'center', top: 'middle', style: { text, fontSize: 16, fill: '#4a4a4a' } }];
 }
 
+/** Both charts are drawn once per state of the ranking's numbers and language (lib/charts.ts cachedChart). */
 export function distributionChart(items: ItemRanking[], scale: RankingScale, t: TFunction, lang: Language): string {
+  return cachedChart(['distribution', lang, scale, items], () => drawDistribution(items, scale, t, lang));
+}
+
+export function meansChart(items: ItemRanking[], scale: RankingScale, t: TFunction, lang: Language): string {
+  return cachedChart(['means', lang, scale, items], () => drawMeans(items, scale, t, lang));
+}
+
+function drawDistribution(items: ItemRanking[], scale: RankingScale, t: TFunction, lang: Language): string {
   const rated = items.filter((i) => i.n > 0);
   const labels = items.map((i) => axisLabel(i, lang));
   const height = 90 + rowHeight(labels) * Math.max(items.length, 3);
@@ -122,7 +131,7 @@ interface WhiskerApi {
   coord(point: [number, number]): [number, number];
 }
 
-export function meansChart(items: ItemRanking[], scale: RankingScale, t: TFunction, lang: Language): string {
+function drawMeans(items: ItemRanking[], scale: RankingScale, t: TFunction, lang: Language): string {
   const rated = items.filter((i) => i.mean !== null);
   const labels = items.map((i) => axisLabel(i, lang));
   const height = 70 + rowHeight(labels) * Math.max(items.length, 3);

@@ -1,6 +1,6 @@
 import type { TFunction } from 'i18next';
 import type { Language } from '../../i18n';
-import { formatChartNumber, renderSvgChart, wrappedAxisLabel, wrappedLines } from '../../lib/charts';
+import { cachedChart, formatChartNumber, renderSvgChart, wrappedAxisLabel, wrappedLines } from '../../lib/charts';
 import { likertSummaryFromCounts } from '../../math/likert-summary';
 import type { ItemRanking, RankingScale, RoundRanking } from './analysis.service';
 
@@ -79,7 +79,13 @@ const RAMP = ['#2166ac', '#92c5de', '#f7f7f7', '#f4a582', '#b2182b'];
 const LABEL_WIDTH = 230;
 const LABEL_FONT = 11;
 
-export function heatMapChart({ map, scale, measure, groupLabel, byLabel, t, lang }: HeatMapChartInput): string {
+/** Drawn once per state of its numbers, labels and language (lib/charts.ts cachedChart). */
+export function heatMapChart(input: HeatMapChartInput): string {
+  const { map, scale, measure, groupLabel, byLabel, lang } = input;
+  return cachedChart(['heatmap', lang, measure, byLabel, scale, map, map.groups.map(groupLabel)], () => drawHeatMap(input));
+}
+
+function drawHeatMap({ map, scale, measure, groupLabel, byLabel, t, lang }: HeatMapChartInput): string {
   const rows = map.items.map((i) => `${i.code} ${i[`text_${lang}`] || i.text_kk}`);
   const columns = map.groups.map(groupLabel);
   const columnWidth = 76;

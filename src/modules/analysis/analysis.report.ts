@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { TFunction } from 'i18next';
-import PDFDocument from 'pdfkit';
+import type PDFKit from 'pdfkit';
 import { localized, type Language } from '../../i18n';
 import { dejaVuSans, dejaVuSansBold } from '../../lib/fonts';
 import { formatInterval, formatNumber, formatP, formatPercent, DASH } from './analysis.format';
@@ -52,6 +52,8 @@ export async function writeRoundReportPdf(out: Writable, input: RoundReportInput
   const { ranking: r, honest, t, lang } = input;
   const num = (v: number | null | undefined, d = 2) => formatNumber(v, d, lang);
   const text = (o: unknown, field: string) => localized(o as Record<string, unknown>, field, lang);
+  // pdfkit loads with the first report, not with the server (lib/lazy.ts).
+  const PDFDocument = require('pdfkit') as typeof PDFKit;
   const doc = new PDFDocument({ size: 'A4', margin: MARGIN, info: { Title: `${t('analysis:report.title')}: ${text(r.round, 'title')}`, Author: 'Kedergi' }, bufferPages: true });
   doc.registerFont('body', dejaVuSans('PDF report'));
   doc.registerFont('bold', dejaVuSansBold('PDF report'));
@@ -182,7 +184,7 @@ export async function writeRoundReportPdf(out: Writable, input: RoundReportInput
       }),
     );
     note(t('analysis:honest.holmNote', { count: honest.kruskalWallisTests }));
-    if (honest.kruskalWallisSmallGroups.size) note(t('analysis:honest.smallGroupsLegend', { min: honest.minGroup }));
+    if (honest.kruskalWallisSmallGroups.size) note(t('analysis:honest.smallGroupsLegend', { min: honest.minGroup, count: honest.minGroup }));
   }
 
   if (r.comparison) {
@@ -215,7 +217,7 @@ export async function writeRoundReportPdf(out: Writable, input: RoundReportInput
 
   heading(t('analysis:report.territoriesHeading'));
   chart(input.charts.heatmap);
-  note(t('analysis:heatmap.note', { min: 5 }));
+  note(t('analysis:heatmap.note', { min: 5, count: 5 }));
 
   heading(t('analysis:report.panelsHeading'));
   if (!input.panels.length) note(t('analysis:report.noPanel'));

@@ -41,6 +41,11 @@ export interface RoleItems {
   size: number;
   innovated: number;
   notInnovating: string[];
+  /**
+   * The questions summarised from their answers (choices, rankings, numbers): their answers go
+   * into the answer cells, so that a ranking never reads the answers table.
+   */
+  grouped: number[];
 }
 
 // Markers first: a response gets a marker in exactly one pass (ON CONFLICT DO NOTHING, also
@@ -105,6 +110,29 @@ DO UPDATE SET answers = analysis_item_cells.answers + excluded.answers,
               total_sum = analysis_item_cells.total_sum + excluded.total_sum,
               total_squares = analysis_item_cells.total_squares + excluded.total_squares`;
 
+// The answers of the grouped questions per counted response's key and stored answer (see
+// migrations/20261128_2200_analysis_answer_cells.ts): what the summaries by kind count, so that
+// the ranking page reads these groups and not every answer of the round.
+const ANSWER_CELLS_SQL = `
+INSERT INTO analysis_answer_cells (round_id, item_id, territory_id, sector, size, innovated, missing, choice, number_value, answers)
+SELECT m.round_id, a.item_id, m.territory_id, m.sector, m.size, m.innovated,
+       (CASE WHEN a.choice IS NULL THEN 1 ELSE 0 END) + (CASE WHEN a.number_value IS NULL THEN 2 ELSE 0 END),
+       COALESCE(a.choice, ''), COALESCE(a.number_value, 0), COUNT(*)
+FROM analysis_counted_responses m
+JOIN answers a ON a.response_id = m.response_id
+JOIN :grouped AS g ON g.item_id = a.item_id
+WHERE m.round_id = :round AND m.batch = :batch AND m.response_id > :after AND m.response_id <= :upto
+  AND a.response_id > :after AND a.response_id <= :upto
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+ON CONFLICT (round_id, item_id, territory_id, sector, size, innovated, missing, choice, number_value)
+DO UPDATE SET answers = analysis_answer_cells.answers + excluded.answers`;
+
+/** Item ids as a derived table (item_id) for ANSWER_CELLS_SQL. */
+function itemIdList(db: Db, ids: number[]): Knex.Raw {
+  return db.raw(`(SELECT column1 AS item_id FROM (VALUES ${ids.map(() => '(CAST(? AS INTEGER))').join(', ')}) AS v)`, ids);
+}
+
 /** The directory as a derived table (code, id) for MARK_SQL; an empty directory is an empty table. */
 function territoryList(db: Db, territories: RoleItems['territories']): Knex.Raw {
   if (territories.length === 0) return db.raw('(SELECT NULL AS code, 0 AS id WHERE 1 = 0)');
@@ -138,6 +166,7 @@ async function countRange(db: Db, roundId: number, roles: RoleItems, after: numb
   if (inserted === 0) return 0;
   await db.raw(PROFILE_CELLS_SQL, { batch, round: roundId, after, upto });
   await db.raw(ITEM_CELLS_SQL, { batch, round: roundId, after, upto });
+  if (roles.grouped.length > 0) await db.raw(ANSWER_CELLS_SQL, { batch, round: roundId, after, upto, grouped: itemIdList(db, roles.grouped) });
   return inserted;
 }
 
@@ -209,6 +238,7 @@ export class AnalysisRepository {
   async forgetRound(roundId: number, db: Db = this.db): Promise<void> {
     await inTransaction(db, async (trx) => {
       await trx('analysis_item_cells').where({ round_id: roundId }).del();
+      await trx('analysis_answer_cells').where({ round_id: roundId }).del();
       await trx('analysis_profile_cells').where({ round_id: roundId }).del();
       await trx('analysis_counted_responses').where({ round_id: roundId }).del();
     });
@@ -309,28 +339,29 @@ export class AnalysisRepository {
   /**
    * Answers of questions other than ratings, grouped: one row per distinct stored value (an
    * option, a set of options, an order, a number) and profile breakdown, so the summaries by
-   * kind count groups rather than answers. Reads the answers of these items only.
+   * kind count groups rather than answers. Reads the answer cells, whose size follows the
+   * distinct answers and profile groups, not the number of respondents.
    */
   async answerGroups(roundId: number, itemIds: number[], filters: TRankingFilters): Promise<AnswerGroup[]> {
     if (itemIds.length === 0) return [];
-    const query = this.db('answers as a')
-      .join('analysis_counted_responses as m', 'm.response_id', 'a.response_id')
-      .where('a.round_id', roundId)
-      .where('m.round_id', roundId)
-      .whereIn('a.item_id', itemIds)
-      .groupBy('a.item_id', 'a.choice', 'a.number_value', 'm.territory_id', 'm.sector', 'm.size', 'm.innovated')
-      .select('a.item_id', 'a.choice', 'a.number_value', 'm.territory_id', 'm.sector', 'm.size', 'm.innovated', this.db.raw('COUNT(*) AS n'));
-    const rows = await applyResponseFilters(query, filters);
-    return rows.map((r: Record<string, unknown>) => ({
-      itemId: num(r.item_id),
-      choice: (r.choice as string | null) ?? null,
-      numberValue: numOrNull(r.number_value),
-      territoryId: num(r.territory_id),
-      sector: String(r.sector ?? ''),
-      size: String(r.size ?? ''),
-      innovated: num(r.innovated),
-      count: num(r.n),
-    }));
+    const query = this.db('analysis_answer_cells')
+      .where('round_id', roundId)
+      .whereIn('item_id', itemIds)
+      .select('item_id', 'missing', 'choice', 'number_value', 'territory_id', 'sector', 'size', 'innovated', 'answers');
+    const rows = await applyFilters(query, filters);
+    return rows.map((r: Record<string, unknown>) => {
+      const missing = num(r.missing);
+      return {
+        itemId: num(r.item_id),
+        choice: missing & 1 ? null : String(r.choice),
+        numberValue: missing & 2 ? null : num(r.number_value),
+        territoryId: num(r.territory_id),
+        sector: String(r.sector ?? ''),
+        size: String(r.size ?? ''),
+        innovated: num(r.innovated),
+        count: num(r.answers),
+      };
+    });
   }
 
   /** Open-text answers of one question, newest first, optionally only those containing `contains`. */

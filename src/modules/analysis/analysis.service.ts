@@ -150,6 +150,14 @@ export function roleQuestion(questionnaire: Pick<Questionnaire, 'profileQuestion
   return [...questionnaire.profileQuestions, ...questionnaire.questions].find((q) => q.role === role);
 }
 
+/**
+ * The questions the ranking summarises from their answers (choices, rankings, numbers; the
+ * territory question's breakdown is the territory table): the answer cells hold their answers.
+ */
+function groupedQuestions(questionnaire: Pick<Questionnaire, 'profileQuestions' | 'questions'>): FormQuestion[] {
+  return [...questionnaire.profileQuestions, ...questionnaire.questions].filter((q) => analysisSource(q) === 'answers' && q.role !== 'territory');
+}
+
 /** The items whose answers key the cells of a response, and the territory directory (see RoleItems). */
 export function roleItems(questionnaire: Pick<Questionnaire, 'profileQuestions' | 'questions'>, territories: Array<Pick<TerritoryRecord, 'code' | 'id'>>): RoleItems {
   const id = (role: TQuestionRole) => roleQuestion(questionnaire, role)?.id ?? 0;
@@ -161,6 +169,7 @@ export function roleItems(questionnaire: Pick<Questionnaire, 'profileQuestions' 
     size: id('size'),
     innovated: innovated?.id ?? 0,
     notInnovating: innovated?.kind === 'multi-choice' ? innovated.options.filter((o) => o.exclusive).map((o) => o.code) : [],
+    grouped: groupedQuestions(questionnaire).map((q) => q.id),
   };
 }
 
@@ -479,7 +488,7 @@ export class AnalysisService {
     // every other kind says where its analysis reads from.
     const others = [...questionnaire.profileQuestions, ...questionnaire.questions].filter((q) => analysisSource(q) !== 'ranking' && q.role !== 'territory');
     const territoryCode = (id: number) => territoryById.get(id)?.code ?? String(id);
-    const groups = await this.repo.answerGroups(round.id, others.filter((q) => analysisSource(q) === 'answers').map((q) => q.id), filters);
+    const groups = await this.repo.answerGroups(round.id, groupedQuestions(questionnaire).map((q) => q.id), filters);
     const otherSummaries = await Promise.all(
       others.map(async (q) =>
         summariseQuestion(

@@ -1,6 +1,6 @@
 import type { TFunction } from 'i18next';
 import type { Language } from '../../i18n';
-import { renderSvgChart, spreadLabels } from '../../lib/charts';
+import { cachedChart, renderSvgChart, spreadLabels } from '../../lib/charts';
 import { formatNumber } from './analysis.format';
 import type { RoundComparison } from './analysis.service';
 
@@ -11,6 +11,11 @@ import type { RoundComparison } from './analysis.service';
  * reader's locale.
  */
 export function slopeChart(cmp: RoundComparison, thisTitle: string, t: TFunction, lang: Language): string {
+  // Drawn once per state of both rounds' numbers and the language (lib/charts.ts cachedChart).
+  return cachedChart(['slope', lang, thisTitle, cmp], () => drawSlope(cmp, thisTitle, t, lang));
+}
+
+function drawSlope(cmp: RoundComparison, thisTitle: string, t: TFunction, lang: Language): string {
   const items = cmp.items.filter((c) => c.current.mean !== null && c.other.mean !== null);
   const num = (v: number) => formatNumber(v, 2, lang);
   const height = Math.max(360, 96 + 13 * items.length);

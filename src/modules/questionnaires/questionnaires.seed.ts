@@ -27,7 +27,10 @@ export function readExtendedQuestionnaire(): unknown {
 /** Base seeder: the barriers questionnaire and the extended one as version 1, unless a version of their code exists. */
 export async function seedDefaultQuestionnaire(_ctx: AppContext, { questionnaires: service }: { questionnaires: QuestionnairesService }): Promise<void> {
   for (const read of [readDefaultQuestionnaire, readExtendedQuestionnaire]) {
-    const def = parseDefinition(read());
+    const raw = read() as { code?: unknown };
+    // Every restart comes here: look the code up before validating the whole definition (a few hundred ms).
+    if (typeof raw.code === 'string' && (await service.latestByCode(raw.code))) continue;
+    const def = parseDefinition(raw);
     if (await service.latestByCode(def.code)) continue;
     await service.importDefinition(def, null);
   }
