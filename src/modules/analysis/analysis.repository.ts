@@ -199,6 +199,21 @@ export interface AnswerGroup {
   count: number;
 }
 
+/** An answer cell (or a sum of cells) as the summaries by kind read it. */
+function answerGroupOf(r: Record<string, unknown>): AnswerGroup {
+  const missing = num(r.missing);
+  return {
+    itemId: num(r.item_id),
+    choice: missing & 1 ? null : String(r.choice),
+    numberValue: missing & 2 ? null : num(r.number_value),
+    territoryId: num(r.territory_id),
+    sector: String(r.sector ?? ''),
+    size: String(r.size ?? ''),
+    innovated: num(r.innovated),
+    count: num(r.answers),
+  };
+}
+
 /** Filters on the counted responses' cell keys (m): a response's role values as its cells have them. */
 function applyResponseFilters(query: Knex.QueryBuilder, filters: TRankingFilters): Knex.QueryBuilder {
   if (filters.territory !== undefined) query.where('m.territory_id', filters.territory);
@@ -349,19 +364,24 @@ export class AnalysisRepository {
       .whereIn('item_id', itemIds)
       .select('item_id', 'missing', 'choice', 'number_value', 'territory_id', 'sector', 'size', 'innovated', 'answers');
     const rows = await applyFilters(query, filters);
-    return rows.map((r: Record<string, unknown>) => {
-      const missing = num(r.missing);
-      return {
-        itemId: num(r.item_id),
-        choice: missing & 1 ? null : String(r.choice),
-        numberValue: missing & 2 ? null : num(r.number_value),
-        territoryId: num(r.territory_id),
-        sector: String(r.sector ?? ''),
-        size: String(r.size ?? ''),
-        innovated: num(r.innovated),
-        count: num(r.answers),
-      };
-    });
+    return rows.map(answerGroupOf);
+  }
+
+  /**
+   * The same for questions summarised from their values alone (numbers): one row per distinct
+   * stored answer, summed over the profile groups in the database (their profile keys are "not
+   * stated"). A number has as many cells as distinct values times profile groups; the page
+   * needs the values only.
+   */
+  async answerValues(roundId: number, itemIds: number[], filters: TRankingFilters): Promise<AnswerGroup[]> {
+    if (itemIds.length === 0) return [];
+    const query = this.db('analysis_answer_cells')
+      .where('round_id', roundId)
+      .whereIn('item_id', itemIds)
+      .groupBy('item_id', 'missing', 'choice', 'number_value')
+      .select('item_id', 'missing', 'choice', 'number_value', this.db.raw('SUM(answers) AS answers'));
+    const rows = await applyFilters(query, filters);
+    return rows.map((r: Record<string, unknown>) => answerGroupOf({ ...r, territory_id: 0, sector: '', size: '', innovated: -1 }));
   }
 
   /** Open-text answers of one question, newest first, optionally only those containing `contains`. */

@@ -488,7 +488,16 @@ export class AnalysisService {
     // every other kind says where its analysis reads from.
     const others = [...questionnaire.profileQuestions, ...questionnaire.questions].filter((q) => analysisSource(q) !== 'ranking' && q.role !== 'territory');
     const territoryCode = (id: number) => territoryById.get(id)?.code ?? String(id);
-    const groups = await this.repo.answerGroups(round.id, groupedQuestions(questionnaire).map((q) => q.id), filters);
+    // A number is summarised from its values alone (questionnaires/kinds/number.ts): its cells
+    // are summed over the profile groups in the database, which keeps the rows read to its
+    // distinct values rather than values times profile groups.
+    const grouped = groupedQuestions(questionnaire);
+    const groups = (
+      await Promise.all([
+        this.repo.answerGroups(round.id, grouped.filter((q) => q.kind !== 'number').map((q) => q.id), filters),
+        this.repo.answerValues(round.id, grouped.filter((q) => q.kind === 'number').map((q) => q.id), filters),
+      ])
+    ).flat();
     const otherSummaries = await Promise.all(
       others.map(async (q) =>
         summariseQuestion(

@@ -155,5 +155,5 @@ describe('ranking page and report after new submissions are counted', () => {
     await submit(roundId);
     expect(await pdfText(roundId)).toContain('Respondents (n): 2');
     expect(chartCacheStats().png.misses).toBeGreaterThan(drawn);
-  });
+  }, 180_000);
 });
