@@ -94,7 +94,7 @@ export function buildServices(ctx: AppContext): Services {
   const invitations = new InvitationsService(new InvitationsRepository(db), config.jwtSecret, rounds, territories, questionnaires);
   const mail = new MailService(
     new MailRepository(db),
-    { getRound: (id) => invitations.getRound(id), mailTargets: (roundId, base, ids) => invitations.mailTargets(roundId, base, ids) },
+    { getRound: (id) => invitations.getRound(id), mailTargets: (roundId, base, ids, links) => invitations.mailTargets(roundId, base, ids, links) },
     { secret: config.jwtSecret, from: config.mail?.from, publicUrl: config.publicUrl },
   );
   const mailSender = () =>
@@ -104,6 +104,7 @@ export function buildServices(ctx: AppContext): Services {
           createSmtpTransport(config.mail.smtpUrl),
           { secret: config.jwtSecret, from: config.mail.from, ratePerMinute: config.mail.ratePerMinute, batchSize: config.mail.batchSize, leaseMs: config.mail.leaseSeconds * 1000 },
           ctx.logger,
+          (messages) => mail.sendTimeValues(messages),
         )
       : undefined;
   const passwordResets = new PasswordResetService(new PasswordResetsRepository(db), users, mail, ctx.logger);
@@ -129,7 +130,16 @@ export function buildServices(ctx: AppContext): Services {
  */
 export function buildAnalysisService(db: Knex): AnalysisService {
   const territories = new TerritoriesService(new TerritoriesRepository(db));
-  const questionnaires = new QuestionnairesService(new QuestionnairesRepository(db));
+  const questionnaires = buildQuestionnairesService(db);
   const rounds = new RoundsService(new RoundsRepository(db), questionnaires, territories, async () => undefined, '');
   return new AnalysisService(new AnalysisRepository(db), rounds, questionnaires, territories);
+}
+
+/**
+ * The questionnaires service alone over a database, for harnesses that run without the app (the
+ * crash harness, the benchmark's loaders): they ask it which items are questions and which are
+ * the profile's rather than reading the item rows themselves.
+ */
+export function buildQuestionnairesService(db: Knex): QuestionnairesService {
+  return new QuestionnairesService(new QuestionnairesRepository(db));
 }

@@ -1,3 +1,4 @@
+import './heap';
 import cluster from 'node:cluster';
 import http from 'node:http';
 import { createApp } from './app';

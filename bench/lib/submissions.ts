@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
+import { buildQuestionnairesService } from '../../src/composition';
 import { cookieHeader, cookieJar, http, mapLimit } from './http';
 import type { PreparedRequest } from './load';
 
@@ -27,8 +28,8 @@ export async function submissionShape(db: Knex, roundId: number): Promise<Submis
   const round = await db('rounds').where('id', roundId).first<{ questionnaire_id: number }>('questionnaire_id');
   const q = await db('questionnaires').where('id', round.questionnaire_id).first<{ definition: string }>('definition');
   const definition = JSON.parse(q.definition) as { profile?: ProfileQuestion[] };
-  // The questions only: the profile's questions (items with a role) are answered through `profile`.
-  const itemCodes = await db('questionnaire_items').where('questionnaire_id', round.questionnaire_id).whereNull('role').orderBy('position').pluck('code');
+  // The questions only: the profile's are answered through `profile`.
+  const itemCodes = (await buildQuestionnairesService(db).versionItems(round.questionnaire_id)).questions.map((q) => q.code);
   const leafTerritoryCodes = await db('territories as t')
     .whereNotExists(db('territories as c').whereRaw('c.parent_id = t.id').select(db.raw('1')))
     .orderBy('t.id')

@@ -78,12 +78,21 @@ export async function batchInsert(db: Knex | Knex.Transaction, table: string, ro
 export async function insertIgnoringConflicts(db: Knex | Knex.Transaction, table: string, rows: Record<string, unknown>[], conflictColumn: string): Promise<number> {
   if (rows.length === 0) return 0;
   const columns = Object.keys(rows[0]!);
-  const size = rowsPerInsert(db as Knex, columns.length);
+  // PostgreSQL takes the rows as one parameter: no limit on parameters, only a sensible statement size.
+  const size = dialectOf(db as Knex) === 'postgres' ? 5000 : rowsPerInsert(db as Knex, columns.length);
   let inserted = 0;
   for (let i = 0; i < rows.length; i += size) {
     const part = rows.slice(i, i + size);
     if (dialectOf(db as Knex) === 'postgres') {
-      inserted += ((await db(table).insert(part).onConflict(conflictColumn).ignore().returning(conflictColumn)) as unknown[]).length;
+      // One JSON parameter expanded by json_populate_recordset against the table's own row type,
+      // not knex's VALUES list with a parameter per value: PostgreSQL plans 2,000 rows × 16
+      // columns of parameters for longer than it inserts them. Measured on the outbox (2,000-row
+      // statements, same run): about half the time of the VALUES list.
+      const result = await db.raw(
+        `insert into ?? (${columns.map(() => '??').join(',')}) select ${columns.map(() => '??').join(',')} from json_populate_recordset(null::??, ?) on conflict (??) do nothing returning ??`,
+        [table, ...columns, ...columns, table, JSON.stringify(part), conflictColumn, conflictColumn],
+      );
+      inserted += (result as { rows: unknown[] }).rows.length;
     } else {
       const tuple = `(${columns.map(() => '?').join(',')})`;
       const values: Knex.Value[] = [];

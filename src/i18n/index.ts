@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import i18next, { i18n as I18n, TFunction } from 'i18next';
 import { localesDir } from '../paths';
+import { KAZAKH_CASES, kazakhCase } from './kazakhNumerals';
 
 export const LANGUAGES = ['kk', 'ru', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -49,6 +50,9 @@ export function getI18n(): I18n {
     // A missing key shows as ⟦ns:key⟧ so tests (and people) can spot it on a page.
     parseMissingKeyHandler: (key: string) => `⟦${key}⟧`,
   });
+  // Kazakh puts case endings on numbers and they follow the numeral ("5-ке", "10-ға"): the kk
+  // catalogue writes `{{max, dative}}`, never a fixed "{{max}}-ға" (tests/i18n/catalogues.test.ts).
+  for (const kase of KAZAKH_CASES) i.services.formatter?.add(kase, (value: unknown) => kazakhCase(value as number | string, kase));
   instance = i;
   return i;
 }

@@ -1,5 +1,6 @@
-import type { Response } from 'express';
-import { AppError, type FieldError } from '../errors';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import multer from 'multer';
+import { AppError, asyncHandler, ValidationError, type FieldError } from '../errors';
 import type { FormErrorItem, SummaryTexts } from './form-errors';
 
 /**
@@ -75,4 +76,52 @@ export async function handleForm(
     }
     throw error;
   }
+}
+
+/**
+ * A page with forms: `load` gathers what the page shows. GET renders it; each POST runs its action
+ * and, when the form is refused (a validation or rule error), renders the same page again with the
+ * values sent and each message beside its field. One loader, so the page after an error is the page
+ * the person saw, with everything else on it.
+ */
+export function formPage<L extends Record<string, unknown>>(view: string, load: (req: Request) => Promise<L>) {
+  return {
+    /** GET: the page; `extra` adds what comes from the query (a notice after a redirect). */
+    show: (extra?: (req: Request) => Record<string, unknown>): RequestHandler =>
+      asyncHandler(async (req, res) => renderForm(res, view, { ...(await load(req)), ...extra?.(req) })),
+    /**
+     * POST: `action` does the work and answers (usually a 303). `sent` names where the typed values go
+     * back on the page (default `values`, the form's own; a page with several forms keeps the others').
+     */
+    submit: (action: (req: Request, res: Response, locals: L) => Promise<void>, sent: (req: Request) => Record<string, unknown> = (req) => ({ values: req.body ?? {} })): RequestHandler =>
+      asyncHandler(async (req, res) => {
+        const locals = { ...(await load(req)), ...sent(req) } as L;
+        await handleForm(res, view, locals, () => action(req, res, locals));
+      }),
+  };
+}
+
+/** How a refused upload is reported: the message for a file over the limit, and the form's summary message. */
+export interface UploadMessages {
+  tooLarge: string;
+  params?: Record<string, unknown>;
+  formMessage?: string;
+}
+
+/**
+ * One uploaded file (field `file`) kept in memory, names in UTF-8. A file over the limit, a second
+ * file or too many fields is a refused form (a message beside the file input, in the user's
+ * language), not a server error; the request then goes no further.
+ */
+export function fileUpload(limits: { maxBytes: number; fields: number; fieldSize?: number }, messages: UploadMessages): RequestHandler {
+  // busboy reads file names as Latin-1 by default, which garbles Kazakh and Russian names.
+  const upload = multer({ storage: multer.memoryStorage(), defParamCharset: 'utf8', limits: { fileSize: limits.maxBytes, files: 1, fields: limits.fields, ...(limits.fieldSize ? { fieldSize: limits.fieldSize } : {}) } }).single('file');
+  return (req: Request, res: Response, next: NextFunction) =>
+    upload(req, res, (err: unknown) => {
+      if (err instanceof multer.MulterError) {
+        const key = err.code === 'LIMIT_FILE_SIZE' ? messages.tooLarge : 'errors:field.invalid';
+        return next(new ValidationError([{ path: 'file', key, params: messages.params }], messages.formMessage));
+      }
+      next(err);
+    });
 }

@@ -178,6 +178,9 @@ export class TableReadError extends Error {
   ) {
     super(`table read failed: ${reason}`);
     this.name = 'TableReadError';
+    // A limit is a number of rows or cells, and the noun after it agrees with it ("больше 1 строки",
+    // "больше 5 строк"): i18next picks the plural form by `count`.
+    if (reason !== 'tooLarge' && typeof params.max === 'number' && params.count === undefined) this.params = { ...params, count: params.max };
   }
 }
 
@@ -217,13 +220,19 @@ function budgetOf(budget: number | Partial<TableBudget> & { maxRows: number }): 
 class BudgetMeter {
   private readonly started = Date.now();
   private cells = 0;
+  private counted = 0;
   rows: TableRow[] = [];
-  constructor(readonly budget: TableBudget) {}
+  /** With `sink`, each row is handed over as it is read and not kept (RowSink). */
+  constructor(
+    readonly budget: TableBudget,
+    private readonly sink?: RowSink,
+  ) {}
 
   /** The rows read so far; the next sheet starts afresh (cells and time stay counted for the whole file). */
   takeRows(): TableRow[] {
     const rows = this.rows;
     this.rows = [];
+    this.counted = 0;
     return rows;
   }
 
@@ -235,8 +244,9 @@ class BudgetMeter {
     if (isBlank(row.cells)) return;
     this.cells += row.cells.reduce((n, c) => (c === '' ? n : n + 1), 0);
     if (this.cells > this.budget.maxCells) throw new TableReadError('tooManyCells', { max: this.budget.maxCells });
-    this.rows.push(row);
-    if (this.rows.length - 1 > this.budget.maxRows) throw new TableReadError('tooManyRows', { max: this.budget.maxRows });
+    if (++this.counted - 1 > this.budget.maxRows) throw new TableReadError('tooManyRows', { max: this.budget.maxRows });
+    if (this.sink) this.sink(row);
+    else this.rows.push(row);
   }
 }
 
@@ -309,6 +319,13 @@ export function decodeTextFile(buffer: Buffer): { text: string; encoding: TextEn
   return { text: checkDecoded(new TextDecoder('windows-1251').decode(buffer)), encoding: 'windows-1251' };
 }
 
+/**
+ * Takes each non-blank row of an uploaded table as it is read (the header first), so a caller
+ * that checks rows one by one never holds the whole table: 100,000 rows of cells are a large
+ * share of a server's memory. Must not throw; budget errors still end the read.
+ */
+export type RowSink = (row: TableRow) => void;
+
 export interface TableRow {
   /** 1-based line (CSV) or row number (XLSX) in the file, as the user sees it. */
   line: number;
@@ -340,8 +357,8 @@ const CSV_SLICE = 16 * 1024;
  * skipped. The text is fed to the streaming parser in slices with a turn of the event loop between
  * them, so a multi-megabyte upload does not hold up other requests; the budget stops it early.
  */
-export async function parseCsvTable(text: string, budget: number | (Partial<TableBudget> & { maxRows: number })): Promise<TableRow[]> {
-  const meter = new BudgetMeter(budgetOf(budget));
+export async function parseCsvTable(text: string, budget: number | (Partial<TableBudget> & { maxRows: number }), sink?: RowSink): Promise<TableRow[]> {
+  const meter = new BudgetMeter(budgetOf(budget), sink);
   const body = text.replace(/^\ufeff/, '');
   async function* slices() {
     for (let i = 0; i < body.length; i += CSV_SLICE) {
@@ -596,8 +613,8 @@ async function readSheet(zip: ZipFile, entry: Entry, strings: readonly string[],
 }
 
 /** First worksheet of an XLSX file, within the budget (see TableBudget). */
-export async function readXlsxTable(buffer: Buffer, budget: number | (Partial<TableBudget> & { maxRows: number })): Promise<TableRow[]> {
-  const meter = new BudgetMeter(budgetOf(budget));
+export async function readXlsxTable(buffer: Buffer, budget: number | (Partial<TableBudget> & { maxRows: number }), sink?: RowSink): Promise<TableRow[]> {
+  const meter = new BudgetMeter(budgetOf(budget), sink);
   let zip: ZipFile | undefined;
   try {
     zip = await openZip(buffer);
@@ -677,17 +694,19 @@ export async function readXlsxSheets(buffer: Buffer, budget: number | (Partial<T
 
 /**
  * Read an uploaded table: XLSX by its zip signature, legacy binary XLS refused with a hint,
- * anything else decoded as text and parsed as CSV. The first row is the header.
+ * anything else decoded as text and parsed as CSV. The first row is the header. With `sink`,
+ * rows go to it one by one as they are read and `rows` comes back empty.
  */
 export async function readUploadedTable(
   buffer: Buffer,
   budget: number | (Partial<TableBudget> & { maxRows: number }),
+  sink?: RowSink,
 ): Promise<{ rows: TableRow[]; format: 'xlsx' | TextEncodingName }> {
   if (buffer.length === 0) throw new TableReadError('empty');
   if (buffer.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04]))) {
-    return { rows: await readXlsxTable(buffer, budget), format: 'xlsx' };
+    return { rows: await readXlsxTable(buffer, budget, sink), format: 'xlsx' };
   }
   if (buffer.subarray(0, 4).equals(Buffer.from([0xd0, 0xcf, 0x11, 0xe0]))) throw new TableReadError('legacyXls');
   const { text, encoding } = decodeTextFile(buffer);
-  return { rows: await parseCsvTable(text, budget), format: encoding };
+  return { rows: await parseCsvTable(text, budget, sink), format: encoding };
 }

@@ -52,6 +52,7 @@ export type FormulaProblem =
   | 'unknownFunction'
   | 'notAllowed'
   | 'arity'
+  | 'arityExact'
   | 'constantArgument'
   | 'needsYear';
 
@@ -257,7 +258,9 @@ function compile(def: DerivedDefinition, index: number, table: Table, laterNames
         const name = (fn.fn as unknown as { name: string }).name;
         const rule = DERIVE_FUNCTIONS[name];
         if (!rule || !Object.hasOwn(DERIVE_FUNCTIONS, name)) return fail('unknownFunction', { name });
-        if (fn.args.length < rule.min || fn.args.length > rule.max) return fail('arity', { name, min: rule.min, max: rule.max });
+        if (fn.args.length < rule.min || fn.args.length > rule.max)
+          // `count` chooses the noun's plural form in the message; "from 1 to 1" reads as "exactly 1".
+          return rule.min === rule.max ? fail('arityExact', { name, count: rule.max }) : fail('arity', { name, min: rule.min, max: rule.max, count: rule.max });
         if (rule.usesYear && !table.hasYear) return fail('needsYear', { name });
         const constants = (rule.constant ?? []).map((k) => {
           const arg = fn.args[k];

@@ -107,6 +107,65 @@ describe.skipIf(!hasChromium)('programme monitoring in a browser: actuals, a mea
     expect(await t.ctx.db('programme_actuals').where({ year: 2026 }).count({ n: '*' }).first().then((r) => Number(r!.n))).toBe(6);
   });
 
+  it('a file that would overwrite stored actuals waits for a decision and can be discarded: asked first, nothing written, nothing repeated on reload', async () => {
+    const page = analystPage;
+    const stored = async () => (await t.ctx.db('programme_actuals').where({ year: 2026 }).orderBy('indicator_id')).map((r) => [r.indicator_id, Number(r.value)]);
+    const before = await stored();
+    await page.goto(`${served.base}/programmes/${pid}/actuals/import`);
+    await page.setInputFiles('#actuals-file', { name: 'қайта.csv', mimeType: 'text/csv', buffer: Buffer.from('indicator,year,value\nT3,2026,999\n') });
+    await page.click('main form button[type="submit"]');
+    await page.waitForURL(/\/actuals\/imports\/\d+$/);
+    const staged = new URL(page.url()).pathname;
+    await page.click(`form[action="${staged}/discard"] button[type="submit"]`);
+    await page.waitForSelector('input[name="confirm"][value="yes"]', { state: 'attached' });
+    expect(await page.locator('main').textContent()).toContain('қайта.csv');
+    await visited(page, 'discard-confirm');
+    expect(await t.ctx.db('programme_actual_imports').count({ n: '*' }).first().then((r) => Number(r!.n))).toBe(1);
+    await page.click('form.confirm button.danger');
+    await page.waitForURL(/actuals\/import\?discarded=1$/);
+    expect(await page.locator('.alert.success[role="status"]').count()).toBe(1);
+    await page.reload();
+    expect(await t.ctx.db('programme_actual_imports').count({ n: '*' }).first().then((r) => Number(r!.n))).toBe(0);
+    expect(await stored()).toEqual(before);
+    // The staged page is gone: going back to it finds nothing to confirm.
+    expect((await page.goto(`${served.base}${staged}`))!.status()).toBe(404);
+  });
+
+  it('an administrator replacing the bodies of an indicator is asked first, told which bodies go and come; a reload repeats nothing', async () => {
+    const { page } = await signIn('admin');
+    const t6 = await t.ctx.db('programme_indicators').where({ programme_id: pid, code: 'T6' }).first();
+    const [aea, nan] = await Promise.all(['АЭА', 'ҚР ҰҒА'].map((code) => t.ctx.db('programme_bodies').where({ programme_id: pid, code }).first()));
+    const assigned = async () => (await t.ctx.db('programme_indicator_bodies').where({ indicator_id: t6.id }).orderBy('body_id')).map((r) => r.body_id);
+    const form = () => page.locator(`form[action="/programmes/${pid}/indicators/${t6.id}/bodies"]`);
+    await page.goto(`${served.base}/programmes/${pid}/indicators/${t6.id}`);
+    for (const box of await form().locator('input[name="bodyIds"]').all()) await box.uncheck();
+    await form().locator(`input[name="bodyIds"][value="${aea.id}"]`).check();
+    await form().locator('button[type="submit"]').click();
+    await page.waitForLoadState();
+    if ((await page.locator('input[name="confirm"][value="yes"]').count()) > 0) await page.click('form.confirm button.danger');
+    await page.waitForURL(`**/programmes/${pid}/indicators/${t6.id}`);
+    expect(await assigned()).toEqual([aea.id]);
+    // Replacing АЭА by ҚР ҰҒА: the question names both; the form is sent again by a reload and still only asks.
+    await form().locator(`input[name="bodyIds"][value="${aea.id}"]`).uncheck();
+    await form().locator(`input[name="bodyIds"][value="${nan.id}"]`).check();
+    await form().locator('button[type="submit"]').click();
+    await page.waitForSelector('input[name="confirm"][value="yes"]', { state: 'attached' });
+    const question = (await page.locator('main .alert').textContent())!;
+    expect(question).toContain('АЭА —');
+    expect(question).toContain('ҚР ҰҒА —');
+    await visited(page, 'indicator-bodies-confirm');
+    await page.reload();
+    await page.waitForSelector('input[name="confirm"][value="yes"]', { state: 'attached' });
+    expect(await assigned()).toEqual([aea.id]);
+    const history = async () => Number((await t.ctx.db('programme_history').where({ indicator_id: t6.id, action: 'indicator.bodies' }).count({ n: '*' }).first())!.n);
+    const changes = await history();
+    await page.click('form.confirm button.danger');
+    await page.waitForURL(`**/programmes/${pid}/indicators/${t6.id}`);
+    await page.reload();
+    expect(await assigned()).toEqual([nan.id]);
+    expect(await history()).toBe(changes + 1);
+  });
+
   it('the executing body records its measure as done, with a file as evidence', async () => {
     const page = executorPage;
     await page.click('header nav a[href="/programmes"]');

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { buildQuestionnairesService } from '../../src/composition';
 import type { Config } from '../../src/config';
 import type { AppContext } from '../../src/context';
 import { createDb, type Db } from '../../src/db/knex';
@@ -64,7 +65,7 @@ async function prepare(db: Db, config: Config, count: number) {
   await migrateLatest(db);
   await runSeeds(ctx, false);
   const questionnaire = await db('questionnaires').orderBy('id').first();
-  const items: { code: string }[] = await db('questionnaire_items').where({ questionnaire_id: questionnaire.id }).whereNull('role').select('code');
+  const { questions } = await buildQuestionnairesService(db).versionItems(questionnaire.id);
   const territory = await db('territories').whereNot({ kind: 'region' }).orderBy('id').first();
   const now = nowIso();
   const roundId = await insertReturningId(db, 'rounds', {
@@ -76,7 +77,7 @@ async function prepare(db: Db, config: Config, count: number) {
       round_id: roundId, token_hash: hashToken(token), enterprise_name: `Кәсіпорын ${i}`, status: 'pending', created_at: now,
     }))),
   );
-  return { roundId, tokens, itemCodes: items.map((i) => i.code), territoryCode: territory.code as string };
+  return { roundId, tokens, itemCodes: questions.map((q) => q.code), questionIds: questions.map((q) => q.id), territoryCode: territory.code as string };
 }
 
 function body(random: Random, itemCodes: string[], territoryCode: string, key: string) {
@@ -301,16 +302,15 @@ export async function crashRun(options: CrashRunOptions): Promise<CrashRunReport
       if (verdict !== 'ok') violations.push(`integrity_check: ${String(verdict)}`);
     }
     const rows: { id: number; idempotency_key: string | null; status: string; answers: number | string }[] = await check('responses as r')
-      .leftJoin('answers as a', 'a.response_id', 'r.id')
-      .leftJoin('questionnaire_items as qi', 'qi.id', 'a.item_id')
+      // The questions' answers; the profile's are stored beside them.
+      .leftJoin('answers as a', (on) => on.on('a.response_id', 'r.id').onIn('a.item_id', prepared.questionIds))
       .where('r.round_id', prepared.roundId)
       .groupBy('r.id', 'r.idempotency_key', 'r.status')
-      // The questions' answers; the profile's (items with a role) are stored beside them.
-      .select('r.id', 'r.idempotency_key', 'r.status', check.raw('count(case when qi.role is null then a.item_id end) as answers'));
+      .select('r.id', 'r.idempotency_key', 'r.status', check.raw('count(a.item_id) as answers'));
     stored = rows.length;
     const byKey = new Map<string, number>();
     for (const r of rows) {
-      if (r.status !== 'submitted' || Number(r.answers) !== prepared.itemCodes.length) {
+      if (r.status !== 'submitted' || Number(r.answers) !== prepared.questionIds.length) {
         violations.push(`partial response ${r.id}: status ${r.status}, ${r.answers} answers`);
       }
       if (!r.idempotency_key || !sentKeys.has(r.idempotency_key)) violations.push(`response ${r.id} with key ${r.idempotency_key} that no client sent`);

@@ -109,7 +109,8 @@ describe('deriveIndicators', () => {
     expect(problem(rows, 'a +').problem).toBe('syntax');
     expect(problem(rows, 'lag(a, b)').problem).toBe('constantArgument');
     expect(problem(rows, 'lag(a, 0)').problem).toBe('constantArgument');
-    expect(problem(rows, 'base(a)').problem).toBe('arity');
+    expect(problem(rows, 'base(a)')).toMatchObject({ problem: 'arityExact', params: { name: 'base', count: 2 } });
+    expect(problem(rows, 'lag(a, 1, 2)')).toMatchObject({ problem: 'arity', params: { name: 'lag', min: 1, max: 2, count: 2 } });
     expect(problem([{ a: 1 }], 'growth(a)').problem).toBe('needsYear');
     expect(problem(rows, '1', 'a').problem).toBe('nameTaken');
     expect(problem(rows, '1', 'lag').problem).toBe('nameTaken');

@@ -66,12 +66,8 @@ describe('bad input: respondent pages and submit-all', () => {
     };
     pageRespondent = await invite();
     submitRespondent = await invite();
-    items = await db('questionnaire_items as i')
-      .join('questionnaire_categories as c', 'c.id', 'i.category_id')
-      .where('i.questionnaire_id', q.id)
-      .whereNull('i.role') // the profile's questions (with a role) have their own page
-      .orderBy([{ column: 'c.position' }, { column: 'i.position' }])
-      .select('i.code', 'c.code as category');
+    // The category pages' questions (the profile's have their own page).
+    items = (await t.services.questionnaires.versionItems(q.id)).questions.map((i) => ({ code: i.code, category: i.categoryCode }));
     category = items[0]!.category;
     territoryCode = (await db('territories').whereNot({ kind: 'region' }).orderBy('id').first()).code;
     // One saved answer, so that the response exists before the properties run and a refused page cannot be the one that creates it.

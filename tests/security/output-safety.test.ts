@@ -172,12 +172,8 @@ async function buildFixture(t: TestApp): Promise<PayloadFixture> {
   const invitationId = Number((await db('invitations').where({ round_id: roundId }).orderBy('id').first('id')).id);
 
   // Respondents: one submits everything with payload comments, one is half-way, the rest never answer.
-  const items = await db('questionnaire_items as i')
-    .join('questionnaire_categories as c', 'c.id', 'i.category_id')
-    .where('i.questionnaire_id', questionnaireId)
-    .whereNull('i.role') // the profile's questions (with a role) are answered through `profile`
-    .orderBy([{ column: 'c.position' }, { column: 'i.position' }])
-    .select('i.code', 'c.code as category');
+  // The category pages' questions: the profile's are answered through `profile`.
+  const items = (await t.services.questionnaires.versionItems(questionnaireId)).questions.map((i) => ({ code: i.code, category: i.categoryCode }));
   const answers = Object.fromEntries(items.map((it: { code: string }, i: number) => [it.code, (i % 5) + 1]));
   const comments = Object.fromEntries(items.map((it: { code: string }, i: number) => [it.code, tagged(`comment ${it.code}`, i)]));
   const respondentSubmitted = await respondentActor(t.app, `/r/${links[0]}`);

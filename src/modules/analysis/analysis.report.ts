@@ -184,7 +184,7 @@ export async function writeRoundReportPdf(out: Writable, input: RoundReportInput
       }),
     );
     note(t('analysis:honest.holmNote', { count: honest.kruskalWallisTests }));
-    if (honest.kruskalWallisSmallGroups.size) note(t('analysis:honest.smallGroupsLegend', { min: honest.minGroup }));
+    if (honest.kruskalWallisSmallGroups.size) note(t('analysis:honest.smallGroupsLegend', { min: honest.minGroup, count: honest.minGroup }));
   }
 
   if (r.comparison) {
@@ -217,7 +217,7 @@ export async function writeRoundReportPdf(out: Writable, input: RoundReportInput
 
   heading(t('analysis:report.territoriesHeading'));
   chart(input.charts.heatmap);
-  note(t('analysis:heatmap.note', { min: 5 }));
+  note(t('analysis:heatmap.note', { min: 5, count: 5 }));
 
   heading(t('analysis:report.panelsHeading'));
   if (!input.panels.length) note(t('analysis:report.noPanel'));

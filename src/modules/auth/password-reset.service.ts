@@ -45,7 +45,7 @@ export class PasswordResetService {
     await this.repo.create(user.id, hashToken(token), new Date(now.getTime() + RESET_TTL_MS).toISOString(), now.toISOString());
     const t = translator(lang);
     const link = `${base}/password/reset?token=${token}`;
-    await this.mail.toUser(user, 'password_reset', lang, { subject: t('auth:reset.mailSubject'), text: t('auth:reset.mailBody', { name: user.name, link, minutes: RESET_TTL_MS / 60_000 }) });
+    await this.mail.toUser(user, 'password_reset', lang, { subject: t('auth:reset.mailSubject'), text: t('auth:reset.mailBody', { name: user.name, link, minutes: RESET_TTL_MS / 60_000, count: RESET_TTL_MS / 60_000 }) });
   }
 
   async isUsable(token: string): Promise<boolean> {

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Language } from '../../i18n';
 import { titleColumns, titleFields, type TTitles } from '../../i18n/titles';
 import { dialectOf, insertReturningId, lockRowForUpdate, num, numOrNull, nowIso, realCast, rowsPerInsert } from '../../db/dialect';
+import { StagedUploads, stagedColumns, type StagedUpload } from '../../db/staging';
 import type { DatasetRecord, IndicatorRecord, ModelOrigin, ModelRecord, TDirection, ValueRecord } from './indicators.schemas';
 
 type Executor = Knex | Knex.Transaction;
@@ -70,22 +71,23 @@ export interface NewIndicator {
   formula?: string | null;
 }
 
-export interface PendingImport {
-  id: number;
+export interface PendingImport extends StagedUpload {
   datasetId: number;
   fileName: string;
   format: 'wide' | 'long';
   payload: unknown;
   report: unknown;
   status: 'pending' | 'confirmed';
-  createdBy: number | null;
   createdAt: string;
-  expiresAt: string | null;
 }
 
 /** The only place knex is used for indicators, their values, imports and saved models. */
 export class IndicatorsRepository {
-  constructor(readonly db: Knex) {}
+  private readonly staged: StagedUploads;
+  constructor(readonly db: Knex) {
+    // A confirmed preview stays (its page says it was imported); only pending ones wait and expire.
+    this.staged = new StagedUploads(db, 'indicator_imports', { status: 'pending' });
+  }
 
   transaction<T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
     return this.db.transaction(fn);
@@ -264,35 +266,25 @@ export class IndicatorsRepository {
   /* ---- imports ---- */
 
   /** Stores a preview; previews past their expiry are deleted first (whoever uploaded them). */
-  async createImport(input: Omit<PendingImport, 'id' | 'status' | 'createdAt'>): Promise<number> {
-    await this.db('indicator_imports').where({ status: 'pending' }).where('expires_at', '<', nowIso()).delete();
-    return insertReturningId(this.db, 'indicator_imports', {
-      dataset_id: input.datasetId,
-      file_name: input.fileName,
-      format: input.format,
-      payload: JSON.stringify(input.payload),
-      report: JSON.stringify(input.report),
-      status: 'pending',
-      created_by: input.createdBy,
-      created_at: nowIso(),
-      expires_at: input.expiresAt,
-    });
+  async createImport(input: Pick<PendingImport, 'datasetId' | 'fileName' | 'format' | 'payload' | 'report' | 'createdBy'>): Promise<number> {
+    return this.staged.stage(
+      { dataset_id: input.datasetId, file_name: input.fileName, format: input.format, payload: JSON.stringify(input.payload), report: JSON.stringify(input.report) },
+      input.createdBy,
+    );
   }
 
   async findImport(id: number, trx?: Executor): Promise<PendingImport | undefined> {
-    const row = await (trx ?? this.db)('indicator_imports').where({ id }).first();
+    const row = await this.staged.row(id, trx);
     if (!row) return undefined;
     return {
-      id: num(row.id),
+      ...stagedColumns(row),
       datasetId: num(row.dataset_id),
       fileName: String(row.file_name),
-      format: row.format,
+      format: row.format as PendingImport['format'],
       payload: JSON.parse(String(row.payload)),
       report: JSON.parse(String(row.report)),
-      status: row.status,
-      createdBy: numOrNull(row.created_by),
+      status: row.status as PendingImport['status'],
       createdAt: String(row.created_at),
-      expiresAt: row.expires_at == null ? null : String(row.expires_at),
     };
   }
 
@@ -308,7 +300,7 @@ export class IndicatorsRepository {
   }
 
   async deleteImport(id: number): Promise<void> {
-    await this.db('indicator_imports').where({ id, status: 'pending' }).delete();
+    await this.staged.drop(id);
   }
 
   /* ---- saved models ---- */

@@ -1,11 +1,10 @@
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { localized } from '../../i18n';
-import multer from 'multer';
 import type { AppContext } from '../../context';
 import { asyncHandler, parseOrThrow, ValidationError } from '../../errors';
 import type { Language } from '../../i18n';
 import { withConfirmation } from '../../lib/confirm';
-import { handleForm, renderForm } from '../../lib/forms';
+import { fileUpload, formPage, handleForm, renderForm } from '../../lib/forms';
 import { writeCsv } from '../../lib/spreadsheet';
 import { requireRole } from '../../middleware/auth';
 import type { TerritoryRecord } from '../territories/territories.schemas';
@@ -34,14 +33,7 @@ const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 
 export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { indicators: IndicatorsService }): Router {
   const router = Router();
-  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 5 } }).single('file');
-  const uploadOrFieldError = (req: Request, res: Response, next: NextFunction) =>
-    upload(req, res, (err: unknown) => {
-      if (err instanceof multer.MulterError) {
-        return next(new ValidationError([{ path: 'file', key: err.code === 'LIMIT_FILE_SIZE' ? 'indicators:import.tooLarge' : 'errors:field.invalid' }], 'indicators:import.failed'));
-      }
-      next(err);
-    });
+  const uploadOrFieldError = fileUpload({ maxBytes: MAX_UPLOAD_BYTES, fields: 5 }, { tooLarge: 'indicators:import.tooLarge', formMessage: 'indicators:import.failed' });
 
   // The public model API: the same runners as the CLI, so one spec gives one result everywhere.
   for (const [name, run] of Object.entries(MODEL_RUNNERS)) {
@@ -162,19 +154,18 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
       ...extra,
     };
   };
+  const datasetPage = formPage('indicators/dataset', (req) => datasetLocals(req, parseOrThrow(ZId, req.params.id)));
 
   router.get(
     '/indicators/datasets/:id',
-    asyncHandler(async (req, res) => {
-      const id = parseOrThrow(ZId, req.params.id);
-      const notice =
+    datasetPage.show((req) => ({
+      notice:
         req.query.imported !== undefined
           ? req.t('indicators:import.done', { values: Number(req.query.imported) || 0, created: Number(req.query.created) || 0 })
           : req.query.saved === '1'
             ? req.t('indicators:saved')
-            : undefined;
-      renderForm(res, 'indicators/dataset', await datasetLocals(req, id, { notice }));
-    }),
+            : undefined,
+    })),
   );
 
   router.get(
@@ -206,15 +197,11 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
   router.post(
     '/indicators/datasets/:id/import',
     uploadOrFieldError,
-    asyncHandler(async (req, res) => {
-      const id = parseOrThrow(ZId, req.params.id);
-      const locals = await datasetLocals(req, id, { values: req.body ?? {} });
-      await handleForm(res, 'indicators/dataset', locals, async () => {
-        if (!req.file) throw new ValidationError([{ path: 'file', key: 'indicators:import.noFile' }], 'indicators:import.failed');
-        const { period } = parseOrThrow(ZImportOptions, req.body ?? {});
-        const importId = await service.previewImport(req.user!.id, id, req.file, period);
-        res.redirect(303, `/indicators/imports/${importId}`);
-      });
+    datasetPage.submit(async (req, res, { dataset }) => {
+      if (!req.file) throw new ValidationError([{ path: 'file', key: 'indicators:import.noFile' }], 'indicators:import.failed');
+      const { period } = parseOrThrow(ZImportOptions, req.body ?? {});
+      const importId = await service.previewImport(req.user!.id, dataset.id, req.file, period);
+      res.redirect(303, `/indicators/imports/${importId}`);
     }),
   );
 
@@ -294,13 +281,9 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
 
   router.post(
     '/indicators/datasets/:id/derived',
-    asyncHandler(async (req, res) => {
-      const id = parseOrThrow(ZId, req.params.id);
-      const locals = await datasetLocals(req, id, { values: req.body ?? {} });
-      await handleForm(res, 'indicators/dataset', locals, async () => {
-        const indicatorId = await service.createDerived(id, parseOrThrow(ZDerivedIndicatorInput, req.body));
-        res.redirect(303, `/indicators/datasets/${id}?saved=1&indicator=${indicatorId}#values`);
-      });
+    datasetPage.submit(async (req, res, { dataset }) => {
+      const indicatorId = await service.createDerived(dataset.id, parseOrThrow(ZDerivedIndicatorInput, req.body));
+      res.redirect(303, `/indicators/datasets/${dataset.id}?saved=1&indicator=${indicatorId}#values`);
     }),
   );
 
@@ -347,24 +330,22 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
       ...extra,
     };
   };
+  const modelsPage = formPage('indicators/models', (req) => fitLocals(req, parseOrThrow(ZId, req.params.id)));
 
   router.get(
     '/indicators/datasets/:id/models',
-    asyncHandler(async (req, res) => {
-      renderForm(res, 'indicators/models', await fitLocals(req, parseOrThrow(ZId, req.params.id)));
-    }),
+    modelsPage.show(),
   );
 
   router.post(
     '/indicators/datasets/:id/models',
-    asyncHandler(async (req, res) => {
-      const id = parseOrThrow(ZId, req.params.id);
-      const values = { ...req.body, x: ([] as string[]).concat(req.body.x ?? []) };
-      await handleForm(res, 'indicators/models', await fitLocals(req, id, { values }), async () => {
-        const modelId = await service.createFit(req.user!.id, id, parseOrThrow(ZFitForm, req.body), req.lang);
+    modelsPage.submit(
+      async (req, res, { dataset }) => {
+        const modelId = await service.createFit(req.user!.id, dataset.id, parseOrThrow(ZFitForm, req.body), req.lang);
         res.redirect(303, `/indicators/models/${modelId}`);
-      });
-    }),
+      },
+      (req) => ({ values: { ...req.body, x: ([] as string[]).concat(req.body.x ?? []) } }),
+    ),
   );
 
   /* ---- composite indices ---- */
@@ -383,23 +364,22 @@ export function indicatorsRoutes(_ctx: AppContext, { indicators: service }: { in
       ...extra,
     };
   };
+  const compositePage = formPage('indicators/composite', (req) => compositeLocals(req));
 
   router.get(
     '/indicators/composite',
-    asyncHandler(async (req, res) => {
-      renderForm(res, 'indicators/composite', await compositeLocals(req));
-    }),
+    compositePage.show(),
   );
 
   router.post(
     '/indicators/composite',
-    asyncHandler(async (req, res) => {
-      const values = { ...req.body, territories: ([] as string[]).concat(req.body.territories ?? []), indicators: ([] as string[]).concat(req.body.indicators ?? []) };
-      await handleForm(res, 'indicators/composite', await compositeLocals(req, { values }), async () => {
+    compositePage.submit(
+      async (req, res) => {
         const modelId = await service.createComposite(req.user!.id, parseOrThrow(ZCompositeForm, req.body), req.lang);
         res.redirect(303, `/indicators/models/${modelId}`);
-      });
-    }),
+      },
+      (req) => ({ values: { ...req.body, territories: ([] as string[]).concat(req.body.territories ?? []), indicators: ([] as string[]).concat(req.body.indicators ?? []) } }),
+    ),
   );
 
   /* ---- scenarios: saved fits chained (GET chooses steps and years, POST runs and saves) ---- */

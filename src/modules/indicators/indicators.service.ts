@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Language } from '../../i18n';
 import { titlesFromForm } from '../../i18n/titles';
+import { ownWaiting } from '../../db/staging';
 import type { TerritoryAggregates } from '../analysis/analysis.service';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../errors';
 import { readUploadedTable, TableReadError } from '../../lib/spreadsheet';
@@ -34,8 +35,6 @@ export const MAX_IMPORT_ROWS = 20_000;
 export const MAX_IMPORT_CELLS = 250_000;
 /** Problems kept for the preview; the count says how many more there were. */
 export const MAX_STORED_ISSUES = 500;
-/** A preview not confirmed within a day is deleted, as invitation imports are. */
-export const IMPORT_TTL_MS = 24 * 3600 * 1000;
 
 /** Who asks: imports are their uploader's alone; saved models their author's (administrators see all). */
 export interface Viewer {
@@ -312,7 +311,6 @@ export class IndicatorsService {
         sample: parsed.values.slice(0, 20),
       },
       createdBy: userId,
-      expiresAt: new Date(Date.now() + IMPORT_TTL_MS).toISOString(),
     });
   }
 
@@ -320,7 +318,8 @@ export class IndicatorsService {
   private async ownImport(id: number, viewer: Viewer, trx?: Parameters<IndicatorsRepository['findImport']>[1]) {
     const found = await this.repo.findImport(id, trx);
     if (!found || found.createdBy !== viewer.id) throw new NotFoundError();
-    if (found.status === 'pending' && found.expiresAt !== null && found.expiresAt < new Date().toISOString()) throw new NotFoundError('indicators:import.expired');
+    // A confirmed preview stays readable (its page says so); a pending one past its day is gone.
+    if (found.status === 'pending' && !ownWaiting(found, viewer.id)) throw new NotFoundError('indicators:import.expired');
     return found;
   }
 

@@ -131,8 +131,7 @@ export function invitationsRoutes(ctx: AppContext, { invitations: service }: { i
       const round = await roundOf(req);
       await handleForm(res, 'invitations/new', await newFormLocals(req, round, req.body ?? {}), async () => {
         const { text } = parseOrThrow(ZPasteForm, req.body);
-        const rows = await service.readTable({ text }, 'text');
-        await afterImport(req, res, round, await service.importTable(round.id, req.user!.id, rows, null, baseUrl(ctx, req), 'text'));
+        await afterImport(req, res, round, await service.importList(round.id, req.user!.id, { text }, null, 'text'));
       });
     }),
   );
@@ -154,8 +153,7 @@ export function invitationsRoutes(ctx: AppContext, { invitations: service }: { i
         });
         parseOrThrow(ZUploadForm, { ...(req.body ?? {}) });
         if (!req.file) throw new ValidationError([{ path: 'file', key: 'invitations:errors.file.missing' }]);
-        const rows = await service.readTable({ buffer: req.file.buffer }, 'file');
-        await afterImport(req, res, round, await service.importTable(round.id, req.user!.id, rows, req.file.originalname, baseUrl(ctx, req), 'file'));
+        await afterImport(req, res, round, await service.importList(round.id, req.user!.id, { buffer: req.file.buffer }, req.file.originalname, 'file'));
       });
     }),
   );
@@ -196,7 +194,7 @@ export function invitationsRoutes(ctx: AppContext, { invitations: service }: { i
     asyncHandler(async (req, res) => {
       const round = await roundOf(req);
       const importId = parseOrThrow(ZOpaqueId, req.params.importId);
-      const created = await service.confirmImport(round.id, req.user!.id, importId, baseUrl(ctx, req));
+      const created = await service.confirmImport(round.id, req.user!.id, importId);
       await renderResult(req, res, round, created);
     }),
   );

@@ -170,6 +170,9 @@ export interface InvitationMailTarget {
   email: string;
   language: Language;
   state: TInvitationState;
+  /** Whether a link is kept (sealed) for the invitation. */
+  hasLink: boolean;
+  /** The link, when asked for and it can be read. */
   link: string | undefined;
 }
 

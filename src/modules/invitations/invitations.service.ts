@@ -37,6 +37,8 @@ import {
 
 /** Purpose under which an invitation's link token is sealed (see src/lib/seal.ts). */
 const LINK_SEAL = 'invitation-link';
+/** Enterprises whose tokens are made and rows inserted at a time within an import's transaction. */
+const INSERT_CHUNK = 2000;
 
 export const ENTERPRISE_FIELDS = ['name', 'contact', 'email', 'language', 'territory', 'sector', 'size'] as const;
 type EnterpriseField = (typeof ENTERPRISE_FIELDS)[number];
@@ -73,7 +75,7 @@ export interface EnterpriseLookups {
 }
 
 export type ImportOutcome =
-  | { kind: 'imported'; invitations: CreatedInvitation[]; batchId: string; total: number }
+  | { kind: 'imported'; batchId: string; total: number }
   | { kind: 'preview'; importId: string; goodCount: number; bad: BadRow[]; badCount: number; filename: string | null };
 
 function optionsOf(profile: TProfileQuestion[], code: string): ChoiceOption[] {
@@ -174,42 +176,9 @@ export class InvitationsService {
     };
   }
 
-  /**
-   * Check an uploaded table: the header must name the required columns (in any of the accepted
-   * languages); then every data row is shape-checked with zod and resolved. Every bad cell is
-   * reported with the row's line number in the file.
-   */
-  async checkTable(rows: TableRow[], lookups: EnterpriseLookups, fieldPath: string): Promise<{ good: ResolvedEnterprise[]; bad: BadRow[] }> {
-    const [header, ...data] = rows;
-    if (!header || data.length === 0) throw new ValidationError([{ path: fieldPath, key: 'invitations:errors.noRows' }]);
-    const columnIndex = new Map<EnterpriseField, number>();
-    header.cells.forEach((cell, i) => {
-      const field = COLUMN_BY_HEADER.get(normaliseName(cell));
-      if (field && !columnIndex.has(field)) columnIndex.set(field, i);
-    });
-    const missing = REQUIRED_COLUMNS.filter((c) => !columnIndex.has(c));
-    if (missing.length) {
-      throw new ValidationError([{ path: fieldPath, key: 'invitations:errors.missingColumns', params: { columns: missing.join(', '), found: header.cells.join(', ') } }]);
-    }
-    const good: ResolvedEnterprise[] = [];
-    const bad: BadRow[] = [];
-    for (const [index, row] of data.entries()) {
-      // A list of 100,000 enterprises is checked in slices, other requests running in between.
-      if (index % 1000 === 999) await new Promise<void>((resolve) => setImmediate(resolve));
-      const raw: Record<string, string> = {};
-      for (const [field, i] of columnIndex) raw[field] = row.cells[i] ?? '';
-      const parsed = ZEnterpriseInput.safeParse(raw);
-      if (!parsed.success) {
-        for (const f of zodFieldErrors(parsed.error)) {
-          bad.push({ line: row.line, column: f.path, value: raw[f.path] ?? '', key: f.key, params: f.params });
-        }
-        continue;
-      }
-      const { enterprise, errors } = this.resolve(parsed.data, lookups);
-      for (const e of errors) bad.push({ line: row.line, column: e.field, value: raw[e.field] ?? '', key: e.key, params: e.params });
-      if (enterprise) good.push({ line: row.line, ...enterprise });
-    }
-    return { good, bad };
+  /** A checker for an uploaded table's rows, fed as they are read (see TableChecker). */
+  checkTable(lookups: EnterpriseLookups): TableChecker {
+    return new TableChecker((input) => this.resolve(input, lookups));
   }
 
   /**
@@ -245,24 +214,46 @@ export class InvitationsService {
     base: string,
     inSameTransaction?: (trx: Knex.Transaction) => Promise<void>,
   ): Promise<{ invitations: CreatedInvitation[]; batchId: string }> {
+    const { links, batchId } = await this.storeInvitations(round, actorId, enterprises, inSameTransaction);
+    const invitations = enterprises.map((e, i) => ({ id: links[i]![0], link: `${base}/r/${links[i]![1]}`, ...e }));
+    return { invitations, batchId };
+  }
+
+  /**
+   * What createInvitations stores, without building the list of links: an upload of 100,000
+   * enterprises only needs the batch (its links are downloaded from the batch page). Tokens are
+   * made, hashed, sealed and inserted INSERT_CHUNK enterprises at a time inside the one
+   * transaction, so only the (id, token) pairs of the batch accumulate, not every intermediate
+   * row of every enterprise at once; a failure anywhere still rolls the whole list back.
+   */
+  async storeInvitations(
+    round: RoundRecord,
+    actorId: number,
+    enterprises: ReadonlyArray<Omit<ResolvedEnterprise, 'line'>>,
+    inSameTransaction?: (trx: Knex.Transaction) => Promise<void>,
+  ): Promise<{ links: Array<[number, string]>; batchId: string }> {
     this.assertAcceptsInvitations(round);
     const now = nowIso();
-    const tokens = enterprises.map(() => generateLinkToken());
-    const hashes = tokens.map(hashToken);
-    const position = new Map(hashes.map((h, i) => [h, i]));
     const batchId = opaqueId();
     await this.repo.purgeExpired(now);
-    const ids = await this.repo.transaction(async (trx) => {
+    const links = await this.repo.transaction(async (trx) => {
       this.assertAcceptsInvitations(await this.rounds.get(round.id, trx));
       if (inSameTransaction) await inSameTransaction(trx);
-      const inserted = await this.repo.insertInvitations(
-        trx,
-        round.id,
-        enterprises.map((e, i) => ({ ...e, tokenHash: hashes[i]!, tokenSealed: seal(this.secret, LINK_SEAL, tokens[i]!) })),
-        now,
-      );
-      const idsInOrder = new Array<number>(enterprises.length);
-      for (const row of inserted) idsInOrder[position.get(row.tokenHash)!] = row.id;
+      const links: Array<[number, string]> = new Array(enterprises.length);
+      for (let from = 0; from < enterprises.length; from += INSERT_CHUNK) {
+        const chunk = enterprises.slice(from, from + INSERT_CHUNK);
+        const tokens = chunk.map(() => generateLinkToken());
+        const position = new Map<string, number>();
+        const rows = chunk.map((e, i) => {
+          const tokenHash = hashToken(tokens[i]!);
+          position.set(tokenHash, i);
+          return { ...e, tokenHash, tokenSealed: seal(this.secret, LINK_SEAL, tokens[i]!) };
+        });
+        for (const row of await this.repo.insertInvitations(trx, round.id, rows, now)) {
+          const i = position.get(row.tokenHash)!;
+          links[from + i] = [row.id, tokens[i]!];
+        }
+      }
       await this.repo.createLinkBatch(
         trx,
         {
@@ -270,16 +261,15 @@ export class InvitationsService {
           roundId: round.id,
           createdBy: actorId,
           linkCount: enterprises.length,
-          payload: sealLinks(this.secret, idsInOrder.map((id, i) => [id, tokens[i]!])),
+          payload: sealLinks(this.secret, links),
           expiresAt: new Date(Date.now() + LINK_BATCH_TTL_MS).toISOString(),
         },
         now,
       );
       await this.repo.audit(trx, actorId, 'invitations.create', `round:${round.id}`, `count=${enterprises.length}`, now);
-      return idsInOrder;
+      return links;
     });
-    const invitations = enterprises.map((e, i) => ({ id: ids[i]!, link: `${base}/r/${tokens[i]}`, ...e }));
-    return { invitations, batchId };
+    return { links, batchId };
   }
 
   /** The API: everything valid or nothing created; errors carry paths like enterprises.3.territory. */
@@ -299,31 +289,33 @@ export class InvitationsService {
     return (await this.createInvitations(round, actorId, resolved, base)).invitations;
   }
 
-  /** Read pasted text or an uploaded file into table rows; unreadable input is a field error on `fieldPath`. */
-  async readTable(source: { text: string } | { buffer: Buffer }, fieldPath: string): Promise<TableRow[]> {
+  /**
+   * A pasted or uploaded list: without bad rows it is imported at once; with bad rows nothing
+   * is imported and the checked rows are parked until the administrator confirms the good ones.
+   * Each row is checked as it is read (the table itself is never held whole); unreadable input
+   * is a field error on `fieldPath`.
+   */
+  async importList(roundId: number, actorId: number, source: { text: string } | { buffer: Buffer }, filename: string | null, fieldPath: string): Promise<ImportOutcome> {
+    const round = await this.getRound(roundId);
+    this.assertAcceptsInvitations(round);
+    const checker = this.checkTable(await this.lookups(round));
+    const sink = (row: TableRow) => checker.add(row);
+    // Only the buffer's text is held while reading; a 100,000-row list is checked in the
+    // parser's slices, other requests running in between.
     try {
-      if ('text' in source) return await parseCsvTable(source.text, MAX_ENTERPRISES);
-      return (await readUploadedTable(source.buffer, MAX_ENTERPRISES)).rows;
+      if ('text' in source) await parseCsvTable(source.text, MAX_ENTERPRISES, sink);
+      else await readUploadedTable(source.buffer, MAX_ENTERPRISES, sink);
     } catch (e) {
       if (e instanceof TableReadError) throw new ValidationError([{ path: fieldPath, key: `invitations:errors.file.${e.reason}`, params: e.params }]);
       throw e;
     }
-  }
-
-  /**
-   * A pasted or uploaded list: without bad rows it is imported at once; with bad rows nothing
-   * is imported and the checked rows are parked until the administrator confirms the good ones.
-   */
-  async importTable(roundId: number, actorId: number, rows: TableRow[], filename: string | null, base: string, fieldPath: string): Promise<ImportOutcome> {
-    const round = await this.getRound(roundId);
-    this.assertAcceptsInvitations(round);
-    const checked = await this.checkTable(rows, await this.lookups(round), fieldPath);
+    const checked = checker.result(fieldPath);
     const bad = checked.bad;
     const good = await this.flagDuplicates(round.id, checked.good, bad);
     bad.sort((a, b) => a.line - b.line);
     if (bad.length === 0) {
-      const { invitations, batchId } = await this.createInvitations(round, actorId, good, base);
-      return { kind: 'imported', invitations, batchId, total: invitations.length };
+      const { links, batchId } = await this.storeInvitations(round, actorId, good);
+      return { kind: 'imported', batchId, total: links.length };
     }
     const importId = opaqueId();
     const now = nowIso();
@@ -364,17 +356,18 @@ export class InvitationsService {
   }
 
   /** Import the good rows of a parked upload. The record is deleted first, so a replayed confirm imports nothing. */
-  async confirmImport(roundId: number, actorId: number, importId: string, base: string): Promise<{ invitations: CreatedInvitation[]; batchId: string }> {
+  async confirmImport(roundId: number, actorId: number, importId: string): Promise<{ batchId: string; total: number }> {
     const round = await this.getRound(roundId);
     const record = await this.ownImport(roundId, actorId, importId);
     if (record.goodCount === 0) throw new ConflictError('nothing_to_import', 'invitations:errors.nothingToImport');
     const good = (JSON.parse(record.goodRows) as Array<[number, string, string | null, number, string, string, string | null | undefined, Language | null | undefined]>).map(
       ([, name, contact, territoryId, sector, size, email, language]) => ({ name, contact, email: email ?? null, language: language ?? null, territoryId, sector, size }),
     );
-    return this.createInvitations(round, actorId, good, base, async (trx) => {
+    const { links, batchId } = await this.storeInvitations(round, actorId, good, async (trx) => {
       // Deleted in the transaction that imports: of two concurrent confirms only one deletes, the other imports nothing.
       if (!(await this.repo.deleteImport(importId, trx))) throw new ConflictError('import_gone', 'invitations:errors.importGone');
     });
+    return { batchId, total: links.length };
   }
 
   async cancelImport(roundId: number, actorId: number, importId: string): Promise<void> {
@@ -447,13 +440,14 @@ export class InvitationsService {
   /**
    * Invitations of a round that have an address, with their effective state and link (rebuilt
    * from the sealed token; undefined for invitations made before links were kept). Withdrawn
-   * invitations are left out. `ids` narrows to some invitations.
+   * invitations are left out. `ids` narrows to some invitations. Without `links` the links are
+   * not unsealed (planning the mail of a round of 100 000 needs only to know that each is kept).
    */
-  async mailTargets(roundId: number, base: string, ids?: number[]): Promise<InvitationMailTarget[]> {
+  async mailTargets(roundId: number, base: string, ids?: number[], links = true): Promise<InvitationMailTarget[]> {
     const rows = await this.repo.mailTargets(roundId, nowIso(), ids);
     return rows.map((r) => {
-      const token = r.tokenSealed ? unseal(this.secret, LINK_SEAL, r.tokenSealed) : undefined;
-      return { id: r.id, name: r.name, email: r.email, language: r.language, state: r.state, link: token ? `${base}/r/${token}` : undefined };
+      const token = r.tokenSealed && links ? unseal(this.secret, LINK_SEAL, r.tokenSealed) : undefined;
+      return { id: r.id, name: r.name, email: r.email, language: r.language, state: r.state, hasLink: r.tokenSealed !== null, link: token ? `${base}/r/${token}` : undefined };
     });
   }
 
@@ -533,5 +527,61 @@ export class InvitationsService {
       await this.repo.audit(trx, actorId, 'invitations.prepare_for_mail', `round:${roundId}`, `reissued=${prepared}`, nowIso());
     });
     return prepared;
+  }
+}
+
+/**
+ * Checks an uploaded table row by row as it is read: the header must name the required columns
+ * (in any of the accepted spellings); each data row is validated and resolved (territory by
+ * code or any-language name, sector and size against the questionnaire's options), and every
+ * problem is reported with the row's line number in the file. Only the resolved enterprises and
+ * the problems are kept. A header without the required columns is reported by result(), after
+ * the read (a row sink must not throw), and then nothing is kept at all.
+ */
+export class TableChecker {
+  private columnIndex: Map<EnterpriseField, number> | undefined;
+  private header: string[] | undefined;
+  private missing: EnterpriseField[] = [];
+  private rows = 0;
+  readonly good: ResolvedEnterprise[] = [];
+  readonly bad: BadRow[] = [];
+
+  constructor(private readonly resolve: (input: TEnterpriseInput) => ReturnType<InvitationsService['resolve']>) {}
+
+  add(row: TableRow): void {
+    if (!this.header) {
+      this.header = row.cells;
+      const columnIndex = new Map<EnterpriseField, number>();
+      row.cells.forEach((cell, i) => {
+        const field = COLUMN_BY_HEADER.get(normaliseName(cell));
+        if (field && !columnIndex.has(field)) columnIndex.set(field, i);
+      });
+      this.columnIndex = columnIndex;
+      this.missing = REQUIRED_COLUMNS.filter((c) => !columnIndex.has(c));
+      return;
+    }
+    this.rows++;
+    if (this.missing.length) return;
+    const raw: Record<string, string> = {};
+    for (const [field, i] of this.columnIndex!) raw[field] = row.cells[i] ?? '';
+    const parsed = ZEnterpriseInput.safeParse(raw);
+    if (!parsed.success) {
+      for (const f of zodFieldErrors(parsed.error)) {
+        this.bad.push({ line: row.line, column: f.path, value: raw[f.path] ?? '', key: f.key, params: f.params });
+      }
+      return;
+    }
+    const { enterprise, errors } = this.resolve(parsed.data);
+    for (const e of errors) this.bad.push({ line: row.line, column: e.field, value: raw[e.field] ?? '', key: e.key, params: e.params });
+    if (enterprise) this.good.push({ line: row.line, ...enterprise });
+  }
+
+  /** What was read, or the field error of a table without rows or without the required columns. */
+  result(fieldPath: string): { good: ResolvedEnterprise[]; bad: BadRow[] } {
+    if (!this.header || this.rows === 0) throw new ValidationError([{ path: fieldPath, key: 'invitations:errors.noRows' }]);
+    if (this.missing.length) {
+      throw new ValidationError([{ path: fieldPath, key: 'invitations:errors.missingColumns', params: { columns: this.missing.join(', '), found: this.header.join(', ') } }]);
+    }
+    return { good: this.good, bad: this.bad };
   }
 }

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { bool, forUpdateSkipLocked, insertIgnoringConflicts, insertReturningId, num } from '../../db/dialect';
+import { bool, forUpdateSkipLocked, insertIgnoringConflicts, insertReturningId, num, numOrNull } from '../../db/dialect';
 import type { ClaimedMessage, MailHistoryEntry, StoredTemplate, TMailKind, TMailStatus, TReminderSchedule, TTemplateKind } from './mail.schemas';
 
 export interface OutboxRow {
@@ -14,7 +14,8 @@ export interface OutboxRow {
   snapshot_id: number | null;
   /** Which mail this is (e.g. i:12:1, the first invitation mail of invitation 12); NULL for one-off mail. */
   dedupe_key: string | null;
-  payload: string;
+  /** Sealed; null for round mail, whose merge values are made when it is sent. */
+  payload: string | null;
 }
 
 /** What one invitation has had of round mail. */
@@ -39,8 +40,8 @@ export class MailRepository {
     return this.db.transaction(fn);
   }
 
-  async createSnapshot(trx: Knex.Transaction, snapshot: { language: string; subject: string; body: string }, now: string): Promise<number> {
-    return insertReturningId(trx, 'mail_snapshots', { ...snapshot, created_at: now });
+  async createSnapshot(trx: Knex.Transaction, snapshot: { language: string; subject: string; body: string; baseUrl: string }, now: string): Promise<number> {
+    return insertReturningId(trx, 'mail_snapshots', { language: snapshot.language, subject: snapshot.subject, body: snapshot.body, base_url: snapshot.baseUrl, created_at: now });
   }
 
   /** Queue rows; a row whose dedupe key is already in the outbox is left out. Returns how many went in. */
@@ -73,22 +74,25 @@ export class MailRepository {
           .orWhere((w) => w.where({ status: 'sending' }).where('lease_until', '<', now))
           .orderBy('id')
           .limit(limit)
-          .select('id', 'message_id', 'recipient', 'payload', 'attempts', 'snapshot_id'),
+          .select('id', 'message_id', 'recipient', 'language', 'round_id', 'invitation_id', 'payload', 'attempts', 'snapshot_id'),
       );
       if (rows.length === 0) return [];
       const ids = rows.map((r: Record<string, unknown>) => num(r.id));
       await trx('mail_outbox').whereIn('id', ids).update({ status: 'sending', lease_until: leaseUntil, attempts: trx.raw('attempts + 1') });
       const snapshotIds = [...new Set(rows.map((r: Record<string, unknown>) => r.snapshot_id).filter((v: unknown) => v != null).map(num))];
       const snapshots = new Map(
-        (snapshotIds.length ? await trx('mail_snapshots').whereIn('id', snapshotIds).select('id', 'subject', 'body') : []).map((r: Record<string, unknown>) => [
+        (snapshotIds.length ? await trx('mail_snapshots').whereIn('id', snapshotIds).select('id', 'subject', 'body', 'base_url') : []).map((r: Record<string, unknown>) => [
           num(r.id),
-          { subject: String(r.subject), body: String(r.body) },
+          { subject: String(r.subject), body: String(r.body), baseUrl: (r.base_url as string | null) ?? null },
         ]),
       );
       return rows.map((r: Record<string, unknown>) => ({
         id: num(r.id),
         messageId: String(r.message_id),
         recipient: String(r.recipient),
+        language: String(r.language),
+        roundId: numOrNull(r.round_id),
+        invitationId: numOrNull(r.invitation_id),
         payload: (r.payload as string | null) ?? null,
         attempts: num(r.attempts) + 1,
         snapshot: r.snapshot_id == null ? undefined : snapshots.get(num(r.snapshot_id)),

@@ -4,7 +4,7 @@ import { asyncHandler, parseOrThrow } from '../../errors';
 import { LANGUAGES, type Language } from '../../i18n';
 import { formatAlmaty } from '../../lib/almaty-time';
 import { renderConfirmation, takeConfirmation } from '../../lib/confirm';
-import { handleForm, renderForm } from '../../lib/forms';
+import { formPage, handleForm, renderForm } from '../../lib/forms';
 import { writeCsv } from '../../lib/spreadsheet';
 import { requireRole } from '../../middleware/auth';
 import type { InvitationsService } from '../invitations/invitations.service';
@@ -51,20 +51,20 @@ export function mailRoutes(
     };
   };
 
+  const overviewPage = formPage('mail/round', async (req) => overviewLocals(req, (await roundOf(req)).id));
+
   router.get(
     '/admin/rounds/:id/mail',
-    asyncHandler(async (req, res) => {
-      const round = await roundOf(req);
-      const notice =
+    overviewPage.show((req) => ({
+      notice:
         req.query.queued !== undefined
           ? req.t('mail:round.queued', { n: Number(req.query.queued) || 0 })
           : req.query.prepared !== undefined
             ? req.t('mail:prepare.done', { n: Number(req.query.prepared) || 0 })
             : req.query.saved
               ? req.t('mail:round.scheduleSaved')
-              : undefined;
-      renderForm(res, 'mail/round', { ...(await overviewLocals(req, round.id)), notice });
-    }),
+              : undefined,
+    })),
   );
 
   // The count is shown (and confirmed) before anything is queued.
@@ -129,12 +129,9 @@ export function mailRoutes(
 
   router.post(
     '/admin/rounds/:id/mail/schedule',
-    asyncHandler(async (req, res) => {
-      const round = await roundOf(req);
-      await handleForm(res, 'mail/round', { ...(await overviewLocals(req, round.id)), values: req.body ?? {} }, async () => {
-        await mail.saveSchedule(round.id, parseOrThrow(ZReminderSchedule, { enabled: 'off', ...req.body }));
-        res.redirect(303, `${mailPath(round.id)}?saved=1`);
-      });
+    overviewPage.submit(async (req, res, { round }) => {
+      await mail.saveSchedule(round.id, parseOrThrow(ZReminderSchedule, { enabled: 'off', ...req.body }));
+      res.redirect(303, `${mailPath(round.id)}?saved=1`);
     }),
   );
 
@@ -264,22 +261,16 @@ export function mailRoutes(
   // Global: the outbox and the bounce list.
 
   const adminLocals = async (req: Request) => ({ title: req.t('mail:admin.title'), enabled: mail.enabled, counts: await mail.counts(), from: ctx.config.mail?.from });
+  const adminPage = formPage('mail/admin', adminLocals);
 
-  router.get(
-    '/admin/mail',
-    asyncHandler(async (req, res) => {
-      renderForm(res, 'mail/admin', await adminLocals(req));
-    }),
-  );
+  router.get('/admin/mail', adminPage.show());
 
   router.post(
     '/admin/mail/bounces',
-    asyncHandler(async (req, res) => {
-      await handleForm(res, 'mail/admin', { ...(await adminLocals(req)), values: req.body ?? {} }, async () => {
-        const { text } = parseOrThrow(ZBounceForm, req.body);
-        const result = await mail.importBounces(text);
-        renderForm(res, 'mail/admin', { ...(await adminLocals(req)), bounceResult: result });
-      });
+    adminPage.submit(async (req, res) => {
+      const { text } = parseOrThrow(ZBounceForm, req.body);
+      const result = await mail.importBounces(text);
+      renderForm(res, 'mail/admin', { ...(await adminLocals(req)), bounceResult: result });
     }),
   );
 

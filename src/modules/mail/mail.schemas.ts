@@ -66,10 +66,14 @@ export interface ClaimedMessage {
   id: number;
   messageId: string;
   recipient: string;
+  language: string;
+  roundId: number | null;
+  invitationId: number | null;
+  /** Sealed message or merge values; null for round mail whose values are made at send time. */
   payload: string | null;
   attempts: number;
-  /** The subject and text with merge fields, for a message queued as values only. */
-  snapshot?: { subject: string; body: string };
+  /** The subject and text with merge fields, and the address links start with (round mail). */
+  snapshot?: { subject: string; body: string; baseUrl: string | null };
 }
 
 /** One message in an invitation's history. */

@@ -1,4 +1,5 @@
 import type { Logger } from '../../logger';
+import { isHeaderSafe } from '../../lib/email';
 import { seal, unseal } from '../../lib/seal';
 import { fillFields, textToHtml } from './mail.render';
 import type { MailRepository } from './mail.repository';
@@ -8,9 +9,10 @@ import type { MailTransport } from './mail.transport';
 export const OUTBOX_SEAL = 'mail-outbox';
 
 /**
- * The sealed part of an outbox row: a whole message, or only the merge values of a message
- * whose subject and text are in its snapshot. The HTML part is never stored: it is made from
- * the text when the message is sent (a pure function of it).
+ * The sealed part of an outbox row: a whole message (one-off mail: tests, expert notices,
+ * password resets), or only the merge values of a message whose subject and text are in its
+ * snapshot (round mail queued before values were made at send time). The HTML part is never
+ * stored: it is made from the text when the message is sent (a pure function of it).
  */
 export type MessageBody =
   | { subject: string; text: string; lang: string; headers?: Record<string, string> }
@@ -18,14 +20,41 @@ export type MessageBody =
 
 export const sealBody = (secret: string, body: MessageBody) => seal(secret, OUTBOX_SEAL, JSON.stringify(body));
 
-/** The message to send, or undefined when the row cannot be read (tampered, another secret, snapshot missing). */
-export function openMessage(secret: string, message: Pick<ClaimedMessage, 'payload' | 'snapshot'>): { subject: string; text: string; lang: string; headers?: Record<string, string> } | undefined {
-  const json = message.payload ? unseal(secret, OUTBOX_SEAL, message.payload) : undefined;
-  if (!json) return undefined;
-  const body = JSON.parse(json) as MessageBody;
+/**
+ * Round mail is queued with no values (issue 12: queueing 100 000 then seals nothing): the mail
+ * module makes them when the message is sent, from the invitation as it is then, or says why
+ * the message is not to be sent (withdrawn, answered, no link kept).
+ */
+export type SendTimeValues = { values: Record<string, string>; headers?: Record<string, string> } | { refused: string };
+export type SendTimeValuesResolver = (messages: ClaimedMessage[]) => Promise<Map<number, SendTimeValues>>;
+
+export interface OpenedMessage {
+  subject: string;
+  text: string;
+  lang: string;
+  headers?: Record<string, string>;
+}
+
+/** The message's merge values sealed in its row, or made at send time (`late`). */
+function valuesOf(secret: string, message: Pick<ClaimedMessage, 'payload' | 'language'>, late: SendTimeValues | undefined): MessageBody | { refused: string } | undefined {
+  if (!message.payload) return late && ('refused' in late ? late : { values: late.values, lang: message.language, headers: late.headers });
+  const json = unseal(secret, OUTBOX_SEAL, message.payload);
+  return json ? (JSON.parse(json) as MessageBody) : undefined;
+}
+
+/**
+ * The message to send; `refused` with why it is not to be sent; undefined when the row cannot be
+ * read (tampered, another secret, snapshot missing).
+ */
+export function openMessage(secret: string, message: Pick<ClaimedMessage, 'payload' | 'snapshot' | 'language'>, late?: SendTimeValues): OpenedMessage | { refused: string } | undefined {
+  const body = valuesOf(secret, message, late);
+  if (!body || 'refused' in body) return body;
   if (!('values' in body)) return body;
   if (!message.snapshot) return undefined;
-  return { subject: fillFields(message.snapshot.subject, body.values), text: fillFields(message.snapshot.body, body.values).replace(/\r\n?/g, '\n'), lang: body.lang, headers: body.headers };
+  const subject = fillFields(message.snapshot.subject, body.values);
+  // A name that would break the subject onto two lines is never sent (header injection).
+  if (!isHeaderSafe(subject)) return { refused: 'subject would span two lines' };
+  return { subject, text: fillFields(message.snapshot.body, body.values).replace(/\r\n?/g, '\n'), lang: body.lang, headers: body.headers };
 }
 
 export interface SenderOptions {
@@ -95,6 +124,8 @@ export class MailSender {
     private readonly transport: MailTransport,
     private readonly options: SenderOptions,
     private readonly logger?: Logger,
+    /** Makes the values of round mail queued without them (MailService.sendTimeValues). */
+    private readonly resolveValues?: SendTimeValuesResolver,
   ) {
     this.concurrency = options.concurrency ?? 5;
     this.leaseMs = options.leaseMs ?? 5 * 60_000;
@@ -115,11 +146,13 @@ export class MailSender {
     const take = Math.min(this.options.batchSize, allowed);
     const batch = await this.repo.claimDue(new Date(now).toISOString(), take, new Date(now + this.leaseMs).toISOString());
     const result: BatchResult = { claimed: batch.length, sent: 0, retried: 0, failed: 0, limited: take < this.options.batchSize };
+    // One look-up for the whole batch (a few queries for up to 500 messages), not one per message.
+    const late = this.resolveValues ? await this.resolveValues(batch.filter((m) => m.payload === null)) : new Map<number, SendTimeValues>();
     let next = 0;
     const worker = async () => {
       while (next < batch.length) {
         const message = batch[next++]!;
-        const outcome = await this.sendOne(message);
+        const outcome = await this.sendOne(message, late.get(message.id));
         result[outcome]++;
       }
     };
@@ -127,10 +160,10 @@ export class MailSender {
     return result;
   }
 
-  private async sendOne(message: ClaimedMessage): Promise<'sent' | 'retried' | 'failed'> {
-    const body = openMessage(this.options.secret, message);
-    if (!body) {
-      await this.repo.markFailed(message.id, 'message unreadable (sealed under another secret?)');
+  private async sendOne(message: ClaimedMessage, late: SendTimeValues | undefined): Promise<'sent' | 'retried' | 'failed'> {
+    const body = openMessage(this.options.secret, message, late);
+    if (!body || 'refused' in body) {
+      await this.repo.markFailed(message.id, body ? `not sent: ${body.refused}` : 'message unreadable (sealed under another secret?)');
       return 'failed';
     }
     try {

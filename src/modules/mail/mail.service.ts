@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { nowIso } from '../../db/dialect';
 import { ConflictError, ValidationError, type FieldError } from '../../errors';
-import { LANGUAGES, isLanguage, translator, type Language } from '../../i18n';
+import { DEFAULT_LANGUAGE, LANGUAGES, isLanguage, translator, type Language } from '../../i18n';
 import type { ExpertNotifier } from '../experts/experts.schemas';
 import { isEmailAddress, isHeaderSafe } from '../../lib/email';
 import { formatAlmaty } from '../../lib/almaty-time';
@@ -12,9 +12,10 @@ import type { RoundRecord } from '../rounds/rounds.schemas';
 import { isRoundAcceptingAnswers } from '../rounds/rounds.service';
 import type { MailRepository, OutboxRow, RoundMailTally } from './mail.repository';
 import { fillFields, renderMessage, unknownFields } from './mail.render';
-import { sealBody } from './mail.sender';
+import { sealBody, type SendTimeValues } from './mail.sender';
 import {
   MERGE_FIELDS,
+  type ClaimedMessage,
   type MailHistoryEntry,
   type OutboxMessage,
   type StoredTemplate,
@@ -27,7 +28,8 @@ import {
 /** What the mail module asks of the invitations module (its service, never its tables). */
 export interface InvitationsPort {
   getRound(id: number): Promise<RoundRecord>;
-  mailTargets(roundId: number, base: string, ids?: number[]): Promise<InvitationMailTarget[]>;
+  /** `links`: false when only whether a link is kept matters (no link is unsealed). */
+  mailTargets(roundId: number, base: string, ids?: number[], links?: boolean): Promise<InvitationMailTarget[]>;
 }
 
 export interface MailSettings {
@@ -39,7 +41,7 @@ export interface MailSettings {
 }
 
 const OPT_OUT = 'mail-opt-out';
-/** Messages rendered, sealed and inserted at a time while queueing a round. */
+/** Messages inserted at a time (one transaction) while queueing a round. */
 const QUEUE_CHUNK = 2000;
 
 /** Who gets what when mail of a kind is asked for a round: the count shown before sending. */
@@ -169,7 +171,7 @@ export class MailService {
 
   private async planWithTally(roundId: number, kind: 'invitation' | 'reminder', base: string, ids?: number[]): Promise<{ plan: MailPlan; summary: Map<number, RoundMailTally> }> {
     const round = await this.invitations.getRound(roundId);
-    const targets = await this.invitations.mailTargets(roundId, base, ids);
+    const targets = await this.invitations.mailTargets(roundId, base, ids, false);
     const summary = await this.repo.roundMailSummary(roundId);
     const suppressed = await this.repo.suppressed(targets.map((t) => t.email));
     const plan: MailPlan = { kind, recipients: [], skipped: { noLink: 0, suppressed: 0, alreadySent: 0, answered: 0 } };
@@ -178,7 +180,7 @@ export class MailService {
       const mailed = summary.get(t.id);
       if (t.state === 'submitted' || t.state === 'expired' || !accepting) plan.skipped.answered++;
       else if (suppressed.has(t.email)) plan.skipped.suppressed++;
-      else if (!t.link) plan.skipped.noLink++;
+      else if (!t.hasLink) plan.skipped.noLink++;
       else if (kind === 'invitation' && mailed && mailed.invitations > 0 && !ids) plan.skipped.alreadySent++;
       // A reminder follows an invitation mail that went out (or is on its way), not one that failed.
       else if (kind === 'reminder' && !(mailed && mailed.invitationsSent > 0)) plan.skipped.alreadySent++;
@@ -188,12 +190,13 @@ export class MailService {
   }
 
   /**
-   * Queue the mail of a plan, each in its invitation's language, rendered and sealed a chunk at
-   * a time (a round of 100 000 never holds every message in memory at once), one transaction per
-   * chunk: other writers (answers being submitted) wait for one chunk, not for the whole round,
-   * and the sender can start on the first chunk at once. Should queueing stop half-way (a crash,
-   * a lost database connection), asking again queues the rest only: every message carries its
-   * dedupe key, and those already in the outbox are left out.
+   * Queue the mail of a plan, each in its invitation's language, one transaction per chunk of
+   * 2,000: other writers (answers being submitted) wait for one chunk, not for the whole round,
+   * and the sender can start on the first chunk at once. A message stores no merge values: the
+   * sender makes them from the invitation when it sends (sendTimeValues), so queueing a round of
+   * 100 000 unseals and seals nothing, and a link reissued in between goes out new. Should
+   * queueing stop half-way (a crash, a lost database connection), asking again queues the rest
+   * only: every message carries its dedupe key, and those already in the outbox are left out.
    */
   async queueRound(roundId: number, kind: 'invitation' | 'reminder', base: string, ids?: number[]): Promise<number> {
     this.assertEnabled();
@@ -204,21 +207,21 @@ export class MailService {
     const closes = this.closingDates(round);
     const now = nowIso();
     let queued = 0;
-    // One snapshot of each language's subject and text; each message stores its values only.
+    // One snapshot of each language's subject and text (and the address links start with).
     const snapshots = new Map<Language, number>();
     await this.repo.transaction(async (trx) => {
       for (const lang of new Set(recipients.map((t) => t.language))) {
         const template = templates.get(lang)!;
-        snapshots.set(lang, await this.repo.createSnapshot(trx, { language: lang, subject: template.subject, body: template.body }, now));
+        snapshots.set(lang, await this.repo.createSnapshot(trx, { language: lang, subject: template.subject, body: template.body, baseUrl: base }, now));
       }
     });
     for (let i = 0; i < recipients.length; i += QUEUE_CHUNK) {
       const rows: OutboxRow[] = [];
       for (const t of recipients.slice(i, i + QUEUE_CHUNK)) {
         const tally = summary.get(t.id);
-        const values = this.mergeValues(closes, t, t.language, base);
-        // An enterprise name that would break the subject line is not sent (header injection).
-        if (!isHeaderSafe(fillFields(templates.get(t.language)!.subject, values))) continue;
+        // An enterprise name that would break the subject line is not queued (header injection);
+        // the sender checks again with the name as it is when it sends.
+        if (!isHeaderSafe(fillFields(templates.get(t.language)!.subject, { enterprise: t.name, closes: closes.get(t.language)! }))) continue;
         if (!isEmailAddress(t.email)) continue;
         rows.push({
           message_id: this.newMessageId(),
@@ -234,7 +237,7 @@ export class MailService {
           // same tally at the same time (another click, the cron beside the server) has the same
           // key, and the unique index keeps its copy out.
           dedupe_key: kind === 'invitation' ? `i:${t.id}:${(tally?.invitations ?? 0) + 1}` : `r:${t.id}:${(tally?.reminderRows ?? 0) + 1}`,
-          payload: sealBody(this.settings.secret, { values, lang: t.language, headers: { 'List-Unsubscribe': `<${values.optout}>` } }),
+          payload: null,
         });
       }
       queued += await this.repo.transaction((trx) => this.repo.enqueue(rows, now, trx));
@@ -246,6 +249,43 @@ export class MailService {
       });
     }
     return queued;
+  }
+
+  /**
+   * The merge values of round mail queued without them, made as the sender sends: from the
+   * invitation as it is now (its name, its current link), the round's closing date in the
+   * message's language, the opt-out link. Not sent, with why: an invitation withdrawn or without
+   * an address, answered or expired, a round no longer accepting answers, no link kept.
+   */
+  async sendTimeValues(messages: ClaimedMessage[]): Promise<Map<number, SendTimeValues>> {
+    const out = new Map<number, SendTimeValues>();
+    const groups = new Map<string, { roundId: number; base: string; messages: ClaimedMessage[] }>();
+    for (const m of messages) {
+      if (m.roundId === null || m.invitationId === null || m.snapshot?.baseUrl == null) continue;
+      const key = `${m.roundId} ${m.snapshot.baseUrl}`;
+      const group = groups.get(key) ?? { roundId: m.roundId, base: m.snapshot.baseUrl, messages: [] };
+      group.messages.push(m);
+      groups.set(key, group);
+    }
+    for (const { roundId, base, messages: group } of groups.values()) {
+      const round = await this.invitations.getRound(roundId).catch(() => undefined);
+      const accepting = round !== undefined && isRoundAcceptingAnswers(round);
+      const targets = accepting ? new Map((await this.invitations.mailTargets(roundId, base, group.map((m) => m.invitationId!))).map((t) => [t.id, t])) : new Map();
+      const closes = round ? this.closingDates(round) : undefined;
+      for (const m of group) {
+        const t = targets.get(m.invitationId!);
+        const lang = isLanguage(m.language) ? m.language : DEFAULT_LANGUAGE;
+        if (!accepting) out.set(m.id, { refused: 'the round no longer accepts answers' });
+        else if (!t) out.set(m.id, { refused: 'invitation withdrawn or without an address' });
+        else if (t.state === 'submitted' || t.state === 'expired') out.set(m.id, { refused: `invitation ${t.state}` });
+        else if (!t.link) out.set(m.id, { refused: 'no link kept for the invitation' });
+        else {
+          const values = this.mergeValues(closes!, t, lang, base);
+          out.set(m.id, { values, headers: { 'List-Unsubscribe': `<${values.optout}>` } });
+        }
+      }
+    }
+    return out;
   }
 
   /**

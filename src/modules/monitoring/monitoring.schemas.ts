@@ -10,8 +10,15 @@ export const ZMonitoringQuery = z.object({
 });
 
 export const NON_RESPONDERS_PAGE_SIZE = 100;
-/** Responses read per query while exporting: bounded memory whatever the size of the round. */
-export const EXPORT_PAGE_SIZE = 500;
+/**
+ * Responses read per query while exporting: bounded memory whatever the size of the round.
+ * A page stays alive while its rows drain into the response, long enough for V8 to promote it
+ * to the old generation; at 500 the promoted pages piled up faster than the old generation
+ * was collected (heap used climbed from 100 to 280 MB over a 200k export, RSS 433 MB), at 100
+ * they are collected as they go (heap used 99-142 MB throughout, RSS 292 MB; same export, and
+ * faster: 21 s instead of 26 s). Measured with bench/export-memory.ts.
+ */
+export const EXPORT_PAGE_SIZE = 100;
 
 /**
  * The response funnel. `invited` counts listed enterprises; respondents who came through a

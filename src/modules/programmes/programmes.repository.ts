@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { batchInsert, bool, insertReturningId, num, numOrNull, nowIso } from '../../db/dialect';
+import { StagedUploads, stagedColumns, type StagedUpload } from '../../db/staging';
 import type {
   ActualRecord,
   BodyRecord,
@@ -42,9 +43,10 @@ export interface ProgrammesRepository {
   actuals(programmeId: number, trx?: Executor): Promise<ActualRecord[]>;
   upsertActual(a: Omit<ActualRecord, 'enteredAt'>, trx: Knex.Transaction): Promise<{ previous: number | null }>;
   /** A staged actuals file (parsed rows) awaiting confirmation; expired ones are deleted first. */
-  stageActualsImport(s: { programmeId: number; fileName: string; payload: string; createdBy: number; expiresAt: string }): Promise<number>;
-  findActualsImport(id: number, trx?: Executor): Promise<{ id: number; programmeId: number; fileName: string; payload: string; createdBy: number | null; expiresAt: string } | undefined>;
-  deleteActualsImport(id: number, trx?: Executor): Promise<number>;
+  stageActualsImport(s: { programmeId: number; fileName: string; payload: string; createdBy: number }): Promise<number>;
+  findActualsImport(id: number, trx?: Executor): Promise<(StagedUpload & { programmeId: number; fileName: string; payload: string }) | undefined>;
+  /** False when it was no longer there. */
+  deleteActualsImport(id: number, trx?: Executor): Promise<boolean>;
   results(programmeId: number): Promise<ResultRecord[]>;
   directions(programmeId: number): Promise<DirectionRecord[]>;
   measures(programmeId: number, trx?: Executor): Promise<MeasureRecord[]>;
@@ -123,7 +125,10 @@ const EVIDENCE_COLUMNS = [
 ];
 
 export class KnexProgrammesRepository implements ProgrammesRepository {
-  constructor(private readonly db: Knex) {}
+  private readonly stagedActuals: StagedUploads;
+  constructor(private readonly db: Knex) {
+    this.stagedActuals = new StagedUploads(db, 'programme_actual_imports');
+  }
 
   transaction<T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
     return this.db.transaction(fn);
@@ -325,26 +330,18 @@ export class KnexProgrammesRepository implements ProgrammesRepository {
     return { previous: existing ? num(existing.value) : null };
   }
 
-  async stageActualsImport(s: { programmeId: number; fileName: string; payload: string; createdBy: number; expiresAt: string }) {
-    await this.db('programme_actual_imports').where('expires_at', '<', nowIso()).delete();
-    return insertReturningId(this.db, 'programme_actual_imports', {
-      programme_id: s.programmeId,
-      file_name: s.fileName,
-      payload: s.payload,
-      created_by: s.createdBy,
-      created_at: nowIso(),
-      expires_at: s.expiresAt,
-    });
+  async stageActualsImport(s: { programmeId: number; fileName: string; payload: string; createdBy: number }) {
+    return this.stagedActuals.stage({ programme_id: s.programmeId, file_name: s.fileName, payload: s.payload }, s.createdBy);
   }
 
   async findActualsImport(id: number, trx?: Executor) {
-    const row = await (trx ?? this.db)('programme_actual_imports').where({ id }).first();
+    const row = await this.stagedActuals.row(id, trx);
     if (!row) return undefined;
-    return { id: num(row.id), programmeId: num(row.programme_id), fileName: String(row.file_name), payload: String(row.payload), createdBy: numOrNull(row.created_by), expiresAt: String(row.expires_at) };
+    return { ...stagedColumns(row), programmeId: num(row.programme_id), fileName: String(row.file_name), payload: String(row.payload) };
   }
 
   async deleteActualsImport(id: number, trx?: Executor) {
-    return (trx ?? this.db)('programme_actual_imports').where({ id }).delete();
+    return this.stagedActuals.drop(id, trx);
   }
 
   async results(programmeId: number): Promise<ResultRecord[]> {

@@ -1,11 +1,10 @@
-import { Router, type NextFunction, type Request, type Response } from 'express';
-import multer from 'multer';
+import { Router, type Request } from 'express';
 import type { Services } from '../../composition';
 import type { AppContext } from '../../context';
 import { AppError, asyncHandler, parseOrThrow, ValidationError } from '../../errors';
 import { localized, translator, type Language } from '../../i18n';
-import { renderConfirmation, takeConfirmation } from '../../lib/confirm';
-import { handleForm, renderForm } from '../../lib/forms';
+import { renderConfirmation, takeConfirmation, withConfirmation } from '../../lib/confirm';
+import { fileUpload, formPage, renderForm } from '../../lib/forms';
 import { requireRole } from '../../middleware/auth';
 import { indicatorChart } from './programmes.charts';
 import { attainmentPercent, reportTables, writeReportXlsx } from './programmes.report';
@@ -46,15 +45,7 @@ const actorOf = (req: Request): Actor => ({ id: req.user!.id, role: req.user!.ro
 export function programmesRoutes(_ctx: AppContext, services: Services): Router {
   const router = Router();
   const service = services.programmes;
-  // File names in UTF-8 (busboy's default is Latin-1, which garbles Kazakh and Russian names).
-  const upload = multer({ storage: multer.memoryStorage(), defParamCharset: 'utf8', limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 10 } }).single('file');
-  const uploadOrFieldError = (req: Request, res: Response, next: NextFunction) =>
-    upload(req, res, (err: unknown) => {
-      if (err instanceof multer.MulterError) {
-        return next(new ValidationError([{ path: 'file', key: err.code === 'LIMIT_FILE_SIZE' ? 'programmes:errors.fileTooLarge' : 'errors:field.invalid', params: { max: '10 MB' } }]));
-      }
-      next(err);
-    });
+  const uploadOrFieldError = fileUpload({ maxBytes: MAX_UPLOAD_BYTES, fields: 10 }, { tooLarge: 'programmes:errors.fileTooLarge', params: { max: '10 MB' } });
 
   // Analysts (researchers), administrators and executors of the reporting bodies; experts have no business here.
   const readers = requireRole('admin', 'researcher', 'executor');
@@ -101,31 +92,24 @@ export function programmesRoutes(_ctx: AppContext, services: Services): Router {
     }),
   );
 
-  router.get(
-    '/programmes/import',
-    admins,
-    asyncHandler(async (req, res) => {
-      renderForm(res, 'programmes/import', { title: req.t('programmes:importSpec.title') });
-    }),
-  );
+  const importPage = formPage('programmes/import', async (req) => ({ title: req.t('programmes:importSpec.title') }));
+  router.get('/programmes/import', admins, importPage.show());
 
   router.post(
     '/programmes/import',
     admins,
     uploadOrFieldError,
-    asyncHandler(async (req, res) => {
-      await handleForm(res, 'programmes/import', { title: req.t('programmes:importSpec.title') }, async () => {
-        if (!req.file) throw new ValidationError([{ path: 'file', key: 'errors:field.required' }]);
-        let spec: unknown;
-        try {
-          spec = JSON.parse(req.file.buffer.toString('utf8').replace(/^\ufeff/, ''));
-        } catch {
-          throw new ValidationError([{ path: 'file', key: 'programmes:importSpec.notJson' }], 'programmes:spec.invalid');
-        }
-        const id = await service.importSpec(spec);
-        res.redirect(303, `/programmes/${id}`);
-      });
-    }),
+    importPage.submit(async (req, res) => {
+      if (!req.file) throw new ValidationError([{ path: 'file', key: 'errors:field.required' }]);
+      let spec: unknown;
+      try {
+        spec = JSON.parse(req.file.buffer.toString('utf8').replace(/^\ufeff/, ''));
+      } catch {
+        throw new ValidationError([{ path: 'file', key: 'programmes:importSpec.notJson' }], 'programmes:spec.invalid');
+      }
+      const id = await service.importSpec(spec);
+      res.redirect(303, `/programmes/${id}`);
+    }, () => ({})),
   );
 
   router.get(
@@ -168,86 +152,94 @@ export function programmesRoutes(_ctx: AppContext, services: Services): Router {
       ...extra,
     };
   };
+  const indicatorPage = formPage('programmes/indicator', (req) => indicatorLocals(req));
 
   router.get(
     '/programmes/:id/indicators/:indicatorId',
-    asyncHandler(async (req, res) => {
-      renderForm(res, 'programmes/indicator', await indicatorLocals(req));
-    }),
+    indicatorPage.show(),
   );
 
   router.post(
     '/programmes/:id/indicators/:indicatorId/actuals',
-    asyncHandler(async (req, res) => {
+    indicatorPage.submit(async (req, res, locals) => {
       const confirmed = takeConfirmation(req);
-      const locals = await indicatorLocals(req, { values: req.body });
-      await handleForm(res, 'programmes/indicator', locals, async () => {
-        const form = parseOrThrow(ZActualForm, req.body);
-        // A year that has its actual already: replacing it asks first, naming both values.
-        const previous = locals.view.years.find((y) => y.year === form.year)?.actual;
-        if (previous && previous.value !== form.value && locals.view.canEdit && !confirmed) {
-          const number = new Intl.NumberFormat(req.lang);
-          return renderConfirmation(req, res, {
-            title: req.t('programmes:confirm.replaceActual.title', { year: form.year }),
-            consequences: [
-              req.t('programmes:confirm.replaceActual.values', { year: form.year, from: number.format(previous.value), to: number.format(form.value) }),
-              req.t('programmes:confirm.replaceActual.history'),
-            ],
-            confirmLabel: req.t('programmes:confirm.replaceActual.button'),
-            cancelHref: `/programmes/${locals.programme.id}/indicators/${locals.view.indicator.id}`,
-            fields: stringFields(req.body),
-          });
-        }
-        await service.enterActual(actorOf(req), locals.programme.id, locals.view.indicator.id, form);
-        res.redirect(303, `/programmes/${locals.programme.id}/indicators/${locals.view.indicator.id}?saved=${form.year}`);
-      });
+      const form = parseOrThrow(ZActualForm, req.body);
+      // A year that has its actual already: replacing it asks first, naming both values.
+      const previous = locals.view.years.find((y) => y.year === form.year)?.actual;
+      if (previous && previous.value !== form.value && locals.view.canEdit && !confirmed) {
+        const number = new Intl.NumberFormat(req.lang);
+        return renderConfirmation(req, res, {
+          title: req.t('programmes:confirm.replaceActual.title', { year: form.year }),
+          consequences: [
+            req.t('programmes:confirm.replaceActual.values', { year: form.year, from: number.format(previous.value), to: number.format(form.value) }),
+            req.t('programmes:confirm.replaceActual.history'),
+          ],
+          confirmLabel: req.t('programmes:confirm.replaceActual.button'),
+          cancelHref: `/programmes/${locals.programme.id}/indicators/${locals.view.indicator.id}`,
+          fields: stringFields(req.body),
+        });
+      }
+      await service.enterActual(actorOf(req), locals.programme.id, locals.view.indicator.id, form);
+      res.redirect(303, `/programmes/${locals.programme.id}/indicators/${locals.view.indicator.id}?saved=${form.year}`);
     }),
   );
 
   router.post(
     '/programmes/:id/indicators/:indicatorId/bodies',
     admins,
-    asyncHandler(async (req, res) => {
-      const locals = await indicatorLocals(req);
-      await handleForm(res, 'programmes/indicator', locals, async () => {
-        const { bodyIds } = parseOrThrow(ZIndicatorBodiesForm, req.body);
-        await service.setIndicatorBodies(actorOf(req), locals.programme.id, locals.view.indicator.id, bodyIds);
-        res.redirect(303, `/programmes/${locals.programme.id}/indicators/${locals.view.indicator.id}`);
-      });
-    }),
+    indicatorPage.submit(async (req, res, locals) => {
+      const confirmed = takeConfirmation(req);
+      const { bodyIds } = parseOrThrow(ZIndicatorBodiesForm, req.body);
+      // Taking a body off the indicator takes its executors' right to enter the actuals: named first, asked once.
+      const { removed, added } = await service.indicatorBodiesChange(actorOf(req), locals.programme.id, locals.view.indicator.id, bodyIds);
+      if (removed.length && !confirmed) {
+        const named = (b: (typeof removed)[number]) => `${b.code} — ${localized(b as never, 'name', req.lang)}`;
+        return renderConfirmation(req, res, {
+          title: req.t('programmes:confirm.indicatorBodies.title', { code: locals.view.indicator.code }),
+          consequences: [
+            req.t('programmes:confirm.indicatorBodies.removed', { count: removed.length }),
+            ...removed.map(named),
+            ...(added.length ? [req.t('programmes:confirm.indicatorBodies.added', { count: added.length }), ...added.map(named)] : []),
+            req.t('programmes:confirm.indicatorBodies.kept'),
+          ],
+          confirmLabel: req.t('programmes:confirm.indicatorBodies.button'),
+          cancelHref: `/programmes/${locals.programme.id}/indicators/${locals.view.indicator.id}`,
+          fields: stringFields(req.body),
+        });
+      }
+      await service.setIndicatorBodies(actorOf(req), locals.programme.id, locals.view.indicator.id, bodyIds);
+      res.redirect(303, `/programmes/${locals.programme.id}/indicators/${locals.view.indicator.id}`);
+    }, () => ({})),
   );
 
   router.post(
     '/programmes/:id/indicators/:indicatorId/targets',
     admins,
-    asyncHandler(async (req, res) => {
+    indicatorPage.submit(async (req, res, locals) => {
       const confirmed = takeConfirmation(req);
-      const locals = await indicatorLocals(req, { targetValues: req.body });
-      await handleForm(res, 'programmes/indicator', locals, async () => {
-        const form = parseOrThrow(ZTargetsForm, req.body);
-        // Stored targets removed or replaced (or the baseline, the direction): the list of what goes, asked first.
-        const changes = await service.targetChanges(actorOf(req), locals.programme.id, locals.view.indicator.id, form);
-        if (!confirmed && (changes.removed.length || changes.replaced.length || changes.baseline || changes.direction)) {
-          const fmt = programmeNumber(req.lang);
-          return renderConfirmation(req, res, {
-            title: req.t('programmes:confirm.targets.title', { code: locals.view.indicator.code }),
-            consequences: [
-              ...changes.removed.map((c) => req.t('programmes:confirm.targets.removed', { year: c.year, from: fmt(c.from, 6) })),
-              ...changes.replaced.map((c) => req.t('programmes:confirm.targets.replaced', { year: c.year, from: fmt(c.from, 6), to: fmt(c.to, 6) })),
-              ...(changes.baseline ? [req.t('programmes:confirm.targets.baseline', { from: fmt(changes.baseline.from, 6), to: fmt(changes.baseline.to, 6) })] : []),
-              ...(changes.direction ? [req.t('programmes:confirm.targets.direction', { from: req.t(`programmes:direction.${changes.direction.from}`), to: req.t(`programmes:direction.${changes.direction.to}`) })] : []),
-              req.t('programmes:confirm.targets.recomputed'),
-              req.t('programmes:confirm.replaceActual.history'),
-            ],
-            confirmLabel: req.t('programmes:confirm.targets.button'),
-            cancelHref: `/programmes/${locals.programme.id}/indicators/${locals.view.indicator.id}#targets`,
-            fields: stringFields(req.body),
-          });
-        }
-        await service.updateTargets(actorOf(req), locals.programme.id, locals.view.indicator.id, form);
-        res.redirect(303, `/programmes/${locals.programme.id}/indicators/${locals.view.indicator.id}#targets`);
-      });
-    }),
+      const form = parseOrThrow(ZTargetsForm, req.body);
+      // Stored targets removed or replaced (or the baseline, the direction): the list of what goes, asked first.
+      const changes = await service.targetChanges(actorOf(req), locals.programme.id, locals.view.indicator.id, form);
+      if (!confirmed && (changes.removed.length || changes.replaced.length || changes.baseline || changes.direction)) {
+        const fmt = programmeNumber(req.lang);
+        return renderConfirmation(req, res, {
+          title: req.t('programmes:confirm.targets.title', { code: locals.view.indicator.code }),
+          consequences: [
+            ...changes.removed.map((c) => req.t('programmes:confirm.targets.removed', { year: c.year, from: fmt(c.from, 6) })),
+            ...changes.replaced.map((c) => req.t('programmes:confirm.targets.replaced', { year: c.year, from: fmt(c.from, 6), to: fmt(c.to, 6) })),
+            ...(changes.baseline ? [req.t('programmes:confirm.targets.baseline', { from: fmt(changes.baseline.from, 6), to: fmt(changes.baseline.to, 6) })] : []),
+            ...(changes.direction ? [req.t('programmes:confirm.targets.direction', { from: req.t(`programmes:direction.${changes.direction.from}`), to: req.t(`programmes:direction.${changes.direction.to}`) })] : []),
+            req.t('programmes:confirm.targets.recomputed'),
+            req.t('programmes:confirm.replaceActual.history'),
+          ],
+          confirmLabel: req.t('programmes:confirm.targets.button'),
+          cancelHref: `/programmes/${locals.programme.id}/indicators/${locals.view.indicator.id}#targets`,
+          fields: stringFields(req.body),
+        });
+      }
+      await service.updateTargets(actorOf(req), locals.programme.id, locals.view.indicator.id, form);
+      res.redirect(303, `/programmes/${locals.programme.id}/indicators/${locals.view.indicator.id}#targets`);
+    }, (req) => ({ targetValues: req.body })),
   );
 
   router.post(
@@ -266,7 +258,8 @@ export function programmesRoutes(_ctx: AppContext, services: Services): Router {
   router.get(
     '/programmes/:id/actuals/import',
     asyncHandler(async (req, res) => {
-      renderForm(res, 'programmes/actuals-import', { ...(await base(req)), title: req.t('programmes:import.title') });
+      const notice = req.query.discarded === '1' ? req.t('programmes:import.discard.done') : undefined;
+      renderForm(res, 'programmes/actuals-import', { ...(await base(req)), title: req.t('programmes:import.title'), notice });
     }),
   );
 
@@ -322,6 +315,7 @@ export function programmesRoutes(_ctx: AppContext, services: Services): Router {
         cancelHref: `/programmes/${locals.programme.id}/actuals/import`,
         action: `/programmes/${locals.programme.id}/actuals/imports/${staged.id}/confirm`,
         fields: {},
+        alternative: { action: `/programmes/${locals.programme.id}/actuals/imports/${staged.id}/discard`, label: req.t('programmes:import.discard.button') },
       });
     }),
   );
@@ -335,6 +329,31 @@ export function programmesRoutes(_ctx: AppContext, services: Services): Router {
       if (!takeConfirmation(req)) return res.redirect(303, `/programmes/${id}/actuals/imports/${importId}`);
       const count = await service.confirmActualsImport(actorOf(req), id, importId);
       res.redirect(303, `/programmes/${id}?imported=${count}`);
+    }),
+  );
+
+  router.post(
+    '/programmes/:id/actuals/imports/:importId/discard',
+    asyncHandler(async (req, res) => {
+      const id = programmeId(req);
+      const importId = parseOrThrow(ZId, req.params.importId);
+      await withConfirmation(
+        req,
+        res,
+        async () => {
+          const staged = await service.stagedActualsImport(actorOf(req), id, importId);
+          return {
+            title: req.t('programmes:import.discard.title', { file: staged.fileName }),
+            consequences: [req.t('programmes:import.discard.rows', { count: staged.total }), req.t('programmes:import.discard.nothingWritten')],
+            confirmLabel: req.t('programmes:import.discard.button'),
+            cancelHref: `/programmes/${id}/actuals/imports/${importId}`,
+          };
+        },
+        async () => {
+          await service.discardActualsImport(actorOf(req), id, importId);
+          res.redirect(303, `/programmes/${id}/actuals/import?discarded=1`);
+        },
+      );
     }),
   );
 
@@ -372,35 +391,31 @@ export function programmesRoutes(_ctx: AppContext, services: Services): Router {
       ...extra,
     };
   };
+  const measurePage = formPage('programmes/measure', (req) => measureLocals(req));
 
   router.get(
     '/programmes/:id/measures/:measureId',
-    asyncHandler(async (req, res) => {
-      renderForm(res, 'programmes/measure', await measureLocals(req));
-    }),
+    measurePage.show(),
   );
 
   router.post(
     '/programmes/:id/measures/:measureId/report',
-    asyncHandler(async (req, res) => {
+    measurePage.submit(async (req, res, locals) => {
       const confirmed = takeConfirmation(req);
-      const locals = await measureLocals(req, { values: req.body });
-      await handleForm(res, 'programmes/measure', locals, async () => {
-        const form = parseOrThrow(ZMeasureReportForm, req.body);
-        // "Not started" deletes the year's report: asked first when there is one.
-        const report = locals.detail.years.find((y) => y.year === form.year)?.report;
-        if (form.status === 'not_started' && report && locals.detail.canEdit && !confirmed) {
-          return renderConfirmation(req, res, {
-            title: req.t('programmes:confirm.deleteReport.title', { year: form.year }),
-            consequences: [req.t('programmes:confirm.deleteReport.gone', { year: form.year, status: req.t(`programmes:measureStatus.${report.status}`) }), req.t('programmes:confirm.replaceActual.history')],
-            confirmLabel: req.t('programmes:confirm.deleteReport.button'),
-            cancelHref: `/programmes/${locals.programme.id}/measures/${locals.detail.measure.id}`,
-            fields: stringFields(req.body),
-          });
-        }
-        await service.reportMeasure(actorOf(req), locals.programme.id, locals.detail.measure.id, form);
-        res.redirect(303, `/programmes/${locals.programme.id}/measures/${locals.detail.measure.id}`);
-      });
+      const form = parseOrThrow(ZMeasureReportForm, req.body);
+      // "Not started" deletes the year's report: asked first when there is one.
+      const report = locals.detail.years.find((y) => y.year === form.year)?.report;
+      if (form.status === 'not_started' && report && locals.detail.canEdit && !confirmed) {
+        return renderConfirmation(req, res, {
+          title: req.t('programmes:confirm.deleteReport.title', { year: form.year }),
+          consequences: [req.t('programmes:confirm.deleteReport.gone', { year: form.year, status: req.t(`programmes:measureStatus.${report.status}`) }), req.t('programmes:confirm.replaceActual.history')],
+          confirmLabel: req.t('programmes:confirm.deleteReport.button'),
+          cancelHref: `/programmes/${locals.programme.id}/measures/${locals.detail.measure.id}`,
+          fields: stringFields(req.body),
+        });
+      }
+      await service.reportMeasure(actorOf(req), locals.programme.id, locals.detail.measure.id, form);
+      res.redirect(303, `/programmes/${locals.programme.id}/measures/${locals.detail.measure.id}`);
     }),
   );
 
@@ -412,13 +427,10 @@ export function programmesRoutes(_ctx: AppContext, services: Services): Router {
   router.post(
     '/programmes/:id/measures/:measureId/evidence',
     uploadOrFieldError,
-    asyncHandler(async (req, res) => {
-      const locals = await measureLocals(req, { evidenceValues: req.body ?? {} });
-      await handleForm(res, 'programmes/measure', locals, async () => {
-        await service.addEvidence(actorOf(req), locals.programme.id, locals.detail.measure.id, withFile(req, parseOrThrow(ZEvidenceForm, req.body ?? {})));
-        res.redirect(303, `/programmes/${locals.programme.id}/measures/${locals.detail.measure.id}#evidence`);
-      });
-    }),
+    measurePage.submit(async (req, res, locals) => {
+      await service.addEvidence(actorOf(req), locals.programme.id, locals.detail.measure.id, withFile(req, parseOrThrow(ZEvidenceForm, req.body ?? {})));
+      res.redirect(303, `/programmes/${locals.programme.id}/measures/${locals.detail.measure.id}#evidence`);
+    }, (req) => ({ evidenceValues: req.body ?? {} })),
   );
 
   router.get(
@@ -494,42 +506,38 @@ export function programmesRoutes(_ctx: AppContext, services: Services): Router {
     const locals = await base(req);
     return { ...locals, title: req.t('programmes:executors.title'), ...(await service.executors(locals.programme.id)), ...extra };
   };
+  const executorPage = formPage('programmes/executors', (req) => executorLocals(req));
 
   router.get(
     '/programmes/:id/executors',
     admins,
-    asyncHandler(async (req, res) => {
-      renderForm(res, 'programmes/executors', await executorLocals(req));
-    }),
+    executorPage.show(),
   );
 
   router.post(
     '/programmes/:id/executors',
     admins,
-    asyncHandler(async (req, res) => {
+    executorPage.submit(async (req, res, locals) => {
       const confirmed = takeConfirmation(req);
-      const locals = await executorLocals(req);
-      await handleForm(res, 'programmes/executors', locals, async () => {
-        const form = parseOrThrow(ZExecutorForm, req.body);
-        // Unticking a body takes the executor's reporting for it away: named first, asked once.
-        const { user, removed } = await service.executorBodiesRemoved(actorOf(req), locals.programme.id, form.userId, form.bodyIds);
-        if (user && removed.length && !confirmed) {
-          return renderConfirmation(req, res, {
-            title: req.t('programmes:confirm.executorBodies.title', { user: user.name || user.email }),
-            consequences: [
-              req.t('programmes:confirm.executorBodies.removed', { user: user.name || user.email, count: removed.length }),
-              ...removed.map((b) => `${b.code} — ${localized(b as never, 'name', req.lang)}`),
-              req.t('programmes:confirm.executorBodies.kept'),
-            ],
-            confirmLabel: req.t('programmes:confirm.executorBodies.button'),
-            cancelHref: `/programmes/${locals.programme.id}/executors`,
-            fields: stringFields(req.body),
-          });
-        }
-        await service.setExecutorBodies(actorOf(req), locals.programme.id, form.userId, form.bodyIds);
-        res.redirect(303, `/programmes/${locals.programme.id}/executors`);
-      });
-    }),
+      const form = parseOrThrow(ZExecutorForm, req.body);
+      // Unticking a body takes the executor's reporting for it away: named first, asked once.
+      const { user, removed } = await service.executorBodiesRemoved(actorOf(req), locals.programme.id, form.userId, form.bodyIds);
+      if (user && removed.length && !confirmed) {
+        return renderConfirmation(req, res, {
+          title: req.t('programmes:confirm.executorBodies.title', { user: user.name || user.email }),
+          consequences: [
+            req.t('programmes:confirm.executorBodies.removed', { user: user.name || user.email, count: removed.length }),
+            ...removed.map((b) => `${b.code} — ${localized(b as never, 'name', req.lang)}`),
+            req.t('programmes:confirm.executorBodies.kept'),
+          ],
+          confirmLabel: req.t('programmes:confirm.executorBodies.button'),
+          cancelHref: `/programmes/${locals.programme.id}/executors`,
+          fields: stringFields(req.body),
+        });
+      }
+      await service.setExecutorBodies(actorOf(req), locals.programme.id, form.userId, form.bodyIds);
+      res.redirect(303, `/programmes/${locals.programme.id}/executors`);
+    }, () => ({})),
   );
 
   /* ---------------------------------------------------------------- analysis of regions */
@@ -539,13 +547,12 @@ export function programmesRoutes(_ctx: AppContext, services: Services): Router {
     const [regions, options] = await Promise.all([service.regions(locals.programme.id), service.evidenceOptions()]);
     return { ...locals, title: req.t('programmes:regions.title'), regions, options, values: { year: String(service.defaultYear(locals.programme)) }, ...extra };
   };
+  const regionPage = formPage('programmes/regions', (req) => regionLocals(req));
 
   router.get(
     '/programmes/:id/regions',
     staff,
-    asyncHandler(async (req, res) => {
-      renderForm(res, 'programmes/regions', await regionLocals(req));
-    }),
+    regionPage.show(),
   );
 
   router.post(
@@ -571,12 +578,9 @@ export function programmesRoutes(_ctx: AppContext, services: Services): Router {
   router.post(
     '/programmes/:id/regions/settlements',
     staff,
-    asyncHandler(async (req, res) => {
-      const locals = await regionLocals(req, { values: req.body });
-      await handleForm(res, 'programmes/regions', locals, async () => {
-        await service.enterSettlement(actorOf(req), locals.programme.id, parseOrThrow(ZSettlementForm, req.body));
-        res.redirect(303, `/programmes/${locals.programme.id}/regions#settlements`);
-      });
+    regionPage.submit(async (req, res, locals) => {
+      await service.enterSettlement(actorOf(req), locals.programme.id, parseOrThrow(ZSettlementForm, req.body));
+      res.redirect(303, `/programmes/${locals.programme.id}/regions#settlements`);
     }),
   );
 
@@ -584,14 +588,11 @@ export function programmesRoutes(_ctx: AppContext, services: Services): Router {
     '/programmes/:id/regions/evidence',
     staff,
     uploadOrFieldError,
-    asyncHandler(async (req, res) => {
-      const locals = await regionLocals(req, { evidenceValues: req.body ?? {} });
-      await handleForm(res, 'programmes/regions', locals, async () => {
-        const { territoryId, ...form } = parseOrThrow(ZTerritoryEvidenceForm, req.body ?? {});
-        await service.addTerritoryEvidence(actorOf(req), locals.programme.id, territoryId, withFile(req, form));
-        res.redirect(303, `/programmes/${locals.programme.id}/regions#territory-evidence`);
-      });
-    }),
+    regionPage.submit(async (req, res, locals) => {
+      const { territoryId, ...form } = parseOrThrow(ZTerritoryEvidenceForm, req.body ?? {});
+      await service.addTerritoryEvidence(actorOf(req), locals.programme.id, territoryId, withFile(req, form));
+      res.redirect(303, `/programmes/${locals.programme.id}/regions#territory-evidence`);
+    }, (req) => ({ evidenceValues: req.body ?? {} })),
   );
 
   return router;

@@ -1,4 +1,5 @@
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, zodFieldErrors, type FieldError } from '../../errors';
+import { ownWaiting } from '../../db/staging';
 import { readUploadedTable, TableReadError } from '../../lib/spreadsheet';
 import type { TRole } from '../users/users.schemas';
 import { projectTrend, type TrendProjection } from './programmes.projection';
@@ -142,8 +143,6 @@ export interface CalendarRow {
 }
 
 const MAX_IMPORT_ROWS = 5000;
-/** An actuals file waiting for its overwrite confirmation is forgotten after a day. */
-const STAGED_IMPORT_TTL_MS = 24 * 60 * 60 * 1000;
 
 export interface ActualsPlan {
   replaced: Array<{ indicator: IndicatorRecord; year: number; from: number; to: number; detailsChanged: boolean }>;
@@ -420,7 +419,6 @@ export class ProgrammesService {
       fileName: file.name.slice(0, 300),
       payload: JSON.stringify(inputs),
       createdBy: actor.id,
-      expiresAt: new Date(Date.now() + STAGED_IMPORT_TTL_MS).toISOString(),
     });
     return { stagedId };
   }
@@ -429,6 +427,12 @@ export class ProgrammesService {
   async stagedActualsImport(actor: Actor, programmeId: number, importId: number): Promise<StagedActualsImport> {
     const { staged, inputs } = await this.ownStagedImport(actor, programmeId, importId);
     return { id: staged.id, fileName: staged.fileName, total: inputs.length, ...(await this.planActuals(programmeId, inputs)) };
+  }
+
+  /** Throws a staged file away unwritten (its uploader's choice; otherwise it expires after a day). */
+  async discardActualsImport(actor: Actor, programmeId: number, importId: number): Promise<void> {
+    await this.ownStagedImport(actor, programmeId, importId);
+    if (!(await this.repo.deleteActualsImport(importId))) throw new NotFoundError();
   }
 
   /** Writes a staged file (all or nothing) and forgets it; a second confirmation finds nothing. */
@@ -441,7 +445,7 @@ export class ProgrammesService {
   private async ownStagedImport(actor: Actor, programmeId: number, importId: number) {
     const staged = await this.repo.findActualsImport(importId);
     // Someone else's, another programme's or an expired upload: as if it did not exist.
-    if (!staged || staged.programmeId !== programmeId || staged.createdBy !== actor.id || staged.expiresAt < new Date().toISOString()) throw new NotFoundError();
+    if (!ownWaiting(staged, actor.id) || staged.programmeId !== programmeId) throw new NotFoundError();
     return { staged, inputs: JSON.parse(staged.payload) as ActualInput[] };
   }
 
@@ -526,7 +530,7 @@ export class ProgrammesService {
     const p = await this.get(programmeId);
     await this.repo.transaction(async (trx) => {
       // A staged file is taken once: a second confirmation (double click, another tab) writes nothing.
-      if (stagedId !== undefined && (await this.repo.deleteActualsImport(stagedId, trx)) === 0) throw new NotFoundError();
+      if (stagedId !== undefined && !(await this.repo.deleteActualsImport(stagedId, trx))) throw new NotFoundError();
       const indicators = await this.repo.indicators(programmeId, trx);
       const bodyIds = actor.role === 'executor' ? await this.repo.executorBodies(actor.id, trx) : [];
       for (const input of inputs) {
@@ -555,14 +559,30 @@ export class ProgrammesService {
     });
   }
 
-  /** Administrators assign bodies to an indicator, which lets those bodies' executors enter its actuals. */
-  async setIndicatorBodies(actor: Actor, programmeId: number, indicatorId: number, bodyIds: number[]): Promise<void> {
+  /**
+   * What assigning these bodies to an indicator changes: the bodies taken off it (their executors can
+   * no longer enter its actuals, so the page asks first) and the bodies newly assigned.
+   */
+  async indicatorBodiesChange(actor: Actor, programmeId: number, indicatorId: number, bodyIds: number[]): Promise<{ removed: BodyRecord[]; added: BodyRecord[] }> {
+    const { indicator, bodies } = await this.checkIndicatorBodies(actor, programmeId, indicatorId, bodyIds);
+    const chosen = new Set(bodyIds);
+    const current = new Set(indicator.bodyIds);
+    return { removed: bodies.filter((b) => current.has(b.id) && !chosen.has(b.id)), added: bodies.filter((b) => chosen.has(b.id) && !current.has(b.id)) };
+  }
+
+  private async checkIndicatorBodies(actor: Actor, programmeId: number, indicatorId: number, bodyIds: number[]) {
     if (actor.role !== 'admin') throw new ForbiddenError();
     const [indicators, bodies] = await Promise.all([this.repo.indicators(programmeId), this.repo.bodies(programmeId)]);
-    if (!indicators.some((i) => i.id === indicatorId)) throw new NotFoundError();
+    const indicator = indicators.find((i) => i.id === indicatorId);
+    if (!indicator) throw new NotFoundError();
     const known = new Set(bodies.map((b) => b.id));
-    const bad = bodyIds.filter((b) => !known.has(b));
-    if (bad.length) throw new ValidationError([{ path: 'bodyIds', key: 'programmes:errors.unknownBody' }]);
+    if (bodyIds.some((b) => !known.has(b))) throw new ValidationError([{ path: 'bodyIds', key: 'programmes:errors.unknownBody' }]);
+    return { indicator, bodies };
+  }
+
+  /** Administrators assign bodies to an indicator, which lets those bodies' executors enter its actuals. */
+  async setIndicatorBodies(actor: Actor, programmeId: number, indicatorId: number, bodyIds: number[]): Promise<void> {
+    await this.checkIndicatorBodies(actor, programmeId, indicatorId, bodyIds);
     await this.repo.transaction(async (trx) => {
       await this.repo.setIndicatorBodies(indicatorId, [...new Set(bodyIds)], trx);
       await this.repo.addHistory({ programmeId, indicatorId, action: 'indicator.bodies', detail: JSON.stringify(bodyIds), userId: actor.id }, trx);

@@ -14,6 +14,7 @@ import {
   canMove,
   dependentsOf,
   findQuestion,
+  editedProfileQuestion,
   missingTranslations,
   moveOptionRow,
   numberBlankOptionCodes,
@@ -21,11 +22,12 @@ import {
   type Lang,
   type MoveDirection,
   type Path,
+  type ProfileEdit,
   type TCategory,
   type TDraftDefinition,
 } from './questionnaires.drafts';
 import { describeDiff } from './questionnaires.diff-text';
-import { ZQuestionnaireId } from './questionnaires.schemas';
+import { ZQuestionnaireId, type TProfileQuestion } from './questionnaires.schemas';
 import type { QuestionnairesService } from './questionnaires.service';
 import { previewRoutes } from './questionnaire-preview.routes';
 import type { TerritoriesService } from '../territories/territories.service';
@@ -35,8 +37,9 @@ const ZRevision = z.coerce.number().int().positive();
 const ZDirection = z.enum(['up', 'down']);
 const ZKind = z.enum(QUESTION_KINDS as [QuestionKind, ...QuestionKind[]]);
 const ZMissingFilter = z.enum(['any', 'kk', 'ru', 'en']).optional().catch(undefined);
+const ZDraftCode = z.string().trim().min(1).max(60).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/);
 const ZNewDraft = z.object({
-  code: z.string().trim().min(1).max(60).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/),
+  code: ZDraftCode,
   'title.kk': z.string().trim().max(2000),
   'title.ru': z.string().trim().max(2000),
   'title.en': z.string().trim().max(2000),
@@ -89,6 +92,10 @@ function issueTarget(def: TDraftDefinition, draftId: number, path: Path): { href
   if (head === 'categories' && typeof index === 'number' && def.categories[index]) {
     const code = def.categories[index]!.code;
     return { href: `${base}/sections/${encodeURIComponent(code)}${anchor(field)}`, where: code };
+  }
+  if (head === 'profile' && typeof index === 'number' && def.profile[index]) {
+    const code = def.profile[index]!.code;
+    return { href: `${base}/profile/${encodeURIComponent(code)}${anchor(field)}`, where: code };
   }
   if (head === 'title' || head === 'source') return { href: `${base}/title${anchor(path.map(String).join('.'))}`, where: String(head) };
   if (head === 'scale') return { href: `${base}/scale${anchor(path.map(String).join('.'))}`, where: 'scale' };
@@ -218,7 +225,11 @@ export function questionnaireBuilderRoutes(
   router.get(
     BASE,
     asyncHandler(async (req, res) => {
-      renderForm(res, 'questionnaires/builder/list', await listLocals(req, { values: { scaleMin: '1', scaleMax: '5' } }));
+      const discarded = typeof req.query.discarded === 'string' && ZDraftCode.safeParse(req.query.discarded).success ? req.query.discarded : undefined;
+      renderForm(res, 'questionnaires/builder/list', await listLocals(req, {
+        values: { scaleMin: '1', scaleMax: '5' },
+        notice: discarded ? req.t('builder:discardedNew', { code: discarded }) : undefined,
+      }));
     }),
   );
 
@@ -277,11 +288,13 @@ export function questionnaireBuilderRoutes(
         }))
         .map((s) => (missingFilter ? { ...s, questions: s.questions.filter((q) => lacks(q.question)) } : s))
         .filter((s) => !missingFilter || lacks(s.section.title) || s.questions.length > 0);
+      const profile = def.profile.map((p) => ({ question: p, missing: missingTranslations(p) })).filter((p) => !missingFilter || lacks(p.question));
       const latest = await questionnaires.latestByCode(draft.code);
       res.render('questionnaires/builder/draft', builderLocals(req, draft, {
         title: req.t('builder:draftTitle', { code: draft.code }),
         def,
         sections,
+        profile,
         issues,
         missingTargets: [...missingByTarget.values()].map((m) => ({ ...m, langs: [...m.langs] })),
         missingCount: r.missing.length,
@@ -540,6 +553,43 @@ export function questionnaireBuilderRoutes(
     }),
   );
 
+  // The profile questions of the original format (the first page): what of them can change, see ProfileEdit.
+  const profileOf = (draft: DraftRow, code: string) => {
+    const p = draft.definition.profile.find((x) => x.code === code);
+    if (!p) throw new ValidationError([{ path: 'code', key: 'builder:errors.gone' }], 'builder:errors.gone');
+    return p;
+  };
+  const profileFields = (p: TProfileQuestion) =>
+    flattenForm({ text: p.text, required: p.required, ...('options' in p ? { options: p.options.map((o) => ({ text: o.text })) } : {}), ...(p.type === 'integer' ? { min: p.min, max: p.max } : {}) });
+  const profileLocals = (req: Request, draft: DraftRow, p: TProfileQuestion, values: FlatForm) =>
+    builderLocals(req, draft, { title: req.t('builder:editProfileQuestion', { code: p.code }), profileQuestion: p, values });
+  router.get(
+    `${BASE}/:draftId/profile/:code`,
+    asyncHandler(async (req, res) => {
+      const draft = await draftOf(req);
+      const p = profileOf(draft, String(req.params.code));
+      renderForm(res, 'questionnaires/builder/profile-question', profileLocals(req, draft, p, profileFields(p)));
+    }),
+  );
+  router.post(
+    `${BASE}/:draftId/profile/:code`,
+    asyncHandler(async (req, res) => {
+      const draft = await draftOf(req);
+      const p = profileOf(draft, String(req.params.code));
+      const form = new FormReader(req.body ?? {});
+      const edit: ProfileEdit = {
+        text: form.text('text'),
+        required: form.flag('required'),
+        ...('options' in p ? { optionTexts: p.options.map((_, i) => form.text(`options.${i}.text`)) } : {}),
+        ...(p.type === 'integer' ? { min: form.number('min', true), max: form.number('max', true) } : {}),
+      };
+      await handleForm(res, 'questionnaires/builder/profile-question', profileLocals(req, draft, p, profileFields(editedProfileQuestion(p, edit))), async () => {
+        await drafts.change(draft.id, revisionOf(req), { type: 'saveProfile', code: p.code, edit, readErrors: form.errors }, req.user!.id);
+        savedRedirect(res, draft.id, `profile-${p.code}`);
+      });
+    }),
+  );
+
   // Publish and discard.
   router.post(
     `${BASE}/:draftId/publish`,
@@ -549,6 +599,7 @@ export function questionnaireBuilderRoutes(
       res.redirect(303, `/admin/questionnaires/${result.id}?saved=${result.outcome === 'unchanged' ? 'unchanged' : 'created'}`);
     }),
   );
+  // Discard: back to the published version, after a page that says what is lost.
   router.post(
     `${BASE}/:draftId/discard`,
     asyncHandler(async (req, res) => {
@@ -556,15 +607,33 @@ export function questionnaireBuilderRoutes(
       await withConfirmation(
         req,
         res,
-        async () => ({
-          title: req.t('builder:confirmDiscard', { code: draft.code }),
-          consequences: [req.t('builder:discardLoses'), req.t(draft.baseQuestionnaireId ? 'builder:discardKeepsVersions' : 'builder:discardNew')],
-          confirmLabel: req.t('builder:discard'),
-          cancelHref: `${BASE}/${draft.id}`,
-        }),
         async () => {
-          await drafts.discard(draft.id);
-          res.redirect(303, BASE);
+          const p = await drafts.discardPreview(draft.id);
+          const lost = p.base
+            ? p.base.lost === 0
+              ? [req.t('builder:discardNothingLost', { version: p.base.version })]
+              : [
+                  req.t('builder:discardLost', { count: p.base.lost, version: p.base.version }),
+                  req.t('exchange:diff.summary', p.base.counts),
+                  ...(p.base.questionnaireChanges ? [req.t('builder:discardQuestionnaireChanges', { count: p.base.questionnaireChanges })] : []),
+                ]
+            : [req.t('builder:discardUnpublished', p.unpublished), req.t('builder:discardNew')];
+          return {
+            title: req.t('builder:confirmDiscard', { code: draft.code }),
+            consequences: [
+              ...lost,
+              req.t('builder:discardEdits', { count: p.edits }),
+              ...(p.latest ? [req.t('builder:discardBackTo', { version: p.latest.version })] : []),
+            ],
+            confirmLabel: req.t('builder:discard'),
+            cancelHref: `${BASE}/${draft.id}`,
+            fields: { revision: String(p.revision) },
+          };
+        },
+        async () => {
+          await drafts.discard(draft.id, revisionOf(req));
+          const latest = await questionnaires.latestByCode(draft.code);
+          res.redirect(303, latest ? `/admin/questionnaires/${latest.id}?saved=discarded` : `${BASE}?discarded=${encodeURIComponent(draft.code)}`);
         },
       );
     }),

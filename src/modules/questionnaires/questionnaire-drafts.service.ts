@@ -1,7 +1,8 @@
 import { ConflictError, NotFoundError, ValidationError } from '../../errors';
 import type { TLocalizedText } from './kinds';
 import type { DraftRow, PreviewSubject, QuestionnaireDraftsRepository, TestAnswers } from './questionnaire-drafts.repository';
-import { applyChange, draftIssues, missingTranslations, newDraftDefinition, type DraftChange, type DraftIssue, type MissingText, type TDraftDefinition } from './questionnaires.drafts';
+import type { DefinitionDiff } from './questionnaires.diff';
+import { applyChange, builderQuestions, draftIssues, missingTranslations, newDraftDefinition, type DraftChange, type DraftIssue, type MissingText, type TDraftDefinition } from './questionnaires.drafts';
 import { parseDefinition, type QuestionnairesService, type SaveResult } from './questionnaires.service';
 
 export interface NewDraftInput {
@@ -18,6 +19,20 @@ export interface DraftSummary {
   updatedAt: string;
   missing: number;
   issues: number;
+}
+
+/** What discarding a draft loses, and where it leads back to (the confirmation page says it). */
+export interface DiscardPreview {
+  /** The draft's revision the preview was made on: the discard is refused if the draft moves on. */
+  revision: number;
+  /** Changes saved in the draft since it was started (each save is one revision). */
+  edits: number;
+  /** The version the draft was started from, and how the draft differs from it: what is lost. */
+  base?: { id: number; version: number; counts: DefinitionDiff['counts']; questionnaireChanges: number; lost: number };
+  /** A draft of a questionnaire never published from it: everything in it is lost. */
+  unpublished?: { sections: number; questions: number };
+  /** The latest published version of the code: where discarding leads back to. */
+  latest?: { id: number; version: number };
 }
 
 /** What still keeps a draft from being published. */
@@ -91,9 +106,38 @@ export class QuestionnaireDraftsService {
     return code === undefined ? {} : { code };
   }
 
-  async discard(id: number): Promise<void> {
-    await this.get(id);
-    await this.repo.delete(id);
+  /**
+   * What "discard this draft" would lose: the changes against the version it was started from
+   * (counted as the comparison counts them: questions added, removed and changed, sections, and
+   * changes to the title, source or scale), or, for a questionnaire never published, all of it.
+   */
+  async discardPreview(id: number): Promise<DiscardPreview> {
+    const draft = await this.get(id);
+    const latestRow = await this.questionnaires.latestByCode(draft.code);
+    const latest = latestRow ? { id: latestRow.id, version: latestRow.version } : undefined;
+    const edits = draft.revision - 1;
+    if (draft.baseQuestionnaireId === null) {
+      return { revision: draft.revision, edits, latest, unpublished: { sections: draft.definition.categories.length, questions: builderQuestions(draft.definition).length } };
+    }
+    const { before, diff } = await this.questionnaires.compare({ id: draft.baseQuestionnaireId }, { definition: draft.definition });
+    const { added, removed, changed, sections } = diff.counts;
+    const questionnaireChanges = diff.changes.length;
+    return {
+      revision: draft.revision,
+      edits,
+      latest,
+      base: { id: draft.baseQuestionnaireId, version: before.version!, counts: diff.counts, questionnaireChanges, lost: added + removed + changed + sections + questionnaireChanges },
+    };
+  }
+
+  /**
+   * Discard the draft: its published versions stay as they are, and editing starts again from the
+   * latest one. Refused (409) when the draft changed after `revision`, the one whose losses the
+   * confirmation page listed.
+   */
+  async discard(id: number, revision: number): Promise<void> {
+    await this.current(id, revision);
+    if (!(await this.repo.delete(id, revision))) throw new ConflictError('draft_changed', 'builder:errors.draftChanged');
   }
 
   /**

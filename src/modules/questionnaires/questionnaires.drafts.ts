@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ValidationError, zodFieldErrors, type FieldError } from '../../errors';
 import type { TCondition, TLocalizedText, TQuestion } from './kinds';
-import { ZCategory, ZItem, ZQuestionnaireDefinition, type TQuestionnaireDefinition } from './questionnaires.schemas';
+import { ZCategory, ZItem, ZQuestionnaireDefinition, type TProfileQuestion, type TQuestionnaireDefinition } from './questionnaires.schemas';
 
 /**
  * The builder's rules, as pure functions over a draft definition. A draft has the shape of the
@@ -157,7 +157,36 @@ export type DraftChange =
   | { type: 'deleteSection'; code: string }
   | { type: 'saveQuestion'; at: string | null; question: TQuestion; readErrors: FieldError[] }
   | { type: 'moveQuestion'; code: string; direction: MoveDirection }
-  | { type: 'deleteQuestion'; code: string };
+  | { type: 'deleteQuestion'; code: string }
+  | { type: 'saveProfile'; code: string; edit: ProfileEdit; readErrors: FieldError[] };
+
+/**
+ * What the builder changes in a profile question of the original format: its wording, its
+ * options' wording, whether it must be answered, and a number's limits. Its code and type give it
+ * its role (territory, sector, size, employees, innovated, funding), and its option codes are what
+ * invitation lists, the analysis filters and breakdowns and the monitoring targets match on ("none"
+ * is how "did not innovate" is known), so those stay as they are.
+ */
+export interface ProfileEdit {
+  text: TLocalizedText;
+  required: boolean;
+  /** The options' texts, in the options' order (choice and multi-choice). */
+  optionTexts?: TLocalizedText[];
+  /** A number's limits as read (a string when it could not be read; undefined when left blank). */
+  min?: number | string;
+  max?: number | string;
+}
+
+/** The profile question with an edit applied; everything the edit does not cover is kept, in the same key order. */
+export function editedProfileQuestion(p: TProfileQuestion, edit: ProfileEdit): TProfileQuestion {
+  const out = { ...p, text: edit.text, required: edit.required } as TProfileQuestion;
+  if ((out.type === 'choice' || out.type === 'multi-choice') && edit.optionTexts) {
+    out.options = out.options.map((o, i) => ({ ...o, text: edit.optionTexts![i] ?? o.text })) as typeof out.options;
+  }
+  // A limit left blank or unreadable is kept as given, so the schema (or the reader) reports it at its field.
+  if (out.type === 'integer') Object.assign(out, { min: edit.min, max: edit.max });
+  return out;
+}
 
 function swap<T>(list: T[], i: number, j: number): void {
   const a = list[i]!;
@@ -305,6 +334,13 @@ export function applyChange(current: TDraftDefinition, change: DraftChange): { d
           break;
         }
       }
+      return { def, code: change.code };
+    }
+    case 'saveProfile': {
+      const i = def.profile.findIndex((p) => p.code === change.code);
+      if (i < 0) notFound('code');
+      def.profile[i] = editedProfileQuestion(def.profile[i]!, change.edit);
+      refuseIssuesIn(def, [['profile', i]], 2, change.readErrors);
       return { def, code: change.code };
     }
     case 'deleteQuestion': {

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { bool, insertReturningId, num, numOrNull, nowIso } from '../../db/dialect';
+import { StagedUploads, stagedColumns, type StagedUpload } from '../../db/staging';
 import { PROFILE_CATEGORY, PROFILE_TITLE, normaliseDefinition } from './questionnaires.form';
 import type {
   QuestionnaireCategoryRow,
@@ -34,17 +35,17 @@ function toRow(row: Record<string, unknown>): QuestionnaireRow {
 
 type Db = Knex | Knex.Transaction;
 
-export interface StagedImportRow {
-  id: number;
+export interface StagedImportRow extends StagedUpload {
   fileName: string;
   definition: unknown;
   warnings: unknown;
-  createdBy: number;
-  expiresAt: string;
 }
 
 export class QuestionnairesRepository {
-  constructor(private readonly db: Knex) {}
+  private readonly staged: StagedUploads;
+  constructor(private readonly db: Knex) {
+    this.staged = new StagedUploads(db, 'questionnaire_imports');
+  }
 
   transaction<T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
     return this.db.transaction(fn);
@@ -90,34 +91,19 @@ export class QuestionnairesRepository {
   /* ---- XLSForm imports waiting for the administrator's confirmation ---- */
 
   /** Stores a read XLSForm until it is confirmed; expired ones go first. */
-  async stageImport(input: { fileName: string; definition: unknown; warnings: unknown; createdBy: number; expiresAt: string }): Promise<number> {
-    await this.db('questionnaire_imports').where('expires_at', '<', nowIso()).delete();
-    return insertReturningId(this.db, 'questionnaire_imports', {
-      file_name: input.fileName,
-      definition: JSON.stringify(input.definition),
-      warnings: JSON.stringify(input.warnings),
-      created_by: input.createdBy,
-      created_at: nowIso(),
-      expires_at: input.expiresAt,
-    });
+  async stageImport(input: { fileName: string; definition: unknown; warnings: unknown; createdBy: number }): Promise<number> {
+    return this.staged.stage({ file_name: input.fileName, definition: JSON.stringify(input.definition), warnings: JSON.stringify(input.warnings) }, input.createdBy);
   }
 
   async findStagedImport(id: number): Promise<StagedImportRow | undefined> {
-    const row = await this.db('questionnaire_imports').where({ id }).first();
+    const row = await this.staged.row(id);
     if (!row) return undefined;
-    return {
-      id: num(row.id),
-      fileName: String(row.file_name),
-      definition: JSON.parse(String(row.definition)),
-      warnings: JSON.parse(String(row.warnings)),
-      createdBy: num(row.created_by),
-      expiresAt: String(row.expires_at),
-    };
+    return { ...stagedColumns(row), fileName: String(row.file_name), definition: JSON.parse(String(row.definition)), warnings: JSON.parse(String(row.warnings)) };
   }
 
   /** False when it was no longer there (a second click, another tab). */
   async deleteStagedImport(id: number): Promise<boolean> {
-    return (await this.db('questionnaire_imports').where({ id }).delete()) === 1;
+    return this.staged.drop(id);
   }
 
   async countRoundsUsing(id: number, db: Db = this.db): Promise<number> {

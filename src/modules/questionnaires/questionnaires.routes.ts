@@ -1,9 +1,8 @@
-import { Router, type NextFunction, type Request, type Response } from 'express';
-import multer from 'multer';
+import { Router, type Request } from 'express';
 import type { AppContext } from '../../context';
 import { AppError, asyncHandler, parseOrThrow, ValidationError } from '../../errors';
 import { writeXlsx } from '../../lib/spreadsheet';
-import { handleForm, renderForm } from '../../lib/forms';
+import { fileUpload, formPage, handleForm, renderForm } from '../../lib/forms';
 import { requireRole } from '../../middleware/auth';
 import { describeDiff } from './questionnaires.diff-text';
 import { ZCompareQuery, ZImportForm, ZQuestionnaireId, type Questionnaire } from './questionnaires.schemas';
@@ -40,14 +39,10 @@ function apiSummary(q: { id: number; code: string; version: number; title_kk: st
 
 export function questionnairesRoutes(_ctx: AppContext, { questionnaires }: { questionnaires: QuestionnairesService }): Router {
   const router = Router();
-  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_UPLOAD_BYTES, fieldSize: MAX_UPLOAD_BYTES, files: 1, fields: 5 } }).single('file');
-  const uploadOrFieldError = (req: Request, res: Response, next: NextFunction) =>
-    upload(req, res, (err: unknown) => {
-      if (err instanceof multer.MulterError) {
-        return next(new ValidationError([{ path: 'file', key: err.code === 'LIMIT_FILE_SIZE' ? 'questionnaires:errors.fileTooLarge' : 'errors:field.invalid' }], 'questionnaires:errors.importFailed'));
-      }
-      next(err);
-    });
+  const uploadOrFieldError = fileUpload(
+    { maxBytes: MAX_UPLOAD_BYTES, fieldSize: MAX_UPLOAD_BYTES, fields: 5 },
+    { tooLarge: 'questionnaires:errors.fileTooLarge', formMessage: 'questionnaires:errors.importFailed' },
+  );
 
   router.use('/admin/questionnaires', requireRole('admin'));
 
@@ -56,50 +51,50 @@ export function questionnairesRoutes(_ctx: AppContext, { questionnaires }: { que
     questionnaires: await questionnaires.list(),
     ...extra,
   });
+  const listPage = formPage('questionnaires/list', (req) => listLocals(req));
 
   const savedNotice = (req: Request, q: Questionnaire) => {
     const saved = String(req.query.saved ?? '');
-    if (!['created', 'updated', 'unchanged'].includes(saved)) return undefined;
+    if (!['created', 'updated', 'unchanged', 'discarded'].includes(saved)) return undefined;
     return req.t(`questionnaires:saved.${saved}`, { code: q.code, version: q.version });
   };
 
   router.get(
     '/admin/questionnaires',
-    asyncHandler(async (req, res) => {
+    listPage.show((req) => {
       const importState = String(req.query.import ?? '');
-      renderForm(res, 'questionnaires/list', await listLocals(req, { notice: ['gone', 'cancelled'].includes(importState) ? req.t(`exchange:xlsform.${importState}`) : undefined }));
+      return { notice: ['gone', 'cancelled'].includes(importState) ? req.t(`exchange:xlsform.${importState}`) : undefined };
     }),
   );
 
   router.post(
     '/admin/questionnaires/import',
     uploadOrFieldError,
-    asyncHandler(async (req, res) => {
-      await handleForm(res, 'questionnaires/list', await listLocals(req, { values: { json: typeof req.body?.json === 'string' ? req.body.json : '' } }), async () => {
+    listPage.submit(
+      async (req, res) => {
         const result = await questionnaires.importDefinition(parseDefinitionText(importText(req)), req.user!.id);
         res.redirect(303, `/admin/questionnaires/${result.id}?saved=${result.outcome}`);
-      });
-    }),
+      },
+      (req) => ({ values: { json: typeof req.body?.json === 'string' ? req.body.json : '' } }),
+    ),
   );
 
   router.post(
     '/admin/questionnaires/import-xlsform',
     uploadOrFieldError,
-    asyncHandler(async (req, res) => {
-      await handleForm(res, 'questionnaires/list', await listLocals(req), async () => {
-        try {
-          const file = uploadedFile(req);
-          // Read and checked now; imported only once the administrator has seen what it brings.
-          const read = await readXlsForm(file.buffer, file.name);
-          const importId = await questionnaires.stageImport(read, file.name, req.user!.id);
-          res.redirect(303, `/admin/questionnaires/import-xlsform/${importId}`);
-        } catch (e) {
-          // Beside the XLSForm input, not the JSON one (both post a field named file).
-          if (e instanceof AppError) e.fields.forEach((f) => f.path === 'file' && (f.path = 'xlsform'));
-          throw e;
-        }
-      });
-    }),
+    listPage.submit(async (req, res) => {
+      try {
+        const file = uploadedFile(req);
+        // Read and checked now; imported only once the administrator has seen what it brings.
+        const read = await readXlsForm(file.buffer, file.name);
+        const importId = await questionnaires.stageImport(read, file.name, req.user!.id);
+        res.redirect(303, `/admin/questionnaires/import-xlsform/${importId}`);
+      } catch (e) {
+        // Beside the XLSForm input, not the JSON one (both post a field named file).
+        if (e instanceof AppError) e.fields.forEach((f) => f.path === 'file' && (f.path = 'xlsform'));
+        throw e;
+      }
+    }, () => ({})),
   );
 
   router.get(

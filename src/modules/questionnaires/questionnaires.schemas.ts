@@ -227,6 +227,21 @@ export interface Questionnaire {
   profileQuestions: FormQuestion[];
 }
 
+/** An item of a version as answers refer to it (what `versionItems` gives). */
+export type VersionItem = Pick<QuestionnaireItemRow, 'id' | 'code' | 'kind' | 'role' | 'categoryId' | 'categoryCode' | 'position'>;
+
+/**
+ * Which items of a version are its questions and which are its profile's. A profile question
+ * always has a role; a question of the `questions` array may have one too and still stands on
+ * its category page (and is answered there), so the split is by page, and each item says its role.
+ */
+export interface VersionItems {
+  /** The category pages' items in page order (category, then position): what `answers` answer. */
+  questions: VersionItem[];
+  /** The profile page's items in form order: what `profile` answers. */
+  profile: VersionItem[];
+}
+
 export const ZQuestionnaireId = z.coerce.number().int().positive();
 
 /** The admin import form: a pasted JSON text (or an uploaded file, read into the same field). */

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { ZodError } from 'zod';
 import { ConflictError, NotFoundError, ValidationError, controlCharacterErrors, zodFieldErrors, type FieldError } from '../../errors';
+import { ownWaiting } from '../../db/staging';
 import { jsonEntriesAtMost } from '../../lib/json-entries';
 import { diffDefinitions, sectionTitles, type DefinitionDiff } from './questionnaires.diff';
 import { PROFILE_CATEGORY, formQuestions, respondentForm, usesTerritoryDirectory, type QuestionnaireForm, type TerritoryOption } from './questionnaires.form';
@@ -12,6 +13,8 @@ import {
   type QuestionnaireSummary,
   type TLocalizedText,
   type TQuestionnaireDefinition,
+  type VersionItem,
+  type VersionItems,
 } from './questionnaires.schemas';
 
 /** ["items", 3, "text", "ru"] -> "$.items[3].text.ru": the path an author finds in their JSON file. */
@@ -107,8 +110,6 @@ function isUniqueViolation(e: unknown): boolean {
   return err?.code === '23505' || err?.code === 'SQLITE_CONSTRAINT' || /UNIQUE constraint failed/.test(String(err?.message));
 }
 
-/** How long an XLSForm read on the admin page waits for its confirmation. */
-export const STAGED_IMPORT_TTL_MS = 24 * 3600 * 1000;
 
 export interface StagedImport {
   id: number;
@@ -124,6 +125,8 @@ export interface StagedImport {
 export class QuestionnairesService {
   /** Respondent forms by version (undefined: no such version). */
   private readonly forms = new Map<number, Promise<{ questionnaire: Questionnaire; form: QuestionnaireForm; fromDirectory: boolean } | undefined>>();
+  /** versionItems by version, filled from committed reads only (outside a transaction). */
+  private readonly splits = new Map<number, VersionItems>();
 
   constructor(private readonly repo: QuestionnairesRepository) {}
 
@@ -160,6 +163,30 @@ export class QuestionnairesService {
       questions: questions.filter((q) => q.categoryCode !== PROFILE_CATEGORY),
       profileQuestions: questions.filter((q) => q.categoryCode === PROFILE_CATEGORY),
     };
+  }
+
+  /**
+   * Which items of version `id` are questions (the category pages', answered through `answers`)
+   * and which are the profile's (answered through `profile`), with their ids, kinds and roles.
+   * The one place that split is made: tests, the bench and the counting ask here instead of
+   * picking items by hand. Read from the item rows alone (no definition is parsed) and kept per
+   * version, so a caller on a hot path pays one map lookup.
+   */
+  async versionItems(id: number, trx?: Knex.Transaction): Promise<VersionItems> {
+    const known = this.splits.get(id);
+    if (known) return known;
+    const [categories, items] = await Promise.all([this.repo.categories(id, trx), this.repo.items(id, trx)]);
+    if (categories.length === 0 && !(await this.repo.findById(id, trx))) throw new NotFoundError();
+    const pagePosition = new Map(categories.map((c) => [c.id, c.position]));
+    const item = ({ id, code, kind, role, categoryId, categoryCode, position }: VersionItem): VersionItem => ({ id, code, kind, role, categoryId, categoryCode, position });
+    const inPageOrder = [...items].sort((a, b) => pagePosition.get(a.categoryId)! - pagePosition.get(b.categoryId)! || a.position - b.position || a.id - b.id);
+    const split: VersionItems = {
+      questions: inPageOrder.filter((i) => i.categoryCode !== PROFILE_CATEGORY).map(item),
+      profile: inPageOrder.filter((i) => i.categoryCode === PROFILE_CATEGORY).map(item),
+    };
+    // A row read inside a transaction may yet be rolled back; only committed reads are kept.
+    if (!trx) this.splits.set(id, split);
+    return split;
   }
 
   /**
@@ -224,7 +251,7 @@ export class QuestionnairesService {
 
   /** Keeps a read XLSForm for a day, until its reader confirms it on the page. */
   async stageImport(imp: XlsFormImport, fileName: string, actorId: number): Promise<number> {
-    return this.repo.stageImport({ fileName: fileName.slice(0, 255), definition: imp.definition, warnings: imp.warnings, createdBy: actorId, expiresAt: new Date(Date.now() + STAGED_IMPORT_TTL_MS).toISOString() });
+    return this.repo.stageImport({ fileName: fileName.slice(0, 255), definition: imp.definition, warnings: imp.warnings, createdBy: actorId });
   }
 
   /**
@@ -233,7 +260,7 @@ export class QuestionnairesService {
    */
   async stagedImport(id: number, actorId: number): Promise<StagedImport> {
     const row = await this.repo.findStagedImport(id);
-    if (!row || row.createdBy !== actorId || row.expiresAt < new Date().toISOString()) throw new NotFoundError();
+    if (!ownWaiting(row, actorId)) throw new NotFoundError();
     const definition = row.definition as TQuestionnaireDefinition;
     const latest = await this.repo.findLatestByCode(definition.code);
     const comparison = latest ? await this.compare({ id: latest.id }, { definition }) : undefined;
@@ -242,7 +269,7 @@ export class QuestionnairesService {
       fileName: row.fileName,
       definition,
       warnings: row.warnings as XlsFormIssue[],
-      expiresAt: row.expiresAt,
+      expiresAt: row.expiresAt!, // questionnaire_imports.expires_at is NOT NULL
       latest: latest ? { id: latest.id, version: latest.version } : undefined,
       comparison,
       outcome: !latest ? 'created' : comparison!.diff.same ? 'unchanged' : 'next-version',
@@ -298,7 +325,7 @@ export class QuestionnairesService {
    * version instead. An unused version is changed in place. The code cannot change in an edit.
    */
   async updateDefinition(id: number, def: TQuestionnaireDefinition, actorId: number | null): Promise<SaveResult> {
-    return this.guardRace(() =>
+    const result = await this.guardRace(() =>
       this.repo.transaction(async (trx) => {
         const current = await this.row(id, trx);
         if (def.code !== current.code) {
@@ -315,9 +342,16 @@ export class QuestionnairesService {
         await this.repo.deleteContent(id, trx);
         await this.repo.writeContent(id, def, trx);
         this.forms.delete(id);
+        this.splits.delete(id);
         return { id, code: current.code, version: current.version, outcome: 'updated' as const };
       }),
     );
+    // Again after the commit: a reader outside the transaction may have kept the old rows meanwhile.
+    if (result.outcome === 'updated') {
+      this.forms.delete(id);
+      this.splits.delete(id);
+    }
+    return result;
   }
 
   private async insertVersion(def: TQuestionnaireDefinition, version: number, actorId: number | null, trx: Knex.Transaction): Promise<SaveResult> {

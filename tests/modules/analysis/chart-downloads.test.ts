@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, loginAs, type LoggedIn, type TestApp } from '../../helpers/app';
+import type { LoggedIn, TestApp } from '../../helpers/app';
+import { smallRoundWorld } from '../../helpers/analysis-round';
 import { resultsDir } from '../../helpers/browser';
-import { addResponses, createRound, createSurvey, SMALL_ROUND, type SurveyFixture } from './fixtures';
 
 const binary = (res: request.Response, cb: (err: Error | null, body: Buffer) => void) => {
   const chunks: Buffer[] = [];
@@ -15,20 +15,13 @@ const binary = (res: request.Response, cb: (err: Error | null, body: Buffer) => 
 /** Chart downloads: every chart on a page links to itself as SVG and as a PNG drawn on the server. */
 describe('chart downloads', () => {
   let t: TestApp;
-  let survey: SurveyFixture;
   let roundId: number;
   let researcher: LoggedIn;
 
   beforeAll(async () => {
-    t = await createTestApp();
-    survey = await createSurvey(t.ctx.db);
-    roundId = await createRound(t.ctx.db, survey, 'Көктем 2026');
-    await addResponses(t.ctx.db, survey, roundId, SMALL_ROUND);
-    researcher = await loginAs(t, 'researcher');
+    ({ t, roundId, researcher } = await smallRoundWorld({ title: 'Көктем 2026' }));
   });
-  afterAll(async () => {
-    await t.close();
-  });
+  afterAll(async () => t?.close());
 
   const links = (html: string) => [...html.matchAll(/<a href="([^"]*[?&]amp;chart=[^"]*|[^"]*\?chart=[^"]*)" download>/g)].map((m) => m[1]!.replace(/&amp;/g, '&'));
 

@@ -2,19 +2,16 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../../src/cli';
 import { runAnalysisCommand } from '../../../src/modules/analysis/analysis.cli';
 import { analysisService } from '../../../src/modules/analysis/analysis.service';
-import { createTestApp, type TestApp } from '../../helpers/app';
-import { addResponses, createRound, createSurvey, SMALL_ROUND } from './fixtures';
+import type { TestApp } from '../../helpers/app';
+import { smallRoundWorld } from '../../helpers/analysis-round';
 
 describe('analysis CLI', () => {
   let t: TestApp;
   let roundId: number;
   beforeAll(async () => {
-    t = await createTestApp();
-    const survey = await createSurvey(t.ctx.db);
-    roundId = await createRound(t.ctx.db, survey);
-    await addResponses(t.ctx.db, survey, roundId, SMALL_ROUND);
+    ({ t, roundId } = await smallRoundWorld());
   });
-  afterAll(async () => t.close());
+  afterAll(async () => t?.close());
 
   it('counts a bulk-loaded round and rebuilds it', async () => {
     const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, loginAs, type LoggedIn, type TestApp } from '../../helpers/app';
-import { addResponses, createRound, createSurvey, SMALL_ROUND, type SurveyFixture } from './fixtures';
+import type { LoggedIn, TestApp } from '../../helpers/app';
+import { smallRoundWorld } from '../../helpers/analysis-round';
+import type { SurveyFixture } from './fixtures';
 
 /** The heat map barrier x territory / sector / size against hand-computed cells of SMALL_ROUND. */
 describe('heat map', () => {
@@ -10,15 +11,9 @@ describe('heat map', () => {
   let researcher: LoggedIn;
 
   beforeAll(async () => {
-    t = await createTestApp();
-    survey = await createSurvey(t.ctx.db);
-    roundId = await createRound(t.ctx.db, survey, 'Heat');
-    await addResponses(t.ctx.db, survey, roundId, SMALL_ROUND);
-    researcher = await loginAs(t, 'researcher');
+    ({ t, survey, roundId, researcher } = await smallRoundWorld({ title: 'Heat' }));
   });
-  afterAll(async () => {
-    await t.close();
-  });
+  afterAll(async () => t?.close());
 
   const cell = (map: Awaited<ReturnType<TestApp['services']['analysis']['heatMap']>>, item: string, group: string) => map.cells.find((c) => c.itemCode === item && c.group === group);
 

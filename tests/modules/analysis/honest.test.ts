@@ -2,7 +2,8 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { holmAdjust } from '../../../src/math/holmAdjust';
 import { apiTokenFor, createTestApp, loginAs, type TestApp } from '../../helpers/app';
-import { addResponses, createRound, createSurvey, SMALL_ROUND } from './fixtures';
+import { smallRoundWorld } from '../../helpers/analysis-round';
+import { addResponses, createRound, createSurvey } from './fixtures';
 
 /** Holm beside raw p, the small-group warning and the reason alpha is undefined, in the API and on the page. */
 describe('honest statistics on the ranking', () => {
@@ -12,10 +13,9 @@ describe('honest statistics on the ranking', () => {
   let flatRoundId: number;
 
   beforeAll(async () => {
-    t = await createTestApp();
-    const survey = await createSurvey(t.ctx.db);
-    roundId = await createRound(t.ctx.db, survey, 'Spring');
-    await addResponses(t.ctx.db, survey, roundId, SMALL_ROUND);
+    const world = await smallRoundWorld({ title: 'Spring' });
+    ({ t, roundId } = world);
+    const survey = world.survey;
     flatRoundId = await createRound(t.ctx.db, survey, 'Flat');
     const flat = { A1: 3, A2: 3, A3: 3, B1: 4 };
     await addResponses(t.ctx.db, survey, flatRoundId, [

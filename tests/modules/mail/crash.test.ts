@@ -3,27 +3,33 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildServices } from '../../../src/composition';
 import { createDb, type Db } from '../../../src/db/knex';
 import { migrateLatest } from '../../../src/db/migrate';
-import { MailRepository } from '../../../src/modules/mail/mail.repository';
-import { MailService } from '../../../src/modules/mail/mail.service';
+import { createLogger } from '../../../src/logger';
+import { Lifecycle } from '../../../src/lifecycle';
+import { runSeeds } from '../../../seeds';
+import { createUser, testConfig } from '../../helpers/app';
 import { freshDatabase, type FreshDatabase } from '../../helpers/db';
-import { startSmtpSink } from '../../helpers/smtp';
+import { startSmtpSink, type SmtpSink } from '../../helpers/smtp';
+import { insertRound, territoryId } from '../invitations/fixtures';
 
 const SECRET = 'crash-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 const root = path.resolve(__dirname, '../../..');
 const TOTAL = 80;
+const BASE = 'http://kedergi.test';
 
 /**
  * The cron command is killed (SIGKILL) in the middle of a batch; the next run must send every
  * message that did not arrive, and re-send only those that were in flight at the kill, each
- * with the Message-ID it was queued with.
+ * with the Message-ID it was queued with. Half the messages are whole messages sealed in their
+ * row (one-off mail), half are round invitations whose values the sender makes when it sends.
  */
 describe('mail sender killed mid-batch', () => {
   let fresh: FreshDatabase;
   let db: Db;
   let dir: string;
-  let sink: Awaited<ReturnType<typeof startSmtpSink>>;
+  let sink: SmtpSink;
   let databaseUrl: string;
 
   beforeAll(async () => {
@@ -62,10 +68,23 @@ describe('mail sender killed mid-batch', () => {
     });
 
   it('loses no message and re-sends at most the in-flight ones, with the same Message-ID', async () => {
-    const service = new MailService(new MailRepository(db), { getRound: async () => { throw new Error('unused'); }, mailTargets: async () => [] }, { secret: SECRET, from: 'survey@kedergi.test' });
-    await service.enqueue(
-      Array.from({ length: TOTAL }, (_, i) => ({
-        messageId: service.newMessageId(),
+    const ctx = { db, config: testConfig(fresh.database, { jwtSecret: SECRET, publicUrl: BASE, mail: { smtpUrl: sink.url, from: 'survey@kedergi.test', ratePerMinute: 100_000, batchSize: 20, leaseSeconds: 2 } }), logger: createLogger('silent'), bcryptRounds: 4, lifecycle: new Lifecycle() };
+    const services = buildServices(ctx);
+    await runSeeds(ctx, false, services);
+    // Round mail first: the kill lands while its values are being made and sent.
+    const round = await services.invitations.getRound(await insertRound(ctx, { closes_at: new Date(Date.now() + 7 * 24 * 3600_000).toISOString() }));
+    const admin = await createUser(ctx, 'admin');
+    const territory = await territoryId(ctx, 'semey-city');
+    const { invitations } = await services.invitations.createInvitations(
+      round,
+      admin.id,
+      Array.from({ length: TOTAL / 2 }, (_, i) => ({ name: `Enterprise ${i}`, contact: null, email: `enterprise${i}@example.kz`, language: 'en' as const, territoryId: territory, sector: 'A', size: 'small' })),
+      BASE,
+    );
+    expect(await services.mail.queueRound(round.id, 'invitation', BASE)).toBe(TOTAL / 2);
+    await services.mail.enqueue(
+      Array.from({ length: TOTAL / 2 }, (_, i) => ({
+        messageId: services.mail.newMessageId(),
         kind: 'test' as const,
         recipient: `person${i}@example.kz`,
         language: 'en',
@@ -109,5 +128,10 @@ describe('mail sender killed mid-batch', () => {
     }
     const statuses = await db('mail_outbox').select('status');
     expect(statuses.every((r) => r.status === 'sent')).toBe(true);
+    // Each round invitation went out with its own link, made by whichever run sent it.
+    const linkOf = new Map(invitations.map((inv) => [`enterprise${inv.name.slice('Enterprise '.length)}@example.kz`, inv.link]));
+    const roundMail = sink.messages.filter((m) => m.to[0]!.startsWith('enterprise'));
+    expect(new Set(roundMail.map((m) => m.to[0])).size).toBe(TOTAL / 2);
+    for (const m of roundMail) expect(m.parsed.text).toContain(linkOf.get(m.to[0]!));
   });
 });

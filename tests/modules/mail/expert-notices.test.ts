@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, loginAs, type LoggedIn, type TestApp } from '../../helpers/app';
-import { startSmtpSink } from '../../helpers/smtp';
+import { deliverAll, startSmtpSink, type SmtpSink } from '../../helpers/smtp';
 import { adminPost, createPanel, openRoundIdOf, postScores, scoresBy } from '../experts/fixtures';
 
 describe('Delphi panel mail: round opened with its deadline, reminders to non-scorers, quorum (real SMTP on loopback)', () => {
   let t: TestApp;
   let admin: LoggedIn;
   let experts: LoggedIn[];
-  let sink: Awaited<ReturnType<typeof startSmtpSink>>;
+  let sink: SmtpSink;
   let panelId: number;
 
   beforeAll(async () => {
@@ -22,11 +22,7 @@ describe('Delphi panel mail: round opened with its deadline, reminders to non-sc
     await t.close();
   });
 
-  async function deliver() {
-    const sender = t.services.mailSender()!;
-    await sender.drain();
-    await sender.stop();
-  }
+  const deliver = () => deliverAll(t);
 
   it('tells every expert that the round is open, with its deadline and their page', async () => {
     panelId = await createPanel(admin, 'Panel East');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestApp, loginAs, type LoggedIn, type TestApp } from '../../helpers/app';
-import { startSmtpSink } from '../../helpers/smtp';
+import { deliverAll, startSmtpSink, type SmtpSink } from '../../helpers/smtp';
 import { runReminderSchedules } from '../../../src/modules/mail/mail.module';
 import { adminPost, createPanel, openRoundIdOf, postScores, scoresBy } from '../experts/fixtures';
 
@@ -16,7 +16,7 @@ describe('Delphi panel: expert reminders on a schedule (real SMTP on loopback)',
   let t: TestApp;
   let admin: LoggedIn;
   let experts: LoggedIn[];
-  let sink: Awaited<ReturnType<typeof startSmtpSink>>;
+  let sink: SmtpSink;
 
   beforeAll(async () => {
     sink = await startSmtpSink();
@@ -38,11 +38,7 @@ describe('Delphi panel: expert reminders on a schedule (real SMTP on loopback)',
     await t.close();
   });
 
-  async function deliver() {
-    const sender = t.services.mailSender()!;
-    await sender.drain();
-    await sender.stop();
-  }
+  const deliver = () => deliverAll(t);
 
   /** The scheduler's tick as if it ran `days` from now. */
   async function tick(days: number): Promise<string[]> {

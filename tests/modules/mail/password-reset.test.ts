@@ -1,12 +1,12 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, createUser, csrfOf, type TestApp } from '../../helpers/app';
-import { startSmtpSink } from '../../helpers/smtp';
+import { deliverAll, startSmtpSink, type SmtpSink } from '../../helpers/smtp';
 import { dumpAllText } from '../invitations/fixtures';
 
 describe('forgotten password by e-mail (real SMTP on loopback)', () => {
   let t: TestApp;
-  let sink: Awaited<ReturnType<typeof startSmtpSink>>;
+  let sink: SmtpSink;
 
   beforeAll(async () => {
     sink = await startSmtpSink();
@@ -23,9 +23,7 @@ describe('forgotten password by e-mail (real SMTP on loopback)', () => {
     for (const until = Date.now() + 15_000; (await queued()) < expected && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
     // ... and a moment more, in which a mail for the unknown address would have been queued too.
     await new Promise((r) => setTimeout(r, 200));
-    const sender = t.services.mailSender()!;
-    await sender.drain();
-    await sender.stop();
+    await deliverAll(t);
   }
 
   const ask = async (email: string) => {

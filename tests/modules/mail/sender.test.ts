@@ -5,7 +5,7 @@ import { MailSender, classifySmtpError, retryDelayMs } from '../../../src/module
 import { MailService } from '../../../src/modules/mail/mail.service';
 import { createSmtpTransport } from '../../../src/modules/mail/mail.transport';
 import { createTestApp, type TestApp } from '../../helpers/app';
-import { startSmtpSink, type SinkVerdict } from '../../helpers/smtp';
+import { startSmtpSink, type SinkVerdict, type SmtpSink } from '../../helpers/smtp';
 
 const SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 const FROM = 'Kedergi <survey@kedergi.test>';
@@ -15,7 +15,7 @@ describe('mail sender against a real SMTP server on loopback', () => {
   let repo: MailRepository;
   let service: MailService;
   let verdict: (to: string[], n: number) => SinkVerdict;
-  let sink: Awaited<ReturnType<typeof startSmtpSink>>;
+  let sink: SmtpSink;
 
   beforeAll(async () => {
     t = await createTestApp();

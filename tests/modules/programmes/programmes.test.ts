@@ -487,6 +487,80 @@ describe(`programmes: the 2026-2035 concept on ${testDbEngine}`, () => {
     expect(await links()).toEqual([]);
   });
 
+  it("assigning bodies to an indicator asks before taking a body off it, naming what goes and what comes; adding only does not ask", async () => {
+    const t5 = await indicatorId('T5');
+    const [aea, nan] = [await bodyId('АЭА'), await bodyId('ҚР ҰҒА')];
+    const assigned = async () => (await t.ctx.db('programme_indicator_bodies').where({ indicator_id: t5 }).orderBy('body_id')).map((r) => r.body_id);
+    const save = (body: Record<string, unknown>) => admin.agent.post(`/programmes/${pid}/indicators/${t5}/bodies`).type('form').send({ _csrf: admin.csrf, ...body });
+    const history = async () => count('programme_history');
+    expect((await save({ confirm: 'yes' })).status).toBe(303);
+    expect(await assigned()).toEqual([]);
+    // Adding to none: nothing is taken off, saved at once.
+    expect((await save({ bodyIds: String(aea) })).status).toBe(303);
+    expect(await assigned()).toEqual([aea]);
+    // Replacing АЭА by ҚР ҰҒА: a page that names both, changes nothing, and a reload (the same POST again) changes nothing either.
+    const before = await history();
+    for (let i = 0; i < 2; i++) {
+      const asked = await save({ bodyIds: String(nan) });
+      expect(asked.status).toBe(200);
+      expect(asked.text).toContain('name="confirm" value="yes"');
+      expect(asked.text).toContain(`name="bodyIds" value="${nan}"`);
+      expect(asked.text).toMatch(/АЭА —[\s\S]*ҚР ҰҒА —/);
+      expect(await assigned()).toEqual([aea]);
+      expect(await history()).toBe(before);
+    }
+    // In Russian the counts agree: "снимается 1 орган", "Закрепляется 1 новый орган".
+    const ru = await loginAs(t, 'admin');
+    expect((await ru.agent.post('/account/language').type('form').send({ _csrf: ru.csrf, language: 'ru' })).status).toBe(303);
+    const asked = await ru.agent.post(`/programmes/${pid}/indicators/${t5}/bodies`).type('form').send({ _csrf: ru.csrf, bodyIds: String(nan) });
+    expect(asked.text).toContain('С индикатора снимается 1 орган;');
+    expect(asked.text).toContain('Закрепляется 1 новый орган:');
+    // Confirmed: replaced once; the confirmation's button sent again finds nothing left to ask and nothing to change.
+    expect((await save({ bodyIds: String(nan), confirm: 'yes' })).status).toBe(303);
+    expect(await assigned()).toEqual([nan]);
+    expect(await history()).toBe(before + 1);
+    // Unticking every body asks too.
+    expect((await save({})).status).toBe(200);
+    expect(await assigned()).toEqual([nan]);
+    expect((await save({ confirm: 'yes' })).status).toBe(303);
+    expect(await assigned()).toEqual([]);
+  });
+
+  it('a waiting actuals file can be discarded: asked first, then gone, and nothing from it is written', async () => {
+    const me = await loginAs(t, 'researcher');
+    const t3 = await indicatorId('T3');
+    const stored = async () => (await t.ctx.db('programme_actuals').where({ indicator_id: t3 }).orderBy('year')).map((r) => [r.year, Number(r.value)]);
+    const before = await stored();
+    const existing = before.find(([year]) => year === 2027)!;
+    const res = await me.agent.post(`/programmes/${pid}/actuals/import?_csrf=${me.csrf}`).attach('file', Buffer.from(`indicator;year;value\nT3;2027;${existing[1]! + 1}\nT3;2031;999\n`), 'waiting.csv');
+    expect(res.status).toBe(303);
+    const page = res.headers.location as string;
+    expect(page).toMatch(/\/actuals\/imports\/\d+$/);
+    const confirmPage = await me.agent.get(page);
+    expect(confirmPage.text).toContain(`action="${page}/discard"`);
+    // The discard button asks first (reloading the question changes nothing); someone else's discard finds nothing.
+    for (let i = 0; i < 2; i++) {
+      const asked = await me.agent.post(`${page}/discard`).type('form').send({ _csrf: me.csrf });
+      expect(asked.status).toBe(200);
+      expect(asked.text).toContain('waiting.csv');
+      expect(asked.text).toContain('name="confirm" value="yes"');
+      expect(await count('programme_actual_imports')).toBe(1);
+    }
+    expect((await analyst.agent.post(`${page}/discard`).type('form').send({ _csrf: analyst.csrf, confirm: 'yes' })).status).toBe(404);
+    expect(await count('programme_actual_imports')).toBe(1);
+    const gone = await me.agent.post(`${page}/discard`).type('form').send({ _csrf: me.csrf, confirm: 'yes' });
+    expect(gone.status).toBe(303);
+    expect(gone.headers.location).toBe(`/programmes/${pid}/actuals/import?discarded=1`);
+    expect((await me.agent.get(gone.headers.location as string)).text).toMatch(/class="alert success" role="status"><p>[^<]+</);
+    expect(await count('programme_actual_imports')).toBe(0);
+    expect(await stored()).toEqual(before);
+    // Afterwards the page, the discard and the confirmation all find nothing: nothing is written by a reload.
+    expect((await me.agent.get(page)).status).toBe(404);
+    expect((await me.agent.post(`${page}/discard`).type('form').send({ _csrf: me.csrf, confirm: 'yes' })).status).toBe(404);
+    expect((await me.agent.post(`${page}/confirm`).type('form').send({ _csrf: me.csrf, confirm: 'yes' })).status).toBe(404);
+    expect(await stored()).toEqual(before);
+  });
+
   it('administrators correct targets and the status thresholds from the pages; the status follows, the history keeps the change', async () => {
     const t1 = await indicatorId('T1');
     const before = (await analyst.agent.get(`/api/v1/programmes/${pid}`)).body.indicators.find((i: { code: string }) => i.code === 'T1');

@@ -16,6 +16,9 @@ describe('questionnaire builder', () => {
   const definition = async () => JSON.parse((await t.ctx.db('questionnaire_drafts').where({ id: draftId }).first()).definition);
   const post = async (path: string, fields: Record<string, unknown>) =>
     admin.agent.post(path).type('form').send({ _csrf: admin.csrf, revision: await revision(), ...fields });
+  /** The discard button's POST in a language (without `confirm`, it only asks). */
+  const discardIn = async (lang: 'kk' | 'ru' | 'en', fields: Record<string, unknown> = {}) =>
+    admin.agent.post(`${base()}/discard`).set('Cookie', `kedergi_lang=${lang}`).type('form').send({ _csrf: admin.csrf, revision: await revision(), ...fields });
   const text = (prefix: string, kk: string, ru = `${kk} ru`, en = `${kk} en`) => ({ [`${prefix}.kk`]: kk, [`${prefix}.ru`]: ru, [`${prefix}.en`]: en });
 
   beforeAll(async () => {
@@ -276,15 +279,90 @@ describe('questionnaire builder', () => {
     expect(await t.ctx.db('questionnaire_items').where({ questionnaire_id: v1.id }).orderBy('id')).toEqual(itemsBefore);
   });
 
-  it('asks before discarding a draft', async () => {
+  it('discards a draft back to the published version after a page that says how many changes are lost', async () => {
     const v = (await t.services.questionnaires.latestByCode('SME-BARRIERS'))!;
+    const versionsBefore = await t.ctx.db('questionnaires').where({ code: 'SME-BARRIERS' }).orderBy('id');
     const start = await admin.agent.post(`/admin/questionnaires/${v.id}/draft`).type('form').send({ _csrf: admin.csrf });
     draftId = Number(/drafts\/(\d+)$/.exec(start.headers.location!)![1]);
-    const ask = await post(`${base()}/discard`, {});
+    const page = await admin.agent.get(base()).set('Cookie', 'kedergi_lang=en');
+    expect(page.text).toContain(`Discard the draft (back to version ${v.version})`);
+
+    // Nothing changed yet: nothing is lost.
+    const none = await discardIn('en');
+    expect(none.status).toBe(200);
+    expect(none.text).toContain(`The draft says the same as version ${v.version}: no change is lost.`);
+    expect(none.text).toContain('0 edits were saved');
+
+    // Six saves, eight changes against the version as the comparison counts them: B02 reworded
+    // twice (one changed question), B03 deleted, a section with one new question, and the title
+    // rewritten in three languages with its source note left out (four changes to the questionnaire).
+    const item = async (code: string) => (await definition()).items.find((i: { code: string }) => i.code === code);
+    const reword = async (wording: string) => {
+      const b02 = await item('B02');
+      return post(`${base()}/questions/B02`, { code: 'B02', category: b02.category, ...text('text', wording), required: 'on', allowCannotJudge: 'on', allowComment: 'on', referenceMean: String(b02.referenceMean ?? '') });
+    };
+    expect((await reword('Бірінші')).status).toBe(303);
+    expect((await reword('Екінші')).status).toBe(303);
+    expect((await post(`${base()}/questions/B03/delete`, { confirm: 'yes' })).status).toBe(303);
+    expect((await post(`${base()}/sections`, { code: 'EXTRA', ...text('title', 'Қосымша') })).status).toBe(303);
+    expect((await post(`${base()}/questions`, { kind: 'text', code: 'X1', category: 'EXTRA', ...text('text', 'Тағы не?'), maxLength: '200' })).status).toBe(303);
+    expect((await post(`${base()}/title`, { ...text('title', 'Жаңа атау', 'Новое название', 'New title') })).status).toBe(303);
+    const changed = await definition();
+
+    const ask = await discardIn('en');
     expect(ask.status).toBe(200);
     expect(ask.text).toContain('name="confirm" value="yes"');
+    expect(ask.text).toContain(`8 changes against version ${v.version} are lost.`);
+    expect(ask.text).toContain('Questions added: 1; removed: 1; changed: 1. Sections changed: 1.');
+    expect(ask.text).toContain('4 of them are to the title, source or scale.');
+    expect(ask.text).toContain('6 edits were saved in the draft since it was started.');
+    expect(ask.text).toContain(`you are taken back to version ${v.version}`);
+    const ru = await discardIn('ru');
+    expect(ru.text).toContain(`Теряются 8 изменений относительно версии ${v.version}.`);
+    expect(ru.text).toContain('сохранено 6 правок');
+    const kk = await discardIn('kk');
+    expect(kk.text).toContain(`${v.version}-нұсқамен салыстырғанда жоғалатын өзгерістер: 8.`);
+    // Asking changed nothing.
+    expect(await definition()).toEqual(changed);
+
+    // Confirmed on a page opened before another save: refused, nothing discarded.
+    const asked = await revision();
+    expect((await reword('Үшінші')).status).toBe(303);
+    const stale = await post(`${base()}/discard`, { confirm: 'yes', revision: asked });
+    expect(stale.status).toBe(409);
     expect(await t.ctx.db('questionnaire_drafts').where({ id: draftId }).first()).toBeDefined();
-    expect((await post(`${base()}/discard`, { confirm: 'yes' })).status).toBe(303);
+
+    // Confirmed: the draft is gone, the published version is shown, and every version is as it was.
+    const done = await post(`${base()}/discard`, { confirm: 'yes' });
+    expect(done.status).toBe(303);
+    expect(done.headers.location).toBe(`/admin/questionnaires/${v.id}?saved=discarded`);
+    expect((await admin.agent.get(done.headers.location!).set('Cookie', 'kedergi_lang=en')).text).toContain(`The draft of SME-BARRIERS was discarded; this is its published version ${v.version}.`);
     expect(await t.ctx.db('questionnaire_drafts').where({ id: draftId }).first()).toBeUndefined();
+    expect(await t.ctx.db('questionnaires').where({ code: 'SME-BARRIERS' }).orderBy('id')).toEqual(versionsBefore);
+    // Editing again starts from the published version.
+    const again = await admin.agent.post(`/admin/questionnaires/${v.id}/draft`).type('form').send({ _csrf: admin.csrf });
+    draftId = Number(/drafts\/(\d+)$/.exec(again.headers.location!)![1]);
+    expect(await definition()).toEqual(JSON.parse(v.definition));
+    expect((await post(`${base()}/discard`, { confirm: 'yes' })).status).toBe(303);
+  });
+
+  it('discards a draft of a questionnaire never published, saying what of it is lost', async () => {
+    const created = await admin.agent.post('/admin/questionnaires/drafts').type('form').send({ _csrf: admin.csrf, code: 'T-GONE', 'title.kk': 'Жоқ', 'title.ru': '', 'title.en': '', scaleMin: '1', scaleMax: '5' });
+    draftId = Number(/drafts\/(\d+)$/.exec(created.headers.location!)![1]);
+    expect((await post(`${base()}/sections`, { code: 'S1', ...text('title', 'Бөлім') })).status).toBe(303);
+    expect((await post(`${base()}/questions`, { kind: 'text', code: 'Q1', category: 'S1', ...text('text', 'Сұрақ'), maxLength: '100' })).status).toBe(303);
+    expect((await post(`${base()}/questions`, { kind: 'text', code: 'Q2', category: 'S1', ...text('text', 'Тағы'), maxLength: '100' })).status).toBe(303);
+    const ask = await discardIn('en');
+    expect(ask.text).toContain('Lost with it: sections 1, questions 2.');
+    expect(ask.text).toContain('This questionnaire was never published, so nothing of it remains.');
+    expect(ask.text).toContain('3 edits were saved');
+    const done = await post(`${base()}/discard`, { confirm: 'yes' });
+    expect(done.status).toBe(303);
+    expect(done.headers.location).toBe('/admin/questionnaires/drafts?discarded=T-GONE');
+    expect((await admin.agent.get(done.headers.location!).set('Cookie', 'kedergi_lang=en')).text).toContain('The draft of T-GONE was discarded.');
+    expect(await t.ctx.db('questionnaire_drafts').where({ code: 'T-GONE' }).first()).toBeUndefined();
+    expect(await t.ctx.db('questionnaires').where({ code: 'T-GONE' }).first()).toBeUndefined();
+    // A code in the address that is not a code is not echoed.
+    expect((await admin.agent.get('/admin/questionnaires/drafts?discarded=%3Cb%3Ex').set('Cookie', 'kedergi_lang=en')).text).not.toContain('was discarded');
   });
 });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import type { Express } from 'express';
+import { buildQuestionnairesService } from '../../../src/composition';
 import type { AppContext } from '../../../src/context';
 import { insertReturningId, nowIso } from '../../../src/db/dialect';
 import { generateLinkToken, hashToken } from '../../../src/lib/tokens';
@@ -97,15 +98,11 @@ export async function openLink(app: Express, link: string): Promise<{ agent: Tes
   return { agent, csrf: match?.[1] ?? '', status: start.status };
 }
 
+/** The category pages' question codes, page by page (the profile's page is not among them). */
 export async function itemCodesByCategory(ctx: AppContext, questionnaireId: number): Promise<Map<string, string[]>> {
-  const rows = await ctx.db('questionnaire_items as i')
-    .join('questionnaire_categories as c', 'c.id', 'i.category_id')
-    .where('i.questionnaire_id', questionnaireId)
-    .whereNot('c.code', '_profile')
-    .orderBy([{ column: 'c.position' }, { column: 'i.position' }])
-    .select('i.code', 'c.code as category');
+  const { questions } = await buildQuestionnairesService(ctx.db).versionItems(questionnaireId);
   const out = new Map<string, string[]>();
-  for (const r of rows) out.set(r.category, [...(out.get(r.category) ?? []), r.code]);
+  for (const q of questions) out.set(q.categoryCode, [...(out.get(q.categoryCode) ?? []), q.code]);
   return out;
 }
 

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, createUser, csrfOf, loginAs, type LoggedIn, type TestApp } from '../../helpers/app';
-import { startSmtpSink } from '../../helpers/smtp';
+import { deliverAll, startSmtpSink, type SmtpSink } from '../../helpers/smtp';
 
 const languageOf = async (t: TestApp, id: number) => (await t.ctx.db('users').where({ id }).first('language')).language as string | null;
 const langCookie = (res: request.Response) => ((res.headers['set-cookie'] as unknown as string[] | undefined) ?? []).find((c) => c.startsWith('kedergi_lang='))?.split(';')[0];
@@ -13,7 +13,7 @@ const langCookie = (res: request.Response) => ((res.headers['set-cookie'] as unk
 describe('language preference of user accounts', () => {
   let t: TestApp;
   let admin: LoggedIn;
-  let sink: Awaited<ReturnType<typeof startSmtpSink>>;
+  let sink: SmtpSink;
 
   beforeAll(async () => {
     sink = await startSmtpSink();
@@ -109,9 +109,7 @@ describe('language preference of user accounts', () => {
       if (row) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    const sender = t.services.mailSender()!;
-    await sender.drain();
-    await sender.stop();
+    await deliverAll(t);
     expect(sink.messages).toHaveLength(1);
     const mail = sink.messages[0]!.parsed;
     expect(mail.text).toMatch(/[А-Яа-яЁё]{4,}/);

@@ -1,0 +1,89 @@
+/**
+ * Peak server RSS of one export or one invitation upload against a generated round, outside the full bench
+ * (to profile memory; tells garbage from data held with PROBE_NODE_ARGS=--max-old-space-size=160).
+ *   PROBE_DB=bench/tmp/p.sqlite|postgres://... PROBE_N=200000 PROBE_WHAT=csv,xlsx,workbook|upload [PROBE_ROWS=100000]
+ *   PROBE_NODE_ARGS='--require ./bench/lib/memory-log.cjs' npx tsx bench/export-memory.ts
+ * The round is loaded once per database and reused by later runs.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createDb } from '../src/db/knex';
+import { migrateLatest } from '../src/db/migrate';
+import { createLogger } from '../src/logger';
+import { Lifecycle } from '../src/lifecycle';
+import { runSeeds } from '../seeds';
+import { loadAnalysis } from './lib/adapters';
+import { cookieHeader, cookieJar, drain, http } from './lib/http';
+import { createRound, loadRound, surveyShape } from './lib/loader';
+import { measurePeakRss, startChild } from './lib/proc';
+
+async function main() {
+  const n = Number(process.env.PROBE_N ?? 50000);
+  const url = process.env.PROBE_DB!;
+  const database = url.startsWith('postgres') ? { client: 'postgres' as const, url } : { client: 'sqlite' as const, filename: url };
+  const dir = path.resolve('bench/tmp/probe');
+  fs.mkdirSync(dir, { recursive: true });
+  const db = createDb(database as never);
+  await migrateLatest(db);
+  let roundId: number;
+  const existing = await db('rounds').where('title', `probe ${n}`).first<{ id: number } | undefined>('id');
+  if (existing) roundId = existing.id;
+  else {
+    const ctx = { db, config: { env: 'production', database, dataDir: dir, demo: false } as never, logger: createLogger('silent'), bcryptRounds: 4, lifecycle: new Lifecycle() };
+    if (!(await db('questionnaires').first())) await runSeeds(ctx as never, false);
+    const shape = await surveyShape(db);
+    roundId = await createRound(db, shape, `probe ${n}`, 'closed');
+    const l = await loadRound(db, shape, roundId, n);
+    console.log('loaded', l.seconds);
+    const a = await loadAnalysis();
+    if (a.sync) await a.sync(db, roundId);
+    console.log('counted');
+  }
+  await db.destroy();
+  const pw = 'probe-' + crypto.randomBytes(6).toString('hex');
+  const env = { NODE_ENV: 'production', PORT: '0', JWT_SECRET: crypto.randomBytes(48).toString('base64url'), KEDERGI_ADMIN_EMAIL: 'probe@example.kz', KEDERGI_ADMIN_PASSWORD: pw, KEDERGI_DATA_DIR: dir, KEDERGI_LOG_LEVEL: 'warn', DATABASE_URL: url, KEDERGI_DEMO: '0' };
+  const nodeArgs = (process.env.PROBE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const server = await startChild('src/server.ts', env, path.join(dir, 'server.log'), nodeArgs);
+  try {
+    const tok = await http(`${server.url}/api/v1/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'probe@example.kz', password: pw }) });
+    const token = (JSON.parse(tok.text) as { token: string }).token;
+    const page = await http(`${server.url}/login`);
+    const jar = cookieJar(page.headers.getSetCookie());
+    const res = await http(`${server.url}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookieHeader(jar) }, body: new URLSearchParams({ _csrf: jar.get('kedergi_csrf')!, email: 'probe@example.kz', password: pw, next: '/' }).toString() });
+    cookieJar(res.headers.getSetCookie(), jar);
+    const urls: Record<string, [string, RequestInit]> = {
+      csv: [`/api/v1/rounds/${roundId}/responses.csv`, { headers: { authorization: `Bearer ${token}` } }],
+      xlsx: [`/api/v1/rounds/${roundId}/responses.xlsx`, { headers: { authorization: `Bearer ${token}` } }],
+      workbook: [`/analysis/rounds/${roundId}/workbook.xlsx`, { headers: { cookie: cookieHeader(jar) } }],
+    };
+    if (process.env.PROBE_WHAT === 'upload') {
+      const csrf = jar.get('kedergi_csrf')!;
+      const dbu = createDb(database as never);
+      const shape = await surveyShape(dbu);
+      const inviteRound = await createRound(dbu, shape, 'probe invitations ' + Date.now());
+      await dbu.destroy();
+      const territories = ['Abai district', 'Ridder city', 'Семей қаласы', 'Уланский район', 'zaisan-district'];
+      const rowsN = Number(process.env.PROBE_ROWS ?? 100000);
+      const lines = ['name,contact,territory,sector,size'];
+      for (let i = 0; i < rowsN; i++) lines.push(`Кәсіпорын ${i},user${i}@example.kz,${territories[i % 5]},${'ACGJM'[i % 5]},${['micro', 'small', 'medium'][i % 3]}`);
+      const form = new FormData();
+      form.append('file', new Blob([lines.join('\n')], { type: 'text/csv' }), `register.csv`);
+      const r = await measurePeakRss(server.pid, () => http(`${server.url}/admin/rounds/${inviteRound}/invitations/upload?_csrf=${csrf}`, { method: 'POST', headers: { cookie: cookieHeader(jar) }, body: form }));
+      console.log(`upload ${rowsN}: ${r.result.status} ${r.result.headers.get('location')} in ${(r.result.ms / 1000).toFixed(1)} s; RSS start ${(r.startBytes / 2 ** 20).toFixed(0)} peak ${(r.peakBytes / 2 ** 20).toFixed(0)} MB`);
+      return;
+    }
+    for (const what of (process.env.PROBE_WHAT ?? 'csv').split(',')) {
+      const [p, init] = urls[what]!;
+      let peakLine = ''; let peakRss = 0;
+      const timer = setInterval(() => { try { const st = fs.readFileSync(`/proc/${server.pid}/status`, 'utf8'); const rss = Number(/VmRSS:\s+(\d+)/.exec(st)![1]); if (rss > peakRss) { peakRss = rss; peakLine = ['RssAnon','RssFile','RssShmem'].map((k) => k + ' ' + Math.round(Number(new RegExp(k + ':\\s+(\\d+)').exec(st)![1]) / 1024)).join(' '); } } catch {} }, 20);
+      const r = await measurePeakRss(server.pid, () => drain(server.url + p, init));
+      clearInterval(timer);
+      console.log('at peak', peakLine);
+      console.log(`${what} n=${n} status ${r.result.status} ${(r.result.bytes / 1e6).toFixed(1)} MB in ${(r.result.ms / 1000).toFixed(1)} s; RSS start ${(r.startBytes / 2 ** 20).toFixed(0)} peak ${(r.peakBytes / 2 ** 20).toFixed(0)} MB`);
+    }
+  } finally {
+    await server.stop();
+  }
+}
+main().catch((e) => { console.error(e); process.exit(1); });
