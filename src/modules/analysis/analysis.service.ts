@@ -393,7 +393,7 @@ export class AnalysisService {
     }
     // The cells are read as the background counter left them; submissions it has not reached
     // yet are reported, never counted here (a burst of submissions must not slow this page).
-    const state = await this.repo.countState(round.id);
+    const uncounted = await this.repo.uncounted(round.id);
     const [questionnaire, territories, cells, profiles] = await Promise.all([
       this.questionnaire(round.questionnaireId),
       this.territories(),
@@ -545,7 +545,7 @@ export class AnalysisService {
       categories: rankedCategories,
       territories: territoryCounts,
       comparison: compareRound ? await this.compare(rankedItems, compareRound, filters) : null,
-      uncounted: Math.max(0, state.submitted - state.counted),
+      uncounted,
     };
   }
 
