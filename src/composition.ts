@@ -108,8 +108,10 @@ export function buildServices(ctx: AppContext): Services {
         )
       : undefined;
   const passwordResets = new PasswordResetService(new PasswordResetsRepository(db), users, mail, ctx.logger);
-  // Submissions are counted into the analysis cells after their commit, in the background.
-  const analysisCounter = new AnalysisCounter(analysis, { delayMs: 50, onError: (err) => ctx.logger.error({ err }, 'counting into the analysis cells failed') });
+  // Submissions are counted into the analysis cells after their commit, in the background: one
+  // pass a second at most per process (a pass costs about ten statements, so under a burst of
+  // submissions it stays a small share of the database's work; a ranking shows what is pending).
+  const analysisCounter = new AnalysisCounter(analysis, { delayMs: 1000, onError: (err) => ctx.logger.error({ err }, 'counting into the analysis cells failed') });
   const responses = new ResponsesService(new ResponsesRepository(db), invitations, rounds, territories, questionnaires, Date.now, (roundId) => analysisCounter.nudge(roundId));
   const monitoring = new MonitoringService(new MonitoringRepository(db), rounds, questionnaires, territories);
   const experts = new ExpertsService(new ExpertsRepository(db), (roundId, codes) => surveyItemMeans(analysis, roundId, codes), rounds, questionnaires, users, mail.expertNotifier());
@@ -119,7 +121,8 @@ export function buildServices(ctx: AppContext): Services {
     reportPanels: (roundId, t, lang) => panelReportsForRound(experts, roundId, t, lang),
   };
   const programmes = new ProgrammesService(new KnexProgrammesRepository(db), programmesPorts({ rounds, experts, territories, users, indicators }));
-  const rateLimits = new RateLimitStores(new KnexRateLimitsRepository(db));
+  const rateLimits = new RateLimitStores(new KnexRateLimitsRepository(db), (err) => ctx.logger.error({ err }, 'writing rate-limit counts failed'));
+  ctx.lifecycle.register('rate-limit counts', () => rateLimits.close());
   return { users, auth, territories, questionnaires, questionnaireDrafts, indicators, rounds, invitations, mail, mailSender, passwordResets, responses, monitoring, analysis, experts, programmes, roundWorkbook, rateLimits, analysisCounter };
 }
 

@@ -21,6 +21,16 @@ export async function insertReturningId(
   return Number(typeof res === 'object' ? (res as { id: number }).id : res);
 }
 
+/**
+ * For the RETURNING list of an INSERT ... ON CONFLICT DO UPDATE: `inserted` is true when the
+ * statement inserted the row, false when it updated an existing one. PostgreSQL: a row version
+ * this statement inserted has no xmax yet. SQLite cannot tell and says false (updated), the safe
+ * answer for a caller that skips work only for a row it knows to be new.
+ */
+export function upsertInserted(db: Knex | Knex.Transaction): Knex.Raw {
+  return dialectOf(db as Knex) === 'postgres' ? db.raw('(xmax = 0) AS inserted') : db.raw('0 AS inserted');
+}
+
 /** pg returns COUNT and AVG as strings and booleans as booleans; SQLite as numbers. */
 export function num(value: unknown): number {
   if (value === null || value === undefined) return 0;

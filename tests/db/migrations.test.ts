@@ -37,6 +37,21 @@ describe(`migrations on ${testDbEngine}`, () => {
     }
   });
 
+  it.skipIf(testDbEngine !== 'postgres')('keeps the rate-limit counters in an unlogged table on PostgreSQL (no log flush per respondent request)', async () => {
+    const fresh = await freshDatabase();
+    const db = createDb(fresh.database);
+    try {
+      await migrateLatest(db);
+      const persistence = async () => (await db.raw("SELECT relpersistence FROM pg_class WHERE relname = 'rate_limit_hits'")).rows[0].relpersistence;
+      expect(await persistence()).toBe('u');
+      // The other tables stay logged: the submissions themselves must survive a crash.
+      expect((await db.raw("SELECT relpersistence FROM pg_class WHERE relname = 'answers'")).rows[0].relpersistence).toBe('p');
+    } finally {
+      await db.destroy();
+      await fresh.drop();
+    }
+  });
+
   it.skipIf(testDbEngine !== 'sqlite')('sets the SQLite pragmas on the connection', async () => {
     const os = await import('node:os');
     const path = await import('node:path');

@@ -35,7 +35,7 @@ describe(`crash durability on ${testDbEngine}`, () => {
     expect(report.acknowledged).toBe(2000);
     expect(report.stored).toBe(2000);
     expect(report.retries).toBeGreaterThan(0); // the kills did interrupt clients
-  }, 300_000);
+  }, 600_000);
 
   // Several processes share one database only on PostgreSQL (KEDERGI_WORKERS refuses SQLite).
   it.runIf(testDbEngine === 'postgres')('with 2 worker processes, one SIGKILLed at a time: every acknowledged submission exactly once', async () => {
@@ -45,12 +45,12 @@ describe(`crash durability on ${testDbEngine}`, () => {
     expect(report.acknowledged).toBe(2000);
     expect(report.stored).toBe(2000);
     expect(report.retries).toBeGreaterThan(0); // the kills did interrupt clients
-  }, 300_000);
+  }, 600_000);
 
   it('negative control: acknowledging before the commit is caught', async () => {
     const report = await crashRun({ database: await database(), submissions: 600, concurrency: 50, cycles: 2, seed: seed + 1, faultAckBeforeCommit: true });
     console.log(`crash negative control (${testDbEngine}): seed=${report.seed} acknowledged=${report.acknowledged} stored=${report.stored} violations=${report.violations.length}`);
     expect(report.violations.length).toBeGreaterThan(0);
     expect(report.violations.some((v) => v.startsWith('acknowledged'))).toBe(true);
-  }, 300_000);
+  }, 600_000);
 });

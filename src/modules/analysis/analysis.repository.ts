@@ -42,6 +42,12 @@ export interface RoleItems {
   innovated: number;
   notInnovating: string[];
   /**
+   * The questionnaire's rating questions (item id, category id): only their answers go into the
+   * item cells, and a category's total needs its number of rating questions. The questionnaires
+   * module says which items these are; the counting reads its own tables and the answers only.
+   */
+  ratings: Array<{ itemId: number; categoryId: number }>;
+  /**
    * The questions summarised from their answers (choices, rankings, numbers): their answers go
    * into the answer cells, so that a ranking never reads the answers table.
    */
@@ -83,8 +89,13 @@ DO UPDATE SET respondents = analysis_profile_cells.respondents + excluded.respon
 // self-join, so the plan cannot degrade into a join of every answer with every total. Every
 // table is read through the id range of the pass (the answers' primary key starts with
 // response_id): a pass over ten thousand responses of a million-response round reads those
-// responses only. Rows are inserted in key order so that concurrent passes on PostgreSQL lock
-// shared cells in the same order and cannot deadlock.
+// responses only. The rating questions and each category's number of them come in as a VALUES
+// list (ratingList), from the questionnaire the caller read through the questionnaires module,
+// as the territory directory does for MARK_SQL. The CROSS JOINs keep SQLite's join order (it
+// takes CROSS JOIN as written): a response's answers are read in primary-key order and each is
+// matched against that short list, rather than one index lookup per (response, rating
+// question); PostgreSQL plans them as ordinary joins. Rows are inserted in key order so that
+// concurrent passes on PostgreSQL lock shared cells in the same order and cannot deadlock.
 const ITEM_CELLS_SQL = `
 INSERT INTO analysis_item_cells (round_id, item_id, territory_id, sector, size, innovated, value, cannot_judge, answers, complete, total_sum, total_squares)
 SELECT x.round_id, x.item_id, x.territory_key, x.sector_key, x.size_key, x.innovated_key, x.value_key, x.cannot_judge_key,
@@ -93,14 +104,14 @@ FROM (
   SELECT m.round_id, a.item_id,
          m.territory_id AS territory_key, m.sector AS sector_key, m.size AS size_key, m.innovated AS innovated_key,
          COALESCE(a.value, 0) AS value_key, CASE WHEN a.cannot_judge THEN 1 ELSE 0 END AS cannot_judge_key,
-         CASE WHEN COUNT(a.value) OVER w = kc.k THEN SUM(a.value) OVER w END AS total
+         CASE WHEN COUNT(a.value) OVER w = ri.k THEN SUM(a.value) OVER w END AS total
   FROM analysis_counted_responses m
-  JOIN answers a ON a.response_id = m.response_id
-  JOIN questionnaire_items i ON i.id = a.item_id
-  JOIN (SELECT category_id, COUNT(*) AS k FROM questionnaire_items WHERE kind = 'rating' GROUP BY category_id) kc ON kc.category_id = i.category_id
-  WHERE i.kind = 'rating' AND m.round_id = :round AND m.batch = :batch AND m.response_id > :after AND m.response_id <= :upto
+  CROSS JOIN answers a
+  CROSS JOIN :ratings AS ri
+  WHERE a.response_id = m.response_id AND ri.item_id = a.item_id
+    AND m.round_id = :round AND m.batch = :batch AND m.response_id > :after AND m.response_id <= :upto
     AND a.response_id > :after AND a.response_id <= :upto
-  WINDOW w AS (PARTITION BY a.response_id, i.category_id)
+  WINDOW w AS (PARTITION BY a.response_id, ri.category_id)
 ) x
 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8
@@ -140,6 +151,21 @@ function territoryList(db: Db, territories: RoleItems['territories']): Knex.Raw 
   return db.raw(`(SELECT column1 AS code, column2 AS id FROM (VALUES ${rows}) AS v)`, territories.flatMap((t) => [t.code, t.id]));
 }
 
+/**
+ * The rating questions as a derived table (item_id, category_id, k) for ITEM_CELLS_SQL, k being
+ * the number of rating questions of the item's category; no ratings is an empty table.
+ */
+function ratingList(db: Db, ratings: RoleItems['ratings']): Knex.Raw {
+  if (ratings.length === 0) return db.raw('(SELECT 0 AS item_id, 0 AS category_id, 0 AS k WHERE 1 = 0)');
+  const perCategory = new Map<number, number>();
+  for (const r of ratings) perCategory.set(r.categoryId, (perCategory.get(r.categoryId) ?? 0) + 1);
+  const rows = ratings.map(() => '(CAST(? AS INTEGER), CAST(? AS INTEGER), CAST(? AS INTEGER))').join(', ');
+  return db.raw(
+    `(SELECT column1 AS item_id, column2 AS category_id, column3 AS k FROM (VALUES ${rows}) AS v)`,
+    ratings.flatMap((r) => [r.itemId, r.categoryId, perCategory.get(r.categoryId)!]),
+  );
+}
+
 function newBatch(): number {
   return crypto.randomInt(1, 2 ** 47);
 }
@@ -165,7 +191,7 @@ async function countRange(db: Db, roundId: number, roles: RoleItems, after: numb
   // queries are then simply run (they find nothing when nothing was marked).
   if (inserted === 0) return 0;
   await db.raw(PROFILE_CELLS_SQL, { batch, round: roundId, after, upto });
-  await db.raw(ITEM_CELLS_SQL, { batch, round: roundId, after, upto });
+  await db.raw(ITEM_CELLS_SQL, { batch, round: roundId, after, upto, ratings: ratingList(db, roles.ratings) });
   if (roles.grouped.length > 0) await db.raw(ANSWER_CELLS_SQL, { batch, round: roundId, after, upto, grouped: itemIdList(db, roles.grouped) });
   return inserted;
 }

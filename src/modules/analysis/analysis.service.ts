@@ -158,8 +158,8 @@ function groupedQuestions(questionnaire: Pick<Questionnaire, 'profileQuestions' 
   return [...questionnaire.profileQuestions, ...questionnaire.questions].filter((q) => analysisSource(q) === 'answers' && q.role !== 'territory');
 }
 
-/** The items whose answers key the cells of a response, and the territory directory (see RoleItems). */
-export function roleItems(questionnaire: Pick<Questionnaire, 'profileQuestions' | 'questions'>, territories: Array<Pick<TerritoryRecord, 'code' | 'id'>>): RoleItems {
+/** The items whose answers key the cells of a response, the rating questions and the territory directory (see RoleItems). */
+export function roleItems(questionnaire: Pick<Questionnaire, 'profileQuestions' | 'questions' | 'items'>, territories: Array<Pick<TerritoryRecord, 'code' | 'id'>>): RoleItems {
   const id = (role: TQuestionRole) => roleQuestion(questionnaire, role)?.id ?? 0;
   const innovated = roleQuestion(questionnaire, 'innovated');
   return {
@@ -169,6 +169,7 @@ export function roleItems(questionnaire: Pick<Questionnaire, 'profileQuestions' 
     size: id('size'),
     innovated: innovated?.id ?? 0,
     notInnovating: innovated?.kind === 'multi-choice' ? innovated.options.filter((o) => o.exclusive).map((o) => o.code) : [],
+    ratings: questionnaire.items.filter((i) => i.kind === 'rating').map((i) => ({ itemId: i.id, categoryId: i.categoryId })),
     grouped: groupedQuestions(questionnaire).map((q) => q.id),
   };
 }

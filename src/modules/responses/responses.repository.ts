@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { batchInsert, bool, num, numOrNull } from '../../db/dialect';
+import { batchInsert, bool, num, numOrNull, upsertInserted } from '../../db/dialect';
 import { isLanguage } from '../../i18n';
 import type { AnswerColumns } from '../questionnaires/kinds';
 import type { DemoRoundPlan } from './responses.demo';
@@ -137,8 +137,9 @@ export class ResponsesRepository {
    * - With `unchangedSince` (the step-by-step flow, whose checks read the stored answers
    *   before the transaction): UPDATE ... WHERE updated_at is still the one checked.
    * Undefined when nothing was written: the row was submitted, or saved again, meanwhile.
+   * `created`: the row did not exist before (known on PostgreSQL only), so it has no answers.
    */
-  async submitResponse(trx: Knex.Transaction, input: SubmissionInput): Promise<number | undefined> {
+  async submitResponse(trx: Knex.Transaction, input: SubmissionInput): Promise<{ id: number; created: boolean } | undefined> {
     const submitted = { status: 'submitted', language: input.language, updated_at: input.now, submitted_at: input.now, idempotency_key: input.idempotencyKey };
     let rows: Array<Record<string, unknown>>;
     if ('unchangedSince' in input) {
@@ -149,14 +150,19 @@ export class ResponsesRepository {
         .onConflict('invitation_id')
         .merge(Object.keys(submitted))
         .where('responses.status', 'in_progress')
-        .returning(['id']);
+        // knex types `returning` as column names only; a raw column is passed through as written.
+        .returning(['id', upsertInserted(trx) as unknown as string]);
     }
-    return rows[0] ? num(rows[0].id) : undefined;
+    return rows[0] ? { id: num(rows[0].id), created: bool(rows[0].inserted) } : undefined;
   }
 
-  /** A submission's answers: what was stored before goes, the given rows come in one multi-row INSERT. */
-  async replaceAnswers(trx: Knex.Transaction, responseId: number, roundId: number, rows: AnswerWrite[]): Promise<void> {
-    await trx('answers').where({ response_id: responseId }).delete();
+  /**
+   * A submission's answers: what was stored before goes, the given rows come in one multi-row
+   * INSERT. A response row the submission itself created has nothing stored to delete.
+   */
+  async replaceAnswers(trx: Knex.Transaction, response: { id: number; created: boolean }, roundId: number, rows: AnswerWrite[]): Promise<void> {
+    const responseId = response.id;
+    if (!response.created) await trx('answers').where({ response_id: responseId }).delete();
     if (rows.length === 0) return;
     await trx('answers').insert(rows.map((r) => ({ response_id: responseId, item_id: r.itemId, round_id: roundId, ...answerRow(r.columns), comment: r.comment })));
   }

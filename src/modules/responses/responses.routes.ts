@@ -59,11 +59,18 @@ export function responsesRoutes(ctx: AppContext, { responses: service, rateLimit
       void publicLimiter(req, res, (error?: unknown) => (error ? reject(error) : resolve()));
     });
 
+  // The rate limiter and the handler both need the respondent: the cookie's signature is checked once per request.
+  const verified = new WeakMap<Request, number | undefined>();
   const respondentId = (req: Request): number | undefined => {
+    if (verified.has(req)) return verified.get(req);
     const raw = req.cookies?.[RESPONDENT_COOKIE];
-    if (typeof raw !== 'string' || !raw) return undefined;
-    const claims = verifyToken(ctx.config.jwtSecret, raw, 'kedergi-respondent');
-    return claims && /^\d{1,12}$/.test(claims.sub) ? Number(claims.sub) : undefined;
+    let id: number | undefined;
+    if (typeof raw === 'string' && raw) {
+      const claims = verifyToken(ctx.config.jwtSecret, raw, 'kedergi-respondent');
+      id = claims && /^\d{1,12}$/.test(claims.sub) ? Number(claims.sub) : undefined;
+    }
+    verified.set(req, id);
+    return id;
   };
 
   const setRespondentCookie = (req: Request, res: Response, invitationId: number) => {
@@ -129,7 +136,10 @@ export function responsesRoutes(ctx: AppContext, { responses: service, rateLimit
   });
 
   // Requests per respondent (the invitation in the cookie; the address for those without one), in the
-  // shared store: one respondent cannot keep the server busy for everyone else.
+  // shared store: one respondent cannot keep the server busy for everyone else. Every respondent
+  // request passes here, so the counts are written for all respondents at once a few times a
+  // second instead of one statement per request (BufferedRateLimitStore; across processes the
+  // limit may be passed by what each lets through within that interval).
   router.use(
     ['/r', '/p', '/respond'],
     rateLimit({
@@ -141,7 +151,7 @@ export function responsesRoutes(ctx: AppContext, { responses: service, rateLimit
         const id = respondentId(req);
         return id === undefined ? `ip:${ipKeyGenerator(req.ip ?? '')}` : `respondent:${id}`;
       },
-      store: rateLimits.store('respondent'),
+      store: rateLimits.buffered('respondent'),
       handler: (req, res) => renderStop(req, res, new RespondentStop('tooMany')),
     }),
   );
@@ -443,7 +453,7 @@ export function responsesRoutes(ctx: AppContext, { responses: service, rateLimit
     asyncHandler(async (req, res) => {
       const json = wantsJson(req);
       try {
-        const session = await service.openSession(respondentId(req), { allowSubmitted: true, withoutAnswers: true });
+        const session = await service.openSession(respondentId(req), { allowSubmitted: true, wholeSubmission: true });
         if (ctx.config.faultInjection === 'ack-before-commit') {
           // Negative control of the crash tests only (refused outside NODE_ENV=test): a server
           // that acknowledges first and commits later must be caught losing answers.

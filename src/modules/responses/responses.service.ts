@@ -189,12 +189,16 @@ export class ResponsesService {
    * a submitted one (unless `allowSubmitted`, for the submit handlers' replay check), an expired
    * invitation and a round that is not open now.
    */
-  async openSession(invitationId: number | undefined, options: { allowSubmitted?: boolean; withoutAnswers?: boolean } = {}): Promise<RespondentSession> {
+  async openSession(invitationId: number | undefined, options: { allowSubmitted?: boolean; wholeSubmission?: boolean } = {}): Promise<RespondentSession> {
     const found = invitationId === undefined ? undefined : await this.invitations.find(invitationId);
     const round = found ? await this.rounds.find(found.roundId) : undefined;
     if (!found || !round) throw new RespondentStop('noSession');
     const invitation: InvitationWithRound = { ...found, round };
-    const response = await this.repo.findResponseByInvitation(invitation.id);
+    // A whole-questionnaire submission replaces every answer, and its first statement settles
+    // the response row whatever it holds (store): it reads the response only to answer a
+    // submitted invitation (a replay, or a refusal). The invitation is moved to submitted in the
+    // same transaction as its response, so the two agree.
+    const response = options.wholeSubmission && invitation.status !== 'submitted' ? undefined : await this.repo.findResponseByInvitation(invitation.id);
     if (invitation.status === 'submitted' || response?.status === 'submitted') {
       if (!options.allowSubmitted) throw new RespondentStop('alreadySubmitted', { submittedAt: response?.submittedAt ?? null });
     } else {
@@ -203,8 +207,7 @@ export class ResponsesService {
     }
     const form = await this.form(invitation.round.questionnaireId);
     if (!form) throw new Error(`questionnaire ${invitation.round.questionnaireId} of round ${invitation.round.id} not found`);
-    // A whole-questionnaire submission replaces every answer: it need not read the stored ones.
-    const stored = response && !options.withoutAnswers ? await this.repo.answersOf(response.id) : [];
+    const stored = response && !options.wholeSubmission ? await this.repo.answersOf(response.id) : [];
     const profileIds = new Set(Object.values(form.profileItemIds));
     const answers = new Map(stored.filter((a) => !profileIds.has(a.itemId)).map((a) => [a.itemId, a]));
     const profile = profileFromAnswers(form, new Map(stored.map((a) => [a.itemId, a.columns])));
@@ -389,7 +392,7 @@ export class ResponsesService {
   /**
    * The one-shot submission, in one transaction of at most six statements (BEGIN and COMMIT
    * included): the response row upserted as submitted (the race and idempotency decision),
-   * the old answers deleted, the new ones inserted in one multi-row INSERT, the invitation moved
+   * the old answers deleted (unless the row is new), the new ones inserted in one multi-row INSERT, the invitation moved
    * to submitted through its owner. A refusal at any step rolls all of it back.
    * 'changed': the response was saved again after the caller's checks (see submit).
    */
@@ -401,13 +404,14 @@ export class ResponsesService {
     const { answers, idempotencyKey, ...row } = submission;
     return this.repo.transaction(async (trx) => {
       const now = nowIso();
-      const responseId = await this.repo.submitResponse(trx, { ...row, invitationId: invitation.id, roundId: invitation.roundId, now, idempotencyKey: idempotencyKey ?? null });
-      if (responseId === undefined) {
+      const response = await this.repo.submitResponse(trx, { ...row, invitationId: invitation.id, roundId: invitation.roundId, now, idempotencyKey: idempotencyKey ?? null });
+      if (response === undefined) {
         const current = await this.repo.findResponseByInvitation(invitation.id, trx);
         if (current?.status === 'submitted') return this.alreadySubmitted(current, idempotencyKey);
         return 'changed';
       }
-      await this.repo.replaceAnswers(trx, responseId, invitation.roundId, answers);
+      const responseId = response.id;
+      await this.repo.replaceAnswers(trx, response, invitation.roundId, answers);
       if (!(await this.invitations.move(invitation.id, 'submitted', now, trx))) {
         // Expired or withdrawn since the session was opened: nothing of the submission stays.
         const current = await this.invitations.find(invitation.id, trx);

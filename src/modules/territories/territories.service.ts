@@ -4,8 +4,21 @@ import { createTerritoryMatcher, type TerritoryMatcher } from './territories.mat
 import type { TerritoriesRepository } from './territories.repository';
 import type { TerritoryRecord, TTerritoryInput } from './territories.schemas';
 
+/**
+ * How long a process answers listLeaves from its own copy. Respondents' pages and submissions
+ * read the list on every request, and the directory changes a few times a year: a territory
+ * added or renamed through another process reaches this one's respondents within this time
+ * (this process's own changes at once).
+ */
+export const LEAVES_CACHE_MS = 5_000;
+
 export class TerritoriesService {
-  constructor(private readonly repo: TerritoriesRepository) {}
+  private leaves: { readAt: number; list: Promise<TerritoryRecord[]> } | undefined;
+
+  constructor(
+    private readonly repo: TerritoriesRepository,
+    private readonly clock: () => number = Date.now,
+  ) {}
 
   /** Inside a transaction pass it on (SQLite has one connection). */
   list(trx?: Knex.Transaction): Promise<TerritoryRecord[]> {
@@ -17,6 +30,19 @@ export class TerritoriesService {
    * region itself), in the order of their position, then of their English name.
    */
   async listLeaves(): Promise<TerritoryRecord[]> {
+    const now = this.clock();
+    if (!this.leaves || now - this.leaves.readAt >= LEAVES_CACHE_MS) {
+      const list = this.readLeaves();
+      // A failed read is not kept: the next request tries again.
+      list.catch(() => {
+        if (this.leaves?.list === list) this.leaves = undefined;
+      });
+      this.leaves = { readAt: now, list };
+    }
+    return [...(await this.leaves.list)];
+  }
+
+  private async readLeaves(): Promise<TerritoryRecord[]> {
     const all = await this.repo.list();
     const parents = new Set(all.map((t) => t.parentId).filter((id): id is number => id !== null));
     return all.filter((t) => !parents.has(t.id)).sort((a, b) => a.position - b.position || (a.name_en < b.name_en ? -1 : a.name_en > b.name_en ? 1 : 0));
@@ -38,10 +64,12 @@ export class TerritoriesService {
   }
 
   async create(input: TTerritoryInput): Promise<number> {
-    return this.repo.transaction(async (trx) => {
+    const id = await this.repo.transaction(async (trx) => {
       await this.check(input, null, trx);
       return this.repo.create(input, trx);
     });
+    this.leaves = undefined;
+    return id;
   }
 
   async update(id: number, input: TTerritoryInput): Promise<void> {
@@ -50,6 +78,7 @@ export class TerritoriesService {
       await this.check(input, id, trx);
       await this.repo.update(id, input, trx);
     });
+    this.leaves = undefined;
   }
 
   /** Code unique; the parent exists and is not the territory itself or one of its descendants. */

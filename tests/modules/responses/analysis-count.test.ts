@@ -49,6 +49,27 @@ describe('counting submissions into the analysis cells', () => {
     expect(await t.ctx.db('analysis_counted_responses').where({ round_id: roundId })).toHaveLength(2);
   });
 
+  it('counts from its own tables and the answers: which items are rating questions comes from the questionnaires service', async () => {
+    const roundId = await createRound(t.ctx, questionnaireId);
+    await submit(roundId, 'counted-without-items-table');
+    const statements: string[] = [];
+    const listener = (q: { sql: string }) => statements.push(q.sql);
+    t.ctx.db.client.on('query', listener);
+    try {
+      await t.services.analysisCounter.settled();
+    } finally {
+      t.ctx.db.client.removeListener('query', listener);
+    }
+    const counting = statements.filter((sql) => /insert\s+into\s+analysis_/i.test(sql));
+    expect(counting.map((sql) => /analysis_\w+/i.exec(sql)![0].toLowerCase()).sort()).toEqual(['analysis_answer_cells', 'analysis_counted_responses', 'analysis_item_cells', 'analysis_profile_cells']);
+    for (const sql of counting) expect(sql).not.toMatch(/questionnaire_(items|categories)|\bquestionnaires\b/i);
+    const body = await ranking(roundId);
+    // Every rating question of the questionnaire got its one answer, and nothing else did.
+    const ratings = (await t.services.analysis.questionnaire(questionnaireId)).items.filter((i) => i.kind === 'rating');
+    const counted = body.items.filter((item: { n: number; cannotJudge: number }) => item.n + item.cannotJudge === 1);
+    expect(counted.length).toBe(ratings.length);
+  });
+
   it('a ranking request never counts: it reports what the counter has not reached', async () => {
     const roundId = await createRound(t.ctx, questionnaireId);
     await submit(roundId, 'counted-before');
