@@ -225,6 +225,21 @@ export interface AnswerGroup {
   count: number;
 }
 
+/** An answer cell (or a sum of cells) as the summaries by kind read it. */
+function answerGroupOf(r: Record<string, unknown>): AnswerGroup {
+  const missing = num(r.missing);
+  return {
+    itemId: num(r.item_id),
+    choice: missing & 1 ? null : String(r.choice),
+    numberValue: missing & 2 ? null : num(r.number_value),
+    territoryId: num(r.territory_id),
+    sector: String(r.sector ?? ''),
+    size: String(r.size ?? ''),
+    innovated: num(r.innovated),
+    count: num(r.answers),
+  };
+}
+
 /** Filters on the counted responses' cell keys (m): a response's role values as its cells have them. */
 function applyResponseFilters(query: Knex.QueryBuilder, filters: TRankingFilters): Knex.QueryBuilder {
   if (filters.territory !== undefined) query.where('m.territory_id', filters.territory);
@@ -249,6 +264,19 @@ export class AnalysisRepository {
       .crossJoin(db('analysis_counted_responses').where({ round_id: roundId }).select(db.raw('COUNT(*) AS n'), db.raw('SUM(response_id) AS ids')).as('c') as never)
       .select('s.n as submitted', 's.ids as submitted_ids', 'c.n as counted', 'c.ids as counted_ids');
     return { submitted: num(row?.submitted), counted: num(row?.counted), submittedIds: num(row?.submitted_ids), countedIds: num(row?.counted_ids) };
+  }
+
+  /**
+   * Submitted responses of the round the cells do not hold yet, for a page's notice: one scan
+   * of the responses index, and the counted number from the profile cells (a few hundred rows
+   * whose respondents add up to the counted responses) instead of a second scan of the markers.
+   */
+  async uncounted(roundId: number): Promise<number> {
+    const [row] = await this.db
+      .from(this.db('responses').where({ round_id: roundId, status: 'submitted' }).select(this.db.raw('COUNT(*) AS n')).as('s'))
+      .crossJoin(this.db('analysis_profile_cells').where({ round_id: roundId }).select(this.db.raw('COALESCE(SUM(respondents), 0) AS n')).as('c') as never)
+      .select('s.n as submitted', 'c.n as counted');
+    return Math.max(0, num(row?.submitted) - num(row?.counted));
   }
 
   /** Counted responses that were deleted, reopened or moved since: the cells hold stale answers. */
@@ -375,19 +403,24 @@ export class AnalysisRepository {
       .whereIn('item_id', itemIds)
       .select('item_id', 'missing', 'choice', 'number_value', 'territory_id', 'sector', 'size', 'innovated', 'answers');
     const rows = await applyFilters(query, filters);
-    return rows.map((r: Record<string, unknown>) => {
-      const missing = num(r.missing);
-      return {
-        itemId: num(r.item_id),
-        choice: missing & 1 ? null : String(r.choice),
-        numberValue: missing & 2 ? null : num(r.number_value),
-        territoryId: num(r.territory_id),
-        sector: String(r.sector ?? ''),
-        size: String(r.size ?? ''),
-        innovated: num(r.innovated),
-        count: num(r.answers),
-      };
-    });
+    return rows.map(answerGroupOf);
+  }
+
+  /**
+   * The same for questions summarised from their values alone (numbers): one row per distinct
+   * stored answer, summed over the profile groups in the database (their profile keys are "not
+   * stated"). A number has as many cells as distinct values times profile groups; the page
+   * needs the values only.
+   */
+  async answerValues(roundId: number, itemIds: number[], filters: TRankingFilters): Promise<AnswerGroup[]> {
+    if (itemIds.length === 0) return [];
+    const query = this.db('analysis_answer_cells')
+      .where('round_id', roundId)
+      .whereIn('item_id', itemIds)
+      .groupBy('item_id', 'missing', 'choice', 'number_value')
+      .select('item_id', 'missing', 'choice', 'number_value', this.db.raw('SUM(answers) AS answers'));
+    const rows = await applyFilters(query, filters);
+    return rows.map((r: Record<string, unknown>) => answerGroupOf({ ...r, territory_id: 0, sector: '', size: '', innovated: -1 }));
   }
 
   /** Open-text answers of one question, newest first, optionally only those containing `contains`. */

@@ -394,7 +394,7 @@ export class AnalysisService {
     }
     // The cells are read as the background counter left them; submissions it has not reached
     // yet are reported, never counted here (a burst of submissions must not slow this page).
-    const state = await this.repo.countState(round.id);
+    const uncounted = await this.repo.uncounted(round.id);
     const [questionnaire, territories, cells, profiles] = await Promise.all([
       this.questionnaire(round.questionnaireId),
       this.territories(),
@@ -489,7 +489,16 @@ export class AnalysisService {
     // every other kind says where its analysis reads from.
     const others = [...questionnaire.profileQuestions, ...questionnaire.questions].filter((q) => analysisSource(q) !== 'ranking' && q.role !== 'territory');
     const territoryCode = (id: number) => territoryById.get(id)?.code ?? String(id);
-    const groups = await this.repo.answerGroups(round.id, groupedQuestions(questionnaire).map((q) => q.id), filters);
+    // A number is summarised from its values alone (questionnaires/kinds/number.ts): its cells
+    // are summed over the profile groups in the database, which keeps the rows read to its
+    // distinct values rather than values times profile groups.
+    const grouped = groupedQuestions(questionnaire);
+    const groups = (
+      await Promise.all([
+        this.repo.answerGroups(round.id, grouped.filter((q) => q.kind !== 'number').map((q) => q.id), filters),
+        this.repo.answerValues(round.id, grouped.filter((q) => q.kind === 'number').map((q) => q.id), filters),
+      ])
+    ).flat();
     const otherSummaries = await Promise.all(
       others.map(async (q) =>
         summariseQuestion(
@@ -537,7 +546,7 @@ export class AnalysisService {
       categories: rankedCategories,
       territories: territoryCounts,
       comparison: compareRound ? await this.compare(rankedItems, compareRound, filters) : null,
-      uncounted: Math.max(0, state.submitted - state.counted),
+      uncounted,
     };
   }
 
