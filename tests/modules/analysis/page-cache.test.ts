@@ -9,6 +9,7 @@ import { migrateOne } from '../../../src/db/migrate';
 import { chartCacheStats } from '../../../src/lib/charts';
 import { apiTokenFor, createTestApp, loginAs, type TestApp } from '../../helpers/app';
 import { completeBody, createInvitation, createRound, ensureBaseContent, openLink } from '../responses/fixtures';
+import { binaryParser } from '../../helpers/security';
 
 /**
  * The ranking page and the report PDF after a submission is counted (issue 18: a page light
@@ -149,11 +150,7 @@ describe('ranking page and report after new submissions are counted', () => {
       .get(`/api/v1/rounds/${roundId}/report.pdf?lang=en`)
       .set('Authorization', `Bearer ${token}`)
       .buffer(true)
-      .parse((r, cb) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c: Buffer) => chunks.push(c));
-        r.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
+      .parse(binaryParser);
     expect(res.status).toBe(200);
     const file = path.join(dir, `report-${roundId}-${Date.now()}.pdf`);
     fs.writeFileSync(file, res.body as Buffer);
