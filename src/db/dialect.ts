@@ -27,8 +27,8 @@ export async function insertReturningId(
  * this statement inserted has no xmax yet. SQLite cannot tell and says false (updated), the safe
  * answer for a caller that skips work only for a row it knows to be new.
  */
-export function upsertInserted(db: Knex | Knex.Transaction): Knex.Raw {
-  return dialectOf(db as Knex) === 'postgres' ? db.raw('(xmax = 0) AS inserted') : db.raw('0 AS inserted');
+export function upsertInserted(db: Knex | Knex.Transaction): string {
+  return dialectOf(db as Knex) === 'postgres' ? '(xmax = 0) AS inserted' : '0 AS inserted';
 }
 
 /** pg returns COUNT and AVG as strings and booleans as booleans; SQLite as numbers. */

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { batchInsert, batchInsertReturning, ilike, insertReturningId, num, numOrNull } from '../../db/dialect';
+import { hotAll, hotRun } from '../../db/prepared';
 import { DEFAULT_LANGUAGE, isLanguage, type Language } from '../../i18n';
 import type { HistoricInvitation, InvitationDetail, InvitationListRow, InvitationRecord, TInvitationFilters, TInvitationState } from './invitations.schemas';
 import { SUBMITTED_SQL, invitationStateSql, invitationsWithProgress, toEnterpriseRow } from './invitations.state';
@@ -57,6 +58,16 @@ function toListRow(row: Record<string, unknown>): InvitationListRow {
 }
 
 const INVITATION_COLUMNS = ['id', 'round_id', 'source', 'enterprise_name', 'status', 'expires_at', 'territory_id', 'sector', 'size'];
+const FIND_BY_ID_SQL = `select ${INVITATION_COLUMNS.join(', ')} from invitations where id = ? limit 1`;
+
+/** The times a move stamps (COALESCE keeps an earlier one), as SET clauses; each `?` is the move's time. */
+const MOVE_STAMPS: Record<TInvitationState, string[]> = {
+  pending: [],
+  opened: ['opened_at = ?'],
+  in_progress: ['started_at = ?', 'opened_at = COALESCE(opened_at, ?)'],
+  submitted: ['submitted_at = ?', 'started_at = COALESCE(started_at, ?)'],
+  expired: [],
+};
 
 function toRecord(row: Record<string, unknown>): InvitationRecord {
   return {
@@ -77,8 +88,9 @@ export class InvitationsRepository {
     return this.db.transaction(fn);
   }
 
+  /** Read on every respondent request: a statement prepared once (src/db/prepared.ts). */
   async findById(id: number, trx?: Knex.Transaction): Promise<InvitationRecord | undefined> {
-    const row = await (trx ?? this.db)('invitations').where({ id }).first(INVITATION_COLUMNS);
+    const [row] = await hotAll(trx ?? this.db, FIND_BY_ID_SQL, [id]);
     return row ? toRecord(row) : undefined;
   }
 
@@ -157,17 +169,12 @@ export class InvitationsRepository {
    * is stamped, and the time of a skipped earlier stage filled in. True when the row moved.
    */
   async moveState(id: number, from: TInvitationState[], to: TInvitationState, now: string, trx?: Knex.Transaction): Promise<boolean> {
-    const db = trx ?? this.db;
-    const keep = (column: string) => db.raw(`COALESCE(${column}, ?)`, [now]);
-    const stamps: Record<TInvitationState, Record<string, unknown>> = {
-      pending: {},
-      opened: { opened_at: now },
-      in_progress: { started_at: now, opened_at: keep('opened_at') },
-      submitted: { submitted_at: now, started_at: keep('started_at') },
-      expired: {},
-    };
-    const changed = await db('invitations').where({ id }).whereIn('status', from).update({ status: to, ...stamps[to] });
-    return num(changed) === 1;
+    // Every page save and submission moves its invitation: a statement prepared once (src/db/prepared.ts).
+    if (from.length === 0) return false;
+    const stamps = MOVE_STAMPS[to];
+    const sql = `update invitations set ${['status = ?', ...stamps].join(', ')} where id = ? and status in (${from.map(() => '?').join(', ')})`;
+    const changed = await hotRun(trx ?? this.db, sql, [to, ...stamps.map(() => now), id, ...from]);
+    return changed === 1;
   }
 
   async audit(trx: Knex.Transaction, actorId: number, action: string, subject: string, detail: string, now: string): Promise<void> {

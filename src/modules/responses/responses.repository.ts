@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { batchInsert, bool, num, numOrNull, upsertInserted } from '../../db/dialect';
+import { batchInsert, bool, num, numOrNull, rowsPerInsert, upsertInserted } from '../../db/dialect';
+import { hotAll, hotRun, type HotValue } from '../../db/prepared';
 import { isLanguage } from '../../i18n';
 import type { AnswerColumns } from '../questionnaires/kinds';
 import type { DemoRoundPlan } from './responses.demo';
@@ -25,6 +26,10 @@ export type SubmissionInput = {
   now: string;
   idempotencyKey: string | null;
 } & ({ whole: true } | { unchangedSince: string });
+
+/** The columns of an answer row a submission inserts, as one VALUES tuple. */
+const ANSWER_COLUMNS = 9;
+const ANSWER_TUPLE = `(${Array.from({ length: ANSWER_COLUMNS }, () => '?').join(', ')})`;
 
 /** An answer's columns as the answers table spells them. */
 function answerRow(c: AnswerColumns) {
@@ -77,7 +82,7 @@ export class ResponsesRepository {
   // -- responses and answers --------------------------------------------------------------------
 
   async findResponseByInvitation(invitationId: number, db: Db = this.db): Promise<ResponseRecord | undefined> {
-    const row = await db('responses').where({ invitation_id: invitationId }).first();
+    const [row] = await hotAll(db, 'select * from responses where invitation_id = ? limit 1', [invitationId]);
     return row ? toResponse(row) : undefined;
   }
 
@@ -140,31 +145,53 @@ export class ResponsesRepository {
    * `created`: the row did not exist before (known on PostgreSQL only), so it has no answers.
    */
   async submitResponse(trx: Knex.Transaction, input: SubmissionInput): Promise<{ id: number; created: boolean } | undefined> {
-    const submitted = { status: 'submitted', language: input.language, updated_at: input.now, submitted_at: input.now, idempotency_key: input.idempotencyKey };
+    // Hand-written SQL through prepared statements (src/db/prepared.ts): these statements run for every submission.
+    const submitted: HotValue[] = [input.language, input.now, input.now, input.idempotencyKey];
     let rows: Array<Record<string, unknown>>;
     if ('unchangedSince' in input) {
-      rows = await trx('responses').where({ invitation_id: input.invitationId, status: 'in_progress', updated_at: input.unchangedSince }).update(submitted).returning(['id']);
+      rows = await hotAll(
+        trx,
+        `update responses set status = 'submitted', language = ?, updated_at = ?, submitted_at = ?, idempotency_key = ?
+         where invitation_id = ? and status = 'in_progress' and updated_at = ? returning id`,
+        [...submitted, input.invitationId, input.unchangedSince],
+      );
     } else {
-      rows = await trx('responses')
-        .insert({ round_id: input.roundId, invitation_id: input.invitationId, started_at: input.now, ...submitted })
-        .onConflict('invitation_id')
-        .merge(Object.keys(submitted))
-        .where('responses.status', 'in_progress')
-        // knex types `returning` as column names only; a raw column is passed through as written.
-        .returning(['id', upsertInserted(trx) as unknown as string]);
+      rows = await hotAll(
+        trx,
+        `insert into responses (round_id, invitation_id, started_at, status, language, updated_at, submitted_at, idempotency_key)
+         values (?, ?, ?, 'submitted', ?, ?, ?, ?)
+         on conflict (invitation_id) do update set status = excluded.status, language = excluded.language, updated_at = excluded.updated_at,
+           submitted_at = excluded.submitted_at, idempotency_key = excluded.idempotency_key
+         where responses.status = 'in_progress'
+         returning id, ${upsertInserted(trx)}`,
+        [input.roundId, input.invitationId, input.now, ...submitted],
+      );
     }
     return rows[0] ? { id: num(rows[0].id), created: bool(rows[0].inserted) } : undefined;
   }
 
   /**
    * A submission's answers: what was stored before goes, the given rows come in one multi-row
-   * INSERT. A response row the submission itself created has nothing stored to delete.
+   * INSERT (more only past the engine's limit on parameters). A response row the submission
+   * itself created has nothing stored to delete.
    */
   async replaceAnswers(trx: Knex.Transaction, response: { id: number; created: boolean }, roundId: number, rows: AnswerWrite[]): Promise<void> {
     const responseId = response.id;
-    if (!response.created) await trx('answers').where({ response_id: responseId }).delete();
-    if (rows.length === 0) return;
-    await trx('answers').insert(rows.map((r) => ({ response_id: responseId, item_id: r.itemId, round_id: roundId, ...answerRow(r.columns), comment: r.comment })));
+    if (!response.created) await hotRun(trx, 'delete from answers where response_id = ?', [responseId]);
+    const size = rowsPerInsert(trx as unknown as Knex, ANSWER_COLUMNS);
+    for (let i = 0; i < rows.length; i += size) {
+      const part = rows.slice(i, i + size);
+      const values: HotValue[] = [];
+      for (const r of part) {
+        const c = r.columns;
+        values.push(responseId, r.itemId, roundId, c.value, c.cannotJudge, c.numberValue, c.choice, c.text, r.comment);
+      }
+      await hotRun(
+        trx,
+        `insert into answers (response_id, item_id, round_id, value, cannot_judge, number_value, choice, text_value, comment) values ${part.map(() => ANSWER_TUPLE).join(', ')}`,
+        values,
+      );
+    }
   }
 
   // -- demo data ------------------------------------------------------------------------------

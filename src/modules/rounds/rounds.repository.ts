@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { hotAll } from '../../db/prepared';
 import { titleColumns, titleFields } from '../../i18n/titles';
 import { insertReturningId, lockRowForUpdate, num, numOrNull, nowIso } from '../../db/dialect';
 import type { HistoricRound, RoundInput, RoundListRow, RoundRecord, RoundTarget, TAudience, TRoundStatus } from './rounds.schemas';
@@ -50,8 +51,9 @@ export class RoundsRepository {
     }));
   }
 
+  /** Read on every respondent request (the round's window): a statement prepared once (src/db/prepared.ts). */
   async findById(id: number, db: Db = this.db): Promise<RoundRecord | undefined> {
-    const row = await db('rounds').where({ id }).first();
+    const [row] = await hotAll(db, 'select * from rounds where id = ? limit 1', [id]);
     return row ? toRecord(row) : undefined;
   }
 
