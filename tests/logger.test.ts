@@ -43,6 +43,16 @@ describe('structured logs', () => {
     expect(all).not.toContain(user.password);
     expect(all).not.toContain('hunter2-password');
   });
+
+  it('logs each answer with its status and time, without its response headers', async () => {
+    lines.length = 0;
+    await request(app).get('/login');
+    const access = lines.map((l) => JSON.parse(l)).find((e) => e.req?.path === '/login');
+    expect(access).toBeDefined();
+    expect(access.res).toEqual({ statusCode: 200 });
+    expect(typeof access.responseTime).toBe('number');
+    expect(lines.join('\n')).not.toContain('content-security-policy');
+  });
 });
 
 /** A consumer that takes nothing until `resume()`: its stream's waiting bytes grow as a stalled pipe's would. */

@@ -23,6 +23,9 @@ import { usersRoutes } from './users/users.routes';
  */
 export const featureRoutes: Array<(ctx: AppContext, services: Services) => Router> = [
   healthRoutes,
+  // Early: respondents are most of the requests of a round, and express tries the routes of every
+  // router mounted before (some 130 layers otherwise). No other router claims /r, /p or /respond.
+  responsesRoutes,
   homeRoutes,
   usersRoutes,
   territoriesRoutes,
@@ -35,7 +38,6 @@ export const featureRoutes: Array<(ctx: AppContext, services: Services) => Route
   invitationsRoutes,
   // After invitations: its /admin/rounds/:id/invitations/new must win over the mail router's /:invitationId.
   mailRoutes,
-  responsesRoutes,
   analysisRoutes,
   expertsRoutes,
   indicatorsRoutes,
