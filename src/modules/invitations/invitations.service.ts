@@ -21,6 +21,7 @@ import {
   LINK_BATCH_TTL_MS,
   MAX_ENTERPRISES,
   ZEnterpriseInput,
+  enterpriseKey,
   type BadRow,
   type CreatedInvitation,
   type InvitationDetail,
@@ -182,11 +183,13 @@ export class InvitationsService {
    * every repeat is reported as a bad row and left out unless the administrator fixes the list.
    */
   private async flagDuplicates(roundId: number, good: ResolvedEnterprise[], bad: BadRow[]): Promise<ResolvedEnterprise[]> {
-    const key = (name: string, territoryId: number | null) => `${territoryId ?? ''}\u0000${normaliseName(name)}`;
-    const seen = new Map<string, number | 'round'>((await this.repo.enterpriseKeys(roundId)).map((e) => [key(e.name, e.territoryId), 'round' as const]));
+    const keys = good.map((g) => enterpriseKey(g.name, g.territoryId));
+    // Only the file's own keys are looked up (an index per round): an upload costs the size of
+    // the file, not of the round, which at national size holds millions.
+    const seen = new Map<string, number | 'round'>([...(await this.repo.existingEnterpriseKeys(roundId, [...new Set(keys)]))].map((k) => [k, 'round' as const]));
     const kept: ResolvedEnterprise[] = [];
-    for (const g of good) {
-      const k = key(g.name, g.territoryId);
+    for (const [index, g] of good.entries()) {
+      const k = keys[index]!;
       const first = seen.get(k);
       if (first === undefined) {
         seen.set(k, g.line);

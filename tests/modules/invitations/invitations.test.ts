@@ -3,6 +3,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../../src/lib/tokens';
+import { translator } from '../../../src/i18n';
 import { apiTokenFor, binaryParser, createTestApp, loginAs, type LoggedIn, type TestApp } from '../../helpers/app';
 import { dumpAllText, insertRound, linksIn, tokenOf, territoryId } from './fixtures';
 
@@ -210,6 +211,31 @@ describe('invitations', () => {
     expect(replay.status).toBe(409);
     expect(await invitationCount(t, roundId)).toBe(2);
     expect(await dumpAllText(t.ctx)).not.toContain(tokenOf(linksIn(confirmed.text)[0]!));
+  });
+
+  it('leaves out an enterprise already invited to the round (same name ignoring case, spaces and ё, same territory), and only that one', async () => {
+    const roundId = await insertRound(t.ctx);
+    const first = await paste(roundId, 'name,contact,territory,sector,size\n«Ёлка Тех» ЖШС,,Abai district,A,micro\nOther,,Abai district,A,micro\n');
+    expect(linksIn(first.text)).toHaveLength(2);
+    const text = [
+      'name,contact,territory,sector,size',
+      '«елка  тех» жшс,,Abai district,A,micro', // line 2: the first one again
+      '«Ёлка Тех» ЖШС,,ridder-city,A,micro', // line 3: same name, another territory: another enterprise
+      'New one,,Abai district,A,micro', // line 4
+    ].join('\n');
+    const res = await paste(roundId, text);
+    expect(res.status).toBe(303);
+    const preview = await admin.agent.get(res.headers.location!);
+    const cells = [...preview.text.matchAll(/<tr><td class="num">(\d+)<\/td><td><code>(\w+)<\/code><\/td>/g)].map((m) => `${m[1]}:${m[2]}`);
+    expect(cells).toEqual(['2:name']);
+    expect(preview.text).toContain(translator('kk')('invitations:errors.duplicateInRound'));
+    const confirmPath = /action="([^"]+\/confirm)"/.exec(preview.text)![1]!;
+    const confirmed = await followBatch(await admin.agent.post(confirmPath).type('form').send({ _csrf: admin.csrf }));
+    expect(linksIn(confirmed.text)).toHaveLength(2);
+    expect(await invitationCount(t, roundId)).toBe(4);
+    // In another round the same enterprise is new.
+    const other = await insertRound(t.ctx);
+    expect(linksIn((await paste(other, 'name,contact,territory,sector,size\n«Ёлка Тех» ЖШС,,Abai district,A,micro\n')).text)).toHaveLength(1);
   });
 
   it('discards a parked upload on cancel', async () => {
