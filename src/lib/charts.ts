@@ -18,7 +18,8 @@ export interface ChartFrame {
   lang: Language;
 }
 
-function escapeXml(text: string): string {
+/** Text and attribute values written into a chart's SVG. */
+export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
@@ -108,23 +109,69 @@ export function textWidth(text: string, fontSize: number): number {
   return measure ? measure(text, `${fontSize}px`) : text.length * fontSize * 0.62;
 }
 
-/** How many lines `text` takes when wrapped at `width` px (words kept whole unless one is wider). */
-export function wrappedLines(text: string, width: number, fontSize: number): number {
-  let lines = 1;
+/**
+ * `text` broken into lines no wider than `width` px at `fontSize` (words kept whole unless one is
+ * wider than the box; such a word is broken between letters). Measured as lib/fonts.ts draws.
+ */
+export function wrapText(text: string, width: number, fontSize: number): string[] {
+  const lines: string[] = [];
   let line = '';
   for (const word of text.split(/\s+/).filter(Boolean)) {
     const candidate = line ? `${line} ${word}` : word;
-    if (line && textWidth(candidate, fontSize) > width) {
-      lines += 1;
+    if (!line || textWidth(candidate, fontSize) <= width) {
+      line = candidate;
+    } else {
+      lines.push(line);
       line = word;
-    } else line = candidate;
+    }
     while (textWidth(line, fontSize) > width && line.length > 1) {
-      // A word wider than the box breaks inside; count the overflow as whole extra lines.
-      lines += Math.ceil(textWidth(line, fontSize) / width) - 1;
-      line = '';
+      // A word wider than the box: as many letters as fit, the rest on the next line.
+      let cut = line.length - 1;
+      while (cut > 1 && textWidth(line.slice(0, cut), fontSize) > width) cut -= 1;
+      lines.push(line.slice(0, cut));
+      line = line.slice(cut);
     }
   }
+  if (line || lines.length === 0) lines.push(line);
   return lines;
+}
+
+/** How many lines `text` takes when wrapped at `width` px (as wrapText breaks it). */
+export function wrappedLines(text: string, width: number, fontSize: number): number {
+  return wrapText(text, width, fontSize).length;
+}
+
+const hexRgb = (hex: string): [number, number, number] => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)) as [number, number, number];
+const rgbHex = (rgb: number[]): string => '#' + rgb.map((v) => Math.round(Math.min(255, Math.max(0, v))).toString(16).padStart(2, '0')).join('');
+
+/**
+ * The colour at `t` (0 to 1, clamped) along `ramp` (#rrggbb stops, evenly spaced), interpolated
+ * in RGB between the two nearest stops, as ECharts' continuous visualMap colours a value.
+ * Example: rampColour(['#000000', '#ffffff'], 0.5) is '#808080'.
+ */
+export function rampColour(ramp: readonly string[], t: number): string {
+  const at = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (ramp.length - 1);
+  const i = Math.min(ramp.length - 2, Math.floor(at));
+  const [a, b] = [hexRgb(ramp[i]!), hexRgb(ramp[i + 1]!)];
+  return rgbHex(a.map((v, k) => v + (b[k]! - v) * (at - i)));
+}
+
+/** `colour` seen at `opacity` over white (a pale cell as the reader sees it). */
+export function overWhite(colour: string, opacity: number): string {
+  return rgbHex(hexRgb(colour).map((v) => 255 - (255 - v) * opacity));
+}
+
+/** WCAG 2 relative luminance of #rrggbb. */
+function luminance(colour: string): number {
+  const [r, g, b] = hexRgb(colour).map((v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4));
+  return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+}
+
+/** Near-black or white text on `background`, whichever has the higher WCAG contrast ratio. */
+export function inkOn(background: string, dark = '#1a1a1a', light = '#ffffff'): string {
+  const bg = luminance(background);
+  const contrast = (ink: string) => (Math.max(bg, luminance(ink)) + 0.05) / (Math.min(bg, luminance(ink)) + 0.05);
+  return contrast(dark) >= contrast(light) ? dark : light;
 }
 
 /**
@@ -181,15 +228,40 @@ export function renderSvgChart(option: echartsType.EChartsOption, frame: ChartFr
       if (!renamed) names.set(name, (renamed = `zr-${kind}${names.size}`));
       return renamed;
     });
-    const id = 'chart-' + crypto.createHash('sha256').update(frame.title).update('\0').update(frame.description).update('\0').update(drawing).digest('hex').slice(0, 12);
-    const svg = drawing.replace(/\bzr-/g, `${id}-`);
-    return svg.replace(
-      /^<svg([^>]*)>/,
-      `<svg$1 id="${id}" role="img" aria-labelledby="${id}-t ${id}-d"><title id="${id}-t">${escapeXml(frame.title)}</title><desc id="${id}-d">${escapeXml(frame.description)}</desc>`,
-    );
+    return framed(drawing, frame);
   } finally {
     chart.dispose();
   }
+}
+
+/**
+ * A drawing (`<svg ...>...</svg>`) as the page, the downloads and the PDF take a chart: an id that
+ * is a digest of the drawing, so the same chart has the same id on every render (the download
+ * links, middleware/chart-download.ts, name a chart by it), names inside it prefixed with that id
+ * (`zr-`), and its title and description as <title>/<desc> with role="img".
+ */
+function framed(drawing: string, frame: ChartFrame): string {
+  const id = 'chart-' + crypto.createHash('sha256').update(frame.title).update('\0').update(frame.description).update('\0').update(drawing).digest('hex').slice(0, 12);
+  const svg = drawing.replace(/\bzr-/g, `${id}-`);
+  return svg.replace(
+    /^<svg([^>]*)>/,
+    `<svg$1 id="${id}" role="img" aria-labelledby="${id}-t ${id}-d"><title id="${id}-t">${escapeXml(frame.title)}</title><desc id="${id}-d">${escapeXml(frame.description)}</desc>`,
+  );
+}
+
+/**
+ * A chart drawn by hand as SVG markup (`body`: shapes and text, already escaped), framed as
+ * renderSvgChart frames ECharts' drawings, in the charts' font. Names that must be unique on the
+ * page (gradients, clip paths) are written `zr-<name>`: they get the chart's id as prefix.
+ * For charts with many marks (the heat map), where ECharts' layout and SVG writer cost hundreds
+ * of milliseconds and several times the bytes.
+ */
+export function handDrawnSvgChart(body: string, frame: ChartFrame): string {
+  const { width, height } = frame;
+  const drawing =
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ` +
+    `font-family="${escapeXml(`'${CHART_FONT_FAMILY}', Verdana, sans-serif`)}"><rect width="${width}" height="${height}" fill="#fff"/>${body}</svg>`;
+  return framed(drawing, frame);
 }
 
 // Drawing a chart (ECharts' layout and SVG writer; resvg for a PNG) costs tens to hundreds of
