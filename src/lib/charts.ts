@@ -81,11 +81,22 @@ const measurer = lazy(() => {
   const PDFDocument = require('pdfkit') as typeof PDFKit;
   const doc = new PDFDocument({ autoFirstPage: false });
   doc.registerFont('chart', file);
-  doc.font('chart');
+  doc.font('chart').fontSize(1000);
+  // Each character's advance, measured once: a label is the sum of its characters. pdfkit's own
+  // widthOfString lays the whole string out (shaping, kerning) on every call, and wrapping tries
+  // every prefix of every label: that was tens of milliseconds per page. Kerning only narrows
+  // DejaVu Sans pairs, so the sum is never less than the drawn width.
+  const advance = new Map<string, number>();
   return (text: string, font: string | undefined): number => {
     const size = Number(/(\d+(?:\.\d+)?)px/.exec(font ?? '')?.[1] ?? 12);
+    let width = 0;
+    for (const c of text) {
+      let a = advance.get(c);
+      if (a === undefined) advance.set(c, (a = doc.widthOfString(c) / 1000));
+      width += a;
+    }
     // Bold is about 10 % wider in DejaVu Sans; counting it so keeps bold labels inside too.
-    return doc.fontSize(size).widthOfString(text) * (/\bbold\b|\b[6-9]00\b/.test(font ?? '') ? 1.1 : 1);
+    return width * size * (/\bbold\b|\b[6-9]00\b/.test(font ?? '') ? 1.1 : 1);
   };
 });
 
@@ -97,10 +108,17 @@ const echarts = lazy(() => {
   return lib;
 });
 
-/** What drawing a chart needs, loaded now: the server calls it once it listens (src/server.ts). */
+/**
+ * What drawing charts needs, as steps to load one at a time once the server listens (lib/warm.ts),
+ * most needed first: the text measurer (every chart wraps its labels with it), resvg (PNG
+ * downloads and the report PDF), then ECharts (the charts not drawn by hand: indicators,
+ * monitoring, panels, the comparison slope).
+ */
+export const chartLibrarySteps: ReadonlyArray<() => unknown> = [measurer, () => require('@resvg/resvg-js'), echarts];
+
+/** All of them now. */
 export function loadChartLibraries(): void {
-  echarts();
-  require('@resvg/resvg-js');
+  for (const step of chartLibrarySteps) step();
 }
 
 /** The width of `text` at `fontSize` px in the charts' font (an estimate without it). */

@@ -1,4 +1,4 @@
-import { loadChartLibraries } from './charts';
+import { chartLibrarySteps } from './charts';
 import { excelJs } from './spreadsheet';
 
 /**
@@ -8,7 +8,8 @@ import { excelJs } from './spreadsheet';
  * request that arrives meanwhile waits for one library at most, not for all of them.
  */
 export function warmLibraries(onError: (err: unknown) => void): void {
-  const steps: Array<() => unknown> = [loadChartLibraries, excelJs, () => require('pdfkit'), () => require('mathjs')];
+  // The ranking page's charts need only the first chart step (the text measurer, with pdfkit).
+  const steps: Array<() => unknown> = [...chartLibrarySteps, excelJs, () => require('mathjs')];
   const next = () => {
     const step = steps.shift();
     if (!step) return;
