@@ -114,25 +114,25 @@ export function heatMapChart(input: HeatMapChartInput): string {
   return cachedChart(['heatmap', lang, measure, byLabel, scale, map, map.groups.map(groupLabel)], () => drawHeatMap(input));
 }
 
-/** The heat map's numbers as a table (the page offers it beside the drawing, for screen readers and small screens). */
+/**
+ * The heat map's numbers as a table the page offers beside the drawing (screen readers, phones):
+ * one row per drawn cell, grouped by barrier in rank order, with its group, value and n. Long
+ * rather than a barriers-by-groups grid, so it stays four columns wide whatever the groups.
+ */
 export interface HeatMapTable {
   caption: string;
-  columns: string[];
-  rows: Array<{ label: string; cells: Array<{ text: string; n: number; small: boolean } | null> }>;
+  rows: Array<{ label: string; cells: Array<{ group: string; text: string; n: number; small: boolean }> }>;
 }
 
 export function heatMapTable(input: HeatMapChartInput): HeatMapTable {
   const { map, measure, groupLabel, lang } = input;
-  const byCell = new Map(map.cells.map((c) => [`${c.itemCode}\u0000${c.group}`, c]));
+  const byItem = new Map<string, HeatMapCell[]>();
+  for (const c of map.cells) byItem.set(c.itemCode, [...(byItem.get(c.itemCode) ?? []), c]);
   return {
     caption: title(input),
-    columns: map.groups.map(groupLabel),
     rows: map.items.map((item) => ({
       label: rowLabel(item, lang),
-      cells: map.groups.map((g) => {
-        const c = byCell.get(`${item.code}\u0000${g}`);
-        return c ? { text: cellText(c, measure, lang), n: c.n, small: c.n < SMALL_CELL } : null;
-      }),
+      cells: (byItem.get(item.code) ?? []).map((c) => ({ group: groupLabel(c.group), text: cellText(c, measure, lang), n: c.n, small: c.n < SMALL_CELL })),
     })),
   };
 }

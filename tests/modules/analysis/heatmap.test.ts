@@ -167,13 +167,17 @@ describe('heat map', () => {
     const legend = grid.texts.map((x) => x.lines.join(' '));
     for (const p of ['1', '2', '3', '4', '5']) expect(legend).toContain(p);
     expect(legend).toContain('меньше 5 оценок: бледная, с n');
-    // The same numbers as a table, for screen readers and narrow screens.
+    // The same numbers as a table, for screen readers and narrow screens: one row per cell, grouped by barrier.
     const table = /<details class="heatmap-table">([\s\S]*?)<\/details>/.exec(res.text)?.[1] ?? '';
-    const a1 = /<tr><th scope="row">A1 [^<]*<\/th>(.*?)<\/tr>/.exec(table)?.[1] ?? '';
-    const tds = [...a1.matchAll(/<td[^>]*>([^<]*)<\/td>/g)].map((m) => m[1]);
-    expect(tds[column('T1')]).toBe('3,60');
-    expect(tds[column('T2')]).toBe('3,67 (n = 3)');
-    expect(tds[column(null)]).toBe('5,00 (n = 1)');
+    expect(table).toContain('<th scope="col">Территория</th>');
+    const a1 = /<tbody>\s*<tr><th scope="rowgroup" rowspan="(\d+)">A1 [^<]*<\/th>([\s\S]*?)<\/tbody>/.exec(table);
+    expect(a1?.[1]).toBe(String(map.groups.length));
+    const rows = [...a1![2]!.matchAll(/<td>([^<]*)<\/td><td class="num( small-cell)?">([^<]*)<\/td><td class="num(?: small-cell)?">(\d+)<\/td>/g)].map((m) => [m[1], m[3], Number(m[4]), Boolean(m[2])]);
+    expect(rows).toEqual([
+      ['Усть-Каменогорск', '3,60', 5, false],
+      ['Зайсанский район', '3,67', 3, true],
+      ['не указано', '5,00', 1, true],
+    ]);
   });
 
   it('draws the chosen map on the ranking page with locale numbers and small cells marked with their n', async () => {
