@@ -5,7 +5,7 @@ import type PDFKit from 'pdfkit';
 import type { Language } from '../i18n';
 import { DigestCache } from './digest-cache';
 import { lazy } from './lazy';
-import { CHART_FONT_FAMILY, dejaVuSansIfPresent } from './fonts';
+import { CHART_FONT_FAMILY, dejaVuSansBoldIfPresent, dejaVuSansIfPresent } from './fonts';
 
 export interface ChartFrame {
   width: number;
@@ -329,11 +329,12 @@ export function chartPng(svg: string, scale = 2): Buffer {
 
 function drawPng(svg: string, scale: number): Buffer {
   const font = dejaVuSansIfPresent();
+  const bold = font ? dejaVuSansBoldIfPresent() : undefined;
   const { Resvg } = require('@resvg/resvg-js') as { Resvg: typeof ResvgType };
   const resvg = new Resvg(svg, {
     background: '#ffffff',
     fitTo: { mode: 'zoom', value: scale },
-    font: { loadSystemFonts: !font, fontFiles: font ? [font] : [], defaultFontFamily: CHART_FONT_FAMILY, sansSerifFamily: CHART_FONT_FAMILY },
+    font: { loadSystemFonts: !font, fontFiles: [font, bold].filter((f): f is string => Boolean(f)), defaultFontFamily: CHART_FONT_FAMILY, sansSerifFamily: CHART_FONT_FAMILY },
   });
   return resvg.render().asPng();
 }
