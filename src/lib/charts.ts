@@ -4,6 +4,7 @@ import type * as echartsType from 'echarts';
 import type PDFKit from 'pdfkit';
 import type { Language } from '../i18n';
 import { DigestCache } from './digest-cache';
+import { CHART_FONT_WIDTHS } from './chart-font-widths';
 import { lazy } from './lazy';
 import { CHART_FONT_FAMILY, dejaVuSansBoldIfPresent, dejaVuSansIfPresent } from './fonts';
 
@@ -70,61 +71,68 @@ function localise(option: Loose, lang: Language): Loose {
   return out;
 }
 
-/**
- * Text is measured with the font the chart is drawn in (DejaVu Sans, see lib/fonts.ts), so
- * ECharts wraps a long label where it really runs out of room instead of guessing (its guess
- * takes a Cyrillic letter as wide as the font size). Without the font it keeps its guess.
- */
-const measurer = lazy(() => {
+/** pdfkit with the chart font, for the rare character the width table lacks (loaded on first need). */
+const fontDocument = lazy(() => {
   const file = dejaVuSansIfPresent();
   if (!file) return null;
   const PDFDocument = require('pdfkit') as typeof PDFKit;
   const doc = new PDFDocument({ autoFirstPage: false });
   doc.registerFont('chart', file);
-  doc.font('chart').fontSize(1000);
-  // Each character's advance, measured once: a label is the sum of its characters. pdfkit's own
-  // widthOfString lays the whole string out (shaping, kerning) on every call, and wrapping tries
-  // every prefix of every label: that was tens of milliseconds per page. Kerning only narrows
-  // DejaVu Sans pairs, so the sum is never less than the drawn width.
-  const advance = new Map<string, number>();
-  return (text: string, font: string | undefined): number => {
-    const size = Number(/(\d+(?:\.\d+)?)px/.exec(font ?? '')?.[1] ?? 12);
-    let width = 0;
-    for (const c of text) {
-      let a = advance.get(c);
-      if (a === undefined) advance.set(c, (a = doc.widthOfString(c) / 1000));
-      width += a;
-    }
-    // Bold is about 10 % wider in DejaVu Sans; counting it so keeps bold labels inside too.
-    return width * size * (/\bbold\b|\b[6-9]00\b/.test(font ?? '') ? 1.1 : 1);
-  };
+  return doc.font('chart').fontSize(1000);
 });
+const otherWidths = new Map<string, number>();
 
-/** ECharts (and pdfkit, which measures its text) load when the first chart is drawn (lib/lazy.ts). */
+/** A character's advance in DejaVu Sans, as a fraction of the font size. */
+function advance(c: string): number {
+  const known = CHART_FONT_WIDTHS[c];
+  if (known !== undefined) return known;
+  let width = otherWidths.get(c);
+  if (width === undefined) {
+    const doc = fontDocument();
+    // Without the font, ECharts' own guess for a letter it does not know.
+    otherWidths.set(c, (width = doc ? doc.widthOfString(c) / 1000 : 0.62));
+  }
+  return width;
+}
+
+/**
+ * Text is measured as the font the chart is drawn in (DejaVu Sans, see lib/fonts.ts) sets it, so
+ * a long label wraps where it really runs out of room: the sum of its characters' advances from
+ * a table made from the font (lib/chart-font-widths.ts), so no font library is loaded to draw a
+ * chart. pdfkit's widthOfString shaped every candidate line of every label on each call, tens of
+ * milliseconds per page. The sum leaves kerning out, which in DejaVu Sans only narrows pairs
+ * (AV, Ty): a label is never measured narrower than it is drawn (tests/lib/charts.test.ts).
+ */
+function measureText(text: string, font: string | undefined): number {
+  const size = Number(/(\d+(?:\.\d+)?)px/.exec(font ?? '')?.[1] ?? 12);
+  let width = 0;
+  for (const c of text) width += advance(c);
+  // Bold is about 10 % wider in DejaVu Sans; counting it so keeps bold labels inside too.
+  return width * size * (/\bbold\b|\b[6-9]00\b/.test(font ?? '') ? 1.1 : 1);
+}
+
+/** ECharts loads when the first chart drawn with it is drawn (lib/lazy.ts). */
 const echarts = lazy(() => {
   const lib = require('echarts') as typeof echartsType;
-  const measure = measurer();
-  if (measure) lib.setPlatformAPI({ measureText: (text: string, font?: string) => ({ width: measure(text ?? '', font) }) });
+  lib.setPlatformAPI({ measureText: (text: string, font?: string) => ({ width: measureText(text ?? '', font) }) });
   return lib;
 });
 
 /**
- * What drawing charts needs, as steps to load one at a time once the server listens (lib/warm.ts),
- * most needed first: the text measurer (every chart wraps its labels with it), resvg (PNG
- * downloads and the report PDF), then ECharts (the charts not drawn by hand: indicators,
- * monitoring, panels, the comparison slope).
+ * What drawing charts needs, as steps to load one at a time once the server listens (lib/warm.ts):
+ * resvg (PNG downloads and the report PDF), then ECharts (the charts not drawn by hand:
+ * indicators, monitoring, panels, the comparison slope). Hand-drawn charts need neither.
  */
-export const chartLibrarySteps: ReadonlyArray<() => unknown> = [measurer, () => require('@resvg/resvg-js'), echarts];
+export const chartLibrarySteps: ReadonlyArray<() => unknown> = [() => require('@resvg/resvg-js'), echarts];
 
 /** All of them now. */
 export function loadChartLibraries(): void {
   for (const step of chartLibrarySteps) step();
 }
 
-/** The width of `text` at `fontSize` px in the charts' font (an estimate without it). */
+/** The width of `text` at `fontSize` px in the charts' font. */
 export function textWidth(text: string, fontSize: number): number {
-  const measure = measurer();
-  return measure ? measure(text, `${fontSize}px`) : text.length * fontSize * 0.62;
+  return measureText(text, `${fontSize}px`);
 }
 
 /**

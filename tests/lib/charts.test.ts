@@ -1,4 +1,7 @@
+import PDFDocument from 'pdfkit';
 import { describe, expect, it } from 'vitest';
+import { CHART_FONT_WIDTHS } from '../../src/lib/chart-font-widths';
+import { dejaVuSansIfPresent } from '../../src/lib/fonts';
 import { chartPng, findChart, formatChartNumber, handDrawnSvgChart, inkOn, overWhite, rampColour, renderSvgChart, spreadLabels, textWidth, wrappedLines, wrapText } from '../../src/lib/charts';
 
 const texts = (svg: string) => [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!);
@@ -102,6 +105,31 @@ describe('spreadLabels', () => {
     for (const v of at) expect(v >= 1 - 1e-9 && v <= 5 + 1e-9).toBe(true);
     // Order preserved: a higher point never gets a lower label.
     for (let i = 0; i < values.length; i++) for (let j = 0; j < values.length; j++) if (values[i]! < values[j]!) expect(at[i]!).toBeLessThan(at[j]!);
+  });
+});
+
+describe('chart text widths', () => {
+  const file = dejaVuSansIfPresent();
+
+  it.skipIf(!file)('has the advance of every character in its table as the installed DejaVu Sans sets it', () => {
+    const doc = new PDFDocument({ autoFirstPage: false });
+    doc.registerFont('chart', file!);
+    doc.font('chart').fontSize(1000);
+    const off = Object.entries(CHART_FONT_WIDTHS).filter(([c, w]) => Math.abs(doc.widthOfString(c) / 1000 - w) > 1e-4);
+    expect(off).toEqual([]);
+    for (const c of 'AzАяӘәҒғҚқҢңӨөҰұҮүҺһІі0123456789,.%–−№«»\u202f\u00a0') expect(CHART_FONT_WIDTHS[c], c).toBeGreaterThan(0);
+  });
+
+  it.skipIf(!file)('never measures a label narrower than pdfkit sets it with kerning, and at most 5 % wider', () => {
+    const doc = new PDFDocument({ autoFirstPage: false });
+    doc.registerFont('chart', file!);
+    doc.font('chart').fontSize(11);
+    for (const label of ['B01 Низкий спрос на инновационную продукцию', 'Үкіметтік бағдарламалар туралы ақпараттың жетіспеушілігі', 'Lack of funds: “AVAToday” Wy, Ty, LT', 'город Усть-Каменогорск (Өскемен)', '4,50 (n = 2)']) {
+      const kerned = doc.widthOfString(label);
+      // The table's widths are rounded to 1/10,000 of the size: a few hundredths of a pixel on a label.
+      expect(textWidth(label, 11), label).toBeGreaterThanOrEqual(kerned - 0.05);
+      expect(textWidth(label, 11), label).toBeLessThanOrEqual(kerned * 1.05);
+    }
   });
 });
 
