@@ -305,6 +305,15 @@ export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkb
       service.territories(),
     ]);
     const territoryName = new Map(territories.map((x) => [String(x.id), localized(x as unknown as Record<string, unknown>, 'name', lang)]));
+    const heatInput: HeatMapChartInput = {
+      map: heatCells,
+      scale: ranking.scale,
+      measure: 'mean',
+      groupLabel: (g) => (g === NOT_STATED ? t('analysis:heatmap.notStated') : (territoryName.get(g) ?? g)),
+      byLabel: t('analysis:heatmap.by.territory'),
+      t,
+      lang,
+    };
     return {
       query,
       ranking,
@@ -315,17 +324,10 @@ export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkb
       charts: {
         means: meansChart(ranking.items, ranking.scale, t, lang),
         distribution: distributionChart(ranking.items, ranking.scale, t, lang),
-        heatmap: heatMapChart({
-          map: heatCells,
-          scale: ranking.scale,
-          measure: 'mean',
-          groupLabel: (g) => (g === NOT_STATED ? t('analysis:heatmap.notStated') : (territoryName.get(g) ?? g)),
-          byLabel: t('analysis:heatmap.by.territory'),
-          t,
-          lang,
-        }),
+        heatmap: heatMapChart(heatInput),
         slope: ranking.comparison ? slopeChart(ranking.comparison, ranking.round.title, t, lang) : null,
       },
+      heatmapTable: heatMapTable(heatInput),
       t,
       lang,
     };
