@@ -11,7 +11,7 @@ import { excelJs } from './spreadsheet';
  * libraries load on first use instead, as they would without warming.
  */
 export function warmLibraries(server: http.Server, onError: (err: unknown) => void): void {
-  warmWhenIdle(server, [...chartLibrarySteps, excelJs, () => require('pdfkit'), () => require('mathjs')], onError);
+  warmWhenIdle(server, [...chartLibrarySteps, excelJs, () => require('pdfkit'), () => require('mathjs/number')], onError);
 }
 
 /** `steps` run one per idle moment of `server` (see warmLibraries); resolves when all have run. */

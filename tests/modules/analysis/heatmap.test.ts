@@ -1,7 +1,6 @@
 import { Resvg } from '@resvg/resvg-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LoggedIn, TestApp } from '../../helpers/app';
-import { binaryParser } from '../../helpers/security';
+import { binaryParser, type LoggedIn, type TestApp } from '../../helpers/app';
 import { smallRoundWorld } from '../../helpers/analysis-round';
 import { addResponses, createRound, SMALL_ROUND, type ResponseSpec, type SurveyFixture } from './fixtures';
 import { translator } from '../../../src/i18n';
