@@ -35,6 +35,7 @@ import { runSeeds } from '../seeds';
 import { cookieHeader, cookieJar, http as get } from './lib/http';
 import { createRound, loadRound, surveyShape } from './lib/loader';
 import { projectRoot } from './lib/proc';
+import { benchConfig } from './run';
 
 const arg = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const size = Number(arg('size', '100000'));
@@ -85,25 +86,7 @@ async function main(): Promise<void> {
   const database: Config['database'] = { client: 'sqlite', filename: file } as Config['database'];
   const db = createDb(database);
   await migrateLatest(db);
-  const config = {
-    env: 'production',
-    port: 0,
-    database,
-    jwtSecret: crypto.randomBytes(24).toString('hex'),
-    demo: false,
-    logLevel: 'silent',
-    loginLimitPerIp: 1000,
-    loginLimitPerEmail: 1000,
-    dataDir: path.dirname(file),
-    trustProxy: false,
-    respondentLimitPerMinute: 1_000_000,
-    sessionTtlSeconds: 3600,
-    sessionMaxAgeSeconds: 3600,
-    apiTokenTtlSeconds: 3600,
-    shutdownSeconds: 10,
-    logBufferBytes: 1024 * 1024,
-    workers: 1,
-  } as Config;
+  const config = benchConfig(database, path.dirname(file));
   const ctx: AppContext = { db, config, logger: createLogger('silent'), bcryptRounds: 4, lifecycle: new Lifecycle() };
   if (fresh) await runSeeds(ctx, false);
   const shape = await surveyShape(db);

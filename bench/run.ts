@@ -164,7 +164,7 @@ async function stopServer(child: ChildServer): Promise<void> {
   await child.stop();
 }
 
-function benchConfig(database: Config['database'], dataDir: string): Config {
+export function benchConfig(database: Config['database'], dataDir: string): Config {
   return {
     env: 'production',
     port: 0,
