@@ -303,6 +303,21 @@ export function handDrawnSvgChart(body: string, frame: ChartFrame): string {
   return framed(drawing, frame);
 }
 
+/** A coordinate as written in a hand-drawn chart: at most one decimal. */
+export function svgNumber(x: number): string {
+  return String(Math.round(x * 10) / 10);
+}
+
+/**
+ * Lines of text as one <text> of a hand-drawn chart: the first line's baseline at (x, y), each
+ * next one `step` px below it (<tspan>), escaped.
+ */
+export function svgText(x: number, y: number, lines: string[], step: number, attributes = ''): string {
+  const [first, ...rest] = lines;
+  const at = svgNumber(x);
+  return `<text x="${at}" y="${svgNumber(y)}"${attributes}>${escapeXml(first ?? '')}${rest.map((l) => `<tspan x="${at}" dy="${step}">${escapeXml(l)}</tspan>`).join('')}</text>`;
+}
+
 // Drawing a chart (ECharts' layout and SVG writer; resvg for a PNG) costs tens to hundreds of
 // milliseconds, the same for a round of ten responses as for two million, and a ranking page or
 // a report draws several. Kept by the digest of what they draw (see DigestCache), a chart is

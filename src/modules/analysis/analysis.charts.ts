@@ -1,5 +1,5 @@
 import type { TFunction } from 'i18next';
-import { cachedChart, escapeXml, formatChartNumber, handDrawnSvgChart, textWidth, wrapText } from '../../lib/charts';
+import { cachedChart, formatChartNumber, handDrawnSvgChart, svgNumber, svgText, textWidth, wrapText } from '../../lib/charts';
 import type { ItemRanking, RankingScale } from './analysis.service';
 import { formatNumber, formatPercent } from './analysis.format';
 import type { Language } from '../../i18n';
@@ -37,13 +37,12 @@ function share(count: number, n: number): number {
   return n > 0 ? (100 * count) / n : 0;
 }
 
-/** The barrier's code and wording in the reader's language, wrapped beside its row, never cut. */
-function axisLabel(item: ItemRanking, lang: Language): string {
+/** The barrier's code and wording in the reader's language (wrapped beside its row, never cut). */
+export function barrierLabel(item: ItemRanking, lang: Language): string {
   return `${item.code} ${item[`text_${lang}`] || item.text_kk}`;
 }
 
-const n1 = (x: number) => String(Math.round(x * 10) / 10);
-const text = (x: number, y: number, value: string, attributes = '') => `<text x="${n1(x)}" y="${n1(y)}"${attributes}>${escapeXml(value)}</text>`;
+const text = (x: number, y: number, value: string, attributes = '') => svgText(x, y, [value], 0, attributes);
 
 interface Rows {
   /** Markup of the labels, grid lines and axis numbers. */
@@ -72,16 +71,12 @@ function rowsFrame(labels: string[], o: { top: number; min: number; max: number;
   const x = (v: number) => plotLeft + ((plotRight - plotLeft) * (v - o.min)) / (o.max - o.min);
   const middle = labels.map((_, k) => o.top + row * (k + 0.5));
   const parts = [
-    `<g stroke="#e0e0e0">${o.ticks.map((v) => `<line x1="${n1(x(v))}" y1="${o.top}" x2="${n1(x(v))}" y2="${plotBottom}"/>`).join('')}</g>`,
+    `<g stroke="#e0e0e0">${o.ticks.map((v) => `<line x1="${svgNumber(x(v))}" y1="${o.top}" x2="${svgNumber(x(v))}" y2="${plotBottom}"/>`).join('')}</g>`,
     `<line x1="${plotLeft}" y1="${o.top}" x2="${plotLeft}" y2="${plotBottom}" stroke="#6e7079"/>`,
     `<g font-size="${TICK_FONT}" text-anchor="middle" fill="#4a4a4a">${o.ticks.map((v) => text(x(v), plotBottom + 14, o.tick(v))).join('')}</g>`,
     `<g font-size="${LABEL_FONT}" fill="#1a1a1a">` +
       wrapped
-        .map((lines, k) => {
-          const first = middle[k]! - ((lines.length - 1) * LINE) / 2 + LABEL_FONT * 0.35;
-          const rest = lines.slice(1).map((l) => `<tspan x="${PAD}" dy="${LINE}">${escapeXml(l)}</tspan>`);
-          return `<text x="${PAD}" y="${n1(first)}">${escapeXml(lines[0]!)}${rest.join('')}</text>`;
-        })
+        .map((lines, k) => svgText(PAD, middle[k]! - ((lines.length - 1) * LINE) / 2 + LABEL_FONT * 0.35, lines, LINE))
         .join('') +
       '</g>',
   ];
@@ -104,7 +99,7 @@ export function meansChart(items: ItemRanking[], scale: RankingScale, t: TFuncti
 
 function drawDistribution(items: ItemRanking[], scale: RankingScale, t: TFunction, lang: Language): string {
   const rated = items.filter((i) => i.n > 0);
-  const labels = items.map((i) => axisLabel(i, lang));
+  const labels = items.map((i) => barrierLabel(i, lang));
   const label = (v: number) => scale.labels[String(v)];
   const levelName = (v: number) => `${v} · ${label(v)?.[lang] ?? label(v)?.kk ?? ''}`;
   const colours = levelColours(scale.points.length);
@@ -129,7 +124,7 @@ function drawDistribution(items: ItemRanking[], scale: RankingScale, t: TFunctio
     const name = levelName(v);
     const w = 14 + 5 + textWidth(name, LABEL_FONT) + 16;
     if (lx > PAD && lx + w > WIDTH - PAD) [lx, ly] = [PAD, ly + LINE + 4];
-    legend.push(`<rect x="${n1(lx)}" y="${ly - 9}" width="14" height="10" fill="${colours[i]}"/>`, text(lx + 19, ly, name));
+    legend.push(`<rect x="${svgNumber(lx)}" y="${ly - 9}" width="14" height="10" fill="${colours[i]}"/>`, text(lx + 19, ly, name));
     lx += w;
   }
   const top = ly + 20;
@@ -146,7 +141,7 @@ function drawDistribution(items: ItemRanking[], scale: RankingScale, t: TFunctio
       const from = reached.get(sign)!;
       reached.set(sign, from + size);
       const [x1, x2] = sign < 0 ? [frame.x(-(from + size)), frame.x(-from)] : [frame.x(from), frame.x(from + size)];
-      bars.push(`<rect x="${n1(x1)}" y="${n1(frame.middle[row]! - 8)}" width="${n1(x2 - x1)}" height="16" fill="${colours[index]}"/>`);
+      bars.push(`<rect x="${svgNumber(x1)}" y="${svgNumber(frame.middle[row]! - 8)}" width="${svgNumber(x2 - x1)}" height="16" fill="${colours[index]}"/>`);
     }
   });
   const body = [
@@ -182,7 +177,7 @@ function drawDistribution(items: ItemRanking[], scale: RankingScale, t: TFunctio
 
 function drawMeans(items: ItemRanking[], scale: RankingScale, t: TFunction, lang: Language): string {
   const rated = items.filter((i) => i.mean !== null);
-  const labels = items.map((i) => axisLabel(i, lang));
+  const labels = items.map((i) => barrierLabel(i, lang));
   const step = scale.max - scale.min > 6 ? 1 : 0.5;
   const ticks = Array.from({ length: Math.round((scale.max - scale.min) / step) + 1 }, (_, k) => scale.min + k * step);
   const top = PAD + 12;
@@ -194,9 +189,9 @@ function drawMeans(items: ItemRanking[], scale: RankingScale, t: TFunction, lang
     const y = frame.middle[row]!;
     if (item.ciLow !== null && item.ciHigh !== null) {
       const [x1, x2] = [frame.x(clamp(item.ciLow)), frame.x(clamp(item.ciHigh))];
-      whiskers.push(`<path d="M${n1(x1)} ${n1(y)}H${n1(x2)}M${n1(x1)} ${n1(y - 6)}V${n1(y + 6)}M${n1(x2)} ${n1(y - 6)}V${n1(y + 6)}"/>`);
+      whiskers.push(`<path d="M${svgNumber(x1)} ${svgNumber(y)}H${svgNumber(x2)}M${svgNumber(x1)} ${svgNumber(y - 6)}V${svgNumber(y + 6)}M${svgNumber(x2)} ${svgNumber(y - 6)}V${svgNumber(y + 6)}"/>`);
     }
-    if (item.mean !== null) dots.push(`<circle cx="${n1(frame.x(item.mean))}" cy="${n1(y)}" r="4.5"/>`);
+    if (item.mean !== null) dots.push(`<circle cx="${svgNumber(frame.x(item.mean))}" cy="${svgNumber(y)}" r="4.5"/>`);
   });
   const body = [
     ...frame.parts,

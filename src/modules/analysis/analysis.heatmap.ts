@@ -1,7 +1,8 @@
 import type { TFunction } from 'i18next';
 import type { Language } from '../../i18n';
-import { cachedChart, escapeXml, formatChartNumber, handDrawnSvgChart, inkOn, overWhite, rampColour, wrapText } from '../../lib/charts';
+import { cachedChart, formatChartNumber, handDrawnSvgChart, inkOn, overWhite, rampColour, svgNumber, svgText, wrapText } from '../../lib/charts';
 import { likertSummaryFromCounts } from '../../math/likert-summary';
+import { barrierLabel } from './analysis.charts';
 import type { ItemRanking, RankingScale, RoundRanking } from './analysis.service';
 
 /**
@@ -102,7 +103,6 @@ function cellText(c: HeatMapCell, measure: HeatMapChartInput['measure'], lang: L
 const domain = (scale: RankingScale, measure: HeatMapChartInput['measure']): [number, number] => (measure === 'mean' ? [scale.min, scale.max] : [0, 100]);
 
 const title = ({ t, measure, byLabel }: HeatMapChartInput) => t(measure === 'mean' ? 'analysis:heatmap.titleMean' : 'analysis:heatmap.titleTop2', { by: byLabel });
-const rowLabel = (item: ItemRanking, lang: Language) => `${item.code} ${item[`text_${lang}`] || item.text_kk}`;
 
 /**
  * Drawn once per state of its numbers, labels and language (lib/charts.ts cachedChart). Drawn by
@@ -135,18 +135,10 @@ export function heatMapTable(input: HeatMapChartInput): HeatMapTable {
   return {
     caption: title(input),
     rows: map.items.map((item) => ({
-      label: rowLabel(item, lang),
+      label: barrierLabel(item, lang),
       cells: (byItem.get(item.code) ?? []).map((c) => ({ group: groupLabel(c.group), text: cellText(c, measure, lang), n: c.n, small: c.n < SMALL_CELL })),
     })),
   };
-}
-
-const n1 = (x: number) => String(Math.round(x * 10) / 10);
-
-/** Lines of text as one <text> element: the first line's baseline at y, the next `step` px below each. */
-function lines(x: number, y: number, texts: string[], step: number, attributes = ''): string {
-  const [first, ...rest] = texts;
-  return `<text x="${n1(x)}" y="${n1(y)}"${attributes}>${escapeXml(first ?? '')}${rest.map((l) => `<tspan x="${n1(x)}" dy="${step}">${escapeXml(l)}</tspan>`).join('')}</text>`;
 }
 
 function drawHeatMap(input: HeatMapChartInput): string {
@@ -157,7 +149,7 @@ function drawHeatMap(input: HeatMapChartInput): string {
   const width = Math.max(560, gridLeft + COLUMN_WIDTH * Math.max(1, columns.length) + PAD);
   // Bold is about 10 % wider than the regular face the text is measured in.
   const titleLines = wrapText(heading, (width - 2 * PAD) / 1.1, TITLE_FONT);
-  const parts: string[] = [lines(PAD, PAD + TITLE_FONT, titleLines, TITLE_LINE, ` font-size="${TITLE_FONT}" font-weight="bold" fill="#1a1a1a"`)];
+  const parts: string[] = [svgText(PAD, PAD + TITLE_FONT, titleLines, TITLE_LINE, ` font-size="${TITLE_FONT}" font-weight="bold" fill="#1a1a1a"`)];
   let y = PAD + titleLines.length * TITLE_LINE + 8;
 
   const small = map.cells.filter((c) => c.n < SMALL_CELL).length;
@@ -175,7 +167,7 @@ function drawHeatMap(input: HeatMapChartInput): string {
     : t('analysis:charts.noRatings');
 
   if (!map.cells.length) {
-    parts.push(lines(PAD, y + LABEL_FONT + 8, [t('analysis:charts.noRatings')], LABEL_LINE, ` font-size="${LABEL_FONT}" fill="#595959"`));
+    parts.push(svgText(PAD, y + LABEL_FONT + 8, [t('analysis:charts.noRatings')], LABEL_LINE, ` font-size="${LABEL_FONT}" fill="#595959"`));
     const height = y + LABEL_FONT + 8 + PAD + 8;
     return handDrawnSvgChart(parts.join(''), { width, height, lang, title: heading, description });
   }
@@ -186,18 +178,18 @@ function drawHeatMap(input: HeatMapChartInput): string {
   const gridTop = y + headHeight + 4;
   parts.push(
     `<g font-size="${HEAD_FONT}" text-anchor="middle" fill="#333">` +
-      headLines.map((l, k) => lines(gridLeft + COLUMN_WIDTH * (k + 0.5), gridTop - 6 - (l.length - 1) * HEAD_LINE, l, HEAD_LINE)).join('') +
+      headLines.map((l, k) => svgText(gridLeft + COLUMN_WIDTH * (k + 0.5), gridTop - 6 - (l.length - 1) * HEAD_LINE, l, HEAD_LINE)).join('') +
       '</g>',
   );
 
   // Rows: the barrier's code and wording, wrapped, centred on its row of cells.
-  const labels = map.items.map((i) => wrapText(rowLabel(i, lang), LABEL_WIDTH, LABEL_FONT));
+  const labels = map.items.map((i) => wrapText(barrierLabel(i, lang), LABEL_WIDTH, LABEL_FONT));
   const rowTop: number[] = [];
   const rowHeight = labels.map((l) => Math.max(30, l.length * LABEL_LINE + 8));
   labels.forEach((_, k) => rowTop.push(k === 0 ? gridTop : rowTop[k - 1]! + rowHeight[k - 1]!));
   parts.push(
     `<g font-size="${LABEL_FONT}" fill="#1a1a1a">` +
-      labels.map((l, k) => lines(PAD, rowTop[k]! + (rowHeight[k]! - l.length * LABEL_LINE) / 2 + LABEL_LINE * 0.78, l, LABEL_LINE)).join('') +
+      labels.map((l, k) => svgText(PAD, rowTop[k]! + (rowHeight[k]! - l.length * LABEL_LINE) / 2 + LABEL_LINE * 0.78, l, LABEL_LINE)).join('') +
       '</g>',
   );
 
@@ -215,15 +207,15 @@ function drawHeatMap(input: HeatMapChartInput): string {
     const v = value(c, measure);
     const fill = v === null ? '#ffffff' : rampColour(RAMP, (v - min) / (max - min));
     const pale = c.n < SMALL_CELL;
-    (pale ? paleRects : rects).push(`<rect x="${x}" y="${n1(top)}" width="${COLUMN_WIDTH}" height="${h}" fill="${fill}"/>`);
+    (pale ? paleRects : rects).push(`<rect x="${x}" y="${svgNumber(top)}" width="${COLUMN_WIDTH}" height="${h}" fill="${fill}"/>`);
     const ink = inkOn(pale ? overWhite(fill, PALE) : fill);
     const inkAttribute = ink === '#1a1a1a' ? '' : ` fill="${ink}"`;
     const middle = x + COLUMN_WIDTH / 2;
     const shown = cellText(c, measure, lang);
     texts.push(
       pale
-        ? lines(middle, top + h / 2 - 2, [shown, `(n = ${c.n})`], 12, inkAttribute)
-        : lines(middle, top + h / 2 + CELL_FONT * 0.35, [shown], 12, inkAttribute),
+        ? svgText(middle, top + h / 2 - 2, [shown, `(n = ${c.n})`], 12, inkAttribute)
+        : svgText(middle, top + h / 2 + CELL_FONT * 0.35, [shown], 12, inkAttribute),
     );
   }
   parts.push(`<g stroke="#fff">${rects.join('')}</g>`);
@@ -238,18 +230,18 @@ function drawHeatMap(input: HeatMapChartInput): string {
   // Room for half of the first tick's label ("0 %") left of the bar.
   const barX = PAD + 14;
   parts.push(
-    lines(PAD, y, [t(`analysis:heatmap.measure.${measure}`)], LABEL_LINE, ` font-size="${HEAD_FONT}" fill="#333"`),
+    svgText(PAD, y, [t(`analysis:heatmap.measure.${measure}`)], LABEL_LINE, ` font-size="${HEAD_FONT}" fill="#333"`),
     `<defs><linearGradient id="zr-ramp">${RAMP.map((c, k) => `<stop offset="${k / (RAMP.length - 1)}" stop-color="${c}"/>`).join('')}</linearGradient></defs>`,
     `<rect x="${barX}" y="${barTop}" width="${LEGEND_BAR}" height="12" fill="url(#zr-ramp)" stroke="#999" stroke-width=".5"/>`,
     `<g font-size="${HEAD_FONT}" text-anchor="middle" fill="#333">` +
-      ticks.map((p) => lines(barX + (LEGEND_BAR * (p - min)) / (max - min), barTop + 12 + 11, [formatChartNumber(p, lang) + unit], HEAD_LINE)).join('') +
+      ticks.map((p) => svgText(barX + (LEGEND_BAR * (p - min)) / (max - min), barTop + 12 + 11, [formatChartNumber(p, lang) + unit], HEAD_LINE)).join('') +
       '</g>',
   );
   const keyX = barX + LEGEND_BAR + 32;
   const keyLines = wrapText(t('analysis:heatmap.legendSmall', { count: SMALL_CELL, min: SMALL_CELL }), width - keyX - 34 - PAD, HEAD_FONT);
   parts.push(
     `<rect x="${keyX}" y="${barTop - 2}" width="26" height="16" fill="${RAMP[3]}" fill-opacity="${PALE}" stroke="#6b6b6b" stroke-dasharray="3 2"/>`,
-    lines(keyX + 34, barTop + 9, keyLines, HEAD_LINE, ` font-size="${HEAD_FONT}" fill="#333"`),
+    svgText(keyX + 34, barTop + 9, keyLines, HEAD_LINE, ` font-size="${HEAD_FONT}" fill="#333"`),
   );
   const height = Math.ceil(Math.max(barTop + 12 + 11, barTop + 9 + (keyLines.length - 1) * HEAD_LINE) + 4 + PAD);
   return handDrawnSvgChart(parts.join(''), { width, height, lang, title: heading, description });
