@@ -1,9 +1,12 @@
 /**
- * Peak server RSS of one export or one invitation upload against a generated round, outside the full bench
+ * Peak server RSS of exports and invitation uploads against a generated round, outside the full bench
  * (to profile memory; tells garbage from data held with PROBE_NODE_ARGS=--max-old-space-size=160).
- *   PROBE_DB=bench/tmp/p.sqlite|postgres://... PROBE_N=200000 PROBE_WHAT=csv,xlsx,workbook|upload [PROBE_ROWS=100000]
- *   PROBE_NODE_ARGS='--require ./bench/lib/memory-log.cjs' npx tsx bench/export-memory.ts
- * The round is loaded once per database and reused by later runs.
+ *   PROBE_DB=bench/tmp/p.sqlite|postgres://... PROBE_N=200000 PROBE_WHAT=upload,csv,excel,xlsx,workbook [PROBE_ROWS=100000]
+ *   PROBE_NODE_ARGS='--require ./bench/lib/memory-log.cjs' PROBE_BUILT=1 npx tsx bench/export-memory.ts
+ * The steps of PROBE_WHAT run in order against one server, as the national section runs the upload
+ * and then the export. PROBE_BUILT=1 runs the compiled server as the bench does (no TypeScript
+ * loader in the process, which alone costs tens of MB). The round is loaded once per database and
+ * reused by later runs.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -16,7 +19,8 @@ import { runSeeds } from '../seeds';
 import { loadAnalysis } from './lib/adapters';
 import { cookieHeader, cookieJar, drain, http } from './lib/http';
 import { createRound, loadRound, surveyShape } from './lib/loader';
-import { measurePeakRss, startChild } from './lib/proc';
+import { buildApp } from './lib/build';
+import { measurePeakRss, rssBytes, startChild } from './lib/proc';
 
 async function main() {
   const n = Number(process.env.PROBE_N ?? 50000);
@@ -44,7 +48,10 @@ async function main() {
   const pw = 'probe-' + crypto.randomBytes(6).toString('hex');
   const env = { NODE_ENV: 'production', PORT: '0', JWT_SECRET: crypto.randomBytes(48).toString('base64url'), KEDERGI_ADMIN_EMAIL: 'probe@example.kz', KEDERGI_ADMIN_PASSWORD: pw, KEDERGI_DATA_DIR: dir, KEDERGI_LOG_LEVEL: 'warn', DATABASE_URL: url, KEDERGI_DEMO: '0' };
   const nodeArgs = (process.env.PROBE_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const server = await startChild('src/server.ts', env, path.join(dir, 'server.log'), nodeArgs);
+  const entry = process.env.PROBE_BUILT === '1' ? (await buildApp(path.join(dir, 'app'))).server : 'src/server.ts';
+  const server = await startChild(entry, env, path.join(dir, 'server.log'), nodeArgs);
+  const mb = (b: number) => (b / 2 ** 20).toFixed(0);
+  console.log(`server ${path.relative(process.cwd(), entry)} at rest: RSS ${mb(rssBytes(server.pid))} MB`);
   try {
     const tok = await http(`${server.url}/api/v1/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'probe@example.kz', password: pw }) });
     const token = (JSON.parse(tok.text) as { token: string }).token;
@@ -56,31 +63,56 @@ async function main() {
       csv: [`/api/v1/rounds/${roundId}/responses.csv`, { headers: { authorization: `Bearer ${token}` } }],
       xlsx: [`/api/v1/rounds/${roundId}/responses.xlsx`, { headers: { authorization: `Bearer ${token}` } }],
       workbook: [`/analysis/rounds/${roundId}/workbook.xlsx`, { headers: { cookie: cookieHeader(jar) } }],
+      excel: [`/api/v1/rounds/${roundId}/responses.csv?variant=excel`, { headers: { authorization: `Bearer ${token}` } }],
     };
-    if (process.env.PROBE_WHAT === 'upload') {
-      const csrf = jar.get('kedergi_csrf')!;
-      const dbu = createDb(database as never);
-      const shape = await surveyShape(dbu);
-      const inviteRound = await createRound(dbu, shape, 'probe invitations ' + Date.now());
-      await dbu.destroy();
-      const territories = ['Abai district', 'Ridder city', 'Семей қаласы', 'Уланский район', 'zaisan-district'];
-      const rowsN = Number(process.env.PROBE_ROWS ?? 100000);
-      const lines = ['name,contact,territory,sector,size'];
-      for (let i = 0; i < rowsN; i++) lines.push(`Кәсіпорын ${i},user${i}@example.kz,${territories[i % 5]},${'ACGJM'[i % 5]},${['micro', 'small', 'medium'][i % 3]}`);
-      const form = new FormData();
-      form.append('file', new Blob([lines.join('\n')], { type: 'text/csv' }), `register.csv`);
-      const r = await measurePeakRss(server.pid, () => http(`${server.url}/admin/rounds/${inviteRound}/invitations/upload?_csrf=${csrf}`, { method: 'POST', headers: { cookie: cookieHeader(jar) }, body: form }));
-      console.log(`upload ${rowsN}: ${r.result.status} ${r.result.headers.get('location')} in ${(r.result.ms / 1000).toFixed(1)} s; RSS start ${(r.startBytes / 2 ** 20).toFixed(0)} peak ${(r.peakBytes / 2 ** 20).toFixed(0)} MB`);
-      return;
-    }
+    // With PROBE_NODE_ARGS='--require ./bench/lib/promoted-profile.cjs': what each step promoted to the old generation.
+    const profileStep = async () => {
+      if (!nodeArgs.some((a) => a.includes('promoted-profile'))) return;
+      process.kill(server.pid, 'SIGUSR2');
+      await new Promise((r) => setTimeout(r, 3000));
+    };
     for (const what of (process.env.PROBE_WHAT ?? 'csv').split(',')) {
-      const [p, init] = urls[what]!;
-      let peakLine = ''; let peakRss = 0;
-      const timer = setInterval(() => { try { const st = fs.readFileSync(`/proc/${server.pid}/status`, 'utf8'); const rss = Number(/VmRSS:\s+(\d+)/.exec(st)![1]); if (rss > peakRss) { peakRss = rss; peakLine = ['RssAnon','RssFile','RssShmem'].map((k) => k + ' ' + Math.round(Number(new RegExp(k + ':\\s+(\\d+)').exec(st)![1]) / 1024)).join(' '); } } catch {} }, 20);
-      const r = await measurePeakRss(server.pid, () => drain(server.url + p, init));
+      await profileStep();
+      let peakLine = '';
+      let peakRss = 0;
+      const timer = setInterval(() => {
+        try {
+          const st = fs.readFileSync(`/proc/${server.pid}/status`, 'utf8');
+          const rss = Number(/VmRSS:\s+(\d+)/.exec(st)![1]);
+          if (rss > peakRss) {
+            peakRss = rss;
+            peakLine = ['RssAnon', 'RssFile', 'RssShmem'].map((k) => k + ' ' + Math.round(Number(new RegExp(k + ':\\s+(\\d+)').exec(st)![1]) / 1024)).join(' ');
+          }
+        } catch {
+          /* process gone */
+        }
+      }, 20);
+      let line: string;
+      if (what === 'upload') {
+        const csrf = jar.get('kedergi_csrf')!;
+        const dbu = createDb(database as never);
+        const shape = await surveyShape(dbu);
+        const inviteRound = await createRound(dbu, shape, 'probe invitations ' + Date.now());
+        await dbu.destroy();
+        const territories = ['Abai district', 'Ridder city', 'Семей қаласы', 'Уланский район', 'zaisan-district'];
+        const rowsN = Number(process.env.PROBE_ROWS ?? 100000);
+        const lines = ['name,contact,territory,sector,size'];
+        for (let i = 0; i < rowsN; i++) lines.push(`Кәсіпорын ${i},user${i}@example.kz,${territories[i % 5]},${'ACGJM'[i % 5]},${['micro', 'small', 'medium'][i % 3]}`);
+        const form = new FormData();
+        form.append('file', new Blob([lines.join('\n')], { type: 'text/csv' }), `register.csv`);
+        const r = await measurePeakRss(server.pid, () => http(`${server.url}/admin/rounds/${inviteRound}/invitations/upload?_csrf=${csrf}`, { method: 'POST', headers: { cookie: cookieHeader(jar) }, body: form }));
+        line = `upload ${rowsN}: ${r.result.status} ${r.result.headers.get('location')} in ${(r.result.ms / 1000).toFixed(1)} s; RSS start ${mb(r.startBytes)} peak ${mb(r.peakBytes)} MB`;
+      } else {
+        const [p, init] = urls[what]!;
+        // PROBE_MID_SIGNAL_S: a profile in the middle of the export as well (what it holds while it runs).
+        const mid = process.env.PROBE_MID_SIGNAL_S ? setTimeout(() => process.kill(server.pid, 'SIGUSR2'), Number(process.env.PROBE_MID_SIGNAL_S) * 1000) : undefined;
+        const r = await measurePeakRss(server.pid, () => drain(server.url + p, init));
+        clearTimeout(mid);
+        line = `${what} n=${n} status ${r.result.status} ${(r.result.bytes / 1e6).toFixed(1)} MB in ${(r.result.ms / 1000).toFixed(1)} s; RSS start ${mb(r.startBytes)} peak ${mb(r.peakBytes)} MB`;
+      }
       clearInterval(timer);
-      console.log('at peak', peakLine);
-      console.log(`${what} n=${n} status ${r.result.status} ${(r.result.bytes / 1e6).toFixed(1)} MB in ${(r.result.ms / 1000).toFixed(1)} s; RSS start ${(r.startBytes / 2 ** 20).toFixed(0)} peak ${(r.peakBytes / 2 ** 20).toFixed(0)} MB`);
+      console.log(`${line}; at peak ${peakLine}; after ${mb(rssBytes(server.pid))} MB`);
+      await profileStep();
     }
   } finally {
     await server.stop();

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { HeapBudget } from '../../heap';
 import { nowIso } from '../../db/dialect';
 import { ConflictError, NotFoundError, ValidationError, zodFieldErrors, type FieldError } from '../../errors';
 import { localized, type Language } from '../../i18n';
@@ -226,6 +227,7 @@ export class InvitationsService {
     actorId: number,
     enterprises: ReadonlyArray<Omit<ResolvedEnterprise, 'line'>>,
     inSameTransaction?: (trx: Knex.Transaction) => Promise<void>,
+    heap = new HeapBudget(),
   ): Promise<{ links: Array<[number, string]>; batchId: string }> {
     this.assertAcceptsInvitations(round);
     const now = nowIso();
@@ -236,6 +238,7 @@ export class InvitationsService {
       if (inSameTransaction) await inSameTransaction(trx);
       const links: Array<[number, string]> = new Array(enterprises.length);
       for (let from = 0; from < enterprises.length; from += INSERT_CHUNK) {
+        heap.check();
         const chunk = enterprises.slice(from, from + INSERT_CHUNK);
         const tokens = chunk.map(() => generateLinkToken());
         const position = new Map<string, number>();
@@ -294,7 +297,9 @@ export class InvitationsService {
     const round = await this.getRound(roundId);
     this.assertAcceptsInvitations(round);
     const lookups = await this.lookups(round);
-    const checker = new TableChecker((input) => this.resolve(input, lookups));
+    // One heap budget for the whole upload: reading, checking and storing (src/heap.ts).
+    const heap = new HeapBudget();
+    const checker = new TableChecker((input) => this.resolve(input, lookups), heap);
     const sink = (row: TableRow) => checker.add(row);
     // Only the buffer's text is held while reading; a 100,000-row list is checked in the
     // parser's slices, other requests running in between.
@@ -310,7 +315,7 @@ export class InvitationsService {
     const good = await this.flagDuplicates(round.id, checked.good, bad);
     bad.sort((a, b) => a.line - b.line);
     if (bad.length === 0) {
-      const { links, batchId } = await this.storeInvitations(round, actorId, good);
+      const { links, batchId } = await this.storeInvitations(round, actorId, good, undefined, heap);
       return { kind: 'imported', batchId, total: links.length };
     }
     const importId = opaqueId();
@@ -542,7 +547,10 @@ export class TableChecker {
   readonly good: ResolvedEnterprise[] = [];
   readonly bad: BadRow[] = [];
 
-  constructor(private readonly resolve: (input: TEnterpriseInput) => ReturnType<InvitationsService['resolve']>) {}
+  constructor(
+    private readonly resolve: (input: TEnterpriseInput) => ReturnType<InvitationsService['resolve']>,
+    private readonly heap = new HeapBudget(),
+  ) {}
 
   add(row: TableRow): void {
     if (!this.header) {
@@ -557,6 +565,7 @@ export class TableChecker {
       return;
     }
     this.rows++;
+    if (this.rows % 1000 === 0) this.heap.check();
     if (this.missing.length) return;
     const raw: Record<string, string> = {};
     for (const [field, i] of this.columnIndex!) raw[field] = row.cells[i] ?? '';

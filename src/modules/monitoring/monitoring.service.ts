@@ -1,3 +1,4 @@
+import { HeapBudget } from '../../heap';
 import { nowIso } from '../../db/dialect';
 import { LANGUAGES, localized, translator, type Language } from '../../i18n';
 import type { CellValue } from '../../lib/spreadsheet';
@@ -208,8 +209,10 @@ export class MonitoringService {
     const commentColumn = new Map(commented.map((item, i) => [item.id, i]));
     const repo = this.repo;
     async function* rows(): AsyncGenerator<CellValue[]> {
+      const heap = new HeapBudget();
       let after = 0;
       for (;;) {
+        heap.check();
         const page = await repo.submittedPage(round.id, after, EXPORT_PAGE_SIZE);
         if (page.length === 0) return;
         const { packed, comments: commentRows } = await repo.answersOf(page[0]!.id, page[page.length - 1]!.id);
