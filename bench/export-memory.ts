@@ -22,6 +22,27 @@ import { createRound, loadRound, surveyShape } from './lib/loader';
 import { buildApp } from './lib/build';
 import { measurePeakRss, rssBytes, startChild } from './lib/proc';
 
+function residentMappings(pid: number): string {
+  const maps: Array<{ range: string; name: string; size: number; rss: number }> = [];
+  let current: (typeof maps)[number] | undefined;
+  for (const line of fs.readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^([0-9a-f]+-[0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) maps.push((current = { range: head[1]!, name: head[2] || '[anon]', size: 0, rss: 0 }));
+    else if (current && line.startsWith('Size:')) current.size = Number(/\d+/.exec(line)![0]);
+    else if (current && line.startsWith('Rss:')) current.rss = Number(/\d+/.exec(line)![0]);
+  }
+  const anon = maps.filter((m) => m.name === '[anon]' || m.name === '[heap]');
+  const bySize = new Map<string, { n: number; rss: number }>();
+  for (const m of anon) {
+    const bucket = m.name === '[heap]' ? 'brk heap' : m.size >= 60 * 1024 && m.size <= 66 * 1024 ? '64 MB arena-sized' : m.size <= 1024 ? '<= 1 MB' : m.size <= 16 * 1024 ? '1-16 MB' : '> 16 MB';
+    const b = bySize.get(bucket) ?? { n: 0, rss: 0 };
+    b.n++;
+    b.rss += m.rss;
+    bySize.set(bucket, b);
+  }
+  return [...bySize].map(([k, v]) => `  anon ${k}: ${v.n} mappings, ${(v.rss / 1024).toFixed(0)} MB resident`).join('\n');
+}
+
 async function main() {
   const n = Number(process.env.PROBE_N ?? 50000);
   const url = process.env.PROBE_DB!;
@@ -112,6 +133,8 @@ async function main() {
       }
       clearInterval(timer);
       console.log(`${line}; at peak ${peakLine}; after ${mb(rssBytes(server.pid))} MB`);
+      // PROBE_SMAPS=1: the server's largest resident anonymous mappings (V8's heap pages, malloc arenas of the threads).
+      if (process.env.PROBE_SMAPS === '1') console.log(residentMappings(server.pid));
       await profileStep();
     }
   } finally {

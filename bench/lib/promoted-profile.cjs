@@ -15,7 +15,7 @@ if (require('node:worker_threads').isMainThread) {
     if (retained) session.post('HeapProfiler.collectGarbage');
     session.post('HeapProfiler.stopSampling', (err, { profile }) => {
       if (err) return process.stderr.write(`profile failed: ${err}\n`);
-      fs.writeFileSync(process.env.PROMOTED_PROFILE || 'promoted.heapprofile', JSON.stringify(profile));
+      fs.writeFileSync(process.env.PROMOTED_PROFILE || 'bench/tmp/promoted.heapprofile', JSON.stringify(profile));
       const sites = new Map();
       const walk = (node, stack) => {
         const f = node.callFrame;

@@ -73,6 +73,9 @@ export interface EnterpriseLookups {
   matchTerritory: TerritoryMatcher;
   sectorOptions: ChoiceOption[];
   sizeOptions: ChoiceOption[];
+  /** The options by normalised code or label (optionIndex). */
+  sectorByLabel: Map<string, string>;
+  sizeByLabel: Map<string, string>;
 }
 
 export type ImportOutcome =
@@ -84,10 +87,21 @@ function optionsOf(profile: TProfileQuestion[], code: string): ChoiceOption[] {
   return q && (q.type === 'choice' || q.type === 'multi-choice') ? q.options.map((o) => ({ code: o.code, text: o.text })) : [];
 }
 
-/** An option by its code or its label in any language, ignoring case and spacing. */
-function matchOption(options: ChoiceOption[], value: string): string | undefined {
-  const key = normaliseName(value);
-  return options.find((o) => [o.code, o.text.kk, o.text.ru, o.text.en].some((label) => normaliseName(label) === key))?.code;
+/**
+ * Option codes by their code or label in any language, normalised (case and spacing ignored).
+ * Built once per list: normalising every label of every option for each of 100,000 rows was
+ * ten million normalisations and most of an upload's garbage. The first option to claim a
+ * label keeps it, as a search in option order would.
+ */
+function optionIndex(options: ChoiceOption[]): Map<string, string> {
+  const index = new Map<string, string>();
+  for (const o of options) {
+    for (const label of [o.code, o.text.kk, o.text.ru, o.text.en]) {
+      const key = normaliseName(label);
+      if (!index.has(key)) index.set(key, o.code);
+    }
+  }
+  return index;
 }
 
 /** Free-text fallback when the questionnaire has no such question: the value itself, if it fits the column. */
@@ -149,11 +163,15 @@ export class InvitationsService {
 
   async lookups(round: RoundRecord): Promise<EnterpriseLookups> {
     const questionnaire = await this.questionnaires.getQuestionnaire(round.questionnaireId);
+    const sectorOptions = optionsOf(questionnaire.definition.profile, 'sector');
+    const sizeOptions = optionsOf(questionnaire.definition.profile, 'size');
     return {
       territories: await this.territories.list(),
       matchTerritory: await this.territories.matcher(),
-      sectorOptions: optionsOf(questionnaire.definition.profile, 'sector'),
-      sizeOptions: optionsOf(questionnaire.definition.profile, 'size'),
+      sectorOptions,
+      sizeOptions,
+      sectorByLabel: optionIndex(sectorOptions),
+      sizeByLabel: optionIndex(sizeOptions),
     };
   }
 
@@ -162,11 +180,11 @@ export class InvitationsService {
     const errors: Array<{ field: EnterpriseField; key: string; params: Record<string, unknown> }> = [];
     const territory = lookups.matchTerritory(input.territory);
     if (!territory) errors.push({ field: 'territory', key: 'invitations:errors.unknownTerritory', params: { value: input.territory } });
-    const sector = lookups.sectorOptions.length ? matchOption(lookups.sectorOptions, input.sector) : freeCode(input.sector, 60);
+    const sector = lookups.sectorOptions.length ? lookups.sectorByLabel.get(normaliseName(input.sector)) : freeCode(input.sector, 60);
     if (!sector) {
       errors.push({ field: 'sector', key: 'invitations:errors.unknownOption', params: { value: input.sector, options: lookups.sectorOptions.map((o) => o.code).join(', ') } });
     }
-    const size = lookups.sizeOptions.length ? matchOption(lookups.sizeOptions, input.size) : freeCode(input.size, 20);
+    const size = lookups.sizeOptions.length ? lookups.sizeByLabel.get(normaliseName(input.size)) : freeCode(input.size, 20);
     if (!size) {
       errors.push({ field: 'size', key: 'invitations:errors.unknownOption', params: { value: input.size, options: lookups.sizeOptions.map((o) => o.code).join(', ') } });
     }
