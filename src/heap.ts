@@ -56,8 +56,26 @@ export class HeapBudget {
   collectMs = 0;
 
   /** Made at the start of the operation, so the headroom counts from what the server held before it. */
-  constructor(private readonly headroomMb = 48) {
+  constructor(private readonly headroomMb = 32) {
     this.ceiling = v8.getHeapStatistics().used_heap_size + headroomMb * MB;
+  }
+
+  /**
+   * Once the operation is over (its rows and pages no longer referenced, hence the next turn of
+   * the event loop), one more full collection gives the pages its garbage filled back to the
+   * system; V8 would otherwise keep them until its idle-time memory reducer runs, and the next
+   * long operation would start from there (the national section exports right after uploading).
+   * Only after an operation that grew the heap by half its headroom or more.
+   */
+  release(): void {
+    // A small operation (a pasted list, a page of an export) leaves nothing worth a pause.
+    if (this.collections === 0 && v8.getHeapStatistics().used_heap_size < this.ceiling - (this.headroomMb / 2) * MB) return;
+    setImmediate(() => {
+      const started = performance.now();
+      collectNow();
+      this.collectMs += performance.now() - started;
+      this.collections++;
+    });
   }
 
   check(): void {

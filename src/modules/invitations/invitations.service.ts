@@ -314,9 +314,18 @@ export class InvitationsService {
   async importList(roundId: number, actorId: number, source: { text: string } | { buffer: Buffer }, filename: string | null, fieldPath: string): Promise<ImportOutcome> {
     const round = await this.getRound(roundId);
     this.assertAcceptsInvitations(round);
-    const lookups = await this.lookups(round);
     // One heap budget for the whole upload: reading, checking and storing (src/heap.ts).
     const heap = new HeapBudget();
+    try {
+      return await this.checkAndStore(round, actorId, source, filename, fieldPath, heap);
+    } finally {
+      heap.release();
+    }
+  }
+
+  private async checkAndStore(round: RoundRecord, actorId: number, source: { text: string } | { buffer: Buffer }, filename: string | null, fieldPath: string, heap: HeapBudget): Promise<ImportOutcome> {
+    const roundId = round.id;
+    const lookups = await this.lookups(round);
     const checker = new TableChecker((input) => this.resolve(input, lookups), heap);
     const sink = (row: TableRow) => checker.add(row);
     // Only the buffer's text is held while reading; a 100,000-row list is checked in the
