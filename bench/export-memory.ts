@@ -92,6 +92,8 @@ async function main() {
       process.kill(server.pid, 'SIGUSR2');
       await new Promise((r) => setTimeout(r, 3000));
     };
+    let inviteRound: number | undefined;
+    let uploads = 0;
     for (const what of (process.env.PROBE_WHAT ?? 'csv').split(',')) {
       await profileStep();
       let peakLine = '';
@@ -111,14 +113,18 @@ async function main() {
       let line: string;
       if (what === 'upload') {
         const csrf = jar.get('kedergi_csrf')!;
-        const dbu = createDb(database as never);
-        const shape = await surveyShape(dbu);
-        const inviteRound = await createRound(dbu, shape, 'probe invitations ' + Date.now());
-        await dbu.destroy();
+        // Every upload of one run goes to the same round, other enterprises each time (a national
+        // register comes in files of the form's 100,000-row maximum).
+        if (!inviteRound) {
+          const dbu = createDb(database as never);
+          inviteRound = await createRound(dbu, await surveyShape(dbu), 'probe invitations ' + Date.now());
+          await dbu.destroy();
+        }
+        const fileNo = uploads++;
         const territories = ['Abai district', 'Ridder city', 'Семей қаласы', 'Уланский район', 'zaisan-district'];
         const rowsN = Number(process.env.PROBE_ROWS ?? 100000);
         const lines = ['name,contact,territory,sector,size'];
-        for (let i = 0; i < rowsN; i++) lines.push(`Кәсіпорын ${i},user${i}@example.kz,${territories[i % 5]},${'ACGJM'[i % 5]},${['micro', 'small', 'medium'][i % 3]}`);
+        for (let i = fileNo * rowsN; i < (fileNo + 1) * rowsN; i++) lines.push(`Кәсіпорын ${i},user${i}@example.kz,${territories[i % 5]},${'ACGJM'[i % 5]},${['micro', 'small', 'medium'][i % 3]}`);
         const form = new FormData();
         form.append('file', new Blob([lines.join('\n')], { type: 'text/csv' }), `register.csv`);
         const r = await measurePeakRss(server.pid, () => http(`${server.url}/admin/rounds/${inviteRound}/invitations/upload?_csrf=${csrf}`, { method: 'POST', headers: { cookie: cookieHeader(jar) }, body: form }));

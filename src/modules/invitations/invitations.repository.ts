@@ -296,9 +296,15 @@ export class InvitationsRepository {
   }
 
   /** Name and territory of every invitation of the round (duplicate check of an import). */
-  async enterpriseKeys(roundId: number): Promise<Array<{ name: string; territoryId: number | null }>> {
-    const rows = await this.db('invitations').where({ round_id: roundId, source: 'list' }).select('enterprise_name', 'territory_id');
-    return rows.map((r: Record<string, unknown>) => ({ name: String(r.enterprise_name), territoryId: numOrNull(r.territory_id) }));
+  /** The listed enterprises of a round after `afterId`, `limit` at a time in id order (a round can hold two million). */
+  async enterpriseKeysPage(roundId: number, afterId: number, limit: number): Promise<Array<{ id: number; name: string; territoryId: number | null }>> {
+    const rows = await this.db('invitations')
+      .where({ round_id: roundId, source: 'list' })
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .limit(limit)
+      .select('id', 'enterprise_name', 'territory_id');
+    return rows.map((r: Record<string, unknown>) => ({ id: num(r.id), name: String(r.enterprise_name), territoryId: numOrNull(r.territory_id) }));
   }
 
   async mailTargets(roundId: number, now: string, ids?: number[]): Promise<Array<{ id: number; name: string; email: string; language: Language; state: TInvitationState; tokenSealed: string | null }>> {

@@ -2,6 +2,7 @@ import ExcelJS from 'exceljs';
 import { parse as parseCsv } from 'csv-parse/sync';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { translator } from '../../../src/i18n';
 import { hashToken } from '../../../src/lib/tokens';
 import { apiTokenFor, createTestApp, loginAs, type LoggedIn, type TestApp } from '../../helpers/app';
 import { dumpAllText, insertRound, linksIn, tokenOf, territoryId } from './fixtures';
@@ -215,6 +216,38 @@ describe('invitations', () => {
     expect(await invitationCount(t, roundId)).toBe(2);
     expect(await dumpAllText(t.ctx)).not.toContain(tokenOf(linksIn(confirmed.text)[0]!));
   });
+
+  it('leaves out enterprises listed twice in the file or already invited to the round, whatever their case and spacing', async () => {
+    const roundId = await insertRound(t.ctx);
+    // More invitations than one page of the round's enterprises (5 000), so the check reads past the first.
+    const first = ['name,territory,sector,size', ...Array.from({ length: 5200 }, (_, i) => `Enterprise ${i},Abai district,A,micro`)].join('\n');
+    expect((await upload(roundId, Buffer.from(first), 'first.csv')).status).toBe(200);
+    expect(await invitationCount(t, roundId)).toBe(5200);
+    const text = [
+      'name,territory,sector,size',
+      'New one,Abai district,A,micro', // line 2
+      'ENTERPRISE   5150,Abai district,A,micro', // line 3: invited already (second page), other case and spacing
+      'new  ONE,Abai district,G,small', // line 4: line 2 again
+      'Enterprise 7,Ridder city,A,micro', // line 5: same name, other territory: not a duplicate
+      'Enterprise 3,abai district,A,micro', // line 6: invited already (first page)
+    ].join('\n');
+    const res = await paste(roundId, text);
+    expect(res.status).toBe(303);
+    const preview = await admin.agent.get(res.headers.location!);
+    const rows = [...preview.text.matchAll(/<tr><td class="num">(\d+)<\/td><td><code>(\w+)<\/code><\/td>/g)].map((m) => `${m[1]}:${m[2]}`);
+    expect(rows).toEqual(['3:name', '4:name', '6:name']);
+    const errorsCsv = parseCsv((await admin.agent.get(`${res.headers.location}/errors.csv`)).text.replace(/^\ufeff/, ''), { columns: true }) as Array<Record<string, string>>;
+    const kk = translator('kk');
+    expect(errorsCsv.map((r) => [r.line, r.reason])).toEqual([
+      ['3', kk('invitations:errors.duplicateInRound')],
+      ['4', kk('invitations:errors.duplicateInFile', { line: 2 })],
+      ['6', kk('invitations:errors.duplicateInRound')],
+    ]);
+    const confirmPath = /action="([^"]+\/confirm)"/.exec(preview.text)![1]!;
+    await followBatch(await admin.agent.post(confirmPath).type('form').send({ _csrf: admin.csrf }));
+    const added = (await t.ctx.db('invitations').where({ round_id: roundId }).orderBy('id', 'desc').limit(2)).map((r) => r.enterprise_name);
+    expect(added.sort()).toEqual(['Enterprise 7', 'New one']);
+  }, 60_000);
 
   it('discards a parked upload on cancel', async () => {
     const roundId = await insertRound(t.ctx);
