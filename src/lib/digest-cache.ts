@@ -1,22 +1,25 @@
 import crypto from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 
 /**
  * Values kept by a digest of everything they are made from, least recently used dropped first
- * once their total size passes `budget`. Keyed by content, never by an id: when the numbers a
- * chart draws change (a new submission counted, another filter, another language), the key
- * changes with them, so a stale value can never be served and nothing has to be invalidated.
+ * once their total size passes `budget` (lru-cache does the bookkeeping). Keyed by content, never
+ * by an id: when the numbers a chart draws change (a new submission counted, another filter,
+ * another language), the key changes with them, so a stale value can never be served and nothing
+ * has to be invalidated.
  */
-export class DigestCache<V> {
-  private readonly entries = new Map<string, { value: V; size: number }>();
-  private total = 0;
+export class DigestCache<V extends NonNullable<unknown>> {
+  private readonly entries: LRUCache<string, V>;
   hits = 0;
   misses = 0;
 
   constructor(
-    /** Total size (what `sizeOf` counts) kept at most. */
-    private readonly budget: number,
-    private readonly sizeOf: (value: V) => number,
-  ) {}
+    /** Total size (what `sizeOf` counts) kept at most; a single larger value is returned, not kept. */
+    budget: number,
+    sizeOf: (value: V) => number,
+  ) {
+    this.entries = new LRUCache<string, V>({ maxSize: budget, sizeCalculation: (value) => Math.max(1, sizeOf(value)) });
+  }
 
   /** The digest of `inputs` (JSON; functions are not serialised, so pass what they would produce). */
   static key(inputs: unknown): string {
@@ -25,24 +28,13 @@ export class DigestCache<V> {
 
   get(key: string, make: () => V): V {
     const found = this.entries.get(key);
-    if (found) {
+    if (found !== undefined) {
       this.hits += 1;
-      // Re-inserted: a Map iterates in insertion order, so the first entry is the least recently used.
-      this.entries.delete(key);
-      this.entries.set(key, found);
-      return found.value;
+      return found;
     }
     this.misses += 1;
     const value = make();
-    const size = this.sizeOf(value);
-    if (size > this.budget) return value;
-    this.entries.set(key, { value, size });
-    this.total += size;
-    for (const [oldest, entry] of this.entries) {
-      if (this.total <= this.budget) break;
-      this.entries.delete(oldest);
-      this.total -= entry.size;
-    }
+    this.entries.set(key, value);
     return value;
   }
 

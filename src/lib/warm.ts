@@ -8,7 +8,7 @@ import { excelJs } from './spreadsheet';
  * request that arrives meanwhile waits for one library at most, not for all of them.
  */
 export function warmLibraries(onError: (err: unknown) => void): void {
-  const steps: Array<() => unknown> = [loadChartLibraries, excelJs, () => require('pdfkit'), () => require('mathjs')];
+  const steps: Array<() => unknown> = [loadChartLibraries, excelJs, () => require('pdfkit'), () => require('mathjs/number')];
   const next = () => {
     const step = steps.shift();
     if (!step) return;

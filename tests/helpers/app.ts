@@ -113,3 +113,11 @@ export async function apiTokenFor(t: TestApp, role: TRole): Promise<string> {
   if (res.status !== 200) throw new Error(`token failed: ${res.status} ${res.text}`);
   return res.body.token as string;
 }
+
+/** Collects a binary body (CSV, XLSX, PDF, PNG) as a Buffer: `request(...).buffer(true).parse(binaryParser)`. */
+export function binaryParser(res: NodeJS.ReadableStream & { setEncoding(e: string): void }, callback: (err: Error | null, body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(Buffer.from(c)));
+  res.on('end', () => callback(null, Buffer.concat(chunks)));
+  res.on('error', (e: Error) => callback(e, Buffer.alloc(0)));
+}

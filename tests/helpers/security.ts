@@ -118,14 +118,6 @@ export function withCookie(actor: Actor, extra: string): Actor {
   return { ...actor, cookie: `${actor.cookie}; ${extra}` };
 }
 
-/** Collects a binary body (CSV, XLSX) as a Buffer. */
-export function binaryParser(res: NodeJS.ReadableStream & { setEncoding(e: string): void }, callback: (err: Error | null, body: Buffer) => void): void {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(Buffer.from(c)));
-  res.on('end', () => callback(null, Buffer.concat(chunks)));
-  res.on('error', (e: Error) => callback(e, Buffer.alloc(0)));
-}
-
 /* ------------------------------------------------------------------------------------------
  * "Nothing stored or changed": a fingerprint of table contents
  * ---------------------------------------------------------------------------------------- */

@@ -6,11 +6,10 @@ import { renderSvgChart } from '../../src/lib/charts';
 import { sign } from '../../src/lib/seal';
 import { neutraliseCell, writeCsv, writeXlsx } from '../../src/lib/spreadsheet';
 import { sharedDomainDir } from '../../src/paths';
-import { createTestApp, type TestApp } from '../helpers/app';
+import { binaryParser, createTestApp, type TestApp } from '../helpers/app';
 import { testDbEngine } from '../helpers/db';
 import { nastyStrings } from '../helpers/arbitraries';
 import {
-  binaryParser,
   csvCellIsFormula,
   listRoutes,
   mapLimit,

@@ -70,11 +70,14 @@ export async function seedDemoPanel(ctx: AppContext, { users, experts }: { users
   if (await repo.findPanelByName(DEMO_PANEL_NAME)) return;
   await seedExpertFactors(ctx);
 
-  const expertIds: number[] = [];
-  for (const [i, email] of DEMO_EXPERT_EMAILS.entries()) {
-    const existing = await users.findByEmail(email);
-    expertIds.push(existing ? existing.id : (await users.create(null, { email, name: DEMO_EXPERT_NAMES[i]!, role: 'expert', password: '' })).id);
-  }
+  // Side by side: each new account's password is hashed by bcrypt on libuv's thread pool, which
+  // would otherwise leave the first start idle on one core for five hashes in a row.
+  const expertIds = await Promise.all(
+    DEMO_EXPERT_EMAILS.map(async (email, i) => {
+      const existing = await users.findByEmail(email);
+      return existing ? existing.id : (await users.create(null, { email, name: DEMO_EXPERT_NAMES[i]!, role: 'expert', password: '' })).id;
+    }),
+  );
 
   const factors = await repo.factors();
   const scored = factors.filter((f) => f.kind !== 'enterprise');

@@ -58,8 +58,11 @@ export class UsersService {
       throw new ValidationError([{ path: 'email', key: 'users:emailTaken' }]);
     }
     const password = input.password || generatePassword();
+    // Hashed before the transaction: bcrypt takes a quarter of a second, and SQLite's one
+    // connection would be held (every other write waiting) for all of it.
+    const passwordHash = await this.hash(password);
     const id = await this.repo.transaction(async (trx) => {
-      const newId = await this.repo.create({ email: input.email, name: input.name, role: input.role, passwordHash: await this.hash(password), language: input.language || null }, trx);
+      const newId = await this.repo.create({ email: input.email, name: input.name, role: input.role, passwordHash, language: input.language || null }, trx);
       await this.repo.audit(actorId, 'user.create', `user:${newId}`, input.role, trx);
       return newId;
     });

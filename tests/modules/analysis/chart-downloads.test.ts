@@ -2,15 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LoggedIn, TestApp } from '../../helpers/app';
+import { binaryParser, type LoggedIn, type TestApp } from '../../helpers/app';
 import { smallRoundWorld } from '../../helpers/analysis-round';
 import { resultsDir } from '../../helpers/browser';
 
-const binary = (res: request.Response, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
 
 /** Chart downloads: every chart on a page links to itself as SVG and as a PNG drawn on the server. */
 describe('chart downloads', () => {
@@ -35,7 +30,7 @@ describe('chart downloads', () => {
       expect(hrefs).toContain(`/analysis/rounds/${roundId}?sector=C&chart=${id}&format=svg`);
       expect(hrefs).toContain(`/analysis/rounds/${roundId}?sector=C&chart=${id}&format=png`);
     }
-    const svg = await researcher.agent.get(hrefs.find((h) => h.endsWith('format=svg'))!).set('cookie', 'kedergi_lang=ru').buffer(true).parse(binary);
+    const svg = await researcher.agent.get(hrefs.find((h) => h.endsWith('format=svg'))!).set('cookie', 'kedergi_lang=ru').buffer(true).parse(binaryParser);
     expect(svg.status).toBe(200);
     expect(svg.headers['content-type']).toContain('image/svg+xml');
     expect(svg.headers['content-disposition']).toMatch(/^attachment; filename="analysis-rounds-\d+-chart-[0-9a-f]{12}\.svg"$/);
@@ -45,7 +40,7 @@ describe('chart downloads', () => {
     // The same drawing as on the page.
     expect(page.text).toContain(text.slice(text.indexOf('<svg'), text.lastIndexOf('</svg>')));
 
-    const png = await researcher.agent.get(hrefs.find((h) => h.endsWith('format=png'))!).set('cookie', 'kedergi_lang=ru').buffer(true).parse(binary);
+    const png = await researcher.agent.get(hrefs.find((h) => h.endsWith('format=png'))!).set('cookie', 'kedergi_lang=ru').buffer(true).parse(binaryParser);
     expect(png.status).toBe(200);
     expect(png.headers['content-type']).toBe('image/png');
     const body = png.body as Buffer;

@@ -1,14 +1,9 @@
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, loginAs, type LoggedIn, type TestApp } from '../../helpers/app';
+import { binaryParser, createTestApp, loginAs, type LoggedIn, type TestApp } from '../../helpers/app';
 import { analysisService } from '../../../src/modules/analysis/analysis.service';
 import { DEMO_OPEN_ROUND_TITLE } from '../../../src/modules/responses/responses.demo';
 
-function binaryParser(res: NodeJS.ReadableStream, callback: (err: Error | null, body: Buffer) => void): void {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => callback(null, Buffer.concat(chunks)));
-}
 
 describe('analysis on the demo data', () => {
   let t: TestApp;

@@ -7,9 +7,8 @@ import type TestAgent from 'supertest/lib/agent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateOne } from '../../../src/db/migrate';
 import { chartCacheStats } from '../../../src/lib/charts';
-import { apiTokenFor, createTestApp, loginAs, type TestApp } from '../../helpers/app';
+import { apiTokenFor, binaryParser, createTestApp, loginAs, type TestApp } from '../../helpers/app';
 import { completeBody, createInvitation, createRound, ensureBaseContent, openLink } from '../responses/fixtures';
-import { binaryParser } from '../../helpers/security';
 
 /**
  * The ranking page and the report PDF after a submission is counted (issue 18: a page light

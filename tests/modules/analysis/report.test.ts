@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiTokenFor, createTestApp, type TestApp } from '../../helpers/app';
+import { apiTokenFor, binaryParser, createTestApp, type TestApp } from '../../helpers/app';
 import { addResponses, createRound, createSurvey, SMALL_ROUND, type SurveyFixture } from './fixtures';
 
 /** The round report PDF opens in poppler's pdftotext with its Kazakh text, filters, n and top barrier. */
@@ -38,11 +38,7 @@ describe('round report PDF', () => {
       .get(`/api/v1/rounds/${roundId}/report.pdf${query}`)
       .set('Authorization', `Bearer ${token}`)
       .buffer(true)
-      .parse((r, cb) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c: Buffer) => chunks.push(c));
-        r.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
+      .parse(binaryParser);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/pdf');
     const file = path.join(dir, `report${query.replace(/\W/g, '_')}.pdf`);

@@ -6,13 +6,8 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PANEL_NAME } from '../../../src/modules/experts/experts.seed';
 import { DEMO_CLOSED_ROUND_TITLE, DEMO_OPEN_ROUND_TITLE } from '../../../src/modules/responses/responses.demo';
-import { apiTokenFor, createTestApp, loginAs, type LoggedIn, type TestApp } from '../../helpers/app';
+import { apiTokenFor, binaryParser, createTestApp, loginAs, type LoggedIn, type TestApp } from '../../helpers/app';
 
-const binary = (res: request.Response, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
 const hasPoppler = fs.existsSync('/usr/bin/pdftotext') && fs.existsSync('/usr/bin/pdfimages');
 
 /**
@@ -72,7 +67,7 @@ describe('round report page and PDF', () => {
   });
 
   it.skipIf(!hasPoppler)('gives the same content as a PDF: charts as images, SWOT and PEST marked provisional, in Kazakh', async () => {
-    const res = await request(t.app).get(`/api/v1/rounds/${open.id}/report.pdf?lang=kk`).set('Authorization', `Bearer ${token}`).buffer(true).parse(binary);
+    const res = await request(t.app).get(`/api/v1/rounds/${open.id}/report.pdf?lang=kk`).set('Authorization', `Bearer ${token}`).buffer(true).parse(binaryParser);
     expect(res.status).toBe(200);
     const file = path.join(dir, 'report-kk.pdf');
     fs.writeFileSync(file, res.body as Buffer);

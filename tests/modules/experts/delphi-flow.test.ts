@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiTokenFor, createTestApp, loginAs, type LoggedIn, type TestApp } from '../../helpers/app';
+import { apiTokenFor, binaryParser, createTestApp, loginAs, type LoggedIn, type TestApp } from '../../helpers/app';
 import { testDbEngine } from '../../helpers/db';
 import { FACTORS, PARAMETERS, adminPost, createPanel, openRoundIdOf, postScores, scoresBy } from './fixtures';
 
@@ -211,11 +211,7 @@ describe(`Delphi panel end to end (${testDbEngine})`, () => {
   });
 
   it('exports CSV with BOM and Kazakh text intact, and XLSX that parses back', async () => {
-    const csv = await admin.agent.get(`/panels/${panelId}/swot.csv`).buffer(true).parse((res, cb) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+    const csv = await admin.agent.get(`/panels/${panelId}/swot.csv`).buffer(true).parse(binaryParser);
     expect(csv.status).toBe(200);
     expect(csv.headers['content-type']).toContain('text/csv');
     const body = csv.body as Buffer;
@@ -231,11 +227,7 @@ describe(`Delphi panel end to end (${testDbEngine})`, () => {
     expect(lines.filter((l) => l.startsWith('"group influence",'))).toHaveLength(12);
     expect(pest.text).not.toContain("'+");
 
-    const xlsx = await admin.agent.get(`/panels/${panelId}/agreement.xlsx`).buffer(true).parse((res, cb) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+    const xlsx = await admin.agent.get(`/panels/${panelId}/agreement.xlsx`).buffer(true).parse(binaryParser);
     expect(xlsx.status).toBe(200);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(xlsx.body as Buffer);

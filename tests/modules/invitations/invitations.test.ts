@@ -4,7 +4,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { translator } from '../../../src/i18n';
 import { hashToken } from '../../../src/lib/tokens';
-import { apiTokenFor, createTestApp, loginAs, type LoggedIn, type TestApp } from '../../helpers/app';
+import { apiTokenFor, binaryParser, createTestApp, loginAs, type LoggedIn, type TestApp } from '../../helpers/app';
 import { dumpAllText, insertRound, linksIn, tokenOf, territoryId } from './fixtures';
 
 /** Encode text as Windows-1251 (Node has a decoder but no encoder for it); Cyrillic А..я, Ё, ё only. */
@@ -98,11 +98,7 @@ describe('invitations', () => {
     const shown = linksIn(res.text);
     const form = /action="(\/admin\/rounds\/\d+\/invitations\/links\/[A-Za-z0-9_-]{22})"/.exec(res.text);
     expect(form).not.toBeNull();
-    const download = await admin.agent.post(form![1]!).type('form').send({ _csrf: admin.csrf }).buffer(true).parse((r, cb) => {
-      const chunks: Buffer[] = [];
-      r.on('data', (c: Buffer) => chunks.push(c));
-      r.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+    const download = await admin.agent.post(form![1]!).type('form').send({ _csrf: admin.csrf }).buffer(true).parse(binaryParser);
     expect(download.status).toBe(200);
     expect(download.headers['content-type']).toContain('text/csv');
     const body = download.body as Buffer;

@@ -2,7 +2,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiTokenFor, createTestApp, loginAs, type TestApp } from '../../helpers/app';
+import { apiTokenFor, binaryParser, createTestApp, loginAs, type TestApp } from '../../helpers/app';
 import { insertRound } from '../invitations/fixtures';
 import { completeBody, openLink } from '../responses/fixtures';
 
@@ -52,11 +52,7 @@ describe('from invitation to export', () => {
       .get(`/api/v1/rounds/${roundId}/responses.xlsx`)
       .set('Authorization', `Bearer ${token}`)
       .buffer(true)
-      .parse((res, cb) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
+      .parse(binaryParser);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(xlsx.body as ExcelJS.Buffer);
     const sheet = wb.getWorksheet('responses')!;

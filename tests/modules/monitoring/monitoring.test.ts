@@ -2,15 +2,10 @@ import ExcelJS from 'exceljs';
 import { parse as parseCsv } from 'csv-parse/sync';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiTokenFor, createTestApp, loginAs, type LoggedIn, type TestApp } from '../../helpers/app';
+import { apiTokenFor, binaryParser, createTestApp, loginAs, type LoggedIn, type TestApp } from '../../helpers/app';
 import { insertRound, territoryId } from '../invitations/fixtures';
 import { insertInvitation } from './fixtures';
 
-const binary = (res: request.Response, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
 
 function csvRecords(body: string | Buffer): Array<Record<string, string>> {
   const text = Buffer.isBuffer(body) ? body.toString('utf8') : body;
@@ -110,7 +105,7 @@ describe('monitoring and exports', () => {
 
   describe('raw response exports', () => {
     it('CSV: one row per submitted response, one column per item, Kazakh intact, formulas neutralised', async () => {
-      const res = await request(t.app).get(`/api/v1/rounds/${roundId}/responses.csv`).set('Authorization', `Bearer ${researcherToken}`).buffer(true).parse(binary);
+      const res = await request(t.app).get(`/api/v1/rounds/${roundId}/responses.csv`).set('Authorization', `Bearer ${researcherToken}`).buffer(true).parse(binaryParser);
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toContain('text/csv');
       expect(res.headers['content-disposition']).toContain('attachment');
@@ -137,7 +132,7 @@ describe('monitoring and exports', () => {
     });
 
     it('CSV for Excel (ru/kk): the same cells with ";" and decimal commas, codes as column names, BOM, CRLF, formulas still neutralised', async () => {
-      const get = (query: string) => request(t.app).get(`/api/v1/rounds/${roundId}/responses.csv${query}`).set('Authorization', `Bearer ${researcherToken}`).buffer(true).parse(binary);
+      const get = (query: string) => request(t.app).get(`/api/v1/rounds/${roundId}/responses.csv${query}`).set('Authorization', `Bearer ${researcherToken}`).buffer(true).parse(binaryParser);
       const [plain, excel] = await Promise.all([get(''), get('?variant=excel')]);
       expect(excel.status).toBe(200);
       expect(excel.headers['content-type']).toContain('text/csv');
@@ -163,7 +158,7 @@ describe('monitoring and exports', () => {
 
     it('XLSX: a responses sheet and a codebook sheet, numbers as numbers', async () => {
       const { agent } = await loginAs(t, 'researcher'); // the page links use the cookie session
-      const res = await agent.get(`/api/v1/rounds/${roundId}/responses.xlsx`).buffer(true).parse(binary);
+      const res = await agent.get(`/api/v1/rounds/${roundId}/responses.xlsx`).buffer(true).parse(binaryParser);
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toContain('spreadsheetml');
       const wb = new ExcelJS.Workbook();

@@ -5,7 +5,7 @@ import { insertReturningId, nowIso } from '../../../src/db/dialect';
 import { almatyToday, measureDueDate, measureStatus } from '../../../src/modules/programmes/programmes.rules';
 import { CONCEPT_CODE, readConcept } from '../../../src/modules/programmes/programmes.seed';
 import { runSeeds } from '../../../seeds';
-import { createTestApp, loginAs, type TestApp } from '../../helpers/app';
+import { binaryParser, createTestApp, loginAs, type TestApp } from '../../helpers/app';
 import { testDbEngine } from '../../helpers/db';
 
 type Agent = { agent: TestAgent; csrf: string; user: { id: number } };
@@ -33,11 +33,6 @@ async function readWorkbook(buffer: Buffer) {
   return wb;
 }
 
-const binary = (res: { on(e: string, cb: (c: Buffer) => void): void }, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(Buffer.from(c)));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
 
 describe(`programmes: the 2026-2035 concept on ${testDbEngine}`, () => {
   let t: TestApp;
@@ -289,7 +284,7 @@ describe(`programmes: the 2026-2035 concept on ${testDbEngine}`, () => {
       .attach('file', Buffer.from('%PDF-1.4 letter'), 'хат.pdf');
     expect(file.status).toBe(303);
     const evidence = await t.ctx.db('programme_evidence').where({ measure_id: m2, kind: 'file' }).first();
-    const download = await analyst.agent.get(`/programmes/${pid}/evidence/${evidence.id}`).buffer(true).parse(binary);
+    const download = await analyst.agent.get(`/programmes/${pid}/evidence/${evidence.id}`).buffer(true).parse(binaryParser);
     expect(download.status).toBe(200);
     expect(String(download.headers['content-disposition'])).toMatch(/^attachment/);
     expect(Buffer.from(download.body).toString()).toBe('%PDF-1.4 letter');
@@ -343,7 +338,7 @@ describe(`programmes: the 2026-2035 concept on ${testDbEngine}`, () => {
     expect(report.status).toBe(200);
     expect(report.text).toContain('<html lang="kk">');
     expect(report.text).toContain('Нысаналы индикаторлар');
-    const xlsx = await analyst.agent.get(`/programmes/${pid}/report.xlsx?year=2026&lang=kk`).buffer(true).parse(binary);
+    const xlsx = await analyst.agent.get(`/programmes/${pid}/report.xlsx?year=2026&lang=kk`).buffer(true).parse(binaryParser);
     expect(xlsx.status).toBe(200);
     const wb = await readWorkbook(xlsx.body as Buffer);
     const sheet = wb.worksheets[0]!;

@@ -28,7 +28,7 @@ import {
 import type { FormItem, QuestionnaireForm } from '../../../src/modules/questionnaires/questionnaires.form';
 import { parseDefinition } from '../../../src/modules/questionnaires/questionnaires.service';
 import type { TQuestionnaireDefinition } from '../../../src/modules/questionnaires/questionnaires.schemas';
-import { apiTokenFor, createTestApp, loginAs, type LoggedIn, type TestApp } from '../../helpers/app';
+import { apiTokenFor, binaryParser, createTestApp, loginAs, type LoggedIn, type TestApp } from '../../helpers/app';
 import { createInvitation, createRound } from '../responses/fixtures';
 
 /**
@@ -313,11 +313,7 @@ describe('any questionnaire generated from the kinds', () => {
         .get(`/api/v1/rounds/${roundId}/${path}`)
         .set('Authorization', `Bearer ${token}`)
         .buffer(true)
-        .parse((r, cb) => {
-          const chunks: Buffer[] = [];
-          r.on('data', (c: Buffer) => chunks.push(c));
-          r.on('end', () => cb(null, Buffer.concat(chunks)));
-        });
+        .parse(binaryParser);
       expect(res.status).toBe(200);
       return res.body as Buffer;
     };

@@ -5,13 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readXlsxSheets, writeXlsx } from '../../../src/lib/spreadsheet';
 import { diffDefinitions } from '../../../src/modules/questionnaires/questionnaires.diff';
 import { readXlsForm } from '../../../src/modules/questionnaires/questionnaires.xlsform';
-import { apiTokenFor, createTestApp, loginAs, type LoggedIn, type TestApp } from '../../helpers/app';
+import { apiTokenFor, binaryParser, createTestApp, loginAs, type LoggedIn, type TestApp } from '../../helpers/app';
 
-function binary(res: NodeJS.ReadableStream, callback: (err: Error | null, body: Buffer) => void) {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => callback(null, Buffer.concat(chunks)));
-}
 
 async function workbook(tables: Record<string, string[][]>): Promise<Buffer> {
   const out = new PassThrough();
@@ -82,7 +77,7 @@ describe('XLSForm over the API and the admin pages', () => {
   afterAll(async () => t.close());
 
   it('GET answers the workbook; importing it back changes nothing; a changed copy becomes the next version', async () => {
-    const res = await request(t.app).get(`/api/v1/questionnaires/${defaultId}/xlsform`).set('authorization', `Bearer ${researcherToken}`).buffer(true).parse(binary);
+    const res = await request(t.app).get(`/api/v1/questionnaires/${defaultId}/xlsform`).set('authorization', `Bearer ${researcherToken}`).buffer(true).parse(binaryParser);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toContain('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
     expect(res.headers['content-disposition']).toContain('SME-BARRIERS-v1.xlsx');
@@ -197,7 +192,7 @@ describe('XLSForm over the API and the admin pages', () => {
     expect(compare.text).toContain('{{constructor.constructor}} ${7*7} &lt;%= 7*7 %&gt;');
 
     // Exported again: the formula-like text is neutralised in the cells, and reads back as written.
-    const file = (await request(t.app).get(`/api/v1/questionnaires/${id}/xlsform`).set('authorization', `Bearer ${adminToken}`).buffer(true).parse(binary)).body as Buffer;
+    const file = (await request(t.app).get(`/api/v1/questionnaires/${id}/xlsform`).set('authorization', `Bearer ${adminToken}`).buffer(true).parse(binaryParser)).body as Buffer;
     const cells = [...(await readXlsxSheets(file, 10_000)).values()].flatMap((rows) => rows.flatMap((r) => r.cells));
     expect(cells).toContain(`'${HOSTILE[2]}`);
     expect(cells).not.toContain(HOSTILE[2]);
@@ -209,7 +204,7 @@ describe('XLSForm over the API and the admin pages', () => {
     const list = await admin.agent.get('/admin/questionnaires').set('cookie', 'kedergi_lang=en');
     expect(list.text).toContain(`/admin/questionnaires/${defaultId}/export.xlsx`);
     expect(list.text).toContain('Import an XLSForm');
-    const download = await admin.agent.get(`/admin/questionnaires/${defaultId}/export.xlsx`).buffer(true).parse(binary);
+    const download = await admin.agent.get(`/admin/questionnaires/${defaultId}/export.xlsx`).buffer(true).parse(binaryParser);
     expect(download.status).toBe(200);
     expect((await readXlsForm(download.body as Buffer)).definition.code).toBe('SME-BARRIERS');
 

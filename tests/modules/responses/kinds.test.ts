@@ -5,7 +5,7 @@ import type TestAgent from 'supertest/lib/agent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { translator, type Language } from '../../../src/i18n';
 import { EXTENDED_QUESTIONNAIRE_CODE } from '../../../src/modules/questionnaires/questionnaires.seed';
-import { apiTokenFor, createTestApp, loginAs, type TestApp } from '../../helpers/app';
+import { apiTokenFor, binaryParser, createTestApp, loginAs, type TestApp } from '../../helpers/app';
 import { createInvitation, createRound, someTerritoryCode } from './fixtures';
 import { storedProfile } from '../../helpers/profile';
 
@@ -112,15 +112,10 @@ describe('every question kind through the respondent pages', () => {
   });
 
   let submittedId = 0;
-  const binary = (res: request.Response, cb: (err: Error | null, body: Buffer) => void) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (c: Buffer) => chunks.push(c));
-    res.on('end', () => cb(null, Buffer.concat(chunks)));
-  };
 
   it('exports every kind: 0/1 per option, a rank per option, numbers, text, -99 for cannot judge; codebook labels in three languages', async () => {
     const token = await apiTokenFor(t, 'researcher');
-    const csv = await request(t.app).get(`/api/v1/rounds/${roundId}/responses.csv`).set('Authorization', `Bearer ${token}`).buffer(true).parse(binary);
+    const csv = await request(t.app).get(`/api/v1/rounds/${roundId}/responses.csv`).set('Authorization', `Bearer ${token}`).buffer(true).parse(binaryParser);
     expect(csv.status).toBe(200);
     const records = parseCsv((csv.body as Buffer).toString('utf8').slice(1), { columns: true }) as Array<Record<string, string>>;
     const row = records.find((r) => Number(r.response_id) === submittedId)!;
@@ -129,11 +124,11 @@ describe('every question kind through the respondent pages', () => {
     expect(row).toMatchObject({ S01_DAMU: '1', S01_QAZINN: '1', S01_NONE: '0', S03_TAX: '1', S03_GRANTS: '2', S03_CREDIT: '3', S03_INFO: '', S04: '0' });
 
     // The Excel (ru/kk) variant writes the same numbers with decimal commas (issue 14).
-    const excelCsv = await request(t.app).get(`/api/v1/rounds/${roundId}/responses.csv?variant=excel`).set('Authorization', `Bearer ${token}`).buffer(true).parse(binary);
+    const excelCsv = await request(t.app).get(`/api/v1/rounds/${roundId}/responses.csv?variant=excel`).set('Authorization', `Bearer ${token}`).buffer(true).parse(binaryParser);
     const excelRecords = parseCsv((excelCsv.body as Buffer).toString('utf8').slice(1), { columns: true, delimiter: ';' }) as Array<Record<string, string>>;
     expect(excelRecords.find((r) => Number(r.response_id) === submittedId)).toMatchObject({ B01: '4', A01: '12,5', A02: '3,25', A03: 'Дешёвые кредиты\nи гранты' });
 
-    const xlsx = await request(t.app).get(`/api/v1/rounds/${roundId}/responses.xlsx`).set('Authorization', `Bearer ${token}`).buffer(true).parse(binary);
+    const xlsx = await request(t.app).get(`/api/v1/rounds/${roundId}/responses.xlsx`).set('Authorization', `Bearer ${token}`).buffer(true).parse(binaryParser);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(xlsx.body as ExcelJS.Buffer);
     const sheet = wb.getWorksheet('responses')!;
