@@ -45,9 +45,10 @@ function collectNow(): void {
  * 261 MB (107 MB live after the collection) and the server to about 400 MB. `check()`, called
  * every page or every few thousand rows, collects in full once the heap has grown `headroomMb`
  * past what was live after the previous collection, so the old generation never grows far past
- * what the operation holds. A collection of the server's ~110 MB live heap takes tens of
- * milliseconds, once per `headroomMb` of promoted garbage (figures in bench/RESULTS.md,
- * "session 5: memory"); the rest of the process keeps V8's cheaper defaults.
+ * what the operation holds. A collection of the server's ~100-110 MB live heap took 86-455 ms on
+ * the shared 2-core machine (load 5-10), once per `headroomMb` of promoted garbage: 24 of them in
+ * four 200k exports, about 3% of their time (bench/RESULTS.md, "session 5: memory"). The rest of
+ * the process keeps V8's cheaper defaults. KEDERGI_HEAP_TRACE=1 logs each collection to stderr.
  */
 export class HeapBudget {
   private ceiling: number;
@@ -70,21 +71,21 @@ export class HeapBudget {
   release(): void {
     // A small operation (a pasted list, a page of an export) leaves nothing worth a pause.
     if (this.collections === 0 && v8.getHeapStatistics().used_heap_size < this.ceiling - (this.headroomMb / 2) * MB) return;
-    setImmediate(() => {
-      const started = performance.now();
-      collectNow();
-      this.collectMs += performance.now() - started;
-      this.collections++;
-    });
+    setImmediate(() => this.collect());
   }
 
   check(): void {
     if (v8.getHeapStatistics().used_heap_size <= this.ceiling) return;
+    this.collect();
+    this.ceiling = v8.getHeapStatistics().used_heap_size + this.headroomMb * MB;
+  }
+
+  private collect(): void {
     const started = performance.now();
     collectNow();
-    this.collectMs += performance.now() - started;
+    const ms = performance.now() - started;
+    this.collectMs += ms;
     this.collections++;
-    if (process.env.KEDERGI_HEAP_TRACE) process.stderr.write(`HEAP collection ${this.collections} in ${(performance.now() - started).toFixed(0)} ms, live ${(v8.getHeapStatistics().used_heap_size / MB).toFixed(0)} MB\n`);
-    this.ceiling = v8.getHeapStatistics().used_heap_size + this.headroomMb * MB;
+    if (process.env.KEDERGI_HEAP_TRACE) process.stderr.write(`HEAP collection ${this.collections} in ${ms.toFixed(0)} ms, live ${(v8.getHeapStatistics().used_heap_size / MB).toFixed(0)} MB\n`);
   }
 }
