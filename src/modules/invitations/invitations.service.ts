@@ -22,6 +22,7 @@ import {
   LINK_BATCH_TTL_MS,
   MAX_ENTERPRISES,
   ZEnterpriseInput,
+  enterpriseKey,
   type BadRow,
   type CreatedInvitation,
   type InvitationDetail,
@@ -40,8 +41,6 @@ import {
 const LINK_SEAL = 'invitation-link';
 /** Enterprises whose tokens are made and rows inserted at a time within an import's transaction. */
 const INSERT_CHUNK = 2000;
-/** Invitations of the round read at a time when an upload is checked for enterprises already invited. */
-const DUPLICATE_PAGE_SIZE = 5000;
 
 export const ENTERPRISE_FIELDS = ['name', 'contact', 'email', 'language', 'territory', 'sector', 'size'] as const;
 type EnterpriseField = (typeof ENTERPRISE_FIELDS)[number];
@@ -202,34 +201,22 @@ export class InvitationsService {
    * in the file or already invited to the round, would get two links and could answer twice:
    * every repeat is reported as a bad row and left out unless the administrator fixes the list.
    */
-  private async flagDuplicates(roundId: number, good: ResolvedEnterprise[], bad: BadRow[], heap: HeapBudget): Promise<ResolvedEnterprise[]> {
-    const key = (name: string, territoryId: number | null) => `${territoryId ?? ''}\u0000${normaliseName(name)}`;
-    const keys = good.map((g) => key(g.name, g.territoryId));
-    const firstLine = new Map<string, number>();
-    keys.forEach((k, i) => {
-      if (!firstLine.has(k)) firstLine.set(k, good[i]!.line);
-    });
-    // The round's enterprises are read a page at a time and only those the file names are kept:
-    // the twentieth upload of a national register would otherwise hold 1.9 million keys.
-    const inRound = new Set<string>();
-    for (let after = 0; ; ) {
-      const page = await this.repo.enterpriseKeysPage(roundId, after, DUPLICATE_PAGE_SIZE);
-      if (page.length === 0) break;
-      for (const e of page) {
-        const k = key(e.name, e.territoryId);
-        if (firstLine.has(k)) inRound.add(k);
-      }
-      after = page[page.length - 1]!.id;
-      heap.check();
-    }
+  private async flagDuplicates(roundId: number, good: ResolvedEnterprise[], bad: BadRow[]): Promise<ResolvedEnterprise[]> {
+    const keys = good.map((g) => enterpriseKey(g.name, g.territoryId));
+    // Only the file's own keys are looked up (an index per round): an upload costs the size of
+    // the file, not of the round, which at national size holds millions.
+    const seen = new Map<string, number | 'round'>([...(await this.repo.existingEnterpriseKeys(roundId, [...new Set(keys)]))].map((k) => [k, 'round' as const]));
     const kept: ResolvedEnterprise[] = [];
-    good.forEach((g, i) => {
-      const k = keys[i]!;
-      const first = firstLine.get(k)!;
-      if (inRound.has(k)) bad.push({ line: g.line, column: 'name', value: g.name, key: 'invitations:errors.duplicateInRound', params: { line: 'round' } });
-      else if (first !== g.line) bad.push({ line: g.line, column: 'name', value: g.name, key: 'invitations:errors.duplicateInFile', params: { line: first } });
-      else kept.push(g);
-    });
+    for (const [index, g] of good.entries()) {
+      const k = keys[index]!;
+      const first = seen.get(k);
+      if (first === undefined) {
+        seen.set(k, g.line);
+        kept.push(g);
+      } else {
+        bad.push({ line: g.line, column: 'name', value: g.name, key: first === 'round' ? 'invitations:errors.duplicateInRound' : 'invitations:errors.duplicateInFile', params: { line: first } });
+      }
+    }
     return kept;
   }
 
@@ -355,7 +342,7 @@ export class InvitationsService {
     }
     const checked = checker.result(fieldPath);
     const bad = checked.bad;
-    const good = await this.flagDuplicates(round.id, checked.good, bad, heap);
+    const good = await this.flagDuplicates(round.id, checked.good, bad);
     bad.sort((a, b) => a.line - b.line);
     if (bad.length === 0) {
       const { links, batchId } = await this.storeInvitations(round, actorId, good, undefined, heap);
