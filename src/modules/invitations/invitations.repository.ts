@@ -1,8 +1,11 @@
 import type { Knex } from 'knex';
 import { batchInsert, batchInsertReturning, ilike, insertReturningId, num, numOrNull } from '../../db/dialect';
 import { DEFAULT_LANGUAGE, isLanguage, type Language } from '../../i18n';
-import type { HistoricInvitation, InvitationDetail, InvitationListRow, InvitationRecord, TInvitationFilters, TInvitationState } from './invitations.schemas';
+import { enterpriseKey, type HistoricInvitation, type InvitationDetail, type InvitationListRow, type InvitationRecord, type TInvitationFilters, type TInvitationState } from './invitations.schemas';
 import { SUBMITTED_SQL, invitationStateSql, invitationsWithProgress, toEnterpriseRow } from './invitations.state';
+
+// Within SQLite's and PostgreSQL's parameter limits, and small enough for the index to answer each IN list quickly.
+const KEY_LOOKUP_CHUNK = 500;
 
 export interface NewInvitationRow {
   name: string;
@@ -98,6 +101,7 @@ export class InvitationsRepository {
         token_hash: r.tokenHash,
         source: 'list',
         enterprise_name: r.name,
+        enterprise_key: enterpriseKey(r.name, r.territoryId),
         contact: r.contact,
         email: r.email,
         language: r.language,
@@ -123,6 +127,7 @@ export class InvitationsRepository {
         token_hash: i.tokenHash,
         source: 'list',
         enterprise_name: i.enterpriseName,
+        enterprise_key: enterpriseKey(i.enterpriseName, i.territoryId),
         contact: null,
         territory_id: i.territoryId,
         sector: i.sector,
@@ -296,9 +301,17 @@ export class InvitationsRepository {
   }
 
   /** Name and territory of every invitation of the round (duplicate check of an import). */
-  async enterpriseKeys(roundId: number): Promise<Array<{ name: string; territoryId: number | null }>> {
-    const rows = await this.db('invitations').where({ round_id: roundId, source: 'list' }).select('enterprise_name', 'territory_id');
-    return rows.map((r: Record<string, unknown>) => ({ name: String(r.enterprise_name), territoryId: numOrNull(r.territory_id) }));
+  /** Which of `keys` (see enterpriseKey) the round's listed enterprises already have: only those are read. */
+  async existingEnterpriseKeys(roundId: number, keys: string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (let i = 0; i < keys.length; i += KEY_LOOKUP_CHUNK) {
+      const rows = await this.db('invitations')
+        .where({ round_id: roundId, source: 'list' })
+        .whereIn('enterprise_key', keys.slice(i, i + KEY_LOOKUP_CHUNK))
+        .distinct('enterprise_key');
+      for (const r of rows as Array<{ enterprise_key: string }>) found.add(r.enterprise_key);
+    }
+    return found;
   }
 
   async mailTargets(roundId: number, now: string, ids?: number[]): Promise<Array<{ id: number; name: string; email: string; language: Language; state: TInvitationState; tokenSealed: string | null }>> {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ValidationError, zodFieldErrors, type FieldError } from '../../errors';
 import { LANGUAGES, type Language } from '../../i18n';
 import { isEmailAddress } from '../../lib/email';
+import { normaliseName } from '../territories/territories.matcher';
 
 /** Effective state of an invitation as administrators see it (see invitationStateSql). */
 export const INVITATION_STATES = ['pending', 'opened', 'in_progress', 'submitted', 'expired'] as const;
@@ -190,4 +191,14 @@ export interface InvitationDetail {
   startedAt: string | null;
   submittedAt: string | null;
   withdrawnAt: string | null;
+}
+
+/**
+ * Who an invited enterprise is, for the rule "one enterprise, one link per round": its territory
+ * and its name ignoring case, extra spaces and "ё"/"е". Stored with each listed invitation
+ * (invitations.enterprise_key, indexed per round) so an upload looks up only its own keys.
+ * Changing the rule needs a migration that recomputes the stored keys.
+ */
+export function enterpriseKey(name: string, territoryId: number | null): string {
+  return `${territoryId ?? ''}|${normaliseName(name)}`;
 }
