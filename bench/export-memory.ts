@@ -1,9 +1,12 @@
 /**
- * Peak server RSS of one export or one invitation upload against a generated round, outside the full bench
+ * Peak server RSS of exports and invitation uploads against a generated round, outside the full bench
  * (to profile memory; tells garbage from data held with PROBE_NODE_ARGS=--max-old-space-size=160).
- *   PROBE_DB=bench/tmp/p.sqlite|postgres://... PROBE_N=200000 PROBE_WHAT=csv,xlsx,workbook|upload [PROBE_ROWS=100000]
- *   PROBE_NODE_ARGS='--require ./bench/lib/memory-log.cjs' npx tsx bench/export-memory.ts
- * The round is loaded once per database and reused by later runs.
+ *   PROBE_DB=bench/tmp/p.sqlite|postgres://... PROBE_N=200000 PROBE_WHAT=upload,csv,excel,xlsx,workbook [PROBE_ROWS=100000]
+ *   PROBE_NODE_ARGS='--require ./bench/lib/memory-log.cjs' PROBE_BUILT=1 npx tsx bench/export-memory.ts
+ * The steps of PROBE_WHAT run in order against one server, as the national section runs the upload
+ * and then the export. PROBE_BUILT=1 runs the compiled server as the bench does (no TypeScript
+ * loader in the process, which alone costs tens of MB). The round is loaded once per database and
+ * reused by later runs.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -16,7 +19,29 @@ import { runSeeds } from '../seeds';
 import { loadAnalysis } from './lib/adapters';
 import { cookieHeader, cookieJar, drain, http } from './lib/http';
 import { createRound, loadRound, surveyShape } from './lib/loader';
-import { measurePeakRss, startChild } from './lib/proc';
+import { buildApp } from './lib/build';
+import { measurePeakRss, rssBytes, startChild } from './lib/proc';
+
+function residentMappings(pid: number): string {
+  const maps: Array<{ range: string; name: string; size: number; rss: number }> = [];
+  let current: (typeof maps)[number] | undefined;
+  for (const line of fs.readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^([0-9a-f]+-[0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) maps.push((current = { range: head[1]!, name: head[2] || '[anon]', size: 0, rss: 0 }));
+    else if (current && line.startsWith('Size:')) current.size = Number(/\d+/.exec(line)![0]);
+    else if (current && line.startsWith('Rss:')) current.rss = Number(/\d+/.exec(line)![0]);
+  }
+  const anon = maps.filter((m) => m.name === '[anon]' || m.name === '[heap]');
+  const bySize = new Map<string, { n: number; rss: number }>();
+  for (const m of anon) {
+    const bucket = m.name === '[heap]' ? 'brk heap' : m.size >= 60 * 1024 && m.size <= 66 * 1024 ? '64 MB arena-sized' : m.size <= 1024 ? '<= 1 MB' : m.size <= 16 * 1024 ? '1-16 MB' : '> 16 MB';
+    const b = bySize.get(bucket) ?? { n: 0, rss: 0 };
+    b.n++;
+    b.rss += m.rss;
+    bySize.set(bucket, b);
+  }
+  return [...bySize].map(([k, v]) => `  anon ${k}: ${v.n} mappings, ${(v.rss / 1024).toFixed(0)} MB resident`).join('\n');
+}
 
 async function main() {
   const n = Number(process.env.PROBE_N ?? 50000);
@@ -44,7 +69,10 @@ async function main() {
   const pw = 'probe-' + crypto.randomBytes(6).toString('hex');
   const env = { NODE_ENV: 'production', PORT: '0', JWT_SECRET: crypto.randomBytes(48).toString('base64url'), KEDERGI_ADMIN_EMAIL: 'probe@example.kz', KEDERGI_ADMIN_PASSWORD: pw, KEDERGI_DATA_DIR: dir, KEDERGI_LOG_LEVEL: 'warn', DATABASE_URL: url, KEDERGI_DEMO: '0' };
   const nodeArgs = (process.env.PROBE_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const server = await startChild('src/server.ts', env, path.join(dir, 'server.log'), nodeArgs);
+  const entry = process.env.PROBE_BUILT === '1' ? (await buildApp(path.join(dir, 'app'))).server : 'src/server.ts';
+  const server = await startChild(entry, env, path.join(dir, 'server.log'), nodeArgs);
+  const mb = (b: number) => (b / 2 ** 20).toFixed(0);
+  console.log(`server ${path.relative(process.cwd(), entry)} at rest: RSS ${mb(rssBytes(server.pid))} MB`);
   try {
     const tok = await http(`${server.url}/api/v1/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'probe@example.kz', password: pw }) });
     const token = (JSON.parse(tok.text) as { token: string }).token;
@@ -56,31 +84,64 @@ async function main() {
       csv: [`/api/v1/rounds/${roundId}/responses.csv`, { headers: { authorization: `Bearer ${token}` } }],
       xlsx: [`/api/v1/rounds/${roundId}/responses.xlsx`, { headers: { authorization: `Bearer ${token}` } }],
       workbook: [`/analysis/rounds/${roundId}/workbook.xlsx`, { headers: { cookie: cookieHeader(jar) } }],
+      excel: [`/api/v1/rounds/${roundId}/responses.csv?variant=excel`, { headers: { authorization: `Bearer ${token}` } }],
     };
-    if (process.env.PROBE_WHAT === 'upload') {
-      const csrf = jar.get('kedergi_csrf')!;
-      const dbu = createDb(database as never);
-      const shape = await surveyShape(dbu);
-      const inviteRound = await createRound(dbu, shape, 'probe invitations ' + Date.now());
-      await dbu.destroy();
-      const territories = ['Abai district', 'Ridder city', 'Семей қаласы', 'Уланский район', 'zaisan-district'];
-      const rowsN = Number(process.env.PROBE_ROWS ?? 100000);
-      const lines = ['name,contact,territory,sector,size'];
-      for (let i = 0; i < rowsN; i++) lines.push(`Кәсіпорын ${i},user${i}@example.kz,${territories[i % 5]},${'ACGJM'[i % 5]},${['micro', 'small', 'medium'][i % 3]}`);
-      const form = new FormData();
-      form.append('file', new Blob([lines.join('\n')], { type: 'text/csv' }), `register.csv`);
-      const r = await measurePeakRss(server.pid, () => http(`${server.url}/admin/rounds/${inviteRound}/invitations/upload?_csrf=${csrf}`, { method: 'POST', headers: { cookie: cookieHeader(jar) }, body: form }));
-      console.log(`upload ${rowsN}: ${r.result.status} ${r.result.headers.get('location')} in ${(r.result.ms / 1000).toFixed(1)} s; RSS start ${(r.startBytes / 2 ** 20).toFixed(0)} peak ${(r.peakBytes / 2 ** 20).toFixed(0)} MB`);
-      return;
-    }
+    // With PROBE_NODE_ARGS='--require ./bench/lib/promoted-profile.cjs': what each step promoted to the old generation.
+    const profileStep = async () => {
+      if (!nodeArgs.some((a) => a.includes('promoted-profile'))) return;
+      process.kill(server.pid, 'SIGUSR2');
+      await new Promise((r) => setTimeout(r, 3000));
+    };
+    let inviteRound: number | undefined;
+    let uploads = 0;
     for (const what of (process.env.PROBE_WHAT ?? 'csv').split(',')) {
-      const [p, init] = urls[what]!;
-      let peakLine = ''; let peakRss = 0;
-      const timer = setInterval(() => { try { const st = fs.readFileSync(`/proc/${server.pid}/status`, 'utf8'); const rss = Number(/VmRSS:\s+(\d+)/.exec(st)![1]); if (rss > peakRss) { peakRss = rss; peakLine = ['RssAnon','RssFile','RssShmem'].map((k) => k + ' ' + Math.round(Number(new RegExp(k + ':\\s+(\\d+)').exec(st)![1]) / 1024)).join(' '); } } catch {} }, 20);
-      const r = await measurePeakRss(server.pid, () => drain(server.url + p, init));
+      await profileStep();
+      let peakLine = '';
+      let peakRss = 0;
+      const timer = setInterval(() => {
+        try {
+          const st = fs.readFileSync(`/proc/${server.pid}/status`, 'utf8');
+          const rss = Number(/VmRSS:\s+(\d+)/.exec(st)![1]);
+          if (rss > peakRss) {
+            peakRss = rss;
+            peakLine = ['RssAnon', 'RssFile', 'RssShmem'].map((k) => k + ' ' + Math.round(Number(new RegExp(k + ':\\s+(\\d+)').exec(st)![1]) / 1024)).join(' ');
+          }
+        } catch {
+          /* process gone */
+        }
+      }, 20);
+      let line: string;
+      if (what === 'upload') {
+        const csrf = jar.get('kedergi_csrf')!;
+        // Every upload of one run goes to the same round, other enterprises each time (a national
+        // register comes in files of the form's 100,000-row maximum).
+        if (!inviteRound) {
+          const dbu = createDb(database as never);
+          inviteRound = await createRound(dbu, await surveyShape(dbu), 'probe invitations ' + Date.now());
+          await dbu.destroy();
+        }
+        const fileNo = uploads++;
+        const territories = ['Abai district', 'Ridder city', 'Семей қаласы', 'Уланский район', 'zaisan-district'];
+        const rowsN = Number(process.env.PROBE_ROWS ?? 100000);
+        const lines = ['name,contact,territory,sector,size'];
+        for (let i = fileNo * rowsN; i < (fileNo + 1) * rowsN; i++) lines.push(`Кәсіпорын ${i},user${i}@example.kz,${territories[i % 5]},${'ACGJM'[i % 5]},${['micro', 'small', 'medium'][i % 3]}`);
+        const form = new FormData();
+        form.append('file', new Blob([lines.join('\n')], { type: 'text/csv' }), `register.csv`);
+        const r = await measurePeakRss(server.pid, () => http(`${server.url}/admin/rounds/${inviteRound}/invitations/upload?_csrf=${csrf}`, { method: 'POST', headers: { cookie: cookieHeader(jar) }, body: form }));
+        line = `upload ${rowsN}: ${r.result.status} ${r.result.headers.get('location')} in ${(r.result.ms / 1000).toFixed(1)} s; RSS start ${mb(r.startBytes)} peak ${mb(r.peakBytes)} MB`;
+      } else {
+        const [p, init] = urls[what]!;
+        // PROBE_MID_SIGNAL_S: a profile in the middle of the export as well (what it holds while it runs).
+        const mid = process.env.PROBE_MID_SIGNAL_S ? setTimeout(() => process.kill(server.pid, 'SIGUSR2'), Number(process.env.PROBE_MID_SIGNAL_S) * 1000) : undefined;
+        const r = await measurePeakRss(server.pid, () => drain(server.url + p, init));
+        clearTimeout(mid);
+        line = `${what} n=${n} status ${r.result.status} ${(r.result.bytes / 1e6).toFixed(1)} MB in ${(r.result.ms / 1000).toFixed(1)} s; RSS start ${mb(r.startBytes)} peak ${mb(r.peakBytes)} MB`;
+      }
       clearInterval(timer);
-      console.log('at peak', peakLine);
-      console.log(`${what} n=${n} status ${r.result.status} ${(r.result.bytes / 1e6).toFixed(1)} MB in ${(r.result.ms / 1000).toFixed(1)} s; RSS start ${(r.startBytes / 2 ** 20).toFixed(0)} peak ${(r.peakBytes / 2 ** 20).toFixed(0)} MB`);
+      console.log(`${line}; at peak ${peakLine}; after ${mb(rssBytes(server.pid))} MB`);
+      // PROBE_SMAPS=1: the server's largest resident anonymous mappings (V8's heap pages, malloc arenas of the threads).
+      if (process.env.PROBE_SMAPS === '1') console.log(residentMappings(server.pid));
+      await profileStep();
     }
   } finally {
     await server.stop();

@@ -23,6 +23,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import type { Knex } from 'knex';
 import type { Config } from '../src/config';
 import type { AppContext } from '../src/context';
@@ -163,7 +164,7 @@ async function stopServer(child: ChildServer): Promise<void> {
   await child.stop();
 }
 
-function benchConfig(database: Config['database'], dataDir: string): Config {
+export function benchConfig(database: Config['database'], dataDir: string): Config {
   return {
     env: 'production',
     port: 0,
@@ -326,6 +327,8 @@ interface BurstResult {
   countedPageMs: number | null;
   /** The same page asked again before anything new is counted (its charts reused). */
   countedAgainMs: number | null;
+  /** The counted page's size: as sent to a browser (compressed) and once decoded (HTML as parsed). */
+  pageBytes?: { sent: number; html: number; encoding: string | null } | null;
 }
 
 /** The round report as a PDF (charts as images) on the burst round once counted: first request, then again. */
@@ -467,9 +470,20 @@ async function aggregation(target: Target, o: BenchOptions, dir: string, serverE
     };
     const countedPageMs = analysis.sync ? await timedPage() : null;
     const countedAgainMs = analysis.sync ? await timedPage() : null;
-    burst = { size: burstRound.size, apiMs, pageMs, uncounted, catchUpSeconds, countedPageMs, countedAgainMs };
+    // Session 5: what a phone downloads for that page (the heat map was most of it).
+    let pageBytes: BurstResult['pageBytes'] = null;
+    try {
+      const raw = await rawGet(`${server.url}/analysis/rounds/${burstRound.roundId}`, { cookie, 'accept-encoding': BROWSER_ENCODINGS });
+      expectOk('ranking page (bytes)')({ status: raw.status });
+      const html = raw.encoding === 'br' ? zlib.brotliDecompressSync(raw.body) : raw.encoding === 'gzip' ? zlib.gunzipSync(raw.body) : raw.encoding === 'deflate' ? zlib.inflateSync(raw.body) : raw.body;
+      pageBytes = { sent: raw.bytes, html: html.length, encoding: raw.encoding ?? null };
+    } catch (e) {
+      problems.push(`ranking page bytes: ${short(e)}`);
+    }
+    burst = { size: burstRound.size, apiMs, pageMs, uncounted, catchUpSeconds, countedPageMs, countedAgainMs, pageBytes };
     log(`  first ranking with ${sizeLabel(burstRound.size)} submissions not yet counted: API ${apiMs.toFixed(0)} ms, page ${pageMs.toFixed(0)} ms (reported uncounted: ${uncounted ?? 'n/a'}); counted afterwards in ${catchUpSeconds?.toFixed(1) ?? 'n/a'} s`);
     log(`  ranking page once counted: first ${countedPageMs?.toFixed(0) ?? 'n/a'} ms, again ${countedAgainMs?.toFixed(0) ?? 'n/a'} ms`);
+    if (pageBytes) log(`  ranking page size: ${(pageBytes.sent / 1024).toFixed(1)} kB sent (${pageBytes.encoding ?? 'identity'}), ${(pageBytes.html / 1024).toFixed(1)} kB of HTML`);
   }
 
   // The round report PDF (issue 14 residual): its chart images are drawn once per state of the numbers.
@@ -885,6 +899,9 @@ function rowsFor(engine: Engine, o: BenchOptions, tp: ThroughputResult | undefin
       if (b.countedPageMs !== null && b.countedPageMs !== undefined) {
         rows.push({ engine, section: 'ranking', key: 'ranking.burst.countedPage', measure: `First ranking page once those ${sizeLabel(b.size)} are counted (charts drawn anew)`, unit: 'ms', kedergi: b.countedPageMs, baseline: null, target: '< 1000 ms', met: b.countedPageMs < 1000 });
         rows.push({ engine, section: 'ranking', key: 'ranking.burst.countedAgain', measure: 'The same page asked again (charts reused)', unit: 'ms', kedergi: b.countedAgainMs ?? null, baseline: null });
+      }
+      if (b.pageBytes) {
+        rows.push({ engine, section: 'ranking', key: 'ranking.page.bytesSent', measure: `Ranking page of ${sizeLabel(b.size)} responses as sent (${b.pageBytes.encoding ?? 'uncompressed'})`, unit: 'kB', kedergi: b.pageBytes.sent / 1024, baseline: null, note: `${(b.pageBytes.html / 1024).toFixed(0)} kB of HTML once decoded` });
       }
     }
     if (ag.reportPdf) {

@@ -65,8 +65,8 @@ async function main(): Promise<void> {
     ctx.logger.info({ port, host: config.host ?? 'all interfaces', db: config.database.client }, worker ? 'worker listening' : 'Kedergi is listening');
     // In a cluster the primary announces the address once every worker listens.
     if (!worker) process.stdout.write(`Kedergi is listening on http://${config.host?.includes(':') ? `[${config.host}]` : (config.host ?? 'localhost')}:${port}\n`);
-    // Charts, spreadsheets, PDF and formulas load when first used; start loading them now, while nobody waits.
-    warmLibraries((err) => ctx.logger.warn({ err }, 'loading a library in the background failed'));
+    // Charts, spreadsheets, PDF and formulas load when first used; load them now, whenever nobody is waiting.
+    warmLibraries(server, (err) => ctx.logger.warn({ err }, 'loading a library in the background failed'));
   });
   // A worker's repeated signal is the primary forwarding one the worker already got from the terminal.
   started();

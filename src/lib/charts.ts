@@ -4,8 +4,9 @@ import type * as echartsType from 'echarts';
 import type PDFKit from 'pdfkit';
 import type { Language } from '../i18n';
 import { DigestCache } from './digest-cache';
+import { CHART_FONT_WIDTHS } from './chart-font-widths';
 import { lazy } from './lazy';
-import { CHART_FONT_FAMILY, dejaVuSansIfPresent } from './fonts';
+import { CHART_FONT_FAMILY, dejaVuSansBoldIfPresent, dejaVuSansIfPresent } from './fonts';
 
 export interface ChartFrame {
   width: number;
@@ -18,7 +19,8 @@ export interface ChartFrame {
   lang: Language;
 }
 
-function escapeXml(text: string): string {
+/** Text and attribute values written into a chart's SVG. */
+export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
@@ -35,9 +37,11 @@ export function formatChartNumber(value: number, lang: Language, digits = 2, min
   const key = `${lang}:${digits}:${minDigits}`;
   let f = numberFormats.get(key);
   if (!f) numberFormats.set(key, (f = new Intl.NumberFormat(LOCALES[lang], { minimumFractionDigits: minDigits, maximumFractionDigits: Math.max(digits, minDigits), useGrouping: 'min2' } as unknown as Intl.NumberFormatOptions)));
-  const parts = f.formatToParts(value);
-  // CLDR gives a no-break space; Kazakh and Russian typography groups with a thin one.
-  return parts.map((p) => (p.type === 'group' && lang !== 'en' ? '\u202f' : p.type === 'minusSign' ? '−' : p.value)).join('');
+  // CLDR groups Kazakh and Russian with a no-break space (the only space a formatted number has);
+  // their typography groups with a thin one. The minus is a minus sign, not a hyphen. (Replacing
+  // in the string is several times faster than formatToParts, called for every cell of a heat map.)
+  const text = f.format(value).replace('-', '−');
+  return lang === 'en' ? text : text.replace(/\u00a0/g, '\u202f');
 }
 
 type Loose = Record<string, unknown>;
@@ -69,62 +73,144 @@ function localise(option: Loose, lang: Language): Loose {
   return out;
 }
 
-/**
- * Text is measured with the font the chart is drawn in (DejaVu Sans, see lib/fonts.ts), so
- * ECharts wraps a long label where it really runs out of room instead of guessing (its guess
- * takes a Cyrillic letter as wide as the font size). Without the font it keeps its guess.
- */
-const measurer = lazy(() => {
+/** pdfkit with the chart font, for the rare character the width table lacks (loaded on first need). */
+const fontDocument = lazy(() => {
   const file = dejaVuSansIfPresent();
   if (!file) return null;
   const PDFDocument = require('pdfkit') as typeof PDFKit;
   const doc = new PDFDocument({ autoFirstPage: false });
   doc.registerFont('chart', file);
-  doc.font('chart');
-  return (text: string, font: string | undefined): number => {
-    const size = Number(/(\d+(?:\.\d+)?)px/.exec(font ?? '')?.[1] ?? 12);
-    // Bold is about 10 % wider in DejaVu Sans; counting it so keeps bold labels inside too.
-    return doc.fontSize(size).widthOfString(text) * (/\bbold\b|\b[6-9]00\b/.test(font ?? '') ? 1.1 : 1);
-  };
+  return doc.font('chart').fontSize(1000);
 });
+const otherWidths = new Map<string, number>();
 
-/** ECharts (and pdfkit, which measures its text) load when the first chart is drawn (lib/lazy.ts). */
+/** A character's advance in DejaVu Sans, as a fraction of the font size. */
+function advance(c: string): number {
+  const known = CHART_FONT_WIDTHS[c];
+  if (known !== undefined) return known;
+  let width = otherWidths.get(c);
+  if (width === undefined) {
+    const doc = fontDocument();
+    // Without the font, ECharts' own guess for a letter it does not know.
+    otherWidths.set(c, (width = doc ? doc.widthOfString(c) / 1000 : 0.62));
+  }
+  return width;
+}
+
+/**
+ * Text is measured as the font the chart is drawn in (DejaVu Sans, see lib/fonts.ts) sets it, so
+ * a long label wraps where it really runs out of room: the sum of its characters' advances from
+ * a table made from the font (lib/chart-font-widths.ts), so no font library is loaded to draw a
+ * chart. pdfkit's widthOfString shaped every candidate line of every label on each call, tens of
+ * milliseconds per page. The sum leaves kerning out, which in DejaVu Sans only narrows pairs
+ * (AV, Ty): a label is never measured narrower than it is drawn (tests/lib/charts.test.ts).
+ */
+function measureText(text: string, font: string | undefined): number {
+  const size = Number(/(\d+(?:\.\d+)?)px/.exec(font ?? '')?.[1] ?? 12);
+  let width = 0;
+  for (const c of text) width += advance(c);
+  // Bold is about 10 % wider in DejaVu Sans; counting it so keeps bold labels inside too.
+  return width * size * (/\bbold\b|\b[6-9]00\b/.test(font ?? '') ? 1.1 : 1);
+}
+
+/** ECharts loads when the first chart drawn with it is drawn (lib/lazy.ts). */
 const echarts = lazy(() => {
   const lib = require('echarts') as typeof echartsType;
-  const measure = measurer();
-  if (measure) lib.setPlatformAPI({ measureText: (text: string, font?: string) => ({ width: measure(text ?? '', font) }) });
+  lib.setPlatformAPI({ measureText: (text: string, font?: string) => ({ width: measureText(text ?? '', font) }) });
   return lib;
 });
 
-/** What drawing a chart needs, loaded now: the server calls it once it listens (src/server.ts). */
+/**
+ * What drawing charts needs, as steps to load one at a time once the server listens (lib/warm.ts):
+ * resvg (PNG downloads and the report PDF), then ECharts (the charts not drawn by hand:
+ * indicators, monitoring, panels, the comparison slope). Hand-drawn charts need neither.
+ */
+export const chartLibrarySteps: ReadonlyArray<() => unknown> = [() => require('@resvg/resvg-js'), echarts];
+
+/** All of them now. */
 export function loadChartLibraries(): void {
-  echarts();
-  require('@resvg/resvg-js');
+  for (const step of chartLibrarySteps) step();
 }
 
-/** The width of `text` at `fontSize` px in the charts' font (an estimate without it). */
+/** The width of `text` at `fontSize` px in the charts' font. */
 export function textWidth(text: string, fontSize: number): number {
-  const measure = measurer();
-  return measure ? measure(text, `${fontSize}px`) : text.length * fontSize * 0.62;
+  return measureText(text, `${fontSize}px`);
 }
 
-/** How many lines `text` takes when wrapped at `width` px (words kept whole unless one is wider). */
-export function wrappedLines(text: string, width: number, fontSize: number): number {
-  let lines = 1;
+/**
+ * `text` broken into lines no wider than `width` px at `fontSize` (words kept whole unless one is
+ * wider than the box; such a word is broken between letters). Measured as lib/fonts.ts draws.
+ */
+export function wrapText(text: string, width: number, fontSize: number): string[] {
+  const lines: string[] = [];
   let line = '';
   for (const word of text.split(/\s+/).filter(Boolean)) {
     const candidate = line ? `${line} ${word}` : word;
-    if (line && textWidth(candidate, fontSize) > width) {
-      lines += 1;
+    if (!line || textWidth(candidate, fontSize) <= width) {
+      line = candidate;
+    } else {
+      lines.push(line);
       line = word;
-    } else line = candidate;
+    }
     while (textWidth(line, fontSize) > width && line.length > 1) {
-      // A word wider than the box breaks inside; count the overflow as whole extra lines.
-      lines += Math.ceil(textWidth(line, fontSize) / width) - 1;
-      line = '';
+      // A word wider than the box: as many letters as fit, the rest on the next line.
+      let cut = line.length - 1;
+      while (cut > 1 && textWidth(line.slice(0, cut), fontSize) > width) cut -= 1;
+      lines.push(line.slice(0, cut));
+      line = line.slice(cut);
     }
   }
+  if (line || lines.length === 0) lines.push(line);
   return lines;
+}
+
+/** How many lines `text` takes when wrapped at `width` px (as wrapText breaks it). */
+export function wrappedLines(text: string, width: number, fontSize: number): number {
+  return wrapText(text, width, fontSize).length;
+}
+
+const hexRgb = (hex: string): [number, number, number] => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)) as [number, number, number];
+const rgbHex = (rgb: number[]): string => '#' + rgb.map((v) => Math.round(Math.min(255, Math.max(0, v))).toString(16).padStart(2, '0')).join('');
+
+/**
+ * The colour at `t` (0 to 1, clamped) along `ramp` (#rrggbb stops, evenly spaced), interpolated
+ * in RGB between the two nearest stops, as ECharts' continuous visualMap colours a value.
+ * Example: rampColour(['#000000', '#ffffff'], 0.5) is '#808080'.
+ */
+export function rampColour(ramp: readonly string[], t: number): string {
+  const at = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (ramp.length - 1);
+  const i = Math.min(ramp.length - 2, Math.floor(at));
+  const [a, b] = [hexRgb(ramp[i]!), hexRgb(ramp[i + 1]!)];
+  return rgbHex(a.map((v, k) => v + (b[k]! - v) * (at - i)));
+}
+
+/** `colour` seen at `opacity` over white (a pale cell as the reader sees it). */
+export function overWhite(colour: string, opacity: number): string {
+  return rgbHex(hexRgb(colour).map((v) => 255 - (255 - v) * opacity));
+}
+
+/** WCAG 2 relative luminance of #rrggbb. */
+function luminance(colour: string): number {
+  const [r, g, b] = hexRgb(colour).map((v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4));
+  return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+}
+
+/** Near-black or white text on `background`, whichever has the higher WCAG contrast ratio. */
+export function inkOn(background: string, dark = '#1a1a1a', light = '#ffffff'): string {
+  const key = `${background}${dark}${light}`;
+  let ink = inks.get(key);
+  if (ink === undefined) {
+    if (inks.size > 4096) inks.clear();
+    inks.set(key, (ink = higherContrast(background, dark, light)));
+  }
+  return ink;
+}
+const inks = new Map<string, string>();
+
+function higherContrast(background: string, dark: string, light: string): string {
+  const bg = luminance(background);
+  const contrast = (ink: string) => (Math.max(bg, luminance(ink)) + 0.05) / (Math.min(bg, luminance(ink)) + 0.05);
+  return contrast(dark) >= contrast(light) ? dark : light;
 }
 
 /**
@@ -181,15 +267,55 @@ export function renderSvgChart(option: echartsType.EChartsOption, frame: ChartFr
       if (!renamed) names.set(name, (renamed = `zr-${kind}${names.size}`));
       return renamed;
     });
-    const id = 'chart-' + crypto.createHash('sha256').update(frame.title).update('\0').update(frame.description).update('\0').update(drawing).digest('hex').slice(0, 12);
-    const svg = drawing.replace(/\bzr-/g, `${id}-`);
-    return svg.replace(
-      /^<svg([^>]*)>/,
-      `<svg$1 id="${id}" role="img" aria-labelledby="${id}-t ${id}-d"><title id="${id}-t">${escapeXml(frame.title)}</title><desc id="${id}-d">${escapeXml(frame.description)}</desc>`,
-    );
+    return framed(drawing, frame);
   } finally {
     chart.dispose();
   }
+}
+
+/**
+ * A drawing (`<svg ...>...</svg>`) as the page, the downloads and the PDF take a chart: an id that
+ * is a digest of the drawing, so the same chart has the same id on every render (the download
+ * links, middleware/chart-download.ts, name a chart by it), names inside it prefixed with that id
+ * (`zr-`), and its title and description as <title>/<desc> with role="img".
+ */
+function framed(drawing: string, frame: ChartFrame): string {
+  const id = 'chart-' + crypto.createHash('sha256').update(frame.title).update('\0').update(frame.description).update('\0').update(drawing).digest('hex').slice(0, 12);
+  const svg = drawing.replace(/\bzr-/g, `${id}-`);
+  return svg.replace(
+    /^<svg([^>]*)>/,
+    `<svg$1 id="${id}" role="img" aria-labelledby="${id}-t ${id}-d"><title id="${id}-t">${escapeXml(frame.title)}</title><desc id="${id}-d">${escapeXml(frame.description)}</desc>`,
+  );
+}
+
+/**
+ * A chart drawn by hand as SVG markup (`body`: shapes and text, already escaped), framed as
+ * renderSvgChart frames ECharts' drawings, in the charts' font. Names that must be unique on the
+ * page (gradients, clip paths) are written `zr-<name>`: they get the chart's id as prefix.
+ * For charts with many marks (the heat map), where ECharts' layout and SVG writer cost hundreds
+ * of milliseconds and several times the bytes.
+ */
+export function handDrawnSvgChart(body: string, frame: ChartFrame): string {
+  const { width, height } = frame;
+  const drawing =
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ` +
+    `font-family="${escapeXml(`'${CHART_FONT_FAMILY}', Verdana, sans-serif`)}"><rect width="${width}" height="${height}" fill="#fff"/>${body}</svg>`;
+  return framed(drawing, frame);
+}
+
+/** A coordinate as written in a hand-drawn chart: at most one decimal. */
+export function svgNumber(x: number): string {
+  return String(Math.round(x * 10) / 10);
+}
+
+/**
+ * Lines of text as one <text> of a hand-drawn chart: the first line's baseline at (x, y), each
+ * next one `step` px below it (<tspan>), escaped.
+ */
+export function svgText(x: number, y: number, lines: string[], step: number, attributes = ''): string {
+  const [first, ...rest] = lines;
+  const at = svgNumber(x);
+  return `<text x="${at}" y="${svgNumber(y)}"${attributes}>${escapeXml(first ?? '')}${rest.map((l) => `<tspan x="${at}" dy="${step}">${escapeXml(l)}</tspan>`).join('')}</text>`;
 }
 
 // Drawing a chart (ECharts' layout and SVG writer; resvg for a PNG) costs tens to hundreds of
@@ -239,11 +365,12 @@ export function chartPng(svg: string, scale = 2): Buffer {
 
 function drawPng(svg: string, scale: number): Buffer {
   const font = dejaVuSansIfPresent();
+  const bold = font ? dejaVuSansBoldIfPresent() : undefined;
   const { Resvg } = require('@resvg/resvg-js') as { Resvg: typeof ResvgType };
   const resvg = new Resvg(svg, {
     background: '#ffffff',
     fitTo: { mode: 'zoom', value: scale },
-    font: { loadSystemFonts: !font, fontFiles: font ? [font] : [], defaultFontFamily: CHART_FONT_FAMILY, sansSerifFamily: CHART_FONT_FAMILY },
+    font: { loadSystemFonts: !font, fontFiles: [font, bold].filter((f): f is string => Boolean(f)), defaultFontFamily: CHART_FONT_FAMILY, sansSerifFamily: CHART_FONT_FAMILY },
   });
   return resvg.render().asPng();
 }

@@ -25,3 +25,5 @@ export const dejaVuSans = (what: string): string => required(REGULAR, what);
 export const dejaVuSansBold = (what: string): string => required(BOLD, what);
 /** The regular face when installed, else undefined (charts then fall back to an estimate). */
 export const dejaVuSansIfPresent = (): string | undefined => find(REGULAR);
+/** The bold face when installed (chart titles drawn bold in PNGs), else undefined. */
+export const dejaVuSansBoldIfPresent = (): string | undefined => find(BOLD);

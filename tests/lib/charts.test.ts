@@ -1,5 +1,8 @@
+import PDFDocument from 'pdfkit';
 import { describe, expect, it } from 'vitest';
-import { chartPng, findChart, formatChartNumber, renderSvgChart, spreadLabels, textWidth, wrappedLines } from '../../src/lib/charts';
+import { CHART_FONT_WIDTHS } from '../../src/lib/chart-font-widths';
+import { dejaVuSansIfPresent } from '../../src/lib/fonts';
+import { chartPng, findChart, formatChartNumber, handDrawnSvgChart, inkOn, overWhite, rampColour, renderSvgChart, spreadLabels, textWidth, wrappedLines, wrapText } from '../../src/lib/charts';
 
 const texts = (svg: string) => [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!);
 
@@ -104,3 +107,81 @@ describe('spreadLabels', () => {
     for (let i = 0; i < values.length; i++) for (let j = 0; j < values.length; j++) if (values[i]! < values[j]!) expect(at[i]!).toBeLessThan(at[j]!);
   });
 });
+
+describe('chart text widths', () => {
+  const file = dejaVuSansIfPresent();
+
+  it.skipIf(!file)('has the advance of every character in its table as the installed DejaVu Sans sets it', () => {
+    const doc = new PDFDocument({ autoFirstPage: false });
+    doc.registerFont('chart', file!);
+    doc.font('chart').fontSize(1000);
+    const off = Object.entries(CHART_FONT_WIDTHS).filter(([c, w]) => Math.abs(doc.widthOfString(c) / 1000 - w) > 1e-4);
+    expect(off).toEqual([]);
+    for (const c of 'AzАяӘәҒғҚқҢңӨөҰұҮүҺһІі0123456789,.%–−№«»\u202f\u00a0') expect(CHART_FONT_WIDTHS[c], c).toBeGreaterThan(0);
+  });
+
+  it.skipIf(!file)('never measures a label narrower than pdfkit sets it with kerning, and at most 5 % wider', () => {
+    const doc = new PDFDocument({ autoFirstPage: false });
+    doc.registerFont('chart', file!);
+    doc.font('chart').fontSize(11);
+    for (const label of ['B01 Низкий спрос на инновационную продукцию', 'Үкіметтік бағдарламалар туралы ақпараттың жетіспеушілігі', 'Lack of funds: “AVAToday” Wy, Ty, LT', 'город Усть-Каменогорск (Өскемен)', '4,50 (n = 2)']) {
+      const kerned = doc.widthOfString(label);
+      // The table's widths are rounded to 1/10,000 of the size: a few hundredths of a pixel on a label.
+      expect(textWidth(label, 11), label).toBeGreaterThanOrEqual(kerned - 0.05);
+      expect(textWidth(label, 11), label).toBeLessThanOrEqual(kerned * 1.05);
+    }
+  });
+});
+
+describe('hand-drawn charts', () => {
+  it('colours along a ramp as ECharts\' visualMap does: linear in RGB between evenly spaced stops, clamped', () => {
+    expect(rampColour(['#000000', '#ffffff'], 0.5)).toBe('#808080'); // 127.5 rounds up
+    const rdbu = ['#2166ac', '#92c5de', '#f7f7f7', '#f4a582', '#b2182b'];
+    expect(rampColour(rdbu, 0)).toBe('#2166ac');
+    expect(rampColour(rdbu, 1)).toBe('#b2182b');
+    expect(rampColour(rdbu, 0.5)).toBe('#f7f7f7');
+    // 0.625 of four segments = 2.5: half-way from #f7f7f7 to #f4a582 = (245.5, 206, 188.5).
+    expect(rampColour(rdbu, 0.625)).toBe('#f6cebd');
+    expect(rampColour(rdbu, -3)).toBe('#2166ac');
+    expect(rampColour(rdbu, 7)).toBe('#b2182b');
+  });
+
+  it('sees a colour at an opacity over white, and picks the ink with the higher WCAG contrast', () => {
+    expect(overWhite('#000000', 0.5)).toBe('#808080');
+    expect(overWhite('#b2182b', 1)).toBe('#b2182b');
+    // WCAG 2: white on #2166ac is 6.0:1, #1a1a1a on it 3.0:1; on #f7f7f7 the dark ink wins by far.
+    expect(inkOn('#2166ac')).toBe('#ffffff');
+    expect(inkOn('#b2182b')).toBe('#ffffff');
+    expect(inkOn('#f7f7f7')).toBe('#1a1a1a');
+    expect(inkOn('#f4a582')).toBe('#1a1a1a');
+  });
+
+  it('wraps text into lines that fit, breaking a word only when it is wider than the box', () => {
+    const long = 'город Усть-Каменогорск и прилегающие сельские округа';
+    const lines = wrapText(long, 120, 11);
+    expect(lines.join(' ')).toBe(long);
+    for (const l of lines) expect(textWidth(l, 11)).toBeLessThanOrEqual(120);
+    const word = 'Восточно-Казахстанской';
+    const broken = wrapText(word, 40, 11);
+    expect(broken.length).toBeGreaterThan(1);
+    expect(broken.join('')).toBe(word);
+    for (const l of broken) expect(textWidth(l, 11)).toBeLessThanOrEqual(40);
+    expect(wrapText('', 100, 11)).toEqual(['']);
+    expect(wrappedLines(long, 120, 11)).toBe(lines.length);
+  });
+
+  it('frames a hand-drawn chart like an ECharts one: id from its content, title and description, names prefixed, PNG by resvg', () => {
+    const frame = { width: 100, height: 40, title: 'T & <t>', description: 'D', lang: 'en' as const };
+    const svg = handDrawnSvgChart('<defs><linearGradient id="zr-g"><stop offset="0" stop-color="#000"/></linearGradient></defs><rect x="1" y="1" width="10" height="10" fill="url(#zr-g)"/>', frame);
+    const id = /id="(chart-[0-9a-f]{12})" role="img"/.exec(svg)?.[1];
+    expect(id).toBeDefined();
+    expect(svg).toContain(`<title id="${id}-t">T &amp; &lt;t&gt;</title><desc id="${id}-d">D</desc>`);
+    expect(svg).toContain(`id="${id}-g"`);
+    expect(svg).toContain(`url(#${id}-g)`);
+    expect(handDrawnSvgChart('<rect x="1" y="1" width="10" height="10" fill="#000"/>', frame)).not.toContain(id!);
+    expect(findChart(`<p>${svg}</p>`, id!)).toBe(svg);
+    const png = chartPng(svg, 2);
+    expect(png.readUInt32BE(16)).toBe(200);
+  });
+});
+

@@ -16,7 +16,7 @@ import { writeRoundReportPdf } from './analysis.report';
 import { statisticsFileRoutes, ZLang } from './analysis.statfiles';
 import { filterLinesOf, roleOptions } from './analysis.filters';
 import { ZHeatMapQuery, ZRankingQuery, ZRoundId, queryStringOf } from './analysis.schemas';
-import { heatMapChart, NOT_STATED, SMALL_CELL } from './analysis.heatmap';
+import { heatMapChart, heatMapTable, NOT_STATED, SMALL_CELL, type HeatMapChartInput } from './analysis.heatmap';
 import { roleQuestion, type AnalysisService, type RoundRanking } from './analysis.service';
 import type { Questionnaire } from '../questionnaires/questionnaires.schemas';
 
@@ -191,19 +191,16 @@ export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkb
       const heatCells = await service.heatMap(ranking, heat.heatmap);
       const territoryName = new Map(territories.map((x) => [String(x.id), localized(x as unknown as Record<string, unknown>, 'name', req.lang)]));
       const optionLabels = heat.heatmap === 'territory' ? territoryName : roleOptions(questionnaire, heat.heatmap, req.lang);
-      const heatmap = {
-        ...heat,
-        small: SMALL_CELL,
-        svg: heatMapChart({
-          map: heatCells,
-          scale: ranking.scale,
-          measure: heat.measure,
-          groupLabel: (g) => (g === NOT_STATED ? req.t('analysis:heatmap.notStated') : (optionLabels.get(g) ?? g)),
-          byLabel: req.t(`analysis:heatmap.by.${heat.heatmap}`),
-          t: req.t,
-          lang: req.lang,
-        }),
+      const heatInput: HeatMapChartInput = {
+        map: heatCells,
+        scale: ranking.scale,
+        measure: heat.measure,
+        groupLabel: (g) => (g === NOT_STATED ? req.t('analysis:heatmap.notStated') : (optionLabels.get(g) ?? g)),
+        byLabel: req.t(`analysis:heatmap.by.${heat.heatmap}`),
+        t: req.t,
+        lang: req.lang,
       };
+      const heatmap = { ...heat, small: SMALL_CELL, svg: heatMapChart(heatInput), table: heatMapTable(heatInput) };
       res.render('analysis/round', {
         title: localized(round, 'title', req.lang),
         round,
@@ -308,6 +305,15 @@ export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkb
       service.territories(),
     ]);
     const territoryName = new Map(territories.map((x) => [String(x.id), localized(x as unknown as Record<string, unknown>, 'name', lang)]));
+    const heatInput: HeatMapChartInput = {
+      map: heatCells,
+      scale: ranking.scale,
+      measure: 'mean',
+      groupLabel: (g) => (g === NOT_STATED ? t('analysis:heatmap.notStated') : (territoryName.get(g) ?? g)),
+      byLabel: t('analysis:heatmap.by.territory'),
+      t,
+      lang,
+    };
     return {
       query,
       ranking,
@@ -318,17 +324,10 @@ export function analysisRoutes(_ctx: AppContext, { analysis: service, roundWorkb
       charts: {
         means: meansChart(ranking.items, ranking.scale, t, lang),
         distribution: distributionChart(ranking.items, ranking.scale, t, lang),
-        heatmap: heatMapChart({
-          map: heatCells,
-          scale: ranking.scale,
-          measure: 'mean',
-          groupLabel: (g) => (g === NOT_STATED ? t('analysis:heatmap.notStated') : (territoryName.get(g) ?? g)),
-          byLabel: t('analysis:heatmap.by.territory'),
-          t,
-          lang,
-        }),
+        heatmap: heatMapChart(heatInput),
         slope: ranking.comparison ? slopeChart(ranking.comparison, ranking.round.title, t, lang) : null,
       },
+      heatmapTable: heatMapTable(heatInput),
       t,
       lang,
     };

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { HeapBudget } from '../../heap';
 import { nowIso } from '../../db/dialect';
 import { ConflictError, NotFoundError, ValidationError, zodFieldErrors, type FieldError } from '../../errors';
 import { localized, type Language } from '../../i18n';
@@ -73,6 +74,9 @@ export interface EnterpriseLookups {
   matchTerritory: TerritoryMatcher;
   sectorOptions: ChoiceOption[];
   sizeOptions: ChoiceOption[];
+  /** The options by normalised code or label (optionIndex). */
+  sectorByLabel: Map<string, string>;
+  sizeByLabel: Map<string, string>;
 }
 
 export type ImportOutcome =
@@ -84,10 +88,21 @@ function optionsOf(profile: TProfileQuestion[], code: string): ChoiceOption[] {
   return q && (q.type === 'choice' || q.type === 'multi-choice') ? q.options.map((o) => ({ code: o.code, text: o.text })) : [];
 }
 
-/** An option by its code or its label in any language, ignoring case and spacing. */
-function matchOption(options: ChoiceOption[], value: string): string | undefined {
-  const key = normaliseName(value);
-  return options.find((o) => [o.code, o.text.kk, o.text.ru, o.text.en].some((label) => normaliseName(label) === key))?.code;
+/**
+ * Option codes by their code or label in any language, normalised (case and spacing ignored).
+ * Built once per list: normalising every label of every option for each of 100,000 rows was
+ * ten million normalisations and most of an upload's garbage. The first option to claim a
+ * label keeps it, as a search in option order would.
+ */
+function optionIndex(options: ChoiceOption[]): Map<string, string> {
+  const index = new Map<string, string>();
+  for (const o of options) {
+    for (const label of [o.code, o.text.kk, o.text.ru, o.text.en]) {
+      const key = normaliseName(label);
+      if (!index.has(key)) index.set(key, o.code);
+    }
+  }
+  return index;
 }
 
 /** Free-text fallback when the questionnaire has no such question: the value itself, if it fits the column. */
@@ -149,11 +164,15 @@ export class InvitationsService {
 
   async lookups(round: RoundRecord): Promise<EnterpriseLookups> {
     const questionnaire = await this.questionnaires.getQuestionnaire(round.questionnaireId);
+    const sectorOptions = optionsOf(questionnaire.definition.profile, 'sector');
+    const sizeOptions = optionsOf(questionnaire.definition.profile, 'size');
     return {
       territories: await this.territories.list(),
       matchTerritory: await this.territories.matcher(),
-      sectorOptions: optionsOf(questionnaire.definition.profile, 'sector'),
-      sizeOptions: optionsOf(questionnaire.definition.profile, 'size'),
+      sectorOptions,
+      sizeOptions,
+      sectorByLabel: optionIndex(sectorOptions),
+      sizeByLabel: optionIndex(sizeOptions),
     };
   }
 
@@ -162,11 +181,11 @@ export class InvitationsService {
     const errors: Array<{ field: EnterpriseField; key: string; params: Record<string, unknown> }> = [];
     const territory = lookups.matchTerritory(input.territory);
     if (!territory) errors.push({ field: 'territory', key: 'invitations:errors.unknownTerritory', params: { value: input.territory } });
-    const sector = lookups.sectorOptions.length ? matchOption(lookups.sectorOptions, input.sector) : freeCode(input.sector, 60);
+    const sector = lookups.sectorOptions.length ? lookups.sectorByLabel.get(normaliseName(input.sector)) : freeCode(input.sector, 60);
     if (!sector) {
       errors.push({ field: 'sector', key: 'invitations:errors.unknownOption', params: { value: input.sector, options: lookups.sectorOptions.map((o) => o.code).join(', ') } });
     }
-    const size = lookups.sizeOptions.length ? matchOption(lookups.sizeOptions, input.size) : freeCode(input.size, 20);
+    const size = lookups.sizeOptions.length ? lookups.sizeByLabel.get(normaliseName(input.size)) : freeCode(input.size, 20);
     if (!size) {
       errors.push({ field: 'size', key: 'invitations:errors.unknownOption', params: { value: input.size, options: lookups.sizeOptions.map((o) => o.code).join(', ') } });
     }
@@ -229,6 +248,7 @@ export class InvitationsService {
     actorId: number,
     enterprises: ReadonlyArray<Omit<ResolvedEnterprise, 'line'>>,
     inSameTransaction?: (trx: Knex.Transaction) => Promise<void>,
+    heap = new HeapBudget(),
   ): Promise<{ links: Array<[number, string]>; batchId: string }> {
     this.assertAcceptsInvitations(round);
     const now = nowIso();
@@ -239,6 +259,7 @@ export class InvitationsService {
       if (inSameTransaction) await inSameTransaction(trx);
       const links: Array<[number, string]> = new Array(enterprises.length);
       for (let from = 0; from < enterprises.length; from += INSERT_CHUNK) {
+        heap.check();
         const chunk = enterprises.slice(from, from + INSERT_CHUNK);
         const tokens = chunk.map(() => generateLinkToken());
         const position = new Map<string, number>();
@@ -296,8 +317,19 @@ export class InvitationsService {
   async importList(roundId: number, actorId: number, source: { text: string } | { buffer: Buffer }, filename: string | null, fieldPath: string): Promise<ImportOutcome> {
     const round = await this.getRound(roundId);
     this.assertAcceptsInvitations(round);
+    // One heap budget for the whole upload: reading, checking and storing (src/heap.ts).
+    const heap = new HeapBudget();
+    try {
+      return await this.checkAndStore(round, actorId, source, filename, fieldPath, heap);
+    } finally {
+      heap.release();
+    }
+  }
+
+  private async checkAndStore(round: RoundRecord, actorId: number, source: { text: string } | { buffer: Buffer }, filename: string | null, fieldPath: string, heap: HeapBudget): Promise<ImportOutcome> {
+    const roundId = round.id;
     const lookups = await this.lookups(round);
-    const checker = new TableChecker((input) => this.resolve(input, lookups));
+    const checker = new TableChecker((input) => this.resolve(input, lookups), heap);
     const sink = (row: TableRow) => checker.add(row);
     // Only the buffer's text is held while reading; a 100,000-row list is checked in the
     // parser's slices, other requests running in between.
@@ -313,7 +345,7 @@ export class InvitationsService {
     const good = await this.flagDuplicates(round.id, checked.good, bad);
     bad.sort((a, b) => a.line - b.line);
     if (bad.length === 0) {
-      const { links, batchId } = await this.storeInvitations(round, actorId, good);
+      const { links, batchId } = await this.storeInvitations(round, actorId, good, undefined, heap);
       return { kind: 'imported', batchId, total: links.length };
     }
     const importId = opaqueId();
@@ -545,7 +577,10 @@ export class TableChecker {
   readonly good: ResolvedEnterprise[] = [];
   readonly bad: BadRow[] = [];
 
-  constructor(private readonly resolve: (input: TEnterpriseInput) => ReturnType<InvitationsService['resolve']>) {}
+  constructor(
+    private readonly resolve: (input: TEnterpriseInput) => ReturnType<InvitationsService['resolve']>,
+    private readonly heap = new HeapBudget(),
+  ) {}
 
   add(row: TableRow): void {
     if (!this.header) {
@@ -560,6 +595,7 @@ export class TableChecker {
       return;
     }
     this.rows++;
+    if (this.rows % 1000 === 0) this.heap.check();
     if (this.missing.length) return;
     const raw: Record<string, string> = {};
     for (const [field, i] of this.columnIndex!) raw[field] = row.cells[i] ?? '';

@@ -30,6 +30,23 @@ const seed = JSON.parse(fs.readFileSync(path.join(sharedDomainDir, 'questionnair
 const five: RankingScale = { min: 1, max: 5, points: [1, 2, 3, 4, 5], labels: seed.scale.labels };
 const desc = (svg: string) => /<desc[^>]*>([^<]*)<\/desc>/.exec(svg)![1]!;
 
+/**
+ * A value on a drawn axis: found from the x of two tick labels (e.g. "0 %" and "100 %", or "1" and
+ * "5"); a label written twice (the distribution's "100 %" on both sides) is taken at its rightmost.
+ */
+function axis(svg: string, [a, b]: [string, string], [va, vb]: [number, number]): (x: number) => number {
+  const at = (label: string) => Math.max(...[...svg.matchAll(new RegExp(`<text x="([\\d.]+)" y="[\\d.]+">${label}</text>`, 'g'))].map((m) => Number(m[1])));
+  const [xa, xb] = [at(a), at(b)];
+  return (x) => va + ((x - xa) * (vb - va)) / (xb - xa);
+}
+
+/** The bars of the distribution chart, row by row (top to bottom), each as [from, to] on the axis and its colour. */
+function bars(svg: string, value: (x: number) => number): Array<Array<{ from: number; to: number; fill: string }>> {
+  const rects = [...svg.matchAll(/<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="16" fill="([^"]+)"\/>/g)].map((m) => ({ x: Number(m[1]), y: Number(m[2]), w: Number(m[3]), fill: m[4]! }));
+  const rows = [...new Set(rects.map((r) => r.y))].sort((a, b) => a - b);
+  return rows.map((y) => rects.filter((r) => r.y === y).map((r) => ({ from: value(r.x), to: value(r.x + r.w), fill: r.fill })).sort((a, b) => a.from - b.from));
+}
+
 describe('analysis charts', () => {
   const many = [item('B01', [0, 1, 2, 3, 4], 1), item('B02', [4, 3, 2, 1, 0], 2)];
 
@@ -40,6 +57,34 @@ describe('analysis charts', () => {
     expect(desc(svg)).toContain('B01: 1–2 10%, 3 20%, 4–5 70% (n = 10)');
     expect(desc(svg)).toContain('B02: 1–2 70%, 3 20%, 4–5 10% (n = 10)');
     expect(svg).toContain('Critical barrier');
+  });
+
+  it("draws each barrier's bars where its shares put them: lower points left of the centre, higher right, the middle point split", () => {
+    const svg = distributionChart(many, five, en, 'en');
+    const drawn = bars(svg, axis(svg, ['0 %', '100 %'], [0, 100]));
+    const close = (got: Array<{ from: number; to: number; fill: string }>, want: Array<[number, number, string]>) => {
+      expect(got.map((b) => b.fill)).toEqual(want.map((w) => w[2]));
+      got.forEach((b, k) => {
+        expect(b.from).toBeCloseTo(want[k]![0], 0);
+        expect(b.to).toBeCloseTo(want[k]![1], 0);
+      });
+    };
+    // B01 = [0, 1, 2, 3, 4] of 10: 2 is 10 % (-20..-10), half of 3 each side (10 %), 4 is 30 % (10..40), 5 is 40 % (40..80).
+    close(drawn[0]!, [[-20, -10, '#92c5de'], [-10, 0, '#bdbdbd'], [0, 10, '#bdbdbd'], [10, 40, '#f4a582'], [40, 80, '#b2182b']]);
+    // B02 = [4, 3, 2, 1, 0]: the mirror image.
+    close(drawn[1]!, [[-80, -40, '#2166ac'], [-40, -10, '#92c5de'], [-10, 0, '#bdbdbd'], [0, 10, '#bdbdbd'], [10, 20, '#f4a582']]);
+  });
+
+  it('draws each mean as a dot on the rating axis with its 95 % interval as a whisker', () => {
+    const svg = meansChart(many, five, en, 'en');
+    const value = axis(svg, ['1', '5'], [1, 5]);
+    const dots = [...svg.matchAll(/<circle cx="([\d.]+)" cy="([\d.]+)"/g)].map((m) => ({ mean: value(Number(m[1])), y: Number(m[2]) }));
+    expect(dots.map((d) => d.mean)).toEqual([expect.closeTo(many[0]!.mean!, 1), expect.closeTo(many[1]!.mean!, 1)]);
+    expect(dots[0]!.y).toBeLessThan(dots[1]!.y); // rank order, top down
+    const whisker = /<path d="M([\d.]+) ([\d.]+)H([\d.]+)/.exec(svg)!;
+    expect(value(Number(whisker[1]))).toBeCloseTo(many[0]!.ciLow!, 1);
+    expect(value(Number(whisker[3]))).toBeCloseTo(many[0]!.ciHigh!, 1);
+    expect(Number(whisker[2])).toBe(dots[0]!.y);
   });
 
   it('draws a 0-10 scale on its own points: eleven levels, lower five left, 5 split, upper five right', () => {

@@ -59,6 +59,11 @@ describe('round report page and PDF', () => {
     const charts = res.text.match(/<svg[^>]* role="img"/g) ?? [];
     expect(charts.length).toBe(6); // means, distribution, slope, heat map, SWOT, PEST
     expect((res.text.match(/format=png/g) ?? []).length).toBe(6);
+    // The heat map's numbers as a table too: the top barrier's cells, one per territory, with n.
+    const heatTable = /<details class="heatmap-table">[\s\S]*?<\/details>/.exec(res.text)?.[0] ?? '';
+    expect(heatTable).toContain('<caption>Средняя оценка каждого барьера по территории</caption>');
+    const topRows = new RegExp(`<th scope="rowgroup" rowspan="(\\d+)">${top.code} `).exec(heatTable);
+    expect(Number(topRows?.[1])).toBeGreaterThan(1);
     // A chosen comparison wins over the default; a filter is stated.
     const filtered = await researcher.agent.get(`/analysis/rounds/${open.id}/report?sector=C&compare=${closed.id}`).set('cookie', 'kedergi_lang=ru');
     expect(filtered.status).toBe(200);

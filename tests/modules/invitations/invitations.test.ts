@@ -213,6 +213,38 @@ describe('invitations', () => {
     expect(await dumpAllText(t.ctx)).not.toContain(tokenOf(linksIn(confirmed.text)[0]!));
   });
 
+  it('leaves out enterprises listed twice in the file or already invited to the round, whatever their case and spacing', async () => {
+    const roundId = await insertRound(t.ctx);
+    // A round of 5,200 invitations: the ones named again are found among them, whatever their case and spacing.
+    const first = ['name,territory,sector,size', ...Array.from({ length: 5200 }, (_, i) => `Enterprise ${i},Abai district,A,micro`)].join('\n');
+    expect((await upload(roundId, Buffer.from(first), 'first.csv')).status).toBe(200);
+    expect(await invitationCount(t, roundId)).toBe(5200);
+    const text = [
+      'name,territory,sector,size',
+      'New one,Abai district,A,micro', // line 2
+      'ENTERPRISE   5150,Abai district,A,micro', // line 3: invited already, other case and spacing
+      'new  ONE,Abai district,G,small', // line 4: line 2 again
+      'Enterprise 7,Ridder city,A,micro', // line 5: same name, other territory: not a duplicate
+      'Enterprise 3,abai district,A,micro', // line 6: invited already
+    ].join('\n');
+    const res = await paste(roundId, text);
+    expect(res.status).toBe(303);
+    const preview = await admin.agent.get(res.headers.location!);
+    const rows = [...preview.text.matchAll(/<tr><td class="num">(\d+)<\/td><td><code>(\w+)<\/code><\/td>/g)].map((m) => `${m[1]}:${m[2]}`);
+    expect(rows).toEqual(['3:name', '4:name', '6:name']);
+    const errorsCsv = parseCsv((await admin.agent.get(`${res.headers.location}/errors.csv`)).text.replace(/^\ufeff/, ''), { columns: true }) as Array<Record<string, string>>;
+    const kk = translator('kk');
+    expect(errorsCsv.map((r) => [r.line, r.reason])).toEqual([
+      ['3', kk('invitations:errors.duplicateInRound')],
+      ['4', kk('invitations:errors.duplicateInFile', { line: 2 })],
+      ['6', kk('invitations:errors.duplicateInRound')],
+    ]);
+    const confirmPath = /action="([^"]+\/confirm)"/.exec(preview.text)![1]!;
+    await followBatch(await admin.agent.post(confirmPath).type('form').send({ _csrf: admin.csrf }));
+    const added = (await t.ctx.db('invitations').where({ round_id: roundId }).orderBy('id', 'desc').limit(2)).map((r) => r.enterprise_name);
+    expect(added.sort()).toEqual(['Enterprise 7', 'New one']);
+  }, 60_000);
+
   it('leaves out an enterprise already invited to the round (same name ignoring case, spaces and ё, same territory), and only that one', async () => {
     const roundId = await insertRound(t.ctx);
     const first = await paste(roundId, 'name,contact,territory,sector,size\n«Ёлка Тех» ЖШС,,Abai district,A,micro\nOther,,Abai district,A,micro\n');
