@@ -205,7 +205,9 @@ export class InvitationsService {
     const keys = good.map((g) => enterpriseKey(g.name, g.territoryId));
     // Only the file's own keys are looked up (an index per round): an upload costs the size of
     // the file, not of the round, which at national size holds millions.
-    const seen = new Map<string, number | 'round'>([...(await this.repo.existingEnterpriseKeys(roundId, [...new Set(keys)]))].map((k) => [k, 'round' as const]));
+    const invited = await this.repo.existingEnterpriseKeys(roundId, [...new Set(keys)]);
+    // Where each key was first seen: the round, or the file's line.
+    const seen = new Map<string, number | 'round'>([...invited].map((k) => [k, 'round']));
     const kept: ResolvedEnterprise[] = [];
     for (const [index, g] of good.entries()) {
       const k = keys[index]!;
