@@ -27,14 +27,17 @@ export type SubmissionInput = {
   idempotencyKey: string | null;
 } & ({ whole: true } | { unchangedSince: string });
 
-/** The columns of an answer row a submission inserts, as one VALUES tuple. */
-const ANSWER_COLUMNS = 9;
-const ANSWER_TUPLE = `(${Array.from({ length: ANSWER_COLUMNS }, () => '?').join(', ')})`;
-
 /** An answer's columns as the answers table spells them. */
 function answerRow(c: AnswerColumns) {
   return { value: c.value, cannot_judge: c.cannotJudge, number_value: c.numberValue, choice: c.choice, text_value: c.text };
 }
+
+/** A whole answers row: the one place its columns are named (the prepared INSERT takes their order from it). */
+function answersTableRow(responseId: number, roundId: number, a: { itemId: number; columns: AnswerColumns; comment: string | null }) {
+  return { response_id: responseId, item_id: a.itemId, round_id: roundId, ...answerRow(a.columns), comment: a.comment };
+}
+const ANSWER_TABLE_COLUMNS = Object.keys(answersTableRow(0, 0, { itemId: 0, columns: { value: null, cannotJudge: false, numberValue: null, choice: null, text: null }, comment: null }));
+const ANSWER_TUPLE = `(${ANSWER_TABLE_COLUMNS.map(() => '?').join(', ')})`;
 
 function answerColumns(r: Record<string, unknown>): AnswerColumns {
   return {
@@ -123,7 +126,7 @@ export class ResponsesRepository {
   async upsertAnswers(trx: Knex.Transaction, responseId: number, roundId: number, rows: AnswerWrite[]): Promise<void> {
     if (rows.length === 0) return;
     await trx('answers')
-      .insert(rows.map((r) => ({ response_id: responseId, item_id: r.itemId, round_id: roundId, ...answerRow(r.columns), comment: r.comment })))
+      .insert(rows.map((r) => answersTableRow(responseId, roundId, r)))
       .onConflict(['response_id', 'item_id'])
       .merge(['value', 'cannot_judge', 'number_value', 'choice', 'text_value', 'comment']);
   }
@@ -178,19 +181,11 @@ export class ResponsesRepository {
   async replaceAnswers(trx: Knex.Transaction, response: { id: number; created: boolean }, roundId: number, rows: AnswerWrite[]): Promise<void> {
     const responseId = response.id;
     if (!response.created) await hotRun(trx, 'delete from answers where response_id = ?', [responseId]);
-    const size = rowsPerInsert(trx as unknown as Knex, ANSWER_COLUMNS);
+    const size = rowsPerInsert(trx as unknown as Knex, ANSWER_TABLE_COLUMNS.length);
     for (let i = 0; i < rows.length; i += size) {
       const part = rows.slice(i, i + size);
-      const values: HotValue[] = [];
-      for (const r of part) {
-        const c = r.columns;
-        values.push(responseId, r.itemId, roundId, c.value, c.cannotJudge, c.numberValue, c.choice, c.text, r.comment);
-      }
-      await hotRun(
-        trx,
-        `insert into answers (response_id, item_id, round_id, value, cannot_judge, number_value, choice, text_value, comment) values ${part.map(() => ANSWER_TUPLE).join(', ')}`,
-        values,
-      );
+      const values: HotValue[] = part.flatMap((r) => Object.values(answersTableRow(responseId, roundId, r)));
+      await hotRun(trx, `insert into answers (${ANSWER_TABLE_COLUMNS.join(', ')}) values ${part.map(() => ANSWER_TUPLE).join(', ')}`, values);
     }
   }
 
@@ -226,8 +221,8 @@ export class ResponsesRepository {
       trx,
       'answers',
       withResponse.flatMap((i) => {
-        const responseId = responseIds.get(invitationIds.get(i.tokenHash)!);
-        return i.response!.answers.map((a) => ({ response_id: responseId, item_id: a.itemId, round_id: roundId, ...answerRow(a.columns), comment: a.comment }));
+        const responseId = responseIds.get(invitationIds.get(i.tokenHash)!)!;
+        return i.response!.answers.map((a) => answersTableRow(responseId, roundId, a));
       }),
     );
   }
