@@ -5,7 +5,9 @@ import type PDFKit from 'pdfkit';
 import type { Language } from '../i18n';
 import { DigestCache } from './digest-cache';
 import { CHART_FONT_WIDTHS } from './chart-font-widths';
+import { collectSoon } from '../heap';
 import { lazy } from './lazy';
+import { opaqueRgbPng } from './png';
 import { CHART_FONT_FAMILY, dejaVuSansBoldIfPresent, dejaVuSansIfPresent } from './fonts';
 
 export interface ChartFrame {
@@ -113,6 +115,19 @@ function measureText(text: string, font: string | undefined): number {
   return width * size * (/\bbold\b|\b[6-9]00\b/.test(font ?? '') ? 1.1 : 1);
 }
 
+/**
+ * resvg's native module allocates through its own mimalloc, which by default gives freed pages back
+ * to the system only on a later allocation (10 ms after the free at the earliest): the round report's
+ * pixmaps (about 9 million pixels) then stayed resident, about 50 MB of the server's RSS, until the
+ * next chart was drawn. Purging at once costs a few madvise calls per drawing. mimalloc reads its
+ * options from the environment when the module is loaded, hence before the first require; an
+ * operator's own MIMALLOC_PURGE_DELAY is kept.
+ */
+const resvg = lazy(() => {
+  process.env.MIMALLOC_PURGE_DELAY ??= '0';
+  return require('@resvg/resvg-js') as { Resvg: typeof ResvgType };
+});
+
 /** ECharts loads when the first chart drawn with it is drawn (lib/lazy.ts). */
 const echarts = lazy(() => {
   const lib = require('echarts') as typeof echartsType;
@@ -125,7 +140,7 @@ const echarts = lazy(() => {
  * resvg (PNG downloads and the report PDF), then ECharts (the charts not drawn by hand:
  * indicators, monitoring, panels, the comparison slope). Hand-drawn charts need neither.
  */
-export const chartLibrarySteps: ReadonlyArray<() => unknown> = [() => require('@resvg/resvg-js'), echarts];
+export const chartLibrarySteps: ReadonlyArray<() => unknown> = [() => resvg(), echarts];
 
 /** All of them now. */
 export function loadChartLibraries(): void {
@@ -356,8 +371,8 @@ export function chartSvgFile(svg: string): string {
 
 /**
  * A chart as PNG, drawn on the server by resvg (Rust, no browser, no network) with the fonts
- * the chart was measured in, on white, at `scale` times its size (2 = sharp on paper and on
- * high-density screens).
+ * the chart was measured in, on white (so without an alpha channel), at `scale` times its size
+ * (2 = sharp on paper and on high-density screens).
  */
 export function chartPng(svg: string, scale = 2): Buffer {
   return pngCache.get(DigestCache.key([svg, scale]), () => drawPng(svg, scale));
@@ -366,11 +381,15 @@ export function chartPng(svg: string, scale = 2): Buffer {
 function drawPng(svg: string, scale: number): Buffer {
   const font = dejaVuSansIfPresent();
   const bold = font ? dejaVuSansBoldIfPresent() : undefined;
-  const { Resvg } = require('@resvg/resvg-js') as { Resvg: typeof ResvgType };
-  const resvg = new Resvg(svg, {
+  const { Resvg } = resvg();
+  const drawing = new Resvg(svg, {
     background: '#ffffff',
     fitTo: { mode: 'zoom', value: scale },
     font: { loadSystemFonts: !font, fontFiles: [font, bold].filter((f): f is string => Boolean(f)), defaultFontFamily: CHART_FONT_FAMILY, sansSerifFamily: CHART_FONT_FAMILY },
   });
-  return resvg.render().asPng();
+  const image = drawing.render();
+  // The pixmap and pixels live in resvg's (Rust) memory until these wrappers are collected.
+  collectSoon();
+  // Without the alpha channel (lib/png.ts): pdfkit then embeds the report's charts as they are.
+  return opaqueRgbPng(image.pixels, image.width, image.height);
 }
