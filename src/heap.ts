@@ -95,12 +95,12 @@ let collectionScheduled = false;
 /**
  * One full collection on the next turn of the event loop, however many times it is asked for in
  * this one. For garbage that is mostly native memory V8 does not count: resvg's pixmap and pixels
- * (lib/charts.ts) stay allocated until their small JS wrappers are collected, and V8, seeing a few
- * bytes, may keep them for minutes. The round report draws its three or four charts in one turn
- * (about 9 million pixels, 8 bytes each); without this the server kept about 50 MB after the
- * report, on top of what the next export needed (bench/RESULTS.md, "Issue 18, session 6: memory
- * after counting"). One pause of tens to hundreds of ms per newly drawn set of charts (drawn
- * charts are cached, a report asked again draws nothing).
+ * (lib/charts.ts, 8 bytes a pixel, about 9 million pixels for the round report's charts) stay
+ * allocated until their small JS wrappers are collected, and V8, seeing a few bytes, may not
+ * collect them for minutes, so each report or chart download drawn meanwhile would add its own.
+ * Collected, they are freed into resvg's allocator, which reuses them for the next drawing. One
+ * pause of tens to hundreds of ms per newly drawn set of charts (drawn charts are cached: a report
+ * asked again draws nothing).
  */
 export function collectSoon(): void {
   if (collectionScheduled) return;

@@ -115,19 +115,6 @@ function measureText(text: string, font: string | undefined): number {
   return width * size * (/\bbold\b|\b[6-9]00\b/.test(font ?? '') ? 1.1 : 1);
 }
 
-/**
- * resvg's native module allocates through its own mimalloc, which by default gives freed pages back
- * to the system only on a later allocation (10 ms after the free at the earliest): the round report's
- * pixmaps (about 9 million pixels) then stayed resident, about 50 MB of the server's RSS, until the
- * next chart was drawn. Purging at once costs a few madvise calls per drawing. mimalloc reads its
- * options from the environment when the module is loaded, hence before the first require; an
- * operator's own MIMALLOC_PURGE_DELAY is kept.
- */
-const resvg = lazy(() => {
-  process.env.MIMALLOC_PURGE_DELAY ??= '0';
-  return require('@resvg/resvg-js') as { Resvg: typeof ResvgType };
-});
-
 /** ECharts loads when the first chart drawn with it is drawn (lib/lazy.ts). */
 const echarts = lazy(() => {
   const lib = require('echarts') as typeof echartsType;
@@ -140,7 +127,7 @@ const echarts = lazy(() => {
  * resvg (PNG downloads and the report PDF), then ECharts (the charts not drawn by hand:
  * indicators, monitoring, panels, the comparison slope). Hand-drawn charts need neither.
  */
-export const chartLibrarySteps: ReadonlyArray<() => unknown> = [() => resvg(), echarts];
+export const chartLibrarySteps: ReadonlyArray<() => unknown> = [() => require('@resvg/resvg-js'), echarts];
 
 /** All of them now. */
 export function loadChartLibraries(): void {
@@ -381,14 +368,15 @@ export function chartPng(svg: string, scale = 2): Buffer {
 function drawPng(svg: string, scale: number): Buffer {
   const font = dejaVuSansIfPresent();
   const bold = font ? dejaVuSansBoldIfPresent() : undefined;
-  const { Resvg } = resvg();
+  const { Resvg } = require('@resvg/resvg-js') as { Resvg: typeof ResvgType };
   const drawing = new Resvg(svg, {
     background: '#ffffff',
     fitTo: { mode: 'zoom', value: scale },
     font: { loadSystemFonts: !font, fontFiles: [font, bold].filter((f): f is string => Boolean(f)), defaultFontFamily: CHART_FONT_FAMILY, sansSerifFamily: CHART_FONT_FAMILY },
   });
   const image = drawing.render();
-  // The pixmap and pixels live in resvg's (Rust) memory until these wrappers are collected.
+  // The pixmap and pixels live in resvg's own allocator (mimalloc) until these wrappers are
+  // collected; V8 sees a few bytes and would keep them for minutes (heap.ts collectSoon).
   collectSoon();
   // Without the alpha channel (lib/png.ts): pdfkit then embeds the report's charts as they are.
   return opaqueRgbPng(image.pixels, image.width, image.height);
