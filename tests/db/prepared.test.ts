@@ -108,6 +108,22 @@ describe(`prepared hot statements on ${testDbEngine}`, () => {
     expect(await hotRun(db, 'insert into hot_things (name) values (?)', ['a0-again'])).toBe(1);
   });
 
+  it.skipIf(testDbEngine !== 'postgres')('prepares a statement once per PostgreSQL connection, under one name, and names a bounded number of statements', async () => {
+    const sql = 'select name from hot_things where name = ?';
+    await db.transaction(async (trx) => {
+      for (const name of ['a1', 'a2', 'a3']) expect(await hotAll(trx, sql, [name])).toEqual([{ name }]);
+      const prepared = (await trx.raw('select name, statement from pg_prepared_statements')).rows as Array<{ name: string; statement: string }>;
+      const ours = prepared.filter((p) => p.statement === 'select name from hot_things where name = $1');
+      expect(ours).toHaveLength(1);
+      expect(ours[0]!.name).toMatch(/^kedergi_hot_\d+$/);
+      // Statements whose text differs (a multi-row INSERT's varies with its rows): past the cap they run unnamed.
+      for (let i = 0; i < 230; i++) expect(await hotAll<{ n: number }>(trx, `select ?::int + ${i} as n`, [1])).toEqual([{ n: 1 + i }]);
+      const count = Number((await trx.raw('select count(*) as c from pg_prepared_statements')).rows[0].c);
+      expect(count).toBeGreaterThan(100);
+      expect(count).toBeLessThanOrEqual(200);
+    });
+  });
+
   it.skipIf(testDbEngine !== 'sqlite')('finalizes its statements so that the SQLite connection closes (the WAL file is removed)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kedergi-prepared-'));
     const file = path.join(dir, 'db.sqlite');
