@@ -157,13 +157,36 @@ function pgStatementOf(sql: string): PgStatement {
   return statement;
 }
 
+/**
+ * Connections on which PostgreSQL refused a prepared statement because a table it reads changed
+ * shape since (`select *` after another process's migration added a column: "cached plan must
+ * not change result type", which it repeats for as long as the statement exists). They run every
+ * hot statement unnamed from then on.
+ */
+const unnamedOn = new WeakSet<PgConnection>();
+
+function planOutdated(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown };
+  return e.code === '0A000' && /cached plan must not change result type/i.test(String(e.message));
+}
+
 async function onPostgres(db: Knex | Knex.Transaction, sql: string, bindings: HotValue[], method: 'all' | 'run'): Promise<PgResult> {
   const client = db.client as unknown as KnexClientLike;
   const { name, text } = pgStatementOf(sql);
   const conn = (await client.acquireConnection()) as PgConnection;
   try {
     client.emit('query', { __knexUid: conn.__knexUid, __knexTxId: conn.__knexTxId, method, sql: text, bindings, options: {} });
-    return await conn.query({ name, text, values: bindings });
+    const named = name !== undefined && !unnamedOn.has(conn);
+    try {
+      return await conn.query({ name: named ? name : undefined, text, values: bindings });
+    } catch (error) {
+      if (!named || !planOutdated(error)) throw error;
+      unnamedOn.add(conn);
+      // Inside a transaction PostgreSQL has aborted it: the error goes to the caller, whose
+      // retry runs unnamed. Outside one nothing was done: once more, parsed afresh.
+      if (conn.__knexTxId !== undefined) throw error;
+      return await conn.query({ text, values: bindings });
+    }
   } finally {
     await client.releaseConnection(conn);
   }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Knex } from 'knex';
+import knex, { type Knex } from 'knex';
 import { createDb } from '../../src/db/knex';
 import { hotAll, hotRun } from '../../src/db/prepared';
 import { freshDatabase, testDbEngine, type FreshDatabase } from '../helpers/db';
@@ -106,6 +106,23 @@ describe(`prepared hot statements on ${testDbEngine}`, () => {
     // A constraint error leaves the statement usable.
     await expect(hotRun(db, 'insert into hot_things (name) values (?)', ['a0'])).rejects.toThrow(/unique|UNIQUE/);
     expect(await hotRun(db, 'insert into hot_things (name) values (?)', ['a0-again'])).toBe(1);
+  });
+
+  it.skipIf(testDbEngine !== 'postgres')('keeps answering when another process changes a table a prepared statement reads (select * after a migration)', async () => {
+    // Before the next test, which uses up the names (statements past them run unnamed).
+    // One connection, so the second read meets the statement the first prepared.
+    const own = knex({ client: 'pg', connection: fresh.database.client === 'postgres' ? fresh.database.url : '', pool: { min: 0, max: 1 } });
+    try {
+      await own.schema.createTable('hot_shape', (t) => t.increments('id'));
+      await own('hot_shape').insert({});
+      const sql = 'select * from hot_shape where id = ?';
+      expect(await hotAll(own, sql, [1])).toEqual([{ id: 1 }]);
+      await own.schema.alterTable('hot_shape', (t) => t.integer('added').defaultTo(7));
+      expect(await hotAll(own, sql, [1])).toEqual([{ id: 1, added: 7 }]);
+      expect(await hotAll(own, sql, [1])).toEqual([{ id: 1, added: 7 }]);
+    } finally {
+      await own.destroy();
+    }
   });
 
   it.skipIf(testDbEngine !== 'postgres')('prepares a statement once per PostgreSQL connection, under one name, and names a bounded number of statements', async () => {
