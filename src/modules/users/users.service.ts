@@ -182,8 +182,8 @@ export class UsersService {
 
   /**
    * Start-up: the administrator named in the environment is created or has its password
-   * reset; with no such variables an empty user table gets admin@localhost with a random
-   * password that the caller prints once.
+   * reset; with no such variables a database without an active administrator (an empty one)
+   * gets admin@localhost with a random password that the caller prints once.
    */
   async ensureBootstrapAdmin(admin?: { email: string; password: string }): Promise<{ email: string; password?: string } | undefined> {
     if (admin) {
@@ -200,7 +200,10 @@ export class UsersService {
       }
       return { email: admin.email };
     }
-    if ((await this.repo.count()) > 0) return undefined;
+    // No active administrator (only an empty database: the last one can be neither demoted nor
+    // disabled). Asked of administrators, not of all users, so that the first start's seeders,
+    // which add users (the demo experts) but never an administrator, can run beside this.
+    if ((await this.repo.countActiveAdmins()) > 0) return undefined;
     const password = generatePassword();
     await this.repo.create({ email: 'admin@localhost', name: 'Administrator', role: 'admin', passwordHash: await this.hash(password) });
     return { email: 'admin@localhost', password };

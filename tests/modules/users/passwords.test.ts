@@ -3,6 +3,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KnexUsersRepository } from '../../../src/modules/users/users.repository';
 import { UsersService, unusablePasswordHash } from '../../../src/modules/users/users.service';
+import { prepareData } from '../../../src/runtime';
 import { createTestApp, csrfOf, type TestApp } from '../../helpers/app';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -94,4 +95,40 @@ describe('accounts without a password, and the bootstrap administrator', () => {
     expect(await signIn(admin.email, 'first-password-1')).toBe(401);
     expect(await signIn(admin.email, 'second-password-2')).toBe(303);
   });
+});
+
+/** What prepareData writes to the console (the bootstrap administrator's password). */
+async function printedBy(run: () => Promise<void>): Promise<string> {
+  const printed: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string) => (printed.push(String(chunk)), true)) as typeof process.stdout.write;
+  try {
+    await run();
+  } finally {
+    process.stdout.write = write;
+  }
+  return printed.join('');
+}
+
+describe('first start on an empty database', () => {
+  it('makes admin@localhost while the seeders add the demo experts beside it, and prints its password once', async () => {
+    const t = await createTestApp();
+    const firstStart = () => prepareData({ ...t.ctx, config: { ...t.ctx.config, demo: true, admin: undefined } }, t.services);
+    try {
+      const password = /created administrator admin@localhost with password (\S+)/.exec(await printedBy(firstStart))?.[1];
+      expect(password).toBeTruthy();
+      const users = await t.ctx.db('users').select('email', 'role');
+      expect(users.filter((u: { role: string }) => u.role === 'admin').map((u: { email: string }) => u.email)).toEqual(['admin@localhost']);
+      expect(users.filter((u: { role: string }) => u.role === 'expert')).toHaveLength(5);
+      const agent = request.agent(t.app);
+      const csrf = await csrfOf(agent);
+      expect((await agent.post('/login').type('form').send({ _csrf: csrf, email: 'admin@localhost', password })).status).toBe(303);
+
+      // A second start finds an administrator: no new one, nothing printed.
+      expect(await printedBy(firstStart)).not.toContain('created administrator');
+      expect(Number((await t.ctx.db('users').where({ role: 'admin' }).count({ n: '*' }).first())!.n)).toBe(1);
+    } finally {
+      await t.close();
+    }
+  }, 120_000);
 });
