@@ -40,9 +40,9 @@ const ANSWER_TABLE_COLUMNS = Object.keys(answersTableRow(0, 0, { itemId: 0, colu
 const ANSWER_TUPLE = `(${ANSWER_TABLE_COLUMNS.map(() => '?').join(', ')})`;
 
 /**
- * The multi-row INSERT of `rows` answers. Built once per row count (at most the chunk size), so a
- * submission reuses the same string (for the first 200 row counts seen): the prepared-statement caches (src/db/prepared.ts) look it
- * up by its text, and a string built anew would be hashed anew for every submission.
+ * The multi-row INSERT of `rows` answers, built once per row count (the first 200 counts seen)
+ * so that submissions reuse one string: the prepared-statement caches (src/db/prepared.ts) look
+ * it up by its text, and a string built anew would be built and hashed anew for every submission.
  */
 const answersInsertSql = new Map<number, string>();
 function answersInsert(rows: number): string {
