@@ -152,10 +152,11 @@ let pgServer: PgServer | undefined;
 
 let built: BuiltApp | undefined;
 
-async function startServer(kind: 'kedergi' | 'baseline', env: Record<string, string>, logFile: string): Promise<ChildServer> {
+async function startServer(kind: 'kedergi' | 'baseline', env: Record<string, string>, logFile: string, extraNodeArgs: string[] = []): Promise<ChildServer> {
   const entry = built ? built[kind === 'kedergi' ? 'server' : 'baseline'] : kind === 'kedergi' ? 'src/server.ts' : 'bench/baseline/server.ts';
   // BENCH_SERVER_NODE_ARGS: node flags for Kedergi's server only, e.g. --cpu-prof --cpu-prof-dir=bench/tmp/prof
   const nodeArgs = kind === 'kedergi' && process.env.BENCH_SERVER_NODE_ARGS ? process.env.BENCH_SERVER_NODE_ARGS.split(' ').filter(Boolean) : [];
+  nodeArgs.push(...extraNodeArgs);
   const child = await startChild(entry, env, logFile, nodeArgs);
   children.add(child);
   return child;
@@ -365,6 +366,30 @@ const MB = 1024 * 1024;
 /** Exports that have not finished by then are reported as such (status 0) rather than waited for. */
 const EXPORT_TIMEOUT_MS = Number(process.env.BENCH_EXPORT_TIMEOUT ?? 240) * 1000;
 
+/**
+ * BENCH_MEMORY_STEPS=1: the aggregation section's server runs with bench/lib/memory-mark.cjs and the log gets
+ * its memory after each step (V8's heap, external Buffers, glibc's heap and thread arenas, V8's pages), to tell
+ * what a step leaves behind and in which part of the process.
+ */
+const MEMORY_STEPS = process.env.BENCH_MEMORY_STEPS === '1';
+const MEMORY_MARK_ARGS = MEMORY_STEPS ? ['--require', './bench/lib/memory-mark.cjs'] : [];
+
+async function memoryMark(server: ChildServer, label: string, log: (s: string) => void): Promise<void> {
+  if (!MEMORY_STEPS) return;
+  const from = fs.statSync(server.logFile).size;
+  process.kill(server.pid, 'SIGWINCH');
+  for (let i = 0; i < 100; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    const text = fs.readFileSync(server.logFile, 'utf8').slice(from);
+    const m = /MEMMARK (\{.*\})/.exec(text);
+    if (!m) continue;
+    const x = JSON.parse(m[1]!) as Record<string, number>;
+    log(`  [memory after ${label}] RSS ${x.rss} = anon ${x.anon} + file ${x.file}; V8 heap used ${x.heapUsed} of ${x.heapTotal}, external ${x.external} (ArrayBuffers ${x.arrayBuffers}); glibc brk heap ${x.brk}, thread arenas ${x.arenas} (${x.arenaCount}); anon maps <=1 MB ${x.small}, 1-16 MB ${x.mid}, >16 MB ${x.large}`);
+    return;
+  }
+  log(`  [memory after ${label}] no answer from the server's memory-mark preload`);
+}
+
 async function memoryOf(pid: number, url: string, init: RequestInit = {}): Promise<MemoryFigure> {
   const t0 = performance.now();
   try {
@@ -422,11 +447,13 @@ async function aggregation(target: Target, o: BenchOptions, dir: string, serverE
   const email = `bench-researcher-${process.pid}@example.kz`;
   await new UsersService(new KnexUsersRepository(db), 4).create(null, { email, name: 'Bench researcher', role: 'researcher', password });
 
-  const server = await startServer('kedergi', { ...serverEnv, DATABASE_URL: agg.url, KEDERGI_DEMO: '0' }, path.join(dir, 'kedergi-scale.log'));
+  const server = await startServer('kedergi', { ...serverEnv, DATABASE_URL: agg.url, KEDERGI_DEMO: '0' }, path.join(dir, 'kedergi-scale.log'), MEMORY_MARK_ARGS);
+  const mark = (label: string) => memoryMark(server, label, log);
   const baseline = await startServer('baseline', { DATABASE_URL: agg.url, PORT: '0', BASELINE_ROUND_ID: String(rounds[0]!.roundId) }, path.join(dir, 'baseline-scale.log'));
   const { cookie, token } = await login(server.url, email, password);
   const idleMb = rssBytes(server.pid) / MB;
   const baselineIdleMb = rssBytes(baseline.pid) / MB;
+  await mark('start and login');
 
   const expectOk = (what: string) => (res: { status: number; text?: string }) => {
     if (res.status !== 200) throw new Error(`${what} answered ${res.status}${res.text?.startsWith('{') ? ': ' + res.text.slice(0, 160) : ''}`);
@@ -450,6 +477,7 @@ async function aggregation(target: Target, o: BenchOptions, dir: string, serverE
     const p0 = performance.now();
     expectOk('ranking page after the burst')(await http(`${server.url}/analysis/rounds/${burstRound.roundId}`, { headers: { cookie } }));
     const pageMs = performance.now() - p0;
+    await mark('first ranking API and page, burst not counted');
     let uncounted: number | null = null;
     try {
       uncounted = Number((JSON.parse(first.text) as { uncounted?: unknown }).uncounted ?? NaN);
@@ -463,6 +491,7 @@ async function aggregation(target: Target, o: BenchOptions, dir: string, serverE
       await analysis.sync(db, burstRound.roundId);
       catchUpSeconds = (performance.now() - c0) / 1000;
       burstRound.cellsSeconds = catchUpSeconds;
+      await mark('the burst counted (by the bench\'s own connection)');
     }
     // Issue 18 (session 4): the first page once the burst is counted, and the same page again.
     const timedPage = async () => {
@@ -472,6 +501,7 @@ async function aggregation(target: Target, o: BenchOptions, dir: string, serverE
     };
     const countedPageMs = analysis.sync ? await timedPage() : null;
     const countedAgainMs = analysis.sync ? await timedPage() : null;
+    await mark('ranking page once counted, twice');
     // Session 5: what a phone downloads for that page (the heat map was most of it).
     let pageBytes: BurstResult['pageBytes'] = null;
     try {
@@ -500,6 +530,7 @@ async function aggregation(target: Target, o: BenchOptions, dir: string, serverE
       const first = await pdf();
       const again = await pdf();
       reportPdf = { size: burstRound.size, firstMs: first.ms, againMs: again.ms, bytes: again.bytes };
+      await mark('report PDF, twice');
       log(`  report PDF of ${sizeLabel(burstRound.size)}: first ${first.ms.toFixed(0)} ms, again ${again.ms.toFixed(0)} ms (${(again.bytes / 1024).toFixed(0)} kB)`);
     } catch (e) {
       problems.push(`report PDF: ${short(e)}`);
@@ -524,6 +555,7 @@ async function aggregation(target: Target, o: BenchOptions, dir: string, serverE
     log(`  ${sizeLabel(r.size)}: bare query ${ms(bareQuery)}, service ${ms(service)}, page ${ms(page)}, API ${ms(api)}`);
   }
 
+  await mark('ranking timings');
   // Memory: the largest round ranked, the ~100k round exported; each peak measured on its own.
   const largest = rounds.at(-1)!;
   const exported = rounds.find((r) => r.size === o.exportSize)!;
@@ -536,11 +568,16 @@ async function aggregation(target: Target, o: BenchOptions, dir: string, serverE
   };
   const auth = { headers: { authorization: `Bearer ${token}` } };
   const rankingPage = checked('ranking page (memory)', await memoryOf(server.pid, `${server.url}/analysis/rounds/${largest.roundId}`, { headers: { cookie } }));
+  await mark('ranking page (memory)');
   const rankingApi = checked('ranking API (memory)', await memoryOf(server.pid, `${server.url}/api/v1/rounds/${largest.roundId}/ranking`, auth));
+  await mark('ranking API (memory)');
   const baselineRanking = checked('baseline /rank (memory)', await memoryOf(baseline.pid, `${baseline.url}/rank/${largest.roundId}`));
   const csv = checked('responses.csv', await memoryOf(server.pid, `${server.url}/api/v1/rounds/${exported.roundId}/responses.csv`, auth));
+  await mark('CSV export');
   const xlsx = checked('responses.xlsx', await memoryOf(server.pid, `${server.url}/api/v1/rounds/${exported.roundId}/responses.xlsx`, auth));
+  await mark('XLSX export');
   const workbook = checked('analysis workbook.xlsx', await memoryOf(server.pid, `${server.url}/analysis/rounds/${exported.roundId}/workbook.xlsx`, { headers: { cookie } }));
+  await mark('workbook export');
   const baselineCsv = checked('baseline export.csv', await memoryOf(baseline.pid, `${baseline.url}/export/${exported.roundId}.csv`));
   const baselineXlsx = checked('baseline export.xlsx', await memoryOf(baseline.pid, `${baseline.url}/export/${exported.roundId}.xlsx`));
   const mb = (f: MemoryFigure) => (f.peakMb === null ? 'n/a' : `${f.peakMb.toFixed(0)} MB in ${f.seconds!.toFixed(1)} s`);

@@ -89,3 +89,26 @@ export class HeapBudget {
     if (process.env.KEDERGI_HEAP_TRACE) process.stderr.write(`HEAP collection ${this.collections} in ${ms.toFixed(0)} ms, live ${(v8.getHeapStatistics().used_heap_size / MB).toFixed(0)} MB\n`);
   }
 }
+
+let collectionScheduled = false;
+
+/**
+ * One full collection on the next turn of the event loop, however many times it is asked for in
+ * this one. For garbage that is mostly native memory V8 does not count: resvg's pixmap and pixels
+ * (lib/charts.ts, 8 bytes a pixel, about 9 million pixels for the round report's charts) stay
+ * allocated until their small JS wrappers are collected, and V8, seeing a few bytes, may not
+ * collect them for minutes, so each report or chart download drawn meanwhile would add its own.
+ * Collected, they are freed into resvg's allocator, which reuses them for the next drawing. One
+ * pause of tens to hundreds of ms per newly drawn set of charts (drawn charts are cached: a report
+ * asked again draws nothing).
+ */
+export function collectSoon(): void {
+  if (collectionScheduled) return;
+  collectionScheduled = true;
+  setImmediate(() => {
+    collectionScheduled = false;
+    const started = performance.now();
+    collectNow();
+    if (process.env.KEDERGI_HEAP_TRACE) process.stderr.write(`HEAP collection after native garbage in ${(performance.now() - started).toFixed(0)} ms, live ${(v8.getHeapStatistics().used_heap_size / MB).toFixed(0)} MB\n`);
+  });
+}

@@ -5,7 +5,9 @@ import type PDFKit from 'pdfkit';
 import type { Language } from '../i18n';
 import { DigestCache } from './digest-cache';
 import { CHART_FONT_WIDTHS } from './chart-font-widths';
+import { collectSoon } from '../heap';
 import { lazy } from './lazy';
+import { opaqueRgbPng } from './png';
 import { CHART_FONT_FAMILY, dejaVuSansBoldIfPresent, dejaVuSansIfPresent } from './fonts';
 
 export interface ChartFrame {
@@ -356,8 +358,8 @@ export function chartSvgFile(svg: string): string {
 
 /**
  * A chart as PNG, drawn on the server by resvg (Rust, no browser, no network) with the fonts
- * the chart was measured in, on white, at `scale` times its size (2 = sharp on paper and on
- * high-density screens).
+ * the chart was measured in, on white (so without an alpha channel), at `scale` times its size
+ * (2 = sharp on paper and on high-density screens).
  */
 export function chartPng(svg: string, scale = 2): Buffer {
   return pngCache.get(DigestCache.key([svg, scale]), () => drawPng(svg, scale));
@@ -367,10 +369,15 @@ function drawPng(svg: string, scale: number): Buffer {
   const font = dejaVuSansIfPresent();
   const bold = font ? dejaVuSansBoldIfPresent() : undefined;
   const { Resvg } = require('@resvg/resvg-js') as { Resvg: typeof ResvgType };
-  const resvg = new Resvg(svg, {
+  const drawing = new Resvg(svg, {
     background: '#ffffff',
     fitTo: { mode: 'zoom', value: scale },
     font: { loadSystemFonts: !font, fontFiles: [font, bold].filter((f): f is string => Boolean(f)), defaultFontFamily: CHART_FONT_FAMILY, sansSerifFamily: CHART_FONT_FAMILY },
   });
-  return resvg.render().asPng();
+  const image = drawing.render();
+  // The pixmap and pixels live in resvg's own allocator (mimalloc) until these wrappers are
+  // collected; V8 sees a few bytes and would keep them for minutes (heap.ts collectSoon).
+  collectSoon();
+  // Without the alpha channel (lib/png.ts): pdfkit then embeds the report's charts as they are.
+  return opaqueRgbPng(image.pixels, image.width, image.height);
 }
