@@ -119,6 +119,7 @@ async function main() {
     console.log(`server before the first step: RSS ${mb(rssBytes(server.pid))} MB`);
     let inviteRound: number | undefined;
     let uploads = 0;
+    let lastBatch: string | undefined;
     for (const what of (process.env.PROBE_WHAT ?? 'csv').split(',')) {
       await profileStep();
       let peakLine = '';
@@ -154,6 +155,13 @@ async function main() {
         form.append('file', new Blob([lines.join('\n')], { type: 'text/csv' }), `register.csv`);
         const r = await measurePeakRss(server.pid, () => http(`${server.url}/admin/rounds/${inviteRound}/invitations/upload?_csrf=${csrf}`, { method: 'POST', headers: { cookie: cookieHeader(jar) }, body: form }));
         line = `upload ${rowsN}: ${r.result.status} ${r.result.headers.get('location')} in ${(r.result.ms / 1000).toFixed(1)} s; RSS start ${mb(r.startBytes)} peak ${mb(r.peakBytes)} MB`;
+        lastBatch = /\/batches\/([\w-]+)/.exec(r.result.headers.get('location') ?? '')?.[1];
+      } else if (what === 'links') {
+        if (!lastBatch) throw new Error('links: no upload before it made a batch');
+        const body = new URLSearchParams({ _csrf: jar.get('kedergi_csrf')! }).toString();
+        const init = { method: 'POST', headers: { cookie: cookieHeader(jar), 'content-type': 'application/x-www-form-urlencoded' }, body };
+        const r = await measurePeakRss(server.pid, () => drain(`${server.url}/admin/rounds/${inviteRound}/invitations/links/${lastBatch}`, init));
+        line = `links of the last upload: status ${r.result.status} ${(r.result.bytes / 1e6).toFixed(1)} MB in ${(r.result.ms / 1000).toFixed(1)} s; RSS start ${mb(r.startBytes)} peak ${mb(r.peakBytes)} MB`;
       } else {
         const [p, init] = urls[what]!;
         // PROBE_MID_SIGNAL_S: a profile in the middle of the export as well (what it holds while it runs).
