@@ -1,7 +1,7 @@
 import bcrypt from 'bcrypt';
 import { UnauthorizedError } from '../../errors';
 import type { UserRecord } from '../users/users.schemas';
-import type { UsersService } from '../users/users.service';
+import { unusablePasswordHash, type UsersService } from '../users/users.service';
 import type { SessionUser } from './auth.schemas';
 import { signToken, verifyToken, type Audience } from './auth.tokens';
 
@@ -19,28 +19,27 @@ export function toSessionUser(u: UserRecord): SessionUser {
 }
 
 export class AuthService {
-  private readonly dummyHash: Promise<string>;
+  private readonly dummyHash: string;
 
   constructor(
     private readonly users: Pick<UsersService, 'find' | 'findByEmail' | 'revokeSessions'>,
     private readonly settings: AuthSettings,
   ) {
-    // Made at once, so that not even the first unknown e-mail pays for making it.
-    this.dummyHash = bcrypt.hash('kedergi-timing-equaliser', settings.bcryptRounds);
+    this.dummyHash = unusablePasswordHash(settings.bcryptRounds);
   }
 
   /**
    * Compared against when the e-mail is unknown, at the cost real hashes are made with, so that an
    * unknown e-mail takes as long as a wrong password (a cheaper stand-in told accounts apart by time).
    */
-  stubHash(): Promise<string> {
+  stubHash(): string {
     return this.dummyHash;
   }
 
   /** One message and one cost for unknown e-mail, wrong password and disabled account: no enumeration. */
   async verifyCredentials(email: string, password: string): Promise<UserRecord> {
     const user = await this.users.findByEmail(email);
-    const ok = await bcrypt.compare(password, user?.passwordHash ?? (await this.stubHash()));
+    const ok = await bcrypt.compare(password, user?.passwordHash ?? this.stubHash());
     if (!user || !ok || user.disabled) throw new UnauthorizedError('auth:invalidCredentials');
     return user;
   }

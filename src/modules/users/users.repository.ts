@@ -22,7 +22,6 @@ export interface UsersRepository {
   findById(id: number, trx?: Knex.Transaction): Promise<UserRecord | undefined>;
   findByEmail(email: string): Promise<UserRecord | undefined>;
   list(): Promise<UserRecord[]>;
-  count(): Promise<number>;
   countActiveAdmins(trx?: Knex.Transaction): Promise<number>;
   create(input: { email: string; name: string; role: TRole; passwordHash: string; language?: Language | null }, trx?: Knex.Transaction): Promise<number>;
   update(
@@ -50,11 +49,6 @@ export class KnexUsersRepository implements UsersRepository {
   async list() {
     const rows = await this.db('users').orderBy('email');
     return rows.map(toRecord);
-  }
-
-  async count() {
-    const row = await this.db('users').count({ n: '*' }).first();
-    return num(row?.n);
   }
 
   /** Inside a transaction the counted rows stay locked, so two admins demoting each other at once cannot both pass. */

@@ -9,6 +9,21 @@ export function generatePassword(): string {
   return crypto.randomBytes(12).toString('base64url');
 }
 
+const BCRYPT_ALPHABET = './ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/**
+ * A hash in bcrypt's own format, at the given cost, that no password matches: a real salt and a
+ * random checksum. Comparing against it costs exactly what comparing against a real hash of that
+ * cost does (bcrypt recomputes from the salt and cost the string names), so it serves both as the
+ * stand-in for an unknown e-mail and as the password of an account nobody has chosen one for. It
+ * is made in microseconds, where hashing a throwaway password would burn a quarter of a second of
+ * CPU at cost 12 for the same result.
+ */
+export function unusablePasswordHash(rounds: number): string {
+  const checksum = Array.from(crypto.randomBytes(31), (byte) => BCRYPT_ALPHABET[byte & 63]).join('');
+  return bcrypt.genSaltSync(rounds) + checksum;
+}
+
 export class UsersService {
   constructor(
     private readonly repo: UsersRepository,
@@ -54,19 +69,33 @@ export class UsersService {
 
   /** Creates the user; when no password is given one is generated and returned to show once. */
   async create(actorId: number | null, input: TCreateUser): Promise<{ id: number; password: string }> {
-    if (await this.repo.findByEmail(input.email)) {
-      throw new ValidationError([{ path: 'email', key: 'users:emailTaken' }]);
-    }
+    await this.assertEmailFree(input.email);
     const password = input.password || generatePassword();
     // Hashed before the transaction: bcrypt takes a quarter of a second, and SQLite's one
     // connection would be held (every other write waiting) for all of it.
-    const passwordHash = await this.hash(password);
-    const id = await this.repo.transaction(async (trx) => {
-      const newId = await this.repo.create({ email: input.email, name: input.name, role: input.role, passwordHash, language: input.language || null }, trx);
-      await this.repo.audit(actorId, 'user.create', `user:${newId}`, input.role, trx);
-      return newId;
-    });
+    const id = await this.insert(actorId, input, await this.hash(password));
     return { id, password };
+  }
+
+  /**
+   * An account with no password anyone knows (the demo panel's experts): it signs in once an
+   * administrator resets its password or its owner follows a reset link.
+   */
+  async createWithoutPassword(actorId: number | null, input: Omit<TCreateUser, 'password'>): Promise<number> {
+    await this.assertEmailFree(input.email);
+    return this.insert(actorId, input, unusablePasswordHash(this.bcryptRounds));
+  }
+
+  private async assertEmailFree(email: string): Promise<void> {
+    if (await this.repo.findByEmail(email)) throw new ValidationError([{ path: 'email', key: 'users:emailTaken' }]);
+  }
+
+  private insert(actorId: number | null, input: Omit<TCreateUser, 'password'>, passwordHash: string): Promise<number> {
+    return this.repo.transaction(async (trx) => {
+      const id = await this.repo.create({ email: input.email, name: input.name, role: input.role, passwordHash, language: input.language || null }, trx);
+      await this.repo.audit(actorId, 'user.create', `user:${id}`, input.role, trx);
+      return id;
+    });
   }
 
   /**
@@ -153,24 +182,28 @@ export class UsersService {
 
   /**
    * Start-up: the administrator named in the environment is created or has its password
-   * reset; with no such variables an empty user table gets admin@localhost with a random
-   * password that the caller prints once.
+   * reset; with no such variables a database without an active administrator (an empty one)
+   * gets admin@localhost with a random password that the caller prints once.
    */
   async ensureBootstrapAdmin(admin?: { email: string; password: string }): Promise<{ email: string; password?: string } | undefined> {
     if (admin) {
       const existing = await this.repo.findByEmail(admin.email);
-      const passwordHash = await this.hash(admin.password);
-      if (existing) {
-        const same = await bcrypt.compare(admin.password, existing.passwordHash);
-        if (!same || existing.role !== 'admin' || existing.disabled) {
-          await this.repo.update(existing.id, { passwordHash, role: 'admin', disabled: false, bumpTokenVersion: !same });
-        }
-      } else {
-        await this.repo.create({ email: admin.email, name: 'Administrator', role: 'admin', passwordHash });
+      // Every start passes here: a password that still matches is not hashed again (a quarter of
+      // a second of CPU on each restart, for the hash already stored).
+      const same = existing !== undefined && (await bcrypt.compare(admin.password, existing.passwordHash));
+      if (!existing) {
+        await this.repo.create({ email: admin.email, name: 'Administrator', role: 'admin', passwordHash: await this.hash(admin.password) });
+      } else if (!same) {
+        await this.repo.update(existing.id, { passwordHash: await this.hash(admin.password), role: 'admin', disabled: false, bumpTokenVersion: true });
+      } else if (existing.role !== 'admin' || existing.disabled) {
+        await this.repo.update(existing.id, { role: 'admin', disabled: false });
       }
       return { email: admin.email };
     }
-    if ((await this.repo.count()) > 0) return undefined;
+    // No active administrator (only an empty database: the last one can be neither demoted nor
+    // disabled). Asked of administrators, not of all users, so that the first start's seeders,
+    // which add users (the demo experts) but never an administrator, can run beside this.
+    if ((await this.repo.countActiveAdmins()) > 0) return undefined;
     const password = generatePassword();
     await this.repo.create({ email: 'admin@localhost', name: 'Administrator', role: 'admin', passwordHash: await this.hash(password) });
     return { email: 'admin@localhost', password };
