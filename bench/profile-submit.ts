@@ -10,7 +10,10 @@
  *   npx tsx bench/profile-submit.ts --read file.cpuprofile     summarise a saved profile
  *
  * PROF_PG_URL (default: the test cluster's admin URL) is where the PostgreSQL database is
- * created and dropped. PROF_KEEP=1 keeps the temporary directory (profiles, logs).
+ * created and dropped. PROF_KEEP=1 keeps the temporary directory (profiles, logs). PROF_HEAP=1
+ * also samples both servers' allocations during the load (V8's sampling heap profiler, keeping
+ * the samples of objects collected since: bench/lib/heap-sampling.cjs) and sums them by package
+ * and by function, per request: what the garbage collector has to collect.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -119,14 +122,50 @@ export function summarise(profile: CpuProfile, top = 25, window?: [number, numbe
   ].join('\n');
 }
 
-function latestProfile(dir: string): CpuProfile {
+interface HeapNode {
+  callFrame: ProfileNode['callFrame'];
+  selfSize: number;
+  children: HeapNode[];
+}
+
+/** Bytes allocated (sampled) by package and by function, per request. */
+export function summariseHeap(root: HeapNode, requests: number, top = 25): string {
+  const byPackage = new Map<string, number>();
+  const byFunction = new Map<string, number>();
+  let total = 0;
+  const walk = (n: HeapNode) => {
+    if (n.selfSize) {
+      total += n.selfSize;
+      const bucket = bucketOf(n.callFrame);
+      byPackage.set(bucket, (byPackage.get(bucket) ?? 0) + n.selfSize);
+      const fn = `${n.callFrame.functionName || '(anonymous)'} ${bucket}:${n.callFrame.lineNumber + 1}`;
+      byFunction.set(fn, (byFunction.get(fn) ?? 0) + n.selfSize);
+    }
+    for (const c of n.children) walk(c);
+  };
+  walk(root);
+  const kb = (v: number) => `${(v / 1024 / Math.max(1, requests)).toFixed(1).padStart(7)} kB/request`;
+  const table = (m: Map<string, number>) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, v]) => `  ${((100 * v) / total).toFixed(1).padStart(5)}%  ${kb(v)}  ${k}`)
+      .join('\n');
+  return [`allocated (sampled) ${kb(total)} over ${requests} requests`, 'by package:', table(byPackage), 'by function:', table(byFunction)].join('\n');
+}
+
+function latestFile(dir: string, ext: string): string {
   const file = fs
     .readdirSync(dir)
-    .filter((f) => f.endsWith('.cpuprofile'))
+    .filter((f) => f.endsWith(ext))
     .map((f) => path.join(dir, f))
     .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
-  if (!file) throw new Error(`no .cpuprofile in ${dir}`);
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
+  if (!file) throw new Error(`no ${ext} in ${dir}`);
+  return file;
+}
+
+function latestProfile(dir: string): CpuProfile {
+  return JSON.parse(fs.readFileSync(latestFile(dir, '.cpuprofile'), 'utf8')) as CpuProfile;
 }
 
 async function main(): Promise<void> {
@@ -172,6 +211,10 @@ async function main(): Promise<void> {
     return d;
   };
   const count = Math.ceil(seconds * 400) + 4 * connections;
+  const heap = process.env.PROF_HEAP === '1';
+  const profArgs = (kind: string) => ['--cpu-prof', `--cpu-prof-dir=${profDir(kind)}`, ...(heap ? ['--require', path.join(projectRoot, 'bench', 'lib', 'heap-sampling.cjs')] : [])];
+  const heapEnv = (kind: string): Record<string, string> => (heap ? { HEAP_SAMPLING_FILE: path.join(profDir(kind), 'load.heapprofile') } : {});
+  const served = new Map<string, number>();
   try {
     // Baseline: its own database, the invitation id in the path.
     const base = await newDatabase('baseline');
@@ -179,10 +222,7 @@ async function main(): Promise<void> {
     const bRound = await createRound(bdb, await surveyShape(bdb), 'profile baseline');
     const bIds = await bareInvitations(bdb, bRound, count);
     const bPool = new RequestPool(baselineRequests(await submissionShape(bdb, bRound), bIds));
-    const baseline = await startChild(built.baseline, { DATABASE_URL: base.url, PORT: '0', BASELINE_ROUND_ID: String(bRound) }, path.join(dir, 'baseline.log'), [
-      '--cpu-prof',
-      `--cpu-prof-dir=${profDir('baseline')}`,
-    ]);
+    const baseline = await startChild(built.baseline, { DATABASE_URL: base.url, PORT: '0', BASELINE_ROUND_ID: String(bRound), ...heapEnv('baseline') }, path.join(dir, 'baseline.log'), profArgs('baseline'));
 
     const real = await newDatabase('submit');
     const serverEnv = {
@@ -197,7 +237,7 @@ async function main(): Promise<void> {
       KEDERGI_LOG_LEVEL: process.env.BENCH_SERVER_LOG_LEVEL ?? 'info',
       KEDERGI_RESPONDENT_LIMIT_PER_MINUTE: '1000000',
     };
-    const server = await startChild(built.server, serverEnv, path.join(dir, 'kedergi.log'), ['--cpu-prof', `--cpu-prof-dir=${profDir('kedergi')}`]);
+    const server = await startChild(built.server, { ...serverEnv, ...heapEnv('kedergi') }, path.join(dir, 'kedergi.log'), profArgs('kedergi'));
     const db = await openDb(real.database, false);
     const shape = await surveyShape(db);
     const round = await createRound(db, shape, 'profile submit');
@@ -216,10 +256,13 @@ async function main(): Promise<void> {
       const acc = new LoadAccumulator();
       const cpu0 = cpuSeconds(target.pid);
       const t0 = nowUs();
+      if (heap) process.kill(target.pid, 'SIGUSR2');
       await runSlice(acc, { url: target.url, connections, seconds, pool });
+      if (heap) process.kill(target.pid, 'SIGUSR2');
       windows.set(label, [t0, nowUs()]);
       await new Promise((r) => setTimeout(r, 1000));
       const s = acc.summary();
+      served.set(label, s.ok);
       const cpuMs = ((cpuSeconds(target.pid) - cpu0) * 1000) / Math.max(1, s.ok);
       results.push(`${label}: ${s.requestsPerSecond.toFixed(0)} req/s, p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms, errors ${s.errors}, CPU ${cpuMs.toFixed(2)} ms per request (${JSON.stringify(s.statusCounts)})`);
     }
@@ -230,6 +273,10 @@ async function main(): Promise<void> {
     process.stdout.write(`load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; ${engine}, ${connections} connections, ${seconds} s each\n${results.join('\n')}\n`);
     for (const label of ['baseline', 'kedergi']) {
       process.stdout.write(`\n== ${label} ==\n${summarise(latestProfile(path.join(dir, `prof-${label}`)), 30, windows.get(label))}\n`);
+      if (heap) {
+        const profile = JSON.parse(fs.readFileSync(path.join(dir, `prof-${label}`, 'load.heapprofile'), 'utf8')) as { head: HeapNode };
+        process.stdout.write(`\n== ${label}: allocations ==\n${summariseHeap(profile.head, served.get(label) ?? 0)}\n`);
+      }
     }
     process.stdout.write(`\nprofiles in ${dir}\n`);
   } finally {

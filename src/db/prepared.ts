@@ -15,9 +15,14 @@ import { dialectOf } from './dialect';
  *   from the pool of one, so the statement still queues behind a running transaction), the
  *   statement comes from a per-connection cache, and knex's 'query' event is emitted as knex
  *   would, with the connection's transaction id, so statement counts (tests, debugging) see it.
- * - PostgreSQL: the same SQL through knex.raw (knex turns `?` into `$n`).
+ * - PostgreSQL: the same SQL, with `?` numbered `$n` once, as a named prepared statement of
+ *   `pg` (its `{ name, text, values }` query config) on the connection knex hands out (the
+ *   transaction's own inside a transaction, else one from the pool), with the same 'query' event.
+ *   The server parses and plans each statement once per connection and then only binds and
+ *   executes it; knex's builder, runner and its parse of the SQL are skipped as on SQLite.
  *
- * The SQL must be the same on both engines; write identifiers plainly (lower case, no quotes).
+ * The SQL must be the same on both engines; write identifiers plainly (lower case, no quotes),
+ * and no `?` other than parameters.
  */
 export type HotValue = string | number | boolean | null;
 
@@ -115,15 +120,87 @@ async function onSqlite<T>(db: Knex | Knex.Transaction, sql: string, bindings: H
   }
 }
 
+interface PgResult {
+  rows: Record<string, unknown>[];
+  rowCount: number | null;
+}
+
+interface PgConnection {
+  query(config: { name?: string; text: string; values: HotValue[] }): Promise<PgResult>;
+  __knexUid?: string;
+  __knexTxId?: string;
+}
+
+/**
+ * A statement as `pg` is given it. Every connection prepares a named statement once, and the
+ * server keeps it for the connection's life, so names are handed out to the first
+ * MAX_PG_NAMED distinct statements only (a multi-row INSERT's text varies with its row
+ * count); any further one runs unnamed, parsed each time as knex.raw would.
+ */
+interface PgStatement {
+  name: string | undefined;
+  text: string;
+}
+
+const MAX_PG_NAMED = 200;
+const pgStatements = new Map<string, PgStatement>();
+
+function pgStatementOf(sql: string): PgStatement {
+  const known = pgStatements.get(sql);
+  if (known) return known;
+  let n = 0;
+  const text = sql.replace(/\?/g, () => `$${++n}`);
+  if (pgStatements.size >= MAX_PG_NAMED) return { name: undefined, text };
+  // The same text has the same name on every connection; pg refuses a name reused for another text.
+  const statement = { name: `kedergi_hot_${pgStatements.size + 1}`, text };
+  pgStatements.set(sql, statement);
+  return statement;
+}
+
+/**
+ * Connections on which PostgreSQL refused a prepared statement because a table it reads changed
+ * shape since (`select *` after another process's migration added a column: "cached plan must
+ * not change result type", which it repeats for as long as the statement exists). They run every
+ * hot statement unnamed from then on.
+ */
+const unnamedOn = new WeakSet<PgConnection>();
+
+function planOutdated(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown };
+  return e.code === '0A000' && /cached plan must not change result type/i.test(String(e.message));
+}
+
+async function onPostgres(db: Knex | Knex.Transaction, sql: string, bindings: HotValue[], method: 'all' | 'run'): Promise<PgResult> {
+  const client = db.client as unknown as KnexClientLike;
+  const { name, text } = pgStatementOf(sql);
+  const conn = (await client.acquireConnection()) as PgConnection;
+  try {
+    client.emit('query', { __knexUid: conn.__knexUid, __knexTxId: conn.__knexTxId, method, sql: text, bindings, options: {} });
+    const named = name !== undefined && !unnamedOn.has(conn);
+    try {
+      return await conn.query({ name: named ? name : undefined, text, values: bindings });
+    } catch (error) {
+      if (!named || !planOutdated(error)) throw error;
+      unnamedOn.add(conn);
+      // Inside a transaction PostgreSQL has aborted it: the error goes to the caller, whose
+      // retry runs unnamed. Outside one nothing was done: once more, parsed afresh.
+      if (conn.__knexTxId !== undefined) throw error;
+      return await conn.query({ text, values: bindings });
+    }
+  } finally {
+    await client.releaseConnection(conn);
+  }
+}
+
 /** The rows of a SELECT, or of an INSERT/UPDATE ... RETURNING. */
 export function hotAll<T = Record<string, unknown>>(db: Knex | Knex.Transaction, sql: string, bindings: HotValue[]): Promise<T[]> {
-  if (dialectOf(db as Knex) === 'postgres') return db.raw(sql, bindings).then((r: { rows: T[] }) => r.rows);
+  if (dialectOf(db as Knex) === 'postgres') return onPostgres(db, sql, bindings, 'all').then((r) => r.rows as T[]);
   return onSqlite(db, sql, bindings, 'all', (s) => new Promise<T[]>((resolve, reject) => s.all(bindings, (err, rows) => (err ? reject(err) : resolve(rows as T[])))));
 }
 
 /** The number of rows an INSERT, UPDATE or DELETE changed. */
 export function hotRun(db: Knex | Knex.Transaction, sql: string, bindings: HotValue[]): Promise<number> {
-  if (dialectOf(db as Knex) === 'postgres') return db.raw(sql, bindings).then((r: { rowCount: number | null }) => r.rowCount ?? 0);
+  if (dialectOf(db as Knex) === 'postgres') return onPostgres(db, sql, bindings, 'run').then((r) => r.rowCount ?? 0);
   return onSqlite(db, sql, bindings, 'run', (s) => new Promise<number>((resolve, reject) => s.run(bindings, function (err) {
     if (err) reject(err);
     else resolve(this.changes);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Knex } from 'knex';
+import knex, { type Knex } from 'knex';
 import { createDb } from '../../src/db/knex';
 import { hotAll, hotRun } from '../../src/db/prepared';
 import { freshDatabase, testDbEngine, type FreshDatabase } from '../helpers/db';
@@ -106,6 +106,39 @@ describe(`prepared hot statements on ${testDbEngine}`, () => {
     // A constraint error leaves the statement usable.
     await expect(hotRun(db, 'insert into hot_things (name) values (?)', ['a0'])).rejects.toThrow(/unique|UNIQUE/);
     expect(await hotRun(db, 'insert into hot_things (name) values (?)', ['a0-again'])).toBe(1);
+  });
+
+  it.skipIf(testDbEngine !== 'postgres')('keeps answering when another process changes a table a prepared statement reads (select * after a migration)', async () => {
+    // Before the next test, which uses up the names (statements past them run unnamed).
+    // One connection, so the second read meets the statement the first prepared.
+    const own = knex({ client: 'pg', connection: fresh.database.client === 'postgres' ? fresh.database.url : '', pool: { min: 0, max: 1 } });
+    try {
+      await own.schema.createTable('hot_shape', (t) => t.increments('id'));
+      await own('hot_shape').insert({});
+      const sql = 'select * from hot_shape where id = ?';
+      expect(await hotAll(own, sql, [1])).toEqual([{ id: 1 }]);
+      await own.schema.alterTable('hot_shape', (t) => t.integer('added').defaultTo(7));
+      expect(await hotAll(own, sql, [1])).toEqual([{ id: 1, added: 7 }]);
+      expect(await hotAll(own, sql, [1])).toEqual([{ id: 1, added: 7 }]);
+    } finally {
+      await own.destroy();
+    }
+  });
+
+  it.skipIf(testDbEngine !== 'postgres')('prepares a statement once per PostgreSQL connection, under one name, and names a bounded number of statements', async () => {
+    const sql = 'select name from hot_things where name = ?';
+    await db.transaction(async (trx) => {
+      for (const name of ['a1', 'a2', 'a3']) expect(await hotAll(trx, sql, [name])).toEqual([{ name }]);
+      const prepared = (await trx.raw('select name, statement from pg_prepared_statements')).rows as Array<{ name: string; statement: string }>;
+      const ours = prepared.filter((p) => p.statement === 'select name from hot_things where name = $1');
+      expect(ours).toHaveLength(1);
+      expect(ours[0]!.name).toMatch(/^kedergi_hot_\d+$/);
+      // Statements whose text differs (a multi-row INSERT's varies with its rows): past the cap they run unnamed.
+      for (let i = 0; i < 230; i++) expect(await hotAll<{ n: number }>(trx, `select ?::int + ${i} as n`, [1])).toEqual([{ n: 1 + i }]);
+      const count = Number((await trx.raw('select count(*) as c from pg_prepared_statements')).rows[0].c);
+      expect(count).toBeGreaterThan(100);
+      expect(count).toBeLessThanOrEqual(200);
+    });
   });
 
   it.skipIf(testDbEngine !== 'sqlite')('finalizes its statements so that the SQLite connection closes (the WAL file is removed)', async () => {

@@ -39,6 +39,21 @@ function answersTableRow(responseId: number, roundId: number, a: { itemId: numbe
 const ANSWER_TABLE_COLUMNS = Object.keys(answersTableRow(0, 0, { itemId: 0, columns: { value: null, cannotJudge: false, numberValue: null, choice: null, text: null }, comment: null }));
 const ANSWER_TUPLE = `(${ANSWER_TABLE_COLUMNS.map(() => '?').join(', ')})`;
 
+/**
+ * The multi-row INSERT of `rows` answers, built once per row count (the first 200 counts seen)
+ * so that submissions reuse one string: the prepared-statement caches (src/db/prepared.ts) look
+ * it up by its text, and a string built anew would be built and hashed anew for every submission.
+ */
+const answersInsertSql = new Map<number, string>();
+function answersInsert(rows: number): string {
+  let sql = answersInsertSql.get(rows);
+  if (!sql) {
+    sql = `insert into answers (${ANSWER_TABLE_COLUMNS.join(', ')}) values ${Array.from({ length: rows }, () => ANSWER_TUPLE).join(', ')}`;
+    if (answersInsertSql.size < 200) answersInsertSql.set(rows, sql);
+  }
+  return sql;
+}
+
 function answerColumns(r: Record<string, unknown>): AnswerColumns {
   return {
     value: numOrNull(r.value),
@@ -183,9 +198,10 @@ export class ResponsesRepository {
     if (!response.created) await hotRun(trx, 'delete from answers where response_id = ?', [responseId]);
     const size = rowsPerInsert(trx as unknown as Knex, ANSWER_TABLE_COLUMNS.length);
     for (let i = 0; i < rows.length; i += size) {
-      const part = rows.slice(i, i + size);
-      const values: HotValue[] = part.flatMap((r) => Object.values(answersTableRow(responseId, roundId, r)));
-      await hotRun(trx, `insert into answers (${ANSWER_TABLE_COLUMNS.join(', ')}) values ${part.map(() => ANSWER_TUPLE).join(', ')}`, values);
+      const end = Math.min(rows.length, i + size);
+      const values: HotValue[] = [];
+      for (let j = i; j < end; j++) for (const value of Object.values(answersTableRow(responseId, roundId, rows[j]!))) values.push(value);
+      await hotRun(trx, answersInsert(end - i), values);
     }
   }
 

@@ -156,6 +156,41 @@ export function responsesRoutes(ctx: AppContext, { responses: service, rateLimit
     }),
   );
 
+  /**
+   * Profile and every answer in one request, for API clients and load tests. Answers JSON when
+   * the request is JSON; a form post lands on the same pages as the step-by-step flow. First of
+   * the routes (no other one matches its path): it is the request every respondent of a national
+   * round ends with, and the router tries each route in turn.
+   */
+  router.post(
+    '/respond/submit-all',
+    asyncHandler(async (req, res) => {
+      const json = wantsJson(req);
+      try {
+        const session = await service.openSession(respondentId(req), { allowSubmitted: true, wholeSubmission: true });
+        if (ctx.config.faultInjection === 'ack-before-commit') {
+          // Negative control of the crash tests only (refused outside NODE_ENV=test): a server
+          // that acknowledges first and commits later must be caught losing answers.
+          res.status(201).json({ status: 'submitted', replay: false });
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          await service.submitAll(session, parseSubmitAllBody(req.body, session.form), req.lang);
+          return;
+        }
+        const result = await service.submitAll(session, parseSubmitAllBody(req.body, session.form), req.lang);
+        if (!json) return res.redirect(303, '/respond/done');
+        res.status(result.replay ? 200 : 201).json({ responseId: result.responseId, status: 'submitted', replay: result.replay, submittedAt: result.submittedAt });
+      } catch (error) {
+        if (!(error instanceof AppError) || error.status >= 500) throw error;
+        if (!json) {
+          if (error instanceof RespondentStop) return renderStop(req, res, error);
+          return renderRefusal(req, res, error);
+        }
+        const fields = error.fields.map((f) => ({ path: f.path, message: req.t(f.key, f.params) }));
+        res.status(error.status).json({ error: { code: error.code, message: req.t(error.messageKey, error.params), ...(fields.length ? { fields } : {}) } });
+      }
+    }),
+  );
+
   // -- link exchange --------------------------------------------------------------------------
   // GET (and HEAD) of a link changes nothing stored: mail scanners and link previews follow links.
 
@@ -441,39 +476,6 @@ export function responsesRoutes(ctx: AppContext, { responses: service, rateLimit
       const session = await service.openSession(respondentId(req), { allowSubmitted: true });
       if (session.response?.status !== 'submitted') return res.redirect(303, '/respond');
       res.render('responses/done', pageLocals(req, req.t('respond:done.title'), { date: formatAlmaty(session.response.submittedAt, req.lang) }));
-    }),
-  );
-
-  /**
-   * Profile and every answer in one request, for API clients and load tests. Answers JSON when
-   * the request is JSON; a form post lands on the same pages as the step-by-step flow.
-   */
-  router.post(
-    '/respond/submit-all',
-    asyncHandler(async (req, res) => {
-      const json = wantsJson(req);
-      try {
-        const session = await service.openSession(respondentId(req), { allowSubmitted: true, wholeSubmission: true });
-        if (ctx.config.faultInjection === 'ack-before-commit') {
-          // Negative control of the crash tests only (refused outside NODE_ENV=test): a server
-          // that acknowledges first and commits later must be caught losing answers.
-          res.status(201).json({ status: 'submitted', replay: false });
-          await new Promise((resolve) => setTimeout(resolve, 300));
-          await service.submitAll(session, parseSubmitAllBody(req.body, session.form), req.lang);
-          return;
-        }
-        const result = await service.submitAll(session, parseSubmitAllBody(req.body, session.form), req.lang);
-        if (!json) return res.redirect(303, '/respond/done');
-        res.status(result.replay ? 200 : 201).json({ responseId: result.responseId, status: 'submitted', replay: result.replay, submittedAt: result.submittedAt });
-      } catch (error) {
-        if (!(error instanceof AppError) || error.status >= 500) throw error;
-        if (!json) {
-          if (error instanceof RespondentStop) return renderStop(req, res, error);
-          return renderRefusal(req, res, error);
-        }
-        const fields = error.fields.map((f) => ({ path: f.path, message: req.t(f.key, f.params) }));
-        res.status(error.status).json({ error: { code: error.code, message: req.t(error.messageKey, error.params), ...(fields.length ? { fields } : {}) } });
-      }
     }),
   );
 
