@@ -7,7 +7,14 @@
  * and then the export. PROBE_BUILT=1 runs the compiled server as the bench does (no TypeScript
  * loader in the process, which alone costs tens of MB). The round is loaded once per database and
  * reused by later runs.
+ *   PROBE_SETTLE_S=10: wait that long before the first step, so the server has warmed its libraries
+ *   (src/lib/warm.ts) and what the steps add is not mixed with what warming adds.
+ *   PROBE_MALLOC_STATS=1: after each step, glibc's malloc_stats() of the server (through gdb, into its
+ *   log): per malloc arena, the bytes taken from the system against the bytes in use, which tells
+ *   fragmentation from memory still held (the main thread allocates in arena 0; node-sqlite3 runs
+ *   statements on libuv's pool threads, which have arenas of their own).
  */
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -41,6 +48,22 @@ function residentMappings(pid: number): string {
     bySize.set(bucket, b);
   }
   return [...bySize].map(([k, v]) => `  anon ${k}: ${v.n} mappings, ${(v.rss / 1024).toFixed(0)} MB resident`).join('\n');
+}
+
+/** glibc's malloc_stats() of `pid`, which it prints to its own stderr (the server log), summed per arena. */
+function mallocStats(pid: number, log: string): string {
+  const before = fs.statSync(log).size;
+  const gdb = spawnSync('gdb', ['-p', String(pid), '-batch', '-ex', 'call (void)malloc_stats()'], { encoding: 'utf8' });
+  if (gdb.status !== 0) return `  malloc_stats: gdb failed (${gdb.stderr.trim().split('\n').pop()})`;
+  const text = fs.readFileSync(log, 'utf8').slice(before);
+  const arenas = [...text.matchAll(/Arena (\d+):\s+system bytes\s+=\s+(\d+)\s+in use bytes\s+=\s+(\d+)/g)];
+  const total = /Total \(incl\. mmap\):\s+system bytes\s+=\s+(\d+)\s+in use bytes\s+=\s+(\d+)/.exec(text);
+  const mmapped = /max mmap bytes\s+=\s+(\d+)/.exec(text);
+  const m = (b: string) => (Number(b) / 2 ** 20).toFixed(1);
+  return [
+    ...arenas.map(([, n, sys, used]) => `  malloc arena ${n}: system ${m(sys!)} MB, in use ${m(used!)} MB`),
+    total ? `  malloc total (incl. mmap): system ${m(total[1]!)} MB, in use ${m(total[2]!)} MB; max mmap ${m(mmapped?.[1] ?? '0')} MB` : '  malloc_stats: no total',
+  ].join('\n');
 }
 
 async function main() {
@@ -92,8 +115,11 @@ async function main() {
       process.kill(server.pid, 'SIGUSR2');
       await new Promise((r) => setTimeout(r, 3000));
     };
+    if (process.env.PROBE_SETTLE_S) await new Promise((r) => setTimeout(r, Number(process.env.PROBE_SETTLE_S) * 1000));
+    console.log(`server before the first step: RSS ${mb(rssBytes(server.pid))} MB`);
     let inviteRound: number | undefined;
     let uploads = 0;
+    let lastBatch: string | undefined;
     for (const what of (process.env.PROBE_WHAT ?? 'csv').split(',')) {
       await profileStep();
       let peakLine = '';
@@ -129,6 +155,13 @@ async function main() {
         form.append('file', new Blob([lines.join('\n')], { type: 'text/csv' }), `register.csv`);
         const r = await measurePeakRss(server.pid, () => http(`${server.url}/admin/rounds/${inviteRound}/invitations/upload?_csrf=${csrf}`, { method: 'POST', headers: { cookie: cookieHeader(jar) }, body: form }));
         line = `upload ${rowsN}: ${r.result.status} ${r.result.headers.get('location')} in ${(r.result.ms / 1000).toFixed(1)} s; RSS start ${mb(r.startBytes)} peak ${mb(r.peakBytes)} MB`;
+        lastBatch = /\/batches\/([\w-]+)/.exec(r.result.headers.get('location') ?? '')?.[1];
+      } else if (what === 'links') {
+        if (!lastBatch) throw new Error('links: no upload before it made a batch');
+        const body = new URLSearchParams({ _csrf: jar.get('kedergi_csrf')! }).toString();
+        const init = { method: 'POST', headers: { cookie: cookieHeader(jar), 'content-type': 'application/x-www-form-urlencoded' }, body };
+        const r = await measurePeakRss(server.pid, () => drain(`${server.url}/admin/rounds/${inviteRound}/invitations/links/${lastBatch}`, init));
+        line = `links of the last upload: status ${r.result.status} ${(r.result.bytes / 1e6).toFixed(1)} MB in ${(r.result.ms / 1000).toFixed(1)} s; RSS start ${mb(r.startBytes)} peak ${mb(r.peakBytes)} MB`;
       } else {
         const [p, init] = urls[what]!;
         // PROBE_MID_SIGNAL_S: a profile in the middle of the export as well (what it holds while it runs).
@@ -141,6 +174,7 @@ async function main() {
       console.log(`${line}; at peak ${peakLine}; after ${mb(rssBytes(server.pid))} MB`);
       // PROBE_SMAPS=1: the server's largest resident anonymous mappings (V8's heap pages, malloc arenas of the threads).
       if (process.env.PROBE_SMAPS === '1') console.log(residentMappings(server.pid));
+      if (process.env.PROBE_MALLOC_STATS === '1') console.log(mallocStats(server.pid, path.join(dir, 'server.log')));
       await profileStep();
     }
   } finally {

@@ -48,6 +48,8 @@ export interface InvitationExportRow {
   territoryId: number | null;
   sector: string | null;
   size: string | null;
+  /** The link's token, sealed (src/lib/seal.ts); null once withdrawn. */
+  tokenSealed: string | null;
 }
 
 function toListRow(row: Record<string, unknown>): InvitationListRow {
@@ -397,7 +399,7 @@ export class InvitationsRepository {
       .where('id', '>', afterId)
       .orderBy('id')
       .limit(limit)
-      .select('id', 'enterprise_name', 'contact', 'territory_id', 'sector', 'size');
+      .select('id', 'enterprise_name', 'contact', 'territory_id', 'sector', 'size', 'token_sealed');
     return rows.map((r: Record<string, unknown>) => ({
       id: num(r.id),
       name: String(r.enterprise_name),
@@ -405,6 +407,7 @@ export class InvitationsRepository {
       territoryId: numOrNull(r.territory_id),
       sector: (r.sector as string | null) ?? null,
       size: (r.size as string | null) ?? null,
+      tokenSealed: (r.token_sealed as string | null) ?? null,
     }));
   }
 }

@@ -4,7 +4,7 @@ import { nowIso } from '../../db/dialect';
 import { ConflictError, NotFoundError, ValidationError, zodFieldErrors, type FieldError } from '../../errors';
 import { localized, type Language } from '../../i18n';
 import { parseCsvTable, readUploadedTable, TableReadError, type CellValue, type TableRow } from '../../lib/spreadsheet';
-import { generateLinkToken, hashToken } from '../../lib/tokens';
+import { generateLinkToken, generateLinkTokens, hashToken } from '../../lib/tokens';
 import type { TProfileQuestion } from '../questionnaires/questionnaires.schemas';
 import type { QuestionnairesService } from '../questionnaires/questionnaires.service';
 import type { RoundRecord } from '../rounds/rounds.schemas';
@@ -12,8 +12,8 @@ import type { RoundsService } from '../rounds/rounds.service';
 import { normaliseName, type TerritoryMatcher } from '../territories/territories.matcher';
 import type { TerritoryRecord } from '../territories/territories.schemas';
 import type { TerritoriesService } from '../territories/territories.service';
-import { opaqueId, openLinks, sealLinks } from './invitations.links';
-import type { InvitationsRepository } from './invitations.repository';
+import { batchPayload, idRuns, opaqueId, readBatchPayload, type IdRuns } from './invitations.links';
+import type { InvitationExportRow, InvitationsRepository } from './invitations.repository';
 import { seal, unseal } from '../../lib/seal';
 import { statesBefore } from './invitations.state';
 import {
@@ -223,8 +223,8 @@ export class InvitationsService {
   }
 
   /**
-   * Create the invitations, their hashed tokens, an audit entry and the sealed one-time link
-   * batch in one transaction. The plaintext links exist only in the returned list.
+   * Create the invitations, their hashed tokens, an audit entry and the one-time link batch in
+   * one transaction. The plaintext links exist only in the returned list.
    */
   async createInvitations(
     round: RoundRecord,
@@ -233,17 +233,19 @@ export class InvitationsService {
     base: string,
     inSameTransaction?: (trx: Knex.Transaction) => Promise<void>,
   ): Promise<{ invitations: CreatedInvitation[]; batchId: string }> {
-    const { links, batchId } = await this.storeInvitations(round, actorId, enterprises, inSameTransaction);
-    const invitations = enterprises.map((e, i) => ({ id: links[i]![0], link: `${base}/r/${links[i]![1]}`, ...e }));
+    const invitations: CreatedInvitation[] = new Array(enterprises.length);
+    const { batchId } = await this.storeInvitations(round, actorId, enterprises, inSameTransaction, undefined, (index, id, token) => {
+      invitations[index] = { id, link: `${base}/r/${token}`, ...enterprises[index]! };
+    });
     return { invitations, batchId };
   }
 
   /**
    * What createInvitations stores, without building the list of links: an upload of 100,000
-   * enterprises only needs the batch (its links are downloaded from the batch page). Tokens are
-   * made, hashed, sealed and inserted INSERT_CHUNK enterprises at a time inside the one
-   * transaction, so only the (id, token) pairs of the batch accumulate, not every intermediate
-   * row of every enterprise at once; a failure anywhere still rolls the whole list back.
+   * enterprises only needs the batch (its links are downloaded from the batch page), so only the
+   * ids of the new invitations accumulate. Tokens are made, hashed, sealed and inserted
+   * INSERT_CHUNK enterprises at a time inside the one transaction; a failure anywhere still rolls
+   * the whole list back. `created` hears each new invitation's index in `enterprises`, id and token.
    */
   async storeInvitations(
     round: RoundRecord,
@@ -251,19 +253,20 @@ export class InvitationsService {
     enterprises: ReadonlyArray<Omit<ResolvedEnterprise, 'line'>>,
     inSameTransaction?: (trx: Knex.Transaction) => Promise<void>,
     heap = new HeapBudget(),
-  ): Promise<{ links: Array<[number, string]>; batchId: string }> {
+    created?: (index: number, id: number, token: string) => void,
+  ): Promise<{ total: number; batchId: string }> {
     this.assertAcceptsInvitations(round);
     const now = nowIso();
     const batchId = opaqueId();
     await this.repo.purgeExpired(now);
-    const links = await this.repo.transaction(async (trx) => {
+    await this.repo.transaction(async (trx) => {
       this.assertAcceptsInvitations(await this.rounds.get(round.id, trx));
       if (inSameTransaction) await inSameTransaction(trx);
-      const links: Array<[number, string]> = new Array(enterprises.length);
+      const ids: number[] = [];
       for (let from = 0; from < enterprises.length; from += INSERT_CHUNK) {
         heap.check();
         const chunk = enterprises.slice(from, from + INSERT_CHUNK);
-        const tokens = chunk.map(() => generateLinkToken());
+        const tokens = generateLinkTokens(chunk.length);
         const position = new Map<string, number>();
         const rows = chunk.map((e, i) => {
           const tokenHash = hashToken(tokens[i]!);
@@ -271,8 +274,9 @@ export class InvitationsService {
           return { ...e, tokenHash, tokenSealed: seal(this.secret, LINK_SEAL, tokens[i]!) };
         });
         for (const row of await this.repo.insertInvitations(trx, round.id, rows, now)) {
+          ids.push(row.id);
           const i = position.get(row.tokenHash)!;
-          links[from + i] = [row.id, tokens[i]!];
+          created?.(from + i, row.id, tokens[i]!);
         }
       }
       await this.repo.createLinkBatch(
@@ -282,15 +286,14 @@ export class InvitationsService {
           roundId: round.id,
           createdBy: actorId,
           linkCount: enterprises.length,
-          payload: sealLinks(this.secret, links),
+          payload: batchPayload(idRuns(ids)),
           expiresAt: new Date(Date.now() + LINK_BATCH_TTL_MS).toISOString(),
         },
         now,
       );
       await this.repo.audit(trx, actorId, 'invitations.create', `round:${round.id}`, `count=${enterprises.length}`, now);
-      return links;
     });
-    return { links, batchId };
+    return { total: enterprises.length, batchId };
   }
 
   /** The API: everything valid or nothing created; errors carry paths like enterprises.3.territory. */
@@ -347,8 +350,8 @@ export class InvitationsService {
     const good = await this.flagDuplicates(round.id, checked.good, bad);
     bad.sort((a, b) => a.line - b.line);
     if (bad.length === 0) {
-      const { links, batchId } = await this.storeInvitations(round, actorId, good, undefined, heap);
-      return { kind: 'imported', batchId, total: links.length };
+      const { total, batchId } = await this.storeInvitations(round, actorId, good, undefined, heap);
+      return { kind: 'imported', batchId, total };
     }
     const importId = opaqueId();
     const now = nowIso();
@@ -396,11 +399,10 @@ export class InvitationsService {
     const good = (JSON.parse(record.goodRows) as Array<[number, string, string | null, number, string, string, string | null | undefined, Language | null | undefined]>).map(
       ([, name, contact, territoryId, sector, size, email, language]) => ({ name, contact, email: email ?? null, language: language ?? null, territoryId, sector, size }),
     );
-    const { links, batchId } = await this.storeInvitations(round, actorId, good, async (trx) => {
+    return this.storeInvitations(round, actorId, good, async (trx) => {
       // Deleted in the transaction that imports: of two concurrent confirms only one deletes, the other imports nothing.
       if (!(await this.repo.deleteImport(importId, trx))) throw new ConflictError('import_gone', 'invitations:errors.importGone');
     });
-    return { batchId, total: links.length };
   }
 
   async cancelImport(roundId: number, actorId: number, importId: string): Promise<void> {
@@ -409,37 +411,43 @@ export class InvitationsService {
   }
 
   /**
-   * Hand out the mail-merge rows of a link batch exactly once: the sealed record is deleted
-   * before the first row is produced. Rows: name, contact, territory, sector, size, link.
+   * Hand out the mail-merge rows of a link batch exactly once: the batch record is deleted
+   * before the first row is produced. Rows: name, contact, territory, sector, size, link. Each
+   * link is the invitation's sealed token, unsealed as its page is read; a withdrawn invitation
+   * (its link no longer works) is left out.
    */
   async takeLinks(roundId: number, actorId: number, batchId: string, base: string, lang: Language): Promise<{ count: number; rows: AsyncIterable<CellValue[]> }> {
     const batch = await this.repo.findLinkBatch(batchId);
     if (!batch || batch.roundId !== roundId || batch.createdBy !== actorId || batch.expiresAt < nowIso()) {
       throw new ConflictError('links_gone', 'invitations:errors.linksGone');
     }
-    const links = openLinks(this.secret, batch.payload);
-    if (!(await this.repo.deleteLinkBatch(batchId)) || !links) throw new ConflictError('links_gone', 'invitations:errors.linksGone');
-    const tokenById = new Map(links);
-    const ids = links.map(([id]) => id);
-    const fromId = ids.reduce((a, b) => Math.min(a, b), Infinity);
-    const toId = ids.reduce((a, b) => Math.max(a, b), 0);
+    const content = readBatchPayload(this.secret, batch.payload);
+    if (!(await this.repo.deleteLinkBatch(batchId)) || !content) throw new ConflictError('links_gone', 'invitations:errors.linksGone');
     const territories = new Map((await this.territories.list()).map((t) => [t.id, t]));
-    const repo = this.repo;
+    const invitations = this.batchInvitations(roundId, content);
     async function* rows(): AsyncGenerator<CellValue[]> {
-      let after = 0;
+      for await (const { invitation: inv, token } of invitations) {
+        const territory = inv.territoryId ? territories.get(inv.territoryId) : undefined;
+        yield [inv.name, inv.contact, territory ? localized(territory as unknown as Record<string, unknown>, 'name', lang) : '', inv.sector, inv.size, `${base}/r/${token}`];
+      }
+    }
+    return { count: batch.linkCount, rows: rows() };
+  }
+
+  /** The invitations of a batch that still have a link, in id order, each with its token, read 2,000 at a time. */
+  private async *batchInvitations(roundId: number, content: { runs: IdRuns; tokens?: Map<number, string> }, pageSize = 2000): AsyncGenerator<{ invitation: InvitationExportRow; token: string }> {
+    for (const [fromId, toId] of content.runs) {
+      let after = fromId - 1;
       for (;;) {
-        const page = await repo.pageByIdRange(roundId, fromId, toId, after, 2000);
-        if (page.length === 0) return;
-        for (const inv of page) {
-          const token = tokenById.get(inv.id);
-          if (!token) continue;
-          const territory = inv.territoryId ? territories.get(inv.territoryId) : undefined;
-          yield [inv.name, inv.contact, territory ? localized(territory as unknown as Record<string, unknown>, 'name', lang) : '', inv.sector, inv.size, `${base}/r/${token}`];
+        const page = await this.repo.pageByIdRange(roundId, fromId, toId, after, pageSize);
+        if (page.length === 0) break;
+        for (const invitation of page) {
+          const token = content.tokens ? content.tokens.get(invitation.id) : invitation.tokenSealed ? unseal(this.secret, LINK_SEAL, invitation.tokenSealed) : undefined;
+          if (token) yield { invitation, token };
         }
         after = page[page.length - 1]!.id;
       }
     }
-    return { count: links.length, rows: rows() };
   }
 
   /**
@@ -450,14 +458,14 @@ export class InvitationsService {
   async viewBatch(roundId: number, actorId: number, batchId: string, base: string, showLinks: boolean, limit: number): Promise<{ total: number; available: boolean; shown: CreatedInvitation[] }> {
     const batch = await this.repo.findLinkBatch(batchId);
     if (!batch || batch.roundId !== roundId || batch.createdBy !== actorId || batch.expiresAt < nowIso()) return { total: batch?.linkCount ?? 0, available: false, shown: [] };
-    const links = showLinks ? (openLinks(this.secret, batch.payload) ?? []).slice(0, limit) : [];
-    if (!links.length) return { total: batch.linkCount, available: true, shown: [] };
-    const tokenById = new Map(links);
-    const ids = links.map(([id]) => id);
-    const rows = await this.repo.pageByIdRange(roundId, Math.min(...ids), Math.max(...ids), 0, limit);
-    const shown = rows
-      .filter((r) => tokenById.has(r.id))
-      .map((r) => ({ id: r.id, link: `${base}/r/${tokenById.get(r.id)}`, name: r.name, contact: r.contact, territoryId: r.territoryId ?? 0, sector: r.sector ?? '', size: r.size ?? '' }));
+    const content = showLinks ? readBatchPayload(this.secret, batch.payload) : undefined;
+    const shown: CreatedInvitation[] = [];
+    if (content) {
+      for await (const { invitation: r, token } of this.batchInvitations(roundId, content, limit)) {
+        shown.push({ id: r.id, link: `${base}/r/${token}`, name: r.name, contact: r.contact, territoryId: r.territoryId ?? 0, sector: r.sector ?? '', size: r.size ?? '' });
+        if (shown.length >= limit) break;
+      }
+    }
     return { total: batch.linkCount, available: true, shown };
   }
 

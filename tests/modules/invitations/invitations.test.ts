@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import ExcelJS from 'exceljs';
 import { parse as parseCsv } from 'csv-parse/sync';
 import request from 'supertest';
@@ -114,6 +115,49 @@ describe('invitations', () => {
     expect(again.status).toBe(409);
     const batchId = form![1]!.split('/').pop();
     expect(await t.ctx.db('invitation_link_batches').where({ id: batchId }).first()).toBeUndefined();
+  });
+
+  it('downloads each invitation\'s kept link: a reissued one with its new link, a withdrawn one left out; the batch stores ids, not links', async () => {
+    const roundId = await insertRound(t.ctx);
+    const res = await paste(roundId, 'name,territory,sector,size\nAlpha,Ridder city,J,micro\nBeta,Ridder city,J,micro\nGamma,Ridder city,J,micro\n');
+    const path = /action="(\/admin\/rounds\/\d+\/invitations\/links\/([A-Za-z0-9_-]{22}))"/.exec(res.text)!;
+    const ids = (await t.ctx.db('invitations').where({ round_id: roundId }).orderBy('id').select('id')).map((r) => Number(r.id));
+    // What the batch keeps names the invitations and no link (each link is kept sealed with its invitation).
+    const batch = await t.ctx.db('invitation_link_batches').where({ id: path[2] }).first();
+    expect(JSON.parse(String(batch.payload))).toEqual({ runs: [[ids[0], ids[2]]] });
+    for (const link of linksIn(res.text)) expect(String(batch.payload)).not.toContain(tokenOf(link));
+
+    const fresh = await t.services.invitations.reissue(roundId, ids[0]!, admin.user.id, 'http://x');
+    await t.services.invitations.withdraw(roundId, ids[1]!, admin.user.id);
+    const download = await admin.agent.post(path[1]!).type('form').send({ _csrf: admin.csrf }).buffer(true).parse(binaryParser);
+    expect(download.status).toBe(200);
+    const records = parseCsv((download.body as Buffer).toString('utf8').slice(1), { columns: true }) as Array<Record<string, string>>;
+    expect(records.map((r) => r.name)).toEqual(['Alpha', 'Gamma']);
+    expect(tokenOf(records[0]!.link!)).toBe(tokenOf(fresh));
+    // Each link opens its own invitation.
+    for (const [i, r] of records.entries()) {
+      expect(Number((await t.ctx.db('invitations').where({ token_hash: hashToken(tokenOf(r.link!)) }).first()).id)).toBe(ids[i * 2]);
+    }
+  });
+
+  it('still hands out, once, a link batch stored by a version before the id runs', async () => {
+    const roundId = await insertRound(t.ctx);
+    const res = await paste(roundId, 'name,territory,sector,size\nOld one,Ridder city,J,micro\nOld two,Ridder city,J,micro\n');
+    const path = /action="(\/admin\/rounds\/\d+\/invitations\/links\/([A-Za-z0-9_-]{22}))"/.exec(res.text)!;
+    const shown = linksIn(res.text).map(tokenOf);
+    const ids = (await t.ctx.db('invitations').where({ round_id: roundId }).orderBy('id').select('id', 'token_hash'));
+    const pairs = ids.map((r) => [Number(r.id), shown.find((tok) => hashToken(tok) === r.token_hash)!] as [number, string]);
+    // The sealed payload earlier versions wrote (invitations.links.ts reads it for LINK_BATCH_TTL_MS after an upgrade).
+    const key = Buffer.from(crypto.hkdfSync('sha256', t.ctx.config.jwtSecret, 'kedergi', 'invitation-link-batch-v1', 32));
+    const iv = crypto.randomBytes(12);
+    const cipher = crypto.createCipheriv('aes-256-gcm', key, iv);
+    const body = Buffer.concat([cipher.update(JSON.stringify(pairs), 'utf8'), cipher.final()]);
+    await t.ctx.db('invitation_link_batches').where({ id: path[2] }).update({ payload: Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64') });
+    const download = await admin.agent.post(path[1]!).type('form').send({ _csrf: admin.csrf }).buffer(true).parse(binaryParser);
+    expect(download.status).toBe(200);
+    const records = parseCsv((download.body as Buffer).toString('utf8').slice(1), { columns: true }) as Array<Record<string, string>>;
+    expect(records.map((r) => [r.name, tokenOf(r.link!)])).toEqual([['Old one', pairs[0]![1]], ['Old two', pairs[1]![1]]]);
+    expect((await admin.agent.post(path[1]!).type('form').send({ _csrf: admin.csrf })).status).toBe(409);
   });
 
   it('another administrator cannot take someone else\'s links', async () => {
