@@ -151,6 +151,19 @@ export async function insertIgnoringConflicts(db: Knex | Knex.Transaction, table
 }
 
 /**
+ * After a bulk load: PostgreSQL's planner works from table statistics that autovacuum refreshes
+ * only a while after the load, and until then believes the table as small as it was. Measured on
+ * the invitation upload: the next upload's duplicate check (500 keys a statement) scanned the whole
+ * round through the (round_id, status) index, 22-60 ms a statement against 0.07 ms through the
+ * (round_id, enterprise_key) one, so the second to fourth 100k files of a 2M import took 12-38 s
+ * instead of 8. ANALYZE samples a fixed number of rows, so it costs about the same at any size.
+ * SQLite plans without statistics unless ANALYZE was ever run, so there it does nothing.
+ */
+export async function refreshStatistics(db: Knex | Knex.Transaction, table: string): Promise<void> {
+  if (dialectOf(db as Knex) === 'postgres') await db.raw('analyze ??', [table]);
+}
+
+/**
  * Rows per multi-row INSERT: under the parameter limit, and on SQLite at most 500 rows,
  * because knex writes a SQLite multi-row insert as a compound SELECT and SQLite refuses more
  * than 500 terms (SQLITE_MAX_COMPOUND_SELECT) with "too many terms in compound SELECT".

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Knex } from 'knex';
 import { createDb } from '../../src/db/knex';
-import { batchInsert, bool, insertIgnoringConflicts, num, numOrNull } from '../../src/db/dialect';
+import { batchInsert, bool, insertIgnoringConflicts, num, numOrNull, refreshStatistics } from '../../src/db/dialect';
 import { freshDatabase, testDbEngine, type FreshDatabase } from '../helpers/db';
 
 /**
@@ -100,5 +100,17 @@ describe(`batchInsert on ${testDbEngine}`, () => {
       ['a', 1],
       ['b', 2],
     ]);
+  });
+
+  it("refreshStatistics gives PostgreSQL's planner the table's real size after a bulk load, and leaves SQLite as it was", async () => {
+    await batchInsert(db, 'bulk_things', Array.from({ length: 5000 }, (_, i) => ({ code: `s${i}`, n: i })));
+    await refreshStatistics(db, 'bulk_things');
+    if (testDbEngine === 'postgres') {
+      const [row] = (await db.raw("select reltuples from pg_class where relname = 'bulk_things'")).rows as Array<{ reltuples: number }>;
+      expect(Number(row!.reltuples)).toBe(5000);
+    } else {
+      // No ANALYZE on SQLite: it keeps planning without statistics, as before.
+      expect(await db.raw("select name from sqlite_master where name = 'sqlite_stat1'")).toEqual([]);
+    }
   });
 });

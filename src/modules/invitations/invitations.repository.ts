@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { batchInsert, batchInsertReturning, ilike, insertReturningId, num, numOrNull } from '../../db/dialect';
+import { batchInsert, batchInsertReturning, ilike, insertReturningId, num, numOrNull, refreshStatistics } from '../../db/dialect';
 import { hotAll, hotRun } from '../../db/prepared';
 import { DEFAULT_LANGUAGE, isLanguage, type Language } from '../../i18n';
 import { enterpriseKey, type HistoricInvitation, type InvitationDetail, type InvitationListRow, type InvitationRecord, type TInvitationFilters, type TInvitationState } from './invitations.schemas';
@@ -186,6 +186,11 @@ export class InvitationsRepository {
 
   async audit(trx: Knex.Transaction, actorId: number, action: string, subject: string, detail: string, now: string): Promise<void> {
     await trx('audit_log').insert({ actor_id: actorId, action, subject, detail, created_at: now });
+  }
+
+  /** After a large upload, so that the next upload's duplicate check is planned for the round's real size (see refreshStatistics). */
+  async refreshStatistics(): Promise<void> {
+    await refreshStatistics(this.db, 'invitations');
   }
 
   /** Parked imports and link batches past their time are removed whenever a new one is made. */
