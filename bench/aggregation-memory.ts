@@ -14,12 +14,9 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import { createDb } from '../src/db/knex';
 import { migrateLatest } from '../src/db/migrate';
-import { createLogger } from '../src/logger';
-import { Lifecycle } from '../src/lifecycle';
-import { runSeeds } from '../seeds';
 import { loadAnalysis } from './lib/adapters';
 import { cookieHeader, cookieJar, drain, http } from './lib/http';
-import { createRound, loadRound, surveyShape } from './lib/loader';
+import { probeRound } from './lib/probe-round';
 import { buildApp } from './lib/build';
 import { measurePeakRss, startChild, type ChildServer } from './lib/proc';
 
@@ -61,17 +58,7 @@ async function main() {
   const db = createDb(database as never);
   await migrateLatest(db);
   const analysis = await loadAnalysis();
-  let roundId: number;
-  const existing = await db('rounds').where('title', `probe ${n}`).first<{ id: number } | undefined>('id');
-  if (existing) roundId = existing.id;
-  else {
-    const ctx = { db, config: { env: 'production', database, dataDir: dir, demo: false } as never, logger: createLogger('silent'), bcryptRounds: 4, lifecycle: new Lifecycle() };
-    if (!(await db('questionnaires').first())) await runSeeds(ctx as never, false);
-    const shape = await surveyShape(db);
-    roundId = await createRound(db, shape, `probe ${n}`, 'closed');
-    console.log('loaded in', (await loadRound(db, shape, roundId, n)).seconds, 's');
-    await analysis.sync!(db, roundId);
-  }
+  const roundId = await probeRound(db, database, dir, n);
   const steps = (process.env.PROBE_WHAT ?? 'count,pdf,pdf,page,csv,xlsx,workbook').split(',');
   if (steps.includes('count-server')) await forget(db, roundId);
   const pw = 'probe-' + crypto.randomBytes(6).toString('hex');

@@ -20,12 +20,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createDb } from '../src/db/knex';
 import { migrateLatest } from '../src/db/migrate';
-import { createLogger } from '../src/logger';
-import { Lifecycle } from '../src/lifecycle';
-import { runSeeds } from '../seeds';
-import { loadAnalysis } from './lib/adapters';
 import { cookieHeader, cookieJar, drain, http } from './lib/http';
-import { createRound, loadRound, surveyShape } from './lib/loader';
+import { createRound, surveyShape } from './lib/loader';
+import { probeRound } from './lib/probe-round';
 import { buildApp } from './lib/build';
 import { measurePeakRss, rssBytes, startChild } from './lib/proc';
 
@@ -74,20 +71,7 @@ async function main() {
   fs.mkdirSync(dir, { recursive: true });
   const db = createDb(database as never);
   await migrateLatest(db);
-  let roundId: number;
-  const existing = await db('rounds').where('title', `probe ${n}`).first<{ id: number } | undefined>('id');
-  if (existing) roundId = existing.id;
-  else {
-    const ctx = { db, config: { env: 'production', database, dataDir: dir, demo: false } as never, logger: createLogger('silent'), bcryptRounds: 4, lifecycle: new Lifecycle() };
-    if (!(await db('questionnaires').first())) await runSeeds(ctx as never, false);
-    const shape = await surveyShape(db);
-    roundId = await createRound(db, shape, `probe ${n}`, 'closed');
-    const l = await loadRound(db, shape, roundId, n);
-    console.log('loaded', l.seconds);
-    const a = await loadAnalysis();
-    if (a.sync) await a.sync(db, roundId);
-    console.log('counted');
-  }
+  const roundId = await probeRound(db, database, dir, n);
   await db.destroy();
   const pw = 'probe-' + crypto.randomBytes(6).toString('hex');
   const env = { NODE_ENV: 'production', PORT: '0', JWT_SECRET: crypto.randomBytes(48).toString('base64url'), KEDERGI_ADMIN_EMAIL: 'probe@example.kz', KEDERGI_ADMIN_PASSWORD: pw, KEDERGI_DATA_DIR: dir, KEDERGI_LOG_LEVEL: 'warn', DATABASE_URL: url, KEDERGI_DEMO: '0' };
