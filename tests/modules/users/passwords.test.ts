@@ -5,8 +5,7 @@ import { KnexUsersRepository } from '../../../src/modules/users/users.repository
 import { UsersService, unusablePasswordHash } from '../../../src/modules/users/users.service';
 import { prepareData } from '../../../src/runtime';
 import { createTestApp, csrfOf, type TestApp } from '../../helpers/app';
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+import { median } from '../../helpers/security';
 
 async function compareMs(password: string, hash: string): Promise<number> {
   const started = performance.now();
