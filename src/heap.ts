@@ -37,6 +37,15 @@ function collectNow(): void {
   fullCollection();
 }
 
+/** collectNow, timed: its milliseconds, which KEDERGI_HEAP_TRACE=1 also logs to stderr with what is live after it. */
+function collectTimed(what: string): number {
+  const started = performance.now();
+  collectNow();
+  const ms = performance.now() - started;
+  if (process.env.KEDERGI_HEAP_TRACE) process.stderr.write(`HEAP ${what} in ${ms.toFixed(0)} ms, live ${(v8.getHeapStatistics().used_heap_size / MB).toFixed(0)} MB\n`);
+  return ms;
+}
+
 /**
  * Bounds the heap of one long, allocation-heavy operation (a national CSV/XLSX export, a
  * 100,000-row invitation upload) in V8's default mode. There V8 lets the old generation grow to
@@ -81,12 +90,8 @@ export class HeapBudget {
   }
 
   private collect(): void {
-    const started = performance.now();
-    collectNow();
-    const ms = performance.now() - started;
-    this.collectMs += ms;
     this.collections++;
-    if (process.env.KEDERGI_HEAP_TRACE) process.stderr.write(`HEAP collection ${this.collections} in ${ms.toFixed(0)} ms, live ${(v8.getHeapStatistics().used_heap_size / MB).toFixed(0)} MB\n`);
+    this.collectMs += collectTimed(`collection ${this.collections}`);
   }
 }
 
@@ -107,8 +112,6 @@ export function collectSoon(): void {
   collectionScheduled = true;
   setImmediate(() => {
     collectionScheduled = false;
-    const started = performance.now();
-    collectNow();
-    if (process.env.KEDERGI_HEAP_TRACE) process.stderr.write(`HEAP collection after native garbage in ${(performance.now() - started).toFixed(0)} ms, live ${(v8.getHeapStatistics().used_heap_size / MB).toFixed(0)} MB\n`);
+    collectTimed('collection after native garbage');
   });
 }
