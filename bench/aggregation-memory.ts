@@ -16,6 +16,7 @@ import { createDb } from '../src/db/knex';
 import { migrateLatest } from '../src/db/migrate';
 import { loadAnalysis } from './lib/adapters';
 import { cookieHeader, cookieJar, drain, http } from './lib/http';
+import { describeMemoryMark, memoryMark } from './lib/memory-mark';
 import { probeRound } from './lib/probe-round';
 import { buildApp } from './lib/build';
 import { measurePeakRss, startChild, type ChildServer } from './lib/proc';
@@ -32,16 +33,9 @@ function selfMemory(): string {
 }
 
 async function mark(server: ChildServer): Promise<string> {
-  const from = fs.statSync(server.logFile).size;
-  process.kill(server.pid, 'SIGWINCH');
-  for (let i = 0; i < 100; i++) {
-    await new Promise((r) => setTimeout(r, 50));
-    const m = /MEMMARK (\{.*\})/.exec(fs.readFileSync(server.logFile, 'utf8').slice(from));
-    if (!m) continue;
-    const x = JSON.parse(m[1]!) as Record<string, number & string[]>;
-    return `RSS ${x.rss} = anon ${x.anon} + file ${x.file}; heap used ${x.heapUsed} of ${x.heapTotal}, external ${x.external} (AB ${x.arrayBuffers}); brk ${x.brk}, arenas ${x.arenas}; maps <=1 MB ${x.small}, 1-16 MB ${x.mid}, >16 MB ${x.large}${process.env.PROBE_LARGE_MAPS ? ` [${String(x.largeMaps)}]` : ""}`;
-  }
-  return 'no mark';
+  const x = await memoryMark(server);
+  if (!x) return 'no mark';
+  return describeMemoryMark(x) + (process.env.PROBE_LARGE_MAPS ? ` [${String(x.largeMaps)}]` : '');
 }
 
 async function forget(db: Knex, roundId: number): Promise<void> {

@@ -44,6 +44,7 @@ import { bareInvitations, createInvitations, createRound, loadRound, surveyShape
 import { mailBench, type MailBenchResult } from './lib/mail';
 import { startPg, type PgServer } from './lib/pg';
 import { cpuSeconds, measurePeakRss, projectRoot, rssBytes, startChild, type ChildServer } from './lib/proc';
+import { describeMemoryMark, memoryMark } from './lib/memory-mark';
 import { BROWSER_ENCODINGS, percentile, rawGet, ttfbUnderLoad, type RawResponse } from './lib/pages';
 import { ENGINE_LABEL, machineInfo, markdownTable, sizeLabel, type Engine, type Machine, type Row } from './lib/report';
 import { baselineRequests, exchangeTokens, submissionShape, submitAllRequests } from './lib/submissions';
@@ -374,20 +375,10 @@ const EXPORT_TIMEOUT_MS = Number(process.env.BENCH_EXPORT_TIMEOUT ?? 240) * 1000
 const MEMORY_STEPS = process.env.BENCH_MEMORY_STEPS === '1';
 const MEMORY_MARK_ARGS = MEMORY_STEPS ? ['--require', './bench/lib/memory-mark.cjs'] : [];
 
-async function memoryMark(server: ChildServer, label: string, log: (s: string) => void): Promise<void> {
+async function markMemory(server: ChildServer, label: string, log: (s: string) => void): Promise<void> {
   if (!MEMORY_STEPS) return;
-  const from = fs.statSync(server.logFile).size;
-  process.kill(server.pid, 'SIGWINCH');
-  for (let i = 0; i < 100; i++) {
-    await new Promise((r) => setTimeout(r, 50));
-    const text = fs.readFileSync(server.logFile, 'utf8').slice(from);
-    const m = /MEMMARK (\{.*\})/.exec(text);
-    if (!m) continue;
-    const x = JSON.parse(m[1]!) as Record<string, number>;
-    log(`  [memory after ${label}] RSS ${x.rss} = anon ${x.anon} + file ${x.file}; V8 heap used ${x.heapUsed} of ${x.heapTotal}, external ${x.external} (ArrayBuffers ${x.arrayBuffers}); glibc brk heap ${x.brk}, thread arenas ${x.arenas} (${x.arenaCount}); anon maps <=1 MB ${x.small}, 1-16 MB ${x.mid}, >16 MB ${x.large}`);
-    return;
-  }
-  log(`  [memory after ${label}] no answer from the server's memory-mark preload`);
+  const mark = await memoryMark(server);
+  log(`  [memory after ${label}] ${mark ? describeMemoryMark(mark) : "no answer from the server's memory-mark preload"}`);
 }
 
 async function memoryOf(pid: number, url: string, init: RequestInit = {}): Promise<MemoryFigure> {
@@ -448,7 +439,7 @@ async function aggregation(target: Target, o: BenchOptions, dir: string, serverE
   await new UsersService(new KnexUsersRepository(db), 4).create(null, { email, name: 'Bench researcher', role: 'researcher', password });
 
   const server = await startServer('kedergi', { ...serverEnv, DATABASE_URL: agg.url, KEDERGI_DEMO: '0' }, path.join(dir, 'kedergi-scale.log'), MEMORY_MARK_ARGS);
-  const mark = (label: string) => memoryMark(server, label, log);
+  const mark = (label: string) => markMemory(server, label, log);
   const baseline = await startServer('baseline', { DATABASE_URL: agg.url, PORT: '0', BASELINE_ROUND_ID: String(rounds[0]!.roundId) }, path.join(dir, 'baseline-scale.log'));
   const { cookie, token } = await login(server.url, email, password);
   const idleMb = rssBytes(server.pid) / MB;
