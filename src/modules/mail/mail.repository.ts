@@ -28,6 +28,8 @@ export interface RoundMailTally {
   reminders: number;
   /** Reminder rows in any state: the next reminder's number in its dedupe key. */
   reminderRows: number;
+  /** Reminders still waiting to go out (queued, or being sent). */
+  remindersWaiting: number;
   /** When the latest was queued. */
   lastAt: string;
 }
@@ -175,7 +177,7 @@ export class MailRepository {
     const out = new Map<number, RoundMailTally>();
     for (const r of rows as Array<Record<string, unknown>>) {
       const id = num(r.invitation_id);
-      const cur = out.get(id) ?? { invitations: 0, invitationsSent: 0, reminders: 0, reminderRows: 0, lastAt: '' };
+      const cur = out.get(id) ?? { invitations: 0, invitationsSent: 0, reminders: 0, reminderRows: 0, remindersWaiting: 0, lastAt: '' };
       const n = num(r.n);
       if (r.kind === 'invitation') {
         cur.invitations += n;
@@ -183,6 +185,7 @@ export class MailRepository {
       } else {
         cur.reminderRows += n;
         if (r.status !== 'failed') cur.reminders += n;
+        if (r.status === 'queued' || r.status === 'sending') cur.remindersWaiting += n;
       }
       if (String(r.last) > cur.lastAt) cur.lastAt = String(r.last);
       out.set(id, cur);
@@ -190,15 +193,16 @@ export class MailRepository {
     return out;
   }
 
-  /** Per user: messages of a kind on a topic (e.g. reminders of one Delphi round), all rows and those that did not fail, and the latest. */
-  async userMailTally(topic: string, kind: TMailKind): Promise<Map<number, { rows: number; notFailed: number; lastAt: string }>> {
+  /** Per user: messages of a kind on a topic (e.g. reminders of one Delphi round), all rows, those that did not fail, those still waiting to go out, and the latest. */
+  async userMailTally(topic: string, kind: TMailKind): Promise<Map<number, { rows: number; notFailed: number; waiting: number; lastAt: string }>> {
     const rows = await this.db('mail_outbox').where({ topic, kind }).whereNotNull('user_id').groupBy('user_id', 'status').select('user_id', 'status').count({ n: '*' }).max({ last: 'created_at' });
-    const out = new Map<number, { rows: number; notFailed: number; lastAt: string }>();
+    const out = new Map<number, { rows: number; notFailed: number; waiting: number; lastAt: string }>();
     for (const r of rows as Array<Record<string, unknown>>) {
       const id = num(r.user_id);
-      const cur = out.get(id) ?? { rows: 0, notFailed: 0, lastAt: '' };
+      const cur = out.get(id) ?? { rows: 0, notFailed: 0, waiting: 0, lastAt: '' };
       cur.rows += num(r.n);
       if (r.status !== 'failed') cur.notFailed += num(r.n);
+      if (r.status === 'queued' || r.status === 'sending') cur.waiting += num(r.n);
       if (String(r.last) > cur.lastAt) cur.lastAt = String(r.last);
       out.set(id, cur);
     }

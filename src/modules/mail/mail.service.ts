@@ -48,8 +48,8 @@ const QUEUE_CHUNK = 2000;
 export interface MailPlan {
   kind: 'invitation' | 'reminder';
   recipients: InvitationMailTarget[];
-  /** Left out, with why: no link kept, opted out or bounced, already mailed, already answered. */
-  skipped: { noLink: number; suppressed: number; alreadySent: number; answered: number };
+  /** Left out, with why: no link kept, opted out or bounced, already mailed, a reminder still waiting, already answered. */
+  skipped: { noLink: number; suppressed: number; alreadySent: number; reminderWaiting: number; answered: number };
 }
 
 export class MailService {
@@ -163,7 +163,8 @@ export class MailService {
   /**
    * Who would get mail of this kind now. Invitation mail: invitations with an address that have
    * not had one yet. Reminders: invitations that had their invitation mail and have not
-   * submitted, while the round accepts answers. Opted-out and bounced addresses never.
+   * submitted and have no reminder still waiting in the outbox, while the round accepts
+   * answers. Opted-out and bounced addresses never.
    */
   async plan(roundId: number, kind: 'invitation' | 'reminder', base: string, ids?: number[]): Promise<MailPlan> {
     return (await this.planWithTally(roundId, kind, base, ids)).plan;
@@ -174,7 +175,7 @@ export class MailService {
     const targets = await this.invitations.mailTargets(roundId, base, ids, false);
     const summary = await this.repo.roundMailSummary(roundId);
     const suppressed = await this.repo.suppressed(targets.map((t) => t.email));
-    const plan: MailPlan = { kind, recipients: [], skipped: { noLink: 0, suppressed: 0, alreadySent: 0, answered: 0 } };
+    const plan: MailPlan = { kind, recipients: [], skipped: { noLink: 0, suppressed: 0, alreadySent: 0, reminderWaiting: 0, answered: 0 } };
     const accepting = isRoundAcceptingAnswers(round);
     for (const t of targets) {
       const mailed = summary.get(t.id);
@@ -184,6 +185,10 @@ export class MailService {
       else if (kind === 'invitation' && mailed && mailed.invitations > 0 && !ids) plan.skipped.alreadySent++;
       // A reminder follows an invitation mail that went out (or is on its way), not one that failed.
       else if (kind === 'reminder' && !(mailed && mailed.invitationsSent > 0)) plan.skipped.alreadySent++;
+      // The previous reminder has not gone out yet: another now would land beside it. This also
+      // keeps a second "remind now" planned just after the first one committed (a double click
+      // answered one after the other) from queueing reminder n+1 for everyone.
+      else if (kind === 'reminder' && mailed && mailed.remindersWaiting > 0) plan.skipped.reminderWaiting++;
       else plan.recipients.push(t);
     }
     return { plan, summary };
@@ -407,7 +412,8 @@ export class MailService {
    * What the experts module calls when a Delphi round opens or its non-scorers are reminded.
    * Each expert's mail goes in their language preference (else `lang`). Every message has its
    * dedupe key (the round's opening notice once per expert; reminder n once), so a double click
-   * or the schedule running beside "remind now" does not mail anyone twice.
+   * or the schedule running beside "remind now" does not mail anyone twice; nor is a reminder
+   * queued beside an earlier one still waiting to go out.
    */
   expertNotifier(): ExpertNotifier {
     const send = async (kind: 'expert_round' | 'expert_reminder', input: Parameters<ExpertNotifier['roundOpened']>[0]): Promise<number> => {
@@ -423,6 +429,8 @@ export class MailService {
         const values = { name: expert.name, panel: input.panel.name, round: input.round, deadline, link: `${input.base}/expert/panels/${input.panel.id}` };
         const rendered = renderMessage({ subject: t(`mail:experts.${key}.subject`, values), body: t(`mail:experts.${key}.body`, values) }, {}, lang);
         if (!rendered || !isEmailAddress(expert.email)) continue;
+        // Their previous reminder has not gone out yet (a second click just after the first).
+        if (tally?.get(expert.userId)?.waiting) continue;
         const dedupeKey = kind === 'expert_round' ? `eo:${input.panel.id}:${input.round}:${expert.userId}` : `er:${input.panel.id}:${input.round}:${expert.userId}:${(tally?.get(expert.userId)?.rows ?? 0) + 1}`;
         messages.push({ messageId: this.newMessageId(), kind, recipient: expert.email, language: lang, userId: expert.userId, topic, dedupeKey, ...rendered });
       }

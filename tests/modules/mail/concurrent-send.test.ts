@@ -47,7 +47,14 @@ describe('two simultaneous sends queue each mail once (real SMTP on loopback)', 
     const reminders = await Promise.all([1, 2].map(() => mailThroughApi(roundId, 'reminder')));
     expect(reminders[0]!.body.queued + reminders[1]!.body.queued).toBe(25);
     expect(await outboxRows(roundId, 'reminder')).toBe(25);
-    // A later, deliberate "remind now" is a second reminder, not a duplicate: it goes in.
+    // A third click answered after the first two committed, while their reminders still wait
+    // in the outbox, queues nothing either.
+    expect((await mailThroughApi(roundId, 'reminder')).body.queued).toBe(0);
+    const ask = await fx.admin.agent.get(`/admin/rounds/${roundId}/mail/send?kind=reminder`);
+    expect(ask.status).toBe(200);
+    expect(ask.text).toContain('Өткізілді, алдыңғы еске салу әлі жіберілмеген: 25');
+    await deliver();
+    // Once those went out, a later, deliberate "remind now" is a second reminder, not a duplicate: it goes in.
     const later = await mailThroughApi(roundId, 'reminder');
     expect(later.body.queued).toBe(25);
     await deliver();

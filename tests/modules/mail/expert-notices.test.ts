@@ -50,6 +50,8 @@ describe('Delphi panel mail: round opened with its deadline, reminders to non-sc
     expect(page.text.match(/Not scored yet/g)).toHaveLength(2);
     expect(page.text).toContain('Remind the experts who have not scored (2)');
 
+    // Clicked twice before the sender ran: the second click finds the reminders still waiting.
+    await adminPost(admin, `/admin/panels/${panelId}/rounds/remind`);
     await adminPost(admin, `/admin/panels/${panelId}/rounds/remind`);
     await deliver();
     expect(sink.messages.map((m) => m.to[0]).sort()).toEqual([experts[1]!, experts[2]!].map((e) => e.user.email.toLowerCase()).sort());

@@ -98,6 +98,10 @@ describe('round mail: invitations, reminders, templates, opt-out, links (real SM
     expect(await count()).toBe(0);
     await service.runSchedules(new Date(Date.now() + 3 * day + 1000));
     expect(await count()).toBe(1);
+    // While the first reminder has not gone out (the relay down for days), none is added beside it.
+    await service.runSchedules(new Date(Date.now() + 2 * day + 1000));
+    expect(await count()).toBe(1);
+    await deliver();
     // The first reminder was queued now (real time): the next one is due two days later.
     await service.runSchedules(new Date(Date.now() + 1 * day));
     expect(await count()).toBe(1);
