@@ -88,7 +88,7 @@ export interface ExpertNotifier {
   roundOpened(input: { panel: Panel; round: number; deadlineAt: string | null; experts: PanelMember[]; base: string; lang: string }): Promise<void>;
   /** Returns how many reminders were queued (one already queued by a simultaneous run is not queued again). */
   remind(input: { panel: Panel; round: number; deadlineAt: string | null; experts: PanelMember[]; base: string; lang: string }): Promise<number>;
-  /** Reminders each expert has had for this round (failed ones not counted), and when the latest was queued. */
+  /** Reminders each expert has had for this round (failed ones not counted), and when the latest went out (or was queued, while it has not). */
   reminderTally(panelId: number, round: number): Promise<Map<number, { count: number; lastAt: string | null }>>;
 }
 

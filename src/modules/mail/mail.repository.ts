@@ -30,9 +30,16 @@ export interface RoundMailTally {
   reminderRows: number;
   /** Reminders still waiting to go out (queued, or being sent). */
   remindersWaiting: number;
-  /** When the latest was queued. */
+  /** When the latest went out (or was queued, while it has not): reminder schedules count from it. */
   lastAt: string;
 }
+
+/**
+ * When a message reached its recipient, or was queued while it has not: a reminder schedule
+ * counts its days from the mail they last had, and a reminder that waited days for a relay that
+ * was down must not be followed by the next one the moment it goes out.
+ */
+const LATEST_MAIL_AT = 'coalesce(sent_at, created_at)';
 
 /** The mail module's tables; the only place its knex queries live. */
 export class MailRepository {
@@ -163,7 +170,7 @@ export class MailRepository {
   /**
    * Per invitation of a round: invitation mails queued (in any state: one that failed for good
    * is not sent again by itself), of them accepted by the relay, reminders that did not fail,
-   * and when the latest was queued.
+   * and when the latest went out (or was queued, while it has not).
    */
   async roundMailSummary(roundId: number): Promise<Map<number, RoundMailTally>> {
     const rows = await this.db('mail_outbox')
@@ -173,7 +180,7 @@ export class MailRepository {
       .groupBy('invitation_id', 'kind', 'status')
       .select('invitation_id', 'kind', 'status')
       .count({ n: '*' })
-      .max({ last: 'created_at' });
+      .select(this.db.raw(`max(${LATEST_MAIL_AT}) as last`));
     const out = new Map<number, RoundMailTally>();
     for (const r of rows as Array<Record<string, unknown>>) {
       const id = num(r.invitation_id);
@@ -195,7 +202,13 @@ export class MailRepository {
 
   /** Per user: messages of a kind on a topic (e.g. reminders of one Delphi round), all rows, those that did not fail, those still waiting to go out, and the latest. */
   async userMailTally(topic: string, kind: TMailKind): Promise<Map<number, { rows: number; notFailed: number; waiting: number; lastAt: string }>> {
-    const rows = await this.db('mail_outbox').where({ topic, kind }).whereNotNull('user_id').groupBy('user_id', 'status').select('user_id', 'status').count({ n: '*' }).max({ last: 'created_at' });
+    const rows = await this.db('mail_outbox')
+      .where({ topic, kind })
+      .whereNotNull('user_id')
+      .groupBy('user_id', 'status')
+      .select('user_id', 'status')
+      .count({ n: '*' })
+      .select(this.db.raw(`max(${LATEST_MAIL_AT}) as last`));
     const out = new Map<number, { rows: number; notFailed: number; waiting: number; lastAt: string }>();
     for (const r of rows as Array<Record<string, unknown>>) {
       const id = num(r.user_id);

@@ -333,7 +333,7 @@ export class MailService {
       const plan = await this.plan(s.roundId, 'reminder', this.settings.publicUrl);
       const due = plan.recipients.filter((t) => {
         const m = summary.get(t.id);
-        // The latest mail queued is the invitation mail until the first reminder, then the latest reminder.
+        // The latest mail they had is the invitation mail until the first reminder, then the latest reminder.
         return m !== undefined && isReminderDue(s, { count: m.reminders, lastAt: m.lastAt }, m.lastAt, now);
       });
       if (due.length) queued += await this.queueRound(s.roundId, 'reminder', this.settings.publicUrl, due.map((t) => t.id));

@@ -89,6 +89,9 @@ describe('Delphi panel: expert reminders on a schedule (real SMTP on loopback)',
 
     // One more expert scores; the next reminder is M days after the first, to the remaining two.
     await postScores(experts[0]!, panelId, roundId, scoresBy(() => ({ weight: 3, strength: 3 })));
+    // As if the relay had been down: the first reminders were queued two days before they went
+    // out. The M days count from when they went out, so the next is still not due at 2.5.
+    await t.ctx.db('mail_outbox').where({ kind: 'expert_reminder' }).update({ created_at: new Date(Date.now() - 2 * DAY).toISOString() });
     expect(await tick(2.5)).toEqual([]);
     expect(await tick(3.1)).toEqual(emails(1, 2));
     // K = 2 reached: no third reminder however long the round stays open.

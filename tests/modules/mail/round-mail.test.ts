@@ -101,8 +101,12 @@ describe('round mail: invitations, reminders, templates, opt-out, links (real SM
     // While the first reminder has not gone out (the relay down for days), none is added beside it.
     await service.runSchedules(new Date(Date.now() + 2 * day + 1000));
     expect(await count()).toBe(1);
+    // It had waited three days for the relay (the invitation went out six days ago), and goes out now.
+    const daysAgo = (n: number) => new Date(Date.now() - n * day).toISOString();
+    await fx.t.ctx.db('mail_outbox').where({ round_id: roundId, kind: 'invitation' }).update({ created_at: daysAgo(6), sent_at: daysAgo(6) });
+    await fx.t.ctx.db('mail_outbox').where({ round_id: roundId, kind: 'reminder' }).update({ created_at: daysAgo(3) });
     await deliver();
-    // The first reminder was queued now (real time): the next one is due two days later.
+    // The first reminder went out now (real time): the next one is due two days later, not at once.
     await service.runSchedules(new Date(Date.now() + 1 * day));
     expect(await count()).toBe(1);
     await service.runSchedules(new Date(Date.now() + 2 * day + 1000));
