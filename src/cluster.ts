@@ -10,12 +10,13 @@ const RESTART_PAUSE_MS = 1000;
  * The primary of KEDERGI_WORKERS=N (node:cluster): the database has been migrated and seeded
  * before this is called, once; it forks N HTTP workers sharing the listening socket, restarts a
  * worker that dies, and on SIGTERM/SIGINT forwards SIGTERM to every worker and waits for them.
- * Workers stop within KEDERGI_SHUTDOWN_SECONDS minus half a second (they print their own line
- * about what did not finish); whatever still runs at the deadline is killed, and the primary
+ * Workers stop within KEDERGI_SHUTDOWN_SECONDS minus a second (they print their own line about
+ * what did not finish; half a second was seen to be too short for that on a loaded machine, where
+ * the primary killed them first); whatever still runs at the deadline is killed, and the primary
  * exits 1 with one line naming it. It exits 0 only when every worker stopped cleanly.
  */
 export function runPrimary(config: Config, logger: Logger): void {
-  const workerSeconds = Math.max(0.5, config.shutdownSeconds - 0.5);
+  const workerSeconds = Math.max(0.5, config.shutdownSeconds - 1);
   const startedAt = new Map<Worker, number>();
   const listening = new Set<Worker>();
   let stopping = false;
