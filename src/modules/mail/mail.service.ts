@@ -329,8 +329,7 @@ export class MailService {
     for (const s of await this.repo.enabledSchedules()) {
       const round = await this.invitations.getRound(s.roundId).catch(() => undefined);
       if (!round || !isRoundAcceptingAnswers(round, now)) continue;
-      const summary = await this.repo.roundMailSummary(s.roundId);
-      const plan = await this.plan(s.roundId, 'reminder', this.settings.publicUrl);
+      const { plan, summary } = await this.planWithTally(s.roundId, 'reminder', this.settings.publicUrl);
       const due = plan.recipients.filter((t) => {
         const m = summary.get(t.id);
         // The latest mail they had is the invitation mail until the first reminder, then the latest reminder.
